@@ -1,0 +1,56 @@
+# Two commands do all set-up: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+STAMP_LAB := $(VENV)/.installed-lab
+
+.PHONY: demo test lab lint bench references clean help
+
+help:
+	@echo "make demo   - set up .venv, simulate the default study, fit it, write the HTML report"
+	@echo "make test   - set up .venv (with dev extras) and run the whole test suite"
+	@echo "make lab    - set up .venv (with lab extras) and start JupyterLab on analyses/"
+	@echo "make bench  - run the benchmarks (ratios against an in-process baseline)"
+	@echo "make lint   - ruff"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(STAMP_RUN)
+
+$(STAMP_LAB): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	@touch $@ $(STAMP_DEV) $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	$(BIN)/stickiness demo
+
+test: $(STAMP_DEV)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q tests stickiness_research
+
+lab: $(STAMP_LAB)
+	$(BIN)/jupyter lab --notebook-dir=analyses
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check stickiness_research tests benchmarks
+
+bench: $(STAMP_RUN)
+	$(BIN)/python benchmarks/fit_sem.py
+
+# Regenerating the frozen R reference values needs R (Debian: r-cran-lavaan r-cran-semtools r-cran-psych).
+references:
+	Rscript tests/reference/export_datasets.R
+	Rscript tests/reference/lavaan_sem.R
+	Rscript tests/reference/psych_alpha.R
+
+clean:
+	rm -rf $(VENV) reports/build .pytest_cache .ruff_cache

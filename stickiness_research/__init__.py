@@ -1,0 +1,56 @@
+"""stickiness_research: why users keep coming back, from questionnaire to strategy.
+
+The public API (stable names)::
+
+    import stickiness_research as sr
+    q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    df = sr.simulate_responses(q, n=500, seed=1)
+    res = sr.fit_sem(q.model_syntax(), sr.reverse_code(df, q))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import datasets
+from .errors import (
+    EstimationError,
+    ModelSpecError,
+    ParameterError,
+    QuestionnaireError,
+    ResponseDataError,
+    StickinessError,
+)
+from .measurement import cronbach_alpha, reliability
+from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
+from .responses.scoring import reverse_code, scale_scores
+from .sem import SEMResult, fit_sem
+from .simulate import simulate_responses
+
+__version__ = "0.1.0"
+
+DEFAULT_QUESTIONNAIRE = "financial_social_media_stickiness"
+
+
+def questionnaires_dir() -> Path:
+    """The folder holding the built-in questionnaires (``questionnaires/`` in the repository)."""
+    return Path(__file__).resolve().parent.parent / "questionnaires"
+
+
+def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
+    """Path of a built-in questionnaire by id (default: the financial WeChat stickiness instrument)."""
+    path = questionnaires_dir() / f"{name}.yaml"
+    if not path.is_file():
+        available = sorted(p.stem for p in questionnaires_dir().glob("*.yaml"))
+        raise QuestionnaireError(f"no built-in questionnaire named {name!r}.", file=str(path),
+                                 hint=f"Available: {', '.join(available) or '(none)'}.")
+    return path
+
+
+__all__ = [
+    "DEFAULT_QUESTIONNAIRE", "EstimationError", "ModelSpecError", "ParameterError", "Questionnaire",
+    "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
+    "builtin_questionnaire_path", "cronbach_alpha", "datasets", "fit_sem", "load_questionnaire",
+    "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",
+    "simulate_responses",
+]

@@ -1,0 +1,170 @@
+"""The ``stickiness`` command: a thin typer layer over the public API (no statistics here).
+
+A user mistake (bad file, bad data, bad model) prints one red line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import ResponseDataError, StickinessError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Study why users keep coming back: questionnaires, simulation, SEM and reports.")
+out = Console()
+err = Console(stderr=True)
+
+
+def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn user mistakes into one readable red line and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", category=FutureWarning)
+                return fn(*args, **kwargs)
+        except StickinessError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+def _read_table(path: Path) -> Any:
+    import pandas as pd
+
+    if not path.is_file():
+        raise ResponseDataError(f"{path}: file not found.")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            return pd.read_excel(path)
+        return pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ResponseDataError(f"{path}: cannot be read as a table ({str(exc).splitlines()[0]}).") from None
+
+
+@app.command()
+@_user_errors
+def validate(questionnaire: Annotated[Path, typer.Argument(help="Questionnaire YAML file.")]) -> None:
+    """Check a questionnaire file; print what it contains and any warnings."""
+    from .questionnaire import QuestionnaireWarning, load_questionnaire
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", QuestionnaireWarning)
+        q = load_questionnaire(questionnaire)
+    out.print(f"[green]ok[/] {questionnaire}: {q.meta.id} v{q.meta.version} - {len(q.constructs)} constructs, "
+              f"{len(q.items)} items, {len(q.attention_checks)} attention checks, {len(q.demographics)} "
+              f"demographic/behaviour questions, {len(q.hypotheses)} hypotheses", highlight=False)
+    for w in caught:
+        if issubclass(w.category, QuestionnaireWarning):
+            err.print(f"[yellow]warning:[/] {w.message}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_user_errors
+def simulate(
+    questionnaire: Annotated[Path, typer.Argument(help="Questionnaire YAML file with a population block.")],
+    n: Annotated[int, typer.Option("-n", "--n", help="Number of respondents.")] = 500,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 1,
+    careless: Annotated[float, typer.Option(help="Share of careless respondents, 0-1.")] = 0.0,
+    missing: Annotated[float, typer.Option(help="Share of item answers missing completely at random, 0-1.")] = 0.0,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")] = Path("responses.csv"),
+) -> None:
+    """Simulate responses from the questionnaire's population model."""
+    from .questionnaire import load_questionnaire
+    from .simulate import simulate_responses
+
+    q = load_questionnaire(questionnaire)
+    df = simulate_responses(q, n=n, seed=seed, careless=careless, missing=missing)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(output, index=False)
+    out.print(f"wrote {len(df)} respondents x {df.shape[1]} columns to {output}", highlight=False)
+
+
+@app.command()
+@_user_errors
+def fit(
+    model: Annotated[Path, typer.Option("--model", "-m", help="lavaan model syntax file (.lav) or a questionnaire "
+                                        "YAML (its hypothesised model).")],
+    data: Annotated[Path, typer.Option("--data", "-d", help="CSV or XLSX with one column per observed variable.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Fit a structural equation model (ML, lavaan definitions) and print estimates and fit."""
+    from .errors import ModelSpecError
+    from .sem import fit_sem
+
+    if not model.is_file():
+        raise ModelSpecError(f"{model}: model file not found.")
+    frame = _read_table(data)
+    if model.suffix.lower() in (".yaml", ".yml"):
+        from .questionnaire import load_questionnaire
+        from .responses.scoring import reverse_code
+
+        q = load_questionnaire(model)
+        syntax, frame = q.model_syntax(), reverse_code(frame, q)
+    else:
+        syntax = model.read_text(encoding="utf-8")
+    res = fit_sem(syntax, frame)
+    if as_json:
+        payload = res.to_dict()
+        keep = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+        payload["estimates"] = [{k: e[k] for k in keep} for e in payload["estimates"]]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(res.summary(), highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_user_errors
+def demo(
+    questionnaire: Annotated[Path | None, typer.Option(help="Questionnaire (default: the built-in financial "
+                                                       "WeChat stickiness instrument).")] = None,
+    n: Annotated[int, typer.Option("-n", "--n", help="Simulated respondents.")] = 500,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 20261124,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Report folder.")] = Path("reports/build/demo"),
+    lang: Annotated[str, typer.Option(help="Report language: en or zh.")] = "en",
+) -> None:
+    """Simulate the default study, fit it, and write an HTML report."""
+    from . import builtin_questionnaire_path
+    from .report import write_demo_report
+    from .study import run_demo
+
+    path = questionnaire or builtin_questionnaire_path()
+    with out.status("starting") as status:
+        study = run_demo(path, n=n, seed=seed, progress=lambda msg: status.update(msg + " ..."))
+        status.update("writing the report ...")
+        report = write_demo_report(study, output, lang=lang)
+    out.print(_hypotheses_table(study), highlight=False)
+    out.print(f"Model fit: {study.sem.fit_line()}", highlight=False)
+    out.print(f"Report: [bold]{report.resolve()}[/]", highlight=False, soft_wrap=True)
+
+
+def _hypotheses_table(study: Any) -> Table:
+    from .report import apa
+
+    table = Table(title=f"Hypotheses (N = {study.sem.n_obs})", title_justify="left")
+    for col in ("H", "path", "b", "95% CI", "beta", "p", "supported"):
+        table.add_column(col, justify="right" if col in ("b", "beta", "p") else "left")
+    for r in study.hypotheses.itertuples():
+        table.add_row(r.hypothesis, r.path, apa.num(r.est), apa.interval(r.ci_lower, r.ci_upper),
+                      apa.bounded(r.std_all, 2), apa.p_value(r.pvalue),
+                      "[green]yes[/]" if r.supported else "[red]no[/]")
+    return table
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+__all__ = ["app"]

@@ -1,0 +1,64 @@
+"""Named errors for user mistakes: each says what went wrong, where, and how to fix it.
+
+All are ``ValueError`` subclasses so generic callers can catch them; the CLI turns them into
+one red line and exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class StickinessError(ValueError):
+    """Base class of every error caused by user input (files, data, model syntax, arguments)."""
+
+
+class QuestionnaireError(StickinessError):
+    """A questionnaire file is malformed or inconsistent.
+
+    Attributes
+    ----------
+    file, line, field, hint
+        Where the problem is and how to fix it; ``line`` is 1-based, ``None`` when unknown.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None, hint: str | None = None):
+        self.problem = message
+        self.file = file
+        self.line = line
+        self.field = field
+        self.hint = hint
+        where = ""
+        if file:
+            where = f"{file}:{line}" if line else str(file)
+        parts = [f"{where}: " if where else ""]
+        if field:
+            parts.append(f"{field}: ")
+        parts.append(message)
+        if hint:
+            parts.append(f" Hint: {hint}")
+        super().__init__("".join(parts))
+
+
+class ResponseDataError(StickinessError):
+    """Response data cannot be read or does not fit the questionnaire (names row, column, item)."""
+
+
+class ModelSpecError(StickinessError):
+    """A model syntax is invalid or does not fit the data (unknown variable, bad label, ...)."""
+
+
+class EstimationError(StickinessError):
+    """Estimation failed (no convergence, non-positive-definite matrix, under-identification)."""
+
+
+class ParameterError(StickinessError):
+    """A function argument is out of its allowed range.
+
+    Follows one template: *The 'n' parameter of simulate_responses must be an int in the range
+    [1, inf). Got -3 instead.*
+    """
+
+    def __init__(self, name: str, function: str, expected: str, got: object):
+        super().__init__(
+            f"The {name!r} parameter of {function} must be {expected}. Got {got!r} instead."
+        )

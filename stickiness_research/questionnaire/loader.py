@@ -1,0 +1,207 @@
+"""Load a questionnaire YAML file into a validated :class:`Questionnaire`, errors carrying file:line.
+
+ruamel.yaml keeps the line of every key and list entry; pydantic reports the location of each
+problem as a path (``items.3.construct``). Joining the two lets every error name its line.
+"""
+
+from __future__ import annotations
+
+import typing
+import warnings
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from ..errors import QuestionnaireError
+from .rules import Problem, check_rules
+from .schema import Questionnaire
+
+Loc = tuple[str | int, ...]
+
+
+class QuestionnaireWarning(UserWarning):
+    """A questionnaire that loads but may cause trouble later (e.g. an under-identified construct)."""
+
+
+def load_questionnaire(path: str | Path) -> Questionnaire:
+    """Load and validate a questionnaire definition.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML file in the questionnaire format (see ``questionnaires/README.md``).
+
+    Returns
+    -------
+    Questionnaire
+
+    Raises
+    ------
+    QuestionnaireError
+        With ``file``, ``line``, ``field`` and ``hint`` for the first problem found; the message
+        also says how many other problems there are.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> q.construct_ids[:2]
+    ['interaction', 'emotional_attachment']
+    """
+    path = Path(path)
+    shown = str(path)
+    if not path.is_file():
+        raise QuestionnaireError("file not found.", file=shown,
+                                 hint="Check the path; built-in questionnaires live in questionnaires/.")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise QuestionnaireError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start}).", file=shown,
+                                 hint="Save the file as UTF-8.") from None
+    return loads_questionnaire(text, source=shown)
+
+
+def loads_questionnaire(text: str, *, source: str = "<string>") -> Questionnaire:
+    """Load a questionnaire from YAML text (see :func:`load_questionnaire`)."""
+    tree = _parse_yaml(text, source)
+    if not isinstance(tree, dict):
+        raise QuestionnaireError("the file must hold a mapping with keys meta, response_sets, constructs, "
+                                 "items, ...", file=source, line=1,
+                                 hint="Start from the example in questionnaires/README.md.")
+    data = _plain(tree)
+    try:
+        q = Questionnaire.model_validate(data)
+    except ValidationError as exc:
+        raise _from_validation_error(exc, tree, source) from None
+    problems = check_rules(q)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" ({len(errors) - 1} more problem(s) after this one.)" if len(errors) > 1 else ""
+        raise QuestionnaireError(first.message + more, file=source, line=_line_of(tree, first.loc),
+                                 field=_dotted(first.loc), hint=first.hint)
+    q._source = source
+    for p in problems:
+        if p.severity == "warning":
+            where = f"{source}:{_line_of(tree, p.loc)}"
+            msg = f"{where}: {_dotted(p.loc)}: {p.message}" + (f" Hint: {p.hint}" if p.hint else "")
+            q._warnings.append(msg)
+            warnings.warn(msg, QuestionnaireWarning, stacklevel=2)
+    return q
+
+
+# ----- YAML ------------------------------------------------------------------------------------
+def _parse_yaml(text: str, source: str) -> Any:
+    yaml = YAML(typ="rt")  # round-trip mode keeps line numbers; duplicate keys are errors
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        hint = "Check indentation and quote texts that contain ':' or '#'."
+        if "duplicate key" in problem:
+            hint = "Each key may appear once in a mapping; remove or rename the repeated key."
+        raise QuestionnaireError(f"YAML syntax error: {problem}.", file=source, line=line, hint=hint) from None
+    except Exception as exc:  # ruamel raises a few unmarked errors (e.g. bad tags, control characters)
+        raise QuestionnaireError(f"YAML cannot be read: {exc}".rstrip(".") + ".", file=source,
+                                 hint="Check the file is a YAML document.") from None
+    if tree is None:
+        raise QuestionnaireError("the file is empty.", file=source, line=1,
+                                 hint="Start from the example in questionnaires/README.md.")
+    return tree
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers -> plain dicts, lists and scalars (keys as strings)."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if hasattr(node, "isoformat"):  # YAML dates/timestamps: keep as text
+        return node.isoformat()
+    return node
+
+
+def _line_of(tree: Any, loc: Loc) -> int | None:
+    """1-based line of the deepest part of ``loc`` that exists in the YAML tree."""
+    node, line = tree, 1
+    for key in loc:
+        if isinstance(node, CommentedMap):
+            k = key if key in node else str(key)
+            if k not in node:
+                break
+            line = node.lc.key(k)[0] + 1
+            node = node[k]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            line = node.lc.item(key)[0] + 1
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# ----- pydantic errors -> QuestionnaireError ---------------------------------------------------
+def _from_validation_error(exc: ValidationError, tree: Any, source: str) -> QuestionnaireError:
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    loc: Loc = tuple(err["loc"])
+    kind = err["type"]
+    more = f" ({len(errors) - 1} more problem(s) after this one.)" if len(errors) > 1 else ""
+    if kind == "missing":
+        msg, hint = f"required key {loc[-1]!r} is missing.", f"Add `{loc[-1]}:` here."
+    elif kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        msg = f"unknown key {loc[-1]!r}."
+        hint = ("Check the spelling" + (f"; allowed keys here: {', '.join(allowed)}." if allowed else "."))
+    elif kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        msg = f"{err['input']!r} is not a valid id."
+        hint = ("Hypothesis ids look like H1, H2a." if "hypotheses" in loc else
+                "Ids start with a letter or _, then letters, digits or _ (they become column and variable names).")
+    else:
+        msg = err["msg"].rstrip(".") + f" (got {err.get('input')!r})." if "input" in err else err["msg"]
+        hint = None
+    return QuestionnaireError(msg + more, file=source, line=_line_of(tree, loc), field=_dotted(loc), hint=hint)
+
+
+def _allowed_keys(loc: Loc) -> list[str]:
+    """Field names allowed at a location, walking the schema along the error path."""
+    model: Any = Questionnaire
+    for key in loc:
+        model = _unwrap(model)
+        if isinstance(key, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            args = typing.get_args(model)
+            if args:  # list[X] / dict[str, X]: step into the element type
+                model = args[-1]
+            continue
+        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == key), None)
+        if field is None:
+            return []
+        model = field.annotation
+    model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or n for n, f in model.model_fields.items()]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Optional[X] -> X."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType", None)) \
+            and len(args) == 1:
+        return args[0]
+    return annotation
+
+
+__all__ = ["load_questionnaire", "loads_questionnaire", "QuestionnaireWarning", "Problem"]

@@ -1,0 +1,285 @@
+"""Pydantic schema of a questionnaire definition (the YAML files in ``questionnaires/``).
+
+The schema checks the shape of each block; cross-references between blocks (an item naming an
+unknown construct, duplicate ids, ...) are checked in :mod:`.rules`, where each problem can be
+traced back to its line in the YAML file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+# A human-readable text in every declared language: {"zh": "...", "en": "..."}.
+LangText = dict[str, Annotated[str, StringConstraints(min_length=1)]]
+
+
+class _Strict(BaseModel):
+    # Unknown keys are errors: a typo such as `revers: true` must not be silently ignored.
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+
+
+class Meta(_Strict):
+    id: Identifier
+    version: str
+    title: LangText
+    description: LangText | None = None
+    languages: list[str] = Field(min_length=1)
+    default_language: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    citation: str | None = None
+    intro: LangText | None = None
+
+    @property
+    def language(self) -> str:
+        """The language used when none is asked for."""
+        return self.default_language or self.languages[0]
+
+
+class ResponseSet(_Strict):
+    """A closed answer scale. Likert sets are ordinal, coded 1..points."""
+
+    type: Literal["likert", "nominal"] = "likert"
+    points: int = Field(ge=2, le=11)
+    labels: dict[str, list[str]]
+
+    @property
+    def ordinal(self) -> bool:
+        return self.type == "likert"
+
+    @property
+    def codes(self) -> list[int]:
+        return list(range(1, self.points + 1))
+
+    @property
+    def minimum(self) -> int:
+        return 1
+
+    @property
+    def maximum(self) -> int:
+        return self.points
+
+
+class Construct(_Strict):
+    id: Identifier
+    name: LangText
+    definition: LangText | None = None
+    source: str | None = None
+
+
+class Item(_Strict):
+    id: Identifier
+    construct: str
+    text: LangText
+    response_set: str | None = None
+    reverse: bool = False
+    required: bool = True
+    source: str | None = None
+
+
+class AttentionCheck(_Strict):
+    """An instructed-response item: respondents paying attention give ``expected``."""
+
+    id: Identifier
+    text: LangText
+    response_set: str | None = None
+    expected: int
+    after: str | None = None
+
+
+class Option(_Strict):
+    code: int
+    value: Identifier
+    label: LangText
+    weight: float | None = Field(default=None, ge=0, le=1)
+
+
+class Demographic(_Strict):
+    """A categorical demographic or behaviour question."""
+
+    id: Identifier
+    kind: Literal["demographic", "behaviour"] = "demographic"
+    text: LangText
+    options: list[Option] = Field(min_length=2)
+    required: bool = True
+    quasi_identifier: bool = False
+    depends_on: str | None = None
+    conditional_weights: dict[str, list[float]] | None = None
+
+
+class Hypothesis(_Strict):
+    """A directed hypothesis: a direct path, or an indirect one ``from -> via... -> to``."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^H[0-9]+[a-z]?$")]
+    from_: str = Field(alias="from")
+    to: str
+    via: list[str] = Field(default_factory=list)
+    sign: Literal["+", "-"] = "+"
+    text: LangText
+
+    @property
+    def is_indirect(self) -> bool:
+        return bool(self.via)
+
+    @property
+    def label(self) -> str:
+        """Parameter label used in model syntax (lavaan labels are case-sensitive; keep them lower)."""
+        return self.id.lower()
+
+    @property
+    def chain(self) -> list[str]:
+        return [self.from_, *self.via, self.to]
+
+
+class LoadingRange(_Strict):
+    min: float = Field(default=0.70, gt=0, lt=1)
+    max: float = Field(default=0.88, gt=0, lt=1)
+
+
+class Correlation(_Strict):
+    between: tuple[str, str]
+    r: float = Field(gt=-1, lt=1)
+
+
+class PopulationPath(_Strict):
+    from_: str = Field(alias="from")
+    to: str
+    beta: float = Field(ge=-1, le=1)
+
+
+class ResponseStyle(_Strict):
+    # Positive values shift latent responses towards agreement, giving the left skew typical of
+    # satisfaction-type Likert data (means around 3.6-3.9 on 5 points).
+    mean_shift: float = Field(default=0.5, ge=-2, le=2)
+
+
+class Population(_Strict):
+    """Standardized population model used by the simulator (the known truth)."""
+
+    loadings: LoadingRange = Field(default_factory=LoadingRange)
+    item_loadings: dict[str, Annotated[float, Field(gt=0, lt=1)]] = Field(default_factory=dict)
+    correlations: list[Correlation] = Field(default_factory=list)
+    paths: list[PopulationPath] = Field(default_factory=list)
+    response_style: ResponseStyle = Field(default_factory=ResponseStyle)
+
+
+class Questionnaire(_Strict):
+    """A validated questionnaire: the instrument, its hypotheses and its population model.
+
+    Build one with :func:`stickiness_research.load_questionnaire`; construct ids, item ids and
+    hypothesis ids are the names used everywhere downstream (data columns, model syntax, reports).
+    """
+
+    meta: Meta
+    response_sets: dict[Identifier, ResponseSet] = Field(min_length=1)
+    constructs: list[Construct] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1)
+    attention_checks: list[AttentionCheck] = Field(default_factory=list)
+    demographics: list[Demographic] = Field(default_factory=list)
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
+    population: Population | None = None
+
+    _source: str | None = PrivateAttr(default=None)
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    # ----- lookups -------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def source(self) -> str | None:
+        """Path of the YAML file this questionnaire was loaded from."""
+        return self._source
+
+    @property
+    def warnings(self) -> list[str]:
+        """Non-fatal problems found while loading (e.g. a construct with fewer than 3 items)."""
+        return list(self._warnings)
+
+    @property
+    def construct_ids(self) -> list[str]:
+        return [c.id for c in self.constructs]
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [i.id for i in self.items]
+
+    def construct(self, construct_id: str) -> Construct:
+        for c in self.constructs:
+            if c.id == construct_id:
+                return c
+        raise KeyError(construct_id)
+
+    def items_of(self, construct_id: str) -> list[Item]:
+        """Items measuring one construct, in questionnaire order."""
+        return [i for i in self.items if i.construct == construct_id]
+
+    def item(self, item_id: str) -> Item:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
+
+    def response_set_of(self, item: Item | AttentionCheck) -> ResponseSet:
+        name = item.response_set or self.default_response_set
+        return self.response_sets[name]
+
+    @property
+    def default_response_set(self) -> str:
+        """The response set used by items that name none: the first one declared."""
+        return next(iter(self.response_sets))
+
+    @property
+    def reverse_items(self) -> list[str]:
+        return [i.id for i in self.items if i.reverse]
+
+    def demographic(self, question_id: str) -> Demographic:
+        for d in self.demographics:
+            if d.id == question_id:
+                return d
+        raise KeyError(question_id)
+
+    @property
+    def direct_hypotheses(self) -> list[Hypothesis]:
+        return [h for h in self.hypotheses if not h.is_indirect]
+
+    @property
+    def indirect_hypotheses(self) -> list[Hypothesis]:
+        return [h for h in self.hypotheses if h.is_indirect]
+
+    @property
+    def endogenous(self) -> list[str]:
+        """Constructs predicted by at least one direct hypothesis, in questionnaire order."""
+        targets = {h.to for h in self.direct_hypotheses}
+        return [c for c in self.construct_ids if c in targets]
+
+    @property
+    def exogenous(self) -> list[str]:
+        endo = set(self.endogenous)
+        return [c for c in self.construct_ids if c not in endo]
+
+    def name_of(self, construct_id: str, language: str | None = None) -> str:
+        """Display name of a construct in a language (default: the questionnaire's)."""
+        return self.construct(construct_id).name[language or self.meta.language]
+
+    # ----- derived artefacts -----------------------------------------------------------------
+    def model_syntax(self, *, structural: bool = True, indirect: bool = True) -> str:
+        """lavaan-style syntax of the hypothesised model.
+
+        Measurement part from the constructs' items; structural part from the direct hypotheses,
+        each path labelled with its hypothesis id in lower case (``h1``); each indirect
+        hypothesis becomes a defined parameter (``h8 := h1*h2``).
+        """
+        from .syntax import build_model_syntax
+
+        return build_model_syntax(self, structural=structural, indirect=indirect)
+
+    def __repr__(self) -> str:
+        return (f"Questionnaire(id={self.meta.id!r}, version={self.meta.version!r}, "
+                f"constructs={len(self.constructs)}, items={len(self.items)}, "
+                f"hypotheses={len(self.hypotheses)})")
+
+    __str__ = __repr__

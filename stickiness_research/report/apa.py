@@ -1,0 +1,60 @@
+"""APA-style number formatting (7th edition); the only place numbers are turned into text."""
+
+from __future__ import annotations
+
+import math
+
+
+def num(x: float, digits: int = 2) -> str:
+    """A number with fixed decimals; minus sign as U+2212; empty for NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    text = f"{x:.{digits}f}"
+    return text.replace("-", "\u2212")
+
+
+def bounded(x: float, digits: int = 3) -> str:
+    """A value bounded by 1 (correlation, beta, alpha, CFI): no leading zero, e.g. .931, \u2212.25.
+
+    >>> bounded(0.9306), bounded(-0.25, 2)
+    ('.931', '\u2212.25')
+    """
+    text = num(x, digits)
+    return text.replace("0.", ".", 1) if text.lstrip("\u2212").startswith("0.") else text
+
+
+def p_value(p: float) -> str:
+    """p without leading zero, floored at < .001.
+
+    >>> p_value(0.00002), p_value(0.0312), p_value(0.5)
+    ('< .001', '.031', '.500')
+    """
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return ""
+    return "< .001" if p < 0.001 else bounded(p, 3)
+
+
+def p_clause(p: float) -> str:
+    """'p < .001' or 'p = .031'."""
+    text = p_value(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def interval(lo: float, hi: float, digits: int = 2, *, is_bounded: bool = False) -> str:
+    """[LL, UL]."""
+    f = (lambda v: bounded(v, digits)) if is_bounded else (lambda v: num(v, digits))
+    return f"[{f(lo)}, {f(hi)}]"
+
+
+def stars(p: float) -> str:
+    if p is None or math.isnan(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+def fit_line(fm: dict) -> str:
+    """APA fit line: χ²(df) = 85.31, p < .001, CFI = .931, TLI = .896, RMSEA = .092, 90% CI [.071, .114], SRMR = .065."""
+    return (f"\u03c7\u00b2({int(fm['df'])}) = {num(fm['chisq'])}, {p_clause(fm['pvalue'])}, "
+            f"CFI = {bounded(fm['cfi'])}, TLI = {bounded(fm['tli'])}, RMSEA = {bounded(fm['rmsea'])}, "
+            f"90% CI {interval(fm['rmsea.ci.lower'], fm['rmsea.ci.upper'], 3, is_bounded=True)}, "
+            f"SRMR = {bounded(fm['srmr'])}")

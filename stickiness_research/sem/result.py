@@ -1,0 +1,119 @@
+"""SEMResult: the frozen outcome of :func:`fit_sem`, with tables in lavaan's names and renderings."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+                    "std_lv", "std_all"]
+# The fit measures most papers report, in the order they are reported.
+HEADLINE_MEASURES = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
+                     "srmr", "aic", "bic"]
+
+
+@dataclass(frozen=True, eq=False)
+class SEMResult:
+    """Estimates, fit measures and R-squared of a fitted structural equation model.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        One row per parameter, columns as lavaan's ``parameterEstimates(fit, standardized=TRUE)``:
+        lhs op rhs label est se z pvalue ci_lower ci_upper std_lv std_all (95 % Wald intervals).
+    fit_measures : Series
+        lavaan ``fitMeasures()`` names: chisq df pvalue cfi tli rmsea rmsea.ci.lower rmsea.ci.upper
+        srmr logl aic bic and more.
+    r2 : Series
+        R-squared of each indicator and endogenous latent variable.
+    n_obs : int
+        Observations used (after listwise deletion of incomplete rows).
+    n_dropped : int
+        Rows dropped because a model variable was missing.
+    """
+
+    estimates: pd.DataFrame
+    fit_measures: pd.Series
+    r2: pd.Series
+    n_obs: int
+    n_dropped: int
+    syntax: str
+    iterations: int
+    warnings: tuple[str, ...] = ()
+    vcov: pd.DataFrame | None = field(default=None, repr=False)
+    _state: Any = field(default=None, repr=False)
+
+    # ----- convenience views -----------------------------------------------------------------
+    def paths(self) -> pd.DataFrame:
+        """Structural regressions (``~``) and defined parameters (``:=``)."""
+        return self.estimates[self.estimates["op"].isin(["~", ":="])].reset_index(drop=True)
+
+    def loadings(self) -> pd.DataFrame:
+        return self.estimates[self.estimates["op"] == "=~"].reset_index(drop=True)
+
+    def fit_line(self) -> str:
+        """One-line plain-text fit summary (the report layer formats APA style)."""
+        fm = self.fit_measures
+        return (f"chisq({int(fm['df'])}) = {fm['chisq']:.3f}, p = {fm['pvalue']:.4g}, CFI = {fm['cfi']:.3f}, "
+                f"TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} [{fm['rmsea.ci.lower']:.3f}, "
+                f"{fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}")
+
+    # ----- renderings ----------------------------------------------------------------------------
+    def summary(self) -> str:
+        """Text summary: sample, fit line, then the parameter table."""
+        table = self.estimates.copy()
+        head = [f"SEM (ML, lavaan definitions): N = {self.n_obs}"
+                + (f" ({self.n_dropped} incomplete rows dropped listwise)" if self.n_dropped else ""),
+                f"converged in {self.iterations} iterations", self.fit_line()]
+        head += [f"warning: {w}" for w in self.warnings]
+        with pd.option_context("display.width", 140, "display.max_rows", 500, "display.float_format",
+                               "{:.3f}".format):
+            return "\n".join(head) + "\n\n" + table.to_string(index=False)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        warn = "".join(f"<p><b>warning:</b> {w}</p>" for w in self.warnings)
+        return (f"<div><p><b>SEM</b> (ML) N = {self.n_obs}; {self.fit_line()}</p>{warn}"
+                + self.estimates.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")
+                + "</div>")
+
+    def to_markdown(self) -> str:
+        cols = ESTIMATE_COLUMNS
+        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for _, row in self.estimates.iterrows():
+            cells = [(f"{row[c]:.3f}" if isinstance(row[c], float) and not math.isnan(row[c]) else
+                      ("" if isinstance(row[c], float) else str(row[c]))) for c in cols]
+            lines.append("| " + " | ".join(cells) + " |")
+        return f"{self.fit_line()}\n\n" + "\n".join(lines) + "\n"
+
+    def to_latex(self) -> str:
+        return self.estimates.to_latex(index=False, float_format="%.3f", na_rep="")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: fit_measures, estimates (records), r2, n_obs (NaN -> None)."""
+
+        def clean(v: Any) -> Any:
+            if isinstance(v, float | np.floating):
+                return None if math.isnan(v) else float(v)
+            if isinstance(v, np.integer):
+                return int(v)
+            return v
+
+        return {
+            "n_obs": self.n_obs,
+            "n_dropped": self.n_dropped,
+            "fit_measures": {k: clean(v) for k, v in self.fit_measures.items()},
+            "estimates": [{k: clean(v) for k, v in rec.items()} for rec in self.estimates.to_dict("records")],
+            "r2": {k: clean(v) for k, v in self.r2.items()},
+            "warnings": list(self.warnings),
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
