@@ -7,6 +7,7 @@ traced back to its line in the YAML file.
 
 from __future__ import annotations
 
+import warnings
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
@@ -69,14 +70,19 @@ class Construct(_Strict):
     source: str | None = None
 
 
-class Item(_Strict):
-    id: Identifier
-    construct: str
-    text: LangText
-    response_set: str | None = None
-    reverse: bool = False
-    required: bool = True
-    source: str | None = None
+with warnings.catch_warnings():
+    # `construct` is the natural name for an item's construct; it shadows pydantic's deprecated
+    # BaseModel.construct(), which this project never calls.
+    warnings.filterwarnings("ignore", message='Field name "construct"', category=UserWarning)
+
+    class Item(_Strict):
+        id: Identifier
+        construct: str
+        text: LangText
+        response_set: str | None = None
+        reverse: bool = False
+        required: bool = True
+        source: str | None = None
 
 
 class AttentionCheck(_Strict):

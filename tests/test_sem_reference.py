@@ -1,0 +1,105 @@
+"""fit_sem agrees with lavaan 0.6 (ML, default settings) on frozen reference fits (tests/reference/)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import stickiness_research as sr
+from conftest import REFERENCE, lavaan_reference
+
+CASES = ["holzinger_swineford_cfa", "political_democracy", "political_democracy_defined"]
+FIT_MEASURES = ["npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli", "nfi",
+                "logl", "unrestricted.logl", "aic", "bic", "bic2", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
+                "rmsea.pvalue", "srmr"]
+RTOL = 1e-3  # the project's contract: agree with lavaan to 1e-3 relative
+
+
+def close(ours: float, theirs: float | None, rtol: float = RTOL, atol: float = 1e-6) -> bool:
+    if theirs is None:
+        return ours is None or math.isnan(ours)
+    return math.isclose(ours, theirs, rel_tol=rtol, abs_tol=atol)
+
+
+@pytest.fixture(scope="module", params=CASES)
+def case(request):
+    ref = lavaan_reference(request.param)
+    data = pd.read_csv(REFERENCE / "data" / ref["data_file"].split("/")[-1])
+    model = (REFERENCE / "models" / ref["model_file"].split("/")[-1]).read_text(encoding="utf-8")
+    return request.param, ref, sr.fit_sem(model, data)
+
+
+def _key(lhs: str, op: str, rhs: str) -> tuple:
+    return (op, lhs, rhs) if op != "~~" else (op, *sorted((lhs, rhs)))
+
+
+def test_same_parameters(case):
+    _, ref, res = case
+    theirs = {_key(e["lhs"], e["op"], e["rhs"]) for e in ref["estimates"] if e["op"] != ":="}
+    ours = {_key(r.lhs, r.op, r.rhs) for r in res.estimates.itertuples() if r.op != ":="}
+    assert ours == theirs
+    assert int(res.fit_measures["npar"]) == int(ref["fit_measures"]["npar"])
+
+
+@pytest.mark.parametrize("column", ["est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"])
+def test_estimates_match_lavaan(case, column):
+    name, ref, res = case
+    ours = {(_key(r["lhs"], r["op"], r["rhs"]) if r["op"] != ":=" else (":=", r["lhs"])): r
+            for r in res.estimates.to_dict("records")}
+    bad = []
+    for e in ref["estimates"]:
+        key = _key(e["lhs"], e["op"], e["rhs"]) if e["op"] != ":=" else (":=", e["lhs"])
+        theirs = e[column]
+        mine = ours[key][column]
+        if column == "pvalue" and theirs is not None and theirs < 1e-6:
+            ok = mine < 1e-6  # tiny p-values differ only in the normal tail's float noise
+        elif column.startswith("ci_"):
+            # a bound near zero magnifies relative error: judge it on the scale of its standard error
+            ok = close(mine, theirs, atol=RTOL * (e["se"] or 0) + 1e-6)
+        else:
+            ok = close(mine, theirs, atol=1e-5 if column != "pvalue" else 1e-4)
+        if not ok:
+            bad.append(f"{key}: ours {mine!r} lavaan {theirs!r}")
+    assert not bad, f"{name} {column}: " + "; ".join(bad)
+
+
+@pytest.mark.parametrize("measure", FIT_MEASURES)
+def test_fit_measures_match_lavaan(case, measure):
+    name, ref, res = case
+    theirs = ref["fit_measures"][measure]
+    mine = float(res.fit_measures[measure])
+    assert close(mine, theirs, atol=1e-6), f"{name} {measure}: ours {mine} lavaan {theirs}"
+
+
+def test_r2_matches_lavaan(case):
+    _, ref, res = case
+    assert set(res.r2.index) == set(ref["r2"])
+    for var, value in ref["r2"].items():
+        assert close(float(res.r2[var]), value), var
+
+
+def test_classic_headline_values():
+    """The values every SEM user knows (lavaan tutorial): HS chisq 85.306 on 24 df, CFI .931, TLI .896."""
+    ref = lavaan_reference("holzinger_swineford_cfa")
+    fm = ref["fit_measures"]
+    assert round(fm["chisq"], 3) == 85.306 and fm["df"] == 24
+    assert (round(fm["cfi"], 3), round(fm["tli"], 3), round(fm["rmsea"], 3), round(fm["srmr"], 3)) == \
+        (0.931, 0.896, 0.092, 0.065)
+
+
+def test_equality_labels_are_one_parameter():
+    ref = lavaan_reference("political_democracy")
+    data = pd.read_csv(REFERENCE / "data" / "PoliticalDemocracy.csv")
+    res = sr.fit_sem((REFERENCE / "models" / "political_democracy.lav").read_text(), data)
+    a = res.estimates[res.estimates["label"] == "a"]
+    assert len(a) == 2 and a["est"].nunique() == 1 and a["se"].nunique() == 1
+    assert int(res.fit_measures["df"]) == int(ref["fit_measures"]["df"]) == 38
+
+
+def test_estimate_is_reproducible():
+    data = sr.datasets.holzinger_swineford()
+    model = (REFERENCE / "models" / "holzinger_swineford_cfa.lav").read_text()
+    a, b = sr.fit_sem(model, data), sr.fit_sem(model, data)
+    pd.testing.assert_frame_equal(a.estimates, b.estimates)
