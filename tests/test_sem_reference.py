@@ -10,7 +10,8 @@ import pytest
 import stickiness_research as sr
 from conftest import REFERENCE, lavaan_reference
 
-CASES = ["holzinger_swineford_cfa", "political_democracy", "political_democracy_defined"]
+CASES = ["holzinger_swineford_cfa", "holzinger_swineford_structural", "political_democracy",
+         "political_democracy_defined"]
 FIT_MEASURES = ["npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli", "nfi",
                 "logl", "unrestricted.logl", "aic", "bic", "bic2", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
                 "rmsea.pvalue", "srmr"]
@@ -103,3 +104,19 @@ def test_estimate_is_reproducible():
     model = (REFERENCE / "models" / "holzinger_swineford_cfa.lav").read_text()
     a, b = sr.fit_sem(model, data), sr.fit_sem(model, data)
     pd.testing.assert_frame_equal(a.estimates, b.estimates)
+
+
+@pytest.mark.parametrize("kind", ["std_all", "std_lv"])
+def test_standardized_solution_matches_lavaan(case, kind):
+    name, ref, res = case
+    table = res.standardized_solution(kind)
+    ours = {(_key(r["lhs"], r["op"], r["rhs"]) if r["op"] != ":=" else (":=", r["lhs"])): r
+            for r in table.to_dict("records")}
+    bad = []
+    for e in ref["standardized_all" if kind == "std_all" else "standardized_lv"]:
+        key = _key(e["lhs"], e["op"], e["rhs"]) if e["op"] != ":=" else (":=", e["lhs"])
+        mine = ours[key]
+        for col, theirs in (("est_std", e["est_std"]), ("se", e["se"])):
+            if not close(mine[col], theirs, atol=1e-5):
+                bad.append(f"{key} {col}: ours {mine[col]!r} lavaan {theirs!r}")
+    assert not bad, f"{name} {kind}: " + "; ".join(bad)

@@ -90,7 +90,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         estimates=estimates, fit_measures=fm, r2=r2, n_obs=n_obs, n_dropped=n_dropped, syntax=syntax,
         iterations=est.iterations, warnings=tuple(notes),
         vcov=pd.DataFrame(vcov, index=structure.free_names, columns=structure.free_names),
-        _state={"structure": structure, "estimate": est, "sample_cov": s},
+        _state={"structure": structure, "estimate": est, "sample_cov": s, "parsed": parsed, "vcov": vcov},
     )
 
 
@@ -196,16 +196,7 @@ def _defined_rows(structure: ModelStructure, parsed: ParsedModel, theta: np.ndar
             out.append(env[d.name])
         return np.array(out)
 
-    def standardized_values(column: np.ndarray) -> np.ndarray:
-        env: dict[str, float] = {}
-        for k, row in enumerate(structure.rows):
-            if row.label and row.label not in env:
-                env[row.label] = float(column[k])
-        out = []
-        for d in parsed.definitions:
-            env[d.name] = evaluate(d, env)
-            out.append(env[d.name])
-        return np.array(out)
+    standardized_values, _ = defined_standardizer(structure, parsed)
 
     try:
         point = values_of(theta)
@@ -222,6 +213,26 @@ def _defined_rows(structure: ModelStructure, parsed: ParsedModel, theta: np.ndar
     s_lv, s_all = standardized_values(std_lv), standardized_values(std_all)
     return [_record(d.name, ":=", d.expression.replace("**", "^"), d.name, float(point[k]), float(se[k]),
                     s_lv[k], s_all[k], free=True) for k, d in enumerate(parsed.definitions)]
+
+
+def defined_standardizer(structure: ModelStructure, parsed: ParsedModel):
+    """(function of a standardized row column -> defined values, their table rows) or (None, [])."""
+    if not parsed.definitions:
+        return None, []
+
+    def fn(column: np.ndarray) -> np.ndarray:
+        env: dict[str, float] = {}
+        for k, row in enumerate(structure.rows):
+            if row.label and row.label not in env:
+                env[row.label] = float(column[k])
+        out = []
+        for d in parsed.definitions:
+            env[d.name] = evaluate(d, env)
+            out.append(env[d.name])
+        return np.array(out)
+
+    names = [(d.name, ":=", d.expression.replace("**", "^"), d.name) for d in parsed.definitions]
+    return fn, names
 
 
 def _heywood(estimates: pd.DataFrame) -> list[str]:

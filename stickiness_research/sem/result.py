@@ -63,6 +63,26 @@ class SEMResult:
                 f"TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} [{fm['rmsea.ci.lower']:.3f}, "
                 f"{fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}")
 
+    def standardized_solution(self, kind: str = "std_all") -> pd.DataFrame:
+        """Standardized estimates with delta-method SEs, as lavaan's ``standardizedSolution(fit, type=)``.
+
+        Parameters
+        ----------
+        kind : {"std_all", "std_lv"}
+
+        Returns
+        -------
+        DataFrame
+            lhs op rhs label est_std se z pvalue ci_lower ci_upper.
+        """
+        from .fit import defined_standardizer
+        from .standardize import standardized_solution
+
+        state = self._state
+        structure = state["structure"]
+        fn, names = defined_standardizer(structure, state["parsed"])
+        return standardized_solution(structure, state["estimate"].theta, state["vcov"], fn, names, kind)
+
     # ----- renderings ----------------------------------------------------------------------------
     def summary(self) -> str:
         """Text summary: sample, fit line, then the parameter table."""

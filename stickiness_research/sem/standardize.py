@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .engine import ModelStructure
 
@@ -49,9 +52,11 @@ def standardized(structure: ModelStructure, theta: np.ndarray) -> tuple[np.ndarr
             std_lv[k] = value / lv_sd[row.lhs] ** 2
             std_all[k] = value / total[row.lhs]
         else:
-            std_lv[k] = value / (lv_sd[row.lhs] * lv_sd[row.rhs])
             denom = np.sqrt(resid[row.lhs] * resid[row.rhs])
             std_all[k] = value / denom if denom > 0 else np.nan
+            # std.lv leaves observed variables unscaled; latent (residual) covariances become correlations
+            both_latent = row.lhs in latent and row.rhs in latent
+            std_lv[k] = std_all[k] if both_latent else value / (lv_sd[row.lhs] * lv_sd[row.rhs])
     return std_lv, std_all
 
 
@@ -63,3 +68,45 @@ def r_squared(structure: ModelStructure, theta: np.ndarray) -> pd.Series:
                         or any(r.op == "~" and r.lhs == v for r in structure.rows)]
     names = [v for v in structure.observed if v not in structure.inner] + endogenous_inner
     return pd.Series({v: 1.0 - resid[v] / total[v] for v in names}, name="r2", dtype=float)
+
+
+def standardized_solution(structure: ModelStructure, theta: np.ndarray, vcov: np.ndarray,
+                          defined: Callable[[np.ndarray], np.ndarray] | None, names: list[str],
+                          kind: str = "std_all") -> pd.DataFrame:
+    """lavaan's ``standardizedSolution()``: standardized estimates with delta-method SEs.
+
+    ``defined`` maps a column of standardized row values to the defined parameters' values
+    (lavaan standardizes ``:=`` parameters by evaluating them on standardized estimates).
+    The Jacobian is taken numerically (central differences), as lavaan does.
+    """
+    if kind not in ("std_all", "std_lv"):
+        raise ValueError(f"kind must be 'std_all' or 'std_lv'; got {kind!r}")
+    pick = 1 if kind == "std_all" else 0
+
+    def values(t: np.ndarray) -> np.ndarray:
+        column = standardized(structure, t)[pick]
+        return np.concatenate([column, defined(column)]) if defined is not None else column
+
+    point = values(theta)
+    jac = np.empty((len(point), len(theta)))
+    for i in range(len(theta)):
+        h = 1e-6 * max(1.0, abs(theta[i]))
+        up, down = theta.copy(), theta.copy()
+        up[i] += h
+        down[i] -= h
+        jac[:, i] = (values(up) - values(down)) / (2 * h)
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
+    se[se < 1e-12] = 0.0  # fixed-by-definition values (e.g. std.lv latent variances of 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, point / np.where(se > 0, se, 1), np.nan)
+    pvalue = 2 * stats.norm.sf(np.abs(z))
+    zq = stats.norm.ppf(0.975)
+    rows = [(r.lhs, r.op, r.rhs, r.label) for r in structure.rows] + names
+    frame = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "label"])
+    frame["est_std"] = point
+    frame["se"] = se
+    frame["z"] = z
+    frame["pvalue"] = pvalue
+    frame["ci_lower"] = np.where(se > 0, point - zq * se, point)
+    frame["ci_upper"] = np.where(se > 0, point + zq * se, point)
+    return frame

@@ -122,8 +122,35 @@ def parse_model(syntax: str) -> ParsedModel:
             raise ModelSpecError(f"model line {d.line}: {d.name} := {d.expression} uses {unknown[0]!r}, which is "
                                  "not a parameter label. Label the path first, e.g. 'y ~ b*x'.")
         known.add(d.name)
+    estimable.extend(_auto_covariances(estimable))
     return ParsedModel(text=syntax, estimable="\n".join(estimable), definitions=tuple(definitions),
                        labels=tuple(dict.fromkeys(labels)), variables=tuple(variables), latent=tuple(latent))
+
+
+def _auto_covariances(statements: list[str]) -> list[str]:
+    """lavaan's auto.cov.y: residuals of variables that are dependent but predict nothing covary.
+
+    lavaan's sem() frees these covariances by default (lavNames "lv.y"/"ov.y"); semopy does not, so
+    without them the model, its df and every fit measure would differ from lavaan's.
+    """
+    dependent: list[str] = []
+    predictors: set[str] = set()
+    written: set[frozenset[str]] = set()
+    for stmt in statements:
+        if "=~" in stmt:
+            continue
+        op = "~~" if "~~" in stmt else "~"
+        lhs, rhs = (x.strip() for x in stmt.split(op, 1))
+        names = [t.split("*")[-1].strip() for t in rhs.split("+")]
+        if op == "~~":
+            written.update(frozenset((lhs, n)) for n in names)
+        else:
+            if lhs not in dependent:
+                dependent.append(lhs)
+            predictors.update(names)
+    pure = [v for v in dependent if v not in predictors]
+    return [f"{a} ~~ {b}" for i, a in enumerate(pure) for b in pure[i + 1:]
+            if frozenset((a, b)) not in written]
 
 
 def _statements(syntax: str) -> list[tuple[int, str]]:

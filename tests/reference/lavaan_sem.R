@@ -24,7 +24,8 @@ suppressPackageStartupMessages({
 CASES <- list(
   list(name = "holzinger_swineford_cfa",     data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav",     args = list()),
   list(name = "political_democracy",         data = "PoliticalDemocracy.csv",     model = "political_democracy.lav",         args = list()),
-  list(name = "political_democracy_defined", data = "PoliticalDemocracy.csv",     model = "political_democracy_defined.lav", args = list())
+  list(name = "political_democracy_defined", data = "PoliticalDemocracy.csv",     model = "political_democracy_defined.lav", args = list()),
+  list(name = "holzinger_swineford_structural", data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_structural.lav", args = list())
 )
 
 # ---------------------------------------------------------------------------
@@ -83,6 +84,16 @@ run_case <- function(case) {
   }), stringsAsFactors = FALSE)
   estimates <- lapply(seq_len(nrow(pe)), function(i) as.list(pe[i, , drop = FALSE]))
 
+  records <- function(df) {
+    names(df) <- gsub(".", "_", names(df), fixed = TRUE)
+    df <- as.data.frame(lapply(df, function(col) if (is.factor(col)) as.character(col) else unclass(col)),
+                        stringsAsFactors = FALSE)
+    lapply(seq_len(nrow(df)), function(i) as.list(df[i, , drop = FALSE]))
+  }
+  std_all <- standardizedSolution(fit, type = "std.all")
+  std_lv  <- standardizedSolution(fit, type = "std.lv")
+  mi <- modindices(fit, sort. = FALSE, minimum.value = 0)
+
   out <- list(
     case           = case$name,
     model_file     = rel("models", case$model),
@@ -97,6 +108,9 @@ run_case <- function(case) {
     estimates      = estimates,
     fit_measures   = named_num_list(fitMeasures(fit)),
     r2             = named_num_list(inspect(fit, "r2")),
+    standardized_all = records(std_all),
+    standardized_lv  = records(std_lv),
+    modindices     = records(mi),
     implied_cov    = matrix_json(fitted(fit)$cov),
     sample_cov     = matrix_json(lavInspect(fit, "sampstat")$cov)
   )

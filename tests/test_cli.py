@@ -1,0 +1,110 @@
+"""The stickiness command: user mistakes give exit 2 and one line; demo writes the report; fit --json."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import stickiness_research as sr
+from conftest import REFERENCE, lavaan_reference
+from stickiness_research.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_validate_ok():
+    result = run("validate", str(sr.builtin_questionnaire_path()))
+    assert result.exit_code == 0
+    assert "financial_social_media_stickiness" in result.stdout
+
+
+def test_validate_bad_file_exits_2_with_one_line(tmp_path, minimal_text):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(minimal_text.replace("construct: outcome\n    text: {zh: 题五",
+                                        "construct: outcom\n    text: {zh: 题五"), encoding="utf-8")
+    result = run("validate", str(bad))
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ") and f"{bad}:39" in lines[0] and "unknown construct 'outcom'" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_validate_missing_file():
+    result = run("validate", "no/such/file.yaml")
+    assert result.exit_code == 2 and "file not found" in result.stderr
+
+
+def test_fit_json_agrees_with_lavaan(tmp_path):
+    ref = lavaan_reference("holzinger_swineford_cfa")
+    result = run("fit", "--model", str(REFERENCE / "models" / "holzinger_swineford_cfa.lav"),
+                 "--data", str(REFERENCE / "data" / "HolzingerSwineford1939.csv"), "--json")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert set(payload) >= {"fit_measures", "estimates", "r2"}
+    for name in ("chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):
+        assert payload["fit_measures"][name] == pytest.approx(ref["fit_measures"][name], rel=1e-3), name
+    first = payload["estimates"][1]
+    assert set(first) == {"lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+                          "std_all"}
+    assert (first["lhs"], first["op"], first["rhs"]) == ("visual", "=~", "x2")
+    assert first["est"] == pytest.approx(0.5535, abs=1e-3)
+
+
+def test_fit_with_missing_variable_exits_2(tmp_path):
+    model = tmp_path / "m.lav"
+    model.write_text("f =~ x1 + x2 + x10\n", encoding="utf-8")
+    result = run("fit", "--model", str(model), "--data", str(REFERENCE / "data" / "HolzingerSwineford1939.csv"))
+    assert result.exit_code == 2
+    assert "model variable 'x10' is not a column of the data" in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
+
+
+def test_fit_bad_syntax_exits_2(tmp_path):
+    model = tmp_path / "m.lav"
+    model.write_text("f =~ x1 + x2 + x3\nf <- x4\n", encoding="utf-8")
+    result = run("fit", "--model", str(model), "--data", str(REFERENCE / "data" / "HolzingerSwineford1939.csv"))
+    assert result.exit_code == 2 and "model line 2" in result.stderr
+
+
+def test_simulate_writes_csv(tmp_path):
+    out = tmp_path / "d.csv"
+    result = run("simulate", str(sr.builtin_questionnaire_path()), "-n", "50", "--seed", "3", "-o", str(out))
+    assert result.exit_code == 0
+    import pandas as pd
+
+    df = pd.read_csv(out)
+    assert len(df) == 50 and "int1" in df.columns
+
+
+def test_demo_writes_report(tmp_path):
+    out = tmp_path / "demo"
+    result = run("demo", "-n", "300", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert str((out / "index.html").resolve()) in result.stdout.replace("\n", "")
+    for section in ("summary", "sample", "reliability", "fit", "paths", "measurement", "provenance"):
+        assert f'<section id="{section}">' in html, section
+    assert "<svg" in html and "Cronbach" in html and "H8" in html
+    assert "nan" not in html.lower().replace("nano", "")
+    assert "<link" not in html and "<script src" not in html  # self-contained
+    assert json.loads((out / "provenance.json").read_text())["seed"] == 20261124
+
+
+@pytest.mark.skipif(shutil.which("stickiness") is None and not (Path(sys.prefix) / "bin" / "stickiness").exists(),
+                    reason="console script not installed")
+def test_console_script_exit_code(tmp_path):
+    exe = shutil.which("stickiness") or str(Path(sys.prefix) / "bin" / "stickiness")
+    proc = subprocess.run([exe, "validate", str(tmp_path / "absent.yaml")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "file not found" in proc.stderr
