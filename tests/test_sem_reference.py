@@ -120,3 +120,18 @@ def test_standardized_solution_matches_lavaan(case, kind):
             if not close(mine[col], theirs, atol=1e-5):
                 bad.append(f"{key} {col}: ours {mine[col]!r} lavaan {theirs!r}")
     assert not bad, f"{name} {kind}: " + "; ".join(bad)
+
+
+def test_modification_indices_match_lavaan(case):
+    name, ref, res = case
+    table = res.modification_indices()
+    ours = {_key(r["lhs"], r["op"], r["rhs"]): r for r in table.to_dict("records")}
+    theirs = {_key(m["lhs"], m["op"], m["rhs"]): m for m in ref["modindices"]}
+    assert set(ours) == set(theirs)
+    bad = []
+    for key, m in theirs.items():
+        for col in ("mi", "epc", "sepc_lv", "sepc_all"):
+            if not close(ours[key][col], m[col], atol=1e-4):
+                bad.append(f"{key} {col}: ours {ours[key][col]!r} lavaan {m[col]!r}")
+    assert not bad, f"{name}: " + "; ".join(bad[:5])
+    assert list(table["mi"]) == sorted(table["mi"], reverse=True)

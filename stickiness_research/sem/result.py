@@ -83,6 +83,23 @@ class SEMResult:
         fn, names = defined_standardizer(structure, state["parsed"])
         return standardized_solution(structure, state["estimate"].theta, state["vcov"], fn, names, kind)
 
+    def modification_indices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
+        """Modification indices (lavaan's ``modindices()``): lhs op rhs mi epc sepc_lv sepc_all, largest first.
+
+        Parameters
+        ----------
+        top : int, optional
+            Keep only the ``top`` largest.
+        minimum : float
+            Keep only indices at least this large (3.84 is the 5 % critical value of chi-square(1)).
+        """
+        from .modindices import modification_indices
+
+        state = self._state
+        table = modification_indices(state["structure"], state["estimate"].theta, state["sample_cov"], self.n_obs)
+        table = table[table["mi"] >= minimum]
+        return (table.head(top) if top else table).reset_index(drop=True)
+
     # ----- renderings ----------------------------------------------------------------------------
     def summary(self) -> str:
         """Text summary: sample, fit line, then the parameter table."""
