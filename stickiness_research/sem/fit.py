@@ -56,7 +56,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     >>> import stickiness_research as sr
     >>> hs = sr.datasets.holzinger_swineford()
     >>> res = sr.fit_sem("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
-    >>> round(res.fit_measures["chisq"], 3), int(res.fit_measures["df"])  # In R: lavaan::cfa(HS.model, HolzingerSwineford1939)
+    >>> float(round(res.fit_measures["chisq"], 3)), int(res.fit_measures["df"])  # In R: lavaan::cfa(HS.model, HolzingerSwineford1939)
     (85.306, 24)
     """
     if not isinstance(syntax, str):
