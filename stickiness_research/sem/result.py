@@ -83,6 +83,39 @@ class SEMResult:
         fn, names = defined_standardizer(structure, state["parsed"])
         return standardized_solution(structure, state["estimate"].theta, state["vcov"], fn, names, kind)
 
+    @property
+    def observed_variables(self) -> list[str]:
+        return list(self._state["structure"].observed)
+
+    @property
+    def sample_cov(self) -> pd.DataFrame:
+        """Sample covariance matrix (divisor N, as lavaan's ML uses)."""
+        names = self.observed_variables
+        return pd.DataFrame(self._state["sample_cov"], index=names, columns=names)
+
+    @property
+    def implied_cov(self) -> pd.DataFrame:
+        """Model-implied covariance matrix at the estimates (lavaan's ``fitted(fit)$cov``)."""
+        names = self.observed_variables
+        return pd.DataFrame(self._state["estimate"].sigma, index=names, columns=names)
+
+    def residuals(self, kind: str = "cor") -> pd.DataFrame:
+        """Residual matrix, as lavaan's ``resid(fit, type=)``.
+
+        ``"raw"``: S - Sigma. ``"cor"`` (= ``"cor.bollen"``): cor(S) - cor(Sigma), each matrix
+        standardized by its own variances. ``"cor.bentler"``: (S - Sigma) scaled by the observed SDs.
+        """
+        s, sigma = self.sample_cov, self.implied_cov
+        if kind == "raw":
+            return s - sigma
+        sd_s = np.sqrt(np.diag(s.to_numpy()))
+        if kind in ("cor", "cor.bollen"):
+            sd_m = np.sqrt(np.diag(sigma.to_numpy()))
+            return s / np.outer(sd_s, sd_s) - sigma / np.outer(sd_m, sd_m)
+        if kind == "cor.bentler":
+            return (s - sigma) / np.outer(sd_s, sd_s)
+        raise ValueError(f"kind must be 'raw', 'cor', 'cor.bollen' or 'cor.bentler'; got {kind!r}")
+
     def modification_indices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
         """Modification indices (lavaan's ``modindices()``): lhs op rhs mi epc sepc_lv sepc_all, largest first.
 
