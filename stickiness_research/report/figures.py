@@ -22,6 +22,39 @@ def _depths(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
     return depth
 
 
+def _route(pos: dict, depth: dict, a: str, b: str, box_w: float, box_h: float):
+    """Start, end, arc curvature and label position of the arrow a -> b.
+
+    Arrows that skip a column bow away from the boxes they would cross; the label sits on the
+    curve's midpoint (for matplotlib's arc3 that is the chord midpoint + rad/2 * (dy, -dx)).
+    """
+    (x1, y1), (x2, y2) = pos[a], pos[b]
+    dx, dy = x2 - x1, y2 - y1
+    length = math.hypot(dx, dy)
+    start = (x1 + dx / length * box_w / 2, y1 + dy / length * box_h / 2)
+    end = (x2 - dx / length * box_w / 2, y2 - dy / length * box_h / 2)
+    sx, sy = end[0] - start[0], end[1] - start[1]
+    mid = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+    others = [pos[n] for n in pos if n not in (a, b)]
+
+    def clearance(r: float) -> float:
+        # Smallest distance from the curve to another box, in box half-sizes (>1 means no overlap);
+        # the label area (curve midpoint) must also keep clear of R-squared texts under boxes.
+        c1 = (mid[0] + r * sy, mid[1] - r * sx)
+        worst = math.inf
+        for t in [k / 24 for k in range(2, 23)]:
+            px = (1 - t) ** 2 * start[0] + 2 * (1 - t) * t * c1[0] + t**2 * end[0]
+            py = (1 - t) ** 2 * start[1] + 2 * (1 - t) * t * c1[1] + t**2 * end[1]
+            for x, y in others:
+                worst = min(worst, max(abs(px - x) / (box_w / 2 + 0.15), abs(py - y) / (box_h / 2 + 0.45)))
+        return worst
+
+    candidates = (0.0, 0.15, -0.15, 0.3, -0.3, 0.45, -0.45, 0.6, -0.6)
+    rad = max(candidates, key=lambda r: min(clearance(r), 1.5) - 0.2 * abs(r))
+    label_at = (mid[0] + rad / 2 * sy, mid[1] - rad / 2 * sx)
+    return start, end, rad, label_at
+
+
 def path_diagram(nodes: list[str], labels: dict[str, str], paths: list[dict], r2: dict[str, float]) -> str:
     """Path diagram of the structural model as an SVG string.
 
@@ -42,38 +75,39 @@ def path_diagram(nodes: list[str], labels: dict[str, str], paths: list[dict], r2
     for d, members in columns.items():
         for k, n in enumerate(members):
             pos[n] = (d * 4.2, (height - 1) / 2 - k * 1.6 + (len(members) - 1) * 0.8 - (height - 1) / 2)
-    fig_w, fig_h = 2.6 + 3.3 * n_cols, 1.2 + 1.15 * height
+    box_w = max(2.3, 0.15 * max(len(labels.get(n, n)) for n in nodes) + 0.8)
+    gap_x = box_w + 2.4
+    for n in pos:
+        pos[n] = (depth[n] * gap_x, pos[n][1] * 1.25)
+    fig_w, fig_h = 1.0 + 0.8 * gap_x * n_cols, 1.6 + 1.4 * height
     plt.rcParams["svg.fonttype"] = "none"
     fig, ax = plt.subplots(figsize=(fig_w, fig_h))
-    box_w, box_h = 2.3, 0.7
+    box_h = 0.7
     for n, (x, y) in pos.items():
         ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
-                                    boxstyle="round,pad=0.05,rounding_size=0.3", fc="#eef3fb", ec="#2b4c7e", lw=1.4))
-        ax.text(x, y + (0.08 if n in r2 else 0), labels.get(n, n), ha="center", va="center", fontsize=10,
-                color="#1a1a1a")
+                                    boxstyle="round,pad=0.05,rounding_size=0.3", fc="#eef3fb", ec="#2b4c7e", lw=1.4,
+                                    zorder=3))
+        ax.text(x, y, labels.get(n, n), ha="center", va="center", fontsize=10, color="#1a1a1a", zorder=4)
         if n in r2:
-            ax.text(x, y - 0.2, f"R\u00b2 = {bounded(r2[n], 2)}", ha="center", va="center", fontsize=8,
-                    color="#444")
+            ax.text(x, y - box_h / 2 - 0.22, f"R\u00b2 = {bounded(r2[n], 2)}", ha="center", va="center",
+                    fontsize=8.5, color="#444", zorder=4)
+    apexes = []
     for p in paths:
-        (x1, y1), (x2, y2) = pos[p["from"]], pos[p["to"]]
+        start, end, rad, label_at = _route(pos, depth, p["from"], p["to"], box_w, box_h)
+        apexes.append(label_at)
         significant = p["pvalue"] < 0.05
-        dx, dy = x2 - x1, y2 - y1
-        length = math.hypot(dx, dy)
-        start = (x1 + dx / length * box_w / 2, y1 + dy / length * box_h / 2)
-        end = (x2 - dx / length * box_w / 2, y2 - dy / length * box_h / 2)
-        rad = 0.25 if abs(depth[p["to"]] - depth[p["from"]]) > 1 else 0.0
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14,
                                      connectionstyle=f"arc3,rad={rad}", lw=1.6 if significant else 1.0,
                                      color="#2b4c7e" if significant else "#9a9a9a",
-                                     linestyle="-" if significant else "--"))
-        mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + (0.35 * rad * length / 2)
-        ax.text(mx, my, f"{bounded(p['beta'], 2)}{stars(p['pvalue'])}", ha="center", va="center", fontsize=9,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
+                                     linestyle="-" if significant else "--", zorder=2))
+        ax.text(*label_at, f"{bounded(p['beta'], 2)}{stars(p['pvalue'])}", ha="center", va="center", fontsize=9,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"}, zorder=5,
                 color="#1a1a1a" if significant else "#777")
     xs = [x for x, _ in pos.values()]
     ys = [y for _, y in pos.values()]
-    ax.set_xlim(min(xs) - box_w, max(xs) + box_w)
-    ax.set_ylim(min(ys) - 1.0, max(ys) + 1.0)
+    ax.set_xlim(min(xs) - box_w / 2 - 0.3, max(xs) + box_w / 2 + 0.3)
+    ys += [y for _, y in apexes]
+    ax.set_ylim(min(ys) - 0.8, max(ys) + 0.5)
     ax.set_aspect("equal")
     ax.axis("off")
     buf = io.StringIO()
