@@ -1,11 +1,9 @@
-"""Maximum-likelihood estimation of a covariance-structure model, to lavaan's definitions.
+"""A model's covariance structure laid out by semopy, with its parameter table in lavaan's shape.
 
 semopy parses the syntax and lays out the LISREL-type matrices (Beta, Lambda, Psi, Theta) with
-analytic derivatives of Sigma. We estimate on lavaan's ML discrepancy with the biased (divide
-by N) sample covariance, start from semopy's solution and finish with Fisher scoring to a
-gradient near machine precision, because semopy's optimiser stops early (PoliticalDemocracy's
-variances came out 0.3 % off lavaan's). Standard errors use the expected information, lavaan's
-default for complete-data ML.
+analytic derivatives of Sigma; estimation itself is ours (problem.py), on lavaan's ML
+discrepancy, because semopy's optimiser stops early (PoliticalDemocracy's variances came out
+0.3 % off lavaan's) and has no cross-group constraints.
 """
 
 from __future__ import annotations
@@ -18,11 +16,9 @@ import numpy as np
 import pandas as pd
 import semopy
 
-from ..errors import EstimationError, ModelSpecError
+from ..errors import ModelSpecError
 from .syntax import ParsedModel
 
-MAX_ITERATIONS = 500
-GRADIENT_TOLERANCE = 1e-10
 
 
 @dataclass(frozen=True)
@@ -75,6 +71,7 @@ class ModelStructure:
         m = self.model
         names = self.free_names
         by_position: dict[tuple[str, int, int], int] = {}
+        self.locations: list[list[tuple[str, int, int]]] = [[] for _ in names]
         matrix_names = {id(mx): key for key, mx in zip(("beta", "lambda", "psi", "theta"), m.matrices[:4],
                                                        strict=True)}
         for k, name in enumerate(names):
@@ -82,6 +79,7 @@ class ModelStructure:
                 key = matrix_names[id(loc.matrix)]
                 i, j = loc.indices
                 by_position[(key, i, j)] = k
+                self.locations[k].append((key, i, j))
                 if loc.symmetric:
                     by_position[(key, j, i)] = k
         rows: list[ParameterRow] = []
@@ -148,71 +146,3 @@ class ModelStructure:
         self.model.update_matrices(theta)
         beta, lamb, psi, th = (np.array(x, dtype=float) for x in self.model.matrices[:4])
         return {"beta": beta, "lambda": lamb, "psi": psi, "theta": th}
-
-
-@dataclass(frozen=True)
-class Estimate:
-    theta: np.ndarray
-    sigma: np.ndarray
-    information: np.ndarray  # expected information of F_ML per unit N/2 (tr(S^-1 dS S^-1 dS))
-    fmin: float  # lavaan's F_ML = log|Sigma| + tr(S Sigma^-1) - log|S| - p
-    iterations: int
-    gradient_max: float
-
-
-def discrepancy(sigma: np.ndarray, s: np.ndarray, logdet_s: float) -> float:
-    """lavaan's ML discrepancy; +inf when Sigma is not positive definite."""
-    try:
-        chol = np.linalg.cholesky(sigma)
-    except np.linalg.LinAlgError:
-        return np.inf
-    logdet = 2.0 * np.log(np.diag(chol)).sum()
-    inv = np.linalg.inv(sigma)
-    return float(logdet + np.einsum("ij,ji->", s, inv) - logdet_s - s.shape[0])
-
-
-def estimate(structure: ModelStructure, s: np.ndarray, start: np.ndarray | None = None) -> Estimate:
-    """Minimise the ML discrepancy by Fisher scoring with step halving."""
-    sign, logdet_s = np.linalg.slogdet(s)
-    if sign <= 0:
-        raise EstimationError("the sample covariance matrix is not positive definite (an item is constant or a "
-                              "linear combination of others). Remove duplicated or constant items.")
-    theta = np.array(structure.model.param_vals if start is None else start, dtype=float)
-    f = discrepancy(structure.implied(theta)[0], s, logdet_s)
-    if not np.isfinite(f):
-        raise EstimationError("the starting values imply a covariance matrix that is not positive definite. "
-                              "Check the model for a mis-specified fixed value.")
-    gmax = np.inf
-    for iteration in range(1, MAX_ITERATIONS + 1):
-        sigma, grads = structure.implied(theta)
-        inv = np.linalg.inv(sigma)
-        a = np.stack([inv @ g for g in grads])
-        info = np.einsum("iab,jba->ij", a, a)
-        resid = inv @ (sigma - s) @ inv
-        gradient = np.einsum("ab,iba->i", resid, np.stack(grads))
-        gmax = float(np.max(np.abs(gradient)))
-        if gmax < GRADIENT_TOLERANCE:
-            return Estimate(theta, sigma, info, f, iteration, gmax)
-        try:
-            step = np.linalg.solve(info, gradient)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(info, gradient, rcond=None)[0]
-        t = 1.0
-        while t > 1e-10:
-            candidate = theta - t * step
-            f_new = discrepancy(structure.implied(candidate)[0], s, logdet_s)
-            if f_new <= f + 1e-14 * max(1.0, abs(f)):
-                break
-            t /= 2
-        else:
-            break  # no descent possible along the scoring direction
-        if abs(f - f_new) < 1e-16 and gmax < 1e-6:
-            theta, f = candidate, f_new
-            sigma, grads = structure.implied(theta)
-            inv = np.linalg.inv(sigma)
-            a = np.stack([inv @ g for g in grads])
-            return Estimate(theta, sigma, np.einsum("iab,jba->ij", a, a), f, iteration, gmax)
-        theta, f = candidate, f_new
-    raise EstimationError(f"the model did not converge in {MAX_ITERATIONS} iterations (largest gradient "
-                          f"{gmax:.2g}). Check for a construct whose items do not correlate, a mis-typed "
-                          "variable, or too small a sample for the model.")

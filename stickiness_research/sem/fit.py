@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,10 +12,12 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import EstimationError, ModelSpecError, ParameterError
-from .engine import Estimate, ModelStructure, estimate
+from .build import build_problem
+from .engine import ModelStructure
 from .fit_measures import fit_measures
+from .problem import Problem, Solution, solve
 from .result import ESTIMATE_COLUMNS, SEMResult
-from .standardize import r_squared, standardized
+from .standardize import group_r_squared, group_standardized
 from .syntax import ParsedModel, evaluate, parse_model
 
 if TYPE_CHECKING:
@@ -23,7 +26,22 @@ if TYPE_CHECKING:
 Z95 = float(stats.norm.ppf(0.975))
 
 
-def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None = None) -> SEMResult:
+@dataclass(frozen=True)
+class TableRow:
+    """A row of the parameter table: which group, what it is, where its value lives."""
+
+    group: int
+    lhs: str
+    op: str
+    rhs: str
+    label: str
+    free: int | None  # global parameter index
+    matrix: str  # beta lambda psi theta (covariance structure) or nu alpha (means)
+    index: tuple[int, ...]
+
+
+def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None = None, *,
+            group_equal: tuple[str, ...] | list[str] = (), meanstructure: bool | None = None) -> SEMResult:
     """Fit a structural equation model by maximum likelihood, with lavaan's definitions.
 
     Parameters
@@ -37,7 +55,14 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         items must already be recoded. Rows with a missing model variable are dropped listwise
         (counted in ``n_dropped``).
     group : str, optional
-        Multi-group estimation is not available yet; passing a column raises ModelSpecError.
+        Column whose values define groups for a multi-group model (lavaan ``group=``); groups are
+        ordered by first appearance, as in lavaan. The model's free parameters are estimated per
+        group except those sharing a label or listed in ``group_equal``.
+    group_equal : sequence of str
+        lavaan's ``group.equal``: any of loadings, intercepts, means, regressions, residuals,
+        residual.covariances, lv.variances, lv.covariances.
+    meanstructure : bool, optional
+        Model means and intercepts; default True for multi-group models, False otherwise (lavaan).
 
     Returns
     -------
@@ -61,110 +86,155 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     """
     if not isinstance(syntax, str):
         syntax = syntax.model_syntax()
-    if group is not None:
-        raise ModelSpecError(f"multi-group estimation (group={group!r}) is not available yet; fit each group "
-                             "separately with data[data[group] == value].")
     if not isinstance(data, pd.DataFrame):
         raise ParameterError("data", "fit_sem", "a pandas DataFrame", type(data).__name__)
+    group_equal = tuple(group_equal)
+    if group_equal and group is None:
+        raise ModelSpecError("group_equal needs a grouping column: pass group='...'.")
+    meanstructure = (group is not None) if meanstructure is None else bool(meanstructure)
     parsed = parse_model(syntax)
-    structure = ModelStructure(parsed)
-    frame, n_dropped = _model_data(structure, data)
-    n_obs = len(frame)
-    values = frame.to_numpy(dtype=float)
-    s = np.cov(values, rowvar=False, bias=True)
-    structure.load(frame, s, n_obs)
-    p = len(structure.observed)
-    if structure.n_free > p * (p + 1) // 2:
-        raise ModelSpecError(f"the model has {structure.n_free} free parameters but the data give only "
-                             f"{p * (p + 1) // 2} variances and covariances: it is not identified. Add indicators "
-                             "or fix parameters.")
-    est = _estimate_robustly(structure, frame, s)
-    vcov = _covariance(structure, est, n_obs)
-    estimates = _estimate_table(structure, parsed, est, vcov)
-    fm = pd.Series(fit_measures(s, est.sigma, n_obs, structure.n_free, est.fmin), name="fit_measures")
-    r2 = r_squared(structure, est.theta)
+    observed = ModelStructure(parsed).observed
+    frames, n_dropped = _model_data(observed, data, group)
+    problem = build_problem(parsed, frames, group_equal=group_equal, meanstructure=meanstructure)
+    moments = sum(g.p * (g.p + 1) // 2 + (g.p if meanstructure else 0) for g in problem.groups)
+    if problem.n_free > moments:
+        raise ModelSpecError(f"the model has {problem.n_free} free parameters but the data give only {moments} "
+                             "sample moments: it is not identified. Add indicators or fix parameters.")
+    sol = _solve_robustly(problem)
+    rows = _table_rows(problem)
+    vcov = _covariance(problem, rows, sol)
+    estimates = _estimate_table(problem, rows, parsed, sol, vcov)
+    group_stats = []
+    for g, f in zip(problem.groups, sol.group_f, strict=True):
+        mom = problem.moments(g, sol.theta, derivatives=False)
+        group_stats.append({"s": g.s, "m": g.m, "sigma": mom.sigma, "mu": mom.mu, "n": g.n, "f": f})
+    fm = pd.Series(fit_measures(group_stats, problem.n_free), name="fit_measures")
+    r2 = group_r_squared(problem, sol.theta)
     notes = _heywood(estimates)
     if n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise (full-information ML is not available yet).")
+    first = problem.groups[0]
     return SEMResult(
-        estimates=estimates, fit_measures=fm, r2=r2, n_obs=n_obs, n_dropped=n_dropped, syntax=syntax,
-        iterations=est.iterations, warnings=tuple(notes),
-        vcov=pd.DataFrame(vcov, index=structure.free_names, columns=structure.free_names),
-        _state={"structure": structure, "estimate": est, "sample_cov": s, "parsed": parsed, "vcov": vcov},
+        estimates=estimates, fit_measures=fm, r2=r2, n_obs=problem.n_total, n_dropped=n_dropped, syntax=syntax,
+        iterations=sol.iterations, warnings=tuple(notes),
+        vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
+        groups=tuple(g.label for g in problem.groups) if group is not None else (),
+        _state={"problem": problem, "solution": sol, "rows": rows, "parsed": parsed, "vcov": vcov,
+                "structure": first.structure, "sample_cov": first.s, "sigma": group_stats[0]["sigma"]},
     )
 
 
-def _model_data(structure: ModelStructure, data: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> tuple[list[tuple[str, pd.DataFrame]], int]:
     columns = [str(c) for c in data.columns]
-    missing = [v for v in structure.observed if v not in columns]
+    missing = [v for v in observed if v not in columns]
     if missing:
         near = difflib.get_close_matches(missing[0], columns, n=3)
         hint = f" Did you mean {', '.join(near)}?" if near else ""
         raise ModelSpecError(f"model variable {missing[0]!r} is not a column of the data"
                              f"{f' ({len(missing) - 1} more missing)' if len(missing) > 1 else ''}.{hint}")
-    frame = data[structure.observed]
-    for col in frame.columns:
+    if group is not None and group not in columns:
+        near = difflib.get_close_matches(str(group), columns, n=3)
+        raise ModelSpecError(f"group column {group!r} is not in the data."
+                             + (f" Did you mean {', '.join(near)}?" if near else ""))
+    frame = data[observed + ([group] if group is not None else [])]
+    for col in observed:
         if not pd.api.types.is_numeric_dtype(frame[col]):
             raise ModelSpecError(f"column {col!r} is not numeric (dtype {frame[col].dtype}); code answers as "
                                  "numbers before fitting.")
     complete = frame.dropna()
     n_dropped = len(frame) - len(complete)
-    if len(complete) <= len(structure.observed):
-        raise ModelSpecError(f"only {len(complete)} complete rows for {len(structure.observed)} observed variables; "
-                             "the sample covariance matrix cannot be estimated.")
-    constant = [c for c in complete.columns if complete[c].nunique() < 2]
-    if constant:
-        raise EstimationError(f"variable {constant[0]!r} is constant in the data; it cannot be modelled. "
-                              "Remove it from the model.")
-    return complete.astype(float), n_dropped
+    if group is None:
+        parts = [("", complete[observed])]
+    else:
+        parts = [(str(label), complete.loc[complete[group] == label, observed])
+                 for label in pd.unique(complete[group])]
+    for label, part in parts:
+        where = f" in group {label!r}" if group is not None else ""
+        if len(part) <= len(observed):
+            raise ModelSpecError(f"only {len(part)} complete rows{where} for {len(observed)} observed variables; "
+                                 "the sample covariance matrix cannot be estimated.")
+        constant = [c for c in observed if part[c].nunique() < 2]
+        if constant:
+            raise EstimationError(f"variable {constant[0]!r} is constant{where}; it cannot be modelled. "
+                                  "Remove it from the model.")
+        if np.linalg.slogdet(np.cov(part.to_numpy(dtype=float), rowvar=False))[0] <= 0:
+            raise EstimationError(f"the sample covariance matrix{where} is not positive definite (an item is a "
+                                  "linear combination of others). Remove duplicated items.")
+    return [(label, part.astype(float)) for label, part in parts], n_dropped
 
 
-def _estimate_robustly(structure: ModelStructure, frame: pd.DataFrame, s: np.ndarray) -> Estimate:
+def _solve_robustly(problem: Problem) -> Solution:
     try:
-        return estimate(structure, s)
+        return solve(problem)
     except EstimationError:
+        if len(problem.groups) > 1 or problem.meanstructure:
+            raise
         # A poor start can stall Fisher scoring; semopy's SLSQP gets close, then we finish.
+        st = problem.groups[0].structure
         try:
-            structure.model.fit(frame, cov=pd.DataFrame(s, index=structure.observed, columns=structure.observed))
+            st.model.fit(cov=pd.DataFrame(problem.groups[0].s, index=st.observed, columns=st.observed),
+                         n_samples=problem.groups[0].n)
         except Exception:  # noqa: BLE001 - semopy raises bare exceptions; report ours below
             raise EstimationError("the model did not converge from semopy's or lavaan-style starting values. "
                                   "Check the model against the data (item coding, construct assignment).") from None
-        return estimate(structure, s, start=np.asarray(structure.model.param_vals, dtype=float))
+        return solve(problem, start=np.asarray(st.model.param_vals, dtype=float))
 
 
-def _covariance(structure: ModelStructure, est: Estimate, n_obs: int) -> np.ndarray:
-    info = est.information * n_obs / 2.0  # expected information, lavaan's default for ML
+def _table_rows(problem: Problem) -> list[TableRow]:
+    rows: list[TableRow] = []
+    for g_no, g in enumerate(problem.groups):
+        for r in g.structure.rows:
+            free = int(g.cov_map[r.free]) if r.free is not None else None
+            rows.append(TableRow(g_no, r.lhs, r.op, r.rhs, r.label, free, r.matrix, r.index))
+        for mp, k in zip(g.means, g.mean_map, strict=True):
+            rows.append(TableRow(g_no, mp.variable, "~1", "", "", k, mp.kind, (mp.index,)))
+    return rows
+
+
+def _covariance(problem: Problem, rows: list[TableRow], sol: Solution) -> np.ndarray:
+    info = sol.information * problem.n_total / 2.0  # expected information, lavaan's default for ML
     eigval, eigvec = np.linalg.eigh(info)
     if eigval[0] <= 1e-10 * max(eigval[-1], 1.0):
         weights = np.abs(eigvec[:, 0])
-        names = structure.free_names
-        culprits = [_describe(structure, names[i]) for i in np.argsort(weights)[::-1][:3] if weights[i] > 0.1]
+        described = {r.free: f"{r.lhs} {r.op} {r.rhs}".strip() for r in rows if r.free is not None}
+        culprits = [described.get(int(i), problem.names[i]) for i in np.argsort(weights)[::-1][:3]
+                    if weights[i] > 0.1]
         raise EstimationError("the model is not identified: the information matrix is singular, so "
                               f"{', '.join(culprits) or 'some parameters'} cannot be estimated separately. "
                               "Fix a loading per construct to 1, or add constraints or indicators.")
     return np.linalg.inv(info)
 
 
-def _describe(structure: ModelStructure, name: str) -> str:
-    k = structure.free_names.index(name)
-    row = next((r for r in structure.rows if r.free == k), None)
-    return f"{row.lhs} {row.op} {row.rhs}" if row else name
+def row_values(problem: Problem, rows: list[TableRow], theta: np.ndarray) -> np.ndarray:
+    """Unstandardized value of every table row at ``theta``."""
+    out = np.empty(len(rows))
+    cache: dict[int, dict[str, np.ndarray]] = {}
+    for k, r in enumerate(rows):
+        g = problem.groups[r.group]
+        if r.group not in cache:
+            mats = g.structure.matrices(problem.local(g, theta))
+            mats["nu"], mats["alpha"] = problem.mean_vectors(g, theta) if problem.meanstructure else (None, None)
+            cache[r.group] = mats
+        out[k] = cache[r.group][r.matrix][r.index]
+    return out
 
 
-def _estimate_table(structure: ModelStructure, parsed: ParsedModel, est: Estimate,
+def _estimate_table(problem: Problem, rows: list[TableRow], parsed: ParsedModel, sol: Solution,
                     vcov: np.ndarray) -> pd.DataFrame:
-    theta = est.theta
-    mats = structure.matrices(theta)
+    theta = sol.theta
+    values = row_values(problem, rows, theta)
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    std_lv, std_all = standardized(structure, theta)
+    std_lv, std_all = group_standardized(problem, rows, theta)
     records = []
-    for k, row in enumerate(structure.rows):
-        value = float(mats[row.matrix][row.index])
+    for k, row in enumerate(rows):
         se = float(se_free[row.free]) if row.free is not None else 0.0
-        records.append(_record(row.lhs, row.op, row.rhs, row.label, value, se, std_lv[k], std_all[k],
-                               free=row.free is not None))
-    records.extend(_defined_rows(structure, parsed, theta, vcov, std_lv, std_all))
-    return pd.DataFrame.from_records(records, columns=ESTIMATE_COLUMNS)
+        rec = _record(row.lhs, row.op, row.rhs, row.label, float(values[k]), se, std_lv[k], std_all[k],
+                      free=row.free is not None)
+        rec["group"] = problem.groups[row.group].label
+        records.append(rec)
+    records.extend(_defined_rows(problem, rows, parsed, theta, vcov, std_lv, std_all))
+    columns = ESTIMATE_COLUMNS if len(problem.groups) == 1 else ESTIMATE_COLUMNS[:4] + ["group"] + ESTIMATE_COLUMNS[4:]
+    return pd.DataFrame.from_records(records, columns=columns)
 
 
 def _record(lhs: str, op: str, rhs: str, label: str, est: float, se: float, std_lv: float, std_all: float,
@@ -180,13 +250,12 @@ def _record(lhs: str, op: str, rhs: str, label: str, est: float, se: float, std_
             "ci_lower": lo, "ci_upper": hi, "std_lv": float(std_lv), "std_all": float(std_all)}
 
 
-def _defined_rows(structure: ModelStructure, parsed: ParsedModel, theta: np.ndarray, vcov: np.ndarray,
-                  std_lv: np.ndarray, std_all: np.ndarray) -> list[dict]:
+def _defined_rows(problem: Problem, rows: list[TableRow], parsed: ParsedModel, theta: np.ndarray,
+                  vcov: np.ndarray, std_lv: np.ndarray, std_all: np.ndarray) -> list[dict]:
     """Defined parameters with delta-method standard errors (numerical Jacobian, as lavaan)."""
     if not parsed.definitions:
         return []
-    names = structure.free_names
-    label_index = {n: i for i, n in enumerate(names) if not n.startswith("_")}
+    label_index = {n: i for i, n in enumerate(problem.names) if n in parsed.labels}
 
     def values_of(vector: np.ndarray) -> np.ndarray:
         env = {label: float(vector[i]) for label, i in label_index.items()}
@@ -196,33 +265,44 @@ def _defined_rows(structure: ModelStructure, parsed: ParsedModel, theta: np.ndar
             out.append(env[d.name])
         return np.array(out)
 
-    standardized_values, _ = defined_standardizer(structure, parsed)
-
+    standardized_values, _ = defined_standardizer(rows, parsed)
     try:
         point = values_of(theta)
     except (ZeroDivisionError, ValueError, OverflowError) as exc:
         raise EstimationError(f"a defined parameter cannot be evaluated at the estimates ({exc}).") from None
-    jac = np.empty((len(point), len(theta)))
+    jac = numerical_jacobian(values_of, theta)
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
+    s_lv, s_all = standardized_values(std_lv), standardized_values(std_all)
+    out = []
+    for k, d in enumerate(parsed.definitions):
+        rec = _record(d.name, ":=", d.expression.replace("**", "^"), d.name, float(point[k]), float(se[k]),
+                      s_lv[k], s_all[k], free=True)
+        rec["group"] = ""
+        out.append(rec)
+    return out
+
+
+def numerical_jacobian(fn, theta: np.ndarray) -> np.ndarray:
+    """Central-difference Jacobian of a vector function (lavaan also differentiates numerically)."""
+    base = fn(theta)
+    jac = np.empty((len(base), len(theta)))
     for i in range(len(theta)):
         h = 1e-6 * max(1.0, abs(theta[i]))
         up, down = theta.copy(), theta.copy()
         up[i] += h
         down[i] -= h
-        jac[:, i] = (values_of(up) - values_of(down)) / (2 * h)
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
-    s_lv, s_all = standardized_values(std_lv), standardized_values(std_all)
-    return [_record(d.name, ":=", d.expression.replace("**", "^"), d.name, float(point[k]), float(se[k]),
-                    s_lv[k], s_all[k], free=True) for k, d in enumerate(parsed.definitions)]
+        jac[:, i] = (fn(up) - fn(down)) / (2 * h)
+    return jac
 
 
-def defined_standardizer(structure: ModelStructure, parsed: ParsedModel):
+def defined_standardizer(rows: list, parsed: ParsedModel):
     """(function of a standardized row column -> defined values, their table rows) or (None, [])."""
     if not parsed.definitions:
         return None, []
 
     def fn(column: np.ndarray) -> np.ndarray:
         env: dict[str, float] = {}
-        for k, row in enumerate(structure.rows):
+        for k, row in enumerate(rows):
             if row.label and row.label not in env:
                 env[row.label] = float(column[k])
         out = []
@@ -238,5 +318,7 @@ def defined_standardizer(structure: ModelStructure, parsed: ParsedModel):
 def _heywood(estimates: pd.DataFrame) -> list[str]:
     variances = estimates[(estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"])]
     negative = variances[variances["est"] < 0]
-    return [f"Heywood case: the variance of {v} is negative ({e:.3f}); the model may be mis-specified or the "
-            "sample too small." for v, e in zip(negative["lhs"], negative["est"], strict=True)]
+    groups = negative["group"] if "group" in negative else [""] * len(negative)
+    return [f"Heywood case: the variance of {v}{f' in group {g!r}' if g else ''} is negative ({e:.3f}); the "
+            "model may be mis-specified or the sample too small."
+            for v, e, g in zip(negative["lhs"], negative["est"], groups, strict=True)]

@@ -15,32 +15,31 @@ from scipy import optimize, stats
 RMSEA_CLOSE = 0.05
 
 
-def fit_measures(s: np.ndarray, sigma: np.ndarray, n_obs: int, npar: int, fmin: float) -> dict[str, float]:
-    """lavaan fit measures from the sample and model-implied covariance matrices.
+def fit_measures(groups: list[dict], npar: int) -> dict[str, float]:
+    """lavaan fit measures from each group's sample and model-implied moments.
 
     Parameters
     ----------
-    s : ndarray
-        Sample covariance matrix with divisor N.
-    sigma : ndarray
-        Model-implied covariance matrix at the ML estimate.
-    n_obs : int
-        Number of observations used.
+    groups : list of dict
+        Per group: ``s`` (sample covariance, divisor N_g), ``m`` (sample means), ``sigma``,
+        ``mu`` (model-implied means, None without a mean structure), ``n`` and ``f`` (the ML
+        discrepancy log|Sigma| + tr(S Sigma^-1) - log|S| - p [+ mean term] at the estimate).
     npar : int
         Number of free parameters.
-    fmin : float
-        ML discrepancy ``log|Sigma| + tr(S Sigma^-1) - log|S| - p`` at the estimate.
     """
-    p = s.shape[0]
-    n = n_obs
-    moments = p * (p + 1) // 2
+    n_groups = len(groups)
+    n = sum(g["n"] for g in groups)
+    p = groups[0]["s"].shape[0]
+    means = groups[0]["mu"] is not None
+    moments = n_groups * (p * (p + 1) // 2 + (p if means else 0))
     df = moments - npar
-    chisq = max(n * fmin, 0.0)
+    chisq = max(sum(g["n"] * g["f"] for g in groups), 0.0)
     pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan
 
-    logdet_s = np.linalg.slogdet(s)[1]
-    baseline_chisq = n * (float(np.log(np.diag(s)).sum()) - logdet_s)
-    baseline_df = p * (p - 1) // 2
+    logdets = [float(np.linalg.slogdet(g["s"])[1]) for g in groups]
+    baseline_chisq = sum(g["n"] * (float(np.log(np.diag(g["s"])).sum()) - ld) for g, ld in zip(groups, logdets,
+                                                                                             strict=True))
+    baseline_df = n_groups * p * (p - 1) // 2
     baseline_pvalue = float(stats.chi2.sf(baseline_chisq, baseline_df))
 
     d_model = max(chisq - df, 0.0)
@@ -50,51 +49,43 @@ def fit_measures(s: np.ndarray, sigma: np.ndarray, n_obs: int, npar: int, fmin: 
     if df > 0:
         ratio_b, ratio_m = baseline_chisq / baseline_df, chisq / df
         tli = (ratio_b - ratio_m) / (ratio_b - 1.0)
-        nnfi = tli
     else:
-        tli = nnfi = 1.0
+        tli = 1.0
     nfi = (baseline_chisq - chisq) / baseline_chisq
-    rmsea = math.sqrt(max(chisq - df, 0.0) / (df * n)) if df > 0 else 0.0
-    lower, upper = rmsea_ci(chisq, df, n)
-    pclose = float(stats.ncx2.sf(chisq, df, RMSEA_CLOSE**2 * df * n)) if df > 0 else math.nan
+    # lavaan: RMSEA of a multi-group model is scaled by sqrt(G)
+    scale = math.sqrt(n_groups)
+    rmsea = math.sqrt(max(chisq - df, 0.0) / (df * n)) * scale if df > 0 else 0.0
+    lower, upper = (v * scale for v in rmsea_ci(chisq, df, n))
+    pclose = float(stats.ncx2.sf(chisq, df, RMSEA_CLOSE**2 * df * n / n_groups)) if df > 0 else math.nan
 
-    sd = np.sqrt(np.diag(s))
-    resid = (s - sigma) / np.outer(sd, sd)
-    srmr = float(np.sqrt(np.mean(resid[np.tril_indices(p)] ** 2)))
+    srmr_groups = [_srmr_bentler(g) for g in groups]
+    srmr = float(sum(g["n"] * v for g, v in zip(groups, srmr_groups, strict=True)) / n)
 
-    logl_h1 = -n / 2 * (p * math.log(2 * math.pi) + logdet_s + p)
-    logl = logl_h1 - n / 2 * fmin
+    logl_h1 = sum(-g["n"] / 2 * (p * math.log(2 * math.pi) + ld + p) for g, ld in zip(groups, logdets, strict=True))
+    logl = logl_h1 - sum(g["n"] / 2 * g["f"] for g in groups)
     aic = -2 * logl + 2 * npar
     bic = -2 * logl + npar * math.log(n)
     bic2 = -2 * logl + npar * math.log((n + 2) / 24)
+    fmin = sum(g["n"] / n * g["f"] for g in groups) / 2  # lavaan reports half the discrepancy
     return {
-        "npar": float(npar),
-        "fmin": fmin / 2,  # lavaan reports half the discrepancy
-        "chisq": chisq,
-        "df": float(df),
-        "pvalue": pvalue,
-        "baseline.chisq": baseline_chisq,
-        "baseline.df": float(baseline_df),
-        "baseline.pvalue": baseline_pvalue,
-        "cfi": cfi,
-        "tli": tli,
-        "nnfi": nnfi,
-        "nfi": nfi,
-        "logl": logl,
-        "unrestricted.logl": logl_h1,
-        "aic": aic,
-        "bic": bic,
-        "bic2": bic2,
-        "ntotal": float(n),
-        "rmsea": rmsea,
-        "rmsea.ci.lower": lower,
-        "rmsea.ci.upper": upper,
-        "rmsea.ci.level": 0.90,
-        "rmsea.pvalue": pclose,
-        "rmsea.close.h0": RMSEA_CLOSE,
-        "srmr": srmr,
+        "npar": float(npar), "fmin": fmin, "chisq": chisq, "df": float(df), "pvalue": pvalue,
+        "baseline.chisq": baseline_chisq, "baseline.df": float(baseline_df), "baseline.pvalue": baseline_pvalue,
+        "cfi": cfi, "tli": tli, "nnfi": tli, "nfi": nfi,
+        "logl": logl, "unrestricted.logl": logl_h1, "aic": aic, "bic": bic, "bic2": bic2, "ntotal": float(n),
+        "rmsea": rmsea, "rmsea.ci.lower": lower, "rmsea.ci.upper": upper, "rmsea.ci.level": 0.90,
+        "rmsea.pvalue": pclose, "rmsea.close.h0": RMSEA_CLOSE, "srmr": srmr,
         "chisq.df": chisq / df if df > 0 else math.nan,
     }
+
+
+def _srmr_bentler(g: dict) -> float:
+    """Bentler's SRMR: residuals scaled by the observed SDs, diagonal included, means too if modelled."""
+    s, sigma = g["s"], g["sigma"]
+    sd = np.sqrt(np.diag(s))
+    resid = ((s - sigma) / np.outer(sd, sd))[np.tril_indices(s.shape[0])]
+    if g["mu"] is not None:
+        resid = np.concatenate([resid, (g["m"] - g["mu"]) / sd])
+    return float(np.sqrt(np.mean(resid**2)))
 
 
 def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:

@@ -46,6 +46,7 @@ class SEMResult:
     iterations: int
     warnings: tuple[str, ...] = ()
     vcov: pd.DataFrame | None = field(default=None, repr=False)
+    groups: tuple[str, ...] = ()
     _state: Any = field(default=None, repr=False)
 
     # ----- convenience views -----------------------------------------------------------------
@@ -79,12 +80,13 @@ class SEMResult:
         from .standardize import standardized_solution
 
         state = self._state
-        structure = state["structure"]
-        fn, names = defined_standardizer(structure, state["parsed"])
-        return standardized_solution(structure, state["estimate"].theta, state["vcov"], fn, names, kind)
+        fn, names = defined_standardizer(state["rows"], state["parsed"])
+        return standardized_solution(state["problem"], state["rows"], state["solution"].theta, state["vcov"], fn,
+                                     names, kind)
 
     @property
     def observed_variables(self) -> list[str]:
+        """Observed variables of the model (for multi-group models, matrices below are the first group's)."""
         return list(self._state["structure"].observed)
 
     @property
@@ -97,7 +99,7 @@ class SEMResult:
     def implied_cov(self) -> pd.DataFrame:
         """Model-implied covariance matrix at the estimates (lavaan's ``fitted(fit)$cov``)."""
         names = self.observed_variables
-        return pd.DataFrame(self._state["estimate"].sigma, index=names, columns=names)
+        return pd.DataFrame(self._state["sigma"], index=names, columns=names)
 
     def residuals(self, kind: str = "cor") -> pd.DataFrame:
         """Residual matrix, as lavaan's ``resid(fit, type=)``.
@@ -126,10 +128,16 @@ class SEMResult:
         minimum : float
             Keep only indices at least this large (3.84 is the 5 % critical value of chi-square(1)).
         """
+        from ..errors import ModelSpecError
         from .modindices import modification_indices
 
         state = self._state
-        table = modification_indices(state["structure"], state["estimate"].theta, state["sample_cov"], self.n_obs)
+        problem = state["problem"]
+        if len(problem.groups) > 1 or problem.meanstructure:
+            raise ModelSpecError("modification indices are available for single-group models without a mean "
+                                 "structure so far; fit each group separately to screen for misfit.")
+        g = problem.groups[0]
+        table = modification_indices(g.structure, problem.local(g, state["solution"].theta), g.s, self.n_obs)
         table = table[table["mi"] >= minimum]
         return (table.head(top) if top else table).reset_index(drop=True)
 

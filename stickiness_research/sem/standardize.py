@@ -70,8 +70,48 @@ def r_squared(structure: ModelStructure, theta: np.ndarray) -> pd.Series:
     return pd.Series({v: 1.0 - resid[v] / total[v] for v in names}, name="r2", dtype=float)
 
 
-def standardized_solution(structure: ModelStructure, theta: np.ndarray, vcov: np.ndarray,
-                          defined: Callable[[np.ndarray], np.ndarray] | None, names: list[str],
+def group_standardized(problem, rows: list, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(std_lv, std_all) for every table row of every group, means included.
+
+    Means are scaled like lavaan: an intercept or mean divided by the variable's total SD
+    (std.all), latent means by the latent SD (std.lv).
+    """
+    std_lv = np.empty(len(rows))
+    std_all = np.empty(len(rows))
+    per_group: dict[int, tuple] = {}
+    for g_no, g in enumerate(problem.groups):
+        local = problem.local(g, theta)
+        lv, al = standardized(g.structure, local)
+        mats = g.structure.matrices(local)
+        total, _ = _variances(g.structure, mats)
+        nu, alpha = problem.mean_vectors(g, theta) if problem.meanstructure else (None, None)
+        per_group[g_no] = (lv, al, total, nu, alpha)
+    counters: dict[int, int] = {}
+    for k, r in enumerate(rows):
+        lv, al, total, nu, alpha = per_group[r.group]
+        if r.op == "~1":
+            value = (nu if r.matrix == "nu" else alpha)[r.index[0]]
+            sd = np.sqrt(total[r.lhs])
+            std_all[k] = value / sd
+            std_lv[k] = value / sd if r.lhs in problem.groups[r.group].structure.latent else value
+            continue
+        i = counters.get(r.group, 0)
+        counters[r.group] = i + 1
+        std_lv[k], std_all[k] = lv[i], al[i]
+    return std_lv, std_all
+
+
+def group_r_squared(problem, theta: np.ndarray) -> pd.Series:
+    """R-squared per group; a plain Series for one group, indexed by (group, variable) otherwise."""
+    if len(problem.groups) == 1:
+        g = problem.groups[0]
+        return r_squared(g.structure, problem.local(g, theta))
+    parts = {g.label: r_squared(g.structure, problem.local(g, theta)) for g in problem.groups}
+    return pd.concat(parts, names=["group", "variable"]).rename("r2")
+
+
+def standardized_solution(problem, rows: list, theta: np.ndarray, vcov: np.ndarray,
+                          defined: Callable[[np.ndarray], np.ndarray] | None, names: list,
                           kind: str = "std_all") -> pd.DataFrame:
     """lavaan's ``standardizedSolution()``: standardized estimates with delta-method SEs.
 
@@ -79,30 +119,29 @@ def standardized_solution(structure: ModelStructure, theta: np.ndarray, vcov: np
     (lavaan standardizes ``:=`` parameters by evaluating them on standardized estimates).
     The Jacobian is taken numerically (central differences), as lavaan does.
     """
+    from .fit import numerical_jacobian
+
     if kind not in ("std_all", "std_lv"):
         raise ValueError(f"kind must be 'std_all' or 'std_lv'; got {kind!r}")
     pick = 1 if kind == "std_all" else 0
 
     def values(t: np.ndarray) -> np.ndarray:
-        column = standardized(structure, t)[pick]
+        column = group_standardized(problem, rows, t)[pick]
         return np.concatenate([column, defined(column)]) if defined is not None else column
 
     point = values(theta)
-    jac = np.empty((len(point), len(theta)))
-    for i in range(len(theta)):
-        h = 1e-6 * max(1.0, abs(theta[i]))
-        up, down = theta.copy(), theta.copy()
-        up[i] += h
-        down[i] -= h
-        jac[:, i] = (values(up) - values(down)) / (2 * h)
+    jac = numerical_jacobian(values, theta)
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
     se[se < 1e-12] = 0.0  # fixed-by-definition values (e.g. std.lv latent variances of 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, point / np.where(se > 0, se, 1), np.nan)
     pvalue = 2 * stats.norm.sf(np.abs(z))
     zq = stats.norm.ppf(0.975)
-    rows = [(r.lhs, r.op, r.rhs, r.label) for r in structure.rows] + names
-    frame = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "label"])
+    table = [(r.lhs, r.op, r.rhs, r.label, problem.groups[r.group].label) for r in rows]
+    table += [(*n, "") for n in names]
+    frame = pd.DataFrame(table, columns=["lhs", "op", "rhs", "label", "group"])
+    if len(problem.groups) == 1:
+        frame = frame.drop(columns="group")
     frame["est_std"] = point
     frame["se"] = se
     frame["z"] = z

@@ -25,7 +25,12 @@ CASES <- list(
   list(name = "holzinger_swineford_cfa",     data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav",     args = list()),
   list(name = "political_democracy",         data = "PoliticalDemocracy.csv",     model = "political_democracy.lav",         args = list()),
   list(name = "political_democracy_defined", data = "PoliticalDemocracy.csv",     model = "political_democracy_defined.lav", args = list()),
-  list(name = "holzinger_swineford_structural", data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_structural.lav", args = list())
+  list(name = "holzinger_swineford_structural", data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_structural.lav", args = list()),
+  list(name = "holzinger_swineford_meanstructure", data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(meanstructure = TRUE)),
+  list(name = "hs_school_configural", data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school")),
+  list(name = "hs_school_metric",     data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school", group.equal = c("loadings"))),
+  list(name = "hs_school_scalar",     data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school", group.equal = c("loadings", "intercepts"))),
+  list(name = "hs_school_strict",     data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school", group.equal = c("loadings", "intercepts", "residuals")))
 )
 
 # ---------------------------------------------------------------------------
@@ -37,6 +42,15 @@ script_dir <- local({
 })
 # Paths recorded in the JSON are relative to the repository root.
 rel <- function(...) file.path("tests", "reference", ...)
+
+# Multi-group fits return one vector/matrix per group: keep them keyed by group label.
+per_group <- function(x, f, fit) {
+  if (is.list(x) && !is.data.frame(x) && lavInspect(fit, "ngroups") > 1) {
+    out <- lapply(x, f)
+    names(out) <- lavInspect(fit, "group.label")
+    out
+  } else f(x)
+}
 
 named_num_list <- function(x) {
   x <- unclass(x)
@@ -107,12 +121,15 @@ run_case <- function(case) {
     nobs           = lavInspect(fit, "nobs"),
     estimates      = estimates,
     fit_measures   = named_num_list(fitMeasures(fit)),
-    r2             = named_num_list(inspect(fit, "r2")),
+    ngroups        = lavInspect(fit, "ngroups"),
+    group_labels   = as.list(lavInspect(fit, "group.label")),
+    group_nobs     = as.list(unlist(lavInspect(fit, "nobs"))),
+    r2             = per_group(inspect(fit, "r2"), named_num_list, fit),
     standardized_all = records(std_all),
     standardized_lv  = records(std_lv),
     modindices     = records(mi),
-    implied_cov    = matrix_json(fitted(fit)$cov),
-    sample_cov     = matrix_json(lavInspect(fit, "sampstat")$cov)
+    implied_cov    = if (lavInspect(fit, "ngroups") > 1) per_group(lapply(fitted(fit), `[[`, "cov"), matrix_json, fit) else matrix_json(fitted(fit)$cov),
+    sample_cov     = if (lavInspect(fit, "ngroups") > 1) per_group(lapply(lavInspect(fit, "sampstat"), `[[`, "cov"), matrix_json, fit) else matrix_json(lavInspect(fit, "sampstat")$cov)
   )
 
   out_dir <- file.path(script_dir, "lavaan")
