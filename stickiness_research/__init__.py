@@ -25,6 +25,7 @@ from .measurement import cronbach_alpha, reliability
 from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
 from .responses.scoring import reverse_code, scale_scores
 from .sem import SEMResult, fit_sem
+from .sem.invariance import InvarianceResult, invariance
 from .simulate import simulate_responses
 
 __version__ = "0.1.0"
@@ -48,7 +49,7 @@ def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
 
 
 __all__ = [
-    "DEFAULT_QUESTIONNAIRE", "EstimationError", "ModelSpecError", "ParameterError", "Questionnaire",
+    "DEFAULT_QUESTIONNAIRE", "EstimationError", "InvarianceResult", "invariance", "ModelSpecError", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
     "builtin_questionnaire_path", "cronbach_alpha", "datasets", "fit_sem", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",
