@@ -45,6 +45,7 @@ lint: $(STAMP_DEV)
 
 bench: $(STAMP_RUN)
 	$(BIN)/python benchmarks/fit_sem.py
+	$(BIN)/python benchmarks/bootstrap.py
 
 # Regenerating the frozen R reference values needs R (Debian: r-cran-lavaan r-cran-semtools r-cran-psych).
 references:

@@ -119,7 +119,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         iterations=sol.iterations, warnings=tuple(notes),
         vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
         groups=tuple(g.label for g in problem.groups) if group is not None else (),
-        _state={"problem": problem, "solution": sol, "rows": rows, "parsed": parsed, "vcov": vcov,
+        _state={"problem": problem, "solution": sol, "rows": rows, "parsed": parsed, "vcov": vcov, "data": frames,
                 "structure": first.structure, "sample_cov": first.s, "sigma": group_stats[0]["sigma"]},
     )
 

@@ -180,7 +180,7 @@ class Problem:
         return grad, info
 
 
-def solve(problem: Problem, start: np.ndarray | None = None) -> Solution:
+def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX_ITERATIONS) -> Solution:
     """Minimise F by Fisher scoring with step halving, to a gradient of about 1e-10."""
     theta = np.array(problem.start if start is None else start, dtype=float)
     f, fs = problem.discrepancy(theta)
@@ -188,7 +188,7 @@ def solve(problem: Problem, start: np.ndarray | None = None) -> Solution:
         raise EstimationError("the starting values imply a covariance matrix that is not positive definite. "
                               "Check the model for a mis-specified fixed value.")
     gmax = np.inf
-    for iteration in range(1, MAX_ITERATIONS + 1):
+    for iteration in range(1, max_iter + 1):
         grad, info = problem.gradient_information(theta)
         gmax = float(np.max(np.abs(grad))) if len(grad) else 0.0
         if gmax < GRADIENT_TOLERANCE:
@@ -211,7 +211,7 @@ def solve(problem: Problem, start: np.ndarray | None = None) -> Solution:
         if converged:
             grad, info = problem.gradient_information(theta)
             return Solution(theta, f, fs, info, iteration, float(np.max(np.abs(grad))))
-    raise EstimationError(f"the model did not converge in {MAX_ITERATIONS} iterations (largest gradient "
+    raise EstimationError(f"the model did not converge in {max_iter} iterations (largest gradient "
                           f"{gmax:.2g}). Check for a construct whose items do not correlate, a mis-typed "
                           "variable, or too small a sample for the model.")
 

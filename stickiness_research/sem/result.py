@@ -118,6 +118,76 @@ class SEMResult:
             return (s - sigma) / np.outer(sd_s, sd_s)
         raise ValueError(f"kind must be 'raw', 'cor', 'cor.bollen' or 'cor.bentler'; got {kind!r}")
 
+    def bootstrap(self, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "percentile", level: float = 0.95,
+                  n_jobs: int = 1, progress: bool = False):
+        """Nonparametric bootstrap: intervals for parameters, standardized estimates, defined
+        parameters and effects.
+
+        Parameters
+        ----------
+        n_boot : int
+            Resamples (5000 is usual for indirect effects).
+        seed : int or None
+            Seed of ``numpy.random.default_rng``; same seed, same intervals, whatever ``n_jobs``.
+        ci : {"percentile", "bca"}
+            Percentile (lavaan's ``boot.ci.type="perc"``) or bias-corrected and accelerated.
+        level : float
+            Confidence level.
+        n_jobs : int
+            Threads fitting chunks of resamples in parallel.
+        progress : bool
+            Show a progress bar.
+
+        Returns
+        -------
+        BootstrapResult
+        """
+        from .bootstrap import bootstrap
+
+        return bootstrap(self, n_boot, seed, ci=ci, level=level, n_jobs=n_jobs, progress=progress)
+
+    def effects(self) -> pd.DataFrame:
+        """Direct, specific indirect and total effects on every final outcome, with delta-method SEs.
+
+        Returns
+        -------
+        DataFrame
+            path, kind (direct/indirect/total), est, se, z, pvalue, ci_lower, ci_upper, std_all.
+        """
+        from .effects import effect_paths, effect_values, pure_outcomes
+        from .fit import numerical_jacobian
+
+        state = self._state
+        problem = state["problem"]
+        if len(problem.groups) > 1:
+            raise __import__('stickiness_research.errors', fromlist=['ModelSpecError']).ModelSpecError("effects() is available for single-group models; fit each group separately.")
+        g = problem.groups[0]
+        st = g.structure
+        theta = state["solution"].theta
+        beta = st.matrices(problem.local(g, theta))["beta"]
+        paths = [p for outcome in pure_outcomes(st.inner, beta) for p in effect_paths(st.inner, beta, outcome)]
+
+        def values(t: np.ndarray, standardized: bool = False) -> np.ndarray:
+            mats = st.matrices(problem.local(g, t))
+            cov = None
+            if standardized:
+                c = np.linalg.inv(np.eye(len(st.inner)) - mats["beta"])
+                cov = (c @ mats["psi"] @ c.T)[None]
+            return effect_values(st.inner, paths, mats["beta"][None], cov)[0][0]
+
+        point = values(theta)
+        _, names = effect_values(st.inner, paths, beta[None])
+        jac = numerical_jacobian(values, theta)
+        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, state["vcov"], jac), 0, None))
+        z = np.divide(point, se, out=np.full_like(point, np.nan), where=se > 0)
+        from scipy import stats
+
+        kinds = [p.kind for p in paths] + ["total"] * (len(names) - len(paths))
+        return pd.DataFrame({
+            "path": [n.removeprefix("total: ") for n in names], "kind": kinds, "est": point, "se": se, "z": z,
+            "pvalue": 2 * stats.norm.sf(np.abs(z)), "ci_lower": point - 1.959964 * se,
+            "ci_upper": point + 1.959964 * se, "std_all": values(theta, standardized=True)})
+
     def modification_indices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
         """Modification indices (lavaan's ``modindices()``): lhs op rhs mi epc sepc_lv sepc_all, largest first.
 

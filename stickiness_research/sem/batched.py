@@ -1,0 +1,207 @@
+"""ML estimation of one model on many covariance matrices at once (bootstrap, jackknife).
+
+A naive bootstrap rebuilds and refits a model per resample (semopy: about 35 ms each on the
+default model). Here the model structure is compiled once into index arrays, all resamples are
+evaluated together with batched matrix algebra, the ML gradient is analytic, every resample
+starts from the full-sample estimate, and steps use the full-sample expected information (a
+frozen-Hessian scoring iteration: resample estimates lie within a few standard errors of it, so
+it converges in a handful of steps). A resample whose step cannot lower its discrepancy is
+refitted alone with full Fisher scoring; one that still fails is reported as failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import ModelStructure
+
+MATRICES = ("beta", "lambda", "psi", "theta")
+
+
+@dataclass(frozen=True)
+class BatchFit:
+    theta: np.ndarray  # (B, k)
+    converged: np.ndarray  # (B,) bool
+    iterations: int
+
+
+class CompiledModel:
+    """Index arrays that turn a batch of parameter vectors into model matrices and ML gradients."""
+
+    def __init__(self, structure: ModelStructure, theta_hat: np.ndarray):
+        self.structure = structure
+        mats = structure.matrices(theta_hat)
+        self.fixed = {}
+        self.positions = {}
+        for key in MATRICES:
+            base = mats[key].copy()
+            entries = [(k, i, j) for k, locs in enumerate(structure.locations) for (m, i, j) in locs if m == key]
+            if key in ("psi", "theta"):  # symmetric: semopy stores one triangle per location
+                entries += [(k, j, i) for (k, i, j) in entries if i != j]
+            entries = sorted(set(entries))
+            for _, i, j in entries:
+                base[i, j] = 0.0
+            self.fixed[key] = base
+            arr = np.array(entries, dtype=int).reshape(-1, 3)
+            self.positions[key] = (arr[:, 0], arr[:, 1], arr[:, 2])
+        self.k = len(theta_hat)
+        self.m = mats["beta"].shape[0]
+        # smallest d with pattern(B)^d = 0 (None if the structural model has a cycle)
+        pattern = (self.fixed["beta"] != 0).astype(float)
+        k_b, i_b, j_b = self.positions["beta"]
+        pattern[i_b, j_b] = 1.0
+        power, self._nilpotency = np.eye(self.m), None
+        for d in range(1, self.m + 2):
+            power = power @ pattern
+            if not power.any():
+                self._nilpotency = d
+                break
+
+    def matrices(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        out = {}
+        for key in MATRICES:
+            mat = np.broadcast_to(self.fixed[key], (len(theta), *self.fixed[key].shape)).copy()
+            k, i, j = self.positions[key]
+            mat[:, i, j] = theta[:, k]
+            out[key] = mat
+        return out
+
+    def implied(self, theta: np.ndarray):
+        mats = self.matrices(theta)
+        c = self._inverse_i_minus_b(mats["beta"])
+        m = mats["lambda"] @ c
+        sigma = m @ mats["psi"] @ m.transpose(0, 2, 1) + mats["theta"]
+        return sigma, mats, c, m
+
+    def _inverse_i_minus_b(self, beta: np.ndarray) -> np.ndarray:
+        """(I - B)^-1. In a recursive model B is nilpotent, so a short power series is exact and much
+        cheaper than a batched inverse; non-recursive models fall back to the inverse."""
+        if self._nilpotency is None:
+            return np.linalg.inv(np.eye(self.m) - beta)
+        c = np.broadcast_to(np.eye(self.m), beta.shape).copy()
+        power = c
+        for _ in range(self._nilpotency - 1):
+            power = power @ beta
+            c += power
+        return c
+
+    def evaluate(self, theta: np.ndarray, s: np.ndarray, logdet_s: np.ndarray):
+        """Discrepancy F for each row, plus what the gradient needs at the same point."""
+        sigma, mats, c, m = self.implied(theta)
+        sign, logdet = np.linalg.slogdet(sigma)
+        good = sign > 0
+        safe = np.where(good[:, None, None], sigma, np.eye(sigma.shape[1]))
+        inv = np.linalg.inv(safe)
+        f = logdet + np.einsum("bij,bji->b", s, inv) - logdet_s - sigma.shape[1]
+        return np.where(good, f, np.inf), (inv, mats, c, m)
+
+    def discrepancy(self, theta: np.ndarray, s: np.ndarray, logdet_s: np.ndarray) -> np.ndarray:
+        return self.evaluate(theta, s, logdet_s)[0]
+
+    def gradient(self, theta: np.ndarray, s: np.ndarray, cache=None) -> np.ndarray:
+        """dF/dtheta for every resample: F = log|Sigma| + tr(S Sigma^-1) - log|S| - p."""
+        if cache is None:
+            sigma, mats, c, m = self.implied(theta)
+            inv = np.linalg.inv(sigma)
+        else:
+            inv, mats, c, m = cache
+        g = inv - inv @ s @ inv  # dF/dSigma
+        mt = m.transpose(0, 2, 1)
+        k_mat = mt @ g @ m  # M' G M
+        parts = {
+            "theta": g,
+            "psi": k_mat,
+            # dF/dLambda = 2 G Lambda P with P = C Psi C'
+            "lambda": 2 * g @ mats["lambda"] @ (c @ mats["psi"] @ c.transpose(0, 2, 1)),
+            # dF/dB_ij = 2 (C Psi M'GM)_ji
+            "beta": 2 * (c @ mats["psi"] @ k_mat).transpose(0, 2, 1),
+        }
+        grad = np.zeros((len(theta), self.k))
+        for key in MATRICES:
+            k, i, j = self.positions[key]
+            if len(k):
+                np.add.at(grad.T, k, parts[key][:, i, j].T)
+        return grad
+
+
+def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, information: np.ndarray, *,
+              tol: float = 1e-8, max_iter: int = 80, memory: int = 8) -> BatchFit:
+    """Fit every covariance matrix in ``s`` (B, p, p), starting from ``theta0``.
+
+    Limited-memory BFGS per resample, all resamples in lockstep. The initial inverse Hessian is
+    the full-sample inverse expected information, shared by all resamples (one BLAS product per
+    iteration); each resample's own curvature comes from its last ``memory`` steps.
+    """
+    b, k = len(s), len(theta0)
+    theta = np.repeat(theta0[None, :], b, axis=0)
+    sign, logdet_s = np.linalg.slogdet(s)
+    active = sign > 0  # a singular resample covariance cannot be fitted
+    converged = np.zeros(b, dtype=bool)
+    h0 = np.linalg.inv(information)
+    s_hist = np.zeros((b, memory, k))  # newest first
+    y_hist = np.zeros((b, memory, k))
+    rho = np.zeros((b, memory))  # 0 marks an empty slot: it then changes nothing below
+    f = np.full(b, np.inf)
+    grad = np.zeros_like(theta)
+    f_act, cache = model.evaluate(theta[active], s[active], logdet_s[active])
+    f[active] = f_act
+    grad[active] = model.gradient(theta[active], s[active], cache)
+    it = 0
+    for it in range(1, max_iter + 1):
+        converged |= active & (np.max(np.abs(grad), axis=1) < tol)
+        idx = np.flatnonzero(active & ~converged)
+        if not len(idx):
+            break
+        step = _two_loop(grad[idx], s_hist[idx], y_hist[idx], rho[idx], h0)
+        t = np.ones(len(idx))
+        pending = np.ones(len(idx), dtype=bool)
+        new_theta = theta[idx].copy()
+        accepted: list[tuple[np.ndarray, tuple]] = []  # (positions in idx, cache) per halving round
+        for _ in range(30):  # step halving, per resample
+            sel = np.flatnonzero(pending)
+            cand = theta[idx[sel]] - t[sel, None] * step[sel]
+            f_new, cache = model.evaluate(cand, s[idx[sel]], logdet_s[idx[sel]])
+            ok = f_new <= f[idx[sel]] + 1e-14 * np.maximum(1.0, np.abs(f[idx[sel]]))
+            new_theta[sel[ok]] = cand[ok]
+            f[idx[sel[ok]]] = f_new[ok]
+            pending[sel[ok]] = False
+            if ok.any():
+                inv, mats, c, m = cache
+                accepted.append((sel[ok], (inv[ok], {key: v[ok] for key, v in mats.items()}, c[ok], m[ok])))
+            t[sel[~ok]] /= 2
+            if not pending.any():
+                break
+        active[idx[pending]] = False  # no descent possible: leave it to the careful fallback
+        moved = idx[~pending]
+        new_theta_all = new_theta
+        new_theta = new_theta[~pending]
+        new_grad = np.empty((len(idx), k))
+        for positions, cache in accepted:  # gradients at the accepted points, reusing their Sigma^-1
+            new_grad[positions] = model.gradient(new_theta_all[positions], s[idx[positions]], cache)
+        new_grad = new_grad[~pending]
+        d_theta, d_grad = new_theta - theta[moved], new_grad - grad[moved]
+        theta[moved], grad[moved] = new_theta, new_grad
+        curvature = np.einsum("bi,bi->b", d_theta, d_grad)
+        keep = curvature > 1e-12 * np.linalg.norm(d_theta, axis=1) * np.linalg.norm(d_grad, axis=1)
+        rows = moved[keep]
+        s_hist[rows] = np.concatenate([d_theta[keep][:, None], s_hist[rows, :-1]], axis=1)
+        y_hist[rows] = np.concatenate([d_grad[keep][:, None], y_hist[rows, :-1]], axis=1)
+        rho[rows] = np.concatenate([1.0 / curvature[keep][:, None], rho[rows, :-1]], axis=1)
+    return BatchFit(theta=theta, converged=converged, iterations=it)
+
+
+def _two_loop(grad: np.ndarray, s_hist: np.ndarray, y_hist: np.ndarray, rho: np.ndarray,
+              h0: np.ndarray) -> np.ndarray:
+    """L-BFGS two-loop recursion for a batch: returns H_k @ grad per row (newest history first)."""
+    q = grad.copy()
+    alpha = np.zeros(rho.shape)
+    for i in range(rho.shape[1]):
+        alpha[:, i] = rho[:, i] * np.einsum("bk,bk->b", s_hist[:, i], q)
+        q -= alpha[:, i, None] * y_hist[:, i]
+    r = q @ h0.T
+    for i in reversed(range(rho.shape[1])):
+        beta = rho[:, i] * np.einsum("bk,bk->b", y_hist[:, i], r)
+        r += s_hist[:, i] * (alpha[:, i] - beta)[:, None]
+    return r

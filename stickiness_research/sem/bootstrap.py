@@ -1,0 +1,273 @@
+"""Nonparametric bootstrap of a fitted SEM: parameters, standardized estimates, defined
+parameters and effects, with percentile or BCa intervals.
+
+Resample indices are drawn up front from ``np.random.default_rng(seed)``; chunks of resamples
+are fitted together (batched.py), so results are identical whatever ``n_jobs``. Failed
+resamples (singular covariance, no convergence) are counted and left out of the intervals.
+"""
+
+from __future__ import annotations
+
+import ast
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import ModelSpecError, ParameterError
+from .batched import CompiledModel, fit_batch
+from .effects import effect_paths, effect_values, pure_outcomes
+from .problem import Group, Problem, solve
+
+CHUNK = 500
+_REFIT_LOCK = threading.Lock()  # the fallback mutates the (shared) semopy structure
+
+
+@dataclass(frozen=True, eq=False)
+class BootstrapResult:
+    """Bootstrap intervals for every parameter, defined parameter and effect.
+
+    Attributes
+    ----------
+    table : DataFrame
+        lhs op rhs label est boot_se ci_lower ci_upper std_all std_ci_lower std_ci_upper
+        (effects have op ``effect`` and ``lhs`` = the path, ``rhs`` = direct/indirect/total).
+    draws : DataFrame
+        One row per successful resample, one column per quantity (unstandardized).
+    n_boot, n_failed, seed, ci, level
+    """
+
+    table: pd.DataFrame
+    draws: pd.DataFrame
+    n_boot: int
+    n_failed: int
+    seed: int | None
+    ci: str
+    level: float
+
+    def effects(self) -> pd.DataFrame:
+        return self.table[self.table["op"] == "effect"].reset_index(drop=True)
+
+    def summary(self) -> str:
+        head = (f"Bootstrap: {self.n_boot} resamples ({self.n_failed} failed), seed {self.seed}, "
+                f"{self.ci} {self.level:.0%} intervals")
+        with pd.option_context("display.width", 160, "display.max_rows", 500, "display.float_format",
+                               "{:.3f}".format):
+            return head + "\n" + self.table.to_string(index=False)
+
+    __str__ = summary
+
+    def _repr_html_(self) -> str:
+        return (f"<div><p><b>Bootstrap</b>: {self.n_boot} resamples ({self.n_failed} failed), {self.ci} "
+                f"{self.level:.0%} CIs</p>" + self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}",
+                                                                 na_rep="") + "</div>")
+
+
+def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "percentile", level: float = 0.95,
+              n_jobs: int = 1, progress: bool = False) -> BootstrapResult:
+    """Bootstrap a fitted single-group model (see :meth:`SEMResult.bootstrap`)."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
+        raise ParameterError("n_boot", "bootstrap", "an int in the range [1, inf)", n_boot)
+    if ci not in ("percentile", "bca"):
+        raise ParameterError("ci", "bootstrap", "one of 'percentile', 'bca'", ci)
+    if not 0 < level < 1:
+        raise ParameterError("level", "bootstrap", "a float in the range (0, 1)", level)
+    state = result._state
+    problem: Problem = state["problem"]
+    if len(problem.groups) > 1 or problem.meanstructure:
+        raise ModelSpecError("the bootstrap is available for single-group models without a mean structure; "
+                             "bootstrap each group's model separately.")
+    group = problem.groups[0]
+    theta_hat = state["solution"].theta
+    x = state["data"][0][1].to_numpy(dtype=float)
+    n = len(x)
+    quantities = Quantities(result, group, theta_hat)
+    rng = np.random.default_rng(seed)
+    indices = rng.integers(0, n, size=(n_boot, n))
+    chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
+    model = CompiledModel(group.structure, theta_hat)
+    info = state["solution"].information
+
+    def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        xb = x[chunk]
+        centered = xb - xb.mean(axis=1, keepdims=True)
+        s = np.einsum("bni,bnj->bij", centered, centered) / n
+        fit = fit_batch(model, s, theta_hat, info)
+        theta, ok = fit.theta, fit.converged.copy()
+        for b in np.flatnonzero(~ok):  # careful one-at-a-time fallback
+            theta_b = _refit(group, s[b], theta_hat)
+            if theta_b is not None:
+                theta[b], ok[b] = theta_b, True
+        return quantities.values(theta), ok
+
+    outputs = _map(run, chunks, n_jobs, progress)
+    values = np.concatenate([o[0] for o in outputs])
+    ok = np.concatenate([o[1] for o in outputs])
+    draws = values[ok]
+    point = quantities.values(theta_hat[None])[0]
+    alpha = 1 - level
+    if ci == "bca":
+        jack = _jackknife(model, group, quantities, x, theta_hat, info)
+        lower, upper = _bca(draws, point, jack, alpha)
+    else:
+        lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
+    table = quantities.table(point, draws.std(axis=0, ddof=1), lower, upper)
+    return BootstrapResult(table=table, draws=pd.DataFrame(draws[:, :quantities.n_raw],
+                                                           columns=quantities.raw_names),
+                           n_boot=n_boot, n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level)
+
+
+class Quantities:
+    """Everything bootstrapped, as one vector per resample: row values, defined parameters, effects,
+    then the standardized versions of all three."""
+
+    def __init__(self, result, group: Group, theta_hat: np.ndarray):
+        state = result._state
+        self.structure = group.structure
+        self.model = CompiledModel(group.structure, theta_hat)
+        self.rows = state["structure"].rows
+        self.parsed = state["parsed"]
+        self.labels = {n: i for i, n in enumerate(state["problem"].names) if n in self.parsed.labels}
+        inner = self.structure.inner
+        beta = self.structure.matrices(theta_hat)["beta"]
+        self.paths = [p for outcome in pure_outcomes(inner, beta) for p in effect_paths(inner, beta, outcome)]
+        _, self.effect_names = effect_values(inner, self.paths, beta[None])
+        self.raw_names = ([f"{r.lhs} {r.op} {r.rhs}" for r in self.rows]
+                          + [f"{d.name} := {d.expression}" for d in self.parsed.definitions] + self.effect_names)
+        self.n_raw = len(self.raw_names)
+
+    def values(self, theta: np.ndarray) -> np.ndarray:
+        sigma, mats, c, _ = self.model.implied(theta)
+        inner_cov = c @ mats["psi"] @ c.transpose(0, 2, 1)
+        raw = np.stack([mats[r.matrix][:, r.index[0], r.index[1]] for r in self.rows], axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):  # failed resamples give NaN; they are dropped
+            std = self._standardized(raw, mats, sigma, inner_cov)
+        defined_raw = self._defined({lb: theta[:, i] for lb, i in self.labels.items()}, len(theta))
+        defined_std = self._defined(self._labelled(std), len(theta))
+        inner = self.structure.inner
+        eff_raw, _ = effect_values(inner, self.paths, mats["beta"])
+        eff_std, _ = effect_values(inner, self.paths, mats["beta"], inner_cov)
+        return np.concatenate([raw, defined_raw, eff_raw, std, defined_std, eff_std], axis=1)
+
+    def _labelled(self, column: np.ndarray) -> dict[str, np.ndarray]:
+        env: dict[str, np.ndarray] = {}
+        for k, r in enumerate(self.rows):
+            if r.label and r.label not in env:
+                env[r.label] = column[:, k]
+        return env
+
+    def _defined(self, env: dict[str, np.ndarray], batch: int) -> np.ndarray:
+        env = dict(env)
+        out = []
+        functions = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
+        for d in self.parsed.definitions:
+            code = compile(ast.parse(d.expression, mode="eval"), "<definition>", "eval")
+            env[d.name] = np.asarray(eval(code, {"__builtins__": {}}, {**functions, **env}), dtype=float)  # noqa: S307
+            out.append(env[d.name])
+        return np.stack(out, axis=1) if out else np.zeros((batch, 0))
+
+    def _standardized(self, raw, mats, sigma, inner_cov) -> np.ndarray:
+        st = self.structure
+        total = {v: inner_cov[:, i, i] for i, v in enumerate(st.inner)}
+        resid = {v: mats["psi"][:, i, i] for i, v in enumerate(st.inner)}
+        for i, v in enumerate(st.observed):
+            if v not in total:
+                total[v] = sigma[:, i, i]
+                resid[v] = mats["theta"][:, i, i]
+        out = np.empty_like(raw)
+        for k, r in enumerate(self.rows):
+            if r.op == "=~":
+                out[:, k] = raw[:, k] * np.sqrt(total[r.lhs] / total[r.rhs])
+            elif r.op == "~":
+                out[:, k] = raw[:, k] * np.sqrt(total[r.rhs] / total[r.lhs])
+            elif r.lhs == r.rhs:
+                out[:, k] = raw[:, k] / total[r.lhs]
+            else:
+                out[:, k] = raw[:, k] / np.sqrt(resid[r.lhs] * resid[r.rhs])
+        return out
+
+    def table(self, point, se, lower, upper) -> pd.DataFrame:
+        n = self.n_raw
+        recs = []
+        for k, r in enumerate(self.rows):
+            recs.append((r.lhs, r.op, r.rhs, r.label))
+        for d in self.parsed.definitions:
+            recs.append((d.name, ":=", d.expression.replace("**", "^"), d.name))
+        for p, name in zip(self.paths, self.effect_names[:len(self.paths)], strict=True):
+            recs.append((name, "effect", p.kind, ""))
+        for name in self.effect_names[len(self.paths):]:
+            recs.append((name.removeprefix("total: "), "effect", "total", ""))
+        frame = pd.DataFrame(recs, columns=["lhs", "op", "rhs", "label"])
+        frame["est"], frame["boot_se"] = point[:n], se[:n]
+        frame["ci_lower"], frame["ci_upper"] = lower[:n], upper[:n]
+        frame["std_all"], frame["std_ci_lower"], frame["std_ci_upper"] = point[n:], lower[n:], upper[n:]
+        return frame
+
+
+def _refit(group: Group, s: np.ndarray, start: np.ndarray) -> np.ndarray | None:
+    sign, logdet = np.linalg.slogdet(s)
+    if sign <= 0:
+        return None
+    single = Group(label=group.label, structure=group.structure, s=s, m=group.m, n=group.n,
+                   cov_map=group.cov_map, logdet_s=float(logdet))
+    try:
+        with _REFIT_LOCK:
+            # resamples that the batch could not fit are usually near-singular: give up early
+            return solve(Problem([single], [str(i) for i in range(len(start))], start, False), max_iter=100).theta
+    except Exception:  # noqa: BLE001 - any failure of one resample is counted, not raised
+        return None
+
+
+def _jackknife(model: CompiledModel, group: Group, quantities: Quantities, x: np.ndarray, theta_hat: np.ndarray,
+               info: np.ndarray) -> np.ndarray:
+    """Leave-one-out values of every quantity (for the BCa acceleration)."""
+    n = len(x)
+    mean = x.mean(axis=0)
+    total = x.T @ x
+    loo_mean = (n * mean[None] - x) / (n - 1)
+    s = (total[None] - np.einsum("ni,nj->nij", x, x)) / (n - 1) - np.einsum("ni,nj->nij", loo_mean, loo_mean)
+    fit = fit_batch(model, s, theta_hat, info)
+    theta = fit.theta
+    for i in np.flatnonzero(~fit.converged):
+        refit = _refit(group, s[i], theta_hat)
+        theta[i] = refit if refit is not None else np.nan
+    return quantities.values(theta)
+
+
+def _bca(draws: np.ndarray, point: np.ndarray, jack: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Efron's bias-corrected and accelerated percentile interval, per column."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prop = (draws < point).mean(axis=0) + 0.5 * (draws == point).mean(axis=0)
+        z0 = stats.norm.ppf(np.clip(prop, 1 / (len(draws) + 1), 1 - 1 / (len(draws) + 1)))
+        centered = np.nanmean(jack, axis=0) - jack
+        accel = np.nansum(centered**3, axis=0) / (6 * np.nansum(centered**2, axis=0) ** 1.5)
+        accel = np.nan_to_num(accel)
+        z = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
+        lower_q = stats.norm.cdf(z0 + (z0 + z[0]) / (1 - accel * (z0 + z[0])))
+        upper_q = stats.norm.cdf(z0 + (z0 + z[1]) / (1 - accel * (z0 + z[1])))
+    lower = np.array([np.quantile(draws[:, k], np.nan_to_num(q, nan=alpha / 2)) for k, q in enumerate(lower_q)])
+    upper = np.array([np.quantile(draws[:, k], np.nan_to_num(q, nan=1 - alpha / 2)) for k, q in enumerate(upper_q)])
+    return lower, upper
+
+
+def _map(fn, chunks: list, n_jobs: int, progress: bool) -> list:
+    """Apply fn to each chunk, in order; threads share the compiled model (numpy releases the GIL)."""
+    if n_jobs == 1 and not progress:
+        return [fn(c) for c in chunks]
+    from joblib import Parallel, delayed
+    from rich.progress import Progress
+
+    if not progress:
+        return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fn)(c) for c in chunks)
+    results: list = [None] * len(chunks)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("bootstrap", total=sum(len(c) for c in chunks))
+        for start in range(0, len(chunks), max(n_jobs, 1)):
+            batch = list(range(start, min(start + max(n_jobs, 1), len(chunks))))
+            outs = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fn)(chunks[i]) for i in batch)
+            for i, out in zip(batch, outs, strict=True):
+                results[i] = out
+                bar.advance(task, len(chunks[i]))
+    return results

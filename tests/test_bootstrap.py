@@ -1,0 +1,97 @@
+"""Bootstrap: reproducible whatever n_jobs, agrees with lavaan's se="bootstrap" within Monte Carlo error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import stickiness_research as sr
+from conftest import REFERENCE, lavaan_reference
+
+MODEL = (REFERENCE / "models" / "stickiness_default.lav").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return sr.fit_sem(MODEL, pd.read_csv(REFERENCE / "data" / "stickiness_demo.csv"))
+
+
+@pytest.fixture(scope="module")
+def boot(fitted):
+    return fitted.bootstrap(2000, seed=11)
+
+
+def test_same_seed_same_numbers_whatever_n_jobs(fitted):
+    a = fitted.bootstrap(300, seed=5)
+    b = fitted.bootstrap(300, seed=5, n_jobs=2)
+    pd.testing.assert_frame_equal(a.draws, b.draws)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    c = fitted.bootstrap(300, seed=6)
+    assert not np.allclose(a.draws.to_numpy(), c.draws.to_numpy())
+
+
+def test_intervals_agree_with_lavaan_within_monte_carlo_error(boot):
+    """lavaan: sem(..., se = "bootstrap", bootstrap = 2000), percentile CIs. With 2000 resamples on each
+    side a 2.5 % quantile has a Monte Carlo SD of about .06 bootstrap SEs, so a difference of .35 SE
+    (about 4 SDs of the difference) would mean a real disagreement."""
+    ref = lavaan_reference("stickiness_default_bootstrap")
+    table = boot.table
+    checked = 0
+    for e in ref["estimates"]:
+        if e["op"] not in ("~", ":=", "=~") or e["se"] in (None, 0):
+            continue
+        key = (table["lhs"] == e["lhs"]) & (table["op"] == e["op"])
+        if e["op"] != ":=":
+            key &= table["rhs"] == e["rhs"]
+        row = table[key].iloc[0]
+        assert row["est"] == pytest.approx(e["est"], rel=1e-3)
+        assert abs(row["boot_se"] - e["se"]) <= 0.15 * e["se"], (e["lhs"], e["op"], e["rhs"])
+        for ours, theirs in (("ci_lower", "ci_lower"), ("ci_upper", "ci_upper")):
+            assert abs(row[ours] - e[theirs]) <= 0.35 * e["se"], (e["lhs"], e["op"], e["rhs"], ours)
+        checked += 1
+    assert checked >= 20
+
+
+def test_effects_decompose(fitted, boot):
+    eff = fitted.effects().set_index("path")
+    total = eff[eff["kind"] == "total"]
+    # interaction's total effect = direct + the indirect path through attachment
+    direct = eff[(eff["kind"] == "direct")].loc["interaction -> stickiness", "est"]
+    indirect = eff.loc["interaction -> emotional_attachment -> stickiness", "est"]
+    assert total.loc["interaction -> stickiness", "est"] == pytest.approx(direct + indirect)
+    # the same numbers come out of the bootstrap table, which adds intervals
+    b = boot.effects()
+    row = b[(b["lhs"] == "interaction -> emotional_attachment -> stickiness")].iloc[0]
+    assert row["est"] == pytest.approx(indirect) and row["ci_lower"] < indirect < row["ci_upper"]
+    # and the indirect effect equals the defined parameter h8 := h1*h2
+    h8 = fitted.estimates.set_index("lhs").loc["h8", "est"]
+    assert indirect == pytest.approx(h8)
+
+
+def test_bca_differs_from_percentile_but_covers_estimate(fitted):
+    bca = fitted.bootstrap(400, seed=3, ci="bca").table
+    pct = fitted.bootstrap(400, seed=3).table
+    assert not np.allclose(bca["ci_lower"], pct["ci_lower"])
+    free = bca[bca["boot_se"] > 0]
+    assert ((free["ci_lower"] <= free["est"]) & (free["est"] <= free["ci_upper"])).mean() > 0.95
+
+
+def test_failed_resamples_are_counted():
+    # an item answered "1" by only two of 80 respondents: resamples that miss both have a constant item
+    # and a singular covariance matrix, so they cannot be fitted and must be counted, not hidden
+    hs = sr.datasets.holzinger_swineford().iloc[:80].copy()
+    hs["rare"] = 0.0
+    hs.loc[hs.index[:2], "rare"] = 1.0
+    res = sr.fit_sem("visual =~ x1 + x2 + x3 + rare\ntextual =~ x4 + x5 + x6", hs)
+    b = res.bootstrap(100, seed=1)
+    assert 3 < b.n_failed < 40  # P(miss both) = (78/80)^80, about 13 %
+    assert len(b.draws) == 100 - b.n_failed
+
+
+def test_bad_arguments_are_named(fitted):
+    with pytest.raises(sr.ParameterError, match=r"The 'n_boot' parameter of bootstrap must be an int in the "
+                                                r"range \[1, inf\). Got -3 instead."):
+        fitted.bootstrap(-3)
+    with pytest.raises(sr.ParameterError, match="'ci' parameter"):
+        fitted.bootstrap(10, ci="normal")
