@@ -98,6 +98,13 @@ def fit(
     model: Annotated[Path, typer.Option("--model", "-m", help="lavaan model syntax file (.lav) or a questionnaire "
                                         "YAML (its hypothesised model).")],
     data: Annotated[Path, typer.Option("--data", "-d", help="CSV or XLSX with one column per observed variable.")],
+    group: Annotated[str | None, typer.Option(help="Column defining groups (multi-group model).")] = None,
+    group_equal: Annotated[str, typer.Option("--group-equal", help="Comma-separated lavaan group.equal types, "
+                                             "e.g. loadings,intercepts.")] = "",
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none).")] = 0,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 1,
+    ci: Annotated[str, typer.Option(help="Bootstrap interval: percentile or bca.")] = "percentile",
+    n_jobs: Annotated[int, typer.Option("--n-jobs", help="Threads for the bootstrap.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Fit a structural equation model (ML, lavaan definitions) and print estimates and fit."""
@@ -115,14 +122,41 @@ def fit(
         syntax, frame = q.model_syntax(), reverse_code(frame, q)
     else:
         syntax = model.read_text(encoding="utf-8")
-    res = fit_sem(syntax, frame)
+    equal = tuple(x.strip() for x in group_equal.split(",") if x.strip())
+    res = fit_sem(syntax, frame, group=group, group_equal=equal)
+    boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, progress=not as_json) if bootstrap else None
     if as_json:
         payload = res.to_dict()
         keep = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+        if res.groups:
+            keep.insert(4, "group")
         payload["estimates"] = [{k: e[k] for k in keep} for e in payload["estimates"]]
+        if not res.groups:
+            payload["effects"] = _records(res.effects())
+        if boot is not None:
+            payload["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed,
+                                    "ci": boot.ci, "level": boot.level, "estimates": _records(boot.table)}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     out.print(res.summary(), highlight=False, soft_wrap=True)
+    if not res.groups:
+        import pandas as pd
+
+        with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
+            out.print("\nEffects (delta-method SEs)\n" + res.effects().to_string(index=False), highlight=False)
+    if boot is not None:
+        out.print("\n" + boot.summary(), highlight=False, soft_wrap=True)
+
+
+def _records(frame: Any) -> list[dict]:
+    import math
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, float) and math.isnan(v):
+            return None
+        return v.item() if hasattr(v, "item") else v
+
+    return [{k: clean(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
 
 
 @app.command()

@@ -109,3 +109,35 @@ def test_console_script_exit_code(tmp_path):
     proc = subprocess.run([exe, "validate", str(tmp_path / "absent.yaml")], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "file not found" in proc.stderr
+
+
+def test_fit_bootstrap_json_reports_effects_and_intervals():
+    result = run("fit", "--model", str(REFERENCE / "models" / "stickiness_default.lav"),
+                 "--data", str(REFERENCE / "data" / "stickiness_demo.csv"), "--bootstrap", "300", "--seed", "4",
+                 "--json")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    boot = payload["bootstrap"]
+    assert boot["n_boot"] == 300 and boot["seed"] == 4 and boot["n_failed"] == 0
+    h8 = next(e for e in boot["estimates"] if e["lhs"] == "h8")
+    assert h8["ci_lower"] < h8["est"] < h8["ci_upper"]
+    kinds = {e["kind"] for e in payload["effects"]}
+    assert kinds == {"direct", "indirect", "total"}
+
+
+def test_fit_multigroup_json(tmp_path):
+    result = run("fit", "--model", str(REFERENCE / "models" / "holzinger_swineford_cfa.lav"),
+                 "--data", str(REFERENCE / "data" / "HolzingerSwineford1939.csv"), "--group", "school",
+                 "--group-equal", "loadings", "--json")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["fit_measures"]["chisq"] == pytest.approx(124.044, abs=1e-3)
+    assert set(payload["r2"]) == {"Pasteur", "Grant-White"}
+    assert {e["group"] for e in payload["estimates"] if e["op"] != ":="} == {"Pasteur", "Grant-White"}
+
+
+def test_fit_bad_group_equal_exits_2():
+    result = run("fit", "--model", str(REFERENCE / "models" / "holzinger_swineford_cfa.lav"),
+                 "--data", str(REFERENCE / "data" / "HolzingerSwineford1939.csv"), "--group", "school",
+                 "--group-equal", "loading")
+    assert result.exit_code == 2 and "'loading' is not a lavaan group.equal type" in result.stderr

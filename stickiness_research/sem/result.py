@@ -259,7 +259,8 @@ class SEMResult:
             "n_dropped": self.n_dropped,
             "fit_measures": {k: clean(v) for k, v in self.fit_measures.items()},
             "estimates": [{k: clean(v) for k, v in rec.items()} for rec in self.estimates.to_dict("records")],
-            "r2": {k: clean(v) for k, v in self.r2.items()},
+            "r2": ({g: {v: clean(x) for v, x in part.droplevel(0).items()} for g, part in self.r2.groupby(level=0)}
+                   if isinstance(self.r2.index, pd.MultiIndex) else {k: clean(v) for k, v in self.r2.items()}),
             "warnings": list(self.warnings),
         }
 
