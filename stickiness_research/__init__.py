@@ -25,6 +25,7 @@ from .measurement import cronbach_alpha, reliability
 from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
 from .responses.scoring import reverse_code, scale_scores
 from .sem import SEMResult, fit_sem
+from .sem.compare import compare_group_paths, compare_models
 from .sem.invariance import InvarianceResult, invariance
 from .simulate import simulate_responses
 
@@ -49,7 +50,7 @@ def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
 
 
 __all__ = [
-    "DEFAULT_QUESTIONNAIRE", "EstimationError", "InvarianceResult", "invariance", "ModelSpecError", "ParameterError", "Questionnaire",
+    "DEFAULT_QUESTIONNAIRE", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "ModelSpecError", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
     "builtin_questionnaire_path", "cronbach_alpha", "datasets", "fit_sem", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",

@@ -1,0 +1,142 @@
+"""Comparing models and groups: nested chi-square differences, information criteria, and tests of
+whether each structural path is equal across groups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import ModelSpecError
+from .fit import fit_sem
+from .result import SEMResult
+
+
+def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
+    """Fit table of alternative models, with chi-square difference tests between neighbours.
+
+    Models are sorted by df (the least constrained first); each is tested against the previous one
+    with the likelihood-ratio (chi-square difference) test, which is valid when the models are
+    nested and fitted to the same data. AIC and BIC compare any models fitted to the same data
+    (smaller is better).
+
+    Parameters
+    ----------
+    models : dict
+        Name -> fitted SEMResult (same observed variables and rows).
+
+    Returns
+    -------
+    DataFrame
+        model npar chisq df pvalue cfi tli rmsea srmr aic bic delta_chisq delta_df delta_pvalue
+        delta_aic delta_bic (deltas against the best AIC/BIC model).
+    """
+    if len(models) < 2:
+        raise ModelSpecError("compare_models needs at least two fitted models.")
+    ns = {name: res.n_obs for name, res in models.items()}
+    if len(set(ns.values())) > 1:
+        raise ModelSpecError(f"the models were fitted to different numbers of rows ({ns}); compare models fitted "
+                             "to the same data.")
+    rows = []
+    for name, res in sorted(models.items(), key=lambda kv: kv[1].fit_measures["df"]):
+        fm = res.fit_measures
+        rows.append({"model": name, "npar": int(fm["npar"]), "chisq": fm["chisq"], "df": int(fm["df"]),
+                     "pvalue": fm["pvalue"], "cfi": fm["cfi"], "tli": fm["tli"], "rmsea": fm["rmsea"],
+                     "srmr": fm["srmr"], "aic": fm["aic"], "bic": fm["bic"]})
+    table = pd.DataFrame(rows)
+    d_chisq = table["chisq"].diff()
+    d_df = table["df"].diff()
+    table["delta_chisq"] = d_chisq
+    table["delta_df"] = d_df
+    table["delta_pvalue"] = [float(stats.chi2.sf(c, d)) if d and d > 0 else np.nan for c, d in zip(d_chisq, d_df,
+                                                                                                   strict=True)]
+    table["delta_aic"] = table["aic"] - table["aic"].min()
+    table["delta_bic"] = table["bic"] - table["bic"].min()
+    return table
+
+
+def _unlabel_regressions(syntax: str) -> str:
+    """Drop labels from regression terms (and the defined parameters that use them).
+
+    In a multi-group model a label names one parameter shared by all groups (lavaan), which would
+    force every labelled path to be equal across groups, the very thing being tested.
+    """
+    lines = []
+    for line in syntax.splitlines():
+        code = line.split("#", 1)[0]
+        if ":=" in code:
+            continue
+        if "~" in code and "=~" not in code and "~~" not in code:
+            lhs, rhs = code.split("~", 1)
+            terms = [re.sub(r"^\s*[A-Za-z_.][A-Za-z0-9_.]*\s*\*\s*", "", t) for t in rhs.split("+")]
+            line = f"{lhs.strip()} ~ " + " + ".join(t.strip() for t in terms)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupPathComparison:
+    """Structural paths per group and a Wald test of their equality across groups."""
+
+    table: pd.DataFrame
+    result: SEMResult
+
+    def summary(self) -> str:
+        with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
+            return self.table.to_string(index=False)
+
+    __str__ = summary
+
+    def _repr_html_(self) -> str:
+        return self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")
+
+
+def compare_group_paths(syntax, data: pd.DataFrame, group: str,
+                        group_equal: tuple[str, ...] = ("loadings",)) -> GroupPathComparison:
+    """Estimate each structural path per group and test whether it is equal across groups.
+
+    Loadings are held equal by default (metric invariance), so that paths are on a common scale;
+    test that assumption with :func:`invariance` first. The test of each path is a Wald test of
+    H0: b_1 = b_2 = ... = b_G (df = G - 1) using the joint covariance of the estimates.
+
+    Returns
+    -------
+    GroupPathComparison
+        ``table``: lhs op rhs, then ``est[g]``, ``std_all[g]``, ``pvalue[g]`` per group, wald, df,
+        pvalue_equal; ``result``: the multi-group fit.
+    """
+    if not isinstance(syntax, str):
+        syntax = syntax.model_syntax()
+    res = fit_sem(_unlabel_regressions(syntax), data, group=group, group_equal=group_equal)
+    rows = res._state["rows"]
+    problem = res._state["problem"]
+    theta = res._state["solution"].theta
+    vcov = res._state["vcov"]
+    est = res.estimates
+    labels = [g.label for g in problem.groups]
+    out = []
+    paths = list(dict.fromkeys((r.lhs, r.rhs) for r in rows if r.op == "~"))
+    for lhs, rhs in paths:
+        record: dict = {"lhs": lhs, "op": "~", "rhs": rhs}
+        idx = []
+        for g_no, label in enumerate(labels):
+            row = next(r for r in rows if r.group == g_no and r.op == "~" and r.lhs == lhs and r.rhs == rhs)
+            line = est[(est["group"] == label) & (est["op"] == "~") & (est["lhs"] == lhs) & (est["rhs"] == rhs)]
+            record[f"est[{label}]"] = float(line["est"].iloc[0])
+            record[f"std_all[{label}]"] = float(line["std_all"].iloc[0])
+            record[f"pvalue[{label}]"] = float(line["pvalue"].iloc[0])
+            idx.append(row.free)
+        if any(i is None for i in idx) or len(set(idx)) == 1:
+            record.update(wald=np.nan, df=0, pvalue_equal=np.nan)  # fixed or constrained equal already
+        else:
+            r = np.zeros((len(idx) - 1, len(theta)))
+            for k in range(1, len(idx)):
+                r[k - 1, idx[k]], r[k - 1, idx[0]] = 1.0, -1.0
+            diff = r @ theta
+            wald = float(diff @ np.linalg.solve(r @ vcov @ r.T, diff))
+            record.update(wald=wald, df=len(idx) - 1, pvalue_equal=float(stats.chi2.sf(wald, len(idx) - 1)))
+        out.append(record)
+    return GroupPathComparison(table=pd.DataFrame(out), result=res)
