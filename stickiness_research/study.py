@@ -26,6 +26,7 @@ from .simulate import population_model, simulate_responses
 
 DEMO_N = 500
 DEMO_SEED = 20261124
+DEMO_BOOTSTRAP = 1000
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,12 @@ class StudyResult:
     reliability: pd.DataFrame
     sem: SEMResult
     hypotheses: pd.DataFrame
+    effects: pd.DataFrame
     truth: dict[str, float]
     provenance: dict = field(default_factory=dict)
 
 
-def run_demo(questionnaire: str | Path, *, n: int = DEMO_N, seed: int = DEMO_SEED,
+def run_demo(questionnaire: str | Path, *, n: int = DEMO_N, seed: int = DEMO_SEED, n_boot: int = DEMO_BOOTSTRAP,
              progress: Callable[[str], None] | None = None) -> StudyResult:
     """Simulate ``n`` respondents from the questionnaire's population model and analyse them."""
     step = progress or (lambda _msg: None)
@@ -57,15 +59,20 @@ def run_demo(questionnaire: str | Path, *, n: int = DEMO_N, seed: int = DEMO_SEE
     scores = scale_scores(scored, q)
     step("fitting the structural equation model")
     sem = fit_sem(q.model_syntax(), scored)
-    hyp = hypothesis_table(sem, q)
+    step(f"bootstrapping {n_boot} resamples for effects")
+    boot = sem.bootstrap(n_boot, seed=seed)
+    hyp = hypothesis_table(sem, q, bootstrap=boot)
     truth = {f"{a} -> {b}": beta for (a, b), beta in population_model(q).paths.items()}
     return StudyResult(questionnaire=q, raw=raw, scored=scored, scores=scores, reliability=rel, sem=sem,
-                       hypotheses=hyp, truth=truth,
+                       hypotheses=hyp, effects=boot.effects(), truth=truth,
                        provenance=provenance(inputs=[Path(questionnaire)], seed=seed, questionnaire=q,
-                                             command=f"stickiness demo --n {n} --seed {seed}"))
+                                             command=f"stickiness demo --n {n} --seed {seed}",
+                                             extra={"bootstrap": {"n_boot": n_boot, "seed": seed,
+                                                                  "n_failed": boot.n_failed}}))
 
 
-def provenance(*, inputs: list[Path], seed: int | None, questionnaire: Questionnaire, command: str) -> dict:
+def provenance(*, inputs: list[Path], seed: int | None, questionnaire: Questionnaire, command: str,
+               extra: dict | None = None) -> dict:
     """Package versions, input SHA-256s, questionnaire id/version, seed, git commit, time."""
     packages = {}
     for name in ("stickiness_research", "numpy", "pandas", "scipy", "semopy", "statsmodels", "pingouin",
@@ -83,6 +90,7 @@ def provenance(*, inputs: list[Path], seed: int | None, questionnaire: Questionn
         "questionnaire": {"id": questionnaire.meta.id, "version": questionnaire.meta.version},
         "seed": seed,
         "git_commit": _git_commit(),
+        **(extra or {}),
     }
 
 

@@ -60,6 +60,15 @@ def demo_context(study: StudyResult, lang: str = "en") -> dict:
             "beta": apa.bounded(r.std_all, 2), "p": apa.p_value(r.pvalue), "supported": bool(r.supported),
             "truth": apa.bounded(true, 2) if true is not None else "", "text": r.text,
         })
+    effect_rows = [{
+        "path": " \u2192 ".join(names.get(v, v) for v in r.lhs.split(" -> ")), "kind": r.rhs,
+        "b": apa.num(r.est), "ci": apa.interval(r.ci_lower, r.ci_upper), "beta": apa.bounded(r.std_all, 2),
+        "beta_ci": apa.interval(r.std_ci_lower, r.std_ci_upper, is_bounded=True),
+        "excludes_zero": bool(r.ci_lower > 0 or r.ci_upper < 0),
+        "_order": (q.construct_ids.index(r.lhs.split(" -> ")[0]) if r.lhs.split(" -> ")[0] in q.construct_ids
+                   else 99, {"direct": 0, "indirect": 1, "total": 2}.get(r.rhs, 3))}
+        for r in study.effects.itertuples()]
+    effect_rows.sort(key=lambda e: e.pop("_order"))
     loadings = sem.loadings()
     loading_rows = [{"construct": names.get(r.lhs, r.lhs), "item": r.rhs, "est": apa.num(r.est),
                      "se": apa.num(r.se) if r.se > 0 else "(fixed)", "std": apa.bounded(r.std_all, 2)}
@@ -92,6 +101,8 @@ def demo_context(study: StudyResult, lang: str = "en") -> dict:
         "demographics": _demographic_tables(study, lang),
         "reliability": reliability_rows,
         "hypotheses": hyp_rows,
+        "effects": effect_rows,
+        "ci_method": str(study.hypotheses["ci_method"].iloc[0]) if len(study.hypotheses) else "",
         "loadings": loading_rows,
         "r2": r2_rows,
         "diagram": diagram,

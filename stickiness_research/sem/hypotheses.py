@@ -8,17 +8,20 @@ from ..questionnaire import Questionnaire
 from .result import SEMResult
 
 ALPHA = 0.05
-COLUMNS = ["hypothesis", "path", "expected_sign", "est", "se", "ci_lower", "ci_upper", "std_all", "pvalue",
-           "supported", "text"]
+COLUMNS = ["hypothesis", "path", "expected_sign", "est", "se", "ci_lower", "ci_upper", "ci_method", "std_all",
+           "pvalue", "supported", "text"]
 
 
 def hypothesis_table(result: SEMResult, q: Questionnaire, *, alpha: float = ALPHA,
-                     language: str | None = None) -> pd.DataFrame:
+                     language: str | None = None, bootstrap=None) -> pd.DataFrame:
     """One row per hypothesis: estimate, 95 % CI, standardized beta, p and a verdict.
 
-    A hypothesis is supported when its estimate has the expected sign and p < ``alpha``. Direct
-    hypotheses are found by their path label (``h1``); indirect ones by their defined parameter.
-    Indirect effects use delta-method (Sobel-type) Wald tests here; bootstrap intervals are better.
+    Direct hypotheses are found by their path label (``h1``); indirect ones by their defined
+    parameter. Without a bootstrap, a hypothesis is supported when its estimate has the expected
+    sign and p < ``alpha`` (Wald; for indirect effects that is the delta-method, Sobel-type test).
+    With ``bootstrap`` (a BootstrapResult of the same fit), intervals come from the bootstrap and a
+    hypothesis is supported when its interval excludes zero on the expected side, the standard
+    test of indirect effects, whose sampling distribution is skewed.
 
     Raises
     ------
@@ -35,13 +38,21 @@ def hypothesis_table(result: SEMResult, q: Questionnaire, *, alpha: float = ALPH
                            "q.model_syntax().")
         r = match.iloc[0]
         sign_ok = (r["est"] > 0) if h.sign == "+" else (r["est"] < 0)
+        lo, hi, method, se = r["ci_lower"], r["ci_upper"], "wald", r["se"]
+        supported = bool(sign_ok and r["pvalue"] < alpha)
+        if bootstrap is not None:
+            b = bootstrap.table
+            brow = b[(b["label"] == h.label) & b["op"].isin(["~", ":="])].iloc[0]
+            lo, hi, se = brow["ci_lower"], brow["ci_upper"], brow["boot_se"]
+            method = f"bootstrap {bootstrap.ci} ({bootstrap.n_boot})"
+            supported = bool(lo > 0) if h.sign == "+" else bool(hi < 0)
         rows.append({
             "hypothesis": h.id,
             "path": " -> ".join(h.chain),
             "expected_sign": h.sign,
-            "est": r["est"], "se": r["se"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"],
+            "est": r["est"], "se": se, "ci_lower": lo, "ci_upper": hi, "ci_method": method,
             "std_all": r["std_all"], "pvalue": r["pvalue"],
-            "supported": bool(sign_ok and r["pvalue"] < alpha),
+            "supported": supported,
             "text": h.text.get(lang, next(iter(h.text.values()))),
         })
     return pd.DataFrame(rows, columns=COLUMNS)
