@@ -41,7 +41,8 @@ class TableRow:
 
 
 def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None = None, *,
-            group_equal: tuple[str, ...] | list[str] = (), meanstructure: bool | None = None) -> SEMResult:
+            group_equal: tuple[str, ...] | list[str] = (), meanstructure: bool | None = None,
+            estimator: str = "ML") -> SEMResult:
     """Fit a structural equation model by maximum likelihood, with lavaan's definitions.
 
     Parameters
@@ -63,6 +64,11 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         residual.covariances, lv.variances, lv.covariances.
     meanstructure : bool, optional
         Model means and intercepts; default True for multi-group models, False otherwise (lavaan).
+    estimator : {"ML", "MLR"}
+        ``"MLR"``: ML estimates with Huber-White (sandwich) standard errors and the Yuan-Bentler
+        scaled chi-square (lavaan ``estimator = "MLR"``), for non-normal items such as Likert
+        answers; adds chisq.scaled, pvalue.scaled, chisq.scaling.factor, cfi.scaled, tli.scaled
+        and rmsea.scaled to the fit measures.
 
     Returns
     -------
@@ -89,6 +95,10 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     if not isinstance(data, pd.DataFrame):
         raise ParameterError("data", "fit_sem", "a pandas DataFrame", type(data).__name__)
     group_equal = tuple(group_equal)
+    estimator = str(estimator).upper()
+    if estimator not in ("ML", "MLR"):
+        raise ModelSpecError(f"estimator {estimator!r} is not available; use 'ML' or 'MLR' (robust ML). "
+                             "WLSMV for ordinal items is not implemented yet.")
     if group_equal and group is None:
         raise ModelSpecError("group_equal needs a grouping column: pass group='...'.")
     meanstructure = (group is not None) if meanstructure is None else bool(meanstructure)
@@ -103,12 +113,18 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     sol = _solve_robustly(problem)
     rows = _table_rows(problem)
     vcov = _covariance(problem, rows, sol)
-    estimates = _estimate_table(problem, rows, parsed, sol, vcov)
     group_stats = []
     for g, f in zip(problem.groups, sol.group_f, strict=True):
         mom = problem.moments(g, sol.theta, derivatives=False)
         group_stats.append({"s": g.s, "m": g.m, "sigma": mom.sigma, "mu": mom.mu, "n": g.n, "f": f})
-    fm = pd.Series(fit_measures(group_stats, problem.n_free), name="fit_measures")
+    measures = fit_measures(group_stats, problem.n_free)
+    if estimator == "MLR":
+        from .robust import mlr
+
+        vcov, scaled = mlr(problem, sol.theta, [part.to_numpy(dtype=float) for _, part in frames], measures)
+        measures.update(scaled)
+    estimates = _estimate_table(problem, rows, parsed, sol, vcov)
+    fm = pd.Series(measures, name="fit_measures")
     r2 = group_r_squared(problem, sol.theta)
     notes = _heywood(estimates)
     if n_dropped:
@@ -118,7 +134,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         estimates=estimates, fit_measures=fm, r2=r2, n_obs=problem.n_total, n_dropped=n_dropped, syntax=syntax,
         iterations=sol.iterations, warnings=tuple(notes),
         vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
-        groups=tuple(g.label for g in problem.groups) if group is not None else (),
+        groups=tuple(g.label for g in problem.groups) if group is not None else (), estimator=estimator,
         _state={"problem": problem, "solution": sol, "rows": rows, "parsed": parsed, "vcov": vcov, "data": frames,
                 "structure": first.structure, "sample_cov": first.s, "sigma": group_stats[0]["sigma"]},
     )

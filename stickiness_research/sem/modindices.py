@@ -1,7 +1,8 @@
 """Modification indices (score tests for fixed-to-zero parameters), as lavaan's ``modindices()``.
 
-Candidates are lavaan's defaults: cross-loadings (``=~``) and residual covariances between
-observed variables (``~~``). With expected information I over free and candidate parameters,
+Candidates are lavaan's defaults: cross-loadings (``=~``, fixed markers included), residual
+covariances between observed variables (``~~``), and regressions and (residual) covariances
+between latent variables; candidates whose freeing would not be identified get no index. With expected information I over free and candidate parameters,
 MI_c = g_c^2 / (I_cc - I_c. I_..^-1 I_.c), EPC_c = g_c / (same), g the log-likelihood gradient.
 """
 
@@ -40,6 +41,26 @@ def modification_indices(structure: ModelStructure, theta: np.ndarray, s: np.nda
             d[i, :] += row
             d[:, i] += row
             candidates.append((lat, "=~", ov, d, sd_inner[j], sd_inner[j] / sd_obs[i]))
+    # structural candidates between latent variables: regressions (both directions) and (residual)
+    # covariances; those that would not be identified drop out below, as in lavaan
+    m_mat = lam @ c
+    cpm = c @ mats["psi"] @ m_mat.T  # C Psi M'
+    psi_diag = np.diag(mats["psi"])
+    latent_idx = [i for i, v in enumerate(structure.inner) if v in structure.latent]
+    for i in latent_idx:
+        for j in latent_idx:
+            if i == j or ("beta", i, j) in occupied:
+                continue
+            d = np.outer(m_mat[:, i], cpm[j])
+            candidates.append((structure.inner[i], "~", structure.inner[j], d + d.T,
+                               sd_inner[j] / sd_inner[i], sd_inner[j] / sd_inner[i]))
+    for a_pos, i in enumerate(latent_idx):
+        for j in latent_idx[a_pos + 1:]:
+            if ("psi", i, j) in occupied:
+                continue
+            d = np.outer(m_mat[:, i], m_mat[:, j])
+            scale = 1.0 / np.sqrt(psi_diag[i] * psi_diag[j]) if psi_diag[i] * psi_diag[j] > 0 else np.nan
+            candidates.append((structure.inner[i], "~~", structure.inner[j], d + d.T, scale, scale))
     theta_diag = np.diag(mats["theta"])
     for i, a in enumerate(structure.observed):
         for j in range(i + 1, p):

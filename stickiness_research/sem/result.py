@@ -47,6 +47,7 @@ class SEMResult:
     warnings: tuple[str, ...] = ()
     vcov: pd.DataFrame | None = field(default=None, repr=False)
     groups: tuple[str, ...] = ()
+    estimator: str = "ML"
     _state: Any = field(default=None, repr=False)
 
     # ----- convenience views -----------------------------------------------------------------
@@ -215,7 +216,7 @@ class SEMResult:
     def summary(self) -> str:
         """Text summary: sample, fit line, then the parameter table."""
         table = self.estimates.copy()
-        head = [f"SEM (ML, lavaan definitions): N = {self.n_obs}"
+        head = [f"SEM ({self.estimator}, lavaan definitions): N = {self.n_obs}"
                 + (f" ({self.n_dropped} incomplete rows dropped listwise)" if self.n_dropped else ""),
                 f"converged in {self.iterations} iterations", self.fit_line()]
         head += [f"warning: {w}" for w in self.warnings]
