@@ -102,6 +102,7 @@ def fit(
     group_equal: Annotated[str, typer.Option("--group-equal", help="Comma-separated lavaan group.equal types, "
                                              "e.g. loadings,intercepts.")] = "",
     estimator: Annotated[str, typer.Option(help="ML, or MLR (robust SEs and scaled chi-square).")] = "ML",
+    missing: Annotated[str, typer.Option(help="listwise, or ml (full-information ML for incomplete rows).")] = "listwise",
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none).")] = 0,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 1,
     ci: Annotated[str, typer.Option(help="Bootstrap interval: percentile or bca.")] = "percentile",
@@ -124,7 +125,7 @@ def fit(
     else:
         syntax = model.read_text(encoding="utf-8")
     equal = tuple(x.strip() for x in group_equal.split(",") if x.strip())
-    res = fit_sem(syntax, frame, group=group, group_equal=equal, estimator=estimator)
+    res = fit_sem(syntax, frame, group=group, group_equal=equal, estimator=estimator, missing=missing)
     boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, progress=not as_json) if bootstrap else None
     if as_json:
         payload = res.to_dict()

@@ -24,6 +24,7 @@ CASE_ARGS: dict[str, dict] = {
     "holzinger_swineford_mlr": {"estimator": "MLR"},
     "political_democracy_mlr": {"estimator": "MLR"},
     "stickiness_default": {},
+    "holzinger_swineford_fiml": {"missing": "ml"},
 }
 SCALED_MEASURES = ["chisq.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.chisq.scaled",
                    "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled", "rmsea.scaled"]

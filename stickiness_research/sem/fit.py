@@ -42,7 +42,7 @@ class TableRow:
 
 def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None = None, *,
             group_equal: tuple[str, ...] | list[str] = (), meanstructure: bool | None = None,
-            estimator: str = "ML") -> SEMResult:
+            estimator: str = "ML", missing: str = "listwise") -> SEMResult:
     """Fit a structural equation model by maximum likelihood, with lavaan's definitions.
 
     Parameters
@@ -69,6 +69,9 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         scaled chi-square (lavaan ``estimator = "MLR"``), for non-normal items such as Likert
         answers; adds chisq.scaled, pvalue.scaled, chisq.scaling.factor, cfi.scaled, tli.scaled
         and rmsea.scaled to the fit measures.
+    missing : {"listwise", "ml"}
+        ``"listwise"`` drops incomplete rows (counted in ``n_dropped``); ``"ml"`` uses every
+        observed value by full-information ML (lavaan ``missing = "ml"``; single group, ML).
 
     Returns
     -------
@@ -101,9 +104,16 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
                              "WLSMV for ordinal items is not implemented yet.")
     if group_equal and group is None:
         raise ModelSpecError("group_equal needs a grouping column: pass group='...'.")
-    meanstructure = (group is not None) if meanstructure is None else bool(meanstructure)
+    if missing not in ("listwise", "ml"):
+        raise ModelSpecError(f"missing must be 'listwise' or 'ml'; got {missing!r}.")
     parsed = parse_model(syntax)
     observed = ModelStructure(parsed).observed
+    if missing == "ml":
+        if group is not None or estimator != "ML":
+            raise ModelSpecError("full-information ML (missing='ml') is available for single-group ML fits; "
+                                 "drop group/estimator or use missing='listwise'.")
+        return _fit_fiml(syntax, parsed, observed, data)
+    meanstructure = (group is not None) if meanstructure is None else bool(meanstructure)
     frames, n_dropped = _model_data(observed, data, group)
     problem = build_problem(parsed, frames, group_equal=group_equal, meanstructure=meanstructure)
     moments = sum(g.p * (g.p + 1) // 2 + (g.p if meanstructure else 0) for g in problem.groups)
@@ -128,7 +138,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     r2 = group_r_squared(problem, sol.theta)
     notes = _heywood(estimates)
     if n_dropped:
-        notes.append(f"{n_dropped} incomplete row(s) dropped listwise (full-information ML is not available yet).")
+        notes.append(f"{n_dropped} incomplete row(s) dropped listwise; missing='ml' uses them (full-information ML).")
     first = problem.groups[0]
     return SEMResult(
         estimates=estimates, fit_measures=fm, r2=r2, n_obs=problem.n_total, n_dropped=n_dropped, syntax=syntax,
@@ -140,7 +150,48 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     )
 
 
-def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> tuple[list[tuple[str, pd.DataFrame]], int]:
+def _fit_fiml(syntax: str, parsed: ParsedModel, observed: list[str], data: pd.DataFrame) -> SEMResult:
+    from .fiml import build_fiml_problem, em_saturated, independence_discrepancy, logl, pattern_discrepancy, solve_fiml
+
+    _check_columns(observed, data, None)
+    frame = data[observed].astype(float)
+    empty = frame.isna().all(axis=1)
+    frame = frame[~empty]
+    x = frame.to_numpy()
+    mu_h1, sigma_h1 = em_saturated(x)
+    start_frame = frame.fillna(pd.Series(mu_h1, index=observed))  # starting values only
+    base = build_problem(parsed, [("", start_frame)], group_equal=(), meanstructure=True)
+    group = base.groups[0]
+    group.s, group.m = sigma_h1, mu_h1
+    problem = build_fiml_problem(base, x)
+    sol, _ = solve_fiml(problem)
+    rows = _table_rows(problem)
+    vcov = _covariance(problem, rows, sol)
+    n = problem.n_total
+    f_h1 = pattern_discrepancy(problem.patterns, sigma_h1, mu_h1, n)
+    f_b = independence_discrepancy(x, problem.patterns)
+    mom = problem.moments(group, sol.theta, derivatives=False)
+    stats_ = [{"s": sigma_h1, "m": mu_h1, "sigma": mom.sigma, "mu": mom.mu, "n": n, "f": sol.fmin - f_h1}]
+    measures = fit_measures(stats_, problem.n_free, baseline_chisq=n * (f_b - f_h1),
+                            loglik=(logl(sol.fmin, problem.patterns, n), logl(f_h1, problem.patterns, n)))
+    estimates = _estimate_table(problem, rows, parsed, sol, vcov)
+    n_complete = int(frame.notna().all(axis=1).sum())
+    notes = _heywood(estimates)
+    notes.append(f"full-information ML: {n} respondents in {len(problem.patterns)} missingness patterns "
+                 f"({n_complete} complete); {int(empty.sum())} with no observed value dropped.")
+    return SEMResult(
+        estimates=estimates, fit_measures=pd.Series(measures, name="fit_measures"),
+        r2=group_r_squared(problem, sol.theta), n_obs=n, n_dropped=int(empty.sum()), syntax=syntax,
+        iterations=sol.iterations, warnings=tuple(notes),
+        vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names), estimator="ML (FIML)",
+        _state={"problem": problem, "solution": sol, "rows": rows, "parsed": parsed, "vcov": vcov,
+                "data": [("", frame)], "structure": group.structure, "sample_cov": sigma_h1,
+                "sigma": mom.sigma},
+    )
+
+
+def _check_columns(observed: list[str], data: pd.DataFrame, group: str | None) -> None:
+    """Every model variable (and the group column) is present, and model variables are numeric."""
     columns = [str(c) for c in data.columns]
     missing = [v for v in observed if v not in columns]
     if missing:
@@ -152,11 +203,15 @@ def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> t
         near = difflib.get_close_matches(str(group), columns, n=3)
         raise ModelSpecError(f"group column {group!r} is not in the data."
                              + (f" Did you mean {', '.join(near)}?" if near else ""))
-    frame = data[observed + ([group] if group is not None else [])]
     for col in observed:
-        if not pd.api.types.is_numeric_dtype(frame[col]):
-            raise ModelSpecError(f"column {col!r} is not numeric (dtype {frame[col].dtype}); code answers as "
+        if not pd.api.types.is_numeric_dtype(data[col]):
+            raise ModelSpecError(f"column {col!r} is not numeric (dtype {data[col].dtype}); code answers as "
                                  "numbers before fitting.")
+
+
+def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> tuple[list[tuple[str, pd.DataFrame]], int]:
+    _check_columns(observed, data, group)
+    frame = data[observed + ([group] if group is not None else [])]
     complete = frame.dropna()
     n_dropped = len(frame) - len(complete)
     if group is None:

@@ -15,7 +15,8 @@ from scipy import optimize, stats
 RMSEA_CLOSE = 0.05
 
 
-def fit_measures(groups: list[dict], npar: int) -> dict[str, float]:
+def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None = None,
+                 loglik: tuple[float, float] | None = None) -> dict[str, float]:
     """lavaan fit measures from each group's sample and model-implied moments.
 
     Parameters
@@ -26,6 +27,9 @@ def fit_measures(groups: list[dict], npar: int) -> dict[str, float]:
         discrepancy log|Sigma| + tr(S Sigma^-1) - log|S| - p [+ mean term] at the estimate).
     npar : int
         Number of free parameters.
+    baseline_chisq, loglik : optional
+        For incomplete data (FIML) the baseline chi-square and the (model, saturated) log-likelihoods
+        come from pattern-wise likelihoods; ``s``/``m`` are then the EM estimates.
     """
     n_groups = len(groups)
     n = sum(g["n"] for g in groups)
@@ -37,8 +41,9 @@ def fit_measures(groups: list[dict], npar: int) -> dict[str, float]:
     pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan
 
     logdets = [float(np.linalg.slogdet(g["s"])[1]) for g in groups]
-    baseline_chisq = sum(g["n"] * (float(np.log(np.diag(g["s"])).sum()) - ld) for g, ld in zip(groups, logdets,
-                                                                                             strict=True))
+    if baseline_chisq is None:
+        baseline_chisq = sum(g["n"] * (float(np.log(np.diag(g["s"])).sum()) - ld)
+                             for g, ld in zip(groups, logdets, strict=True))
     baseline_df = n_groups * p * (p - 1) // 2
     baseline_pvalue = float(stats.chi2.sf(baseline_chisq, baseline_df))
 
@@ -61,8 +66,11 @@ def fit_measures(groups: list[dict], npar: int) -> dict[str, float]:
     srmr_groups = [_srmr_bentler(g) for g in groups]
     srmr = float(sum(g["n"] * v for g, v in zip(groups, srmr_groups, strict=True)) / n)
 
-    logl_h1 = sum(-g["n"] / 2 * (p * math.log(2 * math.pi) + ld + p) for g, ld in zip(groups, logdets, strict=True))
-    logl = logl_h1 - sum(g["n"] / 2 * g["f"] for g in groups)
+    if loglik is None:
+        logl_h1 = sum(-g["n"] / 2 * (p * math.log(2 * math.pi) + ld + p) for g, ld in zip(groups, logdets, strict=True))
+        logl = logl_h1 - sum(g["n"] / 2 * g["f"] for g in groups)
+    else:
+        logl, logl_h1 = loglik
     aic = -2 * logl + 2 * npar
     bic = -2 * logl + npar * math.log(n)
     bic2 = -2 * logl + npar * math.log((n + 2) / 24)

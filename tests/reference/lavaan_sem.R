@@ -34,6 +34,7 @@ CASES <- list(
   list(name = "stickiness_default_bootstrap", data = "stickiness_demo.csv", model = "stickiness_default.lav", args = list(se = "bootstrap", bootstrap = 2000L, iseed = 20261124L)),
   list(name = "holzinger_swineford_mlr", data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(estimator = "MLR")),
   list(name = "political_democracy_mlr", data = "PoliticalDemocracy.csv", model = "political_democracy_defined.lav", args = list(estimator = "MLR")),
+  list(name = "holzinger_swineford_fiml", data = "HolzingerSwineford1939_mcar10.csv", model = "holzinger_swineford_cfa.lav", args = list(missing = "ml")),
   list(name = "hs_school_strict",     data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school", group.equal = c("loadings", "intercepts", "residuals")))
 )
 
