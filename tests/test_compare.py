@@ -43,3 +43,14 @@ def test_compare_models_refuses_different_samples():
     b = sr.fit_sem(MODEL, DATA.iloc[:300])
     with pytest.raises(sr.ModelSpecError, match="different numbers of rows"):
         sr.compare_models({"a": a, "b": b})
+
+
+def test_scaled_difference_for_mlr_matches_lavaan():
+    ref = lavaan_reference("lrt_mlr_orthogonal")
+    hs = sr.datasets.holzinger_swineford()
+    free = sr.fit_sem(ref["models"]["free"], hs, estimator="MLR")
+    orthogonal = sr.fit_sem(ref["models"]["orthogonal"], hs, estimator="MLR")
+    row = sr.compare_models({"free": free, "orthogonal": orthogonal}).set_index("model").loc["orthogonal"]
+    assert row["delta_df"] == ref["df_diff"]
+    assert row["delta_chisq_scaled"] == pytest.approx(ref["chisq_diff"], rel=1e-3)
+    assert row["delta_pvalue"] == pytest.approx(ref["pvalue"], rel=1e-3)

@@ -32,7 +32,8 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
     -------
     DataFrame
         model npar chisq df pvalue cfi tli rmsea srmr aic bic delta_chisq delta_df delta_pvalue
-        delta_aic delta_bic (deltas against the best AIC/BIC model).
+        delta_aic delta_bic (deltas against the best AIC/BIC model). For MLR fits also
+        delta_chisq_scaled (Satorra-Bentler 2001), on which delta_pvalue is then based.
     """
     if len(models) < 2:
         raise ModelSpecError("compare_models needs at least two fitted models.")
@@ -51,7 +52,19 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
     d_df = table["df"].diff()
     table["delta_chisq"] = d_chisq
     table["delta_df"] = d_df
-    table["delta_pvalue"] = [float(stats.chi2.sf(c, d)) if d and d > 0 else np.nan for c, d in zip(d_chisq, d_df,
+    ordered = sorted(models.values(), key=lambda r: r.fit_measures["df"])
+    robust = all("chisq.scaling.factor" in r.fit_measures for r in ordered)
+    if robust:
+        # Satorra-Bentler (2001) scaled difference, lavaan's lavTestLRT default for MLR:
+        # T_d = (T0 - T1) / c_d,  c_d = (df0 c0 - df1 c1) / (df0 - df1), with unscaled ML statistics T
+        scaled = [np.nan]
+        for m1, m0 in zip(ordered, ordered[1:], strict=False):
+            f1, f0 = m1.fit_measures, m0.fit_measures
+            c_d = (f0["df"] * f0["chisq.scaling.factor"] - f1["df"] * f1["chisq.scaling.factor"]) / (f0["df"] - f1["df"])
+            scaled.append((f0["chisq"] - f1["chisq"]) / c_d if f0["df"] > f1["df"] else np.nan)
+        table["delta_chisq_scaled"] = scaled
+    test_stat = table["delta_chisq_scaled"] if robust else d_chisq
+    table["delta_pvalue"] = [float(stats.chi2.sf(c, d)) if d and d > 0 else np.nan for c, d in zip(test_stat, d_df,
                                                                                                    strict=True)]
     table["delta_aic"] = table["aic"] - table["aic"].min()
     table["delta_bic"] = table["bic"] - table["bic"].min()
