@@ -264,15 +264,9 @@ def _table_rows(problem: Problem) -> list[TableRow]:
 
 def _covariance(problem: Problem, rows: list[TableRow], sol: Solution) -> np.ndarray:
     info = sol.information * problem.n_total / 2.0  # expected information, lavaan's default for ML
-    eigval, eigvec = np.linalg.eigh(info)
-    if eigval[0] <= 1e-10 * max(eigval[-1], 1.0):
-        weights = np.abs(eigvec[:, 0])
-        described = {r.free: f"{r.lhs} {r.op} {r.rhs}".strip() for r in rows if r.free is not None}
-        culprits = [described.get(int(i), problem.names[i]) for i in np.argsort(weights)[::-1][:3]
-                    if weights[i] > 0.1]
-        raise EstimationError("the model is not identified: the information matrix is singular, so "
-                              f"{', '.join(culprits) or 'some parameters'} cannot be estimated separately. "
-                              "Fix a loading per construct to 1, or add constraints or indicators.")
+    error = problem.identification_error(info)
+    if error is not None:
+        raise error
     return np.linalg.inv(info)
 
 

@@ -84,6 +84,32 @@ class Problem:
     def n_free(self) -> int:
         return len(self.names)
 
+    def describe(self, k: int) -> str:
+        """A global parameter in lavaan terms, e.g. 'visual =~ x2'."""
+        for g in self.groups:
+            for r in g.structure.rows:
+                if r.free is not None and int(g.cov_map[r.free]) == k:
+                    return f"{r.lhs} {r.op} {r.rhs}"
+            for mp, idx in zip(g.means, g.mean_map, strict=True):
+                if idx == k:
+                    return f"{mp.variable} ~1"
+        return self.names[k]
+
+    def identification_error(self, info: np.ndarray) -> EstimationError | None:
+        """An error naming the parameters that cannot be told apart, if the information is singular."""
+        eigval, eigvec = np.linalg.eigh(info)
+        if eigval[0] > 1e-10 * max(eigval[-1], 1.0):
+            return None
+        weights = np.abs(eigvec[:, 0])
+        culprits = [self.describe(int(i)) for i in np.argsort(weights)[::-1][:3] if weights[i] > 0.1]
+        hint = "Fix a loading per construct to 1, or add constraints or indicators."
+        single = [c.split(" =~ ")[0] for c in culprits if " =~ " in c]
+        if any(c.endswith(" ~~ " + c.split(" ~~ ")[0]) for c in culprits if " ~~ " in c) and not single:
+            hint = ("A construct measured by a single item is not identified: fix that item's residual variance "
+                    "(e.g. 'x6 ~~ 0*x6') or add items.")
+        return EstimationError("the model is not identified: the information matrix is singular, so "
+                               f"{', '.join(culprits) or 'some parameters'} cannot be estimated separately. {hint}")
+
     def local(self, g: Group, theta: np.ndarray) -> np.ndarray:
         return theta[g.cov_map]
 
@@ -193,6 +219,10 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
         gmax = float(np.max(np.abs(grad))) if len(grad) else 0.0
         if gmax < GRADIENT_TOLERANCE:
             return Solution(theta, f, fs, info, iteration, gmax)
+        if iteration == 1 or iteration % 50 == 0:
+            error = problem.identification_error(info)
+            if error is not None:
+                raise error
         try:
             step = np.linalg.solve(info, grad)
         except np.linalg.LinAlgError:

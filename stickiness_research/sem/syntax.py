@@ -19,6 +19,7 @@ _TERM = re.compile(r"^(?:(?P<mod>[^*]+)\*)?(?P<var>[A-Za-z_.][A-Za-z0-9_.]*)$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _OPERATORS = ("=~", "~~", ":=", "~")  # longest first
 _UNSUPPORTED = {
+    "<-": "'<-' is not lavaan syntax; write regressions as 'y ~ x' and measurement as 'f =~ item1 + item2'",
     "==": "equality constraints written with '==' are not supported yet; give both parameters the same label",
     "<": "inequality constraints are not supported yet",
     ">": "inequality constraints are not supported yet",

@@ -1,0 +1,46 @@
+"""Errors that help: each failure names its cause and a remedy (issue: errors that help)."""
+
+from __future__ import annotations
+
+import pytest
+
+import stickiness_research as sr
+
+HS = sr.datasets.holzinger_swineford()
+
+
+@pytest.mark.parametrize(("syntax", "error", "message"), [
+    ("f =~ x1 + x2", sr.ModelSpecError, "4 free parameters but the data give only 3 sample moments"),
+    ("f =~ x1 + x2 + x3\ng =~ x4 + x5\nh =~ x6", sr.EstimationError,
+     "not identified: the information matrix is singular, so x6 ~~ x6, h ~~ h cannot be estimated separately. "
+     "A construct measured by a single item is not identified"),
+    ("f =~ x1 + x2 + x3\nf <- x4", sr.ModelSpecError, "model line 2: '<-' is not lavaan syntax"),
+    ("f =~ x1 + x2 + x3\nx1 ~ 1", sr.ModelSpecError, "model line 2: intercepts ('~ 1') are not supported yet"),
+    ("f =~ x1 + x2 + x3\nx1 | t1", sr.ModelSpecError, "ordinal thresholds ('|') are not supported yet"),
+    ("f =~ x1 + x2 + x33", sr.ModelSpecError, "model variable 'x33' is not a column of the data. Did you mean x3"),
+    ("f =~ x1 + x2 + x3\nind := a*b", sr.ModelSpecError, "uses 'a', which is not a parameter label"),
+    ("", sr.ModelSpecError, "the model syntax is empty"),
+])
+def test_model_errors_name_cause_and_remedy(syntax, error, message):
+    with pytest.raises(error) as info:
+        sr.fit_sem(syntax, HS)
+    assert message in str(info.value)
+
+
+def test_data_errors():
+    data = HS.copy()
+    data["dup"] = data["x1"] * 2
+    with pytest.raises(sr.EstimationError, match="not positive definite.*Remove duplicated items"):
+        sr.fit_sem("f =~ x1 + x2 + dup", data)
+    data["const"] = 1.0
+    with pytest.raises(sr.EstimationError, match="variable 'const' is constant"):
+        sr.fit_sem("f =~ x1 + x2 + const", data)
+    data["text"] = "a"
+    with pytest.raises(sr.ModelSpecError, match="column 'text' is not numeric"):
+        sr.fit_sem("f =~ x1 + x2 + text", data)
+    with pytest.raises(sr.ModelSpecError, match="only 3 complete rows"):
+        sr.fit_sem("f =~ x1 + x2 + x3", HS.head(3))
+    with pytest.raises(sr.ParameterError, match="'data' parameter of fit_sem must be a pandas DataFrame"):
+        sr.fit_sem("f =~ x1 + x2 + x3", HS.to_numpy())
+    with pytest.raises(sr.ModelSpecError, match="estimator 'WLSMV' is not available"):
+        sr.fit_sem("f =~ x1 + x2 + x3", HS, estimator="WLSMV")
