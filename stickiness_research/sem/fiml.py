@@ -17,6 +17,7 @@ import numpy as np
 from scipy import optimize
 
 from ..errors import EstimationError
+from .numeric import hessian_from_gradient
 from .problem import Group, Problem, Solution
 
 
@@ -154,15 +155,7 @@ class FimlProblem(Problem):
 
 
 def observed_hessian(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
-    k = len(theta)
-    hess = np.empty((k, k))
-    for j in range(k):
-        step = 1e-5 * max(1.0, abs(theta[j]))
-        up, down = theta.copy(), theta.copy()
-        up[j] += step
-        down[j] -= step
-        hess[:, j] = (problem.gradient(up) - problem.gradient(down)) / (2 * step)
-    return 0.5 * (hess + hess.T)
+    return hessian_from_gradient(problem.gradient, theta)
 
 
 def solve_fiml(problem: FimlProblem) -> tuple[Solution, np.ndarray]:

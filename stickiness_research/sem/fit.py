@@ -15,6 +15,7 @@ from ..errors import EstimationError, ModelSpecError, ParameterError
 from .build import build_problem
 from .engine import ModelStructure
 from .fit_measures import fit_measures
+from .numeric import numerical_jacobian
 from .problem import Problem, Solution, solve
 from .result import ESTIMATE_COLUMNS, SEMResult
 from .standardize import group_r_squared, group_standardized
@@ -345,19 +346,6 @@ def _defined_rows(problem: Problem, rows: list[TableRow], parsed: ParsedModel, t
         rec["group"] = ""
         out.append(rec)
     return out
-
-
-def numerical_jacobian(fn, theta: np.ndarray) -> np.ndarray:
-    """Central-difference Jacobian of a vector function (lavaan also differentiates numerically)."""
-    base = fn(theta)
-    jac = np.empty((len(base), len(theta)))
-    for i in range(len(theta)):
-        h = 1e-6 * max(1.0, abs(theta[i]))
-        up, down = theta.copy(), theta.copy()
-        up[i] += h
-        down[i] -= h
-        jac[:, i] = (fn(up) - fn(down)) / (2 * h)
-    return jac
 
 
 def defined_standardizer(rows: list, parsed: ParsedModel):

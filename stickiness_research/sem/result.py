@@ -156,7 +156,7 @@ class SEMResult:
             path, kind (direct/indirect/total), est, se, z, pvalue, ci_lower, ci_upper, std_all.
         """
         from .effects import effect_paths, effect_values, pure_outcomes
-        from .fit import numerical_jacobian
+        from .numeric import numerical_jacobian
 
         state = self._state
         problem = state["problem"]

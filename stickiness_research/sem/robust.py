@@ -14,6 +14,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from .numeric import hessian_from_gradient
 from .problem import Problem
 
 
@@ -38,16 +39,8 @@ def casewise_scores(problem: Problem, theta: np.ndarray, data: list[np.ndarray])
 
 
 def observed_information(problem: Problem, theta: np.ndarray) -> np.ndarray:
-    """Observed information per observation: half the Hessian of F (central differences of the gradient)."""
-    k = len(theta)
-    hess = np.empty((k, k))
-    for j in range(k):
-        h = 1e-5 * max(1.0, abs(theta[j]))
-        up, down = theta.copy(), theta.copy()
-        up[j] += h
-        down[j] -= h
-        hess[:, j] = (problem.gradient_information(up)[0] - problem.gradient_information(down)[0]) / (2 * h)
-    return 0.25 * (hess + hess.T)
+    """Observed information per observation: half the Hessian of F (numerical, from the analytic gradient)."""
+    return 0.5 * hessian_from_gradient(lambda t: problem.gradient_information(t)[0], theta)
 
 
 def _saturated_trace(s: np.ndarray, x: np.ndarray, means: bool) -> float:

@@ -119,7 +119,7 @@ def standardized_solution(problem, rows: list, theta: np.ndarray, vcov: np.ndarr
     (lavaan standardizes ``:=`` parameters by evaluating them on standardized estimates).
     The Jacobian is taken numerically (central differences), as lavaan does.
     """
-    from .fit import numerical_jacobian
+    from .numeric import numerical_jacobian
 
     if kind not in ("std_all", "std_lv"):
         raise ValueError(f"kind must be 'std_all' or 'std_lv'; got {kind!r}")
