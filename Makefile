@@ -37,8 +37,9 @@ demo: $(STAMP_RUN)
 test: $(STAMP_DEV)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q tests stickiness_research
 
+# JupyterLab refuses to start as root (containers often are): allow it only then.
 lab: $(STAMP_LAB)
-	$(BIN)/jupyter lab --notebook-dir=analyses
+	$(BIN)/jupyter lab --notebook-dir=analyses $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check stickiness_research tests benchmarks
