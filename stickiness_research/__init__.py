@@ -28,6 +28,7 @@ from .sem import SEMResult, fit_sem
 from .sem.compare import compare_group_paths, compare_models
 from .sem.invariance import InvarianceResult, invariance
 from .sem.moderation import LatentInteraction, latent_interaction
+from .sem.polychoric import polychoric
 from .simulate import simulate_responses
 
 __version__ = "0.1.0"
@@ -51,7 +52,7 @@ def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
 
 
 __all__ = [
-    "DEFAULT_QUESTIONNAIRE", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "ModelSpecError", "ParameterError", "Questionnaire",
+    "DEFAULT_QUESTIONNAIRE", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
     "builtin_questionnaire_path", "cronbach_alpha", "datasets", "fit_sem", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",
