@@ -27,7 +27,8 @@ CASE_ARGS: dict[str, dict] = {
     "holzinger_swineford_fiml": {"missing": "ml"},
 }
 SCALED_MEASURES = ["chisq.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.chisq.scaled",
-                   "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled", "rmsea.scaled"]
+                   "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled", "rmsea.scaled", "cfi.robust",
+                   "tli.robust", "rmsea.robust"]
 CASES = list(CASE_ARGS)
 FIT_MEASURES = ["npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli", "nfi",
                 "logl", "unrestricted.logl", "aic", "bic", "bic2", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",

@@ -68,8 +68,8 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     estimator : {"ML", "MLR"}
         ``"MLR"``: ML estimates with Huber-White (sandwich) standard errors and the Yuan-Bentler
         scaled chi-square (lavaan ``estimator = "MLR"``), for non-normal items such as Likert
-        answers; adds chisq.scaled, pvalue.scaled, chisq.scaling.factor, cfi.scaled, tli.scaled
-        and rmsea.scaled to the fit measures.
+        answers; adds chisq.scaled, pvalue.scaled, chisq.scaling.factor, cfi/tli/rmsea.scaled and
+        the population-corrected cfi/tli/rmsea.robust to the fit measures.
     missing : {"listwise", "ml"}
         ``"listwise"`` drops incomplete rows (counted in ``n_dropped``); ``"ml"`` uses every
         observed value by full-information ML (lavaan ``missing = "ml"``; single group, ML).

@@ -114,4 +114,11 @@ def mlr(problem: Problem, theta: np.ndarray, data: list[np.ndarray], fm: dict) -
         "tli.scaled": ((base_s / df_b - chisq_s / df) / (base_s / df_b - 1.0)) if df > 0 else 1.0,
         "rmsea.scaled": math.sqrt(max(chisq_s - df, 0.0) / (df * n)) * math.sqrt(n_groups) if df > 0 else 0.0,
     }
+    # Population-corrected "robust" indices (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei & Li
+    # 2012): non-centrality estimated as T_ML - c * df rather than from the scaled statistic.
+    if df > 0:
+        ncp, ncp_b = max(fm["chisq"] - c * df, 0.0), max(fm["baseline.chisq"] - c_b * df_b, 0.0)
+        scaled["cfi.robust"] = 1.0 - ncp / max(ncp, ncp_b) if max(ncp, ncp_b) > 0 else 1.0
+        scaled["tli.robust"] = 1.0 - (ncp / df) / (ncp_b / df_b) if ncp_b > 0 else 1.0
+        scaled["rmsea.robust"] = math.sqrt(ncp / (n * df)) * math.sqrt(n_groups)
     return vcov, scaled
