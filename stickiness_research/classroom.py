@@ -16,6 +16,7 @@ student's data do not change when the class grows.
 from __future__ import annotations
 
 import copy
+import html
 import json
 import math
 from dataclasses import dataclass
@@ -388,12 +389,15 @@ class GradeItem:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradeResult:
     """Per-item verdicts for one student's results."""
 
     student_id: str
     items: tuple[GradeItem, ...]
+
+    def __repr__(self) -> str:
+        return f"GradeResult(student_id={self.student_id!r}, passed={self.n_passed}/{len(self.items)})"
 
     @property
     def passed(self) -> bool:
@@ -430,7 +434,7 @@ class GradeResult:
 
     def _repr_html_(self) -> str:
         frame = self.to_frame()[["item", "passed", "message"]]
-        return (f"<div><p><b>{self.student_id}</b>: {self.n_passed}/{len(self.items)} items correct</p>"
+        return (f"<div><p><b>{html.escape(self.student_id)}</b>: {self.n_passed}/{len(self.items)} items correct</p>"
                 + frame.to_html(index=False) + "</div>")
 
 

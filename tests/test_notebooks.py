@@ -1,0 +1,53 @@
+"""Every analysis in analyses/ (jupytext py:percent) runs top to bottom in a fresh python3 kernel."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jupytext  # dev extras: a missing package must fail here, not skip
+import nbclient
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "analyses").glob("[0-9]*.py"))
+KERNEL = "python3"
+CELL_TIMEOUT = 300  # seconds per cell
+BUDGET = 120  # seconds per notebook: each must stay well under the two minutes the issue allows
+
+
+@pytest.fixture(scope="module")
+def kernel_env(tmp_path_factory):
+    """Make sure a kernel spec named python3 exists; register one in a temporary prefix if not."""
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    if KERNEL in find_kernel_specs():
+        yield
+        return
+    from ipykernel.kernelspec import install
+
+    prefix = tmp_path_factory.mktemp("kernels")
+    install(prefix=str(prefix), kernel_name=KERNEL)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUPYTER_PATH", str(prefix / "share" / "jupyter"))
+        yield
+
+
+def test_the_analyses_are_all_found():
+    stems = {p.stem for p in NOTEBOOKS}
+    assert {"01_design_questionnaire", "02_simulate_and_screen", "03_measurement_model", "04_structural_model",
+            "05_power_and_sample_size", "06_classroom"} <= stems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_top_to_bottom(path, kernel_env):
+    notebook = jupytext.read(path)
+    assert any("parameters" in c.metadata.get("tags", []) for c in notebook.cells), "no parameters cell"
+    client = nbclient.NotebookClient(notebook, kernel_name=KERNEL, timeout=CELL_TIMEOUT,
+                                     resources={"metadata": {"path": str(ROOT)}})
+    start = time.perf_counter()
+    client.execute()  # raises CellExecutionError, naming the cell, on the first error
+    elapsed = time.perf_counter() - start
+    assert elapsed < BUDGET, f"{path.name} took {elapsed:.0f} s"
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert code and all(c.get("execution_count") for c in code)
