@@ -52,6 +52,7 @@ TOLERANCES = {"beta": 0.02, "p": 0.01, "fit_measures": 0.01, "r2": 0.02, "revers
 JITTER = 0.10  # vary_effects: each true path moves by at most this much ...
 BETA_RANGE = (0.05, 0.60)  # ... and its size stays within this range (sign kept)
 MAX_REDRAWS = 100
+SHEET_LANGUAGES = ("en", "zh")  # exercise.md (English) and exercise.zh.md, as the questionnaire allows
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("stickiness_research", "classroom_templates"),
@@ -218,6 +219,16 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
         The questionnaire has no hypotheses to test.
     EstimationError
         A student's dataset cannot be fitted (try another seed or a larger n).
+
+    Examples
+    --------
+    >>> import tempfile, stickiness_research as sr
+    >>> from stickiness_research.classroom import build_classroom, load_key
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     pack = build_classroom(sr.builtin_questionnaire_path(), 2, 1, tmp, n=150)
+    ...     key = load_key(pack / "instructor" / "key.json")
+    ...     sorted(p.name for p in (pack / "data").iterdir()), key["students"]["student_01"]["data_seed"]
+    (['student_01.csv', 'student_02.csv'], 3023998541)
     """
     for name, value, low in (("students", students, 1), ("seed", seed, 0), ("n", n, MIN_N)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
@@ -227,9 +238,15 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
         raise ModelSpecError(f"questionnaire {q.meta.id!r} has no hypotheses, so there is nothing for students "
                              "to test; add a hypotheses: block.")
     population_model(q)  # fail early, with the questionnaire's own error, when it cannot be simulated
+    languages = [lang for lang in SHEET_LANGUAGES if lang in q.meta.languages]
+    if not languages:
+        raise ModelSpecError(f"questionnaire {q.meta.id!r} has texts in {', '.join(q.meta.languages)}; the exercise "
+                             f"sheet is written in {' or '.join(SHEET_LANGUAGES)}, so one of them is needed.")
     out = Path(out_dir)
     (out / "data").mkdir(parents=True, exist_ok=True)
     (out / "instructor").mkdir(parents=True, exist_ok=True)
+    for stale in (out / "data").glob("student_*.csv"):  # an earlier, larger class must not leave datasets behind
+        stale.unlink()
 
     entries: dict[str, dict[str, Any]] = {}
     for sid, (data_seed, effects) in zip(student_ids(students), student_seeds(seed, students), strict=True):
@@ -254,17 +271,18 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
     template = {"student_id": "student_XX", **_placeholder_answer(q)}
     (out / "results_template.json").write_text(_answer_json(template) + "\n", encoding="utf-8")
     sheet = _exercise_context(q, key)
-    for lang, suffix in (("en", ""), ("zh", ".zh")):
+    for lang in languages:
         md = _TEMPLATES.get_template(f"exercise.{lang}.md.j2").render(**sheet, lang=lang)
-        _write_pair(out / f"exercise{suffix}", md, sheet["title"][lang], lang)
+        _write_pair(out / ("exercise" if lang == "en" else f"exercise.{lang}"), md, sheet["title"][lang], lang)
     md = _TEMPLATES.get_template("key.md.j2").render(**_key_context(q, key))
-    _write_pair(out / "instructor" / "key", md, f"Instructor key - {q.meta.title['en']}", "en")
+    _write_pair(out / "instructor" / "key", md, f"Instructor key - {q.meta.title[languages[0]]}", "en")
     return out
 
 
 def _questionnaire(spec: str | Path | Questionnaire) -> tuple[Questionnaire, Path | None]:
     if isinstance(spec, Questionnaire):
-        return spec, Path(spec.source) if spec.source else None
+        source = Path(spec.source) if spec.source else None
+        return spec, source if source and source.is_file() else None
     return load_questionnaire(spec), Path(spec)
 
 
@@ -484,6 +502,18 @@ def grade(student: str | Path | dict, key: str | Path | dict, student_id: str | 
         Unknown student id (or none given anywhere).
     ResponseDataError
         Malformed JSON, a missing or unknown field, or a value of the wrong type.
+
+    Examples
+    --------
+    >>> import tempfile, stickiness_research as sr
+    >>> from stickiness_research.classroom import build_classroom, expected_answer, grade
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     key = build_classroom(sr.builtin_questionnaire_path(), 2, 1, tmp, n=150) / "instructor" / "key.json"
+    ...     answer = expected_answer(key, "student_02")
+    ...     answer["hypotheses"]["H1"]["beta"] += 0.1
+    ...     result = grade(answer, key)
+    >>> result.passed, [item.item for item in result.failures()]
+    (False, ['H1.beta'])
     """
     data = load_key(key)
     answer, source = _json(student, "results")

@@ -275,3 +275,20 @@ def test_command_bodies(tmp_path):
     wrong["r2"]["stickiness"] += 0.1
     text, passed = grade_command(key_path, _write(tmp_path / "w.json", wrong))
     assert not passed and "FAIL  r2.stickiness" in text
+
+
+def test_rebuilding_a_smaller_class_leaves_no_stale_datasets(tmp_path):
+    build_classroom(sr.builtin_questionnaire_path(), 3, 1, tmp_path, n=100)
+    build_classroom(sr.builtin_questionnaire_path(), 2, 1, tmp_path, n=100)
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["student_01.csv", "student_02.csv"]
+
+
+def test_sheet_languages_follow_the_questionnaire(tmp_path, default_q):
+    english = default_q.model_copy(deep=True)
+    english.meta.languages = ["en"]
+    build_classroom(english, 1, 1, tmp_path, n=100)
+    assert (tmp_path / "exercise.md").is_file() and not (tmp_path / "exercise.zh.md").exists()
+    french = default_q.model_copy(deep=True)
+    french.meta.languages = ["fr"]
+    with pytest.raises(sr.ModelSpecError, match="en or zh"):
+        build_classroom(french, 1, 1, tmp_path / "fr", n=100)
