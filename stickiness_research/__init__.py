@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import datasets
+from .classroom import build_classroom, grade
 from .errors import (
     EstimationError,
     ModelSpecError,
@@ -26,6 +27,7 @@ from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnai
 from .responses.scoring import reverse_code, scale_scores
 from .sem import SEMResult, fit_sem
 from .sem.compare import compare_group_paths, compare_models
+from .sem.hypotheses import hypothesis_table
 from .sem.invariance import InvarianceResult, invariance
 from .sem.moderation import LatentInteraction, latent_interaction
 from .sem.polychoric import polychoric
@@ -52,7 +54,7 @@ def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
 
 
 __all__ = [
-    "DEFAULT_QUESTIONNAIRE", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "ParameterError", "Questionnaire",
+    "DEFAULT_QUESTIONNAIRE", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
     "builtin_questionnaire_path", "cronbach_alpha", "datasets", "fit_sem", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",

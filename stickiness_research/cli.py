@@ -186,6 +186,44 @@ def demo(
     out.print(f"Report: [bold]{report.resolve()}[/]", highlight=False, soft_wrap=True)
 
 
+@app.command()
+@_user_errors
+def classroom(
+    students: Annotated[int, typer.Option(help="Number of students (one dataset each).")] = 30,
+    seed: Annotated[int, typer.Option(help="Class seed; each student's data seed is derived from it.")] = 1,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the pack.")] = Path("classroom"),
+    questionnaire: Annotated[Path | None, typer.Option(help="Questionnaire (default: the built-in financial "
+                                                       "WeChat stickiness instrument).")] = None,
+    n: Annotated[int, typer.Option("-n", "--n", help="Respondents per student dataset.")] = 300,
+    vary_effects: Annotated[bool, typer.Option("--vary-effects", help="Give each student their own true paths "
+                                               "(each moved by up to .10, sizes kept in [.05, .60]).")] = False,
+) -> None:
+    """Write a classroom pack: a dataset per student, an exercise sheet (en/zh) and an instructor key."""
+    from .classroom import classroom_command
+
+    with out.status(f"simulating and fitting {students} datasets ..."):
+        message = classroom_command(students=students, seed=seed, output=output, questionnaire=questionnaire,
+                                    n=n, vary_effects=vary_effects)
+    out.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_user_errors
+def grade(
+    key: Annotated[Path, typer.Argument(help="Instructor key: instructor/key.json of a classroom pack.")],
+    student_json: Annotated[Path, typer.Argument(help="A student's results JSON.")],
+    student: Annotated[str | None, typer.Option(help="Student id, e.g. student_07 (default: the file's "
+                                                "student_id).")] = None,
+) -> None:
+    """Grade a student's results JSON against the key; exit code 1 when any item fails."""
+    from .classroom import grade_command
+
+    text, passed = grade_command(key, student_json, student)
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+    if not passed:
+        raise typer.Exit(code=1)
+
+
 def _hypotheses_table(study: Any) -> Table:
     from .report import apa
 

@@ -141,3 +141,14 @@ def test_fit_bad_group_equal_exits_2():
                  "--data", str(REFERENCE / "data" / "HolzingerSwineford1939.csv"), "--group", "school",
                  "--group-equal", "loading")
     assert result.exit_code == 2 and "'loading' is not a lavaan group.equal type" in result.stderr
+
+
+def test_classroom_and_grade_commands(tmp_path):
+    result = run("classroom", "--students", "2", "--seed", "3", "-n", "200", "-o", str(tmp_path / "pack"))
+    assert result.exit_code == 0, result.output
+    key = tmp_path / "pack" / "instructor" / "key.json"
+    assert key.is_file() and (tmp_path / "pack" / "data" / "student_02.csv").is_file()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = run("grade", str(key), str(bad), "--student", "student_01")
+    assert result.exit_code == 2 and "error:" in result.stderr

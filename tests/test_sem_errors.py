@@ -12,7 +12,7 @@ HS = sr.datasets.holzinger_swineford()
 @pytest.mark.parametrize(("syntax", "error", "message"), [
     ("f =~ x1 + x2", sr.ModelSpecError, "4 free parameters but the data give only 3 sample moments"),
     ("f =~ x1 + x2 + x3\ng =~ x4 + x5\nh =~ x6", sr.EstimationError,
-     "not identified: the information matrix is singular, so x6 ~~ x6, h ~~ h cannot be estimated separately. "
+     "not identified: the information matrix is singular, so h ~~ h, x6 ~~ x6 cannot be estimated separately. "
      "A construct measured by a single item is not identified"),
     ("f =~ x1 + x2 + x3\nf <- x4", sr.ModelSpecError, "model line 2: '<-' is not lavaan syntax"),
     ("f =~ x1 + x2 + x3\nx1 ~ 1", sr.ModelSpecError, "model line 2: intercepts ('~ 1') are not supported yet"),

@@ -101,7 +101,8 @@ class Problem:
         if eigval[0] > 1e-10 * max(eigval[-1], 1.0):
             return None
         weights = np.abs(eigvec[:, 0])
-        culprits = [self.describe(int(i)) for i in np.argsort(weights)[::-1][:3] if weights[i] > 0.1]
+        # ties are common (two parameters trading off equally): name them in a stable order
+        culprits = sorted({self.describe(int(i)) for i in np.argsort(weights)[::-1][:3] if weights[i] > 0.1})
         hint = "Fix a loading per construct to 1, or add constraints or indicators."
         single = [c.split(" =~ ")[0] for c in culprits if " =~ " in c]
         if any(c.endswith(" ~~ " + c.split(" ~~ ")[0]) for c in culprits if " ~~ " in c) and not single:
