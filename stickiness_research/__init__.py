@@ -23,6 +23,7 @@ from .errors import (
     StickinessError,
 )
 from .measurement import cronbach_alpha, reliability
+from .power import power
 from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
 from .responses.scoring import reverse_code, scale_scores
 from .sem import SEMResult, fit_sem
@@ -54,7 +55,7 @@ def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
 
 
 __all__ = [
-    "DEFAULT_QUESTIONNAIRE", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "ParameterError", "Questionnaire",
+    "DEFAULT_QUESTIONNAIRE", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
     "builtin_questionnaire_path", "cronbach_alpha", "datasets", "fit_sem", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",
