@@ -22,7 +22,27 @@ from .errors import (
     ResponseDataError,
     StickinessError,
 )
-from .measurement import cronbach_alpha, reliability
+from .measurement import (
+    CFAResult,
+    EFAResult,
+    MethodBiasResult,
+    ParallelAnalysis,
+    bartlett_sphericity,
+    cfa,
+    construct_reliability,
+    cronbach_alpha,
+    cross_loadings,
+    efa,
+    fornell_larcker,
+    harman_single_factor,
+    htmt,
+    item_descriptives,
+    kmo,
+    mardia,
+    method_bias,
+    parallel_analysis,
+    reliability,
+)
 from .power import power
 from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
 from .responses.scoring import reverse_code, scale_scores
@@ -60,4 +80,8 @@ __all__ = [
     "builtin_questionnaire_path", "cronbach_alpha", "datasets", "fit_sem", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",
     "simulate_responses",
+    # measurement layer
+    "CFAResult", "EFAResult", "MethodBiasResult", "ParallelAnalysis", "bartlett_sphericity", "cfa",
+    "construct_reliability", "cross_loadings", "efa", "fornell_larcker", "harman_single_factor", "htmt",
+    "item_descriptives", "kmo", "mardia", "method_bias", "parallel_analysis",
 ]

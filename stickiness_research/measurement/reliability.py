@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import ModelSpecError, ResponseDataError
-from .questionnaire import Questionnaire
-from .sem.syntax import parse_model
+from ..errors import ModelSpecError, ResponseDataError
+from ..questionnaire import Questionnaire
+from ..sem.syntax import parse_model
 
 
 def scales_of(q: Questionnaire | str) -> dict[str, list[str]]:
@@ -60,13 +60,35 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> dict[str, float]:
             "n_items": k, "n": n}
 
 
-def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95) -> pd.DataFrame:
-    """Cronbach's alpha (with Feldt CI), standardized alpha and mean inter-item r for every scale.
+def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *, cfa: bool = True) -> pd.DataFrame:
+    """Reliability of every scale: Cronbach's alpha with its Feldt CI, and omega, CR and AVE from a CFA.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Item answers with reverse-keyed items recoded.
+    q : Questionnaire or lavaan syntax
+        Which items form which scale.
+    ci : float
+        Level of alpha's confidence interval.
+    cfa : bool
+        Also fit the measurement model (constructs correlated, ML, listwise) and add McDonald's
+        omega and AVE (``semTools::compRelSEM`` / ``semTools::AVE``) and composite reliability from
+        standardized loadings (see :func:`construct_reliability`).
 
     Returns
     -------
     DataFrame
-        Columns: construct, n_items, n, alpha, ci_lower, ci_upper, std_alpha, average_r.
+        Columns: construct, n_items, n, alpha, ci_lower, ci_upper, std_alpha, average_r, and with
+        ``cfa`` omega, cr, ave.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> rel = sr.reliability(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9")
+    >>> rel[["construct", "alpha", "omega", "ave"]].round(3).to_string(index=False).splitlines()[1]
+    '   visual  0.626  0.612 0.371'
     """
     rows = []
     for construct, items in scales_of(q).items():
@@ -75,4 +97,12 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95) ->
             raise ResponseDataError(f"item column {missing[0]!r} of scale {construct!r} is not in the data.")
         rows.append({"construct": construct, **cronbach_alpha(data[items], ci=ci)})
     cols = ["construct", "n_items", "n", "alpha", "ci_lower", "ci_upper", "std_alpha", "average_r"]
-    return pd.DataFrame(rows)[cols]
+    table = pd.DataFrame(rows)[cols]
+    if not cfa:
+        return table
+    from ..sem.fit import fit_sem
+    from .cfa import measurement_syntax
+    from .validity import construct_reliability
+
+    composite = construct_reliability(fit_sem(measurement_syntax(q), data))
+    return table.merge(composite.drop(columns="n_items"), on="construct", how="left")

@@ -1,0 +1,219 @@
+"""Convergent and discriminant validity: composite reliability, AVE, Fornell-Larcker, HTMT, cross-loadings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError, ResponseDataError
+from ..questionnaire import Questionnaire
+from ..sem.result import SEMResult
+from .reliability import scales_of
+
+
+def _measurement_parts(res: SEMResult) -> tuple[dict[str, list[str]], pd.DataFrame]:
+    load = res.estimates[res.estimates["op"] == "=~"]
+    scales: dict[str, list[str]] = {}
+    for lhs, rhs in zip(load["lhs"], load["rhs"], strict=True):
+        scales.setdefault(lhs, []).append(rhs)
+    return scales, load
+
+
+def construct_reliability(res: SEMResult) -> pd.DataFrame:
+    """McDonald's omega, composite reliability and AVE of each factor of a fitted CFA.
+
+    - ``omega``: ``(sum lambda)^2 psi / var(sum of the items)``, the items' total variance taken from
+      the sample covariance matrix, as ``semTools::compRelSEM(fit)`` (``obs.var = TRUE``, congeneric).
+    - ``ave``: ``sum(lambda^2) psi / sum of the items' sample variances``, as ``semTools::AVE(fit)``.
+    - ``cr``: Fornell & Larcker's composite reliability from standardized loadings,
+      ``(sum l)^2 / ((sum l)^2 + sum(1 - l^2))``, the form most papers print.
+
+    Factors with fewer than two indicators, or with an indicator that loads on another factor, get
+    missing values, as in semTools.
+
+    Returns
+    -------
+    DataFrame
+        construct, n_items, omega, cr, ave.
+    """
+    scales, load = _measurement_parts(res)
+    est = res.estimates
+    cov = res.sample_cov
+    owners: dict[str, int] = {}
+    for items in scales.values():
+        for item in items:
+            owners[item] = owners.get(item, 0) + 1
+    rows = []
+    for factor, items in scales.items():
+        rows_f = load[load["lhs"] == factor]
+        lam = rows_f["est"].to_numpy(dtype=float)
+        lam_std = rows_f["std_all"].to_numpy(dtype=float)
+        psi = est[(est["op"] == "~~") & (est["lhs"] == factor) & (est["rhs"] == factor)]["est"]
+        if len(items) < 2 or len(psi) != 1 or any(owners[i] > 1 for i in items):
+            rows.append({"construct": factor, "n_items": len(items), "omega": np.nan, "cr": np.nan, "ave": np.nan})
+            continue
+        psi = float(psi.iloc[0])
+        s = cov.loc[items, items].to_numpy()
+        common = lam.sum() ** 2 * psi
+        rows.append({
+            "construct": factor, "n_items": len(items),
+            "omega": common / s.sum(),
+            "cr": lam_std.sum() ** 2 / (lam_std.sum() ** 2 + np.sum(1 - lam_std ** 2)),
+            "ave": float(np.sum(lam ** 2) * psi / np.trace(s)),
+        })
+    return pd.DataFrame(rows)
+
+
+def latent_correlations(res: SEMResult) -> pd.DataFrame:
+    """Correlations between the factors of a fitted CFA (lavaan's ``lavInspect(fit, "cor.lv")``)."""
+    scales, _ = _measurement_parts(res)
+    factors = list(scales)
+    est = res.estimates
+    out = pd.DataFrame(np.eye(len(factors)), index=factors, columns=factors)
+    cov = est[(est["op"] == "~~") & est["lhs"].isin(factors) & est["rhs"].isin(factors) & (est["lhs"] != est["rhs"])]
+    for lhs, rhs, r in zip(cov["lhs"], cov["rhs"], cov["std_all"], strict=True):
+        out.loc[lhs, rhs] = out.loc[rhs, lhs] = r
+    return out
+
+
+def fornell_larcker(res: SEMResult) -> pd.DataFrame:
+    """Fornell-Larcker table: square root of AVE on the diagonal, factor correlations below it.
+
+    Discriminant validity holds for a construct when its sqrt(AVE) exceeds its correlation with
+    every other construct; the ``holds`` column says whether it does. AVE as in
+    :func:`construct_reliability` (semTools' definition).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by construct: one column per construct, then ``sqrt_ave`` and ``holds``.
+    """
+    corr = latent_correlations(res)
+    sqrt_ave = np.sqrt(construct_reliability(res).set_index("construct")["ave"]).reindex(corr.index)
+    table = corr.where(np.tril(np.ones(corr.shape, dtype=bool), -1))
+    for c in corr.index:
+        table.loc[c, c] = sqrt_ave[c]
+    off = corr.abs().where(~np.eye(len(corr), dtype=bool))
+    table["sqrt_ave"] = sqrt_ave
+    table["holds"] = [bool(sqrt_ave[c] > off.loc[c].max()) for c in corr.index]
+    return table
+
+
+def _htmt_matrix(r: np.ndarray, blocks: list[np.ndarray], geometric: bool) -> np.ndarray:
+    r = np.abs(r)
+    k = len(blocks)
+
+    def average(a: np.ndarray, b: np.ndarray, same: bool) -> float:
+        sub = r[np.ix_(a, b)]
+        values = sub[np.triu_indices(len(a), 1)] if same else sub.ravel()
+        return float(np.exp(np.mean(np.log(values)))) if geometric else float(values.mean())
+
+    within = [average(b, b, True) for b in blocks]
+    out = np.ones((k, k))
+    for i in range(k):
+        for j in range(i + 1, k):
+            out[i, j] = out[j, i] = average(blocks[i], blocks[j], False) / np.sqrt(within[i] * within[j])
+    return out
+
+
+def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_boot: int = 0, seed: int | None = 1,
+         level: float = 0.95, threshold: float = 0.85) -> pd.DataFrame:
+    """Heterotrait-monotrait ratio of correlations for every pair of constructs (Henseler et al., 2015).
+
+    The mean of the between-construct item correlations over the geometric mean of the two
+    within-construct mean correlations, on absolute correlations; ``htmt2=True`` uses geometric
+    means throughout (Roemer et al., 2021), the default of ``semTools::htmt``. Complete cases.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Item answers, reverse-keyed items recoded.
+    q : Questionnaire or lavaan syntax
+        Which items measure which construct (``=~`` lines).
+    htmt2 : bool
+        Geometric (HTMT2) or arithmetic (classic HTMT) means.
+    n_boot : int
+        Percentile-bootstrap resamples for a confidence interval (0: none).
+    seed : int or None
+        Seed of the resampling.
+    level : float
+        Confidence level of the interval.
+    threshold : float
+        The cut-off discriminant validity is judged against (.85 strict, .90 liberal).
+
+    Returns
+    -------
+    DataFrame
+        construct_a, construct_b, htmt, and with ``n_boot`` ci_lower, ci_upper; ``below_threshold``
+        says discriminant validity holds (the upper limit when a CI is computed, else the estimate).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> syntax = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
+    >>> print(round(sr.htmt(hs, syntax)["htmt"].iloc[0], 4))  # In R: semTools::htmt(syntax, HS)[2, 1]
+    0.3841
+    """
+    if not isinstance(n_boot, int) or n_boot < 0:
+        raise ParameterError("n_boot", "htmt", "an int in the range [0, inf)", n_boot)
+    if not 0 < level < 1:
+        raise ParameterError("level", "htmt", "a float in the range (0, 1)", level)
+    scales = scales_of(q)
+    if len(scales) < 2:
+        raise ResponseDataError("HTMT compares constructs: the model needs at least two.")
+    items = [i for s in scales.values() for i in s]
+    missing = [i for i in items if i not in data.columns]
+    if missing:
+        raise ResponseDataError(f"item column {missing[0]!r} is not in the data.")
+    single = [c for c, s in scales.items() if len(s) < 2]
+    if single:
+        raise ResponseDataError(f"construct {single[0]!r} has one item; HTMT needs at least two per construct.")
+    x = data[items].apply(pd.to_numeric, errors="coerce").dropna().to_numpy(dtype=float)
+    offsets = np.cumsum([0] + [len(s) for s in scales.values()])
+    blocks = [np.arange(a, b) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    estimate = _htmt_matrix(np.corrcoef(x, rowvar=False), blocks, htmt2)
+    names = list(scales)
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    table = pd.DataFrame({"construct_a": [names[i] for i, _ in pairs], "construct_b": [names[j] for _, j in pairs],
+                          "htmt": [estimate[i, j] for i, j in pairs]})
+    if n_boot:
+        rng = np.random.default_rng(seed)
+        n = len(x)
+        draws = np.empty((n_boot, len(pairs)))
+        for b in range(n_boot):
+            m = _htmt_matrix(np.corrcoef(x[rng.integers(0, n, n)], rowvar=False), blocks, htmt2)
+            draws[b] = [m[i, j] for i, j in pairs]
+        tail = (1 - level) / 2
+        table["ci_lower"] = np.nanquantile(draws, tail, axis=0)
+        table["ci_upper"] = np.nanquantile(draws, 1 - tail, axis=0)
+        table["below_threshold"] = table["ci_upper"] < threshold
+    else:
+        table["below_threshold"] = table["htmt"] < threshold
+    return table
+
+
+def cross_loadings(data: pd.DataFrame, q: Questionnaire | str) -> pd.DataFrame:
+    """Correlation of every item with every construct's scale score (the mean of its items).
+
+    An item should correlate more with its own construct than with any other; ``loads_highest_on_own``
+    says whether it does.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by item: ``construct``, one column per construct, ``loads_highest_on_own``.
+    """
+    scales = scales_of(q)
+    items = [i for s in scales.values() for i in s]
+    missing = [i for i in items if i not in data.columns]
+    if missing:
+        raise ResponseDataError(f"item column {missing[0]!r} is not in the data.")
+    x = data[items].apply(pd.to_numeric, errors="coerce")
+    scores = pd.DataFrame({c: x[s].mean(axis=1) for c, s in scales.items()})
+    table = pd.DataFrame({c: [x[i].corr(scores[c]) for i in items] for c in scales}, index=items)
+    own = {i: c for c, s in scales.items() for i in s}
+    table.insert(0, "construct", [own[i] for i in items])
+    table["loads_highest_on_own"] = [table.loc[i, list(scales)].astype(float).idxmax() == own[i] for i in items]
+    table.index.name = "item"
+    return table
