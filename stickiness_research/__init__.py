@@ -21,6 +21,7 @@ from .errors import (
     QuestionnaireError,
     ResponseDataError,
     StickinessError,
+    StudyConfigError,
 )
 from .measurement import (
     CFAResult,
@@ -45,7 +46,9 @@ from .measurement import (
 )
 from .power import power
 from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
+from .responses.quality import apply_exclusions, quality_flags
 from .responses.scoring import reverse_code, scale_scores
+from .segments import SegmentResult, segment_respondents
 from .sem import SEMResult, fit_sem
 from .sem.compare import compare_group_paths, compare_models
 from .sem.hypotheses import hypothesis_table
@@ -53,6 +56,9 @@ from .sem.invariance import InvarianceResult, invariance
 from .sem.moderation import LatentInteraction, latent_interaction
 from .sem.polychoric import polychoric
 from .simulate import simulate_responses
+from .strategy import importance_performance, recommendations
+from .study import StudyResult, run_study
+from .study_config import StudyConfig, load_study_config
 
 __version__ = "0.1.0"
 
@@ -74,6 +80,14 @@ def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
     return path
 
 
+def builtin_study_path(name: str = "financial_wechat") -> Path:
+    """Path of a study config shipped in ``reports/`` (default: the financial WeChat worked example)."""
+    path = questionnaires_dir().parent / "reports" / f"{name}.yaml"
+    if not path.is_file():
+        raise StudyConfigError(f"no study config named {name!r}.", file=str(path))
+    return path
+
+
 __all__ = [
     "DEFAULT_QUESTIONNAIRE", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
@@ -84,4 +98,8 @@ __all__ = [
     "CFAResult", "EFAResult", "MethodBiasResult", "ParallelAnalysis", "bartlett_sphericity", "cfa",
     "construct_reliability", "cross_loadings", "efa", "fornell_larcker", "harman_single_factor", "htmt",
     "item_descriptives", "kmo", "mardia", "method_bias", "parallel_analysis",
+    # responses, segments, strategy, studies
+    "apply_exclusions", "quality_flags", "SegmentResult", "segment_respondents", "importance_performance",
+    "recommendations", "StudyResult", "run_study", "StudyConfig", "StudyConfigError", "load_study_config",
+    "builtin_study_path",
 ]

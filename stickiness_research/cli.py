@@ -171,19 +171,48 @@ def demo(
     output: Annotated[Path, typer.Option("-o", "--output", help="Report folder.")] = Path("reports/build/demo"),
     lang: Annotated[str, typer.Option(help="Report language: en or zh.")] = "en",
 ) -> None:
-    """Simulate the default study, fit it, and write an HTML report."""
+    """Simulate the default study, run every analysis on it, and write the report."""
     from . import builtin_questionnaire_path
     from .report import write_demo_report
     from .study import run_demo
 
     path = questionnaire or builtin_questionnaire_path()
     with out.status("starting") as status:
-        study = run_demo(path, n=n, seed=seed, progress=lambda msg: status.update(msg + " ..."))
+        study = run_demo(path, n=n, seed=seed, language=lang, progress=lambda msg: status.update(msg + " ..."))
         status.update("writing the report ...")
         report = write_demo_report(study, output, lang=lang)
     out.print(_hypotheses_table(study), highlight=False)
     out.print(f"Model fit: {study.sem.fit_line()}", highlight=False)
     out.print(f"Report: [bold]{report.resolve()}[/]", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_user_errors
+def report(
+    study: Annotated[Path, typer.Argument(help="Study config, e.g. reports/financial_wechat.yaml.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Report folder (default: "
+                                                "reports/build/<study id> next to the config).")] = None,
+    lang: Annotated[str | None, typer.Option(help="Override the config's language: en or zh.")] = None,
+) -> None:
+    """Run a study config end to end and write index.html, report.md, tables.docx, results.json, provenance.json."""
+    from .report import write_report
+    from .study import run_study
+    from .study_config import load_study_config
+
+    cfg = load_study_config(study)
+    if lang is not None and lang not in ("en", "zh"):
+        raise typer.BadParameter(f"--lang must be en or zh; got {lang!r}.")
+    target = output or study.resolve().parent / "build" / cfg.study.id
+    with out.status("starting") as status:
+        result = run_study(cfg, progress=lambda msg: status.update(msg + " ..."),
+                           command=f"stickiness report {study}")
+        status.update("writing the report ...")
+        paths = write_report(result, target, language=lang)
+    if len(result.hypotheses):
+        out.print(_hypotheses_table(result), highlight=False)
+    out.print(f"Model fit: {result.sem.fit_line()}", highlight=False)
+    for kind, path in paths.items():
+        out.print(f"{kind:>10}: {path.resolve()}", highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command()

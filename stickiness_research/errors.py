@@ -11,8 +11,8 @@ class StickinessError(ValueError):
     """Base class of every error caused by user input (files, data, model syntax, arguments)."""
 
 
-class QuestionnaireError(StickinessError):
-    """A questionnaire file is malformed or inconsistent.
+class LocatedError(StickinessError):
+    """A problem at a place in a text file (file:line, field), with a hint on how to fix it.
 
     Attributes
     ----------
@@ -37,6 +37,14 @@ class QuestionnaireError(StickinessError):
         if hint:
             parts.append(f" Hint: {hint}")
         super().__init__("".join(parts))
+
+
+class QuestionnaireError(LocatedError):
+    """A questionnaire file is malformed or inconsistent (file:line, field, hint)."""
+
+
+class StudyConfigError(LocatedError):
+    """A study config (``reports/<study>.yaml``) is malformed or points at something that is not there."""
 
 
 class ResponseDataError(StickinessError):

@@ -1,7 +1,7 @@
-"""Run a study end to end: questionnaire -> data -> measurement -> structural model -> report inputs.
+"""Run a study end to end: config -> data -> cleaning -> measurement -> structural -> groups -> segments -> strategy.
 
-Today this runs the demo study (simulated data from a questionnaire's population model); study
-configs (``reports/<study>.yaml``) will build on the same steps.
+The result holds raw numbers only; the report layer formats them. Every random step takes its
+seed from the config, so the same config and inputs give the same numbers.
 """
 
 from __future__ import annotations
@@ -14,61 +14,282 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from .measurement import reliability
+from .measurement import (
+    CFAResult,
+    MethodBiasResult,
+    ParallelAnalysis,
+    cfa,
+    efa,
+    htmt,
+    item_descriptives,
+    mardia,
+    method_bias,
+    parallel_analysis,
+)
 from .questionnaire import Questionnaire, load_questionnaire
 from .responses.scoring import reverse_code, scale_scores
+from .segments import SegmentResult, segment_respondents
 from .sem import SEMResult, fit_sem
+from .sem.bootstrap import BootstrapResult
+from .sem.compare import GroupPathComparison, compare_group_paths, compare_models
 from .sem.hypotheses import hypothesis_table
+from .sem.invariance import InvarianceResult, invariance
 from .simulate import population_model, simulate_responses
+from .strategy import (
+    Recommendation,
+    importance_performance,
+    recommendations,
+    segment_priorities,
+    total_effects_from_bootstrap,
+)
+from .study_config import AnalysesSpec, StudyConfig, load_study_config
 
 DEMO_N = 500
 DEMO_SEED = 20261124
 DEMO_BOOTSTRAP = 1000
+Progress = Callable[[str], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class GroupAnalysis:
+    """Measurement invariance and per-group paths for one grouping variable."""
+
+    group: str
+    invariance: InvarianceResult | None
+    paths: GroupPathComparison | None
+    error: str | None = None  # why the group analysis could not run (e.g. a group too small)
+
+
+@dataclass(frozen=True, eq=False)
 class StudyResult:
     """Everything a report needs, as raw numbers (formatting happens in the report layer)."""
 
+    config: StudyConfig
     questionnaire: Questionnaire
     raw: pd.DataFrame
+    exclusions: pd.DataFrame
     scored: pd.DataFrame
     scores: pd.DataFrame
-    reliability: pd.DataFrame
+    outcome: str
     sem: SEMResult
     hypotheses: pd.DataFrame
     effects: pd.DataFrame
+    bootstrap: BootstrapResult | None
     truth: dict[str, float]
+    descriptives: pd.DataFrame | None = None
+    mardia: pd.Series | None = None
+    cfa: CFAResult | None = None
+    htmt: pd.DataFrame | None = None
+    parallel: ParallelAnalysis | None = None
+    efa_loadings: pd.DataFrame | None = None
+    method_bias: MethodBiasResult | None = None
+    alternatives: pd.DataFrame | None = None
+    groups: tuple[GroupAnalysis, ...] = ()
+    segments: SegmentResult | None = None
+    segment_profile: pd.DataFrame | None = None
+    segment_priorities: pd.DataFrame | None = None
+    ipma: pd.DataFrame | None = None
+    recommendations: tuple[Recommendation, ...] = ()
+    regression: Any = None
     provenance: dict = field(default_factory=dict)
+
+    @property
+    def reliability(self) -> pd.DataFrame | None:
+        return None if self.cfa is None else self.cfa.reliability()
+
+
+def outcome_of(q: Questionnaire) -> str:
+    """The construct the hypotheses lead to and never away from (the last one if several)."""
+    sources = {h.from_ for h in q.direct_hypotheses}
+    sinks = [c for c in q.endogenous if c not in sources]
+    return sinks[-1] if sinks else q.construct_ids[-1]
+
+
+def model_without(q: Questionnaire, dropped: list[str]) -> str:
+    """The hypothesised model's syntax without some direct hypotheses (and indirect ones using them)."""
+    gone = {h.id for h in q.direct_hypotheses if h.id in dropped}
+    gone_pairs = {(h.from_, h.to) for h in q.direct_hypotheses if h.id in gone}
+    keep = []
+    for h in q.hypotheses:
+        if h.id in gone:
+            continue
+        if h.is_indirect and any(p in gone_pairs for p in zip(h.chain, h.chain[1:], strict=False)):
+            continue
+        keep.append(h)
+    return q.model_copy(update={"hypotheses": keep}).model_syntax()
+
+
+def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = None,
+              command: str | None = None) -> StudyResult:
+    """Run every analysis a study config asks for.
+
+    Parameters
+    ----------
+    config : StudyConfig or path of ``reports/<study>.yaml``
+    progress : callable, optional
+        Called with a short message before each step (the CLI shows it as a spinner).
+    command : str, optional
+        The command line recorded in provenance.
+
+    Returns
+    -------
+    StudyResult
+    """
+    cfg = config if isinstance(config, StudyConfig) else load_study_config(config)
+    step = progress or (lambda _msg: None)
+    todo: AnalysesSpec = cfg.analyses
+    q_path = cfg.resolve(cfg.questionnaire)
+    q = load_questionnaire(q_path)
+    inputs = [q_path] + ([cfg.source] if cfg.source else [])
+
+    step("reading data")
+    raw, data_provenance = _read_data(cfg, q)
+    if cfg.data.file is not None:
+        inputs.append(cfg.resolve(cfg.data.file))
+    step("screening for careless responding")
+    kept, exclusions = _clean(raw, q, cfg)
+    scored = reverse_code(kept, q)
+    scores = scale_scores(scored, q)
+    outcome = cfg.model.outcome or outcome_of(q)
+    result: dict[str, Any] = {}
+
+    if todo.measurement:
+        step("measurement model: descriptives, reliability, validity")
+        result["descriptives"] = item_descriptives(scored, q)
+        result["mardia"] = mardia(scored, q)
+        result["cfa"] = cfa(scored, q, estimator=cfg.model.estimator, missing=cfg.model.missing)
+        result["htmt"] = htmt(scored, q, n_boot=todo.htmt_bootstrap, seed=cfg.seed)
+    if todo.efa:
+        step("exploratory factor analysis")
+        result["parallel"] = parallel_analysis(scored, q, seed=cfg.seed)
+        result["efa_loadings"] = efa(scored, len(q.constructs), q).loadings
+    if todo.method_bias:
+        step("common method bias")
+        result["method_bias"] = method_bias(scored, q)
+
+    step("structural model")
+    syntax = cfg.model.syntax or q.model_syntax()
+    sem = fit_sem(syntax, scored, estimator=cfg.model.estimator, missing=cfg.model.missing)
+    boot = None
+    if todo.bootstrap:
+        step(f"bootstrapping {todo.bootstrap} resamples")
+        boot = sem.bootstrap(todo.bootstrap, seed=cfg.seed, ci=todo.ci, n_jobs=todo.n_jobs, progress=False)
+    hyp = hypothesis_table(sem, q, bootstrap=boot, language=cfg.report.language) if cfg.model.syntax is None \
+        else pd.DataFrame()
+    effects = boot.effects() if boot is not None else pd.DataFrame()
+    if cfg.alternatives:
+        step("alternative models")
+        rows = []
+        for alt in cfg.alternatives:
+            alt_syntax = alt.syntax or model_without(q, alt.drop_hypotheses)
+            fit = fit_sem(alt_syntax, scored, estimator=cfg.model.estimator, missing=cfg.model.missing)
+            # each rival against the hypothesised model (not against each other: they need not be nested)
+            pair = compare_models({"hypothesised": sem, alt.name: fit}).set_index("model")
+            if not rows:
+                rows.append(pair.loc["hypothesised"].rename("hypothesised"))
+            rows.append(pair.loc[alt.name].rename(alt.name))
+        table = pd.DataFrame(rows).rename_axis("model").reset_index()
+        table.loc[0, [c for c in table.columns if c.startswith("delta_")]] = float("nan")
+        table["delta_aic"] = table["aic"] - table.loc[0, "aic"]
+        table["delta_bic"] = table["bic"] - table.loc[0, "bic"]
+        result["alternatives"] = table
+
+    groups = []
+    for g in cfg.groups:
+        if not todo.invariance:
+            break
+        step(f"groups: {g}")
+        groups.append(_group_analysis(scored, q, g, syntax))
+    result["groups"] = tuple(groups)
+
+    if todo.segments:
+        step("segments")
+        seg = segment_respondents(scores, k_range=(2, todo.max_segments), seed=cfg.seed)
+        result["segments"] = seg
+        demo_cols = [d.id for d in q.demographics if d.id in kept.columns]
+        result["segment_profile"] = seg.profile(kept[demo_cols], min_cell=cfg.report.min_cell)
+    if todo.strategy and boot is not None:
+        step("strategy")
+        ipma = importance_performance(total_effects_from_bootstrap(effects, outcome), scores, q)
+        result["ipma"] = ipma
+        result["recommendations"] = tuple(recommendations(ipma))
+        if "segments" in result:
+            result["segment_priorities"] = segment_priorities(result["segments"].centers, ipma, q)
+
+    truth = {}
+    if cfg.data.simulate is not None:
+        truth = {f"{a} -> {b}": beta for (a, b), beta in population_model(q).paths.items()}
+    prov = provenance(inputs=inputs, seed=cfg.seed, questionnaire=q,
+                      command=command or f"stickiness report {cfg.source or cfg.study.id}",
+                      extra={"study": cfg.study.id, "data": data_provenance,
+                             "bootstrap": {"n_boot": todo.bootstrap, "seed": cfg.seed,
+                                           "n_failed": boot.n_failed if boot is not None else None}})
+    return StudyResult(config=cfg, questionnaire=q, raw=raw, exclusions=exclusions, scored=scored, scores=scores,
+                       outcome=outcome, sem=sem, hypotheses=hyp, effects=effects, bootstrap=boot, truth=truth,
+                       provenance=prov, **result)
+
+
+def _read_data(cfg: StudyConfig, q: Questionnaire) -> tuple[pd.DataFrame, dict]:
+    sim = cfg.data.simulate
+    if sim is not None:
+        data = simulate_responses(q, n=sim.n, seed=sim.seed, careless=sim.careless, missing=sim.missing)
+        return data, {"simulated": True, "n": sim.n, "seed": sim.seed, "careless": sim.careless,
+                      "missing": sim.missing}
+    from .responses.readers import read_responses
+
+    responses = read_responses(cfg.resolve(cfg.data.file), q, source=cfg.data.source)
+    return responses.data, dict(responses.provenance)
+
+
+def _clean(raw: pd.DataFrame, q: Questionnaire, cfg: StudyConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Flag careless responding and drop the respondents the config's rules exclude (each logged)."""
+    from .responses.quality import apply_exclusions, quality_flags
+
+    rules = cfg.cleaning
+    flags = quality_flags(raw, q, seconds_per_item=rules.seconds_per_item)
+    rule_map = {"attention": rules.attention, "speeder": rules.speeder, "duplicate": rules.duplicates,
+                "mahalanobis": rules.mahalanobis, "missing_share": rules.max_missing_share}
+    if rules.longstring is not None:
+        rule_map["longstring"] = rules.longstring
+    return apply_exclusions(raw, flags, rule_map)
+
+
+def _group_analysis(data: pd.DataFrame, q: Questionnaire, group: str, syntax: str) -> GroupAnalysis:
+    from .errors import StickinessError
+
+    try:
+        inv = invariance(data, q, group, levels=("configural", "metric", "scalar"))
+        paths = compare_group_paths(syntax, data, group)
+    except StickinessError as exc:
+        return GroupAnalysis(group, None, None, str(exc))
+    return GroupAnalysis(group, inv, paths)
+
+
+def demo_config(questionnaire: str | Path, *, n: int = DEMO_N, seed: int = DEMO_SEED,
+                n_boot: int = DEMO_BOOTSTRAP, language: str = "en") -> StudyConfig:
+    """The demo study: simulated answers to a questionnaire, every analysis on."""
+    q = load_questionnaire(questionnaire)
+    cfg = StudyConfig.model_validate({
+        "study": {"id": "demo", "title": q.meta.title},
+        "questionnaire": str(Path(questionnaire).resolve()),
+        "data": {"simulate": {"n": n, "seed": seed, "careless": 0.05}},
+        "groups": [d.id for d in q.demographics[:1]],
+        "analyses": {"bootstrap": n_boot},
+        "report": {"language": language},
+        "seed": seed,
+    })
+    return cfg
 
 
 def run_demo(questionnaire: str | Path, *, n: int = DEMO_N, seed: int = DEMO_SEED, n_boot: int = DEMO_BOOTSTRAP,
-             progress: Callable[[str], None] | None = None) -> StudyResult:
-    """Simulate ``n`` respondents from the questionnaire's population model and analyse them."""
-    step = progress or (lambda _msg: None)
-    step("loading questionnaire")
-    q = load_questionnaire(questionnaire)
-    step(f"simulating {n} respondents (seed {seed})")
-    raw = simulate_responses(q, n=n, seed=seed)
-    scored = reverse_code(raw, q)
-    step("scoring scales and reliability")
-    rel = reliability(scored, q)
-    scores = scale_scores(scored, q)
-    step("fitting the structural equation model")
-    sem = fit_sem(q.model_syntax(), scored)
-    step(f"bootstrapping {n_boot} resamples for effects")
-    boot = sem.bootstrap(n_boot, seed=seed)
-    hyp = hypothesis_table(sem, q, bootstrap=boot)
-    truth = {f"{a} -> {b}": beta for (a, b), beta in population_model(q).paths.items()}
-    return StudyResult(questionnaire=q, raw=raw, scored=scored, scores=scores, reliability=rel, sem=sem,
-                       hypotheses=hyp, effects=boot.effects(), truth=truth,
-                       provenance=provenance(inputs=[Path(questionnaire)], seed=seed, questionnaire=q,
-                                             command=f"stickiness demo --n {n} --seed {seed}",
-                                             extra={"bootstrap": {"n_boot": n_boot, "seed": seed,
-                                                                  "n_failed": boot.n_failed}}))
+             language: str = "en", progress: Progress | None = None) -> StudyResult:
+    """Simulate ``n`` respondents from the questionnaire's population model and run the full study on them."""
+    return run_study(demo_config(questionnaire, n=n, seed=seed, n_boot=n_boot, language=language),
+                     progress=progress, command=f"stickiness demo --n {n} --seed {seed}")
 
 
 def provenance(*, inputs: list[Path], seed: int | None, questionnaire: Questionnaire, command: str,
@@ -76,7 +297,7 @@ def provenance(*, inputs: list[Path], seed: int | None, questionnaire: Questionn
     """Package versions, input SHA-256s, questionnaire id/version, seed, git commit, time."""
     packages = {}
     for name in ("stickiness_research", "numpy", "pandas", "scipy", "semopy", "statsmodels", "pingouin",
-                 "pydantic", "jinja2", "matplotlib"):
+                 "scikit-learn", "pydantic", "jinja2", "matplotlib"):
         try:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -86,7 +307,7 @@ def provenance(*, inputs: list[Path], seed: int | None, questionnaire: Questionn
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "packages": packages,
-        "inputs": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs},
+        "inputs": {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in inputs},
         "questionnaire": {"id": questionnaire.meta.id, "version": questionnaire.meta.version},
         "seed": seed,
         "git_commit": _git_commit(),

@@ -94,9 +94,12 @@ def test_demo_writes_report(tmp_path):
     assert result.exit_code == 0, result.output
     html = (out / "index.html").read_text(encoding="utf-8")
     assert str((out / "index.html").resolve()) in result.stdout.replace("\n", "")
-    for section in ("summary", "sample", "reliability", "fit", "paths", "measurement", "provenance"):
+    for section in ("summary", "sample", "measurement", "structural", "groups", "segments", "strategy",
+                    "provenance"):
         assert f'<section id="{section}">' in html, section
     assert "<svg" in html and "Cronbach" in html and "H8" in html
+    for name in ("report.md", "tables.docx", "results.json"):
+        assert (out / name).is_file(), name
     assert not re.search(r"\bnan\b", html, flags=re.IGNORECASE)  # no unformatted missing numbers
     assert "<link" not in html and "<script src" not in html  # self-contained
     assert json.loads((out / "provenance.json").read_text())["seed"] == 20261124

@@ -106,7 +106,10 @@ def _htmt_matrix(r: np.ndarray, blocks: list[np.ndarray], geometric: bool) -> np
     def average(a: np.ndarray, b: np.ndarray, same: bool) -> float:
         sub = r[np.ix_(a, b)]
         values = sub[np.triu_indices(len(a), 1)] if same else sub.ravel()
-        return float(np.exp(np.mean(np.log(values)))) if geometric else float(values.mean())
+        if not geometric:
+            return float(values.mean())
+        with np.errstate(divide="ignore"):  # a zero correlation makes the geometric mean 0, its limit
+            return float(np.exp(np.mean(np.log(values))))
 
     within = [average(b, b, True) for b in blocks]
     out = np.ones((k, k))

@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from ..errors import QuestionnaireError
+from ..errors import LocatedError, QuestionnaireError
 from .rules import Problem, check_rules
 from .schema import Questionnaire
 
@@ -95,7 +95,7 @@ def loads_questionnaire(text: str, *, source: str = "<string>") -> Questionnaire
 
 
 # ----- YAML ------------------------------------------------------------------------------------
-def _parse_yaml(text: str, source: str) -> Any:
+def _parse_yaml(text: str, source: str, error: type[LocatedError] = QuestionnaireError) -> Any:
     yaml = YAML(typ="rt")  # round-trip mode keeps line numbers; duplicate keys are errors
     try:
         tree = yaml.load(text)
@@ -106,13 +106,12 @@ def _parse_yaml(text: str, source: str) -> Any:
         hint = "Check indentation and quote texts that contain ':' or '#'."
         if "duplicate key" in problem:
             hint = "Each key may appear once in a mapping; remove or rename the repeated key."
-        raise QuestionnaireError(f"YAML syntax error: {problem}.", file=source, line=line, hint=hint) from None
+        raise error(f"YAML syntax error: {problem}.", file=source, line=line, hint=hint) from None
     except Exception as exc:  # ruamel raises a few unmarked errors (e.g. bad tags, control characters)
-        raise QuestionnaireError(f"YAML cannot be read: {exc}".rstrip(".") + ".", file=source,
-                                 hint="Check the file is a YAML document.") from None
+        raise error(f"YAML cannot be read: {exc}".rstrip(".") + ".", file=source,
+                    hint="Check the file is a YAML document.") from None
     if tree is None:
-        raise QuestionnaireError("the file is empty.", file=source, line=1,
-                                 hint="Start from the example in questionnaires/README.md.")
+        raise error("the file is empty.", file=source, line=1, hint="Start from a documented example.")
     return tree
 
 
@@ -153,7 +152,8 @@ def _dotted(loc: Loc) -> str:
 
 
 # ----- pydantic errors -> QuestionnaireError ---------------------------------------------------
-def _from_validation_error(exc: ValidationError, tree: Any, source: str) -> QuestionnaireError:
+def _from_validation_error(exc: ValidationError, tree: Any, source: str, model: type[BaseModel] = Questionnaire,
+                           error: type[LocatedError] = QuestionnaireError) -> LocatedError:
     errors = exc.errors(include_url=False)
     err = errors[0]
     loc: Loc = tuple(err["loc"])
@@ -162,7 +162,7 @@ def _from_validation_error(exc: ValidationError, tree: Any, source: str) -> Ques
     if kind == "missing":
         msg, hint = f"required key {loc[-1]!r} is missing.", f"Add `{loc[-1]}:` here."
     elif kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], model)
         msg = f"unknown key {loc[-1]!r}."
         hint = ("Check the spelling" + (f"; allowed keys here: {', '.join(allowed)}." if allowed else "."))
     elif kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
@@ -172,12 +172,11 @@ def _from_validation_error(exc: ValidationError, tree: Any, source: str) -> Ques
     else:
         msg = err["msg"].rstrip(".") + f" (got {err.get('input')!r})." if "input" in err else err["msg"]
         hint = None
-    return QuestionnaireError(msg + more, file=source, line=_line_of(tree, loc), field=_dotted(loc), hint=hint)
+    return error(msg + more, file=source, line=_line_of(tree, loc), field=_dotted(loc), hint=hint)
 
 
-def _allowed_keys(loc: Loc) -> list[str]:
+def _allowed_keys(loc: Loc, model: Any = Questionnaire) -> list[str]:
     """Field names allowed at a location, walking the schema along the error path."""
-    model: Any = Questionnaire
     for key in loc:
         model = _unwrap(model)
         if isinstance(key, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):

@@ -1,5 +1,5 @@
-"""Report layer: APA formatting, figures and self-contained HTML reports."""
+"""Report layer: APA formatting, figures, and the report files (HTML, Markdown, Word tables, JSON)."""
 
-from .build import write_demo_report
+from .build import report_context, results_dict, write_demo_report, write_report
 
-__all__ = ["write_demo_report"]
+__all__ = ["report_context", "results_dict", "write_demo_report", "write_report"]

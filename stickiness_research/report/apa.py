@@ -10,6 +10,8 @@ def num(x: float, digits: int = 2) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     text = f"{x:.{digits}f}"
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]  # -0.000 is zero
     return text.replace("-", "\u2212")
 
 

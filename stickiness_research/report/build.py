@@ -1,123 +1,368 @@
-"""Turn a StudyResult into a self-contained HTML report (numbers formatted here, nowhere else)."""
+"""Turn a StudyResult into report files: index.html, report.md, tables.docx, results.json, provenance.json.
+
+Numbers are formatted here (APA style, :mod:`.apa`) and nowhere else. Everything except
+provenance.json is a function of the inputs and seeds only, so building twice gives the same bytes.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 
+from ..strategy import load_playbook
 from ..study import StudyResult
 from . import apa
-from .figures import path_diagram
+from .figures import ipma_chart, path_diagram
+from .i18n import labels
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("stickiness_research.report", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    autoescape=jinja2.select_autoescape(["html", "html.j2"]),
     undefined=jinja2.StrictUndefined,  # a missing value is a bug, not an empty cell
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_MD_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("stickiness_research.report", "templates"),
+    autoescape=False, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+)
+FORMATS = ("html", "md", "docx", "json")
 
 
-def _demographic_tables(study: StudyResult, lang: str) -> list[dict]:
+# ----- raw numbers -------------------------------------------------------------------------------
+def _clean(value: Any) -> Any:
+    """JSON-safe value: NaN -> None, numpy scalars -> Python, floats to 12 significant digits."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return None if math.isnan(v) or math.isinf(v) else float(f"{v:.12g}")
+    if isinstance(value, pd.DataFrame):
+        return _clean(value.to_dict(orient="records"))
+    if isinstance(value, pd.Series):
+        return _clean(value.to_dict())
+    return value
+
+
+def results_dict(study: StudyResult) -> dict:
+    """Every number of the study, as plain JSON-able data (the ``results.json`` file)."""
     q = study.questionnaire
+    out: dict[str, Any] = {
+        "study": {"id": study.config.study.id, "questionnaire": q.meta.id, "questionnaire_version": q.meta.version,
+                  "n_read": len(study.raw), "n_excluded": int(study.exclusions["respondent_id"].nunique())
+                  if len(study.exclusions) else 0, "n_analysed": study.sem.n_obs + study.sem.n_dropped,
+                  "n_model": study.sem.n_obs, "outcome": study.outcome, "estimator": study.sem.estimator,
+                  "seed": study.config.seed},
+        "exclusions": study.exclusions,
+        "fit_measures": study.sem.fit_measures,
+        "estimates": study.sem.estimates.drop(columns=[c for c in ("group",) if c in study.sem.estimates]),
+        "r2": study.sem.r2,
+        "hypotheses": study.hypotheses,
+        "effects": study.effects,
+        "truth": study.truth,
+    }
+    if study.cfa is not None:
+        out["measurement"] = {
+            "descriptives": study.descriptives, "mardia": study.mardia, "fit_measures": study.cfa.fit_measures,
+            "reliability": study.cfa.reliability(), "loadings": study.cfa.loadings(),
+            "latent_correlations": study.cfa.latent_correlations().reset_index(names="construct"),
+            "fornell_larcker": study.cfa.fornell_larcker().reset_index(names="construct"),
+            "htmt": study.htmt, "warnings": list(study.cfa.warnings)}
+    if study.parallel is not None:
+        out["efa"] = {"parallel": study.parallel.table, "n_factors": study.parallel.n_factors,
+                      "loadings": study.efa_loadings.reset_index(names="item")}
+    if study.method_bias is not None:
+        mb = study.method_bias
+        out["method_bias"] = {"harman": mb.harman, "comparison": mb.comparison, "loadings": mb.loadings,
+                              "method_variance": mb.method_variance}
+    if study.alternatives is not None:
+        out["alternatives"] = study.alternatives
+    out["groups"] = [{"group": g.group, "error": g.error,
+                      "invariance": g.invariance.table if g.invariance else None,
+                      "level": g.invariance.level if g.invariance else None,
+                      "paths": g.paths.table if g.paths else None} for g in study.groups]
+    if study.segments is not None:
+        s = study.segments
+        out["segments"] = {"k": s.k, "method": s.method, "selection": s.selection,
+                           "centers": s.centers.reset_index(), "profile": study.segment_profile,
+                           "priorities": study.segment_priorities}
+    if study.ipma is not None:
+        out["ipma"] = study.ipma
+        out["recommendations"] = [{"rank": r.rank, "construct": r.construct, "status": r.status,
+                                   "importance": r.importance, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
+                                   "performance": r.performance, "quadrant": r.quadrant,
+                                   "levers": [lv["id"] for lv in r.levers]} for r in study.recommendations]
+    if study.regression is not None:
+        out["regression"] = study.regression
+    return _clean(out)
+
+
+# ----- formatted context -------------------------------------------------------------------------
+def _names(study: StudyResult, lang: str) -> dict[str, str]:
+    q = study.questionnaire
+    lang = lang if lang in q.meta.languages else q.meta.language
+    return {c: q.name_of(c, lang) for c in q.construct_ids}
+
+
+def _path_text(path: str, names: dict[str, str]) -> str:
+    return " \u2192 ".join(names.get(v.strip(), v.strip()) for v in path.split("->"))
+
+
+def _demographics(study: StudyResult, lang: str, min_cell: int) -> list[dict]:
+    q = study.questionnaire
+    data = study.scored
     tables = []
     for d in q.demographics:
-        if d.id not in study.raw.columns:
+        if d.id not in data.columns:
             continue
-        counts = study.raw[d.id].value_counts()
+        counts = data[d.id].value_counts()
         n = int(counts.sum())
-        rows = [{"label": o.label[lang], "n": int(counts.get(o.value, 0)),
-                 "pct": apa.num(100 * counts.get(o.value, 0) / n, 1)} for o in d.options]
-        tables.append({"id": d.id, "title": d.text[lang], "rows": rows})
+        rows = []
+        for o in d.options:
+            c = int(counts.get(o.value, counts.get(o.code, 0)))
+            small = 0 < c < min_cell
+            rows.append({"label": o.label.get(lang, o.value), "n": f"<{min_cell}" if small else str(c),
+                         "pct": "" if small or not n else apa.num(100 * c / n, 1)})
+        tables.append({"id": d.id, "title": d.text.get(lang, d.id), "rows": rows})
     return tables
 
 
-def demo_context(study: StudyResult, lang: str = "en") -> dict:
+def _exclusion_rows(study: StudyResult) -> list[dict]:
+    ex = study.exclusions
+    if ex is None or ex.empty:
+        return []
+    counts = ex.groupby("rule")["respondent_id"].nunique()
+    return [{"rule": rule, "n": int(n)} for rule, n in counts.items()]
+
+
+def _measurement(study: StudyResult, L: dict, names: dict) -> dict | None:
+    if study.cfa is None:
+        return None
+    res = study.cfa
+    fm = res.fit_measures
+    rel = [{"construct": names.get(r.construct, r.construct), "n_items": int(r.n_items),
+            "alpha": apa.bounded(r.alpha, 2), "alpha_ci": apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True),
+            "omega": apa.bounded(r.omega, 2), "cr": apa.bounded(r.cr, 2), "ave": apa.bounded(r.ave, 2),
+            "ok": bool(r.alpha >= 0.70 and r.cr >= 0.70 and r.ave >= 0.50)} for r in res.reliability().itertuples()]
+    fl = res.fornell_larcker()
+    constructs = [c for c in fl.index]
+    fl_rows = [{"construct": names.get(c, c),
+                "cells": [("" if pd.isna(fl.loc[c, o]) else apa.bounded(fl.loc[c, o], 2), c == o)
+                          for o in constructs], "holds": bool(fl.loc[c, "holds"])} for c in constructs]
+    htmt_rows = [{"pair": f"{names.get(r.construct_a, r.construct_a)} \u2013 {names.get(r.construct_b, r.construct_b)}",
+                  "htmt": apa.num(r.htmt, 2),
+                  "ci": apa.interval(r.ci_lower, r.ci_upper, 2) if hasattr(r, "ci_lower") else "",
+                  "ok": bool(r.below_threshold)} for r in study.htmt.itertuples()]
+    loadings = [{"construct": names.get(r.construct, r.construct), "item": r.item, "std": apa.bounded(r.std_all, 2),
+                 "se": apa.num(r.std_se, 3), "ci": apa.interval(r.std_ci_lower, r.std_ci_upper, 2, is_bounded=True),
+                 "low": bool(r.std_all < 0.5)} for r in res.loadings().itertuples()]
+    desc = [{"item": r.item, "mean": apa.num(r.mean), "sd": apa.num(r.sd), "skew": apa.num(r.skew),
+             "kurtosis": apa.num(r.kurtosis), "floor": apa.num(r.floor_pct, 1), "ceiling": apa.num(r.ceiling_pct, 1)}
+            for r in study.descriptives.itertuples()]
+    m = study.mardia
+    mardia = (f"Mardia's multivariate skewness = {apa.num(m['b1p'])}, \u03c7\u00b2({int(m['skew_df'])}) = "
+              f"{apa.num(m['skew'])}, {apa.p_clause(m['p_skew'])}; kurtosis = {apa.num(m['b2p'])}, "
+              f"z = {apa.num(m['kurtosis'])}, {apa.p_clause(m['p_kurtosis'])}.")
+    return {"fit_line": apa.fit_line(fm), "chisq_df": apa.num(fm["chisq/df"]), "reliability": rel,
+            "fl_header": [names.get(c, c) for c in constructs], "fornell_larcker": fl_rows, "htmt": htmt_rows,
+            "loadings": loadings, "descriptives": desc, "mardia": mardia, "warnings": list(res.warnings),
+            "estimator": res.sem.estimator}
+
+
+def _structural(study: StudyResult, L: dict, names: dict) -> dict:
     q = study.questionnaire
     sem = study.sem
-    fm = sem.fit_measures
-    names = {c: q.name_of(c, lang) for c in q.construct_ids}
-    other = "zh" if lang == "en" and "zh" in q.meta.languages else None
-    reliability_rows = [{
-        "construct": names[r.construct], "other": q.name_of(r.construct, other) if other else "",
-        "n_items": int(r.n_items), "alpha": apa.bounded(r.alpha, 2),
-        "ci": apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True), "average_r": apa.bounded(r.average_r, 2),
-        "ok": r.alpha >= 0.70,
-    } for r in study.reliability.itertuples()]
     hyp_rows = []
     for r in study.hypotheses.itertuples():
         h = next(x for x in q.hypotheses if x.id == r.hypothesis)
-        true = study.truth.get(f"{h.from_} -> {h.to}") if not h.is_indirect else None
-        if h.is_indirect:
+        true = None
+        if study.truth:
             parts = [study.truth.get(f"{a} -> {b}") for a, b in zip(h.chain, h.chain[1:], strict=False)]
-            true = None if any(p is None for p in parts) else float(pd.Series(parts).prod())
-        hyp_rows.append({
-            "id": r.hypothesis, "path": " \u2192 ".join(names[c] for c in h.chain), "sign": r.expected_sign,
-            "b": apa.num(r.est), "se": apa.num(r.se), "ci": apa.interval(r.ci_lower, r.ci_upper),
-            "beta": apa.bounded(r.std_all, 2), "p": apa.p_value(r.pvalue), "supported": bool(r.supported),
-            "truth": apa.bounded(true, 2) if true is not None else "", "text": r.text,
-        })
-    effect_rows = [{
-        "path": " \u2192 ".join(names.get(v, v) for v in r.lhs.split(" -> ")), "kind": r.rhs,
-        "b": apa.num(r.est), "ci": apa.interval(r.ci_lower, r.ci_upper), "beta": apa.bounded(r.std_all, 2),
-        "beta_ci": apa.interval(r.std_ci_lower, r.std_ci_upper, is_bounded=True),
-        "excludes_zero": bool(r.ci_lower > 0 or r.ci_upper < 0),
-        "_order": (q.construct_ids.index(r.lhs.split(" -> ")[0]) if r.lhs.split(" -> ")[0] in q.construct_ids
-                   else 99, {"direct": 0, "indirect": 1, "total": 2}.get(r.rhs, 3))}
-        for r in study.effects.itertuples()]
-    effect_rows.sort(key=lambda e: e.pop("_order"))
-    loadings = sem.loadings()
-    loading_rows = [{"construct": names.get(r.lhs, r.lhs), "item": r.rhs, "est": apa.num(r.est),
-                     "se": apa.num(r.se) if r.se > 0 else "(fixed)", "std": apa.bounded(r.std_all, 2)}
-                    for r in loadings.itertuples()]
+            true = None if any(p is None for p in parts) else float(np.prod(parts))
+        hyp_rows.append({"id": r.hypothesis, "path": _path_text(r.path, names), "sign": r.expected_sign,
+                         "b": apa.num(r.est), "se": apa.num(r.se), "ci": apa.interval(r.ci_lower, r.ci_upper),
+                         "beta": apa.bounded(r.std_all, 2), "p": apa.p_value(r.pvalue),
+                         "supported": bool(r.supported), "truth": "" if true is None else apa.bounded(true, 2),
+                         "text": r.text})
+    effects = []
+    if len(study.effects):
+        order = {"direct": 0, "indirect": 1, "total": 2}
+        rows = sorted(study.effects.itertuples(), key=lambda r: (r.lhs.split(" -> ")[0], order.get(r.rhs, 3)))
+        effects = [{"path": _path_text(r.lhs, names), "kind": L.get(r.rhs, r.rhs), "b": apa.num(r.est),
+                    "ci": apa.interval(r.ci_lower, r.ci_upper), "beta": apa.bounded(r.std_all, 2),
+                    "beta_ci": apa.interval(r.std_ci_lower, r.std_ci_upper, is_bounded=True),
+                    "excludes_zero": bool(r.ci_lower > 0 or r.ci_upper < 0), "total": r.rhs == "total"}
+                   for r in rows]
     structural = sem.estimates[sem.estimates["op"] == "~"]
     diagram = path_diagram(
         q.construct_ids, names,
         [{"from": r.rhs, "to": r.lhs, "beta": r.std_all, "pvalue": r.pvalue} for r in structural.itertuples()],
         {c: float(sem.r2[c]) for c in q.endogenous if c in sem.r2.index})
-    r2_rows = [{"construct": names[c], "r2": apa.bounded(float(sem.r2[c]), 2)} for c in q.endogenous
-               if c in sem.r2.index]
-    supported = sum(r["supported"] for r in hyp_rows)
-    fit_rows = [(label, value) for label, value in [
-        ("\u03c7\u00b2", apa.num(fm["chisq"])), ("df", str(int(fm["df"]))), ("p", apa.p_value(fm["pvalue"])),
-        ("\u03c7\u00b2/df", apa.num(fm["chisq.df"])), ("CFI", apa.bounded(fm["cfi"])),
-        ("TLI", apa.bounded(fm["tli"])), ("RMSEA", apa.bounded(fm["rmsea"])),
-        ("RMSEA 90% CI", apa.interval(fm["rmsea.ci.lower"], fm["rmsea.ci.upper"], 3, is_bounded=True)),
-        ("SRMR", apa.bounded(fm["srmr"])), ("AIC", apa.num(fm["aic"], 1)), ("BIC", apa.num(fm["bic"], 1))]]
+    fm = sem.fit_measures
+    alternatives = []
+    if study.alternatives is not None:
+        alternatives = [{"model": r.model, "chisq": apa.num(r.chisq), "df": int(r.df), "cfi": apa.bounded(r.cfi),
+                         "rmsea": apa.bounded(r.rmsea), "aic": apa.num(r.aic, 1), "bic": apa.num(r.bic, 1),
+                         "delta": "" if pd.isna(r.delta_chisq) else
+                         f"\u0394\u03c7\u00b2({int(abs(r.delta_df))}) = "
+                         f"{apa.num(abs(getattr(r, 'delta_chisq_scaled', r.delta_chisq)))}, "
+                         f"{apa.p_clause(r.delta_pvalue)}"} for r in study.alternatives.itertuples()]
+    return {"fit_line": apa.fit_line(fm), "hypotheses": hyp_rows, "effects": effects, "diagram": diagram,
+            "r2": [{"construct": names[c], "r2": apa.bounded(float(sem.r2[c]), 2)} for c in q.endogenous
+                   if c in sem.r2.index],
+            "supported": sum(h["supported"] for h in hyp_rows), "n_hypotheses": len(hyp_rows),
+            "ci_method": str(study.hypotheses["ci_method"].iloc[0]) if len(study.hypotheses) else "wald",
+            "alternatives": alternatives, "warnings": list(sem.warnings)}
+
+
+def _groups(study: StudyResult, names: dict) -> list[dict]:
+    out = []
+    for g in study.groups:
+        if g.invariance is None:
+            out.append({"group": g.group, "error": g.error, "invariance": [], "verdict": "", "paths": [],
+                        "labels": []})
+            continue
+        inv = [{"model": r.model, "chisq": apa.num(r.chisq), "df": int(r.df), "cfi": apa.bounded(r.cfi),
+                "rmsea": apa.bounded(r.rmsea),
+                "d_cfi": "" if pd.isna(getattr(r, "delta_cfi", np.nan)) else apa.num(r.delta_cfi, 3),
+                "holds": "" if pd.isna(getattr(r, "holds", np.nan)) else ("yes" if r.holds else "no")}
+               for r in g.invariance.table.itertuples()]
+        labels_ = list(g.invariance.groups)
+        paths = []
+        for r in g.paths.table.to_dict(orient="records"):
+            paths.append({"path": f"{names.get(r['rhs'], r['rhs'])} \u2192 {names.get(r['lhs'], r['lhs'])}",
+                          "betas": [apa.bounded(r[f"std_all[{lab}]"], 2) + apa.stars(r[f"pvalue[{lab}]"])
+                                    for lab in labels_],
+                          "wald": "" if pd.isna(r["wald"]) else f"{apa.num(r['wald'])} ({int(r['df'])})",
+                          "p": apa.p_value(r["pvalue_equal"]), "differs": bool(r["pvalue_equal"] < 0.05)})
+        out.append({"group": g.group, "error": None, "invariance": inv, "verdict": g.invariance.verdict(),
+                    "paths": paths, "labels": labels_})
+    return out
+
+
+def _segments(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
+    s = study.segments
+    if s is None:
+        return None
+    constructs = [c for c in s.centers.columns if c not in ("n", "share")]
+    centers = [{"segment": int(seg), "n": int(row["n"]), "share": apa.num(100 * row["share"], 1),
+                "means": [apa.num(row[c]) for c in constructs]} for seg, row in s.centers.iterrows()]
+    priorities = {}
+    if study.segment_priorities is not None:
+        for r in study.segment_priorities.itertuples():
+            if r.rank <= 2:
+                priorities.setdefault(int(r.segment), []).append(names.get(r.construct, r.construct))
+    for c in centers:
+        c["priorities"] = ", ".join(priorities.get(c["segment"], []))
+    q = study.questionnaire
+    profile = []
+    if study.segment_profile is not None and len(study.segment_profile):
+        for r in study.segment_profile.to_dict(orient="records"):
+            d = q.demographic(r["variable"]) if r["variable"] in [x.id for x in q.demographics] else None
+            label = r["category"]
+            if d is not None:
+                label = next((o.label.get(lang, o.value) for o in d.options if o.value == r["category"]), label)
+            profile.append({"variable": d.text.get(lang, d.id) if d else r["variable"], "category": label,
+                            "shares": ["" if pd.isna(r.get(int(c["segment"]))) else apa.num(r[int(c["segment"])], 1)
+                                       for c in centers]})
+    chosen = s.selection[s.selection["chosen"]].iloc[0]
+    return {"k": s.k, "method": s.method, "constructs": [names.get(c, c) for c in constructs], "centers": centers,
+            "profile": profile, "silhouette": apa.bounded(chosen["silhouette"], 2)}
+
+
+def _strategy(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
+    if study.ipma is None:
+        return None
+    recs = []
+    for r in study.recommendations:
+        recs.append({"rank": r.rank, "construct": names.get(r.construct, r.construct), "status": L[r.status],
+                     "recommended": r.status == "recommended",
+                     "evidence": f"\u03b2 = {apa.bounded(r.importance, 2)}, 95% CI "
+                                 f"{apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True)}",
+                     "performance": apa.num(r.performance, 1), "quadrant": L.get(r.quadrant, r.quadrant),
+                     "levers": [lv.get(lang, lv.get("en", lv["id"])) for lv in r.levers]})
+    missing = [names.get(c, c) for c in study.ipma["construct"] if c not in load_playbook()]
+    chart = ipma_chart([{"label": names.get(r.construct, r.construct), "importance": r.importance,
+                         "performance": r.performance, "significant": bool(r.significant)}
+                        for r in study.ipma.itertuples()], L["importance"], L["performance"])
+    return {"recommendations": recs, "chart": chart, "no_playbook": missing,
+            "outcome": names.get(study.outcome, study.outcome)}
+
+
+def report_context(study: StudyResult, lang: str | None = None) -> dict:
+    """Everything the templates show, formatted (strings), in one language."""
+    cfg = study.config
+    lang = lang or cfg.report.language
+    L = labels(lang)
+    q = study.questionnaire
+    names = _names(study, lang)
+    title = cfg.study.title.get(lang) or next(iter(cfg.study.title.values()))
+    source = L["simulated"] if cfg.data.simulate is not None else L["collected"]
+    prov = {k: v for k, v in study.provenance.items() if k != "created"}  # time stamps only in provenance.json
+    n_excluded = int(study.exclusions["respondent_id"].nunique()) if len(study.exclusions) else 0
     return {
-        "lang": lang,
-        "title": q.meta.title[lang],
-        "subtitle": f"{q.meta.id} v{q.meta.version} \u00b7 simulated data from the questionnaire's population model",
-        "n": sem.n_obs,
-        "n_items": len(q.items),
-        "n_constructs": len(q.constructs),
-        "fit_line": apa.fit_line(fm),
-        "fit_rows": fit_rows,
-        "supported": supported,
-        "n_hypotheses": len(hyp_rows),
-        "demographics": _demographic_tables(study, lang),
-        "reliability": reliability_rows,
-        "hypotheses": hyp_rows,
-        "effects": effect_rows,
-        "ci_method": str(study.hypotheses["ci_method"].iloc[0]) if len(study.hypotheses) else "",
-        "loadings": loading_rows,
-        "r2": r2_rows,
-        "diagram": diagram,
-        "warnings": list(sem.warnings),
-        "provenance": json.dumps(study.provenance, indent=2, ensure_ascii=False),
+        "lang": lang, "L": L, "title": title,
+        "subtitle": f"{q.meta.id} v{q.meta.version} \u00b7 {source}",
+        "n_read": len(study.raw), "n_excluded": n_excluded, "n": study.sem.n_obs,
+        "n_items": len(q.items), "n_constructs": len(q.constructs),
+        "exclusions": _exclusion_rows(study), "min_cell": cfg.report.min_cell,
+        "demographics": _demographics(study, lang, cfg.report.min_cell),
+        "measurement": _measurement(study, L, names),
+        "structural": _structural(study, L, names),
+        "groups": _groups(study, names),
+        "segments": _segments(study, L, names, lang),
+        "strategy": _strategy(study, L, names, lang),
+        "provenance": json.dumps(prov, indent=2, ensure_ascii=False),
     }
 
 
-def write_demo_report(study: StudyResult, out_dir: str | Path, lang: str = "en") -> Path:
-    """Write ``index.html`` (self-contained: inline CSS and SVG) to ``out_dir``; returns its path."""
+# ----- writers -----------------------------------------------------------------------------------
+def write_report(study: StudyResult, out_dir: str | Path, *, formats: tuple[str, ...] | list[str] | None = None,
+                 language: str | None = None) -> dict[str, Path]:
+    """Write the report files to ``out_dir``; returns format -> path (``provenance`` always written).
+
+    Parameters
+    ----------
+    formats : subset of ("html", "md", "docx", "json"); default: the study config's.
+    language : "en" or "zh"; default: the study config's.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    html = _ENV.get_template("demo.html.j2").render(**demo_context(study, lang))
-    path = out / "index.html"
-    path.write_text(html, encoding="utf-8")
-    (out / "provenance.json").write_text(json.dumps(study.provenance, indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
-    return path
+    formats = list(formats or study.config.report.formats)
+    context = report_context(study, language)
+    paths: dict[str, Path] = {}
+    if "html" in formats:
+        paths["html"] = out / "index.html"
+        paths["html"].write_text(_ENV.get_template("report.html.j2").render(**context), encoding="utf-8")
+    if "md" in formats:
+        paths["md"] = out / "report.md"
+        paths["md"].write_text(_MD_ENV.get_template("report.md.j2").render(**context), encoding="utf-8")
+    if "docx" in formats:
+        from .docx import write_docx
+
+        paths["docx"] = write_docx(context, out / "tables.docx")
+    if "json" in formats:
+        paths["json"] = out / "results.json"
+        paths["json"].write_text(json.dumps(results_dict(study), indent=1, ensure_ascii=False) + "\n",
+                                 encoding="utf-8")
+    paths["provenance"] = out / "provenance.json"
+    paths["provenance"].write_text(json.dumps(study.provenance, indent=2, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
+    return paths
+
+
+def write_demo_report(study: StudyResult, out_dir: str | Path, lang: str = "en") -> Path:
+    """The demo's report: every format; returns the path of ``index.html``."""
+    return write_report(study, out_dir, formats=FORMATS, language=lang)["html"]

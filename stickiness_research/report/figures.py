@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 
 import matplotlib
 
@@ -12,6 +13,24 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from .apa import bounded, stars  # noqa: E402
+
+# Fixed ids inside the SVG, so that building a report twice gives the same bytes.
+plt.rcParams["svg.hashsalt"] = "stickiness_research"
+# Text stays text in the SVG (svg.fonttype "none"), so the reader's browser draws Chinese labels with its own
+# CJK font. matplotlib only measures the text; a CJK font is used for that when installed, else DejaVu Sans
+# (labels still render, their boxes are sized a little off); its missing-glyph warnings are silenced.
+plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+                                   "Microsoft YaHei", "PingFang SC", "DejaVu Sans"]
+
+
+def _to_svg(fig) -> str:
+    buf = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
 
 
 def _depths(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
@@ -110,8 +129,34 @@ def path_diagram(nodes: list[str], labels: dict[str, str], paths: list[dict], r2
     ax.set_ylim(min(ys) - 0.8, max(ys) + 0.5)
     ax.set_aspect("equal")
     ax.axis("off")
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return _to_svg(fig)
+
+
+def ipma_chart(points: list[dict], x_label: str, y_label: str) -> str:
+    """Importance-performance map as an SVG string.
+
+    Parameters
+    ----------
+    points : dicts with keys label, importance (x), performance (y), significant
+    x_label, y_label : axis titles (in the report's language; text stays text in the SVG)
+    """
+    plt.rcParams["svg.fonttype"] = "none"
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    xs = [p["importance"] for p in points]
+    ys = [p["performance"] for p in points]
+    ax.axvline(sum(xs) / len(xs), color="#bbb", lw=1, ls="--", zorder=1)
+    ax.axhline(sum(ys) / len(ys), color="#bbb", lw=1, ls="--", zorder=1)
+    for p in points:
+        ax.scatter(p["importance"], p["performance"], s=70, zorder=3,
+                   color="#2b4c7e" if p["significant"] else "white", edgecolors="#2b4c7e", linewidths=1.4)
+        ax.annotate(p["label"], (p["importance"], p["performance"]), xytext=(7, 5), textcoords="offset points",
+                    fontsize=9, color="#1a1a1a" if p["significant"] else "#777")
+    span_x = max(xs) - min(xs) or 0.1
+    span_y = max(ys) - min(ys) or 5
+    ax.set_xlim(min(xs) - 0.15 * span_x, max(xs) + 0.45 * span_x)
+    ax.set_ylim(min(ys) - 0.2 * span_y, max(ys) + 0.25 * span_y)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _to_svg(fig)

@@ -1,0 +1,93 @@
+"""APA-style tables in a Word file (python-docx), for pasting into a manuscript.
+
+APA tables: a numbered bold label, an italic title, horizontal rules only above and below the
+header and at the bottom, no vertical lines, notes under the table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+
+def _rule(cell, edge: str) -> None:
+    borders = cell._tc.get_or_add_tcPr().first_child_found_in("w:tcBorders")
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        cell._tc.get_or_add_tcPr().append(borders)
+    line = OxmlElement(f"w:{edge}")
+    line.set(qn("w:val"), "single")
+    line.set(qn("w:sz"), "8")
+    line.set(qn("w:color"), "000000")
+    borders.append(line)
+
+
+def _table(doc, number: int, title: str, header: list[str], rows: list[list[str]], note: str = "") -> None:
+    label = doc.add_paragraph()
+    label.add_run(f"Table {number}").bold = True
+    doc.add_paragraph().add_run(title).italic = True
+    table = doc.add_table(rows=1 + len(rows), cols=len(header))
+    for j, text in enumerate(header):
+        cell = table.rows[0].cells[j]
+        cell.text = text
+        _rule(cell, "top")
+        _rule(cell, "bottom")
+    for i, row in enumerate(rows, start=1):
+        for j, text in enumerate(row):
+            cell = table.rows[i].cells[j]
+            cell.text = str(text)
+            if j > 0:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            if i == len(rows):
+                _rule(cell, "bottom")
+    if note:
+        p = doc.add_paragraph()
+        p.add_run("Note. ").italic = True
+        p.add_run(note)
+    doc.add_paragraph()
+
+
+def write_docx(context: dict, path: str | Path) -> Path:
+    """Write the report's main tables to ``path`` (a .docx file) and return it."""
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(11)
+    doc.core_properties.title = context["title"]
+    doc.add_heading(context["title"], level=1)
+    L = context["L"]
+    number = 1
+    m = context["measurement"]
+    if m:
+        _table(doc, number, L["reliability"], [L["construct"], L["items"], "α", "95% CI", "ω", "CR", "AVE"],
+               [[r["construct"], r["n_items"], r["alpha"], r["alpha_ci"], r["omega"], r["cr"], r["ave"]]
+                for r in m["reliability"]],
+               f"CFA: {m['fit_line']}. α with Feldt CI; ω as semTools compRelSEM; CR from standardized loadings.")
+        number += 1
+        _table(doc, number, L["loadings"], [L["construct"], L["item"], "λ", "SE", "95% CI"],
+               [[r["construct"], r["item"], r["std"], r["se"], r["ci"]] for r in m["loadings"]])
+        number += 1
+        _table(doc, number, L["discriminant"], [L["construct"], "HTMT2", "95% CI"],
+               [[r["pair"], r["htmt"], r["ci"]] for r in m["htmt"]], "Bootstrap percentile intervals.")
+        number += 1
+    s = context["structural"]
+    _table(doc, number, L["hypotheses"], ["H", L["path"], "b", "SE", "95% CI", "β", "p", L["supported"]],
+           [[h["id"], h["path"], h["b"], h["se"], h["ci"], h["beta"], h["p"], L["yes"] if h["supported"] else L["no"]]
+            for h in s["hypotheses"]], f"{s['fit_line']}. Intervals: {s['ci_method']}.")
+    number += 1
+    if s["effects"]:
+        _table(doc, number, L["effects"], [L["path"], L["effect"], "b", "95% CI", "β", "95% CI (β)"],
+               [[e["path"], e["kind"], e["b"], e["ci"], e["beta"], e["beta_ci"]] for e in s["effects"]])
+        number += 1
+    if s["alternatives"]:
+        _table(doc, number, L["alternatives"], [L["model"], "χ²", "df", "CFI", "RMSEA", "AIC", "BIC", "Δ"],
+               [[a["model"], a["chisq"], a["df"], a["cfi"], a["rmsea"], a["aic"], a["bic"], a["delta"]]
+                for a in s["alternatives"]])
+    path = Path(path)
+    doc.save(path)
+    return path

@@ -1,0 +1,148 @@
+"""Respondent segments: clusters on construct scores, profiled by demographics (scikit-learn).
+
+A firm does not have one user: some come for the interaction, others stay for convenience. Segments
+group respondents by their pattern of construct scores so each group's priorities can be read off.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError, ResponseDataError
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """Cluster labels, the model-selection table and a profile of each segment.
+
+    Attributes
+    ----------
+    labels : Series
+        Segment number (1..k, largest segment first) per respondent, indexed like the input.
+    selection : DataFrame
+        k, bic (Gaussian mixture; smaller is better), silhouette (k-means; larger is better), chosen.
+    centers : DataFrame
+        Mean construct score per segment (rows: segment, columns: constructs), plus ``n`` and ``share``.
+    method : str
+        ``"kmeans"`` or ``"gmm"``.
+    k : int
+    seed : int or None
+    """
+
+    labels: pd.Series
+    selection: pd.DataFrame
+    centers: pd.DataFrame
+    method: str
+    k: int
+    seed: int | None
+
+    def profile(self, demographics: pd.DataFrame, min_cell: int = 5) -> pd.DataFrame:
+        """Share (%) of each demographic category within each segment; cells under ``min_cell`` are suppressed.
+
+        Returns
+        -------
+        DataFrame
+            variable, category, then one column per segment (percent, NaN when suppressed).
+        """
+        rows = []
+        for column in demographics.columns:
+            counts = pd.crosstab(demographics[column], self.labels.reindex(demographics.index))
+            shares = 100 * counts / counts.sum(axis=0)
+            shares = shares.where(counts >= min_cell)
+            for category, values in shares.iterrows():
+                rows.append({"variable": column, "category": category, **{int(k): v for k, v in values.items()}})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        return (f"{self.k} segments ({self.method}, seed {self.seed})\n" + self.centers.round(2).to_string())
+
+    def _repr_html_(self) -> str:
+        return (f"<p>{self.k} segments ({self.method}, seed {self.seed})</p>"
+                + self.centers.to_html(float_format=lambda v: f"{v:.2f}"))
+
+
+def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: tuple[int, int] = (2, 6),
+                        method: str = "kmeans", seed: int | None = 1) -> SegmentResult:
+    """Cluster respondents on their (standardized) construct scores.
+
+    The number of segments is chosen, when ``k`` is not given, by the silhouette for k-means and
+    by BIC for a Gaussian mixture; the table of both criteria for every k is kept in ``selection``.
+    Scores are z-standardized before clustering so that no construct dominates by its spread;
+    centres are reported on the original scale. Respondents with a missing score are left out
+    (label NaN).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One column per construct (e.g. :func:`scale_scores`).
+    k : int, optional
+        Fixed number of segments.
+    k_range : (int, int)
+        Smallest and largest k tried when ``k`` is None.
+    method : {"kmeans", "gmm"}
+    seed : int or None
+
+    Returns
+    -------
+    SegmentResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.normal([2, 4], 0.3, (100, 2)); b = rng.normal([4, 2], 0.3, (60, 2))
+    >>> res = segment_respondents(pd.DataFrame(np.vstack([a, b]), columns=["x", "y"]), seed=1)
+    >>> res.k, res.centers["n"].tolist()
+    (2, [100, 60])
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.mixture import GaussianMixture
+
+    if method not in ("kmeans", "gmm"):
+        raise ParameterError("method", "segment_respondents", "'kmeans' or 'gmm'", method)
+    lo, hi = k_range
+    if not (isinstance(lo, int) and isinstance(hi, int) and 2 <= lo <= hi):
+        raise ParameterError("k_range", "segment_respondents", "a pair of ints 2 <= low <= high", k_range)
+    if k is not None and (not isinstance(k, int) or k < 1):
+        raise ParameterError("k", "segment_respondents", "an int in the range [1, inf) or None", k)
+    complete = scores.dropna()
+    if len(complete) < max(10, 2 * hi):
+        raise ResponseDataError(f"segmenting needs at least {max(10, 2 * hi)} respondents with every construct "
+                                f"score; got {len(complete)}.")
+    x = complete.to_numpy(dtype=float)
+    z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=0)
+
+    def fit(n_clusters: int) -> np.ndarray:
+        if method == "kmeans":
+            return KMeans(n_clusters=n_clusters, n_init=10, random_state=seed).fit_predict(z)
+        return GaussianMixture(n_components=n_clusters, n_init=5, random_state=seed).fit(z).predict(z)
+
+    rows = []
+    candidates = [k] if k is not None else list(range(lo, hi + 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn convergence chatter on tiny data; the table shows the outcome
+        for n_clusters in candidates:
+            labels = fit(n_clusters)
+            gmm = GaussianMixture(n_components=n_clusters, n_init=3, random_state=seed).fit(z)
+            sil = silhouette_score(z, labels) if 1 < len(set(labels)) < len(z) else np.nan
+            rows.append({"k": n_clusters, "bic": gmm.bic(z), "silhouette": sil})
+    selection = pd.DataFrame(rows)
+    criterion = "silhouette" if method == "kmeans" else "bic"
+    best = int(selection.loc[selection[criterion].idxmax() if criterion == "silhouette"
+                             else selection[criterion].idxmin(), "k"])
+    selection["chosen"] = selection["k"] == best
+    raw = fit(best)
+    # Number segments by size (1 = largest) so the labels do not depend on the algorithm's internal order.
+    sizes = pd.Series(raw).value_counts()
+    relabel = {old: new for new, old in enumerate(sorted(sizes.index, key=lambda c: (-sizes[c], c)), start=1)}
+    labels = pd.Series([relabel[c] for c in raw], index=complete.index, name="segment")
+    centers = complete.groupby(labels).mean()
+    centers["n"] = labels.value_counts().sort_index()
+    centers["share"] = centers["n"] / len(labels)
+    centers.index.name = "segment"
+    return SegmentResult(labels.reindex(scores.index), selection, centers, method, best, seed)

@@ -1,0 +1,190 @@
+"""Study configs, the end-to-end study run and the report files it writes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+from typer.testing import CliRunner
+
+import stickiness_research as sr
+from stickiness_research.cli import app
+from stickiness_research.report import write_report
+from stickiness_research.strategy import recommendations
+from stickiness_research.study import model_without, outcome_of, run_study
+
+SMALL = """\
+study:
+  id: small_study
+  title: {en: "Small study", zh: "小型研究"}
+questionnaire: QUESTIONNAIRE
+data:
+  simulate: {n: 300, seed: 11, careless: 0.05}
+alternatives:
+  - name: full_mediation
+    drop_hypotheses: [H3, H6]
+groups: [product_type]
+analyses: {bootstrap: 60, htmt_bootstrap: 20, max_segments: 3}
+seed: 5
+"""
+
+
+def write_config(tmp_path: Path, text: str = SMALL, name: str = "study.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text.replace("QUESTIONNAIRE", str(sr.builtin_questionnaire_path())), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("study")
+    cfg = write_config(tmp)
+    study = run_study(cfg)
+    paths = write_report(study, tmp / "build")
+    return study, paths, cfg, tmp
+
+
+def test_builtin_worked_example_loads():
+    cfg = sr.load_study_config(sr.builtin_study_path())
+    assert cfg.study.id == "financial_wechat"
+    assert cfg.resolve(cfg.questionnaire).is_file()
+    assert {a.name for a in cfg.alternatives} == {"full_mediation", "no_convenience"}
+
+
+@pytest.mark.parametrize(("edit", "message", "line"), [
+    (("analyses: {", "analyses: {bootstrapp: 3, "), "unknown key 'bootstrapp'", 11),
+    (("drop_hypotheses: [H3, H6]", "drop_hypotheses: [H3, H66]"), "'H66' is not a hypothesis", 9),
+    (("groups: [product_type]", "groups: [income]"), "group 'income' is not a demographic question", 10),
+    (("  simulate: {n: 300, seed: 11, careless: 0.05}", "  file: nowhere.csv"), "data file", 6),
+])
+def test_config_errors_name_file_and_line(tmp_path, edit, message, line):
+    path = write_config(tmp_path, SMALL.replace(*edit))
+    with pytest.raises(sr.StudyConfigError, match=re.escape(message)) as info:
+        sr.load_study_config(path)
+    assert info.value.line == line
+    assert str(path) in str(info.value)
+
+
+def test_config_needs_exactly_one_data_source(tmp_path):
+    path = write_config(tmp_path, SMALL.replace("  simulate:", "  file: x.csv\n  simulate:"))
+    with pytest.raises(sr.StudyConfigError, match="exactly one of 'file'"):
+        sr.load_study_config(path)
+
+
+def test_cli_report_bad_config_is_one_line_exit_2(tmp_path):
+    path = write_config(tmp_path, SMALL.replace("seed: 5", "seed: five"))
+    result = CliRunner().invoke(app, ["report", str(path)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "seed" in result.output and "study.yaml:12" in result.output
+
+
+def test_every_format_is_written(built):
+    _, paths, _, _ = built
+    assert set(paths) == {"html", "md", "docx", "json", "provenance"}
+    for path in paths.values():
+        assert path.stat().st_size > 500
+
+
+def test_html_is_self_contained_and_has_every_section(built):
+    _, paths, _, _ = built
+    html = paths["html"].read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["']https?:""", html)  # no external assets
+    assert "<link" not in html and "<script src" not in html
+    for section in ["summary", "sample", "measurement", "structural", "groups", "segments", "strategy",
+                    "provenance"]:
+        assert f'id="{section}"' in html
+    assert html.count("<svg") == 2  # path diagram and importance-performance map
+    assert "\u03c7\u00b2(" in html and "&lt; .001" in html  # APA fit line and p floor (escaped)
+    assert "created" not in html  # time stamps live only in provenance.json
+
+
+def test_results_json_carries_every_number(built):
+    study, paths, _, _ = built
+    results = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert results["study"]["n_read"] == 300
+    assert results["study"]["n_read"] - results["study"]["n_excluded"] == results["study"]["n_analysed"]
+    assert results["fit_measures"]["chisq"] == pytest.approx(study.sem.fit_measures["chisq"], rel=1e-10)
+    assert {h["hypothesis"] for h in results["hypotheses"]} == {f"H{i}" for i in range(1, 10)}
+    for key in ["measurement", "efa", "method_bias", "alternatives", "groups", "segments", "ipma",
+                "recommendations", "exclusions"]:
+        assert results[key], key
+    excluded = {e["respondent_id"] for e in results["exclusions"]}
+    assert len(excluded) == results["study"]["n_excluded"]
+    assert not set(study.scored["respondent_id"]) & excluded  # nobody excluded is analysed
+    prov = json.loads(paths["provenance"].read_text(encoding="utf-8"))
+    assert prov["questionnaire"]["id"] == "financial_social_media_stickiness"
+    assert all(len(h) == 64 for h in prov["inputs"].values()) and prov["seed"] == 5
+
+
+def test_building_twice_gives_identical_results_and_report(built, tmp_path):
+    _, paths, cfg, _ = built
+    again = write_report(run_study(cfg), tmp_path / "again")
+    assert again["json"].read_bytes() == paths["json"].read_bytes()
+    assert again["html"].read_bytes() == paths["html"].read_bytes()
+    assert again["md"].read_bytes() == paths["md"].read_bytes()
+
+
+def test_chinese_report_uses_chinese_names_and_levers(built, tmp_path):
+    study, _, _, _ = built
+    paths = write_report(study, tmp_path / "zh", formats=["html"], language="zh")
+    html = paths["html"].read_text(encoding="utf-8")
+    assert '<html lang="zh">' in html and "小型研究" in html
+    assert "策略手册" in html and "互动性" in html  # section title and a construct name from the questionnaire
+    assert "生物识别" in html  # a playbook lever in Chinese
+
+
+def test_docx_holds_apa_tables(built):
+    _, paths, _, _ = built
+    doc = Document(str(paths["docx"]))
+    assert len(doc.tables) >= 5
+    header = [c.text for c in doc.tables[0].rows[0].cells]
+    assert header[2] == "α" and "AVE" in header
+
+
+def test_alternatives_are_tested_against_the_hypothesised_model(built):
+    study, _, _, _ = built
+    table = study.alternatives.set_index("model")
+    assert list(table.index) == ["hypothesised", "full_mediation"]
+    assert table.loc["full_mediation", "df"] == table.loc["hypothesised", "df"] + 2
+    assert table.loc["full_mediation", "delta_chisq"] > 0
+
+
+def test_model_without_drops_paths_and_the_indirect_effects_using_them(default_q):
+    syntax = model_without(default_q, ["H1"])
+    assert "h1*" not in syntax and "h8 :=" not in syntax and "h9 :=" in syntax
+    assert outcome_of(default_q) == "stickiness"
+
+
+def test_non_significant_drivers_get_no_levers():
+    ipma = pd.DataFrame({"construct": ["interaction", "security"], "importance": [0.4, 0.05],
+                         "ci_lower": [0.3, -0.05], "ci_upper": [0.5, 0.15], "significant": [True, False],
+                         "performance": [60.0, 55.0], "quadrant": ["keep up the good work", "low priority"]})
+    recs = recommendations(ipma)
+    assert [r.construct for r in recs] == ["interaction", "security"]
+    assert recs[0].status == "recommended" and recs[0].levers
+    assert recs[1].status == "not significant" and recs[1].levers == ()
+
+
+def test_demographic_cells_below_min_cell_are_suppressed(built, tmp_path):
+    from stickiness_research.report.build import _demographics
+
+    study, _, _, _ = built
+    tables = _demographics(study, "en", min_cell=100)
+    cells = [r for t in tables for r in t["rows"]]
+    assert any(r["n"] == "<100" and r["pct"] == "" for r in cells)
+    assert all(r["n"].startswith("<") or int(r["n"]) >= 100 or int(r["n"]) == 0 for r in cells)
+
+
+def test_cli_report_builds_next_to_the_config(tmp_path):
+    small = SMALL.replace("bootstrap: 60", "bootstrap: 0").replace("groups: [product_type]", "groups: []")
+    path = write_config(tmp_path, small)
+    result = CliRunner().invoke(app, ["report", str(path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "build" / "small_study" / "index.html").is_file()
+    shutil.rmtree(tmp_path / "build")
