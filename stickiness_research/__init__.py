@@ -46,6 +46,7 @@ from .measurement import (
 )
 from .power import power
 from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
+from .questionnaire.exporters import export_questionnaire
 from .responses.quality import apply_exclusions, quality_flags
 from .responses.scoring import reverse_code, scale_scores
 from .segments import SegmentResult, segment_respondents
@@ -101,5 +102,5 @@ __all__ = [
     # responses, segments, strategy, studies
     "apply_exclusions", "quality_flags", "SegmentResult", "segment_respondents", "importance_performance",
     "recommendations", "StudyResult", "run_study", "StudyConfig", "StudyConfigError", "load_study_config",
-    "builtin_study_path",
+    "builtin_study_path", "export_questionnaire",
 ]

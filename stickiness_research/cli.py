@@ -73,6 +73,23 @@ def validate(questionnaire: Annotated[Path, typer.Argument(help="Questionnaire Y
 
 @app.command()
 @_user_errors
+def export(
+    questionnaire: Annotated[Path, typer.Argument(help="Questionnaire YAML file.")],
+    to: Annotated[str, typer.Option("--to", help="xlsform, wjx, codebook, html, sav or lavaan.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    lang: Annotated[str | None, typer.Option(help="Language of wjx/html/sav exports (default: the "
+                                             "questionnaire's).")] = None,
+) -> None:
+    """Export a questionnaire for a survey tool (XLSForm for Kobo/ODK, 问卷星 text) or for analysts."""
+    from .questionnaire import load_questionnaire
+    from .questionnaire.exporters import export_questionnaire
+
+    path = export_questionnaire(load_questionnaire(questionnaire), to, output, language=lang)
+    out.print(f"[green]wrote[/] {path}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_user_errors
 def simulate(
     questionnaire: Annotated[Path, typer.Argument(help="Questionnaire YAML file with a population block.")],
     n: Annotated[int, typer.Option("-n", "--n", help="Number of respondents.")] = 500,

@@ -283,6 +283,13 @@ class Questionnaire(_Strict):
 
         return build_model_syntax(self, structural=structural, indirect=indirect)
 
+    def export(self, fmt: str, path, *, language: str | None = None):
+        """Write this questionnaire as ``fmt`` (xlsform, wjx, codebook, html, sav, lavaan); see
+        :func:`stickiness_research.questionnaire.exporters.export_questionnaire`."""
+        from .exporters import export_questionnaire
+
+        return export_questionnaire(self, fmt, path, language=language)
+
     def __repr__(self) -> str:
         return (f"Questionnaire(id={self.meta.id!r}, version={self.meta.version!r}, "
                 f"constructs={len(self.constructs)}, items={len(self.items)}, "
