@@ -48,6 +48,7 @@ from .power import power
 from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
 from .questionnaire.exporters import export_questionnaire
 from .responses.quality import apply_exclusions, quality_flags
+from .responses.readers import Responses, read_responses
 from .responses.scoring import reverse_code, scale_scores
 from .segments import SegmentResult, segment_respondents
 from .sem import SEMResult, fit_sem
@@ -102,5 +103,5 @@ __all__ = [
     # responses, segments, strategy, studies
     "apply_exclusions", "quality_flags", "SegmentResult", "segment_respondents", "importance_performance",
     "recommendations", "StudyResult", "run_study", "StudyConfig", "StudyConfigError", "load_study_config",
-    "builtin_study_path", "export_questionnaire",
+    "builtin_study_path", "export_questionnaire", "Responses", "read_responses",
 ]

@@ -90,6 +90,41 @@ def export(
 
 @app.command()
 @_user_errors
+def clean(
+    questionnaire: Annotated[Path, typer.Argument(help="Questionnaire YAML file the answers belong to.")],
+    data: Annotated[Path, typer.Argument(help="Survey export (CSV, XLSX or SAV).")],
+    source: Annotated[str, typer.Option(help="auto, csv, xlsx, wjx, qualtrics, limesurvey, sav or kobo.")] = "auto",
+    output: Annotated[Path, typer.Option("-o", "--output", help="Cleaned CSV to write.")] = Path("cleaned.csv"),
+    longstring: Annotated[int | None, typer.Option(help="Exclude runs of identical answers longer than this.")]
+    = None,
+    mahalanobis: Annotated[bool, typer.Option(help="Exclude multivariate outliers (chi-square, .99).")] = False,
+) -> None:
+    """Read a survey export, flag careless responding, exclude by rule, and write the cleaned data with its audit."""
+    from .questionnaire import load_questionnaire
+    from .responses.quality import apply_exclusions, quality_flags
+    from .responses.readers import read_responses
+
+    q = load_questionnaire(questionnaire)
+    responses = read_responses(data, q, source=source)
+    flags = quality_flags(responses.data, q)
+    rules = {"attention": True, "speeder": True, "duplicate": True, "missing_share": 0.5,
+             "mahalanobis": mahalanobis, "longstring": longstring}
+    kept, audit = apply_exclusions(responses.data, flags, rules)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    kept.to_csv(output, index=False)
+    stem = output.with_suffix("")
+    audit.to_csv(f"{stem}_exclusions.csv", index=False)
+    flags.to_csv(f"{stem}_flags.csv", index=False)
+    (Path(f"{stem}_provenance.json")).write_text(json.dumps(responses.provenance, indent=2, ensure_ascii=False)
+                                                 + "\n", encoding="utf-8")
+    by_rule = audit.groupby("rule")["respondent_id"].nunique().to_dict() if len(audit) else {}
+    out.print(f"read {len(responses.data)} ({responses.provenance['source']}), excluded "
+              f"{len(responses.data) - len(kept)} {by_rule}, wrote {len(kept)} to {output} "
+              f"(audit: {stem}_exclusions.csv)", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_user_errors
 def simulate(
     questionnaire: Annotated[Path, typer.Argument(help="Questionnaire YAML file with a population block.")],
     n: Annotated[int, typer.Option("-n", "--n", help="Number of respondents.")] = 500,
