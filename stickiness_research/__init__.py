@@ -47,6 +47,7 @@ from .measurement import (
 from .power import power
 from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
 from .questionnaire.exporters import export_questionnaire
+from .regression import hierarchical, mediation, moderated_mediation, moderation, ols, ordinal_logit, robustness_table
 from .responses.quality import apply_exclusions, quality_flags
 from .responses.readers import Responses, read_responses
 from .responses.scoring import reverse_code, scale_scores
@@ -104,4 +105,6 @@ __all__ = [
     "apply_exclusions", "quality_flags", "SegmentResult", "segment_respondents", "importance_performance",
     "recommendations", "StudyResult", "run_study", "StudyConfig", "StudyConfigError", "load_study_config",
     "builtin_study_path", "export_questionnaire", "Responses", "read_responses",
+    # regression layer
+    "hierarchical", "mediation", "moderated_mediation", "moderation", "ols", "ordinal_logit", "robustness_table",
 ]

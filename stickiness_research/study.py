@@ -198,6 +198,12 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         table["delta_bic"] = table["bic"] - table.loc[0, "bic"]
         result["alternatives"] = table
 
+    if todo.regression:
+        step("regression robustness check")
+        from .regression import robustness_table
+
+        result["regression"] = robustness_table(sem, scores)
+
     groups = []
     for g in cfg.groups:
         if not todo.invariance:

@@ -96,8 +96,8 @@ def test_html_is_self_contained_and_has_every_section(built):
     html = paths["html"].read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']https?:""", html)  # no external assets
     assert "<link" not in html and "<script src" not in html
-    for section in ["summary", "sample", "measurement", "structural", "groups", "segments", "strategy",
-                    "provenance"]:
+    for section in ["summary", "sample", "measurement", "structural", "groups", "robustness", "segments",
+                    "strategy", "provenance"]:
         assert f'id="{section}"' in html
     assert html.count("<svg") == 2  # path diagram and importance-performance map
     assert "\u03c7\u00b2(" in html and "&lt; .001" in html  # APA fit line and p floor (escaped)
@@ -112,7 +112,7 @@ def test_results_json_carries_every_number(built):
     assert results["fit_measures"]["chisq"] == pytest.approx(study.sem.fit_measures["chisq"], rel=1e-10)
     assert {h["hypothesis"] for h in results["hypotheses"]} == {f"H{i}" for i in range(1, 10)}
     for key in ["measurement", "efa", "method_bias", "alternatives", "groups", "segments", "ipma",
-                "recommendations", "exclusions"]:
+                "recommendations", "exclusions", "regression"]:
         assert results[key], key
     excluded = {e["respondent_id"] for e in results["exclusions"]}
     assert len(excluded) == results["study"]["n_excluded"]

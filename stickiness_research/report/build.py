@@ -252,6 +252,17 @@ def _groups(study: StudyResult, names: dict) -> list[dict]:
     return out
 
 
+def _robustness(study: StudyResult, names: dict) -> dict | None:
+    table = study.regression
+    if table is None or len(table) == 0:
+        return None
+    rows = [{"path": f"{names.get(r.predictor, r.predictor)} \u2192 {names.get(r.outcome, r.outcome)}",
+             "sem": apa.bounded(r.sem_beta, 2) + apa.stars(r.sem_pvalue),
+             "ols": apa.bounded(r.ols_beta, 2) + apa.stars(r.ols_pvalue), "same": bool(r.same_conclusion)}
+            for r in table.itertuples()]
+    return {"rows": rows, "agree": sum(r["same"] for r in rows), "n": len(rows)}
+
+
 def _segments(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
     s = study.segments
     if s is None:
@@ -322,6 +333,7 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         "measurement": _measurement(study, L, names),
         "structural": _structural(study, L, names),
         "groups": _groups(study, names),
+        "robustness": _robustness(study, names),
         "segments": _segments(study, L, names, lang),
         "strategy": _strategy(study, L, names, lang),
         "provenance": json.dumps(prov, indent=2, ensure_ascii=False),
