@@ -178,3 +178,23 @@ def test_malformed_yaml_raises_only_questionnaire_errors(data):
             sr.loads_questionnaire("\n".join(lines))
     except sr.QuestionnaireError:
         pass  # the only acceptable failure
+
+
+def test_readme_minimal_example_loads_and_simulates():
+    readme = (sr.questionnaires_dir() / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    q = sr.loads_questionnaire(example, source="questionnaires/README.md")
+    data = sr.reverse_code(sr.simulate_responses(q, n=300, seed=1), q)
+    assert sr.fit_sem(q, data).estimates.query("label == 'h1'")["std_all"].iloc[0] == pytest.approx(0.4, abs=0.15)
+
+
+def test_second_instrument_runs_the_demo_pipeline(tmp_path):
+    from stickiness_research.report import write_report
+    from stickiness_research.study import run_demo
+
+    path = sr.questionnaires_dir() / "securities_app_stickiness.yaml"
+    study = run_demo(path, n=300, seed=3, n_boot=50)
+    html = write_report(study, tmp_path, formats=["html"])["html"].read_text(encoding="utf-8")
+    assert "Personalized service" in html and "H8" in html
+    assert study.questionnaire.response_sets["agree7"].points == 7
+    assert study.sem.fit_measures["cfi"] > 0.95

@@ -40,7 +40,8 @@ def standardized(structure: ModelStructure, theta: np.ndarray) -> tuple[np.ndarr
     std_all = np.empty(len(structure.rows))
     for k, row in enumerate(structure.rows):
         value = mats[row.matrix][row.index]
-        sd = {v: np.sqrt(total[v]) for v in (row.lhs, row.rhs)}
+        with np.errstate(invalid="ignore"):  # a negative variance (Heywood case) has no SD: NaN, as lavaan
+            sd = {v: np.sqrt(total[v]) for v in (row.lhs, row.rhs)}
         lv_sd = {v: (sd[v] if v in latent else 1.0) for v in (row.lhs, row.rhs)}
         if row.op == "=~":
             std_lv[k] = value * lv_sd[row.lhs]
@@ -52,7 +53,8 @@ def standardized(structure: ModelStructure, theta: np.ndarray) -> tuple[np.ndarr
             std_lv[k] = value / lv_sd[row.lhs] ** 2
             std_all[k] = value / total[row.lhs]
         else:
-            denom = np.sqrt(resid[row.lhs] * resid[row.rhs])
+            with np.errstate(invalid="ignore"):
+                denom = np.sqrt(resid[row.lhs] * resid[row.rhs])
             std_all[k] = value / denom if denom > 0 else np.nan
             # std.lv leaves observed variables unscaled; latent (residual) covariances become correlations
             both_latent = row.lhs in latent and row.rhs in latent
