@@ -198,3 +198,8 @@ def test_second_instrument_runs_the_demo_pipeline(tmp_path):
     assert "Personalized service" in html and "H8" in html
     assert study.questionnaire.response_sets["agree7"].points == 7
     assert study.sem.fit_measures["cfi"] > 0.95
+
+
+def test_questionnaire_renders_in_jupyter(default_q):
+    html = default_q._repr_html_()
+    assert "互动性" in html and "con4<sup>R</sup>" in html and "<b>H8</b>" in html

@@ -283,6 +283,22 @@ class Questionnaire(_Strict):
 
         return build_model_syntax(self, structural=structural, indirect=indirect)
 
+    def _repr_html_(self) -> str:
+        """Constructs with their items and the hypotheses, for Jupyter."""
+        from html import escape
+
+        lang = self.meta.language
+        rows = "".join(
+            f"<tr><td>{escape(c.id)}</td><td>{escape(c.name.get(lang, c.id))}</td>"
+            f"<td>{', '.join(escape(i.id) + ('<sup>R</sup>' if i.reverse else '') for i in self.items_of(c.id))}</td></tr>"
+            for c in self.constructs)
+        hyps = "".join(f"<li><b>{escape(h.id)}</b> {escape(' → '.join(h.chain))} ({h.sign})</li>" for h in self.hypotheses)
+        return (f"<p><b>{escape(self.meta.title.get(lang, self.meta.id))}</b> <code>{escape(self.meta.id)} "
+                f"{escape(self.meta.version)}</code>: {len(self.items)} items, {len(self.attention_checks)} attention "
+                f"checks, {len(self.demographics)} demographic questions, languages {', '.join(self.meta.languages)}"
+                f"</p><table><thead><tr><th>construct</th><th>name</th><th>items (<sup>R</sup> reverse-keyed)</th>"
+                f"</tr></thead><tbody>{rows}</tbody></table><ul>{hyps}</ul>")
+
     def export(self, fmt: str, path, *, language: str | None = None):
         """Write this questionnaire as ``fmt`` (xlsform, wjx, codebook, html, sav, lavaan); see
         :func:`stickiness_research.questionnaire.exporters.export_questionnaire`."""
