@@ -87,7 +87,7 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     >>> hs = sr.datasets.holzinger_swineford()
     >>> res = sr.ols(hs, "x9", ["x7", "x8"])  # In R: lm(x9 ~ x7 + x8, HS); sandwich::vcovHC(fit, "HC3")
     >>> round(res.r2, 4)
-    0.2184
+    0.2211
     """
     if robust not in ("HC3", "HC1", "HC0", None):
         raise ParameterError("robust", "ols", "'HC3', 'HC1', 'HC0' or None", robust)
