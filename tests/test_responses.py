@@ -211,3 +211,26 @@ def test_cli_clean_writes_data_audit_and_provenance(default_q, tmp_path):
     assert json.loads((tmp_path / "clean" / "cleaned_provenance.json").read_text())["rows_read"] == 200
     bad = CliRunner().invoke(app, ["clean", str(sr.builtin_questionnaire_path()), str(tmp_path / "nope.csv")])
     assert bad.exit_code == 2 and "file not found" in bad.output
+
+
+# ----- agreement with the R package careless (tests/reference/careless_indices.R) ---------------------------
+def test_indices_match_r_careless(default_q):
+    from conftest import REFERENCE
+
+    ref = json.loads((REFERENCE / "careless" / "indices.json").read_text(encoding="utf-8"))
+    x = pd.read_csv(REFERENCE / "data" / "careless_fixture.csv")
+    ls = longstring(x)
+    np.testing.assert_array_equal(ls["longstring"], ref["longstring"])
+    np.testing.assert_allclose(ls["longstring_mean"], ref["longstring_mean"], rtol=1e-12)
+    np.testing.assert_allclose(irv(x), ref["irv"], rtol=1e-10)
+    scales = {c: [i.id for i in default_q.items_of(c)] for c in default_q.construct_ids}
+    assert [len(v) for v in scales.values()] == ref["factors"]
+    np.testing.assert_allclose(even_odd(x, scales), np.array(ref["even_odd"], dtype=float), rtol=1e-10)
+    ours = psychsyn(x, 0.60).to_numpy()
+    theirs = np.array(ref["psychsyn"], dtype=float)
+    defined = ~np.isnan(ours)  # careless re-draws pairs at random where the correlation is undefined
+    assert defined.sum() >= 70
+    np.testing.assert_allclose(ours[defined], theirs[defined], rtol=1e-10)
+    md = mahalanobis(x, 0.99)
+    np.testing.assert_allclose(md["mahalanobis_d2"], ref["mahad_d2"], rtol=1e-10)
+    assert md["mahalanobis_flag"].tolist() == ref["mahad_flag"]

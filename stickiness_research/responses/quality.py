@@ -86,7 +86,8 @@ def even_odd(data: pd.DataFrame, scales: dict[str, list[str]]) -> pd.Series:
             out.append(np.nan)
             continue
         r = np.corrcoef(o[ok], e[ok])[0, 1]
-        out.append(-(2 * r / (1 + r)))
+        corrected = 2 * r / (1 + r) if r > -1 else -1.0
+        out.append(-max(corrected, -1.0))  # careless caps the corrected value at -1
     return pd.Series(out, index=data.index, name="even_odd")
 
 
