@@ -234,3 +234,32 @@ def test_indices_match_r_careless(default_q):
     md = mahalanobis(x, 0.99)
     np.testing.assert_allclose(md["mahalanobis_d2"], ref["mahad_d2"], rtol=1e-10)
     assert md["mahalanobis_flag"].tolist() == ref["mahad_flag"]
+
+
+def test_pseudonyms_are_keyed_and_stable(monkeypatch, tmp_path):
+    from stickiness_research.responses.privacy import load_key, pseudonymize
+
+    frame = pd.DataFrame({"user": ["alice", "bob", "alice"]})
+    key = b"k" * 32
+    out = pseudonymize(frame, ["user"], key)
+    assert out["user"][0] == out["user"][2] != out["user"][1]
+    assert "alice" not in set(out["user"]) and frame["user"][0] == "alice"  # input untouched
+    assert pseudonymize(frame, ["user"], b"x" * 32)["user"][0] != out["user"][0]  # another key, another pseudonym
+    monkeypatch.delenv("STICKINESS_HMAC_KEY", raising=False)
+    with pytest.raises(sr.ResponseDataError, match="STICKINESS_HMAC_KEY"):
+        load_key()
+    monkeypatch.setenv("STICKINESS_HMAC_KEY", "s" * 20)
+    assert load_key() == b"s" * 20
+    (tmp_path / "key").write_text("f" * 40)
+    assert load_key(tmp_path / "key") == b"f" * 40
+
+
+def test_k_anonymity_lists_small_quasi_identifier_cells(default_q):
+    from stickiness_research.responses.privacy import k_anonymity
+
+    data = sr.simulate_responses(default_q, n=300, seed=1)
+    risky = k_anonymity(data, default_q, k=5)
+    assert set(risky.columns) == {"age_band", "gender", "city_tier", "n"}
+    assert (risky["n"] < 5).all() and len(risky) > 0  # 7 x 3 x 5 cells for 300 people: some are tiny
+    counts = data.groupby(["age_band", "gender", "city_tier"]).size()
+    assert (counts < 5).sum() == len(risky)
