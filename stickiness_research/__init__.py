@@ -49,6 +49,7 @@ from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnai
 from .questionnaire.exporters import export_questionnaire
 from .regression import hierarchical, mediation, moderated_mediation, moderation, ols, ordinal_logit, robustness_table
 from .responses.quality import apply_exclusions, quality_flags
+from .responses.privacy import k_anonymity, pseudonymize
 from .responses.readers import Responses, read_responses
 from .responses.scoring import reverse_code, scale_scores
 from .segments import SegmentResult, segment_respondents
@@ -104,7 +105,7 @@ __all__ = [
     # responses, segments, strategy, studies
     "apply_exclusions", "quality_flags", "SegmentResult", "segment_respondents", "importance_performance",
     "recommendations", "StudyResult", "run_study", "StudyConfig", "StudyConfigError", "load_study_config",
-    "builtin_study_path", "export_questionnaire", "Responses", "read_responses",
+    "builtin_study_path", "export_questionnaire", "Responses", "read_responses", "k_anonymity", "pseudonymize",
     # regression layer
     "hierarchical", "mediation", "moderated_mediation", "moderation", "ols", "ordinal_logit", "robustness_table",
 ]

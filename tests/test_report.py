@@ -188,3 +188,15 @@ def test_cli_report_builds_next_to_the_config(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "build" / "small_study" / "index.html").is_file()
     shutil.rmtree(tmp_path / "build")
+
+
+def test_study_from_a_survey_file_logs_its_hash(tmp_path, default_q):
+    answers = tmp_path / "answers.csv"
+    sr.simulate_responses(default_q, n=250, seed=8, careless=0.05).to_csv(answers, index=False)
+    text = SMALL.replace("  simulate: {n: 300, seed: 11, careless: 0.05}", "  file: answers.csv\n  source: csv")
+    text = text.replace("analyses: {", "analyses: {segments: false, efa: false, method_bias: false, ")
+    study = run_study(write_config(tmp_path, text))
+    assert study.provenance["data"]["source"] == "csv" and study.provenance["data"]["rows_read"] == 250
+    assert str(answers) in study.provenance["inputs"] and not study.truth
+    assert study.segments is None and study.method_bias is None
+    assert len(study.scored) == 250 - study.exclusions["respondent_id"].nunique()
