@@ -203,3 +203,25 @@ def test_second_instrument_runs_the_demo_pipeline(tmp_path):
 def test_questionnaire_renders_in_jupyter(default_q):
     html = default_q._repr_html_()
     assert "互动性" in html and "con4<sup>R</sup>" in html and "<b>H8</b>" in html
+
+
+def test_constructs_are_included_from_a_scale_library(tmp_path):
+    library = sr.questionnaires_dir() / "scales" / "stickiness_core.yaml"
+    text = f"""\
+meta: {{id: reuse, version: "1", title: {{zh: 复用, en: Reuse}}, languages: [zh, en]}}
+constructs:
+  - {{from: {library}, id: convenience}}
+  - {{from: {library}, id: stickiness, name: {{zh: 黏性, en: Stickiness (short)}}}}
+hypotheses:
+  - {{id: H1, from: convenience, to: stickiness, text: {{zh: 便利性影响黏性, en: Convenience matters}}}}
+"""
+    q = sr.loads_questionnaire(text)
+    assert q.construct_ids == ["convenience", "stickiness"]
+    assert [i.id for i in q.items_of("stickiness")] == ["sti1", "sti2", "sti3", "sti4"]
+    assert q.item("con3").reverse and q.construct("stickiness").name["en"] == "Stickiness (short)"
+    fields = {f["name"]: f for f in json.loads(q.export("codebook", tmp_path / "cb.json").read_text())["fields"]}
+    assert fields["sti1"]["source"].startswith("Li, D., Browne")  # the citation travels with the scale
+    bad = text.replace("id: convenience}", "id: loyalty}")
+    with pytest.raises(sr.QuestionnaireError, match="has no construct 'loyalty'") as info:
+        sr.loads_questionnaire(bad, source=str(tmp_path / "q.yaml"))
+    assert info.value.line == 3

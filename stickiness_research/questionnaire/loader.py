@@ -72,6 +72,7 @@ def loads_questionnaire(text: str, *, source: str = "<string>") -> Questionnaire
         raise QuestionnaireError("the file must hold a mapping with keys meta, response_sets, constructs, "
                                  "items, ...", file=source, line=1,
                                  hint="Start from the example in questionnaires/README.md.")
+    _include_scales(tree, source)
     data = _plain(tree)
     try:
         q = Questionnaire.model_validate(data)
@@ -92,6 +93,46 @@ def loads_questionnaire(text: str, *, source: str = "<string>") -> Questionnaire
             q._warnings.append(msg)
             warnings.warn(msg, QuestionnaireWarning, stacklevel=2)
     return q
+
+
+# ----- scale library ---------------------------------------------------------------------------
+def _include_scales(tree: Any, source: str) -> None:
+    """Replace ``constructs`` entries ``{from: scales/file.yaml, id: name}`` by the library's construct.
+
+    A scale library file holds ``constructs`` (each with its ``items``) and optionally ``response_sets``.
+    The construct (with its citation) replaces the entry; any other key of the entry overrides the
+    library's; its items are appended to ``items``; response sets the questionnaire lacks are added.
+    """
+    constructs = tree.get("constructs")
+    if not isinstance(constructs, list):
+        return
+    for k, entry in enumerate(list(constructs)):
+        if not (isinstance(entry, dict) and "from" in entry):
+            continue
+        line = constructs.lc.item(k)[0] + 1 if isinstance(constructs, CommentedSeq) else None
+        where = {"file": source, "line": line, "field": f"constructs[{k}].from"}
+        base = Path(source).parent if source != "<string>" else Path.cwd()
+        library = base / str(entry["from"])
+        if not library.is_file():
+            raise QuestionnaireError(f"scale library {str(entry['from'])!r} not found (looked in {library}).",
+                                     hint="Paths are relative to the questionnaire file.", **where)
+        lib = _parse_yaml(library.read_text(encoding="utf-8"), str(library))
+        wanted = entry.get("id")
+        found = [c for c in (lib.get("constructs") or []) if isinstance(c, dict) and c.get("id") == wanted]
+        if not found:
+            ids = [c.get("id") for c in (lib.get("constructs") or []) if isinstance(c, dict)]
+            raise QuestionnaireError(f"scale library {str(entry['from'])!r} has no construct {wanted!r}.",
+                                     hint=f"It holds: {', '.join(map(str, ids)) or 'no constructs'}.", **where)
+        construct = {key: value for key, value in found[0].items() if key != "items"}
+        construct.update({key: value for key, value in entry.items() if key != "from"})
+        constructs[k] = construct
+        items = tree.setdefault("items", CommentedSeq())
+        for item in found[0].get("items") or []:
+            items.append({**item, "construct": construct["id"]})
+        sets = tree.setdefault("response_sets", CommentedMap())
+        for name, rs in (lib.get("response_sets") or {}).items():
+            if name not in sets:
+                sets[name] = rs
 
 
 # ----- YAML ------------------------------------------------------------------------------------
