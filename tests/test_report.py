@@ -200,3 +200,34 @@ def test_study_from_a_survey_file_logs_its_hash(tmp_path, default_q):
     assert str(answers) in study.provenance["inputs"] and not study.truth
     assert study.segments is None and study.method_bias is None
     assert len(study.scored) == 250 - study.exclusions["respondent_id"].nunique()
+
+
+def test_report_has_no_template_leftovers_or_nan(built):
+    _, paths, _, _ = built
+    for kind in ("html", "md"):
+        text = paths[kind].read_text(encoding="utf-8")
+        assert "{{" not in text and "{%" not in text and "Undefined" not in text
+        assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE), kind
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("chromium-browser") is None,
+                    reason="headless Chromium not installed (Debian: apt-get install chromium)")
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_report_renders_in_headless_chromium(built, tmp_path, language):
+    import subprocess
+
+    from PIL import Image
+
+    study, _, _, _ = built
+    html = write_report(study, tmp_path / language, formats=["html"], language=language)["html"]
+    png = tmp_path / f"{language}.png"
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={png}",
+                    "--window-size=1200,3000", html.resolve().as_uri()], capture_output=True, timeout=120, check=False)
+    assert png.is_file(), "Chromium wrote no screenshot"
+    gray = Image.open(png).convert("L")
+    lo, hi = gray.getextrema()
+    assert hi - lo > 100  # text on a background: not a blank page
+    dark = sum(gray.histogram()[:128]) / (gray.width * gray.height)
+    assert 0.005 < dark < 0.5  # some ink, not an all-black render
