@@ -263,3 +263,44 @@ def test_k_anonymity_lists_small_quasi_identifier_cells(default_q):
     assert (risky["n"] < 5).all() and len(risky) > 0  # 7 x 3 x 5 cells for 300 people: some are tiny
     counts = data.groupby(["age_band", "gender", "city_tier"]).size()
     assert (counts < 5).sum() == len(risky)
+
+
+def test_scale_means_match_psych_scoreitems(default_q):
+    from conftest import REFERENCE
+
+    ref = json.loads((REFERENCE / "psych" / "scoreitems_stickiness.json").read_text(encoding="utf-8"))
+    raw = pd.read_csv(REFERENCE / "data" / "scoring_fixture.csv")
+    assert raw.isna().to_numpy().mean() > 0.05  # the fixture has missing answers, as real data do
+    ours = sr.scale_scores(sr.reverse_code(raw, default_q), default_q, min_share=1e-9)
+    for construct, values in ref["scores"].items():
+        np.testing.assert_allclose(ours[construct], np.array(values, dtype=float), rtol=1e-12, err_msg=construct)
+
+
+def test_sum_and_pomp_scores(default_q):
+    raw = pd.read_csv(__import__("conftest").REFERENCE / "data" / "scoring_fixture.csv")
+    data = sr.reverse_code(raw, default_q)
+    mean = sr.scale_scores(data, default_q)
+    total = sr.scale_scores(data, default_q, method="sum")
+    pomp = sr.scale_scores(data, default_q, method="pomp")
+    np.testing.assert_allclose(total["stickiness"], mean["stickiness"] * 5)
+    np.testing.assert_allclose(pomp["trust"], 25 * (mean["trust"] - 1))
+    # fewer than half the items answered: no score
+    sparse = data.copy()
+    sparse.loc[0, ["int1", "int2", "int3"]] = np.nan
+    assert pd.isna(sr.scale_scores(sparse, default_q).loc[0, "interaction"])
+
+
+def test_detection_precision_and_recall_by_kind(default_q):
+    """The default rules catch every kind of simulated careless respondent and few attentive ones."""
+    data = sr.simulate_responses(default_q, n=1000, seed=99, careless=0.10)
+    flags = sr.quality_flags(data, default_q)
+    kept, _ = sr.apply_exclusions(data, flags, {"attention": True, "speeder": True, "duplicate": True,
+                                                "longstring": 12, "missing_share": 0.5})
+    excluded = ~data.index.isin(kept.index)
+    careless = data["careless_type"] != ""
+    precision = (excluded & careless).sum() / excluded.sum()
+    recall = {kind: excluded[data["careless_type"] == kind].mean() for kind in
+              ("straightliner", "random", "alternating", "speeder")}
+    assert precision > 0.6, precision
+    assert recall["straightliner"] > 0.95 and recall["speeder"] > 0.85, recall
+    assert min(recall.values()) > 0.5, recall
