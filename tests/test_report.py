@@ -231,3 +231,13 @@ def test_report_renders_in_headless_chromium(built, tmp_path, language):
     assert hi - lo > 100  # text on a background: not a blank page
     dark = sum(gray.histogram()[:128]) / (gray.width * gray.height)
     assert 0.005 < dark < 0.5  # some ink, not an all-black render
+
+
+def test_no_python_object_reprs_leak_into_the_report(built, tmp_path):
+    study, paths, _, _ = built
+    for language in ("en", "zh"):
+        html = write_report(study, tmp_path / language, formats=["html", "md"], language=language)
+        for path in html.values():
+            if path.suffix in (".html", ".md"):
+                text = path.read_text(encoding="utf-8")
+                assert "built-in method" not in text and "object at 0x" not in text, path

@@ -139,12 +139,12 @@ def _demographics(study: StudyResult, lang: str, min_cell: int) -> list[dict]:
     return tables
 
 
-def _exclusion_rows(study: StudyResult) -> list[dict]:
+def _exclusion_rows(study: StudyResult, L: dict) -> list[dict]:
     ex = study.exclusions
     if ex is None or ex.empty:
         return []
     counts = ex.groupby("rule")["respondent_id"].nunique()
-    return [{"rule": rule, "n": int(n)} for rule, n in counts.items()]
+    return [{"rule": L.get(f"rule_{rule}", rule), "n": int(n)} for rule, n in counts.items()]
 
 
 def _measurement(study: StudyResult, L: dict, names: dict) -> dict | None:
@@ -328,7 +328,7 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         "subtitle": f"{q.meta.id} v{q.meta.version} \u00b7 {source}",
         "n_read": len(study.raw), "n_excluded": n_excluded, "n": study.sem.n_obs,
         "n_items": len(q.items), "n_constructs": len(q.constructs),
-        "exclusions": _exclusion_rows(study), "min_cell": cfg.report.min_cell,
+        "exclusions": _exclusion_rows(study, L), "min_cell": cfg.report.min_cell,
         "demographics": _demographics(study, lang, cfg.report.min_cell),
         "measurement": _measurement(study, L, names),
         "structural": _structural(study, L, names),

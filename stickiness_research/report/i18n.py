@@ -33,6 +33,10 @@ LABELS: dict[str, dict[str, str]] = {
         "collected": "survey responses", "warning": "Warning", "none_excluded": "No respondent was excluded.",
         "mean": "Mean", "sd": "SD", "skew": "Skew", "kurtosis": "Kurtosis", "floor": "Floor %", "ceiling": "Ceiling %",
         "not_run": "Not run (disabled in the study config).",
+        "rule_attention": "failed attention check", "rule_speeder": "speeder", "rule_duplicate": "duplicate answers",
+        "rule_longstring": "long string of identical answers", "rule_mahalanobis": "multivariate outlier",
+        "rule_missing_share": "too many unanswered items", "rule_irv": "too little variability",
+        "rule_psychsyn": "inconsistent synonyms",
     },
     "zh": {
         "summary": "摘要", "sample": "样本与数据质量", "demographics": "人口统计特征", "measurement": "测量模型",
@@ -55,6 +59,9 @@ LABELS: dict[str, dict[str, str]] = {
         "collected": "问卷调查数据", "warning": "警告", "none_excluded": "没有剔除任何受访者。", "mean": "均值",
         "sd": "标准差", "skew": "偏度", "kurtosis": "峰度", "floor": "地板 %", "ceiling": "天花板 %",
         "not_run": "未运行（研究配置中已关闭）。",
+        "rule_attention": "注意力检测题未通过", "rule_speeder": "作答过快", "rule_duplicate": "重复作答",
+        "rule_longstring": "连续相同作答过长", "rule_mahalanobis": "多元离群值", "rule_missing_share": "未答题项过多",
+        "rule_irv": "作答变异过小", "rule_psychsyn": "同义题作答不一致",
     },
 }
 
