@@ -47,9 +47,17 @@ from .measurement import (
 from .power import power
 from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
 from .questionnaire.exporters import export_questionnaire
-from .regression import hierarchical, mediation, moderated_mediation, moderation, ols, ordinal_logit, robustness_table
-from .responses.quality import apply_exclusions, quality_flags
+from .regression import (
+    hierarchical,
+    mediation,
+    moderated_mediation,
+    moderation,
+    ols,
+    ordinal_logit,
+    robustness_table,
+)
 from .responses.privacy import k_anonymity, pseudonymize
+from .responses.quality import apply_exclusions, quality_flags
 from .responses.readers import Responses, read_responses
 from .responses.scoring import reverse_code, scale_scores
 from .segments import SegmentResult, segment_respondents

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE, lavaan_reference
 
 import stickiness_research as sr
-from conftest import REFERENCE, lavaan_reference
 
 MODEL = (REFERENCE / "models" / "stickiness_default.lav").read_text(encoding="utf-8")
 

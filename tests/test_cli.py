@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REFERENCE, lavaan_reference
 from typer.testing import CliRunner
 
 import stickiness_research as sr
-from conftest import REFERENCE, lavaan_reference
 from stickiness_research.cli import app
 
 runner = CliRunner()

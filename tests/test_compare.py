@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import REFERENCE, lavaan_reference
 
 import stickiness_research as sr
-from conftest import REFERENCE, lavaan_reference
 
 DATA = pd.read_csv(REFERENCE / "data" / "stickiness_demo.csv")
 MODEL = (REFERENCE / "models" / "stickiness_default.lav").read_text(encoding="utf-8")

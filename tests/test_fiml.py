@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import REFERENCE
 
 import stickiness_research as sr
-from conftest import REFERENCE
 
 HS_MODEL = (REFERENCE / "models" / "holzinger_swineford_cfa.lav").read_text(encoding="utf-8")
 
@@ -32,5 +32,5 @@ def test_fiml_options_are_checked():
     data = sr.datasets.holzinger_swineford()
     with pytest.raises(sr.ModelSpecError, match="missing must be 'listwise' or 'ml'"):
         sr.fit_sem(HS_MODEL, data, missing="pairwise")
-    with pytest.raises(sr.ModelSpecError, match="single-group ML"):
-        sr.fit_sem(HS_MODEL, data, missing="ml", group="school")
+    with pytest.raises(sr.ModelSpecError, match="MLR with missing=.ml. is available for single-group"):
+        sr.fit_sem(HS_MODEL, data, missing="ml", group="school", estimator="MLR")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import REFERENCE, lavaan_reference
 
 import stickiness_research as sr
-from conftest import REFERENCE, lavaan_reference
 from stickiness_research.sem.invariance import invariance
 
 HS_MODEL = (REFERENCE / "models" / "holzinger_swineford_cfa.lav").read_text(encoding="utf-8")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import REFERENCE
 
 import stickiness_research as sr
-from conftest import REFERENCE
 
 PSYCH = json.loads((REFERENCE / "psych" / "alpha_holzinger.json").read_text(encoding="utf-8"))
 HS_SYNTAX = (REFERENCE / "models" / "holzinger_swineford_cfa.lav").read_text(encoding="utf-8")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE, lavaan_reference
 from scipy import stats
 
 import stickiness_research as sr
-from conftest import REFERENCE, lavaan_reference
 from stickiness_research.sem.polychoric import _phi2, polychoric, thresholds
 
 

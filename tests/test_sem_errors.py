@@ -11,12 +11,14 @@ HS = sr.datasets.holzinger_swineford()
 
 @pytest.mark.parametrize(("syntax", "error", "message"), [
     ("f =~ x1 + x2", sr.ModelSpecError, "4 free parameters but the data give only 3 sample moments"),
-    ("f =~ x1 + x2 + x3\ng =~ x4 + x5\nh =~ x6", sr.EstimationError,
+    ("f =~ x1 + x2 + x3\ng =~ x4 + x5\nh =~ x6\nx6 ~~ x6", sr.EstimationError,
      "not identified: the information matrix is singular, so h ~~ h, x6 ~~ x6 cannot be estimated separately. "
      "A construct measured by a single item is not identified"),
     ("f =~ x1 + x2 + x3\nf <- x4", sr.ModelSpecError, "model line 2: '<-' is not lavaan syntax"),
-    ("f =~ x1 + x2 + x3\nx1 ~ 1", sr.ModelSpecError, "model line 2: intercepts ('~ 1') are not supported yet"),
-    ("f =~ x1 + x2 + x3\nx1 | t1", sr.ModelSpecError, "ordinal thresholds ('|') are not supported yet"),
+    ("f =~ x1 + x2 + x3\nx1 | t1", sr.ModelSpecError, "thresholds ('|') are for ordinal items"),
+    ("f =~ x1 + x2 + x3\nf ~~ a*f\na == b^2", sr.ModelSpecError, "uses 'b', which is not a parameter label"),
+    ("f =~ x1 + b*x2 + x3\nf ~~ a*f\na == b^2", sr.ModelSpecError, "nonlinear constraint"),
+    ("f =~ x1 + c(a, b)*x2 + x3", sr.ModelSpecError, "2 labels in c(), but the model has 1 group(s)"),
     ("f =~ x1 + x2 + x33", sr.ModelSpecError, "model variable 'x33' is not a column of the data. Did you mean x3"),
     ("f =~ x1 + x2 + x3\nind := a*b", sr.ModelSpecError, "uses 'a', which is not a parameter label"),
     ("", sr.ModelSpecError, "the model syntax is empty"),

@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import REFERENCE, lavaan_reference
 
 import stickiness_research as sr
-from conftest import REFERENCE, lavaan_reference
 
 # case -> fit_sem keyword arguments matching the lavaan call recorded in its JSON
 CASE_ARGS: dict[str, dict] = {
@@ -169,11 +169,11 @@ def test_standardized_solution_matches_lavaan(case, kind):
 
 def test_modification_indices_match_lavaan(case):
     name, ref, res = case
-    if CASE_ARGS[name] and CASE_ARGS[name] != {"estimator": "MLR"}:
-        pytest.skip("modification indices are implemented for single-group models without means")
     table = res.modification_indices()
-    ours = {_key(r["lhs"], r["op"], r["rhs"]): r for r in table.to_dict("records")}
-    theirs = {_key(m["lhs"], m["op"], m["rhs"]): m for m in ref["modindices"]}
+    labels = list(res.groups)
+    ours = {(*_key(r["lhs"], r["op"], r["rhs"]), r.get("group", "")): r for r in table.to_dict("records")}
+    theirs = {(*_key(m["lhs"], m["op"], m["rhs"]),
+               labels[int(m["group"]) - 1] if labels and "group" in m else ""): m for m in ref["modindices"]}
     assert set(ours) == set(theirs)
     bad = []
     for key, m in theirs.items():

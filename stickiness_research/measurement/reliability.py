@@ -12,19 +12,18 @@ from scipy import stats
 
 from ..errors import ModelSpecError, ResponseDataError
 from ..questionnaire import Questionnaire
-from ..sem.syntax import parse_model
+from ..sem.syntax import parse_syntax
 
 
 def scales_of(q: Questionnaire | str) -> dict[str, list[str]]:
     """Construct -> item ids, from a Questionnaire or the ``=~`` lines of lavaan syntax."""
     if isinstance(q, Questionnaire):
         return {c: [i.id for i in q.items_of(c)] for c in q.construct_ids}
-    parsed = parse_model(q)
+    formulas, _ = parse_syntax(q)
     scales: dict[str, list[str]] = {}
-    for stmt in parsed.estimable.splitlines():
-        if "=~" in stmt:
-            lhs, rhs = stmt.split("=~", 1)
-            scales.setdefault(lhs.strip(), []).extend(t.split("*")[-1].strip() for t in rhs.split("+"))
+    for f in formulas:
+        if f.op == "=~":
+            scales.setdefault(f.lhs, []).append(f.rhs)
     if not scales:
         raise ModelSpecError("the syntax has no '=~' line, so it defines no scale.")
     return scales

@@ -1,7 +1,8 @@
 """Structural equation models: lavaan syntax in, lavaan-shaped estimates and fit measures out."""
 
 from .fit import fit_sem
+from .partable import ParTable
 from .result import SEMResult
-from .syntax import parse_model
+from .syntax import lavaanify
 
-__all__ = ["SEMResult", "fit_sem", "parse_model"]
+__all__ = ["ParTable", "SEMResult", "fit_sem", "lavaanify"]

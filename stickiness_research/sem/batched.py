@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import ModelStructure
+from .problem import Group
 
 MATRICES = ("beta", "lambda", "psi", "theta")
 
@@ -30,66 +30,44 @@ class BatchFit:
 class CompiledModel:
     """Index arrays that turn a batch of parameter vectors into model matrices and ML gradients."""
 
-    def __init__(self, structure: ModelStructure, theta_hat: np.ndarray):
-        self.structure = structure
-        mats = structure.matrices(theta_hat)
-        self.fixed = {}
+    def __init__(self, group: Group):
+        self.structure = group.structure
+        self.k_map, self.x0 = group.k_map, group.x0
+        self.k = group.k_map.shape[1]
+        self.m = self.structure.m
         self.positions = {}
         for key in MATRICES:
-            base = mats[key].copy()
-            entries = [(k, i, j) for k, locs in enumerate(structure.locations) for (m, i, j) in locs if m == key]
-            if key in ("psi", "theta"):  # symmetric: semopy stores one triangle per location
-                entries += [(k, j, i) for (k, i, j) in entries if i != j]
-            entries = sorted(set(entries))
-            for _, i, j in entries:
-                base[i, j] = 0.0
-            self.fixed[key] = base
-            arr = np.array(entries, dtype=int).reshape(-1, 3)
-            self.positions[key] = (arr[:, 0], arr[:, 1], arr[:, 2])
-        self.k = len(theta_hat)
-        self.m = mats["beta"].shape[0]
-        # smallest d with pattern(B)^d = 0 (None if the structural model has a cycle)
-        pattern = (self.fixed["beta"] != 0).astype(float)
-        k_b, i_b, j_b = self.positions["beta"]
-        pattern[i_b, j_b] = 1.0
-        power, self._nilpotency = np.eye(self.m), None
-        for d in range(1, self.m + 2):
-            power = power @ pattern
-            if not power.any():
-                self._nilpotency = d
-                break
+            k, i, j = self.structure._pos[key]
+            if key in ("psi", "theta"):  # symmetric: both triangles carry the parameter
+                off = i != j
+                k, i, j = np.concatenate([k, k[off]]), np.concatenate([i, j[off]]), np.concatenate([j, i[off]])
+            self.positions[key] = (k, i, j)
+        # fixed.x: the covariates' (co)variances follow each resample's own sample moments
+        ov = {v: n for n, v in enumerate(self.structure.observed)}
+        exo = [(r.row, r.col, ov[r.lhs], ov[r.rhs]) for r in self.structure.rows if r.exo and r.op == "~~"]
+        self.exo = np.array(exo, dtype=int).reshape(-1, 4)
 
-    def matrices(self, theta: np.ndarray) -> dict[str, np.ndarray]:
-        out = {}
-        for key in MATRICES:
-            mat = np.broadcast_to(self.fixed[key], (len(theta), *self.fixed[key].shape)).copy()
-            k, i, j = self.positions[key]
-            mat[:, i, j] = theta[:, k]
-            out[key] = mat
-        return out
+    def matrices(self, theta: np.ndarray, s: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        mats = self.structure.matrices(self.x0 + theta @ self.k_map.T)
+        if s is not None and len(self.exo):
+            i, j, a, b = self.exo.T
+            mats["psi"][:, i, j] = s[:, a, b]
+            mats["psi"][:, j, i] = s[:, a, b]
+        return mats
 
-    def implied(self, theta: np.ndarray):
-        mats = self.matrices(theta)
+    def implied(self, theta: np.ndarray, s: np.ndarray | None = None):
+        mats = self.matrices(theta, s)
         c = self._inverse_i_minus_b(mats["beta"])
         m = mats["lambda"] @ c
         sigma = m @ mats["psi"] @ m.transpose(0, 2, 1) + mats["theta"]
         return sigma, mats, c, m
 
     def _inverse_i_minus_b(self, beta: np.ndarray) -> np.ndarray:
-        """(I - B)^-1. In a recursive model B is nilpotent, so a short power series is exact and much
-        cheaper than a batched inverse; non-recursive models fall back to the inverse."""
-        if self._nilpotency is None:
-            return np.linalg.inv(np.eye(self.m) - beta)
-        c = np.broadcast_to(np.eye(self.m), beta.shape).copy()
-        power = c
-        for _ in range(self._nilpotency - 1):
-            power = power @ beta
-            c += power
-        return c
+        return self.structure.inverse_i_minus_b(beta)
 
     def evaluate(self, theta: np.ndarray, s: np.ndarray, logdet_s: np.ndarray):
         """Discrepancy F for each row, plus what the gradient needs at the same point."""
-        sigma, mats, c, m = self.implied(theta)
+        sigma, mats, c, m = self.implied(theta, s)
         sign, logdet = np.linalg.slogdet(sigma)
         good = sign > 0
         safe = np.where(good[:, None, None], sigma, np.eye(sigma.shape[1]))
@@ -103,7 +81,7 @@ class CompiledModel:
     def gradient(self, theta: np.ndarray, s: np.ndarray, cache=None) -> np.ndarray:
         """dF/dtheta for every resample: F = log|Sigma| + tr(S Sigma^-1) - log|S| - p."""
         if cache is None:
-            sigma, mats, c, m = self.implied(theta)
+            sigma, mats, c, m = self.implied(theta, s)
             inv = np.linalg.inv(sigma)
         else:
             inv, mats, c, m = cache
@@ -118,12 +96,12 @@ class CompiledModel:
             # dF/dB_ij = 2 (C Psi M'GM)_ji
             "beta": 2 * (c @ mats["psi"] @ k_mat).transpose(0, 2, 1),
         }
-        grad = np.zeros((len(theta), self.k))
+        grad = np.zeros((len(theta), self.structure.k))
         for key in MATRICES:
             k, i, j = self.positions[key]
             if len(k):
                 np.add.at(grad.T, k, parts[key][:, i, j].T)
-        return grad
+        return grad @ self.k_map
 
 
 def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, information: np.ndarray, *,
@@ -148,8 +126,9 @@ def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, informati
     f_act, cache = model.evaluate(theta[active], s[active], logdet_s[active])
     f[active] = f_act
     grad[active] = model.gradient(theta[active], s[active], cache)
-    it = 0
+    iterations = 0
     for it in range(1, max_iter + 1):
+        iterations = it
         converged |= active & (np.max(np.abs(grad), axis=1) < tol)
         idx = np.flatnonzero(active & ~converged)
         if not len(idx):
@@ -189,7 +168,7 @@ def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, informati
         s_hist[rows] = np.concatenate([d_theta[keep][:, None], s_hist[rows, :-1]], axis=1)
         y_hist[rows] = np.concatenate([d_grad[keep][:, None], y_hist[rows, :-1]], axis=1)
         rho[rows] = np.concatenate([1.0 / curvature[keep][:, None], rho[rows, :-1]], axis=1)
-    return BatchFit(theta=theta, converged=converged, iterations=it)
+    return BatchFit(theta=theta, converged=converged, iterations=iterations)
 
 
 def _two_loop(grad: np.ndarray, s_hist: np.ndarray, y_hist: np.ndarray, rho: np.ndarray,

@@ -8,8 +8,6 @@ resamples (singular covariance, no convergence) are counted and left out of the 
 
 from __future__ import annotations
 
-import ast
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,10 +17,10 @@ from scipy import stats
 from ..errors import ModelSpecError, ParameterError
 from .batched import CompiledModel, fit_batch
 from .effects import effect_paths, effect_values, pure_outcomes
+from .fit import defined_values, label_environment
 from .problem import Group, Problem, solve
 
 CHUNK = 500
-_REFIT_LOCK = threading.Lock()  # the fallback mutates the (shared) semopy structure
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,20 +73,20 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     if not 0 < level < 1:
         raise ParameterError("level", "bootstrap", "a float in the range (0, 1)", level)
     state = result._state
-    problem: Problem = state["problem"]
+    problem: Problem = state.problem
     if len(problem.groups) > 1 or problem.meanstructure:
         raise ModelSpecError("the bootstrap is available for single-group models without a mean structure; "
                              "bootstrap each group's model separately.")
     group = problem.groups[0]
-    theta_hat = state["solution"].theta
-    x = state["data"][0][1].to_numpy(dtype=float)
+    theta_hat = state.solution.theta
+    x = state.data[0][1].to_numpy(dtype=float)
     n = len(x)
     quantities = Quantities(result, group, theta_hat)
     rng = np.random.default_rng(seed)
     indices = rng.integers(0, n, size=(n_boot, n))
     chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
-    model = CompiledModel(group.structure, theta_hat)
-    info = state["solution"].information
+    model = CompiledModel(group)
+    info = state.solution.information
 
     def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         xb = x[chunk]
@@ -97,10 +95,10 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
         fit = fit_batch(model, s, theta_hat, info)
         theta, ok = fit.theta, fit.converged.copy()
         for b in np.flatnonzero(~ok):  # careful one-at-a-time fallback
-            theta_b = _refit(group, s[b], theta_hat)
+            theta_b = _refit(problem, group, s[b], theta_hat)
             if theta_b is not None:
                 theta[b], ok[b] = theta_b, True
-        return quantities.values(theta), ok
+        return quantities.values(theta, s), ok
 
     outputs = _map(run, chunks, n_jobs, progress)
     values = np.concatenate([o[0] for o in outputs])
@@ -109,7 +107,7 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     point = quantities.values(theta_hat[None])[0]
     alpha = 1 - level
     if ci == "bca":
-        jack = _jackknife(model, group, quantities, x, theta_hat, info)
+        jack = _jackknife(model, problem, group, quantities, x, theta_hat, info)
         lower, upper = _bca(draws, point, jack, alpha)
     else:
         lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
@@ -126,47 +124,38 @@ class Quantities:
     def __init__(self, result, group: Group, theta_hat: np.ndarray):
         state = result._state
         self.structure = group.structure
-        self.model = CompiledModel(group.structure, theta_hat)
-        self.rows = state["structure"].rows
-        self.parsed = state["parsed"]
-        self.labels = {n: i for i, n in enumerate(state["problem"].names) if n in self.parsed.labels}
+        self.model = CompiledModel(group)
+        self.rows = state.rows
+        self.partable = state.partable
+        self.definitions = self.partable.definitions()
         inner = self.structure.inner
-        beta = self.structure.matrices(theta_hat)["beta"]
+        beta = self.model.matrices(theta_hat[None])["beta"][0]
         self.paths = [p for outcome in pure_outcomes(inner, beta) for p in effect_paths(inner, beta, outcome)]
         _, self.effect_names = effect_values(inner, self.paths, beta[None])
         self.raw_names = ([f"{r.lhs} {r.op} {r.rhs}" for r in self.rows]
-                          + [f"{d.name} := {d.expression}" for d in self.parsed.definitions] + self.effect_names)
+                          + [f"{d.lhs} := {d.rhs}" for d in self.definitions] + self.effect_names)
         self.n_raw = len(self.raw_names)
 
-    def values(self, theta: np.ndarray) -> np.ndarray:
-        sigma, mats, c, _ = self.model.implied(theta)
+    def values(self, theta: np.ndarray, s: np.ndarray | None = None) -> np.ndarray:
+        sigma, mats, c, _ = self.model.implied(theta, s)
         inner_cov = c @ mats["psi"] @ c.transpose(0, 2, 1)
         raw = np.stack([mats[r.matrix][:, r.index[0], r.index[1]] for r in self.rows], axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):  # failed resamples give NaN; they are dropped
             std = self._standardized(raw, mats, sigma, inner_cov)
-        defined_raw = self._defined({lb: theta[:, i] for lb, i in self.labels.items()}, len(theta))
-        defined_std = self._defined(self._labelled(std), len(theta))
+            defined_raw = self._defined(raw, len(theta))
+            defined_std = self._defined(std, len(theta))
         inner = self.structure.inner
         eff_raw, _ = effect_values(inner, self.paths, mats["beta"])
         eff_std, _ = effect_values(inner, self.paths, mats["beta"], inner_cov)
         return np.concatenate([raw, defined_raw, eff_raw, std, defined_std, eff_std], axis=1)
 
-    def _labelled(self, column: np.ndarray) -> dict[str, np.ndarray]:
-        env: dict[str, np.ndarray] = {}
-        for k, r in enumerate(self.rows):
-            if r.label and r.label not in env:
-                env[r.label] = column[:, k]
-        return env
-
-    def _defined(self, env: dict[str, np.ndarray], batch: int) -> np.ndarray:
-        env = dict(env)
-        out = []
+    def _defined(self, column: np.ndarray, batch: int) -> np.ndarray:
+        if not self.definitions:
+            return np.zeros((batch, 0))
         functions = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
-        for d in self.parsed.definitions:
-            code = compile(ast.parse(d.expression, mode="eval"), "<definition>", "eval")
-            env[d.name] = np.asarray(eval(code, {"__builtins__": {}}, {**functions, **env}), dtype=float)  # noqa: S307
-            out.append(env[d.name])
-        return np.stack(out, axis=1) if out else np.zeros((batch, 0))
+        env = label_environment(self.rows, self.partable, column)
+        out = defined_values(self.partable, env, functions)
+        return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (batch,)) for v in out], axis=1)
 
     def _standardized(self, raw, mats, sigma, inner_cov) -> np.ndarray:
         st = self.structure
@@ -191,10 +180,10 @@ class Quantities:
     def table(self, point, se, lower, upper) -> pd.DataFrame:
         n = self.n_raw
         recs = []
-        for k, r in enumerate(self.rows):
+        for r in self.rows:
             recs.append((r.lhs, r.op, r.rhs, r.label))
-        for d in self.parsed.definitions:
-            recs.append((d.name, ":=", d.expression.replace("**", "^"), d.name))
+        for d in self.definitions:
+            recs.append((d.lhs, ":=", d.rhs, d.lhs))
         for p, name in zip(self.paths, self.effect_names[:len(self.paths)], strict=True):
             recs.append((name, "effect", p.kind, ""))
         for name in self.effect_names[len(self.paths):]:
@@ -206,22 +195,21 @@ class Quantities:
         return frame
 
 
-def _refit(group: Group, s: np.ndarray, start: np.ndarray) -> np.ndarray | None:
+def _refit(problem: Problem, group: Group, s: np.ndarray, start: np.ndarray) -> np.ndarray | None:
     sign, logdet = np.linalg.slogdet(s)
     if sign <= 0:
         return None
     single = Group(label=group.label, structure=group.structure, s=s, m=group.m, n=group.n,
-                   cov_map=group.cov_map, logdet_s=float(logdet))
+                   k_map=group.k_map, x0=group.x0, logdet_s=float(logdet), n_exo=group.n_exo)
     try:
-        with _REFIT_LOCK:
-            # resamples that the batch could not fit are usually near-singular: give up early
-            return solve(Problem([single], [str(i) for i in range(len(start))], start, False), max_iter=100).theta
+        # resamples that the batch could not fit are usually near-singular: give up early
+        return solve(Problem([single], problem.names, start, False), max_iter=100).theta
     except Exception:  # noqa: BLE001 - any failure of one resample is counted, not raised
         return None
 
 
-def _jackknife(model: CompiledModel, group: Group, quantities: Quantities, x: np.ndarray, theta_hat: np.ndarray,
-               info: np.ndarray) -> np.ndarray:
+def _jackknife(model: CompiledModel, problem: Problem, group: Group, quantities: Quantities, x: np.ndarray,
+               theta_hat: np.ndarray, info: np.ndarray) -> np.ndarray:
     """Leave-one-out values of every quantity (for the BCa acceleration)."""
     n = len(x)
     mean = x.mean(axis=0)
@@ -231,9 +219,9 @@ def _jackknife(model: CompiledModel, group: Group, quantities: Quantities, x: np
     fit = fit_batch(model, s, theta_hat, info)
     theta = fit.theta
     for i in np.flatnonzero(~fit.converged):
-        refit = _refit(group, s[i], theta_hat)
+        refit = _refit(problem, group, s[i], theta_hat)
         theta[i] = refit if refit is not None else np.nan
-    return quantities.values(theta)
+    return quantities.values(theta, s)
 
 
 def _bca(draws: np.ndarray, point: np.ndarray, jack: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:

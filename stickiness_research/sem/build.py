@@ -1,77 +1,208 @@
-"""Lay out an estimation problem: groups, sample moments, lavaan's default mean structure, and the
-global parameter vector that ties groups together (labels and ``group_equal``)."""
+"""Lay out an estimation problem from a ParTable and data: per-group sample moments (fixed.x values
+filled in), one MatrixModel per group, and the global parameter vector that labels, group.equal
+and linear ``==`` constraints leave free.
+
+Equalities are imposed by reparameterisation, as lavaan does for simple equality constraints:
+free rows sharing a label are one parameter; a linear constraint (``a == 2*b``, ``a + b == 1``)
+expresses one parameter through the others (reduced row echelon form), so the information matrix
+stays that of an ordinary model and SEs need no Lagrange terms. Nonlinear ``==`` constraints are
+refused with a named error.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ModelSpecError
-from .engine import ModelStructure
-from .problem import EQUALITY_TYPES, Group, MeanParameter, Problem, parameter_type
-from .syntax import ParsedModel
+from .lisrel import MatrixModel
+from .partable import ParRow, ParTable
+from .problem import Group, Problem
+from .syntax import evaluate
 
 
-def build_problem(parsed: ParsedModel, frames: list[tuple[str, pd.DataFrame]], *, group_equal: tuple[str, ...],
-                  meanstructure: bool) -> Problem:
-    unknown = [t for t in group_equal if t not in EQUALITY_TYPES]
-    if unknown:
-        raise ModelSpecError(f"group_equal {unknown[0]!r} is not a lavaan group.equal type; use "
-                             f"{', '.join(EQUALITY_TYPES)}.")
+def sample_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means and covariance with divisor N (lavaan's ML sample statistics)."""
+    m = x.mean(axis=0)
+    d = x - m
+    return d.T @ d / len(x), m
+
+
+def exo_values(partable: ParTable, group: int, s: np.ndarray, m: np.ndarray) -> dict[int, float]:
+    """fixed.x: the (co)variances and means of exogenous covariates, taken from the sample."""
+    ov = {v: i for i, v in enumerate(partable.ov_names)}
+    out = {}
+    for r in partable.model_rows(group):
+        if r.exo:
+            out[r.id] = float(m[ov[r.lhs]]) if r.op == "~1" else float(s[ov[r.lhs], ov[r.rhs]])
+    return out
+
+
+def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.ndarray, int]]) -> Problem:
+    """Problem from a ParTable and per-group (label, S, mean, N) sample moments.
+
+    Raises
+    ------
+    ModelSpecError
+        A nonlinear or contradictory equality constraint.
+    """
     groups: list[Group] = []
-    names: list[str] = []
-    index: dict[str, int] = {}
-    starts: list[float] = []
-
-    def global_index(name: str, start: float) -> int:
-        if name not in index:
-            index[name] = len(names)
-            names.append(name)
-            starts.append(start)
-        return index[name]
-
-    multi = len(frames) > 1
-    for g_no, (label, frame) in enumerate(frames):
-        structure = ModelStructure(parsed)
-        values = frame[structure.observed].to_numpy(dtype=float)
-        s = np.cov(values, rowvar=False, bias=True)
-        structure.load(frame, s, len(frame))
-        group = Group(label=label, structure=structure, s=s, m=values.mean(axis=0), n=len(frame),
-                      logdet_s=float(np.linalg.slogdet(s)[1]))
-        local_names = structure.free_names
-        types = {}
-        for row in structure.rows:
-            if row.free is not None:
-                types.setdefault(row.free, parameter_type(structure, row))
-        cov_map = []
-        for k, name in enumerate(local_names):
-            shared = not name.startswith("_") or types.get(k) in group_equal or not multi
-            key = name if shared else f"{name}@{label}"
-            cov_map.append(global_index(key, float(structure.model.param_vals[k])))
-        group.cov_map = np.array(cov_map, dtype=int)
-        if meanstructure:
-            _add_means(group, g_no, group_equal, global_index)
-        groups.append(group)
-    return Problem(groups, names, np.array(starts), meanstructure)
-
-
-def _add_means(group: Group, g_no: int, group_equal: tuple[str, ...], global_index) -> None:
-    """lavaan defaults: observed intercepts free; latent means fixed at 0, except in groups after the
-    first when intercepts are held equal (and means are not), so that latent means are identified."""
-    st = group.structure
-    for i, var in enumerate(st.observed):
-        if var in st.inner:
+    for g_no, (label, s, m, n) in enumerate(moments, start=1):
+        structure = MatrixModel(partable, g_no, exo_values(partable, g_no, s, m))
+        sign, logdet = np.linalg.slogdet(s)
+        n_exo = len(partable.ov_x) if partable.fixed_x else 0
+        groups.append(Group(label=label, structure=structure, s=s, m=m, n=n, logdet_s=float(logdet),
+                            n_exo=n_exo))
+    free_rows: list[ParRow] = [r for r in partable.rows if r.is_free and r.op in ("=~", "~", "~~", "~1")]
+    # classes of free rows that are one parameter: shared labels (user labels, group.equal labels)
+    cls_of: dict[int, int] = {}
+    first_of_label: dict[str, int] = {}
+    class_rows: list[ParRow] = []
+    for r in free_rows:
+        if r.label and r.label in first_of_label:
+            cls_of[r.id] = first_of_label[r.label]
             continue
-        key = f"nu:{var}" if "intercepts" in group_equal else f"nu:{var}@{group.label}"
-        group.means.append(MeanParameter("nu", i, var, True))
-        group.mean_map.append(global_index(key, float(group.m[i])))
-    for j, var in enumerate(st.inner):
-        if var in st.latent:
-            free = g_no > 0 and "intercepts" in group_equal and "means" not in group_equal
-            group.means.append(MeanParameter("alpha", j, var, free))
-            group.mean_map.append(global_index(f"alpha:{var}@{group.label}", 0.0) if free else None)
-        else:  # an observed variable in the structural part: its mean/intercept lives in alpha
-            i = st.observed.index(var)
-            key = f"alpha:{var}" if "intercepts" in group_equal else f"alpha:{var}@{group.label}"
-            group.means.append(MeanParameter("alpha", j, var, True))
-            group.mean_map.append(global_index(key, float(group.m[i])))
+        cls_of[r.id] = len(class_rows)
+        class_rows.append(r)
+        if r.label:
+            first_of_label[r.label] = cls_of[r.id]
+    n_cls = len(class_rows)
+    c0, basis, bounds = _constraints(partable, cls_of, first_of_label, n_cls)
+    # starting values of each class: its first row's start in its group
+    start_cls = np.zeros(n_cls)
+    for g in groups:
+        st = g.structure.start(g.s, g.m)
+        for n_local, pos in enumerate(g.structure.free):
+            r = g.structure.rows[pos]
+            cl = cls_of[r.id]
+            if class_rows[cl].id == r.id:
+                start_cls[cl] = st[n_local]
+    theta_start = np.linalg.lstsq(basis, start_cls - c0, rcond=None)[0] if basis.shape[1] else np.zeros(0)
+    for g in groups:
+        rows = [g.structure.rows[pos] for pos in g.structure.free]
+        g.k_map = np.array([basis[cls_of[r.id]] for r in rows]).reshape(len(rows), basis.shape[1])
+        g.x0 = np.array([c0[cls_of[r.id]] for r in rows], dtype=float)
+    names = _names(partable, class_rows, basis)
+    theta_bounds = []
+    for cl, op, value in bounds:
+        col = np.flatnonzero(basis[cl])
+        if len(col) != 1 or not math.isclose(basis[cl, col[0]], 1.0) or c0[cl] != 0:
+            raise ModelSpecError("an inequality constraint on a parameter that is itself constrained by '==' "
+                                 "is not supported; constrain a free parameter.")
+        theta_bounds.append((int(col[0]), op, value))
+    return Problem(groups, names, theta_start, partable.meanstructure, partable, theta_bounds)
+
+
+def _names(partable: ParTable, class_rows: list[ParRow], basis: np.ndarray) -> list[str]:
+    """A name per theta: its label, else 'lhs op rhs' (with the group in multi-group models)."""
+    names = []
+    for col in range(basis.shape[1]):
+        cl = int(np.flatnonzero(basis[:, col])[0])
+        r = class_rows[cl]
+        if r.label and not r.label.startswith(".p"):
+            name = r.label
+        else:
+            name = f"{r.lhs} ~1" if r.op == "~1" else f"{r.lhs} {r.op} {r.rhs}"
+            if partable.ngroups > 1 and not r.label:
+                name += f"@{r.group}"
+        names.append(name)
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:  # keep names unique (vcov index)
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return out
+
+
+def _constraints(partable: ParTable, cls_of: dict[int, int], first_of_label: dict[str, int],
+                 n_cls: int) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str, float]]]:
+    """Class values = c0 + basis @ theta under the linear '==' rows; '<'/'>' rows as simple bounds."""
+    by_name = dict(first_of_label)
+    for r in partable.rows:
+        if r.is_free and r.id in cls_of:
+            by_name.setdefault(r.plabel, cls_of[r.id])
+    a_rows, b_vals, bounds = [], [], []
+    for r in partable.constraints():
+        if r.user == 2:
+            continue  # label equalities: already one class
+        fn, names = _linear_form(r, by_name, n_cls)
+        if r.op == "==":
+            coef, const = fn
+            a_rows.append(coef)
+            b_vals.append(-const)
+            continue
+        coef, const = fn
+        nz = np.flatnonzero(coef)
+        if len(nz) != 1:
+            raise ModelSpecError(f"model line {r.line}: inequality constraints must bound one parameter by a "
+                                 f"number, e.g. 'a > 0' (got '{r.lhs} {r.op} {r.rhs}').")
+        # coef * x + const  (op) 0   ->   x (op') -const / coef
+        value = -const / coef[nz[0]]
+        op = r.op if coef[nz[0]] > 0 else {"<": ">", ">": "<"}[r.op]
+        bounds.append((int(nz[0]), op, float(value)))
+    if not a_rows:
+        return np.zeros(n_cls), np.eye(n_cls), bounds
+    a = np.array(a_rows, dtype=float)
+    b = np.array(b_vals, dtype=float)
+    aug = np.concatenate([a, b[:, None]], axis=1)
+    pivots = []
+    row = 0
+    for col in range(n_cls):  # reduced row echelon form; pivots become dependent parameters
+        if row >= len(aug):
+            break
+        best = row + int(np.argmax(np.abs(aug[row:, col])))
+        if abs(aug[best, col]) < 1e-12:
+            continue
+        aug[[row, best]] = aug[[best, row]]
+        aug[row] /= aug[row, col]
+        for other in range(len(aug)):
+            if other != row:
+                aug[other] -= aug[other, col] * aug[row]
+        pivots.append(col)
+        row += 1
+    if np.any(np.abs(aug[row:, -1]) > 1e-10):
+        raise ModelSpecError("the '==' constraints contradict each other; check them.")
+    free_cols = [c for c in range(n_cls) if c not in pivots]
+    basis = np.zeros((n_cls, len(free_cols)))
+    c0 = np.zeros(n_cls)
+    for j, col in enumerate(free_cols):
+        basis[col, j] = 1.0
+    for k, col in enumerate(pivots):
+        c0[col] = aug[k, -1]
+        for j, fc in enumerate(free_cols):
+            basis[col, j] = -aug[k, fc]
+    return c0, basis, bounds
+
+
+def _linear_form(r: ParRow, by_name: dict[str, int], n_cls: int):
+    """(coefficients, constant) of lhs - rhs as a linear function of the class values."""
+    expr = f"({r.lhs.replace('^', '**')}) - ({r.rhs.replace('^', '**')})"
+    names = [n for n in by_name]
+
+    def f(x: np.ndarray) -> float:
+        env = {n: float(x[by_name[n]]) for n in names}
+        return float(evaluate(expr, env))
+
+    try:
+        const = f(np.zeros(n_cls))
+        coef = np.array([f(np.eye(n_cls)[i]) - const for i in range(n_cls)])
+        rng = np.random.default_rng(0)
+        probe = rng.normal(size=n_cls)
+        linear = math.isclose(f(probe), const + coef @ probe, rel_tol=1e-9, abs_tol=1e-9)
+    except (ZeroDivisionError, ValueError, OverflowError, NameError):
+        linear = False
+    if not linear:
+        raise ModelSpecError(f"model line {r.line}: '{r.lhs} {r.op} {r.rhs}' is a nonlinear constraint; only "
+                             "linear constraints on labelled parameters (e.g. 'a == 2*b', 'a + b == 1', 'a > 0') "
+                             "are supported.")
+    return (coef, const), names
+
+
+def frames_to_moments(frames: list[tuple[str, pd.DataFrame]], observed: list[str]):
+    out = []
+    for label, frame in frames:
+        s, m = sample_moments(frame[observed].to_numpy(dtype=float))
+        out.append((label, s, m, len(frame)))
+    return out

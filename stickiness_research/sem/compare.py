@@ -124,10 +124,10 @@ def compare_group_paths(syntax, data: pd.DataFrame, group: str,
     if not isinstance(syntax, str):
         syntax = syntax.model_syntax()
     res = fit_sem(_unlabel_regressions(syntax), data, group=group, group_equal=group_equal)
-    rows = res._state["rows"]
-    problem = res._state["problem"]
-    theta = res._state["solution"].theta
-    vcov = res._state["vcov"]
+    rows = res._state.rows
+    problem = res._state.problem
+    theta = res._state.solution.theta
+    vcov = res._state.vcov
     est = res.estimates
     labels = [g.label for g in problem.groups]
     out = []

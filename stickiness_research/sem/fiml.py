@@ -112,46 +112,87 @@ def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> tup
     raise EstimationError("the EM estimate of the saturated model did not converge; too many values are missing.")
 
 
-def independence_discrepancy(x: np.ndarray, patterns: list[Pattern]) -> float:
-    """Baseline: independent variables; each variable's ML mean and variance from its observed values."""
+def independence_discrepancy(x: np.ndarray, patterns: list[Pattern], exo: np.ndarray | None = None) -> float:
+    """Baseline: independent variables, each with its ML mean and variance from its observed values;
+    exogenous covariates (complete under fixed.x) keep their sample covariances, as lavaan's baseline."""
     mu = np.nanmean(x, axis=0)
-    var = np.nanvar(x, axis=0)
-    return pattern_discrepancy(patterns, np.diag(var), mu, len(x))
+    sigma = np.diag(np.nanvar(x, axis=0))
+    if exo is not None and len(exo):
+        xe = x[:, exo]
+        xe = xe[~np.isnan(xe).any(axis=1)]
+        d = xe - xe.mean(axis=0)
+        sigma[np.ix_(exo, exo)] = d.T @ d / len(xe)
+    return pattern_discrepancy(patterns, sigma, mu, len(x))
 
 
 class FimlProblem(Problem):
-    """One group, many missingness patterns sharing the same parameters."""
+    """Missingness patterns per group; each group's patterns share that group's moments.
 
-    def __init__(self, base: Problem, patterns: list[Pattern]):
-        super().__init__(base.groups, base.names, base.start, True)
-        self.patterns = patterns
-        self.blocks = blocks_of(patterns)
-        self.n_total = sum(p.n for p in patterns)
+    F = sum_g (N_g / N) F_g with F_g the pattern discrepancy of group g (a single-group model is
+    the case G = 1).
+    """
+
+    def __init__(self, base: Problem, xs: list[np.ndarray]):
+        super().__init__(base.groups, base.names, base.start, True, base.partable, base.bounds)
+        self.xs = xs
+        self.group_patterns = [patterns_of(x) for x in xs]
+        self.group_blocks = [blocks_of(p) for p in self.group_patterns]
+        self.n_total = sum(len(x) for x in xs)
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.xs[0]
+
+    @property
+    def patterns(self) -> list[Pattern]:
+        return [p for ps in self.group_patterns for p in ps]
 
     def discrepancy(self, theta: np.ndarray) -> tuple[float, list[float]]:
-        mom = self.moments(self.groups[0], theta, derivatives=False)
-        f = pattern_discrepancy(self.blocks, mom.sigma, mom.mu, self.n_total)
-        return f, [f]
+        fs = []
+        for g, blocks, x in zip(self.groups, self.group_blocks, self.xs, strict=True):
+            mom = self.moments(g, theta, derivatives=False)
+            fs.append(pattern_discrepancy(blocks, mom.sigma, mom.mu, len(x)))
+        total = sum(len(x) / self.n_total * f for x, f in zip(self.xs, fs, strict=True))
+        return float(total), fs
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
-        g = self.groups[0]
-        mom = self.moments(g, theta)
-        p = len(mom.mu)
-        big_g = np.zeros((p, p))
-        h = np.zeros(p)
-        for block in self.blocks:
-            s_oo, _, _, inv, r = _block_terms(block, mom.sigma, mom.mu)
-            w = block.n / self.n_total
-            inner = s_oo - block.s - np.einsum("pi,pj->pij", r, r)
-            contrib = w[:, None, None] * (inv @ inner @ inv)
-            o = block.index
-            np.add.at(big_g, (o[:, :, None], o[:, None, :]), contrib)
-            np.add.at(h, o, w[:, None] * np.einsum("pij,pj->pi", inv, r))
-        grad = np.einsum("ab,kba->k", big_g, np.stack(mom.dsigma))
-        return grad - 2 * mom.dmu @ h
+        grad = np.zeros(self.n_free)
+        for g, blocks in zip(self.groups, self.group_blocks, strict=True):
+            mom = self.moments(g, theta)
+            p = len(mom.mu)
+            big_g = np.zeros((p, p))
+            h = np.zeros(p)
+            for block in blocks:
+                s_oo, _, _, inv, r = _block_terms(block, mom.sigma, mom.mu)
+                w = block.n / self.n_total
+                inner = s_oo - block.s - np.einsum("pi,pj->pij", r, r)
+                contrib = w[:, None, None] * (inv @ inner @ inv)
+                o = block.index
+                np.add.at(big_g, (o[:, :, None], o[:, None, :]), contrib)
+                np.add.at(h, o, w[:, None] * np.einsum("pij,pj->pi", inv, r))
+            grad += mom.dsigma.reshape(len(mom.dsigma), -1) @ big_g.ravel() - 2 * mom.dmu @ h
+        return grad
 
     def gradient_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError("FIML uses the observed information (see fiml.observed_hessian)")
+
+
+def expected_information(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
+    """Expected information per observation, pattern by pattern (lavaan's ``information = "expected"``
+    for missing = "ml"): sum_P (n_P / N) [1/2 tr(W dS_a W dS_b) + dmu_a' W dmu_b] over each pattern's
+    observed variables, W = Sigma_oo^-1."""
+    info = np.zeros((problem.n_free, problem.n_free))
+    for g, patterns in zip(problem.groups, problem.group_patterns, strict=True):
+        mom = problem.moments(g, theta)
+        for pat in patterns:
+            o = pat.observed
+            w = np.linalg.inv(mom.sigma[np.ix_(o, o)])
+            ds = mom.dsigma[:, o][:, :, o]
+            a = w @ ds @ w
+            k = len(ds)
+            block = 0.5 * a.reshape(k, -1) @ ds.reshape(k, -1).T + mom.dmu[:, o] @ w @ mom.dmu[:, o].T
+            info += pat.n / problem.n_total * block
+    return info
 
 
 def observed_hessian(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
@@ -186,8 +227,8 @@ def solve_fiml(problem: FimlProblem) -> tuple[Solution, np.ndarray]:
     if np.max(np.abs(grad)) > 1e-5:
         raise EstimationError(f"full-information ML did not converge (largest gradient {np.max(np.abs(grad)):.2g}). "
                               "Check the model, or whether some variables are almost never observed together.")
-    f = problem.discrepancy(theta)[0]
-    return Solution(theta, f, [f], hess, res.nit, float(np.max(np.abs(grad)))), hess
+    f, fs = problem.discrepancy(theta)
+    return Solution(theta, f, fs, hess, res.nit, float(np.max(np.abs(grad)))), hess
 
 
 def logl(f: float, patterns: list[Pattern], n: int) -> float:
@@ -196,9 +237,5 @@ def logl(f: float, patterns: list[Pattern], n: int) -> float:
     return -0.5 * (n * f + const)
 
 
-def build_fiml_problem(base: Problem, x: np.ndarray) -> FimlProblem:
-    return FimlProblem(base, patterns_of(x))
-
-
-__all__ = ["FimlProblem", "Group", "build_fiml_problem", "em_saturated", "independence_discrepancy", "logl",
+__all__ = ["FimlProblem", "Group", "em_saturated", "independence_discrepancy", "logl",
            "solve_fiml"]

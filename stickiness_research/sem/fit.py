@@ -1,4 +1,9 @@
-"""``fit_sem``: lavaan syntax + data -> :class:`SEMResult` (ML estimates that agree with lavaan)."""
+"""``fit_sem``: lavaan syntax + data -> :class:`SEMResult` (ML estimates that agree with lavaan).
+
+The syntax becomes a ParTable (syntax.py, lavaan's rules), the ParTable and the data an estimation
+problem (build.py, one MatrixModel per group); the estimates table lists the ParTable's rows in its
+order with lavaan's ``parameterEstimates()`` columns.
+"""
 
 from __future__ import annotations
 
@@ -12,67 +17,82 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import EstimationError, ModelSpecError, ParameterError
-from .build import build_problem
-from .engine import ModelStructure
+from .build import build_problem, frames_to_moments
 from .fit_measures import fit_measures
 from .numeric import numerical_jacobian
-from .problem import Problem, Solution, solve
-from .result import ESTIMATE_COLUMNS, SEMResult
+from .partable import ParTable
+from .problem import Problem, Solution, solve, solve_quasi_newton
+from .result import ESTIMATE_COLUMNS, FitState, SEMResult
 from .standardize import group_r_squared, group_standardized
-from .syntax import ParsedModel, evaluate, parse_model
+from .syntax import Options, evaluate, lavaanify
 
 if TYPE_CHECKING:
     from ..questionnaire import Questionnaire
 
 Z95 = float(stats.norm.ppf(0.975))
+MODEL_TYPES = ("sem", "cfa", "growth")
 
 
 @dataclass(frozen=True)
 class TableRow:
-    """A row of the parameter table: which group, what it is, where its value lives."""
+    """A model row of the ParTable as estimated: its group (0-based), formula and where its value lives."""
 
     group: int
     lhs: str
     op: str
     rhs: str
     label: str
-    free: int | None  # global parameter index
-    matrix: str  # beta lambda psi theta (covariance structure) or nu alpha (means)
+    free: int | None  # index into theta when the row is one free parameter (None: fixed or derived)
+    matrix: str  # lambda beta psi theta nu alpha
     index: tuple[int, ...]
+    id: int = 0  # ParTable id
+    fixed: bool = False
+    exo: int = 0
 
 
 def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None = None, *,
-            group_equal: tuple[str, ...] | list[str] = (), meanstructure: bool | None = None,
-            estimator: str = "ML", missing: str = "listwise") -> SEMResult:
+            group_equal: tuple[str, ...] | list[str] = (), group_partial: tuple[str, ...] | list[str] = (),
+            meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",
+            std_lv: bool = False, fixed_x: bool = True, model_type: str = "sem") -> SEMResult:
     """Fit a structural equation model by maximum likelihood, with lavaan's definitions.
 
     Parameters
     ----------
     syntax : str or Questionnaire
-        lavaan model syntax (``=~ ~ ~~``, labels ``a*x``, equality by shared label, fixed values
-        ``1*x``, defined parameters ``name := a*b``), or a Questionnaire whose hypothesised model
+        lavaan model syntax (``=~ ~ ~~ ~1 := == < >``; modifiers: fixed values ``1*x``, labels
+        ``a*x`` (shared labels are equal), ``NA*x`` (free, also a marker), ``start(.5)*x``,
+        ``equal("a")*x``, ``c(a1, a2)*x`` per group), or a Questionnaire whose hypothesised model
         (:meth:`Questionnaire.model_syntax`) is fitted.
     data : DataFrame
         One row per respondent; columns named as the model's observed variables. Reverse-keyed
         items must already be recoded. Rows with a missing model variable are dropped listwise
-        (counted in ``n_dropped``).
+        (counted in ``n_dropped``) unless ``missing="ml"``.
     group : str, optional
         Column whose values define groups for a multi-group model (lavaan ``group=``); groups are
-        ordered by first appearance, as in lavaan. The model's free parameters are estimated per
-        group except those sharing a label or listed in ``group_equal``.
+        ordered by first appearance, as in lavaan.
     group_equal : sequence of str
         lavaan's ``group.equal``: any of loadings, intercepts, means, regressions, residuals,
         residual.covariances, lv.variances, lv.covariances.
+    group_partial : sequence of str
+        lavaan's ``group.partial``: parameters exempt from ``group_equal``, e.g. ``"visual =~ x2"``
+        or ``"x3 ~ 1"``.
     meanstructure : bool, optional
-        Model means and intercepts; default True for multi-group models, False otherwise (lavaan).
+        Model means and intercepts. Default (lavaan): True for multi-group models, FIML, growth
+        models and syntax with ``~ 1``; False otherwise.
     estimator : {"ML", "MLR"}
         ``"MLR"``: ML estimates with Huber-White (sandwich) standard errors and the Yuan-Bentler
-        scaled chi-square (lavaan ``estimator = "MLR"``), for non-normal items such as Likert
-        answers; adds chisq.scaled, pvalue.scaled, chisq.scaling.factor, cfi/tli/rmsea.scaled and
-        the population-corrected cfi/tli/rmsea.robust to the fit measures.
+        scaled chi-square (lavaan ``estimator = "MLR"``), adding chisq.scaled, cfi/tli/rmsea.scaled
+        and .robust to the fit measures; with ``missing="ml"`` lavaan's MLR for incomplete data.
     missing : {"listwise", "ml"}
-        ``"listwise"`` drops incomplete rows (counted in ``n_dropped``); ``"ml"`` uses every
-        observed value by full-information ML (lavaan ``missing = "ml"``; single group, ML).
+        ``"listwise"`` drops incomplete rows; ``"ml"`` uses every observed value (full-information
+        ML, lavaan ``missing = "ml"``).
+    std_lv : bool
+        Identify factors by unit variances instead of marker loadings (lavaan ``std.lv = TRUE``).
+    fixed_x : bool
+        Treat observed exogenous covariates as fixed (lavaan's default ``fixed.x = TRUE``): their
+        (co)variances and means are the sample values and are not counted as parameters.
+    model_type : {"sem", "cfa", "growth"}
+        lavaan's function: ``growth`` fixes observed intercepts at 0 and frees latent means.
 
     Returns
     -------
@@ -98,7 +118,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         syntax = syntax.model_syntax()
     if not isinstance(data, pd.DataFrame):
         raise ParameterError("data", "fit_sem", "a pandas DataFrame", type(data).__name__)
-    group_equal = tuple(group_equal)
+    group_equal, group_partial = tuple(group_equal), tuple(group_partial)
     estimator = str(estimator).upper()
     if estimator not in ("ML", "MLR"):
         raise ModelSpecError(f"estimator {estimator!r} is not available; use 'ML' or 'MLR' (robust ML). "
@@ -107,88 +127,149 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         raise ModelSpecError("group_equal needs a grouping column: pass group='...'.")
     if missing not in ("listwise", "ml"):
         raise ModelSpecError(f"missing must be 'listwise' or 'ml'; got {missing!r}.")
-    parsed = parse_model(syntax)
-    observed = ModelStructure(parsed).observed
+    if model_type not in MODEL_TYPES:
+        raise ParameterError("model_type", "fit_sem", f"one of {', '.join(map(repr, MODEL_TYPES))}", model_type)
+    if group is not None:
+        _check_columns([], data, group)
+    labels = [str(v) for v in pd.unique(data[group].dropna())] if group is not None else [""]
+    if group is not None and len(labels) < 2:
+        raise ModelSpecError(f"group column {group!r} has {len(labels)} group(s); a multi-group model needs two.")
+    if meanstructure is None:
+        meanstructure = group is not None or missing == "ml" or model_type == "growth"
+    base = Options.growth if model_type == "growth" else Options
+    options = base(meanstructure=bool(meanstructure), std_lv=bool(std_lv), auto_fix_first=not std_lv,
+                   fixed_x=bool(fixed_x), ngroups=len(labels), group_equal=group_equal, group_partial=group_partial)
+    partable = lavaanify(syntax, options)
+    observed = list(partable.ov_names)
     if missing == "ml":
-        if group is not None or estimator != "ML":
-            raise ModelSpecError("full-information ML (missing='ml') is available for single-group ML fits; "
-                                 "drop group/estimator or use missing='listwise'.")
-        return _fit_fiml(syntax, parsed, observed, data)
-    meanstructure = (group is not None) if meanstructure is None else bool(meanstructure)
+        return _fit_fiml(syntax, partable, observed, data, estimator, group)
     frames, n_dropped = _model_data(observed, data, group)
-    problem = build_problem(parsed, frames, group_equal=group_equal, meanstructure=meanstructure)
-    moments = sum(g.p * (g.p + 1) // 2 + (g.p if meanstructure else 0) for g in problem.groups)
+    problem = build_problem(partable, frames_to_moments(frames, observed))
+    moments = sum(g.p * (g.p + 1) // 2 + (g.p if partable.meanstructure else 0) for g in problem.groups)
     if problem.n_free > moments:
         raise ModelSpecError(f"the model has {problem.n_free} free parameters but the data give only {moments} "
                              "sample moments: it is not identified. Add indicators or fix parameters.")
-    sol = _solve_robustly(problem)
-    rows = _table_rows(problem)
-    vcov = _covariance(problem, rows, sol)
+    problem, sol = _solve_constrained(problem)
+    rows = table_rows(problem)
+    vcov = _covariance(problem, sol)
     group_stats = []
     for g, f in zip(problem.groups, sol.group_f, strict=True):
         mom = problem.moments(g, sol.theta, derivatives=False)
-        group_stats.append({"s": g.s, "m": g.m, "sigma": mom.sigma, "mu": mom.mu, "n": g.n, "f": f})
-    measures = fit_measures(group_stats, problem.n_free)
+        group_stats.append({"s": g.s, "m": g.m, "sigma": mom.sigma, "mu": mom.mu, "n": g.n, "f": f,
+                            "exo": _exo_indices(partable, g), "fixed_x": partable.fixed_x})
+    # a parameter held at an active inequality bound still counts as free (lavaan's npar and df)
+    measures = fit_measures(group_stats, problem.n_free + len(getattr(problem, "active_bounds", [])))
     if estimator == "MLR":
         from .robust import mlr
 
         vcov, scaled = mlr(problem, sol.theta, [part.to_numpy(dtype=float) for _, part in frames], measures)
         measures.update(scaled)
-    estimates = _estimate_table(problem, rows, parsed, sol, vcov)
+    estimates = _estimate_table(problem, rows, partable, sol, vcov)
     fm = pd.Series(measures, name="fit_measures")
     r2 = group_r_squared(problem, sol.theta)
-    notes = _heywood(estimates)
+    notes = _heywood(estimates) + _bound_notes(problem)
     if n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise; missing='ml' uses them (full-information ML).")
-    first = problem.groups[0]
     return SEMResult(
         estimates=estimates, fit_measures=fm, r2=r2, n_obs=problem.n_total, n_dropped=n_dropped, syntax=syntax,
         iterations=sol.iterations, warnings=tuple(notes),
         vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
         groups=tuple(g.label for g in problem.groups) if group is not None else (), estimator=estimator,
-        _state={"problem": problem, "solution": sol, "rows": rows, "parsed": parsed, "vcov": vcov, "data": frames,
-                "structure": first.structure, "sample_cov": first.s, "sigma": group_stats[0]["sigma"]},
+        _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov, data=frames,
+                        structure=problem.groups[0].structure, sample_cov=problem.groups[0].s,
+                        sigma=group_stats[0]["sigma"]),
     )
 
 
-def _fit_fiml(syntax: str, parsed: ParsedModel, observed: list[str], data: pd.DataFrame) -> SEMResult:
-    from .fiml import build_fiml_problem, em_saturated, independence_discrepancy, logl, pattern_discrepancy, solve_fiml
+def _exo_indices(partable: ParTable, g) -> np.ndarray:
+    return np.array([g.structure.observed.index(v) for v in partable.ov_x], dtype=int)
 
-    _check_columns(observed, data, None)
-    frame = data[observed].astype(float)
-    empty = frame.isna().all(axis=1)
-    frame = frame[~empty]
-    x = frame.to_numpy()
-    mu_h1, sigma_h1 = em_saturated(x)
-    start_frame = frame.fillna(pd.Series(mu_h1, index=observed))  # starting values only
-    base = build_problem(parsed, [("", start_frame)], group_equal=(), meanstructure=True)
-    group = base.groups[0]
-    group.s, group.m = sigma_h1, mu_h1
-    problem = build_fiml_problem(base, x)
-    sol, _ = solve_fiml(problem)
-    rows = _table_rows(problem)
-    vcov = _covariance(problem, rows, sol)
+
+def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.DataFrame, estimator: str,
+              group: str | None) -> SEMResult:
+    from .fiml import (
+        FimlProblem,
+        em_saturated,
+        independence_discrepancy,
+        logl,
+        pattern_discrepancy,
+        solve_fiml,
+    )
+
+    _check_columns(observed, data, group)
+    if group is not None and estimator == "MLR":
+        raise ModelSpecError("MLR with missing='ml' is available for single-group models; fit the groups with "
+                             "estimator='ML', or each group separately.")
+    frame = data[observed + ([group] if group is not None else [])].copy()
+    frame[observed] = frame[observed].astype(float)
+    empty = frame[observed].isna().all(axis=1)
+    dropped_x = pd.Series(False, index=frame.index)
+    if partable.ov_x and partable.fixed_x:  # fixed.x: respondents without their covariates cannot be used
+        dropped_x = frame[list(partable.ov_x)].isna().any(axis=1) & ~empty
+    keep = ~empty & ~dropped_x
+    if group is not None:
+        keep &= frame[group].notna()
+    frame = frame[keep]
+    parts = ([("", frame[observed])] if group is None else
+             [(str(v), frame.loc[frame[group] == v, observed]) for v in pd.unique(frame[group])])
+    for label, part in parts:
+        _check_variances(part, observed, f" in group {label!r}" if group is not None else "")
+    xs = [part.to_numpy() for _, part in parts]
+    h1 = [em_saturated(x) for x in xs]
+    base = build_problem(partable, [(label, s_, m_, len(x)) for (label, _), x, (m_, s_) in zip(parts, xs, h1,
+                                                                                               strict=True)])
+    problem = FimlProblem(base, xs)
+    sol, hess = solve_fiml(problem)
+    rows = table_rows(problem)
+    vcov = _covariance(problem, sol)
     n = problem.n_total
-    f_h1 = pattern_discrepancy(problem.patterns, sigma_h1, mu_h1, n)
-    f_b = independence_discrepancy(x, problem.patterns)
-    mom = problem.moments(group, sol.theta, derivatives=False)
-    stats_ = [{"s": sigma_h1, "m": mu_h1, "sigma": mom.sigma, "mu": mom.mu, "n": n, "f": sol.fmin - f_h1}]
-    measures = fit_measures(stats_, problem.n_free, baseline_chisq=n * (f_b - f_h1),
-                            loglik=(logl(sol.fmin, problem.patterns, n), logl(f_h1, problem.patterns, n)))
-    estimates = _estimate_table(problem, rows, parsed, sol, vcov)
-    n_complete = int(frame.notna().all(axis=1).sum())
+    stats_, f_b_total, logl_model, logl_h1 = [], 0.0, 0.0, 0.0
+    for g, x, pats, (mu_h1, sigma_h1), f_g in zip(problem.groups, xs, problem.group_patterns, h1, sol.group_f,
+                                                 strict=True):
+        f_h1 = pattern_discrepancy(pats, sigma_h1, mu_h1, len(x))
+        f_b_total += len(x) * (independence_discrepancy(x, pats, _exo_indices(partable, g)) - f_h1)
+        logl_model += logl(f_g, pats, len(x))
+        logl_h1 += logl(f_h1, pats, len(x))
+        mom = problem.moments(g, sol.theta, derivatives=False)
+        stats_.append({"s": sigma_h1, "m": mu_h1, "sigma": mom.sigma, "mu": mom.mu, "n": len(x), "f": f_g - f_h1,
+                       "exo": _exo_indices(partable, g), "fixed_x": partable.fixed_x})
+    measures = fit_measures(stats_, problem.n_free, baseline_chisq=f_b_total, loglik=(logl_model, logl_h1))
+    if estimator == "MLR":
+        from .robust import mlr_fiml
+
+        vcov, scaled = mlr_fiml(problem, sol.theta, hess, xs[0], measures, stats_[0]["s"], stats_[0]["m"])
+        measures.update(scaled)
+    estimates = _estimate_table(problem, rows, partable, sol, vcov)
+    n_complete = int(frame[observed].notna().all(axis=1).sum())
     notes = _heywood(estimates)
     notes.append(f"full-information ML: {n} respondents in {len(problem.patterns)} missingness patterns "
-                 f"({n_complete} complete); {int(empty.sum())} with no observed value dropped.")
+                 f"({n_complete} complete); {int(empty.sum())} with no observed value dropped"
+                 + (f"; {int(dropped_x.sum())} with a missing exogenous covariate dropped (fixed.x)."
+                    if dropped_x.any() else "."))
+    first = problem.groups[0]
     return SEMResult(
         estimates=estimates, fit_measures=pd.Series(measures, name="fit_measures"),
-        r2=group_r_squared(problem, sol.theta), n_obs=n, n_dropped=int(empty.sum()), syntax=syntax,
-        iterations=sol.iterations, warnings=tuple(notes),
-        vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names), estimator="ML (FIML)",
-        _state={"problem": problem, "solution": sol, "rows": rows, "parsed": parsed, "vcov": vcov,
-                "data": [("", frame)], "structure": group.structure, "sample_cov": sigma_h1,
-                "sigma": mom.sigma},
+        r2=group_r_squared(problem, sol.theta), n_obs=n, n_dropped=int(empty.sum() + dropped_x.sum()),
+        syntax=syntax, iterations=sol.iterations, warnings=tuple(notes),
+        vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
+        groups=tuple(g.label for g in problem.groups) if group is not None else (),
+        estimator="ML (FIML)" if estimator == "ML" else "MLR (FIML)",
+        _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov,
+                        data=list(parts), structure=first.structure, sample_cov=stats_[0]["s"],
+                        sigma=stats_[0]["sigma"]),
     )
+
+
+def _check_variances(frame: pd.DataFrame, observed: list[str], where: str = "") -> None:
+    """Checks of the listwise path, for incomplete data: every variable answered and varying."""
+    for col in observed:
+        values = frame[col].dropna()
+        if values.empty:
+            raise EstimationError(f"variable {col!r} has no observed value{where}; it cannot be modelled. Remove "
+                                  "it from the model or check the data import.")
+        if values.nunique() < 2:
+            raise EstimationError(f"variable {col!r} is constant{where} (no variance); it cannot be modelled. "
+                                  "Remove it from the model.")
 
 
 def _check_columns(observed: list[str], data: pd.DataFrame, group: str | None) -> None:
@@ -235,70 +316,122 @@ def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> t
     return [(label, part.astype(float)) for label, part in parts], n_dropped
 
 
+
+
 def _solve_robustly(problem: Problem) -> Solution:
     try:
         return solve(problem)
-    except EstimationError:
-        if len(problem.groups) > 1 or problem.meanstructure:
+    except EstimationError as first:
+        if "not identified" in str(first):
             raise
-        # A poor start can stall Fisher scoring; semopy's SLSQP gets close, then we finish.
-        st = problem.groups[0].structure
+        # A poor start can stall Fisher scoring: quasi-Newton gets close, then scoring finishes.
         try:
-            st.model.fit(cov=pd.DataFrame(problem.groups[0].s, index=st.observed, columns=st.observed),
-                         n_samples=problem.groups[0].n)
-        except Exception:  # noqa: BLE001 - semopy raises bare exceptions; report ours below
-            raise EstimationError("the model did not converge from semopy's or lavaan-style starting values. "
-                                  "Check the model against the data (item coding, construct assignment).") from None
-        return solve(problem, start=np.asarray(st.model.param_vals, dtype=float))
+            return solve(problem, start=solve_quasi_newton(problem))
+        except EstimationError:
+            raise first from None
 
 
-def _table_rows(problem: Problem) -> list[TableRow]:
+def _solve_constrained(problem: Problem) -> tuple[Problem, Solution]:
+    """Fit; inequality constraints ('a > 0') that the free solution violates are made active (the
+    parameter is fixed at its bound) and the model refitted, until all hold (an active-set method)."""
+    sol = _solve_robustly(problem)
+    active: list[tuple[int, float]] = []
+    for _ in range(len(problem.bounds) + 1):
+        violated = [(k, value) for k, op, value in problem.bounds
+                    if (op == ">" and sol.theta[k] < value - 1e-10) or (op == "<" and sol.theta[k] > value + 1e-10)]
+        if not violated:
+            break
+        active += violated
+        problem = _fix_parameters(problem, violated)
+        sol = _solve_robustly(problem)
+    problem.active_bounds = active
+    return problem, sol
+
+
+def _fix_parameters(problem: Problem, fixed: list[tuple[int, float]]) -> Problem:
+    """The same problem with some theta fixed at values (their columns folded into x0)."""
+    keep = [k for k in range(problem.n_free) if k not in {f for f, _ in fixed}]
+    for g in problem.groups:
+        for k, value in fixed:
+            g.x0 = g.x0 + g.k_map[:, k] * value
+        g.k_map = g.k_map[:, keep]
+    bounds = [(keep.index(k), op, v) for k, op, v in problem.bounds if k in keep]
+    names = [problem.names[k] for k in keep]
+    return Problem(problem.groups, names, problem.start[keep], problem.meanstructure, problem.partable, bounds)
+
+
+def _bound_notes(problem: Problem) -> list[str]:
+    return [f"inequality constraint active: a parameter was fixed at its bound {value:g} (its SE is 0); the "
+            "test statistic does not follow a chi-square distribution at a boundary."
+            for _, value in getattr(problem, "active_bounds", [])]
+
+
+def table_rows(problem: Problem) -> list[TableRow]:
+    """The model rows of every group, in ParTable order, with the theta each one is."""
     rows: list[TableRow] = []
     for g_no, g in enumerate(problem.groups):
-        for r in g.structure.rows:
-            free = int(g.cov_map[r.free]) if r.free is not None else None
-            rows.append(TableRow(g_no, r.lhs, r.op, r.rhs, r.label, free, r.matrix, r.index))
-        for mp, k in zip(g.means, g.mean_map, strict=True):
-            rows.append(TableRow(g_no, mp.variable, "~1", "", "", k, mp.kind, (mp.index,)))
+        st = g.structure
+        local_of = {int(pos): n for n, pos in enumerate(st.free)}
+        for pos, r in enumerate(st.rows):
+            free = None
+            if pos in local_of:
+                coef = g.k_map[local_of[pos]]
+                nz = np.flatnonzero(coef)
+                if len(nz) == 1 and math.isclose(coef[nz[0]], 1.0) and g.x0[local_of[pos]] == 0:
+                    free = int(nz[0])
+            index = (r.row,) if r.mat in ("nu", "alpha") else (r.row, r.col)
+            rows.append(TableRow(g_no, r.lhs, r.op, r.rhs, r.label, free, r.mat, index, r.id,
+                                 fixed=pos not in local_of or not g.k_map[local_of[pos]].any(), exo=r.exo))
     return rows
 
 
-def _covariance(problem: Problem, rows: list[TableRow], sol: Solution) -> np.ndarray:
+def _covariance(problem: Problem, sol: Solution) -> np.ndarray:
     info = sol.information * problem.n_total / 2.0  # expected information, lavaan's default for ML
     error = problem.identification_error(info)
     if error is not None:
         raise error
-    return np.linalg.inv(info)
+    return np.linalg.inv(info) if len(info) else np.zeros((0, 0))
 
 
 def row_values(problem: Problem, rows: list[TableRow], theta: np.ndarray) -> np.ndarray:
     """Unstandardized value of every table row at ``theta``."""
+    per_group = [g.structure.values(problem.local(g, theta)) for g in problem.groups]
+    counters = [0] * len(problem.groups)
     out = np.empty(len(rows))
-    cache: dict[int, dict[str, np.ndarray]] = {}
     for k, r in enumerate(rows):
-        g = problem.groups[r.group]
-        if r.group not in cache:
-            mats = g.structure.matrices(problem.local(g, theta))
-            mats["nu"], mats["alpha"] = problem.mean_vectors(g, theta) if problem.meanstructure else (None, None)
-            cache[r.group] = mats
-        out[k] = cache[r.group][r.matrix][r.index]
+        out[k] = per_group[r.group][counters[r.group]]
+        counters[r.group] += 1
     return out
 
 
-def _estimate_table(problem: Problem, rows: list[TableRow], parsed: ParsedModel, sol: Solution,
+def row_jacobian(problem: Problem, rows: list[TableRow]) -> np.ndarray:
+    """d(row value)/d(theta) for every row (rows are linear in theta)."""
+    jac = np.zeros((len(rows), problem.n_free))
+    counters = [0] * len(problem.groups)
+    local_of = [{int(pos): n for n, pos in enumerate(g.structure.free)} for g in problem.groups]
+    for k, r in enumerate(rows):
+        pos = counters[r.group]
+        counters[r.group] += 1
+        n = local_of[r.group].get(pos)
+        if n is not None:
+            jac[k] = problem.groups[r.group].k_map[n]
+    return jac
+
+
+def _estimate_table(problem: Problem, rows: list[TableRow], partable: ParTable, sol: Solution,
                     vcov: np.ndarray) -> pd.DataFrame:
     theta = sol.theta
     values = row_values(problem, rows, theta)
-    se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    jac = row_jacobian(problem, rows)
+    se_rows = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
     std_lv, std_all = group_standardized(problem, rows, theta)
     records = []
     for k, row in enumerate(rows):
-        se = float(se_free[row.free]) if row.free is not None else 0.0
-        rec = _record(row.lhs, row.op, row.rhs, row.label, float(values[k]), se, std_lv[k], std_all[k],
-                      free=row.free is not None)
+        rec = _record(row.lhs, row.op, row.rhs, row.label, float(values[k]), float(se_rows[k]), std_lv[k],
+                      std_all[k], free=not row.fixed)
         rec["group"] = problem.groups[row.group].label
         records.append(rec)
-    records.extend(_defined_rows(problem, rows, parsed, theta, vcov, std_lv, std_all))
+    records.extend(_defined_rows(problem, rows, partable, theta, vcov, std_lv, std_all))
     columns = ESTIMATE_COLUMNS if len(problem.groups) == 1 else ESTIMATE_COLUMNS[:4] + ["group"] + ESTIMATE_COLUMNS[4:]
     return pd.DataFrame.from_records(records, columns=columns)
 
@@ -316,22 +449,40 @@ def _record(lhs: str, op: str, rhs: str, label: str, est: float, se: float, std_
             "ci_lower": lo, "ci_upper": hi, "std_lv": float(std_lv), "std_all": float(std_all)}
 
 
-def _defined_rows(problem: Problem, rows: list[TableRow], parsed: ParsedModel, theta: np.ndarray,
+def label_environment(rows: list[TableRow], partable: ParTable, column: np.ndarray) -> dict:
+    """Label (and plabel) -> value of its first row, from a column of row values (floats or arrays)."""
+    plabel = {r.id: r.plabel for r in partable.rows}
+    env: dict = {}
+    for k, r in enumerate(rows):
+        value = column[..., k] if isinstance(column, np.ndarray) else column[k]
+        if r.label and r.label not in env:
+            env[r.label] = value
+        env.setdefault(plabel.get(r.id, ""), value)
+    env.pop("", None)
+    return env
+
+
+def defined_values(partable: ParTable, env: dict, functions: dict | None = None) -> list:
+    """Values of the ':=' parameters, in order (each may use those before it)."""
+    env = dict(env)
+    out = []
+    for d in partable.definitions():
+        env[d.lhs] = evaluate(d.rhs.replace("^", "**"), env, functions)
+        out.append(env[d.lhs])
+    return out
+
+
+def _defined_rows(problem: Problem, rows: list[TableRow], partable: ParTable, theta: np.ndarray,
                   vcov: np.ndarray, std_lv: np.ndarray, std_all: np.ndarray) -> list[dict]:
     """Defined parameters with delta-method standard errors (numerical Jacobian, as lavaan)."""
-    if not parsed.definitions:
+    if not partable.definitions():
         return []
-    label_index = {n: i for i, n in enumerate(problem.names) if n in parsed.labels}
 
     def values_of(vector: np.ndarray) -> np.ndarray:
-        env = {label: float(vector[i]) for label, i in label_index.items()}
-        out = []
-        for d in parsed.definitions:
-            env[d.name] = evaluate(d, env)
-            out.append(env[d.name])
-        return np.array(out)
+        return np.array(defined_values(partable, label_environment(rows, partable, row_values(problem, rows, vector))),
+                        dtype=float)
 
-    standardized_values, _ = defined_standardizer(rows, parsed)
+    standardized_values, _ = defined_standardizer(rows, partable)
     try:
         point = values_of(theta)
     except (ZeroDivisionError, ValueError, OverflowError) as exc:
@@ -340,31 +491,26 @@ def _defined_rows(problem: Problem, rows: list[TableRow], parsed: ParsedModel, t
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
     s_lv, s_all = standardized_values(std_lv), standardized_values(std_all)
     out = []
-    for k, d in enumerate(parsed.definitions):
-        rec = _record(d.name, ":=", d.expression.replace("**", "^"), d.name, float(point[k]), float(se[k]),
-                      s_lv[k], s_all[k], free=True)
+    for k, d in enumerate(partable.definitions()):
+        rec = _record(d.lhs, ":=", d.rhs, d.lhs, float(point[k]), float(se[k]), s_lv[k], s_all[k], free=True)
         rec["group"] = ""
         out.append(rec)
     return out
 
 
-def defined_standardizer(rows: list, parsed: ParsedModel):
+def defined_standardizer(rows: list, partable: ParTable):
     """(function of a standardized row column -> defined values, their table rows) or (None, [])."""
-    if not parsed.definitions:
+    if not partable.definitions():
         return None, []
 
     def fn(column: np.ndarray) -> np.ndarray:
-        env: dict[str, float] = {}
-        for k, row in enumerate(rows):
-            if row.label and row.label not in env:
-                env[row.label] = float(column[k])
-        out = []
-        for d in parsed.definitions:
-            env[d.name] = evaluate(d, env)
-            out.append(env[d.name])
-        return np.array(out)
+        with np.errstate(all="ignore"):
+            try:
+                return np.array(defined_values(partable, label_environment(rows, partable, column)), dtype=float)
+            except (ZeroDivisionError, ValueError, OverflowError):
+                return np.full(len(partable.definitions()), np.nan)
 
-    names = [(d.name, ":=", d.expression.replace("**", "^"), d.name) for d in parsed.definitions]
+    names = [(d.lhs, ":=", d.rhs, d.lhs) for d in partable.definitions()]
     return fn, names
 
 

@@ -35,16 +35,18 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     n = sum(g["n"] for g in groups)
     p = groups[0]["s"].shape[0]
     means = groups[0]["mu"] is not None
-    moments = n_groups * (p * (p + 1) // 2 + (p if means else 0))
+    # fixed.x: the covariates' own moments are reproduced exactly and are not data for the model
+    nx = len(groups[0].get("exo", ()))  # the independence model keeps the covariates' block saturated
+    nxf = nx if groups[0].get("fixed_x", True) else 0
+    moments = n_groups * (p * (p + 1) // 2 - nxf * (nxf + 1) // 2 + ((p - nxf) if means else 0))
     df = moments - npar
     chisq = max(sum(g["n"] * g["f"] for g in groups), 0.0)
     pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan
 
     logdets = [float(np.linalg.slogdet(g["s"])[1]) for g in groups]
     if baseline_chisq is None:
-        baseline_chisq = sum(g["n"] * (float(np.log(np.diag(g["s"])).sum()) - ld)
-                             for g, ld in zip(groups, logdets, strict=True))
-    baseline_df = n_groups * p * (p - 1) // 2
+        baseline_chisq = sum(g["n"] * (_baseline_logdet(g) - ld) for g, ld in zip(groups, logdets, strict=True))
+    baseline_df = n_groups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
     baseline_pvalue = float(stats.chi2.sf(baseline_chisq, baseline_df))
 
     d_model = max(chisq - df, 0.0)
@@ -56,7 +58,8 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
         tli = (ratio_b - ratio_m) / (ratio_b - 1.0)
     else:
         tli = 1.0
-    nfi = (baseline_chisq - chisq) / baseline_chisq
+    nfi, rfi, ifi, pnfi = _incremental(chisq, df, baseline_chisq, baseline_df)
+    rni = 1.0 - (chisq - df) / (baseline_chisq - baseline_df) if baseline_chisq != baseline_df else math.nan
     # lavaan: RMSEA of a multi-group model is scaled by sqrt(G)
     scale = math.sqrt(n_groups)
     rmsea = math.sqrt(max(chisq - df, 0.0) / (df * n)) * scale if df > 0 else 0.0
@@ -65,12 +68,21 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
 
     srmr_groups = [_srmr_bentler(g) for g in groups]
     srmr = float(sum(g["n"] * v for g, v in zip(groups, srmr_groups, strict=True)) / n)
+    rmr = float(sum(g["n"] * _rmr(g, True) for g in groups) / n)
+    rmr_nomean = float(sum(g["n"] * _rmr(g, False) for g in groups) / n)
+    gfi = float(sum(g["n"] * _gfi(g) for g in groups) / n)
+    nel = n_groups * (p * (p + 1) // 2 + (p if means else 0))
+    agfi = 1 - (nel / df) * (1 - gfi) if df > 0 else 1.0
+    pgfi = (df / nel) * gfi
 
     if loglik is None:
         logl_h1 = sum(-g["n"] / 2 * (p * math.log(2 * math.pi) + ld + p) for g, ld in zip(groups, logdets, strict=True))
         logl = logl_h1 - sum(g["n"] / 2 * g["f"] for g in groups)
     else:
         logl, logl_h1 = loglik
+    if nxf:  # fixed.x: lavaan's log-likelihood is that of y given x (the covariates' marginal part removed)
+        marginal = sum(_x_marginal_logl(g) for g in groups)
+        logl, logl_h1 = logl - marginal, logl_h1 - marginal
     aic = -2 * logl + 2 * npar
     bic = -2 * logl + npar * math.log(n)
     bic2 = -2 * logl + npar * math.log((n + 2) / 24)
@@ -83,7 +95,82 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
         "rmsea": rmsea, "rmsea.ci.lower": lower, "rmsea.ci.upper": upper, "rmsea.ci.level": 0.90,
         "rmsea.pvalue": pclose, "rmsea.close.h0": RMSEA_CLOSE, "srmr": srmr,
         "chisq.df": chisq / df if df > 0 else math.nan,
+        "rfi": rfi, "ifi": ifi, "rni": rni, "pnfi": pnfi,
+        "rmr": rmr, "rmr_nomean": rmr_nomean, "srmr_bentler": srmr, "gfi": gfi, "agfi": agfi, "pgfi": pgfi,
+        "cn_05": _hoelter(chisq, df, n, 0.05), "cn_01": _hoelter(chisq, df, n, 0.01),
+        "mfi": math.exp(-0.5 * (chisq - df) / n), "ecvi": chisq / n + 2 * npar / n,
     }
+
+
+def _incremental(x2: float, df: float, x2_b: float, df_b: float) -> tuple[float, float, float, float]:
+    """NFI, RFI, IFI and PNFI with lavaan's conventions for edge cases (lav_fit_cfi.R)."""
+    if df > df_b or math.isclose(x2_b, 0.0, abs_tol=1.5e-8):
+        nfi = math.nan
+    else:
+        nfi = (x2_b - x2) / x2_b if df > 0 else 1.0
+    if df > df_b:
+        rfi = math.nan
+    elif df > 0 and df_b > 0:
+        t1, t2 = x2_b / df_b - x2 / df, x2_b / df_b
+        rfi = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+    else:
+        rfi = 1.0
+    t1, t2 = x2_b - x2, x2_b - df
+    ifi = 1.0 if t2 < 0 else (math.nan if math.isclose(t2, 0.0, abs_tol=1.5e-8) else t1 / t2)
+    pnfi = (df / df_b) * (x2_b - x2) / x2_b if (df_b > 0 and x2_b > 0) else math.nan
+    return nfi, rfi, ifi, pnfi
+
+
+def _x_marginal_logl(g: dict) -> float:
+    """Log-likelihood of the exogenous covariates at their sample moments."""
+    exo = np.asarray(g["exo"], dtype=int)
+    logdet = float(np.linalg.slogdet(g["s"][np.ix_(exo, exo)])[1])
+    return -g["n"] / 2 * (len(exo) * math.log(2 * math.pi) + logdet + len(exo))
+
+
+def _baseline_logdet(g: dict) -> float:
+    """log|Sigma| of the independence model: free variances, the covariates' block at its sample values."""
+    s = g["s"]
+    exo = np.asarray(g.get("exo", ()), dtype=int)
+    y = np.setdiff1d(np.arange(s.shape[0]), exo)
+    out = float(np.log(np.diag(s)[y]).sum())
+    if len(exo):
+        out += float(np.linalg.slogdet(s[np.ix_(exo, exo)])[1])
+    return out
+
+
+def _hoelter(chisq: float, df: float, n: int, alpha: float) -> float:
+    """Hoelter's critical N (lavaan ``cn_05``/``cn_01``): qchisq(1 - alpha, df) / (chisq / N) + 1."""
+    if df <= 0 or chisq <= 0:
+        return math.nan
+    return float(stats.chi2.ppf(1 - alpha, df) / (chisq / n) + 1)
+
+
+def _rmr(g: dict, with_means: bool) -> float:
+    """Root mean square residual of the raw (co)variances (and means)."""
+    s, sigma = g["s"], g["sigma"]
+    resid = (s - sigma)[np.tril_indices(s.shape[0])]
+    if with_means and g["mu"] is not None:
+        resid = np.concatenate([resid, g["m"] - g["mu"]])
+    return float(np.sqrt(np.mean(resid**2)))
+
+
+def _gfi(g: dict) -> float:
+    """Joreskog-Sorbom GFI with ML weights at the model-implied moments, as lavaan:
+    1 - [tr((Sigma^-1 (S - Sigma))^2) + 2 r' Sigma^-1 r] / [tr((Sigma^-1 S)^2) + 2 m' Sigma^-1 m]."""
+    inv = np.linalg.inv(g["sigma"])
+    exo = np.asarray(g.get("exo", ()) if g.get("fixed_x", True) else (), dtype=int)
+    obs, mean = g["s"].copy(), g["m"].copy()
+    obs[np.ix_(exo, exo)] = 0.0  # fixed.x: the covariates' own moments carry no weight (as lavaan's WLS.V)
+    mean[exo] = 0.0
+    a = inv @ (g["s"] - g["sigma"])
+    b = inv @ obs
+    t1, t2 = float(np.trace(a @ a)), float(np.trace(b @ b))
+    if g["mu"] is not None:
+        r = g["m"] - g["mu"]
+        t1 += 2 * float(r @ inv @ r)
+        t2 += 2 * float(mean @ inv @ mean)
+    return 1 - t1 / t2
 
 
 def _srmr_bentler(g: dict) -> float:

@@ -123,8 +123,8 @@ def latent_interaction(data: pd.DataFrame, q, x: str, moderator: str, outcome: s
 def _simple_slopes(res: SEMResult, x: str, moderator: str, outcome: str, term: str) -> pd.DataFrame:
     est = res.estimates
     vcov = res.vcov
-    rows = res._state["rows"]
-    names = res._state["problem"].names
+    rows = res._state.rows
+    names = res._state.problem.names
 
     def index(lhs: str, op: str, rhs: str) -> str:
         row = next(r for r in rows if (r.lhs, r.op, r.rhs) == (lhs, op, rhs))

@@ -1,94 +1,192 @@
 """Modification indices (score tests for fixed-to-zero parameters), as lavaan's ``modindices()``.
 
-Candidates are lavaan's defaults: cross-loadings (``=~``, fixed markers included), residual
-covariances between observed variables (``~~``), and regressions and (residual) covariances
-between latent variables; candidates whose freeing would not be identified get no index. With expected information I over free and candidate parameters,
+Candidates are lavaan's defaults, per group: cross-loadings (``=~``, fixed markers included),
+residual covariances between observed indicators (``~~``), and regressions and (residual)
+covariances between latent variables; candidates whose freeing would not be identified get no
+index. Multi-group, mean-structure and FIML fits are covered: with the expected information I
+over free and candidate parameters (summed over groups, means included),
 MI_c = g_c^2 / (I_cc - I_c. I_..^-1 I_.c), EPC_c = g_c / (same), g the log-likelihood gradient.
+For FIML fits the score comes from the casewise likelihood and the expected information from the
+missingness patterns (as lavaan, which always uses the expected information here): the model is
+laid out again with the candidates as free rows (value 0) and differentiated at the estimates.
+A candidate whose residual information per observation is below eps^(1/3) gets no index (lavaan).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from .engine import ModelStructure
+COLUMNS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all"]
 
 
-def modification_indices(structure: ModelStructure, theta: np.ndarray, s: np.ndarray, n_obs: int) -> pd.DataFrame:
-    """Table lhs op rhs mi epc sepc_lv sepc_all, sorted by mi (largest first)."""
-    mats = structure.matrices(theta)
-    sigma, free_grads = structure.implied(theta)
-    inv = np.linalg.inv(sigma)
-    c = np.linalg.inv(np.eye(len(structure.inner)) - mats["beta"])
+def _candidates(problem, g, theta: np.ndarray) -> list[tuple]:
+    """(lhs, op, rhs, dSigma, dmu, sepc_lv scale, sepc_all scale) for one group."""
+    st = g.structure
+    mats = problem.matrices(g, theta)
+    c = st.inverse_i_minus_b(mats["beta"])
     inner_cov = c @ mats["psi"] @ c.T
     lam = mats["lambda"]
-    p = len(structure.observed)
-    # Fixed marker loadings are candidates too (lavaan frees them in the score test); those whose
-    # freeing would leave the model unidentified get no index (their residual information is 0).
-    occupied = {(r.matrix, *r.index) for r in structure.rows if r.free is not None or r.matrix != "lambda"}
-    occupied |= {(r.matrix, r.index[1], r.index[0]) for r in structure.rows if r.matrix in ("theta", "psi")}
-    candidates: list[tuple[str, str, str, np.ndarray, float, float]] = []
+    m_mat = lam @ c
+    sigma = m_mat @ mats["psi"] @ m_mat.T + mats["theta"]
+    c_alpha = c @ mats["alpha"]
+    p = len(st.observed)
+    occupied = {(r.mat, r.row, r.col) for r in st.rows if r.is_free or r.mat != "lambda"}
+    occupied |= {(r.mat, r.col, r.row) for r in st.rows if r.mat in ("theta", "psi")}
     sd_obs = np.sqrt(np.diag(sigma))
-    sd_inner = np.sqrt(np.diag(inner_cov))
-    for j, lat in enumerate(structure.inner):
-        if lat not in structure.latent:
+    sd_inner = np.sqrt(np.clip(np.diag(inner_cov), 0, None))
+    out = []
+    for j, lat in enumerate(st.inner):
+        if lat not in st.latent:
             continue
         row = inner_cov[j] @ lam.T  # Cov(eta_j, y)
-        for i, ov in enumerate(structure.observed):
-            if ("lambda", i, j) in occupied or ov in structure.inner:
+        for i, ov in enumerate(st.observed):
+            if ("lambda", i, j) in occupied or ov in st.inner:
                 continue
             d = np.zeros((p, p))
             d[i, :] += row
             d[:, i] += row
-            candidates.append((lat, "=~", ov, d, sd_inner[j], sd_inner[j] / sd_obs[i]))
-    # structural candidates between latent variables: regressions (both directions) and (residual)
-    # covariances; those that would not be identified drop out below, as in lavaan
-    m_mat = lam @ c
-    cpm = c @ mats["psi"] @ m_mat.T  # C Psi M'
+            dmu = np.zeros(p)
+            dmu[i] = c_alpha[j]
+            out.append((lat, "=~", ov, d, dmu, sd_inner[j], sd_inner[j] / sd_obs[i]))
+    cpm = c @ mats["psi"] @ m_mat.T
     psi_diag = np.diag(mats["psi"])
-    latent_idx = [i for i, v in enumerate(structure.inner) if v in structure.latent]
+    latent_idx = [i for i, v in enumerate(st.inner) if v in st.latent]
     for i in latent_idx:
         for j in latent_idx:
             if i == j or ("beta", i, j) in occupied:
                 continue
             d = np.outer(m_mat[:, i], cpm[j])
-            candidates.append((structure.inner[i], "~", structure.inner[j], d + d.T,
-                               sd_inner[j] / sd_inner[i], sd_inner[j] / sd_inner[i]))
+            scale = sd_inner[j] / sd_inner[i] if sd_inner[i] > 0 else np.nan
+            out.append((st.inner[i], "~", st.inner[j], d + d.T, m_mat[:, i] * c_alpha[j], scale, scale))
     for a_pos, i in enumerate(latent_idx):
         for j in latent_idx[a_pos + 1:]:
             if ("psi", i, j) in occupied:
                 continue
             d = np.outer(m_mat[:, i], m_mat[:, j])
-            scale = 1.0 / np.sqrt(psi_diag[i] * psi_diag[j]) if psi_diag[i] * psi_diag[j] > 0 else np.nan
-            candidates.append((structure.inner[i], "~~", structure.inner[j], d + d.T, scale, scale))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = 1.0 / np.sqrt(psi_diag[i] * psi_diag[j]) if psi_diag[i] * psi_diag[j] > 0 else np.nan
+            out.append((st.inner[i], "~~", st.inner[j], d + d.T, np.zeros(p), scale, scale))
     theta_diag = np.diag(mats["theta"])
-    for i, a in enumerate(structure.observed):
+    for i, a in enumerate(st.observed):
         for j in range(i + 1, p):
-            if ("theta", i, j) in occupied or a in structure.inner or structure.observed[j] in structure.inner:
+            if ("theta", i, j) in occupied or a in st.inner or st.observed[j] in st.inner:
                 continue
             d = np.zeros((p, p))
             d[i, j] = d[j, i] = 1.0
-            scale = 1.0 / np.sqrt(theta_diag[i] * theta_diag[j]) if theta_diag[i] * theta_diag[j] > 0 else np.nan
-            candidates.append((a, "~~", structure.observed[j], d, 1.0, scale))
-    if not candidates:
-        return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all"])
-    grads = free_grads + [cand[3] for cand in candidates]
-    a_mats = np.stack([inv @ g for g in grads])
-    info = n_obs / 2 * np.einsum("iab,jba->ij", a_mats, a_mats)
-    k = len(free_grads)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = 1.0 / np.sqrt(theta_diag[i] * theta_diag[j]) if theta_diag[i] * theta_diag[j] > 0 else np.nan
+            out.append((a, "~~", st.observed[j], d, np.zeros(p), 1.0, scale))
+    return out
+
+
+def _fiml_score_information(problem, theta: np.ndarray, per_group: list[list[tuple]]):
+    """Score and observed information (both times N) over free and candidate parameters of a FIML fit."""
+    from .build import build_problem
+    from .fiml import FimlProblem, expected_information
+    from .partable import ParRow
+
+    pt = problem.partable
+    rows = list(pt.rows)
+    where = {(r.group, r.lhs, r.op, r.rhs): k for k, r in enumerate(rows)}
+    extra, next_id = [], max(r.id for r in pt.rows) + 1
+    free_no = max(r.free for r in pt.rows)
+    fixed_values: dict[int, float] = {}
+    cand_ids: list[int] = []
+    for g_no, cands in enumerate(per_group, start=1):
+        for c in cands:
+            free_no += 1
+            k = where.get((g_no, c[0], c[1], c[2]))
+            if k is not None:  # a fixed row (a marker): free it at its value
+                rows[k] = replace(rows[k], free=free_no)
+                fixed_values[rows[k].id] = rows[k].ustart
+                cand_ids.append(rows[k].id)
+                continue
+            extra.append(ParRow(id=next_id, lhs=c[0], op=c[1], rhs=c[2], user=0, block=g_no, group=g_no,
+                                free=free_no, ustart=0.0, plabel=f".p{next_id}."))
+            cand_ids.append(next_id)
+            next_id += 1
+    aug_pt = pt.replace_rows(rows + extra)
+    base = build_problem(aug_pt, [(g.label, g.s, g.m, g.n) for g in problem.groups])
+    aug = FimlProblem(base, problem.xs)
+    # the fitted values of the original rows, candidates at 0, expressed in the augmented parameters
+    target, maps = [], []
+    for g_old, g_new in zip(problem.groups, aug.groups, strict=True):
+        values = dict(zip((g_old.structure.rows[pos].id for pos in g_old.structure.free),
+                          problem.local(g_old, theta), strict=True))
+        for n, pos in enumerate(g_new.structure.free):
+            row_id = g_new.structure.rows[pos].id
+            target.append(values.get(row_id, fixed_values.get(row_id, 0.0)) - g_new.x0[n])
+            maps.append(g_new.k_map[n])
+    theta_aug = np.linalg.lstsq(np.array(maps), np.array(target), rcond=None)[0]
+    # order the augmented parameters as [the fit's parameters, the candidates]
+    column_of: dict[int, int] = {}
+    for g in aug.groups:
+        for n, pos in enumerate(g.structure.free):
+            column_of[g.structure.rows[pos].id] = int(np.flatnonzero(g.k_map[n])[0])
+    cand_cols = [column_of[i] for i in cand_ids]
+    order = [c for c in range(aug.n_free) if c not in set(cand_cols)] + cand_cols
+    n = problem.n_total
+    score = -n / 2 * aug.gradient(theta_aug)[order]
+    info = n * expected_information(aug, theta_aug)[np.ix_(order, order)]
+    return score, info
+
+
+def modification_indices(problem, theta: np.ndarray) -> pd.DataFrame:
+    """Table lhs op rhs group mi epc sepc_lv sepc_all, sorted by mi (largest first); ``group`` is
+    dropped for single-group fits."""
+    k = problem.n_free
+    per_group = [_candidates(problem, g, theta) for g in problem.groups]
+    n_cand = sum(len(c) for c in per_group)
+    if not n_cand:
+        return pd.DataFrame(columns=[c for c in COLUMNS if c != "group" or len(problem.groups) > 1])
+    if hasattr(problem, "group_blocks"):  # FIML
+        score_all, info = _fiml_score_information(problem, theta, per_group)
+        score = score_all[k:]
+        records = [(c[0], c[1], c[2], g.label, c[5], c[6]) for g, cands in zip(problem.groups, per_group, strict=True)
+                   for c in cands]
+        return _table(problem, info, score, records, k)
+    info = np.zeros((k + n_cand, k + n_cand))
+    score = np.zeros(n_cand)
+    offset = 0
+    records = []
+    for g, cands in zip(problem.groups, per_group, strict=True):
+        mom = problem.moments(g, theta)
+        inv = np.linalg.inv(mom.sigma)
+        ds = np.concatenate([mom.dsigma, np.stack([c[3] for c in cands])]) if cands else mom.dsigma
+        a = inv @ ds @ inv
+        block = 0.5 * a.reshape(len(ds), -1) @ ds.reshape(len(ds), -1).T
+        if mom.mu is not None:
+            dmu = np.concatenate([mom.dmu, np.stack([c[4] for c in cands])]) if cands else mom.dmu
+            block += dmu @ inv @ dmu.T
+        idx = np.concatenate([np.arange(k), k + offset + np.arange(len(cands))]).astype(int)
+        info[np.ix_(idx, idx)] += g.n * block
+        if cands:
+            mean_r = g.m - mom.mu if mom.mu is not None else np.zeros(g.p)
+            resid = inv @ (mom.sigma - g.s - np.outer(mean_r, mean_r)) @ inv
+            cand_ds = np.stack([c[3] for c in cands])
+            grad_f = cand_ds.reshape(len(cands), -1) @ resid.ravel()
+            if mom.mu is not None:
+                grad_f -= 2 * np.stack([c[4] for c in cands]) @ inv @ mean_r
+            score[offset:offset + len(cands)] = -g.n / 2 * grad_f
+        records += [(c[0], c[1], c[2], g.label, c[5], c[6]) for c in cands]
+        offset += len(cands)
+    return _table(problem, info, score, records, k)
+
+
+def _table(problem, info: np.ndarray, score: np.ndarray, records: list[tuple], k: int) -> pd.DataFrame:
     i_ff, i_cf, i_cc = info[:k, :k], info[k:, :k], np.diag(info)[k:]
-    v = i_cc - np.einsum("ij,ji->i", i_cf, np.linalg.solve(i_ff, i_cf.T))
-    resid = inv @ (sigma - s) @ inv
-    score = -n_obs / 2 * np.einsum("ab,iba->i", resid, np.stack([cand[3] for cand in candidates]))
+    v = i_cc - np.einsum("ij,ji->i", i_cf, np.linalg.solve(i_ff, i_cf.T)) if k else i_cc
     with np.errstate(divide="ignore", invalid="ignore"):
-        identified = v > 1e-8 * np.maximum(i_cc, 1.0)
+        identified = v / problem.n_total >= np.finfo(float).eps ** (1 / 3)
         mi = np.where(identified, score**2 / v, np.nan)
         epc = np.where(identified, score / v, np.nan)
-    table = pd.DataFrame({
-        "lhs": [cnd[0] for cnd in candidates], "op": [cnd[1] for cnd in candidates],
-        "rhs": [cnd[2] for cnd in candidates], "mi": mi, "epc": epc,
-        "sepc_lv": epc * np.array([cnd[4] for cnd in candidates]),
-        "sepc_all": epc * np.array([cnd[5] for cnd in candidates]),
-    })
-    table = table[identified]
+    table = pd.DataFrame(records, columns=["lhs", "op", "rhs", "group", "s_lv", "s_all"])
+    table["mi"], table["epc"] = mi, epc
+    table["sepc_lv"], table["sepc_all"] = epc * table["s_lv"], epc * table["s_all"]
+    table = table[identified][COLUMNS]
+    if len(problem.groups) == 1:
+        table = table.drop(columns="group")
     return table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)

@@ -1,11 +1,11 @@
-"""The ML estimation problem across groups: global parameters, per-group moments, Fisher scoring.
+"""The ML estimation problem across groups: the global parameter vector, per-group moments, Fisher scoring.
 
-One semopy structure per group lays out Beta, Lambda, Psi, Theta; we add the mean structure
-mu = nu + Lambda (I - B)^-1 alpha ourselves (semopy's ModelMeans models something else). A
-global parameter vector ties groups together: a user label, or a parameter type listed in
-``group_equal`` (lavaan's group.equal), is one parameter in every group.
+The free rows of the ParTable are tied together by labels (shared labels, ``group.equal``) and by
+linear ``==`` constraints; what remains free is the global vector ``theta``. Each group maps it to
+its free-row values by ``x_g = x0_g + K_g theta`` (K a 0/1 matrix for plain equalities), so one
+MatrixModel per group gives Sigma, mu and their derivatives with respect to theta.
 
-lavaan's ML discrepancy per group, F_g = log|S_g| + tr(S Sigma^-1) - log|S| - p
+lavaan's ML discrepancy per group, F_g = log|Sigma| + tr(S Sigma^-1) - log|S| - p
 + (m - mu)' Sigma^-1 (m - mu), is summed with weights N_g / N; chi-square = sum N_g F_g.
 """
 
@@ -16,48 +16,42 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import EstimationError
-from .engine import ModelStructure, ParameterRow
+from .lisrel import MatrixModel
+from .syntax import EQUALITY_TYPES  # noqa: F401 - re-exported for callers that list the types
 
 MAX_ITERATIONS = 500
 GRADIENT_TOLERANCE = 1e-10
-# lavaan's group.equal vocabulary
-EQUALITY_TYPES = ("loadings", "intercepts", "means", "regressions", "residuals", "residual.covariances",
-                  "lv.variances", "lv.covariances")
-
-
-@dataclass
-class MeanParameter:
-    kind: str  # "nu" (observed intercept) or "alpha" (mean/intercept of an inner variable)
-    index: int
-    variable: str
-    free: bool
 
 
 @dataclass
 class Group:
-    """One group's structure, sample moments and the map from its local parameters to global ones."""
+    """One group's matrix model, sample moments and the map from theta to its free rows."""
 
     label: str
-    structure: ModelStructure
+    structure: MatrixModel
     s: np.ndarray  # covariance, divisor N_g
     m: np.ndarray  # means
     n: int
-    cov_map: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # local cov param -> global
-    means: list[MeanParameter] = field(default_factory=list)
-    mean_map: list[int | None] = field(default_factory=list)  # mean parameter -> global index (None: fixed 0)
+    k_map: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (k_local, n_theta)
+    x0: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (k_local,)
     logdet_s: float = 0.0
+    n_exo: int = 0  # fixed.x covariates in this group
 
     @property
     def p(self) -> int:
         return self.s.shape[0]
+
+    @property
+    def used(self) -> np.ndarray:
+        return np.flatnonzero(np.abs(self.k_map).sum(axis=0) > 0)
 
 
 @dataclass(frozen=True)
 class GroupMoments:
     sigma: np.ndarray
     mu: np.ndarray | None
-    dsigma: list[np.ndarray]  # per global parameter (zeros where the group does not use it)
-    dmu: np.ndarray | None  # (n_global, p)
+    dsigma: np.ndarray  # (n_theta, p, p); zeros where the group does not use a parameter
+    dmu: np.ndarray | None  # (n_theta, p)
 
 
 @dataclass(frozen=True)
@@ -73,11 +67,14 @@ class Solution:
 class Problem:
     """The global parameter vector and everything needed to evaluate and differentiate F."""
 
-    def __init__(self, groups: list[Group], names: list[str], start: np.ndarray, meanstructure: bool):
+    def __init__(self, groups: list[Group], names: list[str], start: np.ndarray, meanstructure: bool,
+                 partable=None, bounds: list[tuple[int, str, float]] | None = None):
         self.groups = groups
         self.names = names
         self.start = start
         self.meanstructure = meanstructure
+        self.partable = partable
+        self.bounds = bounds or []  # (theta index, '<' or '>', value): inequality constraints
         self.n_total = sum(g.n for g in groups)
 
     @property
@@ -87,16 +84,15 @@ class Problem:
     def describe(self, k: int) -> str:
         """A global parameter in lavaan terms, e.g. 'visual =~ x2'."""
         for g in self.groups:
-            for r in g.structure.rows:
-                if r.free is not None and int(g.cov_map[r.free]) == k:
-                    return f"{r.lhs} {r.op} {r.rhs}"
-            for mp, idx in zip(g.means, g.mean_map, strict=True):
-                if idx == k:
-                    return f"{mp.variable} ~1"
+            for n in np.flatnonzero(g.k_map[:, k]):
+                r = g.structure.rows[g.structure.free[n]]
+                return f"{r.lhs} {r.op} {r.rhs}".strip() if r.op != "~1" else f"{r.lhs} ~1"
         return self.names[k]
 
     def identification_error(self, info: np.ndarray) -> EstimationError | None:
         """An error naming the parameters that cannot be told apart, if the information is singular."""
+        if not len(info):
+            return None
         eigval, eigvec = np.linalg.eigh(info)
         if eigval[0] > 1e-10 * max(eigval[-1], 1.0):
             return None
@@ -112,54 +108,21 @@ class Problem:
                                f"{', '.join(culprits) or 'some parameters'} cannot be estimated separately. {hint}")
 
     def local(self, g: Group, theta: np.ndarray) -> np.ndarray:
-        return theta[g.cov_map]
+        """Values of the group's free rows at ``theta`` (k,) or a batch (B, k)."""
+        return g.x0 + theta @ g.k_map.T
 
-    def mean_vectors(self, g: Group, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        nu = np.zeros(len(g.structure.observed))
-        alpha = np.zeros(len(g.structure.inner))
-        for mp, k in zip(g.means, g.mean_map, strict=True):
-            value = theta[k] if k is not None else 0.0
-            (nu if mp.kind == "nu" else alpha)[mp.index] = value
-        return nu, alpha
+    def matrices(self, g: Group, theta: np.ndarray) -> dict[str, np.ndarray]:
+        return g.structure.matrices(self.local(g, theta))
 
     def moments(self, g: Group, theta: np.ndarray, derivatives: bool = True) -> GroupMoments:
-        local = self.local(g, theta)
-        st = g.structure
-        if derivatives:
-            sigma, local_grads = st.implied(local)
-        else:
-            st.model.update_matrices(local)
-            sigma = st.model.calc_sigma()[0]
-            local_grads = []
-        mu = dmu = None
-        mats = st.matrices(local) if (self.meanstructure or derivatives) else None
-        if self.meanstructure:
-            nu, alpha = self.mean_vectors(g, theta)
-            c = np.linalg.inv(np.eye(len(st.inner)) - mats["beta"])
-            lc = mats["lambda"] @ c
-            c_alpha = c @ alpha
-            mu = nu + lc @ alpha
+        imp = g.structure.implied(self.local(g, theta), derivatives=derivatives)
+        mu = imp.mu if self.meanstructure else None
         if not derivatives:
-            return GroupMoments(sigma, mu, [], None)
-        p = len(st.observed)
-        zero = np.zeros((p, p))
-        dsigma = [zero] * self.n_free
-        for k_local, k_global in enumerate(g.cov_map):
-            d = local_grads[k_local]
-            dsigma[k_global] = d if dsigma[k_global] is zero else dsigma[k_global] + d
-        if self.meanstructure:
-            dmu = np.zeros((self.n_free, p))
-            for mp, k in zip(g.means, g.mean_map, strict=True):
-                if k is None:
-                    continue
-                dmu[k] += np.eye(p)[mp.index] if mp.kind == "nu" else lc[:, mp.index]
-            for k_local, k_global in enumerate(g.cov_map):
-                for key, i, j in st.locations[k_local]:
-                    if key == "lambda":
-                        dmu[k_global, i] += c_alpha[j]
-                    elif key == "beta":
-                        dmu[k_global] += lc[:, i] * c_alpha[j]
-        return GroupMoments(sigma, mu, dsigma, dmu)
+            return GroupMoments(imp.sigma, mu, np.zeros((0,)), None)
+        dsigma = np.tensordot(g.k_map.T, imp.dsigma, axes=1) if len(imp.dsigma) else \
+            np.zeros((self.n_free, g.p, g.p))
+        dmu = (g.k_map.T @ imp.dmu) if self.meanstructure else None
+        return GroupMoments(imp.sigma, mu, dsigma, dmu)
 
     # ----- objective ---------------------------------------------------------------------------
     def group_discrepancy(self, g: Group, mom: GroupMoments) -> float:
@@ -176,6 +139,8 @@ class Problem:
         return float(f)
 
     def discrepancy(self, theta: np.ndarray) -> tuple[float, list[float]]:
+        if not np.all(np.isfinite(theta)):
+            return np.inf, [np.inf] * len(self.groups)
         fs = [self.group_discrepancy(g, self.moments(g, theta, derivatives=False)) for g in self.groups]
         total = sum(g.n / self.n_total * f for g, f in zip(self.groups, fs, strict=True))
         return float(total), fs
@@ -186,21 +151,23 @@ class Problem:
         grad = np.zeros(k)
         info = np.zeros((k, k))
         for g in self.groups:
-            mom = self.moments(g, theta)
+            used = g.used
+            imp = g.structure.implied(self.local(g, theta))
+            kmap = g.k_map[:, used]
+            ds = np.tensordot(kmap.T, imp.dsigma, axes=1)  # (u, p, p)
             w = g.n / self.n_total
-            inv = np.linalg.inv(mom.sigma)
-            used = np.unique(np.concatenate([g.cov_map, [x for x in g.mean_map if x is not None]]).astype(int))
-            a = np.stack([inv @ mom.dsigma[i] for i in used])
-            hess = np.einsum("iab,jba->ij", a, a)
+            inv = np.linalg.inv(imp.sigma)
+            a = inv @ ds @ inv
+            hess = a.reshape(len(used), -1) @ ds.reshape(len(used), -1).T
             resid_cov = g.s
-            if mom.mu is not None:
-                r = g.m - mom.mu
+            if self.meanstructure:
+                r = g.m - imp.mu
                 resid_cov = g.s + np.outer(r, r)
-            resid = inv @ (mom.sigma - resid_cov) @ inv
-            gr = np.einsum("ab,iba->i", resid, np.stack([mom.dsigma[i] for i in used]))
-            if mom.dmu is not None:
-                dmu = mom.dmu[used]
-                gr -= 2 * dmu @ inv @ (g.m - mom.mu)
+            resid = inv @ (imp.sigma - resid_cov) @ inv
+            gr = ds.reshape(len(used), -1) @ resid.ravel()
+            if self.meanstructure:
+                dmu = kmap.T @ imp.dmu
+                gr -= 2 * dmu @ inv @ (g.m - imp.mu)
                 hess += 2 * dmu @ inv @ dmu.T
             grad[used] += w * gr
             info[np.ix_(used, used)] += w * hess
@@ -220,7 +187,7 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
         gmax = float(np.max(np.abs(grad))) if len(grad) else 0.0
         if gmax < GRADIENT_TOLERANCE:
             return Solution(theta, f, fs, info, iteration, gmax)
-        if iteration == 1 or iteration % 50 == 0:
+        if iteration % 50 == 0:  # zero start covariances can make the start look unidentified
             error = problem.identification_error(info)
             if error is not None:
                 raise error
@@ -247,15 +214,16 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
                           "variable, or too small a sample for the model.")
 
 
-def parameter_type(structure: ModelStructure, row: ParameterRow) -> str:
-    """lavaan's group.equal category of a covariance-structure parameter."""
-    if row.matrix == "lambda":
-        return "loadings"
-    if row.matrix == "beta":
-        return "regressions"
-    if row.matrix == "theta":
-        return "residuals" if row.lhs == row.rhs else "residual.covariances"
-    latent = row.lhs in structure.latent and row.rhs in structure.latent
-    if row.lhs == row.rhs:
-        return "lv.variances" if latent else "residuals"
-    return "lv.covariances" if latent else "residual.covariances"
+def solve_quasi_newton(problem: Problem, start: np.ndarray | None = None) -> np.ndarray:
+    """L-BFGS from a poor start (a fallback when Fisher scoring stalls); returns theta near the optimum."""
+    from scipy import optimize
+
+    def fun(t: np.ndarray) -> tuple[float, np.ndarray]:
+        f = problem.discrepancy(t)[0]
+        if not np.isfinite(f):
+            return 1e10, np.zeros_like(t)
+        return f, problem.gradient_information(t)[0]
+
+    res = optimize.minimize(fun, problem.start if start is None else start, jac=True, method="L-BFGS-B",
+                            options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9})
+    return res.x

@@ -10,6 +10,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+
+@dataclass(frozen=True, eq=False)
+class FitState:
+    """What a fit keeps for later analyses (standardization, effects, bootstrap, modification indices)."""
+
+    problem: Any
+    solution: Any
+    rows: list
+    partable: Any
+    vcov: np.ndarray
+    data: list
+    structure: Any
+    sample_cov: np.ndarray
+    sigma: np.ndarray
+
+
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
                     "std_lv", "std_all"]
 # The fit measures most papers report, in the order they are reported.
@@ -81,26 +97,44 @@ class SEMResult:
         from .standardize import standardized_solution
 
         state = self._state
-        fn, names = defined_standardizer(state["rows"], state["parsed"])
-        return standardized_solution(state["problem"], state["rows"], state["solution"].theta, state["vcov"], fn,
-                                     names, kind)
+        fn, names = defined_standardizer(state.rows, state.partable)
+        return standardized_solution(state.problem, state.rows, state.solution.theta, state.vcov, fn, names, kind)
+
+    @property
+    def partable(self) -> pd.DataFrame:
+        """The parameter table (lavaan's ``parTable(fit)``): id lhs op rhs user block group free ustart exo
+        label plabel start est se, in lavaan's order."""
+        frame = self._state.partable.to_frame()
+        est = self.estimates
+        keys = ["lhs", "op", "rhs"] + (["group"] if "group" in est else [])
+        rows = self._state.rows
+        values = dict(((r.id), (e, s)) for r, e, s in zip(rows, est["est"], est["se"], strict=False))
+        frame["est"] = [values.get(i, (np.nan, np.nan))[0] for i in frame["id"]]
+        frame["se"] = [values.get(i, (np.nan, np.nan))[1] for i in frame["id"]]
+        defined = est[est["op"] == ":="].set_index("lhs")
+        for k in frame.index[frame["op"] == ":="]:
+            name = frame.at[k, "lhs"]
+            if name in defined.index:
+                frame.at[k, "est"], frame.at[k, "se"] = defined.at[name, "est"], defined.at[name, "se"]
+        del keys
+        return frame
 
     @property
     def observed_variables(self) -> list[str]:
         """Observed variables of the model (for multi-group models, matrices below are the first group's)."""
-        return list(self._state["structure"].observed)
+        return list(self._state.structure.observed)
 
     @property
     def sample_cov(self) -> pd.DataFrame:
         """Sample covariance matrix (divisor N, as lavaan's ML uses)."""
         names = self.observed_variables
-        return pd.DataFrame(self._state["sample_cov"], index=names, columns=names)
+        return pd.DataFrame(self._state.sample_cov, index=names, columns=names)
 
     @property
     def implied_cov(self) -> pd.DataFrame:
         """Model-implied covariance matrix at the estimates (lavaan's ``fitted(fit)$cov``)."""
         names = self.observed_variables
-        return pd.DataFrame(self._state["sigma"], index=names, columns=names)
+        return pd.DataFrame(self._state.sigma, index=names, columns=names)
 
     def residuals(self, kind: str = "cor") -> pd.DataFrame:
         """Residual matrix, as lavaan's ``resid(fit, type=)``.
@@ -155,21 +189,22 @@ class SEMResult:
         DataFrame
             path, kind (direct/indirect/total), est, se, z, pvalue, ci_lower, ci_upper, std_all.
         """
+        from ..errors import ModelSpecError
         from .effects import effect_paths, effect_values, pure_outcomes
         from .numeric import numerical_jacobian
 
         state = self._state
-        problem = state["problem"]
+        problem = state.problem
         if len(problem.groups) > 1:
-            raise __import__('stickiness_research.errors', fromlist=['ModelSpecError']).ModelSpecError("effects() is available for single-group models; fit each group separately.")
+            raise ModelSpecError("effects() is available for single-group models; fit each group separately.")
         g = problem.groups[0]
         st = g.structure
-        theta = state["solution"].theta
-        beta = st.matrices(problem.local(g, theta))["beta"]
+        theta = state.solution.theta
+        beta = problem.matrices(g, theta)["beta"]
         paths = [p for outcome in pure_outcomes(st.inner, beta) for p in effect_paths(st.inner, beta, outcome)]
 
         def values(t: np.ndarray, standardized: bool = False) -> np.ndarray:
-            mats = st.matrices(problem.local(g, t))
+            mats = problem.matrices(g, t)
             cov = None
             if standardized:
                 c = np.linalg.inv(np.eye(len(st.inner)) - mats["beta"])
@@ -179,7 +214,7 @@ class SEMResult:
         point = values(theta)
         _, names = effect_values(st.inner, paths, beta[None])
         jac = numerical_jacobian(values, theta)
-        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, state["vcov"], jac), 0, None))
+        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, state.vcov, jac), 0, None))
         z = np.divide(point, se, out=np.full_like(point, np.nan), where=se > 0)
         from scipy import stats
 
@@ -199,16 +234,10 @@ class SEMResult:
         minimum : float
             Keep only indices at least this large (3.84 is the 5 % critical value of chi-square(1)).
         """
-        from ..errors import ModelSpecError
         from .modindices import modification_indices
 
         state = self._state
-        problem = state["problem"]
-        if len(problem.groups) > 1 or problem.meanstructure:
-            raise ModelSpecError("modification indices are available for single-group models without a mean "
-                                 "structure so far; fit each group separately to screen for misfit.")
-        g = problem.groups[0]
-        table = modification_indices(g.structure, problem.local(g, state["solution"].theta), g.s, self.n_obs)
+        table = modification_indices(state.problem, state.solution.theta)
         table = table[table["mi"] >= minimum]
         return (table.head(top) if top else table).reset_index(drop=True)
 

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .engine import ModelStructure
+from .lisrel import MatrixModel
 
 
-def _variances(structure: ModelStructure, mats: dict[str, np.ndarray]) -> tuple[dict[str, float], dict[str, float]]:
+def _variances(structure: MatrixModel, mats: dict[str, np.ndarray]) -> tuple[dict[str, float], dict[str, float]]:
     """Total model-implied variance of every variable, and the residual (Psi/Theta) variance."""
-    c = np.linalg.inv(np.eye(len(structure.inner)) - mats["beta"])
+    c = structure.inverse_i_minus_b(mats["beta"])
     inner_cov = c @ mats["psi"] @ c.T
     lc = mats["lambda"] @ c
     sigma = lc @ mats["psi"] @ lc.T + mats["theta"]
@@ -26,80 +26,63 @@ def _variances(structure: ModelStructure, mats: dict[str, np.ndarray]) -> tuple[
     return total, resid
 
 
-def standardized(structure: ModelStructure, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(std_lv, std_all) for every row of the parameter table, as lavaan computes them.
+def standardized(structure: MatrixModel, mats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(std_lv, std_all) for every model row of one group, as lavaan's ``standardizedSolution``.
 
     std.lv scales latent variables to unit variance; std.all scales observed ones too. Covariances
     are divided by the square roots of the two *residual* variances (lavaan 0.6), i.e. they are
-    reported as residual correlations.
+    reported as residual correlations; intercepts and means by the variable's total SD.
     """
-    mats = structure.matrices(theta)
     total, resid = _variances(structure, mats)
     latent = structure.latent
-    std_lv = np.empty(len(structure.rows))
-    std_all = np.empty(len(structure.rows))
-    for k, row in enumerate(structure.rows):
-        value = mats[row.matrix][row.index]
-        with np.errstate(invalid="ignore"):  # a negative variance (Heywood case) has no SD: NaN, as lavaan
-            sd = {v: np.sqrt(total[v]) for v in (row.lhs, row.rhs)}
-        lv_sd = {v: (sd[v] if v in latent else 1.0) for v in (row.lhs, row.rhs)}
-        if row.op == "=~":
-            std_lv[k] = value * lv_sd[row.lhs]
-            std_all[k] = value * sd[row.lhs] / sd[row.rhs]
-        elif row.op == "~":
-            std_lv[k] = value * lv_sd[row.rhs] / lv_sd[row.lhs]
-            std_all[k] = value * sd[row.rhs] / sd[row.lhs]
-        elif row.lhs == row.rhs:
-            std_lv[k] = value / lv_sd[row.lhs] ** 2
-            std_all[k] = value / total[row.lhs]
-        else:
-            with np.errstate(invalid="ignore"):
+    n = len(structure.rows)
+    std_lv, std_all = np.empty(n), np.empty(n)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a negative variance (Heywood case): NaN, as lavaan
+        sd = {v: np.sqrt(t) for v, t in total.items()}
+        lv_sd = {v: (sd[v] if v in latent else 1.0) for v in sd}
+        for k, row in enumerate(structure.rows):
+            value = mats[row.mat][row.row] if row.mat in ("nu", "alpha") else mats[row.mat][row.row, row.col]
+            if row.op == "~1":
+                std_all[k] = value / sd[row.lhs]
+                std_lv[k] = value / lv_sd[row.lhs]
+            elif row.op == "=~":
+                std_lv[k] = value * lv_sd[row.lhs] / lv_sd[row.rhs]
+                std_all[k] = value * sd[row.lhs] / sd[row.rhs]
+            elif row.op == "~":
+                std_lv[k] = value * lv_sd[row.rhs] / lv_sd[row.lhs]
+                std_all[k] = value * sd[row.rhs] / sd[row.lhs]
+            elif row.lhs == row.rhs:
+                std_lv[k] = value / lv_sd[row.lhs] ** 2
+                std_all[k] = value / total[row.lhs]
+            else:
                 denom = np.sqrt(resid[row.lhs] * resid[row.rhs])
-            std_all[k] = value / denom if denom > 0 else np.nan
-            # std.lv leaves observed variables unscaled; latent (residual) covariances become correlations
-            both_latent = row.lhs in latent and row.rhs in latent
-            std_lv[k] = std_all[k] if both_latent else value / (lv_sd[row.lhs] * lv_sd[row.rhs])
+                std_all[k] = value / denom if denom > 0 else np.nan
+                # std.lv leaves observed variables unscaled; latent (residual) covariances become correlations
+                both_latent = row.lhs in latent and row.rhs in latent
+                std_lv[k] = std_all[k] if both_latent else value / (lv_sd[row.lhs] * lv_sd[row.rhs])
     return std_lv, std_all
 
 
-def r_squared(structure: ModelStructure, theta: np.ndarray) -> pd.Series:
-    """R-squared of every observed indicator and every endogenous latent variable (lavaan's inspect(fit, 'r2'))."""
-    mats = structure.matrices(theta)
+def r_squared(structure: MatrixModel, mats: dict[str, np.ndarray]) -> pd.Series:
+    """R-squared of every observed indicator or outcome and every endogenous latent variable (lavaan's
+    ``inspect(fit, "r2")``)."""
     total, resid = _variances(structure, mats)
-    endogenous_inner = [v for i, v in enumerate(structure.inner) if np.any(mats["beta"][i] != 0)
-                        or any(r.op == "~" and r.lhs == v for r in structure.rows)]
-    names = [v for v in structure.observed if v not in structure.inner] + endogenous_inner
-    return pd.Series({v: 1.0 - resid[v] / total[v] for v in names}, name="r2", dtype=float)
+    endogenous = {r.lhs for r in structure.rows if r.op == "~"} | {r.rhs for r in structure.rows if r.op == "=~"}
+    names = [v for v in structure.observed if v not in structure.inner or v in endogenous]
+    names += [v for v in structure.inner if v in structure.latent and v in endogenous]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.Series({v: 1.0 - resid[v] / total[v] for v in names}, name="r2", dtype=float)
 
 
 def group_standardized(problem, rows: list, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(std_lv, std_all) for every table row of every group, means included.
-
-    Means are scaled like lavaan: an intercept or mean divided by the variable's total SD
-    (std.all), latent means by the latent SD (std.lv).
-    """
-    std_lv = np.empty(len(rows))
-    std_all = np.empty(len(rows))
-    per_group: dict[int, tuple] = {}
-    for g_no, g in enumerate(problem.groups):
-        local = problem.local(g, theta)
-        lv, al = standardized(g.structure, local)
-        mats = g.structure.matrices(local)
-        total, _ = _variances(g.structure, mats)
-        nu, alpha = problem.mean_vectors(g, theta) if problem.meanstructure else (None, None)
-        per_group[g_no] = (lv, al, total, nu, alpha)
-    counters: dict[int, int] = {}
+    """(std_lv, std_all) for every table row of every group (rows in table order)."""
+    parts = [standardized(g.structure, problem.matrices(g, theta)) for g in problem.groups]
+    counters = [0] * len(problem.groups)
+    std_lv, std_all = np.empty(len(rows)), np.empty(len(rows))
     for k, r in enumerate(rows):
-        lv, al, total, nu, alpha = per_group[r.group]
-        if r.op == "~1":
-            value = (nu if r.matrix == "nu" else alpha)[r.index[0]]
-            sd = np.sqrt(total[r.lhs])
-            std_all[k] = value / sd
-            std_lv[k] = value / sd if r.lhs in problem.groups[r.group].structure.latent else value
-            continue
-        i = counters.get(r.group, 0)
-        counters[r.group] = i + 1
-        std_lv[k], std_all[k] = lv[i], al[i]
+        i = counters[r.group]
+        counters[r.group] += 1
+        std_lv[k], std_all[k] = parts[r.group][0][i], parts[r.group][1][i]
     return std_lv, std_all
 
 
@@ -107,8 +90,8 @@ def group_r_squared(problem, theta: np.ndarray) -> pd.Series:
     """R-squared per group; a plain Series for one group, indexed by (group, variable) otherwise."""
     if len(problem.groups) == 1:
         g = problem.groups[0]
-        return r_squared(g.structure, problem.local(g, theta))
-    parts = {g.label: r_squared(g.structure, problem.local(g, theta)) for g in problem.groups}
+        return r_squared(g.structure, problem.matrices(g, theta))
+    parts = {g.label: r_squared(g.structure, problem.matrices(g, theta)) for g in problem.groups}
     return pd.concat(parts, names=["group", "variable"]).rename("r2")
 
 

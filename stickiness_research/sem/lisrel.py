@@ -1,0 +1,278 @@
+"""The matrix engine: one group's rows of a ParTable laid out as LISREL matrices, with Sigma, mu and
+their analytic derivatives.
+
+Layout (all-y LISREL, as lavaan): ``inner`` holds the latent variables and every observed variable
+that takes part in the structural model (a regression on either side, or a covariance with a latent
+or such a variable); each of those gets a unit row in Lambda and lives in Beta/Psi/alpha, the other
+observed variables in Theta/nu. Then
+
+    Sigma = Lambda C Psi C' Lambda' + Theta,   mu = nu + Lambda C alpha,   C = (I - B)^-1.
+
+The model is built once from the table; ``implied`` evaluates any vector of the group's free rows.
+Written by hand: no maintained library lays out lavaan's parameter table (semopy keeps its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..errors import ModelSpecError
+from .partable import ParRow, ParTable
+
+MATRICES = ("lambda", "beta", "psi", "theta", "nu", "alpha")
+
+
+@dataclass(frozen=True)
+class Implied:
+    sigma: np.ndarray  # (p, p)
+    mu: np.ndarray  # (p,)
+    dsigma: np.ndarray | None  # (k, p, p) per free row
+    dmu: np.ndarray | None  # (k, p)
+
+
+class MatrixModel:
+    """One group of a ParTable as matrices.
+
+    Attributes
+    ----------
+    observed : list of str
+        Observed variables, the rows/columns of Sigma (lavaan's ``ov.names`` order).
+    inner : list of str
+        Latent variables, then the observed variables of the structural part.
+    latent : set of str
+    rows : list of ParRow
+        The group's ``=~ ~ ~~ ~1`` rows in table order, with ``mat``, ``row``, ``col`` filled.
+    free : ndarray of int
+        Positions (in ``rows``) of the free rows; a vector of their values is the group's "local"
+        parameter vector.
+    """
+
+    def __init__(self, partable: ParTable, group: int = 1, exo_values: dict[int, float] | None = None):
+        rows = partable.model_rows(group)
+        self.observed = list(partable.ov_names)
+        latent = list(partable.lv_names)
+        self.latent = set(latent)
+        clash = [v for v in self.observed if v in self.latent]
+        if clash:
+            raise ModelSpecError(f"{clash[0]!r} is used both as a latent variable (left of '=~') and as an "
+                                 "observed one; rename one of them.")
+        phantom = {r.lhs for r in rows if r.op == "~"} | {r.rhs for r in rows if r.op == "~"}
+        changed = True
+        while changed:  # covariances must stay within Theta or within Psi
+            changed = False
+            for r in rows:
+                if r.op == "~~" and r.lhs != r.rhs:
+                    inside = {r.lhs, r.rhs} & (self.latent | phantom)
+                    if inside and not {r.lhs, r.rhs} <= (self.latent | phantom):
+                        phantom |= {r.lhs, r.rhs} - self.latent
+                        changed = True
+        phantom -= self.latent
+        self.inner = latent + [v for v in self.observed if v in phantom]
+        ov = {v: i for i, v in enumerate(self.observed)}
+        inn = {v: i for i, v in enumerate(self.inner)}
+        p, m = len(self.observed), len(self.inner)
+        self.p, self.m = p, m
+        base = {"lambda": np.zeros((p, m)), "beta": np.zeros((m, m)), "psi": np.zeros((m, m)),
+                "theta": np.zeros((p, p)), "nu": np.zeros(p), "alpha": np.zeros(m)}
+        for v in self.inner:
+            if v in ov:
+                base["lambda"][ov[v], inn[v]] = 1.0
+        laid: list[ParRow] = []
+        exo_values = exo_values or {}
+        for r in rows:
+            if r.op == "=~":
+                mat, i, j = ("lambda", ov[r.rhs], inn[r.lhs]) if r.rhs in ov and r.rhs not in inn else \
+                    ("beta", inn[r.rhs], inn[r.lhs])
+            elif r.op == "~":
+                mat, i, j = "beta", inn[r.lhs], inn[r.rhs]
+            elif r.op == "~~":
+                if r.lhs in inn:
+                    mat, i, j = "psi", inn[r.lhs], inn[r.rhs]
+                else:
+                    mat, i, j = "theta", ov[r.lhs], ov[r.rhs]
+            else:  # ~1
+                mat, i, j = ("alpha", inn[r.lhs], 0) if r.lhs in inn else ("nu", ov[r.lhs], 0)
+            laid.append(replace(r, mat=mat, row=i, col=j))
+            if not r.is_free:
+                value = exo_values.get(r.id, r.ustart) if r.exo else r.ustart
+                if np.isnan(value):
+                    value = 0.0
+                _place(base, mat, i, j, value)
+        self.rows = laid
+        self.base = base
+        self.free = np.array([k for k, r in enumerate(laid) if r.is_free], dtype=int)
+        free_rows = [laid[k] for k in self.free]
+        self.k = len(free_rows)
+        self._pos = {}
+        for key in MATRICES:
+            sel = [(n, r.row, r.col) for n, r in enumerate(free_rows) if r.mat == key]
+            arr = np.array(sel, dtype=int).reshape(-1, 3)
+            self._pos[key] = (arr[:, 0], arr[:, 1], arr[:, 2])
+        self.recursive = _nilpotency(base["beta"], self._pos["beta"], m)
+
+    # ----- matrices ------------------------------------------------------------------------------
+    def matrices(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Model matrices at the free-row values ``x`` (k,) or a batch (B, k) -> leading batch axis."""
+        x = np.asarray(x, dtype=float)
+        batch = x.ndim == 2
+        out = {}
+        for key in MATRICES:
+            k, i, j = self._pos[key]
+            mat = np.broadcast_to(self.base[key], (x.shape[0], *self.base[key].shape)).copy() if batch \
+                else self.base[key].copy()
+            if len(k):
+                if key in ("nu", "alpha"):
+                    if batch:
+                        mat[:, i] = x[:, k]
+                    else:
+                        mat[i] = x[k]
+                else:
+                    if batch:
+                        mat[:, i, j] = x[:, k]
+                        if key in ("psi", "theta"):
+                            mat[:, j, i] = x[:, k]
+                    else:
+                        mat[i, j] = x[k]
+                        if key in ("psi", "theta"):
+                            mat[j, i] = x[k]
+            out[key] = mat
+        return out
+
+    def inverse_i_minus_b(self, beta: np.ndarray) -> np.ndarray:
+        """(I - B)^-1; for a recursive model a short power series (exact, cheap), else an inverse."""
+        eye = np.eye(self.m)
+        if self.recursive is None:
+            try:
+                return np.linalg.inv(eye - beta)
+            except np.linalg.LinAlgError:
+                return np.full(beta.shape, np.nan)
+        c = np.broadcast_to(eye, beta.shape).copy()
+        power = c
+        for _ in range(self.recursive - 1):
+            power = power @ beta
+            c = c + power
+        return c
+
+    def implied(self, x: np.ndarray, derivatives: bool = True) -> Implied:
+        """Sigma and mu at ``x`` and (optionally) their derivatives with respect to each free row."""
+        mats = self.matrices(x)
+        lam, psi = mats["lambda"], mats["psi"]
+        c = self.inverse_i_minus_b(mats["beta"])
+        big_m = lam @ c
+        sigma = big_m @ psi @ big_m.T + mats["theta"]
+        c_alpha = c @ mats["alpha"]
+        mu = mats["nu"] + big_m @ mats["alpha"]
+        if not derivatives:
+            return Implied(sigma, mu, None, None)
+        p = self.p
+        ds = np.zeros((self.k, p, p))
+        dm = np.zeros((self.k, p))
+        cpm = c @ psi @ big_m.T  # (m, p): C Psi M'
+        k, i, j = self._pos["theta"]
+        ds[k, i, j] = 1.0
+        ds[k, j, i] = 1.0
+        k, i, j = self._pos["psi"]
+        if len(k):
+            d = np.einsum("pn,qn->npq", big_m[:, i], big_m[:, j])
+            ds[k] = d + np.where((i != j)[:, None, None], d.transpose(0, 2, 1), 0.0)
+        k, i, j = self._pos["lambda"]
+        if len(k):
+            a = cpm[j]  # (n, p)
+            ds[k, i, :] += a
+            ds[k, :, i] += a
+            dm[k, i] += c_alpha[j]
+        k, i, j = self._pos["beta"]
+        if len(k):
+            u, w = big_m[:, i].T, cpm[j]
+            d = np.einsum("np,nq->npq", u, w)
+            ds[k] = d + d.transpose(0, 2, 1)
+            dm[k] += u * c_alpha[j][:, None]
+        k, i, _ = self._pos["nu"]
+        dm[k, i] = 1.0
+        k, i, _ = self._pos["alpha"]
+        if len(k):
+            dm[k] = big_m[:, i].T
+        return Implied(sigma, mu, ds, dm)
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        """Value of every row (free and fixed) at ``x``."""
+        mats = self.matrices(x)
+        return np.array([mats[r.mat][r.row] if r.mat in ("nu", "alpha") else mats[r.mat][r.row, r.col]
+                         for r in self.rows])
+
+    def start(self, s: np.ndarray, mean: np.ndarray) -> np.ndarray:
+        """Starting values for the free rows from the sample moments (lavaan-like "simple" starts).
+
+        Observed residual variances half the sample variance; latent variances from indicator
+        triads; free loadings S_im / psi against the factor's marker (1 under std.lv scaled by
+        sqrt(var/2)); regressions and covariances 0; intercepts the sample means.
+        """
+        ov = {v: i for i, v in enumerate(self.observed)}
+        inn = {v: i for i, v in enumerate(self.inner)}
+        indicators: dict[str, list[ParRow]] = {}
+        for r in self.rows:
+            if r.op == "=~" and r.rhs in ov:
+                indicators.setdefault(r.lhs, []).append(r)
+        lv_var: dict[str, float] = {}
+        for f, rs in indicators.items():
+            marker = next((r for r in rs if not r.is_free and r.ustart not in (0.0,)), None)
+            if marker is None:
+                continue
+            m = ov[marker.rhs]
+            others = [ov[r.rhs] for r in rs if r is not marker]
+            est = [s[m, a] * s[m, b] / s[a, b] for x_, a in enumerate(others) for b in others[x_ + 1:]
+                   if abs(s[a, b]) > 1e-12]
+            est = [e for e in est if e > 0]
+            value = float(np.median(est)) if est else 0.5 * s[m, m]
+            lv_var[f] = min(max(value, 0.05 * s[m, m]), s[m, m]) / max(marker.ustart ** 2, 1e-12)
+        out = np.zeros(self.k)
+        for n, pos in enumerate(self.free):
+            r = self.rows[pos]
+            if not np.isnan(r.ustart):
+                out[n] = r.ustart
+                continue
+            if r.op == "=~":
+                if r.rhs in ov and r.lhs in lv_var:
+                    marker = next(x for x in indicators[r.lhs] if not x.is_free and x.ustart not in (0.0,))
+                    out[n] = s[ov[r.rhs], ov[marker.rhs]] / (lv_var[r.lhs] * marker.ustart)
+                elif r.rhs in ov:
+                    out[n] = np.sqrt(0.5 * s[ov[r.rhs], ov[r.rhs]])
+                else:
+                    out[n] = 1.0
+            elif r.op == "~~" and r.lhs == r.rhs:
+                if r.lhs in self.latent:
+                    out[n] = lv_var.get(r.lhs, 0.05)
+                elif r.lhs in ov:
+                    i = ov[r.lhs]
+                    out[n] = 0.5 * s[i, i] if (r.lhs not in inn or self._has_predictor(r.lhs)) else s[i, i]
+            elif r.op == "~1":
+                out[n] = mean[ov[r.lhs]] if r.lhs in ov and r.mat == "nu" else (
+                    mean[ov[r.lhs]] if r.lhs in ov and not self._has_predictor(r.lhs) else 0.0)
+        return out
+
+    def _has_predictor(self, v: str) -> bool:
+        return any(r.op in ("~", "=~") and (r.lhs == v if r.op == "~" else r.rhs == v) for r in self.rows)
+
+
+def _place(base: dict, mat: str, i: int, j: int, value: float) -> None:
+    if mat in ("nu", "alpha"):
+        base[mat][i] = value
+    else:
+        base[mat][i, j] = value
+        if mat in ("psi", "theta"):
+            base[mat][j, i] = value
+
+
+def _nilpotency(beta: np.ndarray, pos, m: int) -> int | None:
+    """Smallest d with pattern(B)^d = 0 (None when the structural model has a cycle)."""
+    pattern = (beta != 0).astype(float)
+    _, i, j = pos
+    pattern[i, j] = 1.0
+    power = np.eye(m)
+    for d in range(1, m + 2):
+        power = power @ pattern
+        if not power.any():
+            return d
+    return None
