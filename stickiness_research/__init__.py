@@ -61,7 +61,8 @@ from .responses.quality import apply_exclusions, quality_flags
 from .responses.readers import Responses, read_responses
 from .responses.scoring import reverse_code, scale_scores
 from .segments import SegmentResult, segment_respondents
-from .sem import SEMResult, fit_sem
+from .sem import ParTable, SEMResult, fit_sem, lavaanify
+from .sem.predict import factor_scores
 from .sem.compare import compare_group_paths, compare_models
 from .sem.hypotheses import hypothesis_table
 from .sem.invariance import InvarianceResult, invariance
@@ -103,6 +104,7 @@ def builtin_study_path(name: str = "financial_wechat") -> Path:
 __all__ = [
     "DEFAULT_QUESTIONNAIRE", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
+    "ParTable", "lavaanify", "factor_scores",
     "builtin_questionnaire_path", "cronbach_alpha", "datasets", "fit_sem", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",
     "simulate_responses",

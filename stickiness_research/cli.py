@@ -153,6 +153,12 @@ def fit(
     group: Annotated[str | None, typer.Option(help="Column defining groups (multi-group model).")] = None,
     group_equal: Annotated[str, typer.Option("--group-equal", help="Comma-separated lavaan group.equal types, "
                                              "e.g. loadings,intercepts.")] = "",
+    group_partial: Annotated[str, typer.Option("--group-partial", help="Comma-separated parameters exempt from "
+                                               "--group-equal, e.g. 'visual=~x2,x3~1'.")] = "",
+    std_lv: Annotated[bool, typer.Option("--std-lv", help="Identify factors by unit variances (lavaan "
+                                         "std.lv = TRUE).")] = False,
+    model_type: Annotated[str, typer.Option("--model-type", help="sem, cfa, or growth (lavaan's growth(): "
+                                            "intercepts 0, latent means free).")] = "sem",
     estimator: Annotated[str, typer.Option(help="ML, or MLR (robust SEs and scaled chi-square).")] = "ML",
     missing: Annotated[str, typer.Option(help="listwise, or ml (full-information ML for incomplete rows).")] = "listwise",
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none).")] = 0,
@@ -177,7 +183,9 @@ def fit(
     else:
         syntax = model.read_text(encoding="utf-8")
     equal = tuple(x.strip() for x in group_equal.split(",") if x.strip())
-    res = fit_sem(syntax, frame, group=group, group_equal=equal, estimator=estimator, missing=missing)
+    partial = tuple(x.strip() for x in group_partial.split(",") if x.strip())
+    res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
+                  missing=missing, std_lv=std_lv, model_type=model_type)
     boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, progress=not as_json) if bootstrap else None
     if as_json:
         payload = res.to_dict()

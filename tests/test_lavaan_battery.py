@@ -30,8 +30,9 @@ RTOL, ATOL = 1e-3, 1e-4
 FIT_MEASURES = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
                 "srmr", "logl", "unrestricted.logl", "aic", "bic", "gfi", "agfi", "ifi", "rfi", "pnfi", "nfi",
                 "ecvi", "cn_05", "cn_01", "rmr"]
-ROBUST_MEASURES = ["chisq.scaled", "chisq.scaling.factor", "cfi.scaled", "tli.scaled", "rmsea.scaled",
-                   "cfi.robust", "tli.robust", "rmsea.robust"]
+ROBUST_MEASURES = ["chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", "cfi.scaled", "tli.scaled",
+                   "rmsea.scaled",
+                   "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust"]
 # our column -> lavaan's key in the JSON
 COLUMNS = {"est": "est", "se": "se", "std_all": "std.all"}
 

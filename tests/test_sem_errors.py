@@ -46,3 +46,22 @@ def test_data_errors():
         sr.fit_sem("f =~ x1 + x2 + x3", HS.to_numpy())
     with pytest.raises(sr.ModelSpecError, match="estimator 'WLSMV' is not available"):
         sr.fit_sem("f =~ x1 + x2 + x3", HS, estimator="WLSMV")
+
+
+CONSTANT_ITEM = "tests/reference/data/case_constant_item_fiml.csv"  # ../shared/cases/constant_item_fiml
+
+
+@pytest.mark.parametrize("missing", ["listwise", "ml"])
+def test_constant_item_is_named_on_every_estimation_path(missing):
+    import pandas as pd
+
+    data = pd.read_csv(CONSTANT_ITEM)
+    with pytest.raises(sr.EstimationError, match="'a4' is constant"):
+        sr.fit_sem("F =~ a1 + a2 + a3 + a4", data, missing=missing)
+
+
+def test_item_without_answers_is_named_under_fiml():
+    data = HS.copy()
+    data["x3"] = float("nan")
+    with pytest.raises(sr.EstimationError, match="'x3' has no observed value"):
+        sr.fit_sem("visual =~ x1 + x2 + x3", data, missing="ml")

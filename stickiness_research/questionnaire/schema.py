@@ -283,6 +283,33 @@ class Questionnaire(_Strict):
 
         return build_model_syntax(self, structural=structural, indirect=indirect)
 
+    def to_partable(self, *, structural: bool = True, **options):
+        """The hypothesised model as a parameter table, with lavaan's ``sem()`` rules.
+
+        Parameters
+        ----------
+        structural : bool
+            Include the hypothesised paths (False: the measurement model only, as ``cfa()``).
+        **options
+            Rule switches of :class:`stickiness_research.sem.syntax.Options` (``std_lv``,
+            ``meanstructure``, ``ngroups``, ``group_equal``, ...).
+
+        Returns
+        -------
+        ParTable
+
+        Examples
+        --------
+        >>> import stickiness_research as sr
+        >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+        >>> pt = q.to_partable()
+        >>> sum(r.op == "=~" for r in pt) == len(q.items)  # In R: lavaanify(q.model_syntax(), auto = TRUE)
+        True
+        """
+        from ..sem.syntax import Options, lavaanify
+
+        return lavaanify(self.model_syntax(structural=structural), Options(**options))
+
     def _repr_html_(self) -> str:
         """Constructs with their items and the hypotheses, for Jupyter."""
         from html import escape

@@ -54,9 +54,16 @@ def stars(p: float) -> str:
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
-def fit_line(fm: dict) -> str:
-    """APA fit line: χ²(df) = 85.31, p < .001, CFI = .931, TLI = .896, RMSEA = .092, 90% CI [.071, .114], SRMR = .065."""
-    return (f"\u03c7\u00b2({int(fm['df'])}) = {num(fm['chisq'])}, {p_clause(fm['pvalue'])}, "
-            f"CFI = {bounded(fm['cfi'])}, TLI = {bounded(fm['tli'])}, RMSEA = {bounded(fm['rmsea'])}, "
-            f"90% CI {interval(fm['rmsea.ci.lower'], fm['rmsea.ci.upper'], 3, is_bounded=True)}, "
-            f"SRMR = {bounded(fm['srmr'])}")
+def fit_line(fm: dict, labels: dict | None = None) -> str:
+    """APA fit line: χ²(df) = 85.31, p < .001, CFI = .931, TLI = .896, RMSEA = .092, 90% CI [.071, .114], SRMR = .065.
+
+    For an MLR fit the line gives the Yuan-Bentler scaled χ² and the robust CFI/TLI/RMSEA, and says so.
+    """
+    from ..sem.fit_measures import headline
+
+    h = headline(fm)
+    ci = "" if math.isnan(h["rmsea.ci.lower"]) else \
+        f", 90% CI {interval(h['rmsea.ci.lower'], h['rmsea.ci.upper'], 3, is_bounded=True)}"
+    return (f"\u03c7\u00b2({int(h['df'])}) = {num(h['chisq'])}, {p_clause(h['pvalue'])}, "
+            f"CFI = {bounded(h['cfi'])}, TLI = {bounded(h['tli'])}, RMSEA = {bounded(h['rmsea'])}{ci}, "
+            f"SRMR = {bounded(h['srmr'])}" + (f" ({(labels or {}).get(h['note'], h['note'])})" if h["note"] else ""))

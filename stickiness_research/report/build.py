@@ -175,7 +175,7 @@ def _measurement(study: StudyResult, L: dict, names: dict) -> dict | None:
     mardia = (f"Mardia's multivariate skewness = {apa.num(m['b1p'])}, \u03c7\u00b2({int(m['skew_df'])}) = "
               f"{apa.num(m['skew'])}, {apa.p_clause(m['p_skew'])}; kurtosis = {apa.num(m['b2p'])}, "
               f"z = {apa.num(m['kurtosis'])}, {apa.p_clause(m['p_kurtosis'])}.")
-    return {"fit_line": apa.fit_line(fm), "chisq_df": apa.num(fm["chisq/df"]), "reliability": rel,
+    return {"fit_line": apa.fit_line(fm, L), "chisq_df": apa.num(fm["chisq/df"]), "reliability": rel,
             "fl_header": [names.get(c, c) for c in constructs], "fornell_larcker": fl_rows, "htmt": htmt_rows,
             "loadings": loadings, "descriptives": desc, "mardia": mardia, "warnings": list(res.warnings),
             "estimator": res.sem.estimator}
@@ -219,7 +219,7 @@ def _structural(study: StudyResult, L: dict, names: dict) -> dict:
                          f"\u0394\u03c7\u00b2({int(abs(r.delta_df))}) = "
                          f"{apa.num(abs(getattr(r, 'delta_chisq_scaled', r.delta_chisq)))}, "
                          f"{apa.p_clause(r.delta_pvalue)}"} for r in study.alternatives.itertuples()]
-    return {"fit_line": apa.fit_line(fm), "hypotheses": hyp_rows, "effects": effects, "diagram": diagram,
+    return {"fit_line": apa.fit_line(fm, L), "hypotheses": hyp_rows, "effects": effects, "diagram": diagram,
             "r2": [{"construct": names[c], "r2": apa.bounded(float(sem.r2[c]), 2)} for c in q.endogenous
                    if c in sem.r2.index],
             "supported": sum(h["supported"] for h in hyp_rows), "n_hypotheses": len(hyp_rows),

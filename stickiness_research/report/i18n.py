@@ -38,6 +38,10 @@ LABELS: dict[str, dict[str, str]] = {
         "rule_missing_share": "too many unanswered items", "rule_irv": "too little variability",
         "rule_psychsyn": "inconsistent synonyms",
         "note_exclusions": 'A respondent can break several rules; every exclusion and its reason is in results.json.',
+        "Yuan-Bentler scaled chi-square; robust CFI, TLI and RMSEA":
+            "Yuan-Bentler scaled chi-square; robust CFI, TLI and RMSEA",
+        "Yuan-Bentler scaled chi-square; scaled CFI, TLI and RMSEA":
+            "Yuan-Bentler scaled chi-square; scaled CFI, TLI and RMSEA",
         "note_reliability": 'α: Cronbach (Feldt CI); ω: McDonald (semTools compRelSEM); CR: composite reliability from standardized loadings; AVE: semTools. Green when α and CR ≥ .70 and AVE ≥ .50.',
         "note_fl": 'Fornell–Larcker: √AVE on the diagonal (bold), latent correlations below.',
         "note_htmt": 'HTMT2 (geometric means; semTools default) with bootstrap percentile CI; green when below .85.',
@@ -73,6 +77,8 @@ LABELS: dict[str, dict[str, str]] = {
         "rule_longstring": "连续相同作答过长", "rule_mahalanobis": "多元离群值", "rule_missing_share": "未答题项过多",
         "rule_irv": "作答变异过小", "rule_psychsyn": "同义题作答不一致",
         "note_exclusions": '一名受访者可能触发多条规则；每条剔除记录及其原因见 results.json。',
+        "Yuan-Bentler scaled chi-square; robust CFI, TLI and RMSEA": "Yuan-Bentler 校正卡方；稳健 CFI、TLI 与 RMSEA",
+        "Yuan-Bentler scaled chi-square; scaled CFI, TLI and RMSEA": "Yuan-Bentler 校正卡方；校正 CFI、TLI 与 RMSEA",
         "note_reliability": 'α：Cronbach 系数（Feldt 置信区间）；ω：McDonald 系数（semTools compRelSEM）；CR：基于标准化载荷的组合信度；AVE：平均方差提取量（semTools）。α 与 CR ≥ .70 且 AVE ≥ .50 时显示为绿色。',
         "note_fl": 'Fornell–Larcker 准则：对角线（加粗）为 AVE 的平方根，下三角为潜变量相关系数。',
         "note_htmt": 'HTMT2（几何平均，semTools 默认）及自助法百分位置信区间；低于 .85 时显示为绿色。',

@@ -202,3 +202,35 @@ def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float,
 
     lam_lower, lam_upper = ncp_for(upper_p), ncp_for(lower_p)
     return math.sqrt(lam_lower / (n * df)), math.sqrt(lam_upper / (n * df))
+
+
+def headline(fm) -> dict:
+    """The fit measures a paper reports, for the fit's estimator: ML's, or for MLR the Yuan-Bentler
+    scaled chi-square with the robust CFI/TLI/RMSEA (scaled ones where robust ones are not available),
+    with a ``note`` saying which.
+
+    Parameters
+    ----------
+    fm : mapping
+        Fit measures with lavaan's names (``SEMResult.fit_measures``).
+
+    Returns
+    -------
+    dict
+        chisq, df, pvalue, cfi, tli, rmsea, rmsea.ci.lower, rmsea.ci.upper, srmr, note.
+    """
+    out = {k: fm[k] for k in ("df", "srmr")}
+    if "chisq.scaled" not in fm:
+        out.update({k: fm[k] for k in ("chisq", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")})
+        out["note"] = ""
+        return out
+    out.update(chisq=fm["chisq.scaled"], pvalue=fm["pvalue.scaled"])
+    if "cfi.robust" in fm:
+        out.update({"cfi": fm["cfi.robust"], "tli": fm["tli.robust"], "rmsea": fm["rmsea.robust"],
+                    "rmsea.ci.lower": fm["rmsea.ci.lower.robust"], "rmsea.ci.upper": fm["rmsea.ci.upper.robust"],
+                    "note": "Yuan-Bentler scaled chi-square; robust CFI, TLI and RMSEA"})
+    else:
+        out.update({"cfi": fm["cfi.scaled"], "tli": fm["tli.scaled"], "rmsea": fm["rmsea.scaled"],
+                    "rmsea.ci.lower": math.nan, "rmsea.ci.upper": math.nan,
+                    "note": "Yuan-Bentler scaled chi-square; scaled CFI, TLI and RMSEA"})
+    return out

@@ -76,10 +76,13 @@ class SEMResult:
 
     def fit_line(self) -> str:
         """One-line plain-text fit summary (the report layer formats APA style)."""
-        fm = self.fit_measures
-        return (f"chisq({int(fm['df'])}) = {fm['chisq']:.3f}, p = {fm['pvalue']:.4g}, CFI = {fm['cfi']:.3f}, "
-                f"TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} [{fm['rmsea.ci.lower']:.3f}, "
-                f"{fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}")
+        from .fit_measures import headline
+
+        h = headline(self.fit_measures)
+        ci = "" if math.isnan(h["rmsea.ci.lower"]) else f" [{h['rmsea.ci.lower']:.3f}, {h['rmsea.ci.upper']:.3f}]"
+        return (f"chisq({int(h['df'])}) = {h['chisq']:.3f}, p = {h['pvalue']:.4g}, CFI = {h['cfi']:.3f}, "
+                f"TLI = {h['tli']:.3f}, RMSEA = {h['rmsea']:.3f}{ci}, SRMR = {h['srmr']:.3f}"
+                + (f" ({h['note']})" if h["note"] else ""))
 
     def standardized_solution(self, kind: str = "std_all") -> pd.DataFrame:
         """Standardized estimates with delta-method SEs, as lavaan's ``standardizedSolution(fit, type=)``.
@@ -223,6 +226,22 @@ class SEMResult:
             "path": [n.removeprefix("total: ") for n in names], "kind": kinds, "est": point, "se": se, "z": z,
             "pvalue": 2 * stats.norm.sf(np.abs(z)), "ci_lower": point - 1.959964 * se,
             "ci_upper": point + 1.959964 * se, "std_all": values(theta, standardized=True)})
+
+    def factor_scores(self, data: pd.DataFrame | None = None, method: str = "regression", *,
+                      group: str | None = None) -> pd.DataFrame:
+        """Factor scores, as lavaan's ``lavPredict(fit, method=)``; see :func:`sem.predict.factor_scores`.
+
+        Parameters
+        ----------
+        data : DataFrame, optional
+            New respondents (default: the data the model was fitted on).
+        method : {"regression", "Bartlett"}
+        group : str, optional
+            The group column of ``data`` for a multi-group model.
+        """
+        from .predict import factor_scores
+
+        return factor_scores(self, data, method, group=group)
 
     def modification_indices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
         """Modification indices (lavaan's ``modindices()``): lhs op rhs mi epc sepc_lv sepc_all, largest first.

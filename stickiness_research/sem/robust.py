@@ -134,7 +134,6 @@ def scaled_measures(fm: dict, tr1: float, tr0: float, trb: float, n: int, n_grou
     }
     if df > 0:
         lo, hi = rmsea_ci(chisq_s, df, n)
-        scaled["rmsea.ci.lower.scaled"], scaled["rmsea.ci.upper.scaled"] = lo * root_g, hi * root_g
         # Population-corrected "robust" indices (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei & Li
         # 2012): non-centrality estimated as T_ML - c * df rather than from the scaled statistic. TLI is
         # not truncated (lavaan reports values above 1).

@@ -249,7 +249,15 @@ CASES <- list(
   case("fiml_hs_structural", "sem", lines(HS3, "speed ~ visual + textual"), HS_NA, missing = "ml"),
   case("fiml_hs_mimic", "sem", lines(HS3, "visual ~ ageyr + sex"), HS_NA, missing = "ml"),
   case("fiml_mg_configural", "cfa", HS3, HS_NA, group = "school", missing = "ml"),
-  case("fiml_mlr_hs_cfa", "cfa", HS3, HS_NA, estimator = "MLR", missing = "ml")
+  case("fiml_mlr_hs_cfa", "cfa", HS3, HS_NA, estimator = "MLR", missing = "ml"),
+
+  # --- shared/cases (data copied to tests/reference/data/case_*.csv) --------------
+  case("case_path_mediation", "sem", lines("m ~ a*x1 + x2", "y ~ b*m + x1", "ind := a*b"),
+       "case_path_mediation.csv"),
+  case("case_mlr_nonnormal", "sem", lines(
+    "f1 =~ y1 + y2 + y3", "f2 =~ y4 + y5 + y6", "f3 =~ y7 + y8 + y9",
+    "f2 ~ a*f1", "f3 ~ c*f1 + b*f2", "ind := a*b", "tot := c + a*b"),
+    "case_mlr_nonnormal.csv", estimator = "MLR")
 )
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""The model language: parser and rules (ParTable), what the fit reports from it, and the fit line.
+
+The numbers themselves are checked against lavaan in test_lavaan_battery.py and
+test_partable_lavaanify.py; here: behaviours a user relies on that a reference file cannot show.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+import stickiness_research as sr
+from stickiness_research.report import apa
+from stickiness_research.sem.syntax import Options, lavaanify
+
+HS = sr.datasets.holzinger_swineford()
+HS3 = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+BATTERY = "tests/reference/battery"
+
+
+def rows(pt, op=None):
+    return [(r.lhs, r.op, r.rhs, r.free > 0, r.ustart, r.label) for r in pt if op is None or r.op == op]
+
+
+def test_label_on_marker_keeps_it_fixed_and_na_frees_it():
+    pt = lavaanify("visual =~ l1*x1 + l2*x2 + x3")
+    assert rows(pt, "=~")[0] == ("visual", "=~", "x1", False, 1.0, "l1")
+    pt = lavaanify("visual =~ NA*x1 + x2 + x3\nvisual ~~ 1*visual")
+    assert rows(pt, "=~")[0][3] is True and rows(pt, "=~")[1][3] is True
+    assert [r for r in pt if r.op == "~~" and r.lhs == "visual"][0].ustart == 1.0
+
+
+def test_na_is_not_a_label():
+    pt = lavaanify("a =~ NA*x1 + x2\nb =~ NA*x3 + x4\nc =~ NA*x5 + x6")
+    assert not any(r.op == "==" for r in pt)
+    assert all(r.label == "" for r in pt if r.op == "=~")
+
+
+def test_observed_covariates_are_fixed_x_and_outcomes_stay_regressions():
+    pt = lavaanify("visual =~ x1 + x2 + x3\nx9 ~ visual + ageyr")
+    assert ("x9", "~", "visual", True, pytest.approx(math.nan, nan_ok=True), "") in rows(pt, "~")
+    assert pt.ov_x == ("ageyr",)
+    exo = [r for r in pt if r.exo]
+    assert [(r.lhs, r.op, r.rhs, r.free) for r in exo] == [("ageyr", "~~", "ageyr", 0)]
+    res = sr.fit_sem("visual =~ x1 + x2 + x3\nx9 ~ visual + ageyr", HS)
+    est = res.estimates.set_index(["lhs", "op", "rhs"])
+    assert ("x9", "~", "visual") in est.index and ("visual", "=~", "x9") not in est.index
+    exo_row = est.loc[("ageyr", "~~", "ageyr")]
+    assert exo_row["est"] == pytest.approx(HS["ageyr"].var(ddof=0)) and exo_row["se"] == 0
+
+
+def test_second_order_factor_is_a_loading():
+    res = sr.fit_sem(HS3 + "\ng =~ visual + textual + speed", HS)
+    ops = set(zip(res.estimates["lhs"], res.estimates["op"], res.estimates["rhs"], strict=True))
+    assert ("g", "=~", "textual") in ops and ("visual", "~", "g") not in ops
+
+
+def test_every_loading_labelled_fits_at_once():
+    syntax = ("visual =~ l1*x1 + l2*x2 + l3*x3\ntextual =~ t1*x4 + t2*x5 + t3*x6\n"
+              "speed =~ s1*x7 + s2*x8 + s3*x9\nrv := l3/l2")
+    res = sr.fit_sem(syntax, HS)
+    assert res.fit_measures["chisq"] == pytest.approx(85.306, abs=1e-3) and res.fit_measures["df"] == 24
+    rv = res.estimates.set_index("lhs").loc["rv", "est"]
+    assert rv == pytest.approx(0.7294 / 0.5535, rel=1e-3)
+
+
+def test_modifiers_per_group_and_errors():
+    pt = lavaanify("f =~ x1 + c(a, b)*x2 + x3", Options(ngroups=2))
+    assert [r.label for r in pt if r.op == "=~" and r.rhs == "x2"] == ["a", "b"]
+    with pytest.raises(sr.ModelSpecError, match="2 labels in c\\(\\), but the model has 3 group"):
+        lavaanify("f =~ x1 + c(a, b)*x2 + x3", Options(ngroups=3))
+    with pytest.raises(sr.ModelSpecError, match="unknown modifier"):
+        lavaanify("f =~ x1 + foo(2)*x2 + x3")
+    with pytest.raises(sr.ModelSpecError, match="two different fixed modifiers"):
+        lavaanify("f =~ x1 + 0.5*x2 + 0.7*x2")
+
+
+def test_multi_line_formulas_and_comments():
+    text = "visual =~ x1 +   # first\n   x2\n + x3 ! lavaan's other comment\ntextual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    assert rows(lavaanify(text)) == rows(lavaanify(HS3))
+
+
+def test_group_partial_frees_the_named_parameter():
+    common = dict(group="school", group_equal=("loadings", "intercepts"))
+    full = sr.fit_sem(HS3, HS, **common)
+    partial = sr.fit_sem(HS3, HS, group_partial=("visual =~ x2", "x7 ~ 1"), **common)
+    assert partial.fit_measures["df"] == full.fit_measures["df"] - 2
+    est = partial.estimates.set_index(["lhs", "op", "rhs", "group"])["est"]
+    assert est[("visual", "=~", "x2", "Pasteur")] != pytest.approx(est[("visual", "=~", "x2", "Grant-White")])
+    assert est[("visual", "=~", "x3", "Pasteur")] == pytest.approx(est[("visual", "=~", "x3", "Grant-White")])
+
+
+def test_partable_of_a_fit_has_lavaan_columns_and_estimates():
+    res = sr.fit_sem("m ~ a*x1 + x2\ny ~ b*m + x1\nind := a*b", pd.read_csv("tests/reference/data/case_path_mediation.csv"))
+    pt = res.partable
+    assert list(pt.columns[:12]) == ["id", "lhs", "op", "rhs", "user", "block", "group", "free", "ustart", "exo",
+                                     "label", "plabel"]
+    ind = pt[pt["op"] == ":="].iloc[0]
+    assert ind["est"] == pytest.approx(0.202, abs=5e-4) and ind["se"] == pytest.approx(0.040, abs=5e-4)
+
+
+def test_questionnaire_to_partable_matches_its_syntax():
+    q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    assert q.to_partable().to_frame().equals(lavaanify(q.model_syntax()).to_frame())
+
+
+def test_fit_line_of_an_mlr_fit_reports_scaled_and_robust_statistics():
+    ref = json.load(open(f"{BATTERY}/case_mlr_nonnormal.json"))
+    res = sr.fit_sem(ref["model"], pd.read_csv(ref["data_file"]), estimator="MLR")
+    fm = ref["fit_measures"]
+    line = res.fit_line()
+    assert f"chisq({int(fm['df'])}) = {fm['chisq.scaled']:.3f}" in line and "TLI = 1.005" in line
+    assert "robust CFI, TLI and RMSEA" in line
+    report_line = apa.fit_line(res.fit_measures)
+    assert f"= {fm['chisq.scaled']:.2f}" in report_line and "Yuan-Bentler" in report_line
+    assert "[.000, .038]" in report_line
+    ml = sr.fit_sem(ref["model"], pd.read_csv(ref["data_file"]))
+    assert "Yuan-Bentler" not in ml.fit_line() and f"{fm['chisq']:.3f}" in ml.fit_line()
+
+
+def test_linear_and_inequality_constraints():
+    res = sr.fit_sem("visual =~ x1 + a*x2 + b*x3\na == 2*b\n" + HS3.split("\n", 1)[1], HS)
+    est = res.estimates.set_index(["lhs", "op", "rhs"])["est"]
+    assert est[("visual", "=~", "x2")] == pytest.approx(2 * est[("visual", "=~", "x3")])
+    bound = sr.fit_sem("visual =~ x1 + a*x2 + x3\na > 0.8\n" + HS3.split("\n", 1)[1], HS)
+    assert bound.estimates.set_index(["lhs", "op", "rhs"])["est"][("visual", "=~", "x2")] == pytest.approx(0.8)
+    assert any("inequality constraint active" in w for w in bound.warnings)
+
+
+def test_growth_model_with_means():
+    data = pd.read_csv("tests/reference/data/battery_demo_growth.csv")
+    res = sr.fit_sem("i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4\ns =~ 0*t1 + 1*t2 + 2*t3 + 3*t4", data, model_type="growth")
+    means = res.estimates[res.estimates["op"] == "~1"].set_index("lhs")
+    assert means.loc["t1", "se"] == 0 and means.loc["i", "se"] > 0 and means.loc["s", "se"] > 0
