@@ -62,12 +62,12 @@ from .responses.readers import Responses, read_responses
 from .responses.scoring import reverse_code, scale_scores
 from .segments import SegmentResult, segment_respondents
 from .sem import ParTable, SEMResult, fit_sem, lavaanify
-from .sem.predict import factor_scores
 from .sem.compare import compare_group_paths, compare_models
 from .sem.hypotheses import hypothesis_table
 from .sem.invariance import InvarianceResult, invariance
 from .sem.moderation import LatentInteraction, latent_interaction
 from .sem.polychoric import polychoric
+from .sem.predict import factor_scores
 from .simulate import simulate_responses
 from .strategy import importance_performance, recommendations
 from .study import StudyResult, run_study
