@@ -18,6 +18,7 @@ from ..errors import ModelSpecError, ParameterError
 from .batched import CompiledModel, fit_batch
 from .effects import effect_paths, effect_values, pure_outcomes
 from .fit import defined_values, label_environment
+from .numeric import single_threaded_blas
 from .problem import Group, Problem, solve
 
 CHUNK = 500
@@ -63,6 +64,7 @@ class BootstrapResult:
                                                                  na_rep="") + "</div>")
 
 
+@single_threaded_blas
 def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "percentile", level: float = 0.95,
               n_jobs: int = 1, progress: bool = False) -> BootstrapResult:
     """Bootstrap a fitted single-group model (see :meth:`SEMResult.bootstrap`)."""

@@ -19,7 +19,7 @@ from scipy import stats
 from ..errors import EstimationError, ModelSpecError, ParameterError
 from .build import build_problem, frames_to_moments
 from .fit_measures import fit_measures
-from .numeric import numerical_jacobian
+from .numeric import numerical_jacobian, single_threaded_blas
 from .partable import ParTable
 from .problem import Problem, Solution, solve, solve_quasi_newton
 from .result import ESTIMATE_COLUMNS, FitState, SEMResult
@@ -50,6 +50,7 @@ class TableRow:
     exo: int = 0
 
 
+@single_threaded_blas
 def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None = None, *,
             group_equal: tuple[str, ...] | list[str] = (), group_partial: tuple[str, ...] | list[str] = (),
             meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",

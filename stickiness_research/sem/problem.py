@@ -38,6 +38,12 @@ class Group:
     n_exo: int = 0  # fixed.x covariates in this group
 
     @property
+    def identity(self) -> bool:
+        """theta maps one to one onto this group's free rows (no shared labels, no constraints)."""
+        k = self.k_map
+        return k.shape[0] == k.shape[1] and not self.x0.any() and np.array_equal(k, np.eye(k.shape[0]))
+
+    @property
     def p(self) -> int:
         return self.s.shape[0]
 
@@ -145,7 +151,11 @@ class Problem:
         total = sum(g.n / self.n_total * f for g, f in zip(self.groups, fs, strict=True))
         return float(total), fs
 
-    def gradient_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def gradient(self, theta: np.ndarray) -> np.ndarray:
+        """Gradient of F (weighted by N_g / N)."""
+        return self.gradient_information(theta, information=False)[0]
+
+    def gradient_information(self, theta: np.ndarray, information: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of F and its expected Hessian (both weighted by N_g / N)."""
         k = self.n_free
         grad = np.zeros(k)
@@ -154,11 +164,13 @@ class Problem:
             used = g.used
             imp = g.structure.implied(self.local(g, theta))
             kmap = g.k_map[:, used]
-            ds = np.tensordot(kmap.T, imp.dsigma, axes=1)  # (u, p, p)
+            # plain models map theta to the free rows one to one: skip the product
+            ds = imp.dsigma if g.identity else np.tensordot(kmap.T, imp.dsigma, axes=1)  # (u, p, p)
             w = g.n / self.n_total
             inv = np.linalg.inv(imp.sigma)
-            a = inv @ ds @ inv
-            hess = a.reshape(len(used), -1) @ ds.reshape(len(used), -1).T
+            if information:
+                a = inv @ ds @ inv
+                hess = a.reshape(len(used), -1) @ ds.reshape(len(used), -1).T
             resid_cov = g.s
             if self.meanstructure:
                 r = g.m - imp.mu
@@ -168,9 +180,11 @@ class Problem:
             if self.meanstructure:
                 dmu = kmap.T @ imp.dmu
                 gr -= 2 * dmu @ inv @ (g.m - imp.mu)
-                hess += 2 * dmu @ inv @ dmu.T
+                if information:
+                    hess += 2 * dmu @ inv @ dmu.T
             grad[used] += w * gr
-            info[np.ix_(used, used)] += w * hess
+            if information:
+                info[np.ix_(used, used)] += w * hess
         return grad, info
 
 

@@ -41,7 +41,7 @@ def casewise_scores(problem: Problem, theta: np.ndarray, data: list[np.ndarray])
 
 def observed_information(problem: Problem, theta: np.ndarray) -> np.ndarray:
     """Observed information per observation: half the Hessian of F (numerical, from the analytic gradient)."""
-    return 0.5 * hessian_from_gradient(lambda t: problem.gradient_information(t)[0], theta)
+    return 0.5 * hessian_from_gradient(problem.gradient, theta)
 
 
 def _saturated_trace(s: np.ndarray, x: np.ndarray, means: bool, exo: np.ndarray) -> float:
