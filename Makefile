@@ -49,10 +49,11 @@ bench: $(STAMP_RUN)
 	$(BIN)/python benchmarks/bootstrap.py
 
 # Regenerating the frozen R reference values needs R (Debian: r-cran-lavaan r-cran-semtools r-cran-psych).
+# Every script in tests/reference/, the data export first (the others read its CSVs).
 references:
 	Rscript tests/reference/export_datasets.R
-	Rscript tests/reference/lavaan_sem.R
-	Rscript tests/reference/psych_alpha.R
+	for script in $(filter-out tests/reference/export_datasets.R,$(wildcard tests/reference/*.R)); do \
+		Rscript $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) reports/build .pytest_cache .ruff_cache
