@@ -14,6 +14,7 @@ group.partial) and numbers the free parameters.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -310,10 +311,15 @@ def _check_expression(text: str, line: int) -> None:
                                  f"{', '.join(FUNCTIONS)} only.")
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(expression: str):
+    return compile(ast.parse(expression, mode="eval"), "<definition>", "eval")
+
+
 def evaluate(expression: str, values: dict, functions: dict | None = None):
-    """Value of an (AST-checked) expression given label values (floats or numpy arrays)."""
-    code = compile(ast.parse(expression, mode="eval"), "<definition>", "eval")
-    return eval(code, {"__builtins__": {}}, {**(functions or FUNCTIONS), **values})  # noqa: S307 - AST checked
+    """Value of an (AST-checked) expression given label values (floats or numpy arrays); each
+    expression is compiled once."""
+    return eval(_compiled(expression), {"__builtins__": {}}, {**(functions or FUNCTIONS), **values})  # noqa: S307
 
 
 # ----- variable names, as lavaan's lav_partable_vnames -------------------------------------------
