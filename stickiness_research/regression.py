@@ -100,7 +100,8 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     if len(frame) <= x.shape[1] + 1:
         raise ResponseDataError(f"ols: {len(frame)} complete rows are too few for {x.shape[1]} predictors.")
     xs = sm.add_constant(frame[x.columns])
-    model = sm.OLS(frame[outcome], xs).fit(cov_type=robust or "nonrobust")
+    # t(n - k - 1) for robust SEs too, as lmtest::coeftest, Stata, SPSS and PROCESS (statsmodels: normal)
+    model = sm.OLS(frame[outcome], xs).fit(cov_type=robust or "nonrobust", use_t=True)
     zx = (frame[x.columns] - frame[x.columns].mean()) / frame[x.columns].std(ddof=1)
     zy = (frame[outcome] - frame[outcome].mean()) / frame[outcome].std(ddof=1)
     betas = sm.OLS(zy, sm.add_constant(zx)).fit().params

@@ -124,3 +124,14 @@ def test_errors_name_the_column(scores):
         sr.ols(scores, "loyalty", DRIVERS)
     with pytest.raises(sr.ParameterError, match="'n_boot' parameter"):
         sr.mediation(scores, "interaction", "trust", "stickiness", n_boot=10)
+
+
+def test_robust_inference_uses_t_with_residual_df():
+    """shared/cases/hc3_small_sample: HC3 with t(24), as lmtest::coeftest (tests/reference/regression_small_sample.R)."""
+    import json
+
+    ref = json.load(open("tests/reference/regression/hc3_small_sample.json"))
+    data = pd.read_csv("tests/reference/data/case_hc3_small_sample.csv")
+    table = sr.ols(data, "y", ["x1", "x2", "x3"]).table
+    for col in ("b", "se", "t", "pvalue", "ci_lower", "ci_upper"):
+        np.testing.assert_allclose(table[col], ref[col], rtol=1e-6, err_msg=col)
