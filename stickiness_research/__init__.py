@@ -32,6 +32,7 @@ from .measurement import (
     cfa,
     construct_reliability,
     cronbach_alpha,
+    item_statistics,
     cross_loadings,
     efa,
     fornell_larcker,
@@ -105,7 +106,7 @@ __all__ = [
     "DEFAULT_QUESTIONNAIRE", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
     "ParTable", "lavaanify", "factor_scores",
-    "builtin_questionnaire_path", "cronbach_alpha", "datasets", "fit_sem", "load_questionnaire",
+    "builtin_questionnaire_path", "cronbach_alpha", "item_statistics", "datasets", "fit_sem", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",
     "simulate_responses",
     # measurement layer

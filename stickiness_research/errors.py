@@ -70,3 +70,11 @@ class ParameterError(StickinessError):
         super().__init__(
             f"The {name!r} parameter of {function} must be {expected}. Got {got!r} instead."
         )
+
+
+class StickinessWarning(UserWarning):
+    """Base class of our warnings: a result is computed, but a user should know something about it."""
+
+
+class ReliabilityWarning(StickinessWarning):
+    """A scale's reliability is computed, but an item works against it (e.g. reverse-worded, not recoded)."""

@@ -39,7 +39,8 @@ def test_reliability_accepts_a_questionnaire(default_q):
     assert list(rel["construct"]) == default_q.construct_ids
     assert (rel["alpha"] > 0.7).all()  # population loadings .70-.88 give acceptable scales
     # forgetting to reverse-code the reversed item lowers its scale's alpha: the check can fail
-    raw = sr.reliability(sr.simulate_responses(default_q, n=400, seed=5), default_q).set_index("construct")
+    with pytest.warns(sr.errors.ReliabilityWarning, match="reverse-keyed"):
+        raw = sr.reliability(sr.simulate_responses(default_q, n=400, seed=5), default_q).set_index("construct")
     construct = default_q.item(default_q.reverse_items[0]).construct
     assert raw.loc[construct, "alpha"] < rel.set_index("construct").loc[construct, "alpha"] - 0.1
 

@@ -6,11 +6,13 @@ Questionnaire or lavaan syntax naming which items measure which construct.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ModelSpecError, ResponseDataError
+from ..errors import ModelSpecError, ParameterError, ReliabilityWarning, ResponseDataError
 from ..questionnaire import Questionnaire
 from ..sem.syntax import parse_syntax
 
@@ -29,8 +31,29 @@ def scales_of(q: Questionnaire | str) -> dict[str, list[str]]:
     return scales
 
 
-def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> dict[str, float]:
-    """Cronbach's alpha of one scale (complete cases) with Feldt's confidence interval.
+def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, use: str = "pairwise") -> dict[str, float]:
+    """Cronbach's alpha of one scale with Feldt's confidence interval, as ``psych::alpha``.
+
+    Parameters
+    ----------
+    items : DataFrame
+        One column per item, reverse-keyed items recoded; missing answers as NaN.
+    ci : float
+        Level of Feldt's interval.
+    use : {"pairwise", "complete"}
+        Covariances from all available pairs of answers (psych's default, ``use = "pairwise"``)
+        or from complete respondents only (``use = "complete.obs"``).
+
+    Returns
+    -------
+    dict
+        alpha, ci_lower, ci_upper, std_alpha, average_r, n_items, n (respondents with at least
+        one answer, or complete ones), n_complete, use.
+
+    Raises
+    ------
+    ResponseDataError
+        Fewer than two items or three respondents, or an item without answers.
 
     Examples
     --------
@@ -39,16 +62,24 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> dict[str, float]:
     >>> round(sr.cronbach_alpha(hs[["x1", "x2", "x3"]])["alpha"], 4)  # In R: psych::alpha(HS[, c("x1","x2","x3")])
     0.6261
     """
-    x = items.dropna().to_numpy(dtype=float)
-    n, k = x.shape
-    if k < 2:
+    if use not in ("pairwise", "complete"):
+        raise ParameterError("use", "cronbach_alpha", "one of 'pairwise', 'complete'", use)
+    frame = items.astype(float)
+    if frame.shape[1] < 2:
         raise ResponseDataError("alpha needs at least two items.")
+    empty = [c for c in frame.columns if frame[c].notna().sum() == 0]
+    if empty:
+        raise ResponseDataError(f"item {empty[0]!r} has no answers; alpha cannot use it. Remove it from the scale "
+                                "or check the data import.")
+    complete = frame.dropna()
+    used = complete if use == "complete" else frame[frame.notna().any(axis=1)]
+    n, k = len(used), frame.shape[1]
     if n < 3:
-        raise ResponseDataError(f"alpha needs at least three complete respondents; got {n}.")
-    cov = np.cov(x, rowvar=False)
-    total = cov.sum()
-    alpha = k / (k - 1) * (1 - np.trace(cov) / total)
-    corr = np.corrcoef(x, rowvar=False)
+        raise ResponseDataError(f"alpha needs at least three respondents; got {n} ({use}).")
+    cov = used.cov().to_numpy()  # pandas: pairwise-complete covariances, as cov(x, use = "pairwise")
+    alpha = _alpha(cov)
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
     mean_r = corr[np.triu_indices(k, 1)].mean()
     tail = (1 - ci) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
@@ -56,10 +87,55 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> dict[str, float]:
     upper = 1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)
     return {"alpha": float(alpha), "ci_lower": float(lower), "ci_upper": float(upper),
             "std_alpha": float(k * mean_r / (1 + (k - 1) * mean_r)), "average_r": float(mean_r),
-            "n_items": k, "n": n}
+            "n_items": k, "n": n, "n_complete": len(complete), "use": use}
 
 
-def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *, cfa: bool = True) -> pd.DataFrame:
+def _alpha(cov: np.ndarray) -> float:
+    k = cov.shape[0]
+    return k / (k - 1) * (1 - np.trace(cov) / cov.sum())
+
+
+def item_statistics(items: pd.DataFrame, *, use: str = "pairwise") -> pd.DataFrame:
+    """Item-rest correlation and alpha if the item is dropped, per item (psych's ``r.drop`` and
+    ``alpha.drop``), from the same covariances as :func:`cronbach_alpha`.
+
+    Returns
+    -------
+    DataFrame
+        item, item_rest_r, alpha_if_deleted.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> sr.item_statistics(hs[["x1", "x2", "x3"]]).round(3).values.tolist()  # In R: psych::alpha(...)$item.stats$r.drop
+    [['x1', 0.449, 0.507], ['x2', 0.375, 0.612], ['x3', 0.484, 0.458]]
+    """
+    frame = items.astype(float)
+    used = frame.dropna() if use == "complete" else frame
+    cov = used.cov().to_numpy()
+    out = []
+    for i, name in enumerate(frame.columns):
+        rest = [j for j in range(len(frame.columns)) if j != i]
+        r = cov[i, rest].sum() / np.sqrt(cov[i, i] * cov[np.ix_(rest, rest)].sum())
+        drop = _alpha(cov[np.ix_(rest, rest)]) if len(rest) > 1 else np.nan
+        out.append({"item": name, "item_rest_r": float(r), "alpha_if_deleted": float(drop)})
+    return pd.DataFrame(out)
+
+
+def _warn_negative_items(construct: str, stats_: pd.DataFrame, reverse: set[str]) -> None:
+    """Name every item that works against its scale (negative item-rest correlation)."""
+    for r in stats_.itertuples():
+        if r.item_rest_r < 0:
+            why = ("the questionnaire marks it reverse-keyed: recode it first (sr.reverse_code)" if r.item in reverse
+                   else "it is probably reverse-worded and not recoded, or does not measure the construct")
+            warnings.warn(f"item {r.item!r} of scale {construct!r} correlates negatively with the rest of the scale "
+                          f"(item-rest r = {r.item_rest_r:.3f}; alpha without it {r.alpha_if_deleted:.3f}): {why}.",
+                          ReliabilityWarning, stacklevel=3)
+
+
+def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *, cfa: bool = True,
+                use: str = "pairwise") -> pd.DataFrame:
     """Reliability of every scale: Cronbach's alpha with its Feldt CI, and omega, CR and AVE from a CFA.
 
     Parameters
@@ -70,6 +146,9 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
         Which items form which scale.
     ci : float
         Level of alpha's confidence interval.
+    use : {"pairwise", "complete"}
+        How alpha treats missing answers (psych's default is pairwise); ``n`` and ``n_complete``
+        say how many respondents that is.
     cfa : bool
         Also fit the measurement model (constructs correlated, ML, listwise) and add McDonald's
         omega and AVE (``semTools::compRelSEM`` / ``semTools::AVE``) and composite reliability from
@@ -78,8 +157,14 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
     Returns
     -------
     DataFrame
-        Columns: construct, n_items, n, alpha, ci_lower, ci_upper, std_alpha, average_r, and with
-        ``cfa`` omega, cr, ave.
+        Columns: construct, n_items, n, n_complete, use, alpha, ci_lower, ci_upper, std_alpha,
+        average_r, and with ``cfa`` omega, cr, ave.
+
+    Warns
+    -----
+    ReliabilityWarning
+        For an item whose item-rest correlation is negative (naming it, and saying when the
+        questionnaire marks it reverse-keyed).
 
     Examples
     --------
@@ -90,12 +175,15 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
     '   visual  0.626  0.612 0.371'
     """
     rows = []
+    reverse = {i.id for i in q.items if i.reverse} if isinstance(q, Questionnaire) else set()
     for construct, items in scales_of(q).items():
         missing = [i for i in items if i not in data.columns]
         if missing:
             raise ResponseDataError(f"item column {missing[0]!r} of scale {construct!r} is not in the data.")
-        rows.append({"construct": construct, **cronbach_alpha(data[items], ci=ci)})
-    cols = ["construct", "n_items", "n", "alpha", "ci_lower", "ci_upper", "std_alpha", "average_r"]
+        rows.append({"construct": construct, **cronbach_alpha(data[items], ci=ci, use=use)})
+        _warn_negative_items(construct, item_statistics(data[items], use=use), reverse)
+    cols = ["construct", "n_items", "n", "n_complete", "use", "alpha", "ci_lower", "ci_upper", "std_alpha",
+            "average_r"]
     table = pd.DataFrame(rows)[cols]
     if not cfa:
         return table
