@@ -65,6 +65,7 @@ from .segments import SegmentResult, segment_respondents
 from .sem import ParTable, SEMResult, fit_sem, lavaanify
 from .sem.compare import compare_group_paths, compare_models
 from .sem.hypotheses import hypothesis_table
+from .sem.interop import from_semopy, partable_to_syntax, to_semopy
 from .sem.invariance import InvarianceResult, invariance
 from .sem.moderation import LatentInteraction, latent_interaction
 from .sem.polychoric import polychoric
@@ -105,7 +106,7 @@ def builtin_study_path(name: str = "financial_wechat") -> Path:
 __all__ = [
     "DEFAULT_QUESTIONNAIRE", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
-    "ParTable", "lavaanify", "factor_scores",
+    "ParTable", "lavaanify", "factor_scores", "to_semopy", "from_semopy", "partable_to_syntax",
     "builtin_questionnaire_path", "cronbach_alpha", "item_statistics", "datasets", "fit_sem", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",
     "simulate_responses",
