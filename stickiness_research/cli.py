@@ -1,14 +1,18 @@
 """The ``stickiness`` command: a thin typer layer over the public API (no statistics here).
 
-A user mistake (bad file, bad data, bad model) prints one red line and exits with code 2.
+A user mistake (bad file, bad data, bad model, bad option) prints one red line and exits with code 2.
+Every command checks its arguments (:mod:`._validation`), its input files and its output path
+(:mod:`._io`) before any work, never writes over an input, and writes its files atomically.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import sys
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,27 +20,94 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from .errors import ResponseDataError, StickinessError
+from ._io import atomic_path, check_input, check_output, check_outputs, write_text
+from ._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
+from .errors import ModelSpecError, QuestionnaireError, ResponseDataError, StickinessError, StudyConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Study why users keep coming back: questionnaires, simulation, SEM and reports.")
 out = Console()
 err = Console(stderr=True)
+REPORT_LANGUAGES = ("en", "zh")
+Q_HINT = "Check the path; built-in questionnaires live in questionnaires/."
+
+
+def _say(kind: str, style: str, message: str) -> None:
+    """One line on stderr, never read as rich markup (messages quote ranges like [1, inf))."""
+    line = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    err.print(Text.assemble((f"{kind}:", style), " ", line), highlight=False, soft_wrap=True)
+
+
+def _loaded(module: str, name: str) -> Any:
+    """A library's exception class if the library is already imported (``stickiness --help`` stays fast)."""
+    return getattr(sys.modules.get(module), name, None)
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a mistake in the user's options or files, or a problem of their disk; not a bug."""
+    optional = [_loaded("pydantic", "ValidationError"), _loaded("pandas.errors", "ParserError"),
+                _loaded("pandas.errors", "EmptyDataError"),
+                _loaded("openpyxl.utils.exceptions", "InvalidFileException")]
+    return (StickinessError, OSError, UnicodeDecodeError, zipfile.BadZipFile, *filter(None, optional))
+
+
+def _user_message(exc: BaseException, kwargs: dict[str, Any]) -> str:
+    """One line naming the file or option at fault and how to fix it."""
+    if isinstance(exc, StickinessError):
+        return str(exc)
+    inputs = [v for v in kwargs.values() if isinstance(v, Path) and v.is_file()]
+    named = ", ".join(map(str, inputs)) or "an input file"
+    if isinstance(exc, UnicodeDecodeError):
+        bad = [p for p in inputs if not _is_utf8(p)]
+        return (f"{', '.join(map(str, bad)) or named}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                "save it as UTF-8.")
+    if isinstance(exc, OSError):
+        fix = {errno.ENOSPC: "free some disk space or write elsewhere with -o",
+               errno.EROFS: "write to a writable folder with -o", errno.EACCES: "check the permissions, or use -o",
+               errno.EPERM: "check the permissions, or use -o", errno.ENOENT: "check the path"}
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}; {fix.get(exc.errno, 'check the file and the disk')}."
+    validation_error = _loaded("pydantic", "ValidationError")
+    if validation_error is not None and isinstance(exc, validation_error):  # a setting built from the options
+        first = exc.errors()[0]
+        loc = ".".join(str(part) for part in first["loc"])
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"invalid setting {loc}: {first['msg']}{more}; check the command's options."
+    if not isinstance(exc, ValueError):  # zipfile.BadZipFile, openpyxl's InvalidFileException
+        books = [p for p in inputs if p.suffix.lower() in (".xlsx", ".xlsm", ".xls")] or inputs
+        return f"{', '.join(map(str, books)) or named}: not a valid Excel workbook ({exc}); re-save it from Excel."
+    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__  # pandas' ParserError, EmptyDataError
+    return f"{named}: cannot be read as a table ({first_line})."
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+        return True
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn user mistakes into one readable red line and exit code 2."""
+    """Turn user mistakes into one readable red line and exit code 2; genuine bugs keep their traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("ignore", category=FutureWarning)
-                return fn(*args, **kwargs)
-        except StickinessError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+                result = fn(*args, **kwargs)
+        except _user_error_types() as exc:  # on failure the error is the one line, warnings are dropped
+            _say("error", "bold red", _user_message(exc, kwargs))
             raise typer.Exit(code=2) from None
+        for w in caught:  # our own warnings (screening, data) as one line each; others as Python shows them
+            if w.category.__module__.partition(".")[0] == __name__.partition(".")[0]:
+                _say("warning", "yellow", str(w.message))
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        return result
 
     return wrapper
 
@@ -44,14 +115,18 @@ def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _read_table(path: Path) -> Any:
     import pandas as pd
 
-    if not path.is_file():
-        raise ResponseDataError(f"{path}: file not found.")
+    check_input(path, ResponseDataError, "data file")
     try:
-        if path.suffix.lower() in (".xlsx", ".xls"):
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             return pd.read_excel(path)
         return pd.read_csv(path)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:  # pandas' ParserError is a ValueError
         raise ResponseDataError(f"{path}: cannot be read as a table ({str(exc).splitlines()[0]}).") from None
+
+
+def _minimum(model: Any, field: str) -> int:
+    """The ``ge`` bound pydantic enforces on ``model.field`` (one source for the CLI's early check)."""
+    return next((m.ge for m in model.model_fields[field].metadata if getattr(m, "ge", None) is not None), 1)
 
 
 @app.command()
@@ -60,6 +135,7 @@ def validate(questionnaire: Annotated[Path, typer.Argument(help="Questionnaire Y
     """Check a questionnaire file; print what it contains and any warnings."""
     from .questionnaire import QuestionnaireWarning, load_questionnaire
 
+    check_input(questionnaire, QuestionnaireError, "file", Q_HINT)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QuestionnaireWarning)
         q = load_questionnaire(questionnaire)
@@ -68,7 +144,7 @@ def validate(questionnaire: Annotated[Path, typer.Argument(help="Questionnaire Y
               f"demographic/behaviour questions, {len(q.hypotheses)} hypotheses", highlight=False)
     for w in caught:
         if issubclass(w.category, QuestionnaireWarning):
-            err.print(f"[yellow]warning:[/] {w.message}", highlight=False, soft_wrap=True)
+            _say("warning", "yellow", str(w.message))
 
 
 @app.command()
@@ -82,9 +158,16 @@ def export(
 ) -> None:
     """Export a questionnaire for a survey tool (XLSForm for Kobo/ODK, 问卷星 text) or for analysts."""
     from .questionnaire import load_questionnaire
-    from .questionnaire.exporters import export_questionnaire
+    from .questionnaire.exporters import FORMATS, export_questionnaire
 
-    path = export_questionnaire(load_questionnaire(questionnaire), to, output, language=lang)
+    check(to, "--to", "stickiness export", Options(FORMATS))
+    check_input(questionnaire, QuestionnaireError, "file", Q_HINT)
+    targets = [output.with_suffix(x) for x in (".json", ".csv", ".md")] if to == "codebook" else [output]
+    check_outputs(targets, inputs=[questionnaire])
+    q = load_questionnaire(questionnaire)
+    if lang is not None:
+        check(lang, "--lang", "stickiness export", Options(tuple(q.meta.languages)))
+    path = export_questionnaire(q, to, output, language=lang)
     out.print(f"[green]wrote[/] {path}", highlight=False, soft_wrap=True)
 
 
@@ -92,35 +175,43 @@ def export(
 @_user_errors
 def clean(
     questionnaire: Annotated[Path, typer.Argument(help="Questionnaire YAML file the answers belong to.")],
-    data: Annotated[Path, typer.Argument(help="Survey export (CSV, XLSX or SAV).")],
+    data: Annotated[Path, typer.Argument(help="Survey export (CSV, XLSX or SAV); never modified.")],
     source: Annotated[str, typer.Option(help="auto, csv, xlsx, wjx, qualtrics, limesurvey, sav or kobo.")] = "auto",
-    output: Annotated[Path, typer.Option("-o", "--output", help="Cleaned CSV to write.")] = Path("cleaned.csv"),
-    longstring: Annotated[int | None, typer.Option(help="Exclude runs of identical answers longer than this.")]
-    = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Cleaned CSV to write (also writes "
+                                         "<name>_exclusions.csv, _flags.csv, _provenance.json).")]
+    = Path("cleaned.csv"),
+    longstring: Annotated[int | None, typer.Option(help="Exclude runs of identical answers longer than this "
+                                                   "(>= 2).")] = None,
     mahalanobis: Annotated[bool, typer.Option(help="Exclude multivariate outliers (chi-square, .99).")] = False,
 ) -> None:
     """Read a survey export, flag careless responding, exclude by rule, and write the cleaned data with its audit."""
     from .questionnaire import load_questionnaire
     from .responses.quality import apply_exclusions, quality_flags
-    from .responses.readers import read_responses
+    from .responses.readers import SOURCES, read_responses
 
+    check(source, "--source", "stickiness clean", Options(SOURCES))
+    if longstring is not None:
+        check(longstring, "--longstring", "stickiness clean", Interval(int, 2, None))
+    check_input(questionnaire, QuestionnaireError, "file", Q_HINT)
+    check_input(data, ResponseDataError, "data file")
+    stem = output.with_suffix("")
+    audit_path, flags_path, prov_path = (Path(f"{stem}_{x}") for x in ("exclusions.csv", "flags.csv",
+                                                                       "provenance.json"))
+    check_outputs([output, audit_path, flags_path, prov_path], inputs=[questionnaire, data])
     q = load_questionnaire(questionnaire)
     responses = read_responses(data, q, source=source)
     flags = quality_flags(responses.data, q)
     rules = {"attention": True, "speeder": True, "duplicate": True, "missing_share": 0.5,
              "mahalanobis": mahalanobis, "longstring": longstring}
     kept, audit = apply_exclusions(responses.data, flags, rules)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    kept.to_csv(output, index=False)
-    stem = output.with_suffix("")
-    audit.to_csv(f"{stem}_exclusions.csv", index=False)
-    flags.to_csv(f"{stem}_flags.csv", index=False)
-    (Path(f"{stem}_provenance.json")).write_text(json.dumps(responses.provenance, indent=2, ensure_ascii=False)
-                                                 + "\n", encoding="utf-8")
+    for frame, path in ((kept, output), (audit, audit_path), (flags, flags_path)):
+        with atomic_path(path) as tmp:
+            frame.to_csv(tmp, index=False)
+    write_text(prov_path, json.dumps(responses.provenance, indent=2, ensure_ascii=False) + "\n")
     by_rule = audit.groupby("rule")["respondent_id"].nunique().to_dict() if len(audit) else {}
     out.print(f"read {len(responses.data)} ({responses.provenance['source']}), excluded "
               f"{len(responses.data) - len(kept)} {by_rule}, wrote {len(kept)} to {output} "
-              f"(audit: {stem}_exclusions.csv)", markup=False, highlight=False, soft_wrap=True)
+              f"(audit: {audit_path})", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -128,7 +219,7 @@ def clean(
 def simulate(
     questionnaire: Annotated[Path, typer.Argument(help="Questionnaire YAML file with a population block.")],
     n: Annotated[int, typer.Option("-n", "--n", help="Number of respondents.")] = 500,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed, >= 0 (same seed, same data).")] = 1,
     careless: Annotated[float, typer.Option(help="Share of careless respondents, 0-1.")] = 0.0,
     missing: Annotated[float, typer.Option(help="Share of item answers missing completely at random, 0-1.")] = 0.0,
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")] = Path("responses.csv"),
@@ -137,10 +228,16 @@ def simulate(
     from .questionnaire import load_questionnaire
     from .simulate import simulate_responses
 
+    check(n, "-n", "stickiness simulate", POSITIVE_INT)
+    check(seed, "--seed", "stickiness simulate", NON_NEGATIVE_INT)
+    for name, value in (("--careless", careless), ("--missing", missing)):
+        check(value, name, "stickiness simulate", Interval(float, 0, 1, closed="left"))
+    check_input(questionnaire, QuestionnaireError, "file", Q_HINT)
+    check_output(output, inputs=[questionnaire])
     q = load_questionnaire(questionnaire)
     df = simulate_responses(q, n=n, seed=seed, careless=careless, missing=missing)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(output, index=False)
+    with atomic_path(output) as tmp:
+        df.to_csv(tmp, index=False)
     out.print(f"wrote {len(df)} respondents x {df.shape[1]} columns to {output}", highlight=False)
 
 
@@ -161,18 +258,21 @@ def fit(
                                             "intercepts 0, latent means free).")] = "sem",
     estimator: Annotated[str, typer.Option(help="ML, or MLR (robust SEs and scaled chi-square).")] = "ML",
     missing: Annotated[str, typer.Option(help="listwise, or ml (full-information ML for incomplete rows).")] = "listwise",
-    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none).")] = 0,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 1,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none; BCa needs at least 1000 and at "
+                                           "least the number of respondents).")] = 0,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed, >= 0.")] = 1,
     ci: Annotated[str, typer.Option(help="Bootstrap interval: percentile or bca.")] = "percentile",
-    n_jobs: Annotated[int, typer.Option("--n-jobs", help="Threads for the bootstrap.")] = 1,
+    n_jobs: Annotated[int, typer.Option("--n-jobs", help="Threads for the bootstrap (-1 = all cores).")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Fit a structural equation model (ML, lavaan definitions) and print estimates and fit."""
-    from .errors import ModelSpecError
     from .sem import fit_sem
 
-    if not model.is_file():
-        raise ModelSpecError(f"{model}: model file not found.")
+    check(bootstrap, "--bootstrap", "stickiness fit", NON_NEGATIVE_INT)
+    check(seed, "--seed", "stickiness fit", NON_NEGATIVE_INT)
+    check(ci, "--ci", "stickiness fit", Options(("percentile", "bca")))
+    check(n_jobs, "--n-jobs", "stickiness fit", *N_JOBS)
+    check_input(model, ModelSpecError, "model file")
     frame = _read_table(data)
     if model.suffix.lower() in (".yaml", ".yml"):
         from .questionnaire import load_questionnaire
@@ -181,12 +281,18 @@ def fit(
         q = load_questionnaire(model)
         syntax, frame = q.model_syntax(), reverse_code(frame, q)
     else:
-        syntax = model.read_text(encoding="utf-8")
+        try:
+            syntax = model.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ModelSpecError(f"{model}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the model "
+                                 "file as UTF-8.") from None
     equal = tuple(x.strip() for x in group_equal.split(",") if x.strip())
     partial = tuple(x.strip() for x in group_partial.split(",") if x.strip())
     res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
                   missing=missing, std_lv=std_lv, model_type=model_type)
     boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, progress=not as_json) if bootstrap else None
+    for note in boot.warnings if boot is not None else ():
+        _say("warning", "yellow", note)
     if as_json:
         payload = res.to_dict()
         keep = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
@@ -197,7 +303,8 @@ def fit(
             payload["effects"] = _records(res.effects())
         if boot is not None:
             payload["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed,
-                                    "ci": boot.ci, "level": boot.level, "estimates": _records(boot.table)}
+                                    "ci": boot.ci, "level": boot.level, "warnings": list(boot.warnings),
+                                    "estimates": _records(boot.table)}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     out.print(res.summary(), highlight=False, soft_wrap=True)
@@ -207,7 +314,7 @@ def fit(
         with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
             out.print("\nEffects (delta-method SEs)\n" + res.effects().to_string(index=False), highlight=False)
     if boot is not None:
-        out.print("\n" + boot.summary(), highlight=False, soft_wrap=True)
+        out.print("\n" + boot.summary(), highlight=False, soft_wrap=True, markup=False)
 
 
 def _records(frame: Any) -> list[dict]:
@@ -226,21 +333,30 @@ def _records(frame: Any) -> list[dict]:
 def demo(
     questionnaire: Annotated[Path | None, typer.Option(help="Questionnaire (default: the built-in financial "
                                                        "WeChat stickiness instrument).")] = None,
-    n: Annotated[int, typer.Option("-n", "--n", help="Simulated respondents.")] = 500,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 20261124,
+    n: Annotated[int, typer.Option("-n", "--n", help="Simulated respondents (>= 20).")] = 500,
+    seed: Annotated[int, typer.Option(help="Random seed, >= 0.")] = 20261124,
     output: Annotated[Path, typer.Option("-o", "--output", help="Report folder.")] = Path("reports/build/demo"),
     lang: Annotated[str, typer.Option(help="Report language: en or zh.")] = "en",
+    force: Annotated[bool, typer.Option("--force", help="Replace a report built in another language in the "
+                                        "folder (refused otherwise; use one folder per language).")] = False,
 ) -> None:
     """Simulate the default study, run every analysis on it, and write the report."""
     from . import builtin_questionnaire_path
     from .report import write_demo_report
+    from .report.build import check_report_folder
     from .study import run_demo
+    from .study_config import SimulationSpec
 
+    check(n, "-n", "stickiness demo", Interval(int, _minimum(SimulationSpec, "n"), None))
+    check(seed, "--seed", "stickiness demo", NON_NEGATIVE_INT)
+    check(lang, "--lang", "stickiness demo", Options(REPORT_LANGUAGES))
     path = questionnaire or builtin_questionnaire_path()
+    check_input(path, QuestionnaireError, "file", Q_HINT)
+    check_report_folder(output, lang, inputs=[path], force=force)
     with out.status("starting") as status:
         study = run_demo(path, n=n, seed=seed, language=lang, progress=lambda msg: status.update(msg + " ..."))
         status.update("writing the report ...")
-        report = write_demo_report(study, output, lang=lang)
+        report = write_demo_report(study, output, lang=lang, force=force)
     out.print(_hypotheses_table(study), highlight=False)
     out.print(f"Model fit: {study.sem.fit_line()}", highlight=False)
     out.print(f"Report: [bold]{report.resolve()}[/]", highlight=False, soft_wrap=True)
@@ -253,21 +369,27 @@ def report(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Report folder (default: "
                                                 "reports/build/<study id> next to the config).")] = None,
     lang: Annotated[str | None, typer.Option(help="Override the config's language: en or zh.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a report built in another language in the "
+                                        "folder (refused otherwise; use one folder per language).")] = False,
 ) -> None:
     """Run a study config end to end and write index.html, report.md, tables.docx, results.json, provenance.json."""
     from .report import write_report
+    from .report.build import check_report_folder
     from .study import run_study
     from .study_config import load_study_config
 
+    if lang is not None:
+        check(lang, "--lang", "stickiness report", Options(REPORT_LANGUAGES))
+    check_input(study, StudyConfigError, "file", "Study configs live in reports/<study>.yaml.")
     cfg = load_study_config(study)
-    if lang is not None and lang not in ("en", "zh"):
-        raise typer.BadParameter(f"--lang must be en or zh; got {lang!r}.")
     target = output or study.resolve().parent / "build" / cfg.study.id
+    inputs = [study, cfg.resolve(cfg.questionnaire), cfg.resolve(cfg.data.file) if cfg.data.file else None]
+    check_report_folder(target, lang or cfg.report.language, inputs=inputs, force=force)
     with out.status("starting") as status:
         result = run_study(cfg, progress=lambda msg: status.update(msg + " ..."),
                            command=f"stickiness report {study}")
         status.update("writing the report ...")
-        paths = write_report(result, target, language=lang)
+        paths = write_report(result, target, language=lang, force=force)
     if len(result.hypotheses):
         out.print(_hypotheses_table(result), highlight=False)
     out.print(f"Model fit: {result.sem.fit_line()}", highlight=False)
@@ -279,7 +401,7 @@ def report(
 @_user_errors
 def classroom(
     students: Annotated[int, typer.Option(help="Number of students (one dataset each).")] = 30,
-    seed: Annotated[int, typer.Option(help="Class seed; each student's data seed is derived from it.")] = 1,
+    seed: Annotated[int, typer.Option(help="Class seed, >= 0; each student's data seed is derived from it.")] = 1,
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the pack.")] = Path("classroom"),
     questionnaire: Annotated[Path | None, typer.Option(help="Questionnaire (default: the built-in financial "
                                                        "WeChat stickiness instrument).")] = None,
@@ -288,8 +410,14 @@ def classroom(
                                                "(each moved by up to .10, sizes kept in [.05, .60]).")] = False,
 ) -> None:
     """Write a classroom pack: a dataset per student, an exercise sheet (en/zh) and an instructor key."""
-    from .classroom import classroom_command
+    from .classroom import MIN_N, classroom_command
 
+    check(students, "--students", "stickiness classroom", POSITIVE_INT)
+    check(seed, "--seed", "stickiness classroom", NON_NEGATIVE_INT)
+    check(n, "-n", "stickiness classroom", Interval(int, MIN_N, None))
+    if questionnaire is not None:
+        check_input(questionnaire, QuestionnaireError, "file", Q_HINT)
+    check_output(output, inputs=[questionnaire], kind="dir")
     with out.status(f"simulating and fitting {students} datasets ..."):
         message = classroom_command(students=students, seed=seed, output=output, questionnaire=questionnaire,
                                     n=n, vary_effects=vary_effects)
@@ -307,6 +435,8 @@ def grade(
     """Grade a student's results JSON against the key; exit code 1 when any item fails."""
     from .classroom import grade_command
 
+    check_input(key, ResponseDataError, "key file")
+    check_input(student_json, ResponseDataError, "results file")
     text, passed = grade_command(key, student_json, student)
     out.print(text, markup=False, highlight=False, soft_wrap=True)
     if not passed:

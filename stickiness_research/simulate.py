@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, QuestionnaireError
+from ._validation import NON_NEGATIVE_INT, POSITIVE_INT, Interval, check
+from .errors import QuestionnaireError
 from .questionnaire import Questionnaire
 
 CARELESS_KINDS = ("straightliner", "random", "alternating", "speeder")
@@ -120,7 +121,7 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
     n : int
         Number of respondents (>= 1).
     seed : int or None
-        Seed of ``numpy.random.default_rng``; same seed, same data.
+        Seed (>= 0) of ``numpy.random.default_rng``; same seed, same data.
     careless : float
         Share of careless respondents in [0, 1): straight-liners, random responders, alternators
         and speeders in equal parts. Their kind is in column ``careless_type`` ("" if attentive).
@@ -134,6 +135,13 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
         items as the respondent answered them, i.e. not yet recoded), attention checks,
         ``duration_seconds`` and ``careless_type``.
 
+    Raises
+    ------
+    ParameterError
+        ``n``, ``seed``, ``careless`` or ``missing`` out of range.
+    QuestionnaireError
+        The questionnaire has no (valid) population block.
+
     Examples
     --------
     >>> import stickiness_research as sr
@@ -142,11 +150,10 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
     >>> df.equals(sr.simulate_responses(q, n=5, seed=1))
     True
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ParameterError("n", "simulate_responses", "an int in the range [1, inf)", n)
+    check(n, "n", "simulate_responses", POSITIVE_INT)
+    check(seed, "seed", "simulate_responses", NON_NEGATIVE_INT, None)
     for name, value in (("careless", careless), ("missing", missing)):
-        if not isinstance(value, int | float) or not 0 <= value < 1:
-            raise ParameterError(name, "simulate_responses", "a float in the range [0, 1)", value)
+        check(value, name, "simulate_responses", Interval(float, 0, 1, closed="left"))
     pop = population_model(q)
     rng = np.random.default_rng(seed)
 

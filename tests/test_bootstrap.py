@@ -70,8 +70,8 @@ def test_effects_decompose(fitted, boot):
 
 
 def test_bca_differs_from_percentile_but_covers_estimate(fitted):
-    bca = fitted.bootstrap(400, seed=3, ci="bca").table
-    pct = fitted.bootstrap(400, seed=3).table
+    bca = fitted.bootstrap(1000, seed=3, ci="bca").table  # BCa needs >= 1000 resamples
+    pct = fitted.bootstrap(1000, seed=3).table
     assert not np.allclose(bca["ci_lower"], pct["ci_lower"])
     free = bca[bca["boot_se"] > 0]
     assert ((free["ci_lower"] <= free["est"]) & (free["est"] <= free["ci_upper"])).mean() > 0.95

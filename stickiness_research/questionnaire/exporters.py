@@ -16,7 +16,9 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from ..errors import ParameterError
+from .._io import atomic_path, check_output, write_text
+from .._validation import Options
+from .._validation import check as check_argument
 from .schema import AttentionCheck, Demographic, Item, Questionnaire
 
 FORMATS = ("xlsform", "wjx", "codebook", "html", "sav", "lavaan")
@@ -72,10 +74,8 @@ def choices_of(q: Questionnaire, question: Question, language: str) -> list[tupl
 
 
 def _language(q: Questionnaire, language: str | None) -> str:
-    lang = language or q.meta.language
-    if lang not in q.meta.languages:
-        raise ParameterError("language", "export_questionnaire", f"one of {q.meta.languages}", lang)
-    return lang
+    return check_argument(language or q.meta.language, "language", "export_questionnaire",
+                          Options(tuple(q.meta.languages)))
 
 
 # ----- XLSForm -----------------------------------------------------------------------------------
@@ -127,7 +127,8 @@ def to_xlsform(q: Questionnaire, path: Path) -> Path:
     default = q.meta.language
     settings.append([q.meta.title.get(default), q.meta.id, q.meta.version.replace(".", ""),
                      f"{LANGUAGE_NAMES.get(default, default)} ({default})"])
-    wb.save(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return path
 
 
@@ -205,11 +206,12 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 def to_codebook(q: Questionnaire, path: Path) -> Path:
     """Write ``<name>.json`` (Table Schema) plus ``<name>.csv`` and ``<name>.md``; returns the JSON path."""
     json_path = path.with_suffix(".json")
-    json_path.write_text(json.dumps(to_table_schema(q), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_text(json_path, json.dumps(to_table_schema(q), ensure_ascii=False, indent=2) + "\n")
     table = codebook_table(q)
-    table.to_csv(path.with_suffix(".csv"), index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8")
+    with atomic_path(path.with_suffix(".csv")) as tmp:
+        table.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8")
     header = f"# Codebook: {q.meta.title.get(q.meta.language)} ({q.meta.id} {q.meta.version})\n\n"
-    path.with_suffix(".md").write_text(header + _markdown_table(table), encoding="utf-8")
+    write_text(path.with_suffix(".md"), header + _markdown_table(table))
     return json_path
 
 
@@ -247,8 +249,9 @@ def to_sav(q: Questionnaire, path: Path, language: str) -> Path:
               **{question.id: question.text(language)[:255] for question in order}}
     value_labels = {question.id: {float(c): lab for c, lab in choices_of(q, question, language)} for question in order}
     measure = {question.id: ("ordinal" if question.kind in ("item", "attention") else "nominal") for question in order}
-    pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels,
-                         variable_measure=measure, file_label=f"{q.meta.id} {q.meta.version}")
+    with atomic_path(path) as tmp:
+        pyreadstat.write_sav(frame, str(tmp), column_labels=labels, variable_value_labels=value_labels,
+                             variable_measure=measure, file_label=f"{q.meta.id} {q.meta.version}")
     return path
 
 
@@ -270,6 +273,14 @@ def export_questionnaire(q: Questionnaire, fmt: str, path: str | Path, *, langua
     Path
         The file written.
 
+    Raises
+    ------
+    ParameterError
+        Unknown format or a language the questionnaire does not have.
+    OutputPathError
+        ``path`` is a directory, lies under a file or in a read-only folder, or is the questionnaire's
+        own file (checked before anything is written; every file is written atomically).
+
     Examples
     --------
     >>> import tempfile, pathlib, stickiness_research as sr
@@ -279,23 +290,21 @@ def export_questionnaire(q: Questionnaire, fmt: str, path: str | Path, *, langua
     >>> text.splitlines()[0]
     '1. Which type of financial product or service do you mainly use through the account?*[单选题]'
     """
-    if fmt not in FORMATS:
-        raise ParameterError("fmt", "export_questionnaire", f"one of {FORMATS}", fmt)
+    check_argument(fmt, "fmt", "export_questionnaire", Options(FORMATS))
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    targets = [path.with_suffix(s) for s in (".json", ".csv", ".md")] if fmt == "codebook" else [path]
+    for target in targets:
+        check_output(target, inputs=[q.source] if q.source else [], option="path")
     lang = _language(q, language)
     if fmt == "xlsform":
         return to_xlsform(q, path)
     if fmt == "wjx":
-        path.write_text(to_wjx_text(q, lang), encoding="utf-8")
-        return path
+        return write_text(path, to_wjx_text(q, lang))
     if fmt == "codebook":
         return to_codebook(q, path)
     if fmt == "html":
-        path.write_text(to_html(q, lang), encoding="utf-8")
-        return path
+        return write_text(path, to_html(q, lang))
     if fmt == "sav":
         return to_sav(q, path, lang)
     header = f"# lavaan / semopy model syntax of {q.meta.id} {q.meta.version}, from its hypotheses\n"
-    path.write_text(header + q.model_syntax(), encoding="utf-8")
-    return path
+    return write_text(path, header + q.model_syntax())

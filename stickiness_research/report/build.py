@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from .._io import OutputPathError, atomic_path, check_output, write_text
 from ..strategy import load_playbook
 from ..study import StudyResult
 from . import apa
@@ -341,40 +344,111 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
 
 
 # ----- writers -----------------------------------------------------------------------------------
+REPORT_FILES = ("index.html", "report.md", "tables.docx", "results.json", "provenance.json")
+
+
+def built_language(out_dir: str | Path) -> str | None:
+    """Language of a report already built in ``out_dir`` (``None`` when there is none or it is unknown)."""
+    out = Path(out_dir)
+    try:
+        prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+        if isinstance(prov, dict) and isinstance(prov.get("report_language"), str):
+            return prov["report_language"]
+    except (OSError, ValueError):
+        pass
+    try:
+        with (out / "index.html").open(encoding="utf-8", errors="replace") as handle:
+            found = re.search(r'<html lang="([^"]+)"', handle.read(512))
+        return found.group(1) if found else None
+    except OSError:
+        return None
+
+
+def check_report_folder(out_dir: str | Path, language: str, *, inputs: Iterable[str | Path | None] = (),
+                        force: bool = False, option: str = "-o") -> Path:
+    """Refuse a report folder before any work: not a writable folder, or one holding another language's build.
+
+    A build in ``language`` into a folder that holds a report in another language would silently
+    replace it; that is refused unless ``force`` (use one folder per language, e.g. ``build/zh``).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The report folder (created later if missing).
+    language : str
+        Language of the report about to be built.
+    inputs : iterable of paths
+        The study's input files; no report file may be one of them.
+    force : bool
+        Allow replacing a report built in another language.
+    option : str
+        How the caller names ``out_dir`` in messages (``-o`` for the CLI).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputPathError
+        The folder is a file, lies under a file or in a read-only place, one of the report files is an
+        input, or it holds a report built in another language (and ``force`` is false).
+    """
+    inputs = list(inputs)
+    out = check_output(out_dir, inputs=inputs, kind="dir", option=option)
+    for name in REPORT_FILES:
+        check_output(out / name, inputs=inputs, option=option)
+    previous = built_language(out)
+    if previous is not None and previous != language and not force:
+        raise OutputPathError(f"{out}: holds a report built in {previous!r}; building the {language!r} report there "
+                              f"would replace it. Give another folder with {option} (e.g. {out / language}), or "
+                              "replace it on purpose with --force (force=True).")
+    return out
+
+
 def write_report(study: StudyResult, out_dir: str | Path, *, formats: tuple[str, ...] | list[str] | None = None,
-                 language: str | None = None) -> dict[str, Path]:
+                 language: str | None = None, force: bool = False) -> dict[str, Path]:
     """Write the report files to ``out_dir``; returns format -> path (``provenance`` always written).
+
+    The folder is checked first (:func:`check_report_folder`) and every file is written atomically.
 
     Parameters
     ----------
     formats : subset of ("html", "md", "docx", "json"); default: the study config's.
     language : "en" or "zh"; default: the study config's.
+    force : bool
+        Replace a report built in another language in ``out_dir`` (refused otherwise).
+
+    Raises
+    ------
+    OutputPathError
+        See :func:`check_report_folder`.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    language = language or study.config.report.language
+    out = check_report_folder(out_dir, language, inputs=study.provenance.get("inputs", {}), force=force,
+                              option="out_dir")
     formats = list(formats or study.config.report.formats)
     context = report_context(study, language)
     paths: dict[str, Path] = {}
     if "html" in formats:
-        paths["html"] = out / "index.html"
-        paths["html"].write_text(_ENV.get_template("report.html.j2").render(**context), encoding="utf-8")
+        paths["html"] = write_text(out / "index.html", _ENV.get_template("report.html.j2").render(**context))
     if "md" in formats:
-        paths["md"] = out / "report.md"
-        paths["md"].write_text(_MD_ENV.get_template("report.md.j2").render(**context), encoding="utf-8")
+        paths["md"] = write_text(out / "report.md", _MD_ENV.get_template("report.md.j2").render(**context))
     if "docx" in formats:
         from .docx import write_docx
 
-        paths["docx"] = write_docx(context, out / "tables.docx")
+        paths["docx"] = out / "tables.docx"
+        with atomic_path(paths["docx"]) as tmp:
+            write_docx(context, tmp)
     if "json" in formats:
-        paths["json"] = out / "results.json"
-        paths["json"].write_text(json.dumps(results_dict(study), indent=1, ensure_ascii=False) + "\n",
-                                 encoding="utf-8")
-    paths["provenance"] = out / "provenance.json"
-    paths["provenance"].write_text(json.dumps(study.provenance, indent=2, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
+        paths["json"] = write_text(out / "results.json",
+                                   json.dumps(results_dict(study), indent=1, ensure_ascii=False) + "\n")
+    provenance = {**study.provenance, "report_language": language}  # read back by built_language
+    paths["provenance"] = write_text(out / "provenance.json",
+                                     json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")
     return paths
 
 
-def write_demo_report(study: StudyResult, out_dir: str | Path, lang: str = "en") -> Path:
+def write_demo_report(study: StudyResult, out_dir: str | Path, lang: str = "en", *, force: bool = False) -> Path:
     """The demo's report: every format; returns the path of ``index.html``."""
-    return write_report(study, out_dir, formats=FORMATS, language=lang)["html"]
+    return write_report(study, out_dir, formats=FORMATS, language=lang, force=force)["html"]

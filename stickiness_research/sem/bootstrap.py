@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ModelSpecError, ParameterError
+from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
+from ..errors import ModelSpecError
 from .batched import CompiledModel, fit_batch
 from .effects import effect_paths, effect_values, pure_outcomes
 from .fit import defined_values, label_environment
@@ -22,6 +23,8 @@ from .numeric import single_threaded_blas
 from .problem import Group, Problem, solve
 
 CHUNK = 500
+MIN_BCA = 1000  # fewest resamples for BCa intervals (also at least n); Efron & Tibshirani (1993), ch. 14
+MIN_PERCENTILE = 1000  # below this, percentile intervals carry a warning
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +39,8 @@ class BootstrapResult:
     draws : DataFrame
         One row per successful resample, one column per quantity (unstandardized).
     n_boot, n_failed, seed, ci, level
+    warnings : tuple of str
+        Caveats about the intervals (e.g. too few resamples for stable percentile tails).
     """
 
     table: pd.DataFrame
@@ -45,6 +50,7 @@ class BootstrapResult:
     seed: int | None
     ci: str
     level: float
+    warnings: tuple[str, ...] = ()
 
     def effects(self) -> pd.DataFrame:
         return self.table[self.table["op"] == "effect"].reset_index(drop=True)
@@ -52,6 +58,7 @@ class BootstrapResult:
     def summary(self) -> str:
         head = (f"Bootstrap: {self.n_boot} resamples ({self.n_failed} failed), seed {self.seed}, "
                 f"{self.ci} {self.level:.0%} intervals")
+        head += "".join(f"\nwarning: {w}" for w in self.warnings)
         with pd.option_context("display.width", 160, "display.max_rows", 500, "display.float_format",
                                "{:.3f}".format):
             return head + "\n" + self.table.to_string(index=False)
@@ -68,12 +75,11 @@ class BootstrapResult:
 def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "percentile", level: float = 0.95,
               n_jobs: int = 1, progress: bool = False) -> BootstrapResult:
     """Bootstrap a fitted single-group model (see :meth:`SEMResult.bootstrap`)."""
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
-        raise ParameterError("n_boot", "bootstrap", "an int in the range [1, inf)", n_boot)
-    if ci not in ("percentile", "bca"):
-        raise ParameterError("ci", "bootstrap", "one of 'percentile', 'bca'", ci)
-    if not 0 < level < 1:
-        raise ParameterError("level", "bootstrap", "a float in the range (0, 1)", level)
+    check(n_boot, "n_boot", "bootstrap", POSITIVE_INT)
+    check(ci, "ci", "bootstrap", Options(("percentile", "bca")))
+    check(level, "level", "bootstrap", Interval(float, 0, 1, closed="neither"))
+    check(n_jobs, "n_jobs", "bootstrap", *N_JOBS)
+    check(seed, "seed", "bootstrap", NON_NEGATIVE_INT, None)
     state = result._state
     problem: Problem = state.problem
     if len(problem.groups) > 1 or problem.meanstructure:
@@ -83,6 +89,15 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     theta_hat = state.solution.theta
     x = state.data[0][1].to_numpy(dtype=float)
     n = len(x)
+    notes: list[str] = []
+    if ci == "bca":  # BCa's bias and acceleration corrections need the tails of many resamples
+        need = max(MIN_BCA, n)
+        check(n_boot, "n_boot", "bootstrap", Interval(int, need, None),
+              when=f"when ci='bca' (at least {MIN_BCA} resamples and no fewer than the {n} respondents; "
+                   "or use ci='percentile')")
+    elif n_boot < MIN_PERCENTILE:
+        notes.append(f"percentile intervals from {n_boot} resamples are unstable in the tails; use at least "
+                     f"{MIN_PERCENTILE} (Efron & Tibshirani, 1993).")
     quantities = Quantities(result, group, theta_hat)
     rng = np.random.default_rng(seed)
     indices = rng.integers(0, n, size=(n_boot, n))
@@ -116,7 +131,8 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     table = quantities.table(point, draws.std(axis=0, ddof=1), lower, upper)
     return BootstrapResult(table=table, draws=pd.DataFrame(draws[:, :quantities.n_raw],
                                                            columns=quantities.raw_names),
-                           n_boot=n_boot, n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level)
+                           n_boot=n_boot, n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level,
+                           warnings=tuple(notes))
 
 
 class Quantities:
