@@ -15,15 +15,11 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from .errors import LocatedError, StickinessError
+from .errors import LocatedError, OutputPathError, StickinessError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 _EXCEL_MAGIC = {".xlsx": (b"PK\x03\x04",), ".xlsm": (b"PK\x03\x04",), ".xls": (b"\xd0\xcf\x11\xe0",)}
-
-
-class OutputPathError(StickinessError):
-    """An output path cannot or must not be written (a directory, under a file, read-only, an input)."""
 
 
 def _same(a: Path, b: Path) -> bool:

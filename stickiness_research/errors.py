@@ -59,6 +59,10 @@ class EstimationError(StickinessError):
     """Estimation failed (no convergence, non-positive-definite matrix, under-identification)."""
 
 
+class OutputPathError(StickinessError):
+    """An output path cannot or must not be written (a directory, under a file, read-only, an input)."""
+
+
 class ParameterError(StickinessError):
     """A function argument is out of its allowed range.
 
