@@ -115,7 +115,7 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path | None] = (), 
     >>> check_output(folder)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    stickiness_research._io.OutputPathError: ...: is a directory, not a file; give a file name with -o, e.g. .../output.csv.
+    stickiness_research.errors.OutputPathError: ...: is a directory, not a file; give a file name with -o, e.g. .../output.csv.
     """
     path = Path(path)
     for source in inputs:
