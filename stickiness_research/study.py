@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import subprocess
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,7 +52,12 @@ from .study_config import AnalysesSpec, StudyConfig, load_study_config
 DEMO_N = 500
 DEMO_SEED = 20261124
 DEMO_BOOTSTRAP = 1000
+MIN_N = 100  # below this (or 5 respondents per item) SEM estimates and p values are unstable
 Progress = Callable[[str], None]
+
+
+class StudyWarning(UserWarning):
+    """A study that runs but whose results need care (too few respondents, screening problems)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,6 +102,7 @@ class StudyResult:
     recommendations: tuple[Recommendation, ...] = ()
     regression: Any = None
     provenance: dict = field(default_factory=dict)
+    screening: dict = field(default_factory=dict)  # warnings and rules not applied, for the report
 
     @property
     def reliability(self) -> pd.DataFrame | None:
@@ -150,8 +157,11 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
     raw, data_provenance = _read_data(cfg, q)
     if cfg.data.file is not None:
         inputs.append(cfg.resolve(cfg.data.file))
+    _check_groups(raw, cfg)
     step("screening for careless responding")
-    kept, exclusions = _clean(raw, q, cfg)
+    kept, exclusions, screening = _clean(raw, q, cfg)
+    screening["warnings"] = list(data_provenance.get("warnings", [])) + screening["warnings"]
+    screening["warnings"] += _check_sample_size(len(raw), len(kept), q, cfg)
     scored = reverse_code(kept, q)
     scores = scale_scores(scored, q)
     outcome = cfg.model.outcome or outcome_of(q)
@@ -231,12 +241,12 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         truth = {f"{a} -> {b}": beta for (a, b), beta in population_model(q).paths.items()}
     prov = provenance(inputs=inputs, seed=cfg.seed, questionnaire=q,
                       command=command or f"stickiness report {cfg.source or cfg.study.id}",
-                      extra={"study": cfg.study.id, "data": data_provenance,
+                      extra={"study": cfg.study.id, "data": data_provenance, "screening": screening,
                              "bootstrap": {"n_boot": todo.bootstrap, "seed": cfg.seed,
                                            "n_failed": boot.n_failed if boot is not None else None}})
     return StudyResult(config=cfg, questionnaire=q, raw=raw, exclusions=exclusions, scored=scored, scores=scores,
                        outcome=outcome, sem=sem, hypotheses=hyp, effects=effects, bootstrap=boot, truth=truth,
-                       provenance=prov, **result)
+                       provenance=prov, screening=screening, **result)
 
 
 def _read_data(cfg: StudyConfig, q: Questionnaire) -> tuple[pd.DataFrame, dict]:
@@ -251,17 +261,54 @@ def _read_data(cfg: StudyConfig, q: Questionnaire) -> tuple[pd.DataFrame, dict]:
     return responses.data, dict(responses.provenance)
 
 
-def _clean(raw: pd.DataFrame, q: Questionnaire, cfg: StudyConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Flag careless responding and drop the respondents the config's rules exclude (each logged)."""
-    from .responses.quality import apply_exclusions, quality_flags
+def _clean(raw: pd.DataFrame, q: Questionnaire, cfg: StudyConfig) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Flag careless responding and drop the respondents the config's rules exclude (each logged).
+
+    Returns the kept data, the exclusions audit, and the screening notes the report shows: warnings
+    (items without variance, rules excluding > 20 %, rules not applied) and ``not_applied`` reasons.
+    """
+    from .responses.quality import ScreeningWarning, apply_exclusions, quality_flags
 
     rules = cfg.cleaning
-    flags = quality_flags(raw, q, seconds_per_item=rules.seconds_per_item)
     rule_map = {"attention": rules.attention, "speeder": rules.speeder, "duplicate": rules.duplicates,
-                "mahalanobis": rules.mahalanobis, "missing_share": rules.max_missing_share}
-    if rules.longstring is not None:
-        rule_map["longstring"] = rules.longstring
-    return apply_exclusions(raw, flags, rule_map)
+                "identical_answers": rules.identical_answers, "mahalanobis": rules.mahalanobis,
+                "missing_share": rules.max_missing_share, "longstring": rules.longstring}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScreeningWarning)
+        flags = quality_flags(raw, q, seconds_per_item=rules.seconds_per_item)
+        result = apply_exclusions(raw, flags, rule_map)
+    notes = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, ScreeningWarning)))
+    for note in notes:  # shown where the study runs (CLI, notebook) and kept for the report
+        warnings.warn(note, ScreeningWarning, stacklevel=3)
+    return result.kept, result.audit, {"warnings": notes, "not_applied": result.not_applied}
+
+
+def _check_groups(raw: pd.DataFrame, cfg: StudyConfig) -> None:
+    """Each grouping variable is a column of the data with answers (else the group analysis would vanish)."""
+    for k, group in enumerate(cfg.groups):
+        if group not in raw.columns or raw[group].isna().all():
+            what = "is not a column of" if group not in raw.columns else "has no answers in"
+            raise cfg.error(f"group {group!r} {what} the data ({cfg.data.file or 'simulated'}).", f"groups[{k}]",
+                            hint="Remove it from groups, or export the data with that question.")
+
+
+def _check_sample_size(n_read: int, n_kept: int, q: Questionnaire, cfg: StudyConfig) -> list[str]:
+    """Refuse fewer respondents than items (no covariance matrix); warn below 100 or 5 per item."""
+    key = "data.file" if cfg.data.file is not None else "data.simulate.n"
+    n_items = len(q.items)
+    source = cfg.data.file or f"simulate n = {n_read}"
+    if n_kept <= n_items:
+        raise cfg.error(f"{source}: {n_kept} respondent(s) left ({n_read} read) for {n_items} items; the models need "
+                        f"more respondents than items, and at least {max(MIN_N, 5 * n_items)} for stable estimates.",
+                        key, hint="Point data.file at the full export, collect more responses, or relax the "
+                        "cleaning rules if they excluded most respondents.")
+    if n_kept >= max(MIN_N, 5 * n_items):
+        return []
+    note = (f"only {n_kept} respondents for {n_items} items: too few for this model (at least "
+            f"{max(MIN_N, 5 * n_items)}: 100 and 5 per item); estimates, p values and intervals are unstable, "
+            "so treat 'supported' as provisional.")
+    warnings.warn(note, StudyWarning, stacklevel=3)
+    return [note]
 
 
 def _group_analysis(data: pd.DataFrame, q: Questionnaire, group: str, syntax: str) -> GroupAnalysis:

@@ -13,9 +13,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import StudyConfigError
-from .questionnaire.loader import _from_validation_error, _line_of, _parse_yaml, _plain
+from .errors import ModelSpecError, StudyConfigError
+from .questionnaire.loader import _from_validation_error, _line_of, _parse_yaml, _plain, read_text
 from .questionnaire.schema import Identifier, LangText
+from .responses.quality import MIN_ITEMS_IDENTICAL_ANSWERS
 
 
 class _Strict(BaseModel):
@@ -32,7 +33,7 @@ class SimulationSpec(_Strict):
     """Simulated respondents from the questionnaire's population model (the known truth)."""
 
     n: int = Field(ge=20, le=1_000_000)
-    seed: int
+    seed: int = Field(ge=0)
     careless: float = Field(default=0.0, ge=0, le=0.5)
     missing: float = Field(default=0.0, ge=0, le=0.5)
 
@@ -59,7 +60,8 @@ class CleaningSpec(_Strict):
     seconds_per_item: float = Field(default=2.0, gt=0)
     longstring: int | None = Field(default=None, ge=2)
     mahalanobis: bool = False
-    duplicates: bool = True
+    duplicates: bool = True  # repeated submissions: same respondent id, or same IP / timestamp and answers
+    identical_answers: bool = False  # opt-in: identical answer vectors (needs >= 10 items)
     max_missing_share: float = Field(default=0.5, gt=0, le=1)
 
 
@@ -119,9 +121,11 @@ class StudyConfig(_Strict):
     groups: list[Identifier] = Field(default_factory=list)
     analyses: AnalysesSpec = Field(default_factory=AnalysesSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
-    seed: int = 1
+    seed: int = Field(default=1, ge=0)
 
     _source: Path | None = None
+    _lines: dict[str, int] = {}  # line of each key a later check may name
+    _shown: str | None = None  # the path as the user gave it
 
     @property
     def source(self) -> Path | None:
@@ -131,6 +135,11 @@ class StudyConfig(_Strict):
         """A path from the config, relative to the config file's folder."""
         p = Path(path)
         return p if p.is_absolute() or self._source is None else (self._source.parent / p)
+
+    def error(self, message: str, field: str, hint: str | None = None) -> StudyConfigError:
+        """A :class:`StudyConfigError` located at ``field`` (e.g. ``groups[0]``) of this config's file."""
+        return StudyConfigError(message, file=self._shown or (str(self._source) if self._source else None),
+                                line=self._lines.get(field), field=field, hint=hint)
 
 
 def load_study_config(path: str | Path) -> StudyConfig:
@@ -150,9 +159,7 @@ def load_study_config(path: str | Path) -> StudyConfig:
     ('financial_wechat', 600)
     """
     path = Path(path)
-    if not path.is_file():
-        raise StudyConfigError("file not found.", file=str(path), hint="Study configs live in reports/<study>.yaml.")
-    text = path.read_text(encoding="utf-8")
+    text, _ = read_text(path, StudyConfigError, hint_missing="Study configs live in reports/<study>.yaml.")
     tree = _parse_yaml(text, str(path), StudyConfigError)
     if not isinstance(tree, dict):
         raise StudyConfigError("the file must hold a mapping with keys study, questionnaire, data, ...",
@@ -161,7 +168,10 @@ def load_study_config(path: str | Path) -> StudyConfig:
         cfg = StudyConfig.model_validate(_plain(tree))
     except ValidationError as exc:
         raise _from_validation_error(exc, tree, str(path), StudyConfig, StudyConfigError) from None
-    cfg._source = path.resolve()
+    cfg._source, cfg._shown = path.resolve(), str(path)
+    cfg._lines = {f"groups[{k}]": _line_of(tree, ("groups", k)) for k in range(len(cfg.groups))}
+    cfg._lines |= {key: _line_of(tree, tuple(key.split("."))) for key in ("data.file", "data.simulate.n",
+                                                                            "model.syntax")}
     _check_paths(cfg, tree, str(path))
     return cfg
 
@@ -169,16 +179,15 @@ def load_study_config(path: str | Path) -> StudyConfig:
 def _check_paths(cfg: StudyConfig, tree, source: str) -> None:
     from .questionnaire import load_questionnaire
 
-    q_path = cfg.resolve(cfg.questionnaire)
-    if not q_path.is_file():
-        raise StudyConfigError(f"questionnaire file {str(q_path)!r} does not exist.", file=source,
-                               line=_line_of(tree, ("questionnaire",)), field="questionnaire",
-                               hint="Paths are relative to the study config's folder.")
-    if cfg.data.file is not None and not cfg.resolve(cfg.data.file).is_file():
-        raise StudyConfigError(f"data file {str(cfg.resolve(cfg.data.file))!r} does not exist.", file=source,
-                               line=_line_of(tree, ("data", "file")), field="data.file",
-                               hint="Paths are relative to the study config's folder.")
-    q = load_questionnaire(q_path)
+    for key, label, rel in (("questionnaire", "questionnaire file", cfg.questionnaire),
+                            ("data.file", "data file", cfg.data.file)):
+        target = None if rel is None else cfg.resolve(rel)
+        if target is not None and not target.is_file():
+            what = "is a directory, not a file" if target.is_dir() else "does not exist"
+            raise StudyConfigError(f"{label} {str(target)!r} {what}.", file=source,
+                                   line=_line_of(tree, tuple(key.split("."))), field=key,
+                                   hint="Paths are relative to the study config's folder.")
+    q = load_questionnaire(cfg.resolve(cfg.questionnaire))
     ids = {h.id for h in q.hypotheses}
     for k, alt in enumerate(cfg.alternatives):
         unknown = [h for h in alt.drop_hypotheses if h not in ids]
@@ -189,11 +198,45 @@ def _check_paths(cfg: StudyConfig, tree, source: str) -> None:
                                    hint=f"Hypotheses: {', '.join(sorted(ids))}.")
     known = {d.id for d in q.demographics}
     for k, g in enumerate(cfg.groups):
-        if g not in known and cfg.data.simulate is not None:
-            raise StudyConfigError(f"group {g!r} is not a demographic question of {q.meta.id}.", file=source,
-                                   line=_line_of(tree, ("groups", k)), field=f"groups[{k}]",
-                                   hint=f"Demographics: {', '.join(sorted(known))}.")
+        if g not in known:  # the readers keep only the questionnaire's columns, so a group must be one of them
+            raise StudyConfigError(f"group {g!r} is not a demographic question of {q.meta.id}, so the data "
+                                   "have no such column.", file=source, line=_line_of(tree, ("groups", k)),
+                                   field=f"groups[{k}]", hint=f"Demographics: {', '.join(sorted(known))}.")
+    if cfg.cleaning.identical_answers and len(q.items) < MIN_ITEMS_IDENTICAL_ANSWERS:
+        raise StudyConfigError(f"identical_answers needs at least {MIN_ITEMS_IDENTICAL_ANSWERS} items; "
+                               f"{q.meta.id} has {len(q.items)}, and on so few items attentive respondents often "
+                               "give the same answers.", file=source,
+                               line=_line_of(tree, ("cleaning", "identical_answers")),
+                               field="cleaning.identical_answers", hint="Set it to false.")
+    columns = set(q.item_ids) | known | {a.id for a in q.attention_checks}
+    _check_syntax(cfg.model.syntax, ("model", "syntax"), columns, tree, source)
+    for k, alt in enumerate(cfg.alternatives):
+        _check_syntax(alt.syntax, ("alternatives", k, "syntax"), columns, tree, source)
     if cfg.model.outcome is not None and cfg.model.outcome not in q.construct_ids:
         raise StudyConfigError(f"outcome {cfg.model.outcome!r} is not a construct of {q.meta.id}.", file=source,
                                line=_line_of(tree, ("model", "outcome")), field="model.outcome",
                                hint=f"Constructs: {', '.join(q.construct_ids)}.")
+
+
+def _check_syntax(syntax: str | None, loc: tuple, columns: set[str], tree, source: str) -> None:
+    """Model syntax that parses, and whose observed variables are columns the data will have."""
+    import difflib
+
+    from .sem.syntax import parse_syntax, variable_names
+
+    if syntax is None:
+        return
+    field = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(loc))
+    where = {"file": source, "line": _line_of(tree, loc), "field": field}
+    try:
+        names = variable_names(parse_syntax(syntax)[0])
+    except ModelSpecError as exc:
+        raise StudyConfigError(str(exc), **where) from None
+    unknown = [v for v in names.ov if v not in columns]
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], sorted(columns | set(names.lv)), n=3)
+        raise StudyConfigError(f"model variable {unknown[0]!r} is neither a latent variable defined with '=~' nor "
+                               "an item or demographic of the questionnaire"
+                               + (f" ({len(unknown) - 1} more)" if len(unknown) > 1 else "") + ".",
+                               hint=f"Did you mean {', '.join(near)}?" if near else "Define it with '=~' or "
+                               "use item ids.", **where)

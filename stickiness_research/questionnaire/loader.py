@@ -6,6 +6,7 @@ problem as a path (``items.3.construct``). Joining the two lets every error name
 
 from __future__ import annotations
 
+import re
 import typing
 import warnings
 from pathlib import Path
@@ -21,6 +22,9 @@ from .rules import Problem, check_rules
 from .schema import Questionnaire
 
 Loc = tuple[str | int, ...]
+# A questionnaire expands to a few thousand YAML nodes; alias bombs ("billion laughs") to billions.
+MAX_YAML_NODES = 200_000
+MAX_YAML_DEPTH = 64
 
 
 class QuestionnaireWarning(UserWarning):
@@ -53,16 +57,46 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     ['interaction', 'emotional_attachment']
     """
     path = Path(path)
+    text, encoding = read_text(path, QuestionnaireError, hint_missing="Check the path; built-in questionnaires "
+                               "live in questionnaires/.")
     shown = str(path)
+    q = loads_questionnaire(text, source=shown)
+    if encoding != "utf-8":
+        _warn_encoding(q, shown, encoding)
+    return q
+
+
+def read_text(path: Path, error: type[LocatedError], *, hint_missing: str) -> tuple[str, str]:
+    """Text of a YAML file and its encoding: UTF-8, or GB18030 (GBK) as Chinese Windows editors save it.
+
+    Raises ``error`` naming the file when it is missing, a directory, or in neither encoding.
+    """
+    shown = str(path)
+    if path.is_dir():
+        raise error("is a directory, not a file.", file=shown, hint="Give the path of the YAML file inside it.")
     if not path.is_file():
-        raise QuestionnaireError("file not found.", file=shown,
-                                 hint="Check the path; built-in questionnaires live in questionnaires/.")
+        raise error("file not found.", file=shown, hint=hint_missing)
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
-        raise QuestionnaireError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start}).", file=shown,
-                                 hint="Save the file as UTF-8.") from None
-    return loads_questionnaire(text, source=shown)
+        reason = f"{exc.reason} at byte {exc.start}"
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = ""
+    # GB18030 decodes almost any bytes; accept it only when it yields Chinese text, as a GBK file does.
+    if re.search("[\u4e00-\u9fff]", text):
+        return text, "gb18030"
+    raise error(f"file is neither UTF-8 nor GBK/GB18030 text ({reason}).", file=shown,
+                hint="Save the file as UTF-8 (in most editors: Save As, encoding UTF-8).")
+
+
+def _warn_encoding(q: Questionnaire, source: str, encoding: str) -> None:
+    msg = (f"{source}: read as {encoding.upper()} (GBK), not UTF-8. Hint: save it as UTF-8 so every tool "
+           "reads it the same way.")
+    q._warnings.append(msg)
+    warnings.warn(msg, QuestionnaireWarning, stacklevel=3)
 
 
 def loads_questionnaire(text: str, *, source: str = "<string>") -> Questionnaire:
@@ -114,9 +148,18 @@ def _include_scales(tree: Any, source: str) -> None:
         base = Path(source).parent if source != "<string>" else Path.cwd()
         library = base / str(entry["from"])
         if not library.is_file():
-            raise QuestionnaireError(f"scale library {str(entry['from'])!r} not found (looked in {library}).",
+            what = "is a directory, not a file" if library.is_dir() else "not found"
+            raise QuestionnaireError(f"scale library {str(entry['from'])!r} {what} (looked in {library}).",
                                      hint="Paths are relative to the questionnaire file.", **where)
-        lib = _parse_yaml(library.read_text(encoding="utf-8"), str(library))
+        lib = _parse_yaml(read_text(library, QuestionnaireError, hint_missing="")[0], str(library))
+        if not isinstance(lib, dict) or not isinstance(lib.get("constructs", []), list):
+            raise QuestionnaireError(f"scale library {str(entry['from'])!r} must hold a mapping with a "
+                                     "'constructs' list (and optionally 'response_sets').",
+                                     hint=f"{library} holds a {type(lib).__name__.removeprefix('Commented')}; "
+                                     "see 'Reusing scales' in questionnaires/README.md.", **where)
+        if not isinstance(lib.get("response_sets") or {}, dict):
+            raise QuestionnaireError(f"scale library {str(entry['from'])!r}: 'response_sets' must be a mapping "
+                                     "of named answer scales.", **where)
         wanted = entry.get("id")
         found = [c for c in (lib.get("constructs") or []) if isinstance(c, dict) and c.get("id") == wanted]
         if not found:
@@ -139,7 +182,10 @@ def _include_scales(tree: Any, source: str) -> None:
 def _parse_yaml(text: str, source: str, error: type[LocatedError] = QuestionnaireError) -> Any:
     yaml = YAML(typ="rt")  # round-trip mode keeps line numbers; duplicate keys are errors
     try:
+        _check_expansion(yaml, text, source, error)
         tree = yaml.load(text)
+    except LocatedError:
+        raise
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -154,6 +200,39 @@ def _parse_yaml(text: str, source: str, error: type[LocatedError] = Questionnair
     if tree is None:
         raise error("the file is empty.", file=source, line=1, hint="Start from a documented example.")
     return tree
+
+
+def _check_expansion(yaml: YAML, text: str, source: str, error: type[LocatedError]) -> None:
+    """Refuse YAML whose aliases expand to too many nodes, or that nests too deeply, before composing it.
+
+    Walks the parser's events (linear in the text) counting each alias as the size of its anchor,
+    so an alias bomb ("billion laughs") fails in milliseconds instead of exhausting memory.
+    """
+    sizes: dict[str, int] = {}
+    stack: list[list] = [[None, 0]]  # [anchor, nodes so far] per open collection; the root at the bottom
+    for event in yaml.parse(text):
+        kind = type(event).__name__
+        if kind in ("MappingStartEvent", "SequenceStartEvent"):
+            stack.append([event.anchor, 1])
+            if len(stack) > MAX_YAML_DEPTH:
+                raise error(f"the YAML nests deeper than {MAX_YAML_DEPTH} levels.",
+                            file=source, line=event.start_mark.line + 1, hint="Flatten the structure.")
+            continue
+        if kind in ("MappingEndEvent", "SequenceEndEvent"):
+            anchor, size = stack.pop()
+        elif kind == "ScalarEvent":
+            anchor, size = event.anchor, 1
+        elif kind == "AliasEvent":
+            anchor, size = None, sizes.get(event.anchor, 1)
+        else:
+            continue
+        if anchor is not None:
+            sizes[anchor] = size
+        stack[-1][1] += size
+        if stack[-1][1] > MAX_YAML_NODES:
+            raise error(f"the YAML expands to more than {MAX_YAML_NODES:,} nodes (anchors '&' and aliases '*' "
+                        "repeat content); refusing to load it.", file=source, line=event.start_mark.line + 1,
+                        hint="Write the content out instead of nesting aliases of aliases.")
 
 
 def _plain(node: Any) -> Any:

@@ -1,5 +1,7 @@
 """Responses layer: reading survey exports, validation, quality flags, scoring and privacy."""
 
+from .quality import ExclusionResult, ScreeningWarning
+from .readers import ResponseDataWarning
 from .scoring import reverse_code, scale_scores
 
-__all__ = ["reverse_code", "scale_scores"]
+__all__ = ["ExclusionResult", "ResponseDataWarning", "ScreeningWarning", "reverse_code", "scale_scores"]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +22,15 @@ from ..errors import ParameterError, ResponseDataError
 from ..questionnaire import Questionnaire
 
 KEY_ENV = "STICKINESS_HMAC_KEY"
+MIN_KEY_BYTES = 16  # below this an attacker can enumerate keys and recompute every pseudonym
+# Values that identify a person: mainland mobile numbers (with or without +86), e-mail addresses,
+# resident ID-card numbers (17 digits and a check digit or X). IP addresses are parsed by ipaddress.
+_PATTERNS = {
+    "phone numbers": re.compile(r"(?:\+?86|0086)?1[3-9]\d{9}"),
+    "e-mail addresses": re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+    "ID-card numbers": re.compile(r"\d{17}[\dXx]"),
+}
+_SEPARATORS = re.compile(r"[\s\-()]")
 
 
 def load_key(key_file: str | Path | None = None) -> bytes:
@@ -30,23 +41,67 @@ def load_key(key_file: str | Path | None = None) -> bytes:
     ResponseDataError
         When neither is set, or the key is shorter than 16 bytes.
     """
+    key = find_key(key_file)
+    if key is None:
+        raise ResponseDataError(f"no pseudonymisation key of at least {MIN_KEY_BYTES} bytes: set {KEY_ENV} or pass "
+                                "a key file (e.g. `python -c 'import secrets; print(secrets.token_hex(32))' > "
+                                "~/.stickiness_key`).")
+    return key
+
+
+def find_key(key_file: str | Path | None = None) -> bytes | None:
+    """The key from ``key_file`` or ``STICKINESS_HMAC_KEY``; ``None`` when neither is set.
+
+    Raises
+    ------
+    ResponseDataError
+        When a key is given but shorter than 16 bytes, or the key file is missing.
+    """
     if key_file is not None:
         path = Path(key_file)
         if not path.is_file():
             raise ResponseDataError(f"key file {path} not found; keep the key outside the repository.")
-        key = path.read_bytes().strip()
+        key, origin = path.read_bytes().strip(), f"key file {path}"
     else:
-        key = os.environ.get(KEY_ENV, "").encode()
-    if len(key) < 16:
-        raise ResponseDataError(f"no pseudonymisation key of at least 16 bytes: set {KEY_ENV} or pass a key file "
-                                "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))' > ~/.stickiness_key`).")
+        key, origin = os.environ.get(KEY_ENV, "").encode(), KEY_ENV
+    if not key:
+        return None
+    if len(key) < MIN_KEY_BYTES:
+        raise ResponseDataError(f"the key in {origin} has {len(key)} bytes; use at least {MIN_KEY_BYTES} "
+                                "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`).")
     return key
+
+
+def check_key(key: object, function: str) -> bytes:
+    """``key`` as bytes, refusing anything shorter than 16 bytes (an empty key protects nothing)."""
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not isinstance(key, bytes | bytearray) or len(key) < MIN_KEY_BYTES:
+        got = f"{len(key)} bytes" if isinstance(key, bytes | bytearray) else type(key).__name__
+        raise ParameterError("key", function, f"bytes of length at least {MIN_KEY_BYTES} (e.g. from load_key())",
+                             got)
+    return bytes(key)
+
+
+def pseudonym(value: object, key: bytes) -> str:
+    """``HMAC-SHA256(key, value)`` as 16 hex characters.
+
+    >>> pseudonym("13800000000", b"0123456789abcdef")
+    'e5552a2b5de9e535'
+    """
+    key = check_key(key, "pseudonym")
+    return hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
 def pseudonymize(data: pd.DataFrame, columns: list[str], key: bytes) -> pd.DataFrame:
     """Replace each value of ``columns`` by ``HMAC-SHA256(key, value)`` (hex, first 16 characters).
 
     Returns a copy; missing values stay missing.
+
+    Raises
+    ------
+    ParameterError
+        When ``key`` is shorter than 16 bytes or a column is not in the data.
 
     Examples
     --------
@@ -55,14 +110,55 @@ def pseudonymize(data: pd.DataFrame, columns: list[str], key: bytes) -> pd.DataF
     >>> len(out.loc[0, "phone"]), bool(pd.isna(out.loc[1, "phone"]))
     (16, True)
     """
+    key = check_key(key, "pseudonymize")
     missing = [c for c in columns if c not in data.columns]
     if missing:
         raise ParameterError("columns", "pseudonymize", f"columns of the data {list(data.columns)[:8]}", missing)
     out = data.copy()
     for column in columns:
-        out[column] = [None if pd.isna(v) else hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-                       for v in data[column]]
+        out[column] = [None if pd.isna(v) else pseudonym(v, key) for v in data[column]]
     return out
+
+
+def identifier_kind(values: pd.Series) -> str | None:
+    """What kind of personal identifier a column holds (``"phone numbers"``, ...), or ``None``.
+
+    One identifying value is enough: a single phone number copied into the outputs is a leak.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> identifier_kind(pd.Series(["wjx-1", "+86 138-0013-8000"])), identifier_kind(pd.Series(["R_1", "7"]))
+    ('phone numbers', None)
+    """
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty:
+        return None
+    compact = text.str.replace(_SEPARATORS, "", regex=True)
+    for kind, pattern in _PATTERNS.items():
+        if (compact if kind != "e-mail addresses" else text).str.fullmatch(pattern).any():
+            return kind
+    ip_like = text.str.replace(r"\(.*\)$", "", regex=True).str.strip()  # 问卷星: 1.2.3.4(上海-上海)
+    ip_like = ip_like[ip_like.str.fullmatch(r"[\d.]{7,15}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")]
+    for value in ip_like:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            continue
+        return "IP addresses"
+    return None
+
+
+def mask(value: object) -> str:
+    """``value`` for an error message: identifiers masked, other values as they are.
+
+    >>> mask("13800138000"), mask("R_12")
+    ("'1380…' (masked)", "'R_12'")
+    """
+    if identifier_kind(pd.Series([value])) is None:
+        return repr(value)
+    return f"'{str(value)[:4]}…' (masked)"
 
 
 def k_anonymity(data: pd.DataFrame, q: Questionnaire, k: int = 5) -> pd.DataFrame:

@@ -4,7 +4,8 @@ The indices follow the definitions of the R package ``careless`` (Yentes & Wilhe
 longstring, intra-individual response variability (IRV), even-odd consistency, psychometric
 synonyms and Mahalanobis D². Flags are computed for everyone and reported; which flags exclude a
 respondent is a separate decision (the study config's cleaning rules), and every exclusion is
-written to an audit table with the rule, the respondent's value and the threshold.
+written to an audit table with the rule, the respondent's value and the threshold. A rule whose
+inputs are absent is reported as not applied, and a rule that excludes many respondents warns.
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ from ..questionnaire import Questionnaire
 from .scoring import reverse_code
 
 AUDIT_COLUMNS = ["respondent_id", "rule", "value", "threshold"]
+# Identical answer vectors are common among attentive respondents on short scales (6 items on a
+# 5-point scale: thousands of people share a pattern); only on long instruments are they suspect.
+MIN_ITEMS_IDENTICAL_ANSWERS = 10
+LOUD_EXCLUSION_SHARE = 0.20  # a rule excluding more than this share of respondents is probably misconfigured
+TIMESTAMP_COLUMN = "submitted_at"
+IP_COLUMNS = ("ip_group", "ip_hash")  # equal values = same IP address (never the address itself)
+
+
+class ScreeningWarning(UserWarning):
+    """Screening that needs a look: items without variance, a rule that excludes many, a rule not applied."""
 
 
 def _matrix(data: pd.DataFrame) -> np.ndarray:
@@ -43,19 +54,34 @@ def longstring(data: pd.DataFrame) -> pd.DataFrame:
     [3.0, 2.0]
     """
     x = _matrix(data)
-    longest, mean = [], []
-    for row in x:
-        runs, current = [], 1
-        for a, b in zip(row[:-1], row[1:], strict=True):
-            if a == b:  # NaN == NaN is False, so missing answers end runs
-                current += 1
-            else:
-                runs.append(current)
-                current = 1
-        runs.append(current)
-        longest.append(float(max(runs)))
-        mean.append(float(np.mean(runs)))
-    return pd.DataFrame({"longstring": longest, "longstring_mean": mean}, index=data.index)
+    n, k = x.shape
+    current, longest, runs = np.ones(n), np.ones(n), np.ones(n)
+    for j in range(1, k):  # column by column, vectorised over respondents
+        same = x[:, j] == x[:, j - 1]  # NaN == NaN is False, so missing answers end runs
+        current = np.where(same, current + 1, 1.0)
+        longest = np.maximum(longest, current)
+        runs += ~same
+    return pd.DataFrame({"longstring": longest, "longstring_mean": k / runs}, index=data.index)
+
+
+def _row_correlations(a: np.ndarray, b: np.ndarray, min_pairs: int) -> np.ndarray:
+    """Pearson r of each row of ``a`` with the same row of ``b`` over pairs both answered.
+
+    NaN where fewer than ``min_pairs`` pairs are answered or either side has no variance.
+    """
+    ok = ~np.isnan(a) & ~np.isnan(b)
+    count = ok.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        da = np.where(ok, a - np.where(ok, a, 0).sum(axis=1, keepdims=True) / count[:, None], 0.0)
+        db = np.where(ok, b - np.where(ok, b, 0).sum(axis=1, keepdims=True) / count[:, None], 0.0)
+        r = np.clip((da * db).sum(axis=1) / np.sqrt((da * da).sum(axis=1) * (db * db).sum(axis=1)), -1.0, 1.0)
+    r[(count < min_pairs) | _constant(a, ok) | _constant(b, ok)] = np.nan
+    return r
+
+
+def _constant(x: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Rows whose answered values are all equal (exactly: a rounded variance need not be zero)."""
+    return np.where(ok, x, -np.inf).max(axis=1) == np.where(ok, x, np.inf).min(axis=1)
 
 
 def irv(data: pd.DataFrame) -> pd.Series:
@@ -79,15 +105,10 @@ def even_odd(data: pd.DataFrame, scales: dict[str, list[str]]) -> pd.Series:
         warnings.simplefilter("ignore", RuntimeWarning)
         odd = np.column_stack([np.nanmean(_matrix(data[items[0::2]]), axis=1) for items in usable.values()])
         even = np.column_stack([np.nanmean(_matrix(data[items[1::2]]), axis=1) for items in usable.values()])
-    out = []
-    for o, e in zip(odd, even, strict=True):
-        ok = ~np.isnan(o) & ~np.isnan(e)
-        if ok.sum() < 2 or np.std(o[ok]) == 0 or np.std(e[ok]) == 0:
-            out.append(np.nan)
-            continue
-        r = np.corrcoef(o[ok], e[ok])[0, 1]
-        corrected = 2 * r / (1 + r) if r > -1 else -1.0
-        out.append(-max(corrected, -1.0))  # careless caps the corrected value at -1
+    r = _row_correlations(odd, even, 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corrected = np.where(r > -1, 2 * r / (1 + r), np.where(np.isnan(r), np.nan, -1.0))
+    out = -np.maximum(corrected, -1.0)  # careless caps the corrected value at -1; NaN stays NaN
     return pd.Series(out, index=data.index, name="even_odd")
 
 
@@ -106,14 +127,7 @@ def psychsyn(data: pd.DataFrame, critval: float = 0.60, *, anto: bool = False) -
         raise ParameterError("critval", "psychsyn", "a cut-off that some item pairs exceed", critval)
     a = x[:, [p[0] for p in pairs]]
     b = x[:, [p[1] for p in pairs]]
-    out = []
-    for ra, rb in zip(a, b, strict=True):
-        ok = ~np.isnan(ra) & ~np.isnan(rb)
-        if ok.sum() < 3 or np.std(ra[ok]) == 0 or np.std(rb[ok]) == 0:
-            out.append(np.nan)
-        else:
-            out.append(float(np.corrcoef(ra[ok], rb[ok])[0, 1]))
-    return pd.Series(out, index=data.index, name="psychant" if anto else "psychsyn")
+    return pd.Series(_row_correlations(a, b, 3), index=data.index, name="psychant" if anto else "psychsyn")
 
 
 def mahalanobis(data: pd.DataFrame, confidence: float = 0.99) -> pd.DataFrame:
@@ -148,7 +162,8 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
     ----------
     data : DataFrame
         Answers as collected (reverse-keyed items not yet recoded; this function recodes them where an
-        index needs it), with ``respondent_id`` when available, attention checks and a duration column.
+        index needs it), with ``respondent_id`` when available, attention checks, a duration column,
+        and ``submitted_at`` / ``ip_group`` when the survey tool records them.
     q : Questionnaire
     duration_col : str or None
         Seconds spent on the questionnaire; respondents faster than ``seconds_per_item`` per item are speeders.
@@ -159,14 +174,21 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
     -------
     DataFrame
         respondent_id, longstring, longstring_mean, irv, even_odd, psychsyn, mahalanobis_d2,
-        mahalanobis_flag, seconds_per_item, speeder, attention_failed, duplicate, missing_share,
-        longstring_flag.
+        mahalanobis_flag, seconds_per_item, speeder, attention_failed, duplicate, identical_answers,
+        missing_share, longstring_flag. An index whose inputs are absent is missing (NaN / NA): no
+        durations, no attention-check columns, fewer than 10 items for ``identical_answers``.
+
+    Warns
+    -----
+    ScreeningWarning
+        Naming items without variance: no answers at all, or the same answer from everyone.
     """
     items = [i for i in q.item_ids if i in data.columns]
     if len(items) < 2:
         raise ParameterError("data", "quality_flags", "a DataFrame with the questionnaire's item columns",
                              list(data.columns)[:8])
     answers = data[items]
+    _warn_no_variance(answers)
     recoded = reverse_code(answers, q)
     scales = {c: [i.id for i in q.items_of(c) if i.id in items] for c in q.construct_ids}
     ids = data["respondent_id"] if "respondent_id" in data.columns else pd.Series(data.index, index=data.index)
@@ -181,24 +203,140 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
     flags = flags.join(mahalanobis(recoded, mahalanobis_confidence))
     if duration_col and duration_col in data.columns:
         flags["seconds_per_item"] = pd.to_numeric(data[duration_col], errors="coerce") / len(items)
-        flags["speeder"] = flags["seconds_per_item"] < seconds_per_item
     else:
         flags["seconds_per_item"] = np.nan
-        flags["speeder"] = False
-    failed = pd.Series(0, index=data.index)
-    for check in q.attention_checks:
-        if check.id in data.columns:
-            answer = pd.to_numeric(data[check.id], errors="coerce")
-            failed += (answer != check.expected).astype(int)  # a missing answer counts as failed
-    flags["attention_failed"] = failed
-    flags["duplicate"] = answers.duplicated(keep="first") & answers.notna().all(axis=1)
+    flags["speeder"] = flags["seconds_per_item"] < seconds_per_item  # NaN (no duration) is not a speeder
+    flags["attention_failed"] = _attention_failed(data, q)
+    flags["duplicate"] = _repeated_submissions(data, answers)
+    complete = answers.notna().all(axis=1)
+    identical = answers.duplicated(keep="first") & complete
+    flags["identical_answers"] = identical if len(items) >= MIN_ITEMS_IDENTICAL_ANSWERS else \
+        pd.Series(pd.NA, index=data.index, dtype="boolean")
     flags["missing_share"] = answers.isna().mean(axis=1)
     limit = longstring_max if longstring_max is not None else max(2, len(items) // 2)
     flags["longstring_flag"] = flags["longstring"] > limit
     return flags
 
 
-def apply_exclusions(data: pd.DataFrame, flags: pd.DataFrame, rules: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _warn_no_variance(answers: pd.DataFrame) -> None:
+    numeric = answers.apply(pd.to_numeric, errors="coerce")
+    distinct, answered = numeric.nunique(), numeric.notna().sum()
+    empty = [str(c) for c in distinct.index[answered == 0]]
+    constant = [str(c) for c in distinct.index[(distinct == 1) & (answered > 1)]]
+    parts = []
+    if empty:
+        parts.append(f"item(s) {', '.join(empty)} have no answers at all")
+    if constant:
+        parts.append(f"item(s) {', '.join(constant)} have the same answer from every respondent")
+    if parts:
+        warnings.warn(f"no variance: {'; '.join(parts)}. They carry no information and break reliability and "
+                      "model estimates; check the export (a shifted, empty or filled-down column).",
+                      ScreeningWarning, stacklevel=3)
+
+
+def _attention_failed(data: pd.DataFrame, q: Questionnaire) -> pd.Series:
+    """Failed attention checks per respondent; NaN when the data hold no attention-check column."""
+    present = [check for check in q.attention_checks if check.id in data.columns]
+    if not present:
+        return pd.Series(np.nan, index=data.index)
+    failed = pd.Series(0, index=data.index)
+    for check in present:
+        answer = pd.to_numeric(data[check.id], errors="coerce")
+        failed += (answer != check.expected).astype(int)  # a missing answer counts as failed
+    return failed
+
+
+def _repeated_submissions(data: pd.DataFrame, answers: pd.DataFrame) -> pd.Series:
+    """A later submission of the same respondent: same respondent id, or the same IP or submission time
+    with the same answers; NA when the data carry none of these.
+
+    Same IP alone is not enough: mobile carriers and campus networks put many people behind one address.
+    """
+    hit = pd.Series(False, index=data.index)
+    used = False
+    if "respondent_id" in data.columns:
+        ids = data["respondent_id"]
+        hit |= ids.duplicated(keep="first") & ids.notna() & (ids.astype(str).str.strip() != "")
+        used = True
+    complete = answers.notna().all(axis=1)
+    for column in (*IP_COLUMNS, TIMESTAMP_COLUMN):
+        if column in data.columns:
+            key = pd.concat([data[column].astype(str).rename("__key__"), answers], axis=1)
+            hit |= key.duplicated(keep="first") & complete & data[column].notna()
+            used = True
+    return hit if used else pd.Series(pd.NA, index=data.index, dtype="boolean")
+
+
+class ExclusionResult(tuple):
+    """What :func:`apply_exclusions` returns: unpacks as ``kept, audit``, and says what to look at.
+
+    Attributes
+    ----------
+    kept : DataFrame
+        The data without excluded respondents.
+    audit : DataFrame
+        respondent_id, rule, value, threshold: one row per (respondent, rule broken).
+    warnings : tuple of str
+        Rules that exclude more than 20 % of respondents, and rules that could not be applied.
+    not_applied : dict
+        Rule -> why it was switched on but could not be applied (e.g. no durations in the data).
+    """
+
+    def __new__(cls, kept: pd.DataFrame, audit: pd.DataFrame, warnings: list[str],
+                not_applied: dict[str, str]) -> ExclusionResult:
+        self = super().__new__(cls, (kept, audit))
+        self.warnings = tuple(warnings)
+        self.not_applied = dict(not_applied)
+        return self
+
+    @property
+    def kept(self) -> pd.DataFrame:
+        return self[0]
+
+    @property
+    def audit(self) -> pd.DataFrame:
+        return self[1]
+
+    def __getnewargs__(self):  # pickling (e.g. to parallel workers)
+        return (self[0], self[1], list(self.warnings), self.not_applied)
+
+
+# name -> (kind, check, expected as said in the error); None or False switch any rule off
+_RULES = {
+    "attention": ("bool", None, "a bool"),
+    "speeder": ("bool", None, "a bool"),
+    "duplicate": ("bool", None, "a bool"),
+    "identical_answers": ("bool", None, "a bool"),
+    "mahalanobis": ("bool", None, "a bool"),
+    "longstring": ("int", lambda v: v >= 2, "an int in the range [2, inf) (the longest allowed run) or None"),
+    "missing_share": ("float", lambda v: 0 <= v <= 1, "a float in the range [0, 1] or None"),
+    "irv_min": ("float", lambda v: v >= 0, "a float in the range [0, inf) or None"),
+    "psychsyn_min": ("float", lambda v: -1 <= v <= 1, "a float in the range [-1, 1] or None"),
+}
+
+
+def _check_rules(rules: dict) -> dict:
+    """The rules switched on, each value checked (``longstring=-1`` would exclude everyone)."""
+    if not isinstance(rules, dict):
+        raise ParameterError("rules", "apply_exclusions", "a dict of rule -> setting", rules)
+    unknown = sorted(set(rules) - set(_RULES))
+    if unknown:
+        raise ParameterError("rules", "apply_exclusions", f"a mapping with keys among {sorted(_RULES)}", unknown)
+    active = {}
+    for name, value in rules.items():
+        if value is None or value is False:
+            continue
+        kind, ok, expected = _RULES[name]
+        number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+        valid = (isinstance(value, bool | np.bool_) if kind == "bool" else
+                 number and float(value).is_integer() if kind == "int" else number)
+        if not valid or (ok is not None and (np.isnan(float(value)) or not ok(value))):
+            raise ParameterError(name, "apply_exclusions", expected, value)
+        active[name] = value
+    return active
+
+
+def apply_exclusions(data: pd.DataFrame, flags: pd.DataFrame, rules: dict) -> ExclusionResult:
     """Drop the respondents that break a rule and log each (respondent, rule, value, threshold).
 
     Parameters
@@ -208,52 +346,99 @@ def apply_exclusions(data: pd.DataFrame, flags: pd.DataFrame, rules: dict) -> tu
     flags : DataFrame
         From :func:`quality_flags`.
     rules : dict
-        Any of ``attention`` (bool), ``speeder`` (bool), ``duplicate`` (bool), ``mahalanobis`` (bool),
-        ``longstring`` (int: maximum allowed run), ``missing_share`` (float: largest allowed share of
-        unanswered items), ``irv_min`` (float), ``psychsyn_min`` (float). False / None switches a rule off.
+        Any of ``attention`` (bool), ``speeder`` (bool), ``duplicate`` (bool: repeated submissions),
+        ``identical_answers`` (bool: identical answer vectors, opt-in, needs at least 10 items),
+        ``mahalanobis`` (bool), ``longstring`` (int >= 2: maximum allowed run), ``missing_share``
+        (float in [0, 1]: largest allowed share of unanswered items), ``irv_min`` (float >= 0),
+        ``psychsyn_min`` (float in [-1, 1]). False / None switches a rule off.
 
     Returns
     -------
-    (kept, audit)
-        The data without excluded respondents, and the audit table (a respondent breaking several
-        rules has one row per rule).
+    ExclusionResult
+        Unpacks as ``(kept, audit)``: the data without excluded respondents, and the audit table (a
+        respondent breaking several rules has one row per rule). ``.warnings`` lists rules that
+        exclude more than 20 % of respondents and rules not applied; ``.not_applied`` says why.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown rule or an out-of-range threshold, or ``identical_answers`` on fewer than 10 items.
+
+    Warns
+    -----
+    ScreeningWarning
+        Each entry of ``.warnings``, so that a caller that only unpacks the pair still sees them.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> raw = sr.simulate_responses(q, n=300, seed=1, careless=0.1)
+    >>> kept, audit = sr.apply_exclusions(raw, sr.quality_flags(raw, q), {"attention": True, "longstring": 12})
+    >>> len(kept) + audit["respondent_id"].nunique()
+    300
     """
-    known = {"attention", "speeder", "duplicate", "mahalanobis", "longstring", "missing_share", "irv_min",
-             "psychsyn_min"}
-    unknown = set(rules) - known
-    if unknown:
-        raise ParameterError("rules", "apply_exclusions", f"a mapping with keys among {sorted(known)}",
-                             sorted(unknown))
-    checks = []
-    if rules.get("attention"):
-        checks.append(("attention", flags["attention_failed"], flags["attention_failed"] > 0, "0 failed"))
-    if rules.get("speeder"):
-        checks.append(("speeder", flags["seconds_per_item"], flags["speeder"].astype(bool), "seconds per item"))
-    if rules.get("duplicate"):
-        checks.append(("duplicate", flags["duplicate"].astype(float), flags["duplicate"].astype(bool),
-                       "identical answers"))
-    if rules.get("mahalanobis"):
-        checks.append(("mahalanobis", flags["mahalanobis_d2"], flags["mahalanobis_flag"].astype(bool),
-                       "chi-square .99"))
-    if rules.get("longstring"):
-        limit = rules["longstring"]
-        checks.append(("longstring", flags["longstring"], flags["longstring"] > limit, limit))
-    if rules.get("missing_share") is not None and rules.get("missing_share") is not False:
-        limit = rules["missing_share"]
-        checks.append(("missing_share", flags["missing_share"], flags["missing_share"] > limit, limit))
-    if rules.get("irv_min") is not None:
-        limit = rules["irv_min"]
-        checks.append(("irv", flags["irv"], flags["irv"] < limit, limit))
-    if rules.get("psychsyn_min") is not None:
-        limit = rules["psychsyn_min"]
-        checks.append(("psychsyn", flags["psychsyn"], flags["psychsyn"] < limit, limit))
+    active = _check_rules(rules)
+    if active.get("identical_answers") and flags["identical_answers"].isna().all():
+        raise ParameterError("identical_answers", "apply_exclusions",
+                             f"off for fewer than {MIN_ITEMS_IDENTICAL_ANSWERS} items (on short scales attentive "
+                             "respondents often give identical answers, so a shared pattern proves nothing)", True)
+    checks, not_applied = [], {}
+    for rule, setting in active.items():
+        check = _rule_check(rule, setting, flags)
+        if isinstance(check, str):
+            not_applied[rule] = check
+        else:
+            checks.append(check)
     rows = []
     excluded = pd.Series(False, index=flags.index)
+    notes = [f"rule {rule!r} not applied: {why}." for rule, why in not_applied.items()]
     for rule, value, hit, threshold in checks:
         hit = hit.fillna(False).astype(bool)
         excluded |= hit
+        share = hit.mean() if len(hit) else 0.0
+        if share > LOUD_EXCLUSION_SHARE:
+            notes.append(f"rule {rule!r} excludes {int(hit.sum())} of {len(hit)} respondents ({share:.0%}); a rule "
+                         "that removes so many is probably misconfigured or misreads the data. Check it before "
+                         "relying on the cleaned data.")
         for idx in flags.index[hit]:
             rows.append({"respondent_id": flags.at[idx, "respondent_id"], "rule": rule,
                          "value": float(value[idx]) if pd.notna(value[idx]) else np.nan, "threshold": threshold})
+    for note in notes:
+        warnings.warn(note, ScreeningWarning, stacklevel=2)
     audit = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
-    return data.loc[~excluded.reindex(data.index, fill_value=False)], audit
+    kept = data.loc[~excluded.reindex(data.index, fill_value=False)]
+    return ExclusionResult(kept, audit, notes, not_applied)
+
+
+def _rule_check(rule: str, setting, flags: pd.DataFrame) -> tuple | str:
+    """(rule, value, hit, threshold) for an active rule, or why its inputs are absent."""
+    def absent(column: str) -> bool:
+        return column not in flags.columns or bool(flags[column].isna().all())
+
+    if rule == "attention":
+        if absent("attention_failed"):
+            return "the data hold no attention-check answers"
+        return rule, flags["attention_failed"], flags["attention_failed"] > 0, "0 failed"
+    if rule == "speeder":
+        if absent("seconds_per_item"):
+            return "the data carry no completion times (Kobo and SPSS exports usually have none)"
+        return rule, flags["seconds_per_item"], flags["speeder"].astype(bool), "seconds per item"
+    if rule == "duplicate":
+        if absent("duplicate"):
+            return "the data carry no respondent ids, IP addresses or submission times"
+        hit = flags["duplicate"].fillna(False).astype(bool)
+        return rule, hit.astype(float), hit, "repeated submission"
+    if rule == "identical_answers":
+        hit = flags["identical_answers"].fillna(False).astype(bool)
+        return rule, hit.astype(float), hit, "identical answers"
+    if rule == "mahalanobis":
+        if absent("mahalanobis_d2"):
+            return "too few complete responses (needs more than the number of items)"
+        return rule, flags["mahalanobis_d2"], flags["mahalanobis_flag"].astype(bool), "chi-square .99"
+    column, index = {"longstring": ("longstring", "longstring"), "missing_share": ("missing_share", "missing_share"),
+                     "irv_min": ("irv", "irv"), "psychsyn_min": ("psychsyn", "psychsyn")}[rule]
+    if absent(column):
+        return f"the {index} index could not be computed for any respondent"
+    hit = flags[column] < setting if rule.endswith("_min") else flags[column] > setting
+    return index, flags[column], hit, setting
