@@ -135,3 +135,24 @@ def test_growth_model_with_means():
     res = sr.fit_sem("i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4\ns =~ 0*t1 + 1*t2 + 2*t3 + 3*t4", data, model_type="growth")
     means = res.estimates[res.estimates["op"] == "~1"].set_index("lhs")
     assert means.loc["t1", "se"] == 0 and means.loc["i", "se"] > 0 and means.loc["s", "se"] > 0
+
+
+def test_lavaan_refusals_and_tolerances():
+    with pytest.raises(sr.ModelSpecError, match="'x1' has the name of a data column"):
+        sr.fit_sem("x1 =~ x2 + x3 + x4", HS)
+    with pytest.raises(sr.ModelSpecError, match="already specified on line 1"):
+        lavaanify("visual =~ x1 + x2 + x3\nvisual =~ x1 + a*x2 + x3")
+    with pytest.raises(sr.ModelSpecError, match="already specified"):
+        lavaanify("f =~ x1 + x2 + x3\nx1 ~~ x2\nx2 ~~ x1")
+    with pytest.raises(sr.ModelSpecError, match="need a grouping column"):
+        sr.fit_sem(HS3, HS, group_partial=("visual =~ x2",))
+    with pytest.raises(sr.ModelSpecError, match="no rows"):
+        sr.fit_sem(HS3, HS.iloc[:0])
+    assert rows(lavaanify("\ufeff" + HS3)) == rows(lavaanify(HS3))  # a Windows byte-order mark
+    assert sr.fit_sem(HS3, HS, missing="FIML").estimator == "ML (FIML)"
+
+
+def test_heywood_case_has_no_r2():
+    data = HS.iloc[:60]
+    res = sr.fit_sem(HS3 + "\nx1 ~~ -0.2*x1", data)
+    assert math.isnan(res.r2["x1"]) and not math.isnan(res.r2["x2"])

@@ -124,10 +124,13 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     if estimator not in ("ML", "MLR"):
         raise ModelSpecError(f"estimator {estimator!r} is not available; use 'ML' or 'MLR' (robust ML). "
                              "WLSMV for ordinal items is not implemented yet.")
-    if group_equal and group is None:
-        raise ModelSpecError("group_equal needs a grouping column: pass group='...'.")
+    if (group_equal or group_partial) and group is None:
+        raise ModelSpecError("group_equal and group_partial need a grouping column: pass group='...'.")
+    missing = {"fiml": "ml", "direct": "ml"}.get(str(missing).lower(), str(missing).lower())
     if missing not in ("listwise", "ml"):
-        raise ModelSpecError(f"missing must be 'listwise' or 'ml'; got {missing!r}.")
+        raise ModelSpecError(f"missing must be 'listwise' or 'ml' (also written 'fiml' or 'direct'); got {missing!r}.")
+    if len(data) == 0:
+        raise ModelSpecError("the data have no rows; check the file (a header without answers?).")
     if model_type not in MODEL_TYPES:
         raise ParameterError("model_type", "fit_sem", f"one of {', '.join(map(repr, MODEL_TYPES))}", model_type)
     if group is not None:
@@ -142,6 +145,10 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
                    fixed_x=bool(fixed_x), ngroups=len(labels), group_equal=group_equal, group_partial=group_partial)
     partable = lavaanify(syntax, options)
     observed = list(partable.ov_names)
+    clash = [v for v in partable.lv_names if v in {str(c) for c in data.columns}]
+    if clash:
+        raise ModelSpecError(f"latent variable {clash[0]!r} has the name of a data column; rename the latent "
+                             "variable (lavaan refuses this too: it would hide the column).")
     if missing == "ml":
         return _fit_fiml(syntax, partable, observed, data, estimator, group)
     frames, n_dropped = _model_data(observed, data, group)
@@ -235,6 +242,9 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         stats_.append({"s": sigma_h1, "m": mu_h1, "sigma": mom.sigma, "mu": mom.mu, "n": len(x), "f": f_g - f_h1,
                        "exo": _exo_indices(partable, g), "fixed_x": partable.fixed_x})
     measures = fit_measures(stats_, problem.n_free, baseline_chisq=f_b_total, loglik=(logl_model, logl_h1))
+    # lavaan weights GFI by a missing-data WLS.V we do not reproduce: leave GFI/AGFI/PGFI out, not wrong
+    for key in ("gfi", "agfi", "pgfi"):
+        measures.pop(key, None)
     if estimator == "MLR":
         from .robust import mlr_fiml
 
@@ -362,7 +372,7 @@ def _fix_parameters(problem: Problem, fixed: list[tuple[int, float]]) -> Problem
 
 
 def _bound_notes(problem: Problem) -> list[str]:
-    return [f"inequality constraint active: a parameter was fixed at its bound {value:g} (its SE is 0); the "
+    return [f"inequality constraint active: a parameter is held at its bound {value:g} (its SE is 0, as lavaan's); the "
             "test statistic does not follow a chi-square distribution at a boundary."
             for _, value in getattr(problem, "active_bounds", [])]
 

@@ -181,12 +181,16 @@ def _saturated_derivatives(p: int, means_only_diag: bool = False) -> tuple[np.nd
     return ds, dm
 
 
-def _fiml_trace(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, diagonal: bool) -> float:
+def _fiml_trace(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, diagonal: bool,
+                exo: np.ndarray | None = None) -> float:
     """tr(A^-1 B) of the saturated (or independence) model at its ML estimates under missing data;
-    A (observed information) by differencing the analytic mean score."""
+    A (observed information) by differencing the analytic mean score. Under fixed.x the covariates'
+    own means and (co)variances are not parameters, as in the complete-data traces."""
     p = x.shape[1]
     ds, dm = _saturated_derivatives(p, diagonal)
     pairs = [(i, i) for i in range(p)] if diagonal else [(i, j) for j in range(p) for i in range(j, p)]
+    exo = np.asarray(exo if exo is not None else [], dtype=int)
+    keep = np.array([k not in exo for k in range(p)] + [not (i in exo and j in exo) for i, j in pairs])
 
     def unpack(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         m = v[:p]
@@ -201,8 +205,8 @@ def _fiml_trace(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, diagonal: bool
         s, m = unpack(v)
         return _fiml_scores(x, s, m, ds, dm).mean(axis=0)
 
-    a = -hessian_from_gradient(mean_score, v0)
-    scores = _fiml_scores(x, sigma, mu, ds, dm)
+    a = -hessian_from_gradient(mean_score, v0)[np.ix_(keep, keep)]
+    scores = _fiml_scores(x, sigma, mu, ds, dm)[:, keep]
     b = scores.T @ scores / len(x)
     return float(np.trace(np.linalg.solve(a, b)))
 
@@ -221,8 +225,13 @@ def mlr_fiml(problem, theta: np.ndarray, hess: np.ndarray, x: np.ndarray, fm: di
     a0_inv = np.linalg.inv(a0)
     vcov = a0_inv @ b0 @ a0_inv / n
     tr0 = float(np.trace(a0_inv @ b0))
-    tr1 = _fiml_trace(x, sigma_h1, mu_h1, diagonal=False)
-    trb = _fiml_trace(x, np.diag(np.nanvar(x, axis=0)), np.nanmean(x, axis=0), diagonal=True)
+    pt = problem.partable
+    exo = np.array([g.structure.observed.index(v) for v in pt.ov_x] if pt.fixed_x else [], dtype=int)
+    tr1 = _fiml_trace(x, sigma_h1, mu_h1, diagonal=False, exo=exo)
+    sigma_b = np.diag(np.nanvar(x, axis=0))
+    if len(exo):  # the baseline keeps the covariates' block at its sample values
+        sigma_b[np.ix_(exo, exo)] = sigma_h1[np.ix_(exo, exo)]
+    trb = _fiml_trace(x, sigma_b, np.nanmean(x, axis=0), diagonal=True, exo=exo)
     scaled = scaled_measures(fm, tr1, tr0, trb, n, 1)
     # lavaan corrects the robust CFI/TLI/RMSEA for incomplete data (Zhang & Savalei 2023), which is not
     # implemented here: leave them out rather than report the complete-data formulas.

@@ -70,8 +70,9 @@ def r_squared(structure: MatrixModel, mats: dict[str, np.ndarray]) -> pd.Series:
     endogenous = {r.lhs for r in structure.rows if r.op == "~"} | {r.rhs for r in structure.rows if r.op == "=~"}
     names = [v for v in structure.observed if v not in structure.inner or v in endogenous]
     names += [v for v in structure.inner if v in structure.latent and v in endogenous]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.Series({v: 1.0 - resid[v] / total[v] for v in names}, name="r2", dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a negative residual variance has no R2 (lavaan: NA)
+        return pd.Series({v: 1.0 - resid[v] / total[v] if resid[v] >= 0 and total[v] > 0 else np.nan
+                          for v in names}, name="r2", dtype=float)
 
 
 def group_standardized(problem, rows: list, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

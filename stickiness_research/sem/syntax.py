@@ -104,6 +104,7 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
     """
     if not isinstance(syntax, str) or not syntax.strip():
         raise ModelSpecError("the model syntax is empty. Write lavaan syntax, e.g. 'f =~ x1 + x2 + x3'.")
+    syntax = syntax.lstrip("\ufeff")  # a byte-order mark from a Windows editor
     formulas: list[Formula] = []
     definitions: list[Definition] = []
     index: dict[tuple[str, str, str], Formula] = {}
@@ -151,6 +152,10 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
                     other = (var, this_op, lhs)
                     key = other if other in index else key
                 if key in index:
+                    if index[key].line != line_no:  # lavaan merges repeats within a formula only
+                        raise ModelSpecError(f"model line {line_no}: {lhs} {this_op} {var} is already specified on "
+                                             f"line {index[key].line}; give each parameter once (modifiers can "
+                                             "be combined there, e.g. 'a*x1 + start(.5)*x1').")
                     index[key].modifiers.merge(mods, f"model line {line_no}")
                     continue
                 f = Formula(key[0], this_op, key[2], line_no, Modifiers(mods.fixed, mods.label, mods.start))

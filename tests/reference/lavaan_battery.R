@@ -54,6 +54,10 @@ write_back <- function(df, file) {
 
 make_data <- function() {
   write_back(lavaan::Demo.growth, "battery_demo_growth.csv")
+  set.seed(20261130)  # growth data with answers missing at random over time points (covariates complete)
+  g <- lavaan::Demo.growth
+  for (v in c("t2", "t3", "t4")) g[runif(nrow(g)) < 0.15, v] <- NA
+  write_back(g, "battery_demo_growth_na.csv")
 
   hs <- read.csv(file.path(data_dir, "HolzingerSwineford1939.csv"), stringsAsFactors = FALSE)
   write_back(hs[222:301, ], "battery_hs_last80.csv")
@@ -250,6 +254,10 @@ CASES <- list(
   case("fiml_hs_mimic", "sem", lines(HS3, "visual ~ ageyr + sex"), HS_NA, missing = "ml"),
   case("fiml_mg_configural", "cfa", HS3, HS_NA, group = "school", missing = "ml"),
   case("fiml_mlr_hs_cfa", "cfa", HS3, HS_NA, estimator = "MLR", missing = "ml"),
+  case("fiml_mlr_hs_mimic", "sem", lines(HS3, "visual ~ ageyr + sex"), HS_NA, estimator = "MLR", missing = "ml"),
+  case("fiml_growth_covariate", "growth", lines(
+    "i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4", "s =~ 0*t1 + 1*t2 + 2*t3 + 3*t4", "i + s ~ x1"),
+    "battery_demo_growth_na.csv", missing = "ml"),
 
   # --- shared/cases (data copied to tests/reference/data/case_*.csv) --------------
   case("case_path_mediation", "sem", lines("m ~ a*x1 + x2", "y ~ b*m + x1", "ind := a*b"),
