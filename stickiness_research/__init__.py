@@ -20,9 +20,14 @@ from .errors import (
     OutputPathError,
     ParameterError,
     QuestionnaireError,
+    ReliabilityWarning,
     ResponseDataError,
+    ResponseDataWarning,
+    ScreeningWarning,
     StickinessError,
+    StickinessWarning,
     StudyConfigError,
+    StudyWarning,
 )
 from .measurement import (
     CFAResult,
@@ -105,7 +110,7 @@ def builtin_study_path(name: str = "financial_wechat") -> Path:
 
 
 __all__ = [
-    "DEFAULT_QUESTIONNAIRE", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "OutputPathError", "ParameterError", "Questionnaire",
+    "DEFAULT_QUESTIONNAIRE", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "OutputPathError", "StickinessWarning", "ReliabilityWarning", "ResponseDataWarning", "ScreeningWarning", "StudyWarning", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
     "ParTable", "lavaanify", "factor_scores", "to_semopy", "from_semopy", "partable_to_syntax",
     "builtin_questionnaire_path", "cronbach_alpha", "item_statistics", "datasets", "fit_sem", "load_questionnaire",

@@ -97,6 +97,7 @@ def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")  # every warning of this run, even one seen before
                 warnings.simplefilter("ignore", category=FutureWarning)
                 result = fn(*args, **kwargs)
         except _user_error_types() as exc:  # on failure the error is the one line, warnings are dropped
@@ -113,15 +114,11 @@ def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _read_table(path: Path) -> Any:
-    import pandas as pd
+    """The data file of ``fit``: delimiters, encodings and workbooks handled by the responses layer."""
+    from .responses.readers import read_table
 
     check_input(path, ResponseDataError, "data file")
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(path)
-        return pd.read_csv(path)
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:  # pandas' ParserError is a ValueError
-        raise ResponseDataError(f"{path}: cannot be read as a table ({str(exc).splitlines()[0]}).") from None
+    return read_table(path)
 
 
 def _minimum(model: Any, field: str) -> int:

@@ -82,3 +82,19 @@ class StickinessWarning(UserWarning):
 
 class ReliabilityWarning(StickinessWarning):
     """A scale's reliability is computed, but an item works against it (e.g. reverse-worded, not recoded)."""
+
+
+class StudyWarning(StickinessWarning):
+    """A study that runs but whose results need care (too few respondents, screening problems)."""
+
+
+class QuestionnaireWarning(StickinessWarning):
+    """A questionnaire that loads but may cause trouble later (e.g. an under-identified construct)."""
+
+
+class ScreeningWarning(StickinessWarning):
+    """Screening that needs a look: items without variance, a rule that excludes many, a rule not applied."""
+
+
+class ResponseDataWarning(StickinessWarning):
+    """Data that were read but need a look (identifiers replaced by row numbers, ...)."""

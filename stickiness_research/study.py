@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import StudyWarning
 from .measurement import (
     CFAResult,
     MethodBiasResult,
@@ -54,10 +55,6 @@ DEMO_SEED = 20261124
 DEMO_BOOTSTRAP = 1000
 MIN_N = 100  # below this (or 5 respondents per item) SEM estimates and p values are unstable
 Progress = Callable[[str], None]
-
-
-class StudyWarning(UserWarning):
-    """A study that runs but whose results need care (too few respondents, screening problems)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -241,3 +241,19 @@ def test_no_python_object_reprs_leak_into_the_report(built, tmp_path):
             if path.suffix in (".html", ".md"):
                 text = path.read_text(encoding="utf-8")
                 assert "built-in method" not in text and "object at 0x" not in text, path
+
+
+def test_screening_notes_are_shown_with_the_sample(built, tmp_path):
+    import dataclasses
+
+    from stickiness_research.report.build import write_report as write
+
+    study, _, _, _ = built
+    noted = dataclasses.replace(study, screening={"warnings": ["rule 'speeder' excludes 31 % of respondents"],
+                                                  "not_applied": {"speeder": "the data carry no durations"}})
+    paths = write(noted, tmp_path / "noted")
+    html = (tmp_path / "noted" / "index.html").read_text(encoding="utf-8")
+    md = (tmp_path / "noted" / "report.md").read_text(encoding="utf-8")
+    for text in (html, md):
+        assert "excludes 31 % of respondents" in text and "the data carry no durations" in text
+    assert paths

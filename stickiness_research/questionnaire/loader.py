@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from ..errors import LocatedError, QuestionnaireError
+from ..errors import LocatedError, QuestionnaireError, QuestionnaireWarning
 from .rules import Problem, check_rules
 from .schema import Questionnaire
 
@@ -25,10 +25,6 @@ Loc = tuple[str | int, ...]
 # A questionnaire expands to a few thousand YAML nodes; alias bombs ("billion laughs") to billions.
 MAX_YAML_NODES = 200_000
 MAX_YAML_DEPTH = 64
-
-
-class QuestionnaireWarning(UserWarning):
-    """A questionnaire that loads but may cause trouble later (e.g. an under-identified construct)."""
 
 
 def load_questionnaire(path: str | Path) -> Questionnaire:

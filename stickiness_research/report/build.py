@@ -332,6 +332,10 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         "n_read": len(study.raw), "n_excluded": n_excluded, "n": study.sem.n_obs,
         "n_items": len(q.items), "n_constructs": len(q.constructs),
         "exclusions": _exclusion_rows(study, L), "min_cell": cfg.report.min_cell,
+        # screening notes (rules excluding > 20 %, rules not applied, too small a sample) shown with the sample
+        "screening": list(study.screening.get("warnings", []))
+        + [f"{L.get('rule_' + rule, rule)}: {L['not_applied']} ({why})"
+           for rule, why in study.screening.get("not_applied", {}).items()],
         "demographics": _demographics(study, lang, cfg.report.min_cell),
         "measurement": _measurement(study, L, names),
         "structural": _structural(study, L, names),

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ParameterError
+from ..errors import ParameterError, ScreeningWarning
 from ..questionnaire import Questionnaire
 from .scoring import reverse_code
 
@@ -27,10 +27,6 @@ MIN_ITEMS_IDENTICAL_ANSWERS = 10
 LOUD_EXCLUSION_SHARE = 0.20  # a rule excluding more than this share of respondents is probably misconfigured
 TIMESTAMP_COLUMN = "submitted_at"
 IP_COLUMNS = ("ip_group", "ip_hash")  # equal values = same IP address (never the address itself)
-
-
-class ScreeningWarning(UserWarning):
-    """Screening that needs a look: items without variance, a rule that excludes many, a rule not applied."""
 
 
 def _matrix(data: pd.DataFrame) -> np.ndarray:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ResponseDataError
+from ..errors import ResponseDataError, ResponseDataWarning
 from ..questionnaire import Questionnaire
 from ..questionnaire.exporters import Question, choices_of, field_order
 from ..questionnaire.schema import Demographic
@@ -46,10 +46,6 @@ SUBMITTED_COLUMNS = ("submitted_at", "提交答卷时间", "submitdate", "_submi
 DELIMITERS = (",", ";", "\t", "|")
 LIMESURVEY_CODE = re.compile(r"G\d+Q\d+(?:\[SQ\d+\])?")  # LimeSurvey's default question/subquestion codes
 LIMESURVEY_ANSWER = re.compile(r"AO?(\d+)")  # default answer codes: A1 (LimeSurvey 3), AO01 (5 and later)
-
-
-class ResponseDataWarning(UserWarning):
-    """Data that were read but need a look (identifiers replaced by row numbers, ...)."""
 
 
 @dataclass(frozen=True, eq=False)

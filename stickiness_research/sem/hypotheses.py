@@ -17,11 +17,14 @@ def hypothesis_table(result: SEMResult, q: Questionnaire, *, alpha: float = ALPH
     """One row per hypothesis: estimate, 95 % CI, standardized beta, p and a verdict.
 
     Direct hypotheses are found by their path label (``h1``); indirect ones by their defined
-    parameter. Without a bootstrap, a hypothesis is supported when its estimate has the expected
-    sign and p < ``alpha`` (Wald; for indirect effects that is the delta-method, Sobel-type test).
-    With ``bootstrap`` (a BootstrapResult of the same fit), intervals come from the bootstrap and a
-    hypothesis is supported when its interval excludes zero on the expected side, the standard
-    test of indirect effects, whose sampling distribution is skewed.
+    parameter. With ``bootstrap`` (a BootstrapResult of the same fit) the intervals come from the
+    bootstrap (the standard test of indirect effects, whose sampling distribution is skewed),
+    otherwise they are Wald intervals.
+
+    One rule, stated once: a hypothesis is supported when its estimate has the expected sign, its
+    p-value (Wald; delta method for indirect effects) is below ``alpha`` **and** its interval
+    excludes zero on the expected side. Both tests are printed next to the verdict, so the table
+    never says "supported" beside a test that fails.
 
     Raises
     ------
@@ -45,7 +48,7 @@ def hypothesis_table(result: SEMResult, q: Questionnaire, *, alpha: float = ALPH
             brow = b[(b["label"] == h.label) & b["op"].isin(["~", ":="])].iloc[0]
             lo, hi, se = brow["ci_lower"], brow["ci_upper"], brow["boot_se"]
             method = f"bootstrap {bootstrap.ci} ({bootstrap.n_boot})"
-            supported = bool(lo > 0) if h.sign == "+" else bool(hi < 0)
+            supported = supported and (bool(lo > 0) if h.sign == "+" else bool(hi < 0))
         rows.append({
             "hypothesis": h.id,
             "path": " -> ".join(h.chain),
