@@ -7,6 +7,7 @@ order with lavaan's ``parameterEstimates()`` columns.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import math
 from dataclasses import dataclass
@@ -460,17 +461,22 @@ def _record(lhs: str, op: str, rhs: str, label: str, est: float, se: float, std_
             "ci_lower": lo, "ci_upper": hi, "std_lv": float(std_lv), "std_all": float(std_all)}
 
 
+def label_rows(rows: list[TableRow], partable: ParTable) -> dict[str, int]:
+    """Label (and plabel) -> position of its first row in ``rows``."""
+    plabel = {r.id: r.plabel for r in partable.rows}
+    out: dict[str, int] = {}
+    for k, r in enumerate(rows):
+        if r.label:
+            out.setdefault(r.label, k)
+        out.setdefault(plabel.get(r.id, ""), k)
+    out.pop("", None)
+    return out
+
+
 def label_environment(rows: list[TableRow], partable: ParTable, column: np.ndarray) -> dict:
     """Label (and plabel) -> value of its first row, from a column of row values (floats or arrays)."""
-    plabel = {r.id: r.plabel for r in partable.rows}
-    env: dict = {}
-    for k, r in enumerate(rows):
-        value = column[..., k] if isinstance(column, np.ndarray) else column[k]
-        if r.label and r.label not in env:
-            env[r.label] = value
-        env.setdefault(plabel.get(r.id, ""), value)
-    env.pop("", None)
-    return env
+    return {name: column[..., k] if isinstance(column, np.ndarray) else column[k]
+            for name, k in label_rows(rows, partable).items()}
 
 
 def defined_values(partable: ParTable, env: dict, functions: dict | None = None) -> list:
@@ -489,16 +495,33 @@ def _defined_rows(problem: Problem, rows: list[TableRow], partable: ParTable, th
     if not partable.definitions():
         return []
 
-    def values_of(vector: np.ndarray) -> np.ndarray:
-        return np.array(defined_values(partable, label_environment(rows, partable, row_values(problem, rows, vector))),
-                        dtype=float)
+    # rows are linear in theta: differentiate the definitions by the labelled values they use only, then
+    # chain with d(row)/d(theta) (a few evaluations instead of two per free parameter)
+    where = label_rows(rows, partable)
+    referenced = {n.id for d in partable.definitions()
+                  for n in ast.walk(ast.parse(d.rhs.replace("^", "**"), mode="eval")) if isinstance(n, ast.Name)}
+    names = [n for n in where if n in referenced]
+    index = np.array([where[n] for n in names], dtype=int)
+
+    def values_of(labelled: np.ndarray) -> np.ndarray:
+        return np.array(defined_values(partable, dict(zip(names, labelled, strict=True))), dtype=float)
 
     standardized_values, _ = defined_standardizer(rows, partable)
+    labelled = row_values(problem, rows, theta)[index]
     try:
-        point = values_of(theta)
+        point = values_of(labelled)
     except (ZeroDivisionError, ValueError, OverflowError) as exc:
         raise EstimationError(f"a defined parameter cannot be evaluated at the estimates ({exc}).") from None
-    jac = numerical_jacobian(values_of, theta)
+    used = np.flatnonzero(np.abs(row_jacobian(problem, rows)[index]).sum(axis=1) > 0)
+    jac_labels = np.zeros((len(point), len(names)))
+    if len(used):
+        def of_used(v: np.ndarray) -> np.ndarray:
+            full = labelled.copy()
+            full[used] = v
+            return values_of(full)
+
+        jac_labels[:, used] = numerical_jacobian(of_used, labelled[used])
+    jac = jac_labels @ row_jacobian(problem, rows)[index]
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
     s_lv, s_all = standardized_values(std_lv), standardized_values(std_all)
     out = []
