@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 
 def single_threaded_blas(fn: Callable) -> Callable:
@@ -20,10 +20,16 @@ def single_threaded_blas(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _controller().limit(limits=1, user_api="blas"):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    """The process's BLAS libraries, found once (finding them costs milliseconds per call)."""
+    return ThreadpoolController()
 
 
 def numerical_jacobian(fn: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:
