@@ -211,18 +211,15 @@ def solve_fiml(problem: FimlProblem) -> tuple[Solution, np.ndarray]:
     res = optimize.minimize(fun, problem.start, jac=True, method="L-BFGS-B",
                             options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
     theta = res.x
-    hess = observed_hessian(problem, theta)
-    moved = False
-    for _ in range(5):  # Newton polish with one Hessian: the quasi-Newton solution is already close
+    for _ in range(10):  # Fisher-scoring polish: the expected Hessian of F (2 I) is cheap and good enough here
         grad = problem.gradient(theta)
         if np.max(np.abs(grad)) < 1e-10:
             break
-        candidate = theta - np.linalg.solve(hess, grad)
+        candidate = theta - np.linalg.solve(2 * expected_information(problem, theta), grad)
         if problem.discrepancy(candidate)[0] > problem.discrepancy(theta)[0] + 1e-12:
             break
-        theta, moved = candidate, True
-    if moved:  # standard errors need the Hessian at the final estimate
-        hess = observed_hessian(problem, theta)
+        theta = candidate
+    hess = observed_hessian(problem, theta)  # once, at the final estimate: the SEs (lavaan: observed)
     grad = problem.gradient(theta)
     if np.max(np.abs(grad)) > 1e-5:
         raise EstimationError(f"full-information ML did not converge (largest gradient {np.max(np.abs(grad)):.2g}). "
