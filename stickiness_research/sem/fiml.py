@@ -84,25 +84,50 @@ def pattern_discrepancy(patterns: list[Pattern] | list[PatternBlock], sigma: np.
 
 
 def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> tuple[np.ndarray, np.ndarray]:
-    """ML means and covariance of incomplete multivariate normal data (EM algorithm)."""
+    """ML means and covariance of incomplete multivariate normal data (EM algorithm).
+
+    Each iteration works on the patterns' sufficient statistics (n, sum and cross-products of the
+    observed values), batched over patterns with the same number of observed variables.
+    """
     n, p = x.shape
     mu = np.nanmean(x, axis=0)
     sigma = np.diag(np.nanvar(x, axis=0))
     present = ~np.isnan(x)
     keys, inverse = np.unique(present, axis=0, return_inverse=True)
-    groups = [(key, x[inverse.ravel() == k]) for k, key in enumerate(keys)]
+    inverse = inverse.ravel()
+    blocks = []
+    for k in sorted({int(key.sum()) for key in keys}):
+        members = [j for j, key in enumerate(keys) if key.sum() == k]
+        o = np.array([np.flatnonzero(keys[j]) for j in members], dtype=int).reshape(len(members), k)
+        m = np.array([np.flatnonzero(~keys[j]) for j in members], dtype=int).reshape(len(members), p - k)
+        rows = [x[inverse == j][:, keys[j]] for j in members]
+        cnt = np.array([len(r) for r in rows], dtype=float)
+        sums = np.stack([r.sum(axis=0) for r in rows])
+        cross = np.stack([r.T @ r for r in rows])
+        blocks.append((o, m, cnt, sums, cross))
     for _ in range(max_iter):
         t1 = np.zeros(p)
         t2 = np.zeros((p, p))
-        for key, rows in groups:
-            o, mis = np.flatnonzero(key), np.flatnonzero(~key)
-            filled = rows.copy()
-            if len(mis):
-                b = sigma[np.ix_(mis, o)] @ np.linalg.inv(sigma[np.ix_(o, o)])
-                filled[:, mis] = mu[mis] + (rows[:, o] - mu[o]) @ b.T
-                t2[np.ix_(mis, mis)] += len(rows) * (sigma[np.ix_(mis, mis)] - b @ sigma[np.ix_(o, mis)])
-            t1 += filled.sum(axis=0)
-            t2 += filled.T @ filled
+        for o, m, cnt, sums, cross in blocks:
+            np.add.at(t1, o, sums)
+            np.add.at(t2, (o[:, :, None], o[:, None, :]), cross)
+            if not m.shape[1]:
+                continue
+            b = sigma[m[:, :, None], o[:, None, :]] @ np.linalg.inv(sigma[o[:, :, None], o[:, None, :]])
+            mu_o, mu_m = mu[o], mu[m]
+            d_sum = sums - cnt[:, None] * mu_o  # sum of (x_o - mu_o)
+            d_cross = cross - mu_o[:, :, None] * sums[:, None, :]  # sum of (x_o - mu_o) x_o'
+            bd = np.einsum("pij,pj->pi", b, d_sum)
+            np.add.at(t1, m, cnt[:, None] * mu_m + bd)
+            mo = mu_m[:, :, None] * sums[:, None, :] + b @ d_cross  # sum of filled_m x_o'
+            np.add.at(t2, (m[:, :, None], o[:, None, :]), mo)
+            np.add.at(t2, (o[:, :, None], m[:, None, :]), mo.transpose(0, 2, 1))
+            dd = d_cross - d_sum[:, :, None] * mu_o[:, None, :]  # sum of (x_o - mu_o)(x_o - mu_o)'
+            resid = sigma[m[:, :, None], m[:, None, :]] - b @ sigma[o[:, :, None], m[:, None, :]]
+            mm = (cnt[:, None, None] * (mu_m[:, :, None] * mu_m[:, None, :] + resid)
+                  + mu_m[:, :, None] * bd[:, None, :] + bd[:, :, None] * mu_m[:, None, :]
+                  + b @ dd @ b.transpose(0, 2, 1))
+            np.add.at(t2, (m[:, :, None], m[:, None, :]), mm)
         new_mu = t1 / n
         new_sigma = t2 / n - np.outer(new_mu, new_mu)
         change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))
