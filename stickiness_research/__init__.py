@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import datasets
+from ._validation import Options as _Options
+from ._validation import check as _check
 from .classroom import build_classroom, grade
 from .errors import (
     EstimationError,
@@ -92,21 +94,29 @@ def questionnaires_dir() -> Path:
 
 
 def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
-    """Path of a built-in questionnaire by id (default: the financial WeChat stickiness instrument)."""
-    path = questionnaires_dir() / f"{name}.yaml"
-    if not path.is_file():
-        available = sorted(p.stem for p in questionnaires_dir().glob("*.yaml"))
-        raise QuestionnaireError(f"no built-in questionnaire named {name!r}.", file=str(path),
-                                 hint=f"Available: {', '.join(available) or '(none)'}.")
-    return path
+    """Path of a built-in questionnaire by id (default: the financial WeChat stickiness instrument).
+
+    Raises
+    ------
+    ParameterError
+        ``name`` is not one of the built-in questionnaires (the message lists them).
+    """
+    available = tuple(sorted(p.stem for p in questionnaires_dir().glob("*.yaml")))
+    _check(name, "name", "builtin_questionnaire_path", _Options(available))
+    return questionnaires_dir() / f"{name}.yaml"
 
 
 def builtin_study_path(name: str = "financial_wechat") -> Path:
-    """Path of a study config shipped in ``reports/`` (default: the financial WeChat worked example)."""
-    path = questionnaires_dir().parent / "reports" / f"{name}.yaml"
-    if not path.is_file():
-        raise StudyConfigError(f"no study config named {name!r}.", file=str(path))
-    return path
+    """Path of a study config shipped in ``reports/`` (default: the financial WeChat worked example).
+
+    Raises
+    ------
+    ParameterError
+        ``name`` is not one of the shipped study configs (the message lists them).
+    """
+    folder = questionnaires_dir().parent / "reports"
+    _check(name, "name", "builtin_study_path", _Options(tuple(sorted(p.stem for p in folder.glob("*.yaml")))))
+    return folder / f"{name}.yaml"
 
 
 __all__ = [

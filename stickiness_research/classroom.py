@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from ._io import check_output
+from ._validation import BOOL, NON_NEGATIVE_INT, PATH, POSITIVE_INT, STR, Interval, check
 from .errors import (
     EstimationError,
     ModelSpecError,
@@ -230,9 +232,13 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
     ...     sorted(p.name for p in (pack / "data").iterdir()), key["students"]["student_01"]["data_seed"]
     (['student_01.csv', 'student_02.csv'], 3023998541)
     """
-    for name, value, low in (("students", students, 1), ("seed", seed, 0), ("n", n, MIN_N)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ParameterError(name, "build_classroom", f"an int in the range [{low}, inf)", value)
+    check(students, "students", "build_classroom", POSITIVE_INT)
+    check(seed, "seed", "build_classroom", NON_NEGATIVE_INT)
+    check(n, "n", "build_classroom", Interval(int, MIN_N, None))
+    check(vary_effects, "vary_effects", "build_classroom", BOOL)
+    check(out_dir, "out_dir", "build_classroom", PATH)
+    source_path = None if isinstance(questionnaire_path, Questionnaire) else questionnaire_path
+    check_output(out_dir, inputs=[source_path], kind="dir", option="out_dir")  # before any work
     q, source = _questionnaire(questionnaire_path)
     if not q.hypotheses:
         raise ModelSpecError(f"questionnaire {q.meta.id!r} has no hypotheses, so there is nothing for students "
@@ -515,6 +521,7 @@ def grade(student: str | Path | dict, key: str | Path | dict, student_id: str | 
     >>> result.passed, [item.item for item in result.failures()]
     (False, ['H1.beta'])
     """
+    check(student_id, "student_id", "grade", STR, None)
     data = load_key(key)
     answer, source = _json(student, "results")
     if not isinstance(answer, dict):

@@ -11,7 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import EstimationError, ParameterError
+from ._validation import (
+    N_JOBS,
+    NON_NEGATIVE_INT,
+    POSITIVE_INT,
+    PROBABILITY_OPEN,
+    InstanceOf,
+    Interval,
+    ListOf,
+    check,
+)
+from .errors import EstimationError, ModelSpecError
 from .questionnaire import Questionnaire
 from .responses.scoring import reverse_code
 from .sem import fit_sem
@@ -31,8 +41,8 @@ def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), re
         Sample sizes to try.
     replications : int
         Simulated datasets per sample size (200 gives power within about +-.035).
-    seed : int
-        Seed of the whole study.
+    seed : int or None
+        Seed (>= 0) of the whole study.
     alpha : float
         Significance level of each hypothesis test.
     n_jobs : int
@@ -44,6 +54,11 @@ def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), re
         n, hypothesis, path, true_beta, power, mean_estimate (standardized), replications,
         failed (replications that did not converge; left out of the power).
 
+    Raises
+    ------
+    ParameterError
+        A sample size under 30, or ``replications``, ``seed``, ``alpha`` or ``n_jobs`` out of range.
+
     Examples
     --------
     >>> import stickiness_research as sr
@@ -52,11 +67,16 @@ def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), re
     >>> sorted(table.columns)[:3]
     ['failed', 'hypothesis', 'mean_estimate']
     """
+    check(q, "q", "power", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
+    check(n, "n", "power", ListOf(Interval(int, 30, None)))
+    check(replications, "replications", "power", POSITIVE_INT)
+    check(seed, "seed", "power", NON_NEGATIVE_INT, None)
+    check(alpha, "alpha", "power", PROBABILITY_OPEN)
+    check(n_jobs, "n_jobs", "power", *N_JOBS)
+    if not q.hypotheses:
+        raise ModelSpecError(f"questionnaire {q.meta.id!r} has no hypotheses; power is computed for each "
+                             "hypothesis, so add a hypotheses: block.")
     sizes = [int(x) for x in n]
-    if not sizes or min(sizes) < 30:
-        raise ParameterError("n", "power", "a list of ints, each at least 30", n)
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ParameterError("replications", "power", "an int in the range [1, inf)", replications)
     truth = population_model(q)
     syntax = q.model_syntax()
     children = np.random.SeedSequence(seed).spawn(len(sizes))

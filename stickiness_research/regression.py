@@ -15,7 +15,18 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from .errors import ParameterError, ResponseDataError
+from ._validation import (
+    BOOL,
+    NON_NEGATIVE_INT,
+    PROBABILITY_OPEN,
+    STR,
+    Interval,
+    ListOf,
+    Options,
+    Satisfies,
+    check,
+)
+from .errors import ResponseDataError
 
 
 def _frame(data: pd.DataFrame, columns: list[str], function: str) -> pd.DataFrame:
@@ -23,7 +34,19 @@ def _frame(data: pd.DataFrame, columns: list[str], function: str) -> pd.DataFram
     if missing:
         raise ResponseDataError(f"{function}: column {missing[0]!r} is not in the data; columns are "
                                 f"{list(data.columns)[:12]}.")
-    return data[columns].apply(pd.to_numeric, errors="coerce").dropna().astype(float)
+    frame = data[columns].apply(pd.to_numeric, errors="coerce").dropna().astype(float)
+    _no_constant(frame, columns, function)
+    return frame
+
+
+def _no_constant(frame: pd.DataFrame, columns: list[str], function: str) -> None:
+    """Refuse a variable without variance: its coefficient is undefined (a singular design), not zero."""
+    for column in dict.fromkeys(columns):
+        values = frame[column].dropna().unique() if column in frame.columns else []
+        if len(frame) and len(values) < 2:
+            shown = f" ({values[0]:g})" if len(values) else ""
+            raise ResponseDataError(f"{function}: column {column!r} has the same value{shown} in every complete row; "
+                                    "a constant cannot predict or be predicted. Drop it or check the data.")
 
 
 def _design(data: pd.DataFrame, predictors: list[str]) -> pd.DataFrame:
@@ -89,8 +112,8 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     >>> round(res.r2, 4)
     0.2211
     """
-    if robust not in ("HC3", "HC1", "HC0", None):
-        raise ParameterError("robust", "ols", "'HC3', 'HC1', 'HC0' or None", robust)
+    check(robust, "robust", "ols", Options(("HC3", "HC1", "HC0")), None)
+    check(predictors, "predictors", "ols", ListOf(STR))
     missing = [c for c in [outcome, *predictors] if c not in data.columns]
     if missing:
         raise ResponseDataError(f"ols: column {missing[0]!r} is not in the data.")
@@ -99,6 +122,7 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     frame = pd.concat([y, x], axis=1).dropna()
     if len(frame) <= x.shape[1] + 1:
         raise ResponseDataError(f"ols: {len(frame)} complete rows are too few for {x.shape[1]} predictors.")
+    _no_constant(frame, [outcome, *x.columns], "ols")
     xs = sm.add_constant(frame[x.columns])
     # t(n - k - 1) for robust SEs too, as lmtest::coeftest, Stata, SPSS and PROCESS (statsmodels: normal)
     model = sm.OLS(frame[outcome], xs).fit(cov_type=robust or "nonrobust", use_t=True)
@@ -141,14 +165,17 @@ def hierarchical(data: pd.DataFrame, outcome: str, blocks: dict[str, list[str]])
     DataFrame
         step, block, n_terms, r2, r2_adj, delta_r2, delta_f, df1, df2, pvalue.
     """
-    if not blocks:
-        raise ParameterError("blocks", "hierarchical", "a non-empty mapping of block name to columns", blocks)
+    check(blocks, "blocks", "hierarchical", Satisfies(
+        lambda b: isinstance(b, dict) and len(b) > 0 and all(v in ListOf(STR) for v in b.values()),
+        "a non-empty dict of block name -> non-empty list of column names"))
     every = [c for cols in blocks.values() for c in cols]
     missing = [c for c in [outcome, *every] if c not in data.columns]
     if missing:
         raise ResponseDataError(f"hierarchical: column {missing[0]!r} is not in the data.")
     frame = data[[outcome, *every]].dropna()
     y = pd.to_numeric(frame[outcome], errors="coerce")
+    design = _design(frame, every)  # categorical predictors as their dummies
+    _no_constant(pd.concat([y, design], axis=1), [outcome, *design.columns], "hierarchical")
     rows, previous, terms = [], None, []
     for step, (name, cols) in enumerate(blocks.items(), start=1):
         terms += cols
@@ -264,6 +291,8 @@ def moderation(data: pd.DataFrame, x: str, w: str, y: str, *, covariates: tuple[
     -------
     ModerationResult
     """
+    check(center, "center", "moderation", BOOL)
+    check(level, "level", "moderation", PROBABILITY_OPEN)
     frame = _frame(data, [x, w, y, *covariates], "moderation")
     xv, wv = frame[x].copy(), frame[w].copy()
     mean_x = xv.mean()
@@ -346,6 +375,8 @@ def mediation(data: pd.DataFrame, x: str, m: str | list[str], y: str, *, covaria
         ``paths``: a (x -> m), b (m -> y | x), c (total), c' (direct) with OLS SEs and p;
         ``effects``: total, direct, each indirect a*b and their sum, with bootstrap SE and CI.
     """
+    _check_bootstrap("mediation", n_boot, seed, level)
+    check(m, "m", "mediation", STR, ListOf(STR))
     mediators = [m] if isinstance(m, str) else list(m)
     return _mediation(data, x, mediators, y, None, covariates, n_boot, seed, level)
 
@@ -354,12 +385,17 @@ def moderated_mediation(data: pd.DataFrame, x: str, m: str, y: str, w: str, *, c
                         n_boot: int = 5000, seed: int | None = 1, level: float = 0.95) -> MediationResult:
     """PROCESS model 7: w moderates the a path (x -> m). Conditional indirect effects at w's mean and +-1 SD,
     and the index of moderated mediation (a3 * b) with bootstrap CIs; x and w are mean-centred."""
+    _check_bootstrap("moderated_mediation", n_boot, seed, level)
     return _mediation(data, x, [m], y, w, covariates, n_boot, seed, level)
 
 
+def _check_bootstrap(function: str, n_boot, seed, level) -> None:
+    check(n_boot, "n_boot", function, Interval(int, 100, None))
+    check(seed, "seed", function, NON_NEGATIVE_INT, None)
+    check(level, "level", function, PROBABILITY_OPEN)
+
+
 def _mediation(data, x, mediators, y, w, covariates, n_boot, seed, level) -> MediationResult:
-    if not isinstance(n_boot, int) or n_boot < 100:
-        raise ParameterError("n_boot", "mediation", "an int in the range [100, inf)", n_boot)
     cols = [x, *mediators, y, *covariates] + ([w] if w else [])
     frame = _frame(data, cols, "mediation")
     n = len(frame)
@@ -429,6 +465,7 @@ def robustness_table(sem_result, scores: pd.DataFrame, alpha: float = 0.05) -> p
         outcome, predictor, sem_beta, sem_pvalue, ols_beta, ols_pvalue (HC3), same_conclusion (sign and
         significance at ``alpha`` agree).
     """
+    check(alpha, "alpha", "robustness_table", PROBABILITY_OPEN)
     std = sem_result.standardized_solution()
     paths = std[std["op"] == "~"]
     rows = []

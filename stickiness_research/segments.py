@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, ResponseDataError
+from ._validation import POSITIVE_INT, SEED_32, Interval, Options, Satisfies, check
+from .errors import ResponseDataError
+from .responses.scoring import numeric_answers
+
+_INT_2 = Interval(int, 2, None)
+_K_RANGE = Satisfies(lambda r: len(r) == 2 and all(v in _INT_2 for v in r) and r[0] <= r[1],
+                     "a pair (low, high) of ints with 2 <= low <= high")
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class SegmentResult:
         DataFrame
             variable, category, then one column per segment (percent, NaN when suppressed).
         """
+        check(min_cell, "min_cell", "SegmentResult.profile", POSITIVE_INT)
         rows = []
         for column in demographics.columns:
             counts = pd.crosstab(demographics[column], self.labels.reindex(demographics.index))
@@ -85,6 +92,7 @@ def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: 
         Smallest and largest k tried when ``k`` is None.
     method : {"kmeans", "gmm"}
     seed : int or None
+        ``random_state`` of scikit-learn, in [0, 2**32 - 1].
 
     Returns
     -------
@@ -103,17 +111,19 @@ def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: 
     from sklearn.metrics import silhouette_score
     from sklearn.mixture import GaussianMixture
 
-    if method not in ("kmeans", "gmm"):
-        raise ParameterError("method", "segment_respondents", "'kmeans' or 'gmm'", method)
+    check(k, "k", "segment_respondents", POSITIVE_INT, None)
+    check(k_range, "k_range", "segment_respondents", _K_RANGE)
+    check(method, "method", "segment_respondents", Options(("kmeans", "gmm")))
+    check(seed, "seed", "segment_respondents", SEED_32, None)
     lo, hi = k_range
-    if not (isinstance(lo, int) and isinstance(hi, int) and 2 <= lo <= hi):
-        raise ParameterError("k_range", "segment_respondents", "a pair of ints 2 <= low <= high", k_range)
-    if k is not None and (not isinstance(k, int) or k < 1):
-        raise ParameterError("k", "segment_respondents", "an int in the range [1, inf) or None", k)
-    complete = scores.dropna()
+    complete = numeric_answers(scores, list(scores.columns), "segment_respondents").dropna()
     if len(complete) < max(10, 2 * hi):
         raise ResponseDataError(f"segmenting needs at least {max(10, 2 * hi)} respondents with every construct "
                                 f"score; got {len(complete)}.")
+    constant = [str(c) for c in complete.columns if complete[c].nunique() < 2]
+    if constant:
+        raise ResponseDataError(f"segment_respondents: score {constant[0]!r} is the same for every respondent, so it "
+                                "cannot separate segments; drop the column.")
     x = complete.to_numpy(dtype=float)
     z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=0)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import NON_NEGATIVE_INT, POSITIVE_INT, Interval, check
+from ._validation import NON_NEGATIVE_INT, POSITIVE_INT, InstanceOf, Interval, check
 from .errors import QuestionnaireError
 from .questionnaire import Questionnaire
 
@@ -150,6 +150,7 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
     >>> df.equals(sr.simulate_responses(q, n=5, seed=1))
     True
     """
+    check(q, "q", "simulate_responses", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
     check(n, "n", "simulate_responses", POSITIVE_INT)
     check(seed, "seed", "simulate_responses", NON_NEGATIVE_INT, None)
     for name, value in (("careless", careless), ("missing", missing)):

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._validation import PATH, InstanceOf, check
 from .errors import StudyWarning
 from .measurement import (
     CFAResult,
@@ -143,6 +144,7 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
     -------
     StudyResult
     """
+    check(config, "config", "run_study", InstanceOf(StudyConfig, "a StudyConfig"), PATH)
     cfg = config if isinstance(config, StudyConfig) else load_study_config(config)
     step = progress or (lambda _msg: None)
     todo: AnalysesSpec = cfg.analyses

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ._validation import PATH, check
 from .errors import ModelSpecError, StudyConfigError
 from .questionnaire.loader import _from_validation_error, _line_of, _parse_yaml, _plain, read_text
 from .questionnaire.schema import Identifier, LangText
@@ -32,8 +33,8 @@ class StudyMeta(_Strict):
 class SimulationSpec(_Strict):
     """Simulated respondents from the questionnaire's population model (the known truth)."""
 
-    n: int = Field(ge=20, le=1_000_000)
-    seed: int = Field(ge=0)
+    n: int = Field(ge=20, le=1_000_000, strict=True)  # strict: `n: true` or `n: "300"` is a mistake, not 1 or 300
+    seed: int = Field(ge=0, strict=True)
     careless: float = Field(default=0.0, ge=0, le=0.5)
     missing: float = Field(default=0.0, ge=0, le=0.5)
 
@@ -58,7 +59,7 @@ class CleaningSpec(_Strict):
     attention: bool = True
     speeder: bool = True
     seconds_per_item: float = Field(default=2.0, gt=0)
-    longstring: int | None = Field(default=None, ge=2)
+    longstring: int | None = Field(default=None, ge=2, strict=True)
     mahalanobis: bool = False
     duplicates: bool = True  # repeated submissions: same respondent id, or same IP / timestamp and answers
     identical_answers: bool = False  # opt-in: identical answer vectors (needs >= 10 items)
@@ -91,22 +92,22 @@ class AnalysesSpec(_Strict):
     measurement: bool = True
     efa: bool = True
     method_bias: bool = True
-    bootstrap: int = Field(default=1000, ge=0, le=100_000)
+    bootstrap: int = Field(default=1000, ge=0, le=100_000, strict=True)
     ci: Literal["percentile", "bca"] = "percentile"
-    htmt_bootstrap: int = Field(default=500, ge=0, le=100_000)
+    htmt_bootstrap: int = Field(default=500, ge=0, le=100_000, strict=True)
     invariance: bool = True
     regression: bool = True
     segments: bool = True
-    max_segments: int = Field(default=5, ge=2, le=10)
+    max_segments: int = Field(default=5, ge=2, le=10, strict=True)
     strategy: bool = True
-    n_jobs: int = Field(default=1, ge=1, le=64)
+    n_jobs: int = Field(default=1, ge=1, le=64, strict=True)
 
 
 class ReportSpec(_Strict):
     language: Literal["en", "zh"] = "en"
     formats: list[Literal["html", "md", "docx", "json"]] = Field(default_factory=lambda: ["html", "md", "docx",
                                                                                          "json"])
-    min_cell: int = Field(default=5, ge=1, le=100)  # demographic cells smaller than this are suppressed
+    min_cell: int = Field(default=5, ge=1, le=100, strict=True)  # demographic cells smaller than this are suppressed
 
 
 class StudyConfig(_Strict):
@@ -121,7 +122,8 @@ class StudyConfig(_Strict):
     groups: list[Identifier] = Field(default_factory=list)
     analyses: AnalysesSpec = Field(default_factory=AnalysesSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
-    seed: int = Field(default=1, ge=0)
+    # scikit-learn (segments) takes 32-bit seeds; a larger one is refused here, with the config's line
+    seed: int = Field(default=1, ge=0, le=2**32 - 1, strict=True)
 
     _source: Path | None = None
     _lines: dict[str, int] = {}  # line of each key a later check may name
@@ -158,6 +160,7 @@ def load_study_config(path: str | Path) -> StudyConfig:
     >>> cfg.study.id, cfg.data.simulate.n
     ('financial_wechat', 600)
     """
+    check(path, "path", "load_study_config", PATH)
     path = Path(path)
     text, _ = read_text(path, StudyConfigError, hint_missing="Study configs live in reports/<study>.yaml.")
     tree = _parse_yaml(text, str(path), StudyConfigError)

@@ -150,7 +150,7 @@ def test_empty_file_and_unknown_source(default_q, tmp_path):
     (tmp_path / "empty.csv").write_text("", encoding="utf-8")
     with pytest.raises(sr.ResponseDataError, match="empty"):
         sr.read_responses(tmp_path / "empty.csv", default_q)
-    with pytest.raises(sr.ResponseDataError, match="unknown source"):
+    with pytest.raises(sr.ParameterError, match="The 'source' parameter of read_responses must be one of 'auto'"):
         sr.read_responses(tmp_path / "empty.csv", default_q, source="surveymonkey")
 
 

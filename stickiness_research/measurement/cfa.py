@@ -7,11 +7,15 @@ from functools import cached_property
 
 import pandas as pd
 
+from .._validation import POSITIVE_INT, Interval, Options, check
 from ..questionnaire import Questionnaire
 from ..sem.fit import fit_sem
 from ..sem.result import HEADLINE_MEASURES, SEMResult
 from .reliability import reliability, scales_of
 from .validity import construct_reliability, fornell_larcker, htmt, latent_correlations
+
+ESTIMATORS = Options(("ML", "MLR"), ignore_case=True)
+MISSING = Options(("listwise", "ml", "fiml", "direct"), ignore_case=True)
 
 
 def measurement_syntax(q: Questionnaire | str) -> str:
@@ -92,7 +96,9 @@ class CFAResult:
         """HTMT for every pair of constructs; keyword arguments as :func:`stickiness_research.htmt`."""
         return htmt(self.data, self.syntax, **kwargs)
 
-    def modification_indices(self, top: int = 10) -> pd.DataFrame:
+    def modification_indices(self, top: int | None = 10) -> pd.DataFrame:
+        """The ``top`` largest modification indices (all when ``None``), as lavaan ``modindices``."""
+        check(top, "top", "CFAResult.modification_indices", POSITIVE_INT, None)
         return self.sem.modification_indices(top=top)
 
     def residual_correlations(self, threshold: float = 0.10) -> pd.DataFrame:
@@ -103,6 +109,7 @@ class CFAResult:
         DataFrame
             item_a, item_b, residual (lavaan ``resid(fit, type = "cor")``), largest first.
         """
+        check(threshold, "threshold", "CFAResult.residual_correlations", Interval(float, 0, 1))
         res = self.sem.residuals("cor")
         names = list(res.index)
         rows = [{"item_a": a, "item_b": b, "residual": float(res.loc[a, b])}
@@ -149,6 +156,7 @@ def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", mi
     estimator : {"ML", "MLR"}
         MLR for non-normal Likert items (Yuan-Bentler scaled chi-square, sandwich SEs).
     missing : {"listwise", "ml"}
+        ``ml`` (also written ``fiml`` or ``direct``) is full-information ML over incomplete rows.
 
     Returns
     -------
@@ -164,6 +172,8 @@ def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", mi
     >>> res.reliability().set_index("construct")["omega"].round(4).tolist()  # semTools::compRelSEM(fit)
     [0.612, 0.8851, 0.6858]
     """
+    check(estimator, "estimator", "cfa", ESTIMATORS)
+    check(missing, "missing", "cfa", MISSING)
     syntax = measurement_syntax(q)
     sem = fit_sem(syntax, data, estimator=estimator, missing=missing)
     return CFAResult(sem, data, syntax)

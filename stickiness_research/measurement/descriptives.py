@@ -8,6 +8,7 @@ from scipy import stats
 
 from ..errors import ResponseDataError
 from ..questionnaire import Questionnaire
+from ..responses.scoring import numeric_answers
 from .reliability import scales_of
 
 
@@ -18,6 +19,7 @@ def _item_columns(data: pd.DataFrame, q: Questionnaire | str | None) -> list[str
     missing = [i for i in items if i not in data.columns]
     if missing:
         raise ResponseDataError(f"item column {missing[0]!r} is not in the data; columns are {list(data.columns)}.")
+    numeric_answers(data, items, "the item analysis")  # "agree" in an item column is refused, not dropped
     return items
 
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ParameterError, ResponseDataError
+from .._validation import NON_NEGATIVE_INT, POSITIVE_INT, PROBABILITY_OPEN, Interval, Options, check
+from ..errors import ResponseDataError
 from ..questionnaire import Questionnaire
 from .descriptives import _item_columns
 
@@ -129,10 +130,9 @@ def parallel_analysis(data: pd.DataFrame, q: Questionnaire | str | None = None, 
         ``table`` with columns number, eigen_pc, random_pc, eigen_fa, random_fa; ``n_factors``;
         ``n_components``.
     """
-    if not isinstance(n_iter, int) or n_iter < 1:
-        raise ParameterError("n_iter", "parallel_analysis", "an int in the range [1, inf)", n_iter)
-    if not 0 < quantile < 1:
-        raise ParameterError("quantile", "parallel_analysis", "a float in the range (0, 1)", quantile)
+    check(n_iter, "n_iter", "parallel_analysis", POSITIVE_INT)
+    check(quantile, "quantile", "parallel_analysis", PROBABILITY_OPEN)
+    check(seed, "seed", "parallel_analysis", NON_NEGATIVE_INT, None)
     x = _complete(data, q).to_numpy(dtype=float)
     n, p = x.shape
     r = np.corrcoef(x, rowvar=False)
@@ -170,6 +170,7 @@ class EFAResult:
 
     def pattern(self, cutoff: float = 0.3) -> pd.DataFrame:
         """Loadings with those below ``cutoff`` in absolute value blanked, as papers print them."""
+        check(cutoff, "cutoff", "EFAResult.pattern", Interval(float, 0, 1))
         return self.loadings.where(self.loadings.abs() >= cutoff)
 
     def summary(self) -> str:
@@ -218,13 +219,11 @@ def efa(data: pd.DataFrame, n_factors: int, q: Questionnaire | str | None = None
     """
     from statsmodels.multivariate.factor import Factor
 
+    check(n_factors, "n_factors", "efa", POSITIVE_INT)
+    check(rotation, "rotation", "efa", Options(_ROTATIONS))
+    check(method, "method", "efa", Options(tuple(_METHODS)))
     x = _complete(data, q)
-    if not isinstance(n_factors, int) or not 1 <= n_factors < x.shape[1]:
-        raise ParameterError("n_factors", "efa", f"an int in the range [1, {x.shape[1] - 1}]", n_factors)
-    if rotation not in _ROTATIONS:
-        raise ParameterError("rotation", "efa", f"one of {_ROTATIONS}", rotation)
-    if method not in _METHODS:
-        raise ParameterError("method", "efa", f"one of {tuple(_METHODS)}", method)
+    check(n_factors, "n_factors", "efa", Interval(int, 1, x.shape[1] - 1), when=f"for {x.shape[1]} items")
     model = Factor(x.to_numpy(dtype=float), n_factors, method=_METHODS[method], smc=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

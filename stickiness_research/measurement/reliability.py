@@ -12,9 +12,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ModelSpecError, ParameterError, ReliabilityWarning, ResponseDataError
+from .._validation import BOOL, PROBABILITY_OPEN, Options, check
+from ..errors import ModelSpecError, ReliabilityWarning, ResponseDataError
 from ..questionnaire import Questionnaire
+from ..responses.scoring import numeric_answers
 from ..sem.syntax import parse_syntax
+
+USES = Options(("pairwise", "complete"))
 
 
 def scales_of(q: Questionnaire | str) -> dict[str, list[str]]:
@@ -62,9 +66,9 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, use: str = "pairwis
     >>> round(sr.cronbach_alpha(hs[["x1", "x2", "x3"]])["alpha"], 4)  # In R: psych::alpha(HS[, c("x1","x2","x3")])
     0.6261
     """
-    if use not in ("pairwise", "complete"):
-        raise ParameterError("use", "cronbach_alpha", "one of 'pairwise', 'complete'", use)
-    frame = items.astype(float)
+    check(ci, "ci", "cronbach_alpha", PROBABILITY_OPEN)
+    check(use, "use", "cronbach_alpha", USES)
+    frame = numeric_answers(items, list(items.columns), "cronbach_alpha")
     if frame.shape[1] < 2:
         raise ResponseDataError("alpha needs at least two items.")
     empty = [c for c in frame.columns if frame[c].notna().sum() == 0]
@@ -111,7 +115,8 @@ def item_statistics(items: pd.DataFrame, *, use: str = "pairwise") -> pd.DataFra
     >>> sr.item_statistics(hs[["x1", "x2", "x3"]]).round(3).values.tolist()  # In R: psych::alpha(...)$item.stats$r.drop
     [['x1', 0.449, 0.507], ['x2', 0.375, 0.612], ['x3', 0.484, 0.458]]
     """
-    frame = items.astype(float)
+    check(use, "use", "item_statistics", USES)
+    frame = numeric_answers(items, list(items.columns), "item_statistics")
     used = frame.dropna() if use == "complete" else frame
     cov = used.cov().to_numpy()
     out = []
@@ -174,6 +179,9 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
     >>> rel[["construct", "alpha", "omega", "ave"]].round(3).to_string(index=False).splitlines()[1]
     '   visual  0.626  0.612 0.371'
     """
+    check(ci, "ci", "reliability", PROBABILITY_OPEN)
+    check(cfa, "cfa", "reliability", BOOL)
+    check(use, "use", "reliability", USES)
     rows = []
     reverse = {i.id for i in q.items if i.reverse} if isinstance(q, Questionnaire) else set()
     for construct, items in scales_of(q).items():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, ResponseDataError
+from .._validation import BOOL, NON_NEGATIVE_INT, PROBABILITY_OPEN, Interval, check
+from ..errors import ResponseDataError
 from ..questionnaire import Questionnaire
 from ..sem.result import SEMResult
 from .reliability import scales_of
@@ -158,10 +159,11 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     >>> print(round(sr.htmt(hs, syntax)["htmt"].iloc[0], 4))  # In R: semTools::htmt(syntax, HS)[2, 1]
     0.3841
     """
-    if not isinstance(n_boot, int) or n_boot < 0:
-        raise ParameterError("n_boot", "htmt", "an int in the range [0, inf)", n_boot)
-    if not 0 < level < 1:
-        raise ParameterError("level", "htmt", "a float in the range (0, 1)", level)
+    check(htmt2, "htmt2", "htmt", BOOL)
+    check(n_boot, "n_boot", "htmt", NON_NEGATIVE_INT)
+    check(seed, "seed", "htmt", NON_NEGATIVE_INT, None)
+    check(level, "level", "htmt", PROBABILITY_OPEN)
+    check(threshold, "threshold", "htmt", Interval(float, 0, None, closed="neither"))
     scales = scales_of(q)
     if len(scales) < 2:
         raise ResponseDataError("HTMT compares constructs: the model needs at least two.")

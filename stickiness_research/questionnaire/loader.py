@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from .._validation import PATH, check
 from ..errors import LocatedError, QuestionnaireError, QuestionnaireWarning
 from .rules import Problem, check_rules
 from .schema import Questionnaire
@@ -52,6 +53,7 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     >>> q.construct_ids[:2]
     ['interaction', 'emotional_attachment']
     """
+    check(path, "path", "load_questionnaire", PATH)
     path = Path(path)
     text, encoding = read_text(path, QuestionnaireError, hint_missing="Check the path; built-in questionnaires "
                                "live in questionnaires/.")

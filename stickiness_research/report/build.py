@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import OutputPathError, atomic_path, check_output, write_text
+from .._validation import BOOL, ListOf, Options, check
 from ..strategy import load_playbook
 from ..study import StudyResult
 from . import apa
@@ -36,6 +37,7 @@ _MD_ENV = jinja2.Environment(
     autoescape=False, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
 FORMATS = ("html", "md", "docx", "json")
+REPORT_LANGUAGES = ("en", "zh")  # languages the report templates and labels are written in
 
 
 # ----- raw numbers -------------------------------------------------------------------------------
@@ -427,7 +429,12 @@ def write_report(study: StudyResult, out_dir: str | Path, *, formats: tuple[str,
     ------
     OutputPathError
         See :func:`check_report_folder`.
+    ParameterError
+        An unknown format or language.
     """
+    check(formats, "formats", "write_report", ListOf(Options(FORMATS)), None)
+    check(language, "language", "write_report", Options(REPORT_LANGUAGES), None)
+    check(force, "force", "write_report", BOOL)
     language = language or study.config.report.language
     out = check_report_folder(out_dir, language, inputs=study.provenance.get("inputs", {}), force=force,
                               option="out_dir")

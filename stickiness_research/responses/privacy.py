@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ParameterError, ResponseDataError
+from .._validation import InstanceOf, Interval, ListOf, Satisfies, check
+from ..errors import ResponseDataError
 from ..questionnaire import Questionnaire
 
 KEY_ENV = "STICKINESS_HMAC_KEY"
@@ -31,6 +32,8 @@ _PATTERNS = {
     "ID-card numbers": re.compile(r"\d{17}[\dXx]"),
 }
 _SEPARATORS = re.compile(r"[\s\-()]")
+_KEY = Satisfies(lambda k: isinstance(k, bytes | bytearray) and len(k) >= MIN_KEY_BYTES,
+                 f"bytes of length at least {MIN_KEY_BYTES} (e.g. from load_key())")
 
 
 def load_key(key_file: str | Path | None = None) -> bytes:
@@ -76,10 +79,9 @@ def check_key(key: object, function: str) -> bytes:
     """``key`` as bytes, refusing anything shorter than 16 bytes (an empty key protects nothing)."""
     if isinstance(key, str):
         key = key.encode("utf-8")
-    if not isinstance(key, bytes | bytearray) or len(key) < MIN_KEY_BYTES:
-        got = f"{len(key)} bytes" if isinstance(key, bytes | bytearray) else type(key).__name__
-        raise ParameterError("key", function, f"bytes of length at least {MIN_KEY_BYTES} (e.g. from load_key())",
-                             got)
+    # the message describes a refused key (its length or type), never shows it
+    shown = f"{len(key)} bytes" if isinstance(key, bytes | bytearray) else type(key).__name__
+    check(key, "key", function, _KEY, shown=shown)
     return bytes(key)
 
 
@@ -111,9 +113,12 @@ def pseudonymize(data: pd.DataFrame, columns: list[str], key: bytes) -> pd.DataF
     (16, True)
     """
     key = check_key(key, "pseudonymize")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ParameterError("columns", "pseudonymize", f"columns of the data {list(data.columns)[:8]}", missing)
+    if isinstance(columns, str):
+        columns = [columns]
+    names = [str(c) for c in data.columns]
+    check(columns, "columns", "pseudonymize", ListOf(Satisfies(lambda c: c in data.columns,
+                                                               f"a column of the data ({', '.join(names[:8])}"
+                                                               f"{', ...' if len(names) > 8 else ''})"), min_length=0))
     out = data.copy()
     for column in columns:
         out[column] = [None if pd.isna(v) else pseudonym(v, key) for v in data[column]]
@@ -170,8 +175,8 @@ def k_anonymity(data: pd.DataFrame, q: Questionnaire, k: int = 5) -> pd.DataFram
         One row per risky combination: the quasi-identifier values and ``n``; empty when the data are
         k-anonymous on those columns.
     """
-    if not isinstance(k, int) or k < 2:
-        raise ParameterError("k", "k_anonymity", "an int in the range [2, inf)", k)
+    check(k, "k", "k_anonymity", Interval(int, 2, None))
+    check(q, "q", "k_anonymity", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
     columns = [d.id for d in q.demographics if d.quasi_identifier and d.id in data.columns]
     if not columns:
         return pd.DataFrame(columns=["n"])

@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ParameterError, ScreeningWarning
+from .._validation import BOOL, PROBABILITY_OPEN, STR, InstanceOf, Interval, Options, Satisfies
+from .._validation import check as check_argument
+from ..errors import ParameterError, ResponseDataError, ScreeningWarning
 from ..questionnaire import Questionnaire
-from .scoring import reverse_code
+from .scoring import QUESTIONNAIRE, numeric_answers, reverse_code
 
 AUDIT_COLUMNS = ["respondent_id", "rule", "value", "threshold"]
 # Identical answer vectors are common among attentive respondents on short scales (6 items on a
@@ -179,10 +181,17 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
     ScreeningWarning
         Naming items without variance: no answers at all, or the same answer from everyone.
     """
+    check_argument(duration_col, "duration_col", "quality_flags", STR, None)
+    check_argument(seconds_per_item, "seconds_per_item", "quality_flags", Interval(float, 0, None))
+    check_argument(longstring_max, "longstring_max", "quality_flags", Interval(int, 1, None), None)
+    check_argument(psychsyn_critval, "psychsyn_critval", "quality_flags", Interval(float, 0, 1, closed="left"))
+    check_argument(mahalanobis_confidence, "mahalanobis_confidence", "quality_flags", PROBABILITY_OPEN)
+    check_argument(q, "q", "quality_flags", QUESTIONNAIRE)
     items = [i for i in q.item_ids if i in data.columns]
-    if len(items) < 2:
-        raise ParameterError("data", "quality_flags", "a DataFrame with the questionnaire's item columns",
-                             list(data.columns)[:8])
+    check_argument(data, "data", "quality_flags", Satisfies(lambda _: len(items) >= 2, "a DataFrame with at least "
+                                                            "two of the questionnaire's item columns"),
+                   shown=[str(c) for c in data.columns][:8])
+    numeric_answers(data, items, "quality_flags")  # text in an item column is refused, not read as missing
     answers = data[items]
     _warn_no_variance(answers)
     recoded = reverse_code(answers, q)
@@ -297,37 +306,31 @@ class ExclusionResult(tuple):
         return (self[0], self[1], list(self.warnings), self.not_applied)
 
 
-# name -> (kind, check, expected as said in the error); None or False switch any rule off
+# rule -> what its setting may be; None or False switch any rule off
 _RULES = {
-    "attention": ("bool", None, "a bool"),
-    "speeder": ("bool", None, "a bool"),
-    "duplicate": ("bool", None, "a bool"),
-    "identical_answers": ("bool", None, "a bool"),
-    "mahalanobis": ("bool", None, "a bool"),
-    "longstring": ("int", lambda v: v >= 2, "an int in the range [2, inf) (the longest allowed run) or None"),
-    "missing_share": ("float", lambda v: 0 <= v <= 1, "a float in the range [0, 1] or None"),
-    "irv_min": ("float", lambda v: v >= 0, "a float in the range [0, inf) or None"),
-    "psychsyn_min": ("float", lambda v: -1 <= v <= 1, "a float in the range [-1, 1] or None"),
+    "attention": BOOL,
+    "speeder": BOOL,
+    "duplicate": BOOL,
+    "identical_answers": BOOL,
+    "mahalanobis": BOOL,
+    "longstring": Interval(int, 2, None),  # the longest allowed run
+    "missing_share": Interval(float, 0, 1),
+    "irv_min": Interval(float, 0, None),
+    "psychsyn_min": Interval(float, -1, 1),
 }
 
 
 def _check_rules(rules: dict) -> dict:
     """The rules switched on, each value checked (``longstring=-1`` would exclude everyone)."""
-    if not isinstance(rules, dict):
-        raise ParameterError("rules", "apply_exclusions", "a dict of rule -> setting", rules)
-    unknown = sorted(set(rules) - set(_RULES))
-    if unknown:
-        raise ParameterError("rules", "apply_exclusions", f"a mapping with keys among {sorted(_RULES)}", unknown)
+    check_argument(rules, "rules", "apply_exclusions", InstanceOf(dict, "a dict of rule -> setting"))
+    unknown = sorted(map(str, set(rules) - set(_RULES)))
+    check_argument(rules, "rules", "apply_exclusions", Satisfies(lambda r: not unknown, "a dict with keys among "
+                                                                  + ", ".join(_RULES)), shown=unknown)
     active = {}
     for name, value in rules.items():
         if value is None or value is False:
             continue
-        kind, ok, expected = _RULES[name]
-        number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
-        valid = (isinstance(value, bool | np.bool_) if kind == "bool" else
-                 number and float(value).is_integer() if kind == "int" else number)
-        if not valid or (ok is not None and (np.isnan(float(value)) or not ok(value))):
-            raise ParameterError(name, "apply_exclusions", expected, value)
+        check_argument(value, name, "apply_exclusions", _RULES[name], None)
         active[name] = value
     return active
 
@@ -375,10 +378,16 @@ def apply_exclusions(data: pd.DataFrame, flags: pd.DataFrame, rules: dict) -> Ex
     300
     """
     active = _check_rules(rules)
+    unflagged = data.index.difference(flags.index)
+    if len(unflagged):
+        raise ResponseDataError(f"apply_exclusions: {len(unflagged)} of {len(data)} respondents have no row in the "
+                                f"flags (e.g. index {unflagged[0]!r}); the flags belong to other data. Compute them "
+                                "from these data with sr.quality_flags(data, q).")
     if active.get("identical_answers") and flags["identical_answers"].isna().all():
-        raise ParameterError("identical_answers", "apply_exclusions",
-                             f"off for fewer than {MIN_ITEMS_IDENTICAL_ANSWERS} items (on short scales attentive "
-                             "respondents often give identical answers, so a shared pattern proves nothing)", True)
+        check_argument(active["identical_answers"], "identical_answers", "apply_exclusions",
+                       Options((False,)), None,
+                       when=f"for fewer than {MIN_ITEMS_IDENTICAL_ANSWERS} items (on short scales attentive "
+                       "respondents often give identical answers, so a shared pattern proves nothing)")
     checks, not_applied = [], {}
     for rule, setting in active.items():
         check = _rule_check(rule, setting, flags)

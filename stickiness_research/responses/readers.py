@@ -28,11 +28,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._validation import PATH, Options, check
 from ..errors import ResponseDataError, ResponseDataWarning
 from ..questionnaire import Questionnaire
 from ..questionnaire.exporters import Question, choices_of, field_order
 from ..questionnaire.schema import Demographic
 from .privacy import KEY_ENV, check_key, find_key, identifier_kind, mask, pseudonym
+from .scoring import QUESTIONNAIRE
 
 SOURCES = ("auto", "csv", "xlsx", "wjx", "qualtrics", "limesurvey", "sav", "kobo")
 WJX_META = {"序号": "respondent_id", "提交答卷时间": "submitted_at", "所用时间": "duration_seconds"}
@@ -42,8 +44,11 @@ PII_COLUMNS = (*IP_COLUMNS, "LocationLatitude", "LocationLongitude", "RecipientE
                "RecipientLastName", "来源详情", "用户ID", "姓名", "手机", "电话", "邮箱", "email", "phone", "name",
                "deviceid", "phonenumber", "simserial", "subscriberid", "username", "_submitted_by")
 ID_COLUMNS = ("respondent_id", "序号", "ResponseId", "ResponseID", "id", "_uuid", "_id")
+DURATION_COLUMNS = ("duration_seconds", "Duration (in seconds)", "interviewtime")
 SUBMITTED_COLUMNS = ("submitted_at", "提交答卷时间", "submitdate", "_submission_time", "RecordedDate", "EndDate")
 DELIMITERS = (",", ";", "\t", "|")
+# columns read besides the questions: a repeated name among them would be read once, silently
+_META_COLUMNS = {*ID_COLUMNS, *DURATION_COLUMNS, *SUBMITTED_COLUMNS, *IP_COLUMNS, "所用时间", "start", "end"}
 LIMESURVEY_CODE = re.compile(r"G\d+Q\d+(?:\[SQ\d+\])?")  # LimeSurvey's default question/subquestion codes
 LIMESURVEY_ANSWER = re.compile(r"AO?(\d+)")  # default answer codes: A1 (LimeSurvey 3), AO01 (5 and later)
 
@@ -112,7 +117,9 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     ResponseDataError
         Naming the row (as numbered in the file) and column: an empty file or a directory, item
         columns that are missing, an answer out of the response set's range or not a whole number, a
-        label that is not an option, merged Excel cells, duplicate respondent ids, an unknown source.
+        label that is not an option, merged Excel cells, duplicate respondent ids.
+    ParameterError
+        An unknown ``source``, or a ``key`` shorter than 16 bytes.
 
     Examples
     --------
@@ -123,9 +130,10 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     >>> sr.read_responses(path, q)
     Responses(20 respondents, csv from answers.csv, 0 exclusion records)
     """
+    check(path, "path", "read_responses", PATH)
     path = Path(path)
-    if source not in SOURCES:
-        raise ResponseDataError(f"unknown source {source!r}; use one of {', '.join(SOURCES)}.")
+    check(source, "source", "read_responses", Options(SOURCES))
+    check(q, "q", "read_responses", QUESTIONNAIRE)
     if key is not None:
         key = check_key(key, "read_responses")
     if path.is_dir():
@@ -144,6 +152,7 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     ip_groups = _ip_groups(frame, pii)
     frame = frame.drop(columns=pii)
     mapping = _match_columns(frame.columns, q, texts, source)
+    _check_duplicate_columns(path, raw_bytes, details, set(mapping) | _META_COLUMNS)
     missing = [qq.id for qq in field_order(q) if qq.kind == "item" and qq.id not in mapping.values()]
     if missing:
         raise ResponseDataError(f"{path}: no column for item(s) {', '.join(missing)}; columns are "
@@ -153,7 +162,7 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     out["respondent_id"], id_note = _respondent_ids(frame, source, path, header_rows, key)
     for column, qid in mapping.items():
         out[qid] = _answers(frame[column], q, questions[qid], path, column, header_rows, source)
-    duration = _duration(frame, source)
+    duration = _duration(frame, source, path, header_rows)
     if duration is not None:
         out["duration_seconds"] = duration
     submitted = next((c for c in SUBMITTED_COLUMNS if c in frame.columns), None)
@@ -175,6 +184,28 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     if id_note is not None:
         provenance["identifiers"] = {k: v for k, v in id_note.items() if k != "note"}
     return Responses(out, q, provenance)
+
+
+def _header(path: Path, raw: bytes, details: dict) -> list[str]:
+    """The column names of the file's first row as written (pandas renames a repeated name to ``name.1``)."""
+    if "delimiter" in details:
+        text, _ = _decode(path, raw)
+        return [c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=details["delimiter"]), [])]
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        first = pd.read_excel(path, header=None, nrows=1, dtype=str)
+        return [] if first.empty else ["" if pd.isna(c) else str(c).strip() for c in first.iloc[0]]
+    return []  # SPSS files cannot repeat a variable name
+
+
+def _check_duplicate_columns(path: Path, raw: bytes, details: dict, used: set[str]) -> None:
+    """Refuse a used column whose name the header repeats: only the first copy would be read, silently."""
+    names = _header(path, raw, details)
+    for name in dict.fromkeys(names):
+        places = [k + 1 for k, c in enumerate(names) if c == name]
+        if name and len(places) > 1 and name in used:
+            raise ResponseDataError(f"{path}: column {name!r} appears {len(places)} times in the header (columns "
+                                    f"{', '.join(map(str, places))}); only one can be read. Delete or rename the "
+                                    "copies so each question has one column.")
 
 
 def _naming_hint(frame: pd.DataFrame, details: dict) -> str:
@@ -268,17 +299,29 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise ResponseDataError(f"{path}: file not found.")
     if path.suffix.lower() in (".xlsx", ".xls"):
         _read_excel(path)  # the checks: a real workbook, no merged data cells
-        return pd.read_excel(path)
+        return _finite(pd.read_excel(path), path)
     raw = path.read_bytes()
     if not raw.strip():
         raise ResponseDataError(f"{path}: the file is empty.")
     text, _ = _decode(path, raw)
     delimiter = _sniff_delimiter(text)
     try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter)
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter)
     except (pd.errors.ParserError, csv.Error) as exc:
         raise ResponseDataError(f"{path}: cannot be read as CSV with the delimiter {delimiter!r} "
                                 f"({str(exc).strip().splitlines()[0]}); check the delimiter and quoting.") from None
+    return _finite(frame, path)
+
+
+def _finite(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Refuse an infinite value (``inf`` in a CSV): estimation would fail far from the cell that caused it."""
+    numeric = frame.select_dtypes("number")
+    infinite = ~np.isfinite(numeric.fillna(0).to_numpy(dtype=float)) if numeric.shape[1] else np.zeros((0, 0), bool)
+    if infinite.any():
+        row, col = (int(k[0]) for k in np.nonzero(infinite))
+        raise ResponseDataError(f"{path}: row {row + 2}, column {str(numeric.columns[col])!r}: "
+                                f"{numeric.iat[row, col]} is not a finite number; fix the cell or leave it blank.")
+    return frame
 
 
 def _check_merged_cells(path: Path) -> None:
@@ -504,29 +547,60 @@ def parse_wjx_duration(text: str) -> float:
 
     >>> parse_wjx_duration("2分3秒"), parse_wjx_duration("00:01:05"), parse_wjx_duration("95秒")
     (123.0, 65.0, 95.0)
+
+    Text that is none of these (``"abc"``) is NaN, never 0 seconds (which would make a speeder).
+
+    >>> parse_wjx_duration("abc"), parse_wjx_duration("0秒")
+    (nan, 0.0)
     """
     text = str(text).strip()
     if not text:
         return float("nan")
     if ":" in text:
-        parts = [float(p) for p in text.split(":")]
+        try:
+            parts = [float(p) for p in text.split(":")]
+        except ValueError:
+            return float("nan")
         return float(sum(p * 60 ** k for k, p in enumerate(reversed(parts))))
-    total = 0.0
-    for amount, unit in re.findall(r"(\d+(?:\.\d+)?)\s*(小时|时|分钟|分|秒)", text):
-        total += float(amount) * {"小时": 3600, "时": 3600, "分钟": 60, "分": 60, "秒": 1}[unit]
-    if total == 0 and re.fullmatch(r"\d+(\.\d+)?", text):
-        total = float(text)
-    return total
+    found = re.findall(r"(\d+(?:\.\d+)?)\s*(小时|时|分钟|分|秒)", text)
+    if not found:
+        return float(text) if re.fullmatch(r"\d+(\.\d+)?", text) else float("nan")
+    return float(sum(float(amount) * {"小时": 3600, "时": 3600, "分钟": 60, "分": 60, "秒": 1}[unit]
+                     for amount, unit in found))
 
 
-def _duration(frame: pd.DataFrame, source: str) -> pd.Series | None:
+def _duration(frame: pd.DataFrame, source: str, path: Path, header_rows: int) -> pd.Series | None:
+    """Seconds per respondent; a cell that is not a duration, or a negative one, is refused with its row
+    (coercing it would silently make the respondent a speeder, or hide them from the speeder rule)."""
+    def refuse(row: int, column: str, what: str) -> ResponseDataError:
+        return ResponseDataError(f"{path}: row {row + header_rows + 1}, column {column!r}: {what}; fix the cell or "
+                                 "leave it blank.")
+
+    def first(bad: pd.Series) -> int | None:
+        return int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else None
+
+    def blank(column: str) -> pd.Series:
+        return frame[column].astype(str).str.strip().isin(("", "nan", "None", "<NA>", "NaT"))
+
+    if source == "kobo" and "所用时间" not in frame.columns and not any(c in frame.columns for c in DURATION_COLUMNS):
+        if not {"start", "end"} <= set(frame.columns):
+            return None
+        times = {}
+        for column in ("start", "end"):  # the XLSForm start/end metadata
+            times[column] = pd.to_datetime(frame[column], errors="coerce", utc=True, format="mixed")
+            if (row := first(times[column].isna() & ~blank(column))) is not None:
+                raise refuse(row, column, f"{mask(frame[column].iloc[row])} is not a date and time")
+        seconds = (times["end"] - times["start"]).dt.total_seconds()
+        if (row := first(seconds < 0)) is not None:
+            raise refuse(row, "end", f"the interview ends before it starts ({frame['start'].iloc[row]!r})")
+        return seconds.astype(float)
     if "所用时间" in frame.columns:
-        return frame["所用时间"].map(parse_wjx_duration)
-    for column in ("duration_seconds", "Duration (in seconds)", "interviewtime"):
-        if column in frame.columns:
-            return pd.to_numeric(frame[column], errors="coerce")
-    if source == "kobo" and {"start", "end"} <= set(frame.columns):  # the XLSForm start/end metadata
-        start = pd.to_datetime(frame["start"], errors="coerce", utc=True, format="mixed")
-        end = pd.to_datetime(frame["end"], errors="coerce", utc=True, format="mixed")
-        return (end - start).dt.total_seconds()
-    return None
+        column, seconds = "所用时间", frame["所用时间"].map(parse_wjx_duration)
+    elif column := next((c for c in DURATION_COLUMNS if c in frame.columns), None):
+        seconds = pd.to_numeric(frame[column].astype(str).str.strip(), errors="coerce")
+    else:
+        return None
+    bad = (~blank(column) & (seconds.isna() | ~np.isfinite(seconds.fillna(0)))) | (seconds < 0)
+    if (row := first(bad)) is not None:
+        raise refuse(row, column, f"{mask(frame[column].iloc[row])} is not a duration (seconds, 0 or more)")
+    return seconds.astype(float)

@@ -2,10 +2,56 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, ResponseDataError
+from .._validation import InstanceOf, Interval, Options, check
+from ..errors import ResponseDataError
 from ..questionnaire import Questionnaire
+
+QUESTIONNAIRE = InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)")
+_BLANK = ("", "nan", "NaN", "None", "<NA>")
+
+
+def numeric_answers(data: pd.DataFrame, columns: list[str], function: str) -> pd.DataFrame:
+    """``data[columns]`` as floats; a cell that is not a finite number is refused with its column and row.
+
+    Coercing it to missing would silently drop an answer (and pandas' own error names neither).
+
+    Raises
+    ------
+    ResponseDataError
+        Naming the function, the column, the row (index label) and the value (identifiers masked).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> numeric_answers(pd.DataFrame({"a": ["1", " 2", None]}), ["a"], "f")["a"].tolist()
+    [1.0, 2.0, nan]
+    >>> numeric_answers(pd.DataFrame({"a": [1, "agree"]}), ["a"], "f")
+    Traceback (most recent call last):
+    ...
+    stickiness_research.errors.ResponseDataError: f: column 'a', row 1: 'agree' is not a number; code answers as numbers (sr.read_responses does) or leave the cell blank.
+    """
+    block = data[list(columns)]
+    if all(pd.api.types.is_numeric_dtype(block[c]) and not pd.api.types.is_bool_dtype(block[c]) for c in columns):
+        numbers = block.astype(float)
+        bad = np.isinf(numbers.to_numpy())
+    else:
+        numbers = block.apply(lambda col: pd.to_numeric(col.astype(object).map(
+            lambda v: v.strip() if isinstance(v, str) else v), errors="coerce")).astype(float)
+        blank = block.isna() | block.apply(lambda col: col.astype(str).str.strip().isin(_BLANK))
+        bad = (~blank.to_numpy() & numbers.isna().to_numpy()) | np.isinf(numbers.to_numpy())
+    if bad.any():
+        from .privacy import mask
+
+        row, col = (int(k[0]) for k in np.nonzero(bad))
+        value = block.iat[row, col]
+        what = (f"{float(value):g} is not a finite number" if isinstance(value, int | float | np.number)
+                else f"{mask(value)} is not a number")
+        raise ResponseDataError(f"{function}: column {str(columns[col])!r}, row {block.index[row]!r}: {what}; code "
+                                "answers as numbers (sr.read_responses does) or leave the cell blank.")
+    return numbers
 
 
 def reverse_code(data: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
@@ -21,11 +67,14 @@ def reverse_code(data: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     >>> sr.reverse_code(pd.DataFrame({item: [1, 2, 5]}), q)[item].tolist()
     [5, 4, 1]
     """
+    check(q, "q", "reverse_code", QUESTIONNAIRE)
     out = data.copy()
-    for item_id in q.reverse_items:
-        if item_id in out.columns:
-            rs = q.response_set_of(q.item(item_id))
-            out[item_id] = rs.minimum + rs.maximum - out[item_id]
+    present = [i for i in q.reverse_items if i in out.columns]
+    numbers = numeric_answers(data, present, "reverse_code")
+    for item_id in present:
+        rs = q.response_set_of(q.item(item_id))
+        out[item_id] = rs.minimum + rs.maximum - (out[item_id] if pd.api.types.is_numeric_dtype(out[item_id])
+                                                  else numbers[item_id])
     return out
 
 
@@ -58,17 +107,16 @@ def scale_scores(data: pd.DataFrame, q: Questionnaire, *, min_share: float = 0.5
     >>> sr.scale_scores(answers, q, method="pomp")["interaction"].tolist()
     [100.0, 50.0]
     """
-    if not 0 < min_share <= 1:
-        raise ParameterError("min_share", "scale_scores", "a float in the range (0, 1]", min_share)
-    if method not in ("mean", "sum", "pomp"):
-        raise ParameterError("method", "scale_scores", "'mean', 'sum' or 'pomp'", method)
+    check(q, "q", "scale_scores", QUESTIONNAIRE)
+    check(min_share, "min_share", "scale_scores", Interval(float, 0, 1, closed="right"))
+    check(method, "method", "scale_scores", Options(("mean", "sum", "pomp")))
     scores = {}
     for c in q.construct_ids:
         items = [i.id for i in q.items_of(c)]
         absent = [i for i in items if i not in data.columns]
         if absent:
             raise ResponseDataError(f"item column {absent[0]!r} (construct {c!r}) is missing from the data.")
-        block = data[items].astype(float)
+        block = numeric_answers(data, items, "scale_scores")
         answered = block.notna().sum(axis=1)
         mean = block.mean(axis=1).where(answered >= min_share * len(items))
         if method == "sum":
