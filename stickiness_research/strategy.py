@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from ruamel.yaml import YAML
+from scipy import stats
 
 from .errors import ParameterError, ResponseDataError
 from .questionnaire import Questionnaire
@@ -44,14 +46,31 @@ def total_effects_from_bootstrap(effects: pd.DataFrame, outcome: str) -> pd.Data
 
 def performance(scores: pd.DataFrame, q: Questionnaire) -> pd.Series:
     """Mean construct score rescaled to 0-100 over its response set's range (IPMA performance)."""
+    return performance_table(scores, q)["performance"].rename("performance")
+
+
+def performance_table(scores: pd.DataFrame, q: Questionnaire, level: float = 0.95) -> pd.DataFrame:
+    """IPMA performance (0-100) of every construct with its t interval (the mean score's, rescaled).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by construct: performance, perf_ci_lower, perf_ci_upper, n.
+    """
     out = {}
     for c in scores.columns:
         items = q.items_of(c)
         if not items:
             continue
         rs = q.response_set_of(items[0])
-        out[c] = 100 * (scores[c].mean() - rs.minimum) / (rs.maximum - rs.minimum)
-    return pd.Series(out, name="performance")
+        values = scores[c].dropna().astype(float)
+        scale = 100 / (rs.maximum - rs.minimum)
+        mean = scale * (values.mean() - rs.minimum)
+        half = (scale * stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+                if len(values) > 1 else np.nan)
+        out[c] = {"performance": mean, "perf_ci_lower": mean - half, "perf_ci_upper": mean + half,
+                  "n": len(values)}
+    return pd.DataFrame.from_dict(out, orient="index")
 
 
 def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
@@ -68,27 +87,36 @@ def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q:
     Returns
     -------
     DataFrame
-        construct, importance, ci_lower, ci_upper, significant, performance, quadrant; ordered by
-        importance. Quadrants split at the drivers' mean importance and mean performance:
-        ``concentrate here`` (important, under-performing), ``keep up the good work``,
-        ``low priority``, ``possible overkill``.
+        construct, importance, ci_lower, ci_upper, significant, performance, perf_ci_lower,
+        perf_ci_upper, quadrant; ordered by importance. Quadrants split at the drivers' mean
+        importance and mean performance, and only where the evidence does: a driver is placed on a
+        side of an axis when its interval (bootstrap for importance, t for performance) lies wholly
+        on that side; otherwise its quadrant says "performance does not differ" or "importance does
+        not differ". Quadrants: ``concentrate here`` (important, under-performing), ``keep up the good
+        work``, ``low priority``, ``possible overkill``.
     """
     missing = [c for c in TOTAL_EFFECT_COLUMNS if c not in total_effects.columns]
     if missing:
         raise ParameterError("total_effects", "importance_performance", f"a DataFrame with columns "
                              f"{TOTAL_EFFECT_COLUMNS}", list(total_effects.columns))
-    perf = performance(scores, q)
+    perf = performance_table(scores, q)
     absent = [c for c in total_effects["construct"] if c not in perf.index]
     if absent:
         raise ResponseDataError(f"no scores for driver {absent[0]!r}; score every construct before mapping.")
     table = total_effects.rename(columns={"est_std": "importance"}).copy()
     table["significant"] = (table["ci_lower"] > 0) | (table["ci_upper"] < 0)
-    table["performance"] = table["construct"].map(perf)
-    hi_imp = table["importance"] >= table["importance"].mean()
-    hi_perf = table["performance"] >= table["performance"].mean()
-    table["quadrant"] = [("keep up the good work" if p else "concentrate here") if i
-                         else ("possible overkill" if p else "low priority") for i, p in zip(hi_imp, hi_perf,
-                                                                                               strict=True)]
+    for col in ("performance", "perf_ci_lower", "perf_ci_upper"):
+        table[col] = table["construct"].map(perf[col])
+    # A driver sits on a side of an axis only when its interval lies wholly on that side of the drivers'
+    # mean: a 1-point difference out of 100 is no evidence of a quadrant.
+    imp_mean, perf_mean = table["importance"].mean(), table["performance"].mean()
+    imp_side = np.where(table["ci_lower"] > imp_mean, 1, np.where(table["ci_upper"] < imp_mean, -1, 0))
+    perf_side = np.where(table["perf_ci_lower"] > perf_mean, 1,
+                         np.where(table["perf_ci_upper"] < perf_mean, -1, 0))
+    names = {(1, -1): "concentrate here", (1, 1): "keep up the good work", (-1, -1): "low priority",
+             (-1, 1): "possible overkill"}
+    table["quadrant"] = [names.get((i, p), "performance does not differ" if p == 0 else "importance does not differ")
+                         for i, p in zip(imp_side, perf_side, strict=True)]
     return table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
 
 
