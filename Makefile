@@ -5,15 +5,17 @@ BIN    := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 STAMP_LAB := $(VENV)/.installed-lab
+LINT_PATHS := stickiness_research tests benchmarks
 
-.PHONY: demo test lab lint bench references clean help
+.PHONY: demo test lab lint bench readme references clean help
 
 help:
 	@echo "make demo   - set up .venv, simulate the default study, fit it, write the HTML report"
-	@echo "make test   - set up .venv (with dev extras) and run the whole test suite"
+	@echo "make test   - set up .venv (with dev extras), run ruff, then the whole test suite"
 	@echo "make lab    - set up .venv (with lab extras) and start JupyterLab on analyses/"
 	@echo "make bench  - run the benchmarks (ratios against an in-process baseline)"
 	@echo "make lint   - ruff"
+	@echo "make readme - regenerate the demo output shown in README.md (tests/test_readme.py checks it)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +36,9 @@ $(STAMP_LAB): pyproject.toml | $(BIN)/python
 demo: $(STAMP_RUN)
 	$(BIN)/stickiness demo
 
+# Lint first: a style error fails the suite as a failing test does (.ci/run is `make test`).
 test: $(STAMP_DEV)
+	$(BIN)/ruff check $(LINT_PATHS)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q tests stickiness_research
 
 # JupyterLab refuses to start as root (containers often are): allow it only then.
@@ -42,9 +46,14 @@ lab: $(STAMP_LAB)
 	$(BIN)/jupyter lab --notebook-dir=analyses $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check stickiness_research tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
 
+readme: $(STAMP_RUN)
+	MPLBACKEND=Agg $(BIN)/python tests/test_readme.py
+
+# Speed claims come only from here: medians beside lavaan in the same run (benchmarks/results.md).
 bench: $(STAMP_RUN)
+	$(BIN)/python benchmarks/sem_vs_lavaan.py
 	$(BIN)/python benchmarks/fit_sem.py
 	$(BIN)/python benchmarks/bootstrap.py
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -32,10 +31,7 @@ SEED = 11
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory):
     out = tmp_path_factory.mktemp("pack")
-    start = time.perf_counter()
     build_classroom(sr.builtin_questionnaire_path(), STUDENTS, SEED, out, n=N)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 60, f"a 30-student pack took {elapsed:.1f} s"
     return out
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 import tracemalloc
 import warnings
 
@@ -50,13 +49,11 @@ def test_row21_alias_bomb_fails_fast_with_little_memory(tmp_path):
     path = tmp_path / "q_bomb.yaml"
     path.write_text(BOMB, encoding="utf-8")
     tracemalloc.start()
-    start = time.perf_counter()
     with pytest.raises(sr.QuestionnaireError, match="expands to more than") as info:
         sr.load_questionnaire(path)
-    elapsed = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert elapsed < 1 and peak < 50e6, (elapsed, peak)
+    assert peak < 50e6, peak  # refused before expanding (no wall-clock assertion: machines are shared)
     assert info.value.file == str(path) and info.value.line is not None
 
 

@@ -186,7 +186,7 @@ def _measurement(study: StudyResult, L: dict, names: dict) -> dict | None:
             "estimator": res.sem.estimator}
 
 
-def _structural(study: StudyResult, L: dict, names: dict) -> dict:
+def _structural(study: StudyResult, L: dict, names: dict, lang: str | None = None) -> dict:
     q = study.questionnaire
     sem = study.sem
     hyp_rows = []
@@ -200,7 +200,7 @@ def _structural(study: StudyResult, L: dict, names: dict) -> dict:
                          "b": apa.num(r.est), "se": apa.num(r.se), "ci": apa.interval(r.ci_lower, r.ci_upper),
                          "beta": apa.bounded(r.std_all, 2), "p": apa.p_value(r.pvalue),
                          "supported": bool(r.supported), "truth": "" if true is None else apa.bounded(true, 2),
-                         "text": r.text})
+                         "text": h.text.get(lang, r.text) if lang else r.text})
     effects = []
     if len(study.effects):
         order = {"direct": 0, "indirect": 1, "total": 2}
@@ -340,7 +340,7 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
            for rule, why in study.screening.get("not_applied", {}).items()],
         "demographics": _demographics(study, lang, cfg.report.min_cell),
         "measurement": _measurement(study, L, names),
-        "structural": _structural(study, L, names),
+        "structural": _structural(study, L, names, lang),
         "groups": _groups(study, names),
         "robustness": _robustness(study, names),
         "segments": _segments(study, L, names, lang),

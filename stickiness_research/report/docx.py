@@ -27,9 +27,9 @@ def _rule(cell, edge: str) -> None:
     borders.append(line)
 
 
-def _table(doc, number: int, title: str, header: list[str], rows: list[list[str]], note: str = "") -> None:
+def _table(doc, L: dict, number: int, title: str, header: list[str], rows: list[list[str]], note: str = "") -> None:
     label = doc.add_paragraph()
-    label.add_run(f"Table {number}").bold = True
+    label.add_run(L["table"].format(n=number)).bold = True
     doc.add_paragraph().add_run(title).italic = True
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     for j, text in enumerate(header):
@@ -47,7 +47,7 @@ def _table(doc, number: int, title: str, header: list[str], rows: list[list[str]
                 _rule(cell, "bottom")
     if note:
         p = doc.add_paragraph()
-        p.add_run("Note. ").italic = True
+        p.add_run(L["table_note"]).italic = True
         p.add_run(note)
     doc.add_paragraph()
 
@@ -58,35 +58,37 @@ def write_docx(context: dict, path: str | Path) -> Path:
     style = doc.styles["Normal"]
     style.font.name = "Times New Roman"
     style.font.size = Pt(11)
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "SimSun")  # Chinese text: 宋体
     doc.core_properties.title = context["title"]
     doc.add_heading(context["title"], level=1)
     L = context["L"]
+    tr = getattr(L, "tr", str)  # sentences made elsewhere in English, translated (i18n.Labels)
     number = 1
     m = context["measurement"]
     if m:
-        _table(doc, number, L["reliability"], [L["construct"], L["items"], "α", "95% CI", "ω", "CR", "AVE"],
+        _table(doc, L, number, L["reliability"], [L["construct"], L["items"], "α", "95% CI", "ω", "CR", "AVE"],
                [[r["construct"], r["n_items"], r["alpha"], r["alpha_ci"], r["omega"], r["cr"], r["ave"]]
                 for r in m["reliability"]],
-               f"CFA: {m['fit_line']}. α with Feldt CI; ω as semTools compRelSEM; CR from standardized loadings.")
+               L["docx_note_reliability"].format(fit=m["fit_line"]))
         number += 1
-        _table(doc, number, L["loadings"], [L["construct"], L["item"], "λ", "SE", "95% CI"],
+        _table(doc, L, number, L["loadings"], [L["construct"], L["item"], "λ", "SE", "95% CI"],
                [[r["construct"], r["item"], r["std"], r["se"], r["ci"]] for r in m["loadings"]])
         number += 1
-        _table(doc, number, L["discriminant"], [L["construct"], "HTMT2", "95% CI"],
-               [[r["pair"], r["htmt"], r["ci"]] for r in m["htmt"]], "Bootstrap percentile intervals.")
+        _table(doc, L, number, L["discriminant"], [L["construct"], "HTMT2", "95% CI"],
+               [[r["pair"], r["htmt"], r["ci"]] for r in m["htmt"]], L["docx_note_htmt"])
         number += 1
     s = context["structural"]
-    _table(doc, number, L["hypotheses"], ["H", L["path"], "b", "SE", "95% CI", "β", "p", L["supported"]],
+    _table(doc, L, number, L["hypotheses"], ["H", L["path"], "b", "SE", "95% CI", "β", "p", L["supported"]],
            [[h["id"], h["path"], h["b"], h["se"], h["ci"], h["beta"], h["p"], L["yes"] if h["supported"] else L["no"]]
-            for h in s["hypotheses"]], f"{s['fit_line']}. Intervals: {s['ci_method']}.")
+            for h in s["hypotheses"]], L["docx_note_hypotheses"].format(fit=s["fit_line"], ci_method=tr(s["ci_method"])))
     number += 1
     if s["effects"]:
-        _table(doc, number, L["effects"], [L["path"], L["effect"], "b", "95% CI", "β", "95% CI (β)"],
+        _table(doc, L, number, L["effects"], [L["path"], L["effect"], "b", "95% CI", "β", "95% CI (β)"],
                [[e["path"], e["kind"], e["b"], e["ci"], e["beta"], e["beta_ci"]] for e in s["effects"]])
         number += 1
     if s["alternatives"]:
-        _table(doc, number, L["alternatives"], [L["model"], "χ²", "df", "CFI", "RMSEA", "AIC", "BIC", "Δ"],
-               [[a["model"], a["chisq"], a["df"], a["cfi"], a["rmsea"], a["aic"], a["bic"], a["delta"]]
+        _table(doc, L, number, L["alternatives"], [L["model"], "χ²", "df", "CFI", "RMSEA", "AIC", "BIC", "Δ"],
+               [[L.get(a["model"], a["model"]), a["chisq"], a["df"], a["cfi"], a["rmsea"], a["aic"], a["bic"], a["delta"]]
                 for a in s["alternatives"]])
     path = Path(path)
     doc.save(path)

@@ -2,9 +2,19 @@
 
 Construct names, item texts and hypotheses come from the questionnaire in the same language; lever
 texts from the playbook. One dictionary per language keeps the two reports parallel.
+
+Some sentences reach the report already written in English by the statistics layer (the invariance
+verdict, the Mardia line, screening and estimation warnings, the interval method). ``Labels.tr``
+translates the ones it knows; ``tests/test_zh_report.py`` fails on any English left in the zh report.
+
+Glossary (one term per concept, zh): stickiness 用户黏性 (黏, never 粘); construct 构念; item 题项;
+configural/metric/scalar/strict invariance 形态/度量/标量/严格不变性; bootstrap 自助法.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -25,6 +35,8 @@ LABELS: dict[str, dict[str, str]] = {
         "no levers in playbook": "significant, but the playbook has no levers for it",
         "concentrate here": "concentrate here", "keep up the good work": "keep up the good work",
         "low priority": "low priority", "possible overkill": "possible overkill",
+        "performance does not differ": "performance does not differ",
+        "importance does not differ": "importance does not differ",
         "segment": "Segment", "share": "Share", "priorities": "Priorities", "ipma": "Importance–performance map",
         "method_bias": "Common method bias", "efa": "Exploratory factor analysis", "descriptives": "Item descriptives",
         "invariance": "Measurement invariance", "group_paths": "Paths by group", "model": "Model",
@@ -46,11 +58,23 @@ LABELS: dict[str, dict[str, str]] = {
         "note_fl": 'Fornell–Larcker: √AVE on the diagonal (bold), latent correlations below.',
         "note_htmt": 'HTMT2 (geometric means; semTools default) with bootstrap percentile CI; green when below .85.',
         "note_diagram": 'β: standardized coefficients. * p < .05, ** p < .01, *** p < .001; dashed: not significant.',
-        "note_hypotheses": 'A hypothesis is supported when its interval excludes zero on the expected side. Intervals:',
+        "note_hypotheses": 'A hypothesis is supported when its estimate has the expected sign, p < .05 and its 95% interval '
+                           'excludes zero. Intervals:',
         "note_alternatives": 'Each rival is tested against the hypothesised model by a chi-square difference test (Satorra–Bentler scaled for MLR), valid when it is nested in it; smaller AIC/BIC is better.',
         "note_groups": 'Loadings held equal across groups; Wald test of equal paths (red: the path differs at p < .05).',
         "note_robustness": 'Each structural equation re-estimated by OLS on scale means (standardized betas, HC3 robust SEs). The last column says whether sign and significance agree. Scale means carry measurement error, so OLS betas are usually smaller.',
         "note_ipma": 'filled points are significant.',
+        "rule_identical_answers": "identical answer pattern", "rule_irv_min": "too little variability",
+        "rule_psychsyn_min": "inconsistent synonyms",
+        "plain_yes": "yes", "plain_no": "no", "holds": "Holds", "same_conclusion": "Same conclusion",
+        "configural": "configural", "metric": "metric", "scalar": "scalar", "strict": "strict",
+        "hypothesised": "hypothesised",
+        "suppressed_blank": "cells with fewer than {k} respondents are suppressed (left blank)",
+        "table": "Table {n}", "table_note": "Note. ",
+        "docx_note_reliability": "CFA: {fit}. α with Feldt CI; ω as semTools compRelSEM; CR from standardized "
+                                 "loadings.",
+        "docx_note_htmt": "Bootstrap percentile intervals.",
+        "docx_note_hypotheses": "{fit}. Intervals: {ci_method}.",
     },
     "zh": {
         "summary": "摘要", "sample": "样本与数据质量", "demographics": "人口统计特征", "measurement": "测量模型",
@@ -66,6 +90,7 @@ LABELS: dict[str, dict[str, str]] = {
         "not significant": "不显著：不建议投入", "negative effect": "负向效应：行动前需复核",
         "no levers in playbook": "显著，但策略手册中暂无对应举措", "concentrate here": "重点改进",
         "keep up the good work": "保持优势", "low priority": "低优先级", "possible overkill": "可能过度投入",
+        "performance does not differ": "表现无显著差异", "importance does not differ": "重要性无显著差异",
         "segment": "细分群体", "share": "占比", "priorities": "优先事项", "ipma": "重要性—表现分析图",
         "method_bias": "共同方法偏差", "efa": "探索性因子分析", "descriptives": "题项描述统计",
         "invariance": "测量不变性", "group_paths": "分组路径", "model": "模型",
@@ -83,15 +108,148 @@ LABELS: dict[str, dict[str, str]] = {
         "note_fl": 'Fornell–Larcker 准则：对角线（加粗）为 AVE 的平方根，下三角为潜变量相关系数。',
         "note_htmt": 'HTMT2（几何平均，semTools 默认）及自助法百分位置信区间；低于 .85 时显示为绿色。',
         "note_diagram": 'β：标准化系数。* p < .05，** p < .01，*** p < .001；虚线表示不显著。',
-        "note_hypotheses": '当置信区间在预期方向上不包含零时，假设得到支持。区间方法：',
+        "note_hypotheses": '当估计值方向符合预期、p < .05 且 95% 置信区间不包含零时，假设得到支持。区间方法：',
         "note_alternatives": '各备择模型均与假设模型进行卡方差异检验（MLR 下为 Satorra–Bentler 校正），适用于嵌套模型；AIC/BIC 越小越好。',
         "note_groups": '各组载荷设为相等；路径相等性的 Wald 检验（红色表示该路径在 p < .05 水平上存在组间差异）。',
         "note_robustness": '以量表均值对每个结构方程进行 OLS 重新估计（标准化系数，HC3 稳健标准误）。最后一列表示方向与显著性是否一致。量表均值含测量误差，因此 OLS 系数通常偏小。',
         "note_ipma": '实心点表示显著。',
+        "rule_identical_answers": "作答模式与他人完全相同", "rule_irv_min": "作答变异过小",
+        "rule_psychsyn_min": "同义题作答不一致",
+        "plain_yes": "是", "plain_no": "否", "holds": "是否成立", "same_conclusion": "结论是否一致",
+        "configural": "形态不变", "metric": "度量不变", "scalar": "标量不变", "strict": "严格不变",
+        "hypothesised": "假设模型",
+        "suppressed_blank": "少于 {k} 人的单元格已隐藏（留空）",
+        "table": "表 {n}", "table_note": "注：",
+        "docx_note_reliability": "CFA：{fit}。α 附 Feldt 置信区间；ω 按 semTools compRelSEM 计算；CR 基于标准化载荷。",
+        "docx_note_htmt": "自助法百分位置信区间。",
+        "docx_note_hypotheses": "{fit}。区间方法：{ci_method}。",
     },
 }
 
 
-def labels(language: str) -> dict[str, str]:
+# ----- sentences written elsewhere in English, translated where they pass through ---------------------
+_INVARIANCE_ZH = {"configural": "形态不变性", "metric": "度量不变性", "scalar": "标量不变性", "strict": "严格不变性"}
+_MEANING_ZH = {
+    "paths and correlations can be compared across groups, latent means cannot": "路径与相关系数可跨组比较，潜变量均值不可比较",
+    "latent means, paths and correlations can be compared across groups": "潜变量均值、路径与相关系数均可跨组比较",
+    "observed scale scores can also be compared across groups": "观测量表得分也可跨组比较",
+}
+_CI_ZH = {"percentile": "百分位", "bca": "BCa"}
+_REASONS_ZH = {  # responses/quality.py: why a cleaning rule could not be applied
+    "the data hold no attention-check answers": "数据中没有注意力检测题的作答",
+    "the data carry no completion times (Kobo and SPSS exports usually have none)":
+        "数据中没有作答时长（Kobo 与 SPSS 导出文件通常不含）",
+    "the data carry no respondent ids, IP addresses or submission times": "数据中没有受访者编号、IP 地址或提交时间",
+    "too few complete responses (needs more than the number of items)": "完整答卷过少（需多于题项数）",
+}
+_INDEX_ZH = {"longstring": "连续相同作答", "missing_share": "未答比例", "irv": "作答变异", "psychsyn": "同义题一致性"}
+
+
+def _rule_zh(rule: str) -> str:
+    return LABELS["zh"].get(f"rule_{rule}", rule)
+
+
+def _reason_zh(why: str) -> str:
+    found = re.fullmatch(r"the (\w+) index could not be computed for any respondent", why)
+    if found:
+        return f"无法为任何受访者计算{_INDEX_ZH.get(found[1], found[1])}指标"
+    return _REASONS_ZH.get(why, why)
+
+
+def _in_group_zh(group: str | None) -> str:
+    return f"（{group} 组）" if group else ""
+
+
+def _no_variance_zh(parts: str) -> str:
+    out = []
+    for part in parts.split("; "):
+        empty = re.fullmatch(r"item\(s\) (.+) have no answers at all", part)
+        same = re.fullmatch(r"item\(s\) (.+) have the same answer from every respondent", part)
+        out.append(f"题项 {empty[1]} 无任何作答" if empty else f"题项 {same[1]} 所有受访者作答相同" if same else part)
+    return "；".join(out)
+
+
+_ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) for p, f in [
+    # sem/invariance.py InvarianceResult.verdict()
+    (r"Only configural invariance across (?P<g>.+?) \((?P<gs>.*)\): loadings differ, so construct scores and paths "
+     r"are not comparable across groups\.",
+     lambda m: f"在 {m['g']}（{m['gs']}）各组间仅满足形态不变性：因子载荷存在组间差异，构念得分与路径不能跨组比较。"),
+    (r"(?P<lvl>Metric|Scalar|Strict) invariance holds across (?P<g>.+?) \((?P<gs>.*)\): (?P<meaning>.+)\.",
+     lambda m: f"在 {m['g']}（{m['gs']}）各组间满足{_INVARIANCE_ZH[m['lvl'].lower()]}："
+               f"{_MEANING_ZH.get(m['meaning'], m['meaning'])}。"),
+    # report/build.py: the Mardia line
+    (r"Mardia's multivariate skewness = (?P<b1>\S+), χ²\((?P<df>\d+)\) = (?P<x2>\S+), (?P<p1>p [=<] \S+); "
+     r"kurtosis = (?P<b2>\S+), z = (?P<z>\S+), (?P<p2>p [=<] \S+)\.",
+     lambda m: f"Mardia 多元偏度 = {m['b1']}，χ²({m['df']}) = {m['x2']}，{m['p1']}；"
+               f"多元峰度 = {m['b2']}，z = {m['z']}，{m['p2']}。"),
+    # sem/hypotheses.py: the interval method
+    (r"wald", lambda m: "Wald 置信区间"),
+    (r"bootstrap (?P<ci>\w+) \((?P<n>\d+)\)",
+     lambda m: f"自助法{_CI_ZH.get(m['ci'], m['ci'])}置信区间（{m['n']} 次重抽样）"),
+    # responses/quality.py: screening notes
+    (r"rule '(?P<rule>\w+)' not applied: (?P<why>.+)\.", lambda m: f"规则“{_rule_zh(m['rule'])}”未执行：{_reason_zh(m['why'])}。"),
+    (r"(?P<label>.+): 未执行 \((?P<why>.+)\)", lambda m: f"{m['label']}：未执行（{_reason_zh(m['why'])}）"),
+    (r"rule '(?P<rule>\w+)' excludes (?P<k>\d+) of (?P<n>\d+) respondents \((?P<pct>[\d.]+ ?%)\); a rule that removes "
+     r"so many is probably misconfigured or misreads the data\. Check it before relying on the cleaned data\.",
+     lambda m: f"规则“{_rule_zh(m['rule'])}”剔除了 {m['n']} 名受访者中的 {m['k']} 名（{m['pct']}）；剔除如此之多，"
+               "该规则可能设置有误或误读了数据，请先核查再使用清洗后的数据。"),
+    (r"no variance: (?P<parts>.+)\. They carry no information and break reliability and model estimates; check the "
+     r"export \(a shifted, empty or filled-down column\)\.",
+     lambda m: f"无变异：{_no_variance_zh(m['parts'])}。这些题项不含信息，会破坏信度与模型估计；"
+               "请检查导出文件（列错位、空列或向下填充的列）。"),
+    # study.py: too small a sample
+    (r"only (?P<n>\d+) respondents for (?P<k>\d+) items: too few for this model \(at least (?P<min>\d+): 100 and 5 "
+     r"per item\); estimates, p values and intervals are unstable, so treat 'supported' as provisional\.",
+     lambda m: f"{m['k']} 个题项只有 {m['n']} 名受访者：样本量不足（至少需要 {m['min']} 名：不少于 100 名且每题 5 名）；"
+               "估计值、p 值与置信区间都不稳定，“支持”的结论只能视为暂定。"),
+    # sem/fit.py: estimation notes
+    (r"Heywood case: the variance of (?P<v>\S+)(?: in group '(?P<g>[^']*)')? is negative \((?P<e>\S+)\); the model "
+     r"may be mis-specified or the sample too small\.",
+     lambda m: f"Heywood 案例：{m['v']}{_in_group_zh(m['g'])} 的方差为负（{m['e']}）；模型可能设定有误，或样本量过小。"),
+    (r"(?P<n>\d+) incomplete row\(s\) dropped listwise; missing='ml' uses them \(full-information ML\)\.",
+     lambda m: f"{m['n']} 行不完整数据被成列删除；设置 missing='ml'（全信息最大似然）可加以利用。"),
+    (r"inequality constraint active: a parameter is held at its bound (?P<v>\S+) \(its SE is 0, as lavaan's\); the "
+     r"test statistic does not follow a chi-square distribution at a boundary\.",
+     lambda m: f"不等式约束生效：有参数停留在边界值 {m['v']}（其标准误为 0，与 lavaan 一致）；"
+               "在边界上检验统计量不服从卡方分布。"),
+]]
+_METHODS_ZH = {"kmeans": "k 均值聚类", "gmm": "高斯混合模型"}
+
+
+def translate(text: str, language: str) -> str:
+    """``text`` (an English sentence made by the statistics layer) in ``language``; unchanged when unknown.
+
+    >>> translate("bootstrap percentile (1000)", "zh")
+    '自助法百分位置信区间（1000 次重抽样）'
+    >>> translate("bootstrap percentile (1000)", "en")
+    'bootstrap percentile (1000)'
+    """
+    if language != "zh":
+        return text
+    text = str(text)
+    if text in _METHODS_ZH:
+        return _METHODS_ZH[text]
+    for pattern, replace in _ZH:
+        found = pattern.fullmatch(text.strip())
+        if found:
+            return replace(found)
+    return text
+
+
+class Labels(dict):
+    """One language's labels (``L["summary"]``, ``L.summary`` in templates) and ``L.tr(text)`` for sentences
+    made elsewhere in English."""
+
+    def __init__(self, language: str, table: dict[str, str]):
+        super().__init__(table)
+        self.language = language
+
+    def tr(self, text: str) -> str:
+        """``text`` translated into this language when it is a known English sentence (see :func:`translate`)."""
+        return translate(text, self.language)
+
+
+def labels(language: str) -> Labels:
     """Labels for a language; English for any language without its own table."""
-    return LABELS.get(language, LABELS["en"])
+    language = language if language in LABELS else "en"
+    return Labels(language, LABELS[language])
