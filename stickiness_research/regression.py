@@ -169,6 +169,10 @@ def hierarchical(data: pd.DataFrame, outcome: str, blocks: dict[str, list[str]])
         lambda b: isinstance(b, dict) and len(b) > 0 and all(v in ListOf(STR) for v in b.values()),
         "a non-empty dict of block name -> non-empty list of column names"))
     every = [c for cols in blocks.values() for c in cols]
+    twice = sorted({c for c in every if every.count(c) > 1} | ({outcome} & set(every)))
+    if twice:
+        raise ResponseDataError(f"hierarchical: column {twice[0]!r} is entered twice (or is also the outcome); "
+                                "each predictor belongs to one block.")
     missing = [c for c in [outcome, *every] if c not in data.columns]
     if missing:
         raise ResponseDataError(f"hierarchical: column {missing[0]!r} is not in the data.")

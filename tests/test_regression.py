@@ -135,3 +135,9 @@ def test_robust_inference_uses_t_with_residual_df():
     table = sr.ols(data, "y", ["x1", "x2", "x3"]).table
     for col in ("b", "se", "t", "pvalue", "ci_lower", "ci_upper"):
         np.testing.assert_allclose(table[col], ref[col], rtol=1e-6, err_msg=col)
+
+
+def test_a_predictor_in_two_blocks_is_named():
+    data = sr.datasets.holzinger_swineford()
+    with pytest.raises(sr.ResponseDataError, match="'x1' is entered twice"):
+        sr.hierarchical(data, "x9", {"first": ["x1"], "second": ["x1", "x2"]})

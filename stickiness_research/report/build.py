@@ -337,7 +337,8 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         # screening notes (rules excluding > 20 %, rules not applied, too small a sample) shown with the sample
         "screening": list(study.screening.get("warnings", []))
         + [f"{L.get('rule_' + rule, rule)}: {L['not_applied']} ({why})"
-           for rule, why in study.screening.get("not_applied", {}).items()],
+           for rule, why in study.screening.get("not_applied", {}).items()
+           if not any(why in w for w in study.screening.get("warnings", []))],  # once, not twice
         "demographics": _demographics(study, lang, cfg.report.min_cell),
         "measurement": _measurement(study, L, names),
         "structural": _structural(study, L, names, lang),
