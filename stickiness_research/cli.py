@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer import rich_utils as typer_rich_utils
 
 from ._io import atomic_path, check_input, check_output, check_outputs, write_text
 from ._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
@@ -38,6 +39,20 @@ def _say(kind: str, style: str, message: str) -> None:
     """One line on stderr, never read as rich markup (messages quote ranges like [1, inf))."""
     line = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
     err.print(Text.assemble((f"{kind}:", style), " ", line), highlight=False, soft_wrap=True)
+
+
+def _one_line_usage_error(exc: Any) -> None:
+    """typer draws a multi-line box for an option value it cannot parse (e.g. ``-n nan``); the contract is one
+    line. typer looks this function up at call time, so replacing it is enough; help stays as it is."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        _typer_format_error(exc)
+        return
+    hint = f" See '{exc.ctx.command_path} --help'." if getattr(exc, "ctx", None) is not None else ""
+    _say("error", "bold red", f"{exc.format_message().rstrip('.')}.{hint}")
+
+
+_typer_format_error = typer_rich_utils.rich_format_error
+typer_rich_utils.rich_format_error = _one_line_usage_error
 
 
 def _loaded(module: str, name: str) -> Any:

@@ -299,8 +299,6 @@ def test_cli_mistake_is_one_line_exit_2(files, tmp_path, case):
     assert (files.root / "link_to_data.csv").is_symlink() and (files.root / "link_to_questionnaire.yaml").is_symlink()
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py (not ours): click prints a usage box over several lines for a value "
-                                       "that is not a number, not one 'error:' line")
 def test_non_number_option_is_one_line(files, tmp_path):
     result = run("simulate", files.q, "-n", "nan", "-o", tmp_path / "s.csv")
     assert result.exit_code == 2 and "Traceback" not in result.output
