@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import datasets
 from ._validation import Options as _Options
 from ._validation import check as _check
-from .classroom import build_classroom, grade
 from .errors import (
     EstimationError,
     ModelSpecError,
@@ -31,57 +29,98 @@ from .errors import (
     StudyConfigError,
     StudyWarning,
 )
-from .measurement import (
-    CFAResult,
-    EFAResult,
-    MethodBiasResult,
-    ParallelAnalysis,
-    bartlett_sphericity,
-    cfa,
-    construct_reliability,
-    cronbach_alpha,
-    cross_loadings,
-    efa,
-    fornell_larcker,
-    harman_single_factor,
-    htmt,
-    item_descriptives,
-    item_statistics,
-    kmo,
-    mardia,
-    method_bias,
-    parallel_analysis,
-    reliability,
-)
-from .power import power
-from .questionnaire import Questionnaire, QuestionnaireWarning, load_questionnaire, loads_questionnaire
-from .questionnaire.exporters import export_questionnaire
-from .regression import (
-    hierarchical,
-    mediation,
-    moderated_mediation,
-    moderation,
-    ols,
-    ordinal_logit,
-    robustness_table,
-)
-from .responses.privacy import k_anonymity, pseudonymize
-from .responses.quality import apply_exclusions, quality_flags
-from .responses.readers import Responses, read_responses
-from .responses.scoring import reverse_code, scale_scores
-from .segments import SegmentResult, segment_respondents
-from .sem import ParTable, SEMResult, fit_sem, lavaanify
-from .sem.compare import compare_group_paths, compare_models
-from .sem.hypotheses import hypothesis_table
-from .sem.interop import from_semopy, partable_to_syntax, to_semopy
-from .sem.invariance import InvarianceResult, invariance
-from .sem.moderation import LatentInteraction, latent_interaction
-from .sem.polychoric import polychoric
-from .sem.predict import factor_scores
-from .simulate import simulate_responses
-from .strategy import importance_performance, recommendations
-from .study import StudyResult, run_study
-from .study_config import StudyConfig, load_study_config
+
+# Public names are imported when first used (PEP 562): `stickiness --help` and `import stickiness_research` stay
+# fast, and a command loads only the layers it needs. name -> (module, attribute); attribute None: the module.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    'CFAResult': ('measurement', 'CFAResult'),
+    'EFAResult': ('measurement', 'EFAResult'),
+    'InvarianceResult': ('sem.invariance', 'InvarianceResult'),
+    'LatentInteraction': ('sem.moderation', 'LatentInteraction'),
+    'MethodBiasResult': ('measurement', 'MethodBiasResult'),
+    'ParTable': ('sem', 'ParTable'),
+    'ParallelAnalysis': ('measurement', 'ParallelAnalysis'),
+    'Questionnaire': ('questionnaire', 'Questionnaire'),
+    'QuestionnaireWarning': ('questionnaire', 'QuestionnaireWarning'),
+    'Responses': ('responses.readers', 'Responses'),
+    'SEMResult': ('sem', 'SEMResult'),
+    'SegmentResult': ('segments', 'SegmentResult'),
+    'StudyConfig': ('study_config', 'StudyConfig'),
+    'StudyResult': ('study', 'StudyResult'),
+    'apply_exclusions': ('responses.quality', 'apply_exclusions'),
+    'bartlett_sphericity': ('measurement', 'bartlett_sphericity'),
+    'build_classroom': ('classroom', 'build_classroom'),
+    'cfa': ('measurement', 'cfa'),
+    'compare_group_paths': ('sem.compare', 'compare_group_paths'),
+    'compare_models': ('sem.compare', 'compare_models'),
+    'construct_reliability': ('measurement', 'construct_reliability'),
+    'cronbach_alpha': ('measurement', 'cronbach_alpha'),
+    'cross_loadings': ('measurement', 'cross_loadings'),
+    'datasets': ('datasets', None),
+    'efa': ('measurement', 'efa'),
+    'export_questionnaire': ('questionnaire.exporters', 'export_questionnaire'),
+    'factor_scores': ('sem.predict', 'factor_scores'),
+    'fit_sem': ('sem', 'fit_sem'),
+    'fornell_larcker': ('measurement', 'fornell_larcker'),
+    'from_semopy': ('sem.interop', 'from_semopy'),
+    'grade': ('classroom', 'grade'),
+    'harman_single_factor': ('measurement', 'harman_single_factor'),
+    'hierarchical': ('regression', 'hierarchical'),
+    'htmt': ('measurement', 'htmt'),
+    'hypothesis_table': ('sem.hypotheses', 'hypothesis_table'),
+    'importance_performance': ('strategy', 'importance_performance'),
+    'invariance': ('sem.invariance', 'invariance'),
+    'item_descriptives': ('measurement', 'item_descriptives'),
+    'item_statistics': ('measurement', 'item_statistics'),
+    'k_anonymity': ('responses.privacy', 'k_anonymity'),
+    'kmo': ('measurement', 'kmo'),
+    'latent_interaction': ('sem.moderation', 'latent_interaction'),
+    'lavaanify': ('sem', 'lavaanify'),
+    'load_questionnaire': ('questionnaire', 'load_questionnaire'),
+    'load_study_config': ('study_config', 'load_study_config'),
+    'loads_questionnaire': ('questionnaire', 'loads_questionnaire'),
+    'mardia': ('measurement', 'mardia'),
+    'mediation': ('regression', 'mediation'),
+    'method_bias': ('measurement', 'method_bias'),
+    'moderated_mediation': ('regression', 'moderated_mediation'),
+    'moderation': ('regression', 'moderation'),
+    'ols': ('regression', 'ols'),
+    'ordinal_logit': ('regression', 'ordinal_logit'),
+    'parallel_analysis': ('measurement', 'parallel_analysis'),
+    'partable_to_syntax': ('sem.interop', 'partable_to_syntax'),
+    'polychoric': ('sem.polychoric', 'polychoric'),
+    'power': ('power', 'power'),
+    'pseudonymize': ('responses.privacy', 'pseudonymize'),
+    'quality_flags': ('responses.quality', 'quality_flags'),
+    'read_responses': ('responses.readers', 'read_responses'),
+    'recommendations': ('strategy', 'recommendations'),
+    'reliability': ('measurement', 'reliability'),
+    'reverse_code': ('responses.scoring', 'reverse_code'),
+    'robustness_table': ('regression', 'robustness_table'),
+    'run_study': ('study', 'run_study'),
+    'scale_scores': ('responses.scoring', 'scale_scores'),
+    'segment_respondents': ('segments', 'segment_respondents'),
+    'simulate_responses': ('simulate', 'simulate_responses'),
+    'to_semopy': ('sem.interop', 'to_semopy'),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'stickiness_research' has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _LAZY[name]
+    value = importlib.import_module(f".{module}", __name__)
+    if attribute is not None:
+        value = getattr(value, attribute)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
