@@ -26,3 +26,14 @@ def minimal_text() -> str:
 
 def lavaan_reference(case: str) -> dict:
     return json.loads((REFERENCE / "lavaan" / f"{case}.json").read_text(encoding="utf-8"))
+
+
+def assert_refused(result, *fragments: str) -> str:
+    """A CLI mistake: exit 2, exactly one 'error:' line holding every fragment, no traceback."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import typer
-from conftest import REFERENCE
+from conftest import REFERENCE, assert_refused
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -43,16 +43,6 @@ def digest(*paths: Path) -> dict[str, str]:
     files = [f for p in paths for f in ([p] if p.is_file() else sorted(p.rglob("*")) if p.is_dir() else [])
              if f.is_file()]
     return {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
-
-
-def assert_refused(result, *fragments: str) -> str:
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 class Inputs:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import FIXTURES, REFERENCE
+from conftest import assert_refused as refused
 from typer.testing import CliRunner
 
 import stickiness_research as sr
@@ -158,16 +159,6 @@ class Files:
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> Files:
     return Files(tmp_path_factory.mktemp("inputs"))
-
-
-def refused(result, *fragments: str) -> str:
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 # ----- CLI mistakes: exit 2, one line, inputs untouched, nothing written --------------------------------

@@ -165,7 +165,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     for g, f in zip(problem.groups, sol.group_f, strict=True):
         mom = problem.moments(g, sol.theta, derivatives=False)
         group_stats.append({"s": g.s, "m": g.m, "sigma": mom.sigma, "mu": mom.mu, "n": g.n, "f": f,
-                            "exo": _exo_indices(partable, g), "fixed_x": partable.fixed_x})
+                            "exo": partable.exo_index(), "fixed_x": partable.fixed_x})
     # a parameter held at an active inequality bound still counts as free (lavaan's npar and df)
     measures = fit_measures(group_stats, problem.n_free + len(getattr(problem, "active_bounds", [])))
     if estimator == "MLR":
@@ -188,10 +188,6 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
                         structure=problem.groups[0].structure, sample_cov=problem.groups[0].s,
                         sigma=group_stats[0]["sigma"]),
     )
-
-
-def _exo_indices(partable: ParTable, g) -> np.ndarray:
-    return np.array([g.structure.observed.index(v) for v in partable.ov_x], dtype=int)
 
 
 def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.DataFrame, estimator: str,
@@ -236,12 +232,12 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     for g, x, pats, (mu_h1, sigma_h1), f_g in zip(problem.groups, xs, problem.group_patterns, h1, sol.group_f,
                                                  strict=True):
         f_h1 = pattern_discrepancy(pats, sigma_h1, mu_h1, len(x))
-        f_b_total += len(x) * (independence_discrepancy(x, pats, _exo_indices(partable, g)) - f_h1)
+        f_b_total += len(x) * (independence_discrepancy(x, pats, partable.exo_index()) - f_h1)
         logl_model += logl(f_g, pats, len(x))
         logl_h1 += logl(f_h1, pats, len(x))
         mom = problem.moments(g, sol.theta, derivatives=False)
         stats_.append({"s": sigma_h1, "m": mu_h1, "sigma": mom.sigma, "mu": mom.mu, "n": len(x), "f": f_g - f_h1,
-                       "exo": _exo_indices(partable, g), "fixed_x": partable.fixed_x})
+                       "exo": partable.exo_index(), "fixed_x": partable.fixed_x})
     measures = fit_measures(stats_, problem.n_free, baseline_chisq=f_b_total, loglik=(logl_model, logl_h1))
     # lavaan weights GFI by a missing-data WLS.V we do not reproduce: leave GFI/AGFI/PGFI out, not wrong
     for key in ("gfi", "agfi", "pgfi"):
@@ -316,12 +312,12 @@ def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> t
     n_dropped = int(len(data) - keep.sum())
     index = data.index[keep]
     if group is None:
-        parts = [("", values[keep])]
+        parts = [("", values[keep], index)]
     else:
         labels = data[group].to_numpy()[keep]
-        parts = [(str(label), values[keep][labels == label]) for label in pd.unique(labels)]
+        parts = [(str(label), values[keep][labels == label], index[labels == label]) for label in pd.unique(labels)]
     out = []
-    for label, part in parts:
+    for label, part, rows in parts:
         where = f" in group {label!r}" if group is not None else ""
         if len(part) <= len(observed):
             raise ModelSpecError(f"only {len(part)} complete rows{where} for {len(observed)} observed variables; "
@@ -333,14 +329,8 @@ def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> t
         if np.linalg.slogdet(np.cov(part, rowvar=False))[0] <= 0:
             raise EstimationError(f"the sample covariance matrix{where} is not positive definite (an item is a "
                                   "linear combination of others). Remove duplicated items.")
-        rows = index if group is None else index[data[group].to_numpy()[keep] == _original(data, group, label)]
         out.append((label, pd.DataFrame(part, index=rows, columns=observed)))
     return out, n_dropped
-
-
-def _original(data: pd.DataFrame, group: str, label: str):
-    """The group value whose str() is ``label``."""
-    return next(v for v in pd.unique(data[group].dropna()) if str(v) == label)
 
 
 

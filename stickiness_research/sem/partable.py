@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 COLUMNS = ("id", "lhs", "op", "rhs", "user", "block", "group", "free", "ustart", "exo", "label", "plabel",
@@ -111,6 +112,12 @@ class ParTable:
 
     def constraints(self) -> list[ParRow]:
         return [r for r in self.rows if r.op in CONSTRAINT_OPS]
+
+    def exo_index(self, fixed_only: bool = False) -> np.ndarray:
+        """Positions of the exogenous covariates in ``ov_names`` (the rows of Sigma); with ``fixed_only``,
+        only when their moments are fixed (fixed.x)."""
+        names = self.ov_x if (self.fixed_x or not fixed_only) else ()
+        return np.array([self.ov_names.index(v) for v in names], dtype=int)
 
     def labels(self) -> list[str]:
         return list(dict.fromkeys(r.label for r in self.rows if r.label and r.op in MODEL_OPS))

@@ -101,8 +101,7 @@ def mlr(problem: Problem, theta: np.ndarray, data: list[np.ndarray], fm: dict) -
     vcov = a0_inv @ b0 @ a0_inv / n
     # with the pooled per-observation A and B, group weights cancel: the groups' traces simply add
     means = problem.meanstructure
-    pt = problem.partable
-    exo = np.array([problem.groups[0].structure.observed.index(v) for v in pt.ov_x] if pt.fixed_x else [], dtype=int)
+    exo = problem.partable.exo_index(fixed_only=True)
     tr1 = sum(_saturated_trace(g.s, x, means, exo) for g, x in zip(problem.groups, data, strict=True))
     trb = sum(_independence_trace(g.s, x, means, exo) for g, x in zip(problem.groups, data, strict=True))
     tr0 = float(np.trace(a0_inv @ b0))
@@ -225,8 +224,7 @@ def mlr_fiml(problem, theta: np.ndarray, hess: np.ndarray, x: np.ndarray, fm: di
     a0_inv = np.linalg.inv(a0)
     vcov = a0_inv @ b0 @ a0_inv / n
     tr0 = float(np.trace(a0_inv @ b0))
-    pt = problem.partable
-    exo = np.array([g.structure.observed.index(v) for v in pt.ov_x] if pt.fixed_x else [], dtype=int)
+    exo = problem.partable.exo_index(fixed_only=True)
     tr1 = _fiml_trace(x, sigma_h1, mu_h1, diagonal=False, exo=exo)
     sigma_b = np.diag(np.nanvar(x, axis=0))
     if len(exo):  # the baseline keeps the covariates' block at its sample values
