@@ -12,6 +12,7 @@ refused with a named error.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -40,21 +41,52 @@ def exo_values(partable: ParTable, group: int, s: np.ndarray, m: np.ndarray) -> 
     return out
 
 
-def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.ndarray, int]]) -> Problem:
-    """Problem from a ParTable and per-group (label, S, mean, N) sample moments.
+@dataclass(frozen=True)
+class Layout:
+    """What a Problem takes from its ParTable alone, built once per table and reused for every data set.
+
+    Attributes
+    ----------
+    structures : tuple of MatrixModel
+        One per group, fixed.x values not yet filled in.
+    class_of : dict
+        ParTable id of a free row -> its class (rows sharing a label are one class).
+    class_rows : tuple of ParRow
+        The first row of each class.
+    k_maps, x0s : tuple of ndarray
+        Per group, free-row values = x0 + K theta.
+    names : tuple of str
+        One per theta.
+    bounds : tuple of (int, str, float)
+        Inequality constraints on theta.
+    """
+
+    structures: tuple[MatrixModel, ...]
+    class_of: dict[int, int]
+    class_rows: tuple[ParRow, ...]
+    basis: np.ndarray
+    c0: np.ndarray
+    k_maps: tuple[np.ndarray, ...]
+    x0s: tuple[np.ndarray, ...]
+    names: tuple[str, ...]
+    bounds: tuple[tuple[int, str, float], ...]
+
+
+_LAYOUTS: dict[int, tuple[ParTable, Layout]] = {}
+
+
+def layout(partable: ParTable) -> Layout:
+    """The table's :class:`Layout` (cached by table: lavaanify shares one ParTable per syntax and options).
 
     Raises
     ------
     ModelSpecError
         A nonlinear or contradictory equality constraint.
     """
-    groups: list[Group] = []
-    for g_no, (label, s, m, n) in enumerate(moments, start=1):
-        structure = MatrixModel(partable, g_no, exo_values(partable, g_no, s, m))
-        sign, logdet = np.linalg.slogdet(s)
-        n_exo = len(partable.ov_x) if partable.fixed_x else 0
-        groups.append(Group(label=label, structure=structure, s=s, m=m, n=n, logdet_s=float(logdet),
-                            n_exo=n_exo))
+    hit = _LAYOUTS.get(id(partable))
+    if hit is not None and hit[0] is partable:
+        return hit[1]
+    structures = tuple(MatrixModel(partable, g_no) for g_no in range(1, partable.ngroups + 1))
     free_rows: list[ParRow] = [r for r in partable.rows if r.is_free and r.op in ("=~", "~", "~~", "~1")]
     # classes of free rows that are one parameter: shared labels (user labels, group.equal labels)
     cls_of: dict[int, int] = {}
@@ -68,23 +100,12 @@ def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.nd
         class_rows.append(r)
         if r.label:
             first_of_label[r.label] = cls_of[r.id]
-    n_cls = len(class_rows)
-    c0, basis, bounds = _constraints(partable, cls_of, first_of_label, n_cls)
-    # starting values of each class: its first row's start in its group
-    start_cls = np.zeros(n_cls)
-    for g in groups:
-        st = g.structure.start(g.s, g.m)
-        for n_local, pos in enumerate(g.structure.free):
-            r = g.structure.rows[pos]
-            cl = cls_of[r.id]
-            if class_rows[cl].id == r.id:
-                start_cls[cl] = st[n_local]
-    theta_start = np.linalg.lstsq(basis, start_cls - c0, rcond=None)[0] if basis.shape[1] else np.zeros(0)
-    for g in groups:
-        rows = [g.structure.rows[pos] for pos in g.structure.free]
-        g.k_map = np.array([basis[cls_of[r.id]] for r in rows]).reshape(len(rows), basis.shape[1])
-        g.x0 = np.array([c0[cls_of[r.id]] for r in rows], dtype=float)
-    names = _names(partable, class_rows, basis)
+    c0, basis, bounds = _constraints(partable, cls_of, first_of_label, len(class_rows))
+    k_maps, x0s = [], []
+    for st in structures:
+        rows = [st.rows[pos] for pos in st.free]
+        k_maps.append(np.array([basis[cls_of[r.id]] for r in rows]).reshape(len(rows), basis.shape[1]))
+        x0s.append(np.array([c0[cls_of[r.id]] for r in rows], dtype=float))
     theta_bounds = []
     for cl, op, value in bounds:
         col = np.flatnonzero(basis[cl])
@@ -92,7 +113,50 @@ def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.nd
             raise ModelSpecError("an inequality constraint on a parameter that is itself constrained by '==' "
                                  "is not supported; constrain a free parameter.")
         theta_bounds.append((int(col[0]), op, value))
-    return Problem(groups, names, theta_start, partable.meanstructure, partable, theta_bounds)
+    out = Layout(structures, cls_of, tuple(class_rows), basis, c0, tuple(k_maps), tuple(x0s),
+                 tuple(_names(partable, class_rows, basis)), tuple(theta_bounds))
+    if len(_LAYOUTS) >= 256:
+        _LAYOUTS.pop(next(iter(_LAYOUTS)))
+    _LAYOUTS[id(partable)] = (partable, out)
+    return out
+
+
+def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.ndarray, int]]) -> Problem:
+    """Problem from a ParTable and per-group (label, S, mean, N) sample moments.
+
+    Raises
+    ------
+    ModelSpecError
+        A nonlinear or contradictory equality constraint.
+    """
+    lay = layout(partable)
+    groups: list[Group] = []
+    n_exo = len(partable.ov_x) if partable.fixed_x else 0
+    for g_no, (label, s, m, n) in enumerate(moments, start=1):
+        structure = lay.structures[g_no - 1]
+        if any(r.exo for r in structure.rows):
+            structure = structure.with_values(exo_values(partable, g_no, s, m))
+        logdet = np.linalg.slogdet(s)[1]
+        # k_map/x0 are copied: fixing a parameter at an active bound rewrites them per problem
+        groups.append(Group(label=label, structure=structure, s=s, m=m, n=n, logdet_s=float(logdet),
+                            n_exo=n_exo, k_map=lay.k_maps[g_no - 1].copy(), x0=lay.x0s[g_no - 1].copy()))
+    # starting values of each class: its first row's start in its group
+    start_cls = np.zeros(len(lay.class_rows))
+    for g in groups:
+        st = g.structure.start(g.s, g.m)
+        for n_local, pos in enumerate(g.structure.free):
+            r = g.structure.rows[pos]
+            cl = lay.class_of[r.id]
+            if lay.class_rows[cl].id == r.id:
+                start_cls[cl] = st[n_local]
+    basis = lay.basis
+    if not basis.shape[1]:
+        theta_start = np.zeros(0)
+    elif basis.shape[0] == basis.shape[1] and not lay.c0.any():
+        theta_start = start_cls  # no '==' constraint: the basis is the identity
+    else:
+        theta_start = np.linalg.lstsq(basis, start_cls - lay.c0, rcond=None)[0]
+    return Problem(groups, list(lay.names), theta_start, partable.meanstructure, partable, list(lay.bounds))
 
 
 def _names(partable: ParTable, class_rows: list[ParRow], basis: np.ndarray) -> list[str]:

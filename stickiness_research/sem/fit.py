@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import difflib
-import math
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -283,19 +283,21 @@ def _check_variances(frame: pd.DataFrame, observed: list[str], where: str = "") 
 def _check_columns(observed: list[str], data: pd.DataFrame, group: str | None) -> None:
     """Every model variable (and the group column) is present, and model variables are numeric."""
     columns = [str(c) for c in data.columns]
-    missing = [v for v in observed if v not in columns]
+    present = set(columns)
+    missing = [v for v in observed if v not in present]
     if missing:
         near = difflib.get_close_matches(missing[0], columns, n=3)
         hint = f" Did you mean {', '.join(near)}?" if near else ""
         raise ModelSpecError(f"model variable {missing[0]!r} is not a column of the data"
                              f"{f' ({len(missing) - 1} more missing)' if len(missing) > 1 else ''}.{hint}")
-    if group is not None and group not in columns:
+    if group is not None and group not in present:
         near = difflib.get_close_matches(str(group), columns, n=3)
         raise ModelSpecError(f"group column {group!r} is not in the data."
                              + (f" Did you mean {', '.join(near)}?" if near else ""))
+    dtypes = dict(zip(columns, data.dtypes, strict=True))
     for col in observed:
-        if not pd.api.types.is_numeric_dtype(data[col]):
-            raise ModelSpecError(f"column {col!r} is not numeric (dtype {data[col].dtype}); code answers as "
+        if not pd.api.types.is_numeric_dtype(dtypes[col]):
+            raise ModelSpecError(f"column {col!r} is not numeric (dtype {dtypes[col]}); code answers as "
                                  "numbers before fitting.")
 
 
@@ -388,17 +390,18 @@ def table_rows(problem: Problem) -> list[TableRow]:
     rows: list[TableRow] = []
     for g_no, g in enumerate(problem.groups):
         st = g.structure
-        local_of = {int(pos): n for n, pos in enumerate(st.free)}
+        # a free row is one theta when its row of K has a single 1 and no offset
+        nonzero = g.k_map != 0
+        which = np.argmax(nonzero, axis=1) if g.k_map.shape[1] else np.zeros(len(g.k_map), dtype=int)
+        single = (nonzero.sum(axis=1) == 1) & (g.x0 == 0)
+        if g.k_map.shape[1]:
+            single &= np.isclose(g.k_map[np.arange(len(g.k_map)), which], 1.0)
+        free_of = {int(pos): (int(which[n]) if single[n] else None) for n, pos in enumerate(st.free)}
+        used = {int(pos) for n, pos in enumerate(st.free) if nonzero[n].any()}
         for pos, r in enumerate(st.rows):
-            free = None
-            if pos in local_of:
-                coef = g.k_map[local_of[pos]]
-                nz = np.flatnonzero(coef)
-                if len(nz) == 1 and math.isclose(coef[nz[0]], 1.0) and g.x0[local_of[pos]] == 0:
-                    free = int(nz[0])
             index = (r.row,) if r.mat in ("nu", "alpha") else (r.row, r.col)
-            rows.append(TableRow(g_no, r.lhs, r.op, r.rhs, r.label, free, r.mat, index, r.id,
-                                 fixed=pos not in local_of or not g.k_map[local_of[pos]].any(), exo=r.exo))
+            rows.append(TableRow(g_no, r.lhs, r.op, r.rhs, r.label, free_of.get(pos), r.mat, index, r.id,
+                                 fixed=pos not in used, exo=r.exo))
     return rows
 
 
@@ -442,28 +445,29 @@ def _estimate_table(problem: Problem, rows: list[TableRow], partable: ParTable, 
     jac = row_jacobian(problem, rows)
     se_rows = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
     std_lv, std_all = group_standardized(problem, rows, theta)
-    records = []
-    for k, row in enumerate(rows):
-        rec = _record(row.lhs, row.op, row.rhs, row.label, float(values[k]), float(se_rows[k]), std_lv[k],
-                      std_all[k], free=not row.fixed)
-        rec["group"] = problem.groups[row.group].label
-        records.append(rec)
-    records.extend(_defined_rows(problem, rows, partable, theta, vcov, std_lv, std_all))
-    columns = ESTIMATE_COLUMNS if len(problem.groups) == 1 else ESTIMATE_COLUMNS[:4] + ["group"] + ESTIMATE_COLUMNS[4:]
-    return pd.DataFrame.from_records(records, columns=columns)
+    columns = {"lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],
+               "label": [r.label for r in rows], "group": [problem.groups[r.group].label for r in rows]}
+    numbers = _inference(values, se_rows, np.array([not r.fixed for r in rows], dtype=bool))
+    numbers.update(std_lv=std_lv, std_all=std_all)
+    defined = _defined_rows(problem, rows, partable, theta, vcov, std_lv, std_all)
+    if defined is not None:
+        names, d_numbers = defined
+        for key, col in zip(("lhs", "op", "rhs", "label", "group"), zip(*names, strict=True), strict=True):
+            columns[key] = columns[key] + list(col)
+        numbers = {key: np.concatenate([numbers[key], d_numbers[key]]) for key in numbers}
+    table = pd.DataFrame({**columns, **numbers})
+    order = ESTIMATE_COLUMNS if len(problem.groups) == 1 else ESTIMATE_COLUMNS[:4] + ["group"] + ESTIMATE_COLUMNS[4:]
+    return table[order]
 
 
-def _record(lhs: str, op: str, rhs: str, label: str, est: float, se: float, std_lv: float, std_all: float,
-            *, free: bool) -> dict:
-    if free and se > 0:
-        z = est / se
-        pvalue = 2 * float(special.ndtr(-abs(z)))  # the normal tail, without scipy.stats' per-call overhead
-        lo, hi = est - Z95 * se, est + Z95 * se
-    else:
-        z = pvalue = math.nan
-        lo = hi = est
-    return {"lhs": lhs, "op": op, "rhs": rhs, "label": label, "est": est, "se": se, "z": z, "pvalue": pvalue,
-            "ci_lower": lo, "ci_upper": hi, "std_lv": float(std_lv), "std_all": float(std_all)}
+def _inference(est: np.ndarray, se: np.ndarray, free: np.ndarray) -> dict[str, np.ndarray]:
+    """Wald z, two-sided normal p-value and 95 % CI per row; fixed rows (or SE 0) get NaN and CI = est."""
+    tested = free & (se > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(tested, est / np.where(tested, se, 1.0), np.nan)
+    pvalue = 2 * special.ndtr(-np.abs(z))  # the normal tail, without scipy.stats' per-call overhead
+    return {"est": est, "se": se, "z": z, "pvalue": pvalue,
+            "ci_lower": np.where(tested, est - Z95 * se, est), "ci_upper": np.where(tested, est + Z95 * se, est)}
 
 
 def label_rows(rows: list[TableRow], partable: ParTable) -> dict[str, int]:
@@ -495,16 +499,15 @@ def defined_values(partable: ParTable, env: dict, functions: dict | None = None)
 
 
 def _defined_rows(problem: Problem, rows: list[TableRow], partable: ParTable, theta: np.ndarray,
-                  vcov: np.ndarray, std_lv: np.ndarray, std_all: np.ndarray) -> list[dict]:
+                  vcov: np.ndarray, std_lv: np.ndarray, std_all: np.ndarray) -> tuple[list, dict] | None:
     """Defined parameters with delta-method standard errors (numerical Jacobian, as lavaan)."""
     if not partable.definitions():
-        return []
+        return None
 
     # rows are linear in theta: differentiate the definitions by the labelled values they use only, then
     # chain with d(row)/d(theta) (a few evaluations instead of two per free parameter)
     where = label_rows(rows, partable)
-    referenced = {n.id for d in partable.definitions()
-                  for n in ast.walk(ast.parse(d.rhs.replace("^", "**"), mode="eval")) if isinstance(n, ast.Name)}
+    referenced = set().union(*(_names_in(d.rhs) for d in partable.definitions()))
     names = [n for n in where if n in referenced]
     index = np.array([where[n] for n in names], dtype=int)
 
@@ -528,13 +531,16 @@ def _defined_rows(problem: Problem, rows: list[TableRow], partable: ParTable, th
         jac_labels[:, used] = numerical_jacobian(of_used, labelled[used])
     jac = jac_labels @ row_jacobian(problem, rows)[index]
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
-    s_lv, s_all = standardized_values(std_lv), standardized_values(std_all)
-    out = []
-    for k, d in enumerate(partable.definitions()):
-        rec = _record(d.lhs, ":=", d.rhs, d.lhs, float(point[k]), float(se[k]), s_lv[k], s_all[k], free=True)
-        rec["group"] = ""
-        out.append(rec)
-    return out
+    numbers = _inference(point, se, np.ones(len(point), dtype=bool))
+    numbers.update(std_lv=standardized_values(std_lv), std_all=standardized_values(std_all))
+    return [(d.lhs, ":=", d.rhs, d.lhs, "") for d in partable.definitions()], numbers
+
+
+@functools.lru_cache(maxsize=1024)
+def _names_in(expression: str) -> frozenset[str]:
+    """Names an expression uses (a ':=' right-hand side)."""
+    tree = ast.parse(expression.replace("^", "**"), mode="eval")
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
 
 
 def defined_standardizer(rows: list, partable: ParTable):
@@ -554,9 +560,8 @@ def defined_standardizer(rows: list, partable: ParTable):
 
 
 def _heywood(estimates: pd.DataFrame) -> list[str]:
-    variances = estimates[(estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"])]
-    negative = variances[variances["est"] < 0]
-    groups = negative["group"] if "group" in negative else [""] * len(negative)
-    return [f"Heywood case: the variance of {v}{f' in group {g!r}' if g else ''} is negative ({e:.3f}); the "
-            "model may be mis-specified or the sample too small."
-            for v, e, g in zip(negative["lhs"], negative["est"], groups, strict=True)]
+    lhs, op, rhs, est = (estimates[c].to_numpy() for c in ("lhs", "op", "rhs", "est"))
+    groups = estimates["group"].to_numpy() if "group" in estimates else np.full(len(estimates), "")
+    negative = np.flatnonzero((op == "~~") & (lhs == rhs) & (est < 0))
+    return [f"Heywood case: the variance of {lhs[k]}{f' in group {groups[k]!r}' if groups[k] else ''} is negative "
+            f"({est[k]:.3f}); the model may be mis-specified or the sample too small." for k in negative]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ..errors import ModelSpecError
 from .fit import fit_sem
@@ -126,7 +126,7 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] = (
             pm = previous.fit_measures
             d_chisq, d_df = fm["chisq"] - pm["chisq"], fm["df"] - pm["df"]
             row.update(delta_chisq=d_chisq, delta_df=d_df,
-                       delta_pvalue=float(stats.chi2.sf(d_chisq, d_df)) if d_df > 0 else float("nan"),
+                       delta_pvalue=float(special.chdtrc(d_df, d_chisq)) if d_df > 0 else float("nan"),
                        delta_cfi=fm["cfi"] - pm["cfi"], delta_rmsea=fm["rmsea"] - pm["rmsea"])
             row["holds"] = bool(row["delta_cfi"] >= DELTA_CFI and row["delta_rmsea"] <= DELTA_RMSEA)  # see the rule
         rows.append(row)

@@ -14,6 +14,7 @@ Written by hand: no maintained library lays out lavaan's parameter table (semopy
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -112,6 +113,15 @@ class MatrixModel:
             self._pos[key] = (arr[:, 0], arr[:, 1], arr[:, 2])
         self.recursive = _nilpotency(base["beta"], self._pos["beta"], m)
 
+    def with_values(self, values: dict[int, float]) -> MatrixModel:
+        """A copy whose fixed rows with these ParTable ids hold these values (fixed.x sample moments)."""
+        out = copy.copy(self)
+        out.base = {key: mat.copy() for key, mat in self.base.items()}
+        for r in self.rows:
+            if r.id in values and not r.is_free:
+                _place(out.base, r.mat, r.row, r.col, values[r.id])
+        return out
+
     # ----- matrices ------------------------------------------------------------------------------
     def matrices(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Model matrices at the free-row values ``x`` (k,) or a batch (B, k) -> leading batch axis."""
@@ -195,6 +205,49 @@ class MatrixModel:
         if len(k):
             dm[k] = big_m[:, i].T
         return Implied(sigma, mu, ds, dm)
+
+    def rank2(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Sigma, mu and dSigma/dx_k = u_k v_k' + v_k u_k' as two (p, k) factors U, V, plus dmu (k, p).
+
+        Every free row moves Sigma by a symmetric rank-2 matrix (a loading: e_i and row j of C Psi M';
+        a (co)variance: two columns of M or unit vectors, halved on the diagonal; a regression: a column
+        of M and a row of C Psi M'), so ML's gradient and expected information need only p x k
+        products instead of k dense p x p derivatives (see ``Problem.gradient_information``).
+        """
+        mats = self.matrices(x)
+        lam, psi = mats["lambda"], mats["psi"]
+        c = self.inverse_i_minus_b(mats["beta"])
+        big_m = lam @ c
+        cpm = c @ psi @ big_m.T  # (m, p): C Psi M'
+        sigma = big_m @ psi @ big_m.T + mats["theta"]
+        mu = mats["nu"] + big_m @ mats["alpha"]
+        p = self.p
+        u = np.zeros((p, self.k))
+        v = np.zeros((p, self.k))
+        dm = np.zeros((self.k, p))
+        k, i, j = self._pos["theta"]
+        u[i, k] = 1.0
+        v[j, k] = np.where(i == j, 0.5, 1.0)
+        k, i, j = self._pos["psi"]
+        if len(k):
+            u[:, k] = big_m[:, i]
+            v[:, k] = big_m[:, j] * np.where(i == j, 0.5, 1.0)
+        k, i, j = self._pos["lambda"]
+        if len(k):
+            u[i, k] = 1.0
+            v[:, k] = cpm[j].T
+            dm[k, i] = (c @ mats["alpha"])[j]
+        k, i, j = self._pos["beta"]
+        if len(k):
+            u[:, k] = big_m[:, i]
+            v[:, k] = cpm[j].T
+            dm[k] = big_m[:, i].T * (c @ mats["alpha"])[j][:, None]
+        k, i, _ = self._pos["nu"]
+        dm[k, i] = 1.0
+        k, i, _ = self._pos["alpha"]
+        if len(k):
+            dm[k] = big_m[:, i].T
+        return sigma, mu, u, v, dm
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """Value of every row (free and fixed) at ``x``."""

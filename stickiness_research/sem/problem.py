@@ -36,12 +36,17 @@ class Group:
     x0: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (k_local,)
     logdet_s: float = 0.0
     n_exo: int = 0  # fixed.x covariates in this group
+    _identity: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def identity(self) -> bool:
         """theta maps one to one onto this group's free rows (no shared labels, no constraints)."""
         k = self.k_map
-        return k.shape[0] == k.shape[1] and not self.x0.any() and np.array_equal(k, np.eye(k.shape[0]))
+        cached = self._identity
+        if cached is None or cached[0] is not k or cached[1] is not self.x0:  # replaced, never edited in place
+            value = k.shape[0] == k.shape[1] and not self.x0.any() and np.array_equal(k, np.eye(k.shape[0]))
+            self._identity = cached = (k, self.x0, value)
+        return cached[2]
 
     @property
     def p(self) -> int:
@@ -156,35 +161,42 @@ class Problem:
         return self.gradient_information(theta, information=False)[0]
 
     def gradient_information(self, theta: np.ndarray, information: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """Gradient of F and its expected Hessian (both weighted by N_g / N)."""
+        """Gradient of F and its expected Hessian (both weighted by N_g / N).
+
+        With dSigma_k = u_k v_k' + v_k u_k' (``MatrixModel.rank2``) and A = Sigma^-1,
+        dF/dx_k = 2 u_k' A (Sigma - S) A v_k and tr(A dSigma_k A dSigma_l) = 2 (Q_kl Q_lk + P_kl R_kl)
+        with P = U'AU, Q = U'AV, R = V'AV: three (k, p) x (p, k) products per group.
+        """
         k = self.n_free
         grad = np.zeros(k)
         info = np.zeros((k, k))
         for g in self.groups:
-            used = g.used
-            imp = g.structure.implied(self.local(g, theta))
-            kmap = g.k_map[:, used]
-            # plain models map theta to the free rows one to one: skip the product
-            ds = imp.dsigma if g.identity else np.tensordot(kmap.T, imp.dsigma, axes=1)  # (u, p, p)
+            sigma, mu, u, v, dm = g.structure.rank2(self.local(g, theta))
             w = g.n / self.n_total
-            inv = np.linalg.inv(imp.sigma)
-            if information:
-                a = inv @ ds @ inv
-                hess = a.reshape(len(used), -1) @ ds.reshape(len(used), -1).T
+            inv = np.linalg.inv(sigma)
             resid_cov = g.s
             if self.meanstructure:
-                r = g.m - imp.mu
+                r = g.m - mu
                 resid_cov = g.s + np.outer(r, r)
-            resid = inv @ (imp.sigma - resid_cov) @ inv
-            gr = ds.reshape(len(used), -1) @ resid.ravel()
-            if self.meanstructure:
-                dmu = kmap.T @ imp.dmu
-                gr -= 2 * dmu @ inv @ (g.m - imp.mu)
-                if information:
-                    hess += 2 * dmu @ inv @ dmu.T
-            grad[used] += w * gr
+            av = inv @ v
+            gr = 2.0 * np.einsum("pk,pk->k", u, (inv @ (sigma - resid_cov)) @ av)
             if information:
-                info[np.ix_(used, used)] += w * hess
+                au = inv @ u
+                q = u.T @ av
+                hess = 2.0 * (q * q.T + (u.T @ au) * (v.T @ av))
+            if self.meanstructure:
+                dmi = dm @ inv
+                gr -= 2.0 * dmi @ r
+                if information:
+                    hess += 2.0 * dmi @ dm.T
+            if g.identity:
+                grad += w * gr
+                if information:
+                    info += w * hess
+            else:
+                grad += w * (gr @ g.k_map)
+                if information:
+                    info += w * (g.k_map.T @ hess @ g.k_map)
         return grad, info
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from .fit_measures import rmsea_ci
 from .numeric import hessian_from_gradient
@@ -121,11 +121,11 @@ def scaled_measures(fm: dict, tr1: float, tr0: float, trb: float, n: int, n_grou
     scaled = {
         "chisq.scaled": chisq_s,
         "df.scaled": df,
-        "pvalue.scaled": float(stats.chi2.sf(chisq_s, df)) if df > 0 else math.nan,
+        "pvalue.scaled": float(special.chdtrc(df, chisq_s)) if df > 0 else math.nan,
         "chisq.scaling.factor": c,
         "baseline.chisq.scaled": base_s,
         "baseline.df.scaled": df_b,
-        "baseline.pvalue.scaled": float(stats.chi2.sf(base_s, df_b)),
+        "baseline.pvalue.scaled": float(special.chdtrc(df_b, base_s)),
         "baseline.chisq.scaling.factor": c_b,
         "cfi.scaled": 1.0 if denom == 0 else 1.0 - d_model / denom,
         "tli.scaled": ((base_s / df_b - chisq_s / df) / (base_s / df_b - 1.0)) if df > 0 else 1.0,

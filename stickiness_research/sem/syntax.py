@@ -416,20 +416,28 @@ def lavaanify(syntax: str, options: Options | None = None) -> ParTable:
     >>> [(r.lhs, r.op, r.rhs, r.free, r.exo) for r in pt if r.op == "~~"]
     [('m', '~~', 'm', 5, 0), ('y', '~~', 'y', 6, 0), ('x1', '~~', 'x1', 0, 1), ('x1', '~~', 'x2', 0, 1), ('x2', '~~', 'x2', 0, 1)]
     """
-    o = options or Options()
+    if isinstance(syntax, str):  # a ParTable is frozen and a pure function of (syntax, options): share it
+        return _lavaanify_cached(syntax, options or Options())
+    return _lavaanify(syntax, options or Options())
+
+
+@functools.lru_cache(maxsize=256)
+def _lavaanify_cached(syntax: str, o: Options) -> ParTable:
+    return _lavaanify(syntax, o)
+
+
+def _lavaanify(syntax: str, o: Options) -> ParTable:
     unknown = [t for t in o.group_equal if t not in EQUALITY_TYPES]
     if unknown:
         raise ModelSpecError(f"group_equal {unknown[0]!r} is not a lavaan group.equal type; use "
                              f"{', '.join(EQUALITY_TYPES)}.")
     formulas, definitions = parse_syntax(syntax)
     names = variable_names(formulas)
-    clash = sorted(set(names.lv) & set(names.ov_ind) - set())
     meanstructure = o.meanstructure or any(f.op == "~1" for f in formulas)
     # fixed.x: covariates the user gives a variance, covariance or intercept are random (lavaan warns)
     mentioned = {f.lhs for f in formulas if f.op in ("~~", "~1")} | {f.rhs for f in formulas if f.op == "~~"}
     ov_x = tuple(v for v in names.ov_x if v not in mentioned)
     ov_nox = tuple(v for v in names.ov if v not in ov_x)
-    del clash
 
     # defaults, in lavaan's order (lav_partable_flat)
     defaults: list[tuple[str, str, str]] = [(v, "~~", v) for v in ov_nox + names.lv]
