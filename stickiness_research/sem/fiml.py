@@ -201,6 +201,9 @@ class FimlProblem(Problem):
     def gradient_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError("FIML uses the observed information (see fiml.observed_hessian)")
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        return observed_hessian(self, theta)
+
 
 def expected_information(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
     """Expected information per observation, pattern by pattern (lavaan's ``information = "expected"``

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ..errors import EstimationError, ModelSpecError, ParameterError
-from .build import build_problem, frames_to_moments
+from .build import build_problem, sample_moments
 from .fit_measures import fit_measures
 from .numeric import numerical_jacobian, single_threaded_blas
 from .partable import ParTable
@@ -152,8 +152,8 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
                              "variable (lavaan refuses this too: it would hide the column).")
     if missing == "ml":
         return _fit_fiml(syntax, partable, observed, data, estimator, group)
-    frames, n_dropped = _model_data(observed, data, group)
-    problem = build_problem(partable, frames_to_moments(frames, observed))
+    frames, moments, n_dropped = _model_data(observed, data, group)
+    problem = build_problem(partable, moments)
     moments = sum(g.p * (g.p + 1) // 2 + (g.p if partable.meanstructure else 0) for g in problem.groups)
     if problem.n_free > moments:
         raise ModelSpecError(f"the model has {problem.n_free} free parameters but the data give only {moments} "
@@ -301,7 +301,10 @@ def _check_columns(observed: list[str], data: pd.DataFrame, group: str | None) -
                                  "numbers before fitting.")
 
 
-def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> tuple[list[tuple[str, pd.DataFrame]], int]:
+def _model_data(observed: list[str], data: pd.DataFrame,
+                group: str | None) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple], int]:
+    """Complete rows per group (as frames indexed like ``data``), their (label, S, mean, N), and the
+    number of rows dropped listwise; the data checks every estimation path shares."""
     _check_columns(observed, data, group)
     values = data[observed].to_numpy(dtype=float)
     empty = [v for v, has in zip(observed, (~np.isnan(values)).any(axis=0), strict=True) if not has]
@@ -312,13 +315,13 @@ def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> t
     if group is not None:
         keep &= data[group].notna().to_numpy()
     n_dropped = int(len(data) - keep.sum())
-    index = data.index[keep]
     if group is None:
-        parts = [("", values[keep], index)]
+        parts = [("", values[keep] if n_dropped else values, data.index[keep] if n_dropped else data.index)]
     else:
         labels = data[group].to_numpy()[keep]
+        index = data.index[keep]
         parts = [(str(label), values[keep][labels == label], index[labels == label]) for label in pd.unique(labels)]
-    out = []
+    frames, moments = [], []
     for label, part, rows in parts:
         where = f" in group {label!r}" if group is not None else ""
         if len(part) <= len(observed):
@@ -328,13 +331,15 @@ def _model_data(observed: list[str], data: pd.DataFrame, group: str | None) -> t
         if constant:
             raise EstimationError(f"variable {constant[0]!r} is constant{where}; it cannot be modelled. "
                                   "Remove it from the model.")
-        if np.linalg.slogdet(np.cov(part, rowvar=False))[0] <= 0:
+        s_, m_ = sample_moments(part)
+        try:
+            np.linalg.cholesky(s_)
+        except np.linalg.LinAlgError:
             raise EstimationError(f"the sample covariance matrix{where} is not positive definite (an item is a "
-                                  "linear combination of others). Remove duplicated items.")
-        out.append((label, pd.DataFrame(part, index=rows, columns=observed)))
-    return out, n_dropped
-
-
+                                  "linear combination of others). Remove duplicated items.") from None
+        frames.append((label, pd.DataFrame(part, index=rows, columns=observed)))
+        moments.append((label, s_, m_, len(part)))
+    return frames, moments, n_dropped
 
 
 def _solve_robustly(problem: Problem) -> Solution:
@@ -414,27 +419,17 @@ def _covariance(problem: Problem, sol: Solution) -> np.ndarray:
 
 
 def row_values(problem: Problem, rows: list[TableRow], theta: np.ndarray) -> np.ndarray:
-    """Unstandardized value of every table row at ``theta``."""
-    per_group = [g.structure.values(problem.local(g, theta)) for g in problem.groups]
-    counters = [0] * len(problem.groups)
-    out = np.empty(len(rows))
-    for k, r in enumerate(rows):
-        out[k] = per_group[r.group][counters[r.group]]
-        counters[r.group] += 1
-    return out
+    """Unstandardized value of every table row at ``theta`` (rows: group 1's, then group 2's, ...)."""
+    return np.concatenate([g.structure.values(problem.local(g, theta)) for g in problem.groups])
 
 
 def row_jacobian(problem: Problem, rows: list[TableRow]) -> np.ndarray:
-    """d(row value)/d(theta) for every row (rows are linear in theta)."""
+    """d(row value)/d(theta) for every row (rows are linear in theta): K's rows at the free rows."""
     jac = np.zeros((len(rows), problem.n_free))
-    counters = [0] * len(problem.groups)
-    local_of = [{int(pos): n for n, pos in enumerate(g.structure.free)} for g in problem.groups]
-    for k, r in enumerate(rows):
-        pos = counters[r.group]
-        counters[r.group] += 1
-        n = local_of[r.group].get(pos)
-        if n is not None:
-            jac[k] = problem.groups[r.group].k_map[n]
+    offset = 0
+    for g in problem.groups:
+        jac[offset + g.structure.free] = g.k_map
+        offset += len(g.structure.rows)
     return jac
 
 
@@ -443,7 +438,7 @@ def _estimate_table(problem: Problem, rows: list[TableRow], partable: ParTable, 
     theta = sol.theta
     values = row_values(problem, rows, theta)
     jac = row_jacobian(problem, rows)
-    se_rows = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
+    se_rows = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
     std_lv, std_all = group_standardized(problem, rows, theta)
     columns = {"lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],
                "label": [r.label for r in rows], "group": [problem.groups[r.group].label for r in rows]}
@@ -455,9 +450,10 @@ def _estimate_table(problem: Problem, rows: list[TableRow], partable: ParTable, 
         for key, col in zip(("lhs", "op", "rhs", "label", "group"), zip(*names, strict=True), strict=True):
             columns[key] = columns[key] + list(col)
         numbers = {key: np.concatenate([numbers[key], d_numbers[key]]) for key in numbers}
-    table = pd.DataFrame({**columns, **numbers})
     order = ESTIMATE_COLUMNS if len(problem.groups) == 1 else ESTIMATE_COLUMNS[:4] + ["group"] + ESTIMATE_COLUMNS[4:]
-    return table[order]
+    # object arrays: pandas takes them as they are instead of inspecting list items one by one
+    return pd.DataFrame({key: np.array(columns[key], dtype=object) if key in columns else numbers[key]
+                         for key in order})
 
 
 def _inference(est: np.ndarray, se: np.ndarray, free: np.ndarray) -> dict[str, np.ndarray]:
@@ -530,7 +526,7 @@ def _defined_rows(problem: Problem, rows: list[TableRow], partable: ParTable, th
 
         jac_labels[:, used] = numerical_jacobian(of_used, labelled[used])
     jac = jac_labels @ row_jacobian(problem, rows)[index]
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
+    se = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
     numbers = _inference(point, se, np.ones(len(point), dtype=bool))
     numbers.update(std_lv=standardized_values(std_lv), std_all=standardized_values(std_all))
     return [(d.lhs, ":=", d.rhs, d.lhs, "") for d in partable.definitions()], numbers

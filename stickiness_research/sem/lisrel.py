@@ -112,6 +112,9 @@ class MatrixModel:
             arr = np.array(sel, dtype=int).reshape(-1, 3)
             self._pos[key] = (arr[:, 0], arr[:, 1], arr[:, 2])
         self.recursive = _nilpotency(base["beta"], self._pos["beta"], m)
+        self._rank2_base = None  # constant parts of rank2(), built on first use
+        self._flat_index: np.ndarray | None = None
+        self._std_plan: dict | None = None  # standardize.py's index arrays, built on first use
 
     def with_values(self, values: dict[int, float]) -> MatrixModel:
         """A copy whose fixed rows with these ParTable ids hold these values (fixed.x sample moments)."""
@@ -214,46 +217,139 @@ class MatrixModel:
         of M and a row of C Psi M'), so ML's gradient and expected information need only p x k
         products instead of k dense p x p derivatives (see ``Problem.gradient_information``).
         """
+        return self._rank2(x)[:5]
+
+    def _rank2(self, x: np.ndarray) -> tuple:
+        """rank2() plus the pieces the observed Hessian reuses: C, M = Lambda C, Phi = C Psi C',
+        C Psi M' and C alpha."""
+        if self._rank2_base is None:
+            self._rank2_base = self._rank2_constants()
+        u0, v0, dm0, half_psi = self._rank2_base
         mats = self.matrices(x)
-        lam, psi = mats["lambda"], mats["psi"]
+        psi = mats["psi"]
         c = self.inverse_i_minus_b(mats["beta"])
-        big_m = lam @ c
-        cpm = c @ psi @ big_m.T  # (m, p): C Psi M'
-        sigma = big_m @ psi @ big_m.T + mats["theta"]
-        mu = mats["nu"] + big_m @ mats["alpha"]
-        p = self.p
-        u = np.zeros((p, self.k))
-        v = np.zeros((p, self.k))
-        dm = np.zeros((self.k, p))
-        k, i, j = self._pos["theta"]
-        u[i, k] = 1.0
-        v[j, k] = np.where(i == j, 0.5, 1.0)
+        big_m = mats["lambda"] @ c
+        phi = c @ psi @ c.T
+        cpm = phi @ mats["lambda"].T  # (m, p): C Psi M'
+        sigma = mats["lambda"] @ cpm + mats["theta"]  # Lambda C Psi M' = M Psi M'
+        c_alpha = c @ mats["alpha"]
+        mu = mats["nu"] + mats["lambda"] @ c_alpha
+        u, v, dm = u0.copy(), v0.copy(), dm0.copy()
         k, i, j = self._pos["psi"]
         if len(k):
             u[:, k] = big_m[:, i]
-            v[:, k] = big_m[:, j] * np.where(i == j, 0.5, 1.0)
+            v[:, k] = big_m[:, j] * half_psi
         k, i, j = self._pos["lambda"]
         if len(k):
-            u[i, k] = 1.0
             v[:, k] = cpm[j].T
-            dm[k, i] = (c @ mats["alpha"])[j]
+            dm[k, i] = c_alpha[j]
         k, i, j = self._pos["beta"]
         if len(k):
             u[:, k] = big_m[:, i]
             v[:, k] = cpm[j].T
-            dm[k] = big_m[:, i].T * (c @ mats["alpha"])[j][:, None]
-        k, i, _ = self._pos["nu"]
-        dm[k, i] = 1.0
+            dm[k] = big_m[:, i].T * c_alpha[j][:, None]
         k, i, _ = self._pos["alpha"]
         if len(k):
             dm[k] = big_m[:, i].T
-        return sigma, mu, u, v, dm
+        return sigma, mu, u, v, dm, c, big_m, phi, cpm, c_alpha
 
-    def values(self, x: np.ndarray) -> np.ndarray:
-        """Value of every row (free and fixed) at ``x``."""
-        mats = self.matrices(x)
-        return np.array([mats[r.mat][r.row] if r.mat in ("nu", "alpha") else mats[r.mat][r.row, r.col]
-                         for r in self.rows])
+    def second_order(self, x: np.ndarray, w: np.ndarray, ar: np.ndarray | None, parts: tuple | None = None) -> np.ndarray:
+        """T_kl = tr(W d2Sigma/dx_k dx_l) - 2 ar' d2mu/dx_k dx_l for a fixed symmetric W (p, p) and
+        vector ar (p,) (None: no mean structure): the part of ML's observed Hessian that the rank-2
+        factors' own dependence on x adds (see ``Problem.hessian``).
+
+        With dSigma_k = u_k v_k' + v_k u_k', tr(W dSigma_k) = 2 u_k' W v_k, so
+        T_kl = 2 [(du_k/dx_l)' W v_k + u_k' W (dv_k/dx_l)]; u and v are columns of M = Lambda C
+        (dM = E_ab C for a loading, m_a C_b. for a regression) or rows of C Psi M' = Phi Lambda'
+        (d = e_a Phi_bj, m_a C_jb + m_b C_ja, m_a Phi_bj + (Phi Lambda')_b C_ja for a loading, a
+        (co)variance and a regression). Derived by hand for this engine; checked against numerical
+        second derivatives in tests/test_observed_information.py. ``parts``: ``_rank2(x)`` if at hand.
+        """
+        sigma, mu, u, v, dm, c, big_m, phi, cpm, c_alpha = self._rank2(x) if parts is None else parts
+        kk = self.k
+        out = np.zeros((kk, kk))
+        wu, wv = w @ u, w @ v
+        mt_wu, mt_wv, cpm_wu = big_m.T @ wu, big_m.T @ wv, cpm @ wu
+        lam_k, lam_a, lam_b = self._pos["lambda"]
+        bet_k, bet_a, bet_b = self._pos["beta"]
+        psi_k, psi_a, psi_b = self._pos["psi"]
+        half = np.where(psi_a == psi_b, 0.5, 1.0)
+        # k whose u is a column of M (covariances and regressions among inner variables)
+        for ks, iu in ((psi_k, psi_a), (bet_k, bet_a)):
+            if len(ks):
+                out[np.ix_(ks, lam_k)] += c[lam_b][:, iu].T * wv[lam_a][:, ks].T
+                out[np.ix_(ks, bet_k)] += c[bet_b][:, iu].T * mt_wv[bet_a][:, ks].T
+        # k whose v is a (halved) column of M: Psi rows
+        if len(psi_k):
+            out[np.ix_(psi_k, lam_k)] += half[:, None] * c[lam_b][:, psi_b].T * wu[lam_a][:, psi_k].T
+            out[np.ix_(psi_k, bet_k)] += half[:, None] * c[bet_b][:, psi_b].T * mt_wu[bet_a][:, psi_k].T
+        # k whose v is a row of C Psi M': loadings and regressions
+        for ks, jc in ((lam_k, lam_b), (bet_k, bet_b)):
+            if len(ks):
+                out[np.ix_(ks, lam_k)] += phi[lam_b][:, jc].T * wu[lam_a][:, ks].T
+                off = (psi_a != psi_b).astype(float)
+                out[np.ix_(ks, psi_k)] += (mt_wu[psi_a][:, ks].T * c[jc][:, psi_b]
+                                           + off * mt_wu[psi_b][:, ks].T * c[jc][:, psi_a])
+                out[np.ix_(ks, bet_k)] += (mt_wu[bet_a][:, ks].T * phi[bet_b][:, jc].T
+                                           + cpm_wu[bet_b][:, ks].T * c[jc][:, bet_a])
+        out *= 2.0
+        if ar is not None:
+            out -= 2.0 * self._mean_second_order(c, big_m, c_alpha, ar)
+        return out
+
+    def _mean_second_order(self, c, big_m, c_alpha, ar) -> np.ndarray:
+        """ar' d2mu/dx_k dx_l for mu = nu + Lambda C alpha."""
+        kk = self.k
+        out = np.zeros((kk, kk))
+        mt_ar = big_m.T @ ar
+        lam_k, lam_i, lam_j = self._pos["lambda"]
+        bet_k, bet_i, bet_j = self._pos["beta"]
+        al_k, al_i, _ = self._pos["alpha"]
+        # loading (i, j): dmu = e_i (C alpha)_j
+        out[np.ix_(lam_k, bet_k)] += ar[lam_i][:, None] * c[lam_j][:, bet_i] * c_alpha[bet_j][None, :]
+        out[np.ix_(lam_k, al_k)] += ar[lam_i][:, None] * c[lam_j][:, al_i]
+        # regression (i, j): dmu = m_i (C alpha)_j
+        out[np.ix_(bet_k, lam_k)] += ar[lam_i][None, :] * c[lam_j][:, bet_i].T * c_alpha[bet_j][:, None]
+        out[np.ix_(bet_k, bet_k)] += (mt_ar[bet_i][None, :] * c[bet_j][:, bet_i].T * c_alpha[bet_j][:, None]
+                                      + mt_ar[bet_i][:, None] * c[bet_j][:, bet_i] * c_alpha[bet_j][None, :])
+        out[np.ix_(bet_k, al_k)] += mt_ar[bet_i][:, None] * c[bet_j][:, al_i]
+        # intercept of an inner variable (i): dmu = m_i
+        out[np.ix_(al_k, lam_k)] += ar[lam_i][None, :] * c[lam_j][:, al_i].T
+        out[np.ix_(al_k, bet_k)] += mt_ar[bet_i][None, :] * c[bet_j][:, al_i].T
+        return out
+
+    def _rank2_constants(self):
+        """The parts of U, V and dmu that do not depend on x (unit vectors of Theta, Lambda and nu rows)."""
+        p = self.p
+        u0, v0, dm0 = np.zeros((p, self.k)), np.zeros((p, self.k)), np.zeros((self.k, p))
+        k, i, j = self._pos["theta"]
+        u0[i, k] = 1.0
+        v0[j, k] = np.where(i == j, 0.5, 1.0)
+        k, i, _ = self._pos["lambda"]
+        u0[i, k] = 1.0
+        k, i, _ = self._pos["nu"]
+        dm0[k, i] = 1.0
+        _, i, j = self._pos["psi"]
+        return u0, v0, dm0, np.where(i == j, 0.5, 1.0)
+
+    def values(self, x: np.ndarray, mats: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Value of every row (free and fixed) at ``x`` (or read from ``mats``), in ``rows`` order."""
+        mats = self.matrices(x) if mats is None else mats
+        return np.concatenate([mats[key].ravel() for key in MATRICES])[self.flat_index]
+
+    @property
+    def flat_index(self) -> np.ndarray:
+        """Position of every row in the concatenation of the raveled matrices (MATRICES order)."""
+        if self._flat_index is None:
+            shapes = {"lambda": (self.p, self.m), "beta": (self.m, self.m), "psi": (self.m, self.m),
+                      "theta": (self.p, self.p), "nu": (self.p, 1), "alpha": (self.m, 1)}
+            offset, offsets = 0, {}
+            for key in MATRICES:
+                offsets[key] = offset
+                offset += shapes[key][0] * shapes[key][1]
+            self._flat_index = np.array([offsets[r.mat] + r.row * shapes[r.mat][1] + (r.col if r.mat not in
+                                         ("nu", "alpha") else 0) for r in self.rows], dtype=int)
+        return self._flat_index
 
     def start(self, s: np.ndarray, mean: np.ndarray) -> np.ndarray:
         """Starting values for the free rows from the sample moments (lavaan-like "simple" starts).

@@ -217,7 +217,7 @@ class SEMResult:
         point = values(theta)
         _, names = effect_values(st.inner, paths, beta[None])
         jac = numerical_jacobian(values, theta)
-        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, state.vcov, jac), 0, None))
+        se = np.sqrt(np.clip(((jac @ state.vcov) * jac).sum(axis=1), 0, None))
         z = np.divide(point, se, out=np.full_like(point, np.nan), where=se > 0)
         from scipy import stats
 

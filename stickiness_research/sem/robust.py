@@ -20,28 +20,27 @@ from .problem import Problem
 
 
 def casewise_scores(problem: Problem, theta: np.ndarray, data: list[np.ndarray]) -> np.ndarray:
-    """Scores of each observation's log-likelihood with respect to the global parameters (N, k)."""
+    """Scores of each observation's log-likelihood with respect to the global parameters (N, k).
+
+    With w_n = Sigma^-1 (x_n - mu) and dSigma_k = u_k v_k' + v_k u_k' (``MatrixModel.rank2``), the score
+    1/2 (w_n' dSigma_k w_n - tr(Sigma^-1 dSigma_k)) + w_n' dmu_k is (w_n'u_k)(w_n'v_k) - u_k' Sigma^-1 v_k
+    + w_n' dmu_k: two (N, p) x (p, k) products per group.
+    """
     out = []
     for g, x in zip(problem.groups, data, strict=True):
-        mom = problem.moments(g, theta)
-        inv = np.linalg.inv(mom.sigma)
-        mu = mom.mu if mom.mu is not None else x.mean(axis=0)
-        d = x - mu
-        w = d @ inv
-        scores = np.zeros((len(x), problem.n_free))
-        for k in range(problem.n_free):
-            ds = mom.dsigma[k]
-            if ds.any():
-                scores[:, k] = 0.5 * (np.einsum("ni,ij,nj->n", w, ds, w) - np.einsum("ij,ji->", inv, ds))
-            if mom.dmu is not None:
-                scores[:, k] += w @ mom.dmu[k]
-        out.append(scores)
+        sigma, mu, u, v, dm = g.structure.rank2(problem.local(g, theta))
+        inv = np.linalg.inv(sigma)
+        w = (x - (mu if problem.meanstructure else x.mean(axis=0))) @ inv
+        scores = (w @ u) * (w @ v) - np.einsum("pk,pk->k", u, inv @ v)
+        if problem.meanstructure:
+            scores += w @ dm.T
+        out.append(scores @ g.k_map)
     return np.concatenate(out)
 
 
 def observed_information(problem: Problem, theta: np.ndarray) -> np.ndarray:
-    """Observed information per observation: half the Hessian of F (numerical, from the analytic gradient)."""
-    return 0.5 * hessian_from_gradient(problem.gradient, theta)
+    """Observed information per observation: half the Hessian of F (analytic, ``Problem.hessian``)."""
+    return 0.5 * problem.hessian(theta)
 
 
 def _saturated_trace(s: np.ndarray, x: np.ndarray, means: bool, exo: np.ndarray) -> float:
@@ -53,6 +52,13 @@ def _saturated_trace(s: np.ndarray, x: np.ndarray, means: bool, exo: np.ndarray)
     p = s.shape[0]
     inv = np.linalg.inv(s)
     d = x - x.mean(axis=0)
+    if not len(exo):
+        # closed form: with G_n = 1/2 (w_n w_n' - S^-1), w_n = S^-1 d_n, the score's quadratic form in the
+        # inverse information is 2 tr(S G_n S G_n) = (delta^2 - 2 delta + p) / 2, delta = d_n' S^-1 d_n
+        # (D'(A (x) A)D)^-1 = D+(S (x) S)D+' (Magnus & Neudecker); the means add delta itself
+        delta = np.einsum("ni,ni->n", d @ inv, d)
+        per_row = 0.5 * (delta**2 - 2 * delta + p) + (delta if means else 0.0)
+        return float(per_row.mean())
     rows, cols = np.tril_indices(p)
     # scores for vech(Sigma): 1/2 (S^-1 d d' S^-1 - S^-1)_ab, doubled off the diagonal (both triangles)
     w = d @ inv

@@ -11,18 +11,36 @@ from scipy import stats
 from .lisrel import MatrixModel
 
 
-def _variances(structure: MatrixModel, mats: dict[str, np.ndarray]) -> tuple[dict[str, float], dict[str, float]]:
-    """Total model-implied variance of every variable, and the residual (Psi/Theta) variance."""
+def _plan(structure: MatrixModel) -> dict:
+    """Index arrays for :func:`standardized`: each row's kind and the variables it scales by."""
+    if structure._std_plan is None:
+        names = list(structure.inner) + [v for v in structure.observed if v not in set(structure.inner)]
+        at = {v: i for i, v in enumerate(names)}
+        rows = structure.rows
+        kind = np.array([{"~1": 0, "=~": 1, "~": 2}.get(r.op, 3 if r.lhs == r.rhs else 4) for r in rows], dtype=int)
+        lhs = np.array([at[r.lhs] for r in rows], dtype=int)
+        rhs = np.array([at[r.rhs] if r.op != "~1" else at[r.lhs] for r in rows], dtype=int)
+        latent = np.array([v in structure.latent for v in names], dtype=bool)
+        inner = np.array([structure.inner.index(v) if v in structure.inner else -1 for v in names], dtype=int)
+        ov = {v: i for i, v in enumerate(structure.observed)}
+        outer = np.array([ov[v] if v not in structure.inner else -1 for v in names], dtype=int)
+        structure._std_plan = {"names": names, "kind": kind, "lhs": lhs, "rhs": rhs, "latent": latent,
+                               "inner": inner, "outer": outer}
+    return structure._std_plan
+
+
+def _variance_vectors(structure: MatrixModel, mats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Total model-implied and residual (Psi/Theta) variance of every variable, in ``_plan`` order."""
+    plan = _plan(structure)
     c = structure.inverse_i_minus_b(mats["beta"])
-    inner_cov = c @ mats["psi"] @ c.T
-    lc = mats["lambda"] @ c
-    sigma = lc @ mats["psi"] @ lc.T + mats["theta"]
-    total = {v: float(inner_cov[i, i]) for i, v in enumerate(structure.inner)}
-    resid = {v: float(mats["psi"][i, i]) for i, v in enumerate(structure.inner)}
-    for i, v in enumerate(structure.observed):
-        if v not in total:
-            total[v] = float(sigma[i, i])
-            resid[v] = float(mats["theta"][i, i])
+    cpc = c @ mats["psi"] @ c.T
+    lam = mats["lambda"]
+    sigma_diag = ((lam @ cpc) * lam).sum(axis=1) + np.diag(mats["theta"])
+    inner, outer = plan["inner"], plan["outer"]
+    is_inner = inner >= 0
+    total = np.where(is_inner, np.diag(cpc)[np.maximum(inner, 0)], sigma_diag[np.maximum(outer, 0)])
+    resid = np.where(is_inner, np.diag(mats["psi"])[np.maximum(inner, 0)],
+                     np.diag(mats["theta"])[np.maximum(outer, 0)])
     return total, resid
 
 
@@ -33,58 +51,48 @@ def standardized(structure: MatrixModel, mats: dict[str, np.ndarray]) -> tuple[n
     are divided by the square roots of the two *residual* variances (lavaan 0.6), i.e. they are
     reported as residual correlations; intercepts and means by the variable's total SD.
     """
-    total, resid = _variances(structure, mats)
-    latent = structure.latent
-    n = len(structure.rows)
-    std_lv, std_all = np.empty(n), np.empty(n)
+    plan = _plan(structure)
+    total, resid = _variance_vectors(structure, mats)
+    value = structure.values(None, mats)
+    kind, li, ri = plan["kind"], plan["lhs"], plan["rhs"]
     with np.errstate(invalid="ignore", divide="ignore"):  # a negative variance (Heywood case): NaN, as lavaan
-        sd = {v: np.sqrt(t) for v, t in total.items()}
-        lv_sd = {v: (sd[v] if v in latent else 1.0) for v in sd}
-        for k, row in enumerate(structure.rows):
-            value = mats[row.mat][row.row] if row.mat in ("nu", "alpha") else mats[row.mat][row.row, row.col]
-            if row.op == "~1":
-                std_all[k] = value / sd[row.lhs]
-                std_lv[k] = value / lv_sd[row.lhs]
-            elif row.op == "=~":
-                std_lv[k] = value * lv_sd[row.lhs] / lv_sd[row.rhs]
-                std_all[k] = value * sd[row.lhs] / sd[row.rhs]
-            elif row.op == "~":
-                std_lv[k] = value * lv_sd[row.rhs] / lv_sd[row.lhs]
-                std_all[k] = value * sd[row.rhs] / sd[row.lhs]
-            elif row.lhs == row.rhs:
-                std_lv[k] = value / lv_sd[row.lhs] ** 2
-                std_all[k] = value / total[row.lhs]
-            else:
-                denom = np.sqrt(resid[row.lhs] * resid[row.rhs])
-                std_all[k] = value / denom if denom > 0 else np.nan
-                # std.lv leaves observed variables unscaled; latent (residual) covariances become correlations
-                both_latent = row.lhs in latent and row.rhs in latent
-                std_lv[k] = std_all[k] if both_latent else value / (lv_sd[row.lhs] * lv_sd[row.rhs])
+        sd = np.sqrt(total)
+        lv_sd = np.where(plan["latent"], sd, 1.0)
+        denom = np.sqrt(resid[li] * resid[ri])
+        cov_all = np.where(denom > 0, value / denom, np.nan)
+        both_latent = plan["latent"][li] & plan["latent"][ri]
+        # std.lv leaves observed variables unscaled; latent (residual) covariances become correlations
+        std_lv = np.select(
+            [kind == 0, kind == 1, kind == 2, kind == 3],
+            [value / lv_sd[li], value * lv_sd[li] / lv_sd[ri], value * lv_sd[ri] / lv_sd[li], value / lv_sd[li] ** 2],
+            np.where(both_latent, cov_all, value / (lv_sd[li] * lv_sd[ri])))
+        std_all = np.select(
+            [kind == 0, kind == 1, kind == 2, kind == 3],
+            [value / sd[li], value * sd[li] / sd[ri], value * sd[ri] / sd[li], value / total[li]], cov_all)
     return std_lv, std_all
 
 
 def r_squared(structure: MatrixModel, mats: dict[str, np.ndarray]) -> pd.Series:
     """R-squared of every observed indicator or outcome and every endogenous latent variable (lavaan's
     ``inspect(fit, "r2")``)."""
-    total, resid = _variances(structure, mats)
+    plan = _plan(structure)
+    total, resid = _variance_vectors(structure, mats)
+    at = {v: i for i, v in enumerate(plan["names"])}
     endogenous = {r.lhs for r in structure.rows if r.op == "~"} | {r.rhs for r in structure.rows if r.op == "=~"}
     names = [v for v in structure.observed if v not in structure.inner or v in endogenous]
     names += [v for v in structure.inner if v in structure.latent and v in endogenous]
+    idx = np.array([at[v] for v in names], dtype=int)
+    t, r = total[idx], resid[idx]
     with np.errstate(invalid="ignore", divide="ignore"):  # a negative residual variance has no R2 (lavaan: NA)
-        return pd.Series({v: 1.0 - resid[v] / total[v] if resid[v] >= 0 and total[v] > 0 else np.nan
-                          for v in names}, name="r2", dtype=float)
+        values = np.where((r >= 0) & (t > 0), 1.0 - r / t, np.nan)
+    return pd.Series(values, index=names, name="r2", dtype=float)
 
 
 def group_standardized(problem, rows: list, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(std_lv, std_all) for every table row of every group (rows in table order)."""
     parts = [standardized(g.structure, problem.matrices(g, theta)) for g in problem.groups]
-    counters = [0] * len(problem.groups)
-    std_lv, std_all = np.empty(len(rows)), np.empty(len(rows))
-    for k, r in enumerate(rows):
-        i = counters[r.group]
-        counters[r.group] += 1
-        std_lv[k], std_all[k] = parts[r.group][0][i], parts[r.group][1][i]
-    return std_lv, std_all
+    # table rows list group 1's rows, then group 2's, ... (fit.table_rows)
+    return np.concatenate([lv for lv, _ in parts]), np.concatenate([a for _, a in parts])
 
 
 def group_r_squared(problem, theta: np.ndarray) -> pd.Series:
@@ -117,7 +125,7 @@ def standardized_solution(problem, rows: list, theta: np.ndarray, vcov: np.ndarr
 
     point = values(theta)
     jac = numerical_jacobian(values, theta)
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
+    se = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
     se[se < 1e-12] = 0.0  # fixed-by-definition values (e.g. std.lv latent variances of 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, point / np.where(se > 0, se, 1), np.nan)
