@@ -36,8 +36,10 @@ class CompiledModel:
         self.k = group.k_map.shape[1]
         self.m = self.structure.m
         self.positions = {}
+        self.weights = {}  # gradient: a symmetric matrix's off-diagonal parameter sits in both triangles
         for key in MATRICES:
             k, i, j = self.structure._pos[key]
+            self.weights[key] = np.where(i != j, 2.0, 1.0) if key in ("psi", "theta") else np.ones(len(k))
             if key in ("psi", "theta"):  # symmetric: both triangles carry the parameter
                 off = i != j
                 k, i, j = np.concatenate([k, k[off]]), np.concatenate([i, j[off]]), np.concatenate([j, i[off]])
@@ -68,10 +70,7 @@ class CompiledModel:
     def evaluate(self, theta: np.ndarray, s: np.ndarray, logdet_s: np.ndarray):
         """Discrepancy F for each row, plus what the gradient needs at the same point."""
         sigma, mats, c, m = self.implied(theta, s)
-        sign, logdet = np.linalg.slogdet(sigma)
-        good = sign > 0
-        safe = np.where(good[:, None, None], sigma, np.eye(sigma.shape[1]))
-        inv = np.linalg.inv(safe)
+        inv, logdet, good = spd_inverse(sigma)
         f = logdet + np.einsum("bij,bji->b", s, inv) - logdet_s - sigma.shape[1]
         return np.where(good, f, np.inf), (inv, mats, c, m)
 
@@ -82,7 +81,7 @@ class CompiledModel:
         """dF/dtheta for every resample: F = log|Sigma| + tr(S Sigma^-1) - log|S| - p."""
         if cache is None:
             sigma, mats, c, m = self.implied(theta, s)
-            inv = np.linalg.inv(sigma)
+            inv = spd_inverse(sigma)[0]
         else:
             inv, mats, c, m = cache
         g = inv - inv @ s @ inv  # dF/dSigma
@@ -98,10 +97,33 @@ class CompiledModel:
         }
         grad = np.zeros((len(theta), self.structure.k))
         for key in MATRICES:
-            k, i, j = self.positions[key]
+            k, i, j = self.structure._pos[key]  # each free row once (the matrices are symmetric)
             if len(k):
-                np.add.at(grad.T, k, parts[key][:, i, j].T)
+                grad[:, k] = parts[key][:, i, j] * self.weights[key]
         return grad @ self.k_map
+
+
+def spd_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inverses and log-determinants of a stack (B, p, p) of symmetric matrices, with a mask of those
+    that are positive definite (the others get the identity and log|.| 0).
+
+    The log-determinant comes from one batched Cholesky (which also tells positive definite ones
+    apart), cheaper than numpy's LU-based ``slogdet``.
+    """
+    b, p, _ = a.shape
+    good = np.ones(b, dtype=bool)
+    try:
+        chol = np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:  # some are not positive definite: find them one by one (rare)
+        chol = np.empty_like(a)
+        for i in range(b):
+            try:
+                chol[i] = np.linalg.cholesky(a[i])
+            except np.linalg.LinAlgError:
+                good[i] = False
+                chol[i] = np.eye(p)
+    safe = a if good.all() else np.where(good[:, None, None], a, np.eye(p))
+    return np.linalg.inv(safe), 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1), good
 
 
 def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, information: np.ndarray, *,
@@ -109,13 +131,13 @@ def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, informati
     """Fit every covariance matrix in ``s`` (B, p, p), starting from ``theta0``.
 
     Limited-memory BFGS per resample, all resamples in lockstep. The initial inverse Hessian is
-    the full-sample inverse expected information, shared by all resamples (one BLAS product per
-    iteration); each resample's own curvature comes from its last ``memory`` steps.
+    the inverse of ``information`` (the caller passes the full-sample observed Hessian, or the
+    expected information), shared by all resamples (one BLAS product per iteration); each
+    resample's own curvature comes from its last ``memory`` steps.
     """
     b, k = len(s), len(theta0)
     theta = np.repeat(theta0[None, :], b, axis=0)
-    sign, logdet_s = np.linalg.slogdet(s)
-    active = sign > 0  # a singular resample covariance cannot be fitted
+    _, logdet_s, active = spd_inverse(s)  # a singular resample covariance cannot be fitted
     converged = np.zeros(b, dtype=bool)
     h0 = np.linalg.inv(information)
     s_hist = np.zeros((b, memory, k))  # newest first
@@ -146,7 +168,9 @@ def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, informati
             new_theta[sel[ok]] = cand[ok]
             f[idx[sel[ok]]] = f_new[ok]
             pending[sel[ok]] = False
-            if ok.any():
+            if ok.all():  # the usual case: the full step is accepted everywhere, nothing to copy
+                accepted.append((sel, cache))
+            elif ok.any():
                 inv, mats, c, m = cache
                 accepted.append((sel[ok], (inv[ok], {key: v[ok] for key, v in mats.items()}, c[ok], m[ok])))
             t[sel[~ok]] /= 2

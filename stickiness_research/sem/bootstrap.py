@@ -103,12 +103,12 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     indices = rng.integers(0, n, size=(n_boot, n))
     chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
     model = CompiledModel(group)
-    info = state.solution.information
+    info = _curvature(problem, state.solution)
+    rows, cols = np.tril_indices(x.shape[1])
+    cross = x[:, rows] * x[:, cols]  # (n, p*): each respondent's products x_a x_b, a >= b
 
     def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        xb = x[chunk]
-        centered = xb - xb.mean(axis=1, keepdims=True)
-        s = np.einsum("bni,bnj->bij", centered, centered) / n
+        s = _resample_covariances(chunk, x, cross, rows, cols)
         fit = fit_batch(model, s, theta_hat, info)
         theta, ok = fit.theta, fit.converged.copy()
         for b in np.flatnonzero(~ok):  # careful one-at-a-time fallback
@@ -133,6 +133,36 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
                                                            columns=quantities.raw_names),
                            n_boot=n_boot, n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level,
                            warnings=tuple(notes))
+
+
+def _resample_covariances(chunk: np.ndarray, x: np.ndarray, cross: np.ndarray, rows: np.ndarray,
+                          cols: np.ndarray) -> np.ndarray:
+    """Covariance matrices (divisor n) of the resamples ``chunk`` (B, n) of rows of ``x``.
+
+    A resample is a vector of counts w (how often each respondent was drawn), so its moments are
+    two matrix products for the whole chunk: means W x / n and cross-products W [x_a x_b] / n.
+    """
+    b, n = chunk.shape
+    counts = np.bincount((chunk + n * np.arange(b)[:, None]).ravel(), minlength=b * n).reshape(b, n)
+    counts = counts.astype(float)
+    means = counts @ x / n
+    vech = counts @ cross / n - means[:, rows] * means[:, cols]
+    s = np.empty((b, x.shape[1], x.shape[1]))
+    s[:, rows, cols] = vech
+    s[:, cols, rows] = vech
+    return s
+
+
+def _curvature(problem: Problem, solution) -> np.ndarray:
+    """The full-sample observed Hessian of F (per unit N/2) where positive definite, else the expected
+    information: resample optima lie near the estimate, where the observed Hessian is their curvature
+    up to O(1/sqrt(N)), while the expected one misses the misfit part (fewer iterations per resample)."""
+    try:
+        hess = problem.hessian(solution.theta)
+        np.linalg.cholesky(hess)
+        return hess
+    except (np.linalg.LinAlgError, NotImplementedError):
+        return solution.information
 
 
 class Quantities:
