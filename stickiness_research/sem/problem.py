@@ -106,7 +106,13 @@ class Problem:
         """An error naming the parameters that cannot be told apart, if the information is singular."""
         if not len(info):
             return None
-        eigval, eigvec = np.linalg.eigh(info)
+        try:  # cheap sufficient test: positive definite, lambda_min >= 1 / tr(info^-1), lambda_max <= tr(info)
+            np.linalg.cholesky(info)
+            if float(np.trace(np.linalg.inv(info))) < 1e10 / max(float(np.trace(info)), 1.0):
+                return None
+        except np.linalg.LinAlgError:
+            pass
+        eigval, eigvec = np.linalg.eigh(info)  # the exact rule, and the parameters to name
         if eigval[0] > 1e-10 * max(eigval[-1], 1.0):
             return None
         weights = np.abs(eigvec[:, 0])
@@ -122,6 +128,8 @@ class Problem:
 
     def local(self, g: Group, theta: np.ndarray) -> np.ndarray:
         """Values of the group's free rows at ``theta`` (k,) or a batch (B, k)."""
+        if g.identity:
+            return theta
         return g.x0 + theta @ g.k_map.T
 
     def matrices(self, g: Group, theta: np.ndarray) -> dict[str, np.ndarray]:
@@ -275,12 +283,12 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
     gmax = np.inf
     chol = None  # Cholesky factor of the last observed Hessian (Newton steps)
     for iteration in range(1, max_iter + 1):
-        grad, info = problem.gradient_information(theta)
+        grad = problem.gradient(theta)  # the expected information only where a step or the result needs it
         gmax = float(np.max(np.abs(grad))) if len(grad) else 0.0
         if gmax < GRADIENT_TOLERANCE:
-            return Solution(theta, f, fs, info, iteration, gmax)
+            return Solution(theta, f, fs, problem.gradient_information(theta)[1], iteration, gmax)
         if iteration % 50 == 0:  # zero start covariances can make the start look unidentified
-            error = problem.identification_error(info)
+            error = problem.identification_error(problem.gradient_information(theta)[1])
             if error is not None:
                 raise error
         step = None
@@ -296,6 +304,7 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
             except np.linalg.LinAlgError:
                 chol = step = None
         if step is None:
+            info = problem.gradient_information(theta)[1]
             try:
                 step = np.linalg.solve(info, grad)
             except np.linalg.LinAlgError:
