@@ -1,9 +1,11 @@
 """The analytic derivatives behind the fast ML/MLR path agree with slow, obviously-correct versions.
 
 - ``Problem.hessian`` (observed Hessian of F, used for Newton steps and MLR's observed information)
-  against central differences of the analytic gradient, at the estimate and away from it, on every
-  complete-data model of the lavaan battery (loadings, regressions, covariances, means, groups,
-  equality constraints, second-order factors, fixed.x covariates);
+  and ``FimlProblem.hessian`` (pattern by pattern; FIML's standard errors) against central
+  differences of the analytic gradient, at the estimate and away from it, on every model of the
+  lavaan battery (loadings, regressions, covariances, means, groups, equality constraints,
+  second-order factors, fixed.x covariates, missing data);
+- ``FimlProblem.gradient`` against central differences of the FIML discrepancy;
 - ``casewise_scores`` against the dense formula 1/2 (w' dSigma w - tr(Sigma^-1 dSigma)) + w' dmu;
 - the closed form of the saturated model's tr(A^-1 B) against the explicit duplication-matrix one.
 """
@@ -19,7 +21,7 @@ from conftest import REFERENCE, ROOT
 
 import stickiness_research as sr
 from stickiness_research.sem.fiml import FimlProblem
-from stickiness_research.sem.numeric import hessian_from_gradient
+from stickiness_research.sem.numeric import hessian_from_gradient, numerical_jacobian
 from stickiness_research.sem.robust import _saturated_trace, casewise_scores
 
 BATTERY = sorted((REFERENCE / "battery").glob("*.json"))
@@ -28,8 +30,6 @@ BATTERY = sorted((REFERENCE / "battery").glob("*.json"))
 def _fit(path):
     ref = json.loads(path.read_text(encoding="utf-8"))
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in ref["python_kwargs"].items()}
-    if kwargs.get("missing") == "ml":
-        pytest.skip("FIML has its own (pattern-wise) Hessian")
     return sr.fit_sem(ref["model"], pd.read_csv(ROOT / ref["data_file"]), **kwargs)
 
 
@@ -37,7 +37,6 @@ def _fit(path):
 def test_hessian_matches_numerical_derivatives(path):
     res = _fit(path)
     problem, theta = res._state.problem, res._state.solution.theta
-    assert not isinstance(problem, FimlProblem)
     rng = np.random.default_rng(0)
     for point in (theta, theta + 0.03 * rng.standard_normal(len(theta))):
         analytic = problem.hessian(point)
@@ -86,3 +85,13 @@ def test_saturated_trace_closed_form(means):
         info = np.block([[a, np.zeros((p, len(rows)))], [np.zeros((len(rows), p)), info]])
     explicit = float(np.trace(np.linalg.solve(info, scores.T @ scores / n)))
     assert _saturated_trace(s, x, means, np.array([], dtype=int)) == pytest.approx(explicit, rel=1e-10)
+
+
+def test_fiml_gradient_matches_numerical_derivative():
+    path = REFERENCE / "battery" / "fiml_hs_structural.json"
+    res = _fit(path)
+    problem = res._state.problem
+    assert isinstance(problem, FimlProblem)
+    point = res._state.solution.theta + 0.01
+    numeric = numerical_jacobian(lambda t: np.array([problem.discrepancy(t)[0]]), point)[0]
+    np.testing.assert_allclose(problem.gradient(point), numeric, atol=1e-7, rtol=0)

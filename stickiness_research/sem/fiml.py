@@ -17,8 +17,8 @@ import numpy as np
 from scipy import optimize
 
 from ..errors import EstimationError
-from .numeric import hessian_from_gradient
-from .problem import Group, Problem, Solution
+from .batched import spd_inverse
+from .problem import Group, Problem, Solution, solve
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,7 @@ class FimlProblem(Problem):
         self.group_patterns = [patterns_of(x) for x in xs]
         self.group_blocks = [blocks_of(p) for p in self.group_patterns]
         self.n_total = sum(len(x) for x in xs)
+        self._fiml_last: tuple[bytes, list] | None = None
 
     @property
     def x(self) -> np.ndarray:
@@ -172,37 +173,128 @@ class FimlProblem(Problem):
     def patterns(self) -> list[Pattern]:
         return [p for ps in self.group_patterns for p in ps]
 
+    def _fiml_evaluate(self, theta: np.ndarray) -> list[dict] | None:
+        """Per group at ``theta``: F_g, the engine's rank-2 pieces, the pattern blocks' Sigma_oo^-1 and
+        residuals, and G = dF_g/dSigma, h (dF_g/dmu = -2 h), both summed over patterns and scaled by
+        1/N (None if some Sigma_oo is not positive definite). The last point is kept."""
+        key = theta.tobytes()
+        if self._fiml_last is not None and self._fiml_last[0] == key:
+            return self._fiml_last[1]
+        states: list[dict] | None = []
+        for g, blocks in zip(self.groups, self.group_blocks, strict=True):
+            parts = g.structure._rank2(self.local(g, theta))
+            sigma, mu = parts[0], parts[1]
+            p = len(mu)
+            f = 0.0
+            big_g = np.zeros(p * p)
+            h = np.zeros(p)
+            terms = []
+            for block in blocks:
+                o = block.index
+                inv, logdet, good = spd_inverse(sigma[o[:, :, None], o[:, None, :]])
+                if not good.all():
+                    states = None
+                    break
+                r = block.m - mu[o]
+                ir = np.einsum("pij,pj->pi", inv, r)
+                f += float(block.n @ (logdet + np.einsum("pij,pji->p", inv, block.s) + np.einsum("pi,pi->p", r, ir)))
+                # n_P (A - A (S_P + r r') A): the pattern's dF/dSigma_oo, scattered into p x p
+                a_s = inv @ block.s
+                contrib = block.n[:, None, None] * (inv - a_s @ inv - ir[:, :, None] * ir[:, None, :])
+                flat = (o[:, :, None] * p + o[:, None, :]).ravel()
+                big_g += np.bincount(flat, weights=contrib.ravel(), minlength=p * p)
+                h += np.bincount(o.ravel(), weights=(block.n[:, None] * ir).ravel(), minlength=p)
+                terms.append((block, inv, r, ir))
+            if states is None:
+                break
+            states.append({"f": f / len(self.xs[len(states)]), "parts": parts, "terms": terms,
+                           "G": big_g.reshape(p, p) / self.n_total, "h": h / self.n_total})
+        self._fiml_last = (key, states)
+        return states
+
     def discrepancy(self, theta: np.ndarray) -> tuple[float, list[float]]:
-        fs = []
-        for g, blocks, x in zip(self.groups, self.group_blocks, self.xs, strict=True):
-            mom = self.moments(g, theta, derivatives=False)
-            fs.append(pattern_discrepancy(blocks, mom.sigma, mom.mu, len(x)))
+        if not np.all(np.isfinite(theta)):
+            return np.inf, [np.inf] * len(self.groups)
+        states = self._fiml_evaluate(theta)
+        if states is None:
+            return np.inf, [np.inf] * len(self.groups)
+        fs = [st["f"] for st in states]
         total = sum(len(x) / self.n_total * f for x, f in zip(self.xs, fs, strict=True))
         return float(total), fs
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
+        """dF/dtheta = sum_g [tr(G_g dSigma_k) - 2 h_g' dmu_k] with dSigma_k = u_k v_k' + v_k u_k'."""
+        states = self._fiml_evaluate(theta)
+        if states is None:
+            raise EstimationError("the model-implied covariance matrix is not positive definite here.")
         grad = np.zeros(self.n_free)
-        for g, blocks in zip(self.groups, self.group_blocks, strict=True):
-            mom = self.moments(g, theta)
-            p = len(mom.mu)
-            big_g = np.zeros((p, p))
-            h = np.zeros(p)
-            for block in blocks:
-                s_oo, _, _, inv, r = _block_terms(block, mom.sigma, mom.mu)
-                w = block.n / self.n_total
-                inner = s_oo - block.s - np.einsum("pi,pj->pij", r, r)
-                contrib = w[:, None, None] * (inv @ inner @ inv)
-                o = block.index
-                np.add.at(big_g, (o[:, :, None], o[:, None, :]), contrib)
-                np.add.at(h, o, w[:, None] * np.einsum("pij,pj->pi", inv, r))
-            grad += mom.dsigma.reshape(len(mom.dsigma), -1) @ big_g.ravel() - 2 * mom.dmu @ h
+        for g, st in zip(self.groups, states, strict=True):
+            _, _, u, v, dm = st["parts"][:5]
+            gr = 2.0 * np.einsum("pk,pk->k", u, st["G"] @ v) - 2.0 * dm @ st["h"]
+            grad += gr if g.identity else gr @ g.k_map
         return grad
 
     def gradient_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError("FIML uses the observed information (see fiml.observed_hessian)")
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
-        return observed_hessian(self, theta)
+        """Observed Hessian of F, analytic: ``Problem.hessian``'s terms pattern by pattern (on each
+        pattern's observed rows of U, V and dmu), plus the second-derivative terms once per group
+        with W = G and A r = h summed over patterns (they are linear in both)."""
+        states = self._fiml_evaluate(theta)
+        if states is None:
+            raise EstimationError("the model-implied covariance matrix is not positive definite here.")
+        out = np.zeros((self.n_free, self.n_free))
+        for g, st in zip(self.groups, states, strict=True):
+            x = self.local(g, theta)
+            parts = st["parts"]
+            _, _, u, v, dm = parts[:5]
+            kk = u.shape[1]
+            hess = np.zeros((kk, kk))
+            for block, inv, r, ir in st["terms"]:
+                for lo in range(0, len(block.n), HESSIAN_CHUNK):  # bounded memory: (chunk, k, k) arrays
+                    sl = slice(lo, lo + HESSIAN_CHUNK)
+                    hess += _pattern_hessian(block.index[sl], block.n[sl], block.s[sl], inv[sl], r[sl], ir[sl],
+                                             u, v, dm) / self.n_total
+            hess += g.structure.second_order(x, st["G"], st["h"], parts)
+            out += hess if g.identity else g.k_map.T @ hess @ g.k_map
+        return 0.5 * (out + out.T)
+
+
+HESSIAN_CHUNK = 64
+
+
+def _pattern_hessian(o, n, s, inv, r, ir, u, v, dm) -> np.ndarray:
+    """sum_P n_P [tr(A dS_l A dS_k) - 2 tr(A dS_l W dS_k) + 2 r'A dS_k A dmu_l + 2 r'A dS_l A dmu_k
+    + 2 dmu_l' A dmu_k] over patterns with the same number of observed variables (``Problem.hessian``
+    with A = Sigma_oo^-1, W = A (Sigma_oo - S_P - r r') A, each on the pattern's observed rows).
+
+    The Hadamard products are summed over patterns as n @ (X * Y) on contiguous arrays (a product
+    with a transposed view is an order of magnitude slower).
+    """
+    big_p, kk = len(n), u.shape[1]
+    uo, vo, dmo = u[o], v[o], dm.T[o]  # (P, k_o, k)
+    au, av = inv @ uo, inv @ vo
+    w = inv - inv @ s @ inv - ir[:, :, None] * ir[:, None, :]
+    wu, wv = w @ uo, w @ vo
+    ut, vt = uo.transpose(0, 2, 1), vo.transpose(0, 2, 1)
+    pa, qa, ra = ut @ au, ut @ av, vt @ av
+    pw, qw, rw = ut @ wu, ut @ wv, vt @ wv
+    qat = np.ascontiguousarray(qa.transpose(0, 2, 1))
+
+    def weighted(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # sum_P n_P x_P * y_P
+        return (n @ (x * y).reshape(big_p, -1)).reshape(kk, kk)
+
+    cross = weighted(qw, qat)
+    hess = 2.0 * (weighted(qa, qat) + weighted(pa, ra - rw) - weighted(pw, ra)) - 2.0 * (cross + cross.T)
+    da = dmo.transpose(0, 2, 1) @ inv  # (P, k, k_o): dmu' A
+    nu = n[:, None] * np.einsum("pjk,pj->pk", uo, ir)  # n_P u_k' A r
+    nv = n[:, None] * np.einsum("pjk,pj->pk", vo, ir)
+    z = ((da @ vo) * nu[:, None, :]).sum(axis=0) + ((da @ uo) * nv[:, None, :]).sum(axis=0)  # z'[l, k]
+    hess += 2.0 * (z + z.T)
+    dmo_n = dmo * n[:, None, None]
+    hess += 2.0 * da.transpose(1, 0, 2).reshape(kk, -1) @ dmo_n.reshape(-1, kk)
+    return hess
 
 
 def expected_information(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
@@ -224,11 +316,71 @@ def expected_information(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
 
 
 def observed_hessian(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
-    return hessian_from_gradient(problem.gradient, theta)
+    """Observed Hessian of the FIML discrepancy (analytic, ``FimlProblem.hessian``)."""
+    return problem.hessian(theta)
 
 
-def solve_fiml(problem: FimlProblem) -> tuple[Solution, np.ndarray]:
-    """Minimise the FIML discrepancy; returns the solution and the Hessian of F at it."""
+def solve_fiml(problem: FimlProblem, two_stage: Problem) -> tuple[Solution, np.ndarray]:
+    """Minimise the FIML discrepancy; returns the solution and the Hessian of F at it.
+
+    Starts from the two-stage estimate (ML on the EM saturated moments, ``two_stage``), whose
+    Hessian is the complete-data one there and serves as the step matrix until the gradient is
+    small (the FIML Hessian differs by about the fraction of missing information, so each step
+    gains about a digit); then Newton steps on the analytic FIML Hessian, which also gives the
+    standard errors (lavaan's default for FIML: the observed information).
+    """
+    try:
+        first = solve(two_stage)
+        theta = first.theta
+        approx = two_stage.hessian(theta)
+        np.linalg.cholesky(approx)
+    except (EstimationError, np.linalg.LinAlgError):
+        theta, approx = _quasi_newton_start(problem), None
+    f = problem.discrepancy(theta)[0]
+    hess = None
+    iterations = 0
+    for iteration in range(1, MAX_FIML_ITERATIONS + 1):
+        iterations = iteration
+        grad = problem.gradient(theta)
+        gmax = float(np.max(np.abs(grad)))
+        if gmax < 1e-10:
+            break
+        if approx is None or gmax < 1e-4:
+            hess = problem.hessian(theta)
+            approx = hess
+        try:
+            step = np.linalg.solve(approx, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(approx, grad, rcond=None)[0]
+        t = 1.0
+        while t > 1e-8:
+            candidate = theta - t * step
+            f_new = problem.discrepancy(candidate)[0]
+            if f_new <= f + 1e-13 * max(1.0, abs(f)):
+                break
+            t /= 2
+        else:
+            approx = None  # no descent along this step: take the exact Hessian next
+            if hess is not None and gmax < 1e-6:
+                break
+            continue
+        theta, f = candidate, f_new
+        hess = None
+    if hess is None:
+        hess = observed_hessian(problem, theta)  # at the final estimate: the SEs
+    grad = problem.gradient(theta)
+    if np.max(np.abs(grad)) > 1e-5:
+        raise EstimationError(f"full-information ML did not converge (largest gradient {np.max(np.abs(grad)):.2g}). "
+                              "Check the model, or whether some variables are almost never observed together.")
+    f, fs = problem.discrepancy(theta)
+    return Solution(theta, f, fs, hess, iterations, float(np.max(np.abs(grad)))), hess
+
+
+MAX_FIML_ITERATIONS = 200
+
+
+def _quasi_newton_start(problem: FimlProblem) -> np.ndarray:
+    """L-BFGS on the FIML discrepancy from the default start (when the two-stage estimate fails)."""
 
     def fun(t: np.ndarray) -> tuple[float, np.ndarray]:
         f = problem.discrepancy(t)[0]
@@ -238,22 +390,7 @@ def solve_fiml(problem: FimlProblem) -> tuple[Solution, np.ndarray]:
 
     res = optimize.minimize(fun, problem.start, jac=True, method="L-BFGS-B",
                             options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
-    theta = res.x
-    for _ in range(10):  # Fisher-scoring polish: the expected Hessian of F (2 I) is cheap and good enough here
-        grad = problem.gradient(theta)
-        if np.max(np.abs(grad)) < 1e-10:
-            break
-        candidate = theta - np.linalg.solve(2 * expected_information(problem, theta), grad)
-        if problem.discrepancy(candidate)[0] > problem.discrepancy(theta)[0] + 1e-12:
-            break
-        theta = candidate
-    hess = observed_hessian(problem, theta)  # once, at the final estimate: the SEs (lavaan: observed)
-    grad = problem.gradient(theta)
-    if np.max(np.abs(grad)) > 1e-5:
-        raise EstimationError(f"full-information ML did not converge (largest gradient {np.max(np.abs(grad)):.2g}). "
-                              "Check the model, or whether some variables are almost never observed together.")
-    f, fs = problem.discrepancy(theta)
-    return Solution(theta, f, fs, hess, res.nit, float(np.max(np.abs(grad)))), hess
+    return res.x
 
 
 def logl(f: float, patterns: list[Pattern], n: int) -> float:

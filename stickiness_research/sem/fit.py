@@ -224,7 +224,7 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     base = build_problem(partable, [(label, s_, m_, len(x)) for (label, _), x, (m_, s_) in zip(parts, xs, h1,
                                                                                                strict=True)])
     problem = FimlProblem(base, xs)
-    sol, hess = solve_fiml(problem)
+    sol, hess = solve_fiml(problem, base)
     rows = table_rows(problem)
     vcov = _covariance(problem, sol)
     n = problem.n_total
