@@ -72,6 +72,9 @@ def _block_terms(block: PatternBlock, sigma: np.ndarray, mu: np.ndarray):
 
 def pattern_discrepancy(patterns: list[Pattern] | list[PatternBlock], sigma: np.ndarray, mu: np.ndarray,
                         n: int) -> float:
+    if patterns and isinstance(patterns[0], tuple):  # FimlProblem.group_parts
+        out = group_terms(patterns, sigma, mu)
+        return np.inf if out is None else out[0] / n
     blocks = patterns if patterns and isinstance(patterns[0], PatternBlock) else blocks_of(patterns)
     total = 0.0
     for block in blocks:
@@ -87,7 +90,10 @@ def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> tup
     """ML means and covariance of incomplete multivariate normal data (EM algorithm).
 
     Each iteration works on the patterns' sufficient statistics (n, sum and cross-products of the
-    observed values), batched over patterns with the same number of observed variables.
+    observed values), batched over patterns with the same number of observed variables. The
+    regression of a pattern's missing variables on its observed ones and their residual
+    covariance come from A = Sigma^-1 (one p x p inverse per iteration): B = -A_mm^-1 A_mo and
+    Sigma_mm.o = A_mm^-1, so only the small missing blocks are inverted.
     """
     n, p = x.shape
     mu = np.nanmean(x, axis=0)
@@ -96,6 +102,8 @@ def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> tup
     keys, inverse = np.unique(present, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     blocks = []
+    observed_t1 = np.zeros(p)
+    observed_t2 = np.zeros(p * p)
     for k in sorted({int(key.sum()) for key in keys}):
         members = [j for j, key in enumerate(keys) if key.sum() == k]
         o = np.array([np.flatnonzero(keys[j]) for j in members], dtype=int).reshape(len(members), k)
@@ -104,37 +112,43 @@ def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> tup
         cnt = np.array([len(r) for r in rows], dtype=float)
         sums = np.stack([r.sum(axis=0) for r in rows])
         cross = np.stack([r.T @ r for r in rows])
-        blocks.append((o, m, cnt, sums, cross))
+        # the observed values' own sums do not change between iterations
+        observed_t1 += np.bincount(o.ravel(), weights=sums.ravel(), minlength=p)
+        observed_t2 += _scatter(o, o, cross, p)
+        if p - k:
+            blocks.append((o, m, cnt, sums, cross))
     for _ in range(max_iter):
-        t1 = np.zeros(p)
-        t2 = np.zeros((p, p))
+        t1 = observed_t1.copy()
+        t2 = observed_t2.copy()
+        a = np.linalg.inv(sigma)
         for o, m, cnt, sums, cross in blocks:
-            np.add.at(t1, o, sums)
-            np.add.at(t2, (o[:, :, None], o[:, None, :]), cross)
-            if not m.shape[1]:
-                continue
-            b = sigma[m[:, :, None], o[:, None, :]] @ np.linalg.inv(sigma[o[:, :, None], o[:, None, :]])
+            resid = np.linalg.inv(a[m[:, :, None], m[:, None, :]])  # Sigma_mm.o
+            b = -resid @ a[m[:, :, None], o[:, None, :]]  # Sigma_mo Sigma_oo^-1
             mu_o, mu_m = mu[o], mu[m]
             d_sum = sums - cnt[:, None] * mu_o  # sum of (x_o - mu_o)
             d_cross = cross - mu_o[:, :, None] * sums[:, None, :]  # sum of (x_o - mu_o) x_o'
             bd = np.einsum("pij,pj->pi", b, d_sum)
-            np.add.at(t1, m, cnt[:, None] * mu_m + bd)
+            t1 += np.bincount(m.ravel(), weights=(cnt[:, None] * mu_m + bd).ravel(), minlength=p)
             mo = mu_m[:, :, None] * sums[:, None, :] + b @ d_cross  # sum of filled_m x_o'
-            np.add.at(t2, (m[:, :, None], o[:, None, :]), mo)
-            np.add.at(t2, (o[:, :, None], m[:, None, :]), mo.transpose(0, 2, 1))
+            t2 += _scatter(m, o, mo, p) + _scatter(o, m, mo.transpose(0, 2, 1), p)
             dd = d_cross - d_sum[:, :, None] * mu_o[:, None, :]  # sum of (x_o - mu_o)(x_o - mu_o)'
-            resid = sigma[m[:, :, None], m[:, None, :]] - b @ sigma[o[:, :, None], m[:, None, :]]
             mm = (cnt[:, None, None] * (mu_m[:, :, None] * mu_m[:, None, :] + resid)
                   + mu_m[:, :, None] * bd[:, None, :] + bd[:, :, None] * mu_m[:, None, :]
                   + b @ dd @ b.transpose(0, 2, 1))
-            np.add.at(t2, (m[:, :, None], m[:, None, :]), mm)
+            t2 += _scatter(m, m, mm, p)
         new_mu = t1 / n
-        new_sigma = t2 / n - np.outer(new_mu, new_mu)
+        new_sigma = t2.reshape(p, p) / n - np.outer(new_mu, new_mu)
         change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))
         mu, sigma = new_mu, new_sigma
         if change < tol:
             return mu, sigma
     raise EstimationError("the EM estimate of the saturated model did not converge; too many values are missing.")
+
+
+def _scatter(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, p: int) -> np.ndarray:
+    """sum over patterns of values[P] placed at (rows[P], cols[P]) of a p x p matrix, raveled."""
+    flat = (rows[:, :, None] * p + cols[:, None, :]).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=p * p)
 
 
 def independence_discrepancy(x: np.ndarray, patterns: list[Pattern], exo: np.ndarray | None = None) -> float:
@@ -162,6 +176,10 @@ class FimlProblem(Problem):
         self.xs = xs
         self.group_patterns = [patterns_of(x) for x in xs]
         self.group_blocks = [blocks_of(p) for p in self.group_patterns]
+        # one respondent with some answers missing (most patterns under scattered missingness) is
+        # handled as a low-rank update of the full-data terms; other patterns one by one
+        self.group_parts = [[part for block in blocks for part in _split(block, x.shape[1])]
+                            for blocks, x in zip(self.group_blocks, xs, strict=True)]
         self.n_total = sum(len(x) for x in xs)
         self._fiml_last: tuple[bytes, list] | None = None
 
@@ -174,41 +192,28 @@ class FimlProblem(Problem):
         return [p for ps in self.group_patterns for p in ps]
 
     def _fiml_evaluate(self, theta: np.ndarray) -> list[dict] | None:
-        """Per group at ``theta``: F_g, the engine's rank-2 pieces, the pattern blocks' Sigma_oo^-1 and
-        residuals, and G = dF_g/dSigma, h (dF_g/dmu = -2 h), both summed over patterns and scaled by
-        1/N (None if some Sigma_oo is not positive definite). The last point is kept."""
+        """Per group at ``theta``: F_g, the engine's rank-2 pieces, per pattern part Sigma_oo^-1 r (and
+        Sigma_oo^-1 for patterns handled one by one), and G = dF_g/dSigma, h (dF_g/dmu = -2 h), both
+        summed over patterns and scaled by 1/N (None where Sigma or some Sigma_oo is not positive
+        definite). The last point is kept.
+
+        For a one-respondent pattern with missing variables m, Sigma_oo^-1 embedded in p x p is
+        A - E E' (A = Sigma^-1, E = A[:, m] L^-T, L L' = A_mm) and log|Sigma_oo| = log|Sigma| +
+        log|A_mm|: only q x q blocks are factored per pattern.
+        """
         key = theta.tobytes()
         if self._fiml_last is not None and self._fiml_last[0] == key:
             return self._fiml_last[1]
-        states: list[dict] | None = []
-        for g, blocks in zip(self.groups, self.group_blocks, strict=True):
+        states: list[dict] = []
+        for g, parts_g, x in zip(self.groups, self.group_parts, self.xs, strict=True):
             parts = g.structure._rank2(self.local(g, theta))
-            sigma, mu = parts[0], parts[1]
-            p = len(mu)
-            f = 0.0
-            big_g = np.zeros(p * p)
-            h = np.zeros(p)
-            terms = []
-            for block in blocks:
-                o = block.index
-                inv, logdet, good = spd_inverse(sigma[o[:, :, None], o[:, None, :]])
-                if not good.all():
-                    states = None
-                    break
-                r = block.m - mu[o]
-                ir = np.einsum("pij,pj->pi", inv, r)
-                f += float(block.n @ (logdet + np.einsum("pij,pji->p", inv, block.s) + np.einsum("pi,pi->p", r, ir)))
-                # n_P (A - A (S_P + r r') A): the pattern's dF/dSigma_oo, scattered into p x p
-                a_s = inv @ block.s
-                contrib = block.n[:, None, None] * (inv - a_s @ inv - ir[:, :, None] * ir[:, None, :])
-                flat = (o[:, :, None] * p + o[:, None, :]).ravel()
-                big_g += np.bincount(flat, weights=contrib.ravel(), minlength=p * p)
-                h += np.bincount(o.ravel(), weights=(block.n[:, None] * ir).ravel(), minlength=p)
-                terms.append((block, inv, r, ir))
-            if states is None:
-                break
-            states.append({"f": f / len(self.xs[len(states)]), "parts": parts, "terms": terms,
-                           "G": big_g.reshape(p, p) / self.n_total, "h": h / self.n_total})
+            out = group_terms(parts_g, parts[0], parts[1])
+            if out is None:
+                self._fiml_last = (key, None)
+                return None
+            f, big_g, h, terms = out
+            states.append({"f": f / len(x), "parts": parts, "terms": terms,
+                           "G": big_g / self.n_total, "h": h / self.n_total})
         self._fiml_last = (key, states)
         return states
 
@@ -251,7 +256,11 @@ class FimlProblem(Problem):
             _, _, u, v, dm = parts[:5]
             kk = u.shape[1]
             hess = np.zeros((kk, kk))
+            full = _FullInverse(parts[0], u, v, dm)
             for block, inv, r, ir in st["terms"]:
+                if inv is None:  # one respondent with some answers missing: a rank-q update
+                    hess += _singleton_hessian(block.index, ir, full) / self.n_total
+                    continue
                 for lo in range(0, len(block.n), HESSIAN_CHUNK):  # bounded memory: (chunk, k, k) arrays
                     sl = slice(lo, lo + HESSIAN_CHUNK)
                     hess += _pattern_hessian(block.index[sl], block.n[sl], block.s[sl], inv[sl], r[sl], ir[sl],
@@ -261,7 +270,142 @@ class FimlProblem(Problem):
         return 0.5 * (out + out.T)
 
 
+def group_terms(parts_g: list, sigma: np.ndarray, mu: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, list] | None:
+    """One group's pattern sums at (Sigma, mu): sum_P n_P [log|S_oo| + tr(S_oo^-1 S_P) + r'S_oo^-1 r],
+    G = sum_P n_P (embedded S_oo^-1 - S_oo^-1 (S_P + r r') S_oo^-1) (p, p), h = sum_P n_P S_oo^-1 r
+    (p,), and per part (block, S_oo^-1 or None, r, S_oo^-1 r); None where Sigma or a Sigma_oo is
+    not positive definite. ``parts_g``: ``FimlProblem.group_parts`` of the group.
+
+    For a one-respondent pattern with missing variables m, S_oo^-1 embedded in p x p is A - E E'
+    (A = Sigma^-1, E = A[:, m] L^-T, L L' = A_mm) and log|S_oo| = log|Sigma| + log|A_mm|: only
+    q x q blocks are factored per pattern.
+    """
+    p = len(mu)
+    f = 0.0
+    big_g = np.zeros(p * p)
+    h = np.zeros(p)
+    terms = []
+    a_full = None
+    for sub, missing in parts_g:
+        o = sub.index
+        r = sub.m - mu[o]
+        if missing is not None:
+            if a_full is None:
+                try:
+                    logdet_sigma = 2.0 * np.log(np.diag(np.linalg.cholesky(sigma))).sum()
+                except np.linalg.LinAlgError:
+                    return None
+                a_full = np.linalg.inv(sigma)
+            rows = np.arange(len(o))[:, None]
+            chol = np.linalg.cholesky(a_full[missing[:, :, None], missing[:, None, :]])
+            e = a_full[:, missing].transpose(1, 0, 2) @ np.linalg.inv(chol).transpose(0, 2, 1)  # (P, p, q)
+            r_full = np.zeros((len(o), p))
+            r_full[rows, o] = r
+            fvec = r_full @ a_full - np.einsum("pjq,pq->pj", e, np.einsum("pjq,pj->pq", e, r_full))
+            logdet = logdet_sigma + 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+            f += float((logdet + np.einsum("pj,pj->p", r_full, fvec)).sum())
+            flat_e = e.transpose(1, 0, 2).reshape(p, -1)
+            big_g += (len(o) * a_full - flat_e @ flat_e.T - fvec.T @ fvec).ravel()
+            h += fvec.sum(axis=0)
+            terms.append((sub, None, r, fvec[rows, o]))
+            continue
+        inv, logdet, good = spd_inverse(sigma[o[:, :, None], o[:, None, :]])
+        if not good.all():
+            return None
+        ir = np.einsum("pij,pj->pi", inv, r)
+        f += float(sub.n @ (logdet + np.einsum("pij,pji->p", inv, sub.s) + np.einsum("pi,pi->p", r, ir)))
+        # n_P (A - A (S_P + r r') A): the pattern's dF/dSigma_oo, scattered into p x p
+        contrib = sub.n[:, None, None] * (inv - inv @ sub.s @ inv - ir[:, :, None] * ir[:, None, :])
+        flat = (o[:, :, None] * p + o[:, None, :]).ravel()
+        big_g += np.bincount(flat, weights=contrib.ravel(), minlength=p * p)
+        h += np.bincount(o.ravel(), weights=(sub.n[:, None] * ir).ravel(), minlength=p)
+        terms.append((sub, inv, r, ir))
+    return f, big_g.reshape(p, p), h, terms
+
+
 HESSIAN_CHUNK = 64
+
+
+def _split(block: PatternBlock, p: int) -> list[tuple[PatternBlock, np.ndarray | None]]:
+    """The block's one-respondent patterns with missing variables (with their missing indices, (P, q)),
+    and its other patterns (None), leaving out an empty part."""
+    single = (block.n == 1) & (block.index.shape[1] < p)
+    out = []
+    for mask, is_single in ((single, True), (~single, False)):
+        if not mask.any():
+            continue
+        sub = PatternBlock(block.index[mask], block.n[mask], block.s[mask], block.m[mask])
+        missing = None
+        if is_single:
+            present = np.zeros((len(sub.n), p), dtype=bool)
+            present[np.arange(len(sub.n))[:, None], sub.index] = True
+            missing = np.nonzero(~present)[1].reshape(len(sub.n), p - sub.index.shape[1])
+        out.append((sub, missing))
+    return out
+
+
+class _FullInverse:
+    """A = Sigma^-1 and its products with the rank-2 factors, shared by every pattern's update."""
+
+    def __init__(self, sigma: np.ndarray, u: np.ndarray, v: np.ndarray, dm: np.ndarray):
+        self.a = np.linalg.inv(sigma)
+        self.u, self.v, self.dm = u, v, dm
+        self.au, self.av, self.dma = self.a @ u, self.a @ v, dm @ self.a
+        self.pa, self.qa, self.ra = u.T @ self.au, u.T @ self.av, v.T @ self.av
+        self.dmau, self.dmav, self.dmadm = self.dma @ u, self.dma @ v, self.dma @ dm.T
+
+
+def _singleton_hessian(o: np.ndarray, ir: np.ndarray, full: _FullInverse) -> np.ndarray:
+    """``_pattern_hessian`` summed over one-respondent patterns with q > 0 missing variables, without
+    a k x k product per pattern.
+
+    With m the missing variables, Sigma_oo^-1 embedded in p x p is A - E E', E = A[:, m] L^-T
+    (L L' = A_mm; the inverse of a principal submatrix as a Schur complement), so U' Sigma_oo^-1 U
+    = P_a - e_u e_u' (e_u = U'E, likewise e_v, e_dmu), and W = Sigma_oo^-1 - f f' with f the
+    embedded Sigma_oo^-1 r (g_u = U'f). Every Hadamard product of such matrices is the full-data
+    product plus rank-q corrections; (a b') o (c d') = (a o c)(b o d)', so each correction summed
+    over patterns is one product of stacked vectors.
+    """
+    big_p, k_o = o.shape
+    p = full.a.shape[0]
+    kk = full.u.shape[1]
+    present = np.zeros((big_p, p), dtype=bool)
+    present[np.arange(big_p)[:, None], o] = True
+    m = np.nonzero(~present)[1].reshape(big_p, p - k_o)
+    chol = np.linalg.cholesky(full.a[m[:, :, None], m[:, None, :]])
+    lit = np.linalg.inv(chol).transpose(0, 2, 1)  # L^-T, (P, q, q)
+    eu = full.au[m].transpose(0, 2, 1) @ lit  # (P, k, q)
+    ev = full.av[m].transpose(0, 2, 1) @ lit
+    edm = full.dma.T[m].transpose(0, 2, 1) @ lit
+    gu = np.einsum("pjk,pj->pk", full.u[o], ir)  # U' f
+    gv = np.einsum("pjk,pj->pk", full.v[o], ir)
+
+    def stacked(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """sum over patterns and columns i, j of (a_i o c_j)(b_i o d_j)' for (P, k, q_*) arrays."""
+        left = (a[:, :, :, None] * c[:, :, None, :]).transpose(1, 0, 2, 3).reshape(kk, -1)
+        right = (b[:, :, :, None] * d[:, :, None, :]).transpose(1, 0, 2, 3).reshape(kk, -1)
+        return left @ right.T
+
+    def outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # sum_P a_P b_P' for (P, k, q_*)
+        return a.transpose(1, 0, 2).reshape(kk, -1) @ b.transpose(1, 0, 2).reshape(kk, -1).T
+
+    pa, qa, ra = full.pa, full.qa, full.ra
+    n = float(big_p)
+    gu1, gv1 = gu[:, :, None], gv[:, :, None]
+    # sum_P Qa_P o Qa_P' and Pa_P o Ra_P, with Qa_P = Qa - e_u e_v' etc.
+    ev_eu = outer_sum(ev, eu)
+    q_q = n * qa * qa.T - qa * ev_eu - ev_eu.T * qa.T + stacked(eu, ev, ev, eu)
+    p_r = n * pa * ra - pa * outer_sum(ev, ev) - outer_sum(eu, eu) * ra + stacked(eu, eu, ev, ev)
+    # the W terms: (g_u g_v') o Qa_P' (and its transpose), (g_v g_v') o Pa_P, (g_u g_u') o Ra_P
+    t1 = outer_sum(gu1, gv1) * qa.T - stacked(gu1, gv1, ev, eu)
+    t2 = outer_sum(gv1, gv1) * pa - stacked(gv1, gv1, eu, eu)
+    t3 = outer_sum(gu1, gu1) * ra - stacked(gu1, gu1, ev, ev)
+    hess = -2.0 * (q_q + p_r) + 2.0 * (t1 + t1.T + t2 + t3)
+    # mean terms: z[k, l] = g_u,k (dmu_l' A_P v_k) + g_v,k (dmu_l' A_P u_k)
+    z = (gu.sum(axis=0)[:, None] * full.dmav.T - outer_sum(gu[:, :, None] * ev, edm)
+         + gv.sum(axis=0)[:, None] * full.dmau.T - outer_sum(gv[:, :, None] * eu, edm))
+    hess += 2.0 * (z + z.T) + 2.0 * (n * full.dmadm - outer_sum(edm, edm))
+    return hess
 
 
 def _pattern_hessian(o, n, s, inv, r, ir, u, v, dm) -> np.ndarray:
@@ -345,7 +489,7 @@ def solve_fiml(problem: FimlProblem, two_stage: Problem) -> tuple[Solution, np.n
         gmax = float(np.max(np.abs(grad)))
         if gmax < 1e-10:
             break
-        if approx is None or gmax < 1e-4:
+        if approx is None:
             hess = problem.hessian(theta)
             approx = hess
         try:

@@ -229,10 +229,10 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     vcov = _covariance(problem, sol)
     n = problem.n_total
     stats_, f_b_total, logl_model, logl_h1 = [], 0.0, 0.0, 0.0
-    for g, x, pats, (mu_h1, sigma_h1), f_g in zip(problem.groups, xs, problem.group_patterns, h1, sol.group_f,
-                                                 strict=True):
-        f_h1 = pattern_discrepancy(pats, sigma_h1, mu_h1, len(x))
-        f_b_total += len(x) * (independence_discrepancy(x, pats, partable.exo_index()) - f_h1)
+    for g, x, pats, split, (mu_h1, sigma_h1), f_g in zip(problem.groups, xs, problem.group_patterns,
+                                                        problem.group_parts, h1, sol.group_f, strict=True):
+        f_h1 = pattern_discrepancy(split, sigma_h1, mu_h1, len(x))
+        f_b_total += len(x) * (independence_discrepancy(x, split, partable.exo_index()) - f_h1)
         logl_model += logl(f_g, pats, len(x))
         logl_h1 += logl(f_h1, pats, len(x))
         mom = problem.moments(g, sol.theta, derivatives=False)
