@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 from conftest import REFERENCE, lavaan_reference
 
@@ -55,3 +56,16 @@ def test_bad_levels_are_named():
 def test_missing_group_column_is_named():
     with pytest.raises(sr.ModelSpecError, match="group column 'schol' is not in the data. Did you mean school"):
         sr.fit_sem(HS_MODEL, sr.datasets.holzinger_swineford(), group="schol")
+
+
+def test_start_from_a_previous_fit_reaches_the_same_optimum():
+    """fit_sem(start=fit) (lavaan's start = fit) changes the iterations, never the estimates."""
+    hs = sr.datasets.holzinger_swineford()
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    configural = sr.fit_sem(model, hs, group="school")
+    cold = sr.fit_sem(model, hs, group="school", group_equal=("loadings",))
+    warm = sr.fit_sem(model, hs, group="school", group_equal=("loadings",), start=configural)
+    pd.testing.assert_frame_equal(warm.estimates, cold.estimates, check_exact=False, rtol=1e-7, atol=1e-9)
+    assert warm.iterations <= cold.iterations
+    with pytest.raises(sr.ParameterError, match="start"):
+        sr.fit_sem(model, hs, start="previous")

@@ -121,8 +121,12 @@ def layout(partable: ParTable) -> Layout:
     return out
 
 
-def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.ndarray, int]]) -> Problem:
+def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.ndarray, int]],
+                  start: dict[tuple[str, str, str, int], float] | None = None) -> Problem:
     """Problem from a ParTable and per-group (label, S, mean, N) sample moments.
+
+    ``start`` maps (lhs, op, rhs, group) to a starting value (lavaan's ``start = fit``: the
+    estimates of a related model); rows it does not cover start from the sample moments.
 
     Raises
     ------
@@ -148,7 +152,7 @@ def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.nd
             r = g.structure.rows[pos]
             cl = lay.class_of[r.id]
             if lay.class_rows[cl].id == r.id:
-                start_cls[cl] = st[n_local]
+                start_cls[cl] = (start or {}).get((r.lhs, r.op, r.rhs, r.group), st[n_local])
     basis = lay.basis
     if not basis.shape[1]:
         theta_start = np.zeros(0)

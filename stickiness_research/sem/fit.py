@@ -55,7 +55,8 @@ class TableRow:
 def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None = None, *,
             group_equal: tuple[str, ...] | list[str] = (), group_partial: tuple[str, ...] | list[str] = (),
             meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",
-            std_lv: bool = False, fixed_x: bool = True, model_type: str = "sem") -> SEMResult:
+            std_lv: bool = False, fixed_x: bool = True, model_type: str = "sem",
+            start: SEMResult | None = None) -> SEMResult:
     """Fit a structural equation model by maximum likelihood, with lavaan's definitions.
 
     Parameters
@@ -95,6 +96,11 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         (co)variances and means are the sample values and are not counted as parameters.
     model_type : {"sem", "cfa", "growth"}
         lavaan's function: ``growth`` fixes observed intercepts at 0 and frees latent means.
+    start : SEMResult, optional
+        Starting values from a related fit (lavaan's ``start = fit``), e.g. the previous level of
+        an invariance sequence: parameters it estimated (same lhs, op, rhs and group) start at its
+        estimates, the others from the sample moments. The optimum, and so the result, is the same;
+        only fewer iterations are needed.
 
     Returns
     -------
@@ -153,7 +159,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     if missing == "ml":
         return _fit_fiml(syntax, partable, observed, data, estimator, group)
     frames, moments, n_dropped = _model_data(observed, data, group)
-    problem = build_problem(partable, moments)
+    problem = build_problem(partable, moments, _start_values(start))
     moments = sum(g.p * (g.p + 1) // 2 + (g.p if partable.meanstructure else 0) for g in problem.groups)
     if problem.n_free > moments:
         raise ModelSpecError(f"the model has {problem.n_free} free parameters but the data give only {moments} "
@@ -266,6 +272,17 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
                         data=list(parts), structure=first.structure, sample_cov=stats_[0]["s"],
                         sigma=stats_[0]["sigma"]),
     )
+
+
+def _start_values(result: SEMResult | None) -> dict[tuple[str, str, str, int], float] | None:
+    """(lhs, op, rhs, 1-based group) -> estimate of every model row of a fit (``fit_sem(start=)``)."""
+    if result is None:
+        return None
+    if not isinstance(result, SEMResult):
+        raise ParameterError("start", "fit_sem", "a fitted model (SEMResult)", type(result).__name__)
+    state = result._state
+    values = row_values(state.problem, state.rows, state.solution.theta)
+    return {(r.lhs, r.op, r.rhs, r.group + 1): float(v) for r, v in zip(state.rows, values, strict=True)}
 
 
 def _check_variances(frame: pd.DataFrame, observed: list[str], where: str = "") -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import linalg
 
 from ..errors import EstimationError
 from .lisrel import MatrixModel
@@ -293,21 +294,21 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
                 raise error
         step = None
         if chol is not None and gmax < 1e-6:  # a few digits from the optimum the last Hessian still serves
-            step = np.linalg.solve(chol.T, np.linalg.solve(chol, grad))
+            step = linalg.cho_solve(chol, grad)
         elif gmax < NEWTON_FROM:
             # near the optimum Newton's step (the observed Hessian) converges quadratically where Fisher
             # scoring's converges linearly at a rate set by the misfit; far from it, or where the Hessian
             # is not positive definite, scoring is the safer step
             try:
-                chol = np.linalg.cholesky(problem.hessian(theta))
-                step = np.linalg.solve(chol.T, np.linalg.solve(chol, grad))
-            except np.linalg.LinAlgError:
+                chol = linalg.cho_factor(problem.hessian(theta), check_finite=False)
+                step = linalg.cho_solve(chol, grad)
+            except linalg.LinAlgError:
                 chol = step = None
         if step is None:
             info = problem.gradient_information(theta)[1]
             try:
-                step = np.linalg.solve(info, grad)
-            except np.linalg.LinAlgError:
+                step = linalg.cho_solve(linalg.cho_factor(info, check_finite=False), grad)
+            except linalg.LinAlgError:
                 step = np.linalg.lstsq(info, grad, rcond=None)[0]
         t = 1.0
         while t > 1e-10:
