@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import POSITIVE_INT, SEED_32, Interval, Options, Satisfies, check
+from ._validation import POSITIVE_INT, SEED_32, InstanceOf, Interval, Options, Satisfies, check
 from .errors import ResponseDataError
 from .responses.scoring import numeric_answers
 
@@ -32,11 +32,14 @@ class SegmentResult:
     selection : DataFrame
         k, bic (Gaussian mixture; smaller is better), silhouette (k-means; larger is better), chosen.
     centers : DataFrame
-        Mean construct score per segment (rows: segment, columns: constructs), plus ``n`` and ``share``.
+        Mean construct score per segment (rows: segment, columns: constructs), plus ``n`` and ``share``;
+        :meth:`centers_of` gives the same for scores the clusters were not formed on.
     method : str
         ``"kmeans"`` or ``"gmm"``.
     k : int
     seed : int or None
+    on : tuple of str
+        The scores the clusters were formed on.
     """
 
     labels: pd.Series
@@ -45,6 +48,21 @@ class SegmentResult:
     method: str
     k: int
     seed: int | None
+    on: tuple[str, ...] = ()
+
+    def centers_of(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """Mean of every column of ``scores`` per segment, plus ``n`` and ``share`` (as ``centers``).
+
+        Use it to describe segments by scores they were not formed on (e.g. the outcome).
+        """
+        check(scores, "scores", "SegmentResult.centers_of", InstanceOf(pd.DataFrame, "a DataFrame"))
+        labels = self.labels.reindex(scores.index).dropna().astype(int)
+        numeric = numeric_answers(scores, list(scores.columns), "SegmentResult.centers_of").loc[labels.index]
+        centers = numeric.groupby(labels).mean()
+        centers["n"] = labels.value_counts().sort_index()
+        centers["share"] = centers["n"] / len(labels)
+        centers.index.name = "segment"
+        return centers
 
     def profile(self, demographics: pd.DataFrame, min_cell: int = 5) -> pd.DataFrame:
         """Share (%) of each demographic category within each segment; cells under ``min_cell`` are suppressed.
@@ -65,7 +83,8 @@ class SegmentResult:
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
-        return (f"{self.k} segments ({self.method}, seed {self.seed})\n" + self.centers.round(2).to_string())
+        on = f", on {', '.join(self.on)}" if self.on else ""
+        return (f"{self.k} segments ({self.method}, seed {self.seed}{on})\n" + self.centers.round(2).to_string())
 
     def _repr_html_(self) -> str:
         return (f"<p>{self.k} segments ({self.method}, seed {self.seed})</p>"
@@ -155,4 +174,5 @@ def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: 
     centers["n"] = labels.value_counts().sort_index()
     centers["share"] = centers["n"] / len(labels)
     centers.index.name = "segment"
-    return SegmentResult(labels.reindex(scores.index), selection, centers, method, best, seed)
+    return SegmentResult(labels.reindex(scores.index), selection, centers, method, best, seed,
+                         tuple(str(c) for c in complete.columns))

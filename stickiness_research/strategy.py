@@ -3,13 +3,17 @@
 Importance is a driver's standardized total effect on the outcome (direct plus every indirect
 path), with its bootstrap interval; performance is the driver's mean score rescaled to 0-100. A
 driver whose total effect is not significant is reported as such and gets no recommendation.
+Segment priorities re-estimate the drivers within each respondent segment (per-segment regression
+with HC3 t intervals), so segments differ in importance as well as in performance.
 The levers come from a playbook data file (``data/playbook.yaml``), keyed by construct id.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +21,8 @@ import pandas as pd
 from ruamel.yaml import YAML
 from scipy import stats
 
-from .errors import ParameterError, ResponseDataError
+from ._validation import STR, InstanceOf, Interval, Satisfies, check
+from .errors import ModelSpecError, ParameterError, ResponseDataError, StickinessError
 from .questionnaire import Questionnaire
 
 PLAYBOOK_PATH = Path(__file__).resolve().parent / "data" / "playbook.yaml"
@@ -159,24 +164,240 @@ def recommendations(ipma: pd.DataFrame, playbook: dict[str, list[dict]] | None =
             for rank, (s, r) in enumerate(ordered, start=1)]
 
 
-def segment_priorities(centers: pd.DataFrame, ipma: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
-    """For each segment, the significant drivers ordered by importance x performance gap.
+# ----- segment priorities ------------------------------------------------------------------------------
+MIN_PER_PREDICTOR = 10  # respondents per predictor a segment needs before its regressions are estimated
+SEGMENT_STATUSES = ("ranked", "not significant", "negative effect", "too small to estimate", "not estimable")
+SEGMENT_PRIORITY_COLUMNS = ["segment", "construct", "n", "b", "se", "df", "pvalue", "importance", "ci_lower",
+                            "ci_upper", "performance", "perf_ci_lower", "perf_ci_upper", "priority", "rank", "status",
+                            "adjusted_for", "min_n"]
+_POSITIVE_INT = Interval(int, 1, None)
+_NON_NEGATIVE_INT = Interval(int, 0, None)
+_LEVEL = Interval(float, 0, 1, closed="neither")
+_PATHS = Satisfies(lambda p: all(isinstance(e, (tuple, list)) and len(e) == 2 and all(isinstance(v, str) for v in e)
+                                 for e in p), "an iterable of (cause, effect) pairs of construct ids")
 
-    A driver matters most for a segment when it moves stickiness strongly and the segment rates it
-    low: priority = importance x (100 - segment performance).
+
+def _path_graph(paths: list[tuple[str, str]]) -> tuple[list[str], dict[str, list[str]]]:
+    """Nodes in order of first appearance and each node's direct effects (children)."""
+    order = list(dict.fromkeys(v for edge in paths for v in edge))
+    children: dict[str, list[str]] = {v: [] for v in order}
+    for cause, effect in paths:
+        if effect not in children[cause]:
+            children[cause].append(effect)
+    return order, children
+
+
+def _descendants(children: dict[str, list[str]], node: str) -> set[str]:
+    seen: set[str] = set()
+    stack = list(children.get(node, []))
+    while stack:
+        v = stack.pop()
+        if v not in seen:
+            seen.add(v)
+            stack.extend(children.get(v, []))
+    return seen
+
+
+def adjustment_sets(paths: Iterable[tuple[str, str]], outcome: str) -> dict[str, tuple[str, ...]]:
+    """For each driver of ``outcome``, the constructs to hold constant so its regression coefficient is its total effect.
+
+    A driver is a construct with a directed path to ``outcome``. Its set is every other driver that is
+    not one of its consequences (descendants). That set satisfies the back-door criterion: it holds
+    every cause of the driver constant and no mediator of its effect, so in a linear recursive model
+    the driver's coefficient in the regression of ``outcome`` on the driver and the set is its total
+    effect, direct plus every indirect path (Pearl 2009, *Causality*, 2nd ed., Theorem 5.3.2). This
+    assumes what the hypothesised model says: the disturbance of the outcome is uncorrelated with
+    the drivers, and correlations among drivers are among those the model leaves exogenous.
+
+    Parameters
+    ----------
+    paths : iterable of (cause, effect)
+        The model's structural paths (``effect ~ cause`` in lavaan syntax).
+    outcome : str
+
+    Returns
+    -------
+    dict
+        Driver -> tuple of constructs to adjust for, drivers in order of first appearance in ``paths``.
+
+    Raises
+    ------
+    ModelSpecError
+        No construct leads to ``outcome``, or the paths contain a cycle (a non-recursive model).
+
+    Examples
+    --------
+    >>> paths = [("interaction", "attachment"), ("attachment", "stickiness"), ("interaction", "stickiness"),
+    ...          ("convenience", "stickiness")]
+    >>> adjustment_sets(paths, "stickiness")["interaction"]  # not attachment: it carries interaction's effect
+    ('convenience',)
+    >>> adjustment_sets(paths, "stickiness")["attachment"]  # interaction causes attachment and stickiness
+    ('interaction', 'convenience')
+    """
+    check(outcome, "outcome", "adjustment_sets", STR)
+    paths = [tuple(edge) for edge in paths]
+    check(paths, "paths", "adjustment_sets", _PATHS)
+    order, children = _path_graph(paths)
+    below = {v: _descendants(children, v) for v in order}
+    cyclic = [v for v in order if v in below[v]]
+    if cyclic:
+        raise ModelSpecError(f"the structural paths loop back to {cyclic[0]!r}; segment priorities need a recursive "
+                             "model (no feedback loops).")
+    drivers = [v for v in order if v != outcome and outcome in below[v]]
+    if not drivers:
+        raise ModelSpecError(f"no structural path leads to {outcome!r}; give the model's paths as (cause, effect) "
+                             "pairs that reach the outcome.")
+    return {x: tuple(v for v in drivers if v != x and v not in below[x]) for x in drivers}
+
+
+def segment_priorities(scores: pd.DataFrame, segments: pd.Series, q: Questionnaire, *, outcome: str,
+                       paths: Iterable[tuple[str, str]] | None = None, min_per_predictor: int = MIN_PER_PREDICTOR,
+                       min_n: int = 0, level: float = 0.95) -> pd.DataFrame:
+    """Each segment's drivers, estimated within the segment, ranked by importance x performance gap.
+
+    Within every segment, each driver's total effect on ``outcome`` is estimated by OLS of the
+    outcome's scale score on the driver and the drivers it does not cause (:func:`adjustment_sets`),
+    with HC3 standard errors and t(n - k - 1) intervals (:func:`stickiness_research.regression.ols`;
+    as ``lmtest::coeftest(fit, vcov = sandwich::vcovHC(fit, "HC3"))``). Per-segment regression
+    rather than a multi-group SEM: segments are clusters of a few hundred respondents or fewer,
+    where a multi-group measurement model (one set of loadings, intercepts and residuals per
+    segment) often fails to converge or gives improper solutions, and HC3 with t(df) intervals holds
+    its level in samples of that size (Long & Ervin 2000, *The American Statistician* 54, 217-224),
+    where the SEM's intervals are asymptotic. The cost is measurement error: scale
+    scores attenuate effects, so these are smaller than the SEM's standardized total effects and
+    are compared across segments, not with the global importance.
+
+    Importance is the coefficient in whole-sample standard deviations (``b * SD(driver) / SD(outcome)``,
+    SDs over every respondent with a segment), one yardstick for every segment. A segment's own SDs
+    would not do: a cluster covers a narrower range of the scores it was formed on, which shrinks
+    segment-standardized coefficients for reasons that have nothing to do with the effect.
+    Performance is the segment's mean score rescaled to 0-100 with its t interval
+    (:func:`performance_table`); priority = importance x (100 - performance).
+
+    A driver is ranked (1 = highest priority) only when its effect's interval lies above zero;
+    otherwise its status says why not and it has no priority. A segment with fewer complete
+    respondents than ``max(min_per_predictor * k, min_n)`` (k: predictors of the largest regression)
+    is "too small to estimate" and gets no numbers; 10 per predictor is the usual rule of thumb
+    (Harrell 2015, *Regression Modeling Strategies*, 2nd ed., section 4.4). Intervals are per driver,
+    not adjusted for the number of drivers and segments, and ranks order point estimates: adjacent
+    ranks with overlapping intervals are not shown to differ.
+
+    Segments must not be formed on the outcome or on a driver's consequences: choosing respondents by
+    the outcome (selection on the dependent variable) biases within-segment slopes toward zero, while
+    choosing them by explanatory variables leaves OLS unbiased (Wooldridge, *Introductory
+    Econometrics*, section 9.5, exogenous sample selection). ``run_study`` therefore clusters on
+    the drivers nothing else in the model explains. Even so, each segment spans a restricted range
+    of those scores, so its intervals are wider than the whole sample's would be.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores per respondent (:func:`scale_scores`), the outcome and every driver among them.
+    segments : Series
+        Segment label per respondent, indexed like ``scores`` (e.g. ``SegmentResult.labels``); NaN for
+        respondents without a segment.
+    q : Questionnaire
+        For the response scale of each construct (performance) and, without ``paths``, its hypotheses.
+    outcome : str
+        The construct whose drivers are ranked.
+    paths : iterable of (cause, effect), optional
+        The model's structural paths; default: the questionnaire's direct hypotheses.
+    min_per_predictor : int
+        Respondents per predictor a segment needs.
+    min_n : int
+        A floor on a segment's size (the report's ``min_cell``).
+    level : float
+        Confidence level of the importance and performance intervals.
 
     Returns
     -------
     DataFrame
-        segment, rank, construct, importance, performance, priority.
+        One row per segment and driver: segment, construct, n (complete respondents in the
+        segment), b, se, df, pvalue (the driver's coefficient), importance, ci_lower, ci_upper
+        (whole-sample-standardized), performance, perf_ci_lower, perf_ci_upper, priority, rank
+        (nullable int), status (one of ``SEGMENT_STATUSES``), adjusted_for (the constructs held
+        constant, comma separated), min_n. Ranked drivers first within a segment.
+
+    Raises
+    ------
+    ResponseDataError
+        A driver or the outcome has no scores, or ``segments`` does not label the rows of ``scores``.
+    ModelSpecError
+        No path leads to ``outcome``, or the paths form a loop.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> rng = np.random.default_rng(1)
+    >>> x = pd.DataFrame(rng.integers(1, 6, (400, 2)).astype(float), columns=["security", "convenience"])
+    >>> segment = pd.Series(np.repeat([1, 2], 200))
+    >>> weights = np.where(segment == 1, 1.0, 0.0)  # security matters in segment 1 only
+    >>> x["stickiness"] = 1 + weights * 0.6 * x["security"] + (1 - weights) * 0.6 * x["convenience"] \\
+    ...     + rng.normal(0, 0.5, 400)
+    >>> table = segment_priorities(x, segment, q, outcome="stickiness",
+    ...                            paths=[("security", "stickiness"), ("convenience", "stickiness")])
+    >>> table[["segment", "construct", "rank", "status"]].values.tolist()
+    [[1, 'security', 1, 'ranked'], [1, 'convenience', <NA>, 'not significant'], [2, 'convenience', 1, 'ranked'], [2, 'security', <NA>, 'not significant']]
     """
-    drivers = ipma[ipma["significant"] & (ipma["importance"] > 0)]
+    from .regression import ols
+
+    check(scores, "scores", "segment_priorities", InstanceOf(pd.DataFrame, "a DataFrame"))
+    check(segments, "segments", "segment_priorities", InstanceOf(pd.Series, "a Series"))
+    check(outcome, "outcome", "segment_priorities", STR)
+    check(min_per_predictor, "min_per_predictor", "segment_priorities", _POSITIVE_INT)
+    check(min_n, "min_n", "segment_priorities", _NON_NEGATIVE_INT)
+    check(level, "level", "segment_priorities", _LEVEL)
+    paths = [(h.from_, h.to) for h in q.direct_hypotheses] if paths is None else [tuple(e) for e in paths]
+    adjust = adjustment_sets(paths, outcome)
+    columns = [*adjust, outcome]
+    absent = [c for c in columns if c not in scores.columns]
+    if absent:
+        raise ResponseDataError(f"segment_priorities: no scores for {absent[0]!r}; score every construct of the "
+                                f"model (columns are {list(scores.columns)}).")
+    if not segments.index.isin(scores.index).any():
+        raise ResponseDataError("segment_priorities: the segment labels share no row with the scores; pass labels "
+                                "indexed like the scores (SegmentResult.labels).")
+    labels = segments.reindex(scores.index)
+    frame = scores[columns].apply(pd.to_numeric, errors="coerce")
+    keep = frame.notna().all(axis=1) & labels.notna()
+    frame, labels = frame[keep], labels[keep]
+    sd = frame.std(ddof=1)
+    k_max = max(len(a) + 1 for a in adjust.values())
+    minimum = max(min_per_predictor * k_max, min_n)
     rows = []
-    for segment, center in centers.iterrows():
-        perf = performance(pd.DataFrame([center[drivers["construct"]].astype(float)]), q)
-        scored = [{"segment": segment, "construct": d.construct, "importance": d.importance,
-                   "performance": perf[d.construct], "priority": d.importance * (100 - perf[d.construct])}
-                  for d in drivers.itertuples()]
-        for rank, row in enumerate(sorted(scored, key=lambda r: -r["priority"]), start=1):
-            rows.append({**row, "rank": rank})
-    return pd.DataFrame(rows, columns=["segment", "rank", "construct", "importance", "performance", "priority"])
+    for segment in sorted(labels.unique()):
+        part = frame[labels == segment]
+        n = len(part)
+        seg_id = int(segment) if isinstance(segment, Real) and float(segment).is_integer() else segment
+        perf = performance_table(part[list(adjust)], q, level) if n > 1 else None
+        scored = []
+        for x, others in adjust.items():
+            row = {"segment": seg_id, "construct": x, "n": n, "adjusted_for": ", ".join(others), "min_n": minimum}
+            if n < minimum:
+                scored.append({**row, "status": "too small to estimate"})
+                continue
+            try:
+                fit = ols(part, outcome, [x, *others], robust="HC3")
+            except StickinessError:  # e.g. a driver without variance inside the segment
+                scored.append({**row, "status": "not estimable"})
+                continue
+            b, se, p = (float(fit.table.set_index("term").loc[x, c]) for c in ("b", "se", "pvalue"))
+            lo, hi = (float(v) for v in fit.model.conf_int(alpha=1 - level).loc[x])
+            scale = sd[x] / sd[outcome]
+            status = "ranked" if lo > 0 else "negative effect" if hi < 0 else "not significant"
+            performance_ = float(perf.loc[x, "performance"])
+            importance = b * scale
+            scored.append({**row, "b": b, "se": se, "df": float(fit.model.df_resid), "pvalue": p,
+                           "importance": importance, "ci_lower": lo * scale, "ci_upper": hi * scale,
+                           "performance": performance_, "perf_ci_lower": float(perf.loc[x, "perf_ci_lower"]),
+                           "perf_ci_upper": float(perf.loc[x, "perf_ci_upper"]),
+                           "priority": importance * (100 - performance_) if status == "ranked" else np.nan,
+                           "status": status})
+        ranked = sorted((r for r in scored if r["status"] == "ranked"), key=lambda r: -r["priority"])
+        for rank, r in enumerate(ranked, start=1):
+            r["rank"] = rank
+        rows += ranked + [r for r in scored if r["status"] != "ranked"]
+    table = pd.DataFrame(rows, columns=SEGMENT_PRIORITY_COLUMNS)
+    table["rank"] = table["rank"].astype("Int64")
+    return table

@@ -11,7 +11,7 @@ import platform
 import subprocess
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ._validation import PATH, InstanceOf, check
-from .errors import StudyWarning
+from .errors import ModelSpecError, StudyWarning
 from .measurement import (
     CFAResult,
     MethodBiasResult,
@@ -44,6 +44,7 @@ from .sem.invariance import InvarianceResult, invariance
 from .simulate import population_model, simulate_responses
 from .strategy import (
     Recommendation,
+    adjustment_sets,
     importance_performance,
     recommendations,
     segment_priorities,
@@ -112,6 +113,47 @@ def outcome_of(q: Questionnaire) -> str:
     sources = {h.from_ for h in q.direct_hypotheses}
     sinks = [c for c in q.endogenous if c not in sources]
     return sinks[-1] if sinks else q.construct_ids[-1]
+
+
+def structural_paths(sem: SEMResult, constructs: list[str]) -> list[tuple[str, str]]:
+    """The fitted model's regressions among ``constructs`` as (cause, effect) pairs, in the model's order."""
+    est = sem.estimates
+    reg = est[(est["op"] == "~") & est["lhs"].isin(constructs) & est["rhs"].isin(constructs)]
+    return list(dict.fromkeys(zip(reg["rhs"], reg["lhs"], strict=True)))
+
+
+def _reaches(paths: list[tuple[str, str]], outcome: str) -> bool:
+    try:
+        adjustment_sets(paths, outcome)
+    except ModelSpecError:
+        return False
+    return True
+
+
+def segment_basis(paths: list[tuple[str, str]], outcome: str, constructs: list[str]) -> list[str]:
+    """The scores respondents are clustered on: the outcome's drivers that nothing in the model explains.
+
+    Not the outcome, and not a mediator: a segment chosen by the outcome, or by a consequence of a
+    driver, selects respondents on what the drivers explain, and within-segment effects of those
+    drivers are then biased toward zero (selection on the dependent variable; see
+    :func:`~stickiness_research.strategy.segment_priorities`). Clustering on the exogenous drivers
+    selects on explanatory variables only, which leaves within-segment regressions unbiased.
+    Without a structural path to the outcome, every construct but the outcome is used.
+
+    Examples
+    --------
+    >>> segment_basis([("interaction", "attachment"), ("attachment", "stickiness"),
+    ...                ("convenience", "stickiness")], "stickiness",
+    ...               ["interaction", "attachment", "convenience", "stickiness"])
+    ['interaction', 'convenience']
+    """
+    if _reaches(paths, outcome):
+        drivers = adjustment_sets(paths, outcome)
+        explained = {effect for _, effect in paths}
+        basis = [c for c in constructs if c in drivers and c not in explained]
+        if basis:
+            return basis
+    return [c for c in constructs if c != outcome]
 
 
 def model_without(q: Questionnaire, dropped: list[str]) -> str:
@@ -221,9 +263,12 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         groups.append(_group_analysis(scored, q, g, syntax))
     result["groups"] = tuple(groups)
 
+    paths = structural_paths(sem, list(scores.columns))
     if todo.segments:
         step("segments")
-        seg = segment_respondents(scores, k_range=(2, todo.max_segments), seed=cfg.seed)
+        basis = segment_basis(paths, outcome, list(scores.columns))
+        seg = segment_respondents(scores[basis], k_range=(2, todo.max_segments), seed=cfg.seed)
+        seg = replace(seg, centers=seg.centers_of(scores))  # described on every construct, the outcome too
         result["segments"] = seg
         demo_cols = [d.id for d in q.demographics if d.id in kept.columns]
         result["segment_profile"] = seg.profile(kept[demo_cols], min_cell=cfg.report.min_cell)
@@ -232,8 +277,9 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         ipma = importance_performance(total_effects_from_bootstrap(effects, outcome), scores, q)
         result["ipma"] = ipma
         result["recommendations"] = tuple(recommendations(ipma))
-        if "segments" in result:
-            result["segment_priorities"] = segment_priorities(result["segments"].centers, ipma, q)
+        if "segments" in result and _reaches(paths, outcome):
+            result["segment_priorities"] = segment_priorities(scores, result["segments"].labels, q, outcome=outcome,
+                                                              paths=paths, min_n=cfg.report.min_cell)
 
     truth = {}
     if cfg.data.simulate is not None:

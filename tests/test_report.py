@@ -257,3 +257,80 @@ def test_screening_notes_are_shown_with_the_sample(built, tmp_path):
     for text in (html, md):
         assert "excludes 31 % of respondents" in text and "the data carry no durations" in text
     assert paths
+
+
+def test_segment_priorities_are_estimated_within_each_segment(built):
+    from stickiness_research.strategy import SEGMENT_STATUSES, adjustment_sets
+
+    study, paths, _, _ = built
+    q = study.questionnaire
+    hypotheses = [(h.from_, h.to) for h in q.direct_hypotheses]
+    drivers = adjustment_sets(hypotheses, study.outcome)
+    # clustered on the drivers nothing in the model explains, described on every construct
+    assert study.segments.on == tuple(c for c in drivers if c not in {to for _, to in hypotheses})
+    assert study.outcome not in study.segments.on and study.outcome in study.segments.centers.columns
+    table = study.segment_priorities
+    assert {"n", "importance", "ci_lower", "ci_upper", "status", "rank"} <= set(table.columns)
+    assert set(table["status"]) <= set(SEGMENT_STATUSES)
+    for segment, rows in table.groupby("segment"):
+        assert sorted(rows["construct"]) == sorted(drivers)
+        assert (rows["n"] == study.segments.centers.loc[segment, "n"]).all()
+        ranked = rows[rows["status"] == "ranked"]
+        assert (ranked["ci_lower"] > 0).all() and list(ranked["rank"]) == list(range(1, len(ranked) + 1))
+        assert ranked["priority"].is_monotonic_decreasing
+        assert rows.loc[rows["status"] != "ranked", "rank"].isna().all()
+    # segments differ in importance now, not only in performance
+    importance = table.pivot(index="construct", columns="segment", values="importance")
+    assert (importance.nunique(axis=1) == importance.shape[1]).all()
+    results = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert results["segments"]["on"] == list(study.segments.on)
+    assert {r["status"] for r in results["segments"]["priorities"]} == set(table["status"])
+    for kind in ("html", "md"):
+        text = paths[kind].read_text(encoding="utf-8")
+        assert "Priorities by segment" in text and "Importance (95% CI)" in text, kind
+        assert "Caveat: segments are clusters on the drivers' own scores" in text.replace("&#39;", "'"), kind
+        first = table[table["status"] == "ranked"].iloc[0]
+        assert f"{first['importance']:.2f} [{first['ci_lower']:.2f}, {first['ci_upper']:.2f}]" in text, kind
+
+
+def test_a_segment_too_small_to_estimate_is_reported_without_numbers(built, tmp_path):
+    import dataclasses
+    import html
+
+    from stickiness_research.report.i18n import labels
+    from stickiness_research.strategy import segment_priorities
+
+    study, _, _, _ = built
+    table = segment_priorities(study.scores, study.segments.labels, study.questionnaire, outcome=study.outcome,
+                               min_n=int(study.segments.centers["n"].max()) + 1)
+    assert set(table["status"]) == {"too small to estimate"}
+    small = dataclasses.replace(study, segment_priorities=table)
+    for language, words in (("en", "too small to estimate (n < "), ("zh", "样本过少，无法估计（n < ")):
+        out = write_report(small, tmp_path / language, formats=["html", "md"], language=language)
+        for kind in ("html", "md"):
+            text = html.unescape(out[kind].read_text(encoding="utf-8"))
+            if kind == "html":
+                section = text[text.index('<section id="segments">'):].split("</section>")[0]
+            else:
+                section = text[text.index("\n## " + labels(language)["segments"] + "\n"):].split("\n## ")[1]
+            assert words in section, (language, kind)
+            assert "[" not in section, (language, kind)  # no interval: no numbers for a segment too small
+
+
+def test_group_columns_and_verdict_name_the_groups_by_their_labels(built, tmp_path):
+    from stickiness_research.report.build import _option_labels
+
+    study, paths, _, _ = built
+    codes = list(study.groups[0].invariance.groups)
+    en = paths["html"].read_text(encoding="utf-8")
+    zh = write_report(study, tmp_path / "zh", formats=["html", "md"], language="zh")
+    zh_html = zh["html"].read_text(encoding="utf-8")
+    for code in codes:
+        option = next(o for o in study.questionnaire.demographic("product_type").options if o.value == code)
+        assert f"&beta; {option.label['en']}" in en and f"&beta; {code}<" not in en
+        assert f"&beta; {option.label['zh']}" in zh_html
+        assert f"β {option.label['zh']} |" in zh["md"].read_text(encoding="utf-8")
+    assert "Funds and wealth management" in en[en.index('id="groups"'):en.index('id="robustness"')]
+    # exports coded by number map too (1, "1" and 1.0 are the same answer)
+    labels = _option_labels(study, "product_type", "zh")
+    assert labels["1"] == labels["1.0"] == labels["insurance"] == "保险"

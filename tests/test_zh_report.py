@@ -110,13 +110,9 @@ def identifiers_of(study) -> set[str]:
     """Ids a report may show as they are: constructs, items, variables, models, and the grouping codes."""
     q = study.questionnaire
     cfg = study.config
-    ids = {*q.construct_ids, *(i.id for i in q.items), *(d.id for d in q.demographics), *cfg.groups,
-           *(a.name for a in cfg.alternatives), cfg.study.id, q.meta.id}
-    # Group codes (banking, fund, ...) head the paths-by-group columns and the invariance verdict because
-    # report/build.py _groups() passes the data codes, not the option labels (listed for its owner).
-    for group in cfg.groups:
-        ids |= {str(v) for v in study.scored[group].dropna().unique()}
-    return ids
+    # Group codes (banking, fund, ...) are not among them: groups are shown by their option labels.
+    return {*q.construct_ids, *(i.id for i in q.items), *(d.id for d in q.demographics), *cfg.groups,
+            *(a.name for a in cfg.alternatives), cfg.study.id, q.meta.id}
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +185,22 @@ def test_screening_notes_reach_the_zh_report_translated(reports):
     assert english(markdown_text(paths["md"].read_text(encoding="utf-8")), ids) == []
 
 
+def _group_errors() -> list[str]:
+    """Why a group analysis cannot run (study._group_analysis keeps the sem layer's message), as produced today."""
+    from stickiness_research.study import _group_analysis
+
+    q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    data = sr.reverse_code(sr.simulate_responses(q, n=150, seed=3), q)
+    syntax = q.model_syntax()
+    small = _group_analysis(data, q, "product_type", syntax).error  # a group with fewer rows than items
+    constant = data[data["product_type"].isin(["fund", "insurance"])].copy()
+    constant.loc[constant["product_type"] == "fund", "int1"] = 3
+    errors = [small, _group_analysis(constant, q, "product_type", syntax).error,
+              _group_analysis(data.assign(single_group="fund"), q, "single_group", syntax).error]
+    assert all(errors), errors
+    return errors
+
+
 def _verdicts() -> list[str]:
     from stickiness_research.sem.invariance import InvarianceResult
 
@@ -228,7 +240,7 @@ def _heywood_notes() -> list[str]:
     return _heywood(estimates)
 
 
-@pytest.mark.parametrize("make", [_verdicts, _no_variance_note, _small_sample_note, _heywood_notes],
+@pytest.mark.parametrize("make", [_verdicts, _no_variance_note, _small_sample_note, _heywood_notes, _group_errors],
                          ids=lambda f: f.__name__.strip("_"))
 def test_english_sentences_of_the_statistics_layer_are_translated(make):
     """Each sentence the report passes through from elsewhere, as its producer writes it today."""
@@ -237,3 +249,30 @@ def test_english_sentences_of_the_statistics_layer_are_translated(make):
         assert english(sentence, {"product_type", "banking", "fund"}), sentence  # it is English
         zh = translate(sentence, "zh")
         assert english(zh, {"product_type", "banking", "fund", "Pasteur"}) == [], zh
+
+
+def test_group_errors_and_small_segments_reach_the_zh_report_in_chinese(reports):
+    """A group analysis that could not run, an unknown error, and segments too small to estimate."""
+    from stickiness_research.strategy import segment_priorities
+    from stickiness_research.study import GroupAnalysis
+
+    study, _, tmp = reports
+    known = GroupAnalysis("product_type", None, None, "only 16 complete rows in group 'banking' for 25 observed "
+                          "variables; the sample covariance matrix cannot be estimated.")
+    unknown = GroupAnalysis("product_type", None, None, "something the translator has never seen.")
+    small = segment_priorities(study.scores, study.segments.labels, study.questionnaire, outcome=study.outcome,
+                               min_n=len(study.scores) + 1)
+    changed = dataclasses.replace(study, groups=(known, unknown), segment_priorities=small)
+    ids = identifiers_of(study)
+    paths = write_report(changed, tmp / "errors", language="zh", formats=["html", "md"])
+    for path in paths.values():
+        if path.suffix not in (".html", ".md"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        visible = html_text(text) if path.suffix == ".html" else markdown_text(text)
+        assert english(visible, ids) == [], path.name
+        assert "“银行日常业务”组只有 16 行完整数据" in visible  # the group named by its label
+        assert labels("zh")["group_error_untranslated"] in visible
+        assert "样本过少，无法估计" in visible
+    en = write_report(changed, tmp / "errors_en", language="en", formats=["md"])["md"].read_text(encoding="utf-8")
+    assert "in group 'Everyday banking'" in en and "something the translator has never seen." in en

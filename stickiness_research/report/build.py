@@ -10,6 +10,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ def _clean(value: Any) -> Any:
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
     if isinstance(value, (np.integer, int)):
@@ -100,7 +103,7 @@ def results_dict(study: StudyResult) -> dict:
                       "paths": g.paths.table if g.paths else None} for g in study.groups]
     if study.segments is not None:
         s = study.segments
-        out["segments"] = {"k": s.k, "method": s.method, "selection": s.selection,
+        out["segments"] = {"k": s.k, "method": s.method, "on": list(s.on), "selection": s.selection,
                            "centers": s.centers.reset_index(), "profile": study.segment_profile,
                            "priorities": study.segment_priorities}
     if study.ipma is not None:
@@ -123,6 +126,33 @@ def _names(study: StudyResult, lang: str) -> dict[str, str]:
 
 def _path_text(path: str, names: dict[str, str]) -> str:
     return " \u2192 ".join(names.get(v.strip(), v.strip()) for v in path.split("->"))
+
+
+def _option_labels(study: StudyResult, variable: str, lang: str) -> dict[str, str]:
+    """Data value -> option label of a demographic, in ``lang``; values and codes (``1``, ``"1"``, ``1.0``) alike.
+
+    Survey exports carry either the option's value (``insurance``) or its numeric code (``1``); both
+    map to the label the questionnaire gives (``Insurance`` / ``保险``). Unknown values map to nothing.
+    """
+    q = study.questionnaire
+    d = next((x for x in q.demographics if x.id == variable), None)
+    if d is None:
+        return {}
+    out: dict[str, str] = {}
+    for o in d.options:
+        label = o.label.get(lang) or o.label.get(q.meta.language) or str(o.value)
+        for key in (o.value, o.code):
+            if key is None:
+                continue
+            out[str(key)] = label
+            if isinstance(key, (int, float)) and float(key).is_integer():
+                out[str(float(key))] = out[str(int(key))] = label
+    return out
+
+
+def _demographic_title(study: StudyResult, variable: str, lang: str) -> str:
+    d = next((x for x in study.questionnaire.demographics if x.id == variable), None)
+    return d.text.get(lang, d.id) if d is not None else variable
 
 
 def _demographics(study: StudyResult, lang: str, min_cell: int) -> list[dict]:
@@ -232,29 +262,50 @@ def _structural(study: StudyResult, L: dict, names: dict, lang: str | None = Non
             "alternatives": alternatives, "warnings": list(sem.warnings)}
 
 
-def _groups(study: StudyResult, names: dict) -> list[dict]:
+def _groups(study: StudyResult, names: dict, L: Any, lang: str) -> list[dict]:
+    """Invariance and per-group paths of each grouping variable, groups named by their option labels."""
     out = []
     for g in study.groups:
+        shown = _option_labels(study, g.group, lang)
+        title = _demographic_title(study, g.group, lang)
         if g.invariance is None:
-            out.append({"group": g.group, "error": g.error, "invariance": [], "verdict": "", "paths": [],
-                        "labels": []})
+            out.append({"group": g.group, "title": title, "error": _group_error(g.error, shown, L),
+                        "invariance": [], "verdict": "", "paths": [], "labels": []})
             continue
         inv = [{"model": r.model, "chisq": apa.num(r.chisq), "df": int(r.df), "cfi": apa.bounded(r.cfi),
                 "rmsea": apa.bounded(r.rmsea),
                 "d_cfi": "" if pd.isna(getattr(r, "delta_cfi", np.nan)) else apa.num(r.delta_cfi, 3),
                 "holds": "" if pd.isna(getattr(r, "holds", np.nan)) else ("yes" if r.holds else "no")}
                for r in g.invariance.table.itertuples()]
-        labels_ = list(g.invariance.groups)
+        codes = list(g.invariance.groups)
+        labels_ = [shown.get(str(c), str(c)) for c in codes]
         paths = []
         for r in g.paths.table.to_dict(orient="records"):
             paths.append({"path": f"{names.get(r['rhs'], r['rhs'])} \u2192 {names.get(r['lhs'], r['lhs'])}",
-                          "betas": [apa.bounded(r[f"std_all[{lab}]"], 2) + apa.stars(r[f"pvalue[{lab}]"])
-                                    for lab in labels_],
+                          "betas": [apa.bounded(r[f"std_all[{code}]"], 2) + apa.stars(r[f"pvalue[{code}]"])
+                                    for code in codes],
                           "wald": "" if pd.isna(r["wald"]) else f"{apa.num(r['wald'])} ({int(r['df'])})",
                           "p": apa.p_value(r["pvalue_equal"]), "differs": bool(r["pvalue_equal"] < 0.05)})
-        out.append({"group": g.group, "error": None, "invariance": inv, "verdict": g.invariance.verdict(),
+        # the verdict names the groups by their labels, as the table headers do
+        verdict = L.tr(replace(g.invariance, groups=tuple(labels_)).verdict())
+        out.append({"group": g.group, "title": title, "error": None, "invariance": inv, "verdict": verdict,
                     "paths": paths, "labels": labels_})
     return out
+
+
+def _group_error(error: str | None, shown: dict[str, str], L: Any) -> str:
+    """Why a group analysis could not run, in the report's language, groups named by their labels.
+
+    A sentence the translator does not know is replaced, in a non-English report, by one saying the
+    analysis did not run; the original is kept in results.json (``groups[].error``).
+    """
+    error = error or ""
+    for code, label in shown.items():  # before translating: the translator keeps quoted names as they are
+        error = error.replace(f"'{code}'", f"'{label}'")
+    text = L.tr(error)
+    if L.language != "en" and text == error:
+        return L["group_error_untranslated"]
+    return text
 
 
 def _robustness(study: StudyResult, names: dict) -> dict | None:
@@ -275,27 +326,61 @@ def _segments(study: StudyResult, L: dict, names: dict, lang: str) -> dict | Non
     constructs = [c for c in s.centers.columns if c not in ("n", "share")]
     centers = [{"segment": int(seg), "n": int(row["n"]), "share": apa.num(100 * row["share"], 1),
                 "means": [apa.num(row[c]) for c in constructs]} for seg, row in s.centers.iterrows()]
-    priorities = {}
-    if study.segment_priorities is not None:
-        for r in study.segment_priorities.itertuples():
-            if r.rank <= 2:
-                priorities.setdefault(int(r.segment), []).append(names.get(r.construct, r.construct))
+    table = study.segment_priorities
+    min_n = int(table["min_n"].iloc[0]) if table is not None and len(table) else None
+    top: dict[int, str] = {}
+    priorities = []
+    if table is not None:
+        for segment, rows in table.groupby("segment", sort=True):
+            rows = rows.to_dict(orient="records")
+            ranked = [r for r in rows if r["status"] == "ranked"]
+            small = rows[0]["status"] == "too small to estimate"
+            top[int(segment)] = (L["seg_too small to estimate"].format(min_n=min_n) if small else
+                                 ("、" if lang == "zh" else ", ").join(names.get(r["construct"], r["construct"])
+                                                                       for r in ranked[:2]))
+            priorities.append({"segment": int(segment), "n": int(rows[0]["n"]), "small": small,
+                               "status": L["seg_too small to estimate"].format(min_n=min_n) if small else "",
+                               "rows": [] if small else [_segment_row(r, L, names, min_n) for r in rows]})
     for c in centers:
-        c["priorities"] = ", ".join(priorities.get(c["segment"], []))
+        c["priorities"] = top.get(c["segment"], "")
     q = study.questionnaire
     profile = []
     if study.segment_profile is not None and len(study.segment_profile):
+        demographic_ids = [x.id for x in q.demographics]
         for r in study.segment_profile.to_dict(orient="records"):
-            d = q.demographic(r["variable"]) if r["variable"] in [x.id for x in q.demographics] else None
-            label = r["category"]
-            if d is not None:
-                label = next((o.label.get(lang, o.value) for o in d.options if o.value == r["category"]), label)
-            profile.append({"variable": d.text.get(lang, d.id) if d else r["variable"], "category": label,
+            known = r["variable"] in demographic_ids
+            label = _option_labels(study, r["variable"], lang).get(str(r["category"]), r["category"])
+            profile.append({"variable": _demographic_title(study, r["variable"], lang) if known else r["variable"],
+                            "category": label,
                             "shares": ["" if pd.isna(r.get(int(c["segment"]))) else apa.num(r[int(c["segment"])], 1)
                                        for c in centers]})
     chosen = s.selection[s.selection["chosen"]].iloc[0]
+    outcome = names.get(study.outcome, study.outcome)
+    sep = "、" if lang == "zh" else ", "
+    basis = sep.join(names.get(c, c) for c in s.on) if s.on else sep.join(names.get(c, c) for c in constructs)
+    method = L.get(s.method, s.method)
+    method = f" {method}" if lang == "zh" and method[:1].isascii() else method  # 采用 k 均值聚类: space before Latin
+    notes = []
+    if table is not None:
+        notes = [L["note_segment_priorities"].format(outcome=outcome, min_n=min_n), L["note_segment_caveat"]]
     return {"k": s.k, "method": s.method, "constructs": [names.get(c, c) for c in constructs], "centers": centers,
-            "profile": profile, "silhouette": apa.bounded(chosen["silhouette"], 2)}
+            "profile": profile, "silhouette": apa.bounded(chosen["silhouette"], 2),
+            "basis_note": L["segment_basis"].format(method=method, basis=basis,
+                                                    silhouette=apa.bounded(chosen["silhouette"], 2), outcome=outcome),
+            "priorities": priorities, "notes": notes}
+
+
+def _segment_row(r: dict, L: dict, names: dict, min_n: int | None) -> dict:
+    """One driver of one segment: importance and performance with their intervals, priority, rank, evidence."""
+    estimated = r["status"] not in ("too small to estimate", "not estimable")
+    return {"construct": names.get(r["construct"], r["construct"]),
+            "importance": f"{apa.num(r['importance'])} {apa.interval(r['ci_lower'], r['ci_upper'])}"
+            if estimated else "",
+            "performance": f"{apa.num(r['performance'], 1)} {apa.interval(r['perf_ci_lower'], r['perf_ci_upper'], 1)}"
+            if estimated else "",
+            "priority": apa.num(r["priority"], 1) if r["status"] == "ranked" else "",
+            "rank": "" if pd.isna(r["rank"]) else str(int(r["rank"])),
+            "status": L[f"seg_{r['status']}"].format(min_n=min_n), "ranked": r["status"] == "ranked"}
 
 
 def _strategy(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
@@ -342,7 +427,7 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         "demographics": _demographics(study, lang, cfg.report.min_cell),
         "measurement": _measurement(study, L, names),
         "structural": _structural(study, L, names, lang),
-        "groups": _groups(study, names),
+        "groups": _groups(study, names, L, lang),
         "robustness": _robustness(study, names),
         "segments": _segments(study, L, names, lang),
         "strategy": _strategy(study, L, names, lang),

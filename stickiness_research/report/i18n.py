@@ -4,8 +4,9 @@ Construct names, item texts and hypotheses come from the questionnaire in the sa
 texts from the playbook. One dictionary per language keeps the two reports parallel.
 
 Some sentences reach the report already written in English by the statistics layer (the invariance
-verdict, the Mardia line, screening and estimation warnings, the interval method). ``Labels.tr``
-translates the ones it knows; ``tests/test_zh_report.py`` fails on any English left in the zh report.
+verdict, the Mardia line, screening and estimation warnings, the interval method, why a group
+analysis could not run). ``Labels.tr`` translates the ones it knows; ``tests/test_zh_report.py`` fails
+on any English left in the zh report.
 
 Glossary (one term per concept, zh): stickiness 用户黏性 (黏, never 粘); construct 构念; item 题项;
 configural/metric/scalar/strict invariance 形态/度量/标量/严格不变性; bootstrap 自助法.
@@ -75,6 +76,30 @@ LABELS: dict[str, dict[str, str]] = {
                                  "loadings.",
         "docx_note_htmt": "Bootstrap percentile intervals.",
         "docx_note_hypotheses": "{fit}. Intervals: {ci_method}.",
+        "segment_priorities": "Priorities by segment", "kmeans": "k-means", "gmm": "Gaussian-mixture",
+        "segment_basis": "Segments are {method} clusters on {basis}, the drivers nothing else in the model explains "
+                         "(silhouette {silhouette}); the other scores describe them. They are not formed on {outcome} "
+                         "or a mediator: choosing respondents by what the drivers explain would bias the "
+                         "within-segment effects toward zero.",
+        "seg_importance": "Importance (95% CI)", "seg_performance": "Performance (95% CI)", "priority": "Priority",
+        "evidence": "Evidence",
+        "seg_ranked": "effect above zero: ranked", "seg_not significant": "interval includes zero: not ranked",
+        "seg_negative effect": "negative effect: not ranked",
+        "seg_too small to estimate": "too small to estimate (n < {min_n})",
+        "seg_not estimable": "not estimable (a score without variance in the segment)",
+        "note_segment_priorities": "Importance: within each segment, OLS of the {outcome} scale score on the driver "
+                                   "and the drivers it does not cause (so the coefficient is its total effect under "
+                                   "the hypothesised model), HC3 standard errors, 95% t(df) intervals, expressed in "
+                                   "whole-sample standard deviations so that segments are comparable. Priority = "
+                                   "importance × (100 − segment performance); a driver is ranked only where its "
+                                   "interval lies above zero. A segment needs {min_n} respondents (10 per "
+                                   "predictor); smaller ones are too small to estimate.",
+        "note_segment_caveat": "Caveat: segments are clusters on the drivers' own scores, so each covers a narrower "
+                               "range of them than the whole sample; within-segment intervals are wider, and a driver not "
+                               "ranked in a segment is not shown to be unimportant there. Scale scores carry "
+                               "measurement error, so these effects are smaller than the SEM's; ranks order point "
+                               "estimates, and intervals are not adjusted for the number of segments and drivers.",
+        "group_error_untranslated": "The group analysis could not run; the reason is in results.json.",
     },
     "zh": {
         "summary": "摘要", "sample": "样本与数据质量", "demographics": "人口统计特征", "measurement": "测量模型",
@@ -123,6 +148,24 @@ LABELS: dict[str, dict[str, str]] = {
         "docx_note_reliability": "CFA：{fit}。α 附 Feldt 置信区间；ω 按 semTools compRelSEM 计算；CR 基于标准化载荷。",
         "docx_note_htmt": "自助法百分位置信区间。",
         "docx_note_hypotheses": "{fit}。区间方法：{ci_method}。",
+        "segment_priorities": "各细分群体的优先事项", "kmeans": "k 均值聚类", "gmm": "高斯混合模型",
+        "segment_basis": "采用{method}，按{basis}划分（轮廓系数 {silhouette}）：这些驱动因素在模型中不受其他构念影响；"
+                         "其余得分仅用于描述各群体。划分时不使用{outcome}或中介变量：若按驱动因素所解释的结果挑选受访者，"
+                         "群体内的效应会被低估（偏向零）。",
+        "seg_importance": "重要性（95% 置信区间）", "seg_performance": "表现（95% 置信区间）", "priority": "优先度",
+        "evidence": "证据",
+        "seg_ranked": "效应大于零：纳入排序", "seg_not significant": "置信区间包含零：不排序",
+        "seg_negative effect": "负向效应：不排序", "seg_too small to estimate": "样本过少，无法估计（n < {min_n}）",
+        "seg_not estimable": "无法估计（该群体内有得分无变异）",
+        "note_segment_priorities": "重要性：在每个细分群体内，以{outcome}量表得分对该驱动因素及其不影响的其他驱动因素做 OLS 回归"
+                                   "（因此系数为假设模型下的总效应），采用 HC3 稳健标准误与 95% t(df) 置信区间，"
+                                   "并以全样本标准差为单位，使各群体可以比较。优先度 = 重要性 × (100 − 群体表现)；"
+                                   "仅当置信区间完全大于零时才纳入排序。每个群体至少需要 {min_n} 名受访者（每个预测变量 10 名），"
+                                   "人数更少的群体不予估计。",
+        "note_segment_caveat": "注意：细分群体是在驱动因素自身的得分上聚类得到的，每个群体覆盖的得分范围比全样本窄，群体内的置信区间因而更宽；"
+                               "某驱动因素在某群体中未纳入排序，并不说明它在该群体中不重要。量表得分含测量误差，"
+                               "因此这些效应小于结构方程模型的估计；排序依据点估计，置信区间未针对群体数与驱动因素数做多重比较校正。",
+        "group_error_untranslated": "该分组分析未能运行，原因记录在 results.json 中。",
     },
 }
 
@@ -160,6 +203,15 @@ def _in_group_zh(group: str | None) -> str:
     return f"（{group} 组）" if group else ""
 
 
+def _group_zh(group: str | None) -> str:
+    return f"“{group}”组" if group else ""
+
+
+def _list_zh(names: str) -> str:
+    """Group names listed with the Chinese enumeration comma."""
+    return names.replace(", ", "、")
+
+
 def _no_variance_zh(parts: str) -> str:
     out = []
     for part in parts.split("; "):
@@ -173,9 +225,9 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
     # sem/invariance.py InvarianceResult.verdict()
     (r"Only configural invariance across (?P<g>.+?) \((?P<gs>.*)\): loadings differ, so construct scores and paths "
      r"are not comparable across groups\.",
-     lambda m: f"在 {m['g']}（{m['gs']}）各组间仅满足形态不变性：因子载荷存在组间差异，构念得分与路径不能跨组比较。"),
+     lambda m: f"在 {m['g']}（{_list_zh(m['gs'])}）各组间仅满足形态不变性：因子载荷存在组间差异，构念得分与路径不能跨组比较。"),
     (r"(?P<lvl>Metric|Scalar|Strict) invariance holds across (?P<g>.+?) \((?P<gs>.*)\): (?P<meaning>.+)\.",
-     lambda m: f"在 {m['g']}（{m['gs']}）各组间满足{_INVARIANCE_ZH[m['lvl'].lower()]}："
+     lambda m: f"在 {m['g']}（{_list_zh(m['gs'])}）各组间满足{_INVARIANCE_ZH[m['lvl'].lower()]}："
                f"{_MEANING_ZH.get(m['meaning'], m['meaning'])}。"),
     # report/build.py: the Mardia line
     (r"Mardia's multivariate skewness = (?P<b1>\S+), χ²\((?P<df>\d+)\) = (?P<x2>\S+), (?P<p1>p [=<] \S+); "
@@ -202,6 +254,25 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      r"per item\); estimates, p values and intervals are unstable, so treat 'supported' as provisional\.",
      lambda m: f"{m['k']} 个题项只有 {m['n']} 名受访者：样本量不足（至少需要 {m['min']} 名：不少于 100 名且每题 5 名）；"
                "估计值、p 值与置信区间都不稳定，“支持”的结论只能视为暂定。"),
+    # sem/fit.py: why a (multi-group) model cannot be fitted; study.py reports them as group-analysis errors
+    (r"only (?P<n>\d+) complete rows(?: in group '(?P<g>[^']*)')? for (?P<p>\d+) observed variables; the sample "
+     r"covariance matrix cannot be estimated\.",
+     lambda m: f"{_group_zh(m['g'])}只有 {m['n']} 行完整数据，不多于观测变量数（{m['p']} 个），无法估计样本协方差矩阵。"),
+    (r"variable '(?P<v>[^']*)' is constant(?: in group '(?P<g>[^']*)')?(?: \(no variance\))?; it cannot be "
+     r"modelled\. Remove it from the model\.",
+     lambda m: f"变量 {m['v']}{_in_group_zh(m['g'])}为常数（无变异），无法建模；请将其移出模型。"),
+    (r"variable '(?P<v>[^']*)' has no observed value(?: in group '(?P<g>[^']*)')?; it cannot be modelled\. Remove "
+     r"it from the model or check the data import\.",
+     lambda m: f"变量 {m['v']}{_in_group_zh(m['g'])}没有任何观测值，无法建模；请将其移出模型或检查数据导入。"),
+    (r"the sample covariance matrix(?: in group '(?P<g>[^']*)')? is not positive definite \(an item is a linear "
+     r"combination of others\)\. Remove duplicated items\.",
+     lambda m: f"{_group_zh(m['g'])}样本协方差矩阵非正定（某个题项是其他题项的线性组合）；请删除重复的题项。"),
+    (r"group column '(?P<g>[^']*)' has (?P<k>\d+) group\(s\); a multi-group model needs two\.",
+     lambda m: f"分组变量 {m['g']} 只有 {m['k']} 个组；多组模型至少需要两个组。"),
+    (r"the model did not converge in (?P<n>\d+) iterations \(largest gradient (?P<gr>\S+)\)\. Check for a construct "
+     r"whose items do not correlate, a mis-typed variable, or too small a sample for the model\.",
+     lambda m: f"模型在 {m['n']} 次迭代内未收敛（最大梯度 {m['gr']}）。请检查是否有构念的题项彼此不相关、变量名有误，"
+               "或样本量对该模型而言过小。"),
     # sem/fit.py: estimation notes
     (r"Heywood case: the variance of (?P<v>\S+)(?: in group '(?P<g>[^']*)')? is negative \((?P<e>\S+)\); the model "
      r"may be mis-specified or the sample too small\.",
