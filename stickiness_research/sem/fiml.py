@@ -89,58 +89,38 @@ def pattern_discrepancy(patterns: list[Pattern] | list[PatternBlock], sigma: np.
 def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> tuple[np.ndarray, np.ndarray]:
     """ML means and covariance of incomplete multivariate normal data (EM algorithm).
 
-    Each iteration works on the patterns' sufficient statistics (n, sum and cross-products of the
-    observed values), batched over patterns with the same number of observed variables. The
-    regression of a pattern's missing variables on its observed ones and their residual
-    covariance come from A = Sigma^-1 (one p x p inverse per iteration): B = -A_mm^-1 A_mo and
-    Sigma_mm.o = A_mm^-1, so only the small missing blocks are inverted.
+    The E-step fills each respondent's missing values with their regression on the observed ones,
+    x_m = mu_m + B (x_o - mu_o), and adds the residual covariance Sigma_mm.o; respondents with the
+    same number q of missing values are handled together. B and Sigma_mm.o come from A = Sigma^-1
+    (one p x p inverse per iteration): B = -A_mm^-1 A_mo and Sigma_mm.o = A_mm^-1, so only q x q
+    blocks are inverted. The M-step is one cross-product of the filled data.
     """
     n, p = x.shape
     mu = np.nanmean(x, axis=0)
     sigma = np.diag(np.nanvar(x, axis=0))
     present = ~np.isnan(x)
-    keys, inverse = np.unique(present, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    blocks = []
-    observed_t1 = np.zeros(p)
-    observed_t2 = np.zeros(p * p)
-    for k in sorted({int(key.sum()) for key in keys}):
-        members = [j for j, key in enumerate(keys) if key.sum() == k]
-        o = np.array([np.flatnonzero(keys[j]) for j in members], dtype=int).reshape(len(members), k)
-        m = np.array([np.flatnonzero(~keys[j]) for j in members], dtype=int).reshape(len(members), p - k)
-        rows = [x[inverse == j][:, keys[j]] for j in members]
-        cnt = np.array([len(r) for r in rows], dtype=float)
-        sums = np.stack([r.sum(axis=0) for r in rows])
-        cross = np.stack([r.T @ r for r in rows])
-        # the observed values' own sums do not change between iterations
-        observed_t1 += np.bincount(o.ravel(), weights=sums.ravel(), minlength=p)
-        observed_t2 += _scatter(o, o, cross, p)
-        if p - k:
-            blocks.append((o, m, cnt, sums, cross))
+    filled = np.where(present, x, 0.0)
+    classes = []
+    for q in sorted(set((~present).sum(axis=1).tolist()) - {0}):
+        rows = np.flatnonzero((~present).sum(axis=1) == q)
+        o = np.nonzero(present[rows])[1].reshape(len(rows), p - q)
+        m = np.nonzero(~present[rows])[1].reshape(len(rows), q)
+        classes.append((rows, o, m))
     for _ in range(max_iter):
-        t1 = observed_t1.copy()
-        t2 = observed_t2.copy()
         a = np.linalg.inv(sigma)
-        for o, m, cnt, sums, cross in blocks:
-            resid = np.linalg.inv(a[m[:, :, None], m[:, None, :]])  # Sigma_mm.o
-            b = -resid @ a[m[:, :, None], o[:, None, :]]  # Sigma_mo Sigma_oo^-1
-            mu_o, mu_m = mu[o], mu[m]
-            d_sum = sums - cnt[:, None] * mu_o  # sum of (x_o - mu_o)
-            d_cross = cross - mu_o[:, :, None] * sums[:, None, :]  # sum of (x_o - mu_o) x_o'
-            bd = np.einsum("pij,pj->pi", b, d_sum)
-            t1 += np.bincount(m.ravel(), weights=(cnt[:, None] * mu_m + bd).ravel(), minlength=p)
-            mo = mu_m[:, :, None] * sums[:, None, :] + b @ d_cross  # sum of filled_m x_o'
-            t2 += _scatter(m, o, mo, p) + _scatter(o, m, mo.transpose(0, 2, 1), p)
-            dd = d_cross - d_sum[:, :, None] * mu_o[:, None, :]  # sum of (x_o - mu_o)(x_o - mu_o)'
-            mm = (cnt[:, None, None] * (mu_m[:, :, None] * mu_m[:, None, :] + resid)
-                  + mu_m[:, :, None] * bd[:, None, :] + bd[:, :, None] * mu_m[:, None, :]
-                  + b @ dd @ b.transpose(0, 2, 1))
-            t2 += _scatter(m, m, mm, p)
-        new_mu = t1 / n
-        new_sigma = t2.reshape(p, p) / n - np.outer(new_mu, new_mu)
+        resid_sum = np.zeros(p * p)
+        for rows, o, m in classes:
+            resid = np.linalg.inv(a[m[:, :, None], m[:, None, :]])  # Sigma_mm.o, (R, q, q)
+            b = -resid @ a[m[:, :, None], o[:, None, :]]  # Sigma_mo Sigma_oo^-1, (R, q, k_o)
+            d = x[rows[:, None], o] - mu[o]
+            filled[rows[:, None], m] = mu[m] + np.einsum("rqk,rk->rq", b, d)
+            resid_sum += _scatter(m, m, resid, p)
+        new_mu = filled.mean(axis=0)
+        new_sigma = (filled.T @ filled + resid_sum.reshape(p, p)) / n - np.outer(new_mu, new_mu)
         change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))
         mu, sigma = new_mu, new_sigma
-        if change < tol:
+        # relative to the scale of the moments: an absolute 1e-12 is below rounding for large ones
+        if change < tol * max(1.0, float(np.max(np.abs(sigma))), float(np.max(np.abs(mu)))):
             return mu, sigma
     raise EstimationError("the EM estimate of the saturated model did not converge; too many values are missing.")
 
