@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import platform
 import shutil
 import statistics
@@ -54,6 +56,30 @@ for (t in tasks) {
 }
 cat(toJSON(out, auto_unbox = TRUE, digits = NA))
 """
+
+
+# issue #15's targets: (largest median in ms, smallest ratio lavaan / ours); None where none is set
+TARGETS = {
+    "ML fit (20 indicators, N 600)": (10.0, 10.0),
+    "MLR fit (20 indicators, N 600)": (20.0, None),
+    "FIML fit, 10 % missing (N 600)": (60.0, None),
+    "invariance, 4 levels x 3 groups": (150.0, None),
+    "bootstrap, per resample": (0.3, 80.0),
+    "CFA, 80 indicators (N 1000)": (150.0, None),
+}
+
+
+def _target(row: dict) -> tuple[str, str]:
+    """The target as text and whether this run met it ("yes"/"no"; "-" without a target)."""
+    limit = TARGETS.get(row["task"])
+    if limit is None:
+        return "-", "-"
+    max_ms, min_ratio = limit
+    parts, met = [f"<= {max_ms:g} ms"], row["ours_s"] * 1000 <= max_ms
+    if min_ratio is not None:
+        parts.append(f">= {min_ratio:g}x")
+        met = met and row.get("ratio", 0.0) >= min_ratio
+    return ", ".join(parts), "yes" if met else "no"
 
 
 def _median_time(fn, repeat: int) -> float:
@@ -164,18 +190,31 @@ def main() -> None:
                 row["lavaan_s"] = float(theirs[name]) / t["r_n_boot"]
                 row["ratio"] = row["lavaan_s"] / row["ours_s"]
         rows.append(row)
+    for row in rows:
+        row["target"], row["met"] = _target(row)
+    by_task = {r["task"]: r["ours_s"] for r in rows}
+    # growth of fit time with the number of indicators p, 40 -> 80 (the target: no faster than p^3)
+    exponent = math.log(by_task["CFA, 80 indicators (N 1000)"] / by_task["CFA, 40 indicators (N 1000)"], 2)
     meta = {"python": platform.python_version(), "machine": platform.machine(), "stickiness_research": sr.__version__,
             "baseline": "lavaan (same run)" if theirs is not None else "none (Rscript with lavaan not found)",
-            "repeat": args.repeat}
+            "repeat": args.repeat, "load_average": list(os.getloadavg()), "cfa_time_exponent_40_80": exponent}
     (HERE / "results.json").write_text(json.dumps({"meta": meta, "results": rows}, indent=2) + "\n")
-    header = "| task | ours | lavaan | lavaan / ours |\n| --- | ---: | ---: | ---: |\n"
-    lines = [f"| {r['task']} | {r['ours_s'] * 1000:.1f} ms | "
-             + (f"{r['lavaan_s'] * 1000:.1f} ms | {r['ratio']:.1f}x |" if "ratio" in r else "- | - |")
-             for r in rows]
+    header = ("| task | ours | lavaan | lavaan / ours | target | met |\n"
+              "| --- | ---: | ---: | ---: | --- | --- |\n")
+    lines = [f"| {r['task']} | {_ms(r['ours_s'])} | "
+             + (f"{_ms(r['lavaan_s'])} | {r['ratio']:.1f}x |" if "ratio" in r else "- | - |")
+             + f" {r['target']} | {r['met']} |" for r in rows]
     table = header + "\n".join(lines) + "\n"
+    note = (f"\nCFA fit time grows as p^{exponent:.2f} from 40 to 80 indicators (target: no faster than p^3). "
+            f"Load average during the run: {', '.join(f'{v:.2f}' for v in meta['load_average'])}.\n")
     (HERE / "results.md").write_text(f"Medians on {meta['machine']}, Python {meta['python']}; baseline: "
-                                     f"{meta['baseline']}.\n\n" + table)
-    print(table)
+                                     f"{meta['baseline']}.\n\n" + table + note)
+    print(table + note)
+
+
+def _ms(seconds: float) -> str:
+    ms = seconds * 1000
+    return f"{ms:.2f} ms" if ms < 1 else f"{ms:.1f} ms"
 
 
 if __name__ == "__main__":

@@ -234,17 +234,7 @@ class FimlProblem(Problem):
             x = self.local(g, theta)
             parts = st["parts"]
             _, _, u, v, dm = parts[:5]
-            kk = u.shape[1]
-            hess = np.zeros((kk, kk))
-            full = _FullInverse(parts[0], u, v, dm)
-            for block, inv, r, ir in st["terms"]:
-                if inv is None:  # one respondent with some answers missing: a rank-q update
-                    hess += _singleton_hessian(block.index, ir, full) / self.n_total
-                    continue
-                for lo in range(0, len(block.n), HESSIAN_CHUNK):  # bounded memory: (chunk, k, k) arrays
-                    sl = slice(lo, lo + HESSIAN_CHUNK)
-                    hess += _pattern_hessian(block.index[sl], block.n[sl], block.s[sl], inv[sl], r[sl], ir[sl],
-                                             u, v, dm) / self.n_total
+            hess = pattern_hessian(st["terms"], parts[0], u, v, dm) / self.n_total
             hess += g.structure.second_order(x, st["G"], st["h"], parts)
             out += hess if g.identity else g.k_map.T @ hess @ g.k_map
         return 0.5 * (out + out.T)
@@ -304,6 +294,23 @@ def group_terms(parts_g: list, sigma: np.ndarray, mu: np.ndarray) -> tuple[float
 
 
 HESSIAN_CHUNK = 64
+
+
+def pattern_hessian(terms: list, sigma: np.ndarray, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.ndarray:
+    """sum_P n_P x (the pattern's Hessian terms of F without second derivatives of Sigma and mu), for
+    any parameters whose dSigma = u v' + v u' and dmu = dm rows (``group_terms``' terms at sigma)."""
+    kk = u.shape[1]
+    hess = np.zeros((kk, kk))
+    full = _FullInverse(sigma, u, v, dm)
+    chunk = max(1, min(HESSIAN_CHUNK, int(4e6 // (kk * kk))))  # bounded memory: (chunk, k, k) arrays
+    for block, inv, r, ir in terms:
+        if inv is None:  # one respondent with some answers missing: a rank-q update
+            hess += _singleton_hessian(block.index, ir, full)
+            continue
+        for lo in range(0, len(block.n), chunk):
+            sl = slice(lo, lo + chunk)
+            hess += _pattern_hessian(block.index[sl], block.n[sl], block.s[sl], inv[sl], r[sl], ir[sl], u, v, dm)
+    return hess
 
 
 def _split(block: PatternBlock, p: int) -> list[tuple[PatternBlock, np.ndarray | None]]:

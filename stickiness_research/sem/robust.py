@@ -14,8 +14,8 @@ import math
 import numpy as np
 from scipy import special
 
+from ..errors import EstimationError
 from .fit_measures import rmsea_ci
-from .numeric import hessian_from_gradient
 from .problem import Problem
 
 
@@ -153,65 +153,59 @@ def scaled_measures(fm: dict, tr1: float, tr0: float, trb: float, n: int, n_grou
     return scaled
 
 
-def _fiml_scores(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, dsigma: np.ndarray, dmu: np.ndarray) -> np.ndarray:
-    """Casewise scores of the incomplete-data normal log-likelihood (N, k), pattern by pattern."""
+def _fiml_scores(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, u: np.ndarray, v: np.ndarray,
+                 dm: np.ndarray) -> np.ndarray:
+    """Casewise scores of the incomplete-data normal log-likelihood (N, k), pattern by pattern, for
+    parameters with dSigma_k = u_k v_k' + v_k u_k' and dmu_k = dm[k]: with w = Sigma_oo^-1 (x_o - mu_o),
+    1/2 (w' dS w - tr(Sigma_oo^-1 dS)) + w' dmu = (w'u)(w'v) - u' Sigma_oo^-1 v + w' dmu (observed rows)."""
     n, p = x.shape
     present = ~np.isnan(x)
     keys, inverse = np.unique(present, axis=0, return_inverse=True)
-    out = np.zeros((n, len(dsigma)))
+    out = np.zeros((n, u.shape[1]))
     for k, key in enumerate(keys):
         rows = np.flatnonzero(inverse.ravel() == k)
         o = np.flatnonzero(key)
         if not len(o):
             continue
         w = np.linalg.inv(sigma[np.ix_(o, o)])
-        d = x[np.ix_(rows, o)] - mu[o]
-        wd = d @ w  # (n_P, |o|)
-        ds = dsigma[:, o][:, :, o]  # (k, |o|, |o|)
-        quad = np.einsum("na,kab,nb->nk", wd, ds, wd)
-        trace = np.einsum("ab,kba->k", w, ds)
-        out[rows] = 0.5 * (quad - trace[None]) + wd @ dmu[:, o].T
+        wd = (x[np.ix_(rows, o)] - mu[o]) @ w  # (n_P, |o|)
+        uo, vo = u[o], v[o]
+        out[rows] = (wd @ uo) * (wd @ vo) - np.einsum("ak,ak->k", uo, w @ vo) + wd @ dm[:, o].T
     return out
 
 
-def _saturated_derivatives(p: int, means_only_diag: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """dSigma, dmu of the saturated (or, diagonal, independence) model's parameters: means, then vech."""
-    pairs = [(i, i) for i in range(p)] if means_only_diag else [(i, j) for j in range(p) for i in range(j, p)]
+def _saturated_factors(p: int, diagonal: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Rank-2 factors (U, V) and dmu of the saturated (or, diagonal, independence) model's parameters:
+    the means, then the (co)variances (i >= j) in vech order."""
+    pairs = [(i, i) for i in range(p)] if diagonal else [(i, j) for j in range(p) for i in range(j, p)]
     k = p + len(pairs)
-    ds = np.zeros((k, p, p))
-    dm = np.zeros((k, p))
+    u, v, dm = np.zeros((p, k)), np.zeros((p, k)), np.zeros((k, p))
     dm[np.arange(p), np.arange(p)] = 1.0
     for n, (i, j) in enumerate(pairs):
-        ds[p + n, i, j] = ds[p + n, j, i] = 1.0
-    return ds, dm
+        u[i, p + n] = 1.0
+        v[j, p + n] = 0.5 if i == j else 1.0
+    return u, v, dm, pairs
 
 
-def _fiml_trace(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, diagonal: bool,
+def _fiml_trace(parts: list, x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, diagonal: bool,
                 exo: np.ndarray | None = None) -> float:
-    """tr(A^-1 B) of the saturated (or independence) model at its ML estimates under missing data;
-    A (observed information) by differencing the analytic mean score. Under fixed.x the covariates'
-    own means and (co)variances are not parameters, as in the complete-data traces."""
+    """tr(A^-1 B) of the saturated (or independence) model at its ML estimates under missing data.
+    A is the observed information (half the Hessian of the FIML discrepancy, analytic: the pattern
+    terms of ``fiml.pattern_hessian``; these models are linear in their parameters); B the mean outer
+    product of the casewise scores. Under fixed.x the covariates' own means and (co)variances are not
+    parameters, as in the complete-data traces. ``parts``: ``FimlProblem.group_parts[0]``."""
+    from .fiml import group_terms, pattern_hessian
+
     p = x.shape[1]
-    ds, dm = _saturated_derivatives(p, diagonal)
-    pairs = [(i, i) for i in range(p)] if diagonal else [(i, j) for j in range(p) for i in range(j, p)]
+    u, v, dm, pairs = _saturated_factors(p, diagonal)
     exo = np.asarray(exo if exo is not None else [], dtype=int)
     keep = np.array([k not in exo for k in range(p)] + [not (i in exo and j in exo) for i, j in pairs])
-
-    def unpack(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        m = v[:p]
-        s = np.zeros((p, p))
-        for n, (i, j) in enumerate(pairs):
-            s[i, j] = s[j, i] = v[p + n]
-        return s, m
-
-    v0 = np.concatenate([mu, [sigma[i, j] for i, j in pairs]])
-
-    def mean_score(v: np.ndarray) -> np.ndarray:
-        s, m = unpack(v)
-        return _fiml_scores(x, s, m, ds, dm).mean(axis=0)
-
-    a = -hessian_from_gradient(mean_score, v0)[np.ix_(keep, keep)]
-    scores = _fiml_scores(x, sigma, mu, ds, dm)[:, keep]
+    terms = group_terms(parts, sigma, mu)
+    if terms is None:
+        raise EstimationError("the saturated model's covariance matrix is not positive definite; the robust "
+                              "(MLR) test statistic cannot be computed for these incomplete data.")
+    a = 0.5 * pattern_hessian(terms[3], sigma, u, v, dm)[np.ix_(keep, keep)] / len(x)
+    scores = _fiml_scores(x, sigma, mu, u, v, dm)[:, keep]
     b = scores.T @ scores / len(x)
     return float(np.trace(np.linalg.solve(a, b)))
 
@@ -223,19 +217,20 @@ def mlr_fiml(problem, theta: np.ndarray, hess: np.ndarray, x: np.ndarray, fm: di
     to the incomplete data."""
     n = len(x)
     g = problem.groups[0]
-    mom = problem.moments(g, theta)
+    sigma, mu, u, v, dm = g.structure.rank2(problem.local(g, theta))
     a0 = hess / 2.0
-    scores = _fiml_scores(x, mom.sigma, mom.mu, mom.dsigma, mom.dmu)
+    scores = _fiml_scores(x, sigma, mu, u, v, dm) @ g.k_map
     b0 = scores.T @ scores / n
     a0_inv = np.linalg.inv(a0)
     vcov = a0_inv @ b0 @ a0_inv / n
     tr0 = float(np.trace(a0_inv @ b0))
     exo = problem.partable.exo_index(fixed_only=True)
-    tr1 = _fiml_trace(x, sigma_h1, mu_h1, diagonal=False, exo=exo)
+    parts = problem.group_parts[0]
+    tr1 = _fiml_trace(parts, x, sigma_h1, mu_h1, diagonal=False, exo=exo)
     sigma_b = np.diag(np.nanvar(x, axis=0))
     if len(exo):  # the baseline keeps the covariates' block at its sample values
         sigma_b[np.ix_(exo, exo)] = sigma_h1[np.ix_(exo, exo)]
-    trb = _fiml_trace(x, sigma_b, np.nanmean(x, axis=0), diagonal=True, exo=exo)
+    trb = _fiml_trace(parts, x, sigma_b, np.nanmean(x, axis=0), diagonal=True, exo=exo)
     scaled = scaled_measures(fm, tr1, tr0, trb, n, 1)
     # lavaan corrects the robust CFI/TLI/RMSEA for incomplete data (Zhang & Savalei 2023), which is not
     # implemented here: leave them out rather than report the complete-data formulas.
