@@ -296,20 +296,29 @@ def group_terms(parts_g: list, sigma: np.ndarray, mu: np.ndarray) -> tuple[float
 HESSIAN_CHUNK = 64
 
 
-def pattern_hessian(terms: list, sigma: np.ndarray, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.ndarray:
+def pattern_hessian(terms: list, sigma: np.ndarray, u: np.ndarray, v: np.ndarray, dm: np.ndarray,
+                    expected: bool = False) -> np.ndarray:
     """sum_P n_P x (the pattern's Hessian terms of F without second derivatives of Sigma and mu), for
-    any parameters whose dSigma = u v' + v u' and dmu = dm rows (``group_terms``' terms at sigma)."""
+    any parameters whose dSigma = u v' + v u' and dmu = dm rows (``group_terms``' terms at sigma);
+    ``expected``: the expected Hessian instead."""
     kk = u.shape[1]
     hess = np.zeros((kk, kk))
     full = _FullInverse(sigma, u, v, dm)
     chunk = max(1, min(HESSIAN_CHUNK, int(4e6 // (kk * kk))))  # bounded memory: (chunk, k, k) arrays
     for block, inv, r, ir in terms:
+        if expected:  # depends on the observed variables only: every pattern as a rank-q update
+            if block.index.shape[1] == len(sigma):
+                hess += 2.0 * block.n.sum() * (full.qa * full.qa.T + full.pa * full.ra + full.dmadm)
+            else:
+                hess += _singleton_hessian(block.index, None, full, True, block.n)
+            continue
         if inv is None:  # one respondent with some answers missing: a rank-q update
-            hess += _singleton_hessian(block.index, ir, full)
+            hess += _singleton_hessian(block.index, ir, full, expected)
             continue
         for lo in range(0, len(block.n), chunk):
             sl = slice(lo, lo + chunk)
-            hess += _pattern_hessian(block.index[sl], block.n[sl], block.s[sl], inv[sl], r[sl], ir[sl], u, v, dm)
+            hess += _pattern_hessian(block.index[sl], block.n[sl], block.s[sl], inv[sl], r[sl], ir[sl], u, v, dm,
+                                     expected)
     return hess
 
 
@@ -342,7 +351,8 @@ class _FullInverse:
         self.dmau, self.dmav, self.dmadm = self.dma @ u, self.dma @ v, self.dma @ dm.T
 
 
-def _singleton_hessian(o: np.ndarray, ir: np.ndarray, full: _FullInverse) -> np.ndarray:
+def _singleton_hessian(o: np.ndarray, ir: np.ndarray | None, full: _FullInverse, expected: bool = False,
+                       weights: np.ndarray | None = None) -> np.ndarray:
     """``_pattern_hessian`` summed over one-respondent patterns with q > 0 missing variables, without
     a k x k product per pattern.
 
@@ -351,7 +361,10 @@ def _singleton_hessian(o: np.ndarray, ir: np.ndarray, full: _FullInverse) -> np.
     = P_a - e_u e_u' (e_u = U'E, likewise e_v, e_dmu), and W = Sigma_oo^-1 - f f' with f the
     embedded Sigma_oo^-1 r (g_u = U'f). Every Hadamard product of such matrices is the full-data
     product plus rank-q corrections; (a b') o (c d') = (a o c)(b o d)', so each correction summed
-    over patterns is one product of stacked vectors.
+    over patterns is one product of stacked vectors. ``expected``: only the terms whose expectation
+    is the expected Hessian (2 (Q_a o Q_a' + P_a o R_a) + 2 dmu' A dmu), as ``_pattern_hessian``;
+    these depend on a pattern's observed variables only, so patterns of several respondents count
+    with ``weights`` (their n) and ``ir`` is not needed.
     """
     big_p, k_o = o.shape
     p = full.a.shape[0]
@@ -364,25 +377,29 @@ def _singleton_hessian(o: np.ndarray, ir: np.ndarray, full: _FullInverse) -> np.
     eu = full.au[m].transpose(0, 2, 1) @ lit  # (P, k, q)
     ev = full.av[m].transpose(0, 2, 1) @ lit
     edm = full.dma.T[m].transpose(0, 2, 1) @ lit
-    gu = np.einsum("pjk,pj->pk", full.u[o], ir)  # U' f
-    gv = np.einsum("pjk,pj->pk", full.v[o], ir)
+    wts = np.ones(big_p) if weights is None else np.asarray(weights, dtype=float)
 
     def stacked(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
-        """sum over patterns and columns i, j of (a_i o c_j)(b_i o d_j)' for (P, k, q_*) arrays."""
-        left = (a[:, :, :, None] * c[:, :, None, :]).transpose(1, 0, 2, 3).reshape(kk, -1)
+        """sum over patterns (weighted) and columns i, j of (a_i o c_j)(b_i o d_j)' for (P, k, q_*) arrays."""
+        left = (wts[:, None, None, None] * a[:, :, :, None] * c[:, :, None, :]).transpose(1, 0, 2, 3).reshape(kk, -1)
         right = (b[:, :, :, None] * d[:, :, None, :]).transpose(1, 0, 2, 3).reshape(kk, -1)
         return left @ right.T
 
-    def outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # sum_P a_P b_P' for (P, k, q_*)
-        return a.transpose(1, 0, 2).reshape(kk, -1) @ b.transpose(1, 0, 2).reshape(kk, -1).T
+    def outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # sum_P w_P a_P b_P' for (P, k, q_*)
+        return (wts[:, None, None] * a).transpose(1, 0, 2).reshape(kk, -1) @ b.transpose(1, 0, 2).reshape(kk, -1).T
 
     pa, qa, ra = full.pa, full.qa, full.ra
-    n = float(big_p)
-    gu1, gv1 = gu[:, :, None], gv[:, :, None]
+    n = float(wts.sum())
     # sum_P Qa_P o Qa_P' and Pa_P o Ra_P, with Qa_P = Qa - e_u e_v' etc.
     ev_eu = outer_sum(ev, eu)
     q_q = n * qa * qa.T - qa * ev_eu - ev_eu.T * qa.T + stacked(eu, ev, ev, eu)
     p_r = n * pa * ra - pa * outer_sum(ev, ev) - outer_sum(eu, eu) * ra + stacked(eu, eu, ev, ev)
+    means = n * full.dmadm - outer_sum(edm, edm)
+    if expected:
+        return 2.0 * (q_q + p_r + means)
+    gu = np.einsum("pjk,pj->pk", full.u[o], ir)  # U' f
+    gv = np.einsum("pjk,pj->pk", full.v[o], ir)
+    gu1, gv1 = gu[:, :, None], gv[:, :, None]
     # the W terms: (g_u g_v') o Qa_P' (and its transpose), (g_v g_v') o Pa_P, (g_u g_u') o Ra_P
     t1 = outer_sum(gu1, gv1) * qa.T - stacked(gu1, gv1, ev, eu)
     t2 = outer_sum(gv1, gv1) * pa - stacked(gv1, gv1, eu, eu)
@@ -391,11 +408,11 @@ def _singleton_hessian(o: np.ndarray, ir: np.ndarray, full: _FullInverse) -> np.
     # mean terms: z[k, l] = g_u,k (dmu_l' A_P v_k) + g_v,k (dmu_l' A_P u_k)
     z = (gu.sum(axis=0)[:, None] * full.dmav.T - outer_sum(gu[:, :, None] * ev, edm)
          + gv.sum(axis=0)[:, None] * full.dmau.T - outer_sum(gv[:, :, None] * eu, edm))
-    hess += 2.0 * (z + z.T) + 2.0 * (n * full.dmadm - outer_sum(edm, edm))
+    hess += 2.0 * (z + z.T) + 2.0 * means
     return hess
 
 
-def _pattern_hessian(o, n, s, inv, r, ir, u, v, dm) -> np.ndarray:
+def _pattern_hessian(o, n, s, inv, r, ir, u, v, dm, expected: bool = False) -> np.ndarray:
     """sum_P n_P [tr(A dS_l A dS_k) - 2 tr(A dS_l W dS_k) + 2 r'A dS_k A dmu_l + 2 r'A dS_l A dmu_k
     + 2 dmu_l' A dmu_k] over patterns with the same number of observed variables (``Problem.hessian``
     with A = Sigma_oo^-1, W = A (Sigma_oo - S_P - r r') A, each on the pattern's observed rows).
@@ -416,33 +433,31 @@ def _pattern_hessian(o, n, s, inv, r, ir, u, v, dm) -> np.ndarray:
     def weighted(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # sum_P n_P x_P * y_P
         return (n @ (x * y).reshape(big_p, -1)).reshape(kk, kk)
 
+    da = dmo.transpose(0, 2, 1) @ inv  # (P, k, k_o): dmu' A
+    means = 2.0 * da.transpose(1, 0, 2).reshape(kk, -1) @ (dmo * n[:, None, None]).reshape(-1, kk)
+    if expected:  # with W and r at their expectation 0
+        return 2.0 * (weighted(qa, qat) + weighted(pa, ra)) + means
     cross = weighted(qw, qat)
     hess = 2.0 * (weighted(qa, qat) + weighted(pa, ra - rw) - weighted(pw, ra)) - 2.0 * (cross + cross.T)
-    da = dmo.transpose(0, 2, 1) @ inv  # (P, k, k_o): dmu' A
     nu = n[:, None] * np.einsum("pjk,pj->pk", uo, ir)  # n_P u_k' A r
     nv = n[:, None] * np.einsum("pjk,pj->pk", vo, ir)
     z = ((da @ vo) * nu[:, None, :]).sum(axis=0) + ((da @ uo) * nv[:, None, :]).sum(axis=0)  # z'[l, k]
-    hess += 2.0 * (z + z.T)
-    dmo_n = dmo * n[:, None, None]
-    hess += 2.0 * da.transpose(1, 0, 2).reshape(kk, -1) @ dmo_n.reshape(-1, kk)
+    hess += 2.0 * (z + z.T) + means
     return hess
 
 
 def expected_information(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
     """Expected information per observation, pattern by pattern (lavaan's ``information = "expected"``
     for missing = "ml"): sum_P (n_P / N) [1/2 tr(W dS_a W dS_b) + dmu_a' W dmu_b] over each pattern's
-    observed variables, W = Sigma_oo^-1."""
+    observed variables, W = Sigma_oo^-1 (the expected terms of ``pattern_hessian``, halved)."""
+    states = problem._fiml_evaluate(theta)
+    if states is None:
+        raise EstimationError("the model-implied covariance matrix is not positive definite here.")
     info = np.zeros((problem.n_free, problem.n_free))
-    for g, patterns in zip(problem.groups, problem.group_patterns, strict=True):
-        mom = problem.moments(g, theta)
-        for pat in patterns:
-            o = pat.observed
-            w = np.linalg.inv(mom.sigma[np.ix_(o, o)])
-            ds = mom.dsigma[:, o][:, :, o]
-            a = w @ ds @ w
-            k = len(ds)
-            block = 0.5 * a.reshape(k, -1) @ ds.reshape(k, -1).T + mom.dmu[:, o] @ w @ mom.dmu[:, o].T
-            info += pat.n / problem.n_total * block
+    for g, st in zip(problem.groups, states, strict=True):
+        sigma, _, u, v, dm = st["parts"][:5]
+        block = 0.5 * pattern_hessian(st["terms"], sigma, u, v, dm, expected=True) / problem.n_total
+        info += block if g.identity else g.k_map.T @ block @ g.k_map
     return info
 
 
