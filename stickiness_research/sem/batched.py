@@ -48,6 +48,12 @@ class CompiledModel:
         ov = {v: n for n, v in enumerate(self.structure.observed)}
         exo = [(r.row, r.col, ov[r.lhs], ov[r.rhs]) for r in self.structure.rows if r.exo and r.op == "~~"]
         self.exo = np.array(exo, dtype=int).reshape(-1, 4)
+        # Sigma = Lambda Phi Lambda' + Theta with Theta diagonal and every inner variable latent: Sigma^-1
+        # by Woodbury through m x m matrices instead of p x p ones (see _woodbury)
+        _, ti, tj = self.structure._pos["theta"]
+        base_theta = self.structure.base["theta"]
+        self.woodbury = (not np.any(ti != tj) and not np.any(base_theta - np.diag(np.diag(base_theta)))
+                         and set(self.structure.inner) <= self.structure.latent and self.m < self.structure.p)
 
     def matrices(self, theta: np.ndarray, s: np.ndarray | None = None) -> dict[str, np.ndarray]:
         mats = self.structure.matrices(self.x0 + theta @ self.k_map.T)
@@ -70,7 +76,8 @@ class CompiledModel:
     def evaluate(self, theta: np.ndarray, s: np.ndarray, logdet_s: np.ndarray):
         """Discrepancy F for each row, plus what the gradient needs at the same point."""
         sigma, mats, c, m = self.implied(theta, s)
-        inv, logdet, good = spd_inverse(sigma)
+        fast = _woodbury(mats, c) if self.woodbury else None
+        inv, logdet, good = fast if fast is not None else spd_inverse(sigma)
         f = logdet + np.einsum("bij,bji->b", s, inv) - logdet_s - sigma.shape[1]
         return np.where(good, f, np.inf), (inv, mats, c, m)
 
@@ -101,6 +108,32 @@ class CompiledModel:
             if len(k):
                 grad[:, k] = parts[key][:, i, j] * self.weights[key]
         return grad @ self.k_map
+
+
+def _woodbury(mats: dict[str, np.ndarray], c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Sigma^-1 and log|Sigma| for Sigma = Lambda Phi Lambda' + Theta (Phi = C Psi C', Theta diagonal):
+    Sigma^-1 = T - T Lambda K^-1 Lambda' T with T = Theta^-1, K = Phi^-1 + Lambda' T Lambda, and
+    log|Sigma| = log|Theta| + log|Phi| + log|K| (Woodbury; the matrix determinant lemma), so only
+    m x m matrices are factored. None when some Theta is not positive or some Phi not positive
+    definite (the caller then inverts Sigma itself)."""
+    lam = mats["lambda"]
+    t = np.diagonal(mats["theta"], axis1=1, axis2=2)
+    if np.any(t <= 0):
+        return None
+    phi = c @ mats["psi"] @ c.transpose(0, 2, 1)
+    try:
+        chol_phi = np.linalg.cholesky(phi)
+        lt = lam / t[:, :, None]
+        k = np.linalg.inv(phi) + lam.transpose(0, 2, 1) @ lt
+        chol_k = np.linalg.cholesky(k)
+    except np.linalg.LinAlgError:
+        return None
+    p = lam.shape[1]
+    inv = -(lt @ np.linalg.inv(k) @ lt.transpose(0, 2, 1))
+    inv[:, np.arange(p), np.arange(p)] += 1.0 / t
+    logdet = (np.log(t).sum(axis=1) + 2.0 * np.log(np.diagonal(chol_phi, axis1=1, axis2=2)).sum(axis=1)
+              + 2.0 * np.log(np.diagonal(chol_k, axis1=1, axis2=2)).sum(axis=1))
+    return inv, logdet, np.ones(len(t), dtype=bool)
 
 
 def spd_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
