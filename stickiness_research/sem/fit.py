@@ -114,6 +114,15 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     EstimationError
         No convergence, a non-positive-definite sample covariance matrix, or an under-identified model.
 
+    Notes
+    -----
+    The parameter table and its matrix layout (index maps, equality basis, names) are built once
+    per syntax and options and reused when the same model is fitted to new data (a bootstrap,
+    simulation, invariance sequence or a study with many groups pays for them once). Estimation is
+    Fisher scoring with analytic gradients, switching to Newton steps on the analytic observed
+    Hessian near the optimum; standard errors use the expected information (lavaan's default for
+    ML), MLR and FIML the observed one (lavaan's defaults there).
+
     Examples
     --------
     >>> import stickiness_research as sr
