@@ -68,10 +68,16 @@ assert all(r.levers == () for r in study.recommendations if r.status != "recomme
 
 # %% [markdown]
 # ## Segments and their priorities
-# Respondents cluster on their construct scores; for each segment the drivers are ordered by importance × the
-# segment's performance gap.
+# Respondents are clustered on the exogenous drivers only: the drivers of stickiness that nothing in the
+# model explains (`stickiness_research.study.segment_basis`), not on stickiness itself and not on the
+# mediators. A segment chosen by the outcome, or by a consequence of a driver, selects respondents on what
+# the drivers explain, and the drivers' effects within it are then biased toward zero. The segments are
+# described on every construct, stickiness too. Within each segment the drivers' total effects are
+# re-estimated (OLS with HC3 *t* intervals) and ordered by importance × the segment's performance gap; a
+# driver is ranked only when its interval lies above zero.
 
 # %%
+print("clustered on:", ", ".join(names[c] for c in study.segments.on))
 study.segments.centers.round(2)
 
 # %%

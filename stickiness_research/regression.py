@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+
+# The two names used, not statsmodels.api: that imports every model and the formula layer (twice the import time).
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from ._validation import (
     BOOL,
@@ -114,6 +117,31 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     """
     check(robust, "robust", "ols", Options(("HC3", "HC1", "HC0")), None)
     check(predictors, "predictors", "ols", ListOf(STR))
+    frame, x, xs, model = _ols_fit(data, outcome, predictors, robust)
+    zx = (frame[x.columns] - frame[x.columns].mean()) / frame[x.columns].std(ddof=1)
+    zy = (frame[outcome] - frame[outcome].mean()) / frame[outcome].std(ddof=1)
+    betas = OLS(zy, add_constant(zx)).fit().params
+    ci = model.conf_int()
+    table = pd.DataFrame({"term": xs.columns, "b": model.params.to_numpy(), "se": model.bse.to_numpy(),
+                          "t": model.tvalues.to_numpy(), "pvalue": model.pvalues.to_numpy(),
+                          "ci_lower": ci[0].to_numpy(), "ci_upper": ci[1].to_numpy()})
+    table["beta"] = [np.nan] + [betas[c] for c in x.columns]
+    table["vif"] = [np.nan] + list(vif(frame[x.columns]))
+    table["term"] = table["term"].replace({"const": "(Intercept)"})
+    plain = OLS(frame[outcome], xs).fit()
+    return OLSResult(table, float(plain.rsquared), float(plain.rsquared_adj), float(plain.fvalue),
+                     float(plain.f_pvalue), len(frame), outcome, robust, model)
+
+
+def _ols_fit(data: pd.DataFrame, outcome: str, predictors: list[str],
+             robust: str | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, object]:
+    """The complete rows, the design's predictors, the design with its constant and the fitted statsmodels
+    OLS behind :func:`ols`.
+
+    Only the coefficients and their robust inference: callers that need nothing else (per-segment
+    drivers, :func:`~stickiness_research.strategy.segment_priorities`) skip the standardized refit, the
+    VIFs and the classical refit that :func:`ols` adds. Raises what :func:`ols` raises for bad data.
+    """
     missing = [c for c in [outcome, *predictors] if c not in data.columns]
     if missing:
         raise ResponseDataError(f"ols: column {missing[0]!r} is not in the data.")
@@ -123,22 +151,10 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     if len(frame) <= x.shape[1] + 1:
         raise ResponseDataError(f"ols: {len(frame)} complete rows are too few for {x.shape[1]} predictors.")
     _no_constant(frame, [outcome, *x.columns], "ols")
-    xs = sm.add_constant(frame[x.columns])
+    xs = add_constant(frame[x.columns])
     # t(n - k - 1) for robust SEs too, as lmtest::coeftest, Stata, SPSS and PROCESS (statsmodels: normal)
-    model = sm.OLS(frame[outcome], xs).fit(cov_type=robust or "nonrobust", use_t=True)
-    zx = (frame[x.columns] - frame[x.columns].mean()) / frame[x.columns].std(ddof=1)
-    zy = (frame[outcome] - frame[outcome].mean()) / frame[outcome].std(ddof=1)
-    betas = sm.OLS(zy, sm.add_constant(zx)).fit().params
-    ci = model.conf_int()
-    table = pd.DataFrame({"term": xs.columns, "b": model.params.to_numpy(), "se": model.bse.to_numpy(),
-                          "t": model.tvalues.to_numpy(), "pvalue": model.pvalues.to_numpy(),
-                          "ci_lower": ci[0].to_numpy(), "ci_upper": ci[1].to_numpy()})
-    table["beta"] = [np.nan] + [betas[c] for c in x.columns]
-    table["vif"] = [np.nan] + list(vif(frame[x.columns]))
-    table["term"] = table["term"].replace({"const": "(Intercept)"})
-    plain = sm.OLS(frame[outcome], xs).fit()
-    return OLSResult(table, float(plain.rsquared), float(plain.rsquared_adj), float(plain.fvalue),
-                     float(plain.f_pvalue), len(frame), outcome, robust, model)
+    model = OLS(frame[outcome], xs).fit(cov_type=robust or "nonrobust", use_t=True)
+    return frame, x, xs, model
 
 
 def vif(x: pd.DataFrame) -> pd.Series:
@@ -149,7 +165,7 @@ def vif(x: pd.DataFrame) -> pd.Series:
         if others.shape[1] == 0:
             out[column] = 1.0
             continue
-        r2 = sm.OLS(x[column], sm.add_constant(others)).fit().rsquared
+        r2 = OLS(x[column], add_constant(others)).fit().rsquared
         out[column] = 1 / (1 - r2) if r2 < 1 else np.inf
     return pd.Series(out, name="vif")
 
@@ -183,8 +199,8 @@ def hierarchical(data: pd.DataFrame, outcome: str, blocks: dict[str, list[str]])
     rows, previous, terms = [], None, []
     for step, (name, cols) in enumerate(blocks.items(), start=1):
         terms += cols
-        x = sm.add_constant(_design(frame, terms))
-        fit = sm.OLS(y, x).fit()
+        x = add_constant(_design(frame, terms))
+        fit = OLS(y, x).fit()
         if previous is None:
             d_r2, d_f, df1, p = fit.rsquared, fit.fvalue, fit.df_model, fit.f_pvalue
         else:
@@ -304,7 +320,7 @@ def moderation(data: pd.DataFrame, x: str, w: str, y: str, *, covariates: tuple[
         xv, wv = xv - xv.mean(), wv - wv.mean()
     product = f"{x}:{w}"
     design = pd.DataFrame({x: xv, w: wv, product: xv * wv, **{c: frame[c] for c in covariates}})
-    fit = sm.OLS(frame[y], sm.add_constant(design)).fit()
+    fit = OLS(frame[y], add_constant(design)).fit()
     ci = fit.conf_int(1 - level)
     table = pd.DataFrame({"term": fit.params.index.str.replace("const", "(Intercept)"), "b": fit.params.to_numpy(),
                           "se": fit.bse.to_numpy(), "t": fit.tvalues.to_numpy(), "pvalue": fit.pvalues.to_numpy(),
@@ -446,12 +462,12 @@ def _mediation(data, x, mediators, y, w, covariates, n_boot, seed, level) -> Med
     effects["excludes_zero"] = (effects["ci_lower"] > 0) | (effects["ci_upper"] < 0)
     rows = []
     for j, med in enumerate(mediators):
-        fit = sm.OLS(mv[:, j], a_design).fit()
+        fit = OLS(mv[:, j], a_design).fit()
         rows.append({"path": f"a: {x} -> {med}", "b": fit.params[1], "se": fit.bse[1], "pvalue": fit.pvalues[1]})
         if w:
             rows.append({"path": f"a3: {x} x {w} -> {med}", "b": fit.params[3], "se": fit.bse[3],
                          "pvalue": fit.pvalues[3]})
-    fit_y = sm.OLS(yv, y_design).fit()
+    fit_y = OLS(yv, y_design).fit()
     for j, med in enumerate(mediators):
         rows.append({"path": f"b: {med} -> {y}", "b": fit_y.params[2 + j], "se": fit_y.bse[2 + j],
                      "pvalue": fit_y.pvalues[2 + j]})

@@ -129,6 +129,7 @@ def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: 
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
     from sklearn.mixture import GaussianMixture
+    from threadpoolctl import threadpool_limits
 
     check(k, "k", "segment_respondents", POSITIVE_INT, None)
     check(k_range, "k_range", "segment_respondents", _K_RANGE)
@@ -152,11 +153,14 @@ def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: 
         return GaussianMixture(n_components=n_clusters, n_init=5, random_state=seed).fit(z).predict(z)
 
     rows = []
+    fitted: dict[int, np.ndarray] = {}
     candidates = [k] if k is not None else list(range(lo, hi + 1))
-    with warnings.catch_warnings():
+    # One thread: a few hundred respondents in a handful of dimensions are too small to share out, and
+    # OpenMP/BLAS threads waiting for a busy core made this step several times slower on a loaded 2-core machine.
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")  # sklearn convergence chatter on tiny data; the table shows the outcome
         for n_clusters in candidates:
-            labels = fit(n_clusters)
+            labels = fitted[n_clusters] = fit(n_clusters)
             gmm = GaussianMixture(n_components=n_clusters, n_init=3, random_state=seed).fit(z)
             sil = silhouette_score(z, labels) if 1 < len(set(labels)) < len(z) else np.nan
             rows.append({"k": n_clusters, "bic": gmm.bic(z), "silhouette": sil})
@@ -165,7 +169,7 @@ def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: 
     best = int(selection.loc[selection[criterion].idxmax() if criterion == "silhouette"
                              else selection[criterion].idxmin(), "k"])
     selection["chosen"] = selection["k"] == best
-    raw = fit(best)
+    raw = fitted[best]  # the clustering the criterion chose, not a refit of it
     # Number segments by size (1 = largest) so the labels do not depend on the algorithm's internal order.
     sizes = pd.Series(raw).value_counts()
     relabel = {old: new for new, old in enumerate(sorted(sizes.index, key=lambda c: (-sizes[c], c)), start=1)}

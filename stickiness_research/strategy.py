@@ -340,7 +340,7 @@ def segment_priorities(scores: pd.DataFrame, segments: pd.Series, q: Questionnai
     >>> table[["segment", "construct", "rank", "status"]].values.tolist()
     [[1, 'security', 1, 'ranked'], [1, 'convenience', <NA>, 'not significant'], [2, 'convenience', 1, 'ranked'], [2, 'security', <NA>, 'not significant']]
     """
-    from .regression import ols
+    from .regression import _ols_fit
 
     check(scores, "scores", "segment_priorities", InstanceOf(pd.DataFrame, "a DataFrame"))
     check(segments, "segments", "segment_priorities", InstanceOf(pd.Series, "a Series"))
@@ -378,17 +378,18 @@ def segment_priorities(scores: pd.DataFrame, segments: pd.Series, q: Questionnai
                 scored.append({**row, "status": "too small to estimate"})
                 continue
             try:
-                fit = ols(part, outcome, [x, *others], robust="HC3")
+                # the coefficient and its HC3 inference only (ols() would add betas, VIFs and R² unused here)
+                _, _, _, fit = _ols_fit(part, outcome, [x, *others], "HC3")
             except StickinessError:  # e.g. a driver without variance inside the segment
                 scored.append({**row, "status": "not estimable"})
                 continue
-            b, se, p = (float(fit.table.set_index("term").loc[x, c]) for c in ("b", "se", "pvalue"))
-            lo, hi = (float(v) for v in fit.model.conf_int(alpha=1 - level).loc[x])
+            b, se, p = (float(v[x]) for v in (fit.params, fit.bse, fit.pvalues))
+            lo, hi = (float(v) for v in fit.conf_int(alpha=1 - level).loc[x])
             scale = sd[x] / sd[outcome]
             status = "ranked" if lo > 0 else "negative effect" if hi < 0 else "not significant"
             performance_ = float(perf.loc[x, "performance"])
             importance = b * scale
-            scored.append({**row, "b": b, "se": se, "df": float(fit.model.df_resid), "pvalue": p,
+            scored.append({**row, "b": b, "se": se, "df": float(fit.df_resid), "pvalue": p,
                            "importance": importance, "ci_lower": lo * scale, "ci_upper": hi * scale,
                            "performance": performance_, "perf_ci_lower": float(perf.loc[x, "perf_ci_lower"]),
                            "perf_ci_upper": float(perf.loc[x, "perf_ci_upper"]),

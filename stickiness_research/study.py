@@ -191,7 +191,7 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
     step = progress or (lambda _msg: None)
     todo: AnalysesSpec = cfg.analyses
     q_path = cfg.resolve(cfg.questionnaire)
-    q = load_questionnaire(q_path)
+    q = cfg.loaded_questionnaire()  # the load that checked the config, not a second parse
     inputs = [q_path] + ([cfg.source] if cfg.source else [])
 
     step("reading data")
@@ -370,6 +370,9 @@ def _group_analysis(data: pd.DataFrame, q: Questionnaire, group: str, syntax: st
 def demo_config(questionnaire: str | Path, *, n: int = DEMO_N, seed: int = DEMO_SEED,
                 n_boot: int = DEMO_BOOTSTRAP, language: str = "en") -> StudyConfig:
     """The demo study: simulated answers to a questionnaire, every analysis on."""
+    # read before loading (see StudyConfig._remember_questionnaire); anything but a file is left to the loader
+    is_file = isinstance(questionnaire, (str, Path)) and Path(questionnaire).is_file()
+    file_bytes = Path(questionnaire).read_bytes() if is_file else None
     q = load_questionnaire(questionnaire)
     cfg = StudyConfig.model_validate({
         "study": {"id": "demo", "title": q.meta.title},
@@ -380,6 +383,8 @@ def demo_config(questionnaire: str | Path, *, n: int = DEMO_N, seed: int = DEMO_
         "report": {"language": language},
         "seed": seed,
     })
+    if file_bytes is not None:
+        cfg._remember_questionnaire(q, file_bytes)  # run_study reuses this load instead of parsing the file again
     return cfg
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ._validation import PATH, check
 from .errors import ModelSpecError, StudyConfigError
 from .questionnaire.loader import _from_validation_error, _line_of, _parse_yaml, _plain, read_text
-from .questionnaire.schema import Identifier, LangText
+from .questionnaire.schema import Identifier, LangText, Questionnaire
 from .responses.quality import MIN_ITEMS_IDENTICAL_ANSWERS
 
 
@@ -128,6 +128,8 @@ class StudyConfig(_Strict):
     _source: Path | None = None
     _lines: dict[str, int] = {}  # line of each key a later check may name
     _shown: str | None = None  # the path as the user gave it
+    # (path, file bytes, Questionnaire) loaded while checking the config; run_study reuses it (see loaded_questionnaire)
+    _questionnaire: tuple | None = None
 
     @property
     def source(self) -> Path | None:
@@ -137,6 +139,46 @@ class StudyConfig(_Strict):
         """A path from the config, relative to the config file's folder."""
         p = Path(path)
         return p if p.is_absolute() or self._source is None else (self._source.parent / p)
+
+    def loaded_questionnaire(self) -> Questionnaire:
+        """The config's questionnaire, loaded from its file (a fresh copy on every call).
+
+        Loading a questionnaire (YAML with line numbers, validation, rules) takes a few hundred
+        milliseconds, and checking the config has already done it once: while the file is unchanged
+        (same path, same bytes) a deep copy of that load is returned instead of parsing it again.
+
+        Returns
+        -------
+        Questionnaire
+
+        Raises
+        ------
+        QuestionnaireError
+            The file cannot be loaded.
+
+        Examples
+        --------
+        >>> import stickiness_research as sr
+        >>> cfg = sr.load_study_config(sr.builtin_study_path())
+        >>> cfg.loaded_questionnaire().meta.id
+        'financial_social_media_stickiness'
+        """
+        from .questionnaire import load_questionnaire
+
+        path = self.resolve(self.questionnaire)
+        if self._questionnaire is not None:
+            loaded_path, loaded_bytes, q = self._questionnaire
+            if loaded_path == path and path.is_file() and path.read_bytes() == loaded_bytes:
+                return q.model_copy(deep=True)  # a copy: results must not share one mutable questionnaire
+        return load_questionnaire(path)
+
+    def _remember_questionnaire(self, q: Questionnaire, file_bytes: bytes) -> None:
+        """Keep ``q``, loaded from this config's questionnaire file, for :meth:`loaded_questionnaire`.
+
+        ``file_bytes`` are the file's bytes read *before* loading it: should the file change in between,
+        they do not match it and the next call reloads, rather than reuse a copy of older content.
+        """
+        self._questionnaire = (self.resolve(self.questionnaire), file_bytes, q)
 
     def error(self, message: str, field: str, hint: str | None = None) -> StudyConfigError:
         """A :class:`StudyConfigError` located at ``field`` (e.g. ``groups[0]``) of this config's file."""
@@ -190,7 +232,10 @@ def _check_paths(cfg: StudyConfig, tree, source: str) -> None:
             raise StudyConfigError(f"{label} {str(target)!r} {what}.", file=source,
                                    line=_line_of(tree, tuple(key.split("."))), field=key,
                                    hint="Paths are relative to the study config's folder.")
-    q = load_questionnaire(cfg.resolve(cfg.questionnaire))
+    q_file = cfg.resolve(cfg.questionnaire)
+    q_bytes = q_file.read_bytes()
+    q = load_questionnaire(q_file)
+    cfg._remember_questionnaire(q, q_bytes)  # run_study reuses this load while the file is unchanged
     ids = {h.id for h in q.hypotheses}
     for k, alt in enumerate(cfg.alternatives):
         unknown = [h for h in alt.drop_hypotheses if h not in ids]

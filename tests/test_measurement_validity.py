@@ -10,6 +10,8 @@ import pytest
 from conftest import REFERENCE
 
 import stickiness_research as sr
+from stickiness_research.measurement import fornell_larcker, latent_correlations, scales_of
+from stickiness_research.measurement.validity import _htmt_matrices
 
 CASES = {"holzinger_swineford": "HolzingerSwineford1939.csv", "stickiness_demo": "stickiness_demo.csv"}
 
@@ -198,3 +200,65 @@ def test_method_bias_detects_a_shared_method_factor():
     assert mb.method_variance > 0.15
     assert (mb.loadings["change"] < 0).all()  # trait loadings shrink once method variance is modelled
     assert "above the 50 % mark" in mb.verdict()
+
+
+def test_htmt_bootstrap_interval_is_the_quantile_of_each_resample_alone(case):
+    # The resamples' HTMTs are computed as one stack, from the same seeded stream as one at a time.
+    _, ref, data, _ = case
+    syntax = ref["cfa_syntax"]
+    items = [i for s in scales_of(syntax).values() for i in s]
+    complete = data[items].dropna().reset_index(drop=True)
+    table = sr.htmt(complete, syntax, n_boot=40, seed=11)
+    rng = np.random.default_rng(11)
+    alone = np.array([sr.htmt(complete.iloc[rng.integers(0, len(complete), len(complete))], syntax)["htmt"]
+                      for _ in range(40)])
+    # (a resampled DataFrame's array may be laid out differently from the resampled array: last-bit differences)
+    np.testing.assert_allclose(table["ci_lower"], np.nanquantile(alone, 0.025, axis=0), rtol=1e-13)
+    np.testing.assert_allclose(table["ci_upper"], np.nanquantile(alone, 0.975, axis=0), rtol=1e-13)
+
+
+@pytest.mark.parametrize("sizes", [[3, 3, 3], [4, 4, 4, 4, 4, 5], [2, 9, 17]])
+@pytest.mark.parametrize("geometric", [True, False])
+def test_htmt_of_a_stack_is_bit_for_bit_each_matrix_alone(sizes, geometric):
+    # Every mean is summed in the same order whatever the stack's size, so a report's HTMT intervals do not
+    # change in the last digit when the bootstrap is batched (results.json stays byte-identical).
+    rng = np.random.default_rng(sum(sizes))
+    p = sum(sizes)
+    offsets = np.cumsum([0, *sizes])
+    blocks = [np.arange(a, b) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    x = rng.standard_normal((200, p)) + rng.standard_normal((200, 1))
+    stack = np.stack([np.corrcoef(x[rng.integers(0, 200, 200)], rowvar=False) for _ in range(30)])
+    together = _htmt_matrices(stack, blocks, geometric)
+    for k in range(len(stack)):
+        np.testing.assert_array_equal(together[k], _htmt_matrices(stack[k:k + 1], blocks, geometric)[0])
+    assert np.all(np.diagonal(together, axis1=1, axis2=2) == 1) and np.allclose(together, together.transpose(0, 2, 1))
+
+
+def test_cfa_tables_are_computed_once_and_handed_out_as_copies(case):
+    _, _, _, res = case
+    loadings, fl, corr = res.loadings(), res.fornell_larcker(), res.latent_correlations()
+    loadings["std_all"] = -1.0  # changing what was handed out must not change what comes next
+    fl["sqrt_ave"] = -1.0
+    corr[corr.columns[0]] = -1.0
+    std = res.sem.standardized_solution()
+    std = std[std["op"] == "=~"].reset_index(drop=True)
+    np.testing.assert_array_equal(res.loadings()["std_all"], std["est_std"])
+    np.testing.assert_array_equal(res.loadings()["std_se"], std["se"])
+    pd.testing.assert_frame_equal(res.fornell_larcker(), fornell_larcker(res.sem))
+    pd.testing.assert_frame_equal(res.latent_correlations(), latent_correlations(res.sem))
+
+
+def test_method_bias_loadings_are_the_standardized_solution():
+    # the table takes the estimates' std_all; it must be what standardizedSolution() reports as est_std
+    ref = json.loads((REFERENCE / "measurement" / "stickiness_demo.json").read_text(encoding="utf-8"))
+    mb = sr.method_bias(pd.read_csv(REFERENCE / "data" / "stickiness_demo.csv"), ref["cfa_syntax"])
+    assert mb.method_model is not None
+    for model, column in ((mb.trait_model, "trait_loading"), (mb.method_model, "trait_loading_with_method")):
+        std = model.standardized_solution()
+        std = std[(std["op"] == "=~") & (std["lhs"] != "method")].set_index(["lhs", "rhs"])["est_std"]
+        table = mb.loadings.set_index(["construct", "item"])[column]
+        np.testing.assert_array_equal(table.to_numpy(), std.loc[table.index].to_numpy())
+    std = mb.method_model.standardized_solution()
+    method = std[(std["op"] == "=~") & (std["lhs"] == "method")].set_index("rhs")["est_std"]
+    table = mb.loadings.set_index("item")["method_loading"]
+    np.testing.assert_array_equal(table.to_numpy(), method.loc[table.index].to_numpy())

@@ -334,3 +334,21 @@ def test_group_columns_and_verdict_name_the_groups_by_their_labels(built, tmp_pa
     # exports coded by number map too (1, "1" and 1.0 are the same answer)
     labels = _option_labels(study, "product_type", "zh")
     assert labels["1"] == labels["1.0"] == labels["insurance"] == "保险"
+
+
+def test_the_questionnaire_checked_with_the_config_is_reused_until_its_file_changes(tmp_path):
+    q_path = tmp_path / "questionnaire.yaml"
+    shutil.copy(sr.builtin_questionnaire_path(), q_path)
+    cfg_path = tmp_path / "study.yaml"
+    cfg_path.write_text(SMALL.replace("QUESTIONNAIRE", q_path.name), encoding="utf-8")
+    cfg = sr.load_study_config(cfg_path)
+    first, second = cfg.loaded_questionnaire(), cfg.loaded_questionnaire()
+    assert first == second == sr.load_questionnaire(q_path)
+    first.meta.title["en"] = "changed in one result"  # each caller gets its own copy
+    assert second.meta.title["en"] != "changed in one result"
+    assert cfg.loaded_questionnaire().meta.title["en"] != "changed in one result"
+    # the file edited after the config was loaded: the edit is read, not the copy kept from the check
+    q_path.write_text(q_path.read_text(encoding="utf-8").replace(
+        'en: "Survey of User Stickiness', 'en: "Edited survey of User Stickiness', 1), encoding="utf-8")
+    assert cfg.loaded_questionnaire().meta.title["en"].startswith("Edited survey")
+    assert run_study(cfg).questionnaire.meta.title["en"].startswith("Edited survey")

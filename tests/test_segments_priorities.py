@@ -196,3 +196,21 @@ def test_clustering_on_the_outcome_would_bias_within_segment_effects(default_q):
     assert basis == ["interaction", "security", "convenience"]
     assert mean_ratio(basis) == pytest.approx(1, abs=0.15)
     assert mean_ratio(list(scores.columns)) < 0.75
+
+
+def test_segment_labels_are_the_chosen_k_means_clustering():
+    # the clustering kept is the one the silhouette chose (not a second fit): same partition, same silhouette
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    scores, _ = two_segments(seed=8)
+    basis = scores[["security", "convenience", "stickiness"]]
+    seg = segment_respondents(basis, k_range=(2, 4), seed=7)
+    x = basis.to_numpy()
+    z = (x - x.mean(axis=0)) / x.std(axis=0)
+    raw = KMeans(n_clusters=seg.k, n_init=10, random_state=7).fit_predict(z)
+    crossed = pd.crosstab(seg.labels, raw)
+    assert ((crossed > 0).sum(axis=1) == 1).all() and ((crossed > 0).sum(axis=0) == 1).all()
+    chosen = seg.selection.set_index("k").loc[seg.k]
+    assert bool(chosen["chosen"]) and chosen["silhouette"] == pytest.approx(silhouette_score(z, raw), rel=1e-12)
+    assert seg.selection["silhouette"].max() == chosen["silhouette"]

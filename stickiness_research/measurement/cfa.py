@@ -67,6 +67,12 @@ class CFAResult:
         DataFrame
             construct, item, est, se, pvalue, std_all, std_se, std_ci_lower, std_ci_upper.
         """
+        return self._loadings.copy()
+
+    # Computed once per fit (the delta-method SEs take a numerical Jacobian); the report and
+    # results.json both ask for these tables, so the public methods hand out copies.
+    @cached_property
+    def _loadings(self) -> pd.DataFrame:
         est = self.sem.estimates
         std = self.sem.standardized_solution()
         load = est[est["op"] == "=~"].merge(std[std["op"] == "=~"], on=["lhs", "op", "rhs"], suffixes=("", "_std"))
@@ -86,11 +92,21 @@ class CFAResult:
         """Cronbach's alpha with its Feldt CI, McDonald's omega, composite reliability and AVE per construct."""
         return self._reliability.copy()
 
-    def latent_correlations(self) -> pd.DataFrame:
+    @cached_property
+    def _latent_correlations(self) -> pd.DataFrame:
         return latent_correlations(self.sem)
 
-    def fornell_larcker(self) -> pd.DataFrame:
+    @cached_property
+    def _fornell_larcker(self) -> pd.DataFrame:
         return fornell_larcker(self.sem)
+
+    def latent_correlations(self) -> pd.DataFrame:
+        """Correlations between the factors (lavaan's ``lavInspect(fit, "cor.lv")``)."""
+        return self._latent_correlations.copy()
+
+    def fornell_larcker(self) -> pd.DataFrame:
+        """Fornell-Larcker table (see :func:`~stickiness_research.measurement.fornell_larcker`)."""
+        return self._fornell_larcker.copy()
 
     def htmt(self, **kwargs) -> pd.DataFrame:
         """HTMT for every pair of constructs; keyword arguments as :func:`stickiness_research.htmt`."""

@@ -129,16 +129,18 @@ def method_bias(data: pd.DataFrame, q: Questionnaire | str) -> MethodBiasResult:
         method_model = fit_sem(ulmc_syntax(q), data)
     except EstimationError as exc:
         error = str(exc)
-    std = trait.standardized_solution()
-    base = std[std["op"] == "=~"][["lhs", "rhs", "est_std"]].rename(
-        columns={"lhs": "construct", "rhs": "item", "est_std": "trait_loading"})
+    # Standardized loadings from the estimates' std_all column (the values standardized_solution() gives
+    # as est_std): only the point values are shown, so the delta-method SEs' Jacobian is not needed.
+    std = trait.estimates
+    base = std[std["op"] == "=~"][["lhs", "rhs", "std_all"]].rename(
+        columns={"lhs": "construct", "rhs": "item", "std_all": "trait_loading"})
     if method_model is not None:
-        with_m = method_model.standardized_solution()
+        with_m = method_model.estimates
         with_m = with_m[with_m["op"] == "=~"]
-        traits = with_m[with_m["lhs"] != "method"][["lhs", "rhs", "est_std"]].rename(
-            columns={"lhs": "construct", "rhs": "item", "est_std": "trait_loading_with_method"})
-        meth = with_m[with_m["lhs"] == "method"][["rhs", "est_std"]].rename(
-            columns={"rhs": "item", "est_std": "method_loading"})
+        traits = with_m[with_m["lhs"] != "method"][["lhs", "rhs", "std_all"]].rename(
+            columns={"lhs": "construct", "rhs": "item", "std_all": "trait_loading_with_method"})
+        meth = with_m[with_m["lhs"] == "method"][["rhs", "std_all"]].rename(
+            columns={"rhs": "item", "std_all": "method_loading"})
         base = base.merge(traits, on=["construct", "item"]).merge(meth, on="item")
         base["change"] = base["trait_loading_with_method"] - base["trait_loading"]
     return MethodBiasResult(harman_single_factor(data, q), comparison, base.reset_index(drop=True), trait, one,

@@ -100,23 +100,35 @@ def fornell_larcker(res: SEMResult) -> pd.DataFrame:
     return table
 
 
-def _htmt_matrix(r: np.ndarray, blocks: list[np.ndarray], geometric: bool) -> np.ndarray:
+def _htmt_matrices(r: np.ndarray, blocks: list[np.ndarray], geometric: bool) -> np.ndarray:
+    """HTMT matrices of a stack of item correlation matrices, shape (n, p, p) -> (n, k, k).
+
+    One pass over the stack instead of a Python loop over matrices and block pairs (the HTMT
+    bootstrap). Each block's correlations are gathered into a contiguous row per matrix, in the
+    order a single matrix's upper triangle or block would be read, so every mean is summed in the
+    same order as for one matrix alone and the numbers do not change with the stack's size.
+    """
     r = np.abs(r)
     k = len(blocks)
 
-    def average(a: np.ndarray, b: np.ndarray, same: bool) -> float:
-        sub = r[np.ix_(a, b)]
-        values = sub[np.triu_indices(len(a), 1)] if same else sub.ravel()
+    def average(a: np.ndarray, b: np.ndarray, same: bool) -> np.ndarray:
+        if same:
+            rows, cols = np.triu_indices(len(a), 1)
+            values = r[:, a[rows], b[cols]]
+        else:
+            values = r[:, a[:, None], b[None, :]].reshape(len(r), -1)
+        # C order: a mean along contiguous rows is summed pairwise, as for one matrix's 1-d values
+        values = np.ascontiguousarray(values)
         if not geometric:
-            return float(values.mean())
+            return values.mean(axis=1)
         with np.errstate(divide="ignore"):  # a zero correlation makes the geometric mean 0, its limit
-            return float(np.exp(np.mean(np.log(values))))
+            return np.exp(np.mean(np.log(values), axis=1))
 
     within = [average(b, b, True) for b in blocks]
-    out = np.ones((k, k))
+    out = np.ones((len(r), k, k))
     for i in range(k):
         for j in range(i + 1, k):
-            out[i, j] = out[j, i] = average(blocks[i], blocks[j], False) / np.sqrt(within[i] * within[j])
+            out[:, i, j] = out[:, j, i] = average(blocks[i], blocks[j], False) / np.sqrt(within[i] * within[j])
     return out
 
 
@@ -177,7 +189,7 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     x = data[items].apply(pd.to_numeric, errors="coerce").dropna().to_numpy(dtype=float)
     offsets = np.cumsum([0] + [len(s) for s in scales.values()])
     blocks = [np.arange(a, b) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-    estimate = _htmt_matrix(np.corrcoef(x, rowvar=False), blocks, htmt2)
+    estimate = _htmt_matrices(np.corrcoef(x, rowvar=False)[None], blocks, htmt2)[0]
     names = list(scales)
     pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
     table = pd.DataFrame({"construct_a": [names[i] for i, _ in pairs], "construct_b": [names[j] for _, j in pairs],
@@ -185,10 +197,10 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     if n_boot:
         rng = np.random.default_rng(seed)
         n = len(x)
-        draws = np.empty((n_boot, len(pairs)))
-        for b in range(n_boot):
-            m = _htmt_matrix(np.corrcoef(x[rng.integers(0, n, n)], rowvar=False), blocks, htmt2)
-            draws[b] = [m[i, j] for i, j in pairs]
+        # resamples drawn one at a time from the seeded stream; the HTMT of all of them in one pass
+        r = np.stack([np.corrcoef(x[rng.integers(0, n, n)], rowvar=False) for _ in range(n_boot)])
+        upper = tuple(np.array(pairs).T)
+        draws = _htmt_matrices(r, blocks, htmt2)[:, upper[0], upper[1]]
         tail = (1 - level) / 2
         table["ci_lower"] = np.nanquantile(draws, tail, axis=0)
         table["ci_upper"] = np.nanquantile(draws, 1 - tail, axis=0)

@@ -32,14 +32,14 @@ def _table(doc, L: dict, number: int, title: str, header: list[str], rows: list[
     label.add_run(L["table"].format(n=number)).bold = True
     doc.add_paragraph().add_run(title).italic = True
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
-    for j, text in enumerate(header):
-        cell = table.rows[0].cells[j]
+    # each row's cells looked up once: python-docx rebuilds a row's cell list (a grid walk) per access
+    table_rows = list(table.rows)
+    for cell, text in zip(table_rows[0].cells, header, strict=True):
         cell.text = text
         _rule(cell, "top")
         _rule(cell, "bottom")
     for i, row in enumerate(rows, start=1):
-        for j, text in enumerate(row):
-            cell = table.rows[i].cells[j]
+        for j, (cell, text) in enumerate(zip(table_rows[i].cells, row, strict=False)):
             cell.text = str(text)
             if j > 0:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
