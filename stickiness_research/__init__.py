@@ -89,7 +89,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     'parallel_analysis': ('measurement', 'parallel_analysis'),
     'partable_to_syntax': ('sem.interop', 'partable_to_syntax'),
     'polychoric': ('sem.polychoric', 'polychoric'),
-    'power': ('power', 'power'),
+    'power': ('planning', 'power'),
     'pseudonymize': ('responses.privacy', 'pseudonymize'),
     'quality_flags': ('responses.quality', 'quality_flags'),
     'read_responses': ('responses.readers', 'read_responses'),
