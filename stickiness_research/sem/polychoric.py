@@ -2,19 +2,20 @@
 
 Two-step ML: thresholds from each item's cumulative proportions, then each correlation by
 maximising the bivariate-normal likelihood of the pair's contingency table with the thresholds
-fixed. Bivariate normal rectangle probabilities use Owen's T function (scipy.special.owens_t),
-vectorised over all cells, which is exact and much faster than numerical integration.
+fixed. The fits are those of :mod:`.ordinal` (the sample statistics of WLSMV), so a correlation here
+is the one an ordinal model uses, lavaan's 0.5 added to an empty cell of a 2 x 2 table included.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import stats
 
 from ..errors import ResponseDataError
+from .ordinal import _fit_ordinal, _ordered_codes, _pbinorm, _polychoric
 
-_BIG = 8.0  # |z| beyond this is treated as infinite: Phi(8) = 1 - 6e-16
+_phi2 = _pbinorm  # the bivariate standard normal CDF P(X <= h, Y <= k; rho)
 
 
 def thresholds(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -22,41 +23,6 @@ def thresholds(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values, counts = np.unique(x, return_counts=True)
     cum = np.cumsum(counts)[:-1] / counts.sum()
     return values, stats.norm.ppf(cum)
-
-
-def _phi2(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
-    """Bivariate standard normal CDF P(X <= h, Y <= k) with correlation rho (Owen's T form)."""
-    h = np.clip(h, -_BIG, _BIG)
-    k = np.clip(k, -_BIG, _BIG)
-    out = np.empty(np.broadcast(h, k).shape)
-    h, k = np.broadcast_arrays(h, k)
-    root = np.sqrt(1 - rho**2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a_h = np.where(h != 0, (k - rho * h) / (h * root), np.inf * np.sign(k - rho * h))
-        a_k = np.where(k != 0, (h - rho * k) / (k * root), np.inf * np.sign(h - rho * k))
-    t_h = np.where(np.isfinite(a_h), special.owens_t(h, np.nan_to_num(a_h)), np.sign(a_h) * 0.25)
-    t_k = np.where(np.isfinite(a_k), special.owens_t(k, np.nan_to_num(a_k)), np.sign(a_k) * 0.25)
-    beta = np.where((h * k < 0) | ((h * k == 0) & (h + k < 0)), 0.5, 0.0)
-    out[...] = 0.5 * (stats.norm.cdf(h) + stats.norm.cdf(k)) - t_h - t_k - beta
-    both_zero = (h == 0) & (k == 0)  # Owen's form is 0 * inf there; the closed form is exact
-    out[both_zero] = 0.25 + np.arcsin(rho) / (2 * np.pi)
-    return np.clip(out, 0.0, 1.0)
-
-
-def _pair_rho(x: np.ndarray, y: np.ndarray, tx: np.ndarray, ty: np.ndarray, vx: np.ndarray, vy: np.ndarray) -> float:
-    table = pd.crosstab(pd.Categorical(x, categories=vx), pd.Categorical(y, categories=vy), dropna=False).to_numpy()
-    ex = np.concatenate([[-_BIG], tx, [_BIG]])
-    ey = np.concatenate([[-_BIG], ty, [_BIG]])
-
-    def negloglik(rho: float) -> float:
-        cdf = _phi2(ex[:, None], ey[None, :], rho)
-        cells = cdf[1:, 1:] - cdf[:-1, 1:] - cdf[1:, :-1] + cdf[:-1, :-1]
-        return -float(np.sum(table * np.log(np.maximum(cells, 1e-300))))
-
-    start = np.corrcoef(x, y)[0, 1]
-    res = optimize.minimize_scalar(negloglik, bounds=(-0.999, 0.999), method="bounded",
-                                   options={"xatol": 1e-10})
-    return float(res.x) if np.isfinite(res.fun) else float(start)
 
 
 def polychoric(data: pd.DataFrame, items: list[str] | None = None) -> pd.DataFrame:
@@ -77,7 +43,9 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None) -> pd.DataFra
     Raises
     ------
     ResponseDataError
-        For a column that is not numeric or has a single category.
+        For a column that is not numeric, has non-integer codes or a single category.
+    EstimationError
+        Two binary items whose 2 x 2 table has two empty cells (the correlation is +/-1).
 
     Examples
     --------
@@ -91,19 +59,17 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None) -> pd.DataFra
     """
     items = list(items) if items is not None else [str(c) for c in data.columns]
     frame = data[items].dropna()
-    cols = []
+    fits = []
     for item in items:
         if not pd.api.types.is_numeric_dtype(frame[item]):
             raise ResponseDataError(f"column {item!r} is not numeric; code ordinal answers as integers.")
-        values, tau = thresholds(frame[item].to_numpy())
-        if len(values) < 2:
+        if frame[item].nunique() < 2:
             raise ResponseDataError(f"column {item!r} has a single category; a polychoric correlation needs two.")
-        cols.append((frame[item].to_numpy(), tau, values))
+        codes = _ordered_codes(frame[item], item)  # integer codes, one per category
+        fits.append(_fit_ordinal(np.searchsorted(codes, frame[item].to_numpy(dtype=float)), len(codes)))
     p = len(items)
     r = np.eye(p)
     for i in range(p):
         for j in range(i + 1, p):
-            xi, ti, vi = cols[i]
-            xj, tj, vj = cols[j]
-            r[i, j] = r[j, i] = _pair_rho(xi, xj, ti, tj, vi, vj)
+            r[i, j] = r[j, i] = _polychoric(fits[i], fits[j], (items[i], items[j]))
     return pd.DataFrame(r, index=items, columns=items)
