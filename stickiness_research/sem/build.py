@@ -86,6 +86,9 @@ def layout(partable: ParTable) -> Layout:
     hit = _LAYOUTS.get(id(partable))
     if hit is not None and hit[0] is partable:
         return hit[1]
+    if partable.ov_ord:  # the engine would drop the threshold rows and treat the items as continuous
+        raise ModelSpecError(f"ordered items ({', '.join(partable.ov_ord)}) need thresholds, which ML estimation "
+                             "does not model; WLSMV for ordinal items is not implemented yet.")
     structures = tuple(MatrixModel(partable, g_no) for g_no in range(1, partable.ngroups + 1))
     free_rows: list[ParRow] = [r for r in partable.rows if r.is_free and r.op in ("=~", "~", "~~", "~1")]
     # classes of free rows that are one parameter: shared labels (user labels, group.equal labels)

@@ -5,7 +5,9 @@ estimators estimate its free rows, and results report its rows in its order. Col
 meaning follow lavaan 0.6 (``lavaan::lavaanify`` / ``parTable``):
 
 - ``id``: 1-based row number; ``lhs op rhs``: the formula; ``user``: 1 written by the user, 0 added by a
-  default rule, 2 an equality constraint added for a shared label or ``group.equal``.
+  default rule, 2 an equality constraint added for a shared label or ``group.equal``. Besides
+  ``=~ ~ ~~ ~1`` (the LISREL matrices), a table with ordered items has lavaan's threshold rows
+  ``item | t1`` ... ``item | tK`` and scaling-factor rows ``item ~*~ item`` (:data:`ORDINAL_OPS`).
 - ``block``/``group``: 1-based group of the row (0 for ``:=`` and constraint rows).
 - ``free``: 0 for a fixed row, otherwise a 1-based number unique to the row (as lavaan 0.6 with
   ``ceq.simple = FALSE``: equalities are ``==`` rows, not shared numbers).
@@ -26,6 +28,7 @@ import pandas as pd
 COLUMNS = ("id", "lhs", "op", "rhs", "user", "block", "group", "free", "ustart", "exo", "label", "plabel",
            "start", "mat", "row", "col")
 MODEL_OPS = ("=~", "~", "~~", "~1")
+ORDINAL_OPS = ("|", "~*~")  # thresholds and scaling factors of ordered items
 CONSTRAINT_OPS = ("==", "<", ">")
 
 
@@ -80,6 +83,13 @@ class ParTable:
     meanstructure : bool
     options : dict
         The rule switches used (std_lv, auto_fix_first, fixed_x, int_ov_free, ...).
+    ov_ord : tuple of str
+        The ordered items (lavaan's ``ov.ord``), in ``ov_names`` order; empty for a continuous model.
+    parameterization : str
+        "delta" or "theta" (meaningful with ordered items).
+    conditional_x : bool
+        lavaan's ``conditional.x`` (on by default with ordered items): regressions on the observed
+        covariates are marked ``exo``.
     """
 
     rows: tuple[ParRow, ...]
@@ -91,6 +101,9 @@ class ParTable:
     meanstructure: bool
     options: dict = field(default_factory=dict, compare=False)
     text: str = ""
+    ov_ord: tuple[str, ...] = ()
+    parameterization: str = "delta"
+    conditional_x: bool = False
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -107,6 +120,10 @@ class ParTable:
         """Rows with a place in the model matrices (``=~ ~ ~~ ~1``), optionally of one group."""
         return [r for r in self.rows if r.op in MODEL_OPS and (group is None or r.group == group)]
 
+    def thresholds(self, group: int | None = None) -> list[ParRow]:
+        """Threshold rows (``item | tk``), optionally of one group."""
+        return [r for r in self.rows if r.op == "|" and (group is None or r.group == group)]
+
     def definitions(self) -> list[ParRow]:
         return [r for r in self.rows if r.op == ":="]
 
@@ -120,7 +137,7 @@ class ParTable:
         return np.array([self.ov_names.index(v) for v in names], dtype=int)
 
     def labels(self) -> list[str]:
-        return list(dict.fromkeys(r.label for r in self.rows if r.label and r.op in MODEL_OPS))
+        return list(dict.fromkeys(r.label for r in self.rows if r.label and r.op in MODEL_OPS + ORDINAL_OPS))
 
     def replace_rows(self, rows: list[ParRow]) -> ParTable:
         return replace(self, rows=tuple(rows))

@@ -8,7 +8,10 @@ lavaan 0.6 (``lavaanify``, ``lav_partable_flat``, ``lav_partable_vnames``) and a
 Two steps, as lavaan: :func:`parse_syntax` turns text into flat formulas (one per lhs/op/rhs,
 modifiers merged), and :func:`lavaanify` applies the default rules (auto.fix.first, auto.fix.single,
 auto.var, auto.cov.lv.x, auto.cov.y, fixed.x, int.ov.free / int.lv.free, std.lv, group.equal,
-group.partial) and numbers the free parameters.
+group.partial) and numbers the free parameters. With ordered items (``Options(ordered=...)``) it
+adds lavaan's rules for categorical data as ``cfa(..., ordered = ..., estimator = "WLSMV")`` applies
+them (thresholds ``|``, scaling factors ``~*~``, delta or theta parameterization, conditional.x);
+checked against ``parTable()`` of such fits in ``tests/reference/lavaanify_ordered/``.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import numbers
 import re
 from dataclasses import dataclass, field
 
-from ..errors import ModelSpecError
+from ..errors import ModelSpecError, ParameterError
 from .partable import ParRow, ParTable
 
 _IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
@@ -28,14 +32,15 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _OPERATORS = ("=~", "<~", "~*~", "~~", ":=", "==", "|~", "~", "<", ">", "|", "%")
 _NOT_SUPPORTED = {
     "<~": "formative (composite) constructs ('<~') are not supported yet",
-    "~*~": "scaling factors ('~*~') are for ordinal models, which are not supported yet",
-    "|": "thresholds ('|') are for ordinal items, which are not estimated yet; fit the items as continuous",
     "|~": "instrumental variables ('|~') are not supported",
     "%": "'%' (group weights) is not supported",
 }
-# lavaan's group.equal vocabulary (thresholds only matter for ordinal models)
+# a threshold is named t1, t2, ... tK (lavaan numbers them from the lowest category boundary)
+_THRESHOLD = re.compile(r"^t([1-9][0-9]*)$")
+# lavaan's group.equal vocabulary ("thresholds" needs ordered items)
 EQUALITY_TYPES = ("loadings", "intercepts", "means", "regressions", "residuals", "residual.covariances",
-                  "lv.variances", "lv.covariances")
+                  "lv.variances", "lv.covariances", "thresholds")
+PARAMETERIZATIONS = ("delta", "theta")
 FUNCTIONS = {"sqrt": math.sqrt, "exp": math.exp, "log": math.log, "abs": abs}
 _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load, ast.Call,
             ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
@@ -115,8 +120,8 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
         op = _find_operator(stmt)
         if op is None:
             raise ModelSpecError(f"model line {line_no}: no operator in {stmt!r}. Use '=~' (measured by), "
-                                 "'~' (regressed on), '~~' (covaries with), '~ 1' (intercept), ':=' (defined "
-                                 "parameter) or '==', '<', '>' (constraints).")
+                                 "'~' (regressed on), '~~' (covaries with), '~ 1' (intercept), '|' (thresholds of an "
+                                 "ordered item), ':=' (defined parameter) or '==', '<', '>' (constraints).")
         if op in _NOT_SUPPORTED:
             raise ModelSpecError(f"model line {line_no}: {_NOT_SUPPORTED[op]} (in {stmt!r}).")
         lhs_text, rhs_text = (s.strip() for s in stmt.split(op, 1))
@@ -140,11 +145,19 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
                     raise ModelSpecError(f"model line {line_no}: {term!r}: only '~ 1' (an intercept) may "
                                          "have a number as its variable.")
                 this_op, var = "~1", ""
+            elif op == "|" and not _THRESHOLD.match(var):
+                raise ModelSpecError(f"model line {line_no}: {var!r} in {stmt!r} is not a threshold name. An ordered "
+                                     "item's thresholds are t1, t2, ..., tK (K = its number of categories - 1), "
+                                     "e.g. 'y1 | t1 + t2 + t3 + t4' for a 5-point item; modifiers go before the "
+                                     "name, e.g. 'y1 | a*t1 + 0*t2'.")
             elif not _IDENT.match(var):
                 raise ModelSpecError(f"model line {line_no}: cannot read the term {term!r}. Write a variable, "
                                      "optionally with modifiers: 'a*x1' (label), '1*x1' (fixed), 'NA*x1' (free), "
                                      "'start(0.5)*x1', 'c(a1, a2)*x1' (per group).")
             for lhs in lhs_names:
+                if this_op == "~*~" and lhs != var:
+                    raise ModelSpecError(f"model line {line_no}: a scaling factor is written with the same ordered "
+                                         f"item on both sides, e.g. '{lhs} ~*~ 1*{lhs}'; got {lhs} ~*~ {var}.")
                 if this_op == "=~" and lhs == var:
                     raise ModelSpecError(f"model line {line_no}: {lhs} cannot measure itself.")
                 key = (lhs, this_op, var)
@@ -353,7 +366,8 @@ def variable_names(formulas: list[Formula]) -> VariableNames:
     base = ov_ind + ov_y_all + ov_x
     extra = [f.lhs for f in formulas if f.op == "~~" and f.lhs not in lv]
     extra += [f.rhs for f in formulas if f.op == "~~" and f.rhs not in lv]
-    extra += [f.lhs for f in formulas if f.op == "~1" and f.lhs not in lv]
+    # intercepts and thresholds, in the order written (lavaan's ov.int)
+    extra += [f.lhs for f in formulas if f.op in ("~1", "|") and f.lhs not in lv]
     ov = base + tuple(v for v in uniq(extra) if v not in base)
     lv_x = tuple(v for v in lv if v not in v_ind and v not in eqs_y)
     ov_y = tuple(v for v in ov if v in eqs_y and v not in v_ind and v not in eqs_x and v not in lv)
@@ -364,7 +378,24 @@ def variable_names(formulas: list[Formula]) -> VariableNames:
 # ----- step 2: flat formulas + lavaan's rules -> ParTable ----------------------------------------
 @dataclass(frozen=True)
 class Options:
-    """lavaan's rule switches; defaults are those of ``sem()`` and ``cfa()``."""
+    """lavaan's rule switches; defaults are those of ``sem()`` and ``cfa()``.
+
+    The ordinal switches follow ``cfa(..., ordered = ..., estimator = "WLSMV")``:
+
+    - ``ordered``: the ordered items and how many thresholds each has (its number of categories
+      minus 1, which lavaan takes from the data), as a mapping ``{"y1": 4, "b1": 1}`` or
+      ``(name, K)`` pairs; stored as a tuple of pairs. Items the model does not use, and observed
+      exogenous covariates, are ignored (lavaan treats an ordered covariate as numeric).
+      With an ordered item in the model, ``meanstructure`` is on and ``conditional_x`` defaults to
+      True, and a ``group_equal`` with "thresholds" also gets "intercepts" (and the reverse), as
+      lavaan's options for categorical data do.
+    - ``parameterization``: "delta" (lavaan's default: scaling factors ``~*~`` fixed at 1, freed in
+      later groups under equal thresholds) or "theta" (residual variances of ordered items
+      fixed at 1, freed in later groups under equal thresholds).
+    - ``conditional_x``: lavaan's ``conditional.x``; None means lavaan's default for WLSMV
+      (True with ordered items, else False); off, as in lavaan, when the model has no observed
+      covariate. It marks regressions on observed covariates ``exo = 1``.
+    """
 
     meanstructure: bool = False
     int_ov_free: bool = True
@@ -380,11 +411,45 @@ class Options:
     ngroups: int = 1
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
+    ordered: tuple[tuple[str, int], ...] = ()
+    parameterization: str = "delta"
+    conditional_x: bool | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ordered", _ordered_option(self.ordered))
+        if self.parameterization not in PARAMETERIZATIONS:
+            raise ParameterError("parameterization", "Options", "'delta' or 'theta'", self.parameterization)
+        if self.conditional_x is not None and not isinstance(self.conditional_x, bool):
+            raise ParameterError("conditional_x", "Options", "True, False or None (lavaan's default)",
+                                 self.conditional_x)
 
     @classmethod
     def growth(cls, **kw) -> Options:
         """lavaan's ``growth()``: observed intercepts fixed at 0, latent means free, means modelled."""
         return cls(**{"meanstructure": True, "int_ov_free": False, "int_lv_free": True, **kw})
+
+
+def _ordered_option(value) -> tuple[tuple[str, int], ...]:
+    """``Options.ordered`` as (item, number of thresholds) pairs, in the order given."""
+    expected = ("a mapping of each ordered item to its number of thresholds (categories - 1), "
+                "e.g. {'y1': 4} for a 5-point item")
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, (tuple, list)) and all(isinstance(p, (tuple, list)) and len(p) == 2 for p in value):
+        pairs = [tuple(p) for p in value]
+    else:
+        raise ParameterError("ordered", "Options", expected, value)
+    out: dict[str, int] = {}
+    for name, k in pairs:
+        if not isinstance(name, str) or not _IDENT.match(name):
+            raise ParameterError("ordered", "Options", expected + "; keys are variable names", value)
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ParameterError("ordered", "Options", expected + f"; {name!r} needs an int >= 1 (an item with one "
+                                 "category has no threshold: leave it out of the model)", value)
+        if name in out and out[name] != k:
+            raise ParameterError("ordered", "Options", expected + f"; {name!r} is given twice", value)
+        out[name] = int(k)
+    return tuple(out.items())
 
 
 def lavaanify(syntax: str, options: Options | None = None) -> ParTable:
@@ -393,11 +458,18 @@ def lavaanify(syntax: str, options: Options | None = None) -> ParTable:
     Parameters
     ----------
     syntax : str
-        lavaan model syntax: ``=~ ~ ~~ ~1 := == < >``; modifiers ``1*x`` (fixed), ``a*x`` (label),
+        lavaan model syntax: ``=~ ~ ~~ ~1 := == < >``, thresholds ``y1 | t1 + t2`` and scaling
+        factors ``y1 ~*~ y1`` of ordered items; modifiers ``1*x`` (fixed), ``a*x`` (label),
         ``NA*x`` (free), ``start(.5)*x``, ``equal("a")*x``, ``c(a1, a2)*x`` (one per group);
         comments (``#``, ``!``), ``;`` and formulas continued over lines.
     options : Options, optional
-        Rule switches (``sem()`` defaults).
+        Rule switches (``sem()`` defaults). ``Options(ordered={"y1": 4, ...})`` declares ordered
+        items with their numbers of thresholds and applies lavaan's rules for them, as
+        ``cfa(..., ordered = ..., estimator = "WLSMV")``: rows ``y1 | t1`` ... ``y1 | t4`` (free),
+        the item's intercept fixed at 0, its residual variance and scaling factor ``y1 ~*~ y1``
+        fixed at 1 (delta; theta frees the variance instead of the scaling factor in later groups
+        under equal thresholds), means modelled, regressions on observed covariates ``exo = 1``
+        (conditional.x).
 
     Returns
     -------
@@ -407,7 +479,8 @@ def lavaanify(syntax: str, options: Options | None = None) -> ParTable:
     ------
     ModelSpecError
         Unreadable syntax, modifiers of the wrong length, labels that clash with variables,
-        undefined labels in ``:=`` or constraints, unknown ``group_equal`` types.
+        undefined labels in ``:=`` or constraints, unknown ``group_equal`` types; a threshold not
+        named t1..tK, beyond the item's K thresholds, or on an item not declared ordered.
 
     Examples
     --------
@@ -415,6 +488,14 @@ def lavaanify(syntax: str, options: Options | None = None) -> ParTable:
     >>> pt = lavaanify("m ~ a*x1 + x2\\ny ~ b*m + x1\\nind := a*b")  # In R: lavaanify(model, auto = TRUE, fixed.x = TRUE)
     >>> [(r.lhs, r.op, r.rhs, r.free, r.exo) for r in pt if r.op == "~~"]
     [('m', '~~', 'm', 5, 0), ('y', '~~', 'y', 6, 0), ('x1', '~~', 'x1', 0, 1), ('x1', '~~', 'x2', 0, 1), ('x2', '~~', 'x2', 0, 1)]
+
+    Ordered items (a binary b1 and three 5-point items):
+
+    >>> pt = lavaanify("f =~ b1 + y1 + y2 + y3", Options(ordered={"b1": 1, "y1": 4, "y2": 4, "y3": 4}))
+    >>> [r.formula() for r in pt.thresholds()][:3]  # In R: parTable(cfa(model, data, ordered = TRUE, estimator = "WLSMV"))
+    ['b1 | t1', 'y1 | t1', 'y1 | t2']
+    >>> [(r.formula(), r.free, r.ustart) for r in pt if r.lhs == "b1" and r.op in ("~~", "~*~", "~1")]
+    [('b1 ~~ b1', 0, 1.0), ('b1 ~*~ b1', 0, 1.0), ('b1 ~1', 0, 0.0)]
     """
     if isinstance(syntax, str):  # a ParTable is frozen and a pure function of (syntax, options): share it
         return _lavaanify_cached(syntax, options or Options())
@@ -433,14 +514,29 @@ def _lavaanify(syntax: str, o: Options) -> ParTable:
                              f"{', '.join(EQUALITY_TYPES)}.")
     formulas, definitions = parse_syntax(syntax)
     names = variable_names(formulas)
-    meanstructure = o.meanstructure or any(f.op == "~1" for f in formulas)
     # fixed.x: covariates the user gives a variance, covariance or intercept are random (lavaan warns)
     mentioned = {f.lhs for f in formulas if f.op in ("~~", "~1")} | {f.rhs for f in formulas if f.op == "~~"}
     ov_x = tuple(v for v in names.ov_x if v not in mentioned)
     ov_nox = tuple(v for v in names.ov if v not in ov_x)
+    nthresholds = dict(o.ordered)
+    ordered = _ordered_items(formulas, names, ov_x, nthresholds)
+    # lavaan's options for categorical data: means modelled, conditional.x, thresholds ~ intercepts
+    # (lavaan switches conditional.x off when the model has no observed covariate)
+    conditional_x = (bool(ordered) if o.conditional_x is None else o.conditional_x) and bool(ov_x)
+    if conditional_x and not o.fixed_x:
+        raise ModelSpecError("fixed_x=False cannot be combined with conditional_x (lavaan refuses it too); with "
+                             "ordered items use fixed_x=True or conditional_x=False.")
+    group_equal = tuple(o.group_equal)
+    if ordered and ("thresholds" in group_equal or "intercepts" in group_equal):
+        group_equal += tuple(t for t in ("thresholds", "intercepts") if t not in group_equal)
+    elif "thresholds" in group_equal:
+        raise ModelSpecError("group_equal 'thresholds' is for ordered items, and the model has none; declare them "
+                             "with Options(ordered={item: number of thresholds}) or leave 'thresholds' out.")
+    meanstructure = o.meanstructure or bool(ordered) or conditional_x or any(f.op == "~1" for f in formulas)
 
     # defaults, in lavaan's order (lav_partable_flat)
-    defaults: list[tuple[str, str, str]] = [(v, "~~", v) for v in ov_nox + names.lv]
+    defaults: list[tuple[str, str, str]] = [(v, "|", f"t{k}") for v in ordered for k in range(1, nthresholds[v] + 1)]
+    defaults += [(v, "~~", v) for v in ov_nox + names.lv]
     if o.auto_cov_lv_x:
         lvx = names.lv_x
         defaults += [(lvx[i], "~~", lvx[j]) for i in range(len(lvx)) for j in range(i + 1, len(lvx))]
@@ -448,6 +544,7 @@ def _lavaanify(syntax: str, o: Options) -> ParTable:
         ys = names.lv_y + names.ov_y
         defaults += [(ys[i], "~~", ys[j]) for i in range(len(ys)) for j in range(i + 1, len(ys))]
     defaults += [(ov_x[j], "~~", ov_x[i]) for j in range(len(ov_x)) for i in range(j, len(ov_x))]
+    defaults += [(v, "~*~", v) for v in ordered]
     if meanstructure:
         defaults += [(v, "~1", "") for v in names.ov + names.lv]
     user_keys = {(f.lhs, f.op, f.rhs) for f in formulas} | {(f.rhs, f.op, f.lhs) for f in formulas if f.op == "~~"}
@@ -493,22 +590,32 @@ def _lavaanify(syntax: str, o: Options) -> ParTable:
     if meanstructure:
         for r in rows_where(lambda r: r["op"] == "~1" and r["user"] == 0):
             is_lv = r["lhs"] in names.lv
-            if (is_lv and not o.int_lv_free) or (not is_lv and not o.int_ov_free):
+            # an ordered item's intercept is 0: its thresholds carry its location
+            if (is_lv and not o.int_lv_free) or (not is_lv and (not o.int_ov_free or r["lhs"] in ordered)):
                 r["free"], r["ustart"] = False, 0.0
     if ov_x and o.fixed_x:
         for r in rows_where(lambda r: r["user"] == 0 and ((r["op"] == "~~" and r["lhs"] in ov_x and r["rhs"] in ov_x)
                                                          or (r["op"] == "~1" and r["lhs"] in ov_x))):
             r["free"], r["ustart"], r["exo"] = False, math.nan, 1
+    if ov_x and conditional_x:  # the model is conditional on the covariates: their slopes are marked exo
+        for r in rows_where(lambda r: r["op"] == "~" and r["rhs"] in ov_x):
+            r["exo"] = 1
+    # ordered items: residual variances (theta) and scaling factors (delta) fixed at 1 by default
+    for r in rows_where(lambda r: r["user"] == 0 and r["lhs"] in ordered and r["lhs"] == r["rhs"]
+                        and r["op"] in ("~~", "~*~")):
+        r["free"], r["ustart"] = False, 1.0
 
-    # replicate per group, then apply the user's modifiers (a value per group for c())
+    # replicate per group, apply the rules for later groups, then the user's modifiers (a value per
+    # group for c())
     groups = max(1, int(o.ngroups))
     rows: list[dict] = []
     for g in range(1, groups + 1):
-        for r in base:
-            row = {k: v for k, v in r.items()}
-            row["group"], row["label"], row["start"] = g, "", math.nan
-            rows.append(row)
-            f = r["f"]
+        block = [{**r, "group": g, "label": "", "start": math.nan} for r in base]
+        if g > 1:
+            _later_group_rules(block, o, group_equal, meanstructure, names.lv, ordered)
+        rows += block
+        for row in block:
+            f = row["f"]
             if f is None:
                 continue
             m = f.modifiers
@@ -522,16 +629,6 @@ def _lavaanify(syntax: str, o: Options) -> ParTable:
                 row["label"] = _per_group(m.label, g, groups, f, "labels")
             if m.start is not None:  # as lavaan: on a fixed row (a marker) start() sets the fixed value
                 row["ustart"] = _per_group(m.start, g, groups, f, "start values")
-        if g > 1 and meanstructure and "intercepts" in o.group_equal and "means" not in o.group_equal \
-                and not o.int_lv_free:
-            for row in rows:
-                if row["group"] == g and row["op"] == "~1" and row["lhs"] in names.lv and row["user"] == 0:
-                    row["free"], row["ustart"] = True, math.nan
-        if g > 1 and o.std_lv and "loadings" in o.group_equal and "lv.variances" not in o.group_equal:
-            for row in rows:
-                if row["group"] == g and row["op"] == "~~" and row["lhs"] == row["rhs"] \
-                        and row["lhs"] in names.lv and row["user"] == 0:
-                    row["free"], row["ustart"] = True, math.nan
 
     _check_labels(rows, names, definitions)
     # lavaan's labels (lav_partable_labels): every row has one, "lhs op rhs" (".g2" etc. in later groups);
@@ -539,11 +636,11 @@ def _lavaanify(syntax: str, o: Options) -> ParTable:
     # a label are one parameter - and all fixed if any of them is fixed.
     keys = [f"{r['lhs']}{r['op']}{r['rhs']}" for r in rows]
     labels = [k + (f".g{r['group']}" if r["group"] > 1 else "") for k, r in zip(keys, rows, strict=True)]
-    if groups > 1 and o.group_equal:
+    if groups > 1 and group_equal:
         partial = {_normalise_formula(p) for p in o.group_partial}
         first_of_key: dict[str, int] = {}
         for k, r in enumerate(rows):
-            if _equality_type(r, names, ov_x) not in o.group_equal or \
+            if _equality_type(r, names, ov_x) not in group_equal or \
                     _formula_key(r["lhs"], r["op"], r["rhs"]) in partial:
                 continue
             first = first_of_key.setdefault(keys[k], k)
@@ -592,7 +689,60 @@ def _lavaanify(syntax: str, o: Options) -> ParTable:
                               block=0, group=0, free=0))
     return ParTable(rows=tuple(out), ov_names=names.ov, lv_names=names.lv, ov_x=ov_x, fixed_x=o.fixed_x,
                     ngroups=groups,
-                    meanstructure=meanstructure, options=o.__dict__.copy(), text=syntax)
+                    meanstructure=meanstructure, options=o.__dict__.copy(), text=syntax, ov_ord=ordered,
+                    parameterization=o.parameterization, conditional_x=conditional_x)
+
+
+def _later_group_rules(block: list[dict], o: Options, group_equal: tuple[str, ...], meanstructure: bool,
+                       lv: tuple[str, ...], ordered: tuple[str, ...]) -> None:
+    """lavaan's defaults for a group after the first (lav_partable_flat), before the user's modifiers."""
+    if meanstructure and not o.int_lv_free and ("intercepts" in group_equal or "thresholds" in group_equal) \
+            and "means" not in group_equal:  # equal intercepts/thresholds identify the latent means
+        for row in block:
+            if row["op"] == "~1" and row["lhs"] in lv and row["user"] == 0:
+                row["free"], row["ustart"] = True, math.nan
+    if o.std_lv and "loadings" in group_equal and "lv.variances" not in group_equal:
+        for row in block:
+            if row["op"] == "~~" and row["lhs"] == row["rhs"] and row["lhs"] in lv and row["user"] == 0:
+                row["free"], row["ustart"] = True, math.nan
+    if "thresholds" in group_equal and any(row["op"] == "~*~" for row in block):
+        # equal thresholds identify the later groups' scales: delta frees the scaling factors,
+        # theta the ordered items' residual variances (user-written rows too; modifiers come after)
+        for row in block:
+            if (o.parameterization == "delta" and row["op"] == "~*~") or (
+                    o.parameterization == "theta" and row["op"] == "~~" and row["lhs"] == row["rhs"]
+                    and row["lhs"] in ordered):
+                row["free"], row["ustart"] = True, math.nan
+
+
+def _ordered_items(formulas: list[Formula], names: VariableNames, ov_x: tuple[str, ...],
+                   nthresholds: dict[str, int]) -> tuple[str, ...]:
+    """The model's ordered items in lavaan's order (that of the observed variables); checks the
+    user's ``|`` and ``~*~`` formulas against them."""
+    for f in formulas:
+        if f.op not in ("|", "~*~"):
+            continue
+        written = f"{f.lhs} {f.op} {f.rhs}"
+        if f.lhs in names.lv:
+            raise ModelSpecError(f"model line {f.line}: {written}: {f.lhs!r} is a latent variable; thresholds and "
+                                 "scaling factors belong to ordered observed items.")
+        if f.lhs in ov_x:
+            raise ModelSpecError(f"model line {f.line}: {written}: {f.lhs!r} is an exogenous covariate (only a "
+                                 "predictor), which lavaan treats as numeric; thresholds belong to ordered items "
+                                 "that are indicators or outcomes.")
+        if f.lhs not in nthresholds:
+            what = "thresholds ('|')" if f.op == "|" else "scaling factors ('~*~')"
+            raise ModelSpecError(
+                f"model line {f.line}: {written}: {what} are for ordinal items, and {f.lhs!r} is not declared "
+                f"ordered. With lavaanify, declare it and its number of thresholds (categories - 1): "
+                f"Options(ordered={{{f.lhs!r}: 4}}) for a 5-point item. fit_sem does not estimate ordered items "
+                "yet (WLSMV is not implemented): remove this line to fit the item as continuous.")
+        if f.op == "|" and int(f.rhs[1:]) > nthresholds[f.lhs]:
+            k = nthresholds[f.lhs]
+            raise ModelSpecError(f"model line {f.line}: {written}: {f.lhs!r} has {k} threshold(s) ({k + 1} "
+                                 f"categories, as given in Options(ordered)), so its thresholds are "
+                                 f"{'t1' if k == 1 else f't1..t{k}'}.")
+    return tuple(v for v in names.ov if v in nthresholds and v not in ov_x)
 
 
 def _per_group(values: list, g: int, groups: int, f: Formula, what: str):
@@ -630,6 +780,10 @@ def _equality_type(r: dict, names: VariableNames, ov_x: tuple[str, ...]) -> str:
     nox = set(names.ov) - set(ov_x)
     if r["op"] == "=~":
         return "loadings"
+    if r["op"] == "|":
+        return "thresholds"
+    if r["op"] == "~*~":
+        return ""
     if r["op"] == "~":
         return "regressions"
     if r["op"] == "~1":
