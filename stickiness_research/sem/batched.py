@@ -75,10 +75,14 @@ class CompiledModel:
 
     def evaluate(self, theta: np.ndarray, s: np.ndarray, logdet_s: np.ndarray):
         """Discrepancy F for each row, plus what the gradient needs at the same point."""
-        sigma, mats, c, m = self.implied(theta, s)
+        mats = self.matrices(theta, s)
+        c = self._inverse_i_minus_b(mats["beta"])
+        m = mats["lambda"] @ c
         fast = _woodbury(mats, c) if self.woodbury else None
-        inv, logdet, good = fast if fast is not None else spd_inverse(sigma)
-        f = logdet + np.einsum("bij,bji->b", s, inv) - logdet_s - sigma.shape[1]
+        if fast is None:  # Sigma itself is needed only here
+            fast = spd_inverse(m @ mats["psi"] @ m.transpose(0, 2, 1) + mats["theta"])
+        inv, logdet, good = fast
+        f = logdet + np.einsum("bij,bji->b", s, inv) - logdet_s - s.shape[1]
         return np.where(good, f, np.inf), (inv, mats, c, m)
 
     def discrepancy(self, theta: np.ndarray, s: np.ndarray, logdet_s: np.ndarray) -> np.ndarray:

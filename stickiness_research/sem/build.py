@@ -12,7 +12,7 @@ refused with a named error.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,7 @@ class Layout:
     x0s: tuple[np.ndarray, ...]
     names: tuple[str, ...]
     bounds: tuple[tuple[int, str, float], ...]
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # derived once: fit.table_rows
 
 
 _LAYOUTS: dict[int, tuple[ParTable, Layout]] = {}
@@ -163,7 +164,9 @@ def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.nd
         theta_start = start_cls  # no '==' constraint: the basis is the identity
     else:
         theta_start = np.linalg.lstsq(basis, start_cls - lay.c0, rcond=None)[0]
-    return Problem(groups, list(lay.names), theta_start, partable.meanstructure, partable, list(lay.bounds))
+    problem = Problem(groups, list(lay.names), theta_start, partable.meanstructure, partable, list(lay.bounds))
+    problem.layout = lay  # k_map/x0 as laid out (a problem with parameters fixed at bounds is a new one)
+    return problem
 
 
 def _names(partable: ParTable, class_rows: list[ParRow], basis: np.ndarray) -> list[str]:

@@ -417,7 +417,18 @@ def _bound_notes(problem: Problem) -> list[str]:
 
 
 def table_rows(problem: Problem) -> list[TableRow]:
-    """The model rows of every group, in ParTable order, with the theta each one is."""
+    """The model rows of every group, in ParTable order, with the theta each one is (depends on the
+    table and its equality basis only: kept on the layout, so a refit on new data reuses it)."""
+    lay = getattr(problem, "layout", None)
+    if lay is not None and "table_rows" in lay.cache:
+        return list(lay.cache["table_rows"])  # a copy: callers may extend their list
+    rows = _table_rows(problem)
+    if lay is not None:
+        lay.cache["table_rows"] = rows
+    return rows
+
+
+def _table_rows(problem: Problem) -> list[TableRow]:
     rows: list[TableRow] = []
     for g_no, g in enumerate(problem.groups):
         st = g.structure

@@ -64,7 +64,7 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     scale = math.sqrt(n_groups)
     rmsea = math.sqrt(max(chisq - df, 0.0) / (df * n)) * scale if df > 0 else 0.0
     lower, upper = (v * scale for v in rmsea_ci(chisq, df, n))
-    pclose = float(stats.ncx2.sf(chisq, df, RMSEA_CLOSE**2 * df * n / n_groups)) if df > 0 else math.nan
+    pclose = _noncentral_upper(chisq, df, RMSEA_CLOSE**2 * df * n / n_groups) if df > 0 else math.nan
 
     srmr_groups = [_srmr_bentler(g) for g in groups]
     srmr = float(sum(g["n"] * v for g, v in zip(groups, srmr_groups, strict=True)) / n)
@@ -100,6 +100,13 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
         "cn_05": _hoelter(chisq, df, n, 0.05), "cn_01": _hoelter(chisq, df, n, 0.01),
         "mfi": math.exp(-0.5 * (chisq - df) / n), "ecvi": chisq / n + 2 * npar / n,
     }
+
+
+def _noncentral_upper(x: float, df: float, nc: float) -> float:
+    """P(X > x) for a noncentral chi-square: 1 - CDF through scipy.special (no scipy.stats overhead),
+    or scipy.stats' direct upper tail where 1 - CDF would lose digits (tiny p-values)."""
+    cdf = float(special.chndtr(x, df, nc))
+    return 1.0 - cdf if cdf < 0.999 else float(stats.ncx2.sf(x, df, nc))
 
 
 def _incremental(x2: float, df: float, x2_b: float, df_b: float) -> tuple[float, float, float, float]:

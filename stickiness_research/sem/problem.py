@@ -22,7 +22,7 @@ from .syntax import EQUALITY_TYPES  # noqa: F401 - re-exported for callers that 
 
 MAX_ITERATIONS = 500
 GRADIENT_TOLERANCE = 1e-10
-NEWTON_FROM = 1e-2  # largest gradient below which steps use the observed Hessian
+NEWTON_FROM = 2e-1  # largest gradient below which steps use the observed Hessian
 
 
 @dataclass
