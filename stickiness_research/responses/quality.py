@@ -6,21 +6,27 @@ synonyms and Mahalanobis D². Flags are computed for everyone and reported; whic
 respondent is a separate decision (the study config's cleaning rules), and every exclusion is
 written to an audit table with the rule, the respondent's value and the threshold. A rule whose
 inputs are absent is reported as not applied, and a rule that excludes many respondents warns.
+
+Every index is computed for all respondents at once on one float matrix of the answers (row blocks where
+item pairs would multiply the memory), so a million respondents are screened in seconds; the values are
+those of the per-respondent definitions (tests/test_screening_scale.py compares them).
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import ThreadpoolController
 
 from .._validation import BOOL, PROBABILITY_OPEN, STR, InstanceOf, Interval, Options, Satisfies
 from .._validation import check as check_argument
 from ..errors import ParameterError, ResponseDataError, ScreeningWarning
 from ..questionnaire import Questionnaire
-from .scoring import QUESTIONNAIRE, numeric_answers, reverse_code
+from .scoring import QUESTIONNAIRE, checked_numbers
 
 AUDIT_COLUMNS = ["respondent_id", "rule", "value", "threshold"]
 # Identical answer vectors are common among attentive respondents on short scales (6 items on a
@@ -31,8 +37,54 @@ TIMESTAMP_COLUMN = "submitted_at"
 IP_COLUMNS = ("ip_group", "ip_hash")  # equal values = same IP address (never the address itself)
 
 
-def _matrix(data: pd.DataFrame) -> np.ndarray:
-    return data.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+# Work over a million respondents goes in row blocks of this many cells: memory stays bounded, and blocks
+# this small are recycled by the allocator instead of being faulted in afresh (slow on virtual machines).
+ROW_BLOCK_CELLS = 1 << 20
+
+
+def _column_numbers(column: pd.Series) -> np.ndarray:
+    """One column as floats, text coerced (unparseable text is NaN)."""
+    if not pd.api.types.is_numeric_dtype(column):
+        column = pd.to_numeric(column, errors="coerce")
+    return column.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _matrix(data: pd.DataFrame, numbers: np.ndarray | None = None) -> np.ndarray:
+    """The answers as a float matrix (respondents x items), filled column by column.
+
+    Column-major, as pandas' ``to_numpy`` gives it: row sums then add in the same order, to the last bit.
+    ``numbers`` (from :func:`checked_numbers`) supplies the numeric columns, which convert the same way;
+    when every column is numeric it is returned itself.
+    """
+    numeric = [pd.api.types.is_numeric_dtype(data.iloc[:, j]) for j in range(data.shape[1])]
+    if numbers is not None and all(numeric):
+        return numbers
+    x = np.empty(data.shape, order="F")
+    for j in range(data.shape[1]):
+        if numbers is not None and numeric[j]:
+            x[:, j] = numbers[:, j]
+        else:  # text: pandas' parser, not checked_numbers' stripping (which also strips e.g. U+3000)
+            x[:, j] = _column_numbers(data.iloc[:, j])
+    return x
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The process's BLAS libraries, found once (finding them costs milliseconds)."""
+    return ThreadpoolController()
+
+
+def _row_blocks(n: int, width: int) -> list[slice]:
+    """Slices of rows so that a block of ``width`` columns holds about ROW_BLOCK_CELLS cells.
+
+    Never a block of one row among others: numpy sums a lone row in another order (pairwise, not
+    column by column), which would change the last bit of that respondent's values.
+    """
+    step = max(2, ROW_BLOCK_CELLS // max(1, width))
+    starts = list(range(0, n, step))
+    if len(starts) > 1 and n - starts[-1] == 1:
+        starts.pop()
+    return [slice(start, stop) for start, stop in zip(starts, starts[1:] + [n], strict=True)]
 
 
 def longstring(data: pd.DataFrame) -> pd.DataFrame:
@@ -51,15 +103,20 @@ def longstring(data: pd.DataFrame) -> pd.DataFrame:
     >>> longstring(pd.DataFrame([[3, 3, 3, 1, 2, 2]])).iloc[0].tolist()
     [3.0, 2.0]
     """
-    x = _matrix(data)
+    longest, mean = _longstring(_matrix(data))
+    return pd.DataFrame({"longstring": longest, "longstring_mean": mean}, index=data.index)
+
+
+def _longstring(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asfortranarray(x)  # the loop walks columns
     n, k = x.shape
     current, longest, runs = np.ones(n), np.ones(n), np.ones(n)
     for j in range(1, k):  # column by column, vectorised over respondents
         same = x[:, j] == x[:, j - 1]  # NaN == NaN is False, so missing answers end runs
         current = np.where(same, current + 1, 1.0)
-        longest = np.maximum(longest, current)
+        np.maximum(longest, current, out=longest)
         runs += ~same
-    return pd.DataFrame({"longstring": longest, "longstring_mean": k / runs}, index=data.index)
+    return longest, k / runs
 
 
 def _row_correlations(a: np.ndarray, b: np.ndarray, min_pairs: int) -> np.ndarray:
@@ -82,12 +139,36 @@ def _constant(x: np.ndarray, ok: np.ndarray) -> np.ndarray:
     return np.where(ok, x, -np.inf).max(axis=1) == np.where(ok, x, np.inf).min(axis=1)
 
 
+def _paired_correlations(x: np.ndarray, left: list[int], right: list[int], min_pairs: int) -> np.ndarray:
+    """:func:`_row_correlations` of columns ``left`` with columns ``right``, in row blocks (bounded memory;
+    each row's value does not depend on the block)."""
+    r = np.empty(len(x))
+    for rows in _row_blocks(len(x), len(left)):
+        r[rows] = _row_correlations(x[rows][:, left], x[rows][:, right], min_pairs)
+    return r
+
+
 def irv(data: pd.DataFrame) -> pd.Series:
     """Intra-individual response variability: the SD (n - 1) of each respondent's answers (``careless::irv``).
 
     Very low values mean straight-lining; answered items only.
     """
-    return pd.Series(np.nanstd(_matrix(data), axis=1, ddof=1), index=data.index, name="irv")
+    return pd.Series(_irv(_matrix(data)), index=data.index, name="irv")
+
+
+def _irv(x: np.ndarray) -> np.ndarray:
+    """``np.nanstd(x, axis=1, ddof=1)`` in row blocks (nanstd copies its input: a million-row copy is slow to
+    fault in), with numpy's one warning when a respondent answered at most once."""
+    out = np.empty(len(x))
+    few_answers = False
+    for rows in _row_blocks(len(x), x.shape[1]):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            out[rows] = np.nanstd(x[rows], axis=1, ddof=1)
+        few_answers |= any(issubclass(w.category, RuntimeWarning) for w in caught)
+    if few_answers:
+        warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=3)
+    return out
 
 
 def even_odd(data: pd.DataFrame, scales: dict[str, list[str]]) -> pd.Series:
@@ -98,16 +179,42 @@ def even_odd(data: pd.DataFrame, scales: dict[str, list[str]]) -> pd.Series:
     Reverse-keyed items must be recoded first. Respondents with fewer than two usable scales
     (scales with at least one odd and one even answer) get NaN.
     """
-    usable = {c: items for c, items in scales.items() if len(items) >= 2}
-    with warnings.catch_warnings():  # all-missing halves give NaN means, handled below
-        warnings.simplefilter("ignore", RuntimeWarning)
-        odd = np.column_stack([np.nanmean(_matrix(data[items[0::2]]), axis=1) for items in usable.values()])
-        even = np.column_stack([np.nanmean(_matrix(data[items[1::2]]), axis=1) for items in usable.values()])
-    r = _row_correlations(odd, even, 2)
+    usable = [items for items in scales.values() if len(items) >= 2]
+    columns = list(dict.fromkeys(i for items in usable for i in items))
+    position = {c: j for j, c in enumerate(columns)}
+    x = _matrix(data[columns])
+    return pd.Series(_even_odd(x, [[position[i] for i in items] for items in usable]), index=data.index,
+                     name="even_odd")
+
+
+def _even_odd(x: np.ndarray, scales: list[list[int]]) -> np.ndarray:
+    """:func:`even_odd` on a float matrix, scales given as column positions."""
+    usable = [items for items in scales if len(items) >= 2]
+    if not usable:
+        raise ValueError("even_odd needs at least one scale of two or more items")
+    x = np.asfortranarray(x)  # columns are read one at a time
+    r = np.empty(len(x))
+    for rows in _row_blocks(len(x), x.shape[1]):  # each row's value does not depend on the block
+        odd = np.column_stack([_half_mean(x, rows, items[0::2]) for items in usable])
+        even = np.column_stack([_half_mean(x, rows, items[1::2]) for items in usable])
+        r[rows] = _row_correlations(odd, even, 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         corrected = np.where(r > -1, 2 * r / (1 + r), np.where(np.isnan(r), np.nan, -1.0))
-    out = -np.maximum(corrected, -1.0)  # careless caps the corrected value at -1; NaN stays NaN
-    return pd.Series(out, index=data.index, name="even_odd")
+    return -np.maximum(corrected, -1.0)  # careless caps the corrected value at -1; NaN stays NaN
+
+
+def _half_mean(x: np.ndarray, rows: slice, columns: list[int]) -> np.ndarray:
+    """``np.nanmean(x[rows][:, columns], axis=1)`` (NaN where nothing is answered) without copying the
+    columns out: the same sum, column after column, as numpy takes over a column-major block."""
+    total, count = None, np.zeros(rows.stop - rows.start)
+    for j in columns:
+        column = x[rows, j]
+        answered = ~np.isnan(column)
+        value = np.where(answered, column, 0.0)
+        total = value if total is None else total + value
+        count += answered
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count
 
 
 def psychsyn(data: pd.DataFrame, critval: float = 0.60, *, anto: bool = False) -> pd.Series:
@@ -116,16 +223,52 @@ def psychsyn(data: pd.DataFrame, critval: float = 0.60, *, anto: bool = False) -
 
     Low values mean the respondent answered near-identical questions inconsistently.
     """
-    x = _matrix(data)
-    r = pd.DataFrame(x).corr().to_numpy()
+    return pd.Series(_psychsyn(_matrix(data), critval, anto), index=data.index,
+                     name="psychant" if anto else "psychsyn")
+
+
+def _psychsyn(x: np.ndarray, critval: float, anto: bool) -> np.ndarray:
+    cut = -critval if anto else critval
+    r = _item_correlations(x, cut)  # pairwise-complete, as careless (cor(use = "pairwise"))
     iu = np.triu_indices_from(r, 1)
-    chosen = (r[iu] < -critval) if anto else (r[iu] > critval)
-    pairs = list(zip(iu[0][chosen], iu[1][chosen], strict=True))
-    if not pairs:
+    chosen = (r[iu] < cut) if anto else (r[iu] > cut)
+    if not chosen.any():
         raise ParameterError("critval", "psychsyn", "a cut-off that some item pairs exceed", critval)
-    a = x[:, [p[0] for p in pairs]]
-    b = x[:, [p[1] for p in pairs]]
-    return pd.Series(_row_correlations(a, b, 3), index=data.index, name="psychant" if anto else "psychsyn")
+    return _paired_correlations(x, list(iu[0][chosen]), list(iu[1][chosen]), 3)
+
+
+CUT_MARGIN = 1e-6  # item correlations this close to the cut-off are recomputed as pandas does
+
+
+def _item_correlations(x: np.ndarray, cut: float) -> np.ndarray:
+    """``pd.DataFrame(x).corr()`` (pairwise-complete Pearson r) as far as comparisons with ``cut`` go.
+
+    Sums of centred values over the rows both items answered, by matrix products over row blocks
+    (pandas loops over every pair and row: 1.4 s for a million respondents). They agree with pandas to
+    about 1e-12; a pair within CUT_MARGIN of ``cut``, or without a clear variance, is recomputed by pandas
+    itself, so the pairs chosen are pandas' pairs.
+    """
+    n, k = x.shape
+    answered = ~np.isnan(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an item without answers: NaN, recomputed below
+        centre = np.nanmean(x, axis=0)
+    count, sums, squares, products = (np.zeros((k, k)) for _ in range(4))
+    with _blas().limit(limits=1, user_api="blas"):  # narrow products: threads only wait for each other
+        for rows in _row_blocks(n, 4 * k):
+            ok = answered[rows].astype(float)
+            z = np.where(answered[rows], x[rows] - centre, 0.0)
+            count += ok.T @ ok
+            sums += z.T @ ok  # [i, j]: item i's sum over the rows where j is answered too
+            squares += (z * z).T @ ok
+            products += z.T @ z
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = squares - sums * sums / count
+        r = (products - sums * sums.T / count) / np.sqrt(var * var.T)
+    unclear = ~np.isfinite(r) | (np.abs(r - cut) < CUT_MARGIN) | (var <= 1e-9 * squares) | (var.T <= 1e-9 * squares.T)
+    for i, j in zip(*np.nonzero(np.triu(unclear, 1)), strict=True):
+        r[i, j] = r[j, i] = pd.DataFrame(x[:, [i, j]]).corr().iat[0, 1]
+    return r
 
 
 def mahalanobis(data: pd.DataFrame, confidence: float = 0.99) -> pd.DataFrame:
@@ -139,16 +282,36 @@ def mahalanobis(data: pd.DataFrame, confidence: float = 0.99) -> pd.DataFrame:
     DataFrame
         ``mahalanobis_d2`` (NaN for incomplete rows) and ``mahalanobis_flag``.
     """
-    x = _matrix(data)
+    d2, flag = _mahalanobis(_matrix(data), confidence)
+    return pd.DataFrame({"mahalanobis_d2": d2, "mahalanobis_flag": flag}, index=data.index)
+
+
+def _mahalanobis(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     complete = ~np.isnan(x).any(axis=1)
     d2 = np.full(len(x), np.nan)
-    xc = x[complete]
-    if len(xc) > x.shape[1]:
-        centered = xc - xc.mean(axis=0)
-        inv = np.linalg.pinv(np.cov(xc, rowvar=False))
-        d2[complete] = np.einsum("ij,jk,ik->i", centered, inv, centered)
+    n, k = int(complete.sum()), x.shape[1]
+    if n > k:
+        # means and covariance (n - 1) of the complete rows, then each row's distance, in row blocks: a
+        # million-row matrix is never copied (fresh memory is slow to fault in); to ~1e-14 of np.cov
+        def blocks():
+            for rows in _row_blocks(len(x), k):
+                yield rows, x[rows][complete[rows]]
+
+        total, cross = np.zeros(k), np.zeros((k, k))
+        for _, block in blocks():
+            total += block.sum(axis=0)
+        mean = total / n
+        # tall, narrow products: BLAS threads cost more than they save (10x on a loaded 2-core machine)
+        with _blas().limit(limits=1, user_api="blas"):
+            for _, block in blocks():
+                centered = block - mean
+                cross += centered.T @ centered
+            inv = np.linalg.pinv(cross / (n - 1))
+            for rows, block in blocks():
+                centered = block - mean
+                d2[rows][complete[rows]] = np.einsum("ij,ij->i", centered @ inv, centered)
     cut = stats.chi2.ppf(confidence, x.shape[1])
-    return pd.DataFrame({"mahalanobis_d2": d2, "mahalanobis_flag": d2 > cut}, index=data.index)
+    return d2, d2 > cut
 
 
 def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | None = "duration_seconds",
@@ -191,43 +354,63 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
     check_argument(data, "data", "quality_flags", Satisfies(lambda _: len(items) >= 2, "a DataFrame with at least "
                                                             "two of the questionnaire's item columns"),
                    shown=[str(c) for c in data.columns][:8])
-    numeric_answers(data, items, "quality_flags")  # text in an item column is refused, not read as missing
     answers = data[items]
-    _warn_no_variance(answers)
-    recoded = reverse_code(answers, q)
-    scales = {c: [i.id for i in q.items_of(c) if i.id in items] for c in q.construct_ids}
+    numbers = checked_numbers(answers, "quality_flags")  # text in an item column is refused, not read as missing
+    # one float matrix for every index (converting the frame once per index dominated the run time)
+    x = _matrix(answers, numbers)
+    _warn_no_variance(x, items)
     ids = data["respondent_id"] if "respondent_id" in data.columns else pd.Series(data.index, index=data.index)
     flags = pd.DataFrame({"respondent_id": ids.to_numpy()}, index=data.index)
-    flags = flags.join(longstring(answers))
-    flags["irv"] = irv(answers)
-    flags["even_odd"] = even_odd(recoded, scales)
+    flags["longstring"], flags["longstring_mean"] = _longstring(x)
+    flags["irv"] = _irv(x)
+    recoded = _reverse_code_in_place(x, numbers, answers, q)  # x is not used after this
+    position = {item: j for j, item in enumerate(items)}
+    scales = [[position[i.id] for i in q.items_of(c) if i.id in position] for c in q.construct_ids]
+    flags["even_odd"] = _even_odd(recoded, scales)
     try:
-        flags["psychsyn"] = psychsyn(recoded, psychsyn_critval)
+        flags["psychsyn"] = _psychsyn(recoded, psychsyn_critval, False)
     except ParameterError:
         flags["psychsyn"] = np.nan  # no item pair correlates that strongly: the index is undefined
-    flags = flags.join(mahalanobis(recoded, mahalanobis_confidence))
+    flags["mahalanobis_d2"], flags["mahalanobis_flag"] = _mahalanobis(recoded, mahalanobis_confidence)
     if duration_col and duration_col in data.columns:
         flags["seconds_per_item"] = pd.to_numeric(data[duration_col], errors="coerce") / len(items)
     else:
         flags["seconds_per_item"] = np.nan
     flags["speeder"] = flags["seconds_per_item"] < seconds_per_item  # NaN (no duration) is not a speeder
     flags["attention_failed"] = _attention_failed(data, q)
-    flags["duplicate"] = _repeated_submissions(data, answers)
-    complete = answers.notna().all(axis=1)
-    identical = answers.duplicated(keep="first") & complete
-    flags["identical_answers"] = identical if len(items) >= MIN_ITEMS_IDENTICAL_ANSWERS else \
-        pd.Series(pd.NA, index=data.index, dtype="boolean")
-    flags["missing_share"] = answers.isna().mean(axis=1)
+    missing = answers.isna().to_numpy()  # not np.isnan(x): a blank text cell counts as answered, as before
+    complete = ~missing.any(axis=1)
+    flags["duplicate"] = _repeated_submissions(data, answers, recoded, complete)
+    flags["identical_answers"] = pd.Series(_duplicated_rows(answers, recoded, complete), index=data.index) \
+        if len(items) >= MIN_ITEMS_IDENTICAL_ANSWERS else pd.Series(pd.NA, index=data.index, dtype="boolean")
+    flags["missing_share"] = missing.mean(axis=1)
     limit = longstring_max if longstring_max is not None else max(2, len(items) // 2)
     flags["longstring_flag"] = flags["longstring"] > limit
     return flags
 
 
-def _warn_no_variance(answers: pd.DataFrame) -> None:
-    numeric = answers.apply(pd.to_numeric, errors="coerce")
-    distinct, answered = numeric.nunique(), numeric.notna().sum()
-    empty = [str(c) for c in distinct.index[answered == 0]]
-    constant = [str(c) for c in distinct.index[(distinct == 1) & (answered > 1)]]
+def _reverse_code_in_place(x: np.ndarray, numbers: np.ndarray, answers: pd.DataFrame,
+                           q: Questionnaire) -> np.ndarray:
+    """``_matrix(reverse_code(answers, q))`` made from ``x`` (overwritten): ``min + max - x`` on reverse items.
+
+    In place: another copy of a million-row matrix costs more than the recoding.
+    """
+    for j, item_id in enumerate(answers.columns):
+        if item_id in q.reverse_items:
+            rs = q.response_set_of(q.item(item_id))
+            # reverse_code reads text through numeric_answers (blanks stripped), numbers as they are
+            given = x[:, j] if pd.api.types.is_numeric_dtype(answers[item_id]) else numbers[:, j]
+            x[:, j] = (rs.minimum + rs.maximum) - given
+    return x
+
+
+def _warn_no_variance(x: np.ndarray, items: list[str]) -> None:
+    answered = (~np.isnan(x)).sum(axis=0)
+    with warnings.catch_warnings():  # columns without answers: NaN extremes, reported as empty below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        constant_values = np.nanmax(x, axis=0) == np.nanmin(x, axis=0)  # one distinct answer
+    empty = [str(c) for c, a in zip(items, answered, strict=True) if a == 0]
+    constant = [str(c) for c, a, same in zip(items, answered, constant_values, strict=True) if same and a > 1]
     parts = []
     if empty:
         parts.append(f"item(s) {', '.join(empty)} have no answers at all")
@@ -244,32 +427,88 @@ def _attention_failed(data: pd.DataFrame, q: Questionnaire) -> pd.Series:
     present = [check for check in q.attention_checks if check.id in data.columns]
     if not present:
         return pd.Series(np.nan, index=data.index)
-    failed = pd.Series(0, index=data.index)
+    failed = np.zeros(len(data), dtype=np.int64)
     for check in present:
-        answer = pd.to_numeric(data[check.id], errors="coerce")
-        failed += (answer != check.expected).astype(int)  # a missing answer counts as failed
-    return failed
+        answer = _column_numbers(data[check.id])
+        failed += answer != check.expected  # a missing answer counts as failed
+    return pd.Series(failed, index=data.index)
 
 
-def _repeated_submissions(data: pd.DataFrame, answers: pd.DataFrame) -> pd.Series:
+def _repeated_submissions(data: pd.DataFrame, answers: pd.DataFrame, x: np.ndarray,
+                          complete: np.ndarray) -> pd.Series:
     """A later submission of the same respondent: same respondent id, or the same IP or submission time
     with the same answers; NA when the data carry none of these.
 
     Same IP alone is not enough: mobile carriers and campus networks put many people behind one address.
     """
-    hit = pd.Series(False, index=data.index)
+    hit = np.zeros(len(data), dtype=bool)
     used = False
     if "respondent_id" in data.columns:
         ids = data["respondent_id"]
-        hit |= ids.duplicated(keep="first") & ids.notna() & (ids.astype(str).str.strip() != "")
+        repeated = np.flatnonzero(_later_copies(ids))
+        later = ids.iloc[repeated]  # blank ids are not repeats; only the repeated ones need the check
+        hit[repeated[(later.notna() & (later.astype(str).str.strip() != "")).to_numpy()]] = True
         used = True
-    complete = answers.notna().all(axis=1)
     for column in (*IP_COLUMNS, TIMESTAMP_COLUMN):
         if column in data.columns:
-            key = pd.concat([data[column].astype(str).rename("__key__"), answers], axis=1)
-            hit |= key.duplicated(keep="first") & complete & data[column].notna()
+            key = data[column].astype(str)
+            hit |= _duplicated_rows(answers, x, complete, key) & data[column].notna().to_numpy()
             used = True
-    return hit if used else pd.Series(pd.NA, index=data.index, dtype="boolean")
+    return pd.Series(hit, index=data.index) if used else pd.Series(pd.NA, index=data.index, dtype="boolean")
+
+
+def _later_copies(values: pd.Series) -> np.ndarray:
+    """``values.duplicated(keep="first")``: codes number the values in order of first appearance, so a row
+    is a first copy exactly where its code exceeds every earlier one (one hash pass, no second table)."""
+    codes, _ = pd.factorize(values, use_na_sentinel=False)
+    earlier = np.maximum.accumulate(np.concatenate(([-1], codes[:-1]))) if len(codes) else codes
+    return codes <= earlier
+
+
+PACKED_BITS = 62  # answer codes packed into int64 words: mixed radix, kept below 2**62
+
+
+def _duplicated_rows(answers: pd.DataFrame, x: np.ndarray, complete: np.ndarray,
+                     key: pd.Series | None = None) -> np.ndarray:
+    """``[key,] answers`` ``.duplicated(keep="first") & complete``: later complete rows equal to an earlier one.
+
+    A complete row can only equal another complete row, so only those are compared. Whole-number answers
+    (``x``, the float matrix of numeric ``answers``; reverse coding is one-to-one, so it may be applied)
+    are packed into a few int64 words per row, exactly, and the words compared; pandas compares 25 columns
+    of a million rows several times slower. Anything else is left to pandas.
+    """
+    rows = np.flatnonzero(complete)
+    words = _packed_rows(answers, x, rows)
+    if words is None:
+        frame = answers if key is None else pd.concat([key.rename("__key__"), answers], axis=1)
+        return frame.duplicated(keep="first").to_numpy() & complete
+    if key is not None:  # equal keys compare as pandas does: by their codes
+        words.insert(0, pd.factorize(key.iloc[rows], use_na_sentinel=False)[0].astype(np.int64))
+    repeated = pd.DataFrame(dict(enumerate(words))).duplicated(keep="first").to_numpy()
+    hit = np.zeros(len(x), dtype=bool)
+    hit[rows[repeated]] = True
+    return hit
+
+
+def _packed_rows(answers: pd.DataFrame, x: np.ndarray, rows: np.ndarray) -> list[np.ndarray] | None:
+    """The whole-number answers of ``rows`` as int64 words (a one-to-one code of each row), or None."""
+    if len(rows) == 0 or not all(pd.api.types.is_numeric_dtype(answers.iloc[:, j]) for j in range(x.shape[1])):
+        return None
+    words, word, capacity = [], np.zeros(len(rows), dtype=np.int64), 1
+    for j in range(x.shape[1]):
+        column = x[rows, j]
+        low, high = column.min(), column.max()
+        span = high - low + 1
+        if not (np.isfinite(span) and span < 2**PACKED_BITS) or not (column == np.floor(column)).all():
+            return None
+        span = int(span)
+        if capacity * span >= 2**PACKED_BITS:
+            words.append(word)
+            word, capacity = np.zeros(len(rows), dtype=np.int64), 1
+        word = word * span + (column - low).astype(np.int64)
+        capacity *= span
+    words.append(word)
+    return words
 
 
 class ExclusionResult(tuple):
@@ -406,12 +645,16 @@ def apply_exclusions(data: pd.DataFrame, flags: pd.DataFrame, rules: dict) -> Ex
             notes.append(f"rule {rule!r} excludes {int(hit.sum())} of {len(hit)} respondents ({share:.0%}); a rule "
                          "that removes so many is probably misconfigured or misreads the data. Check it before "
                          "relying on the cleaned data.")
-        for idx in flags.index[hit]:
-            rows.append({"respondent_id": flags.at[idx, "respondent_id"], "rule": rule,
-                         "value": float(value[idx]) if pd.notna(value[idx]) else np.nan, "threshold": threshold})
+        where = np.flatnonzero(hit.to_numpy())
+        rows.append({"respondent_id": flags["respondent_id"].iloc[where].tolist(), "rule": [rule] * len(where),
+                     "value": value.iloc[where].to_numpy(dtype=float, na_value=np.nan).tolist(),
+                     "threshold": [threshold] * len(where)})
     for note in notes:
         warnings.warn(note, ScreeningWarning, stacklevel=2)
-    audit = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+    if any(block["rule"] for block in rows):  # one row per (respondent, rule), built column-wise
+        audit = pd.DataFrame({c: [v for block in rows for v in block[c]] for c in AUDIT_COLUMNS})
+    else:
+        audit = pd.DataFrame([], columns=AUDIT_COLUMNS)
     kept = data.loc[~excluded.reindex(data.index, fill_value=False)]
     return ExclusionResult(kept, audit, notes, not_applied)
 

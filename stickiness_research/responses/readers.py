@@ -2,14 +2,19 @@
 
 Sources: generic CSV/XLSX with item-id columns, 问卷星 (wjx) exports (numeric or option-text), Qualtrics
 CSV (three header rows, or the legacy two), LimeSurvey CSV (item-id codes, or the default ``G01Q01[SQ001]``
-codes with answers ``A1``/``AO01``), SPSS ``.sav`` and Kobo/ODK exports of our XLSForm (names or label
-headers). Columns are matched to questions by id, by the question number of the fielding order
+codes with answers ``A1``/``AO01``), SPSS ``.sav``, Kobo/ODK exports of our XLSForm (names or label
+headers) and Parquet (any of these layouts, e.g. data cleaned earlier and written by :func:`write_parquet`).
+Columns are matched to questions by id, by the question number of the fielding order
 (:func:`~stickiness_research.questionnaire.exporters.field_order`), by LimeSurvey's default codes in
 that order, or by question text; answers by whole-number code or by option label in any of the
 questionnaire's languages. CSV delimiters (``,`` ``;`` tab ``|``) and encodings (UTF-8, GB18030) are
 detected. Identifying columns are dropped; an id column holding phone numbers, e-mail addresses,
 ID-card numbers or IP addresses is replaced by keyed pseudonyms (or row numbers without a key).
 The raw file is only read.
+
+Large files: every cell is read as text (by Arrow when pyarrow is installed and the file is plain, else by
+pandas), each column's distinct values are checked once and mapped to codes for all respondents at once, so
+a million respondents read in seconds with the same results and the same row-and-column errors.
 """
 
 from __future__ import annotations
@@ -19,16 +24,19 @@ import difflib
 import hashlib
 import io
 import itertools
+import json
 import re
 import warnings
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._validation import PATH, Options, check
+from .._io import atomic_write, check_output
+from .._validation import PATH, InstanceOf, Options, check
 from ..errors import ResponseDataError, ResponseDataWarning
 from ..questionnaire import Questionnaire
 from ..questionnaire.exporters import Question, choices_of, field_order
@@ -36,7 +44,7 @@ from ..questionnaire.schema import Demographic
 from .privacy import KEY_ENV, check_key, find_key, identifier_kind, mask, pseudonym
 from .scoring import QUESTIONNAIRE
 
-SOURCES = ("auto", "csv", "xlsx", "wjx", "qualtrics", "limesurvey", "sav", "kobo")
+SOURCES = ("auto", "csv", "xlsx", "wjx", "qualtrics", "limesurvey", "sav", "kobo", "parquet")
 WJX_META = {"序号": "respondent_id", "提交答卷时间": "submitted_at", "所用时间": "duration_seconds"}
 WJX_STRUCTURAL_MISSING = {"-2", "-3", "(跳过)", "(空)"}  # -2 skipped by logic, -3 not shown
 IP_COLUMNS = ("来自IP", "IP", "IPAddress", "ip", "ipaddr")
@@ -98,10 +106,10 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     Parameters
     ----------
     path : str or Path
-        A CSV, XLSX or SAV file exported from a survey tool.
+        A CSV, XLSX, SAV or Parquet file exported from a survey tool (Parquet needs pyarrow).
     q : Questionnaire
         The instrument the answers belong to.
-    source : {"auto", "csv", "xlsx", "wjx", "qualtrics", "limesurvey", "sav", "kobo"}
+    source : {"auto", "csv", "xlsx", "wjx", "qualtrics", "limesurvey", "sav", "kobo", "parquet"}
         The tool that wrote the file; ``auto`` detects it from the extension and the headers.
     key : bytes, optional
         Pseudonymisation key (at least 16 bytes) for an id column that holds personal identifiers;
@@ -117,7 +125,8 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     ResponseDataError
         Naming the row (as numbered in the file) and column: an empty file or a directory, item
         columns that are missing, an answer out of the response set's range or not a whole number, a
-        label that is not an option, merged Excel cells, duplicate respondent ids.
+        label that is not an option, merged Excel cells, duplicate respondent ids, an unreadable Parquet
+        file (or Parquet without pyarrow installed).
     ParameterError
         An unknown ``source``, or a ``key`` shorter than 16 bytes.
 
@@ -141,9 +150,9 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     if not path.is_file():
         raise ResponseDataError(f"{path}: file not found.")
     raw_bytes = path.read_bytes()
-    if not raw_bytes.strip():
+    if not raw_bytes or raw_bytes.isspace():  # (strip() would copy the whole file)
         raise ResponseDataError(f"{path}: the file is empty.")
-    frame, header_rows, texts, details = _load_table(path, source, raw_bytes)
+    frame, header_rows, texts, details, names = _load_table(path, source, raw_bytes)
     if source == "auto":
         source = _detect(path, frame)
     if frame.empty:
@@ -152,16 +161,26 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     ip_groups = _ip_groups(frame, pii)
     frame = frame.drop(columns=pii)
     mapping = _match_columns(frame.columns, q, texts, source)
-    _check_duplicate_columns(path, raw_bytes, details, set(mapping) | _META_COLUMNS)
+    _check_duplicate_columns(path, names, set(mapping) | _META_COLUMNS)
     missing = [qq.id for qq in field_order(q) if qq.kind == "item" and qq.id not in mapping.values()]
     if missing:
         raise ResponseDataError(f"{path}: no column for item(s) {', '.join(missing)}; columns are "
                                 f"{[str(c) for c in frame.columns][:12]}... {_naming_hint(frame, details)}")
     questions = {qq.id: qq for qq in field_order(q)}
     out = pd.DataFrame(index=frame.index)
-    out["respondent_id"], id_note = _respondent_ids(frame, source, path, header_rows, key)
-    for column, qid in mapping.items():
-        out[qid] = _answers(frame[column], q, questions[qid], path, column, header_rows, source)
+    id_column = _id_column(frame, path, header_rows)
+    # The ids' identifier scan (Python regular expressions) runs in a thread beside the answers (mostly
+    # Arrow and numpy, which release the GIL): on two cores a million rows read a second faster.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scan = pool.submit(identifier_kind, id_column[1]) if id_column is not None else None
+        try:
+            answers = {qid: _answers(frame[column], q, questions[qid], path, column, header_rows, source)
+                       for column, qid in mapping.items()}
+        finally:  # the ids' outcome (and warning) first, as when the ids were read before the answers
+            out["respondent_id"], id_note, scanned = _respondent_ids(
+                frame, source, path, id_column, scan.result() if scan is not None else None, key)
+    for qid, answer in answers.items():
+        out[qid] = answer
     duration = _duration(frame, source, path, header_rows)
     if duration is not None:
         out["duration_seconds"] = duration
@@ -172,7 +191,8 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
         out["ip_group"] = ip_groups
     out = out.reset_index(drop=True)
     unmapped = [c for c in frame.columns if c not in mapping]
-    pii += [c for c in unmapped if identifier_kind(frame[c]) is not None]  # never copied; listed for the record
+    # never copied; listed for the record (the id column was scanned already)
+    pii += [c for c in unmapped if (scanned[c] if c in scanned else _identifier_kind(frame[c])) is not None]
     empty = [f"{qid} (column {str(col)!r})" for col, qid in mapping.items()
              if questions[qid].kind == "item" and out[qid].isna().all()]
     notes = [f"item {e} has no answers at all" for e in empty]
@@ -186,20 +206,19 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     return Responses(out, q, provenance)
 
 
-def _header(path: Path, raw: bytes, details: dict) -> list[str]:
+def _header(path: Path, names: list[str] | None) -> list[str]:
     """The column names of the file's first row as written (pandas renames a repeated name to ``name.1``)."""
-    if "delimiter" in details:
-        text, _ = _decode(path, raw)
-        return [c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=details["delimiter"]), [])]
+    if names is not None:
+        return names
     if path.suffix.lower() in (".xlsx", ".xls"):
         first = pd.read_excel(path, header=None, nrows=1, dtype=str)
         return [] if first.empty else ["" if pd.isna(c) else str(c).strip() for c in first.iloc[0]]
     return []  # SPSS files cannot repeat a variable name
 
 
-def _check_duplicate_columns(path: Path, raw: bytes, details: dict, used: set[str]) -> None:
+def _check_duplicate_columns(path: Path, names: list[str] | None, used: set[str]) -> None:
     """Refuse a used column whose name the header repeats: only the first copy would be read, silently."""
-    names = _header(path, raw, details)
+    names = _header(path, names)
     for name in dict.fromkeys(names):
         places = [k + 1 for k, c in enumerate(names) if c == name]
         if name and len(places) > 1 and name in used:
@@ -222,8 +241,9 @@ def _ip_groups(frame: pd.DataFrame, pii: list) -> pd.Series | None:
     if column is None:
         return None
     ips = frame[column].astype(str).str.replace(r"\(.*\)$", "", regex=True).str.strip()  # wjx: 1.2.3.4(上海)
-    codes, _ = pd.factorize(ips.where(ips != ""))
-    return pd.Series([f"ip-{c + 1}" if c >= 0 else None for c in codes], index=frame.index, dtype=object)
+    codes, uniques = pd.factorize(ips.where(ips != ""))
+    labels = np.array([f"ip-{c + 1}" for c in range(len(uniques))] + [None], dtype=object)
+    return pd.Series(labels[codes], index=frame.index, dtype=object)  # code -1 (no address) takes the None
 
 
 # ----- loading -----------------------------------------------------------------------------------
@@ -239,11 +259,29 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     raise ResponseDataError(f"{path}: cannot decode the file as {tried}; save it as UTF-8 CSV.")
 
 
+def _first_rows(text: str, delimiter: str, count: int, size: int = 1 << 16) -> list[list[str]]:
+    """The first ``count`` rows as ``csv.reader`` reads them from the whole text, parsed from a prefix
+    (of ``size`` characters, grown as needed) that holds them complete (a row is complete once the next
+    one has started): copying a large file into a StringIO to read its first lines cost seconds."""
+    while True:
+        reader = csv.reader(io.StringIO(text[:size]), delimiter=delimiter)
+        rows = list(itertools.islice(reader, count))
+        if size >= len(text):
+            return rows
+        if len(rows) == count:
+            try:
+                if next(reader, None) is not None:
+                    return rows
+            except csv.Error:  # the next row has started (and is malformed, which the caller never reads)
+                return rows
+        size *= 4
+
+
 def _sniff_delimiter(text: str) -> str:
     """The delimiter giving the most columns with the same count on the first rows (',' on ties)."""
     best, width_best = ",", 1
     for delimiter in DELIMITERS:
-        rows = [r for r in itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), 20) if r]
+        rows = [r for r in _first_rows(text, delimiter, 20) if r]
         if not rows:
             continue
         width = len(rows[0])
@@ -252,15 +290,64 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict]:
+def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict, list[str]]:
+    """Every cell as text (``""`` for an empty one), how the file was read, and its header as written."""
     text, encoding = _decode(path, raw)
     delimiter = _sniff_delimiter(text)
+    header = [c.strip() for c in next(iter(_first_rows(text, delimiter, 1)), [])]
+    # the parsers read UTF-8 bytes: re-encode what was decoded from GB18030 / UTF-16 (a UTF-8 file is used as is)
+    data = raw.removeprefix(b"\xef\xbb\xbf") if encoding == "utf-8" else text.encode("utf-8")
+    del text
+    frame = _arrow_csv(data, delimiter, len(header))
+    if frame is None:
+        try:
+            frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=str, keep_default_na=False, encoding="utf-8")
+        except (pd.errors.ParserError, csv.Error) as exc:
+            raise ResponseDataError(f"{path}: cannot be read as CSV with the delimiter {delimiter!r} "
+                                    f"({str(exc).strip().splitlines()[0]}); check the delimiter and quoting.") from None
+    return frame, {"encoding": encoding, "delimiter": delimiter}, header
+
+
+def _arrow_csv(data: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
+    """The table pandas' ``read_csv(dtype=str, keep_default_na=False)`` gives, parsed by Arrow (several
+    times faster on large files), or None to let pandas parse it.
+
+    Arrow is used only where both parsers agree: every row has as many fields as the header (pandas pads
+    short rows and may take a longer first row as an index), the header names are unique and not blank
+    (pandas renames those), no whitespace-only lines (pandas skips them), no carriage return other than
+    in a Windows line end (pandas may drop the row it starts). Anything else makes Arrow stop, and pandas
+    reads the file and words any error (tests/test_screening_scale.py compares the two on generated files).
+    """
+    if width < 2 or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+        return None
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise ResponseDataError(f"{path}: cannot be read as CSV with the delimiter {delimiter!r} "
-                                f"({str(exc).strip().splitlines()[0]}); check the delimiter and quoting.") from None
-    return frame, {"encoding": encoding, "delimiter": delimiter}
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+    except ImportError:
+        return None
+    fields = [f"f{k}" for k in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(column_names=fields),  # the header is read as the first row
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                              escape_char=False, ignore_empty_lines=True,
+                                              # a newline can be inside a value only if it is quoted; allowing
+                                              # it slows the parallel parse, so only where there are quotes
+                                              newlines_in_values=b'"' in data),
+            # large_string is what pandas' str columns hold: no copy when the frame is made
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(fields, pa.large_string()),
+                                                  null_values=[], strings_can_be_null=False,
+                                                  quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows == 0:
+        return None
+    names = [str(table.column(k)[0]) for k in range(width)]
+    if len(set(names)) < width or not all(names):
+        return None
+    string = pd.StringDtype(na_value=np.nan)  # pandas' "str" dtype, as read_csv(dtype=str) gives
+    return table.slice(1).rename_columns(names).to_pandas(types_mapper={pa.large_string(): string}.get)
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
@@ -341,11 +428,39 @@ def _check_merged_cells(path: Path) -> None:
                                 "the other respondents blank. Unmerge the cells and enter each respondent's answer.")
 
 
-def _load_table(path: Path, source: str, raw: bytes) -> tuple[pd.DataFrame, int, dict[str, str], dict]:
-    """The answers, how many header rows precede row 1 of the data, question texts by column, and how
-    the file was read (encoding, delimiter)."""
+def _read_parquet(path: Path, raw: bytes) -> pd.DataFrame:
+    """A Parquet file with every cell as text (``""`` for a missing one), as a CSV export is read."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ResponseDataError(f"{path}: reading Parquet needs the pyarrow package (pip install pyarrow); or "
+                                "export the data as CSV.") from None
+    try:
+        table = pq.read_table(pa.BufferReader(raw))
+    except (pa.ArrowException, OSError) as exc:
+        raise ResponseDataError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]}).") from None
+    columns = []
+    for column in table.columns:
+        if pa.types.is_dictionary(column.type):  # pandas' categoricals
+            column = column.cast(column.type.value_type)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = column.cast(pa.string())  # numbers as the shortest text: 3.0 becomes "3"
+        columns.append(pc.fill_null(column, ""))
+    string = pd.StringDtype(na_value=np.nan)
+    names = [str(name) for name in table.column_names]
+    return pa.table(columns, names=[f"f{k}" for k in range(len(names))]).to_pandas(
+        types_mapper={pa.string(): string, pa.large_string(): string}.get).set_axis(names, axis=1)
+
+
+def _load_table(path: Path, source: str, raw: bytes) -> tuple[pd.DataFrame, int, dict[str, str], dict,
+                                                                 list[str] | None]:
+    """The answers, how many header rows precede row 1 of the data, question texts by column, how the
+    file was read (encoding, delimiter), and the header as written (None: read it when needed)."""
     suffix = path.suffix.lower()
     details: dict = {}
+    names = None
     if suffix == ".sav" or source == "sav":
         import pyreadstat
 
@@ -354,11 +469,14 @@ def _load_table(path: Path, source: str, raw: bytes) -> tuple[pd.DataFrame, int,
         except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
             raise ResponseDataError(f"{path}: not a readable SPSS .sav file ({exc}).") from None
         texts = {c: lab for c, lab in (meta.column_names_to_labels or {}).items() if lab}
-        return frame.astype(object).where(frame.notna(), ""), 1, texts, details
+        return frame.astype(object).where(frame.notna(), ""), 1, texts, details, []
     if suffix in (".xlsx", ".xls"):
         frame = _read_excel(path)
+    elif suffix == ".parquet":
+        frame = _read_parquet(path, raw)
+        names = [str(c).strip() for c in frame.columns]
     else:
-        frame, details = _read_csv(path, raw)
+        frame, details, names = _read_csv(path, raw)
     frame.columns = [str(c).strip() for c in frame.columns]
     texts: dict[str, str] = {}
     header_rows = 1
@@ -369,7 +487,7 @@ def _load_table(path: Path, source: str, raw: bytes) -> tuple[pd.DataFrame, int,
         skip = 2 if len(frame) > 1 and str(frame.iloc[1].iloc[0]).startswith('{"ImportId"') else 1
         frame = frame.iloc[skip:].reset_index(drop=True)
         header_rows += skip
-    return frame, header_rows, texts, details
+    return frame, header_rows, texts, details, names
 
 
 def _detect(path: Path, frame: pd.DataFrame) -> str:
@@ -384,6 +502,8 @@ def _detect(path: Path, frame: pd.DataFrame) -> str:
         return "limesurvey"
     if cols & {"_uuid", "_submission_time", "meta/instanceID"}:
         return "kobo"
+    if path.suffix.lower() == ".parquet":
+        return "parquet"
     return "xlsx" if path.suffix.lower() in (".xlsx", ".xls") else "csv"
 
 
@@ -469,19 +589,30 @@ def _answers(column: pd.Series, q: Questionnaire, question: Question, path: Path
         for o in question.source.options:
             codes[o.value] = o.code
     valid = {code for code, _ in choices}
-    text = column.astype(str).str.strip()
-    code_of = {}
-    for value in pd.unique(text):  # each distinct answer once; errors name its first row
-        def where(value=value) -> str:
-            row = int(np.flatnonzero((text == value).to_numpy())[0])
-            return f"{path}: row {row + header_rows + 1}, column {name!r} ({question.id})"
+    # each distinct cell once (a million answers hold a handful of values), in order of first appearance,
+    # so that an error names the first row holding a bad value
+    positions, distinct = pd.factorize(column, use_na_sentinel=False)
+    texts = pd.Series(distinct, dtype=column.dtype).astype(str).str.strip()
+    code_of: dict = {}
+    values = np.zeros(len(texts), dtype=np.int64)
+    blank = np.ones(len(texts), dtype=bool)
+    for k, value in enumerate(texts):
+        if value not in code_of:
+            def where(k=k) -> str:
+                row = int(np.argmax(positions == k))
+                return f"{path}: row {row + header_rows + 1}, column {name!r} ({question.id})"
 
-        code_of[value] = _code(value, codes, choices, valid, source, where)
-    series = pd.Series(text.map(code_of).tolist(), index=column.index, dtype="Int64")
+            code_of[value] = _code(value, codes, choices, valid, source, where)
+        if code_of[value] is not None:
+            values[k], blank[k] = code_of[value], False
     if isinstance(question.source, Demographic):
         value_of = {o.code: o.value for o in question.source.options}
-        return series.map(lambda c: value_of.get(int(c)) if pd.notna(c) else None)
-    return series
+        labels = pd.Series([None if b else value_of.get(int(v)) for v, b in zip(values, blank, strict=True)],
+                           dtype=object)
+        labels = labels.astype(pd.StringDtype(na_value=np.nan)) if labels.notna().any() else labels
+        # the option values (pandas' "str" when any is given), taken per respondent without a Python loop
+        return pd.Series(labels.array.take(positions), index=column.index)
+    return pd.Series(pd.arrays.IntegerArray(values[positions], blank[positions]), index=column.index)
 
 
 def _code(text: str, codes: dict, choices: list, valid: set, source: str, where) -> int | None:
@@ -514,32 +645,58 @@ def _code(text: str, codes: dict, choices: list, valid: set, source: str, where)
     return code
 
 
-def _respondent_ids(frame: pd.DataFrame, source: str, path: Path, header_rows: int,
-                    key: bytes | None = None) -> tuple[pd.Series, dict | None]:
-    """Respondent ids, and a note when the id column held personal identifiers (never copied)."""
-    numbered = pd.Series([f"{source}-{k + 1}" for k in range(len(frame))], index=frame.index)
+def _id_column(frame: pd.DataFrame, path: Path, header_rows: int) -> tuple[str, pd.Series] | None:
+    """The file's respondent id column and its ids (stripped); a repeated id is refused with its row."""
     for column in ID_COLUMNS:
         if column not in frame.columns:
             continue
         ids = frame[column].astype(str).str.strip()
-        dup = ids.duplicated(keep=False) & (ids != "")
+        dup = _repeated(ids) & (ids != "").to_numpy()
         if dup.any():
-            first = int(np.flatnonzero(dup.to_numpy())[1])
+            first = int(np.flatnonzero(dup)[1])
             raise ResponseDataError(f"{path}: row {first + header_rows + 1}, column {column!r}: respondent id "
                                     f"{mask(ids.iloc[first])} appears more than once; remove the duplicate rows.")
-        kind = identifier_kind(ids)
-        if kind is None:
-            return ((f"{source}-" + ids) if column == "序号" else ids), None
-        key = key or find_key()
-        if key is not None:
-            pseudonyms = pd.Series([f"p-{pseudonym(v, key)}" if v else "" for v in ids], index=ids.index)
-            return pseudonyms, {"column": column, "holds": kind, "replaced_by": "keyed pseudonyms (HMAC-SHA256)",
-                                "note": f"column {column!r} holds {kind}: replaced by keyed pseudonyms"}
-        note = (f"column {column!r} holds {kind}: replaced by row numbers ({source}-1, ...); set {KEY_ENV} to a "
-                "secret of at least 16 bytes to get keyed pseudonyms that link waves instead")
-        warnings.warn(f"{path}: {note}.", ResponseDataWarning, stacklevel=3)
-        return numbered, {"column": column, "holds": kind, "replaced_by": "row numbers", "note": note}
-    return numbered, None
+        return column, ids
+    return None
+
+
+def _respondent_ids(frame: pd.DataFrame, source: str, path: Path, id_column: tuple[str, pd.Series] | None,
+                    kind: str | None, key: bytes | None = None) -> tuple[pd.Series, dict | None, dict]:
+    """Respondent ids, a note when the id column held personal identifiers (never copied), and the kind of
+    identifier found in the id column (``kind``, from :func:`identifier_kind`; None: none), by column."""
+    def numbered() -> pd.Series:
+        return pd.Series([f"{source}-{k + 1}" for k in range(len(frame))], index=frame.index)
+
+    if id_column is None:
+        return numbered(), None, {}
+    column, ids = id_column
+    scanned = {column: kind}
+    if kind is None:
+        return ((f"{source}-" + ids) if column == "序号" else ids), None, scanned
+    key = key or find_key()
+    if key is not None:
+        pseudonyms = pd.Series([f"p-{pseudonym(v, key)}" if v else "" for v in ids], index=ids.index)
+        return pseudonyms, {"column": column, "holds": kind, "replaced_by": "keyed pseudonyms (HMAC-SHA256)",
+                            "note": f"column {column!r} holds {kind}: replaced by keyed pseudonyms"}, scanned
+    note = (f"column {column!r} holds {kind}: replaced by row numbers ({source}-1, ...); set {KEY_ENV} to a "
+            "secret of at least 16 bytes to get keyed pseudonyms that link waves instead")
+    warnings.warn(f"{path}: {note}.", ResponseDataWarning, stacklevel=3)
+    return numbered(), {"column": column, "holds": kind, "replaced_by": "row numbers", "note": note}, scanned
+
+
+def _repeated(values: pd.Series) -> np.ndarray:
+    """``values.duplicated(keep=False)`` (every copy of a repeated value, missing ones included), by counting
+    the codes of one hash pass."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return np.bincount(codes, minlength=len(distinct))[codes] > 1
+
+
+def _identifier_kind(values: pd.Series) -> str | None:
+    """:func:`identifier_kind` of a text column, looking at each distinct value once (the kind is found when
+    any value is one, so the answer is the same)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        values = pd.Series(values.unique(), dtype=values.dtype)
+    return identifier_kind(values)
 
 
 def parse_wjx_duration(text: str) -> float:
@@ -580,7 +737,8 @@ def _duration(frame: pd.DataFrame, source: str, path: Path, header_rows: int) ->
         return int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else None
 
     def blank(column: str) -> pd.Series:
-        return frame[column].astype(str).str.strip().isin(("", "nan", "None", "<NA>", "NaT"))
+        return _per_distinct(frame[column], lambda v: v.astype(str).str.strip().isin(("", "nan", "None", "<NA>",
+                                                                                      "NaT")))
 
     if source == "kobo" and "所用时间" not in frame.columns and not any(c in frame.columns for c in DURATION_COLUMNS):
         if not {"start", "end"} <= set(frame.columns):
@@ -595,12 +753,109 @@ def _duration(frame: pd.DataFrame, source: str, path: Path, header_rows: int) ->
             raise refuse(row, "end", f"the interview ends before it starts ({frame['start'].iloc[row]!r})")
         return seconds.astype(float)
     if "所用时间" in frame.columns:
-        column, seconds = "所用时间", frame["所用时间"].map(parse_wjx_duration)
+        column, seconds = "所用时间", _per_distinct(frame["所用时间"], lambda v: v.map(parse_wjx_duration))
     elif column := next((c for c in DURATION_COLUMNS if c in frame.columns), None):
-        seconds = pd.to_numeric(frame[column].astype(str).str.strip(), errors="coerce")
+        seconds = _per_distinct(frame[column], lambda v: pd.to_numeric(v.astype(str).str.strip(), errors="coerce"))
     else:
         return None
     bad = (~blank(column) & (seconds.isna() | ~np.isfinite(seconds.fillna(0)))) | (seconds < 0)
     if (row := first(bad)) is not None:
         raise refuse(row, column, f"{mask(frame[column].iloc[row])} is not a duration (seconds, 0 or more)")
     return seconds.astype(float)
+
+
+def _per_distinct(column: pd.Series, function) -> pd.Series:
+    """``function(column)`` for an element-wise ``function`` of a Series, computed on each distinct value once
+    (a million durations hold a few thousand values)."""
+    positions, distinct = pd.factorize(column, use_na_sentinel=False)
+    results = function(pd.Series(distinct, dtype=column.dtype))
+    return pd.Series(results.to_numpy()[positions], index=column.index, dtype=results.dtype)
+
+
+# ----- writing -----------------------------------------------------------------------------------
+PROVENANCE_KEY = b"stickiness_research.provenance"  # Parquet key-value metadata: how the data were made
+
+
+def write_parquet(data: pd.DataFrame | Responses, path: str | Path, *, inputs=(),
+                  provenance: dict | None = None) -> Path:
+    """Write cleaned or screened data (answers, flags, scores) to a Parquet file, atomically.
+
+    The file appears whole or not at all (written beside ``path``, then moved into place), an input is
+    never overwritten, and no column may hold personal identifiers.
+
+    Parameters
+    ----------
+    data : DataFrame or Responses
+        What to write; a Responses writes its ``data`` and, by default, its provenance.
+    path : str or Path
+        The Parquet file to (re)place.
+    inputs : iterable of paths
+        Files the data were read from, refused as ``path``; a Responses adds its own file.
+    provenance : dict, optional
+        Stored as JSON in the file's metadata under ``stickiness_research.provenance``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ResponseDataError
+        A column named as an identifying column (phone, e-mail, IP, ...) or holding phone numbers, e-mail
+        or IP addresses or ID-card numbers: pseudonymize it first
+        (:func:`stickiness_research.responses.privacy.pseudonymize`). Also when pyarrow is missing.
+    OutputPathError
+        ``path`` is an input, a directory, or cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pytest, stickiness_research as sr
+    >>> pq = pytest.importorskip("pyarrow.parquet")
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sr.simulate_responses(q, n=30, seed=1).to_csv(folder / "raw.csv", index=False)
+    >>> responses = sr.read_responses(folder / "raw.csv", q)
+    >>> out = write_parquet(responses, folder / "clean.parquet")
+    >>> pq.read_table(out).num_rows, sr.read_responses(out, q).data.equals(responses.data)
+    (30, True)
+    """
+    check(data, "data", "write_parquet", InstanceOf(pd.DataFrame, "a DataFrame"), InstanceOf(Responses, "Responses"))
+    check(path, "path", "write_parquet", PATH)
+    check(provenance, "provenance", "write_parquet", InstanceOf(dict, "a dict"), None)
+    inputs = list(inputs)
+    if isinstance(data, Responses):
+        inputs.append(data.provenance.get("file"))
+        provenance = dict(data.provenance) if provenance is None else provenance
+        data = data.data
+    path = check_output(path, inputs=inputs, option="path")
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ResponseDataError(f"{path}: writing Parquet needs the pyarrow package (pip install pyarrow).") from None
+    _refuse_identifiers(data, path)
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    if provenance is not None:
+        metadata = dict(table.schema.metadata or {})
+        metadata[PROVENANCE_KEY] = json.dumps(provenance, ensure_ascii=False, default=str).encode("utf-8")
+        table = table.replace_schema_metadata(metadata)
+    return atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def _refuse_identifiers(data: pd.DataFrame, path: Path) -> None:
+    """No output carries a raw identifier: refuse identifying column names and identifying values."""
+    for column in data.columns:
+        values = data[column]
+        named = str(column).strip() in PII_COLUMNS
+        kind = None
+        if not (named or pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+                or pd.api.types.is_datetime64_any_dtype(values)):
+            # as text, so that each distinct value is looked at once
+            kind = _identifier_kind(values if isinstance(values.dtype, pd.StringDtype)
+                                    else values.dropna().astype(str))
+        if named or kind is not None:
+            what = "is an identifying column" if named else f"holds {kind}"
+            raise ResponseDataError(f"{path}: column {str(column)!r} {what}; outputs carry no personal identifiers. "
+                                    "Drop the column or replace it by keyed pseudonyms (responses.privacy."
+                                    "pseudonymize) before writing.")
