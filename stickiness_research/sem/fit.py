@@ -191,7 +191,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     estimates = _estimate_table(problem, rows, partable, sol, vcov)
     fm = pd.Series(measures, name="fit_measures")
     r2 = group_r_squared(problem, sol.theta)
-    notes = _heywood(estimates) + _bound_notes(problem)
+    notes = _heywood(problem, rows, sol.theta) + _bound_notes(problem)
     if n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise; missing='ml' uses them (full-information ML).")
     return SEMResult(
@@ -264,7 +264,7 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         measures.update(scaled)
     estimates = _estimate_table(problem, rows, partable, sol, vcov)
     n_complete = int(frame[observed].notna().all(axis=1).sum())
-    notes = _heywood(estimates)
+    notes = _heywood(problem, rows, sol.theta)
     notes.append(f"full-information ML: {n} respondents in {len(problem.patterns)} missingness patterns "
                  f"({n_complete} complete); {int(empty.sum())} with no observed value dropped"
                  + (f"; {int(dropped_x.sum())} with a missing exogenous covariate dropped (fixed.x)."
@@ -504,7 +504,15 @@ def _inference(est: np.ndarray, se: np.ndarray, free: np.ndarray) -> dict[str, n
 
 
 def label_rows(rows: list[TableRow], partable: ParTable) -> dict[str, int]:
-    """Label (and plabel) -> position of its first row in ``rows``."""
+    """Label (and plabel) -> position of its first row in ``rows``.
+
+    The table rows follow the ParTable's model rows, so the map depends on the (frozen) table alone:
+    it is kept per table (the bootstrap and standardized solutions ask for it many times).
+    """
+    key = (id(partable), len(rows))
+    hit = _LABEL_ROWS.get(key)
+    if hit is not None and hit[0] is partable:
+        return hit[1]
     plabel = {r.id: r.plabel for r in partable.rows}
     out: dict[str, int] = {}
     for k, r in enumerate(rows):
@@ -512,7 +520,13 @@ def label_rows(rows: list[TableRow], partable: ParTable) -> dict[str, int]:
             out.setdefault(r.label, k)
         out.setdefault(plabel.get(r.id, ""), k)
     out.pop("", None)
+    if len(_LABEL_ROWS) >= 256:
+        _LABEL_ROWS.pop(next(iter(_LABEL_ROWS)))
+    _LABEL_ROWS[key] = (partable, out)
     return out
+
+
+_LABEL_ROWS: dict[tuple[int, int], tuple[ParTable, dict[str, int]]] = {}
 
 
 def label_environment(rows: list[TableRow], partable: ParTable, column: np.ndarray) -> dict:
@@ -592,9 +606,11 @@ def defined_standardizer(rows: list, partable: ParTable):
     return fn, names
 
 
-def _heywood(estimates: pd.DataFrame) -> list[str]:
-    lhs, op, rhs, est = (estimates[c].to_numpy() for c in ("lhs", "op", "rhs", "est"))
-    groups = estimates["group"].to_numpy() if "group" in estimates else np.full(len(estimates), "")
-    negative = np.flatnonzero((op == "~~") & (lhs == rhs) & (est < 0))
-    return [f"Heywood case: the variance of {lhs[k]}{f' in group {groups[k]!r}' if groups[k] else ''} is negative "
-            f"({est[k]:.3f}); the model may be mis-specified or the sample too small." for k in negative]
+def _heywood(problem: Problem, rows: list[TableRow], theta: np.ndarray) -> list[str]:
+    """A note for every negative variance estimate (from the table rows, not the estimates frame)."""
+    values = row_values(problem, rows, theta)
+    multi = len(problem.groups) > 1
+    return [f"Heywood case: the variance of {r.lhs}"
+            f"{f' in group {problem.groups[r.group].label!r}' if multi else ''} is negative ({v:.3f}); the model "
+            "may be mis-specified or the sample too small."
+            for r, v in zip(rows, values, strict=True) if r.op == "~~" and r.lhs == r.rhs and v < 0]
