@@ -283,6 +283,7 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
                               "Check the model for a mis-specified fixed value.")
     gmax = np.inf
     chol = None  # Cholesky factor of the last observed Hessian (Newton steps)
+    chol_gmax = np.inf  # the largest gradient when it was last used
     for iteration in range(1, max_iter + 1):
         grad = problem.gradient(theta)  # the expected information only where a step or the result needs it
         gmax = float(np.max(np.abs(grad))) if len(grad) else 0.0
@@ -293,8 +294,11 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
             if error is not None:
                 raise error
         step = None
-        if chol is not None and gmax < 1e-6:  # a few digits from the optimum the last Hessian still serves
+        if chol is not None and gmax < 0.01 * chol_gmax:
+            # the last Hessian still serves while each step gains two digits (a chord step costs one
+            # gradient; a new Hessian several): otherwise it is taken afresh below
             step = linalg.cho_solve(chol, grad)
+            chol_gmax = gmax
         elif gmax < NEWTON_FROM:
             # near the optimum Newton's step (the observed Hessian) converges quadratically where Fisher
             # scoring's converges linearly at a rate set by the misfit; far from it, or where the Hessian
@@ -302,6 +306,7 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
             try:
                 chol = linalg.cho_factor(problem.hessian(theta), check_finite=False)
                 step = linalg.cho_solve(chol, grad)
+                chol_gmax = gmax
             except linalg.LinAlgError:
                 chol = step = None
         if step is None:
