@@ -101,5 +101,17 @@ def test_performance_claims_only_as_make_bench_prints_them(readme):
     assert not claims, claims
 
 
+def test_speed_tables_are_the_benchmarks_own(readme):
+    """The README's speed block is exactly what the last `make bench` wrote (benchmarks/collect.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("collect", ROOT / "benchmarks" / "collect.py")
+    collect = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(collect)
+    found = collect.BLOCK.search(readme)
+    assert found, "README.md lost its <!-- bench --> block"
+    assert found.group(0) == collect.block(), "README.md speed tables are stale: run `make bench`"
+
+
 if __name__ == "__main__":  # make readme
     print("README.md demo output " + ("updated." if update_readme() else "already up to date."))
