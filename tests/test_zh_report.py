@@ -233,11 +233,9 @@ def _small_sample_note() -> str:
 
 
 def _heywood_notes() -> list[str]:
-    from stickiness_research.sem.fit import _heywood
+    from stickiness_research.sem.fit import _heywood_note
 
-    estimates = pd.DataFrame({"lhs": ["x1", "x2"], "op": ["~~", "~~"], "rhs": ["x1", "x2"], "est": [-0.1, -0.2],
-                              "group": ["", "Pasteur"]})
-    return _heywood(estimates)
+    return [_heywood_note("x1", "", -0.1), _heywood_note("x2", "Pasteur", -0.2)]
 
 
 @pytest.mark.parametrize("make", [_verdicts, _no_variance_note, _small_sample_note, _heywood_notes, _group_errors],

@@ -610,7 +610,10 @@ def _heywood(problem: Problem, rows: list[TableRow], theta: np.ndarray) -> list[
     """A note for every negative variance estimate (from the table rows, not the estimates frame)."""
     values = row_values(problem, rows, theta)
     multi = len(problem.groups) > 1
-    return [f"Heywood case: the variance of {r.lhs}"
-            f"{f' in group {problem.groups[r.group].label!r}' if multi else ''} is negative ({v:.3f}); the model "
-            "may be mis-specified or the sample too small."
+    return [_heywood_note(r.lhs, problem.groups[r.group].label if multi else "", float(v))
             for r, v in zip(rows, values, strict=True) if r.op == "~~" and r.lhs == r.rhs and v < 0]
+
+
+def _heywood_note(variable: str, group: str, value: float) -> str:
+    return (f"Heywood case: the variance of {variable}{f' in group {group!r}' if group else ''} is negative "
+            f"({value:.3f}); the model may be mis-specified or the sample too small.")
