@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,29 @@ def assert_refused(result, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
     return lines[0]
+
+
+PARTABLE_COLUMNS = ("id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "plabel")
+
+
+def _same_cell(ours, theirs, column: str) -> bool:
+    if column == "ustart":
+        ours = math.nan if ours is None else float(ours)
+        theirs = math.nan if theirs is None else float(theirs)
+        return (math.isnan(ours) and math.isnan(theirs)) or ours == theirs
+    if column in ("lhs", "op", "rhs", "label", "plabel"):
+        return ("" if ours is None else str(ours)) == ("" if theirs is None else theirs)
+    return ours == theirs  # id user group free exo: exact integers
+
+
+def partable_mismatches(ours, theirs: dict) -> list[str]:
+    """Cells where our ParTable frame differs from a lavaan parTable (JSON columns), row by row."""
+    bad = []
+    for i in range(min(len(theirs["id"]), len(ours))):
+        for c in PARTABLE_COLUMNS:
+            mine = ours[c].iloc[i]
+            mine = mine.item() if hasattr(mine, "item") else mine
+            if not _same_cell(mine, theirs[c][i], c):
+                bad.append(f"row {i + 1} ({theirs['lhs'][i]} {theirs['op'][i]} {theirs['rhs'][i]}) "
+                           f"{c}: ours {mine!r} lavaan {theirs[c][i]!r}")
+    return bad

@@ -12,30 +12,18 @@ id lhs op rhs user group free ustart exo label plabel.
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
-from conftest import REFERENCE
+from conftest import REFERENCE, partable_mismatches
 
 from stickiness_research.sem.syntax import Options, lavaanify
 
 SAMPLE = json.loads((REFERENCE / "lavaanify" / "sample.json").read_text(encoding="utf-8"))
 MODELS = SAMPLE["models"]
-COLUMNS = ("id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "plabel")
 
 
 def test_sample_size():
     assert len(MODELS) == 200
-
-
-def _same(ours, theirs, column: str) -> bool:
-    if column == "ustart":
-        ours = math.nan if ours is None else float(ours)
-        theirs = math.nan if theirs is None else float(theirs)
-        return (math.isnan(ours) and math.isnan(theirs)) or ours == theirs
-    if column in ("lhs", "op", "rhs", "label", "plabel"):
-        return ("" if ours is None else str(ours)) == ("" if theirs is None else theirs)
-    return ours == theirs  # id user group free exo: exact integers
 
 
 @pytest.mark.parametrize("model", MODELS, ids=[f"model{m['index']:03d}" for m in MODELS])
@@ -47,13 +35,6 @@ def test_partable_matches_lavaanify(model):
     theirs = model["table"]
     n = len(theirs["id"])
     context = f"\n--- syntax ---\n{model['syntax']}\n--- options --- {o}"
-    bad = []
-    for i in range(min(n, len(ours))):
-        for c in COLUMNS:
-            mine = ours[c].iloc[i]
-            mine = mine.item() if hasattr(mine, "item") else mine
-            if not _same(mine, theirs[c][i], c):
-                bad.append(f"row {i + 1} ({theirs['lhs'][i]} {theirs['op'][i]} {theirs['rhs'][i]}) "
-                           f"{c}: ours {mine!r} lavaan {theirs[c][i]!r}")
+    bad = partable_mismatches(ours, theirs)
     assert len(ours) == n and not bad, (
         f"{len(ours)} rows vs lavaan's {n}; {len(bad)} cell(s) differ: " + "; ".join(bad[:6]) + context)

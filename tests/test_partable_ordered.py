@@ -15,11 +15,10 @@ id lhs op rhs user group free ustart exo label plabel.
 from __future__ import annotations
 
 import json
-import math
 
 import pandas as pd
 import pytest
-from conftest import REFERENCE
+from conftest import REFERENCE, partable_mismatches
 
 import stickiness_research as sr
 from stickiness_research.errors import ParameterError
@@ -27,7 +26,6 @@ from stickiness_research.sem.syntax import Options, lavaanify
 
 FOLDER = REFERENCE / "lavaanify_ordered"
 CASES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(FOLDER.glob("*.json"))}
-COLUMNS = ("id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "plabel")
 LIKERT4 = {f"y{i}": 4 for i in range(1, 5)}
 CFA1 = "f1 =~ y1 + y2 + y3 + y4"
 
@@ -37,16 +35,6 @@ def options_of(case: dict) -> Options:
     return Options(ordered=case["nthresholds"], parameterization=o["parameterization"], ngroups=o["ngroups"],
                    group_equal=tuple(o["group_equal"]), group_partial=tuple(o["group_partial"]),
                    std_lv=o["std_lv"], auto_fix_first=not o["std_lv"])
-
-
-def _same(ours, theirs, column: str) -> bool:
-    if column == "ustart":
-        ours = math.nan if ours is None else float(ours)
-        theirs = math.nan if theirs is None else float(theirs)
-        return (math.isnan(ours) and math.isnan(theirs)) or ours == theirs
-    if column in ("lhs", "op", "rhs", "label", "plabel"):
-        return ("" if ours is None else str(ours)) == ("" if theirs is None else theirs)
-    return ours == theirs  # id user group free exo: exact integers
 
 
 def test_every_reference_case_is_present():
@@ -65,14 +53,7 @@ def test_partable_matches_lavaan_wlsmv_fit(name):
     ours = pt.to_frame()
     theirs = case["table"]
     n = len(theirs["id"])
-    bad = []
-    for i in range(min(n, len(ours))):
-        for c in COLUMNS:
-            mine = ours[c].iloc[i]
-            mine = mine.item() if hasattr(mine, "item") else mine
-            if not _same(mine, theirs[c][i], c):
-                bad.append(f"row {i + 1} ({theirs['lhs'][i]} {theirs['op'][i]} {theirs['rhs'][i]}) "
-                           f"{c}: ours {mine!r} lavaan {theirs[c][i]!r}")
+    bad = partable_mismatches(ours, theirs)
     assert len(ours) == n and not bad, (
         f"{len(ours)} rows vs lavaan's {n}; {len(bad)} cell(s) differ: " + "; ".join(bad[:6])
         + f"\n--- {case['call']}\n{case['syntax']}")
