@@ -61,29 +61,11 @@ def blocks_of(patterns: list[Pattern]) -> list[PatternBlock]:
     return out
 
 
-def _block_terms(block: PatternBlock, sigma: np.ndarray, mu: np.ndarray):
-    o = block.index
-    s_oo = sigma[o[:, :, None], o[:, None, :]]
-    sign, logdet = np.linalg.slogdet(s_oo)
-    inv = np.linalg.inv(np.where(sign[:, None, None] > 0, s_oo, np.eye(o.shape[1])))
-    r = block.m - mu[o]
-    return s_oo, sign, logdet, inv, r
-
-
-def pattern_discrepancy(patterns: list[Pattern] | list[PatternBlock], sigma: np.ndarray, mu: np.ndarray,
-                        n: int) -> float:
-    if patterns and isinstance(patterns[0], tuple):  # FimlProblem.group_parts
-        out = group_terms(patterns, sigma, mu)
-        return np.inf if out is None else out[0] / n
-    blocks = patterns if patterns and isinstance(patterns[0], PatternBlock) else blocks_of(patterns)
-    total = 0.0
-    for block in blocks:
-        _, sign, logdet, inv, r = _block_terms(block, sigma, mu)
-        if (sign <= 0).any():
-            return np.inf
-        terms = logdet + np.einsum("pij,pji->p", inv, block.s) + np.einsum("pi,pij,pj->p", r, inv, r)
-        total += float(block.n @ terms)
-    return total / n
+def pattern_discrepancy(parts: list, sigma: np.ndarray, mu: np.ndarray, n: int) -> float:
+    """The FIML discrepancy of one group's patterns (``FimlProblem.group_parts``) at (Sigma, mu),
+    divided by n; infinite where Sigma or some Sigma_oo is not positive definite."""
+    out = group_terms(parts, sigma, mu)
+    return np.inf if out is None else out[0] / n
 
 
 def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +113,7 @@ def _scatter(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, p: int) -> 
     return np.bincount(flat, weights=values.ravel(), minlength=p * p)
 
 
-def independence_discrepancy(x: np.ndarray, patterns: list[Pattern], exo: np.ndarray | None = None) -> float:
+def independence_discrepancy(x: np.ndarray, parts: list, exo: np.ndarray | None = None) -> float:
     """Baseline: independent variables, each with its ML mean and variance from its observed values;
     exogenous covariates (complete under fixed.x) keep their sample covariances, as lavaan's baseline."""
     mu = np.nanmean(x, axis=0)
@@ -141,7 +123,7 @@ def independence_discrepancy(x: np.ndarray, patterns: list[Pattern], exo: np.nda
         xe = xe[~np.isnan(xe).any(axis=1)]
         d = xe - xe.mean(axis=0)
         sigma[np.ix_(exo, exo)] = d.T @ d / len(xe)
-    return pattern_discrepancy(patterns, sigma, mu, len(x))
+    return pattern_discrepancy(parts, sigma, mu, len(x))
 
 
 class FimlProblem(Problem):
