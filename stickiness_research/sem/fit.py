@@ -188,10 +188,11 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
 
         vcov, scaled = mlr(problem, sol.theta, [part.to_numpy(dtype=float) for _, part in frames], measures)
         measures.update(scaled)
-    estimates = _estimate_table(problem, rows, partable, sol, vcov)
+    values = row_values(problem, rows, sol.theta)
+    estimates = _estimate_table(problem, rows, partable, sol, vcov, values)
     fm = pd.Series(measures, name="fit_measures")
     r2 = group_r_squared(problem, sol.theta)
-    notes = _heywood(problem, rows, sol.theta) + _bound_notes(problem)
+    notes = _heywood(problem, rows, values) + _bound_notes(problem)
     if n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise; missing='ml' uses them (full-information ML).")
     return SEMResult(
@@ -262,9 +263,10 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
 
         vcov, scaled = mlr_fiml(problem, sol.theta, hess, xs[0], measures, stats_[0]["s"], stats_[0]["m"])
         measures.update(scaled)
-    estimates = _estimate_table(problem, rows, partable, sol, vcov)
+    values = row_values(problem, rows, sol.theta)
+    estimates = _estimate_table(problem, rows, partable, sol, vcov, values)
     n_complete = int(frame[observed].notna().all(axis=1).sum())
-    notes = _heywood(problem, rows, sol.theta)
+    notes = _heywood(problem, rows, values)
     notes.append(f"full-information ML: {n} respondents in {len(problem.patterns)} missingness patterns "
                  f"({n_complete} complete); {int(empty.sum())} with no observed value dropped"
                  + (f"; {int(dropped_x.sum())} with a missing exogenous covariate dropped (fixed.x)."
@@ -471,9 +473,8 @@ def row_jacobian(problem: Problem, rows: list[TableRow]) -> np.ndarray:
 
 
 def _estimate_table(problem: Problem, rows: list[TableRow], partable: ParTable, sol: Solution,
-                    vcov: np.ndarray) -> pd.DataFrame:
+                    vcov: np.ndarray, values: np.ndarray) -> pd.DataFrame:
     theta = sol.theta
-    values = row_values(problem, rows, theta)
     jac = row_jacobian(problem, rows)
     se_rows = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
     std_lv, std_all = group_standardized(problem, rows, theta)
@@ -481,7 +482,7 @@ def _estimate_table(problem: Problem, rows: list[TableRow], partable: ParTable, 
                "label": [r.label for r in rows], "group": [problem.groups[r.group].label for r in rows]}
     numbers = _inference(values, se_rows, np.array([not r.fixed for r in rows], dtype=bool))
     numbers.update(std_lv=std_lv, std_all=std_all)
-    defined = _defined_rows(problem, rows, partable, theta, vcov, std_lv, std_all)
+    defined = _defined_rows(rows, partable, values, jac, vcov, std_lv, std_all)
     if defined is not None:
         names, d_numbers = defined
         for key, col in zip(("lhs", "op", "rhs", "label", "group"), zip(*names, strict=True), strict=True):
@@ -545,7 +546,7 @@ def defined_values(partable: ParTable, env: dict, functions: dict | None = None)
     return out
 
 
-def _defined_rows(problem: Problem, rows: list[TableRow], partable: ParTable, theta: np.ndarray,
+def _defined_rows(rows: list[TableRow], partable: ParTable, values: np.ndarray, row_jac: np.ndarray,
                   vcov: np.ndarray, std_lv: np.ndarray, std_all: np.ndarray) -> tuple[list, dict] | None:
     """Defined parameters with delta-method standard errors (numerical Jacobian, as lavaan)."""
     if not partable.definitions():
@@ -562,12 +563,12 @@ def _defined_rows(problem: Problem, rows: list[TableRow], partable: ParTable, th
         return np.array(defined_values(partable, dict(zip(names, labelled, strict=True))), dtype=float)
 
     standardized_values, _ = defined_standardizer(rows, partable)
-    labelled = row_values(problem, rows, theta)[index]
+    labelled = values[index]
     try:
         point = values_of(labelled)
     except (ZeroDivisionError, ValueError, OverflowError) as exc:
         raise EstimationError(f"a defined parameter cannot be evaluated at the estimates ({exc}).") from None
-    used = np.flatnonzero(np.abs(row_jacobian(problem, rows)[index]).sum(axis=1) > 0)
+    used = np.flatnonzero(np.abs(row_jac[index]).sum(axis=1) > 0)
     jac_labels = np.zeros((len(point), len(names)))
     if len(used):
         def of_used(v: np.ndarray) -> np.ndarray:
@@ -576,7 +577,7 @@ def _defined_rows(problem: Problem, rows: list[TableRow], partable: ParTable, th
             return values_of(full)
 
         jac_labels[:, used] = numerical_jacobian(of_used, labelled[used])
-    jac = jac_labels @ row_jacobian(problem, rows)[index]
+    jac = jac_labels @ row_jac[index]
     se = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
     numbers = _inference(point, se, np.ones(len(point), dtype=bool))
     numbers.update(std_lv=standardized_values(std_lv), std_all=standardized_values(std_all))
@@ -606,9 +607,8 @@ def defined_standardizer(rows: list, partable: ParTable):
     return fn, names
 
 
-def _heywood(problem: Problem, rows: list[TableRow], theta: np.ndarray) -> list[str]:
-    """A note for every negative variance estimate (from the table rows, not the estimates frame)."""
-    values = row_values(problem, rows, theta)
+def _heywood(problem: Problem, rows: list[TableRow], values: np.ndarray) -> list[str]:
+    """A note for every negative variance estimate (the table rows and their values, ``row_values``)."""
     multi = len(problem.groups) > 1
     return [_heywood_note(r.lhs, problem.groups[r.group].label if multi else "", float(v))
             for r, v in zip(rows, values, strict=True) if r.op == "~~" and r.lhs == r.rhs and v < 0]
