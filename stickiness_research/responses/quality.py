@@ -14,14 +14,13 @@ those of the per-respondent definitions (tests/test_screening_scale.py compares 
 
 from __future__ import annotations
 
-import functools
 import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from threadpoolctl import ThreadpoolController
 
+from .._blas import one_blas_thread
 from .._validation import BOOL, PROBABILITY_OPEN, STR, InstanceOf, Interval, Options, Satisfies
 from .._validation import check as check_argument
 from ..errors import ParameterError, ResponseDataError, ScreeningWarning
@@ -66,12 +65,6 @@ def _matrix(data: pd.DataFrame, numbers: np.ndarray | None = None) -> np.ndarray
         else:  # text: pandas' parser, not checked_numbers' stripping (which also strips e.g. U+3000)
             x[:, j] = _column_numbers(data.iloc[:, j])
     return x
-
-
-@functools.cache
-def _blas() -> ThreadpoolController:
-    """The process's BLAS libraries, found once (finding them costs milliseconds)."""
-    return ThreadpoolController()
 
 
 def _row_blocks(n: int, width: int) -> list[slice]:
@@ -254,7 +247,7 @@ def _item_correlations(x: np.ndarray, cut: float) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)  # an item without answers: NaN, recomputed below
         centre = np.nanmean(x, axis=0)
     count, sums, squares, products = (np.zeros((k, k)) for _ in range(4))
-    with _blas().limit(limits=1, user_api="blas"):  # narrow products: threads only wait for each other
+    with one_blas_thread():  # narrow products: threads only wait for each other
         for rows in _row_blocks(n, 4 * k):
             ok = answered[rows].astype(float)
             z = np.where(answered[rows], x[rows] - centre, 0.0)
@@ -302,7 +295,7 @@ def _mahalanobis(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarr
             total += block.sum(axis=0)
         mean = total / n
         # tall, narrow products: BLAS threads cost more than they save (10x on a loaded 2-core machine)
-        with _blas().limit(limits=1, user_api="blas"):
+        with one_blas_thread():
             for _, block in blocks():
                 centered = block - mean
                 cross += centered.T @ centered

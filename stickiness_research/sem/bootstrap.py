@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._blas import single_threaded_blas
 from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
 from ..errors import ModelSpecError
 from .batched import CompiledModel, fit_batch
 from .effects import effect_paths, effect_values, pure_outcomes
 from .fit import defined_values, label_environment
-from .numeric import single_threaded_blas
 from .problem import Group, Problem, solve
 
 CHUNK = 500

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from .._blas import single_threaded_blas
 from ..errors import EstimationError, ModelSpecError, ParameterError
 from .build import build_problem, sample_moments
 from .fit_measures import fit_measures
-from .numeric import numerical_jacobian, single_threaded_blas
+from .numeric import numerical_jacobian
 from .partable import ParTable
 from .problem import Problem, Solution, solve, solve_quasi_newton
 from .result import ESTIMATE_COLUMNS, FitState, SEMResult

@@ -1,35 +1,11 @@
-"""Numerical derivatives (central differences), as lavaan uses for delta-method SEs and Hessians; and
-the BLAS thread limit every SEM computation runs under."""
+"""Numerical derivatives (central differences), as lavaan uses for delta-method SEs and Hessians (the
+BLAS thread limit every SEM computation runs under is in ``stickiness_research._blas``)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
-
-
-def single_threaded_blas(fn: Callable) -> Callable:
-    """Run ``fn`` with BLAS on one thread.
-
-    SEM matrices are small (p < 100): threads cost more than they save, 4-14x on a loaded 2-core
-    machine (fits, invariance; shared/cases/performance.md). Parallelism, where wanted, is over
-    resamples or models, not inside a 20 x 20 product.
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with _controller().limit(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
-@functools.cache
-def _controller() -> ThreadpoolController:
-    """The process's BLAS libraries, found once (finding them costs milliseconds per call)."""
-    return ThreadpoolController()
 
 
 def numerical_jacobian(fn: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:
