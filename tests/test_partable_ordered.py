@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import REFERENCE, partable_mismatches
@@ -154,18 +155,19 @@ def test_bad_ordinal_options(kwargs, message):
 
 def test_fit_sem_refuses_thresholds_by_name():
     data = pd.read_csv(FOLDER / "likert.csv")
-    with pytest.raises(sr.ModelSpecError, match=r"model line 2: .*fit_sem does not estimate ordered items yet "
-                                                 r"\(WLSMV is not implemented\)"):
+    with pytest.raises(sr.ModelSpecError, match=r"model line 2: .*with fit_sem, pass ordered=\['y1', \.\.\.\]"):
         sr.fit_sem(CFA1 + "\ny1 | t1 + t2 + t3 + t4", data)
-    with pytest.raises(sr.ModelSpecError, match="WLSMV for ordinal items is not implemented yet"):
+    with pytest.raises(sr.ModelSpecError, match="estimator 'WLSMV' is for ordered items: pass ordered=True"):
         sr.fit_sem(CFA1, data, estimator="WLSMV")
+    with pytest.raises(sr.ModelSpecError, match="ordered items need a categorical estimator, not 'ML'"):
+        sr.fit_sem(CFA1, data, estimator="ML", ordered=True)
 
 
 def test_a_table_with_ordered_items_is_not_estimated_as_continuous():
-    """Until WLSMV exists the ML engine must refuse ordered items rather than drop their thresholds."""
-    from stickiness_research.sem.build import layout
+    """The ML engine refuses ordered items rather than drop their thresholds."""
+    from stickiness_research.sem.build import build_problem
     from stickiness_research.sem.syntax import Options, lavaanify
 
     pt = lavaanify("f =~ y1 + y2 + y3", Options(ordered={"y1": 4, "y2": 4, "y3": 4}))
     with pytest.raises(sr.ModelSpecError, match="ordered items .*WLSMV"):
-        layout(pt)
+        build_problem(pt, [("", np.eye(3), np.zeros(3), 100)])

@@ -44,7 +44,7 @@ def test_data_errors():
         sr.fit_sem("f =~ x1 + x2 + x3", HS.head(3))
     with pytest.raises(sr.ParameterError, match="'data' parameter of fit_sem must be a pandas DataFrame"):
         sr.fit_sem("f =~ x1 + x2 + x3", HS.to_numpy())
-    with pytest.raises(sr.ModelSpecError, match="estimator 'WLSMV' is not available"):
+    with pytest.raises(sr.ModelSpecError, match="estimator 'WLSMV' is for ordered items"):
         sr.fit_sem("f =~ x1 + x2 + x3", HS, estimator="WLSMV")
 
 

@@ -87,11 +87,8 @@ def layout(partable: ParTable) -> Layout:
     hit = _LAYOUTS.get(id(partable))
     if hit is not None and hit[0] is partable:
         return hit[1]
-    if partable.ov_ord:  # the engine would drop the threshold rows and treat the items as continuous
-        raise ModelSpecError(f"ordered items ({', '.join(partable.ov_ord)}) need thresholds, which ML estimation "
-                             "does not model; WLSMV for ordinal items is not implemented yet.")
     structures = tuple(MatrixModel(partable, g_no) for g_no in range(1, partable.ngroups + 1))
-    free_rows: list[ParRow] = [r for r in partable.rows if r.is_free and r.op in ("=~", "~", "~~", "~1")]
+    free_rows: list[ParRow] = [r for r in partable.rows if r.is_free and r.op in ("=~", "~", "~~", "~1", "|", "~*~")]
     # classes of free rows that are one parameter: shared labels (user labels, group.equal labels)
     cls_of: dict[int, int] = {}
     first_of_label: dict[str, int] = {}
@@ -137,6 +134,9 @@ def build_problem(partable: ParTable, moments: list[tuple[str, np.ndarray, np.nd
     ModelSpecError
         A nonlinear or contradictory equality constraint.
     """
+    if partable.ov_ord:  # ML would drop the threshold rows and treat the items as continuous
+        raise ModelSpecError(f"ordered items ({', '.join(partable.ov_ord)}) need thresholds, which ML estimation "
+                             "does not model; fit them with estimator='WLSMV' (categorical.py).")
     lay = layout(partable)
     groups: list[Group] = []
     n_exo = len(partable.ov_x) if partable.fixed_x else 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,9 +56,10 @@ class TableRow:
 @single_threaded_blas
 def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None = None, *,
             group_equal: tuple[str, ...] | list[str] = (), group_partial: tuple[str, ...] | list[str] = (),
-            meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",
+            meanstructure: bool | None = None, estimator: str | None = None, missing: str = "listwise",
             std_lv: bool = False, fixed_x: bool = True, model_type: str = "sem",
-            start: SEMResult | None = None) -> SEMResult:
+            start: SEMResult | None = None, ordered: bool | list[str] | tuple[str, ...] | None = None,
+            parameterization: str = "delta") -> SEMResult:
     """Fit a structural equation model by maximum likelihood, with lavaan's definitions.
 
     Parameters
@@ -83,10 +85,15 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     meanstructure : bool, optional
         Model means and intercepts. Default (lavaan): True for multi-group models, FIML, growth
         models and syntax with ``~ 1``; False otherwise.
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV", "DWLS", "ULSMV", "ULS"}, optional
+        Default ``"ML"``, or ``"WLSMV"`` when ``ordered`` is given (lavaan's defaults).
         ``"MLR"``: ML estimates with Huber-White (sandwich) standard errors and the Yuan-Bentler
         scaled chi-square (lavaan ``estimator = "MLR"``), adding chisq.scaled, cfi/tli/rmsea.scaled
         and .robust to the fit measures; with ``missing="ml"`` lavaan's MLR for incomplete data.
+        ``"WLSMV"`` (ordered items): thresholds and polychoric correlations, diagonally weighted least
+        squares, robust SEs and the scaled-shifted test (lavaan ``ordered =``, ``estimator =
+        "WLSMV"``); ``"DWLS"`` the same estimates with standard SEs and test; ``"ULSMV"``/``"ULS"``
+        unweighted. See :mod:`stickiness_research.sem.categorical`.
     missing : {"listwise", "ml"}
         ``"listwise"`` drops incomplete rows; ``"ml"`` uses every observed value (full-information
         ML, lavaan ``missing = "ml"``).
@@ -97,6 +104,13 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         (co)variances and means are the sample values and are not counted as parameters.
     model_type : {"sem", "cfa", "growth"}
         lavaan's function: ``growth`` fixes observed intercepts at 0 and frees latent means.
+    ordered : True or list of str, optional
+        Items to treat as ordered categories (lavaan ``ordered =``): ``True`` for every observed
+        variable of the model, or their names. Each item's categories are the distinct answers in
+        the data. Incomplete rows are dropped listwise (lavaan 0.6's default for categorical data).
+    parameterization : {"delta", "theta"}
+        For ordered items (lavaan ``parameterization =``): ``"delta"`` fixes the latent responses'
+        total variances (scale factors ``~*~``), ``"theta"`` their residual variances.
     start : SEMResult, optional
         Starting values from a related fit (lavaan's ``start = fit``), e.g. the previous level of
         an invariance sequence: parameters it estimated (same lhs, op, rhs and group) start at its
@@ -137,10 +151,22 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     if not isinstance(data, pd.DataFrame):
         raise ParameterError("data", "fit_sem", "a pandas DataFrame", type(data).__name__)
     group_equal, group_partial = tuple(group_equal), tuple(group_partial)
-    estimator = str(estimator).upper()
-    if estimator not in ("ML", "MLR"):
-        raise ModelSpecError(f"estimator {estimator!r} is not available; use 'ML' or 'MLR' (robust ML). "
-                             "WLSMV for ordinal items is not implemented yet.")
+    from .categorical import ESTIMATORS
+
+    estimator = ("WLSMV" if ordered not in (None, False, [], ()) else "ML") if estimator is None else \
+        str(estimator).upper()
+    if estimator not in ("ML", "MLR", *ESTIMATORS):
+        raise ModelSpecError(f"estimator {estimator!r} is not available; use 'ML', 'MLR' (robust ML), or for "
+                             f"ordered items {', '.join(map(repr, ESTIMATORS))}.")
+    categorical = estimator in ESTIMATORS
+    if categorical and ordered in (None, False, [], ()):
+        raise ModelSpecError(f"estimator {estimator!r} is for ordered items: pass ordered=True (every model "
+                             "variable) or ordered=[item names].")
+    if not categorical and ordered not in (None, False, [], ()):
+        raise ModelSpecError(f"ordered items need a categorical estimator, not {estimator!r}: use "
+                             "estimator='WLSMV' (lavaan's default with ordered=) or leave estimator unset.")
+    if parameterization not in ("delta", "theta"):
+        raise ParameterError("parameterization", "fit_sem", "'delta' or 'theta'", parameterization)
     if (group_equal or group_partial) and group is None:
         raise ModelSpecError("group_equal and group_partial need a grouping column: pass group='...'.")
     missing = {"fiml": "ml", "direct": "ml"}.get(str(missing).lower(), str(missing).lower())
@@ -156,11 +182,20 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     if group is not None and len(labels) < 2:
         raise ModelSpecError(f"group column {group!r} has {len(labels)} group(s); a multi-group model needs two.")
     if meanstructure is None:
-        meanstructure = group is not None or missing == "ml" or model_type == "growth"
+        meanstructure = group is not None or missing == "ml" or model_type == "growth" or categorical
     base = Options.growth if model_type == "growth" else Options
+    thresholds = {}
+    if categorical:
+        if missing != "listwise":
+            raise ModelSpecError("ordered items are fitted to listwise-complete rows (lavaan 0.6's default for "
+                                 "WLSMV); missing='ml' is for continuous items.")
+        thresholds = _ordered_thresholds(syntax, ordered, data)
     options = base(meanstructure=bool(meanstructure), std_lv=bool(std_lv), auto_fix_first=not std_lv,
-                   fixed_x=bool(fixed_x), ngroups=len(labels), group_equal=group_equal, group_partial=group_partial)
+                   fixed_x=bool(fixed_x), ngroups=len(labels), group_equal=group_equal, group_partial=group_partial,
+                   ordered=thresholds, parameterization=parameterization)
     partable = lavaanify(syntax, options)
+    if categorical:
+        _check_ordered(ordered, thresholds, partable)
     observed = list(partable.ov_names)
     clash = [v for v in partable.lv_names if v in {str(c) for c in data.columns}]
     if clash:
@@ -169,6 +204,10 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     if missing == "ml":
         return _fit_fiml(syntax, partable, observed, data, estimator, group)
     frames, moments, n_dropped = _model_data(observed, data, group)
+    if categorical:
+        from .categorical import fit_categorical
+
+        return fit_categorical(syntax, partable, frames, n_dropped, estimator, parameterization, group is not None)
     problem = build_problem(partable, moments, _start_values(start))
     moments = sum(g.p * (g.p + 1) // 2 + (g.p if partable.meanstructure else 0) for g in problem.groups)
     if problem.n_free > moments:
@@ -284,6 +323,43 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
                         data=list(parts), structure=first.structure, sample_cov=stats_[0]["s"],
                         sigma=stats_[0]["sigma"]),
     )
+
+
+def _ordered_thresholds(syntax: str, ordered, data: pd.DataFrame) -> dict[str, int]:
+    """``ordered=`` as {item: number of thresholds} from the data (lavaan counts the answers given).
+
+    ``True`` means every data column the syntax names (lavaanify keeps the model's observed ones);
+    named items are checked against the model after lavaanify (:func:`_check_ordered`).
+    """
+    from .categorical import thresholds_in_data
+
+    if ordered is True:
+        named = set(re.findall(r"[A-Za-z_.][\w.]*", syntax))
+        items = [str(c) for c in data.columns if str(c) in named]
+    elif isinstance(ordered, str):
+        items = [ordered]
+    elif isinstance(ordered, list | tuple):
+        items = [str(v) for v in ordered]
+    else:
+        raise ParameterError("ordered", "fit_sem", "True or a list of item names", type(ordered).__name__)
+    _check_columns([v for v in items if v in {str(c) for c in data.columns}], data, None)
+    unknown = [v for v in items if v not in {str(c) for c in data.columns}]
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], [str(c) for c in data.columns], n=3)
+        raise ModelSpecError(f"ordered item {unknown[0]!r} is not a column of the data."
+                             + (f" Did you mean {', '.join(near)}?" if near else ""))
+    return thresholds_in_data(data, items)
+
+
+def _check_ordered(ordered, thresholds: dict[str, int], partable: ParTable) -> None:
+    """Named ordered items must be observed variables of the model."""
+    if ordered is True:
+        return
+    unknown = [v for v in thresholds if v not in partable.ov_names]
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], list(partable.ov_names), n=3)
+        raise ModelSpecError(f"ordered item {unknown[0]!r} is not an observed variable of the model."
+                             + (f" Did you mean {', '.join(near)}?" if near else ""))
 
 
 def _start_values(result: SEMResult | None) -> dict[tuple[str, str, str, int], float] | None:

@@ -214,8 +214,8 @@ def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float,
 
 def headline(fm) -> dict:
     """The fit measures a paper reports, for the fit's estimator: ML's, or for MLR the Yuan-Bentler
-    scaled chi-square with the robust CFI/TLI/RMSEA (scaled ones where robust ones are not available),
-    with a ``note`` saying which.
+    scaled chi-square (WLSMV/ULSMV: the scaled-shifted one) with the robust CFI/TLI/RMSEA (scaled
+    ones where robust ones are not available), with a ``note`` saying which.
 
     Parameters
     ----------
@@ -233,12 +233,15 @@ def headline(fm) -> dict:
         out["note"] = ""
         return out
     out.update(chisq=fm["chisq.scaled"], pvalue=fm["pvalue.scaled"])
-    if "cfi.robust" in fm:
+    test = ("scaled-shifted chi-square" if "chisq.shift.parameters" in fm  # WLSMV / ULSMV
+            else "Yuan-Bentler scaled chi-square")
+    if "cfi.robust" in fm and not math.isnan(fm["cfi.robust"]):
         out.update({"cfi": fm["cfi.robust"], "tli": fm["tli.robust"], "rmsea": fm["rmsea.robust"],
                     "rmsea.ci.lower": fm["rmsea.ci.lower.robust"], "rmsea.ci.upper": fm["rmsea.ci.upper.robust"],
-                    "note": "Yuan-Bentler scaled chi-square; robust CFI, TLI and RMSEA"})
-    else:
+                    "note": f"{test}; robust CFI, TLI and RMSEA"})
+    else:  # lavaan has no robust version here (e.g. ordered and continuous items together)
         out.update({"cfi": fm["cfi.scaled"], "tli": fm["tli.scaled"], "rmsea": fm["rmsea.scaled"],
-                    "rmsea.ci.lower": math.nan, "rmsea.ci.upper": math.nan,
-                    "note": "Yuan-Bentler scaled chi-square; scaled CFI, TLI and RMSEA"})
+                    "rmsea.ci.lower": fm.get("rmsea.ci.lower.scaled", math.nan),
+                    "rmsea.ci.upper": fm.get("rmsea.ci.upper.scaled", math.nan),
+                    "note": f"{test}; scaled CFI, TLI and RMSEA"})
     return out

@@ -182,6 +182,7 @@ class SEMResult:
         """
         from .bootstrap import bootstrap
 
+        self._ml_only("bootstrap()")
         return bootstrap(self, n_boot, seed, ci=ci, level=level, n_jobs=n_jobs, progress=progress)
 
     def effects(self) -> pd.DataFrame:
@@ -241,6 +242,7 @@ class SEMResult:
         """
         from .predict import factor_scores
 
+        self._ml_only("factor_scores()")
         return factor_scores(self, data, method, group=group)
 
     def modification_indices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
@@ -255,12 +257,22 @@ class SEMResult:
         """
         from .modindices import modification_indices
 
+        self._ml_only("modification_indices()")
         state = self._state
         table = modification_indices(state.problem, state.solution.theta)
         table = table[table["mi"] >= minimum]
         return (table.head(top) if top else table).reset_index(drop=True)
 
     # ----- renderings ----------------------------------------------------------------------------
+    def _ml_only(self, what: str) -> None:
+        """Refuse analyses whose formulas are ML's for a fit of ordered items (WLSMV and relatives)."""
+        from ..errors import ModelSpecError
+        from .categorical import ESTIMATORS
+
+        if self.estimator in ESTIMATORS:
+            raise ModelSpecError(f"{what} is not available for {self.estimator} fits of ordered items yet (its "
+                                 "formulas are maximum likelihood's); fit the model with estimator='ML' for it.")
+
     def summary(self) -> str:
         """Text summary: sample, fit line, then the parameter table."""
         table = self.estimates.copy()
@@ -277,7 +289,7 @@ class SEMResult:
 
     def _repr_html_(self) -> str:
         warn = "".join(f"<p><b>warning:</b> {w}</p>" for w in self.warnings)
-        return (f"<div><p><b>SEM</b> (ML) N = {self.n_obs}; {self.fit_line()}</p>{warn}"
+        return (f"<div><p><b>SEM</b> ({self.estimator}) N = {self.n_obs}; {self.fit_line()}</p>{warn}"
                 + self.estimates.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")
                 + "</div>")
 

@@ -735,8 +735,8 @@ def _ordered_items(formulas: list[Formula], names: VariableNames, ov_x: tuple[st
             raise ModelSpecError(
                 f"model line {f.line}: {written}: {what} are for ordinal items, and {f.lhs!r} is not declared "
                 f"ordered. With lavaanify, declare it and its number of thresholds (categories - 1): "
-                f"Options(ordered={{{f.lhs!r}: 4}}) for a 5-point item. fit_sem does not estimate ordered items "
-                "yet (WLSMV is not implemented): remove this line to fit the item as continuous.")
+                f"Options(ordered={{{f.lhs!r}: 4}}) for a 5-point item; with fit_sem, pass ordered=[{f.lhs!r}, ...] "
+                "(estimated by WLSMV), or remove this line to fit the item as continuous.")
         if f.op == "|" and int(f.rhs[1:]) > nthresholds[f.lhs]:
             k = nthresholds[f.lhs]
             raise ModelSpecError(f"model line {f.line}: {written}: {f.lhs!r} has {k} threshold(s) ({k + 1} "

@@ -1,0 +1,696 @@
+"""Ordered (Likert) items in SEM: lavaan's ``ordered =`` with the DWLS family (WLSMV, DWLS, ULSMV, ULS).
+
+Two-step estimation, as lavaan 0.6.14 does it for categorical data:
+
+1. per group, the sample statistics of :mod:`.ordinal` (thresholds, polychoric / polyserial
+   correlations, continuous means and variances: ``s``, their asymptotic covariance ``Gamma`` and
+   the DWLS weights ``W = 1 / diag(Gamma)``);
+2. the model's implied statistics ``sigma(theta)`` in the same layout (lavaan's ``WLS.est``),
+   fitted by ``F = sum_g (N_g / N) (s_g - sigma_g)' W_g (s_g - sigma_g)`` (``W = I`` for ULS),
+   by Gauss-Newton with the analytic Jacobian ``Delta = d sigma / d theta``.
+
+The implied statistics for the latent responses y* = Lambda eta + epsilon (all-y LISREL, as
+:mod:`.lisrel`): ``Sigma* = D Sigma D`` and thresholds ``D (tau - mu)``. Under the *delta*
+parameterization (lavaan's default) ``D`` holds the scale factors (``y ~*~ y``, 1 in the first group)
+and an ordered item's residual variance is not a parameter: it is whatever makes
+``diag(Sigma) = 1 / delta^2`` (lavaan's ``setResidualElements``); under the *theta*
+parameterization the residual variances are parameters (1 in the first group) and
+``D = diag(Sigma)^-1/2``. Continuous variables keep ``D = 1`` and enter with minus their mean
+(lavaan's threshold of a continuous variable) and their variance.
+
+Inference (lavaan's ``se = "robust.sem"``, ``test = "scaled.shifted"`` for WLSMV/ULSMV):
+with ``E = sum_g f_g Delta_g' W_g Delta_g`` (``f_g = N_g / N``),
+``vcov = E^-1 [sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g] E^-1 / (N - G)`` (G groups); the test statistic
+``T = sum_g (N_g - 1) F_g``; with ``U = W - W Delta E^-1 Delta' W`` over all groups (``W`` weighted
+by ``f_g``, ``Gamma`` by ``1 / f_g``), ``a = sqrt(df / tr((U Gamma)^2))`` and
+``b = df - a tr(U Gamma)``, the scaled-shifted statistic ``a T + b`` (Asparouhov & Muthén 2010).
+The robust CFI/TLI/RMSEA of categorical models (Savalei 2021; lavaan's ``lav_fit_catml_dwls``)
+evaluate the ML discrepancy between the polychoric matrix and the implied correlations at the
+DWLS estimates ("catML") with its own scaling; lavaan, and so this module, gives them only when every
+observed variable is ordered.
+
+Written by hand: no Python library fits SEMs to ordinal data (semopy has no WLSMV); the formulas
+are those of lavaan's ``lav_model_wls``, ``lav_model_vcov``, ``lav_test_satorra_bentler`` and
+``lav_fit_*`` functions, checked against lavaan 0.6.14 in tests/test_wlsmv.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, special
+
+from ..errors import EstimationError, ModelSpecError
+from .build import layout
+from .fit_measures import rmsea_ci
+from .ordinal import OrdinalStats
+from .partable import ParRow, ParTable
+from .problem import Group, Problem
+
+ESTIMATORS = {  # estimator -> (weights, robust SEs and scaled-shifted test)
+    "WLSMV": ("dwls", True), "DWLS": ("dwls", False), "ULSMV": ("uls", True), "ULS": ("uls", False),
+}
+MAX_ITERATIONS = 200
+GRADIENT_TOLERANCE = 1e-9
+
+
+@dataclass
+class CatGroup(Group):
+    """One group: its matrix model, sample statistics and where each statistic comes from."""
+
+    stats: OrdinalStats | None = None
+    obs: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (k,) lavaan's WLS.obs
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (k,) diagonal weights
+    gamma: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (k, k) NACOV
+    tau_rows: list = field(default_factory=list)  # the group's '|' rows (ParTable order)
+    tau_k: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # tau = tau_c + tau_k theta
+    tau_c: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    delta_rows: list = field(default_factory=list)  # '~*~' rows
+    delta_k: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (p, n_theta)
+    delta_c: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (p,)
+    ordered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (p,)
+    # positions in obs of each kind of statistic, and the variables (or threshold rows) they refer to
+    th_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    th_var: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    th_src: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    mean_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    mean_var: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    var_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    var_var: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    cor_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    cor_i: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    cor_j: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+
+class CategoricalProblem(Problem):
+    """The DWLS/ULS problem across groups (the ML :class:`.Problem`'s layout, plus thresholds and scales)."""
+
+    def __init__(self, groups: list[CatGroup], names: list[str], start: np.ndarray, partable: ParTable,
+                 parameterization: str, estimator: str):
+        super().__init__(groups, names, start, True, partable, [])
+        self.parameterization = parameterization
+        self.estimator = estimator
+
+    # ----- implied statistics ----------------------------------------------------------------------
+    def scales(self, g: CatGroup, theta: np.ndarray, sigma: np.ndarray, dsigma: np.ndarray):
+        """D (p,) and dD/dtheta (p, n_theta)."""
+        if self.parameterization == "delta":
+            return g.delta_c + g.delta_k @ theta, g.delta_k
+        d = np.ones(g.p)
+        dd = np.zeros((g.p, self.n_free))
+        o = np.flatnonzero(g.ordered)
+        var = np.diag(sigma)[o]
+        if np.any(var <= 0):
+            d[o] = np.nan
+            return d, dd
+        d[o] = var ** -0.5
+        dd[o] = -0.5 * (var ** -1.5)[:, None] * dsigma[:, o, o].T
+        return d, dd
+
+    def wls_est(self, g: CatGroup, theta: np.ndarray, jacobian: bool = True):
+        """lavaan's WLS.est (k,) at theta, and its Jacobian Delta (k, n_theta)."""
+        imp = g.structure.implied(self.local(g, theta), derivatives=jacobian)
+        sigma, mu = imp.sigma, imp.mu
+        nt = self.n_free
+        if jacobian:
+            dsig = np.tensordot(g.k_map.T, imp.dsigma, axes=1) if len(imp.dsigma) else np.zeros((nt, g.p, g.p))
+            dmu = g.k_map.T @ imp.dmu if len(imp.dmu) else np.zeros((nt, g.p))
+        else:
+            dsig = np.zeros((nt, g.p, g.p))
+            dmu = None
+        d, dd = self.scales(g, theta, sigma, dsig)
+        tau = g.tau_c + g.tau_k @ theta
+        est = np.empty(len(g.obs))
+        v, src = g.th_var, g.th_src
+        gap = tau[src] - mu[v]
+        est[g.th_pos] = d[v] * gap
+        est[g.mean_pos] = -mu[g.mean_var]
+        est[g.var_pos] = sigma[g.var_var, g.var_var]
+        i, j = g.cor_i, g.cor_j
+        est[g.cor_pos] = d[i] * d[j] * sigma[i, j]
+        if not jacobian:
+            return est, None
+        jac = np.empty((len(g.obs), nt))
+        jac[g.th_pos] = d[v][:, None] * (g.tau_k[src] - dmu[:, v].T) + gap[:, None] * dd[v]
+        jac[g.mean_pos] = -dmu[:, g.mean_var].T
+        jac[g.var_pos] = dsig[:, g.var_var, g.var_var].T
+        jac[g.cor_pos] = ((d[i] * d[j])[:, None] * dsig[:, i, j].T
+                          + sigma[i, j][:, None] * (d[j][:, None] * dd[i] + d[i][:, None] * dd[j]))
+        return est, jac
+
+    def fractions(self) -> np.ndarray:
+        return np.array([g.n for g in self.groups], dtype=float) / self.n_total
+
+    def objective(self, theta: np.ndarray) -> tuple[float, list[float]]:
+        """(sum_g f_g F_g, [F_g])."""
+        parts = []
+        for g in self.groups:
+            est, _ = self.wls_est(g, theta, jacobian=False)
+            r = g.obs - est
+            parts.append(float(np.sum(g.weights * r * r)))
+        return float(self.fractions() @ np.array(parts)), parts
+
+    def normal_equations(self, theta: np.ndarray):
+        """F, the Gauss-Newton matrix E = sum f_g Delta' W Delta, the score sum f_g Delta' W r, Deltas."""
+        e = np.zeros((self.n_free, self.n_free))
+        score = np.zeros(self.n_free)
+        total = 0.0
+        deltas = []
+        for fg, g in zip(self.fractions(), self.groups, strict=True):
+            est, jac = self.wls_est(g, theta)
+            r = g.obs - est
+            wj = jac * g.weights[:, None]
+            e += fg * (jac.T @ wj)
+            score += fg * (wj.T @ r)
+            total += fg * float(np.sum(g.weights * r * r))
+            deltas.append(jac)
+        return total, e, score, deltas
+
+
+@dataclass(frozen=True)
+class CatSolution:
+    theta: np.ndarray
+    fmin: float
+    group_f: list[float]
+    information: np.ndarray  # E = sum_g f_g Delta' W Delta
+    deltas: list
+    iterations: int
+    gradient_max: float
+
+
+def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]], estimator: str,
+                      parameterization: str) -> CategoricalProblem:
+    """The problem for a ParTable with ordered items and per-group (label, sample statistics)."""
+    lay = layout(partable)
+    weights_kind = ESTIMATORS[estimator][0]
+    observed = list(partable.ov_names)
+    ov = {v: i for i, v in enumerate(observed)}
+    n_theta = lay.basis.shape[1]
+    groups: list[CatGroup] = []
+    for g_no, (label, st) in enumerate(stats, start=1):
+        structure = lay.structures[g_no - 1]
+        rows_g = [r for r in partable.rows if r.group == g_no]
+        tau_rows = [r for r in rows_g if r.op == "|"]
+        delta_rows = [r for r in rows_g if r.op == "~*~"]
+        tau_k, tau_c = _row_maps(tau_rows, lay, n_theta)
+        d_k_rows, d_c_rows = _row_maps(delta_rows, lay, n_theta)
+        delta_k, delta_c = np.zeros((len(observed), n_theta)), np.ones(len(observed))
+        for n, r in enumerate(delta_rows):
+            delta_k[ov[r.lhs]] = d_k_rows[n]
+            delta_c[ov[r.lhs]] = d_c_rows[n]
+        ordered = np.array([v in st.ordered for v in observed], dtype=bool)
+        order = [v for v in st.variables]
+        if order != observed:
+            raise ModelSpecError("internal: the sample statistics' variables are not in the model's order.")
+        tau_at = {f"{r.lhs}|{r.rhs}": n for n, r in enumerate(tau_rows)}
+        names = list(st.wls_obs.index)
+        th_pos, th_var, th_src, mean_pos, mean_var, var_pos, var_var, cor_pos, cor_i, cor_j = ([] for _ in range(10))
+        for pos, name in enumerate(names):
+            if "|" in name:
+                if name not in tau_at:
+                    raise ModelSpecError(f"the data give threshold {name!r} but the model has no such row; "
+                                         "an item has more categories than the model was built for.")
+                th_pos.append(pos)
+                th_var.append(ov[name.split("|")[0]])
+                th_src.append(tau_at[name])
+            elif name.endswith("~1"):
+                mean_pos.append(pos)
+                mean_var.append(ov[name[:-2]])
+            else:
+                a, b = name.split("~~")
+                if a == b:
+                    var_pos.append(pos)
+                    var_var.append(ov[a])
+                else:
+                    cor_pos.append(pos)
+                    cor_i.append(ov[a])
+                    cor_j.append(ov[b])
+        if len(th_pos) != len(tau_rows):
+            raise ModelSpecError("the model has more thresholds than the data give: an item has fewer categories "
+                                 "than the model was built for.")
+        cov = st.covariance.to_numpy()
+        means = np.zeros(len(observed))
+        for v in st.continuous:
+            means[ov[v]] = float(st.means[v])
+        arr = lambda x: np.asarray(x, dtype=int)  # noqa: E731
+        weights = st.dwls_weights.to_numpy() if weights_kind == "dwls" else np.ones(len(names))
+        groups.append(CatGroup(
+            label=label, structure=structure, s=cov, m=means, n=st.nobs, k_map=lay.k_maps[g_no - 1].copy(),
+            x0=lay.x0s[g_no - 1].copy(), stats=st, obs=st.wls_obs.to_numpy(), weights=weights,
+            gamma=st.nacov.to_numpy(), tau_rows=tau_rows, tau_k=tau_k, tau_c=tau_c, delta_rows=delta_rows,
+            delta_k=delta_k, delta_c=delta_c, ordered=ordered, th_pos=arr(th_pos), th_var=arr(th_var),
+            th_src=arr(th_src), mean_pos=arr(mean_pos), mean_var=arr(mean_var), var_pos=arr(var_pos),
+            var_var=arr(var_var), cor_pos=arr(cor_pos), cor_i=arr(cor_i), cor_j=arr(cor_j)))
+    start = _start(lay, groups, n_theta)
+    problem = CategoricalProblem(groups, list(lay.names), start, partable, parameterization, estimator)
+    problem.layout = lay
+    return problem
+
+
+def _row_maps(rows: list[ParRow], lay, n_theta: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row values = c + K theta for rows outside the matrices (thresholds, scale factors)."""
+    k = np.zeros((len(rows), n_theta))
+    c = np.zeros(len(rows))
+    for n, r in enumerate(rows):
+        if r.is_free:
+            cl = lay.class_of[r.id]
+            k[n] = lay.basis[cl]
+            c[n] = lay.c0[cl]
+        else:
+            c[n] = 0.0 if np.isnan(r.ustart) else r.ustart
+    return k, c
+
+
+def _start(lay, groups: list[CatGroup], n_theta: int) -> np.ndarray:
+    """Per class: the first row's start (sample thresholds; the ML starts on the polychoric matrix)."""
+    start_cls = np.zeros(len(lay.class_rows))
+    seen = set()
+    for g in groups:
+        st = g.structure.start(g.s, g.m)
+        for n_local, pos in enumerate(g.structure.free):
+            r = g.structure.rows[pos]
+            cl = lay.class_of[r.id]
+            if cl not in seen:
+                seen.add(cl)
+                start_cls[cl] = st[n_local]
+        sample_th = g.stats.thresholds
+        for r in g.tau_rows:
+            if r.is_free:
+                cl = lay.class_of[r.id]
+                if cl not in seen:
+                    seen.add(cl)
+                    start_cls[cl] = r.ustart if not np.isnan(r.ustart) else float(sample_th.get(f"{r.lhs}|{r.rhs}", 0.0))
+        for r in g.delta_rows:
+            if r.is_free:
+                cl = lay.class_of[r.id]
+                if cl not in seen:
+                    seen.add(cl)
+                    start_cls[cl] = 1.0 if np.isnan(r.ustart) else r.ustart
+    if not n_theta:
+        return np.zeros(0)
+    return np.linalg.lstsq(lay.basis, start_cls - lay.c0, rcond=None)[0]
+
+
+def solve_categorical(problem: CategoricalProblem) -> CatSolution:
+    """Minimise the DWLS/ULS discrepancy by Gauss-Newton with step halving.
+
+    Raises
+    ------
+    EstimationError
+        No convergence in MAX_ITERATIONS, or an information matrix that is singular (not identified).
+    """
+    theta = problem.start.copy()
+    f, e, score, deltas = problem.normal_equations(theta)
+    it = 0
+    while it < MAX_ITERATIONS:
+        it += 1
+        gmax = float(np.max(np.abs(score))) if len(score) else 0.0
+        if gmax < GRADIENT_TOLERANCE:
+            break
+        try:
+            step = linalg.solve(e, score, assume_a="pos")
+        except (linalg.LinAlgError, ValueError):
+            step = np.linalg.lstsq(e, score, rcond=None)[0]
+        t = 1.0
+        while True:
+            trial = theta + t * step
+            f_new = problem.objective(trial)[0]
+            if np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f):
+                break
+            t /= 2
+            if t < 1e-10:
+                break
+        if t < 1e-10:  # no decrease along the Gauss-Newton direction: at the optimum to rounding
+            break
+        theta = trial
+        f_prev = f
+        f, e, score, deltas = problem.normal_equations(theta)
+        if abs(f_prev - f) <= 1e-15 * max(abs(f), 1e-300) and np.max(np.abs(t * step)) < 1e-10:
+            break
+    if it >= MAX_ITERATIONS:
+        raise EstimationError(f"the {problem.estimator} estimation did not converge in {MAX_ITERATIONS} "
+                              "iterations; check the model (identification, starting values).")
+    _, group_f = problem.objective(theta)
+    error = problem.identification_error(e)
+    if error is not None:
+        raise error
+    gmax = float(np.max(np.abs(score))) if len(score) else 0.0
+    return CatSolution(theta, f, group_f, e, deltas, it, gmax)
+
+
+# ----- inference --------------------------------------------------------------------------------
+def _blocks(problem: CategoricalProblem, sol: CatSolution):
+    """Stacked Delta, and W and Gamma over all groups weighted by f_g and 1 / f_g (lavaan's layout)."""
+    fr = problem.fractions()
+    delta = np.vstack(sol.deltas)
+    w = np.concatenate([fg * g.weights for fg, g in zip(fr, problem.groups, strict=True)])
+    gamma = linalg.block_diag(*[g.gamma / fg for fg, g in zip(fr, problem.groups, strict=True)])
+    return delta, w, gamma
+
+
+def robust_vcov(problem: CategoricalProblem, sol: CatSolution) -> np.ndarray:
+    """lavaan's ``se = "robust.sem"``: E^-1 Delta' W Gamma W Delta E^-1 / (N - G)."""
+    delta, w, gamma = _blocks(problem, sol)
+    e_inv = np.linalg.inv(sol.information)
+    wd = delta * w[:, None]
+    meat = wd.T @ gamma @ wd
+    return e_inv @ meat @ e_inv / (problem.n_total - len(problem.groups))
+
+
+def standard_vcov(problem: CategoricalProblem, sol: CatSolution) -> np.ndarray:
+    """lavaan's ``se = "standard"`` for DWLS/ULS: E^-1 / (N - G)."""
+    return np.linalg.inv(sol.information) / (problem.n_total - len(problem.groups))
+
+
+def _ug_traces(problem: CategoricalProblem, sol: CatSolution) -> tuple[float, float]:
+    """tr(U Gamma) and tr((U Gamma)^2) with U = W - W Delta E^-1 Delta' W."""
+    delta, w, gamma = _blocks(problem, sol)
+    wg = w[:, None] * gamma
+    wd = delta * w[:, None]
+    ug = wg - wd @ np.linalg.solve(sol.information, delta.T @ wg)
+    return float(np.trace(ug)), float(np.sum(ug * ug.T))
+
+
+def _scaled_shifted(t: float, df: int, tr1: float, tr2: float) -> tuple[float, float, float]:
+    """(statistic, scaling factor 1/a, shift b) of the mean-and-variance adjusted test."""
+    if df <= 0 or tr2 <= 0:
+        return math.nan, math.nan, math.nan
+    a = math.sqrt(df / tr2)
+    b = df - a * tr1
+    return a * t + b, 1 / a, b
+
+
+def _baseline(problem: CategoricalProblem) -> tuple[float, int, float, float]:
+    """Independence model: correlations 0, thresholds/means/variances saturated (T, df, traces)."""
+    t, df, tr1, tr2 = 0.0, 0, 0.0, 0.0
+    for g in problem.groups:
+        c = g.cor_pos
+        t += (g.n - 1) * float(np.sum(g.weights[c] * g.obs[c] ** 2))
+        df += len(c)
+        wg = g.weights[c][:, None] * g.gamma[np.ix_(c, c)]
+        tr1 += float(np.trace(wg))
+        tr2 += float(np.sum(wg * wg.T))
+    return t, df, tr1, tr2
+
+
+def _srmr(problem: CategoricalProblem, theta: np.ndarray) -> float:
+    """Bentler's SRMR on the correlation scale without means (lavaan's srmr for categorical data)."""
+    out = 0.0
+    for fg, g in zip(problem.fractions(), problem.groups, strict=True):
+        imp = g.structure.implied(problem.local(g, theta), derivatives=False)
+        d, _ = problem.scales(g, theta, imp.sigma, np.zeros((problem.n_free, g.p, g.p)))
+        star = imp.sigma * np.outer(d, d)
+        sd = np.sqrt(np.where(g.ordered, 1.0, np.diag(star)))
+        implied_cor = star / np.outer(sd, sd)
+        res = g.stats.correlation.to_numpy() - implied_cor
+        il = np.tril_indices(g.p, -1)
+        out += fg * math.sqrt(float(np.sum(res[il] ** 2)) / (g.p * (g.p + 1) / 2))
+    return out
+
+
+def _catml(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float] | None:
+    """Savalei's (2021) robust CFI/TLI/RMSEA ingredients (lavaan's ``lav_fit_catml_dwls``), or None."""
+    if any(not g.ordered.all() for g in problem.groups):
+        return None  # lavaan: only when every variable is ordered
+    fr = problem.fractions()
+    xx3 = xx3_null = 0.0
+    df3 = problem_df(problem)
+    df3_null = 0
+    v_blocks, w_blocks, g_blocks, d_blocks = [], [], [], []
+    for fg, g, delta in zip(fr, problem.groups, sol.deltas, strict=True):
+        r = g.stats.correlation.to_numpy()
+        if np.linalg.eigvalsh(r)[0] < np.sqrt(np.finfo(float).eps):
+            return None  # lavaan smooths the matrix and refits; not reproduced: reported as NaN
+        imp = g.structure.implied(problem.local(g, sol.theta), derivatives=False)
+        d, _ = problem.scales(g, sol.theta, imp.sigma, np.zeros((problem.n_free, g.p, g.p)))
+        sigma = imp.sigma * np.outer(d, d)
+        np.fill_diagonal(sigma, 1.0)
+        p = g.p
+        s_inv = np.linalg.inv(sigma)
+        xx3 += g.n * float(np.linalg.slogdet(sigma)[1] + np.trace(r @ s_inv) - np.linalg.slogdet(r)[1] - p)
+        xx3_null += -g.n * float(np.linalg.slogdet(r)[1])
+        df3_null += p * (p - 1) // 2
+        i, j = g.cor_i, g.cor_j
+        v = s_inv[np.ix_(i, i)] * s_inv[np.ix_(j, j)] + s_inv[np.ix_(i, j)] * s_inv[np.ix_(j, i)]
+        c = g.cor_pos
+        v_blocks.append(fg * v)
+        w_blocks.append(fg * g.weights[c])
+        g_blocks.append(g.gamma[np.ix_(c, c)] / fg)
+        d_blocks.append(delta[c])
+    v_all = linalg.block_diag(*v_blocks)
+    w_all = np.concatenate(w_blocks)
+    gamma_all = linalg.block_diag(*g_blocks)
+    delta_all = np.vstack(d_blocks)
+    wiu = np.eye(len(w_all)) - delta_all @ np.linalg.solve(sol.information, delta_all.T * w_all[None, :])
+    ks = float(np.trace(wiu.T @ v_all @ wiu @ gamma_all))
+    c_hat3 = ks / df3
+    return {"XX3": xx3, "df3": df3, "c.hat3": c_hat3, "XX3.scaled": xx3 / c_hat3, "XX3.null": xx3_null,
+            "df3.null": df3_null, "c.hat3.null": float(np.trace(gamma_all)) / df3_null}
+
+
+def problem_df(problem: CategoricalProblem) -> int:
+    return sum(len(g.obs) for g in problem.groups) - problem.n_free
+
+
+def _cfi(x2, df, x2b, dfb, c=1.0, cb=1.0, scaled=False) -> float:
+    """lavaan's lav_fit_cfi (with c.hat for the robust version)."""
+    if not all(np.isfinite([x2, df, x2b, dfb, c, cb])):
+        return math.nan
+    if scaled and df > 0 and c != 1 and cb != 1:
+        t1, t2 = max(x2 - c * df, 0.0), max(x2 - c * df, x2b - cb * dfb, 0.0)
+    else:
+        t1, t2 = max(x2 - df, 0.0), max(x2 - df, x2b - dfb, 0.0)
+    if math.isclose(t1, 0.0, abs_tol=1.5e-8) and math.isclose(t2, 0.0, abs_tol=1.5e-8):
+        return 1.0
+    return 1.0 - t1 / t2
+
+
+def _tli(x2, df, x2b, dfb, c=1.0, cb=1.0, scaled=False) -> float:
+    if not all(np.isfinite([x2, df, x2b, dfb, c, cb])):
+        return math.nan
+    if scaled and df > 0 and c != 1 and cb != 1:
+        t1, t2 = (x2 - c * df) * dfb, (x2b - cb * dfb) * df
+    else:
+        t1, t2 = (x2 - df) * dfb, (x2b - dfb) * df
+    if df > 0 and abs(t2) > 0:
+        return 1.0 - t1 / t2
+    return 1.0
+
+
+def _rmsea(x2, df, n, g, c=1.0) -> float:
+    if not all(np.isfinite([x2, df, c])):
+        return math.nan
+    return math.sqrt(max(x2 / n / df - c / n, 0.0)) * math.sqrt(g) if df > 0 else 0.0
+
+
+def _rmsea_interval(x2, df, n, g, c=1.0) -> tuple[float, float]:
+    if not all(np.isfinite([x2, df, c])):
+        return math.nan, math.nan
+    lo, hi = rmsea_ci(x2, df, n)
+    return lo * math.sqrt(c * g), hi * math.sqrt(c * g)
+
+
+def _pvalue(x2: float, df: float) -> float:
+    return float(special.chdtrc(df, x2)) if df > 0 and np.isfinite(x2) else math.nan
+
+
+def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float]:
+    """lavaan's fitMeasures() for a categorical fit (standard, scaled-shifted and robust)."""
+    n, n_groups = problem.n_total, len(problem.groups)
+    n_rmsea = n - n_groups  # lavaan's lav_utils_get_ntotal for estimators other than (normal) ML
+    df = problem_df(problem)
+    chisq = sum((g.n - 1) * f for g, f in zip(problem.groups, sol.group_f, strict=True))
+    bx2, bdf, btr1, btr2 = _baseline(problem)
+    out: dict[str, float] = {"npar": float(problem.n_free), "fmin": sol.fmin * 0.5 * (n - 1) / n if n_groups == 1
+                             else 0.5 * sum(g.n / n * (g.n - 1) / g.n * f for g, f in
+                                            zip(problem.groups, sol.group_f, strict=True)),
+                             "chisq": chisq, "df": float(df),
+                             # lavaan gives no p-value for the unweighted (ULS) statistic: not chi-square
+                             "pvalue": _pvalue(chisq, df) if ESTIMATORS[problem.estimator][0] == "dwls" else math.nan}
+    robust = ESTIMATORS[problem.estimator][1]
+    if robust:
+        tr1, tr2 = _ug_traces(problem, sol)
+        x2s, scale, shift = _scaled_shifted(chisq, df, tr1, tr2)
+        bx2s, bscale, bshift = _scaled_shifted(bx2, bdf, btr1, btr2)
+        out.update({"chisq.scaled": x2s, "df.scaled": float(df), "pvalue.scaled": _pvalue(x2s, df),
+                    "chisq.scaling.factor": scale, "chisq.shift.parameters": shift})
+    out.update({"baseline.chisq": bx2, "baseline.df": float(bdf), "baseline.pvalue": _pvalue(bx2, bdf)})
+    if robust:
+        out.update({"baseline.chisq.scaled": bx2s, "baseline.df.scaled": float(bdf),
+                    "baseline.pvalue.scaled": _pvalue(bx2s, bdf), "baseline.chisq.scaling.factor": bscale})
+    out["cfi"] = _cfi(chisq, df, bx2, bdf)
+    out["tli"] = _tli(chisq, df, bx2, bdf)
+    if robust:
+        out["cfi.scaled"] = _cfi(x2s, df, bx2s, bdf)
+        out["tli.scaled"] = _tli(x2s, df, bx2s, bdf)
+        cat = _catml(problem, sol)
+        if cat is None:
+            out["cfi.robust"] = out["tli.robust"] = math.nan
+        else:
+            args = (cat["XX3"], df, cat["XX3.null"], bdf, cat["c.hat3"], cat["c.hat3.null"])
+            out["cfi.robust"] = _cfi(*args, scaled=True)
+            out["tli.robust"] = _tli(*args, scaled=True)
+    out["rmsea"] = _rmsea(chisq, df, n_rmsea, n_groups)
+    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = _rmsea_interval(chisq, df, n_rmsea, n_groups)
+    if robust:
+        out["rmsea.scaled"] = _rmsea(x2s, df, n_rmsea, n_groups)
+        out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = _rmsea_interval(x2s, df, n_rmsea, n_groups)
+        if cat is None:
+            out["rmsea.robust"] = out["rmsea.ci.lower.robust"] = out["rmsea.ci.upper.robust"] = math.nan
+        else:
+            out["rmsea.robust"] = _rmsea(cat["XX3"], cat["df3"], n_rmsea, n_groups, cat["c.hat3"])
+            lo, hi = _rmsea_interval(cat["XX3.scaled"], cat["df3"], n_rmsea, n_groups, cat["c.hat3"])
+            out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
+    out["srmr"] = _srmr(problem, sol.theta)
+    return out
+
+
+def summarise_missing(stats: list[tuple[str, OrdinalStats]]) -> tuple[int, int]:
+    """(respondents used, rows dropped listwise) over the groups."""
+    return sum(s.nobs for _, s in stats), sum(s.n_dropped for _, s in stats)
+
+
+def threshold_frame(problem: CategoricalProblem, theta: np.ndarray) -> pd.DataFrame:
+    """Model thresholds per group (lhs, rhs, group, est) for quick inspection."""
+    rows = []
+    for g in problem.groups:
+        tau = g.tau_c + g.tau_k @ theta
+        rows += [(r.lhs, r.rhs, g.label, float(t)) for r, t in zip(g.tau_rows, tau, strict=True)]
+    return pd.DataFrame(rows, columns=["lhs", "rhs", "group", "est"])
+
+
+# ----- the fit ----------------------------------------------------------------------------------
+def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
+    """Thresholds per ordered item: its number of distinct answers minus 1 (lavaan's factor levels)."""
+    out = {}
+    for item in items:
+        k = int(pd.unique(data[item].dropna()).size)
+        if k < 2:
+            raise ModelSpecError(f"ordered item {item!r} has {k} distinct answer(s); an ordered item needs two or "
+                                 "more categories. Remove it from the model or from ordered=.")
+        out[item] = k - 1
+    return out
+
+
+def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
+                    estimator: str, parameterization: str, grouped: bool):
+    """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult."""
+    from .fit import TableRow, _defined_rows, _inference, table_rows
+    from .ordinal import ordinal_sample_stats
+    from .result import ESTIMATE_COLUMNS, FitState, SEMResult
+    from .standardize import group_r_squared, group_standardized
+
+    observed = list(partable.ov_names)
+    ordered = [v for v in observed if v in set(partable.ov_ord)]
+    continuous = [v for v in observed if v not in set(ordered)]
+    if partable.ov_x:
+        raise ModelSpecError(f"observed covariates ({', '.join(partable.ov_x)}) with ordered items need lavaan's "
+                             "conditional.x estimation, which is not implemented yet; model them as indicators "
+                             "of a latent variable or fit without ordered=.")
+    stats = [(label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=observed))
+             for label, frame in frames]
+    problem = build_categorical(partable, stats, estimator, parameterization)
+    n_stats = sum(len(g.obs) for g in problem.groups)
+    if problem.n_free > n_stats:
+        raise ModelSpecError(f"the model has {problem.n_free} free parameters but the data give only {n_stats} "
+                             "sample statistics: it is not identified. Add indicators or fix parameters.")
+    sol = solve_categorical(problem)
+    robust = ESTIMATORS[estimator][1]
+    vcov = robust_vcov(problem, sol) if robust else standard_vcov(problem, sol)
+    theta = sol.theta
+    # computed rows: delta -> ordered residual variances, theta -> scale factors
+    computed: list[dict[int, float]] = []
+    for g in problem.groups:
+        imp = g.structure.implied(problem.local(g, theta), derivatives=False)
+        d, _ = problem.scales(g, theta, imp.sigma, np.zeros((problem.n_free, g.p, g.p)))
+        values: dict[int, float] = {}
+        if parameterization == "delta":
+            theta_diag = np.diag(g.structure.matrices(problem.local(g, theta))["theta"])
+            common = np.diag(imp.sigma) - theta_diag
+            for r in g.structure.rows:
+                if r.op == "~~" and r.lhs == r.rhs and r.lhs in partable.ov_ord and not r.is_free:
+                    i = g.structure.observed.index(r.lhs)
+                    values[r.id] = float(1 / d[i] ** 2 - common[i])
+        else:
+            for r in g.delta_rows:
+                values[r.id] = float(d[g.structure.observed.index(r.lhs)])
+        computed.append(values)
+    for g, values in zip(problem.groups, computed, strict=True):
+        ids = {r.id for r in g.structure.rows}
+        g.structure = g.structure.with_values({k: v for k, v in values.items() if k in ids})
+    rows = table_rows(problem)
+    model_values = np.concatenate([g.structure.values(problem.local(g, theta)) for g in problem.groups])
+    jac_model = np.zeros((len(rows), problem.n_free))
+    offset = 0
+    for g in problem.groups:
+        jac_model[offset + g.structure.free] = g.k_map
+        offset += len(g.structure.rows)
+    std_lv, std_all = group_standardized(problem, rows, theta)
+    # thresholds and scale factors
+    extra_rows, extra_values, extra_jac, extra_lv, extra_all = [], [], [], [], []
+    for g_no, (g, values) in enumerate(zip(problem.groups, computed, strict=True)):
+        mats = g.structure.matrices(problem.local(g, theta))
+        c = g.structure.inverse_i_minus_b(mats["beta"])
+        lam = mats["lambda"]
+        var = ((lam @ c @ mats["psi"] @ c.T) * lam).sum(axis=1) + np.diag(mats["theta"])
+        for kind, rws, kmat, cvec in (("tau", g.tau_rows, g.tau_k, g.tau_c), ("delta", g.delta_rows, None, None)):
+            for n, r in enumerate(rws):
+                if kind == "tau":
+                    value, jrow = float(cvec[n] + kmat[n] @ theta), kmat[n]
+                    i = g.structure.observed.index(r.lhs)
+                    lv, al = value, value / math.sqrt(var[i]) if var[i] > 0 else math.nan
+                else:
+                    i = g.structure.observed.index(r.lhs)
+                    value = values.get(r.id, float(g.delta_c[i] + g.delta_k[i] @ theta))
+                    jrow = g.delta_k[i] if parameterization == "delta" else np.zeros(problem.n_free)
+                    lv, al = value, 1.0  # lavaan's std.all of a scale factor
+                used = bool(np.any(jrow != 0))
+                single = np.flatnonzero(jrow)
+                free = int(single[0]) if used and len(single) == 1 and math.isclose(jrow[single[0]], 1.0) else None
+                extra_rows.append(TableRow(g_no, r.lhs, r.op, r.rhs, r.label, free, kind, (i,), r.id,
+                                           fixed=not used))
+                extra_values.append(value)
+                extra_jac.append(jrow)
+                extra_lv.append(lv)
+                extra_all.append(al)
+    all_rows = rows + extra_rows
+    values = np.concatenate([model_values, np.array(extra_values, dtype=float)])
+    jac = np.vstack([jac_model] + ([np.array(extra_jac)] if extra_jac else []))
+    std_lv = np.concatenate([std_lv, extra_lv])
+    std_all = np.concatenate([std_all, extra_all])
+    se = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
+    order = np.argsort([r.id for r in all_rows], kind="stable")  # lavaan's order: the ParTable's
+    all_rows = [all_rows[k] for k in order]
+    values, jac, se, std_lv, std_all = values[order], jac[order], se[order], std_lv[order], std_all[order]
+    columns = {"lhs": [r.lhs for r in all_rows], "op": [r.op for r in all_rows], "rhs": [r.rhs for r in all_rows],
+               "label": [r.label for r in all_rows], "group": [problem.groups[r.group].label for r in all_rows]}
+    numbers = _inference(values, se, np.array([not r.fixed for r in all_rows], dtype=bool))
+    numbers.update(std_lv=std_lv, std_all=std_all)
+    defined = _defined_rows(all_rows, partable, values, jac, vcov, std_lv, std_all)
+    if defined is not None:
+        names, d_numbers = defined
+        for key, col in zip(("lhs", "op", "rhs", "label", "group"), zip(*names, strict=True), strict=True):
+            columns[key] = columns[key] + list(col)
+        numbers = {key: np.concatenate([numbers[key], d_numbers[key]]) for key in numbers}
+    cols = ESTIMATE_COLUMNS if not grouped else ESTIMATE_COLUMNS[:4] + ["group"] + ESTIMATE_COLUMNS[4:]
+    estimates = pd.DataFrame({key: np.array(columns[key], dtype=object) if key in columns else numbers[key]
+                              for key in cols})
+    measures = categorical_fit_measures(problem, sol)
+    notes: list[str] = []
+    if n_dropped:
+        notes.append(f"{n_dropped} incomplete row(s) dropped listwise (lavaan's default for categorical data).")
+    from .fit import _heywood
+    notes += _heywood(problem, rows, model_values)
+    first = problem.groups[0]
+    imp = first.structure.implied(problem.local(first, theta), derivatives=False)
+    return SEMResult(
+        estimates=estimates, fit_measures=pd.Series(measures, name="fit_measures"),
+        r2=group_r_squared(problem, theta), n_obs=problem.n_total, n_dropped=n_dropped, syntax=syntax,
+        iterations=sol.iterations, warnings=tuple(notes),
+        vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
+        groups=tuple(g.label for g in problem.groups) if grouped else (), estimator=estimator,
+        _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov, data=frames,
+                        structure=first.structure, sample_cov=first.s, sigma=imp.sigma))
