@@ -268,7 +268,12 @@ def fit(
                                          "std.lv = TRUE).")] = False,
     model_type: Annotated[str, typer.Option("--model-type", help="sem, cfa, or growth (lavaan's growth(): "
                                             "intercepts 0, latent means free).")] = "sem",
-    estimator: Annotated[str, typer.Option(help="ML, or MLR (robust SEs and scaled chi-square).")] = "ML",
+    estimator: Annotated[str | None, typer.Option(help="ML, MLR (robust SEs and scaled chi-square), or for ordered "
+                                                  "items WLSMV (default with --ordered), DWLS, ULSMV, ULS.")] = None,
+    ordered: Annotated[str, typer.Option(help="Ordered (Likert) items fitted by WLSMV: 'all', or comma-separated "
+                                         "names, e.g. int1,int2.")] = "",
+    parameterization: Annotated[str, typer.Option(help="For ordered items: delta (lavaan's default) or "
+                                                  "theta.")] = "delta",
     missing: Annotated[str, typer.Option(help="listwise, or ml (full-information ML for incomplete rows).")] = "listwise",
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none; BCa needs at least 1000 and at "
                                            "least the number of respondents).")] = 0,
@@ -277,7 +282,8 @@ def fit(
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Threads for the bootstrap (-1 = all cores).")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """Fit a structural equation model (ML, lavaan definitions) and print estimates and fit."""
+    """Fit a structural equation model (ML, MLR or, with --ordered, WLSMV; lavaan definitions) and print
+    estimates and fit."""
     from .sem import fit_sem
 
     check(bootstrap, "--bootstrap", "stickiness fit", NON_NEGATIVE_INT)
@@ -300,8 +306,11 @@ def fit(
                                  "file as UTF-8.") from None
     equal = tuple(x.strip() for x in group_equal.split(",") if x.strip())
     partial = tuple(x.strip() for x in group_partial.split(",") if x.strip())
+    items = ordered.strip()
+    ordered_arg = True if items.lower() == "all" else [x.strip() for x in items.split(",") if x.strip()] or None
     res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
-                  missing=missing, std_lv=std_lv, model_type=model_type)
+                  missing=missing, std_lv=std_lv, model_type=model_type, ordered=ordered_arg,
+                  parameterization=parameterization)
     boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, progress=not as_json) if bootstrap else None
     for note in boot.warnings if boot is not None else ():
         _say("warning", "yellow", note)
@@ -313,6 +322,7 @@ def fit(
         payload["estimates"] = [{k: e[k] for k in keep} for e in payload["estimates"]]
         if not res.groups:
             payload["effects"] = _records(res.effects())
+        payload["estimator"] = res.estimator
         if boot is not None:
             payload["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed,
                                     "ci": boot.ci, "level": boot.level, "warnings": list(boot.warnings),

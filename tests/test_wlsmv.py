@@ -126,3 +126,29 @@ def test_bad_ordered_arguments_get_named_errors():
         sr.fit_sem(model, data, ordered=True, missing="ml")
     with pytest.raises(sr.ParameterError, match="parameterization"):
         sr.fit_sem(model, data, ordered=True, parameterization="Delta")
+
+
+def test_cli_fits_ordered_items_and_prints_lavaans_numbers(tmp_path):
+    from typer.testing import CliRunner
+
+    from stickiness_research.cli import app
+
+    ref, res = _fit("binary")
+    model = tmp_path / "binary.lav"
+    model.write_text(ref["model"], encoding="utf-8")
+    runner = CliRunner()
+    out = runner.invoke(app, ["fit", "--model", str(model), "--data", str(FOLDER / "binary.csv"),
+                              "--ordered", "all", "--json"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.stdout)
+    assert payload["estimator"] == "WLSMV"
+    assert _close(payload["fit_measures"]["chisq.scaled"], ref["fit_measures"]["chisq.scaled"])
+    thresholds = [e for e in payload["estimates"] if e["op"] == "|"]
+    assert len(thresholds) == sum(1 for r in ref["estimates"] if r["op"] == "|")
+    named = runner.invoke(app, ["fit", "--model", str(model), "--data", str(FOLDER / "binary.csv"),
+                                "--ordered", "u1,bin,u2,tri,u3,u4", "--estimator", "DWLS", "--json"])
+    assert named.exit_code == 0 and json.loads(named.stdout)["estimator"] == "DWLS"
+    bad = runner.invoke(app, ["fit", "--model", str(model), "--data", str(FOLDER / "binary.csv"),
+                              "--ordered", "u1,uu9"])
+    assert bad.exit_code == 2 and "ordered item 'uu9' is not a column of the data" in bad.output
+    assert "Traceback" not in bad.output
