@@ -101,6 +101,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     'scale_scores': ('responses.scoring', 'scale_scores'),
     'segment_respondents': ('segments', 'segment_respondents'),
     'simulate_responses': ('simulate', 'simulate_responses'),
+    'population_thresholds': ('simulate', 'population_thresholds'),
     'to_semopy': ('sem.interop', 'to_semopy'),
 }
 
@@ -159,7 +160,7 @@ def builtin_study_path(name: str = "financial_wechat") -> Path:
 
 
 __all__ = [
-    "DEFAULT_QUESTIONNAIRE", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "OutputPathError", "StickinessWarning", "ReliabilityWarning", "ResponseDataWarning", "ScreeningWarning", "StudyWarning", "ParameterError", "Questionnaire",
+    "DEFAULT_QUESTIONNAIRE", "population_thresholds", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "OutputPathError", "StickinessWarning", "ReliabilityWarning", "ResponseDataWarning", "ScreeningWarning", "StudyWarning", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
     "ParTable", "lavaanify", "factor_scores", "to_semopy", "from_semopy", "partable_to_syntax",
     "builtin_questionnaire_path", "cronbach_alpha", "item_statistics", "datasets", "fit_sem", "load_questionnaire",

@@ -1,26 +1,36 @@
 """Simulate survey responses from a questionnaire's population model (the known truth).
 
-Population model (standardized) -> latent construct scores -> continuous item responses ->
-Likert categories with thresholds that give the agreement skew typical of satisfaction-type
-surveys; demographics from the questionnaire's (conditional) weights; optional careless
-respondents and MCAR missingness. Same seed, same data.
+Population model (standardized) -> latent construct scores -> continuous item responses (plus the
+response style's agreement shift) -> Likert categories at cut points that are either the default
+symmetric ones or set per item / response set (``population.thresholds``: a preset or explicit
+lists), so the true thresholds are known (:func:`population_thresholds`); demographics from the
+questionnaire's (conditional) weights; optional careless respondents and MCAR missingness.
+Same seed, same data.
 """
 
 from __future__ import annotations
 
 import graphlib
 from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._validation import NON_NEGATIVE_INT, POSITIVE_INT, InstanceOf, Interval, check
+from ._validation import BOOL, NON_NEGATIVE_INT, POSITIVE_INT, InstanceOf, Interval, Options, check
 from .errors import QuestionnaireError
 from .questionnaire import Questionnaire
+from .questionnaire.schema import THRESHOLD_PRESETS, normalize_thresholds, threshold_reference_problems
 
 CARELESS_KINDS = ("straightliner", "random", "alternating", "speeder")
 SECONDS_PER_ITEM = 6.0  # median reading-and-answering time of an attentive respondent
 SPEEDER_SECONDS_PER_ITEM = 1.2
+SPARSE_SHARE = 0.01  # share of answers in the end category of the sparse_top / sparse_bottom presets
+_SPARSE_CUT = NormalDist().inv_cdf(1 - SPARSE_SHARE)  # 2.326: the 99th percentile of N(0, 1)
+_SKEWED_CUTS_5 = (-2.0, -1.3, -0.5, 0.6)  # 5 points: about 2%, 7%, 21%, 42%, 27% of answers
+THRESHOLDS_ARGUMENT = InstanceOf((str, dict), "a preset name (str) or a dict mapping item or response-set ids "
+                                "to a preset name or cut points")
 
 
 @dataclass(frozen=True)
@@ -43,11 +53,7 @@ def population_model(q: Questionnaire) -> PopulationModel:
         When the questionnaire has no population block, or its paths imply a residual variance
         below zero (an R-squared above 1).
     """
-    pop = q.population
-    if pop is None:
-        raise QuestionnaireError("this questionnaire has no population block, so it cannot be simulated.",
-                                 file=q.source, field="population",
-                                 hint="Add population: with paths, correlations and loadings.")
+    pop = _population_block(q)
     names = q.construct_ids
     index = {c: i for i, c in enumerate(names)}
     k = len(names)
@@ -90,6 +96,14 @@ def population_model(q: Questionnaire) -> PopulationModel:
     return PopulationModel(constructs=names, latent_cov=cov, loadings=loadings, paths=paths, r2=r2)
 
 
+def _population_block(q: Questionnaire):
+    if q.population is None:
+        raise QuestionnaireError("this questionnaire has no population block, so it cannot be simulated.",
+                                 file=q.source, field="population",
+                                 hint="Add population: with paths, correlations and loadings.")
+    return q.population
+
+
 def _loadings(q: Questionnaire) -> dict[str, float]:
     pop = q.population
     out = {}
@@ -103,15 +117,173 @@ def _loadings(q: Questionnaire) -> dict[str, float]:
     return out
 
 
-def likert_thresholds(points: int) -> np.ndarray:
-    """Cut points on the standardized continuous response for a ``points``-category scale."""
-    if points == 2:
-        return np.array([0.0])
-    return np.linspace(-1.5, 1.5, points - 1)
+def likert_thresholds(points: int, preset: str = "symmetric") -> np.ndarray:
+    """Cut points of a named preset for a ``points``-category scale, lowest first.
+
+    The simulator puts an answer in category ``k`` when the item's continuous response (standard
+    normal, plus the questionnaire's ``response_style.mean_shift``) lies between cut ``k - 1`` and
+    cut ``k``. With ``mean_shift`` 0 these cut points are the item's true thresholds; otherwise the
+    thresholds are ``cut - mean_shift`` (see :func:`population_thresholds`).
+
+    Parameters
+    ----------
+    points : int
+        Categories of the scale (>= 2).
+    preset : {"symmetric", "skewed", "sparse_top", "sparse_bottom"}
+        * ``"symmetric"`` (the default, and the simulator's cuts when none are set): evenly spaced
+          from -1.5 to 1.5 (0 for 2 points); 7%, 24%, 38%, 24%, 7% of answers on 5 points.
+        * ``"skewed"``: the agreement skew typical of satisfaction surveys, few answers in the low
+          categories: ``[-2.0, -1.3, -0.5, 0.6]`` on 5 points (about 2%, 7%, 21%, 42%, 27%),
+          interpolated linearly between those four at other scale lengths.
+        * ``"sparse_top"``: symmetric, with the top cut moved out to the 99th percentile (2.326),
+          so the top category holds 1% of answers.
+        * ``"sparse_bottom"``: the mirror image, the bottom category holding 1%.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(points - 1,)``, strictly increasing.
+
+    Raises
+    ------
+    ParameterError
+        ``points`` below 2 or an unknown ``preset``.
+
+    Examples
+    --------
+    >>> from stickiness_research.simulate import likert_thresholds
+    >>> likert_thresholds(5).tolist()
+    [-1.5, -0.5, 0.5, 1.5]
+    >>> likert_thresholds(5, "skewed").tolist()
+    [-2.0, -1.3, -0.5, 0.6]
+    >>> likert_thresholds(5, "sparse_top").round(3).tolist()
+    [-1.5, -0.5, 0.5, 2.326]
+    """
+    check(points, "points", "likert_thresholds", Interval(int, 2, None))
+    check(preset, "preset", "likert_thresholds", Options(THRESHOLD_PRESETS))
+    if preset == "sparse_bottom":
+        return -likert_thresholds(points, "sparse_top")[::-1]
+    if preset == "skewed":
+        position = np.linspace(-1, 1, points - 1) if points > 2 else np.zeros(1)
+        return np.interp(position, np.linspace(-1, 1, len(_SKEWED_CUTS_5)), _SKEWED_CUTS_5)
+    cuts = np.array([0.0]) if points == 2 else np.linspace(-1.5, 1.5, points - 1)
+    if preset == "sparse_top":
+        cuts[-1] = _SPARSE_CUT
+    return cuts
+
+
+def _threshold_spec(q: Questionnaire, thresholds: Any, function: str) -> Any:
+    """The thresholds in force: the argument if given, else the questionnaire's; checked as the YAML block is.
+
+    The questionnaire's are checked again because a Questionnaire edited in code skips the loader.
+    """
+    check(thresholds, "thresholds", function, THRESHOLDS_ARGUMENT, None)
+    given = thresholds is not None
+    spec = thresholds if given else q.population.thresholds
+    if spec is None:
+        return None
+    spec, problems = normalize_thresholds(spec)
+    if not problems:
+        problems = threshold_reference_problems(spec, q.items, q.response_sets)
+    if problems:
+        loc, message, _ = problems[0]
+        where = f" (in the thresholds given to {function})" if given else ""
+        more = f" ({len(problems) - 1} more problem(s) after this one.)" if len(problems) > 1 else ""
+        raise QuestionnaireError(f"{message}{where}.{more}", file=None if given else q.source,
+                                 field=".".join(("thresholds" if given else "population.thresholds", *loc)),
+                                 hint=f"Give a preset name ({', '.join(THRESHOLD_PRESETS)}) or a dict mapping item or "
+                                 "response-set ids to a preset name or to points - 1 strictly increasing cut points.")
+    return spec
+
+
+def _item_cuts(q: Questionnaire, spec: Any) -> dict[str, np.ndarray]:
+    """Cut points of every item under a (checked) thresholds spec: its item entry, else its set's, else symmetric."""
+    out = {}
+    for item in q.items:
+        set_id = item.response_set or q.default_response_set
+        if isinstance(spec, dict):
+            value = spec.get(item.id, spec.get(set_id, "symmetric"))
+        else:
+            value = spec or "symmetric"
+        points = q.response_sets[set_id].points
+        out[item.id] = likert_thresholds(points, value) if isinstance(value, str) else np.array(value, dtype=float)
+    return out
+
+
+def population_thresholds(q: Questionnaire, thresholds: str | dict | None = None, *,
+                          recoded: bool = False) -> dict[str, np.ndarray]:
+    """True thresholds of every item on its standardized latent response, as lavaan estimates them.
+
+    :func:`simulate_responses` answers an item in category ``k`` when ``y* + mean_shift`` lies
+    between cut ``k - 1`` and cut ``k``, with ``y*`` standard normal (``response_style.mean_shift``
+    of the population block). The thresholds on the standardized ``y*`` scale, those lavaan's
+    WLSMV (``lavCor(..., output = "th")``, ``|t1``, ``|t2``, ... rows) estimates, are therefore
+    ``cut - mean_shift``; they equal the cut points only when ``mean_shift`` is 0.
+
+    A reverse-keyed item's column holds the answer as given, ``points + 1 - k``: its ``y*`` is the
+    negated one, so its thresholds are the negated cuts in reverse order,
+    ``-(cut - mean_shift)[::-1]``. Once recoded (:func:`stickiness_research.reverse_code`), its
+    thresholds are ``cut - mean_shift`` again (``recoded=True``).
+
+    The truth holds for attentive respondents; careless ones (``careless`` of
+    :func:`simulate_responses`) answer by other rules.
+
+    Parameters
+    ----------
+    q : Questionnaire
+        Must have a ``population`` block.
+    thresholds : str or dict, optional
+        As the ``thresholds`` argument of :func:`simulate_responses`; default: the questionnaire's
+        ``population.thresholds`` (symmetric cut points when it sets none).
+    recoded : bool
+        Thresholds of reverse-keyed items after reverse coding (default: as simulated, not recoded).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Item id -> thresholds, shape ``(points - 1,)``, lowest first, in questionnaire order.
+
+    Raises
+    ------
+    ParameterError
+        ``q`` is not a Questionnaire, ``thresholds`` neither a str nor a dict, or ``recoded`` not a bool.
+    QuestionnaireError
+        The questionnaire has no population block, or ``thresholds`` is invalid (names the key).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> from stickiness_research.simulate import population_thresholds
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())  # response_style: {mean_shift: 0.5}
+    >>> truth = population_thresholds(q, "skewed")
+    >>> truth["int1"].round(2).tolist()  # the skewed cuts [-2.0, -1.3, -0.5, 0.6], minus 0.5
+    [-2.5, -1.8, -1.0, 0.1]
+    >>> q.item("con4").reverse, truth["con4"].round(2).tolist()  # reverse-keyed, as answered
+    (True, [-0.1, 1.0, 1.8, 2.5])
+
+    Sample thresholds of simulated answers recover them:
+
+    >>> from stickiness_research.sem.ordinal import ordinal_sample_stats
+    >>> df = sr.simulate_responses(q, n=5000, seed=1, thresholds="skewed")
+    >>> # In R (lavaan 0.6.14, same data): lavCor(df[c("int1", "con4")], ordered = TRUE, output = "th")
+    >>> est = ordinal_sample_stats(df, ordered=["int1", "con4"]).thresholds
+    >>> bool(np.all(np.abs(est.to_numpy() - np.concatenate([truth["int1"], truth["con4"]])) < 0.15))
+    True
+    """
+    check(q, "q", "population_thresholds", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
+    check(recoded, "recoded", "population_thresholds", BOOL)
+    shift = _population_block(q).response_style.mean_shift
+    out = {}
+    for item_id, cuts in _item_cuts(q, _threshold_spec(q, thresholds, "population_thresholds")).items():
+        standardized = cuts - shift
+        if q.item(item_id).reverse and not recoded:
+            standardized = -standardized[::-1] + 0.0  # + 0.0: no -0.0
+        out[item_id] = standardized
+    return out
 
 
 def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, careless: float = 0.0,
-                       missing: float = 0.0) -> pd.DataFrame:
+                       missing: float = 0.0, thresholds: str | dict | None = None) -> pd.DataFrame:
     """Simulate one questionnaire's answers from its population model.
 
     Parameters
@@ -127,6 +299,17 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
         and speeders in equal parts. Their kind is in column ``careless_type`` ("" if attentive).
     missing : float
         Share of item answers set missing completely at random, in [0, 1).
+    thresholds : str or dict, optional
+        Cut points of the Likert categories, replacing the questionnaire's ``population.thresholds``
+        (the whole block, not entry by entry): a preset name for every item (``"symmetric"``,
+        ``"skewed"``, ``"sparse_top"``, ``"sparse_bottom"``; see :func:`likert_thresholds`), or a
+        dict mapping item ids and response-set ids (an item's entry wins over its set's) to a preset
+        name or ``points - 1`` strictly increasing finite cut points; unnamed items keep the symmetric
+        cuts. Default: the questionnaire's, or symmetric cuts for every item when it sets none (the
+        same data as before thresholds could be set). Cuts apply to the standardized response plus
+        ``response_style.mean_shift``: the true thresholds, as lavaan estimates them, are
+        ``cut - mean_shift``, and a reverse-keyed item's are mirrored; :func:`population_thresholds`
+        gives them.
 
     Returns
     -------
@@ -138,9 +321,11 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
     Raises
     ------
     ParameterError
-        ``n``, ``seed``, ``careless`` or ``missing`` out of range.
+        ``n``, ``seed``, ``careless`` or ``missing`` out of range; ``thresholds`` neither a str nor a dict.
     QuestionnaireError
-        The questionnaire has no (valid) population block.
+        The questionnaire has no (valid) population block, or ``thresholds`` is invalid (the
+        message names the key: wrong number of cut points, not increasing, unknown preset, unknown
+        item or response set).
 
     Examples
     --------
@@ -149,6 +334,12 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
     >>> df = sr.simulate_responses(q, n=5, seed=1)
     >>> df.equals(sr.simulate_responses(q, n=5, seed=1))
     True
+
+    A sparse top category on one item (mean_shift 0.5 moves answers up: 1 - Phi(2.326 - 0.5) = 3.4%):
+
+    >>> df = sr.simulate_responses(q, n=20000, seed=1, thresholds={"int1": "sparse_top"})
+    >>> round(float((df["int1"] == 5).mean()), 2)
+    0.03
     """
     check(q, "q", "simulate_responses", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
     check(n, "n", "simulate_responses", POSITIVE_INT)
@@ -156,6 +347,7 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
     for name, value in (("careless", careless), ("missing", missing)):
         check(value, name, "simulate_responses", Interval(float, 0, 1, closed="left"))
     pop = population_model(q)
+    cuts = _item_cuts(q, _threshold_spec(q, thresholds, "simulate_responses"))  # draws nothing: same stream
     rng = np.random.default_rng(seed)
 
     frame = {"respondent_id": [f"R{i + 1:05d}" for i in range(n)]}
@@ -169,7 +361,7 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
         c = pop.constructs.index(item.construct)
         continuous = lam * latent[:, c] + np.sqrt(1 - lam**2) * rng.standard_normal(n) + shift
         rs = q.response_set_of(item)
-        code = np.searchsorted(likert_thresholds(rs.points), continuous) + 1
+        code = np.searchsorted(cuts[item.id], continuous) + 1
         answers[item.id] = (rs.points + 1 - code) if item.reverse else code
     checks = {a.id: np.full(n, a.expected) for a in q.attention_checks}
 

@@ -152,3 +152,44 @@ def test_cli_fits_ordered_items_and_prints_lavaans_numbers(tmp_path):
                               "--ordered", "u1,uu9"])
     assert bad.exit_code == 2 and "ordered item 'uu9' is not a column of the data" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_scaled_difference_tests_agree_with_lavtestlrt():
+    ref = json.loads((FOLDER / "inv_lrt.json").read_text())
+    fits = {step["model"]: _fit(ref["models"][step["model"]])[1] for step in ref["table"]}
+    table = sr.compare_models(fits).set_index("model")
+    for step in ref["table"][1:]:
+        row = table.loc[step["model"]]
+        assert _close(row["delta_chisq_scaled"], step["Chisq diff"]), (step["model"], row["delta_chisq_scaled"])
+        assert int(row["delta_df"]) == step["Df diff"]
+        assert _close(row["delta_pvalue"], step["Pr(>Chisq)"])
+        assert math.isnan(row["aic"])  # no likelihood, no AIC (lavaan: NA)
+
+
+def test_categorical_invariance_reproduces_measeq_syntax_fits():
+    """sr.invariance(ordered=) writes Wu & Estabrook's models itself; each step equals semTools' + lavaan's."""
+    data = pd.read_csv(FOLDER / "invariance.csv")
+    model = json.loads((FOLDER / "inv_config.json").read_text())["model"]
+    res = sr.invariance(data, model, group="group", ordered=True)
+    lrt = {s["model"]: s for s in json.loads((FOLDER / "inv_lrt.json").read_text())["table"]}
+    for level, case in zip(["configural", "thresholds", "metric", "scalar"],
+                           ["inv_config", "inv_thresholds", "inv_loadings", "inv_intercepts"], strict=True):
+        ref = json.loads((FOLDER / f"{case}.json").read_text())
+        fm = res.fits[level].fit_measures
+        for name in ("chisq", "df", "chisq.scaled", "cfi.scaled", "rmsea.scaled", "srmr"):
+            assert _close(fm[name], ref["fit_measures"][name]), (level, name)
+        row = res.table.set_index("model").loc[level]
+        assert _close(row["chisq"], ref["fit_measures"]["chisq.scaled"])
+        step = lrt["fit_" + case.removeprefix("inv_").replace("config", "config")]
+        if step["Chisq diff"] is not None:
+            assert _close(row["delta_chisq"], step["Chisq diff"]) and _close(row["delta_pvalue"], step["Pr(>Chisq)"])
+    assert res.level == "scalar"
+    with pytest.raises(sr.ModelSpecError, match="levels must be an ordered subset of configural, thresholds"):
+        sr.invariance(data, model, group="group", ordered=True, levels=("metric", "strict"))
+
+
+def test_binary_items_are_refused_by_categorical_invariance():
+    data = pd.read_csv(FOLDER / "binary.csv").assign(grp=lambda d: np.arange(len(d)) % 2)
+    model = json.loads((FOLDER / "binary.json").read_text())["model"]
+    with pytest.raises(sr.ModelSpecError, match="'bin' has two categories"):
+        sr.invariance(data, model, group="grp", ordered=True)

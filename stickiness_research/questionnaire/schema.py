@@ -7,10 +7,22 @@ traced back to its line in the YAML file.
 
 from __future__ import annotations
 
+import math
 import warnings
-from typing import Annotated, Literal
+from numbers import Real
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 # A human-readable text in every declared language: {"zh": "...", "en": "..."}.
@@ -161,14 +173,117 @@ class ResponseStyle(_Strict):
     mean_shift: float = Field(default=0.5, ge=-2, le=2)
 
 
+# Named sets of cut points; their values are computed by stickiness_research.simulate.likert_thresholds.
+THRESHOLD_PRESETS = ("symmetric", "skewed", "sparse_top", "sparse_bottom")
+# A preset name for every item, or item / response-set id -> preset name or cut points (lowest first).
+ThresholdSpec = str | dict[str, str | list[float]]
+ThresholdProblem = tuple[tuple[str, ...], str, Any]  # (location below `thresholds`, message, offending value)
+
+
+def normalize_thresholds(spec: Any) -> tuple[Any, list[ThresholdProblem]]:
+    """Check the shape of a thresholds spec (no cross-references); return it with cut points as floats.
+
+    Each problem is ``(location, message, value)``: the location below ``thresholds`` (``()`` for the
+    whole spec, ``(key,)`` for one entry), a message naming the key, and the offending value.
+    """
+    presets = ", ".join(THRESHOLD_PRESETS)
+    if isinstance(spec, str):
+        if spec not in THRESHOLD_PRESETS:
+            return spec, [((), f"unknown threshold preset {spec!r}; use one of {presets}, or map item or "
+                           "response-set ids to cut points", spec)]
+        return spec, []
+    if not isinstance(spec, dict):
+        return spec, [((), f"thresholds must be a preset name ({presets}) or a mapping of item or response-set "
+                       "ids to cut points", spec)]
+    out: dict[str, str | list[float]] = {}
+    problems: list[ThresholdProblem] = []
+    for key, value in spec.items():
+        if not isinstance(key, str):
+            problems.append(((str(key),), f"threshold key {key!r} must be an item or response-set id (text)", key))
+        elif isinstance(value, str):
+            if value not in THRESHOLD_PRESETS:
+                problems.append(((key,), f"unknown threshold preset {value!r} for {key!r}; use one of {presets}, "
+                                 "or a list of cut points", value))
+            out[key] = value
+        elif not isinstance(value, list | tuple) or not value or \
+                not all(isinstance(v, Real) and not isinstance(v, bool) for v in value):
+            problems.append(((key,), f"thresholds of {key!r} must be a preset name or a non-empty list of numbers "
+                             "(cut points, lowest first)", value))
+        elif not all(math.isfinite(v) for v in value):
+            problems.append(((key,), f"thresholds of {key!r} must be finite numbers", list(value)))
+        elif any(b <= a for a, b in zip(value, value[1:], strict=False)):
+            problems.append(((key,), f"thresholds of {key!r} must be strictly increasing (lowest cut first)",
+                             list(value)))
+        else:
+            out[key] = [float(v) for v in value]
+    return out, problems
+
+
+def threshold_reference_problems(spec: Any, items: list[Item], response_sets: dict[str, ResponseSet]
+                                 ) -> list[ThresholdProblem]:
+    """Keys of a (shape-valid) thresholds spec that name no item or response set, or lists of the wrong length.
+
+    An item id is looked up before a response-set id (an item's own thresholds win over its set's).
+    """
+    if not isinstance(spec, dict):
+        return []
+    default = next(iter(response_sets), None)
+    by_item = {it.id: it.response_set or default for it in items}
+    problems: list[ThresholdProblem] = []
+    for key, value in spec.items():
+        if key in by_item:
+            set_id = by_item[key]
+            if set_id not in response_sets:  # an unknown response set: reported by the rules
+                continue
+            what = f"item {key!r} answers on {set_id!r}, which has"
+        elif key in response_sets:
+            set_id, what = key, f"response set {key!r} has"
+        else:
+            problems.append(((key,), f"threshold key {key!r} is neither an item nor a response set; known items: "
+                             f"{', '.join(by_item) or '(none)'}; response sets: "
+                             f"{', '.join(response_sets) or '(none)'}", key))
+            continue
+        points = response_sets[set_id].points
+        if isinstance(value, list) and len(value) != points - 1:
+            problems.append(((key,), f"{what} {points} points, so give {points - 1} cut points, not "
+                             f"{len(value)}", value))
+    return problems
+
+
+def raise_threshold_problems(problems: list[ThresholdProblem], prefix: tuple[str, ...] = ()) -> None:
+    """Raise the problems as one pydantic ValidationError (the loader turns it into a QuestionnaireError)."""
+    if problems:
+        raise ValidationError.from_exception_data("thresholds", [
+            InitErrorDetails(type=PydanticCustomError("thresholds", "{message}", {"message": message}),
+                             loc=prefix + loc, input=value) for loc, message, value in problems])
+
+
 class Population(_Strict):
-    """Standardized population model used by the simulator (the known truth)."""
+    """Standardized population model used by the simulator (the known truth).
+
+    ``thresholds`` sets the Likert cut points (default: ``symmetric`` for every item): a preset name
+    for every item, or a mapping of item ids and response-set ids (an item's entry wins over its
+    set's) to a preset name or ``points - 1`` strictly increasing cut points. Cuts apply to the
+    continuous response after ``response_style.mean_shift`` is added, so the thresholds on the
+    standardized response are ``cut - mean_shift``; see
+    :func:`stickiness_research.simulate.population_thresholds`.
+    """
 
     loadings: LoadingRange = Field(default_factory=LoadingRange)
     item_loadings: dict[str, Annotated[float, Field(gt=0, lt=1)]] = Field(default_factory=dict)
     correlations: list[Correlation] = Field(default_factory=list)
     paths: list[PopulationPath] = Field(default_factory=list)
     response_style: ResponseStyle = Field(default_factory=ResponseStyle)
+    thresholds: ThresholdSpec | None = None
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _thresholds_shape(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        value, problems = normalize_thresholds(value)
+        raise_threshold_problems(problems)
+        return value
 
 
 class Questionnaire(_Strict):
@@ -189,6 +304,16 @@ class Questionnaire(_Strict):
 
     _source: str | None = PrivateAttr(default=None)
     _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @field_validator("population")
+    @classmethod
+    def _population_thresholds_known(cls, pop: Population | None, info: ValidationInfo) -> Population | None:
+        # Threshold keys name items or response sets, so they are checked here, where both are known;
+        # skipped when either block failed its own validation (that error is reported instead).
+        if pop is not None and pop.thresholds is not None and {"items", "response_sets"} <= info.data.keys():
+            raise_threshold_problems(threshold_reference_problems(pop.thresholds, info.data["items"],
+                                                                  info.data["response_sets"]), ("thresholds",))
+        return pop
 
     # ----- lookups -------------------------------------------------------------------------
     @property

@@ -11,6 +11,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ModelSpecError
+from .categorical import ESTIMATORS as CATEGORICAL
+from .categorical import scaled_difference
 from .fit import fit_sem
 from .result import SEMResult
 
@@ -33,7 +35,9 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
     DataFrame
         model npar chisq df pvalue cfi tli rmsea srmr aic bic delta_chisq delta_df delta_pvalue
         delta_aic delta_bic (deltas against the best AIC/BIC model). For MLR fits also
-        delta_chisq_scaled (Satorra-Bentler 2001), on which delta_pvalue is then based.
+        delta_chisq_scaled (Satorra-Bentler 2001), on which delta_pvalue is then based; for WLSMV
+        fits of ordered items the scaled-shifted difference (Satorra 2000, lavaan's
+        ``lavTestLRT`` default there) and no AIC/BIC.
     """
     if len(models) < 2:
         raise ModelSpecError("compare_models needs at least two fitted models.")
@@ -46,7 +50,8 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
         fm = res.fit_measures
         rows.append({"model": name, "npar": int(fm["npar"]), "chisq": fm["chisq"], "df": int(fm["df"]),
                      "pvalue": fm["pvalue"], "cfi": fm["cfi"], "tli": fm["tli"], "rmsea": fm["rmsea"],
-                     "srmr": fm["srmr"], "aic": fm["aic"], "bic": fm["bic"]})
+                     # least-squares fits (WLSMV) have no likelihood, so no AIC/BIC (lavaan: NA)
+                     "srmr": fm["srmr"], "aic": fm.get("aic", np.nan), "bic": fm.get("bic", np.nan)})
     table = pd.DataFrame(rows)
     d_chisq = table["chisq"].diff()
     d_df = table["df"].diff()
@@ -54,7 +59,15 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
     table["delta_df"] = d_df
     ordered = sorted(models.values(), key=lambda r: r.fit_measures["df"])
     robust = all("chisq.scaling.factor" in r.fit_measures for r in ordered)
-    if robust:
+    categorical = [r.estimator in CATEGORICAL for r in ordered]
+    if any(categorical) and not all(categorical):
+        raise ModelSpecError("compare_models: the models mix ordered-item (WLSMV) and ML fits; compare fits of one "
+                             "estimator.")
+    if all(categorical) and robust:
+        # lavaan's lavTestLRT for WLSMV: the scaled-shifted difference of Satorra (2000)
+        table["delta_chisq_scaled"] = [np.nan] + [scaled_difference(m1, m0)[0]
+                                                  for m1, m0 in zip(ordered, ordered[1:], strict=False)]
+    elif robust:
         # Satorra-Bentler (2001) scaled difference, lavaan's lavTestLRT default for MLR:
         # T_d = (T0 - T1) / c_d,  c_d = (df0 c0 - df1 c1) / (df0 - df1), with unscaled ML statistics T
         scaled = [np.nan]

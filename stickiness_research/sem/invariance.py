@@ -3,6 +3,13 @@
 Each level adds lavaan ``group.equal`` constraints to the previous one. Nested models are compared
 by the chi-square difference test and by the changes in CFI and RMSEA, with Chen's (2007)
 cut-offs (the chi-square test rejects trivial differences at survey sample sizes).
+
+For ordered items (WLSMV) the sequence is Wu & Estabrook's (2016): configural, thresholds,
+thresholds + loadings (metric), + intercepts (scalar), identified as ``semTools::measEq.syntax(...,
+ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", parameterization = "delta")`` writes it:
+:func:`categorical_invariance_syntax` produces the same models (tests compare every step's fit with
+lavaan's), and neighbours are compared by lavaan's scaled-shifted difference test
+(:func:`.categorical.scaled_difference`).
 """
 
 from __future__ import annotations
@@ -27,6 +34,13 @@ LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # conservative reading (on Holzinger-Swineford it rejects scalar invariance, as the textbook analysis does).
 DELTA_CFI = -0.010
 DELTA_RMSEA = 0.015
+# Wu & Estabrook (2016) for ordered items: what each level holds equal across groups
+CATEGORICAL_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("configural", ()),
+    ("thresholds", ("thresholds",)),
+    ("metric", ("thresholds", "loadings")),
+    ("scalar", ("thresholds", "loadings", "intercepts")),
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +70,9 @@ class InvarianceResult:
         if lvl == "configural":
             return (f"Only configural invariance across {self.group} ({groups}): loadings differ, so construct "
                     "scores and paths are not comparable across groups.")
-        meaning = {"metric": "paths and correlations can be compared across groups, latent means cannot",
+        meaning = {"thresholds": "the items' category thresholds are equal across groups, loadings are not yet "
+                                 "shown to be",
+                   "metric": "paths and correlations can be compared across groups, latent means cannot",
                    "scalar": "latent means, paths and correlations can be compared across groups",
                    "strict": "observed scale scores can also be compared across groups"}[lvl]
         return f"{lvl.capitalize()} invariance holds across {self.group} ({groups}): {meaning}."
@@ -73,8 +89,82 @@ class InvarianceResult:
                 + f"<p>{self.verdict()}</p></div>")
 
 
-def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] = ("configural", "metric", "scalar",
-                                                                                   "strict")) -> InvarianceResult:
+def categorical_invariance_syntax(syntax: str, ordered: dict[str, int], n_groups: int,
+                                  equal: tuple[str, ...]) -> str:
+    """lavaan syntax of one level of Wu & Estabrook's (2016) invariance sequence for ordered items.
+
+    The same model ``semTools::measEq.syntax(configural.model = syntax, ordered = items,
+    parameterization = "delta", ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group.equal =
+    equal)`` writes: factors identified by unit variances and zero means in the first group;
+    loadings and thresholds free per group (one label across groups when equal); ordered items'
+    intercepts 0 and scale factors 1, freed in later groups once thresholds are equal, intercepts
+    fixed again when equal; latent variances freed in later groups with equal loadings, latent means
+    with equal intercepts.
+
+    Parameters
+    ----------
+    syntax : str
+        A measurement model (``=~`` lines; factor covariances are added).
+    ordered : dict of str to int
+        Ordered item -> number of thresholds (categories - 1); every indicator must be ordered.
+    n_groups : int
+    equal : tuple of str
+        Subset of ``("thresholds", "loadings", "intercepts")``.
+
+    Raises
+    ------
+    ModelSpecError
+        A continuous or binary indicator (their identification under Wu & Estabrook differs; not
+        implemented), or a model with other than ``=~`` rows.
+    """
+    from .syntax import Options, lavaanify
+
+    pt = lavaanify(syntax, Options(ordered=ordered))
+    loads = [(r.lhs, r.rhs) for r in pt.rows if r.op == "=~" and r.user == 1]
+    others = [r for r in pt.rows if r.user == 1 and r.op not in ("=~", "~~")]
+    if others:
+        raise ModelSpecError(f"categorical invariance takes a measurement model ('=~' lines); '{others[0].lhs} "
+                             f"{others[0].op} {others[0].rhs}' is not one.")
+    factors = list(dict.fromkeys(f for f, _ in loads))
+    items = list(dict.fromkeys(i for _, i in loads))
+    for item in items:
+        if item not in ordered:
+            raise ModelSpecError(f"categorical invariance needs every indicator ordered; {item!r} is not.")
+        if ordered[item] < 2:
+            raise ModelSpecError(f"{item!r} has two categories; Wu & Estabrook's identification of binary items "
+                                 "is not implemented, so test invariance with items of three or more categories.")
+    g = range(1, n_groups + 1)
+
+    def values(first: str, rest: str) -> str:
+        return "c(" + ", ".join([first] + [rest] * (n_groups - 1)) + ")"
+
+    def labels(stem: str, shared: bool) -> str:
+        return "c(" + ", ".join(stem if shared else f"{stem}.g{k}" for k in g) + ")"
+
+    thr, lam, icp = ("thresholds" in equal), ("loadings" in equal), ("intercepts" in equal)
+    lines = ["## loadings"]
+    for f, i in loads:
+        lines.append(f"{f} =~ {values('NA', 'NA')}*{i} + {labels(f'lambda.{i}.{f}', lam)}*{i}")
+    lines.append("## thresholds")
+    for i in items:
+        for t in range(1, ordered[i] + 1):
+            lines.append(f"{i} | {values('NA', 'NA')}*t{t} + {labels(f'{i}.thr{t}', thr)}*t{t}")
+    lines.append("## intercepts and scale factors of the latent responses")
+    for i in items:
+        lines.append(f"{i} ~ {values('0', 'NA' if thr and not icp else '0')}*1 + {labels(f'nu.{i}', icp)}*1")
+        lines.append(f"{i} ~*~ {values('1', 'NA' if thr else '1')}*{i}")
+    lines.append("## latent means, variances and covariances")
+    for f in factors:
+        lines.append(f"{f} ~ {values('0', 'NA' if icp else '0')}*1 + {labels(f'alpha.{f}', False)}*1")
+        lines.append(f"{f} ~~ {values('1', 'NA' if lam else '1')}*{f} + {labels(f'psi.{f}.{f}', False)}*{f}")
+    for a, f in enumerate(factors):
+        for h in factors[a + 1:]:
+            lines.append(f"{f} ~~ {values('NA', 'NA')}*{h} + {labels(f'psi.{f}.{h}', False)}*{h}")
+    return "\n".join(lines) + "\n"
+
+
+def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] | None = None,
+               ordered: bool | list[str] | None = None) -> InvarianceResult:
     """Test measurement invariance of a measurement model across the groups in a column.
 
     Parameters
@@ -85,8 +175,13 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] = (
         A Questionnaire (its measurement model is used) or lavaan syntax.
     group : str
         Column defining the groups, e.g. ``"product_type"``.
-    levels : tuple of str
-        Which of configural, metric, scalar, strict to fit (in that order).
+    levels : tuple of str, optional
+        Which levels to fit, in order: of configural, metric, scalar, strict (default all four); with
+        ``ordered``, of configural, thresholds, metric, scalar (default all four).
+    ordered : True or list of str, optional
+        Treat the items as ordered (``True``: all of them): WLSMV fits of Wu & Estabrook's (2016)
+        sequence (:func:`categorical_invariance_syntax`), compared by the scaled-shifted chi-square
+        difference and the changes in the robust CFI and RMSEA.
 
     Returns
     -------
@@ -94,7 +189,9 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] = (
         ``table`` with columns model, chisq, df, pvalue, cfi, rmsea, srmr, delta_chisq, delta_df,
         delta_pvalue, delta_cfi, delta_rmsea, holds; ``fits`` by level; ``verdict()``. A level
         holds unless CFI drops by more than .010 or RMSEA rises by more than .015 against the
-        previous level (either is enough; Cheung & Rensvold 2002, Chen 2007).
+        previous level (either is enough; Cheung & Rensvold 2002, Chen 2007). For ordered items
+        chisq/pvalue are the scaled-shifted ones, cfi/rmsea the robust ones (the scaled ones where
+        lavaan has no robust version) and delta_chisq is lavaan's ``lavTestLRT`` difference.
 
     Examples
     --------
@@ -105,30 +202,56 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] = (
     >>> res.table[["model", "chisq", "df"]].round(3).values.tolist()  # In R: lavaan::cfa(..., group.equal=)
     [['configural', 115.851, 48.0], ['metric', 124.044, 54.0], ['scalar', 164.103, 60.0]]
     """
-    known = [name for name, _ in LEVELS]
+    categorical = ordered not in (None, False, [], ())
+    sequence = CATEGORICAL_LEVELS if categorical else LEVELS
+    known = [name for name, _ in sequence]
+    if levels is None:
+        levels = tuple(known)
     bad = [lvl for lvl in levels if lvl not in known]
     if bad or list(levels) != [lvl for lvl in known if lvl in levels]:
         raise ModelSpecError(f"levels must be an ordered subset of {', '.join(known)}; got {list(levels)}.")
     syntax = q if isinstance(q, str) else q.model_syntax(structural=False)
+    if categorical:
+        from .categorical import scaled_difference, thresholds_in_data
+        from .fit_measures import headline
+        from .syntax import Options, lavaanify
+
+        items = list(lavaanify(syntax, Options()).ov_names) if ordered is True else [str(v) for v in ordered]
+        if group not in data.columns:
+            raise ModelSpecError(f"group column {group!r} is not in the data.")
+        n_groups = int(data[group].dropna().nunique())
+        thresholds = thresholds_in_data(data, items)
     fits: dict[str, SEMResult] = {}
     rows = []
     previous = None
-    for name, equal in LEVELS:
+    for name, equal in sequence:
         if name not in levels:
             continue
-        # each level starts from the one before (lavaan's start = fit): the same optimum, fewer steps
-        res = fit_sem(syntax, data, group=group, group_equal=equal, start=previous)
+        if categorical:
+            res = fit_sem(categorical_invariance_syntax(syntax, thresholds, n_groups, equal), data, group=group,
+                          ordered=items, model_type="cfa")
+            fm = res.fit_measures
+            h = headline(fm)
+            chisq, pvalue, cfi, rmsea = h["chisq"], h["pvalue"], h["cfi"], h["rmsea"]
+        else:
+            # each level starts from the one before (lavaan's start = fit): the same optimum, fewer steps
+            res = fit_sem(syntax, data, group=group, group_equal=equal, start=previous)
+            fm = res.fit_measures
+            chisq, pvalue, cfi, rmsea = fm["chisq"], fm["pvalue"], fm["cfi"], fm["rmsea"]
         fits[name] = res
-        fm = res.fit_measures
-        row = {"model": name, "chisq": fm["chisq"], "df": fm["df"], "pvalue": fm["pvalue"], "cfi": fm["cfi"],
-               "rmsea": fm["rmsea"], "srmr": fm["srmr"], "delta_chisq": float("nan"), "delta_df": float("nan"),
+        row = {"model": name, "chisq": chisq, "df": fm["df"], "pvalue": pvalue, "cfi": cfi,
+               "rmsea": rmsea, "srmr": fm["srmr"], "delta_chisq": float("nan"), "delta_df": float("nan"),
                "delta_pvalue": float("nan"), "delta_cfi": float("nan"), "delta_rmsea": float("nan"), "holds": True}
         if previous is not None:
-            pm = previous.fit_measures
-            d_chisq, d_df = fm["chisq"] - pm["chisq"], fm["df"] - pm["df"]
-            row.update(delta_chisq=d_chisq, delta_df=d_df,
-                       delta_pvalue=float(special.chdtrc(d_df, d_chisq)) if d_df > 0 else float("nan"),
-                       delta_cfi=fm["cfi"] - pm["cfi"], delta_rmsea=fm["rmsea"] - pm["rmsea"])
+            prev = rows[-1]
+            if categorical:
+                d_chisq, d_df, d_p, _ = scaled_difference(previous, res)
+            else:
+                pm = previous.fit_measures
+                d_chisq, d_df = fm["chisq"] - pm["chisq"], fm["df"] - pm["df"]
+                d_p = float(special.chdtrc(d_df, d_chisq)) if d_df > 0 else float("nan")
+            row.update(delta_chisq=d_chisq, delta_df=d_df, delta_pvalue=d_p,
+                       delta_cfi=cfi - prev["cfi"], delta_rmsea=rmsea - prev["rmsea"])
             row["holds"] = bool(row["delta_cfi"] >= DELTA_CFI and row["delta_rmsea"] <= DELTA_RMSEA)  # see the rule
         rows.append(row)
         previous = res
