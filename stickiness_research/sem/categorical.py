@@ -562,45 +562,17 @@ def threshold_frame(problem: CategoricalProblem, theta: np.ndarray) -> pd.DataFr
     return pd.DataFrame(rows, columns=["lhs", "rhs", "group", "est"])
 
 
-# ----- the fit ----------------------------------------------------------------------------------
-def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
-    """Thresholds per ordered item: its number of distinct answers minus 1 (lavaan's factor levels)."""
-    out = {}
-    for item in items:
-        k = int(pd.unique(data[item].dropna()).size)
-        if k < 2:
-            raise ModelSpecError(f"ordered item {item!r} has {k} distinct answer(s); an ordered item needs two or "
-                                 "more categories. Remove it from the model or from ordered=.")
-        out[item] = k - 1
-    return out
+def row_table(problem: CategoricalProblem, theta: np.ndarray):
+    """Every ParTable row's value at ``theta``, in lavaan's order, with d(value)/d(theta) and std.lv/std.all.
 
+    Fills in the computed rows (delta parameterization: ordered items' residual variances; theta:
+    scale factors) on the groups' matrix models. Returns (model TableRows, all TableRows, values,
+    Jacobian, std_lv, std_all, the model rows' values).
+    """
+    from .fit import TableRow, table_rows
+    from .standardize import group_standardized
 
-def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
-                    estimator: str, parameterization: str, grouped: bool):
-    """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult."""
-    from .fit import TableRow, _defined_rows, _inference, table_rows
-    from .ordinal import ordinal_sample_stats
-    from .result import ESTIMATE_COLUMNS, FitState, SEMResult
-    from .standardize import group_r_squared, group_standardized
-
-    observed = list(partable.ov_names)
-    ordered = [v for v in observed if v in set(partable.ov_ord)]
-    continuous = [v for v in observed if v not in set(ordered)]
-    if partable.ov_x:
-        raise ModelSpecError(f"observed covariates ({', '.join(partable.ov_x)}) with ordered items need lavaan's "
-                             "conditional.x estimation, which is not implemented yet; model them as indicators "
-                             "of a latent variable or fit without ordered=.")
-    stats = [(label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=observed))
-             for label, frame in frames]
-    problem = build_categorical(partable, stats, estimator, parameterization)
-    n_stats = sum(len(g.obs) for g in problem.groups)
-    if problem.n_free > n_stats:
-        raise ModelSpecError(f"the model has {problem.n_free} free parameters but the data give only {n_stats} "
-                             "sample statistics: it is not identified. Add indicators or fix parameters.")
-    sol = solve_categorical(problem)
-    robust = ESTIMATORS[estimator][1]
-    vcov = robust_vcov(problem, sol) if robust else standard_vcov(problem, sol)
-    theta = sol.theta
+    parameterization, partable = problem.parameterization, problem.partable
     # computed rows: delta -> ordered residual variances, theta -> scale factors
     computed: list[dict[int, float]] = []
     for g in problem.groups:
@@ -661,10 +633,52 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     jac = np.vstack([jac_model] + ([np.array(extra_jac)] if extra_jac else []))
     std_lv = np.concatenate([std_lv, extra_lv])
     std_all = np.concatenate([std_all, extra_all])
-    se = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
     order = np.argsort([r.id for r in all_rows], kind="stable")  # lavaan's order: the ParTable's
     all_rows = [all_rows[k] for k in order]
-    values, jac, se, std_lv, std_all = values[order], jac[order], se[order], std_lv[order], std_all[order]
+    return rows, all_rows, values[order], jac[order], std_lv[order], std_all[order], model_values
+
+
+# ----- the fit ----------------------------------------------------------------------------------
+def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
+    """Thresholds per ordered item: its number of distinct answers minus 1 (lavaan's factor levels)."""
+    out = {}
+    for item in items:
+        k = int(pd.unique(data[item].dropna()).size)
+        if k < 2:
+            raise ModelSpecError(f"ordered item {item!r} has {k} distinct answer(s); an ordered item needs two or "
+                                 "more categories. Remove it from the model or from ordered=.")
+        out[item] = k - 1
+    return out
+
+
+def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
+                    estimator: str, parameterization: str, grouped: bool):
+    """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult."""
+    from .fit import _defined_rows, _inference
+    from .ordinal import ordinal_sample_stats
+    from .result import ESTIMATE_COLUMNS, FitState, SEMResult
+    from .standardize import group_r_squared
+
+    observed = list(partable.ov_names)
+    ordered = [v for v in observed if v in set(partable.ov_ord)]
+    continuous = [v for v in observed if v not in set(ordered)]
+    if partable.ov_x:
+        raise ModelSpecError(f"observed covariates ({', '.join(partable.ov_x)}) with ordered items need lavaan's "
+                             "conditional.x estimation, which is not implemented yet; model them as indicators "
+                             "of a latent variable or fit without ordered=.")
+    stats = [(label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=observed))
+             for label, frame in frames]
+    problem = build_categorical(partable, stats, estimator, parameterization)
+    n_stats = sum(len(g.obs) for g in problem.groups)
+    if problem.n_free > n_stats:
+        raise ModelSpecError(f"the model has {problem.n_free} free parameters but the data give only {n_stats} "
+                             "sample statistics: it is not identified. Add indicators or fix parameters.")
+    sol = solve_categorical(problem)
+    robust = ESTIMATORS[estimator][1]
+    vcov = robust_vcov(problem, sol) if robust else standard_vcov(problem, sol)
+    theta = sol.theta
+    rows, all_rows, values, jac, std_lv, std_all, model_values = row_table(problem, theta)
+    se = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
     columns = {"lhs": [r.lhs for r in all_rows], "op": [r.op for r in all_rows], "rhs": [r.rhs for r in all_rows],
                "label": [r.label for r in all_rows], "group": [problem.groups[r.group].label for r in all_rows]}
     numbers = _inference(values, se, np.array([not r.fixed for r in all_rows], dtype=bool))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -187,6 +187,7 @@ class _Ordinal:
     upper_is: np.ndarray     # (N, K-1) answer's upper threshold is threshold t (lavaan's Y1)
     lower_is: np.ndarray     # (N, K-1) answer's lower threshold is threshold t (lavaan's Y2)
     scores: np.ndarray       # (N, K-1) d log P(answer) / d tau_t
+    batch: _PolychoricBatch | None = None  # the group's polychoric pairs, fitted together
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,7 +249,7 @@ def _pbinorm(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
 def _dbinorm(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
     """Bivariate standard normal density at (h, k); lavaan caps |rho| at 0.9999 here."""
-    rho = float(np.clip(rho, -0.9999, 0.9999))
+    rho = np.clip(rho, -0.9999, 0.9999)
     r = 1 - rho * rho
     return np.exp(-0.5 * (h * h - 2 * rho * h * k + k * k) / r) / (2 * np.pi * np.sqrt(r))
 
@@ -424,9 +425,199 @@ def _bvreg_scores(c1: _Continuous, c2: _Continuous, rho: float) -> tuple[np.ndar
     return d_rho, d_mean1, d_mean2, d_var1, d_var2
 
 
+# ----------------------------------------------------------------------------------------------
+# all polychoric pairs at once: the same fits and scores as _polychoric and _bvord_scores, batched
+# over the pairs (per-pair numpy calls on tiny tables would dominate the run time otherwise)
+
+
+def _padded_cells(t1: np.ndarray, t2: np.ndarray, v1: np.ndarray, v2: np.ndarray,
+                  rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cell probabilities (floored), and rectangle sums of the density and its rho-derivative.
+
+    ``t1``, ``t2`` are ``(P, M)`` thresholds padded with ``_OUTER``, ``v1``, ``v2`` mark the real
+    ones; padded thresholds count as +infinity, so their cells have probability 0 (floored) and
+    density 0. Each real cell gets the value ``_cell_probabilities`` / ``_cell_rectangles`` give it.
+    """
+    r = rho[:, None, None]
+    h, k = t1[:, :, None], t2[:, None, :]
+    n_pairs, m1, m2 = len(rho), t1.shape[1], t2.shape[1]
+    cdf = np.zeros((n_pairs, m1 + 2, m2 + 2))
+    cdf[:, 1:-1, 1:-1] = _pbinorm(h, k, r)
+    cdf[:, 1:-1, -1] = special.ndtr(t1)
+    cdf[:, -1, 1:-1] = special.ndtr(t2)
+    cdf[:, -1, -1] = 1.0
+    cdf[:, 1:-1, :] = np.where(v1[:, :, None], cdf[:, 1:-1, :], cdf[:, -1:, :])
+    cdf[:, :, 1:-1] = np.where(v2[:, None, :], cdf[:, :, 1:-1], cdf[:, :, -1:])
+    prob = np.maximum(cdf[:, 1:, 1:] - cdf[:, :-1, 1:] - cdf[:, 1:, :-1] + cdf[:, :-1, :-1], _SQRT_EPS)
+    real = v1[:, :, None] & v2[:, None, :]
+    dens = np.where(real, _dbinorm(h, k, r), 0.0)
+    ddens = np.where(real, _dbinorm_drho(h, k, r), 0.0)
+
+    def rectangles(corner: np.ndarray) -> np.ndarray:
+        full = np.zeros((n_pairs, m1 + 2, m2 + 2))
+        full[:, 1:-1, 1:-1] = corner
+        return full[:, 1:, 1:] - full[:, :-1, 1:] - full[:, 1:, :-1] + full[:, :-1, :-1]
+
+    return prob, rectangles(dens), rectangles(ddens)
+
+
+def _score_roots(score: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+                 lower: float, upper: float, start: np.ndarray) -> np.ndarray:
+    """:func:`_score_root` for many scores at once: ``score(rho, which)`` for the pairs ``which``."""
+    lo = np.full(len(start), lower)
+    hi = np.full(len(start), upper)
+    rho = np.minimum(np.maximum(start, lower + 1e-3), upper - 1e-3)
+    out = rho.copy()
+    active = np.ones(len(start), dtype=bool)
+    for _ in range(200):
+        which = np.flatnonzero(active)
+        if not len(which):
+            break
+        now = rho[which]
+        g, dg = score(now, which)
+        above = g > 0
+        lo[which] = np.where(above, now, lo[which])
+        hi[which] = np.where(above, hi[which], now)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            new = np.where(np.isfinite(dg) & (dg < 0), now - g / dg, np.nan)
+        inside = (lo[which] < new) & (new < hi[which])
+        new = np.where(inside, new, (lo[which] + hi[which]) / 2)
+        root = g == 0
+        done = ~root & ((np.abs(new - now) <= 1e-14) | (hi[which] - lo[which] <= 1e-14))
+        out[which[root]] = now[root]
+        out[which[done]] = new[done]
+        rho[which] = new
+        active[which[root | done]] = False
+    out[active] = rho[active]
+    return out
+
+
+class _PolychoricBatch:
+    """All polychoric pairs of one group, fitted and scored together.
+
+    Per pair the same as :func:`_polychoric` (lavaan's zero.add and the special cases of 2 x 2
+    tables included) and :func:`_bvord_scores`, batched over the pairs: per-pair numpy calls on
+    tiny tables would dominate the run time otherwise. The correlations are solved on the first
+    request (:meth:`correlation`, through :func:`_pair_correlation`), all at once; the casewise
+    scores depend only on each respondent's cell, so :meth:`scores` computes them per cell and
+    gathers them.
+    """
+
+    def __init__(self, fits: Sequence[_Ordinal], names: Sequence[str], pairs: Sequence[tuple[int, int]]):
+        self.names = list(names)
+        self.slot = {(self.names[i], self.names[j]): m for m, (i, j) in enumerate(pairs)}
+        width = max(len(f.tau) for f in fits)          # thresholds per item, padded to this many
+        taus = np.full((len(fits), width), _OUTER)
+        real = np.zeros((len(fits), width), dtype=bool)
+        for v, f in enumerate(fits):
+            taus[v, :len(f.tau)] = f.tau
+            real[v, :len(f.tau)] = True
+        self.fits = list(fits)
+        self.width = width
+        self.cats = np.column_stack([f.cat for f in fits])  # (N, p)
+        self.first = np.array([i for i, _ in pairs], dtype=int)
+        self.second = np.array([j for _, j in pairs], dtype=int)
+        self.t1, self.t2 = taus[self.first], taus[self.second]
+        self.v1, self.v2 = real[self.first], real[self.second]
+        # all pairs' contingency tables, (P, M + 1, M + 1), from one count of (pair, cell) codes
+        size = (width + 1) ** 2
+        self.cell = (np.arange(len(pairs)) * size)[None, :] \
+            + self.cats[:, self.first] * (width + 1) + self.cats[:, self.second]  # (N, P)
+        self.counts = np.bincount(self.cell.ravel(), minlength=len(pairs) * size) \
+            .reshape(len(pairs), width + 1, width + 1).astype(float)
+        self._rho: np.ndarray | None = None
+        self._errors: dict[int, EstimationError] = {}
+
+    def correlation(self, vi: str, vj: str) -> float:
+        """The pair's polychoric correlation (solving all pairs on the first call), as _polychoric."""
+        if self._rho is None:
+            self._solve()
+        m = self.slot[(vi, vj)]
+        if m in self._errors:
+            raise self._errors[m]
+        return float(self._rho[m])
+
+    def _solve(self) -> None:
+        n_pairs = len(self.first)
+        table = self.counts.copy()
+        rho = np.full(n_pairs, np.nan)
+        solve = np.ones(n_pairs, dtype=bool)
+        for k in np.flatnonzero((self.v1.sum(axis=1) == 1) & (self.v2.sum(axis=1) == 1)):  # 2 x 2 tables
+            cells = table[k, :2, :2]
+            zeros = int(np.sum(cells == 0))
+            a, b = self.fits[self.first[k]], self.fits[self.second[k]]
+            if zeros == 2:
+                self._errors[k] = EstimationError(
+                    f"the 2 x 2 table of binary items {self.names[self.first[k]]!r} and "
+                    f"{self.names[self.second[k]]!r} has two empty cells, so their tetrachoric correlation "
+                    "is +/-1; drop or merge one.")
+                solve[k] = False
+                continue
+            if zeros == 1:  # lavaan's zero.add = 0.5, keeping the margins
+                sign = 1.0 if cells[0, 0] == 0 or cells[1, 1] == 0 else -1.0
+                cells = cells + sign * np.array([[0.5, -0.5], [-0.5, 0.5]])
+                table[k, :2, :2] = cells
+            if cells[0, 0] * cells[1, 1] == cells[0, 1] * cells[1, 0]:
+                rho[k], solve[k] = 0.0, False
+            elif a.tau[0] == 0 and b.tau[0] == 0:
+                rho[k], solve[k] = float(-np.cos(2 * np.pi * cells[0, 0] / cells.sum())), False
+
+        todo = np.flatnonzero(solve)
+
+        def score(now: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            w = todo[which]  # sum of n_ab d log P_ab / d rho, and its derivative
+            prob, phi, dphi = _padded_cells(self.t1[w], self.t2[w], self.v1[w], self.v2[w], now)
+            ratio = phi / prob
+            return (np.sum(table[w] * ratio, axis=(1, 2)),
+                    np.sum(table[w] * (dphi / prob - ratio**2), axis=(1, 2)))
+
+        if len(todo):
+            # lavaan starts nlminb at the Pearson correlation of the codes, within (-0.999, 0.999)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pearson = np.atleast_2d(np.corrcoef(self.cats, rowvar=False))
+            start = np.nan_to_num(pearson[self.first[todo], self.second[todo]])
+            rho[todo] = _score_roots(score, -0.999, 0.999, start)
+        self._rho = rho
+
+    def scores(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """At correlations ``rho`` (P,): the casewise scores d log L / d rho (N, P), and (P, M) sums
+        over respondents of d_rho times d log L / d tau of the pair's first / second item."""
+        t1, t2, v1, v2, counts = self.t1, self.t2, self.v1, self.v2, self.counts
+        n_pairs = len(rho)
+        prob, phi, _ = _padded_cells(t1, t2, v1, v2, rho)
+        lik = np.where(prob <= _SQRT_EPS, np.nan, prob)  # lavaan drops such answers from the sums
+        d_rho_cell = np.nan_to_num(phi / lik)
+        r = np.sqrt(1 - rho * rho)[:, None, None]
+        rr = rho[:, None, None]
+        e1 = np.concatenate([np.full((n_pairs, 1), -_OUTER), t1, np.full((n_pairs, 1), _OUTER)], axis=1)
+        e2 = np.concatenate([np.full((n_pairs, 1), -_OUTER), t2, np.full((n_pairs, 1), _OUTER)], axis=1)
+
+        def d_tau_cells(x_edges: np.ndarray, y_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """Per cell (a of x, b of y): the upper- and lower-threshold terms of d log L / d tau(x)."""
+            xu, xl = x_edges[:, 1:, None], x_edges[:, :-1, None]
+            yu, yl = y_edges[:, None, 1:], y_edges[:, None, :-1]
+            upper = _dnorm(xu) * (special.ndtr((yu - rr * xu) / r) - special.ndtr((yl - rr * xu) / r))
+            lower = _dnorm(xl) * (special.ndtr((yu - rr * xl) / r) - special.ndtr((yl - rr * xl) / r))
+            return upper, lower
+
+        weight = counts * d_rho_cell
+
+        def a21(upper: np.ndarray, lower: np.ndarray, axis: int) -> np.ndarray:
+            # sum_i d_rho * d_tau_t: answers whose upper threshold is t, minus those whose lower one is
+            su = np.sum(np.nan_to_num(weight * upper / lik), axis=axis)
+            sl = np.sum(np.nan_to_num(weight * lower / lik), axis=axis)
+            return su[:, :-1] - sl[:, 1:]
+
+        up1, lo1 = d_tau_cells(e1, e2)                                  # (P, K1, K2), cells (a, b)
+        up2, lo2 = (x.transpose(0, 2, 1) for x in d_tau_cells(e2, e1))  # back to cells (a, b)
+        return d_rho_cell.reshape(-1)[self.cell], a21(up1, lo1, 2), a21(up2, lo2, 1)
+
+
 def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi: str, vj: str) -> float:
     """The pair's correlation with the univariate fits held fixed (lav_samplestats_step2)."""
     if isinstance(fi, _Ordinal) and isinstance(fj, _Ordinal):
+        if fi.batch is not None and fi.batch is fj.batch:
+            return fi.batch.correlation(vi, vj)
         return _polychoric(fi, fj, (vi, vj))
     if isinstance(fi, _Continuous) and isinstance(fj, _Continuous):  # the ML estimate is Pearson's r
         return float(np.mean((fi.y - fi.mean) * (fj.y - fj.mean)) / np.sqrt(fi.var * fj.var))
@@ -603,15 +794,37 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     h21 = np.zeros((n_cor, n_uni))
     h22 = np.ones(n_cor)
     left_out: dict[str, int] = {}
+    # pairs of ordered items are fitted together, on the first request of one of their correlations
+    ordinal_index = {v: m for m, v in enumerate(ordered_items)}
+    poly_pairs = [k for k, (i, j) in enumerate(pairs) if order[i] in ordinal_index and order[j] in ordinal_index]
+    if poly_pairs:
+        batch = _PolychoricBatch([fits[v] for v in ordered_items], ordered_items,
+                                 [(ordinal_index[order[pairs[k][0]]], ordinal_index[order[pairs[k][1]]])
+                                  for k in poly_pairs])
+        for v in ordered_items:
+            fits[v] = replace(fits[v], batch=batch)
+    rhos = np.zeros(n_cor)
+    for k, (i, j) in enumerate(pairs):
+        vi, vj = order[i], order[j]
+        rho = _pair_correlation(fits[vi], fits[vj], vi, vj)
+        if abs(rho) > 0.99:
+            warnings.warn(f"the correlation of {vi!r} and {vj!r} is (nearly) 1 ({rho:.4f}).",
+                          StickinessWarning, stacklevel=2)
+        rhos[k] = rho
+    poly_slot = {k: m for m, k in enumerate(poly_pairs)}
+    if poly_pairs:
+        poly_d_rho, poly_a21_first, poly_a21_second = batch.scores(rhos[poly_pairs])
     for k, (i, j) in enumerate(pairs):
         vi, vj = order[i], order[j]
         fi, fj = fits[vi], fits[vj]
         names.append(f"{vj}~~{vi}")
-        rho = _pair_correlation(fi, fj, vi, vj)
+        rho = float(rhos[k])
         blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, their casewise scores)
-        if isinstance(fi, _Ordinal) and isinstance(fj, _Ordinal):
-            d_rho, d_tau_i, d_tau_j = _bvord_scores(fi, fj, rho)
-            blocks = [(th_cols[vi], d_tau_i), (th_cols[vj], d_tau_j)]
+        if k in poly_slot:
+            m = poly_slot[k]
+            d_rho = poly_d_rho[:, m]
+            a21[k, th_cols[vi]] = poly_a21_first[m, :len(fi.tau)]
+            a21[k, th_cols[vj]] = poly_a21_second[m, :len(fj.tau)]
         elif isinstance(fi, _Continuous) and isinstance(fj, _Continuous):
             d_rho, d_mean_i, d_mean_j, d_var_i, d_var_j = _bvreg_scores(fi, fj, rho)
             blocks = [(th_cols[vi], d_mean_i[:, None]), (th_cols[vj], d_mean_j[:, None]),
@@ -628,9 +841,6 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
                       (th_cols[vord], d_tau)]
             h21[k, var_cols[vnum]] = rho / (2 * np.sqrt(num.var))
             h22[k] = np.sqrt(num.var)
-        if abs(rho) > 0.99:
-            warnings.warn(f"the correlation of {vi!r} and {vj!r} is (nearly) 1 ({rho:.4f}).",
-                          StickinessWarning, stacklevel=2)
         cor[i, j] = cor[j, i] = rho
         scores_cor[:, k] = d_rho
         for cols, block in blocks:  # A21: cross-products of the correlation's score with its margins'
@@ -646,23 +856,31 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     # sandwich ----------------------------------------------------------------------------------
     scores = np.hstack([scores_uni, scores_cor])
     inner = scores.T @ scores
-    a11 = np.zeros((n_uni, n_uni))
+    a11_blocks: dict[int, list[np.ndarray]] = {}  # A11 is block diagonal: one block per variable
     for item in order:
         cols = th_cols[item] if item not in var_cols else np.append(th_cols[item], var_cols[item])
-        a11[np.ix_(cols, cols)] = inner[np.ix_(cols, cols)]
+        a11_blocks.setdefault(len(cols), []).append(cols)
     a22 = np.sum(scores_cor**2, axis=0)
     if np.any(a22 == 0):
         raise EstimationError("a correlation's scores are all zero; its sampling variance is undefined.")
+    a11_inv = np.zeros((n_uni, n_uni))
     try:
-        a11_inv = np.linalg.inv(a11)
+        for group in a11_blocks.values():  # the blocks of one size, inverted together
+            rows, cols = np.array(group)[:, :, None], np.array(group)[:, None, :]
+            a11_inv[rows, cols] = np.linalg.inv(inner[rows, cols])
     except np.linalg.LinAlgError as exc:
         raise EstimationError("the thresholds' information matrix is singular; "
                               "check for items with (nearly) empty categories.") from exc
-    b_inv = np.zeros((n_uni + n_cor, n_uni + n_cor))
-    b_inv[:n_uni, :n_uni] = a11_inv
-    b_inv[n_uni:, n_uni:] = np.diag(1 / a22)
-    b_inv[n_uni:, :n_uni] = -(a21 / a22[:, None]) @ a11_inv
-    acov = b_inv @ inner @ b_inv.T
+    # acov = B^-1 S B^-T, block by block: B^-1 = [[A11^-1, 0], [C, D]], D = diag(1 / A22)
+    c21 = -(a21 / a22[:, None]) @ a11_inv
+    d22 = 1 / a22
+    s11, s12, s22 = inner[:n_uni, :n_uni], inner[:n_uni, n_uni:], inner[n_uni:, n_uni:]
+    left = c21 @ s11 + d22[:, None] * s12.T       # second block row of B^-1 S, first block column
+    acov = np.empty((n_uni + n_cor, n_uni + n_cor))
+    acov[:n_uni, :n_uni] = a11_inv @ s11 @ a11_inv.T
+    acov[n_uni:, :n_uni] = left @ a11_inv.T
+    acov[:n_uni, n_uni:] = acov[n_uni:, :n_uni].T
+    acov[n_uni:, n_uni:] = left @ c21.T + (c21 @ s12 + d22[:, None] * s22) * d22[None, :]
     if continuous_items:  # correlations -> covariances (delta method)
         h = np.eye(n_uni + n_cor)
         h[n_uni:, :n_uni] = h21
