@@ -109,7 +109,7 @@ def test_listwise_deletion_is_stated():
 
 def test_ml_only_analyses_refuse_a_wlsmv_fit():
     _, res = _fit("binary")
-    for call in (lambda: res.bootstrap(10), res.modification_indices, res.factor_scores):
+    for call in (res.modification_indices, res.factor_scores):
         with pytest.raises(sr.ModelSpecError, match="not available for WLSMV fits"):
             call()
 
@@ -193,3 +193,31 @@ def test_binary_items_are_refused_by_categorical_invariance():
     model = json.loads((FOLDER / "binary.json").read_text())["model"]
     with pytest.raises(sr.ModelSpecError, match="'bin' has two categories"):
         sr.invariance(data, model, group="grp", ordered=True)
+
+
+@pytest.mark.slow
+def test_bootstrap_of_a_wlsmv_fit_matches_its_robust_ses_and_is_reproducible():
+    """Each resample's thresholds, polychorics and weights are recomputed and the model refitted (lavaan's
+    se = "bootstrap" with WLSMV); bootstrap SEs estimate the same sampling variance as the robust SEs."""
+    ref, res = _fit("sem_indirect")
+    boot = res.bootstrap(150, seed=3)
+    again = res.bootstrap(150, seed=3, n_jobs=2)
+    pd.testing.assert_frame_equal(boot.table, again.table)
+    table = boot.table.set_index(["lhs", "op", "rhs"])
+    robust = {(r["lhs"], r["op"], r["rhs"]): r["se"] for r in ref["estimates"]}
+    for key in [("ind", ":=", "a*b"), ("total", ":=", "c+a*b"), ("emotion", "~", "interaction"),
+                ("stickiness", "~", "emotion"), ("interaction", "=~", "int2"), ("int1", "|", "t2")]:
+        ratio = table.loc[key, "boot_se"] / robust[key]
+        assert 0.75 < ratio < 1.33, (key, ratio)
+    ind = table.loc[("ind", ":=", "a*b")]
+    assert ind["ci_lower"] < ind["est"] < ind["ci_upper"] and ind["ci_lower"] > 0
+    assert boot.n_failed == 0
+
+
+def test_bootstrap_of_a_wlsmv_fit_refuses_bca_and_groups():
+    _, res = _fit("binary")
+    with pytest.raises(sr.ModelSpecError, match="BCa intervals of a WLSMV fit are not available"):
+        res.bootstrap(1000, ci="bca")
+    _, multi = _fit("multigroup")
+    with pytest.raises(sr.ModelSpecError, match="single-group models"):
+        multi.bootstrap(10)

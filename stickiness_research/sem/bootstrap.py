@@ -82,6 +82,10 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     check(seed, "seed", "bootstrap", NON_NEGATIVE_INT, None)
     state = result._state
     problem: Problem = state.problem
+    from .categorical import ESTIMATORS as CATEGORICAL
+
+    if result.estimator in CATEGORICAL:
+        return _bootstrap_categorical(result, n_boot, seed, ci, level, n_jobs, progress)
     if len(problem.groups) > 1 or problem.meanstructure:
         raise ModelSpecError("the bootstrap is available for single-group models without a mean structure; "
                              "bootstrap each group's model separately.")
@@ -133,6 +137,46 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
                                                            columns=quantities.raw_names),
                            n_boot=n_boot, n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level,
                            warnings=tuple(notes))
+
+
+def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level: float, n_jobs: int,
+                           progress: bool) -> BootstrapResult:
+    """The bootstrap of an ordered-items (WLSMV) fit: every resample refitted from its own sample
+    statistics (percentile intervals; the same resample indices as the ML bootstrap)."""
+    from .categorical import bootstrap_categorical
+
+    if len(result._state.problem.groups) > 1:
+        raise ModelSpecError("the bootstrap of a WLSMV fit is available for single-group models; bootstrap each "
+                             "group's model separately.")
+    if ci != "percentile":
+        raise ModelSpecError("BCa intervals of a WLSMV fit are not available (the jackknife would refit the model "
+                             "once per respondent); use ci='percentile'.")
+    n = len(result._state.data[0][1])
+    notes = []
+    if n_boot < MIN_PERCENTILE:
+        notes.append(f"percentile intervals from {n_boot} resamples are unstable in the tails; use at least "
+                     f"{MIN_PERCENTILE} (Efron & Tibshirani, 1993).")
+    rng = np.random.default_rng(seed)
+    indices = rng.integers(0, n, size=(n_boot, n))
+    names, values, ok, point = bootstrap_categorical(result, indices, n_jobs, progress)
+    draws = values[ok]
+    if not len(draws):
+        raise ModelSpecError("no bootstrap resample could be fitted (each lacked some answer category); "
+                             "merge sparse categories or use the robust standard errors.")
+    if (~ok).any():
+        notes.append(f"{int((~ok).sum())} resample(s) could not be fitted (e.g. a category nobody chose) and are "
+                     "left out, as lavaan does.")
+    alpha = 1 - level
+    lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
+    se = draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full(draws.shape[1], np.nan)
+    k = len(names)
+    frame = pd.DataFrame(names, columns=["lhs", "op", "rhs", "label"])
+    frame["est"], frame["boot_se"] = point[:k], se[:k]
+    frame["ci_lower"], frame["ci_upper"] = lower[:k], upper[:k]
+    frame["std_all"], frame["std_ci_lower"], frame["std_ci_upper"] = point[k:], lower[k:], upper[k:]
+    raw_names = [f"{a} {op} {b}".strip() for a, op, b, _ in names]
+    return BootstrapResult(table=frame, draws=pd.DataFrame(draws[:, :k], columns=raw_names), n_boot=n_boot,
+                           n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level, warnings=tuple(notes))
 
 
 def _resample_covariances(chunk: np.ndarray, x: np.ndarray, cross: np.ndarray, rows: np.ndarray,

@@ -182,7 +182,6 @@ class SEMResult:
         """
         from .bootstrap import bootstrap
 
-        self._ml_only("bootstrap()")
         return bootstrap(self, n_boot, seed, ci=ci, level=level, n_jobs=n_jobs, progress=progress)
 
     def effects(self) -> pd.DataFrame:
