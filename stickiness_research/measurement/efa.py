@@ -167,6 +167,7 @@ class EFAResult:
     variance: pd.DataFrame
     rotation: str
     method: str
+    cor: str = "pearson"
 
     def pattern(self, cutoff: float = 0.3) -> pd.DataFrame:
         """Loadings with those below ``cutoff`` in absolute value blanked, as papers print them."""
@@ -174,7 +175,7 @@ class EFAResult:
         return self.loadings.where(self.loadings.abs() >= cutoff)
 
     def summary(self) -> str:
-        return (f"EFA ({self.method}, {self.rotation}), {self.loadings.shape[1]} factors\n"
+        return (f"EFA ({self.method}, {self.rotation}, {self.cor} correlations), {self.loadings.shape[1]} factors\n"
                 + self.loadings.round(3).to_string())
 
     def _repr_html_(self) -> str:
@@ -187,7 +188,7 @@ _METHODS = {"minres": "pa", "ml": "ml"}
 
 
 def efa(data: pd.DataFrame, n_factors: int, q: Questionnaire | str | None = None, *, rotation: str = "oblimin",
-        method: str = "minres") -> EFAResult:
+        method: str = "minres", cor: str = "pearson") -> EFAResult:
     """Exploratory factor analysis with an oblique (oblimin) rotation by default (statsmodels).
 
     ``minres`` is computed as principal-axis factoring iterated to convergence, which reaches the
@@ -202,6 +203,13 @@ def efa(data: pd.DataFrame, n_factors: int, q: Questionnaire | str | None = None
     rotation : {"oblimin", "promax", "varimax", "quartimax", "none"}
         ``oblimin`` is direct quartimin (gamma 0), as GPArotation's default.
     method : {"minres", "ml"}
+    cor : {"pearson", "polychoric"}
+        The correlations factored: Pearson's, or for ordered (Likert) items the polychoric ones
+        lavaan estimates (two-step ML, ``lavCor(data, ordered = names(data))``; see
+        :func:`stickiness_research.sem.ordinal.ordinal_sample_stats`), as ``psych::fa(r = R)``
+        on that matrix. ``psych::fa(cor = "poly")`` computes its own polychorics, which add 0.5 to
+        empty cells of a table, so its loadings can differ in the third decimal where items have
+        unused categories.
 
     Returns
     -------
@@ -222,9 +230,16 @@ def efa(data: pd.DataFrame, n_factors: int, q: Questionnaire | str | None = None
     check(n_factors, "n_factors", "efa", POSITIVE_INT)
     check(rotation, "rotation", "efa", Options(_ROTATIONS))
     check(method, "method", "efa", Options(tuple(_METHODS)))
+    check(cor, "cor", "efa", Options(("pearson", "polychoric")))
     x = _complete(data, q)
     check(n_factors, "n_factors", "efa", Interval(int, 1, x.shape[1] - 1), when=f"for {x.shape[1]} items")
-    model = Factor(x.to_numpy(dtype=float), n_factors, method=_METHODS[method], smc=True)
+    if cor == "polychoric":
+        from ..sem.ordinal import ordinal_sample_stats
+
+        r = ordinal_sample_stats(x, ordered=list(x.columns)).correlation.to_numpy()
+        model = Factor(None, n_factors, corr=r, nobs=len(x), method=_METHODS[method], smc=True)
+    else:
+        model = Factor(x.to_numpy(dtype=float), n_factors, method=_METHODS[method], smc=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fitted = model.fit(maxiter=5000, tol=1e-12)
@@ -246,4 +261,4 @@ def efa(data: pd.DataFrame, n_factors: int, q: Questionnaire | str | None = None
     variance = pd.DataFrame({"factor": names, "ss_loadings": ss, "proportion": ss / x.shape[1]})
     communal = pd.Series(np.diag(loadings @ phi @ loadings.T), index=x.columns, name="communality")
     return EFAResult(pd.DataFrame(loadings, index=x.columns, columns=names),
-                     pd.DataFrame(phi, index=names, columns=names), communal, variance, rotation, method)
+                     pd.DataFrame(phi, index=names, columns=names), communal, variance, rotation, method, cor)
