@@ -212,7 +212,8 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         step("measurement model: descriptives, reliability, validity")
         result["descriptives"] = item_descriptives(scored, q)
         result["mardia"] = mardia(scored, q)
-        result["cfa"] = cfa(scored, q, estimator=cfg.model.estimator, missing=cfg.model.missing)
+        result["cfa"] = cfa(scored, q, estimator=cfg.model.estimator, missing=cfg.model.missing,
+                            ordered=cfg.model.ordered_items)
         result["htmt"] = htmt(scored, q, n_boot=todo.htmt_bootstrap, seed=cfg.seed)
     if todo.efa:
         step("exploratory factor analysis")
@@ -224,7 +225,8 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
 
     step("structural model")
     syntax = cfg.model.syntax or q.model_syntax()
-    sem = fit_sem(syntax, scored, estimator=cfg.model.estimator, missing=cfg.model.missing)
+    sem = fit_sem(syntax, scored, estimator=cfg.model.estimator, missing=cfg.model.missing,
+                  ordered=cfg.model.ordered_items)
     boot = None
     if todo.bootstrap:
         step(f"bootstrapping {todo.bootstrap} resamples")
@@ -237,7 +239,8 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         rows = []
         for alt in cfg.alternatives:
             alt_syntax = alt.syntax or model_without(q, alt.drop_hypotheses)
-            fit = fit_sem(alt_syntax, scored, estimator=cfg.model.estimator, missing=cfg.model.missing)
+            fit = fit_sem(alt_syntax, scored, estimator=cfg.model.estimator, missing=cfg.model.missing,
+                          ordered=cfg.model.ordered_items)
             # each rival against the hypothesised model (not against each other: they need not be nested)
             pair = compare_models({"hypothesised": sem, alt.name: fit}).set_index("model")
             if not rows:
@@ -260,7 +263,7 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         if not todo.invariance:
             break
         step(f"groups: {g}")
-        groups.append(_group_analysis(scored, q, g, syntax))
+        groups.append(_group_analysis(scored, q, g, syntax, cfg.model.ordered_items))
     result["groups"] = tuple(groups)
 
     paths = structural_paths(sem, list(scores.columns))
@@ -356,12 +359,16 @@ def _check_sample_size(n_read: int, n_kept: int, q: Questionnaire, cfg: StudyCon
     return [note]
 
 
-def _group_analysis(data: pd.DataFrame, q: Questionnaire, group: str, syntax: str) -> GroupAnalysis:
+def _group_analysis(data: pd.DataFrame, q: Questionnaire, group: str, syntax: str,
+                    ordered: bool | list[str] | None = None) -> GroupAnalysis:
     from .errors import StickinessError
 
     try:
-        inv = invariance(data, q, group, levels=("configural", "metric", "scalar"))
-        paths = compare_group_paths(syntax, data, group)
+        if ordered is None:
+            inv = invariance(data, q, group, levels=("configural", "metric", "scalar"))
+        else:  # Wu & Estabrook's sequence for ordered items: configural, thresholds, metric, scalar
+            inv = invariance(data, q, group, ordered=ordered)
+        paths = compare_group_paths(syntax, data, group, ordered=ordered)
     except StickinessError as exc:
         return GroupAnalysis(group, None, None, str(exc))
     return GroupAnalysis(group, inv, paths)

@@ -83,9 +83,27 @@ class AlternativeModel(_Strict):
 
 class ModelSpec(_Strict):
     syntax: str | None = None  # default: the questionnaire's hypothesised model
-    estimator: Literal["ML", "MLR"] = "ML"
+    # WLSMV: the Likert items as ordered categories (lavaan ordered = + estimator = "WLSMV")
+    estimator: Literal["ML", "MLR", "WLSMV"] = "ML"
     missing: Literal["listwise", "ml"] = "listwise"  # "ml": full-information ML (with estimator ML)
+    ordered: Literal["all"] | list[Identifier] | None = None  # with WLSMV; default then: all items
     outcome: str | None = None  # default: the construct no hypothesis leads away from
+
+    @model_validator(mode="after")
+    def _ordered_with_wlsmv(self) -> ModelSpec:
+        if self.ordered is not None and self.estimator != "WLSMV":
+            raise ValueError("ordered items are estimated by WLSMV: add 'estimator: WLSMV' (or remove 'ordered')")
+        if self.estimator == "WLSMV" and self.missing != "listwise":
+            raise ValueError("WLSMV uses listwise-complete rows (lavaan's default for ordered items); "
+                             "remove 'missing: ml'")
+        return self
+
+    @property
+    def ordered_items(self) -> bool | list[str] | None:
+        """fit_sem's ``ordered=``: True for all items (the default with WLSMV), a list, or None (ML/MLR)."""
+        if self.estimator != "WLSMV":
+            return None
+        return True if self.ordered in (None, "all") else list(self.ordered)
 
 
 class AnalysesSpec(_Strict):

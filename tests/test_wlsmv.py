@@ -221,3 +221,54 @@ def test_bootstrap_of_a_wlsmv_fit_refuses_bca_and_groups():
     _, multi = _fit("multigroup")
     with pytest.raises(sr.ModelSpecError, match="single-group models"):
         multi.bootstrap(10)
+
+
+@pytest.mark.parametrize("case", ["binary", "theta_param", "sem_indirect", "mixed", "multigroup"])
+def test_standardized_solution_and_its_ses_agree_with_lavaan(case):
+    """std.all with delta-method SEs (lavaan's standardizedSolution): under the delta parameterization
+    the ordered items' residual variances follow theta, so the Jacobian must see them move."""
+    ref, res = _fit(case)
+    ours = res.standardized_solution()
+    theirs = pd.DataFrame(ref["standardized"])
+    key = ["lhs", "op", "rhs"]
+    if res.groups:
+        theirs = theirs.assign(group=theirs["group"].map({i + 1: g for i, g in enumerate(res.groups)}))
+        key.append("group")
+    merged = ours.merge(theirs, on=key, suffixes=("", "_r"))
+    assert len(merged) == len(ours) > 10
+    for mine, other in (("est_std", "est.std"), ("se", "se_r")):
+        diff = (merged[mine] - merged[other]).abs()
+        assert (diff <= TOL * np.maximum(1, merged[other].abs())).all(), (case, mine, merged[diff > TOL][key])
+
+
+@pytest.mark.slow
+def test_a_study_config_with_wlsmv_builds_a_report(tmp_path):
+    """estimator: WLSMV + ordered: all runs every analysis on ordered items: CFA, SEM, bootstrap,
+    alternatives (scaled-shifted differences), categorical invariance and group paths."""
+    from stickiness_research.report import write_report
+    from stickiness_research.study import run_study
+
+    text = (f"study:\n  id: wlsmv_study\n  title: {{en: \"WLSMV study\"}}\nquestionnaire: {sr.builtin_questionnaire_path()}\n"
+            "data:\n  simulate: {n: 400, seed: 11, careless: 0.05}\nmodel: {estimator: WLSMV, ordered: all}\n"
+            "alternatives:\n  - name: full_mediation\n    drop_hypotheses: [H3, H6]\ngroups: [product_type]\n"
+            "analyses: {bootstrap: 30, htmt_bootstrap: 10, max_segments: 2, efa: false, method_bias: false}\nseed: 5\n")
+    path = tmp_path / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = run_study(path)
+        paths = write_report(study, tmp_path / "build")
+    assert study.sem.estimator == "WLSMV" and study.cfa.sem.estimator == "WLSMV"
+    assert (study.sem.estimates.op == "|").sum() == 25 * 4
+    alt = study.alternatives.set_index("model")
+    assert np.isfinite(alt.loc["full_mediation", "delta_chisq_scaled"]) and np.isnan(alt.loc["full_mediation", "aic"])
+    group = study.groups[0]
+    if group.invariance is not None:  # a group may lack a category; then the analysis says so instead
+        assert list(group.invariance.table["model"]) == ["configural", "thresholds", "metric", "scalar"]
+    else:
+        assert group.error
+    assert "CFA (WLSMV)" in Path(paths["md"]).read_text(encoding="utf-8")
+    bad = text.replace("model: {estimator: WLSMV, ordered: all}", "model: {estimator: MLR, ordered: all}")
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(sr.StudyConfigError, match="ordered items are estimated by WLSMV"):
+        sr.load_study_config(path)

@@ -7,14 +7,14 @@ from functools import cached_property
 
 import pandas as pd
 
-from .._validation import POSITIVE_INT, Interval, Options, check
+from .._validation import POSITIVE_INT, InstanceOf, Interval, Options, check
 from ..questionnaire import Questionnaire
 from ..sem.fit import fit_sem
 from ..sem.result import HEADLINE_MEASURES, SEMResult
 from .reliability import reliability, scales_of
 from .validity import construct_reliability, fornell_larcker, htmt, latent_correlations
 
-ESTIMATORS = Options(("ML", "MLR"), ignore_case=True)
+ESTIMATORS = Options(("ML", "MLR", "WLSMV"), ignore_case=True)
 MISSING = Options(("listwise", "ml", "fiml", "direct"), ignore_case=True)
 
 
@@ -49,9 +49,12 @@ class CFAResult:
 
     @property
     def fit_measures(self) -> pd.Series:
-        """lavaan's fit measures plus ``chisq/df``."""
+        """lavaan's fit measures plus ``chisq/df`` (of the chi-square the fit line reports: the scaled one
+        for MLR and WLSMV)."""
+        from ..sem.fit_measures import headline
+
         fm = self.sem.fit_measures.copy()
-        fm["chisq/df"] = fm["chisq"] / fm["df"] if fm["df"] else float("nan")
+        fm["chisq/df"] = headline(fm)["chisq"] / fm["df"] if fm["df"] else float("nan")
         return fm
 
     @property
@@ -160,7 +163,8 @@ class CFAResult:
                             self.loadings().to_markdown(index=False, floatfmt=".3f")])
 
 
-def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", missing: str = "listwise") -> CFAResult:
+def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", missing: str = "listwise",
+        ordered: bool | list[str] | None = None) -> CFAResult:
     """Fit the measurement model (every construct's items, constructs freely correlated).
 
     Parameters
@@ -169,8 +173,14 @@ def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", mi
         Item answers with reverse-keyed items recoded.
     q : Questionnaire or lavaan syntax
         A questionnaire (its constructs and items) or syntax whose ``=~`` and ``~~`` lines are kept.
-    estimator : {"ML", "MLR"}
-        MLR for non-normal Likert items (Yuan-Bentler scaled chi-square, sandwich SEs).
+    estimator : {"ML", "MLR", "WLSMV"}
+        MLR for non-normal Likert items (Yuan-Bentler scaled chi-square, sandwich SEs); WLSMV treats
+        them as ordered categories (thresholds and polychoric correlations; lavaan ``ordered =``),
+        the default when ``ordered`` is given.
+    ordered : True or list of str, optional
+        Items to treat as ordered (``True``: all); see :func:`stickiness_research.fit_sem`. The
+        composite reliability and AVE are then on the latent-response scale (from the standardized
+        loadings), alpha on the item scores.
     missing : {"listwise", "ml"}
         ``ml`` (also written ``fiml`` or ``direct``) is full-information ML over incomplete rows.
 
@@ -188,8 +198,11 @@ def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", mi
     >>> res.reliability().set_index("construct")["omega"].round(4).tolist()  # semTools::compRelSEM(fit)
     [0.612, 0.8851, 0.6858]
     """
+    check(ordered, "ordered", "cfa", InstanceOf((bool, list, tuple), "True or a list of item names"), None)
+    if ordered not in (None, False) and str(estimator).upper() == "ML":
+        estimator = "WLSMV"  # lavaan's default with ordered items
     check(estimator, "estimator", "cfa", ESTIMATORS)
     check(missing, "missing", "cfa", MISSING)
     syntax = measurement_syntax(q)
-    sem = fit_sem(syntax, data, estimator=estimator, missing=missing)
+    sem = fit_sem(syntax, data, estimator=estimator, missing=missing, ordered=ordered)
     return CFAResult(sem, data, syntax)

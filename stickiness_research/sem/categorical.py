@@ -95,6 +95,20 @@ class CategoricalProblem(Problem):
         self.parameterization = parameterization
         self.estimator = estimator
 
+    def matrices(self, g: CatGroup, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """Model matrices at theta, with the delta parameterization's computed residual variances of
+        ordered items, ``1 / delta^2 - diag(Lambda C Psi C' Lambda')`` (lavaan's setResidualElements),
+        so standardized values, R-squared and their delta-method SEs follow theta."""
+        mats = g.structure.matrices(self.local(g, theta))
+        if self.parameterization == "delta" and g.ordered.any():
+            lam = mats["lambda"]
+            c = g.structure.inverse_i_minus_b(mats["beta"])
+            common = ((lam @ c @ mats["psi"] @ c.T) * lam).sum(axis=1)
+            d = g.delta_c + g.delta_k @ theta
+            o = np.flatnonzero(g.ordered)
+            mats["theta"][o, o] = 1.0 / d[o] ** 2 - common[o]
+        return mats
+
     # ----- implied statistics ----------------------------------------------------------------------
     def scales(self, g: CatGroup, theta: np.ndarray, sigma: np.ndarray, dsigma: np.ndarray):
         """D (p,) and dD/dtheta (p, n_theta)."""
@@ -573,29 +587,19 @@ def row_table(problem: CategoricalProblem, theta: np.ndarray):
     from .fit import TableRow, table_rows
     from .standardize import group_standardized
 
-    parameterization, partable = problem.parameterization, problem.partable
-    # computed rows: delta -> ordered residual variances, theta -> scale factors
+    parameterization = problem.parameterization
+    # computed rows outside the matrices: the theta parameterization's scale factors
     computed: list[dict[int, float]] = []
     for g in problem.groups:
-        imp = g.structure.implied(problem.local(g, theta), derivatives=False)
-        d, _ = problem.scales(g, theta, imp.sigma, np.zeros((problem.n_free, g.p, g.p)))
         values: dict[int, float] = {}
-        if parameterization == "delta":
-            theta_diag = np.diag(g.structure.matrices(problem.local(g, theta))["theta"])
-            common = np.diag(imp.sigma) - theta_diag
-            for r in g.structure.rows:
-                if r.op == "~~" and r.lhs == r.rhs and r.lhs in partable.ov_ord and not r.is_free:
-                    i = g.structure.observed.index(r.lhs)
-                    values[r.id] = float(1 / d[i] ** 2 - common[i])
-        else:
+        if parameterization == "theta":
+            imp = g.structure.implied(problem.local(g, theta), derivatives=False)
+            d, _ = problem.scales(g, theta, imp.sigma, np.zeros((problem.n_free, g.p, g.p)))
             for r in g.delta_rows:
                 values[r.id] = float(d[g.structure.observed.index(r.lhs)])
         computed.append(values)
-    for g, values in zip(problem.groups, computed, strict=True):
-        ids = {r.id for r in g.structure.rows}
-        g.structure = g.structure.with_values({k: v for k, v in values.items() if k in ids})
     rows = table_rows(problem)
-    model_values = np.concatenate([g.structure.values(problem.local(g, theta)) for g in problem.groups])
+    model_values = np.concatenate([g.structure.values(None, problem.matrices(g, theta)) for g in problem.groups])
     jac_model = np.zeros((len(rows), problem.n_free))
     offset = 0
     for g in problem.groups:
@@ -605,7 +609,7 @@ def row_table(problem: CategoricalProblem, theta: np.ndarray):
     # thresholds and scale factors
     extra_rows, extra_values, extra_jac, extra_lv, extra_all = [], [], [], [], []
     for g_no, (g, values) in enumerate(zip(problem.groups, computed, strict=True)):
-        mats = g.structure.matrices(problem.local(g, theta))
+        mats = problem.matrices(g, theta)
         c = g.structure.inverse_i_minus_b(mats["beta"])
         lam = mats["lambda"]
         var = ((lam @ c @ mats["psi"] @ c.T) * lam).sum(axis=1) + np.diag(mats["theta"])
@@ -700,7 +704,9 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     from .fit import _heywood
     notes += _heywood(problem, rows, model_values)
     first = problem.groups[0]
-    imp = first.structure.implied(problem.local(first, theta), derivatives=False)
+    mats = problem.matrices(first, theta)
+    c = first.structure.inverse_i_minus_b(mats["beta"])
+    implied_cov = mats["lambda"] @ c @ mats["psi"] @ c.T @ mats["lambda"].T + mats["theta"]
     return SEMResult(
         estimates=estimates, fit_measures=pd.Series(measures, name="fit_measures"),
         r2=group_r_squared(problem, theta), n_obs=problem.n_total, n_dropped=n_dropped, syntax=syntax,
@@ -708,7 +714,7 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
         vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
         groups=tuple(g.label for g in problem.groups) if grouped else (), estimator=estimator,
         _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov, data=frames,
-                        structure=first.structure, sample_cov=first.s, sigma=imp.sigma))
+                        structure=first.structure, sample_cov=first.s, sigma=implied_cov))
 
 
 def scaled_difference(m1, m0) -> tuple[float, int, float, float]:

@@ -120,13 +120,15 @@ class GroupPathComparison:
         return self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")
 
 
-def compare_group_paths(syntax, data: pd.DataFrame, group: str,
-                        group_equal: tuple[str, ...] = ("loadings",)) -> GroupPathComparison:
+def compare_group_paths(syntax, data: pd.DataFrame, group: str, group_equal: tuple[str, ...] | None = None,
+                        ordered: bool | list[str] | None = None) -> GroupPathComparison:
     """Estimate each structural path per group and test whether it is equal across groups.
 
     Loadings are held equal by default (metric invariance), so that paths are on a common scale;
     test that assumption with :func:`invariance` first. The test of each path is a Wald test of
-    H0: b_1 = b_2 = ... = b_G (df = G - 1) using the joint covariance of the estimates.
+    H0: b_1 = b_2 = ... = b_G (df = G - 1) using the joint covariance of the estimates. With
+    ``ordered`` items (WLSMV) thresholds and loadings are held equal by default (lavaan's
+    ``group.equal = c("thresholds", "loadings")``), and the Wald tests use the robust covariance.
 
     Returns
     -------
@@ -136,7 +138,9 @@ def compare_group_paths(syntax, data: pd.DataFrame, group: str,
     """
     if not isinstance(syntax, str):
         syntax = syntax.model_syntax()
-    res = fit_sem(_unlabel_regressions(syntax), data, group=group, group_equal=group_equal)
+    if group_equal is None:
+        group_equal = ("loadings",) if ordered in (None, False) else ("thresholds", "loadings")
+    res = fit_sem(_unlabel_regressions(syntax), data, group=group, group_equal=group_equal, ordered=ordered)
     rows = res._state.rows
     problem = res._state.problem
     theta = res._state.solution.theta

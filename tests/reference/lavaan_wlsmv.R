@@ -69,6 +69,8 @@
 #     parameterEstimates' default remove.system.eq = TRUE but are in partable),
 #   partable: parTable(fit) as records (id lhs op rhs user block group free ustart exo label plabel
 #     start est se),
+#   standardized: standardizedSolution(fit, type = "std.all") as records (est.std with delta-method
+#     se, z, pvalue, ci.lower, ci.upper),
 #   fit_measures: fitMeasures(fit) (all, named), plus cfi.robust, tli.robust, rmsea.robust,
 #     rmsea.ci.lower.robust, rmsea.ci.upper.robust from fitMeasures(fit, <these>) when the default
 #     list lacks them (DWLS); NA -> null,
@@ -308,6 +310,7 @@ fit_case <- function(case, fun, model, data_name, args, call = NULL, extra = lis
     list(data = paste0(data_name, ".csv"), nrow_data = nrow(d), ordered = I(ordered),
          args = json_args(args),
          estimates = as_records(pe), partable = as_records(parTable(fit)),
+         standardized = as_records(standardizedSolution(fit, type = "std.all")),
          fit_measures = fit_measures, test = test_records(fit),
          vcov = list(names = I(rownames(V)), matrix = matrix(as.numeric(V), nrow(V))),
          vcov_omitted = FALSE,
