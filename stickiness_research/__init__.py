@@ -95,6 +95,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     'read_responses': ('responses.readers', 'read_responses'),
     'recommendations': ('strategy', 'recommendations'),
     'reliability': ('measurement', 'reliability'),
+    'ordinal_reliability': ('measurement', 'ordinal_reliability'),
     'reverse_code': ('responses.scoring', 'reverse_code'),
     'robustness_table': ('regression', 'robustness_table'),
     'run_study': ('study', 'run_study'),
@@ -168,7 +169,7 @@ __all__ = [
     "simulate_responses",
     # measurement layer
     "CFAResult", "EFAResult", "MethodBiasResult", "ParallelAnalysis", "bartlett_sphericity", "cfa",
-    "construct_reliability", "cross_loadings", "efa", "fornell_larcker", "harman_single_factor", "htmt",
+    "construct_reliability", "ordinal_reliability", "cross_loadings", "efa", "fornell_larcker", "harman_single_factor", "htmt",
     "item_descriptives", "kmo", "mardia", "method_bias", "parallel_analysis",
     # responses, segments, strategy, studies
     "apply_exclusions", "quality_flags", "SegmentResult", "segment_respondents", "importance_performance",

@@ -68,6 +68,8 @@ def _calls(c: Context) -> dict:
         "cronbach_alpha": lambda **kw: sr.cronbach_alpha(c.items, **kw),
         "item_statistics": lambda **kw: sr.item_statistics(c.items, **kw),
         "reliability": lambda **kw: sr.reliability(c.hs, c.hs_syntax, **({"cfa": False} | kw)),
+        "ordinal_reliability": lambda **kw: sr.ordinal_reliability(
+            sr.fit_sem("f =~ int1 + int2 + int3 + int4", c.scored, ordered=True), **kw),
         "scale_scores": lambda **kw: sr.scale_scores(c.scored, c.q, **kw),
         "simulate_responses": lambda **kw: sr.simulate_responses(c.q, **({"n": 20} | kw)),
         "population_thresholds": lambda **kw: sr.population_thresholds(c.q, **kw),
@@ -118,6 +120,7 @@ BAD = [
     ("simulate_responses", "missing", -0.1), ("simulate_responses", "thresholds", 3),
     ("population_thresholds", "thresholds", 3), ("population_thresholds", "recoded", "yes"),
     ("cfa", "estimator", "WLS"), ("cfa", "missing", "pairwise"), ("cfa", "ordered", 3),
+    ("ordinal_reliability", "obs_var", "yes"),
     ("efa", "n_factors", 0), ("efa", "n_factors", 9), ("efa", "rotation", "oblique"), ("efa", "method", "pca"), ("efa", "cor", "spearman"),
     ("htmt", "htmt2", "yes"), ("htmt", "n_boot", -1), ("htmt", "seed", -1), ("htmt", "level", 95),
     ("htmt", "threshold", 0),

@@ -272,3 +272,16 @@ def test_a_study_config_with_wlsmv_builds_a_report(tmp_path):
     path.write_text(bad, encoding="utf-8")
     with pytest.raises(sr.StudyConfigError, match="ordered items are estimated by WLSMV"):
         sr.load_study_config(path)
+
+
+def test_cfa_of_ordered_items_reports_the_categorical_omega():
+    ref = json.loads((FOLDER.parent / "ordinal_reliability" / "cfa5.json").read_text())
+    expected = {v["construct"]: v["value"] for v in ref["values"]
+                if v["obs_var"] and not v["tau_eq"] and v["ord_scale"]}
+    data = pd.read_csv(FOLDER / "cfa5.csv")
+    res = sr.cfa(data, ref["model"], ordered=True)
+    assert res.sem.estimator == "WLSMV"
+    table = res.reliability().set_index("construct")
+    for construct, value in expected.items():
+        assert table.loc[construct, "omega_ordinal"] == pytest.approx(value, abs=1e-6)
+    assert res.fit_measures["chisq/df"] == pytest.approx(res.sem.fit_measures["chisq.scaled"] / 160)

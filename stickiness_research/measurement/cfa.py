@@ -11,7 +11,7 @@ from .._validation import POSITIVE_INT, InstanceOf, Interval, Options, check
 from ..questionnaire import Questionnaire
 from ..sem.fit import fit_sem
 from ..sem.result import HEADLINE_MEASURES, SEMResult
-from .reliability import reliability, scales_of
+from .reliability import ordinal_reliability, reliability, scales_of
 from .validity import construct_reliability, fornell_larcker, htmt, latent_correlations
 
 ESTIMATORS = Options(("ML", "MLR", "WLSMV"), ignore_case=True)
@@ -89,10 +89,18 @@ class CFAResult:
     def _reliability(self) -> pd.DataFrame:
         alpha = reliability(self.data, self.syntax, ci=0.95, cfa=False)
         composite = construct_reliability(self.sem)
-        return alpha.merge(composite.drop(columns="n_items"), on="construct", how="left")
+        table = alpha.merge(composite.drop(columns="n_items"), on="construct", how="left")
+        from ..sem.categorical import ESTIMATORS as CATEGORICAL
+
+        if self.sem.estimator in CATEGORICAL:  # Green & Yang's omega of the observed item scores
+            ordinal = ordinal_reliability(self.sem)[["construct", "omega"]].rename(columns={"omega": "omega_ordinal"})
+            table = table.merge(ordinal, on="construct", how="left")
+        return table
 
     def reliability(self) -> pd.DataFrame:
-        """Cronbach's alpha with its Feldt CI, McDonald's omega, composite reliability and AVE per construct."""
+        """Cronbach's alpha with its Feldt CI, McDonald's omega, composite reliability and AVE per construct;
+        for ordered items (WLSMV) also ``omega_ordinal``, the categorical omega of the item scores
+        (``semTools::compRelSEM(fit)``, Green & Yang 2009; see :func:`ordinal_reliability`)."""
         return self._reliability.copy()
 
     @cached_property

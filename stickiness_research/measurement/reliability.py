@@ -1,7 +1,8 @@
 """Measurement quality: reliability of each construct's scale.
 
 Functions take data whose reverse-keyed items are already recoded (:func:`reverse_code`) and a
-Questionnaire or lavaan syntax naming which items measure which construct.
+Questionnaire or lavaan syntax naming which items measure which construct; :func:`ordinal_reliability`
+takes a fit with ordered items instead (semTools' categorical omega and alpha).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
-from .._validation import BOOL, PROBABILITY_OPEN, Options, check
+from .._validation import BOOL, PROBABILITY_OPEN, Options, Satisfies, check
 from ..errors import ModelSpecError, ReliabilityWarning, ResponseDataError
 from ..questionnaire import Questionnaire
 from ..responses.scoring import numeric_answers
+from ..sem.result import SEMResult
 from ..sem.syntax import parse_syntax
 
 USES = Options(("pairwise", "complete"))
@@ -201,3 +203,197 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
 
     composite = construct_reliability(fit_sem(measurement_syntax(q), data))
     return table.merge(composite.drop(columns="n_items"), on="construct", how="left")
+
+
+# ----- ordered (Likert) items: reliability from a categorical (WLSMV) fit ------------------------
+ORDINAL_RELIABILITY_COLUMNS = ["construct", "n_items", "omega", "omega_latent", "alpha", "alpha_latent"]
+
+
+def _is_categorical_fit(res: object) -> bool:
+    from ..sem.categorical import CategoricalProblem
+
+    state = getattr(res, "_state", None)
+    return isinstance(res, SEMResult) and isinstance(getattr(state, "problem", None), CategoricalProblem)
+
+
+def _item_score_covariance(thresholds: list[np.ndarray], corr: np.ndarray) -> float:
+    """Sum over item pairs of the covariance of the item scores 0..C-1 implied by latent responses
+    with these standardized thresholds and correlations (Green & Yang 2009, eq. 21's sums).
+
+    ``cov(x_j, x_k) = sum_c sum_c' Phi2(t_jc, t_kc'; r_jk) - sum_c Phi(t_jc) sum_c' Phi(t_kc')``;
+    semTools' ``omegaCat`` with ``mnormt::pmnorm``. A unit correlation (an item with itself in the
+    observed matrix) makes the bivariate CDF ``Phi(min(h, k))``.
+    """
+    from ..sem.ordinal import _pbinorm
+
+    total = 0.0
+    below = [special.ndtr(t).sum() for t in thresholds]
+    for j, tj in enumerate(thresholds):
+        for k, tk in enumerate(thresholds):
+            r = float(corr[j, k])
+            h, kk = np.meshgrid(tj, tk, indexing="ij")
+            if r == 1.0:
+                joint = special.ndtr(np.minimum(h, kk)).sum()
+            elif abs(r) < 1.0:
+                joint = _pbinorm(h, kk, r).sum()
+            else:  # not a correlation (a Heywood case): no probability
+                return float("nan")
+            total += joint - below[j] * below[k]
+    return total
+
+
+def ordinal_reliability(res: SEMResult, *, obs_var: bool = True) -> pd.DataFrame:
+    """Reliability of each factor of a fit with ordered items, as ``semTools::compRelSEM`` (0.5.6).
+
+    For a categorical fit (``sr.fit_sem(syntax, data, ordered=True)``, WLSMV or another estimator of
+    the DWLS family), per factor with two or more observed indicators, with ``lambda`` its loadings,
+    ``phi`` its model-implied variance (lavaan's ``cov.lv``: for an endogenous factor its total, not
+    its residual, variance), ``C = lambda phi lambda'`` the common part and ``T`` the indicators'
+    total covariance matrix (see ``obs_var``), all on the parameterization's latent-response scale:
+
+    - ``omega``: ``compRelSEM(fit)`` (``ord.scale = TRUE``): Green & Yang's (2009) categorical
+      omega, the reliability of the unit-weighted sum of the observed item scores. Numerator and
+      denominator are ``sum_{j,k} cov(x_j, x_k)`` of the item scores ``0..C-1`` implied by the
+      standardized thresholds ``s_j tau_j`` and the correlations ``s C s`` (common part) or
+      ``cov2cor(T)`` (everything): ``cov(x_j, x_k) = sum_{c,c'} Phi2(t_jc, t_kc'; r_jk) -
+      sum_c Phi(t_jc) sum_c' Phi(t_kc')`` (semTools' ``omegaCat``), ``s`` the scale factors.
+    - ``omega_latent``: ``compRelSEM(fit, ord.scale = FALSE)``: ``sum(C) / sum(T)``, omega of the
+      unit-weighted sum of the latent responses.
+    - ``alpha``: ``compRelSEM(fit, tau.eq = TRUE)``: ``k / (k - 1) (1 - tr(T) / sum(T))`` with ``T``
+      the covariance (divisor N - 1) of the item codes lavaan uses (``1..K`` per ordered item, the
+      answers as given for continuous ones) of the complete respondents: Cronbach's alpha of the
+      observed scores. semTools divides it by the scale factors first, which under the theta
+      parameterization makes it differ from Cronbach's alpha; this function does the same.
+    - ``alpha_latent``: ``compRelSEM(fit, tau.eq = TRUE, ord.scale = FALSE)``: the same formula on
+      the polychoric matrix, the "ordinal alpha" of Zumbo, Gadermann & Zeisser (2007).
+
+    Parameters
+    ----------
+    res : SEMResult
+        A fit with ordered items (``sr.fit_sem(..., ordered=True)`` or ``ordered=[names]``).
+    obs_var : bool
+        semTools' ``obs.var``: ``T`` from the sample statistics (polychoric / polyserial correlations,
+        continuous variances; default) or from the model-implied matrix (``obs.var = FALSE``),
+        divided by the scale factors. ``alpha`` always uses the item codes.
+
+    Returns
+    -------
+    DataFrame
+        One row per factor (per group and factor, with a leading ``group`` column, for a multi-group
+        fit), in the model's order; columns construct, n_items (observed indicators), omega,
+        omega_latent, alpha, alpha_latent. NaN where semTools gives NA or leaves the factor out:
+        fewer than two observed indicators (a single-indicator or higher-order factor); omega,
+        omega_latent and alpha_latent of a factor with both ordered and continuous indicators.
+        A factor with only continuous indicators gets the continuous ``sum(C) / sum(T)`` in both omegas.
+
+    Raises
+    ------
+    ParameterError
+        ``res`` is not a fit with ordered items (an ML or MLR fit: use
+        :func:`~stickiness_research.measurement.validity.construct_reliability`), or ``obs_var`` is
+        not a bool.
+    ModelSpecError
+        The model has no factor (no ``=~`` line).
+
+    Notes
+    -----
+    As in semTools, each factor uses only its own loadings: an item that also loads on another
+    factor is counted in this factor's total but not the other factor's share of it; thresholds
+    enter without the latent responses' means (0 in a single-group model).
+
+    Examples
+    --------
+    Holzinger-Swineford's x1..x6 cut at their quartiles into four ordered categories:
+
+    >>> import numpy as np
+    >>> import stickiness_research as sr
+    >>> from stickiness_research.measurement.reliability import ordinal_reliability
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> items = hs[["x1", "x2", "x3", "x4", "x5", "x6"]].apply(
+    ...     lambda x: np.digitize(x, x.quantile([0.25, 0.5, 0.75]), right=True) + 1)
+    >>> fit = sr.fit_sem("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6", items, ordered=True,
+    ...                  model_type="cfa")
+    >>> ordinal_reliability(fit).round(3)  # In R: semTools::compRelSEM(fit[, ord.scale = FALSE, tau.eq = TRUE])
+      construct  n_items  omega  omega_latent  alpha  alpha_latent
+    0    visual        3  0.543         0.594  0.555         0.603
+    1   textual        3  0.859         0.897  0.854         0.894
+
+    (In R the items are ``findInterval(x, quantile(x, c(.25, .5, .75)), left.open = TRUE) + 1`` and
+    the fit ``cfa(model, data = items, ordered = TRUE)``; tests/reference/semtools_ordinal_reliability.R.)
+    """
+    check(res, "res", "ordinal_reliability",
+          Satisfies(_is_categorical_fit, "a fit with ordered items (sr.fit_sem(..., ordered=True); for an ML "
+                                         "fit use construct_reliability)"),
+          shown=(f"a fit by {res.estimator} without ordered items" if isinstance(res, SEMResult)
+                 else type(res).__name__))
+    check(obs_var, "obs_var", "ordinal_reliability", BOOL)
+    problem = res._state.problem
+    theta = res._state.solution.theta
+    factors = list(dict.fromkeys(r.lhs for r in problem.partable.rows if r.op == "=~"))
+    if not factors:
+        raise ModelSpecError("the model has no factor ('=~' line), so it has no scale whose reliability "
+                             "could be computed.")
+    ordered = set(problem.partable.ov_ord)
+    frames = dict(res._state.data)
+    observed = problem.groups[0].structure.observed
+    # lavaan codes an ordered item 1..K over its categories in the data (gaps between codes closed)
+    categories = {v: np.unique(np.concatenate([f[v].to_numpy(dtype=float) for f in frames.values()]))
+                  for v in observed if v in ordered}
+    rows = []
+    for g in problem.groups:
+        st = g.structure
+        mats = st.matrices(problem.local(g, theta))
+        c = st.inverse_i_minus_b(mats["beta"])
+        cov_lv = c @ mats["psi"] @ c.T
+        lam = mats["lambda"]
+        # the latent responses' implied covariance; under the delta parameterization an ordered
+        # item's residual variance is no parameter but whatever makes its variance 1 / delta^2
+        sigma = lam @ cov_lv @ lam.T + mats["theta"]
+        if problem.parameterization == "delta":
+            delta = g.delta_c + g.delta_k @ theta
+            o = np.flatnonzero(g.ordered)
+            sigma[o, o] = 1 / delta[o] ** 2
+        scales, _ = problem.scales(g, theta, sigma, np.zeros((problem.n_free, g.p, g.p)))
+        inner = {v: i for i, v in enumerate(st.inner)}
+        tau = g.tau_c + g.tau_k @ theta
+        thresholds: dict[str, list[float]] = {}
+        for r, t in zip(g.tau_rows, tau, strict=True):
+            thresholds.setdefault(r.lhs, []).append(float(t))
+        unscale = np.outer(1 / scales, 1 / scales)
+        # semTools divides every total matrix by the scale factors: the sample one (polychoric), the
+        # fitted one (D Sigma D, which becomes Sigma) and the item codes' covariance
+        total = g.stats.covariance.to_numpy() * unscale if obs_var else sigma
+        codes = frames[g.label].copy()
+        for v, cats in categories.items():
+            codes[v] = np.searchsorted(cats, codes[v].to_numpy(dtype=float)) + 1
+        raw = codes[observed].cov().to_numpy() * unscale
+        for f in factors:
+            col = lam[:, inner[f]]
+            idx = np.flatnonzero(col != 0)
+            row = {"group": g.label, "construct": f, "n_items": len(idx), "omega": np.nan, "omega_latent": np.nan,
+                   "alpha": np.nan, "alpha_latent": np.nan}
+            rows.append(row)
+            if len(idx) < 2:
+                continue
+            kinds = {observed[j] in ordered for j in idx}
+            mixed = len(kinds) == 2
+            block = np.ix_(idx, idx)
+            row["alpha"] = _alpha(raw[block])
+            if mixed:
+                continue
+            row["alpha_latent"] = _alpha(total[block])
+            common = np.outer(col[idx], col[idx]) * cov_lv[inner[f], inner[f]]
+            row["omega_latent"] = common.sum() / total[block].sum()
+            if kinds == {True}:
+                s = scales[idx]
+                t = total[block]
+                sd = np.sqrt(np.diag(t))
+                corr = t / np.outer(sd, sd)
+                np.fill_diagonal(corr, 1.0)  # exactly, as R's cov2cor
+                std_thresholds = [np.asarray(thresholds[observed[j]]) * scales[j] for j in idx]
+                row["omega"] = (_item_score_covariance(std_thresholds, np.outer(s, s) * common)
+                                / _item_score_covariance(std_thresholds, corr))
+            else:
+                row["omega"] = row["omega_latent"]
+    table = pd.DataFrame(rows, columns=["group", *ORDINAL_RELIABILITY_COLUMNS])
+    return table if res.groups else table.drop(columns="group")
