@@ -65,3 +65,14 @@ def test_item_without_answers_is_named_under_fiml():
     data["x3"] = float("nan")
     with pytest.raises(sr.EstimationError, match="'x3' has no observed value"):
         sr.fit_sem("visual =~ x1 + x2 + x3", data, missing="ml")
+
+
+def test_a_model_of_observed_covariances_only_fits():
+    """No latent or structural variable at all (lavaan: sem('x1 ~~ x2')); standardizing once indexed an
+    empty latent block and crashed."""
+    res = sr.fit_sem("x1 ~~ x2", HS)
+    row = res.estimates.set_index(["lhs", "op", "rhs"]).loc[("x1", "~~", "x2")]
+    # In R: standardizedSolution(sem("x1 ~~ x2", HolzingerSwineford1939)): est.std .297, se .053
+    assert row["std_all"] == pytest.approx(0.2973, abs=1e-4)
+    std = res.standardized_solution().set_index(["lhs", "op", "rhs"]).loc[("x1", "~~", "x2")]
+    assert std["se"] == pytest.approx(0.053, abs=1e-3)

@@ -38,9 +38,13 @@ def _variance_vectors(structure: MatrixModel, mats: dict[str, np.ndarray]) -> tu
     sigma_diag = ((lam @ cpc) * lam).sum(axis=1) + np.diag(mats["theta"])
     inner, outer = plan["inner"], plan["outer"]
     is_inner = inner >= 0
-    total = np.where(is_inner, np.diag(cpc)[np.maximum(inner, 0)], sigma_diag[np.maximum(outer, 0)])
-    resid = np.where(is_inner, np.diag(mats["psi"])[np.maximum(inner, 0)],
-                     np.diag(mats["theta"])[np.maximum(outer, 0)])
+    # a model of observed (co)variances only has no inner variables: pad so the unused branch can index
+    inner_total = np.append(np.diag(cpc), 0.0)
+    inner_resid = np.append(np.diag(mats["psi"]), 0.0)
+    outer_total = np.append(sigma_diag, 0.0)
+    outer_resid = np.append(np.diag(mats["theta"]), 0.0)
+    total = np.where(is_inner, inner_total[np.maximum(inner, 0)], outer_total[np.maximum(outer, 0)])
+    resid = np.where(is_inner, inner_resid[np.maximum(inner, 0)], outer_resid[np.maximum(outer, 0)])
     return total, resid
 
 
