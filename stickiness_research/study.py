@@ -263,7 +263,8 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         if not todo.invariance:
             break
         step(f"groups: {g}")
-        groups.append(_group_analysis(scored, q, g, syntax, cfg.model.ordered_items))
+        groups.append(_group_analysis(scored, q, g, syntax, cfg.model.ordered_items,
+                                      cfg.model.missing if cfg.model.ordered_items is not None else "listwise"))
     result["groups"] = tuple(groups)
 
     paths = structural_paths(sem, list(scores.columns))
@@ -360,15 +361,15 @@ def _check_sample_size(n_read: int, n_kept: int, q: Questionnaire, cfg: StudyCon
 
 
 def _group_analysis(data: pd.DataFrame, q: Questionnaire, group: str, syntax: str,
-                    ordered: bool | list[str] | None = None) -> GroupAnalysis:
+                    ordered: bool | list[str] | None = None, missing: str = "listwise") -> GroupAnalysis:
     from .errors import StickinessError
 
     try:
         if ordered is None:
             inv = invariance(data, q, group, levels=("configural", "metric", "scalar"))
         else:  # Wu & Estabrook's sequence for ordered items: configural, thresholds, metric, scalar
-            inv = invariance(data, q, group, ordered=ordered)
-        paths = compare_group_paths(syntax, data, group, ordered=ordered)
+            inv = invariance(data, q, group, ordered=ordered, missing=missing)
+        paths = compare_group_paths(syntax, data, group, ordered=ordered, missing=missing)
     except StickinessError as exc:
         return GroupAnalysis(group, None, None, str(exc))
     return GroupAnalysis(group, inv, paths)

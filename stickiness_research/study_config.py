@@ -85,7 +85,8 @@ class ModelSpec(_Strict):
     syntax: str | None = None  # default: the questionnaire's hypothesised model
     # WLSMV: the Likert items as ordered categories (lavaan ordered = + estimator = "WLSMV")
     estimator: Literal["ML", "MLR", "WLSMV"] = "ML"
-    missing: Literal["listwise", "ml"] = "listwise"  # "ml": full-information ML (with estimator ML)
+    # "ml": full-information ML (ML/MLR); "pairwise": WLSMV's pairwise-present statistics
+    missing: Literal["listwise", "ml", "pairwise"] = "listwise"
     ordered: Literal["all"] | list[Identifier] | None = None  # with WLSMV; default then: all items
     outcome: str | None = None  # default: the construct no hypothesis leads away from
 
@@ -93,9 +94,11 @@ class ModelSpec(_Strict):
     def _ordered_with_wlsmv(self) -> ModelSpec:
         if self.ordered is not None and self.estimator != "WLSMV":
             raise ValueError("ordered items are estimated by WLSMV: add 'estimator: WLSMV' (or remove 'ordered')")
-        if self.estimator == "WLSMV" and self.missing != "listwise":
-            raise ValueError("WLSMV uses listwise-complete rows (lavaan's default for ordered items); "
-                             "remove 'missing: ml'")
+        if self.estimator == "WLSMV" and self.missing == "ml":
+            raise ValueError("WLSMV uses listwise-complete rows (lavaan's default for ordered items) or "
+                             "'missing: pairwise'; 'missing: ml' is full-information ML")
+        if self.estimator != "WLSMV" and self.missing == "pairwise":
+            raise ValueError("'missing: pairwise' is for ordered items (estimator: WLSMV); use 'missing: ml' with ML")
         return self
 
     @property

@@ -102,7 +102,7 @@ def test_nacov_formula_is_exact_given_lavaans_correlations(case, monkeypatch):
     """With lavaan's correlations plugged in, every other number follows from the data exactly."""
     ref, data, _ = _ours(case)
     lavaan_cor = _matrix(ref["cor"])
-    monkeypatch.setattr(ordinal, "_pair_correlation", lambda fi, fj, vi, vj: float(lavaan_cor.loc[vi, vj]))
+    monkeypatch.setattr(ordinal, "_pair_correlation", lambda fi, fj, vi, vj, **_: float(lavaan_cor.loc[vi, vj]))
     s = ordinal_sample_stats(data, ref["ordered"], ref["continuous"])
     assert np.allclose(s.nacov, np.array(ref["gamma"]["matrix"]), rtol=1e-9, atol=1e-12)
     assert np.allclose(s.dwls_weights, ref["wls_v_diag"]["values"], rtol=1e-9, atol=0)
@@ -220,3 +220,26 @@ def test_two_empty_cells_in_a_binary_pair_is_an_estimation_error():
     data = pd.DataFrame({"x": [0, 0, 0, 1, 1, 1, 1], "y": [0, 0, 0, 1, 1, 1, 1]})
     with pytest.raises(sr.EstimationError, match=r"binary items 'y' and 'x' has two empty cells"):
         ordinal_sample_stats(data, ["x", "y"])
+
+
+def test_pairwise_statistics_use_each_pair_of_answers():
+    """missing='pairwise': complete data give the listwise statistics; with holes, thresholds come from each
+    item's answers and a correlation from its pair's rows (the lavaan comparison is tests/test_wlsmv.py's
+    'pairwise' case: every estimate, SE and fit measure)."""
+    data = pd.read_csv(REFERENCE / "wlsmv" / "binary.csv")
+    items = list(data.columns)
+    full = ordinal.ordinal_sample_stats(data, ordered=items)
+    same = ordinal.ordinal_sample_stats(data, ordered=items, missing="pairwise")
+    np.testing.assert_allclose(same.wls_obs, full.wls_obs, atol=1e-12)
+    np.testing.assert_allclose(same.nacov, full.nacov, rtol=1e-10, atol=1e-12)
+    holes = data.copy()
+    holes.loc[:39, "u1"] = np.nan
+    st = ordinal.ordinal_sample_stats(holes, ordered=items, missing="pairwise")
+    assert st.nobs == len(data) and st.missing == "pairwise"
+    alone = ordinal.ordinal_sample_stats(holes[["u1", "u2"]].dropna(), ordered=["u1", "u2"])
+    assert st.thresholds["u1|t1"] == pytest.approx(alone.thresholds["u1|t1"], abs=1e-12)
+    # the pair's correlation uses u2's thresholds from all of u2's answers, not only the pair's rows
+    assert st.correlation.loc["u1", "u2"] != pytest.approx(alone.correlation.loc["u1", "u2"], abs=1e-6)
+    assert st.thresholds["u2|t1"] == full.thresholds["u2|t1"]  # u2's own answers are all there
+    with pytest.raises(sr.ParameterError, match="'missing' parameter of ordinal_sample_stats"):
+        ordinal.ordinal_sample_stats(data, ordered=items, missing="available")

@@ -119,7 +119,7 @@ BAD = [
     ("simulate_responses", "n", 0), ("simulate_responses", "seed", "x"), ("simulate_responses", "careless", 1.0),
     ("simulate_responses", "missing", -0.1), ("simulate_responses", "thresholds", 3),
     ("population_thresholds", "thresholds", 3), ("population_thresholds", "recoded", "yes"),
-    ("cfa", "estimator", "WLS"), ("cfa", "missing", "pairwise"), ("cfa", "ordered", 3),
+    ("cfa", "estimator", "WLS"), ("cfa", "missing", "available"), ("cfa", "ordered", 3),
     ("ordinal_reliability", "obs_var", "yes"),
     ("efa", "n_factors", 0), ("efa", "n_factors", 9), ("efa", "rotation", "oblique"), ("efa", "method", "pca"), ("efa", "cor", "spearman"),
     ("htmt", "htmt2", "yes"), ("htmt", "n_boot", -1), ("htmt", "seed", -1), ("htmt", "level", 95),

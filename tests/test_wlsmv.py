@@ -24,7 +24,7 @@ MEASURES = ["npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalu
             "baseline.chisq.scaling.factor", "cfi", "tli", "cfi.scaled", "tli.scaled", "cfi.robust", "tli.robust",
             "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.scaled", "rmsea.ci.lower.scaled",
             "rmsea.ci.upper.scaled", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "srmr"]
-CASES = ["cfa5", "sem_indirect", "near_empty", "binary", "mixed", "theta_param", "dwls", "ulsmv", "listwise_na",
+CASES = ["cfa5", "sem_indirect", "near_empty", "binary", "mixed", "theta_param", "dwls", "ulsmv", "listwise_na", "pairwise",
          "multigroup", "inv_config", "inv_thresholds", "inv_loadings", "inv_intercepts"]
 # lavaan 0.6.14 returns NA for the robust CFI/TLI/RMSEA of models with equality constraints: its
 # internal catML refit fails ("unknown label(s) in equality constraint(s)"); we compute them.
@@ -37,7 +37,7 @@ def _fit(case: str):
         ref = json.loads((FOLDER / f"{case}.json").read_text())
         data = pd.read_csv(FOLDER / ref["data"])
         args = ref["args"]
-        kwargs = {k: args[k] for k in ("group", "parameterization", "estimator", "ordered") if k in args}
+        kwargs = {k: args[k] for k in ("group", "parameterization", "estimator", "ordered", "missing") if k in args}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sr.StickinessWarning)
             res = sr.fit_sem(ref.get("syntax") or ref["model"], data,
@@ -101,10 +101,13 @@ def test_thresholds_are_lavaan_rows_and_the_note_names_the_test():
     assert math.isnan(mixed.fit_measures["cfi.robust"])
 
 
-def test_listwise_deletion_is_stated():
+def test_listwise_deletion_and_pairwise_use_are_stated():
     _, res = _fit("listwise_na")
     assert res.n_dropped == 108
-    assert any("dropped listwise" in w for w in res.warnings)
+    assert any("dropped listwise" in w and "missing='pairwise' keeps them" in w for w in res.warnings)
+    _, pairwise = _fit("pairwise")
+    assert pairwise.n_obs == 400 and pairwise.n_dropped == 0
+    assert any("handled pairwise" in w for w in pairwise.warnings)
 
 
 def test_ml_only_analyses_refuse_a_wlsmv_fit():
@@ -124,6 +127,8 @@ def test_bad_ordered_arguments_get_named_errors():
         sr.fit_sem(model, data2.assign(extra=np.arange(len(data)) % 3), ordered=["u1", "extra"])
     with pytest.raises(sr.ModelSpecError, match="listwise-complete rows"):
         sr.fit_sem(model, data, ordered=True, missing="ml")
+    with pytest.raises(sr.ModelSpecError, match="missing='pairwise' is for ordered items"):
+        sr.fit_sem(model, data, missing="pairwise")
     with pytest.raises(sr.ParameterError, match="parameterization"):
         sr.fit_sem(model, data, ordered=True, parameterization="Delta")
 

@@ -15,7 +15,7 @@ from .reliability import ordinal_reliability, reliability, scales_of
 from .validity import construct_reliability, fornell_larcker, htmt, latent_correlations
 
 ESTIMATORS = Options(("ML", "MLR", "WLSMV"), ignore_case=True)
-MISSING = Options(("listwise", "ml", "fiml", "direct"), ignore_case=True)
+MISSING = Options(("listwise", "ml", "fiml", "direct", "pairwise"), ignore_case=True)
 
 
 def measurement_syntax(q: Questionnaire | str) -> str:
@@ -189,8 +189,9 @@ def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", mi
         Items to treat as ordered (``True``: all); see :func:`stickiness_research.fit_sem`. The
         composite reliability and AVE are then on the latent-response scale (from the standardized
         loadings), alpha on the item scores.
-    missing : {"listwise", "ml"}
-        ``ml`` (also written ``fiml`` or ``direct``) is full-information ML over incomplete rows.
+    missing : {"listwise", "ml", "pairwise"}
+        ``ml`` (also written ``fiml`` or ``direct``) is full-information ML over incomplete rows;
+        ``pairwise`` is for ordered items (WLSMV; lavaan ``missing = "pairwise"``).
 
     Returns
     -------

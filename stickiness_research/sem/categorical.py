@@ -656,8 +656,24 @@ def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
     return out
 
 
+def pairwise_frames(observed: list[str], data: pd.DataFrame, group: str | None):
+    """Per group, the rows with at least one answer to the model's variables (``missing = "pairwise"``),
+    and the number of rows left out (no answer at all, or no group)."""
+    from .fit import _check_columns
+
+    _check_columns(observed, data, group)
+    keep = data[observed].notna().any(axis=1).to_numpy()
+    if group is not None:
+        keep &= data[group].notna().to_numpy()
+    kept = data.loc[keep]
+    if group is None:
+        return [("", kept[observed])], int((~keep).sum())
+    return ([(str(label), kept.loc[kept[group] == label, observed]) for label in pd.unique(kept[group])],
+            int((~keep).sum()))
+
+
 def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
-                    estimator: str, parameterization: str, grouped: bool):
+                    estimator: str, parameterization: str, grouped: bool, missing: str = "listwise"):
     """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult."""
     from .fit import _defined_rows, _inference
     from .ordinal import ordinal_sample_stats
@@ -671,8 +687,8 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
         raise ModelSpecError(f"observed covariates ({', '.join(partable.ov_x)}) with ordered items need lavaan's "
                              "conditional.x estimation, which is not implemented yet; model them as indicators "
                              "of a latent variable or fit without ordered=.")
-    stats = [(label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=observed))
-             for label, frame in frames]
+    stats = [(label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=observed,
+                                          missing=missing)) for label, frame in frames]
     problem = build_categorical(partable, stats, estimator, parameterization)
     n_stats = sum(len(g.obs) for g in problem.groups)
     if problem.n_free > n_stats:
@@ -699,8 +715,13 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
                               for key in cols})
     measures = categorical_fit_measures(problem, sol)
     notes: list[str] = []
-    if n_dropped:
-        notes.append(f"{n_dropped} incomplete row(s) dropped listwise (lavaan's default for categorical data).")
+    if missing == "pairwise":
+        notes.append("missing answers handled pairwise: thresholds from each item's answers, polychoric "
+                     "correlations from the rows answering both (lavaan missing = \"pairwise\")"
+                     + (f"; {n_dropped} row(s) without any answer left out." if n_dropped else "."))
+    elif n_dropped:
+        notes.append(f"{n_dropped} incomplete row(s) dropped listwise (lavaan's default for categorical data; "
+                     "missing='pairwise' keeps them).")
     from .fit import _heywood
     notes += _heywood(problem, rows, model_values)
     first = problem.groups[0]
@@ -819,7 +840,8 @@ def bootstrap_categorical(result, indices: np.ndarray, n_jobs: int = 1, progress
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 st = ordinal_sample_stats(frame.iloc[idx], ordered=list(st0.ordered),
-                                          continuous=list(st0.continuous), variables=list(st0.variables))
+                                          continuous=list(st0.continuous), variables=list(st0.variables),
+                                          missing=st0.missing)
                 prob = build_categorical(partable, [("", st)], problem.estimator, problem.parameterization)
                 prob.start = theta_hat.copy()
                 sol = solve_categorical(prob)

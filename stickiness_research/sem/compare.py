@@ -121,7 +121,7 @@ class GroupPathComparison:
 
 
 def compare_group_paths(syntax, data: pd.DataFrame, group: str, group_equal: tuple[str, ...] | None = None,
-                        ordered: bool | list[str] | None = None) -> GroupPathComparison:
+                        ordered: bool | list[str] | None = None, missing: str = "listwise") -> GroupPathComparison:
     """Estimate each structural path per group and test whether it is equal across groups.
 
     Loadings are held equal by default (metric invariance), so that paths are on a common scale;
@@ -140,7 +140,8 @@ def compare_group_paths(syntax, data: pd.DataFrame, group: str, group_equal: tup
         syntax = syntax.model_syntax()
     if group_equal is None:
         group_equal = ("loadings",) if ordered in (None, False) else ("thresholds", "loadings")
-    res = fit_sem(_unlabel_regressions(syntax), data, group=group, group_equal=group_equal, ordered=ordered)
+    res = fit_sem(_unlabel_regressions(syntax), data, group=group, group_equal=group_equal, ordered=ordered,
+                  missing=missing)
     rows = res._state.rows
     problem = res._state.problem
     theta = res._state.solution.theta

@@ -94,9 +94,11 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         squares, robust SEs and the scaled-shifted test (lavaan ``ordered =``, ``estimator =
         "WLSMV"``); ``"DWLS"`` the same estimates with standard SEs and test; ``"ULSMV"``/``"ULS"``
         unweighted. See :mod:`stickiness_research.sem.categorical`.
-    missing : {"listwise", "ml"}
+    missing : {"listwise", "ml", "pairwise"}
         ``"listwise"`` drops incomplete rows; ``"ml"`` uses every observed value (full-information
-        ML, lavaan ``missing = "ml"``).
+        ML, lavaan ``missing = "ml"``); for ordered items ``"pairwise"`` (lavaan ``missing =
+        "pairwise"``): each threshold from the item's answers, each polychoric correlation from the
+        rows answering both.
     std_lv : bool
         Identify factors by unit variances instead of marker loadings (lavaan ``std.lv = TRUE``).
     fixed_x : bool
@@ -170,8 +172,12 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     if (group_equal or group_partial) and group is None:
         raise ModelSpecError("group_equal and group_partial need a grouping column: pass group='...'.")
     missing = {"fiml": "ml", "direct": "ml"}.get(str(missing).lower(), str(missing).lower())
-    if missing not in ("listwise", "ml"):
-        raise ModelSpecError(f"missing must be 'listwise' or 'ml' (also written 'fiml' or 'direct'); got {missing!r}.")
+    if missing not in ("listwise", "ml", "pairwise"):
+        raise ModelSpecError(f"missing must be 'listwise', 'ml' (also written 'fiml' or 'direct') or, for ordered "
+                             f"items, 'pairwise'; got {missing!r}.")
+    if missing == "pairwise" and not categorical:
+        raise ModelSpecError("missing='pairwise' is for ordered items (WLSMV); for continuous items use "
+                             "missing='ml' (full-information ML).")
     if len(data) == 0:
         raise ModelSpecError("the data have no rows; check the file (a header without answers?).")
     if model_type not in MODEL_TYPES:
@@ -186,9 +192,9 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     base = Options.growth if model_type == "growth" else Options
     thresholds = {}
     if categorical:
-        if missing != "listwise":
+        if missing == "ml":
             raise ModelSpecError("ordered items are fitted to listwise-complete rows (lavaan 0.6's default for "
-                                 "WLSMV); missing='ml' is for continuous items.")
+                                 "WLSMV) or with missing='pairwise'; missing='ml' is for continuous items.")
         thresholds = _ordered_thresholds(syntax, ordered, data)
     options = base(meanstructure=bool(meanstructure), std_lv=bool(std_lv), auto_fix_first=not std_lv,
                    fixed_x=bool(fixed_x), ngroups=len(labels), group_equal=group_equal, group_partial=group_partial,
@@ -203,6 +209,12 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
                              "variable (lavaan refuses this too: it would hide the column).")
     if missing == "ml":
         return _fit_fiml(syntax, partable, observed, data, estimator, group)
+    if categorical and missing == "pairwise":
+        from .categorical import fit_categorical, pairwise_frames
+
+        frames, n_dropped = pairwise_frames(observed, data, group)
+        return fit_categorical(syntax, partable, frames, n_dropped, estimator, parameterization, group is not None,
+                               missing="pairwise")
     frames, moments, n_dropped = _model_data(observed, data, group)
     if categorical:
         from .categorical import fit_categorical

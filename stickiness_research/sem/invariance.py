@@ -164,7 +164,7 @@ def categorical_invariance_syntax(syntax: str, ordered: dict[str, int], n_groups
 
 
 def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] | None = None,
-               ordered: bool | list[str] | None = None) -> InvarianceResult:
+               ordered: bool | list[str] | None = None, missing: str = "listwise") -> InvarianceResult:
     """Test measurement invariance of a measurement model across the groups in a column.
 
     Parameters
@@ -182,6 +182,8 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] | N
         Treat the items as ordered (``True``: all of them): WLSMV fits of Wu & Estabrook's (2016)
         sequence (:func:`categorical_invariance_syntax`), compared by the scaled-shifted chi-square
         difference and the changes in the robust CFI and RMSEA.
+    missing : {"listwise", "pairwise"}
+        With ``ordered``: lavaan's ``missing =`` for the categorical fits (see :func:`fit_sem`).
 
     Returns
     -------
@@ -203,6 +205,8 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] | N
     [['configural', 115.851, 48.0], ['metric', 124.044, 54.0], ['scalar', 164.103, 60.0]]
     """
     categorical = ordered not in (None, False, [], ())
+    if missing != "listwise" and not categorical:
+        raise ModelSpecError("invariance(missing=) is for ordered items; continuous items are compared listwise.")
     sequence = CATEGORICAL_LEVELS if categorical else LEVELS
     known = [name for name, _ in sequence]
     if levels is None:
@@ -229,7 +233,7 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] | N
             continue
         if categorical:
             res = fit_sem(categorical_invariance_syntax(syntax, thresholds, n_groups, equal), data, group=group,
-                          ordered=items, model_type="cfa")
+                          ordered=items, model_type="cfa", missing=missing)
             fm = res.fit_measures
             h = headline(fm)
             chisq, pvalue, cfi, rmsea = h["chisq"], h["pvalue"], h["cfi"], h["rmsea"]

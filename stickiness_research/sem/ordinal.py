@@ -201,7 +201,12 @@ class _Continuous:
 def _fit_ordinal(cat: np.ndarray, n_categories: int) -> _Ordinal:
     n = len(cat)
     counts = np.bincount(cat, minlength=n_categories)
-    tau = special.ndtri(np.cumsum(counts)[:-1] / n)
+    return _ordinal_given(special.ndtri(np.cumsum(counts)[:-1] / n), cat)
+
+
+def _ordinal_given(tau: np.ndarray, cat: np.ndarray) -> _Ordinal:
+    """An ordered item's answers ``cat`` with thresholds ``tau`` held fixed (a pair's rows, pairwise)."""
+    n_categories = len(tau) + 1
     edges = np.concatenate([[-_OUTER], tau, [_OUTER]])
     z_upper, z_lower = edges[cat + 1], edges[cat]
     t = np.arange(n_categories - 1)
@@ -216,8 +221,11 @@ def _fit_ordinal(cat: np.ndarray, n_categories: int) -> _Ordinal:
 
 def _fit_continuous(y: np.ndarray) -> _Continuous:
     mean = float(y.mean())
+    return _continuous_given(y, mean, float(np.mean((y - mean) ** 2)))
+
+
+def _continuous_given(y: np.ndarray, mean: float, var: float) -> _Continuous:
     resid = y - mean
-    var = float(np.mean(resid**2))
     scores = np.column_stack([resid / var, -1 / (2 * var) + resid**2 / (2 * var**2)])
     return _Continuous(y, mean, var, scores)
 
@@ -613,14 +621,28 @@ class _PolychoricBatch:
         return d_rho_cell.reshape(-1)[self.cell], a21(up1, lo1, 2), a21(up2, lo2, 1)
 
 
-def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi: str, vj: str) -> float:
-    """The pair's correlation with the univariate fits held fixed (lav_samplestats_step2)."""
+def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi: str, vj: str,
+                      fixed_margins: bool = False) -> float:
+    """The pair's correlation with the univariate fits held fixed (lav_samplestats_step2).
+
+    ``fixed_margins``: the means and variances come from other rows than the pair's (pairwise), so
+    the correlation of two continuous variables is the root of its score, not Pearson's r.
+    """
     if isinstance(fi, _Ordinal) and isinstance(fj, _Ordinal):
         if fi.batch is not None and fi.batch is fj.batch:
             return fi.batch.correlation(vi, vj)
         return _polychoric(fi, fj, (vi, vj))
-    if isinstance(fi, _Continuous) and isinstance(fj, _Continuous):  # the ML estimate is Pearson's r
-        return float(np.mean((fi.y - fi.mean) * (fj.y - fj.mean)) / np.sqrt(fi.var * fj.var))
+    if isinstance(fi, _Continuous) and isinstance(fj, _Continuous):
+        pearson = float(np.mean((fi.y - fi.mean) * (fj.y - fj.mean)) / np.sqrt(fi.var * fj.var))
+        if not fixed_margins:  # the ML estimate is Pearson's r
+            return pearson
+
+        def score(rho: float) -> tuple[float, float]:
+            step = 1e-6
+            total = lambda r: float(np.sum(_bvreg_scores(fi, fj, r)[0]))  # noqa: E731
+            return total(rho), (total(rho + step) - total(rho - step)) / (2 * step)
+
+        return _score_root(score, -0.999, 0.999, float(np.clip(pearson, -0.99, 0.99)))
     if isinstance(fi, _Continuous):
         return _polyserial(fi, fj)
     return _polyserial(fj, fi)
@@ -630,7 +652,7 @@ def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi
 
 
 def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous: Sequence[str] = (), *,
-                         variables: Sequence[str] | None = None) -> OrdinalStats:
+                         variables: Sequence[str] | None = None, missing: str = "listwise") -> OrdinalStats:
     """Thresholds, polychoric/polyserial correlations and their asymptotic covariance, as lavaan.
 
     The sample statistics lavaan fits a WLSMV (DWLS) model to, for one group, listwise-complete
@@ -669,6 +691,12 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     variables : list of str, optional
         The order of all variables (keyword only; lavaan's order is that of the model syntax). Default:
         their order in ``data``'s columns (lavaan's order for ``lavCor(data)``).
+    missing : {"listwise", "pairwise"}
+        ``"listwise"`` (lavaan 0.6's default) uses the rows complete on every variable;
+        ``"pairwise"`` (lavaan ``missing = "pairwise"``) every row with an answer: thresholds, means and
+        variances from each variable's answers, each correlation from the rows answering both, and
+        in the NACOV a respondent's scores are zero where the statistic does not use them (N: the
+        rows with at least one answer).
 
     Returns
     -------
@@ -737,16 +765,26 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     for item in continuous_items:
         if not pd.api.types.is_numeric_dtype(data[item]) or pd.api.types.is_bool_dtype(data[item]):
             raise ResponseDataError(f"continuous variable {item!r} is not numeric (dtype {data[item].dtype}).")
-    frame = data[order].dropna()
+    if missing not in ("listwise", "pairwise"):
+        raise ParameterError("missing", "ordinal_sample_stats", "'listwise' or 'pairwise'", missing)
+    pairwise = missing == "pairwise"
+    frame = data[order]
+    frame = frame[frame.notna().any(axis=1)] if pairwise else frame.dropna()
     n = len(frame)
     if n < 2:
         raise ResponseDataError(f"only {n} row(s) are complete on {', '.join(order)}; "
                                 "sample statistics need at least two.")
+    answered = {item: frame[item].notna().to_numpy() for item in order}  # all True when listwise
+    rows_of = {item: np.flatnonzero(answered[item]) if pairwise else slice(None) for item in order}
 
     # step 1 ---------------------------------------------------------------------------------
     fits: dict[str, _Ordinal | _Continuous] = {}
     for item in order:
         y = frame[item].to_numpy(dtype=float)
+        if pairwise:
+            y = y[answered[item]]
+            if len(y) < 2:
+                raise ResponseDataError(f"{item!r} has {len(y)} answer(s); sample statistics need at least two.")
         if item in categories:
             codes = categories[item]
             cat = np.searchsorted(codes, y)
@@ -778,11 +816,12 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     scores_uni = np.zeros((n, n_uni))
     for item in order:
         fit = fits[item]
+        rows = rows_of[item]  # a respondent's scores are zero for a statistic without his answer
         if isinstance(fit, _Ordinal):
-            scores_uni[:, th_cols[item]] = fit.scores
+            scores_uni[rows, th_cols[item][0]:th_cols[item][-1] + 1] = fit.scores
         else:
-            scores_uni[:, th_cols[item][0]] = fit.scores[:, 0]
-            scores_uni[:, var_cols[item]] = fit.scores[:, 1]
+            scores_uni[rows, th_cols[item][0]] = fit.scores[:, 0]
+            scores_uni[rows, var_cols[item]] = fit.scores[:, 1]
 
     # step 2 (pairs in lavaan's order: lower triangle by column) -------------------------------
     p = len(order)
@@ -796,7 +835,25 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     left_out: dict[str, int] = {}
     # pairs of ordered items are fitted together, on the first request of one of their correlations
     ordinal_index = {v: m for m, v in enumerate(ordered_items)}
-    poly_pairs = [k for k, (i, j) in enumerate(pairs) if order[i] in ordinal_index and order[j] in ordinal_index]
+    poly_pairs = [k for k, (i, j) in enumerate(pairs)
+                  if order[i] in ordinal_index and order[j] in ordinal_index and not pairwise]
+
+    def pair_fits(i: int, j: int):
+        """The pair's two fits on the rows answering both (all rows when listwise), and those rows."""
+        vi, vj = order[i], order[j]
+        if not pairwise:
+            return fits[vi], fits[vj], slice(None)
+        both = answered[vi] & answered[vj]
+        if both.sum() < 2:
+            raise ResponseDataError(f"{vi!r} and {vj!r} are answered together by {int(both.sum())} respondent(s); "
+                                    "their correlation needs more.")
+
+        def restricted(v: str):
+            fit, keep = fits[v], both[answered[v]]
+            return (_ordinal_given(fit.tau, fit.cat[keep]) if isinstance(fit, _Ordinal)
+                    else _continuous_given(fit.y[keep], fit.mean, fit.var))
+
+        return restricted(vi), restricted(vj), np.flatnonzero(both)
     if poly_pairs:
         batch = _PolychoricBatch([fits[v] for v in ordered_items], ordered_items,
                                  [(ordinal_index[order[pairs[k][0]]], ordinal_index[order[pairs[k][1]]])
@@ -806,7 +863,8 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     rhos = np.zeros(n_cor)
     for k, (i, j) in enumerate(pairs):
         vi, vj = order[i], order[j]
-        rho = _pair_correlation(fits[vi], fits[vj], vi, vj)
+        fi, fj, _ = pair_fits(i, j)
+        rho = _pair_correlation(fi, fj, vi, vj, fixed_margins=pairwise)
         if abs(rho) > 0.99:
             warnings.warn(f"the correlation of {vi!r} and {vj!r} is (nearly) 1 ({rho:.4f}).",
                           StickinessWarning, stacklevel=2)
@@ -816,7 +874,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         poly_d_rho, poly_a21_first, poly_a21_second = batch.scores(rhos[poly_pairs])
     for k, (i, j) in enumerate(pairs):
         vi, vj = order[i], order[j]
-        fi, fj = fits[vi], fits[vj]
+        fi, fj, rows = pair_fits(i, j)
         names.append(f"{vj}~~{vi}")
         rho = float(rhos[k])
         blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, their casewise scores)
@@ -825,6 +883,9 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
             d_rho = poly_d_rho[:, m]
             a21[k, th_cols[vi]] = poly_a21_first[m, :len(fi.tau)]
             a21[k, th_cols[vj]] = poly_a21_second[m, :len(fj.tau)]
+        elif isinstance(fi, _Ordinal) and isinstance(fj, _Ordinal):  # pairwise: one pair at a time
+            d_rho, d_tau_i, d_tau_j = _bvord_scores(fi, fj, rho)
+            blocks = [(th_cols[vi], d_tau_i), (th_cols[vj], d_tau_j)]
         elif isinstance(fi, _Continuous) and isinstance(fj, _Continuous):
             d_rho, d_mean_i, d_mean_j, d_var_i, d_var_j = _bvreg_scores(fi, fj, rho)
             blocks = [(th_cols[vi], d_mean_i[:, None]), (th_cols[vj], d_mean_j[:, None]),
@@ -842,7 +903,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
             h21[k, var_cols[vnum]] = rho / (2 * np.sqrt(num.var))
             h22[k] = np.sqrt(num.var)
         cor[i, j] = cor[j, i] = rho
-        scores_cor[:, k] = d_rho
+        scores_cor[rows, k] = d_rho
         for cols, block in blocks:  # A21: cross-products of the correlation's score with its margins'
             a21[k, cols] = d_rho @ block
 
@@ -910,7 +971,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     return OrdinalStats(
         variables=tuple(order), ordered=tuple(ordered_items), continuous=tuple(continuous_items),
         categories={item: tuple(codes.tolist()) for item, codes in categories.items()},
-        nobs=n, n_dropped=len(data) - n, missing="listwise",
+        nobs=n, n_dropped=len(data) - n, missing=missing,
         thresholds=thresholds, means=means, variances=variances,
         correlation=pd.DataFrame(cor, index=order, columns=order),
         covariance=pd.DataFrame(cov, index=order, columns=order),
