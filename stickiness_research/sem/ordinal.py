@@ -160,7 +160,8 @@ def _ordered_codes(column: pd.Series, item: str) -> np.ndarray:
     if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
         raise ResponseDataError(f"ordered item {item!r} is not numeric (dtype {column.dtype}); "
                                 "code its answers as integers (1 = lowest category).")
-    values = column.dropna().to_numpy(dtype=float)
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    values = values[~np.isnan(values)]  # numpy, not pandas' dropna: this runs once per item per fit
     bad = ~np.isfinite(values) | (values != np.round(values))
     if bad.any():
         row = column.dropna().index[np.argmax(bad)]
@@ -734,7 +735,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     to 1e-9 given lavaan's correlations). Two binary items whose table has one empty cell get
     lavaan's ``zero.add`` (0.5 added, margins kept) before their tetrachoric correlation.
 
-    Not (yet) covered: ``missing = "pairwise"``, several groups, sampling weights, exogenous
+    Not (yet) covered: several groups in one call (fit_sem calls it per group), sampling weights, exogenous
     covariates (``conditional.x``), and lavaan's ``zero.add`` options other than its default.
     Non-integer codes are refused here, while lavaan would turn them into categories.
 
