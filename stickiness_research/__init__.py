@@ -61,6 +61,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     'export_questionnaire': ('questionnaire.exporters', 'export_questionnaire'),
     'factor_scores': ('sem.predict', 'factor_scores'),
     'fit_sem': ('sem', 'fit_sem'),
+    'fit_pls': ('pls', 'fit_pls'),
+    'PLSResult': ('pls', 'PLSResult'),
     'fornell_larcker': ('measurement', 'fornell_larcker'),
     'from_semopy': ('sem.interop', 'from_semopy'),
     'grade': ('classroom', 'grade'),
@@ -164,7 +166,7 @@ __all__ = [
     "DEFAULT_QUESTIONNAIRE", "population_thresholds", "power", "build_classroom", "grade", "hypothesis_table", "EstimationError", "InvarianceResult", "invariance", "compare_group_paths", "compare_models", "LatentInteraction", "latent_interaction", "polychoric", "ModelSpecError", "OutputPathError", "StickinessWarning", "ReliabilityWarning", "ResponseDataWarning", "ScreeningWarning", "StudyWarning", "ParameterError", "Questionnaire",
     "QuestionnaireError", "QuestionnaireWarning", "ResponseDataError", "SEMResult", "StickinessError",
     "ParTable", "lavaanify", "factor_scores", "to_semopy", "from_semopy", "partable_to_syntax",
-    "builtin_questionnaire_path", "cronbach_alpha", "item_statistics", "datasets", "fit_sem", "load_questionnaire",
+    "builtin_questionnaire_path", "cronbach_alpha", "item_statistics", "datasets", "fit_sem", "fit_pls", "PLSResult", "load_questionnaire",
     "loads_questionnaire", "questionnaires_dir", "reliability", "reverse_code", "scale_scores",
     "simulate_responses",
     # measurement layer

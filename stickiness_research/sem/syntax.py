@@ -31,7 +31,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # searched in this order: longer operators first so '=~' is not read as '=' and '~'
 _OPERATORS = ("=~", "<~", "~*~", "~~", ":=", "==", "|~", "~", "<", ">", "|", "%")
 _NOT_SUPPORTED = {
-    "<~": "formative (composite) constructs ('<~') are not supported yet",
+    "<~": "formative (composite) constructs ('<~') are not estimated by covariance-based SEM; fit the model with "
+          "PLS-SEM (sr.fit_pls)",
     "|~": "instrumental variables ('|~') are not supported",
     "%": "'%' (group weights) is not supported",
 }
@@ -99,8 +100,11 @@ class Definition:
 
 
 # ----- step 1: text -> flat formulas ---------------------------------------------------------------
-def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
+def parse_syntax(syntax: str, composites: bool = False) -> tuple[list[Formula], list[Definition]]:
     """Read lavaan syntax into flat formulas and definitions/constraints, in the order written.
+
+    ``composites``: accept ``<~`` (a composite formed by its indicators), which PLS-SEM estimates
+    (:func:`stickiness_research.pls.fit_pls`) and the covariance-based engine does not.
 
     Raises
     ------
@@ -122,7 +126,7 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
             raise ModelSpecError(f"model line {line_no}: no operator in {stmt!r}. Use '=~' (measured by), "
                                  "'~' (regressed on), '~~' (covaries with), '~ 1' (intercept), '|' (thresholds of an "
                                  "ordered item), ':=' (defined parameter) or '==', '<', '>' (constraints).")
-        if op in _NOT_SUPPORTED:
+        if op in _NOT_SUPPORTED and not (composites and op == "<~"):
             raise ModelSpecError(f"model line {line_no}: {_NOT_SUPPORTED[op]} (in {stmt!r}).")
         lhs_text, rhs_text = (s.strip() for s in stmt.split(op, 1))
         if op in (":=", "==", "<", ">"):

@@ -1,0 +1,136 @@
+"""Bootstrap of a PLS path model: resampled correlation matrices, the algorithm rerun on each.
+
+A resample is a vector of counts (how often each respondent was drawn), so its indicator moments
+are two matrix products for a whole chunk of resamples (as the CB-SEM bootstrap does); each
+resample's correlation matrix then goes through :func:`.estimate.estimate`. Resample indices are
+drawn up front from ``numpy.random.default_rng(seed)`` (or given, e.g. R's
+``set.seed(seed + i); sample.int(n, TRUE)`` to reproduce seminr's replicates cell for cell), so the
+results do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, check
+from ..errors import EstimationError, ParameterError
+from .estimate import estimate
+
+CHUNK = 250
+
+
+@dataclass(frozen=True, eq=False)
+class PLSBootstrap:
+    """Bootstrap summaries of every loading, weight, path and total effect.
+
+    Attributes
+    ----------
+    table : DataFrame
+        lhs op rhs (``=~``/``<~`` loadings, ``weight`` rows, ``~`` paths, ``total`` effects), est
+        (the full-sample estimate), boot_mean, boot_se (SD of the replicates), t (est / boot_se),
+        pvalue (two-sided, t distribution with n_boot - 1 df, as seminr), ci_lower, ci_upper
+        (percentile).
+    draws : DataFrame
+        (n_ok, k) the replicates of every quantity.
+    n_boot, n_failed, seed, level
+    """
+
+    table: pd.DataFrame
+    draws: pd.DataFrame
+    n_boot: int
+    n_failed: int
+    seed: int | None
+    level: float
+
+    def summary(self) -> str:
+        with pd.option_context("display.width", 160, "display.max_rows", 500, "display.float_format",
+                               "{:.3f}".format):
+            return (f"PLS bootstrap: {self.n_boot} resamples ({self.n_failed} failed), seed {self.seed}, percentile "
+                    f"{self.level:.0%} intervals\n" + self.table.to_string(index=False))
+
+    __str__ = summary
+
+
+def _quantities(res, sol) -> np.ndarray:
+    """One vector per solution: block loadings, block weights, paths, total effects (fixed order)."""
+    mask = res._mask
+    b = sol.paths
+    total = b @ np.linalg.inv(np.eye(len(b)) - b)
+    return np.concatenate([sol.loadings[mask], sol.weights[mask], b[res._path_index], total[res._total_index]])
+
+
+def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
+                  indices: np.ndarray | None = None) -> PLSBootstrap:
+    """Nonparametric bootstrap of a :class:`.fit.PLSResult` (see :meth:`PLSResult.bootstrap`)."""
+    from scipy import stats
+
+    check(n_boot, "n_boot", "PLSResult.bootstrap", POSITIVE_INT)
+    check(seed, "seed", "PLSResult.bootstrap", NON_NEGATIVE_INT, None)
+    check(level, "level", "PLSResult.bootstrap", Interval(float, 0, 1, closed="neither"))
+    check(n_jobs, "n_jobs", "PLSResult.bootstrap", *N_JOBS)
+    z = res.data.to_numpy()
+    n = len(z)
+    if indices is None:
+        indices = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    else:
+        indices = np.asarray(indices)
+        if indices.ndim != 2 or indices.shape[1] != n or indices.min() < 0 or indices.max() >= n:
+            raise ParameterError("indices", "PLSResult.bootstrap", f"an (n_boot, {n}) array of row numbers 0..{n - 1}",
+                                 f"shape {indices.shape}")
+        n_boot = len(indices)
+    st = res.settings
+    rows, cols = np.tril_indices(z.shape[1])
+    cross = z[:, rows] * z[:, cols]
+
+    def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        b = len(chunk)
+        counts = np.zeros((b, n))
+        np.add.at(counts, (np.repeat(np.arange(b), n), chunk.ravel()), 1.0)
+        means = counts @ z / n
+        moment = counts @ cross / n - means[:, rows] * means[:, cols]
+        out = np.full((b, k), np.nan)
+        ok = np.zeros(b, dtype=bool)
+        for r in range(b):
+            cov = np.empty((z.shape[1], z.shape[1]))
+            cov[rows, cols] = moment[r]
+            cov[cols, rows] = moment[r]
+            sd = np.sqrt(np.diag(cov))
+            if np.any(sd <= 0):
+                continue  # a resample in which an indicator is constant
+            s = cov / np.outer(sd, sd)
+            try:
+                sol = estimate(s, res.model, scheme=st["scheme"], consistent=st["consistent"],
+                               max_iter=st["max_iter"], stop_criterion=st["stop_criterion"])
+            except EstimationError:
+                continue
+            out[r] = _quantities(res, sol)
+            ok[r] = True
+        return out, ok
+
+    point = _quantities(res, res.solution)
+    k = len(point)
+    chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
+    if n_jobs == 1:
+        outputs = [run(c) for c in chunks]
+    else:
+        from joblib import Parallel, delayed
+
+        outputs = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(run)(c) for c in chunks)
+    values = np.concatenate([o[0] for o in outputs])
+    ok = np.concatenate([o[1] for o in outputs])
+    draws = values[ok]
+    alpha = 1 - level
+    se = draws.std(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, point / se, np.nan)
+    pvalue = 2 * stats.t.sf(np.abs(t), df=max(len(draws) - 1, 1))
+    lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
+    table = pd.DataFrame(res._quantity_names, columns=["lhs", "op", "rhs"])
+    table["est"], table["boot_mean"], table["boot_se"] = point, draws.mean(axis=0), se
+    table["t"], table["pvalue"], table["ci_lower"], table["ci_upper"] = t, pvalue, lower, upper
+    names = [f"{a} {op} {b}" for a, op, b in res._quantity_names]
+    return PLSBootstrap(table=table, draws=pd.DataFrame(draws, columns=names), n_boot=n_boot,
+                        n_failed=int((~ok).sum()), seed=seed, level=level)

@@ -1,0 +1,423 @@
+"""``fit_pls``: PLS-SEM estimates of a path model with seminr's defaults, and the result they give."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import BOOL, InstanceOf, Interval, Options, check
+from ..errors import ModelSpecError, ParameterError, ResponseDataError
+from .estimate import SCHEMES, PLSSolution, estimate
+from .model import PLSModel, pls_model
+
+MISSING = ("mean", "listwise")
+
+
+@dataclass(frozen=True, eq=False)
+class PLSResult:
+    """A fitted PLS path model.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        lhs op rhs est: loadings (``=~`` / ``<~`` rows, with the outer ``weight``) and paths
+        (``~`` rows, lhs the target as in lavaan).
+    r2 : DataFrame
+        construct, r2, r2_adj for every endogenous construct.
+    construct_scores : DataFrame
+        (n, c) standardized construct scores, one row per respondent used.
+    n_obs : int
+    iterations : int
+    settings : dict
+        scheme, consistent, missing, missing_value, max_iter, stop_criterion.
+    """
+
+    estimates: pd.DataFrame
+    r2: pd.DataFrame
+    construct_scores: pd.DataFrame = field(repr=False)
+    n_obs: int
+    iterations: int
+    settings: dict
+    model: PLSModel = field(repr=False)
+    solution: PLSSolution = field(repr=False)
+    data: pd.DataFrame = field(repr=False)  # the standardized indicators used (n, p)
+    warnings: tuple[str, ...] = ()
+
+    def loadings(self) -> pd.DataFrame:
+        """Indicator x construct matrix of loadings (zero outside a construct's block)."""
+        return pd.DataFrame(self.solution.loadings, index=self.model.items, columns=list(self.model.constructs))
+
+    def weights(self) -> pd.DataFrame:
+        """Indicator x construct matrix of outer weights (of unit-variance construct scores)."""
+        return pd.DataFrame(self.solution.weights, index=self.model.items, columns=list(self.model.constructs))
+
+    def paths(self) -> pd.DataFrame:
+        """Construct x construct matrix of path coefficients (row: source, column: target)."""
+        names = list(self.model.constructs)
+        return pd.DataFrame(self.solution.paths, index=names, columns=names)
+
+    def reliability(self) -> pd.DataFrame:
+        """Cronbach's alpha, rho_C, AVE and rho_A per construct, as seminr's ``summary()$reliability``.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by construct: ``alpha`` (of the standardized indicators, as seminr), ``rhoC``
+            (composite reliability, Dillon-Goldstein's rho: ``(sum l)^2 / ((sum l)^2 + sum(1 - l^2))``),
+            ``AVE`` (mean squared loading; Fornell & Larcker 1981) and ``rhoA`` (Dijkstra & Henseler
+            2015; 1 for mode B). Single-indicator constructs get 1 throughout. Loadings are the
+            PLSc ones when ``consistent=True``.
+        """
+        rows = []
+        s = np.corrcoef(self.data.to_numpy(), rowvar=False)
+        at = {v: k for k, v in enumerate(self.model.items)}
+        for j, con in enumerate(self.model.constructs):
+            idx = [at[v] for v in self.model.blocks[con]]
+            if len(idx) == 1:
+                rows.append((con, 1.0, 1.0, 1.0, 1.0))
+                continue
+            block = s[np.ix_(idx, idx)]
+            k = len(idx)
+            alpha = k / (k - 1) * (1 - np.trace(block) / block.sum())
+            lam = self.solution.loadings[idx, j]
+            rho_c = lam.sum() ** 2 / (lam.sum() ** 2 + np.sum(1 - lam**2))
+            rows.append((con, float(alpha), float(rho_c), float(np.mean(lam**2)), float(self.solution.rho_a[j])))
+        return pd.DataFrame(rows, columns=["construct", "alpha", "rhoC", "AVE", "rhoA"]).set_index("construct")
+
+    def _s(self) -> np.ndarray:
+        z = self.data.to_numpy()
+        return z.T @ z / (len(z) - 1)
+
+    def htmt(self) -> pd.DataFrame:
+        """Heterotrait-monotrait ratio of every pair of constructs (Henseler, Ringle & Sarstedt 2015), on
+        absolute item correlations as seminr's ``HTMT``; upper triangle (row before column), NaN elsewhere."""
+        s = np.abs(self._s())
+        at = {v: k for k, v in enumerate(self.model.items)}
+        names = list(self.model.constructs)
+        out = pd.DataFrame(np.nan, index=names, columns=names)
+
+        def mono(idx: list[int]) -> float:
+            if len(idx) == 1:
+                return 1.0
+            block = s[np.ix_(idx, idx)]
+            return float(block[np.triu_indices(len(idx), 1)].mean())
+
+        for a, ca in enumerate(names):
+            ia = [at[v] for v in self.model.blocks[ca]]
+            for cb in names[a + 1:]:
+                ib = [at[v] for v in self.model.blocks[cb]]
+                out.loc[ca, cb] = float(s[np.ix_(ia, ib)].mean()) / np.sqrt(mono(ia) * mono(ib))
+        return out
+
+    def fornell_larcker(self) -> pd.DataFrame:
+        """Fornell & Larcker (1981): sqrt(AVE) on the diagonal, construct correlations below it (PLSc:
+        disattenuated), NaN above, as seminr's ``fl_criteria``."""
+        names = list(self.model.constructs)
+        c = self.solution.construct_cor.copy()
+        np.fill_diagonal(c, np.sqrt(self.reliability()["AVE"].reindex(names).to_numpy()))
+        c[np.triu_indices(len(names), 1)] = np.nan
+        return pd.DataFrame(c, index=names, columns=names)
+
+    def cross_loadings(self) -> pd.DataFrame:
+        """Correlations of every indicator with every construct score (p x c)."""
+        cross = self._s() @ self.solution.weights
+        return pd.DataFrame(cross, index=self.model.items, columns=list(self.model.constructs))
+
+    def vif(self) -> dict[str, pd.Series]:
+        """Collinearity: ``items`` (each indicator regressed on the rest of its block; seminr ``item_vifs``)
+        and ``antecedents`` (each predictor of an endogenous construct on the others; NaN for a sole
+        predictor), both 1 / (1 - R^2), in a dict of Series indexed ``construct: variable``."""
+        s = self._s()
+        at = {v: k for k, v in enumerate(self.model.items)}
+        items: dict[str, float] = {}
+        for con in self.model.constructs:
+            idx = [at[v] for v in self.model.blocks[con]]
+            values = np.diag(np.linalg.inv(s[np.ix_(idx, idx)])) if len(idx) > 1 else np.ones(1)
+            items.update({f"{con}: {v}": float(x) for v, x in zip(self.model.blocks[con], values, strict=True)})
+        c = self.solution.construct_cor
+        pos = {n: k for k, n in enumerate(self.model.constructs)}
+        ante: dict[str, float] = {}
+        for target in self.model.endogenous:
+            preds = self.model.predecessors(target)
+            idx = [pos[x] for x in preds]
+            values = np.diag(np.linalg.inv(c[np.ix_(idx, idx)])) if len(idx) > 1 else np.array([np.nan])
+            ante.update({f"{target}: {x}": float(v) for x, v in zip(preds, values, strict=True)})
+        return {"items": pd.Series(items, name="vif"), "antecedents": pd.Series(ante, name="vif")}
+
+    def f_squared(self) -> pd.DataFrame:
+        """Cohen's f^2 of every path: (R^2 with - R^2 without) / (1 - R^2 with), the model re-estimated
+        without the path (seminr's ``fSquare``). Columns lhs (target), op, rhs (source), f2."""
+        from .model import PLSModel
+
+        s = self._s()
+        at = {c: k for k, c in enumerate(self.model.constructs)}
+        rows = []
+        for src, tgt in self.model.paths:
+            r2_with = float(self.solution.r2[at[tgt]])
+            rest = tuple(p for p in self.model.paths if p != (src, tgt))
+            keep = list(dict.fromkeys([a for a, _ in rest] + [b for _, b in rest]))
+            if tgt not in keep or not rest:
+                r2_without = 0.0
+            else:
+                reduced = PLSModel(constructs=tuple(keep), blocks={c: self.model.blocks[c] for c in keep},
+                                   modes={c: self.model.modes[c] for c in keep}, paths=rest)
+                idx = [self.model.items.index(v) for v in reduced.items]
+                st = self.settings
+                sol = estimate(s[np.ix_(idx, idx)], reduced, scheme=st["scheme"], consistent=st["consistent"],
+                               max_iter=st["max_iter"], stop_criterion=st["stop_criterion"])
+                r2_without = float(sol.r2[reduced.constructs.index(tgt)])
+                if np.isnan(r2_without):  # the target lost its only predictor
+                    r2_without = 0.0
+            rows.append((tgt, "~", src, (r2_with - r2_without) / (1 - r2_with)))
+        return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "f2"])
+
+    def effects(self) -> pd.DataFrame:
+        """Direct, indirect and total effects between constructs (total = sum over path chains of the
+        products of path coefficients: B (I - B)^-1), for every pair joined by a path chain."""
+        b = self.solution.paths
+        total = b @ np.linalg.inv(np.eye(len(b)) - b)
+        names = list(self.model.constructs)
+        rows = [(names[j], names[i], float(b[i, j]), float(total[i, j] - b[i, j]), float(total[i, j]))
+                for i in range(len(names)) for j in range(len(names)) if abs(total[i, j]) > 0]
+        return pd.DataFrame(rows, columns=["target", "source", "direct", "indirect", "total"])
+
+    # ----- bootstrap ----------------------------------------------------------------------------
+    @property
+    def _mask(self) -> np.ndarray:
+        """Where the measurement model has a loading/weight, as a boolean (p, c) matrix (row-major order)."""
+        at = {v: k for k, v in enumerate(self.model.items)}
+        mask = np.zeros((len(self.model.items), len(self.model.constructs)), dtype=bool)
+        for j, con in enumerate(self.model.constructs):
+            mask[[at[v] for v in self.model.blocks[con]], j] = True
+        return mask
+
+    @property
+    def _path_index(self) -> tuple[np.ndarray, np.ndarray]:
+        at = {c: k for k, c in enumerate(self.model.constructs)}
+        return (np.array([at[a] for a, _ in self.model.paths], dtype=int),
+                np.array([at[b] for _, b in self.model.paths], dtype=int))
+
+    @property
+    def _total_index(self) -> tuple[np.ndarray, np.ndarray]:
+        b = self.solution.paths
+        total = b @ np.linalg.inv(np.eye(len(b)) - b)
+        return np.nonzero(np.abs(total) > 0)
+
+    @property
+    def _quantity_names(self) -> list[tuple[str, str, str]]:
+        """(lhs, op, rhs) of every bootstrapped quantity, in _quantities order."""
+        names = list(self.model.constructs)
+        items = self.model.items
+        ii, jj = np.nonzero(self._mask)
+        ops = {c: "=~" if self.model.modes[c] == "A" else "<~" for c in names}
+        out = [(names[j], ops[names[j]], items[i]) for i, j in zip(ii, jj, strict=True)]
+        out += [(names[j], "weight", items[i]) for i, j in zip(ii, jj, strict=True)]
+        out += [(b, "~", a) for a, b in self.model.paths]
+        ti, tj = self._total_index
+        out += [(names[j], "total", names[i]) for i, j in zip(ti, tj, strict=True)]
+        return out
+
+    def bootstrap(self, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
+                  indices=None):
+        """Bootstrap standard errors, t values and percentile intervals of loadings, weights, paths and
+        total effects (seminr's ``bootstrap_model``). Same seed, same numbers, for any ``n_jobs``.
+
+        Parameters
+        ----------
+        n_boot : int
+            Resamples (5000 is usual for publication).
+        seed : int or None
+            Seed of ``numpy.random.default_rng`` drawing the resamples.
+        level : float
+            Confidence level of the percentile intervals.
+        n_jobs : int
+            Threads.
+        indices : array of int, optional
+            ``(n_boot, n)`` row numbers of each resample instead of drawing them (e.g. R's
+            ``set.seed(seed + i); sample.int(n, TRUE)`` to reproduce seminr's replicates).
+
+        Returns
+        -------
+        PLSBootstrap
+        """
+        from .bootstrap import bootstrap_pls
+
+        return bootstrap_pls(self, n_boot, seed, level=level, n_jobs=n_jobs, indices=indices)
+
+    def summary(self) -> str:
+        s = self.settings
+        head = (f"PLS-SEM ({'PLSc, ' if s['consistent'] else ''}{s['scheme']} scheme): N = {self.n_obs}, "
+                f"{self.iterations} iterations")
+        with pd.option_context("display.width", 140, "display.float_format", "{:.3f}".format):
+            return "\n".join([head, "", self.estimates.to_string(index=False), "", self.r2.to_string(index=False),
+                              "", self.reliability().to_string()] + [f"warning: {w}" for w in self.warnings])
+
+    __str__ = summary
+
+    def _repr_html_(self) -> str:
+        fmt = {"float_format": lambda v: f"{v:.3f}", "na_rep": ""}
+        return (f"<div><p><b>PLS-SEM</b> N = {self.n_obs}</p>" + self.estimates.to_html(index=False, **fmt)
+                + self.r2.to_html(index=False, **fmt) + self.reliability().to_html(**fmt) + "</div>")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: estimates, r2, reliability, settings, n_obs, iterations (NaN -> None)."""
+        def clean(v: Any) -> Any:
+            if isinstance(v, float | np.floating):
+                return None if math.isnan(v) else float(v)
+            return v.item() if hasattr(v, "item") else v
+
+        def records(frame: pd.DataFrame) -> list[dict]:
+            return [{k: clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+        return {"method": "PLS-SEM", "settings": self.settings, "n_obs": self.n_obs, "iterations": self.iterations,
+                "estimates": records(self.estimates), "r2": records(self.r2),
+                "reliability": records(self.reliability().reset_index()), "warnings": list(self.warnings)}
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+
+def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", consistent: bool = False,
+            missing_value: float | None = None, missing: str = "mean", max_iter: int = 300,
+            stop_criterion: float = 7) -> PLSResult:
+    """Estimate a PLS path model (PLS-SEM), with seminr's algorithm and defaults.
+
+    Parameters
+    ----------
+    syntax : str or Questionnaire
+        lavaan-like syntax: ``C =~ x1 + x2`` a mode-A construct (correlation weights; a common factor
+        with ``consistent=True``), ``C <~ x1 + x2`` a mode-B composite (regression weights),
+        ``C2 ~ C1`` paths. A Questionnaire fits its hypothesised model (all constructs mode A).
+    data : DataFrame
+        One row per respondent, a numeric column per indicator.
+    scheme : {"path_weighting", "factorial", "centroid"}
+        Inner weighting scheme (seminr's ``inner_weights``; path weighting is its default).
+    consistent : bool
+        PLSc (Dijkstra & Henseler 2015): disattenuate the mode-A constructs by their rho_A, giving
+        consistent paths, R^2 and loadings for common-factor models (seminr ``reflective()``).
+    missing_value : float, optional
+        A code that means "no answer" (e.g. -99); treated as missing.
+    missing : {"mean", "listwise"}
+        Mean replacement (seminr's default ``mean_replacement``) or dropping incomplete rows.
+    max_iter : int
+        Most iterations (seminr's ``maxIt``, 300).
+    stop_criterion : float
+        Stop when the summed absolute change of the weights is below ``10^-stop_criterion``
+        (seminr's ``stopCriterion``, 7).
+
+    Returns
+    -------
+    PLSResult
+
+    Raises
+    ------
+    ModelSpecError
+        Unreadable syntax or a model PLS cannot estimate (see :func:`.model.pls_model`), a missing
+        column.
+    ResponseDataError
+        A non-numeric or constant indicator, or fewer complete rows than indicators.
+    EstimationError
+        A singular formative block or collinear predictors.
+    ParameterError
+        An argument out of range.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> mobi = sr.datasets.mobi()
+    >>> res = sr.fit_pls('''
+    ... Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+    ... Expectation =~ CUEX1 + CUEX2 + CUEX3
+    ... Value =~ PERV1 + PERV2
+    ... Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+    ... Satisfaction ~ Image + Expectation + Value''', mobi)
+    >>> float(round(res.paths().loc["Value", "Satisfaction"], 6))  # seminr::estimate_pls(mobi, mm, sm)$path_coef
+    0.316425
+    """
+    from ..questionnaire import Questionnaire
+
+    if isinstance(syntax, Questionnaire):
+        syntax = syntax.model_syntax()
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError("data", "fit_pls", "a pandas DataFrame", type(data).__name__)
+    check(scheme, "scheme", "fit_pls", Options(SCHEMES))
+    check(consistent, "consistent", "fit_pls", BOOL)
+    check(missing, "missing", "fit_pls", Options(MISSING))
+    check(max_iter, "max_iter", "fit_pls", Interval(int, 1, None))
+    check(stop_criterion, "stop_criterion", "fit_pls", Interval(float, 0, 16))
+    check(missing_value, "missing_value", "fit_pls", InstanceOf((int, float), "a number (the code of a missing answer)"),
+          None)
+    model = pls_model(syntax)
+    items = model.items
+    absent = [v for v in items if v not in data.columns]
+    if absent:
+        raise ModelSpecError(f"indicator {absent[0]!r} is not a column of the data"
+                             f"{f' ({len(absent) - 1} more missing)' if len(absent) > 1 else ''}.")
+    frame = data[items]
+    bad = [v for v in items if not pd.api.types.is_numeric_dtype(frame[v]) or pd.api.types.is_bool_dtype(frame[v])]
+    if bad:
+        raise ResponseDataError(f"indicator {bad[0]!r} is not numeric (dtype {frame[bad[0]].dtype}); code answers "
+                                "as numbers.")
+    x = frame.to_numpy(dtype=float, na_value=np.nan)
+    if missing_value is not None:
+        x = np.where(x == float(missing_value), np.nan, x)
+    notes = []
+    holes = np.isnan(x)
+    if holes.any():
+        if missing == "mean":  # seminr's mean_replacement: each column's mean of the answers given
+            means = np.nanmean(x, axis=0)
+            x = np.where(holes, means[None, :], x)
+            notes.append(f"{int(holes.sum())} missing answer(s) replaced by their indicator's mean (seminr's "
+                         "default); missing='listwise' drops those rows instead.")
+        else:
+            keep = ~holes.any(axis=1)
+            notes.append(f"{int((~keep).sum())} incomplete row(s) dropped listwise.")
+            x = x[keep]
+    n = len(x)
+    if n <= len(items):
+        raise ResponseDataError(f"{n} usable rows for {len(items)} indicators; PLS-SEM needs more respondents.")
+    sd = x.std(axis=0, ddof=1)
+    if np.any(sd == 0) or not np.all(np.isfinite(sd)):
+        constant = items[int(np.argmin(np.where(np.isfinite(sd), sd, 0.0)))]
+        raise ResponseDataError(f"indicator {constant!r} has no variance; drop it.")
+    z = (x - x.mean(axis=0)) / sd
+    s = z.T @ z / (n - 1)
+    sol = estimate(s, model, scheme=scheme, consistent=consistent, max_iter=max_iter, stop_criterion=stop_criterion)
+    if not sol.converged:
+        notes.append(f"the weights did not converge in {max_iter} iterations (stop criterion 1e-{stop_criterion:g}); "
+                     "estimates are from the last iteration.")
+    scores = pd.DataFrame(z @ sol.weights, index=frame.index[:n] if not holes.any() or missing == "mean" else
+                          frame.index[~holes.any(axis=1)], columns=list(model.constructs))
+    return PLSResult(estimates=_estimates(model, sol), r2=_r2(model, sol, n), construct_scores=scores, n_obs=n,
+                     iterations=sol.iterations, settings={"scheme": scheme, "consistent": consistent,
+                                                          "missing": missing, "missing_value": missing_value,
+                                                          "max_iter": max_iter, "stop_criterion": stop_criterion},
+                     model=model, solution=sol, data=pd.DataFrame(z, columns=items), warnings=tuple(notes))
+
+
+def _estimates(model: PLSModel, sol: PLSSolution) -> pd.DataFrame:
+    at_item = {v: k for k, v in enumerate(model.items)}
+    at = {c: k for k, c in enumerate(model.constructs)}
+    rows = []
+    for con in model.constructs:
+        op = "=~" if model.modes[con] == "A" else "<~"
+        for v in model.blocks[con]:
+            rows.append((con, op, v, float(sol.loadings[at_item[v], at[con]]), float(sol.weights[at_item[v], at[con]])))
+    for s, t in model.paths:
+        rows.append((t, "~", s, float(sol.paths[at[s], at[t]]), math.nan))
+    return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "est", "weight"])
+
+
+def _r2(model: PLSModel, sol: PLSSolution, n: int) -> pd.DataFrame:
+    at = {c: k for k, c in enumerate(model.constructs)}
+    rows = []
+    for con in model.endogenous:
+        k = len(model.predecessors(con))
+        r2 = float(sol.r2[at[con]])
+        rows.append((con, r2, 1 - (1 - r2) * (n - 1) / (n - k - 1)))
+    return pd.DataFrame(rows, columns=["construct", "r2", "r2_adj"])

@@ -1,0 +1,119 @@
+"""A PLS path model read from lavaan-like syntax: constructs with their indicators and mode, and paths.
+
+``=~`` declares a mode-A construct (correlation weights; a common factor under PLSc), ``<~`` a
+mode-B composite (regression weights), ``~`` structural paths. The statements are read by the
+project's one syntax reader (:func:`stickiness_research.sem.syntax.parse_syntax`); PLS takes no
+modifiers (labels, fixed values), no covariances and no defined parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ModelSpecError
+from ..sem.syntax import parse_syntax
+
+
+@dataclass(frozen=True)
+class PLSModel:
+    """The model's constructs, indicators and paths.
+
+    Attributes
+    ----------
+    constructs : tuple of str
+        In seminr's order (``construct_names``): the paths' sources as written, then their targets.
+    blocks : dict of str to tuple of str
+        Construct -> its indicators, in the order written.
+    modes : dict of str to str
+        Construct -> ``"A"`` (``=~``) or ``"B"`` (``<~``).
+    paths : tuple of (str, str)
+        (source, target) of every structural path.
+    """
+
+    constructs: tuple[str, ...]
+    blocks: dict[str, tuple[str, ...]]
+    modes: dict[str, str]
+    paths: tuple[tuple[str, str], ...]
+
+    @property
+    def items(self) -> list[str]:
+        """Every indicator once, block by block in construct order."""
+        out: list[str] = []
+        for c in self.constructs:
+            out += [i for i in self.blocks[c] if i not in out]
+        return out
+
+    @property
+    def endogenous(self) -> list[str]:
+        """Constructs with an incoming path, in construct order."""
+        targets = {t for _, t in self.paths}
+        return [c for c in self.constructs if c in targets]
+
+    def predecessors(self, construct: str) -> list[str]:
+        return [s for s, t in self.paths if t == construct]
+
+    def path_matrix(self) -> np.ndarray:
+        """P[i, j] = 1 for a path from construct i to construct j."""
+        at = {c: k for k, c in enumerate(self.constructs)}
+        p = np.zeros((len(self.constructs),) * 2)
+        for s, t in self.paths:
+            p[at[s], at[t]] = 1.0
+        return p
+
+
+def pls_model(syntax: str) -> PLSModel:
+    """Read a PLS path model from lavaan-like syntax.
+
+    Raises
+    ------
+    ModelSpecError
+        Unreadable syntax; an operator PLS does not estimate (``~~``, ``:=``, thresholds, ...);
+        modifiers; a construct measured twice or without indicators; a path to or from a
+        construct without indicators; an indicator that is also a construct; a model without paths.
+    """
+    formulas, definitions = parse_syntax(syntax, composites=True)
+    if definitions:
+        d = definitions[0]
+        raise ModelSpecError(f"model line {d.line}: PLS-SEM takes constructs ('=~', '<~') and paths ('~'); "
+                             f"'{d.name} {d.op} ...' is not estimated (indirect effects are reported for every path "
+                             "chain anyway).")
+    blocks: dict[str, list[str]] = {}
+    modes: dict[str, str] = {}
+    paths: list[tuple[str, str]] = []
+    for f in formulas:
+        m = f.modifiers
+        if m.fixed is not None or m.label is not None or m.start is not None:
+            raise ModelSpecError(f"model line {f.line}: PLS-SEM estimates every weight and path freely; remove the "
+                                 f"modifier in '{f.lhs} {f.op} ...{f.rhs}'.")
+        if f.op in ("=~", "<~"):
+            mode = "A" if f.op == "=~" else "B"
+            if modes.setdefault(f.lhs, mode) != mode:
+                raise ModelSpecError(f"model line {f.line}: {f.lhs!r} is declared with both '=~' and '<~'; a construct "
+                                     "has one measurement mode.")
+            blocks.setdefault(f.lhs, []).append(f.rhs)
+        elif f.op == "~":
+            paths.append((f.rhs, f.lhs))
+        else:
+            raise ModelSpecError(f"model line {f.line}: '{f.lhs} {f.op} {f.rhs}': PLS-SEM takes constructs "
+                                 "('=~' reflective/mode A, '<~' composite/mode B) and paths ('~') only.")
+    if not paths:
+        raise ModelSpecError("the model has no structural path ('~'); PLS-SEM estimates a path model. For a "
+                             "measurement model alone use sr.cfa.")
+    for s, t in paths:
+        for c in (s, t):
+            if c not in blocks:
+                raise ModelSpecError(f"{c!r} is in a path but has no indicators; declare it, e.g. '{c} =~ item1 + "
+                                     f"item2' (or '{c} =~ {c}' for a single observed variable).")
+    shared = [i for c in blocks for i in blocks[c] if i in blocks and i != c]
+    if shared:
+        raise ModelSpecError(f"{shared[0]!r} is both a construct and an indicator of another construct; "
+                             "higher-order constructs are not supported yet.")
+    order = list(dict.fromkeys([s for s, _ in paths] + [t for _, t in paths]))  # seminr's construct_names
+    unused = [c for c in blocks if c not in order]
+    if unused:
+        raise ModelSpecError(f"construct {unused[0]!r} is in no path; PLS-SEM estimates a construct through its "
+                             "paths. Add a path or drop it (sr.cfa fits measurement models).")
+    return PLSModel(constructs=tuple(order), blocks={c: tuple(blocks[c]) for c in order},
+                    modes={c: modes[c] for c in order}, paths=tuple(paths))
