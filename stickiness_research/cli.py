@@ -339,6 +339,55 @@ def fit(
         out.print("\n" + boot.summary(), highlight=False, soft_wrap=True, markup=False)
 
 
+@app.command()
+@_user_errors
+def pls(
+    model: Annotated[Path, typer.Option("--model", "-m", help="Model syntax file: 'C =~ items' (mode A), 'C <~ items' "
+                                        "(mode B), 'C2 ~ C1' paths; or a questionnaire YAML.")],
+    data: Annotated[Path, typer.Option("--data", "-d", help="CSV or XLSX with one column per indicator.")],
+    consistent: Annotated[bool, typer.Option("--consistent", help="PLSc: consistent estimates for common-factor "
+                                             "(=~) constructs.")] = False,
+    scheme: Annotated[str, typer.Option(help="Inner weighting: path_weighting, factorial or centroid.")] = "path_weighting",
+    missing_value: Annotated[float | None, typer.Option("--missing-value", help="Code of a missing answer, "
+                                                        "e.g. -99.")] = None,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none).")] = 0,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed, >= 0.")] = 1,
+    n_jobs: Annotated[int, typer.Option("--n-jobs", help="Threads for the bootstrap.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Fit a PLS path model (PLS-SEM, seminr's algorithm) and print estimates, R-squared and reliability."""
+    from .pls import fit_pls
+
+    check(bootstrap, "--bootstrap", "stickiness pls", NON_NEGATIVE_INT)
+    check(seed, "--seed", "stickiness pls", NON_NEGATIVE_INT)
+    check_input(model, ModelSpecError, "model file")
+    frame = _read_table(data)
+    if model.suffix.lower() in (".yaml", ".yml"):
+        from .questionnaire import load_questionnaire
+        from .responses.scoring import reverse_code
+
+        q = load_questionnaire(model)
+        syntax, frame = q.model_syntax(), reverse_code(frame, q)
+    else:
+        try:
+            syntax = model.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ModelSpecError(f"{model}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the model "
+                                 "file as UTF-8.") from None
+    res = fit_pls(syntax, frame, scheme=scheme, consistent=consistent, missing_value=missing_value)
+    boot = res.bootstrap(bootstrap, seed=seed, n_jobs=n_jobs) if bootstrap else None
+    if as_json:
+        payload = res.to_dict()
+        if boot is not None:
+            payload["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed,
+                                    "estimates": _records(boot.table)}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(res.summary(), highlight=False, soft_wrap=True, markup=False)
+    if boot is not None:
+        out.print("\n" + boot.summary(), highlight=False, soft_wrap=True, markup=False)
+
+
 def _records(frame: Any) -> list[dict]:
     import math
 

@@ -124,3 +124,25 @@ def test_bootstrap_is_reproducible_and_sensible(mobi):
     n = len(mobi)
     same = res.bootstrap(indices=np.tile(np.arange(n), (3, 1)))  # resamples equal to the sample
     assert np.allclose(same.draws.to_numpy(), same.table["est"].to_numpy()[None, :])
+
+
+def test_cli_pls(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from stickiness_research.cli import app
+
+    model = tmp_path / "mobi.lav"
+    model.write_text(SIMPLE, encoding="utf-8")
+    data = tmp_path / "mobi.csv"
+    sr.datasets.mobi().to_csv(data, index=False)
+    runner = CliRunner()
+    out = runner.invoke(app, ["pls", "--model", str(model), "--data", str(data), "--json", "--bootstrap", "20"])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.stdout)
+    value = next(e for e in payload["estimates"] if e["op"] == "~" and e["rhs"] == "Value")["est"]
+    assert value == pytest.approx(fixture("inner_weights_coefficients").loc["Value", "Satisfaction"], abs=TOL)
+    assert payload["bootstrap"]["n_boot"] == 20
+    bad = runner.invoke(app, ["pls", "--model", str(model), "--data", str(data), "--scheme", "x"])
+    assert bad.exit_code == 2 and "'scheme' parameter of fit_pls" in bad.output and "Traceback" not in bad.output
