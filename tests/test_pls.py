@@ -146,3 +146,16 @@ def test_cli_pls(tmp_path):
     assert payload["bootstrap"]["n_boot"] == 20
     bad = runner.invoke(app, ["pls", "--model", str(model), "--data", str(data), "--scheme", "x"])
     assert bad.exit_code == 2 and "'scheme' parameter of fit_pls" in bad.output and "Traceback" not in bad.output
+
+
+def test_batched_bootstrap_equals_one_at_a_time(mobi):
+    from stickiness_research.pls.bootstrap import _check_batch_equals_single
+
+    for consistent in (False, True):
+        res = sr.fit_pls(SIMPLE.replace("Expectation =~", "Expectation <~"), mobi, consistent=consistent)
+        z = res.data.to_numpy()
+        rng = np.random.default_rng(0)
+        for _ in range(3):
+            rows = rng.integers(0, len(z), len(z))
+            zz = (z[rows] - z[rows].mean(axis=0)) / z[rows].std(axis=0, ddof=1)
+            assert _check_batch_equals_single(res, zz.T @ zz / (len(z) - 1)) < 1e-12

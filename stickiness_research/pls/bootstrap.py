@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, check
-from ..errors import EstimationError, ParameterError
-from .estimate import estimate
+from ..errors import ParameterError
+from .estimate import estimate_batch
 
 CHUNK = 250
 
@@ -62,6 +62,18 @@ def _quantities(res, sol) -> np.ndarray:
     return np.concatenate([sol.loadings[mask], sol.weights[mask], b[res._path_index], total[res._total_index]])
 
 
+def _check_batch_equals_single(res, s: np.ndarray) -> float:
+    """Largest difference between the batched and the one-at-a-time estimates of one matrix (tests)."""
+    from .estimate import estimate
+
+    st = res.settings
+    one = estimate(s, res.model, scheme=st["scheme"], consistent=st["consistent"], max_iter=st["max_iter"],
+                   stop_criterion=st["stop_criterion"])
+    many = estimate_batch(s[None], res.model, scheme=st["scheme"], consistent=st["consistent"],
+                          max_iter=st["max_iter"], stop_criterion=st["stop_criterion"])
+    return float(max(np.abs(one.paths - many["paths"][0]).max(), np.abs(one.loadings - many["loadings"][0]).max()))
+
+
 def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
                   indices: np.ndarray | None = None) -> PLSBootstrap:
     """Nonparametric bootstrap of a :class:`.fit.PLSResult` (see :meth:`PLSResult.bootstrap`)."""
@@ -91,27 +103,29 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
         np.add.at(counts, (np.repeat(np.arange(b), n), chunk.ravel()), 1.0)
         means = counts @ z / n
         moment = counts @ cross / n - means[:, rows] * means[:, cols]
-        out = np.full((b, k), np.nan)
-        ok = np.zeros(b, dtype=bool)
-        for r in range(b):
-            cov = np.empty((z.shape[1], z.shape[1]))
-            cov[rows, cols] = moment[r]
-            cov[cols, rows] = moment[r]
-            sd = np.sqrt(np.diag(cov))
-            if np.any(sd <= 0):
-                continue  # a resample in which an indicator is constant
-            s = cov / np.outer(sd, sd)
-            try:
-                sol = estimate(s, res.model, scheme=st["scheme"], consistent=st["consistent"],
-                               max_iter=st["max_iter"], stop_criterion=st["stop_criterion"])
-            except EstimationError:
-                continue
-            out[r] = _quantities(res, sol)
-            ok[r] = True
+        cov = np.empty((b, z.shape[1], z.shape[1]))
+        cov[:, rows, cols] = moment
+        cov[:, cols, rows] = moment
+        sd = np.sqrt(np.einsum("bii->bi", cov))
+        fine = (sd > 0).all(axis=1)  # a resample in which an indicator is constant fails
+        with np.errstate(all="ignore"):
+            s = cov / (sd[:, :, None] * sd[:, None, :])
+        s[~fine] = np.eye(z.shape[1])
+        fit = estimate_batch(s, res.model, scheme=st["scheme"], consistent=st["consistent"],
+                             max_iter=st["max_iter"], stop_criterion=st["stop_criterion"])
+        ok = fit["ok"] & fine
+        mask = res._mask
+        b_mat = fit["paths"]
+        with np.errstate(all="ignore"):
+            total = b_mat @ np.linalg.inv(np.eye(b_mat.shape[1]) - b_mat)
+        pi, pj = res._path_index
+        ti, tj = res._total_index
+        out = np.concatenate([fit["loadings"][:, mask], fit["weights"][:, mask], b_mat[:, pi, pj],
+                              total[:, ti, tj]], axis=1)
+        out[~ok] = np.nan
         return out, ok
 
     point = _quantities(res, res.solution)
-    k = len(point)
     chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
     if n_jobs == 1:
         outputs = [run(c) for c in chunks]

@@ -144,3 +144,107 @@ def _rho_a(w: np.ndarray, s: np.ndarray) -> float:
     ww = np.outer(w, w)
     ww_off = ww - np.diag(np.diag(ww))
     return float((w @ w) ** 2 * (w @ off @ w) / (w @ ww_off @ w))
+
+
+def estimate_batch(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weighting", consistent: bool = False,
+                   max_iter: int = 300, stop_criterion: float = 7) -> dict[str, np.ndarray]:
+    """:func:`estimate` for a stack of correlation matrices ``s`` (B, p, p) at once (the bootstrap).
+
+    Each matrix iterates until its own stop rule holds (converged ones are frozen), so every result
+    equals :func:`estimate` on that matrix. Returns ``weights``, ``loadings`` (B, p, c), ``paths``
+    (B, c, c), ``r2``, ``rho_a`` (B, c) and ``ok`` (B,): False where a matrix was singular or did not
+    converge.
+    """
+    n_b = len(s)
+    items = model.items
+    at_item = {v: k for k, v in enumerate(items)}
+    at = {c: k for k, c in enumerate(model.constructs)}
+    n_c = len(model.constructs)
+    mask = np.zeros((len(items), n_c))
+    for c in model.constructs:
+        mask[[at_item[v] for v in model.blocks[c]], at[c]] = 1.0
+    p_mat = model.path_matrix()
+    mode_b = [at[c] for c in model.constructs if model.modes[c] == "B"]
+    block_rows = {at[c]: np.array([at_item[v] for v in model.blocks[c]]) for c in model.constructs}
+    inner_plan = [(at[t], np.array([at[x] for x in model.predecessors(t)])) for t in model.endogenous]
+    w = np.broadcast_to(mask, (n_b, *mask.shape)).copy()
+    active = np.ones(n_b, dtype=bool)
+    ok = np.ones(n_b, dtype=bool)
+    tolerance = 10.0 ** (-stop_criterion)
+    with np.errstate(all="ignore"):
+        for _ in range(max_iter + 1):
+            idx = np.flatnonzero(active)
+            if not len(idx):
+                break
+            sa, wa = s[idx], w[idx]
+            sw = sa @ wa
+            sd = np.sqrt(np.einsum("bij,bij->bj", wa, sw))
+            c = (wa.transpose(0, 2, 1) @ sw) / (sd[:, :, None] * sd[:, None, :])
+            if scheme == "factorial":
+                e = c * (p_mat + p_mat.T)
+            elif scheme == "centroid":
+                e = np.sign(c) * (p_mat + p_mat.T)
+            else:
+                e = c * p_mat.T
+                for j, preds in inner_plan:
+                    e[:, preds, j] = _solve(c[:, preds][:, :, preds], c[:, preds, j])
+            proxy_sd = np.sqrt(np.einsum("bij,bij->bj", e, c @ e))
+            cov = (sw / sd[:, None, :]) @ e / proxy_sd[:, None, :]
+            new = cov * mask
+            for j in mode_b:
+                rows = block_rows[j]
+                new[:, rows, j] = _solve(sa[:, rows][:, :, rows], cov[:, rows, j])
+            new = new / np.sqrt(np.einsum("bij,bij->bj", new, sa @ new))[:, None, :]
+            diff = np.abs(new - wa).sum(axis=(1, 2))
+            w[idx] = new
+            bad = ~np.isfinite(diff)
+            ok[idx[bad]] = False
+            active[idx[(diff < tolerance) | bad]] = False
+        ok &= ~active  # not converged within max_iter: left out, as a failed resample
+        sw = s @ w
+        loadings = sw * mask
+        c = w.transpose(0, 2, 1) @ sw
+        rho_a = np.ones((n_b, n_c))
+        for con in model.constructs:
+            j = at[con]
+            rows = block_rows[j]
+            if model.modes[con] == "A" and len(rows) > 1:
+                wj = w[:, rows, j]
+                sb = s[:, rows][:, :, rows]
+                off = sb - np.eye(len(rows)) * sb
+                ww = wj[:, :, None] * wj[:, None, :]
+                ww_off = ww - np.eye(len(rows)) * ww
+                rho_a[:, j] = (np.einsum("bi,bi->b", wj, wj) ** 2 * np.einsum("bi,bij,bj->b", wj, off, wj)
+                               / np.einsum("bi,bij,bj->b", wj, ww_off, wj))
+        if consistent:
+            adjust = np.sqrt(rho_a[:, :, None] * rho_a[:, None, :])
+            adjust[:, np.arange(n_c), np.arange(n_c)] = 1.0
+            c = c / adjust
+            for con in model.constructs:
+                j = at[con]
+                rows = block_rows[j]
+                if model.modes[con] == "A" and len(rows) > 1:
+                    wj = w[:, rows, j]
+                    loadings[:, rows, j] = wj * (np.sqrt(rho_a[:, j]) / np.einsum("bi,bi->b", wj, wj))[:, None]
+        paths = np.zeros((n_b, n_c, n_c))
+        r2 = np.full((n_b, n_c), np.nan)
+        for j, preds in inner_plan:
+            beta = _solve(c[:, preds][:, :, preds], c[:, preds, j])
+            paths[:, preds, j] = beta
+            r2[:, j] = np.einsum("bi,bi->b", beta, c[:, preds, j])
+    ok &= np.isfinite(paths).all(axis=(1, 2)) & np.isfinite(loadings).all(axis=(1, 2))
+    return {"weights": w, "loadings": loadings, "paths": paths, "r2": r2, "rho_a": rho_a, "ok": ok}
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Batched solve of a x = b, (B, k, k) and (B, k); NaN rows where a matrix is singular."""
+    try:
+        return np.linalg.solve(a, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.full(b.shape, np.nan)
+        for r in range(len(a)):
+            try:
+                out[r] = np.linalg.solve(a[r], b[r])
+            except np.linalg.LinAlgError:
+                pass
+        return out
