@@ -100,6 +100,8 @@ class StudyResult:
     ipma: pd.DataFrame | None = None
     recommendations: tuple[Recommendation, ...] = ()
     regression: Any = None
+    pls: Any = None  # PLSResult when the config's method is "both"
+    pls_bootstrap: Any = None  # its PLSBootstrap
     provenance: dict = field(default_factory=dict)
     screening: dict = field(default_factory=dict)  # warnings and rules not applied, for the report
 
@@ -251,6 +253,21 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         table["delta_aic"] = table["aic"] - table.loc[0, "aic"]
         table["delta_bic"] = table["bic"] - table.loc[0, "bic"]
         result["alternatives"] = table
+
+    if cfg.method == "both":
+        step("PLS-SEM beside CB-SEM")
+        from .errors import StickinessError
+        from .pls import fit_pls
+
+        pls_syntax = cfg.model.syntax or q.model_syntax(labels=False)
+        frames = sem._state.data if len(sem.groups) == 0 else None
+        used = frames[0][1].index if frames and hasattr(frames[0][1], "index") else scored.index
+        try:  # the rows CB-SEM used, so that the two methods see the same respondents
+            result["pls"] = fit_pls(pls_syntax, scored.loc[used], missing="listwise")
+            if todo.bootstrap:
+                result["pls_bootstrap"] = result["pls"].bootstrap(todo.bootstrap, seed=cfg.seed, n_jobs=todo.n_jobs)
+        except StickinessError as exc:  # e.g. a custom model with labels PLS does not take: said in the report
+            warnings.warn(f"PLS-SEM was not estimated: {exc}", StudyWarning, stacklevel=2)
 
     if todo.regression:
         step("regression robustness check")

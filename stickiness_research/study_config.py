@@ -145,6 +145,15 @@ class StudyConfig(_Strict):
     report: ReportSpec = Field(default_factory=ReportSpec)
     # scikit-learn (segments) takes 32-bit seeds; a larger one is refused here, with the config's line
     seed: int = Field(default=1, ge=0, le=2**32 - 1, strict=True)
+    # cbsem: covariance-based SEM (lavaan's); both: PLS-SEM (seminr's) beside it in the report
+    method: Literal["cbsem", "pls", "both"] = "cbsem"
+
+    @model_validator(mode="after")
+    def _method_available(self) -> StudyConfig:
+        if self.method == "pls":
+            raise ValueError("method: pls (a PLS-only study) is not available yet; use 'method: both' for PLS-SEM "
+                             "beside CB-SEM, or sr.fit_pls / 'stickiness pls' directly")
+        return self
 
     _source: Path | None = None
     _lines: dict[str, int] = {}  # line of each key a later check may name

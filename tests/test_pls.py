@@ -159,3 +159,26 @@ def test_batched_bootstrap_equals_one_at_a_time(mobi):
             rows = rng.integers(0, len(z), len(z))
             zz = (z[rows] - z[rows].mean(axis=0)) / z[rows].std(axis=0, ddof=1)
             assert _check_batch_equals_single(res, zz.T @ zz / (len(z) - 1)) < 1e-12
+
+
+@pytest.mark.slow
+def test_a_study_with_method_both_reports_pls_beside_cbsem(tmp_path):
+    from stickiness_research.report import write_report
+    from stickiness_research.study import run_study
+
+    text = (f"study:\n  id: both\n  title: {{en: \"Both\", zh: \"两者\"}}\nquestionnaire: {sr.builtin_questionnaire_path()}\n"
+            "data:\n  simulate: {n: 300, seed: 11, careless: 0.05}\nmethod: both\n"
+            "analyses: {bootstrap: 50, htmt_bootstrap: 10, max_segments: 2, efa: false, method_bias: false}\n")
+    path = tmp_path / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    study = run_study(path)
+    assert study.pls is not None and study.pls.n_obs == study.sem.n_obs
+    assert study.pls_bootstrap.n_boot == 50
+    paths = write_report(study, tmp_path / "build")
+    md = Path(paths["md"]).read_text(encoding="utf-8")
+    assert "## PLS-SEM beside CB-SEM" in md and "PLS ρA" in md
+    html = Path(paths["html"]).read_text(encoding="utf-8")
+    assert 'id="pls"' in html
+    path.write_text(text.replace("method: both", "method: pls"), encoding="utf-8")
+    with pytest.raises(sr.StudyConfigError, match="method: pls .* is not available yet"):
+        sr.load_study_config(path)

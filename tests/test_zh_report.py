@@ -33,7 +33,7 @@ ALLOWED_WORDS = {
     "CFA", "EFA", "CFI", "TLI", "RMSEA", "SRMR", "AVE", "CR", "CI", "SE", "SD", "AIC", "BIC", "HTMT", "MLR", "ML",
     "OLS", "SEM", "HC", "BCa", "df", "Wald", "Cronbach", "McDonald", "Feldt", "Fornell", "Larcker", "Yuan",
     "Bentler", "Yuan-Bentler", "Satorra", "Mardia", "Heywood", "semTools", "compRelSEM", "lavaan",
-    "IP", "Kobo", "SPSS",
+    "IP", "Kobo", "SPSS", "PLS", "PLS-SEM", "CB-SEM", "seminr", "Dijkstra", "Henseler",
 }
 ALLOWED_PHRASES: set[str] = set()  # runs of 3+ words that are not English sentences (none needed today)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:['\u2019-][A-Za-z0-9_]+)*")

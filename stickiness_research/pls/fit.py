@@ -342,7 +342,7 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
     from ..questionnaire import Questionnaire
 
     if isinstance(syntax, Questionnaire):
-        syntax = syntax.model_syntax()
+        syntax = syntax.model_syntax(labels=False)
     if not isinstance(data, pd.DataFrame):
         raise ParameterError("data", "fit_pls", "a pandas DataFrame", type(data).__name__)
     check(scheme, "scheme", "fit_pls", Options(SCHEMES))

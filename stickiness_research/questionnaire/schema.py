@@ -397,16 +397,17 @@ class Questionnaire(_Strict):
         return self.construct(construct_id).name[language or self.meta.language]
 
     # ----- derived artefacts -----------------------------------------------------------------
-    def model_syntax(self, *, structural: bool = True, indirect: bool = True) -> str:
+    def model_syntax(self, *, structural: bool = True, indirect: bool = True, labels: bool = True) -> str:
         """lavaan-style syntax of the hypothesised model.
 
         Measurement part from the constructs' items; structural part from the direct hypotheses,
         each path labelled with its hypothesis id in lower case (``h1``); each indirect
-        hypothesis becomes a defined parameter (``h8 := h1*h2``).
+        hypothesis becomes a defined parameter (``h8 := h1*h2``). ``labels=False`` leaves out the
+        labels and the defined parameters (PLS-SEM's syntax: :func:`stickiness_research.fit_pls`).
         """
         from .syntax import build_model_syntax
 
-        return build_model_syntax(self, structural=structural, indirect=indirect)
+        return build_model_syntax(self, structural=structural, indirect=indirect, labels=labels)
 
     def to_partable(self, *, structural: bool = True, **options):
         """The hypothesised model as a parameter table, with lavaan's ``sem()`` rules.

@@ -8,7 +8,8 @@ if TYPE_CHECKING:
     from .schema import Questionnaire
 
 
-def build_model_syntax(q: Questionnaire, *, structural: bool = True, indirect: bool = True) -> str:
+def build_model_syntax(q: Questionnaire, *, structural: bool = True, indirect: bool = True,
+                       labels: bool = True) -> str:
     lines = [f"# {q.meta.id} {q.meta.version}: measurement model"]
     for c in q.constructs:
         items = [i.id for i in q.items_of(c.id)]
@@ -16,9 +17,9 @@ def build_model_syntax(q: Questionnaire, *, structural: bool = True, indirect: b
     if structural and q.direct_hypotheses:
         lines.append("# structural model: one labelled path per hypothesis")
         for target in q.endogenous:
-            terms = [f"{h.label}*{h.from_}" for h in q.direct_hypotheses if h.to == target]
+            terms = [f"{h.label}*{h.from_}" if labels else h.from_ for h in q.direct_hypotheses if h.to == target]
             lines.append(f"{target} ~ " + " + ".join(terms))
-    if structural and indirect and q.indirect_hypotheses:
+    if structural and indirect and labels and q.indirect_hypotheses:
         lines.append("# indirect effects (mediation hypotheses)")
         labels = {(h.from_, h.to): h.label for h in q.direct_hypotheses}
         for h in q.indirect_hypotheses:

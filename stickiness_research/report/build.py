@@ -114,6 +114,12 @@ def results_dict(study: StudyResult) -> dict:
                                    "levers": [lv["id"] for lv in r.levers]} for r in study.recommendations]
     if study.regression is not None:
         out["regression"] = study.regression
+    if study.pls is not None:
+        out["pls"] = study.pls.to_dict()
+        out["pls"]["htmt"] = study.pls.htmt().reset_index(names="construct")
+        if study.pls_bootstrap is not None:
+            out["pls"]["bootstrap"] = {"n_boot": study.pls_bootstrap.n_boot, "n_failed": study.pls_bootstrap.n_failed,
+                                       "seed": study.pls_bootstrap.seed, "estimates": study.pls_bootstrap.table}
     return _clean(out)
 
 
@@ -319,6 +325,45 @@ def _robustness(study: StudyResult, names: dict) -> dict | None:
     return {"rows": rows, "agree": sum(r["same"] for r in rows), "n": len(rows)}
 
 
+def _pls(study: StudyResult, L: dict, names: dict) -> dict | None:
+    """CB-SEM and PLS-SEM side by side: paths, reliability, R-squared (config ``method: both``)."""
+    res = study.pls
+    if res is None:
+        return None
+    boot = study.pls_bootstrap
+    est = study.sem.estimates
+    paths = []
+    for src, tgt in res.model.paths:
+        cb = est[(est["op"] == "~") & (est["lhs"] == tgt) & (est["rhs"] == src)]
+        b = float(res.paths().loc[src, tgt])
+        ci, sig_pls = "", None
+        if boot is not None:
+            row = boot.table[(boot.table["op"] == "~") & (boot.table["lhs"] == tgt) & (boot.table["rhs"] == src)].iloc[0]
+            ci = apa.interval(row["ci_lower"], row["ci_upper"], 2)
+            sig_pls = bool(row["ci_lower"] > 0 or row["ci_upper"] < 0)
+        cb_beta = float(cb["std_all"].iloc[0]) if len(cb) else float("nan")
+        cb_p = float(cb["pvalue"].iloc[0]) if len(cb) else float("nan")
+        same = None if sig_pls is None or not len(cb) else bool(sig_pls == (cb_p < 0.05) and
+                                                                 (np.sign(b) == np.sign(cb_beta)))
+        paths.append({"path": f"{names.get(src, src)} \u2192 {names.get(tgt, tgt)}",
+                      "cbsem": apa.bounded(cb_beta, 2) + apa.stars(cb_p), "pls": apa.bounded(b, 2), "ci": ci,
+                      "same": same})
+    rel_pls = res.reliability()
+    rel_cb = study.cfa.reliability().set_index("construct") if study.cfa is not None else None
+    reliability = [{"construct": names.get(c, c),
+                    "cb_cr": apa.bounded(rel_cb.loc[c, "cr"], 2) if rel_cb is not None and c in rel_cb.index else "",
+                    "cb_ave": apa.bounded(rel_cb.loc[c, "ave"], 2) if rel_cb is not None and c in rel_cb.index else "",
+                    "rho_c": apa.bounded(r.rhoC, 2), "ave": apa.bounded(r.AVE, 2), "rho_a": apa.bounded(r.rhoA, 2)}
+                   for c, r in rel_pls.iterrows()]
+    r2_cb = study.sem.r2
+    r2 = [{"construct": names.get(r.construct, r.construct),
+           "cbsem": apa.bounded(float(r2_cb[r.construct]), 2) if r.construct in r2_cb.index else "",
+           "pls": apa.bounded(r.r2, 2), "pls_adj": apa.bounded(r.r2_adj, 2)} for r in res.r2.itertuples()]
+    judged = [p for p in paths if p["same"] is not None]
+    return {"paths": paths, "reliability": reliability, "r2": r2, "agree": sum(p["same"] for p in judged),
+            "n": len(judged), "n_boot": boot.n_boot if boot is not None else 0}
+
+
 def _segments(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
     s = study.segments
     if s is None:
@@ -429,6 +474,7 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         "structural": _structural(study, L, names, lang),
         "groups": _groups(study, names, L, lang),
         "robustness": _robustness(study, names),
+        "pls": _pls(study, L, names),
         "segments": _segments(study, L, names, lang),
         "strategy": _strategy(study, L, names, lang),
         "provenance": json.dumps(prov, indent=2, ensure_ascii=False),

@@ -90,6 +90,16 @@ def write_docx(context: dict, path: str | Path) -> Path:
         _table(doc, L, number, L["alternatives"], [L["model"], "χ²", "df", "CFI", "RMSEA", "AIC", "BIC", "Δ"],
                [[L.get(a["model"], a["model"]), a["chisq"], a["df"], a["cfi"], a["rmsea"], a["aic"], a["bic"], a["delta"]]
                 for a in s["alternatives"]])
+        number += 1
+    pls = context.get("pls")
+    if pls:
+        same = {True: L["plain_yes"], False: L["plain_no"], None: "\u2013"}
+        _table(doc, L, number, L["pls"], [L["path"], "CB-SEM \u03b2", "PLS \u03b2", "95% CI", L["same_conclusion"]],
+               [[r["path"], r["cbsem"], r["pls"], r["ci"], same[r["same"]]] for r in pls["paths"]], L["note_pls"])
+        number += 1
+        _table(doc, L, number, L["pls_reliability"],
+               [L["construct"], "CB-SEM CR", "CB-SEM AVE", "PLS \u03c1C", "PLS AVE", "PLS \u03c1A"],
+               [[r["construct"], r["cb_cr"], r["cb_ave"], r["rho_c"], r["ave"], r["rho_a"]] for r in pls["reliability"]])
     path = Path(path)
     doc.save(path)
     return path

@@ -65,6 +65,13 @@ LABELS: dict[str, dict[str, str]] = {
         "note_groups": 'Loadings held equal across groups; Wald test of equal paths (red: the path differs at p < .05).',
         "note_robustness": 'Each structural equation re-estimated by OLS on scale means (standardized betas, HC3 robust SEs). The last column says whether sign and significance agree. Scale means carry measurement error, so OLS betas are usually smaller.',
         "note_ipma": 'filled points are significant.',
+        "pls": "PLS-SEM beside CB-SEM", "pls_reliability": "Reliability: CB-SEM and PLS-SEM", "r_squared": "R²",
+        "r2_adjusted": "adjusted R²",
+        "note_pls": 'PLS-SEM (seminr\'s algorithm, path weighting, mode A composites; 95% bootstrap percentile intervals) '
+                    'beside the CB-SEM estimates (std.all). PLS scores are weighted sums of the items and keep their '
+                    'measurement error, so PLS loadings come out higher and paths between constructs usually lower than '
+                    'CB-SEM\'s, which models the constructs as common factors (Dijkstra & Henseler 2015); the last column '
+                    'says whether both methods reach the same conclusion (sign and significance).',
         "rule_identical_answers": "identical answer pattern", "rule_irv_min": "too little variability",
         "rule_psychsyn_min": "inconsistent synonyms",
         "plain_yes": "yes", "plain_no": "no", "holds": "Holds", "same_conclusion": "Same conclusion",
@@ -138,6 +145,11 @@ LABELS: dict[str, dict[str, str]] = {
         "note_groups": '各组载荷设为相等；路径相等性的 Wald 检验（红色表示该路径在 p < .05 水平上存在组间差异）。',
         "note_robustness": '以量表均值对每个结构方程进行 OLS 重新估计（标准化系数，HC3 稳健标准误）。最后一列表示方向与显著性是否一致。量表均值含测量误差，因此 OLS 系数通常偏小。',
         "note_ipma": '实心点表示显著。',
+        "pls": "PLS-SEM 与 CB-SEM 对照", "pls_reliability": "信度：CB-SEM 与 PLS-SEM", "r_squared": "R²",
+        "r2_adjusted": "调整 R²",
+        "note_pls": 'PLS-SEM（seminr 算法，路径加权，模式 A 合成变量；95% 自助法百分位区间）与 CB-SEM 的完全标准化估计并列。'
+                    'PLS 得分是题项的加权和，保留了测量误差，因此 PLS 载荷通常更高、构念间路径通常更低；CB-SEM 则把构念建模为公共因子'
+                    '（Dijkstra & Henseler 2015）。最后一列表示两种方法的结论（方向与显著性）是否一致。',
         "rule_identical_answers": "作答模式与他人完全相同", "rule_irv_min": "作答变异过小",
         "rule_psychsyn_min": "同义题作答不一致",
         "plain_yes": "是", "plain_no": "否", "holds": "是否成立", "same_conclusion": "结论是否一致",
