@@ -186,6 +186,13 @@ class PLSResult:
                 for i in range(len(names)) for j in range(len(names)) if abs(total[i, j]) > 0]
         return pd.DataFrame(rows, columns=["target", "source", "direct", "indirect", "total"])
 
+    def ipma(self, data: pd.DataFrame, target: str, *, scale_min=None, scale_max=None):
+        """Importance-performance map of the drivers of ``target`` (Ringle & Sarstedt 2016); see
+        :func:`stickiness_research.pls.ipma.ipma`. ``data``: the raw answers the model was fitted to."""
+        from .ipma import ipma
+
+        return ipma(self, data, target, scale_min=scale_min, scale_max=scale_max)
+
     # ----- bootstrap ----------------------------------------------------------------------------
     @property
     def _mask(self) -> np.ndarray:

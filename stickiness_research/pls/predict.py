@@ -370,7 +370,7 @@ def pls_predict(res: PLSResult, data: pd.DataFrame, *, folds=10, repetitions: in
             train = ~test
             where = f"fold {f + 1} of {k}" + (f", repetition {rep + 1}" if len(fold_ids) > 1 else "")
             xt = x[train]
-            m, s = xt.mean(axis=0), xt.std(axis=0, ddof=1)
+            m, s = xt.mean(axis=0), xt.std(axis=0, ddof=0)
             if np.any(s == 0):
                 raise EstimationError(f"pls_predict: indicator {items[int(np.argmin(s))]!r} is constant in the "
                                       f"training rows of {where}; use fewer folds.")
