@@ -114,11 +114,16 @@ class PLSResult:
                 out.loc[ca, cb] = float(s[np.ix_(ia, ib)].mean()) / np.sqrt(mono(ia) * mono(ib))
         return out
 
+    def _score_cor(self) -> np.ndarray:
+        """Correlations of the construct scores (uncorrected, also under PLSc, as seminr reports them)."""
+        w = self.solution.weights
+        return w.T @ self._s() @ w
+
     def fornell_larcker(self) -> pd.DataFrame:
-        """Fornell & Larcker (1981): sqrt(AVE) on the diagonal, construct correlations below it (PLSc:
-        disattenuated), NaN above, as seminr's ``fl_criteria``."""
+        """Fornell & Larcker (1981): sqrt(AVE) on the diagonal, construct score correlations below it
+        (uncorrected also under PLSc, as seminr's ``fl_criteria``), NaN above."""
         names = list(self.model.constructs)
-        c = self.solution.construct_cor.copy()
+        c = self._score_cor()
         np.fill_diagonal(c, np.sqrt(self.reliability()["AVE"].reindex(names).to_numpy()))
         c[np.triu_indices(len(names), 1)] = np.nan
         return pd.DataFrame(c, index=names, columns=names)
@@ -139,7 +144,7 @@ class PLSResult:
             idx = [at[v] for v in self.model.blocks[con]]
             values = np.diag(np.linalg.inv(s[np.ix_(idx, idx)])) if len(idx) > 1 else np.ones(1)
             items.update({f"{con}: {v}": float(x) for v, x in zip(self.model.blocks[con], values, strict=True)})
-        c = self.solution.construct_cor
+        c = self._score_cor()  # seminr: the construct scores' correlations, also under PLSc
         pos = {n: k for k, n in enumerate(self.model.constructs)}
         ante: dict[str, float] = {}
         for target in self.model.endogenous:

@@ -1,0 +1,113 @@
+"""sr.fit_pls against the seminr Python port (frozen by tests/reference/seminr_port.py; the port itself
+reproduces R seminr 2.3.1's fixtures to 4e-13, see tests/reference/seminr/README.md): the ECSI mobi model,
+the extended corporate-reputation model (mode B, -99 codes, mean replacement, a single-item construct)
+and mobi with PLSc. Every statistic of the reporting set at 1e-6."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import stickiness_research as sr
+
+REF = Path(__file__).parent / "reference" / "seminr"
+CASES = ["mobi_ecsi", "corp_rep_ext", "mobi_ecsi_plsc"]
+TOL = 1e-6
+_FITS: dict = {}
+
+
+def _matrix(entry: dict) -> pd.DataFrame:
+    return pd.DataFrame(np.array(entry["values"], dtype=float), index=entry["rows"], columns=entry["cols"])
+
+
+def _fit(case: str):
+    if case not in _FITS:
+        ref = json.loads((REF / "port" / f"{case}.json").read_text())
+        model = ref["model"]
+        lines = [f"{m['name']} {'<~' if m['mode'] == 'B' else '=~'} " + " + ".join(m["items"])
+                 for m in model["measurement"]]
+        targets: dict[str, list[str]] = {}
+        for p in model["structural"]:
+            targets.setdefault(p["to"], []).append(p["from"])
+        lines += [f"{t} ~ " + " + ".join(s) for t, s in targets.items()]
+        data = pd.read_csv(Path(__file__).parent.parent / ref["data_file"])
+        est = model["estimate_pls"]
+        res = sr.fit_pls("\n".join(lines), data, scheme={"path_weighting": "path_weighting",
+                                                         "path_factorial": "factorial"}[est["inner_weights"]],
+                         consistent=model["consistent_PLSc"], missing_value=est.get("missing_value"),
+                         max_iter=est["maxIt"], stop_criterion=est["stopCriterion"])
+        _FITS[case] = (ref, res)
+    return _FITS[case]
+
+
+def _close(mine: pd.DataFrame, theirs: pd.DataFrame, what: str) -> None:
+    mine = mine.loc[theirs.index, theirs.columns].to_numpy(dtype=float)
+    expected = theirs.to_numpy(dtype=float)
+    both = ~np.isnan(expected)  # seminr's NA cells (e.g. HTMT's lower triangle) are NaN in ours too
+    assert np.isnan(mine[~both]).all(), what
+    np.testing.assert_allclose(mine[both], expected[both], atol=TOL, err_msg=what)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_estimates_agree_with_the_seminr_port(case):
+    ref, res = _fit(case)
+    assert res.n_obs == ref["n_obs"]
+    _close(res.weights(), _matrix(ref["outer_weights"]), "weights")
+    _close(res.loadings(), _matrix(ref["outer_loadings"]), "loadings")
+    _close(res.paths(), _matrix(ref["path_coef"]), "paths")
+    r2 = res.r2.set_index("construct")
+    for construct, value in ref["r_squared"].items():
+        assert r2.loc[construct, "r2"] == pytest.approx(value, abs=TOL)
+        assert r2.loc[construct, "r2_adj"] == pytest.approx(ref["adj_r_squared"][construct], abs=TOL)
+    scores = _matrix(ref["construct_scores_first10"])
+    np.testing.assert_allclose(res.construct_scores[list(scores.columns)].to_numpy()[:10], scores.to_numpy(), atol=TOL)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_reporting_set_agrees_with_the_seminr_port(case):
+    ref, res = _fit(case)
+    rel = _matrix(ref["reliability"])
+    _close(res.reliability(), rel, "reliability")
+    _close(res.htmt(), _matrix(ref["htmt"]), "htmt")
+    _close(res.fornell_larcker(), _matrix(ref["fornell_larcker"]), "fornell_larcker")  # PLSc: uncorrected, as seminr
+    _close(res.cross_loadings(), _matrix(ref["cross_loadings"]), "cross_loadings")
+    vif = res.vif()
+    for construct, items in ref["vif_items"].items():
+        for item, value in items.items():
+            assert vif["items"][f"{construct}: {item}"] == pytest.approx(value, abs=TOL)
+    for target, preds in ref["vif_antecedents"].items():  # PLSc too: on the uncorrected score correlations
+        for pred, value in (preds or {}).items():
+            if value is not None:
+                assert vif["antecedents"][f"{target}: {pred}"] == pytest.approx(value, abs=TOL)
+    f2 = _matrix(ref["f_square"])
+    for row in res.f_squared().itertuples():
+        assert row.f2 == pytest.approx(f2.loc[row.rhs, row.lhs], abs=TOL), (row.rhs, row.lhs)
+    total = _matrix(ref["total_effects"])
+    eff = res.effects().set_index(["source", "target"])
+    for (source, target), value in eff["total"].items():
+        assert value == pytest.approx(total.loc[source, target], abs=TOL)
+
+
+@pytest.mark.parametrize(("fixture", "scheme"), [("boostrapmatrix1", "factorial")])
+def test_bootstrap_replays_seminrs_resamples_cell_for_cell(fixture, scheme):
+    """seminr tests/testthat/test-bootstrap.R (model M1f, nboot 200, seed 123): with R's resamples
+    (tests/reference/seminr_boot_indices.R) the path estimates' bootstrap mean and SD agree exactly."""
+    indices = np.loadtxt(REF / "boot_indices_mobi_seed123_nboot200.csv", delimiter=",", dtype=int)
+    syntax = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Value =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Satisfaction ~ Image + Expectation + Value"""
+    res = sr.fit_pls(syntax, sr.datasets.mobi(), scheme=scheme)
+    boot = res.bootstrap(indices=indices)
+    expected = pd.read_csv(REF / "fixtures" / f"{fixture}.csv", index_col=0)
+    table = boot.table[boot.table["op"] == "~"].set_index("rhs")
+    for source, row in expected.iterrows():
+        assert table.loc[source, "est"] == pytest.approx(row["Satisfaction PLS Est."], abs=TOL)
+        assert table.loc[source, "boot_mean"] == pytest.approx(row["Satisfaction Boot Mean"], abs=TOL)
+        assert table.loc[source, "boot_se"] == pytest.approx(row["Satisfaction Boot SD"], abs=TOL)
+    assert boot.n_failed == 0 and boot.n_boot == 200
