@@ -15,6 +15,7 @@ HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 SECTIONS = (  # (file, heading); a missing file (benchmark not run) is left out
     ("results.md", "Model fitting beside lavaan (`benchmarks/sem_vs_lavaan.py`)"),
+    ("pls_results.md", "PLS-SEM beside the seminr Python port (`benchmarks/pls.py`)"),
     ("screening_results.md", "Reading, screening and scoring respondents (`benchmarks/screening.py`)"),
     ("report_results.md", "The worked study report (`benchmarks/report.py`)"),
 )

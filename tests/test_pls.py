@@ -182,3 +182,9 @@ def test_a_study_with_method_both_reports_pls_beside_cbsem(tmp_path):
     path.write_text(text.replace("method: both", "method: pls"), encoding="utf-8")
     with pytest.raises(sr.StudyConfigError, match="method: pls .* is not available yet"):
         sr.load_study_config(path)
+
+
+def test_the_shipped_mobi_is_seminrs():
+    """sr.datasets.mobi() is seminr's data set as tests/reference/seminr_export.R exported it."""
+    ref = pd.read_csv(Path(__file__).parent / "reference" / "seminr" / "data" / "mobi.csv")
+    pd.testing.assert_frame_equal(sr.datasets.mobi(), ref)

@@ -46,16 +46,14 @@ class PLSSolution:
     converged: bool
 
 
-def _inner(scheme: str, c: np.ndarray, p: np.ndarray, model: PLSModel, at: dict[str, int]) -> np.ndarray:
-    """The inner weights E (c x c): proxy j = sum_i score_i E[i, j]."""
+def _inner(scheme: str, c: np.ndarray, p: np.ndarray, plan: list[tuple[int, list[int]]]) -> np.ndarray:
+    """The inner weights E (c x c): proxy j = sum_i score_i E[i, j]; ``plan``: (endogenous, predecessors)."""
     if scheme == "factorial":
         return c * (p + p.T)
     if scheme == "centroid":
         return np.sign(c) * (p + p.T)
     e = c * p.T  # a construct's successors enter its proxy with their correlation
-    for target in model.endogenous:  # its predecessors with their regression weights
-        j = at[target]
-        preds = [at[s] for s in model.predecessors(target)]
+    for j, preds in plan:  # its predecessors with their regression weights
         e[preds, j] = np.linalg.solve(c[np.ix_(preds, preds)], c[preds, j])
     return e
 
@@ -79,6 +77,7 @@ def estimate(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weighting", 
     p = model.path_matrix()
     mode_b = [at[c] for c in model.constructs if model.modes[c] == "B"]
     block_rows = {at[c]: [at_item[v] for v in model.blocks[c]] for c in model.constructs}
+    plan = [(at[t], [at[x] for x in model.predecessors(t)]) for t in model.endogenous]
     w = mask.copy()  # seminr starts from unit weights and compares the first update with them
     tolerance = 10.0 ** (-stop_criterion)
     converged = False
@@ -89,7 +88,7 @@ def estimate(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weighting", 
             sw = s @ w
             sd = np.sqrt(np.einsum("ij,ij->j", w, sw))
             c = (w.T @ sw) / np.outer(sd, sd)
-            e = _inner(scheme, c, p, model, at)
+            e = _inner(scheme, c, p, plan)
             proxy_sd = np.sqrt(np.einsum("ij,ij->j", e, c @ e))
             cov_x_proxy = (sw / sd) @ e / proxy_sd  # cov(indicator, standardized proxy)
             new = cov_x_proxy * mask  # mode A: correlation weights

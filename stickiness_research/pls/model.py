@@ -8,6 +8,7 @@ modifiers (labels, fixed values), no covariances and no defined parameters.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,7 +65,8 @@ class PLSModel:
 
 
 def pls_model(syntax: str) -> PLSModel:
-    """Read a PLS path model from lavaan-like syntax.
+    """Read a PLS path model from lavaan-like syntax (cached per syntax: a bootstrap or simulation
+    refits the same model many times).
 
     Raises
     ------
@@ -73,6 +75,11 @@ def pls_model(syntax: str) -> PLSModel:
         modifiers; a construct measured twice or without indicators; a path to or from a
         construct without indicators; an indicator that is also a construct; a model without paths.
     """
+    return _pls_model(syntax)
+
+
+@functools.lru_cache(maxsize=256)
+def _pls_model(syntax: str) -> PLSModel:
     formulas, definitions = parse_syntax(syntax, composites=True)
     if definitions:
         d = definitions[0]

@@ -241,8 +241,10 @@ def pls_predict(res: PLSResult, data: pd.DataFrame, *, folds=10, repetitions: in
     4552-4564. Shmueli, G., Sarstedt, M., Hair, J. F., Cheah, J.-H., Ting, H., Vaithilingam, S. &
     Ringle, C. M. (2019). Predictive model assessment in PLS-SEM: guidelines for using PLSpredict.
     *European Journal of Marketing*, 53(11), 2322-2347. Algorithm: seminr's ``predict_pls``,
-    ``predict_DA``, ``predict_EA``, ``generate_lm_predictions`` (R/feature_plspredict.R; the LM on
-    the antecedents' indicators is seminr's since 2.3.2; 2.3.1 regressed on every other indicator).
+    ``predict_DA``, ``predict_EA``, ``generate_lm_predictions`` (R/feature_plspredict.R). The LM on
+    the antecedents' indicators is that of seminr's ``predict_pls_v2`` branch (2.3.1.2, October
+    2022), its later sources and the seminr Python port; seminr 2.3.1 regressed each endogenous
+    indicator on every indicator outside its construct.
 
     Parameters
     ----------
@@ -312,7 +314,7 @@ def pls_predict(res: PLSResult, data: pd.DataFrame, *, folds=10, repetitions: in
     no_folds=10, ordering=numpy.random.default_rng(1).permutation(250))``: 2.3756, 2.8408, 1.6615
     and LM 2.3617, 2.8842, 1.6604). With R's folds of ``set.seed(123); predict_pls(mobi_pls,
     predict_DA, noFolds = 10)`` (``folds=r_cut_folds(order - 1, 10)`` with R's ``set.seed(123);
-    order <- sample(250, 250)``) every RMSE and MAE agrees with seminr's to 1e-12; see
+    order <- sample(250, 250)``) every RMSE and MAE agrees with R seminr's to 1e-14; see
     tests/test_pls_predict.py.
     """
     fn = "pls_predict"
@@ -370,7 +372,7 @@ def pls_predict(res: PLSResult, data: pd.DataFrame, *, folds=10, repetitions: in
             train = ~test
             where = f"fold {f + 1} of {k}" + (f", repetition {rep + 1}" if len(fold_ids) > 1 else "")
             xt = x[train]
-            m, s = xt.mean(axis=0), xt.std(axis=0, ddof=0)
+            m, s = xt.mean(axis=0), xt.std(axis=0, ddof=1)
             if np.any(s == 0):
                 raise EstimationError(f"pls_predict: indicator {items[int(np.argmin(s))]!r} is constant in the "
                                       f"training rows of {where}; use fewer folds.")
