@@ -3,5 +3,7 @@
 from .fit import PLSResult, fit_pls
 from .ipma import PLSIPMA, ipma
 from .model import PLSModel, pls_model
+from .predict import PLSPredictResult, pls_predict, r_cut_folds
 
-__all__ = ["PLSIPMA", "PLSModel", "PLSResult", "fit_pls", "ipma", "pls_model"]
+__all__ = ["PLSIPMA", "PLSModel", "PLSPredictResult", "PLSResult", "fit_pls", "ipma", "pls_model", "pls_predict",
+           "r_cut_folds"]

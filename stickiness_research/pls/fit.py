@@ -198,6 +198,15 @@ class PLSResult:
 
         return ipma(self, data, target, scale_min=scale_min, scale_max=scale_max)
 
+    def predict(self, data: pd.DataFrame, *, folds=10, repetitions: int = 1, technique: str = "DA",
+                seed: int | None = 1):
+        """PLSpredict (Shmueli et al. 2019; seminr's ``predict_pls``): k-fold cross-validated predictions of
+        the endogenous indicators with the LM benchmark; see :func:`stickiness_research.pls.predict.pls_predict`.
+        ``data``: the raw answers the model was fitted to."""
+        from .predict import pls_predict
+
+        return pls_predict(self, data, folds=folds, repetitions=repetitions, technique=technique, seed=seed)
+
     # ----- bootstrap ----------------------------------------------------------------------------
     @property
     def _mask(self) -> np.ndarray:
@@ -435,3 +444,43 @@ def _r2(model: PLSModel, sol: PLSSolution, n: int) -> pd.DataFrame:
         r2 = float(sol.r2[at[con]])
         rows.append((con, r2, 1 - (1 - r2) * (n - 1) / (n - k - 1)))
     return pd.DataFrame(rows, columns=["construct", "r2", "r2_adj"])
+
+
+def raw_as_fitted(res: PLSResult, data: pd.DataFrame, who: str) -> tuple[np.ndarray, str]:
+    """The raw indicators of the rows ``res`` used (n, p), after its missing-answer handling (checked against
+    ``res.data``), and a note on that handling ("" without missing answers). ``who`` names the caller in errors
+    (IPMA and PLSpredict report in the answers' own units, which the standardized ``res.data`` has lost)."""
+    items = res.model.items
+    absent = [v for v in items if v not in data.columns]
+    if absent:
+        raise ModelSpecError(f"{who}: indicator {absent[0]!r} is not a column of the data; pass the data the model "
+                             "was fitted to.")
+    frame = data[items]
+    bad = [v for v in items if not pd.api.types.is_numeric_dtype(frame[v]) or pd.api.types.is_bool_dtype(frame[v])]
+    if bad:
+        raise ResponseDataError(f"{who}: indicator {bad[0]!r} is not numeric (dtype {frame[bad[0]].dtype}).")
+    x = frame.to_numpy(dtype=float, na_value=np.nan)
+    code = res.settings["missing_value"]
+    if code is not None:
+        x = np.where(x == float(code), np.nan, x)
+    holes = np.isnan(x)
+    note = ""
+    if holes.any():
+        if res.settings["missing"] == "mean":  # as fit_pls: each column's mean of the answers given
+            x = np.where(holes, np.nanmean(x, axis=0)[None, :], x)
+            note = (f"{int(holes.sum())} missing answer(s) replaced by their indicator's mean, as in the fit; "
+                    "performance is the mean of the answers given.")
+        else:
+            dropped = int(holes.any(axis=1).sum())
+            x = x[~holes.any(axis=1)]
+            note = f"{dropped} incomplete row(s) dropped listwise, as in the fit."
+    fitted = res.data.to_numpy()
+    same = x.shape == fitted.shape
+    if same:
+        with np.errstate(all="ignore"):
+            z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
+        same = bool(np.allclose(z, fitted, rtol=0, atol=1e-8))
+    if not same:
+        raise ResponseDataError(f"{who}: these data ({len(x)} usable rows) are not the data the model was fitted to "
+                                f"({res.n_obs} rows); pass the same DataFrame as to fit_pls.")
+    return x, note

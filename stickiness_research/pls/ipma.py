@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._validation import STR, InstanceOf, Satisfies, check
 from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError
-from .fit import PLSResult
+from .fit import PLSResult, raw_as_fitted
 
 CONSTRUCT_COLUMNS = ["construct", "importance", "est_std", "performance"]
 INDICATOR_COLUMNS = ["construct", "indicator", "weight", "importance", "performance"]
@@ -216,7 +216,7 @@ def ipma(res: PLSResult, data: pd.DataFrame, target: str, *, scale_min: float | 
                              f"(endogenous constructs: {model.endogenous}).")
     mapped = [c for c in names if c in drivers or c == target]  # closed: a driver's predecessors are drivers
     at = {c: k for k, c in enumerate(names)}
-    x, missing_note = _raw_as_fitted(res, data)
+    x, missing_note = raw_as_fitted(res, data, "ipma")
     items = model.items
     at_item = {v: k for k, v in enumerate(items)}
     used = list(dict.fromkeys(v for c in mapped for v in model.blocks[c]))
@@ -311,45 +311,6 @@ def _drivers(model, target: str) -> set[str]:
                 found.add(s)
                 stack.append(s)
     return found
-
-
-def _raw_as_fitted(res: PLSResult, data: pd.DataFrame) -> tuple[np.ndarray, str]:
-    """The raw indicators of the rows ``res`` used (n, p), after its missing-answer handling (checked against
-    ``res.data``), and a note on that handling ("" without missing answers)."""
-    items = res.model.items
-    absent = [v for v in items if v not in data.columns]
-    if absent:
-        raise ModelSpecError(f"ipma: indicator {absent[0]!r} is not a column of the data; pass the data the model "
-                             "was fitted to.")
-    frame = data[items]
-    bad = [v for v in items if not pd.api.types.is_numeric_dtype(frame[v]) or pd.api.types.is_bool_dtype(frame[v])]
-    if bad:
-        raise ResponseDataError(f"ipma: indicator {bad[0]!r} is not numeric (dtype {frame[bad[0]].dtype}).")
-    x = frame.to_numpy(dtype=float, na_value=np.nan)
-    code = res.settings["missing_value"]
-    if code is not None:
-        x = np.where(x == float(code), np.nan, x)
-    holes = np.isnan(x)
-    note = ""
-    if holes.any():
-        if res.settings["missing"] == "mean":  # as fit_pls: each column's mean of the answers given
-            x = np.where(holes, np.nanmean(x, axis=0)[None, :], x)
-            note = (f"{int(holes.sum())} missing answer(s) replaced by their indicator's mean, as in the fit; "
-                    "performance is the mean of the answers given.")
-        else:
-            dropped = int(holes.any(axis=1).sum())
-            x = x[~holes.any(axis=1)]
-            note = f"{dropped} incomplete row(s) dropped listwise, as in the fit."
-    fitted = res.data.to_numpy()
-    same = x.shape == fitted.shape
-    if same:
-        with np.errstate(all="ignore"):
-            z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
-        same = bool(np.allclose(z, fitted, rtol=0, atol=1e-8))
-    if not same:
-        raise ResponseDataError(f"ipma: these data ({len(x)} usable rows) are not the data the model was fitted to "
-                                f"({res.n_obs} rows); pass the same DataFrame as to fit_pls.")
-    return x, note
 
 
 def _bounds(value: Any, name: str, used: list[str], observed: np.ndarray) -> np.ndarray:

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .._validation import NON_NEGATIVE_INT, POSITIVE_INT, InstanceOf, Interval, Options, Satisfies, check
-from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError
+from ..errors import EstimationError, ModelSpecError, ParameterError
 from .estimate import estimate
-from .fit import PLSResult
+from .fit import PLSResult, raw_as_fitted
 from .model import PLSModel
 
 TECHNIQUES = ("DA", "EA")
@@ -331,7 +331,7 @@ def pls_predict(res: PLSResult, data: pd.DataFrame, *, folds=10, repetitions: in
     check(seed, "seed", fn, NON_NEGATIVE_INT, None)
     model = res.model
     order = _causal_order(model) if technique == "EA" else None
-    x = _raw_as_fitted(res, data)
+    x, _ = raw_as_fitted(res, data, "pls_predict")
     if given is not None:
         if repetitions != 1:
             raise ParameterError("repetitions", fn, "1 when folds is an array (its rows are the repetitions)",
@@ -474,35 +474,3 @@ def _technique(scores: np.ndarray, paths: np.ndarray, exo_idx: list[int], order:
     return out
 
 
-def _raw_as_fitted(res: PLSResult, data: pd.DataFrame) -> np.ndarray:
-    """The raw indicators (n, p) of the rows ``res`` used, after its missing-answer handling; checked against
-    ``res.data``."""
-    items = res.model.items
-    absent = [v for v in items if v not in data.columns]
-    if absent:
-        raise ModelSpecError(f"pls_predict: indicator {absent[0]!r} is not a column of the data; pass the data the "
-                             "model was fitted to.")
-    frame = data[items]
-    bad = [v for v in items if not pd.api.types.is_numeric_dtype(frame[v]) or pd.api.types.is_bool_dtype(frame[v])]
-    if bad:
-        raise ResponseDataError(f"pls_predict: indicator {bad[0]!r} is not numeric (dtype {frame[bad[0]].dtype}).")
-    x = frame.to_numpy(dtype=float, na_value=np.nan)
-    code = res.settings["missing_value"]
-    if code is not None:
-        x = np.where(x == float(code), np.nan, x)
-    holes = np.isnan(x)
-    if holes.any():
-        if res.settings["missing"] == "mean":  # as fit_pls (and seminr's predict_pls, which uses model$data)
-            x = np.where(holes, np.nanmean(x, axis=0)[None, :], x)
-        else:
-            x = x[~holes.any(axis=1)]
-    fitted = res.data.to_numpy()
-    same = x.shape == fitted.shape
-    if same:
-        with np.errstate(all="ignore"):
-            z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
-        same = bool(np.allclose(z, fitted, rtol=0, atol=1e-8))
-    if not same:
-        raise ResponseDataError(f"pls_predict: these data ({len(x)} usable rows) are not the data the model was "
-                                f"fitted to ({res.n_obs} rows); pass the same DataFrame as to fit_pls.")
-    return x
