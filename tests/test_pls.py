@@ -188,3 +188,18 @@ def test_the_shipped_mobi_is_seminrs():
     """sr.datasets.mobi() is seminr's data set as tests/reference/seminr_export.R exported it."""
     ref = pd.read_csv(Path(__file__).parent / "reference" / "seminr" / "data" / "mobi.csv")
     pd.testing.assert_frame_equal(sr.datasets.mobi(), ref)
+
+
+def test_interaction_syntax_and_f_squared(mobi):
+    syntax = SIMPLE.replace("Image + Expectation + Value", "Image + Expectation + Value + Image:Expectation")
+    res = sr.fit_pls(syntax, mobi, interaction="orthogonal")
+    assert "Image*Expectation" in res.model.constructs
+    f2 = res.f_squared().set_index("rhs")["f2"]
+    assert np.isnan(f2["Image"]) and np.isnan(f2["Expectation"]) and np.isfinite(f2["Value"])
+    assert f2["Image*Expectation"] >= 0
+    with pytest.raises(sr.ModelSpecError, match="multiplies a construct by itself"):
+        sr.fit_pls(SIMPLE + "\nSatisfaction ~ Image:Image", mobi)
+    with pytest.raises(sr.ModelSpecError, match="needs 'Loyalty' to be a construct"):
+        sr.fit_pls(SIMPLE + "\nSatisfaction ~ Image:Loyalty", mobi)
+    with pytest.raises(sr.ParameterError, match="'interaction' parameter of fit_pls"):
+        sr.fit_pls(syntax, mobi, interaction="latent")

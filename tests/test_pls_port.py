@@ -111,3 +111,61 @@ Satisfaction ~ Image + Expectation + Value"""
         assert table.loc[source, "boot_mean"] == pytest.approx(row["Satisfaction Boot Mean"], abs=TOL)
         assert table.loc[source, "boot_se"] == pytest.approx(row["Satisfaction Boot SD"], abs=TOL)
     assert boot.n_failed == 0 and boot.n_boot == 200
+
+
+MOBI_INTERACTION = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Value =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Satisfaction ~ Image + Expectation + Value + Image:Expectation + Image:Value"""
+
+
+@pytest.mark.parametrize(("method", "coef", "weights", "scores"), [
+    ("orthogonal", "coefficients", "weights", "constructscores"),
+    ("product_indicator", "coefficients2", "weights2", "constructscores2")])
+def test_interactions_agree_with_seminr_fixtures(method, coef, weights, scores):
+    """seminr tests/testthat/test-pls.r (models M2, M3: factorial scheme, two interaction terms); coefficients.csv
+    was written with 9 decimals."""
+    res = sr.fit_pls(MOBI_INTERACTION, sr.datasets.mobi(), scheme="factorial", interaction=method)
+    for name, mine in ((coef, res.paths()), (weights, res.weights())):
+        expected = pd.read_csv(REF / "fixtures" / f"{name}.csv", index_col=0)
+        np.testing.assert_allclose(mine.loc[expected.index, expected.columns], expected, atol=TOL, err_msg=name)
+    expected = pd.read_csv(REF / "fixtures" / f"{scores}.csv", index_col=0)
+    np.testing.assert_allclose(res.construct_scores[list(expected.columns)], expected, atol=TOL)
+
+
+def test_plsc_with_interactions_agrees_with_seminr_fixtures():
+    """seminr test-consistent.R (M5: rho_A of interactions is 1) and test-consistent-interactions.R (M6)."""
+    m5 = sr.fit_pls(MOBI_INTERACTION, sr.datasets.mobi(), scheme="factorial", interaction="orthogonal",
+                    consistent=True)
+    rho = pd.read_csv(REF / "fixtures" / "rho2.csv", index_col=0)["rhoA"]
+    np.testing.assert_allclose(m5.reliability()["rhoA"].loc[rho.index], rho, atol=TOL)
+    m6 = sr.fit_pls(MOBI_INTERACTION.replace("CUEX1 + CUEX2 + CUEX3", "CUEX3").replace(" + Image:Value", ""),
+                    sr.datasets.mobi(), interaction="orthogonal", consistent=True)
+    rel = pd.read_csv(REF / "fixtures" / "plsc-interaction-reliability.csv", index_col=0)
+    np.testing.assert_allclose(m6.reliability().loc[rel.index, rel.columns], rel, atol=TOL)
+    paths = pd.read_csv(REF / "fixtures" / "plsc-interaction-paths.csv", index_col=0)["Satisfaction"]
+    r2 = m6.r2.set_index("construct").loc["Satisfaction"]
+    assert round(r2["r2"], 3) == paths["R^2"] and round(r2["r2_adj"], 3) == paths["AdjR^2"]
+    for source in ("Image", "Expectation", "Value", "Image*Expectation"):
+        assert round(m6.paths().loc[source, "Satisfaction"], 3) == paths[source]
+
+
+def test_two_stage_interaction_agrees_with_the_seminr_port():
+    """No R fixture estimates a two-stage interaction on its own; the seminr port (a dev dependency) does."""
+    seminr = pytest.importorskip("seminr")
+    mobi = sr.datasets.mobi()
+    syntax = MOBI_INTERACTION.replace(" + Image:Value", "")
+    mm = seminr.constructs(*[seminr.composite(c, items, weights=seminr.mode_A) for c, items in (
+        ("Image", [f"IMAG{i}" for i in range(1, 6)]), ("Expectation", ["CUEX1", "CUEX2", "CUEX3"]),
+        ("Value", ["PERV1", "PERV2"]), ("Satisfaction", ["CUSA1", "CUSA2", "CUSA3"]))],
+        seminr.interaction_term("Image", "Expectation", method=seminr.two_stage, weights=seminr.mode_A))
+    sm = seminr.relationships(seminr.paths(["Image", "Expectation", "Value", "Image*Expectation"], "Satisfaction"))
+    port = seminr.estimate_pls(mobi, mm, sm)
+    res = sr.fit_pls(syntax, mobi, interaction="two_stage")
+    for name, theirs in (("paths", port.path_coef), ("loadings", port.outer_loadings), ("weights", port.outer_weights)):
+        expected = pd.DataFrame(theirs.values, index=list(theirs.rows), columns=list(theirs.cols))
+        mine = {"paths": res.paths(), "loadings": res.loadings(), "weights": res.weights()}[name]
+        np.testing.assert_allclose(mine.loc[expected.index, expected.columns], expected, atol=TOL, err_msg=name)
+    boot = res.bootstrap(30, seed=2)  # the interaction rebuilt in every resample
+    assert boot.n_failed == 0 and boot.table.query("op == '~' and rhs == 'Image*Expectation'")["boot_se"].iloc[0] > 0

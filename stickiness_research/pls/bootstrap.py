@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, check
-from ..errors import ParameterError
+from ..errors import EstimationError, ParameterError
 from .estimate import estimate_batch
 
 CHUNK = 250
@@ -126,6 +126,32 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
         return out, ok
 
     point = _quantities(res, res.solution)
+    if res.model.interactions:  # seminr rebuilds the interaction items in every resample: so do we
+        from dataclasses import replace
+
+        from .fit import estimate_raw
+
+        base = replace(res.model, blocks={c: (() if c in res.model.interactions else b)
+                                          for c, b in res.model.blocks.items()})
+        raw = res.raw.to_numpy()
+        k = len(_quantities(res, res.solution))
+
+        def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: F811 - one resample at a time
+            out = np.full((len(chunk), k), np.nan)
+            ok = np.zeros(len(chunk), dtype=bool)
+            for r, rows_b in enumerate(chunk):
+                x = raw[rows_b]
+                if np.any(x.std(axis=0, ddof=1) == 0):
+                    continue
+                try:
+                    with np.errstate(all="ignore"):
+                        _, _, sol = estimate_raw(base, x, st)
+                except (EstimationError, np.linalg.LinAlgError):
+                    continue
+                if np.all(np.isfinite(sol.paths)):
+                    out[r], ok[r] = _quantities(res, sol), True
+            return out, ok
+
     chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
     if n_jobs == 1:
         outputs = [run(c) for c in chunks]

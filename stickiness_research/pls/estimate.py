@@ -44,6 +44,7 @@ class PLSSolution:
     rho_a: np.ndarray  # (c,) Dijkstra-Henseler rho_A (1 for mode B and single indicators)
     iterations: int
     converged: bool
+    score_scale: np.ndarray | None = None  # (c,) rescaling of construct scores (interactions; None: all 1)
 
 
 def _inner(scheme: str, c: np.ndarray, p: np.ndarray, plan: list[tuple[int, list[int]]]) -> np.ndarray:
@@ -111,7 +112,7 @@ def estimate(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weighting", 
     for con in model.constructs:
         j = at[con]
         rows = block_rows[j]
-        if model.modes[con] == "A" and len(rows) > 1:
+        if model.modes[con] == "A" and len(rows) > 1 and con not in model.interactions:  # seminr: 1 for those
             rho_a[j] = _rho_a(w[rows, j], s[np.ix_(rows, rows)])
     if consistent:
         adjust = np.sqrt(np.outer(rho_a, rho_a))
@@ -119,7 +120,7 @@ def estimate(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weighting", 
         c = c / adjust
         for con in model.constructs:
             j = at[con]
-            if model.modes[con] == "A" and len(block_rows[j]) > 1:
+            if model.modes[con] == "A" and len(block_rows[j]) > 1 and con not in model.interactions:
                 wj = w[block_rows[j], j]
                 loadings[block_rows[j], j] = wj * np.sqrt(rho_a[j]) / (wj @ wj)
     paths = np.zeros((n_c, n_c))
@@ -207,7 +208,7 @@ def estimate_batch(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weight
         for con in model.constructs:
             j = at[con]
             rows = block_rows[j]
-            if model.modes[con] == "A" and len(rows) > 1:
+            if model.modes[con] == "A" and len(rows) > 1 and con not in model.interactions:
                 wj = w[:, rows, j]
                 sb = s[:, rows][:, :, rows]
                 off = sb - np.eye(len(rows)) * sb
@@ -222,7 +223,7 @@ def estimate_batch(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weight
             for con in model.constructs:
                 j = at[con]
                 rows = block_rows[j]
-                if model.modes[con] == "A" and len(rows) > 1:
+                if model.modes[con] == "A" and len(rows) > 1 and con not in model.interactions:
                     wj = w[:, rows, j]
                     loadings[:, rows, j] = wj * (np.sqrt(rho_a[:, j]) / np.einsum("bi,bi->b", wj, wj))[:, None]
         paths = np.zeros((n_b, n_c, n_c))

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._validation import BOOL, InstanceOf, Interval, Options, check
-from ..errors import ModelSpecError, ParameterError, ResponseDataError
+from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError
 from .estimate import SCHEMES, PLSSolution, estimate
 from .model import PLSModel, pls_model
 
 MISSING = ("mean", "listwise")
+INTERACTIONS = ("two_stage", "orthogonal", "product_indicator")
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +46,8 @@ class PLSResult:
     settings: dict
     model: PLSModel = field(repr=False)
     solution: PLSSolution = field(repr=False)
-    data: pd.DataFrame = field(repr=False)  # the standardized indicators used (n, p)
+    data: pd.DataFrame = field(repr=False)  # the standardized indicators used (n, p), interaction items included
+    raw: pd.DataFrame | None = field(default=None, repr=False)  # the model's own indicators after missing handling
     warnings: tuple[str, ...] = ()
 
     def loadings(self) -> pd.DataFrame:
@@ -156,13 +158,19 @@ class PLSResult:
 
     def f_squared(self) -> pd.DataFrame:
         """Cohen's f^2 of every path: (R^2 with - R^2 without) / (1 - R^2 with), the model re-estimated
-        without the path (seminr's ``fSquare``). Columns lhs (target), op, rhs (source), f2."""
+        without the path (seminr's ``fSquare``; NaN for the parts of an interaction term, as seminr).
+        Columns lhs (target), op, rhs (source), f2."""
         from .model import PLSModel
 
         s = self._s()
         at = {c: k for k, c in enumerate(self.model.constructs)}
         rows = []
+        components = {(part, tgt) for name, parts in self.model.interactions.items() for part in parts
+                      for src_, tgt in self.model.paths if src_ == name}
         for src, tgt in self.model.paths:
+            if (src, tgt) in components:  # as seminr: dropping a part of an interaction term is not a model
+                rows.append((tgt, "~", src, math.nan))
+                continue
             r2_with = float(self.solution.r2[at[tgt]])
             rest = tuple(p for p in self.model.paths if p != (src, tgt))
             keep = list(dict.fromkeys([a for a, _ in rest] + [b for _, b in rest]))
@@ -305,7 +313,7 @@ class PLSResult:
 
 def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", consistent: bool = False,
             missing_value: float | None = None, missing: str = "mean", max_iter: int = 300,
-            stop_criterion: float = 7) -> PLSResult:
+            stop_criterion: float = 7, interaction: str = "two_stage") -> PLSResult:
     """Estimate a PLS path model (PLS-SEM), with seminr's algorithm and defaults.
 
     Parameters
@@ -313,7 +321,8 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
     syntax : str or Questionnaire
         lavaan-like syntax: ``C =~ x1 + x2`` a mode-A construct (correlation weights; a common factor
         with ``consistent=True``), ``C <~ x1 + x2`` a mode-B composite (regression weights),
-        ``C2 ~ C1`` paths. A Questionnaire fits its hypothesised model (all constructs mode A).
+        ``C2 ~ C1`` paths, ``C2 ~ C1 + M + C1:M`` an interaction (moderation) term (see
+        ``interaction``). A Questionnaire fits its hypothesised model (all constructs mode A).
     data : DataFrame
         One row per respondent, a numeric column per indicator.
     scheme : {"path_weighting", "factorial", "centroid"}
@@ -330,6 +339,14 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
     stop_criterion : float
         Stop when the summed absolute change of the weights is below ``10^-stop_criterion``
         (seminr's ``stopCriterion``, 7).
+    interaction : {"two_stage", "orthogonal", "product_indicator"}
+        How an interaction term ``y ~ a + b + a:b`` is measured (seminr's ``interaction_term(method=)``):
+        ``two_stage`` (the product of the two constructs' scores from the model without interactions;
+        Henseler & Chin 2010, recommended by Becker, Ringle & Sarstedt 2018), ``orthogonal`` (products
+        of the standardized indicators, each residualized on all indicators of the two constructs;
+        Little, Bovaird & Widaman 2006) or ``product_indicator`` (the products themselves). As
+        seminr, the interaction's score is rescaled by the loading-weighted SD of its product items
+        (Henseler & Chin 2010), which is the scale of its path coefficient and loadings.
 
     Returns
     -------
@@ -408,19 +425,93 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
     if np.any(sd == 0) or not np.all(np.isfinite(sd)):
         constant = items[int(np.argmin(np.where(np.isfinite(sd), sd, 0.0)))]
         raise ResponseDataError(f"indicator {constant!r} has no variance; drop it.")
-    z = (x - x.mean(axis=0)) / sd
-    s = z.T @ z / (n - 1)
-    sol = estimate(s, model, scheme=scheme, consistent=consistent, max_iter=max_iter, stop_criterion=stop_criterion)
+    check(interaction, "interaction", "fit_pls", Options(INTERACTIONS))
+    settings = {"scheme": scheme, "consistent": consistent, "missing": missing, "missing_value": missing_value,
+                "max_iter": max_iter, "stop_criterion": stop_criterion, "interaction": interaction}
+    model, z, sol = estimate_raw(model, x, settings)
     if not sol.converged:
         notes.append(f"the weights did not converge in {max_iter} iterations (stop criterion 1e-{stop_criterion:g}); "
                      "estimates are from the last iteration.")
-    scores = pd.DataFrame(z @ sol.weights, index=frame.index[:n] if not holes.any() or missing == "mean" else
-                          frame.index[~holes.any(axis=1)], columns=list(model.constructs))
+    scale = sol.score_scale if sol.score_scale is not None else 1.0
+    scores = pd.DataFrame(z @ sol.weights * scale, index=frame.index[:n] if not holes.any() or
+                          missing == "mean" else frame.index[~holes.any(axis=1)], columns=list(model.constructs))
     return PLSResult(estimates=_estimates(model, sol), r2=_r2(model, sol, n), construct_scores=scores, n_obs=n,
-                     iterations=sol.iterations, settings={"scheme": scheme, "consistent": consistent,
-                                                          "missing": missing, "missing_value": missing_value,
-                                                          "max_iter": max_iter, "stop_criterion": stop_criterion},
-                     model=model, solution=sol, data=pd.DataFrame(z, columns=items), warnings=tuple(notes))
+                     iterations=sol.iterations, settings=settings, model=model, solution=sol,
+                     data=pd.DataFrame(z, columns=model.items), raw=pd.DataFrame(x, columns=items),
+                     warnings=tuple(notes))
+
+
+def estimate_raw(model: PLSModel, x: np.ndarray, settings: dict) -> tuple[PLSModel, np.ndarray, PLSSolution]:
+    """Estimate ``model`` on the raw indicators ``x`` (n, p; ``model.items`` order, no missing values):
+    the interaction items built from them first (seminr's ``process_interactions``), then the algorithm on
+    their correlation matrix, then seminr's rescaling of interaction scores (``adjust_interaction``).
+
+    Returns the model with the interaction constructs' indicators filled in, the standardized indicators
+    (n, p') and the solution (``score_scale`` holds each construct's score rescaling, 1 but for
+    interactions). Used by :func:`fit_pls` and by the bootstrap of models with interactions, which
+    rebuilds the items in every resample as seminr does.
+    """
+    est = dict(scheme=settings["scheme"], consistent=settings["consistent"], max_iter=settings["max_iter"],
+               stop_criterion=settings["stop_criterion"])
+    n = len(x)
+
+    def standardize(a: np.ndarray) -> np.ndarray:
+        return (a - a.mean(axis=0)) / a.std(axis=0, ddof=1)
+
+    z = standardize(x)
+    if not model.interactions:
+        s = z.T @ z / (n - 1)
+        return model, z, estimate(s, model, **est)
+    at = {v: k for k, v in enumerate(model.items)}
+    blocks = dict(model.blocks)
+    columns, names = [], []
+    if settings["interaction"] == "two_stage":  # first stage: the model without its interaction terms
+        base_paths = tuple(p for p in model.paths if p[0] not in model.interactions)
+        keep = list(dict.fromkeys([a for a, _ in base_paths] + [b for _, b in base_paths]))
+        first = PLSModel(constructs=tuple(keep), blocks={c: model.blocks[c] for c in keep},
+                         modes={c: model.modes[c] for c in keep}, paths=base_paths)
+        idx = [at[v] for v in first.items]
+        zf = z[:, idx]
+        first_sol = estimate(zf.T @ zf / (n - 1), first, **est)
+        scores = zf @ first_sol.weights
+    for name, (iv, mod) in model.interactions.items():
+        if settings["interaction"] == "two_stage":
+            product = (scores[:, first.constructs.index(iv)] * scores[:, first.constructs.index(mod)])[:, None]
+            item_names = [f"{name}_intxn"]
+        else:
+            zi, zm = z[:, [at[v] for v in model.blocks[iv]]], z[:, [at[v] for v in model.blocks[mod]]]
+            product = (zi[:, :, None] * zm[:, None, :]).reshape(n, -1)  # each iv item with every moderator item
+            item_names = [f"{a}*{b}" for a in model.blocks[iv] for b in model.blocks[mod]]
+            if settings["interaction"] == "orthogonal":  # residuals on both blocks' items (with an intercept)
+                design = np.column_stack([np.ones(n), zi, zm])
+                product = product - design @ np.linalg.lstsq(design, product, rcond=None)[0]
+        columns.append(product)
+        names += item_names
+        blocks[name] = tuple(item_names)
+    raw_items = np.column_stack(columns)
+    sd_items = raw_items.std(axis=0, ddof=1)
+    if np.any(sd_items == 0):
+        raise EstimationError("an interaction term has no variance; check its two constructs.")
+    base_items = model.items
+    model = replace(model, blocks=blocks)
+    position = {v: k for k, v in enumerate(base_items + names)}
+    z = np.column_stack([z, standardize(raw_items)])[:, [position[v] for v in model.items]]  # the model's order
+    sol = estimate(z.T @ z / (n - 1), model, **est)
+    # seminr's adjust_interaction: an interaction's scores are rescaled by the loading-weighted SD of its raw
+    # product items (Henseler & Chin 2010); its loadings and, without PLSc, its outgoing paths follow the scale
+    at = {v: k for k, v in enumerate(model.items)}
+    sd_of = dict(zip(names, sd_items, strict=True))
+    scale = np.ones(len(model.constructs))
+    loadings, paths = sol.loadings.copy(), sol.paths.copy()
+    for name in model.interactions:
+        j = model.constructs.index(name)
+        rows = [at[v] for v in blocks[name]]
+        lam = np.abs(sol.loadings[rows, j])
+        scale[j] = float(np.sum([sd_of[v] for v in blocks[name]] * lam) / lam.sum())
+        loadings[rows, j] *= scale[j]
+        if not settings["consistent"]:
+            paths[j, :] /= scale[j]
+    return model, z, replace(sol, loadings=loadings, paths=paths, score_scale=scale)
 
 
 def _estimates(model: PLSModel, sol: PLSSolution) -> pd.DataFrame:

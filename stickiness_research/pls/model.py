@@ -9,7 +9,7 @@ modifiers (labels, fixed values), no covariances and no defined parameters.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,12 +31,16 @@ class PLSModel:
         Construct -> ``"A"`` (``=~``) or ``"B"`` (``<~``).
     paths : tuple of (str, str)
         (source, target) of every structural path.
+    interactions : dict of str to (str, str)
+        Interaction construct (seminr's name ``"iv*moderator"``, written ``iv:moderator`` in the
+        syntax) -> (iv, moderator); its indicators are made from the data by :func:`.fit.fit_pls`.
     """
 
     constructs: tuple[str, ...]
     blocks: dict[str, tuple[str, ...]]
     modes: dict[str, str]
     paths: tuple[tuple[str, str], ...]
+    interactions: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def items(self) -> list[str]:
@@ -101,16 +105,30 @@ def _pls_model(syntax: str) -> PLSModel:
                                      "has one measurement mode.")
             blocks.setdefault(f.lhs, []).append(f.rhs)
         elif f.op == "~":
-            paths.append((f.rhs, f.lhs))
+            paths.append((f.rhs.replace(":", "*"), f.lhs))  # an interaction a:b is seminr's construct "a*b"
         else:
             raise ModelSpecError(f"model line {f.line}: '{f.lhs} {f.op} {f.rhs}': PLS-SEM takes constructs "
                                  "('=~' reflective/mode A, '<~' composite/mode B) and paths ('~') only.")
     if not paths:
         raise ModelSpecError("the model has no structural path ('~'); PLS-SEM estimates a path model. For a "
                              "measurement model alone use sr.cfa.")
+    interactions: dict[str, tuple[str, str]] = {}
+    for s, t in paths:
+        if "*" in s:
+            iv, moderator = s.split("*")
+            for c in (iv, moderator):
+                if c not in blocks:
+                    raise ModelSpecError(f"the interaction {iv}:{moderator} needs {c!r} to be a construct with "
+                                         f"indicators, e.g. '{c} =~ item1 + item2'.")
+            if iv == moderator:
+                raise ModelSpecError(f"the interaction {iv}:{moderator} multiplies a construct by itself; a quadratic "
+                                     "effect is not supported.")
+            if t in (iv, moderator):
+                raise ModelSpecError(f"the interaction {iv}:{moderator} predicts one of its own parts ({t!r}).")
+            interactions[s] = (iv, moderator)
     for s, t in paths:
         for c in (s, t):
-            if c not in blocks:
+            if c not in blocks and c not in interactions:
                 raise ModelSpecError(f"{c!r} is in a path but has no indicators; declare it, e.g. '{c} =~ item1 + "
                                      f"item2' (or '{c} =~ {c}' for a single observed variable).")
     shared = [i for c in blocks for i in blocks[c] if i in blocks and i != c]
@@ -122,5 +140,5 @@ def _pls_model(syntax: str) -> PLSModel:
     if unused:
         raise ModelSpecError(f"construct {unused[0]!r} is in no path; PLS-SEM estimates a construct through its "
                              "paths. Add a path or drop it (sr.cfa fits measurement models).")
-    return PLSModel(constructs=tuple(order), blocks={c: tuple(blocks[c]) for c in order},
-                    modes={c: modes[c] for c in order}, paths=tuple(paths))
+    return PLSModel(constructs=tuple(order), blocks={c: tuple(blocks.get(c, ())) for c in order},
+                    modes={c: modes.get(c, "A") for c in order}, paths=tuple(paths), interactions=interactions)

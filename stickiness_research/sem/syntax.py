@@ -27,6 +27,7 @@ from ..errors import ModelSpecError, ParameterError
 from .partable import ParRow, ParTable
 
 _IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+_INTERACTION = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*:[A-Za-z_.][A-Za-z0-9_.]*$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # searched in this order: longer operators first so '=~' is not read as '=' and '~'
 _OPERATORS = ("=~", "<~", "~*~", "~~", ":=", "==", "|~", "~", "<", ">", "|", "%")
@@ -103,8 +104,9 @@ class Definition:
 def parse_syntax(syntax: str, composites: bool = False) -> tuple[list[Formula], list[Definition]]:
     """Read lavaan syntax into flat formulas and definitions/constraints, in the order written.
 
-    ``composites``: accept ``<~`` (a composite formed by its indicators), which PLS-SEM estimates
-    (:func:`stickiness_research.pls.fit_pls`) and the covariance-based engine does not.
+    ``composites``: accept ``<~`` (a composite formed by its indicators) and interaction terms
+    ``y ~ a:b``, which PLS-SEM estimates (:func:`stickiness_research.pls.fit_pls`) and the
+    covariance-based engine does not.
 
     Raises
     ------
@@ -154,6 +156,8 @@ def parse_syntax(syntax: str, composites: bool = False) -> tuple[list[Formula], 
                                      "item's thresholds are t1, t2, ..., tK (K = its number of categories - 1), "
                                      "e.g. 'y1 | t1 + t2 + t3 + t4' for a 5-point item; modifiers go before the "
                                      "name, e.g. 'y1 | a*t1 + 0*t2'.")
+            elif composites and op == "~" and _INTERACTION.match(var):
+                pass  # PLS-SEM: an interaction term 'iv:moderator' (lavaan's notation for a product)
             elif not _IDENT.match(var):
                 raise ModelSpecError(f"model line {line_no}: cannot read the term {term!r}. Write a variable, "
                                      "optionally with modifiers: 'a*x1' (label), '1*x1' (fixed), 'NA*x1' (free), "
