@@ -169,3 +169,23 @@ def test_two_stage_interaction_agrees_with_the_seminr_port():
         np.testing.assert_allclose(mine.loc[expected.index, expected.columns], expected, atol=TOL, err_msg=name)
     boot = res.bootstrap(30, seed=2)  # the interaction rebuilt in every resample
     assert boot.n_failed == 0 and boot.table.query("op == '~' and rhs == 'Image*Expectation'")["boot_se"].iloc[0] > 0
+
+
+def test_specific_indirect_effect_intervals_replay_seminr():
+    """seminr test-bootstrap.R "confidence intervals" (M14, path factorial, nboot 200, seed 123): Image ->
+    Expectation -> Satisfaction at alpha .05 and .10, and Image -> Satisfaction, with R's resamples."""
+    indices = np.loadtxt(REF / "boot_indices_mobi_seed123_nboot200.csv", delimiter=",", dtype=int)
+    syntax = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Value =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Satisfaction ~ Image + Expectation + Value
+Expectation ~ Image"""
+    boot = sr.fit_pls(syntax, sr.datasets.mobi(), scheme="factorial").bootstrap(indices=indices)
+    expected = pd.read_csv(REF / "fixtures" / "conf_ints.csv", index_col=0)["x"].to_numpy()
+    mine = [boot.specific_effect("Image", "Satisfaction", ["Expectation"], level=0.95)[["ci_lower", "ci_upper"]],
+            boot.specific_effect("Image", "Satisfaction", ["Expectation"], level=0.90)[["ci_lower", "ci_upper"]],
+            boot.specific_effect("Image", "Satisfaction")[["ci_lower", "ci_upper"]]]
+    np.testing.assert_allclose(np.concatenate([m.to_numpy() for m in mine]), expected, atol=TOL)
+    with pytest.raises(sr.ModelSpecError, match="Value -> Expectation is not a path"):
+        boot.specific_effect("Value", "Satisfaction", ["Expectation"])
