@@ -203,3 +203,25 @@ def test_interaction_syntax_and_f_squared(mobi):
         sr.fit_pls(SIMPLE + "\nSatisfaction ~ Image:Loyalty", mobi)
     with pytest.raises(sr.ParameterError, match="'interaction' parameter of fit_pls"):
         sr.fit_pls(syntax, mobi, interaction="latent")
+
+
+@pytest.mark.slow
+def test_bca_intervals(mobi):
+    res = sr.fit_pls(SIMPLE, mobi)
+    bca = res.bootstrap(1000, seed=5, ci="bca")
+    pct = res.bootstrap(1000, seed=5)
+    assert bca.ci == "bca" and "bca 95% intervals" in bca.summary()
+    b, p = bca.table.set_index(["lhs", "op", "rhs"]), pct.table.set_index(["lhs", "op", "rhs"])
+    pd.testing.assert_series_equal(b["boot_se"], p["boot_se"])  # same replicates, other interval
+    paths = b.xs("~", level="op")
+    assert (paths["ci_lower"] < paths["est"]).all() and (paths["est"] < paths["ci_upper"]).all()
+    assert not np.allclose(b["ci_lower"], p["ci_lower"])
+    # the jackknife's leave-one-out samples give the correlations of the data without that row
+    from stickiness_research.pls.bootstrap import sample_correlations
+
+    z = res.data.to_numpy()
+    s, fine = sample_correlations(z, np.delete(np.arange(len(z)), 7)[None, :])
+    np.testing.assert_allclose(s[0], np.corrcoef(np.delete(z, 7, axis=0), rowvar=False), atol=1e-12)
+    assert fine.all()
+    with pytest.raises(sr.ParameterError, match="when ci='bca'"):
+        res.bootstrap(200, ci="bca")

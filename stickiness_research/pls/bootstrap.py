@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, check
+from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
 from ..errors import EstimationError, ParameterError
 from .estimate import estimate_batch
 
@@ -44,6 +44,7 @@ class PLSBootstrap:
     n_failed: int
     seed: int | None
     level: float
+    ci: str = "percentile"
 
     def specific_effect(self, source: str, target: str, through: list[str] | tuple[str, ...] = (),
                         level: float | None = None) -> pd.Series:
@@ -90,7 +91,7 @@ class PLSBootstrap:
     def summary(self) -> str:
         with pd.option_context("display.width", 160, "display.max_rows", 500, "display.float_format",
                                "{:.3f}".format):
-            return (f"PLS bootstrap: {self.n_boot} resamples ({self.n_failed} failed), seed {self.seed}, percentile "
+            return (f"PLS bootstrap: {self.n_boot} resamples ({self.n_failed} failed), seed {self.seed}, {self.ci} "
                     f"{self.level:.0%} intervals\n" + self.table.to_string(index=False))
 
     __str__ = summary
@@ -116,11 +117,36 @@ def _check_batch_equals_single(res, s: np.ndarray) -> float:
     return float(max(np.abs(one.paths - many["paths"][0]).max(), np.abs(one.loadings - many["loadings"][0]).max()))
 
 
+def sample_correlations(z: np.ndarray, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation matrices (B, p, p) of the samples ``chunk`` (B, m) of rows of ``z`` (n, p), and which are
+    usable (no constant column). A sample is a vector of counts, so its moments are two matrix products for
+    the whole chunk; m is n for a bootstrap resample and n - 1 for a leave-one-out (jackknife) sample."""
+    n, p = z.shape
+    b, m = chunk.shape
+    rows, cols = np.tril_indices(p)
+    counts = np.zeros((b, n))
+    np.add.at(counts, (np.repeat(np.arange(b), m), chunk.ravel()), 1.0)
+    means = counts @ z / m
+    moment = counts @ (z[:, rows] * z[:, cols]) / m - means[:, rows] * means[:, cols]
+    cov = np.empty((b, p, p))
+    cov[:, rows, cols] = moment
+    cov[:, cols, rows] = moment
+    sd = np.sqrt(np.einsum("bii->bi", cov))
+    fine = (sd > 0).all(axis=1)
+    with np.errstate(all="ignore"):
+        s = cov / (sd[:, :, None] * sd[:, None, :])
+    s[~fine] = np.eye(p)
+    return s, fine
+
+
 def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
-                  indices: np.ndarray | None = None) -> PLSBootstrap:
+                  indices: np.ndarray | None = None, ci: str = "percentile") -> PLSBootstrap:
     """Nonparametric bootstrap of a :class:`.fit.PLSResult` (see :meth:`PLSResult.bootstrap`)."""
     from scipy import stats
 
+    from ..sem.bootstrap import MIN_BCA, _bca
+
+    check(ci, "ci", "PLSResult.bootstrap", Options(("percentile", "bca")))
     check(n_boot, "n_boot", "PLSResult.bootstrap", POSITIVE_INT)
     check(seed, "seed", "PLSResult.bootstrap", NON_NEGATIVE_INT, None)
     check(level, "level", "PLSResult.bootstrap", Interval(float, 0, 1, closed="neither"))
@@ -136,23 +162,9 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
                                  f"shape {indices.shape}")
         n_boot = len(indices)
     st = res.settings
-    rows, cols = np.tril_indices(z.shape[1])
-    cross = z[:, rows] * z[:, cols]
 
     def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        b = len(chunk)
-        counts = np.zeros((b, n))
-        np.add.at(counts, (np.repeat(np.arange(b), n), chunk.ravel()), 1.0)
-        means = counts @ z / n
-        moment = counts @ cross / n - means[:, rows] * means[:, cols]
-        cov = np.empty((b, z.shape[1], z.shape[1]))
-        cov[:, rows, cols] = moment
-        cov[:, cols, rows] = moment
-        sd = np.sqrt(np.einsum("bii->bi", cov))
-        fine = (sd > 0).all(axis=1)  # a resample in which an indicator is constant fails
-        with np.errstate(all="ignore"):
-            s = cov / (sd[:, :, None] * sd[:, None, :])
-        s[~fine] = np.eye(z.shape[1])
+        s, fine = sample_correlations(z, chunk)
         fit = estimate_batch(s, res.model, scheme=st["scheme"], consistent=st["consistent"],
                              max_iter=st["max_iter"], stop_criterion=st["stop_criterion"])
         ok = fit["ok"] & fine
@@ -205,14 +217,28 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
     ok = np.concatenate([o[1] for o in outputs])
     draws = values[ok]
     alpha = 1 - level
+    if ci == "bca":  # Efron's bias-corrected and accelerated interval; acceleration from the jackknife
+        check(len(draws), "n_boot", "PLSResult.bootstrap", Interval(int, max(MIN_BCA, n), None),
+              when=f"when ci='bca' (at least {MIN_BCA} successful resamples and no fewer than the {n} respondents)")
+        leave_one_out = np.array([np.delete(np.arange(n), i) for i in range(n)])
+        jack_values, jack_ok = [], []
+        for start in range(0, n, CHUNK):  # the same machinery on the n leave-one-out samples
+            v, o = run(leave_one_out[start:start + CHUNK])
+            jack_values.append(v)
+            jack_ok.append(o)
+        jack = np.concatenate(jack_values)
+        jack[~np.concatenate(jack_ok)] = np.nan
     se = draws.std(axis=0, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, point / se, np.nan)
     pvalue = 2 * stats.t.sf(np.abs(t), df=max(len(draws) - 1, 1))
-    lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
+    if ci == "bca":
+        lower, upper = _bca(draws, point, jack, alpha)
+    else:
+        lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
     table = pd.DataFrame(res._quantity_names, columns=["lhs", "op", "rhs"])
     table["est"], table["boot_mean"], table["boot_se"] = point, draws.mean(axis=0), se
     table["t"], table["pvalue"], table["ci_lower"], table["ci_upper"] = t, pvalue, lower, upper
     names = [f"{a} {op} {b}" for a, op, b in res._quantity_names]
     return PLSBootstrap(table=table, draws=pd.DataFrame(draws, columns=names), n_boot=n_boot,
-                        n_failed=int((~ok).sum()), seed=seed, level=level)
+                        n_failed=int((~ok).sum()), seed=seed, level=level, ci=ci)

@@ -252,7 +252,7 @@ class PLSResult:
         return out
 
     def bootstrap(self, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
-                  indices=None):
+                  indices=None, ci: str = "percentile"):
         """Bootstrap standard errors, t values and percentile intervals of loadings, weights, paths and
         total effects (seminr's ``bootstrap_model``). Same seed, same numbers, for any ``n_jobs``.
 
@@ -269,6 +269,9 @@ class PLSResult:
         indices : array of int, optional
             ``(n_boot, n)`` row numbers of each resample instead of drawing them (e.g. R's
             ``set.seed(seed + i); sample.int(n, TRUE)`` to reproduce seminr's replicates).
+        ci : {"percentile", "bca"}
+            Percentile intervals (seminr's) or bias-corrected and accelerated ones (Efron 1987; the
+            acceleration from the n leave-one-out estimates; needs at least 1,000 resamples and n).
 
         Returns
         -------
@@ -276,7 +279,7 @@ class PLSResult:
         """
         from .bootstrap import bootstrap_pls
 
-        return bootstrap_pls(self, n_boot, seed, level=level, n_jobs=n_jobs, indices=indices)
+        return bootstrap_pls(self, n_boot, seed, level=level, n_jobs=n_jobs, indices=indices, ci=ci)
 
     def summary(self) -> str:
         s = self.settings
