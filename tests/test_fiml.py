@@ -30,7 +30,9 @@ def test_fiml_is_closer_to_complete_data_than_listwise():
 
 def test_fiml_options_are_checked():
     data = sr.datasets.holzinger_swineford()
-    with pytest.raises(sr.ModelSpecError, match="missing must be 'listwise' or 'ml'"):
+    with pytest.raises(sr.ModelSpecError, match="missing must be 'listwise', 'ml'"):
+        sr.fit_sem(HS_MODEL, data, missing="available")
+    with pytest.raises(sr.ModelSpecError, match="missing='pairwise' is for ordered items"):
         sr.fit_sem(HS_MODEL, data, missing="pairwise")
     with pytest.raises(sr.ModelSpecError, match="MLR with missing=.ml. is available for single-group"):
         sr.fit_sem(HS_MODEL, data, missing="ml", group="school", estimator="MLR")

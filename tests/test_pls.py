@@ -225,3 +225,10 @@ def test_bca_intervals(mobi):
     assert fine.all()
     with pytest.raises(sr.ParameterError, match="when ci='bca'"):
         res.bootstrap(200, ci="bca")
+
+
+def test_higher_order_syntax_errors(mobi):
+    with pytest.raises(sr.ModelSpecError, match="measured by constructs .* and by items"):
+        sr.fit_pls(SIMPLE + "\nSatisfaction =~ Image", mobi)
+    with pytest.raises(sr.ModelSpecError, match="needs two or more dimensions"):
+        sr.fit_pls(SIMPLE.replace("Satisfaction =~ CUSA1 + CUSA2 + CUSA3", "Satisfaction =~ Value"), mobi)

@@ -189,3 +189,40 @@ Expectation ~ Image"""
     np.testing.assert_allclose(np.concatenate([m.to_numpy() for m in mine]), expected, atol=TOL)
     with pytest.raises(sr.ModelSpecError, match="Value -> Expectation is not a path"):
         boot.specific_effect("Value", "Satisfaction", ["Expectation"])
+
+
+ECSI_HOC = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
+Value =~ PERV1 + PERV2
+Satisfaction =~ Image + Value
+Complaints =~ CUSCO
+Loyalty =~ CUSL1 + CUSL2 + CUSL3
+Satisfaction ~ Expectation + Quality
+Complaints ~ Satisfaction
+Loyalty ~ Satisfaction"""
+HOC_INTERACTION = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5
+Loyalty =~ CUSL1 + CUSL2 + CUSL3
+Value =~ PERV1 + PERV2
+Nick =~ Quality + Loyalty
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Satisfaction ~ Image + Expectation + Value + Nick + Image:Expectation"""
+
+
+@pytest.mark.parametrize(("syntax", "stems"), [
+    (ECSI_HOC, ("hoc-paths", "hoc-loadings", "hoc-weights")),
+    (HOC_INTERACTION, ("hoc_2si-paths", "hoc_2si-loadings", "hoc-_2siweights"))])
+def test_higher_order_constructs_agree_with_seminr_fixtures(syntax, stems):
+    """seminr test-hoc.R (M8: a two-stage higher-order construct; M9: with a two-stage interaction): paths and the
+    merged first- and second-stage loadings and weights."""
+    res = sr.fit_pls(syntax, sr.datasets.mobi(), interaction="two_stage")
+    for stem, mine in zip(stems, (res.paths(), res.loadings(), res.weights()), strict=True):
+        expected = pd.read_csv(REF / "fixtures" / f"{stem}.csv", index_col=0)
+        assert set(mine.index) == set(expected.index) and set(mine.columns) == set(expected.columns), stem
+        np.testing.assert_allclose(mine.loc[expected.index, expected.columns], expected, atol=TOL, err_msg=stem)
+    boot = res.bootstrap(20, seed=3)  # both stages rerun in every resample
+    assert boot.n_failed == 0
+    with pytest.raises(sr.ModelSpecError, match="not available yet for models with interaction terms or higher"):
+        res.predict(sr.datasets.mobi())

@@ -180,13 +180,11 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
         return out, ok
 
     point = _quantities(res, res.solution)
-    if res.model.interactions:  # seminr rebuilds the interaction items in every resample: so do we
-        from dataclasses import replace
-
+    if res.spec is not None and (res.spec.interactions or res.spec.higher_order):
+        # seminr rebuilds interaction items and higher-order stages in every resample: so do we
         from .fit import estimate_raw
 
-        base = replace(res.model, blocks={c: (() if c in res.model.interactions else b)
-                                          for c, b in res.model.blocks.items()})
+        base = res.spec
         raw = res.raw.to_numpy()
         k = len(_quantities(res, res.solution))
 

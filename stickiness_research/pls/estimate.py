@@ -45,6 +45,7 @@ class PLSSolution:
     iterations: int
     converged: bool
     score_scale: np.ndarray | None = None  # (c,) rescaling of construct scores (interactions; None: all 1)
+    first_stage: tuple | None = None  # (PLSModel, PLSSolution) of a higher-order model's first stage
 
 
 def _inner(scheme: str, c: np.ndarray, p: np.ndarray, plan: list[tuple[int, list[int]]]) -> np.ndarray:

@@ -48,15 +48,31 @@ class PLSResult:
     solution: PLSSolution = field(repr=False)
     data: pd.DataFrame = field(repr=False)  # the standardized indicators used (n, p), interaction items included
     raw: pd.DataFrame | None = field(default=None, repr=False)  # the model's own indicators after missing handling
+    spec: PLSModel | None = field(default=None, repr=False)  # the model as written (before its interaction items
+    #                                                           and higher-order stages were built from the data)
     warnings: tuple[str, ...] = ()
 
     def loadings(self) -> pd.DataFrame:
-        """Indicator x construct matrix of loadings (zero outside a construct's block)."""
-        return pd.DataFrame(self.solution.loadings, index=self.model.items, columns=list(self.model.constructs))
+        """Indicator x construct matrix of loadings (zero outside a construct's block); with higher-order
+        constructs also the dimensions' loadings from the first stage (seminr's merged matrix)."""
+        return self._matrix("loadings")
 
     def weights(self) -> pd.DataFrame:
-        """Indicator x construct matrix of outer weights (of unit-variance construct scores)."""
-        return pd.DataFrame(self.solution.weights, index=self.model.items, columns=list(self.model.constructs))
+        """Indicator x construct matrix of outer weights (of unit-variance construct scores); with
+        higher-order constructs also the dimensions' weights from the first stage."""
+        return self._matrix("weights")
+
+    def _matrix(self, what: str) -> pd.DataFrame:
+        out = pd.DataFrame(getattr(self.solution, what), index=self.model.items, columns=list(self.model.constructs))
+        if self.solution.first_stage is None:
+            return out
+        first, sol = self.solution.first_stage
+        dims = [c for c in first.constructs if c not in self.model.constructs]
+        stage1 = pd.DataFrame(getattr(sol, what), index=first.items, columns=list(first.constructs))[dims]
+        rows = list(dict.fromkeys(list(out.index) + list(stage1.index)))
+        merged = out.reindex(index=rows, columns=list(out.columns) + dims, fill_value=0.0)
+        merged.loc[stage1.index, dims] = stage1.to_numpy()
+        return merged
 
     def paths(self) -> pd.DataFrame:
         """Construct x construct matrix of path coefficients (row: source, column: target)."""
@@ -325,7 +341,9 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
         lavaan-like syntax: ``C =~ x1 + x2`` a mode-A construct (correlation weights; a common factor
         with ``consistent=True``), ``C <~ x1 + x2`` a mode-B composite (regression weights),
         ``C2 ~ C1`` paths, ``C2 ~ C1 + M + C1:M`` an interaction (moderation) term (see
-        ``interaction``). A Questionnaire fits its hypothesised model (all constructs mode A).
+        ``interaction``), ``H =~ C1 + C2`` a second-order construct of two constructs (the two-stage
+        approach: the dimensions' first-stage scores are its indicators; seminr's
+        ``higher_composite``). A Questionnaire fits its hypothesised model (all constructs mode A).
     data : DataFrame
         One row per respondent, a numeric column per indicator.
     scheme : {"path_weighting", "factorial", "centroid"}
@@ -431,6 +449,7 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
     check(interaction, "interaction", "fit_pls", Options(INTERACTIONS))
     settings = {"scheme": scheme, "consistent": consistent, "missing": missing, "missing_value": missing_value,
                 "max_iter": max_iter, "stop_criterion": stop_criterion, "interaction": interaction}
+    spec = model
     model, z, sol = estimate_raw(model, x, settings)
     if not sol.converged:
         notes.append(f"the weights did not converge in {max_iter} iterations (stop criterion 1e-{stop_criterion:g}); "
@@ -440,7 +459,7 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
                           missing == "mean" else frame.index[~holes.any(axis=1)], columns=list(model.constructs))
     return PLSResult(estimates=_estimates(model, sol), r2=_r2(model, sol, n), construct_scores=scores, n_obs=n,
                      iterations=sol.iterations, settings=settings, model=model, solution=sol,
-                     data=pd.DataFrame(z, columns=model.items), raw=pd.DataFrame(x, columns=items),
+                     data=pd.DataFrame(z, columns=model.items), raw=pd.DataFrame(x, columns=items), spec=spec,
                      warnings=tuple(notes))
 
 
@@ -462,9 +481,12 @@ def estimate_raw(model: PLSModel, x: np.ndarray, settings: dict) -> tuple[PLSMod
         return (a - a.mean(axis=0)) / a.std(axis=0, ddof=1)
 
     z = standardize(x)
+    hoc_stage = None
+    if model.higher_order:  # two stages (seminr's prepare_higher_order_model): dimensions' scores first
+        model, z, hoc_stage = _higher_order_stage(model, z, est)
     if not model.interactions:
         s = z.T @ z / (n - 1)
-        return model, z, estimate(s, model, **est)
+        return model, z, replace(estimate(s, model, **est), first_stage=hoc_stage)
     at = {v: k for k, v in enumerate(model.items)}
     blocks = dict(model.blocks)
     columns, names = [], []
@@ -514,7 +536,39 @@ def estimate_raw(model: PLSModel, x: np.ndarray, settings: dict) -> tuple[PLSMod
         loadings[rows, j] *= scale[j]
         if not settings["consistent"]:
             paths[j, :] /= scale[j]
-    return model, z, replace(sol, loadings=loadings, paths=paths, score_scale=scale)
+    return model, z, replace(sol, loadings=loadings, paths=paths, score_scale=scale, first_stage=hoc_stage)
+
+
+def _higher_order_stage(model: PLSModel, z: np.ndarray, est: dict):
+    """First stage of the two-stage approach: the model with every higher-order construct replaced by its
+    dimensions (its antecedents lead to each dimension, each dimension to its outcomes; interaction terms
+    left out), estimated; the dimensions' scores become the higher-order constructs' indicators.
+
+    Returns the second-stage model, its standardized indicators and the first-stage (model, solution).
+    """
+    n = len(z)
+    paths = list(model.paths)
+    for hoc, dims in model.higher_order.items():
+        antecedents = [a for a, t in paths if t == hoc]
+        paths = [p for p in paths if p[1] != hoc] + [(a, d) for d in dims for a in antecedents]
+        outcomes = [t for a, t in paths if a == hoc]
+        paths = [p for p in paths if p[0] != hoc] + [(d, o) for o in outcomes for d in dims]
+    paths = [p for p in paths if p[0] not in model.interactions]
+    order = list(dict.fromkeys([a for a, _ in paths] + [t for _, t in paths]))
+    first = PLSModel(constructs=tuple(order), blocks={c: model.blocks[c] for c in order},
+                     modes={c: model.modes[c] for c in order}, paths=tuple(paths))
+    at = {v: k for k, v in enumerate(model.items)}
+    zf = z[:, [at[v] for v in first.items]]
+    first_sol = estimate(zf.T @ zf / (n - 1), first, **est)
+    scores = zf @ first_sol.weights  # unit variance
+    dims = list(dict.fromkeys(d for ds in model.higher_order.values() for d in ds))
+    column = {v: z[:, at[v]] for v in model.items}
+    column.update({d: scores[:, first.constructs.index(d)] for d in dims})
+    second = PLSModel(constructs=model.constructs, blocks={c: model.blocks[c] for c in model.constructs},
+                      modes={c: model.modes[c] for c in model.constructs}, paths=model.paths,
+                      interactions=model.interactions)
+    z2 = np.column_stack([column[v] for v in second.items])
+    return second, z2, (first, first_sol)
 
 
 def _estimates(model: PLSModel, sol: PLSSolution) -> pd.DataFrame:
@@ -544,6 +598,10 @@ def raw_as_fitted(res: PLSResult, data: pd.DataFrame, who: str) -> tuple[np.ndar
     """The raw indicators of the rows ``res`` used (n, p), after its missing-answer handling (checked against
     ``res.data``), and a note on that handling ("" without missing answers). ``who`` names the caller in errors
     (IPMA and PLSpredict report in the answers' own units, which the standardized ``res.data`` has lost)."""
+    if res.spec is not None and (res.spec.interactions or res.spec.higher_order):
+        raise ModelSpecError(f"{who} is not available yet for models with interaction terms or higher-order "
+                             "constructs (their indicators are built from the data in stages); fit the model without "
+                             "them for this analysis.")
     items = res.model.items
     absent = [v for v in items if v not in data.columns]
     if absent:

@@ -34,6 +34,10 @@ class PLSModel:
     interactions : dict of str to (str, str)
         Interaction construct (seminr's name ``"iv*moderator"``, written ``iv:moderator`` in the
         syntax) -> (iv, moderator); its indicators are made from the data by :func:`.fit.fit_pls`.
+    higher_order : dict of str to tuple of str
+        Higher-order construct -> its dimensions (constructs measured by items), written
+        ``HOC =~ Dim1 + Dim2``; estimated in two stages (seminr's ``higher_composite``): the
+        dimensions' scores from a first stage become the indicators of the HOC.
     """
 
     constructs: tuple[str, ...]
@@ -41,13 +45,18 @@ class PLSModel:
     modes: dict[str, str]
     paths: tuple[tuple[str, str], ...]
     interactions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    higher_order: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def items(self) -> list[str]:
-        """Every indicator once, block by block in construct order."""
+        """Every indicator once, block by block in construct order (a higher-order construct's indicators are
+        its dimensions' items, whose scores the first stage turns into the HOC's indicators)."""
         out: list[str] = []
         for c in self.constructs:
-            out += [i for i in self.blocks[c] if i not in out]
+            for i in self.blocks[c]:
+                for item in (self.blocks[i] if c in self.higher_order else (i,)):
+                    if item not in out:
+                        out.append(item)
         return out
 
     @property
@@ -131,14 +140,30 @@ def _pls_model(syntax: str) -> PLSModel:
             if c not in blocks and c not in interactions:
                 raise ModelSpecError(f"{c!r} is in a path but has no indicators; declare it, e.g. '{c} =~ item1 + "
                                      f"item2' (or '{c} =~ {c}' for a single observed variable).")
-    shared = [i for c in blocks for i in blocks[c] if i in blocks and i != c]
-    if shared:
-        raise ModelSpecError(f"{shared[0]!r} is both a construct and an indicator of another construct; "
-                             "higher-order constructs are not supported yet.")
+    higher: dict[str, tuple[str, ...]] = {}
+    for c, members in blocks.items():
+        dims = [i for i in members if i in blocks and i != c]
+        if not dims:
+            continue
+        if len(dims) != len(members):
+            raise ModelSpecError(f"{c!r} is measured by constructs ({', '.join(dims)}) and by items; a higher-order "
+                                 "construct takes constructs only (its dimensions), e.g. 'HOC =~ Dim1 + Dim2'.")
+        nested = [d for d in dims if any(i in blocks for i in blocks[d])]
+        if nested:
+            raise ModelSpecError(f"{nested[0]!r} is itself higher-order; only second-order constructs are supported.")
+        if len(dims) < 2:
+            raise ModelSpecError(f"the higher-order construct {c!r} needs two or more dimensions.")
+        higher[c] = tuple(dims)
     order = list(dict.fromkeys([s for s, _ in paths] + [t for _, t in paths]))  # seminr's construct_names
-    unused = [c for c in blocks if c not in order]
+    dimensions = {d for dims in higher.values() for d in dims}
+    unused = [c for c in blocks if c not in order and c not in dimensions]
     if unused:
         raise ModelSpecError(f"construct {unused[0]!r} is in no path; PLS-SEM estimates a construct through its "
                              "paths. Add a path or drop it (sr.cfa fits measurement models).")
+    if higher:  # the dimensions' own blocks are kept (the first stage estimates them)
+        extra = [d for d in blocks if d in dimensions and d not in order]
+        return PLSModel(constructs=tuple(order), blocks={c: tuple(blocks.get(c, ())) for c in order + extra},
+                        modes={c: modes.get(c, "A") for c in order + extra}, paths=tuple(paths),
+                        interactions=interactions, higher_order=higher)
     return PLSModel(constructs=tuple(order), blocks={c: tuple(blocks.get(c, ())) for c in order},
                     modes={c: modes.get(c, "A") for c in order}, paths=tuple(paths), interactions=interactions)
