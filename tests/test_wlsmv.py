@@ -290,3 +290,11 @@ def test_cfa_of_ordered_items_reports_the_categorical_omega():
     for construct, value in expected.items():
         assert table.loc[construct, "omega_ordinal"] == pytest.approx(value, abs=1e-6)
     assert res.fit_measures["chisq/df"] == pytest.approx(res.sem.fit_measures["chisq.scaled"] / 160)
+
+
+def test_a_category_missing_in_one_group_is_named():
+    data = pd.read_csv(FOLDER / "invariance.csv")
+    model = json.loads((FOLDER / "inv_config.json").read_text())["model"]
+    thin = data[~((data["group"] == "g2") & (data["sec1"] == data["sec1"].max()))]
+    with pytest.raises(sr.ModelSpecError, match="ordered item 'sec1' has 4 answer categories in group 'g2' but 5"):
+        sr.fit_sem(model, thin, group="group", ordered=True)

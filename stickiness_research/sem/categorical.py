@@ -244,8 +244,17 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
                     cor_i.append(ov[a])
                     cor_j.append(ov[b])
         if len(th_pos) != len(tau_rows):
-            raise ModelSpecError("the model has more thresholds than the data give: an item has fewer categories "
-                                 "than the model was built for.")
+            given = {}
+            for name in names:
+                if "|" in name:
+                    given[name.split("|")[0]] = given.get(name.split("|")[0], 0) + 1
+            short = [(v, sum(1 for r in tau_rows if r.lhs == v), given.get(v, 0)) for v in st.ordered
+                     if sum(1 for r in tau_rows if r.lhs == v) != given.get(v, 0)]
+            item, want, have = short[0] if short else ("an item", len(tau_rows), len(th_pos))
+            where = f" in group {label!r}" if len(stats) > 1 else ""
+            raise ModelSpecError(f"ordered item {item!r} has {have + 1} answer categories{where} but {want + 1} in the "
+                                 "whole data: a category nobody in this group chose. lavaan stops here too; merge "
+                                 "sparse categories (e.g. recode 1 and 2 together) or compare larger groups.")
         cov = st.covariance.to_numpy()
         means = np.zeros(len(observed))
         for v in st.continuous:
