@@ -4,6 +4,7 @@ from .fit import PLSResult, fit_pls
 from .ipma import PLSIPMA, ipma
 from .model import PLSModel, pls_model
 from .predict import PLSPredictResult, pls_predict, r_cut_folds
+from .quality import implied_correlation, model_fit, q2_blindfolding
 
-__all__ = ["PLSIPMA", "PLSModel", "PLSPredictResult", "PLSResult", "fit_pls", "ipma", "pls_model", "pls_predict",
-           "r_cut_folds"]
+__all__ = ["PLSIPMA", "PLSModel", "PLSPredictResult", "PLSResult", "fit_pls", "implied_correlation", "ipma",
+           "model_fit", "pls_model", "pls_predict", "q2_blindfolding", "r_cut_folds"]

@@ -231,6 +231,26 @@ class PLSResult:
 
         return pls_predict(self, data, folds=folds, repetitions=repetitions, technique=technique, seed=seed)
 
+    def model_fit(self) -> pd.DataFrame:
+        """SRMR, d_ULS and d_G of the saturated and estimated model (rows srmr, d_uls, d_g); see
+        :func:`stickiness_research.pls.quality.model_fit`."""
+        from .quality import model_fit
+
+        return model_fit(self)
+
+    def implied_correlation(self, structure: str = "saturated") -> pd.DataFrame:
+        """The model-implied indicator correlations; see :func:`stickiness_research.pls.quality.implied_correlation`."""
+        from .quality import implied_correlation
+
+        return implied_correlation(self, structure)
+
+    def q2_blindfolding(self, omission_distance: int = 7, *, baseline: str = "sample_mean") -> pd.DataFrame:
+        """Stone-Geisser Q^2 (cross-validated redundancy) by blindfolding; see
+        :func:`stickiness_research.pls.quality.q2_blindfolding`."""
+        from .quality import q2_blindfolding
+
+        return q2_blindfolding(self, omission_distance, baseline=baseline)
+
     # ----- bootstrap ----------------------------------------------------------------------------
     @property
     def _mask(self) -> np.ndarray:
