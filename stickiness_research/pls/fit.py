@@ -251,6 +251,20 @@ class PLSResult:
 
         return q2_blindfolding(self, omission_distance, baseline=baseline)
 
+    def mga(self, data: pd.DataFrame, group, **kwargs):
+        """PLS-MGA of every path between two groups of ``data`` (Henseler 2009; seminr's
+        ``estimate_pls_mga``), with this model's settings; see :func:`stickiness_research.pls.groups.pls_mga`."""
+        from .groups import pls_mga
+
+        return pls_mga(self, data, group, **kwargs)
+
+    def micom(self, data: pd.DataFrame, group, **kwargs):
+        """Measurement invariance of composites between two groups of ``data`` (Henseler, Ringle & Sarstedt
+        2016), with this model's settings; see :func:`stickiness_research.pls.groups.micom`."""
+        from .groups import micom
+
+        return micom(self, data, group, **kwargs)
+
     # ----- bootstrap ----------------------------------------------------------------------------
     @property
     def _mask(self) -> np.ndarray:
