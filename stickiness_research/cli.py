@@ -367,7 +367,7 @@ def pls(
         from .responses.scoring import reverse_code
 
         q = load_questionnaire(model)
-        syntax, frame = q.model_syntax(), reverse_code(frame, q)
+        syntax, frame = q.model_syntax(labels=False), reverse_code(frame, q)  # PLS takes no labels
     else:
         try:
             syntax = model.read_text(encoding="utf-8")

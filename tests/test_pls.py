@@ -232,3 +232,16 @@ def test_higher_order_syntax_errors(mobi):
         sr.fit_pls(SIMPLE + "\nSatisfaction =~ Image", mobi)
     with pytest.raises(sr.ModelSpecError, match="needs two or more dimensions"):
         sr.fit_pls(SIMPLE.replace("Satisfaction =~ CUSA1 + CUSA2 + CUSA3", "Satisfaction =~ Value"), mobi)
+
+
+def test_cli_pls_takes_a_questionnaire(tmp_path):
+    from typer.testing import CliRunner
+
+    from stickiness_research.cli import app
+
+    q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    data = tmp_path / "answers.csv"
+    sr.simulate_responses(q, n=200, seed=2).to_csv(data, index=False)
+    out = CliRunner().invoke(app, ["pls", "--model", str(sr.builtin_questionnaire_path()), "--data", str(data)])
+    assert out.exit_code == 0, out.output
+    assert "PLS-SEM (path_weighting scheme): N = 200" in out.output
