@@ -245,3 +245,22 @@ def test_cli_pls_takes_a_questionnaire(tmp_path):
     out = CliRunner().invoke(app, ["pls", "--model", str(sr.builtin_questionnaire_path()), "--data", str(data)])
     assert out.exit_code == 0, out.output
     assert "PLS-SEM (path_weighting scheme): N = 200" in out.output
+
+
+def test_sign_change_options(mobi):
+    res = sr.fit_pls(SIMPLE, mobi)
+    plain = res.bootstrap(300, seed=9)
+    construct = res.bootstrap(300, seed=9, sign_change="construct")
+    individual = res.bootstrap(300, seed=9, sign_change="individual")
+    # mobi's weights never flip: construct-level corrections change nothing here
+    pd.testing.assert_frame_equal(plain.table, construct.table)
+    est = individual.table["est"].to_numpy()
+    assert (np.sign(individual.draws.to_numpy()) == np.where(est < 0, -1, 1)[None, :]).all()
+    # a replicate equal to the sample is left alone (no spurious flips)
+    from stickiness_research.pls.bootstrap import bootstrap_pls
+
+    z = res.data.to_numpy()
+    turned = bootstrap_pls(res, indices=np.tile(np.arange(len(z)), (2, 1)), sign_change="construct")
+    np.testing.assert_allclose(turned.draws.to_numpy()[0], turned.table["est"].to_numpy(), atol=1e-12)
+    with pytest.raises(sr.ParameterError, match="'sign_change' parameter"):
+        res.bootstrap(10, sign_change="all")

@@ -20,6 +20,8 @@ from ..errors import EstimationError, ParameterError
 from .estimate import estimate_batch
 
 CHUNK = 250
+# bootstrap sign-change options (Tenenhaus et al. 2005; SmartPLS's "no sign changes" is seminr's default)
+SIGN_CHANGES = ("none", "construct", "individual")
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,10 +142,12 @@ def sample_correlations(z: np.ndarray, chunk: np.ndarray) -> tuple[np.ndarray, n
 
 
 def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
-                  indices: np.ndarray | None = None, ci: str = "percentile") -> PLSBootstrap:
+                  indices: np.ndarray | None = None, ci: str = "percentile",
+                  sign_change: str = "none") -> PLSBootstrap:
     """Nonparametric bootstrap of a :class:`.fit.PLSResult` (see :meth:`PLSResult.bootstrap`)."""
     from scipy import stats
 
+    check(sign_change, "sign_change", "PLSResult.bootstrap", Options(SIGN_CHANGES))
     from ..sem.bootstrap import MIN_BCA, _bca
 
     check(ci, "ci", "PLSResult.bootstrap", Options(("percentile", "bca")))
@@ -169,6 +173,11 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
                              max_iter=st["max_iter"], stop_criterion=st["stop_criterion"])
         ok = fit["ok"] & fine
         mask = res._mask
+        if sign_change == "construct":  # a construct whose weights point the other way is turned around
+            flip = np.where(np.einsum("bpc,pc->bc", fit["weights"], res.solution.weights) < 0, -1.0, 1.0)
+            fit["weights"] = fit["weights"] * flip[:, None, :]
+            fit["loadings"] = fit["loadings"] * flip[:, None, :]
+            fit["paths"] = fit["paths"] * flip[:, :, None] * flip[:, None, :]
         b_mat = fit["paths"]
         with np.errstate(all="ignore"):
             total = b_mat @ np.linalg.inv(np.eye(b_mat.shape[1]) - b_mat)
@@ -214,6 +223,8 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
     values = np.concatenate([o[0] for o in outputs])
     ok = np.concatenate([o[1] for o in outputs])
     draws = values[ok]
+    if sign_change == "individual":  # every replicate takes the sign of the full-sample estimate
+        draws = np.abs(draws) * np.where(point < 0, -1.0, 1.0)[None, :]
     alpha = 1 - level
     if ci == "bca":  # Efron's bias-corrected and accelerated interval; acceleration from the jackknife
         check(len(draws), "n_boot", "PLSResult.bootstrap", Interval(int, max(MIN_BCA, n), None),

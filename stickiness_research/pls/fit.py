@@ -302,7 +302,7 @@ class PLSResult:
         return out
 
     def bootstrap(self, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
-                  indices=None, ci: str = "percentile"):
+                  indices=None, ci: str = "percentile", sign_change: str = "none"):
         """Bootstrap standard errors, t values and percentile intervals of loadings, weights, paths and
         total effects (seminr's ``bootstrap_model``). Same seed, same numbers, for any ``n_jobs``.
 
@@ -322,6 +322,11 @@ class PLSResult:
         ci : {"percentile", "bca"}
             Percentile intervals (seminr's) or bias-corrected and accelerated ones (Efron 1987; the
             acceleration from the n leave-one-out estimates; needs at least 1,000 resamples and n).
+        sign_change : {"none", "construct", "individual"}
+            Sign indeterminacy of the weights across resamples (Tenenhaus et al. 2005): ``"none"``
+            (seminr's and SmartPLS's default), ``"construct"`` (a construct whose weights correlate
+            negatively with the full-sample ones is turned around, with its loadings and paths) or
+            ``"individual"`` (every replicate of every parameter takes the full-sample sign).
 
         Returns
         -------
@@ -329,7 +334,8 @@ class PLSResult:
         """
         from .bootstrap import bootstrap_pls
 
-        return bootstrap_pls(self, n_boot, seed, level=level, n_jobs=n_jobs, indices=indices, ci=ci)
+        return bootstrap_pls(self, n_boot, seed, level=level, n_jobs=n_jobs, indices=indices, ci=ci,
+                             sign_change=sign_change)
 
     def summary(self) -> str:
         s = self.settings
