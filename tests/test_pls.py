@@ -264,3 +264,11 @@ def test_sign_change_options(mobi):
     np.testing.assert_allclose(turned.draws.to_numpy()[0], turned.table["est"].to_numpy(), atol=1e-12)
     with pytest.raises(sr.ParameterError, match="'sign_change' parameter"):
         res.bootstrap(10, sign_change="all")
+
+
+def test_indicator_reliability_is_the_squared_loading(mobi):
+    res = sr.fit_pls(SIMPLE, mobi)
+    table = res.indicator_reliability().set_index("indicator")
+    assert len(table) == 13
+    assert table.loc["PERV2", "reliability"] == pytest.approx(res.loadings().loc["PERV2", "Value"] ** 2)
+    assert table.loc["PERV2", "construct"] == "Value"

@@ -79,6 +79,20 @@ class PLSResult:
         names = list(self.model.constructs)
         return pd.DataFrame(self.solution.paths, index=names, columns=names)
 
+    def indicator_reliability(self) -> pd.DataFrame:
+        """Indicator reliability: each indicator's squared loading on its construct (Hair et al.'s checklist:
+        at least .50, i.e. a loading of .708), as seminr's ``summary()$loadings^2``.
+
+        Returns
+        -------
+        DataFrame
+            construct, indicator, loading, reliability; one row per measurement relation.
+        """
+        rows = [(c, op, v, est) for c, op, v, est in self.estimates[self.estimates["op"] != "~"][
+            ["lhs", "op", "rhs", "est"]].itertuples(index=False)]
+        return pd.DataFrame([(c, v, est, est**2) for c, _, v, est in rows],
+                            columns=["construct", "indicator", "loading", "reliability"])
+
     def reliability(self) -> pd.DataFrame:
         """Cronbach's alpha, rho_C, AVE and rho_A per construct, as seminr's ``summary()$reliability``.
 
