@@ -92,6 +92,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     'partable_to_syntax': ('sem.interop', 'partable_to_syntax'),
     'polychoric': ('sem.polychoric', 'polychoric'),
     'power': ('planning', 'power'),
+    'rmsea_power': ('planning', 'rmsea_power'),
+    'rmsea_sample_size': ('planning', 'rmsea_sample_size'),
     'pseudonymize': ('responses.privacy', 'pseudonymize'),
     'quality_flags': ('responses.quality', 'quality_flags'),
     'read_responses': ('responses.readers', 'read_responses'),
@@ -179,4 +181,6 @@ __all__ = [
     "builtin_study_path", "export_questionnaire", "Responses", "read_responses", "k_anonymity", "pseudonymize",
     # regression layer
     "hierarchical", "mediation", "moderated_mediation", "moderation", "ols", "ordinal_logit", "robustness_table",
+    # study planning (RMSEA power; Monte Carlo power is "power" above)
+    "rmsea_power", "rmsea_sample_size",
 ]

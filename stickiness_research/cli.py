@@ -24,7 +24,17 @@ from rich.text import Text
 from typer import rich_utils as typer_rich_utils
 
 from ._io import atomic_path, check_input, check_output, check_outputs, write_text
-from ._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
+from ._validation import (
+    N_JOBS,
+    NON_NEGATIVE_INT,
+    POSITIVE_INT,
+    InstanceOf,
+    Interval,
+    ListOf,
+    Options,
+    Satisfies,
+    check,
+)
 from .errors import ModelSpecError, QuestionnaireError, ResponseDataError, StickinessError, StudyConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -251,6 +261,113 @@ def simulate(
     with atomic_path(output) as tmp:
         df.to_csv(tmp, index=False)
     out.print(f"wrote {len(df)} respondents x {df.shape[1]} columns to {output}", highlight=False)
+
+
+@app.command()
+@_user_errors
+def power(
+    questionnaire: Annotated[Path | None, typer.Argument(help="Questionnaire YAML with a population block and "
+                                                         "hypotheses (Monte Carlo power; not with --rmsea0).")]
+    = None,
+    n: Annotated[str | None, typer.Option("-n", "--n", help="Sample size: one N with --rmsea0 (prints its power); "
+                                          "comma-separated sizes for Monte Carlo power (default 200,300,500).")] = None,
+    rmsea0: Annotated[float | None, typer.Option("--rmsea0", help="RMSEA power (MacCallum et al. 1996): the null "
+                                                 "RMSEA, e.g. .05 (close fit) or 0 (exact fit).")] = None,
+    rmsea_a: Annotated[float | None, typer.Option("--rmsea-a", help="With --rmsea0: the alternative RMSEA, e.g. .08 "
+                                                  "(below --rmsea0: test of not-close fit).")] = None,
+    df: Annotated[int | None, typer.Option("--df", help="With --rmsea0: the model's degrees of freedom.")] = None,
+    target: Annotated[float | None, typer.Option("--power", help="With --rmsea0: print the smallest N reaching this "
+                                                 "power instead of the power at -n.")] = None,
+    groups: Annotated[int, typer.Option(help="With --rmsea0: number of groups (N is the total).")] = 1,
+    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
+    replications: Annotated[int, typer.Option(help="Monte Carlo: simulated datasets per sample size.")] = 200,
+    seed: Annotated[int, typer.Option(help="Monte Carlo: random seed, >= 0.")] = 1,
+    n_jobs: Annotated[int, typer.Option("--n-jobs", help="Monte Carlo: processes (-1 = all cores).")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Power and sample size: of the RMSEA test of fit (--rmsea0 --rmsea-a --df, with -n or --power), or of each
+    hypothesis by Monte Carlo simulation (QUESTIONNAIRE -n 200,300)."""
+    command = "stickiness power"
+    check(alpha, "--alpha", command, Interval(float, 0, 1, closed="neither"))
+    if rmsea0 is not None:
+        _rmsea_power_command(questionnaire, n, rmsea0, rmsea_a, df, target, groups, alpha, as_json)
+        return
+    for name, value in (("--rmsea-a", rmsea_a), ("--df", df), ("--power", target)):
+        check(value, name, command, None, when="without --rmsea0 (they plan the RMSEA test; add --rmsea0)")
+    check(questionnaire, "QUESTIONNAIRE", command, InstanceOf(Path, "a questionnaire file"),
+          when="(or give --rmsea0, --rmsea-a and --df for RMSEA power)")
+    from .planning import power as monte_carlo_power
+    from .questionnaire import load_questionnaire
+
+    sizes = _sample_sizes(n, command)
+    check(replications, "--replications", command, POSITIVE_INT)
+    check(seed, "--seed", command, NON_NEGATIVE_INT)
+    check(n_jobs, "--n-jobs", command, *N_JOBS)
+    check_input(questionnaire, QuestionnaireError, "file", Q_HINT)
+    q = load_questionnaire(questionnaire)
+    with out.status(f"simulating and fitting {replications} datasets per sample size ..."):
+        table = monte_carlo_power(q, n=sizes, replications=replications, seed=seed, alpha=alpha, n_jobs=n_jobs)
+    if as_json:
+        sys.stdout.write(json.dumps({"power": _records(table)}, ensure_ascii=False, indent=2) + "\n")
+        return
+    import pandas as pd
+
+    with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
+        out.print(table.to_string(index=False), highlight=False, markup=False, soft_wrap=True)
+
+
+def _sample_sizes(n: str | None, command: str) -> list[int]:
+    """-n as comma-separated sample sizes (Monte Carlo mode); none given: sr.power's default sizes."""
+    if n is None:
+        return [200, 300, 500]
+    parts = [p.strip() for p in (n or "").split(",") if p.strip()]
+    sizes = [int(p) if p.isdigit() else p for p in parts]
+    check(sizes, "-n", command, ListOf(Interval(int, 30, None)), when="(comma-separated, e.g. -n 200,300,500)",
+          shown=n)
+    return sizes
+
+
+def _rmsea_power_command(questionnaire: Path | None, n: str | None, rmsea0: float, rmsea_a: float | None,
+                         df: int | None, target: float | None, groups: int, alpha: float, as_json: bool) -> None:
+    """``stickiness power --rmsea0 ...``: one line (or JSON) with the power at -n or the N reaching --power."""
+    from .planning import rmsea_power, rmsea_sample_size
+
+    command = "stickiness power"
+    check(questionnaire, "QUESTIONNAIRE", command, None, when="with --rmsea0 (RMSEA power needs only --df)",
+          shown=None if questionnaire is None else str(questionnaire))
+    check(rmsea0, "--rmsea0", command, Interval(float, 0, None))
+    check(rmsea_a, "--rmsea-a", command, Satisfies(lambda v: v in Interval(float, 0, None) and v != rmsea0,
+          f"a float in the range [0, inf) other than --rmsea0 ({rmsea0:g})"), when="with --rmsea0")
+    check(df, "--df", command, POSITIVE_INT, when="with --rmsea0")
+    check(groups, "--groups", command, POSITIVE_INT)
+    if target is None:
+        size = int(n) if n is not None and n.strip().isdigit() else n
+        check(size, "-n", command, Interval(int, 2, None),
+              when="with --rmsea0 (one total sample size; or give --power for the N that reaches it)")
+    else:
+        check(n, "-n", command, None, when="with --power (give -n for the power at that N, or --power for the N "
+              "that reaches it, not both)")
+        check(target, "--power", command, Interval(float, 0, 1, closed="neither"))
+    args = {"rmsea0": rmsea0, "rmsea_a": rmsea_a, "df": df, "alpha": alpha, "groups": groups}
+    test = "exact fit" if rmsea0 == 0 else "close fit" if rmsea0 < rmsea_a else "not-close fit"
+    if target is None:
+        value = rmsea_power(n=size, **args)
+        payload = {"test": test, **args, "n": size, "power": value}
+        line = (f"power = {value:.4f}: test of {test} (RMSEA {rmsea0:g} against {rmsea_a:g}), df = {df}, "
+                f"N = {size}{_groups_text(groups)}, alpha = {alpha:g}")
+    else:
+        value = rmsea_sample_size(power=target, **args)
+        payload = {"test": test, **args, "power": target, "n": value}
+        line = (f"N = {value}{_groups_text(groups)}: smallest sample size with power >= {target:g} for the test "
+                f"of {test} (RMSEA {rmsea0:g} against {rmsea_a:g}), df = {df}, alpha = {alpha:g}")
+    if as_json:
+        sys.stdout.write(json.dumps(payload) + "\n")
+    else:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _groups_text(groups: int) -> str:
+    return "" if groups == 1 else f" (total over {groups} groups)"
 
 
 @app.command()

@@ -59,6 +59,8 @@ def _calls(c: Context) -> dict:
     """function name as in the message -> call with keyword overrides (each call valid without them)."""
     return {
         "power": lambda **kw: sr.power(c.q, **({"n": [100], "replications": 1} | kw)),
+        "rmsea_power": lambda **kw: sr.rmsea_power(**({"rmsea0": .05, "rmsea_a": .08, "df": 265, "n": 150} | kw)),
+        "rmsea_sample_size": lambda **kw: sr.rmsea_sample_size(**({"rmsea0": .05, "rmsea_a": .08, "df": 265} | kw)),
         "build_classroom": lambda **kw: sr.build_classroom(
             c.q, kw.get("students", 1), kw.get("seed", 1), c.tmp / "class",
             **{k: v for k, v in kw.items() if k in ("n", "vary_effects")}),
@@ -109,6 +111,10 @@ def _calls(c: Context) -> dict:
 BAD = [
     ("power", "n", [10]), ("power", "n", 100), ("power", "replications", 0), ("power", "seed", -1),
     ("power", "alpha", 1.5), ("power", "n_jobs", 0),
+    ("rmsea_power", "rmsea0", -0.01), ("rmsea_power", "rmsea_a", 0.05), ("rmsea_power", "df", 0),
+    ("rmsea_power", "n", 1), ("rmsea_power", "alpha", 1.0), ("rmsea_power", "groups", 0),
+    ("rmsea_sample_size", "rmsea0", "0.05"), ("rmsea_sample_size", "rmsea_a", -1), ("rmsea_sample_size", "df", "x"),
+    ("rmsea_sample_size", "power", 1.0), ("rmsea_sample_size", "alpha", 0), ("rmsea_sample_size", "groups", 1.5),
     ("build_classroom", "students", 0), ("build_classroom", "seed", -1), ("build_classroom", "n", 10),
     ("build_classroom", "vary_effects", "yes"),
     ("grade", "student_id", 31),
