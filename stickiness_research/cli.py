@@ -408,19 +408,7 @@ def fit(
     check(ci, "--ci", "stickiness fit", Options(("percentile", "bca")))
     check(n_jobs, "--n-jobs", "stickiness fit", *N_JOBS)
     check_input(model, ModelSpecError, "model file")
-    frame = _read_table(data)
-    if model.suffix.lower() in (".yaml", ".yml"):
-        from .questionnaire import load_questionnaire
-        from .responses.scoring import reverse_code
-
-        q = load_questionnaire(model)
-        syntax, frame = q.model_syntax(), reverse_code(frame, q)
-    else:
-        try:
-            syntax = model.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ModelSpecError(f"{model}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the model "
-                                 "file as UTF-8.") from None
+    syntax, frame = _model_and_data(model, data)
     equal = tuple(x.strip() for x in group_equal.split(",") if x.strip())
     partial = tuple(x.strip() for x in group_partial.split(",") if x.strip())
     items = ordered.strip()
@@ -478,19 +466,7 @@ def pls(
     check(bootstrap, "--bootstrap", "stickiness pls", NON_NEGATIVE_INT)
     check(seed, "--seed", "stickiness pls", NON_NEGATIVE_INT)
     check_input(model, ModelSpecError, "model file")
-    frame = _read_table(data)
-    if model.suffix.lower() in (".yaml", ".yml"):
-        from .questionnaire import load_questionnaire
-        from .responses.scoring import reverse_code
-
-        q = load_questionnaire(model)
-        syntax, frame = q.model_syntax(labels=False), reverse_code(frame, q)  # PLS takes no labels
-    else:
-        try:
-            syntax = model.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ModelSpecError(f"{model}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the model "
-                                 "file as UTF-8.") from None
+    syntax, frame = _model_and_data(model, data, labels=False)  # PLS takes no labels
     res = fit_pls(syntax, frame, scheme=scheme, consistent=consistent, missing_value=missing_value)
     boot = res.bootstrap(bootstrap, seed=seed, n_jobs=n_jobs) if bootstrap else None
     if as_json:
@@ -503,6 +479,23 @@ def pls(
     out.print(res.summary(), highlight=False, soft_wrap=True, markup=False)
     if boot is not None:
         out.print("\n" + boot.summary(), highlight=False, soft_wrap=True, markup=False)
+
+
+def _model_and_data(model: Path, data: Path, labels: bool = True) -> tuple[str, Any]:
+    """The model syntax (a .lav file, or a questionnaire YAML's hypothesised model, its reverse-keyed items
+    recoded in the data) and the data table."""
+    frame = _read_table(data)
+    if model.suffix.lower() in (".yaml", ".yml"):
+        from .questionnaire import load_questionnaire
+        from .responses.scoring import reverse_code
+
+        q = load_questionnaire(model)
+        return q.model_syntax(labels=labels), reverse_code(frame, q)
+    try:
+        return model.read_text(encoding="utf-8"), frame
+    except UnicodeDecodeError as exc:
+        raise ModelSpecError(f"{model}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the model "
+                             "file as UTF-8.") from None
 
 
 def _records(frame: Any) -> list[dict]:

@@ -14,6 +14,26 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REFERENCE = Path(__file__).resolve().parent / "reference"
 
+# PLS-SEM models of seminr's tests and demos on its data sets (tests/reference/seminr)
+PLS_MOBI_SIMPLE = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Value =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Satisfaction ~ Image + Expectation + Value"""
+PLS_ECSI = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
+Value =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Complaints =~ CUSCO
+Loyalty =~ CUSL1 + CUSL2 + CUSL3
+Expectation + Satisfaction + Loyalty ~ Image
+Quality + Value + Satisfaction ~ Expectation
+Value + Satisfaction ~ Quality
+Satisfaction ~ Value
+Complaints + Loyalty ~ Satisfaction
+Loyalty ~ Complaints"""
+
 
 @pytest.fixture(scope="session")
 def default_q() -> sr.Questionnaire:

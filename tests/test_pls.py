@@ -9,15 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PLS_MOBI_SIMPLE
 
 import stickiness_research as sr
 
 FIXTURES = Path(__file__).parent / "reference" / "seminr" / "fixtures"
-SIMPLE = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-Expectation =~ CUEX1 + CUEX2 + CUEX3
-Value =~ PERV1 + PERV2
-Satisfaction =~ CUSA1 + CUSA2 + CUSA3
-Satisfaction ~ Image + Expectation + Value"""
+SIMPLE = PLS_MOBI_SIMPLE
 TOL = 1e-6
 
 

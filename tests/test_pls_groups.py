@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PLS_ECSI, PLS_MOBI_SIMPLE
 
 import stickiness_research as sr
 from stickiness_research.errors import ModelSpecError, ParameterError, ResponseDataError
@@ -34,24 +35,8 @@ REF = Path(__file__).resolve().parent / "reference" / "seminr"
 TOL = 1e-10
 
 # seminr's test-pls-mga.R model (mobi_mm / mobi_sm), composites throughout
-MOBI_MODEL = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-Expectation =~ CUEX1 + CUEX2 + CUEX3
-Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
-Value =~ PERV1 + PERV2
-Satisfaction =~ CUSA1 + CUSA2 + CUSA3
-Complaints =~ CUSCO
-Loyalty =~ CUSL1 + CUSL2 + CUSL3
-Expectation + Satisfaction + Loyalty ~ Image
-Quality + Value + Satisfaction ~ Expectation
-Value + Satisfaction ~ Quality
-Satisfaction ~ Value
-Complaints + Loyalty ~ Satisfaction
-Loyalty ~ Complaints"""
-SMALL_MODEL = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-Expectation =~ CUEX1 + CUEX2 + CUEX3
-Value =~ PERV1 + PERV2
-Satisfaction =~ CUSA1 + CUSA2 + CUSA3
-Satisfaction ~ Image + Expectation + Value"""
+MOBI_MODEL = PLS_ECSI
+SMALL_MODEL = PLS_MOBI_SIMPLE
 
 # readRDS("tests/fixtures/V_3_6_0/pls-mga-mobi-100.RDS") of seminr commit ae2524a (printed with %.15g):
 # source, target, estimate (full sample), group1_beta, group2_beta, group1_beta_mean, group2_beta_mean, pls_mga_p

@@ -8,24 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from conftest import PLS_ECSI
 
 import stickiness_research as sr
 from stickiness_research.pls.ipma import CONSTRUCT_COLUMNS, INDICATOR_COLUMNS, ipma
 
 # seminr's demo/seminr-pls-ecsi.R model on its mobi data (ten-point scales)
-MOBI_MODEL = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-Expectation =~ CUEX1 + CUEX2 + CUEX3
-Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
-Value =~ PERV1 + PERV2
-Satisfaction =~ CUSA1 + CUSA2 + CUSA3
-Complaints =~ CUSCO
-Loyalty =~ CUSL1 + CUSL2 + CUSL3
-Expectation + Satisfaction + Loyalty ~ Image
-Quality + Value + Satisfaction ~ Expectation
-Value + Satisfaction ~ Quality
-Satisfaction ~ Value
-Complaints + Loyalty ~ Satisfaction
-Loyalty ~ Complaints"""
+MOBI_MODEL = PLS_ECSI
 TOL = 1e-9
 
 

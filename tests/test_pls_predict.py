@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PLS_ECSI, PLS_MOBI_SIMPLE
 
 import stickiness_research as sr
 from stickiness_research.errors import ModelSpecError, ParameterError, ResponseDataError
@@ -17,24 +18,8 @@ from stickiness_research.pls.predict import pls_predict, r_cut_folds
 
 REFERENCE = Path(__file__).parent / "reference" / "seminr"
 TOL = 1e-6
-ECSI = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-Expectation =~ CUEX1 + CUEX2 + CUEX3
-Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
-Value =~ PERV1 + PERV2
-Satisfaction =~ CUSA1 + CUSA2 + CUSA3
-Complaints =~ CUSCO
-Loyalty =~ CUSL1 + CUSL2 + CUSL3
-Expectation + Satisfaction + Loyalty ~ Image
-Quality + Value + Satisfaction ~ Expectation
-Value + Satisfaction ~ Quality
-Satisfaction ~ Value
-Complaints + Loyalty ~ Satisfaction
-Loyalty ~ Complaints"""
-SIMPLE = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-Expectation =~ CUEX1 + CUEX2 + CUEX3
-Value =~ PERV1 + PERV2
-Satisfaction =~ CUSA1 + CUSA2 + CUSA3
-Satisfaction ~ Image + Expectation + Value"""
+ECSI = PLS_ECSI
+SIMPLE = PLS_MOBI_SIMPLE
 CORP_REP_EXT = """QUAL <~ qual_1 + qual_2 + qual_3 + qual_4 + qual_5 + qual_6 + qual_7 + qual_8
 PERF <~ perf_1 + perf_2 + perf_3 + perf_4 + perf_5
 CSOR <~ csor_1 + csor_2 + csor_3 + csor_4 + csor_5

@@ -60,6 +60,22 @@ def _inner(scheme: str, c: np.ndarray, p: np.ndarray, plan: list[tuple[int, list
     return e
 
 
+def _plan(model: PLSModel):
+    """Index structures of a model, shared by :func:`estimate` and :func:`estimate_batch`: construct
+    positions, the block mask (p, c), the path matrix, the mode-B constructs, each block's indicator
+    rows and each endogenous construct's predecessors."""
+    items = model.items
+    at_item = {v: k for k, v in enumerate(items)}
+    at = {c: k for k, c in enumerate(model.constructs)}
+    mask = np.zeros((len(items), len(model.constructs)))
+    for c in model.constructs:
+        mask[[at_item[v] for v in model.blocks[c]], at[c]] = 1.0
+    mode_b = [at[c] for c in model.constructs if model.modes[c] == "B"]
+    block_rows = {at[c]: np.array([at_item[v] for v in model.blocks[c]], dtype=int) for c in model.constructs}
+    plan = [(at[t], np.array([at[x] for x in model.predecessors(t)], dtype=int)) for t in model.endogenous]
+    return at, mask, model.path_matrix(), mode_b, block_rows, plan
+
+
 def estimate(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weighting", consistent: bool = False,
              max_iter: int = 300, stop_criterion: float = 7) -> PLSSolution:
     """Run the PLS algorithm on the indicators' correlation matrix ``s`` (p x p, ``model.items`` order).
@@ -69,17 +85,8 @@ def estimate(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weighting", 
     EstimationError
         A singular block (mode B) or construct correlation matrix.
     """
-    items = model.items
-    at_item = {v: k for k, v in enumerate(items)}
-    at = {c: k for k, c in enumerate(model.constructs)}
+    at, mask, p, mode_b, block_rows, plan = _plan(model)
     n_c = len(model.constructs)
-    mask = np.zeros((len(items), n_c))
-    for c in model.constructs:
-        mask[[at_item[v] for v in model.blocks[c]], at[c]] = 1.0
-    p = model.path_matrix()
-    mode_b = [at[c] for c in model.constructs if model.modes[c] == "B"]
-    block_rows = {at[c]: [at_item[v] for v in model.blocks[c]] for c in model.constructs}
-    plan = [(at[t], [at[x] for x in model.predecessors(t)]) for t in model.endogenous]
     w = mask.copy()  # seminr starts from unit weights and compares the first update with them
     tolerance = 10.0 ** (-stop_criterion)
     converged = False
@@ -157,17 +164,8 @@ def estimate_batch(s: np.ndarray, model: PLSModel, *, scheme: str = "path_weight
     converge.
     """
     n_b = len(s)
-    items = model.items
-    at_item = {v: k for k, v in enumerate(items)}
-    at = {c: k for k, c in enumerate(model.constructs)}
+    at, mask, p_mat, mode_b, block_rows, inner_plan = _plan(model)
     n_c = len(model.constructs)
-    mask = np.zeros((len(items), n_c))
-    for c in model.constructs:
-        mask[[at_item[v] for v in model.blocks[c]], at[c]] = 1.0
-    p_mat = model.path_matrix()
-    mode_b = [at[c] for c in model.constructs if model.modes[c] == "B"]
-    block_rows = {at[c]: np.array([at_item[v] for v in model.blocks[c]]) for c in model.constructs}
-    inner_plan = [(at[t], np.array([at[x] for x in model.predecessors(t)])) for t in model.endogenous]
     w = np.broadcast_to(mask, (n_b, *mask.shape)).copy()
     active = np.ones(n_b, dtype=bool)
     ok = np.ones(n_b, dtype=bool)
