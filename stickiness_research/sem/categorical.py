@@ -468,8 +468,13 @@ def _catml(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float] | 
     w_all = np.concatenate(w_blocks)
     gamma_all = linalg.block_diag(*g_blocks)
     delta_all = np.vstack(d_blocks)
-    wiu = np.eye(len(w_all)) - delta_all @ np.linalg.solve(sol.information, delta_all.T * w_all[None, :])
-    ks = float(np.trace(wiu.T @ v_all @ wiu @ gamma_all))
+    # ks = tr(A' V A Gamma) with A = I - D Q, Q = E^-1 D' W (rank n_theta): expanded so that no product of two
+    # k x k matrices is formed (k = the number of correlations, often hundreds)
+    d, q = delta_all, np.linalg.solve(sol.information, delta_all.T * w_all[None, :])
+    dv = d.T @ v_all  # (m, k)
+    qg = q @ gamma_all  # (m, k)
+    ks = float(np.sum(v_all * gamma_all) - np.sum((dv @ gamma_all) * q) - np.sum(qg * dv)
+               + np.sum((dv @ d) * (qg @ q.T).T))
     c_hat3 = ks / df3
     return {"XX3": xx3, "df3": df3, "c.hat3": c_hat3, "XX3.scaled": xx3 / c_hat3, "XX3.null": xx3_null,
             "df3.null": df3_null, "c.hat3.null": float(np.trace(gamma_all)) / df3_null}
