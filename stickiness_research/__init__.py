@@ -94,6 +94,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     'power': ('planning', 'power'),
     'rmsea_power': ('planning', 'rmsea_power'),
     'rmsea_sample_size': ('planning', 'rmsea_sample_size'),
+    'sample_size': ('planning', 'sample_size'),
+    'SampleSizeResult': ('planning', 'SampleSizeResult'),
+    'run_tasks': ('executor', 'run_tasks'),
     'pseudonymize': ('responses.privacy', 'pseudonymize'),
     'quality_flags': ('responses.quality', 'quality_flags'),
     'read_responses': ('responses.readers', 'read_responses'),
@@ -181,6 +184,7 @@ __all__ = [
     "builtin_study_path", "export_questionnaire", "Responses", "read_responses", "k_anonymity", "pseudonymize",
     # regression layer
     "hierarchical", "mediation", "moderated_mediation", "moderation", "ols", "ordinal_logit", "robustness_table",
-    # study planning (RMSEA power; Monte Carlo power is "power" above)
-    "rmsea_power", "rmsea_sample_size",
+    # study planning (RMSEA power, Monte Carlo sample size; Monte Carlo power is "power" above; run_tasks: the
+    # executor of simulation studies, in process, joblib or Dask)
+    "rmsea_power", "rmsea_sample_size", "sample_size", "SampleSizeResult", "run_tasks",
 ]

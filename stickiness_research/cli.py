@@ -283,37 +283,106 @@ def power(
     replications: Annotated[int, typer.Option(help="Monte Carlo: simulated datasets per sample size.")] = 200,
     seed: Annotated[int, typer.Option(help="Monte Carlo: random seed, >= 0.")] = 1,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Monte Carlo: processes (-1 = all cores).")] = 1,
+    dask_scheduler: Annotated[str | None, typer.Option("--dask-scheduler", help="Monte Carlo: fit the replications "
+                                                       "on a Dask cluster, e.g. tcp://10.0.0.5:8786 (same results "
+                                                       "as a local run; --n-jobs is then ignored).")] = None,
+    target_power: Annotated[float | None, typer.Option("--target", help="Monte Carlo: search the smallest N whose "
+                                                       "simulated power reaches this, e.g. 0.8 (bisection over N; "
+                                                       "instead of -n).")] = None,
+    n_min: Annotated[int | None, typer.Option("--n-min", help="With --target: smallest N tried (default 50).")]
+    = None,
+    n_max: Annotated[int | None, typer.Option("--n-max", help="With --target: largest N tried (default 5000).")]
+    = None,
+    step: Annotated[int | None, typer.Option("--step", help="With --target: N is found to this many respondents "
+                                             "(default 10).")] = None,
+    hypotheses: Annotated[str | None, typer.Option("--hypotheses", help="With --target: comma-separated hypothesis "
+                                                   "ids to plan for (default: all).")] = None,
+    criterion: Annotated[str | None, typer.Option("--criterion", help="With --target: 'all' (one N at which every "
+                                                  "hypothesis reaches the target; default) or 'each' (an N per "
+                                                  "hypothesis).")] = None,
+    figure: Annotated[Path | None, typer.Option("--figure", help="With --target: write the power curve to this "
+                                                "file (.png, .svg or .pdf).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Power and sample size: of the RMSEA test of fit (--rmsea0 --rmsea-a --df, with -n or --power), or of each
-    hypothesis by Monte Carlo simulation (QUESTIONNAIRE -n 200,300)."""
+    hypothesis by Monte Carlo simulation (QUESTIONNAIRE -n 200,300, or QUESTIONNAIRE --target 0.8 for the N)."""
     command = "stickiness power"
     check(alpha, "--alpha", command, Interval(float, 0, 1, closed="neither"))
+    search_options = (("--n-min", n_min), ("--n-max", n_max), ("--step", step), ("--hypotheses", hypotheses),
+                      ("--criterion", criterion), ("--figure", figure))
     if rmsea0 is not None:
+        for name, value in (("--target", target_power), ("--dask-scheduler", dask_scheduler), *search_options):
+            check(value, name, command, None, when="with --rmsea0 (Monte Carlo options; RMSEA power is analytic, "
+                  "and --power gives its N)", shown=value if value is None else str(value))
         _rmsea_power_command(questionnaire, n, rmsea0, rmsea_a, df, target, groups, alpha, as_json)
         return
     for name, value in (("--rmsea-a", rmsea_a), ("--df", df), ("--power", target)):
-        check(value, name, command, None, when="without --rmsea0 (they plan the RMSEA test; add --rmsea0)")
+        check(value, name, command, None, when="without --rmsea0 (they plan the RMSEA test; add --rmsea0; "
+              "for Monte Carlo sample size use --target)")
     check(questionnaire, "QUESTIONNAIRE", command, InstanceOf(Path, "a questionnaire file"),
           when="(or give --rmsea0, --rmsea-a and --df for RMSEA power)")
+    from .executor import connect
     from .planning import power as monte_carlo_power
+    from .planning import sample_size
     from .questionnaire import load_questionnaire
 
-    sizes = _sample_sizes(n, command)
     check(replications, "--replications", command, POSITIVE_INT)
     check(seed, "--seed", command, NON_NEGATIVE_INT)
     check(n_jobs, "--n-jobs", command, *N_JOBS)
+    check(dask_scheduler, "--dask-scheduler", command, InstanceOf(str, "a Dask scheduler address, e.g. "
+                                                                  "tcp://127.0.0.1:8786"), None)
+    if target_power is None:
+        for name, value in search_options:
+            check(value, name, command, None, when="without --target (they bound the search for N; add --target "
+                  "0.8)", shown=value if value is None else str(value))
+        sizes = _sample_sizes(n, command)
+    else:
+        check(target_power, "--target", command, Interval(float, 0, 1, closed="neither"))
+        check(n, "-n", command, None, when="with --target (the search chooses N; bound it with --n-min and "
+              "--n-max)")
+        check(criterion, "--criterion", command, Options(("all", "each")), None)
+        if figure is not None:
+            check(figure.suffix.lower(), "--figure", command, Options((".png", ".svg", ".pdf")),
+                  when="(the file's suffix)", shown=str(figure))
+            check_output(figure, inputs=[questionnaire], option="--figure")
     check_input(questionnaire, QuestionnaireError, "file", Q_HINT)
     q = load_questionnaire(questionnaire)
-    with out.status(f"simulating and fitting {replications} datasets per sample size ..."):
-        table = monte_carlo_power(q, n=sizes, replications=replications, seed=seed, alpha=alpha, n_jobs=n_jobs)
-    if as_json:
-        sys.stdout.write(json.dumps({"power": _records(table)}, ensure_ascii=False, indent=2) + "\n")
-        return
-    import pandas as pd
+    chosen = None if hypotheses is None else [h.strip() for h in hypotheses.split(",") if h.strip()]
+    bounds = {"n_min": n_min, "n_max": n_max, "step": step, "criterion": criterion}
+    with connect(dask_scheduler, command, "--dask-scheduler") as client:  # once, its errors naming the option
+        if target_power is None:
+            table = monte_carlo_power(q, n=sizes, replications=replications, seed=seed, alpha=alpha, n_jobs=n_jobs,
+                                      scheduler=client, progress=not as_json)
+        else:
+            result = sample_size(q, target_power, hypotheses=chosen, replications=replications, seed=seed,
+                                 alpha=alpha, n_jobs=n_jobs, scheduler=client, progress=not as_json,
+                                 **{k: v for k, v in bounds.items() if v is not None})
+    if target_power is None:
+        if as_json:
+            sys.stdout.write(json.dumps({"power": _records(table)}, ensure_ascii=False, indent=2) + "\n")
+            return
+        import pandas as pd
 
-    with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
-        out.print(table.to_string(index=False), highlight=False, markup=False, soft_wrap=True)
+        with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
+            out.print(table.to_string(index=False), highlight=False, markup=False, soft_wrap=True)
+        return
+    if figure is not None:
+        import matplotlib.pyplot as plt
+
+        fig = result.figure()
+        with atomic_path(figure) as tmp:
+            fig.savefig(tmp, dpi=150)
+        plt.close(fig)
+    if as_json:
+        payload = {"n": result.n, "target_power": result.target_power, "criterion": result.criterion,
+                   "replications": result.replications, "seed": result.seed, "alpha": result.alpha,
+                   "sample_sizes": _records(result.sample_sizes.astype(object).where(result.sample_sizes.notna())),
+                   "search": _records(result.search), "curve": _records(result.curve)}
+        sys.stdout.write(json.dumps({"sample_size": payload}, ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(result.summary(), highlight=False, markup=False, soft_wrap=True)
+    if figure is not None:
+        out.print(f"wrote the power curve to {figure}", highlight=False, markup=False)
 
 
 def _sample_sizes(n: str | None, command: str) -> list[int]:

@@ -5,17 +5,27 @@
   and ``findRMSEAsamplesize`` compute it; instant, and need only the model's degrees of freedom.
 * :func:`power`: Monte Carlo power of each hypothesis. For every sample size, ``replications`` datasets are
   simulated from the questionnaire's population model (the assumed truth), the hypothesised model is
-  fitted, and each hypothesis' verdict is recorded (expected sign and Wald p < alpha). Seeds for the
-  replications are spawned from one ``numpy.random.SeedSequence(seed)``, so results do not depend on
-  ``n_jobs``.
+  fitted, and each hypothesis' verdict is recorded (expected sign and Wald p < alpha).
+* :func:`sample_size`: the smallest N whose simulated power reaches a target (bisection over N), with the
+  Monte Carlo error of every estimate and the power curve (:class:`SampleSizeResult`).
+
+The replications run through :func:`stickiness_research.executor.run_tasks`: in process, in local processes
+(``n_jobs``) or on a Dask cluster (``scheduler``). Their seeds are spawned from one
+``numpy.random.SeedSequence(seed)``, so results do not depend on ``n_jobs`` or on the backend.
 """
 
 from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._validation import (
+    BOOL,
     N_JOBS,
     NON_NEGATIVE_INT,
     POSITIVE_INT,
@@ -23,10 +33,12 @@ from ._validation import (
     InstanceOf,
     Interval,
     ListOf,
+    Options,
     Satisfies,
     check,
 )
 from .errors import EstimationError, ModelSpecError
+from .executor import connect, run_tasks, task_seeds
 from .questionnaire import Questionnaire
 from .responses.scoring import reverse_code
 from .sem import SEMResult, fit_sem
@@ -35,7 +47,8 @@ from .simulate import population_model, simulate_responses
 
 
 def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), replications: int = 200,
-          seed: int = 1, *, alpha: float = 0.05, n_jobs: int = 1) -> pd.DataFrame:
+          seed: int = 1, *, alpha: float = 0.05, n_jobs: int = 1, scheduler: Any = None,
+          progress: bool = False) -> pd.DataFrame:
     """Power of each hypothesis at each sample size, by simulation from the population model.
 
     Parameters
@@ -47,11 +60,17 @@ def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), re
     replications : int
         Simulated datasets per sample size (200 gives power within about +-.035).
     seed : int or None
-        Seed (>= 0) of the whole study.
+        Seed (>= 0) of the whole study. Sample size ``n[i]`` takes child ``i`` of ``SeedSequence(seed)`` and its
+        replication ``j`` that child's child ``j``, whatever runs it.
     alpha : float
         Significance level of each hypothesis test.
     n_jobs : int
-        Processes fitting replications in parallel (joblib); results are identical for any value.
+        Local processes fitting replications in parallel (joblib); results are identical for any value.
+    scheduler : dask.distributed.Client, str or None
+        Fit the replications on a Dask cluster instead: a Client, or a scheduler address such as
+        ``"tcp://10.0.0.5:8786"`` (``n_jobs`` is then ignored); results are identical to a local run.
+    progress : bool
+        Show a progress bar (stderr) per sample size.
 
     Returns
     -------
@@ -62,7 +81,13 @@ def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), re
     Raises
     ------
     ParameterError
-        A sample size under 30, or ``replications``, ``seed``, ``alpha`` or ``n_jobs`` out of range.
+        A sample size under 30, ``replications``, ``seed``, ``alpha`` or ``n_jobs`` out of range, or a
+        ``scheduler`` that is neither a Client nor the address of a running scheduler.
+
+    See Also
+    --------
+    sample_size : the smallest N whose simulated power reaches a target.
+    stickiness_research.executor.run_tasks : the executor (in process, joblib or Dask).
 
     Examples
     --------
@@ -72,38 +97,54 @@ def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), re
     >>> sorted(table.columns)[:3]
     ['failed', 'hypothesis', 'mean_estimate']
     """
-    check(q, "q", "power", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
+    _check_monte_carlo("power", q, replications, seed, alpha, n_jobs, progress)
     check(n, "n", "power", ListOf(Interval(int, 30, None)))
-    check(replications, "replications", "power", POSITIVE_INT)
-    check(seed, "seed", "power", NON_NEGATIVE_INT, None)
-    check(alpha, "alpha", "power", PROBABILITY_OPEN)
-    check(n_jobs, "n_jobs", "power", *N_JOBS)
+    sizes = [int(x) for x in n]
+    plan = _Plan(q, replications, alpha)
+    children = task_seeds(seed, len(sizes))
+    with connect(scheduler, "power") as client:
+        return pd.DataFrame([row for size, child in zip(sizes, children, strict=True)
+                             for row in plan.rows(size, child, n_jobs, client, progress)])
+
+
+def _check_monte_carlo(function: str, q: Questionnaire, replications: int, seed: int | None, alpha: float,
+                       n_jobs: int, progress: bool) -> None:
+    """The checks power and sample_size share."""
+    check(q, "q", function, InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
+    check(replications, "replications", function, POSITIVE_INT)
+    check(seed, "seed", function, NON_NEGATIVE_INT, None)
+    check(alpha, "alpha", function, PROBABILITY_OPEN)
+    check(n_jobs, "n_jobs", function, *N_JOBS)
+    check(progress, "progress", function, BOOL)
     if not q.hypotheses:
         raise ModelSpecError(f"questionnaire {q.meta.id!r} has no hypotheses; power is computed for each "
                              "hypothesis, so add a hypotheses: block.")
-    sizes = [int(x) for x in n]
-    truth = population_model(q)
-    syntax = q.model_syntax()
-    children = np.random.SeedSequence(seed).spawn(len(sizes))
-    rows = []
-    for size, child in zip(sizes, children, strict=True):
-        seeds = [int(s.generate_state(1)[0]) for s in child.spawn(replications)]
-        if n_jobs == 1:
-            outcomes = [_replicate(q, syntax, size, s, alpha) for s in seeds]
-        else:
-            from joblib import Parallel, delayed
 
-            outcomes = Parallel(n_jobs=n_jobs)(delayed(_replicate)(q, syntax, size, s, alpha) for s in seeds)
+
+class _Plan:
+    """One Monte Carlo power study: the questionnaire, its model and truth, and how to run one sample size."""
+
+    def __init__(self, q: Questionnaire, replications: int, alpha: float) -> None:
+        self.q, self.replications, self.alpha = q, replications, alpha
+        self.truth = population_model(q)
+        self.syntax = q.model_syntax()
+
+    def rows(self, size: int, seed: np.random.SeedSequence, n_jobs: int, client: Any, progress: bool) -> list[dict]:
+        """sr.power's rows at one sample size; replication j takes child j of ``seed``."""
+        tasks = [size] * self.replications
+        outcomes = run_tasks(partial(_replication, self.q, self.syntax, self.alpha), tasks, seed=seed,
+                             n_jobs=n_jobs, scheduler=client, progress=progress, description=f"N = {size}")
         ok = [o for o in outcomes if o is not None]
-        for h in q.hypotheses:
-            beta = _true_beta(truth.paths, h.chain)
+        rows = []
+        for h in self.q.hypotheses:
+            beta = _true_beta(self.truth.paths, h.chain)
             verdicts = [o.loc[h.id, "supported"] for o in ok]
             estimates = [o.loc[h.id, "std_all"] for o in ok]
             rows.append({"n": size, "hypothesis": h.id, "path": " -> ".join(h.chain), "true_beta": beta,
                          "power": float(np.mean(verdicts)) if ok else np.nan,
                          "mean_estimate": float(np.mean(estimates)) if ok else np.nan,
-                         "replications": len(ok), "failed": replications - len(ok)})
-    return pd.DataFrame(rows)
+                         "replications": len(ok), "failed": self.replications - len(ok)})
+        return rows
 
 
 def _true_beta(paths: dict[tuple[str, str], float], chain: list[str]) -> float:
@@ -113,6 +154,12 @@ def _true_beta(paths: dict[tuple[str, str], float], chain: list[str]) -> float:
     return value
 
 
+def _replication(q: Questionnaire, syntax: str, alpha: float, n: int,
+                 seed: np.random.SeedSequence) -> pd.DataFrame | None:
+    """One replication as an executor task: its seed is the first 32-bit word of its SeedSequence."""
+    return _replicate(q, syntax, n, int(seed.generate_state(1)[0]), alpha)
+
+
 def _replicate(q: Questionnaire, syntax: str, n: int, seed: int, alpha: float) -> pd.DataFrame | None:
     data = reverse_code(simulate_responses(q, n=n, seed=seed), q)
     try:
@@ -120,6 +167,292 @@ def _replicate(q: Questionnaire, syntax: str, n: int, seed: int, alpha: float) -
     except EstimationError:
         return None
     return hypothesis_table(res, q, alpha=alpha).set_index("hypothesis")
+
+
+# --- Sample size by simulation --------------------------------------------------------------------------
+
+CRITERIA = ("all", "each")
+
+
+@dataclass(frozen=True)
+class SampleSizeResult:
+    """The smallest N whose simulated power reaches a target, with the power curve the search measured.
+
+    Attributes
+    ----------
+    n : int or None
+        The N found: with ``criterion="all"`` the smallest N on the grid at which every chosen hypothesis reaches
+        the target; with ``"each"`` the largest of the per-hypothesis Ns. None when ``n_max`` is not enough.
+    target_power : float
+    criterion : str
+        "all" (the minimum power across the chosen hypotheses) or "each" (one search per hypothesis).
+    sample_sizes : DataFrame
+        One row per search ("all", or each hypothesis): hypothesis, n (None if not reached), power at n, mc_se
+        (its Monte Carlo standard error), n_below (the grid point below n), power_below, mc_se_below, reached.
+    search : DataFrame
+        Every step of each search, in order: hypothesis ("all" or the hypothesis id), step, n, power, mc_se,
+        reached (power >= target).
+    curve : DataFrame
+        :func:`power`'s rows at every N the searches evaluated, sorted by n: n, hypothesis, path, true_beta, power,
+        mc_se, mean_estimate, replications, failed.
+    hypotheses : tuple of str
+        The hypotheses searched over.
+    replications, seed, alpha, step, n_min, n_max
+        The settings of the search.
+    """
+
+    n: int | None
+    target_power: float
+    criterion: str
+    sample_sizes: pd.DataFrame
+    search: pd.DataFrame
+    curve: pd.DataFrame
+    hypotheses: tuple[str, ...]
+    replications: int
+    seed: int | None
+    alpha: float
+    step: int
+    n_min: int
+    n_max: int
+    notes: tuple[str, ...] = field(default=())
+
+    def headline(self) -> str:
+        """One line: the N found (or not) and the search's settings."""
+        what = (f"every one of {', '.join(self.hypotheses)}" if self.criterion == "all"
+                else f"each of {', '.join(self.hypotheses)} separately")
+        found = (f"N = {self.n}" if self.n is not None
+                 else f"not reached by N = {self.n_max} (raise n_max)")
+        return (f"Sample size for power >= {self.target_power:g} ({what}; alpha {self.alpha:g}; "
+                f"{self.replications} replications per N, seed {self.seed}): {found}")
+
+    def power_table(self) -> pd.DataFrame:
+        """The power curve wide: one row per evaluated N, one column per hypothesis (and "all", the minimum)."""
+        wide = self.curve.pivot(index="n", columns="hypothesis", values="power")[list(self.hypotheses)]
+        wide["all"] = wide.min(axis=1)
+        return wide.reset_index().rename_axis(columns=None)
+
+    def summary(self) -> str:
+        with pd.option_context("display.width", 160, "display.max_columns", 30, "display.float_format",
+                               "{:.3f}".format):
+            parts = [self.headline(), "", self.sample_sizes.to_string(index=False), "",
+                     "power curve (Monte Carlo SE of a power p from R replications: sqrt(p (1 - p) / R))",
+                     self.power_table().to_string(index=False)]
+        return "\n".join(parts + [f"note: {note}" for note in self.notes])
+
+    __str__ = summary
+
+    def _repr_html_(self) -> str:
+        fmt = {"float_format": lambda v: f"{v:.3f}", "na_rep": ""}
+        notes = "".join(f"<p>note: {note}</p>" for note in self.notes)
+        return (f"<div><p><b>{self.headline()}</b></p>" + self.sample_sizes.to_html(index=False, **fmt)
+                + "<p>Power curve</p>" + self.power_table().to_html(index=False, **fmt) + notes + "</div>")
+
+    def to_markdown(self) -> str:
+        return (f"**{self.headline()}**\n\n" + self.sample_sizes.to_markdown(index=False, floatfmt=".3f")
+                + "\n\n" + self.power_table().to_markdown(index=False, floatfmt=".3f"))
+
+    def to_latex(self) -> str:
+        return (self.sample_sizes.to_latex(index=False, float_format="%.3f", na_rep="") + "\n"
+                + self.power_table().to_latex(index=False, float_format="%.3f"))
+
+    def figure(self):
+        """The power curve (matplotlib Figure): power by N per hypothesis with +-2 Monte Carlo SE bars, the
+        target as a dashed line and the N found as a dotted one."""
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for hypothesis in self.hypotheses:
+            rows = self.curve[self.curve["hypothesis"] == hypothesis]
+            low = (rows["power"] - (rows["power"] - 2 * rows["mc_se"]).clip(lower=0)).to_numpy()
+            high = ((rows["power"] + 2 * rows["mc_se"]).clip(upper=1) - rows["power"]).to_numpy()
+            ax.errorbar(rows["n"], rows["power"], yerr=[low, high], marker="o", markersize=3, capsize=2,
+                        linewidth=1, label=hypothesis)
+        ax.axhline(self.target_power, color="black", linestyle="--", linewidth=0.8)
+        if self.n is not None:
+            ax.axvline(self.n, color="black", linestyle=":", linewidth=0.8)
+            ax.annotate(f"N = {self.n}", (self.n, 0.02), xytext=(4, 0), textcoords="offset points", fontsize=8)
+        ax.set_xlabel("sample size N")
+        ax.set_ylabel(f"power (alpha = {self.alpha:g}; +-2 Monte Carlo SE)")
+        ax.set_ylim(0, 1.02)
+        ax.legend(frameon=False, fontsize=8, ncol=2 if len(self.hypotheses) > 5 else 1)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        return fig
+
+
+def sample_size(q: Questionnaire, target_power: float = 0.8, *, hypotheses: list[str] | None = None,
+                criterion: str = "all", n_min: int = 50, n_max: int = 5000, step: int = 10,
+                replications: int = 200, seed: int = 1, alpha: float = 0.05, n_jobs: int = 1,
+                scheduler: Any = None, progress: bool = False) -> SampleSizeResult:
+    """The smallest sample size whose simulated power reaches ``target_power``, by bisection over N.
+
+    The candidate sizes are the grid ``n_min, n_min + step, ..., n_max``. The search evaluates :func:`power` at
+    ``n_min``, doubles N until the power reaches the target (or ``n_max`` is tried), then bisects the grid between
+    the last N below the target and the first at or above it, so it needs about ``2 log2(n / n_min) + 2``
+    evaluations of ``replications`` fits each. It returns the first grid point N at which the estimated power
+    reaches the target while the grid point below it (``N - step``) does not. With ``criterion="all"`` the power is
+    the minimum over the chosen hypotheses (every hypothesis must be supported often enough); with ``"each"`` one
+    search runs per hypothesis (sharing the evaluated Ns).
+
+    Every N is simulated from the same seeds: replication ``j`` at any N takes child ``j`` of the first child of
+    ``SeedSequence(seed)`` (common random numbers), so the power at N equals
+    ``sr.power(q, n=[N], replications=replications, seed=seed)``, does not depend on the path of the search, and
+    is the same for any ``n_jobs`` or ``scheduler``. A power estimate p from R replications has Monte Carlo
+    standard error sqrt(p (1 - p) / R) (about .028 at p = .8 with R = 200), reported beside every estimate; the
+    bisection assumes the power rises with N, which the estimates only follow up to that error.
+
+    Parameters
+    ----------
+    q : Questionnaire
+        With a population block (the assumed truth) and hypotheses.
+    target_power : float
+        The power to reach, in (0, 1).
+    hypotheses : list of str or None
+        Hypothesis ids to plan for (default: all of the questionnaire's).
+    criterion : {"all", "each"}
+        "all": one N at which the smallest power among ``hypotheses`` reaches the target; "each": an N per
+        hypothesis.
+    n_min, n_max : int
+        The range of N searched (n_min >= 30, n_max > n_min).
+    step : int
+        Spacing of the grid of N (>= 1): the answer is exact to ``step`` respondents.
+    replications : int
+        Simulated datasets per evaluated N.
+    seed : int or None
+        Seed (>= 0) of the search.
+    alpha : float
+        Significance level of each hypothesis test.
+    n_jobs : int
+        Local processes fitting replications in parallel (joblib); results are identical for any value.
+    scheduler : dask.distributed.Client, str or None
+        Fit the replications on a Dask cluster (a Client or a scheduler address); results are identical.
+    progress : bool
+        Show a progress bar (stderr) per evaluated N.
+
+    Returns
+    -------
+    SampleSizeResult
+        ``.n``, ``.sample_sizes`` (N found, its power and Monte Carlo SE, and the same for N - step), ``.search``
+        (every step), ``.curve`` (power per hypothesis at every evaluated N), ``.power_table()``, ``.figure()``.
+
+    Raises
+    ------
+    ParameterError
+        An argument out of range, an unknown hypothesis id, or a ``scheduler`` that is not there.
+    ModelSpecError
+        The questionnaire has no hypotheses.
+
+    See Also
+    --------
+    power : the power at given sample sizes.
+    rmsea_sample_size : the N for the RMSEA test of fit (analytic, instant).
+
+    Examples
+    --------
+    The N at which the direct effect H1 (beta .50) is supported in at least 80% of samples (4 replications
+    per N only to keep the example fast; use the default 200):
+
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> result = sr.sample_size(q, 0.8, hypotheses=["H1"], n_min=30, n_max=60, step=10, replications=4, seed=1)
+    >>> result.n
+    50
+    >>> result.search[["n", "power", "reached"]].to_dict("list")  # the search's steps
+    {'n': [30, 60, 40, 50], 'power': [0.75, 1.0, 0.5, 1.0], 'reached': [False, True, False, True]}
+    >>> result.sample_sizes.columns.tolist()[:4]
+    ['hypothesis', 'n', 'power', 'mc_se']
+    """
+    function = "sample_size"
+    _check_monte_carlo(function, q, replications, seed, alpha, n_jobs, progress)
+    check(target_power, "target_power", function, PROBABILITY_OPEN)
+    known = [h.id for h in q.hypotheses]
+    check(hypotheses, "hypotheses", function, ListOf(Options(tuple(known))), None)
+    check(criterion, "criterion", function, Options(CRITERIA))
+    check(n_min, "n_min", function, Interval(int, 30, None))
+    check(n_max, "n_max", function, Interval(int, n_min + 1, None), when="(above n_min)")
+    check(step, "step", function, Interval(int, 1, n_max - n_min))
+    chosen = tuple(dict.fromkeys(hypotheses)) if hypotheses is not None else tuple(known)
+    grid = list(range(n_min, n_max, step)) + [n_max]
+    plan = _Plan(q, replications, alpha)
+    common = task_seeds(seed, 1)[0]  # sr.power(q, n=[N], seed=seed)'s seed for its one N, at every N
+    evaluated: dict[int, pd.DataFrame] = {}
+    steps: list[dict] = []
+
+    with connect(scheduler, function) as client:
+        def power_at(index: int, label: str) -> tuple[float, float]:
+            size = grid[index]
+            if size not in evaluated:
+                table = pd.DataFrame(plan.rows(size, common, n_jobs, client, progress)).set_index("hypothesis")
+                table["mc_se"] = _mc_se(table["power"], table["replications"])
+                evaluated[size] = table
+            rows = evaluated[size].loc[list(chosen) if label == "all" else [label]]
+            weakest = rows["power"].fillna(-1.0).to_numpy().argmin()  # a power nobody could estimate counts as 0
+            value, se = float(rows["power"].iloc[weakest]), float(rows["mc_se"].iloc[weakest])
+            steps.append({"hypothesis": label, "step": sum(s["hypothesis"] == label for s in steps) + 1,
+                          "n": size, "power": value, "mc_se": se, "reached": bool(value >= target_power)})
+            return value, se
+
+        labels = ["all"] if criterion == "all" else list(chosen)
+        found = {label: _bisect(grid, lambda i, label=label: power_at(i, label)[0] >= target_power)
+                 for label in labels}
+
+    summary_rows = []
+    for label, index in found.items():
+        def at(i: int | None, label: str = label) -> tuple[float, float]:
+            if i is None or i < 0:
+                return np.nan, np.nan
+            rows = evaluated[grid[i]].loc[list(chosen) if label == "all" else [label]]
+            weakest = rows["power"].fillna(-1.0).to_numpy().argmin()
+            return float(rows["power"].iloc[weakest]), float(rows["mc_se"].iloc[weakest])
+
+        below = None if index is None or index == 0 else index - 1
+        power_n, se_n = at(index)
+        power_below, se_below = at(below)
+        summary_rows.append({"hypothesis": label, "n": None if index is None else grid[index], "power": power_n,
+                             "mc_se": se_n, "n_below": None if below is None else grid[below],
+                             "power_below": power_below, "mc_se_below": se_below, "reached": index is not None})
+    sample_sizes = pd.DataFrame(summary_rows).astype({"n": "Int64", "n_below": "Int64"})
+    reached = sample_sizes["n"]
+    n = None if reached.isna().any() else int(reached.max())
+    notes = []
+    for row in summary_rows:
+        if row["reached"] and abs(row["power"] - target_power) < 2 * row["mc_se"]:
+            notes.append(f"{row['hypothesis']}: the power at N = {row['n']} ({row['power']:.3f}) is within 2 Monte "
+                         f"Carlo SE ({row['mc_se']:.3f}) of the target; more replications would pin N down.")
+        if row["n"] == n_min and row["reached"]:
+            notes.append(f"{row['hypothesis']}: the target is already reached at n_min = {n_min}; a smaller "
+                         "n_min may suffice.")
+    curve = pd.concat([evaluated[size].reset_index() for size in sorted(evaluated)], ignore_index=True)
+    curve = curve[curve["hypothesis"].isin(chosen)][["n", "hypothesis", "path", "true_beta", "power", "mc_se",
+                                                     "mean_estimate", "replications", "failed"]]
+    return SampleSizeResult(n=n, target_power=target_power, criterion=criterion, sample_sizes=sample_sizes,
+                            search=pd.DataFrame(steps), curve=curve.reset_index(drop=True), hypotheses=chosen,
+                            replications=replications, seed=seed, alpha=alpha, step=step, n_min=n_min,
+                            n_max=n_max, notes=tuple(notes))
+
+
+def _mc_se(power: pd.Series, replications: pd.Series) -> pd.Series:
+    """Monte Carlo standard error of a proportion p from R replications: sqrt(p (1 - p) / R)."""
+    return np.sqrt(power * (1 - power) / replications.where(replications > 0))
+
+
+def _bisect(grid: list[int], reaches) -> int | None:
+    """Index of the first grid point that ``reaches(index)`` is true for, assuming it rises with N: doubling N from
+    grid[0] to bracket, then bisection. None when even the last point does not reach it."""
+    if reaches(0):
+        return 0
+    low = 0
+    while True:
+        upper = max(bisect_left(grid, min(2 * grid[low], grid[-1])), low + 1)
+        if reaches(upper):
+            break
+        if upper == len(grid) - 1:
+            return None
+        low = upper
+    while upper - low > 1:
+        middle = (low + upper) // 2
+        low, upper = (low, middle) if reaches(middle) else (middle, upper)
+    return upper
 
 
 # --- RMSEA-based power (MacCallum, Browne & Sugawara, 1996) ------------------------------------------------
