@@ -101,6 +101,7 @@ class StudyResult:
     recommendations: tuple[Recommendation, ...] = ()
     regression: Any = None
     pls: Any = None  # PLSResult when the config's method is "both"
+    planning: dict | None = None  # the config's power section: power table, sample size, RMSEA power
     pls_bootstrap: Any = None  # its PLSBootstrap
     provenance: dict = field(default_factory=dict)
     screening: dict = field(default_factory=dict)  # warnings and rules not applied, for the report
@@ -269,6 +270,10 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         except StickinessError as exc:  # e.g. a custom model with labels PLS does not take: said in the report
             warnings.warn(f"PLS-SEM was not estimated: {exc}", StudyWarning, stacklevel=2)
 
+    if cfg.power is not None:
+        step("planning: power of each hypothesis")
+        result["planning"] = _planning(q, sem, cfg)
+
     if todo.regression:
         step("regression robustness check")
         from .regression import robustness_table
@@ -375,6 +380,26 @@ def _check_sample_size(n_read: int, n_kept: int, q: Questionnaire, cfg: StudyCon
             "so treat 'supported' as provisional.")
     warnings.warn(note, StudyWarning, stacklevel=3)
     return [note]
+
+
+def _planning(q: Questionnaire, sem: SEMResult, cfg: StudyConfig) -> dict:
+    """The power section: Monte Carlo power per hypothesis (the questionnaire's population as the truth),
+    the smallest N for the target power, and the RMSEA power of the fitted model's df at its N."""
+    from .planning import power, rmsea_power, rmsea_sample_size, sample_size
+
+    spec = cfg.power
+    out: dict[str, Any] = {"spec": spec.model_dump(),
+                           "power": power(q, n=spec.n, replications=spec.replications, seed=cfg.seed,
+                                          n_jobs=cfg.analyses.n_jobs)}
+    if spec.target is not None:
+        out["sample_size"] = sample_size(q, spec.target, replications=spec.replications, seed=cfg.seed,
+                                         n_jobs=cfg.analyses.n_jobs)
+    df = int(sem.fit_measures["df"])
+    if df > 0:
+        out["rmsea"] = {"df": df, "n": sem.n_obs, "rmsea0": spec.rmsea0, "rmsea_a": spec.rmsea_a,
+                        "power": rmsea_power(rmsea0=spec.rmsea0, rmsea_a=spec.rmsea_a, df=df, n=sem.n_obs),
+                        "n_for_80": rmsea_sample_size(rmsea0=spec.rmsea0, rmsea_a=spec.rmsea_a, df=df, power=0.8)}
+    return out
 
 
 def _group_analysis(data: pd.DataFrame, q: Questionnaire, group: str, syntax: str,

@@ -124,6 +124,25 @@ class AnalysesSpec(_Strict):
     n_jobs: int = Field(default=1, ge=1, le=64, strict=True)
 
 
+class PowerSpec(_Strict):
+    """A planning section: Monte Carlo power of each hypothesis at some sample sizes (sr.power), optionally the
+    smallest N reaching a target power (sr.sample_size), and the RMSEA power of the fitted model's df."""
+
+    n: list[int] = Field(default_factory=lambda: [200, 300, 500])
+    replications: int = Field(default=200, ge=10, le=100_000, strict=True)
+    target: float | None = Field(default=None, gt=0, lt=1)  # e.g. 0.8: search the N reaching it
+    rmsea0: float = Field(default=0.05, ge=0, lt=1)  # RMSEA power: close fit (.05) against not close (.08)
+    rmsea_a: float = Field(default=0.08, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> PowerSpec:
+        if not self.n or any(x < 30 for x in self.n):
+            raise ValueError("n must list sample sizes of at least 30, e.g. [200, 300, 500]")
+        if self.rmsea0 == self.rmsea_a:
+            raise ValueError("rmsea0 and rmsea_a must differ (the RMSEA of the null and of the alternative)")
+        return self
+
+
 class ReportSpec(_Strict):
     language: Literal["en", "zh"] = "en"
     formats: list[Literal["html", "md", "docx", "json"]] = Field(default_factory=lambda: ["html", "md", "docx",
@@ -147,6 +166,7 @@ class StudyConfig(_Strict):
     seed: int = Field(default=1, ge=0, le=2**32 - 1, strict=True)
     # cbsem: covariance-based SEM (lavaan's); both: PLS-SEM (seminr's) beside it in the report
     method: Literal["cbsem", "pls", "both"] = "cbsem"
+    power: PowerSpec | None = None  # a planning section (Monte Carlo and RMSEA power) in the report
 
     @model_validator(mode="after")
     def _method_available(self) -> StudyConfig:

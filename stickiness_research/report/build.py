@@ -114,6 +114,10 @@ def results_dict(study: StudyResult) -> dict:
                                    "levers": [lv["id"] for lv in r.levers]} for r in study.recommendations]
     if study.regression is not None:
         out["regression"] = study.regression
+    if study.planning is not None:
+        plan = study.planning
+        out["planning"] = {"settings": plan["spec"], "power": plan["power"], "rmsea": plan.get("rmsea"),
+                           "sample_size": plan["sample_size"].sample_sizes if "sample_size" in plan else None}
     if study.pls is not None:
         out["pls"] = study.pls.to_dict()
         out["pls"]["htmt"] = study.pls.htmt().reset_index(names="construct")
@@ -364,6 +368,32 @@ def _pls(study: StudyResult, L: dict, names: dict) -> dict | None:
             "n": len(judged), "n_boot": boot.n_boot if boot is not None else 0}
 
 
+def _planning(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
+    """The planning section: power of each hypothesis by N, the N for the target, the RMSEA power."""
+    plan = study.planning
+    if plan is None:
+        return None
+    table = plan["power"]
+    sizes = sorted(int(x) for x in table["n"].unique())
+    rows = []
+    for h, part in table.groupby("hypothesis", sort=False):
+        by_n = part.set_index("n")
+        rows.append({"hypothesis": h, "path": _path_text(str(part["path"].iloc[0]), names),
+                     "power": [apa.bounded(float(by_n.loc[k, "power"]), 2) for k in sizes]})
+    out: dict[str, Any] = {"sizes": sizes, "rows": rows, "replications": plan["spec"]["replications"],
+                           "target": None, "n_target": None, "rmsea": None}
+    if "sample_size" in plan:
+        found = plan["sample_size"]
+        out["target"] = apa.bounded(found.target_power, 2)
+        out["n_target"] = str(found.n) if found.n is not None else (L["not_reached"] + f" (N \u2264 {found.n_max})")
+    rm = plan.get("rmsea")
+    if rm is not None:
+        out["rmsea"] = {"df": rm["df"], "n": rm["n"], "rmsea0": apa.bounded(rm["rmsea0"], 2),
+                        "rmsea_a": apa.bounded(rm["rmsea_a"], 2), "power": apa.bounded(rm["power"], 2),
+                        "n_for_80": rm["n_for_80"]}
+    return out
+
+
 def _segments(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
     s = study.segments
     if s is None:
@@ -475,6 +505,7 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         "groups": _groups(study, names, L, lang),
         "robustness": _robustness(study, names),
         "pls": _pls(study, L, names),
+        "planning": _planning(study, L, names, lang),
         "segments": _segments(study, L, names, lang),
         "strategy": _strategy(study, L, names, lang),
         "provenance": json.dumps(prov, indent=2, ensure_ascii=False),

@@ -91,6 +91,11 @@ def write_docx(context: dict, path: str | Path) -> Path:
                [[L.get(a["model"], a["model"]), a["chisq"], a["df"], a["cfi"], a["rmsea"], a["aic"], a["bic"], a["delta"]]
                 for a in s["alternatives"]])
         number += 1
+    plan = context.get("planning")
+    if plan:
+        _table(doc, L, number, L["planning"], [L["hypothesis"], L["path"]] + [f"N = {k}" for k in plan["sizes"]],
+               [[r["hypothesis"], r["path"], *r["power"]] for r in plan["rows"]], L["note_planning"])
+        number += 1
     pls = context.get("pls")
     if pls:
         same = {True: L["plain_yes"], False: L["plain_no"], None: "\u2013"}

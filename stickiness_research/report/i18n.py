@@ -67,6 +67,10 @@ LABELS: dict[str, dict[str, str]] = {
         "note_ipma": 'filled points are significant.',
         "pls": "PLS-SEM beside CB-SEM", "pls_reliability": "Reliability: CB-SEM and PLS-SEM", "r_squared": "R²",
         "r2_adjusted": "adjusted R²",
+        "planning": "Planning: statistical power", "hypothesis": "Hypothesis", "not_reached": "not reached",
+        "note_planning": 'Power of each hypothesis: the share of simulated studies (the questionnaire\'s population '
+                         'model as the truth) in which it is supported at p < .05. RMSEA power: MacCallum, Browne & '
+                         'Sugawara (1996), the test of close fit.',
         "note_pls": 'PLS-SEM (seminr\'s algorithm, path weighting, mode A composites; 95% bootstrap percentile intervals) '
                     'beside the CB-SEM estimates (std.all). PLS scores are weighted sums of the items and keep their '
                     'measurement error, so PLS loadings come out higher and paths between constructs usually lower than '
@@ -147,6 +151,9 @@ LABELS: dict[str, dict[str, str]] = {
         "note_ipma": '实心点表示显著。',
         "pls": "PLS-SEM 与 CB-SEM 对照", "pls_reliability": "信度：CB-SEM 与 PLS-SEM", "r_squared": "R²",
         "r2_adjusted": "调整 R²",
+        "planning": "研究规划：统计检验力", "hypothesis": "假设", "not_reached": "未达到",
+        "note_planning": '各假设的检验力：以问卷的总体模型为真值进行模拟，在 p < .05 水平上得到支持的模拟研究所占比例。'
+                         'RMSEA 检验力：MacCallum、Browne 与 Sugawara（1996）的近似拟合检验。',
         "note_pls": 'PLS-SEM（seminr 算法，路径加权，模式 A 合成变量；95% 自助法百分位区间）与 CB-SEM 的完全标准化估计并列。'
                     'PLS 得分是题项的加权和，保留了测量误差，因此 PLS 载荷通常更高、构念间路径通常更低；CB-SEM 则把构念建模为公共因子'
                     '（Dijkstra & Henseler 2015）。最后一列表示两种方法的结论（方向与显著性）是否一致。',
