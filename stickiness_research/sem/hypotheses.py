@@ -12,6 +12,15 @@ COLUMNS = ["hypothesis", "path", "expected_sign", "est", "se", "ci_lower", "ci_u
            "pvalue", "supported", "text"]
 
 
+def _first_rows(table: pd.DataFrame) -> dict[str, int]:
+    """Label -> position of the first ``~`` or ``:=`` row carrying it."""
+    out: dict[str, int] = {}
+    for k, (label, op) in enumerate(zip(table["label"].to_numpy(), table["op"].to_numpy(), strict=True)):
+        if op in ("~", ":=") and isinstance(label, str) and label and label not in out:
+            out[label] = k
+    return out
+
+
 def hypothesis_table(result: SEMResult, q: Questionnaire, *, alpha: float = ALPHA,
                      language: str | None = None, bootstrap=None) -> pd.DataFrame:
     """One row per hypothesis: estimate, 95 % CI, standardized beta, p and a verdict.
@@ -33,19 +42,21 @@ def hypothesis_table(result: SEMResult, q: Questionnaire, *, alpha: float = ALPH
     """
     lang = language or q.meta.language
     est = result.estimates
+    first = _first_rows(est)  # label -> row of its first '~' or ':=' parameter (one pass, not one per hypothesis)
+    values = {c: est[c].to_numpy() for c in ("est", "se", "ci_lower", "ci_upper", "std_all", "pvalue")}
+    boot = _first_rows(bootstrap.table) if bootstrap is not None else {}
     rows = []
     for h in q.hypotheses:
-        match = est[(est["label"] == h.label) & est["op"].isin(["~", ":="])]
-        if match.empty:
+        if h.label not in first:
             raise KeyError(f"hypothesis {h.id} has no parameter labelled {h.label!r} in the fitted model; fit "
                            "q.model_syntax().")
-        r = match.iloc[0]
+        k = first[h.label]
+        r = {c: v[k] for c, v in values.items()}
         sign_ok = (r["est"] > 0) if h.sign == "+" else (r["est"] < 0)
         lo, hi, method, se = r["ci_lower"], r["ci_upper"], "wald", r["se"]
         supported = bool(sign_ok and r["pvalue"] < alpha)
         if bootstrap is not None:
-            b = bootstrap.table
-            brow = b[(b["label"] == h.label) & b["op"].isin(["~", ":="])].iloc[0]
+            brow = bootstrap.table.iloc[boot[h.label]]
             lo, hi, se = brow["ci_lower"], brow["ci_upper"], brow["boot_se"]
             method = f"bootstrap {bootstrap.ci} ({bootstrap.n_boot})"
             supported = supported and (bool(lo > 0) if h.sign == "+" else bool(hi < 0))
