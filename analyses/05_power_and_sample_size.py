@@ -118,3 +118,34 @@ reached = {h: next((n for n in SAMPLE_SIZES if power.loc[h, n] >= TARGET), None)
 weakest = power[list(SAMPLE_SIZES)].min()
 print("N reaching the target per hypothesis:", reached)
 print("lowest power at each N:", weakest.round(2).to_dict())
+
+# %% [markdown]
+# ## The same in one call, and the search for N
+#
+# `sr.power` runs this simulation (replication seeds spawned from one seed, so the table is the same whatever
+# runs it: in this process, in local processes with `n_jobs`, or on a Dask cluster with `scheduler=`).
+# `sr.sample_size` searches the smallest N at which every hypothesis reaches the target: it doubles N until the
+# target is reached, then bisects, and reports the Monte Carlo standard error of each power it measured. With
+# few replications the curve is noisy, so the N it finds is a first estimate; its note says when the power at N
+# is within two standard errors of the target.
+
+# %%
+table = sr.power(q, n=list(SAMPLE_SIZES), replications=REPLICATIONS, seed=SEED)
+print(table.pivot_table(index="hypothesis", columns="n", values="power").round(2))
+found = sr.sample_size(q, TARGET, replications=REPLICATIONS, seed=SEED, n_min=100, n_max=1600, step=50)
+print(found.summary())
+
+# %% [markdown]
+# ## Power of the test of close fit (MacCallum, Browne & Sugawara 1996)
+#
+# The model as a whole has a power too: that of rejecting "the fit is not close" (RMSEA .08) when it is close
+# (RMSEA .05). It depends only on the model's degrees of freedom and N, not on a simulation; with the many df
+# of a 25-item model even a modest sample suffices, while a small model (few df) needs far more respondents.
+# The numbers equal `semTools::findRMSEApower` and `findRMSEAsamplesize` in R.
+
+# %%
+fitted = sr.fit_sem(syntax, sr.reverse_code(sr.simulate_responses(q, n=300, seed=SEED), q))
+df = int(fitted.fit_measures["df"])
+print(f"df = {df}: power at N = 300: {sr.rmsea_power(rmsea0=0.05, rmsea_a=0.08, df=df, n=300):.3f}; "
+      f"N for .80: {sr.rmsea_sample_size(rmsea0=0.05, rmsea_a=0.08, df=df)}; "
+      f"with df = 10 instead: {sr.rmsea_sample_size(rmsea0=0.05, rmsea_a=0.08, df=10)}")
