@@ -694,9 +694,9 @@ def pairwise_frames(observed: list[str], data: pd.DataFrame, group: str | None):
 def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
                     estimator: str, parameterization: str, grouped: bool, missing: str = "listwise"):
     """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult."""
-    from .fit import _defined_rows, _inference
+    from .fit import _heywood, estimates_frame
     from .ordinal import ordinal_sample_stats
-    from .result import ESTIMATE_COLUMNS, FitState, SEMResult
+    from .result import FitState, SEMResult
     from .standardize import group_r_squared
 
     observed = list(partable.ov_names)
@@ -718,20 +718,8 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     vcov = robust_vcov(problem, sol) if robust else standard_vcov(problem, sol)
     theta = sol.theta
     rows, all_rows, values, jac, std_lv, std_all, model_values = row_table(problem, theta)
-    se = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
-    columns = {"lhs": [r.lhs for r in all_rows], "op": [r.op for r in all_rows], "rhs": [r.rhs for r in all_rows],
-               "label": [r.label for r in all_rows], "group": [problem.groups[r.group].label for r in all_rows]}
-    numbers = _inference(values, se, np.array([not r.fixed for r in all_rows], dtype=bool))
-    numbers.update(std_lv=std_lv, std_all=std_all)
-    defined = _defined_rows(all_rows, partable, values, jac, vcov, std_lv, std_all)
-    if defined is not None:
-        names, d_numbers = defined
-        for key, col in zip(("lhs", "op", "rhs", "label", "group"), zip(*names, strict=True), strict=True):
-            columns[key] = columns[key] + list(col)
-        numbers = {key: np.concatenate([numbers[key], d_numbers[key]]) for key in numbers}
-    cols = ESTIMATE_COLUMNS if not grouped else ESTIMATE_COLUMNS[:4] + ["group"] + ESTIMATE_COLUMNS[4:]
-    estimates = pd.DataFrame({key: np.array(columns[key], dtype=object) if key in columns else numbers[key]
-                              for key in cols})
+    estimates = estimates_frame(all_rows, partable, [g.label for g in problem.groups], values, jac, vcov,
+                                std_lv, std_all, grouped)
     measures = categorical_fit_measures(problem, sol)
     notes: list[str] = []
     if missing == "pairwise":
@@ -741,7 +729,6 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     elif n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise (lavaan's default for categorical data; "
                      "missing='pairwise' keeps them).")
-    from .fit import _heywood
     notes += _heywood(problem, rows, model_values)
     first = problem.groups[0]
     mats = problem.matrices(first, theta)

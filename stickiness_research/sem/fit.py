@@ -563,12 +563,24 @@ def row_jacobian(problem: Problem, rows: list[TableRow]) -> np.ndarray:
 
 def _estimate_table(problem: Problem, rows: list[TableRow], partable: ParTable, sol: Solution,
                     vcov: np.ndarray, values: np.ndarray) -> pd.DataFrame:
-    theta = sol.theta
     jac = row_jacobian(problem, rows)
+    std_lv, std_all = group_standardized(problem, rows, sol.theta)
+    return estimates_frame(rows, partable, [g.label for g in problem.groups], values, jac, vcov, std_lv, std_all,
+                           grouped=len(problem.groups) > 1)
+
+
+def estimates_frame(rows: list[TableRow], partable: ParTable, group_labels: list, values: np.ndarray,
+                    jac: np.ndarray, vcov: np.ndarray, std_lv: np.ndarray, std_all: np.ndarray,
+                    grouped: bool) -> pd.DataFrame:
+    """The estimates table (ESTIMATE_COLUMNS; ``group`` after ``label`` when ``grouped``): one row per table
+    row with its delta-method SE (``jac`` = d(row)/d(theta), ``vcov`` = cov(theta)), then the := rows.
+
+    Shared by the continuous (ML family) and the categorical (WLSMV) fits, which differ only in how they get
+    the values, the Jacobian, the covariance and the standardized columns.
+    """
     se_rows = np.sqrt(np.clip(((jac @ vcov) * jac).sum(axis=1), 0, None))
-    std_lv, std_all = group_standardized(problem, rows, theta)
     columns = {"lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],
-               "label": [r.label for r in rows], "group": [problem.groups[r.group].label for r in rows]}
+               "label": [r.label for r in rows], "group": [group_labels[r.group] for r in rows]}
     numbers = _inference(values, se_rows, np.array([not r.fixed for r in rows], dtype=bool))
     numbers.update(std_lv=std_lv, std_all=std_all)
     defined = _defined_rows(rows, partable, values, jac, vcov, std_lv, std_all)
@@ -577,7 +589,7 @@ def _estimate_table(problem: Problem, rows: list[TableRow], partable: ParTable, 
         for key, col in zip(("lhs", "op", "rhs", "label", "group"), zip(*names, strict=True), strict=True):
             columns[key] = columns[key] + list(col)
         numbers = {key: np.concatenate([numbers[key], d_numbers[key]]) for key in numbers}
-    order = ESTIMATE_COLUMNS if len(problem.groups) == 1 else ESTIMATE_COLUMNS[:4] + ["group"] + ESTIMATE_COLUMNS[4:]
+    order = ESTIMATE_COLUMNS if not grouped else ESTIMATE_COLUMNS[:4] + ["group"] + ESTIMATE_COLUMNS[4:]
     # object arrays: pandas takes them as they are instead of inspecting list items one by one
     return pd.DataFrame({key: np.array(columns[key], dtype=object) if key in columns else numbers[key]
                          for key in order})
