@@ -56,6 +56,10 @@ ESTIMATORS = {  # estimator -> (weights, robust SEs and scaled-shifted test)
 }
 MAX_ITERATIONS = 200
 GRADIENT_TOLERANCE = 1e-9
+# A near-singular information matrix on the way (a bootstrap resample with a sparse category) is not news:
+# the step still descends, and a solution whose information is singular is reported as an EstimationError.
+# A filter (not catch_warnings) because bootstrap resamples are fitted on threads.
+warnings.filterwarnings("ignore", category=linalg.LinAlgWarning, module=__name__)
 
 
 @dataclass
