@@ -195,6 +195,25 @@ def export(
 
 @app.command()
 @_user_errors
+def schema(
+    kind: Annotated[str, typer.Argument(help="questionnaire or study.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: print it), e.g. "
+                                                "questionnaires/questionnaire.schema.json.")] = None,
+) -> None:
+    """Print or write the JSON Schema of the questionnaire or study-config YAML (for editors' autocompletion;
+    name it on a YAML file's first line: # yaml-language-server: $schema=PATH)."""
+    from .schemas import KINDS, schema_text, write_schema
+
+    check(kind, "KIND", "stickiness schema", Options(KINDS))
+    if output is None:
+        sys.stdout.write(schema_text(kind))
+        return
+    write_schema(kind, output)
+    out.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
+@_user_errors
 def clean(
     questionnaire: Annotated[Path, typer.Argument(help="Questionnaire YAML file the answers belong to.")],
     data: Annotated[Path, typer.Argument(help="Survey export (CSV, XLSX or SAV); never modified.")],
