@@ -486,16 +486,22 @@ def fit(
     ci: Annotated[str, typer.Option(help="Bootstrap interval: percentile or bca.")] = "percentile",
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Threads for the bootstrap (-1 = all cores).")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    to_r: Annotated[Path | None, typer.Option("--to-r", help="Also write an R script (and SCRIPT_data.csv beside "
+                                              "it: the model's columns only) that refits the model with lavaan "
+                                              "and prints its estimates and fit measures.")] = None,
 ) -> None:
     """Fit a structural equation model (ML, MLR or, with --ordered, WLSMV; lavaan definitions) and print
     estimates and fit."""
     from .sem import fit_sem
+    from .sem.rscript import data_path_for
 
     check(bootstrap, "--bootstrap", "stickiness fit", NON_NEGATIVE_INT)
     check(seed, "--seed", "stickiness fit", NON_NEGATIVE_INT)
     check(ci, "--ci", "stickiness fit", Options(("percentile", "bca")))
     check(n_jobs, "--n-jobs", "stickiness fit", *N_JOBS)
     check_input(model, ModelSpecError, "model file")
+    if to_r is not None:
+        check_outputs([to_r, data_path_for(to_r)], inputs=[model, data], option="--to-r")
     syntax, frame = _model_and_data(model, data)
     equal = tuple(x.strip() for x in group_equal.split(",") if x.strip())
     partial = tuple(x.strip() for x in group_partial.split(",") if x.strip())
@@ -507,6 +513,10 @@ def fit(
     boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, progress=not as_json) if bootstrap else None
     for note in boot.warnings if boot is not None else ():
         _say("warning", "yellow", note)
+    if to_r is not None:
+        script = res.to_r(to_r)
+        (err if as_json else out).print(f"wrote {script} and {data_path_for(script).name} (run: Rscript {script})",
+                                        highlight=False, markup=False, soft_wrap=True)
     if as_json:
         payload = res.to_dict()
         keep = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -326,3 +327,52 @@ class SEMResult:
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    def to_r(self, path: str | Path) -> Path:
+        """Write an R script, and the data it needs, that refits this model with lavaan, so a reviewer can
+        check any number.
+
+        The data go to ``<script name>_data.csv`` beside the script: the model's observed variables
+        (and, for a multi-group model, a ``group`` column) for the rows the fit used, nothing else, so no
+        identifier leaves with them. The script calls lavaan's ``sem()`` (``growth()`` for growth models)
+        with this fit's options (estimator ML, MLR, WLSMV, DWLS, ULSMV or ULS; ordered items and
+        parameterization; ``missing = "ml"`` or ``"pairwise"``; group, group.label, group.equal,
+        group.partial; std.lv; meanstructure; fixed.x), prints ``parameterEstimates(fit, standardized =
+        TRUE)`` and ``fitMeasures(fit)``, then the largest differences from these estimates (embedded in
+        the script). Both files are written atomically.
+
+        Parameters
+        ----------
+        path : str or Path
+            The R script to write, e.g. ``fit.R`` (also writes ``fit_data.csv``).
+
+        Returns
+        -------
+        Path
+            The script. Run it with ``Rscript fit.R`` (from any folder); ``Rscript fit.R out`` also writes
+            lavaan's tables to ``out_estimates.csv`` and ``out_fit.csv``.
+
+        Raises
+        ------
+        OutputPathError
+            The script or its CSV would be a directory, lie under a file or in a folder that cannot be
+            written.
+        ModelSpecError
+            The result carries no data (it was not made by :func:`fit_sem`).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import stickiness_research as sr
+        >>> hs = sr.datasets.holzinger_swineford()
+        >>> res = sr.fit_sem("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6", hs, estimator="MLR")
+        >>> script = res.to_r(pathlib.Path(tempfile.mkdtemp()) / "hs.R")
+        >>> sorted(p.name for p in script.parent.iterdir())
+        ['hs.R', 'hs_data.csv']
+        >>> [line for line in script.read_text().splitlines() if line.startswith("fit <- ")]
+        ['fit <- sem(model, data = data, estimator = "MLR", meanstructure = FALSE)']
+        >>> # In R: source("hs.R") prints lavaan's estimates, equal to res.estimates to 1e-6
+        """
+        from .rscript import write_r_script
+
+        return write_r_script(self, path)
