@@ -519,7 +519,7 @@ def rmsea_power(*, rmsea0: float, rmsea_a: float, df: float | SEMResult, n: int,
     References
     ----------
     MacCallum, R. C., Browne, M. W., & Sugawara, H. M. (1996). Power analysis and determination of sample
-    size for covariance structure modeling. *Psychological Methods, 1*(2), 130-149.
+    size for covariance structure modeling. *Psychological Methods*, 1(2), 130-149.
 
     Examples
     --------
