@@ -5,13 +5,20 @@ BIN    := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 STAMP_LAB := $(VENV)/.installed-lab
-LINT_PATHS := stickiness_research tests benchmarks
+STAMP_DOCS := $(VENV)/.installed-docs
+LINT_PATHS := stickiness_research tests benchmarks docs/conf.py docs/_ext
+# The documentation site: warnings are errors (a broken docstring or reference fails), every warning listed.
+DOCS_BUILD := docs/_build
+NOTEBOOK_CACHE := $(DOCS_BUILD)/.jupyter_cache
+SPHINX := $(BIN)/sphinx-build -b html -W --keep-going -q -d $(DOCS_BUILD)/doctrees \
+	-D nb_execution_cache_path=$(abspath $(NOTEBOOK_CACHE)) docs $(DOCS_BUILD)/html
 
-.PHONY: demo test lab lint bench readme references clean help
+.PHONY: demo test docs lab lint bench readme references clean help
 
 help:
 	@echo "make demo   - set up .venv, simulate the default study, fit it, write the HTML report"
-	@echo "make test   - set up .venv (with dev extras), run ruff, then the whole test suite"
+	@echo "make test   - set up .venv (with dev and docs extras), run ruff, the whole test suite, then build the docs"
+	@echo "make docs   - set up .venv (with docs extras) and build the documentation site into docs/_build/html"
 	@echo "make lab    - set up .venv (with lab extras) and start JupyterLab on analyses/"
 	@echo "make bench  - run the benchmarks (ratios against an in-process baseline)"
 	@echo "make lint   - ruff"
@@ -29,6 +36,12 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@ $(STAMP_RUN)
 
+# The docs extras with the dev ones: the docs build executes notebooks (jupytext, ipykernel) and `make test`,
+# which builds the docs, needs both.
+$(STAMP_DOCS): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
+	@touch $@ $(STAMP_DEV) $(STAMP_RUN)
+
 $(STAMP_LAB): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
 	@touch $@ $(STAMP_DEV) $(STAMP_RUN)
@@ -37,9 +50,20 @@ demo: $(STAMP_RUN)
 	$(BIN)/stickiness demo
 
 # Lint first: a style error fails the suite as a failing test does (.ci/run is `make test`).
-test: $(STAMP_DEV)
+# Then the docs, warnings as errors, without running any notebook twice: tests/test_notebooks.py executes each
+# analyses/*.py notebook once and stores its outputs in the docs' notebook cache (STICKINESS_NOTEBOOK_CACHE),
+# and the docs build (MyST-NB, execution mode "cache") renders those outputs instead of executing the notebooks;
+# what it adds is the Sphinx build itself (API pages, CLI reference, guides).
+test: $(STAMP_DOCS)
 	$(BIN)/ruff check $(LINT_PATHS)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q tests stickiness_research
+	STICKINESS_NOTEBOOK_CACHE=$(NOTEBOOK_CACHE) MPLBACKEND=Agg $(BIN)/python -m pytest -q tests stickiness_research
+	$(SPHINX)
+
+# The documentation site with the notebooks' outputs: MyST-NB executes only notebooks whose code is not in the
+# cache (all of them after a fresh clone; none after `make test`). Open docs/_build/html/index.html.
+docs: $(STAMP_DOCS)
+	$(SPHINX)
+	@echo "Docs: $(abspath $(DOCS_BUILD))/html/index.html"
 
 # JupyterLab refuses to start as root (containers often are): allow it only then.
 lab: $(STAMP_LAB)
@@ -68,4 +92,4 @@ references:
 		Rscript $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) reports/build .pytest_cache .ruff_cache
+	rm -rf $(VENV) reports/build .pytest_cache .ruff_cache $(DOCS_BUILD) docs/reference

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 
 import jupytext  # dev extras: a missing package must fail here, not skip
@@ -14,6 +17,9 @@ KERNEL = "python3"
 # A hang guard only, not a speed test: wall-clock time depends on the machine and its load, so no test
 # asserts it (benchmarks/ measure speed as ratios within one run).
 CELL_TIMEOUT = 600  # seconds per cell
+# `make test` sets this to the docs' notebook cache (docs/_build/.jupyter_cache): each executed notebook is
+# stored there, and the docs build that follows renders its outputs without executing it a second time.
+NOTEBOOK_CACHE = os.environ.get("STICKINESS_NOTEBOOK_CACHE")
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +51,15 @@ def test_notebook_runs_top_to_bottom(path, kernel_env):
     assert any("parameters" in c.metadata.get("tags", []) for c in notebook.cells), "no parameters cell"
     client = nbclient.NotebookClient(notebook, kernel_name=KERNEL, timeout=CELL_TIMEOUT,
                                      resources={"metadata": {"path": str(ROOT)}})
-    client.execute()  # raises CellExecutionError, naming the cell, on the first error
+    # Without MPLBACKEND the kernel uses its inline backend, as in Jupyter: figures become outputs (the docs
+    # show them), whatever backend the test process itself runs with.
+    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    started = time.perf_counter()
+    client.execute(env=env)  # raises CellExecutionError, naming the cell, on the first error
     code = [c for c in notebook.cells if c.cell_type == "code"]
     assert code and all(c.get("execution_count") for c in code)
+    if NOTEBOOK_CACHE:
+        sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+        from stickiness_docs import cache_executed_notebook
+
+        cache_executed_notebook(ROOT / NOTEBOOK_CACHE, path, notebook, time.perf_counter() - started)

@@ -1,0 +1,276 @@
+"""Sphinx helpers of the documentation site: the reference pages generated at build time.
+
+Also the notebook cache shared with the tests: ``make test`` executes every ``analyses/*.py`` notebook once
+(tests/test_notebooks.py) and stores its outputs with :func:`cache_executed_notebook` in the jupyter-cache
+that MyST-NB reads, so the docs build renders the outputs without running the notebooks again.
+
+The API reference is written from the package's ``__all__``, so a new public name appears in the docs without
+editing them; names are grouped by the layer (subpackage) that defines them, in the order data flows. The CLI
+reference is written from the typer app (its click command tree), so a new command or option appears too.
+typer >= 0.20 carries its own copy of click, which sphinx-click does not accept; the page is generated here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+PACKAGE = "stickiness_research"
+# Layers in the order data flows (ARCHITECTURE.md); a module not listed here gets a section of its own,
+# after these, so a new layer still appears.
+LAYERS: tuple[tuple[str, str], ...] = (
+    ("questionnaire", "Questionnaires"),
+    ("simulate", "Simulation"),
+    ("responses", "Responses: reading, screening, scoring, privacy"),
+    ("measurement", "Measurement"),
+    ("sem", "Structural models (CB-SEM)"),
+    ("pls", "PLS-SEM"),
+    ("regression", "Regression"),
+    ("segments", "Segments"),
+    ("strategy", "Strategy"),
+    ("planning", "Power and study planning"),
+    ("executor", "Parallel execution"),
+    ("study_config", "Studies"),
+    ("study", "Studies"),
+    ("classroom", "Classroom"),
+    ("datasets", "Data sets"),
+    ("errors", "Errors and warnings"),
+    ("", "Package"),
+)
+
+
+# How MyST-NB reads the analyses' jupytext files (conf.py's nb_custom_formats). The cache below reads them the
+# same way, so a notebook stored by the tests has the hash MyST-NB looks up.
+NOTEBOOK_FORMATS = {".py": ["jupytext.reads", {"fmt": "py:percent"}]}
+
+
+class ApiEntry(NamedTuple):
+    """One public name: its ``autodoc`` directive and the layer that defines it."""
+
+    name: str
+    directive: str  # autofunction, autoclass, autoexception, automodule, autodata
+    target: str  # what the directive documents (a dotted path)
+    layer: str  # the subpackage below PACKAGE ("" for the package itself)
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == PACKAGE else ""
+
+
+def api_entries(package: Any) -> list[ApiEntry]:
+    """One :class:`ApiEntry` per name in ``package.__all__``, in the package's order."""
+    entries = []
+    for name in package.__all__:
+        obj = getattr(package, name)
+        if inspect.ismodule(obj):
+            entries.append(ApiEntry(name, "automodule", obj.__name__, _layer(obj.__name__)))
+        elif inspect.isclass(obj):
+            kind = "autoexception" if issubclass(obj, BaseException) else "autoclass"
+            entries.append(ApiEntry(name, kind, f"{PACKAGE}.{name}", _layer(obj.__module__)))
+        elif callable(obj):
+            entries.append(ApiEntry(name, "autofunction", f"{PACKAGE}.{name}", _layer(obj.__module__)))
+        else:
+            entries.append(ApiEntry(name, "autodata", f"{PACKAGE}.{name}", ""))
+    return entries
+
+
+def grouped(entries: Iterable[ApiEntry]) -> list[tuple[str, list[ApiEntry]]]:
+    """Entries by layer title, layers in data-flow order, unknown layers after them, names sorted."""
+    titles = dict(LAYERS)
+    order = {layer: i for i, (layer, _) in enumerate(LAYERS)}
+    groups: dict[str, list[ApiEntry]] = {}
+    for entry in entries:
+        title = titles.get(entry.layer, entry.layer.replace("_", " ").capitalize())
+        groups.setdefault(title, []).append(entry)
+    rank = {}
+    for entry in entries:
+        title = titles.get(entry.layer, entry.layer.replace("_", " ").capitalize())
+        rank.setdefault(title, order.get(entry.layer, len(order)))
+    return [(title, sorted(groups[title], key=lambda e: e.name.lower()))
+            for title in sorted(groups, key=lambda t: (rank[t], t))]
+
+
+def _title(text: str, underline: str) -> str:
+    return f"{text}\n{underline * len(text)}\n"
+
+
+def entry_page(entry: ApiEntry) -> str:
+    """The reStructuredText of one name's page."""
+    options = {"autoclass": ["   :members:", "   :show-inheritance:"],
+               "autoexception": ["   :show-inheritance:"],
+               "automodule": ["   :members:"]}.get(entry.directive, [])
+    lines = [_title(entry.name, "="), f".. {entry.directive}:: {entry.target}", *options, ""]
+    return "\n".join(lines)
+
+
+def index_page(entries: list[ApiEntry]) -> str:
+    """The API reference's index: an autosummary-like table per layer and a hidden toctree of the pages."""
+    out = [
+        ".. This file is generated by docs/_ext/stickiness_docs.py from stickiness_research.__all__; "
+        "do not edit.\n",
+        _title("API reference", "="),
+        "Every public name of ``stickiness_research`` (``import stickiness_research as sr``), by layer in the "
+        "order data flows. Each page is generated from the numpydoc docstring: parameters with their types "
+        "and units, what is returned, the errors raised, the sources, and an example that runs as written "
+        "(the examples are doctested by ``make test``).\n",
+    ]
+    for title, group in grouped(entries):
+        out.append(_title(title, "-"))
+        out.append(".. list-table::\n   :widths: 30 70\n")
+        for entry in group:
+            out.append(f"   * - :doc:`{entry.name} <generated/{entry.name}>`\n     - {_summary_role(entry)}")
+        out.append("")
+    out.append(".. toctree::\n   :hidden:\n")
+    out.extend(f"   generated/{entry.name}" for entry in sorted(entries, key=lambda e: e.name.lower()))
+    out.append("")
+    return "\n".join(out)
+
+
+def _summary_role(entry: ApiEntry) -> str:
+    return f"``{entry.directive.removeprefix('auto')}``"
+
+
+def write_api_pages(package: Any, folder: Path) -> list[Path]:
+    """Write ``index.rst`` and ``generated/<name>.rst`` for every public name into ``folder``.
+
+    A file is rewritten only when its text changes (Sphinx then rereads only what changed), and pages of
+    names no longer public are removed. Returns the files written.
+    """
+    entries = api_entries(package)
+    pages = {folder / "index.rst": index_page(entries)}
+    pages.update({folder / "generated" / f"{e.name}.rst": entry_page(e) for e in entries})
+    (folder / "generated").mkdir(parents=True, exist_ok=True)
+    for stale in set((folder / "generated").glob("*.rst")) - set(pages):
+        stale.unlink()
+    return [path for path, text in pages.items() if _write_if_changed(path, text)]
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` unless the file already holds it (Sphinx rereads only changed sources)."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def _rst_text(text: str | None) -> str:
+    """Help text as one reStructuredText paragraph: lines joined, markup characters escaped."""
+    text = " ".join((text or "").split())
+    text = re.sub(r"([\\*`|])", r"\\\1", text)
+    return re.sub(r"_(?=\W|$)", r"\\_", text)
+
+
+def cli_page(command: Any, prog: str) -> str:
+    """The reStructuredText reference of a click command group (typer's click command tree).
+
+    One section per visible subcommand: its help, a usage line and an ``option`` entry per argument and option
+    (cross-referenceable as ``:option:`stickiness fit --bootstrap```).
+    """
+    out = [
+        ".. This file is generated by docs/_ext/stickiness_docs.py from the typer app; do not edit.\n",
+        _title("Command-line reference", "="),
+        f"{_rst_text(command.help)} Every command prints ``--help``; a mistake in a file or an option prints one "
+        "red line and exits with code 2.\n",
+    ]
+    root = command.context_class(command, info_name=prog)
+    for name, sub in command.commands.items():
+        if sub.hidden:
+            continue
+        ctx = sub.context_class(sub, info_name=name, parent=root)
+        params = [p for p in sub.params if not p.hidden]
+        arguments = [p for p in params if p.param_type_name == "argument"]
+        usage = " ".join([prog, name, "[OPTIONS]",
+                          *(p.name.upper() if p.required else f"[{p.name.upper()}]" for p in arguments)])
+        out += [_title(f"{prog} {name}", "-"), _rst_text(sub.help) + "\n", ".. code-block:: text\n",
+                f"   {usage}\n", f".. program:: {prog} {name}\n"]
+        for param in params:
+            if param.param_type_name == "argument":
+                names = param.name.upper()
+                text = _rst_text(param.help) + ("" if param.required else " Optional.")
+            else:
+                names, text = param.get_help_record(ctx)
+                names = names.replace(" / ", ", ")
+                text = _rst_text(text)
+            out += [f".. option:: {names}\n", f"   {text}\n"]
+    return "\n".join(out)
+
+
+def click_command() -> Any:
+    """The ``stickiness`` typer app as its click command group."""
+    import typer
+
+    from stickiness_research.cli import app
+
+    return typer.main.get_command(app)
+
+
+def read_notebook(path: Path) -> Any:
+    """A jupytext ``py:percent`` notebook read as MyST-NB reads it (:data:`NOTEBOOK_FORMATS`)."""
+    import jupytext
+
+    return jupytext.reads(Path(path).read_text(encoding="utf-8"), fmt="py:percent")
+
+
+def cache_executed_notebook(cache_path: Path, source: Path, executed: Any, seconds: float | None = None) -> int:
+    """Store the outputs of an executed notebook in the jupyter-cache that MyST-NB's ``cache`` mode reads.
+
+    Parameters
+    ----------
+    cache_path : Path
+        The cache folder (conf.py's ``nb_execution_cache_path``); created when missing.
+    source : Path
+        The notebook's jupytext file; it is read again here as MyST-NB reads it, and only the outputs and
+        execution counts of ``executed`` are merged into it, so the cache key (code cells, their metadata
+        and the kernelspec) is the one MyST-NB computes, whatever the executor added to the metadata.
+    executed : nbformat.NotebookNode
+        The same notebook after execution (e.g. by nbclient).
+    seconds : float, optional
+        Execution time, shown by MyST-NB's execution statistics.
+
+    Returns
+    -------
+    int
+        The cache record's id.
+
+    Raises
+    ------
+    ValueError
+        ``executed`` does not have the code cells of ``source`` (it was not executed from this file).
+    """
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    notebook = read_notebook(source)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    ran = [cell for cell in executed.cells if cell.cell_type == "code"]
+    if [cell.source for cell in code] != [cell.source for cell in ran]:
+        raise ValueError(f"the executed notebook does not have the code cells of {source}; "
+                         "execute the notebook read from this file")
+    for cell, done in zip(code, ran, strict=True):
+        cell.outputs = done.outputs
+        cell.execution_count = done.execution_count
+    if "language_info" in executed.metadata:
+        notebook.metadata["language_info"] = executed.metadata["language_info"]
+    cache = get_cache(str(cache_path))
+    record = cache.cache_notebook_bundle(
+        CacheBundleIn(notebook, str(Path(source).resolve()), data={"execution_seconds": seconds}),
+        check_validity=False, overwrite=True)
+    return record.pk
+
+
+def _builder_inited(app: Any) -> None:
+    import stickiness_research
+
+    reference = Path(app.srcdir) / "reference"
+    write_api_pages(stickiness_research, reference / "api")
+    _write_if_changed(reference / "cli.rst", cli_page(click_command(), "stickiness"))
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("builder-inited", _builder_inited)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
