@@ -16,6 +16,7 @@ from ._validation import Options as _Options
 from ._validation import check as _check
 from .errors import (
     EstimationError,
+    EventDataError,
     ModelSpecError,
     OutputPathError,
     ParameterError,
@@ -109,6 +110,23 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     'scale_scores': ('responses.scoring', 'scale_scores'),
     'segment_respondents': ('segments', 'segment_respondents'),
     'simulate_responses': ('simulate', 'simulate_responses'),
+    'latent_scores': ('simulate', 'latent_scores'),
+    'read_events': ('behaviour.events', 'read_events'),
+    'Events': ('behaviour.events', 'Events'),
+    'simulate_events': ('behaviour.simulate', 'simulate_events'),
+    'BehaviourModel': ('behaviour.simulate', 'BehaviourModel'),
+    'user_metrics': ('behaviour.metrics', 'user_metrics'),
+    'segment_metrics': ('behaviour.metrics', 'segment_metrics'),
+    'dau_mau': ('behaviour.metrics', 'dau_mau'),
+    'cohort_retention': ('behaviour.metrics', 'cohort_retention'),
+    'link_survey': ('behaviour.survey', 'link_survey'),
+    'criterion_validity': ('behaviour.survey', 'criterion_validity'),
+    'behaviour_sem': ('behaviour.survey', 'behaviour_sem'),
+    'churn_survival': ('behaviour.survey', 'churn_survival'),
+    'churn_cox': ('behaviour.survey', 'churn_cox'),
+    'content_preferences': ('behaviour.rules', 'content_preferences'),
+    'reading_times': ('behaviour.rules', 'reading_times'),
+    'association_rules': ('behaviour.rules', 'association_rules'),
     'population_thresholds': ('simulate', 'population_thresholds'),
     'to_semopy': ('sem.interop', 'to_semopy'),
 }
@@ -187,4 +205,8 @@ __all__ = [
     # study planning (RMSEA power, Monte Carlo sample size; Monte Carlo power is "power" above; run_tasks: the
     # executor of simulation studies, in process, joblib or Dask)
     "rmsea_power", "rmsea_sample_size", "sample_size", "SampleSizeResult", "run_tasks",
+    # behaviour beside attitude: event logs, behavioural stickiness, retention, churn, content rules
+    "EventDataError", "latent_scores", "read_events", "Events", "simulate_events", "BehaviourModel", "user_metrics",
+    "segment_metrics", "dau_mau", "cohort_retention", "link_survey", "criterion_validity", "behaviour_sem",
+    "churn_survival", "churn_cox", "content_preferences", "reading_times", "association_rules",
 ]

@@ -51,6 +51,10 @@ class ResponseDataError(StickinessError):
     """Response data cannot be read or does not fit the questionnaire (names row, column, item)."""
 
 
+class EventDataError(ResponseDataError):
+    """An event log (app / official-account usage) cannot be read or breaks its schema (names file, row, column)."""
+
+
 class ModelSpecError(StickinessError):
     """A model syntax is invalid or does not fit the data (unknown variable, bad label, ...)."""
 

@@ -350,10 +350,9 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
     cuts = _item_cuts(q, _threshold_spec(q, thresholds, "simulate_responses"))  # draws nothing: same stream
     rng = np.random.default_rng(seed)
 
-    frame = {"respondent_id": [f"R{i + 1:05d}" for i in range(n)]}
-    frame.update(_demographics(q, n, rng))
-
-    latent = rng.standard_normal((n, len(pop.constructs))) @ np.linalg.cholesky(pop.latent_cov).T
+    frame = {"respondent_id": _respondent_ids(n)}
+    demographics, latent = _draw_people(q, pop, n, rng)
+    frame.update(demographics)
     shift = q.population.response_style.mean_shift
     answers: dict[str, np.ndarray] = {}
     for item in q.items:
@@ -388,6 +387,60 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
     df["duration_seconds"] = duration
     df["careless_type"] = kinds.astype(str)
     return df
+
+
+def latent_scores(q: Questionnaire, n: int = 500, seed: int | None = 1) -> pd.DataFrame:
+    """The true latent construct scores behind ``simulate_responses(q, n, seed)``: the same people, same seed.
+
+    Parameters
+    ----------
+    q : Questionnaire
+        Must have a ``population`` block.
+    n : int
+        Number of respondents, as given to :func:`simulate_responses`.
+    seed : int or None
+        The seed given to :func:`simulate_responses`.
+
+    Returns
+    -------
+    DataFrame
+        Shape ``(n, constructs)``: standardized scores (population mean 0, variance 1, correlated as the
+        population model says), indexed by ``respondent_id``, one column per construct.
+
+    Raises
+    ------
+    ParameterError
+        ``n`` or ``seed`` out of range.
+
+    Examples
+    --------
+    >>> import numpy as np, stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> truth = sr.latent_scores(q, n=2000, seed=1)
+    >>> df = sr.simulate_responses(q, n=2000, seed=1)
+    >>> items = [i.id for i in q.items if i.construct == "stickiness"]
+    >>> score = df[items].astype(float).mean(axis=1).to_numpy()
+    >>> bool(np.corrcoef(score, truth["stickiness"])[0, 1] > 0.8)
+    True
+    """
+    check(q, "q", "latent_scores", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
+    check(n, "n", "latent_scores", POSITIVE_INT)
+    check(seed, "seed", "latent_scores", NON_NEGATIVE_INT, None)
+    pop = population_model(q)
+    _, latent = _draw_people(q, pop, n, np.random.default_rng(seed))
+    return pd.DataFrame(latent, columns=pop.constructs, index=pd.Index(_respondent_ids(n), name="respondent_id"))
+
+
+def _respondent_ids(n: int) -> list[str]:
+    return [f"R{i + 1:05d}" for i in range(n)]
+
+
+def _draw_people(q: Questionnaire, pop: PopulationModel, n: int,
+                 rng: np.random.Generator) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Demographics and latent scores: the first draws of the stream, so :func:`latent_scores` can redraw them."""
+    demographics = _demographics(q, n, rng)
+    latent = rng.standard_normal((n, len(pop.constructs))) @ np.linalg.cholesky(pop.latent_cov).T
+    return demographics, latent
 
 
 def _questionnaire_order(q: Questionnaire) -> list[str]:

@@ -1,0 +1,1 @@
+"""Behaviour beside attitude: event logs, behavioural stickiness metrics, retention, churn and content rules."""

@@ -1,0 +1,304 @@
+"""Event logs (app / official-account usage) read under a declared schema, with keyed pseudonyms for user ids.
+
+Queries are Ibis expressions (https://ibis-project.org): written once, they run on the embedded DuckDB engine
+by default, or on any Ibis backend the caller connects (a PySpark session for cluster-sized logs). DuckDB
+scans Parquet and CSV out of core with a memory limit, so 100 M events fit a laptop; pandas would not.
+
+Raw user ids never leave this module: the distinct ids are replaced by ``p-`` + HMAC-SHA256 pseudonyms
+(:func:`stickiness_research.responses.privacy.pseudonym`, the same key and form as the survey readers use), so a
+respondent's answers join to their own behaviour and no raw id reaches a table, a figure or a report.
+"""
+
+from __future__ import annotations
+
+import glob as globbing
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._validation import InstanceOf, Satisfies, check
+from ..errors import EventDataError
+from ..responses.privacy import find_key, mask, pseudonym
+
+#: What a user can do, in the order of a visit (``push`` is sent by the enterprise, not user activity).
+EVENT_TYPES = ("push", "open", "read", "share", "click", "purchase")
+#: The declared schema: column -> (type, required, meaning). Extra columns in a file are ignored.
+SCHEMA: dict[str, tuple[str, bool, str]] = {
+    "user_id": ("string", True, "the platform's user id (openid, member number); replaced by a keyed pseudonym"),
+    "timestamp": ("timestamp", True, "when the event happened, local time (YYYY-MM-DD HH:MM:SS)"),
+    "event_type": ("string", True, "one of " + ", ".join(EVENT_TYPES)),
+    "session_id": ("string", False, "the visit the event belongs to (sessions are counted per user)"),
+    "content_type": ("string", False, "the kind of content read, shared or clicked (customer_story, ...)"),
+    "completion": ("float64", False, "share of an article read, in [0, 1] (read events)"),
+    "product": ("string", False, "the product bought (purchase events)"),
+}
+_SQL_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "float64": "DOUBLE"}
+_ERRORS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Events:
+    """An event log ready for queries: pseudonymous ids, typed columns, the observation window.
+
+    Attributes
+    ----------
+    table : ibis.Table
+        One row per event: ``user_id`` (pseudonym ``p-`` + 16 hex), ``timestamp``, ``day`` (date),
+        ``event_type``, and the optional columns of :data:`SCHEMA` present in the file (missing ones are null).
+    start, end : datetime.date
+        First and last day of the observation window (the log's first and last event day unless given).
+    provenance : dict
+        Files and their SHA-256, number of events and users, the engine, how ids were pseudonymised.
+    """
+
+    table: Any
+    start: date
+    end: date
+    provenance: dict
+    key: bytes = field(repr=False)
+
+    @property
+    def backend(self) -> Any:
+        """The Ibis backend running the queries (DuckDB unless another was connected)."""
+        return self.table._find_backend()
+
+    def pseudonyms(self, ids: pd.Series) -> pd.Series:
+        """Survey ids as this log's pseudonyms (ids already pseudonymised with ``p-`` are kept), for joining."""
+        text = ids.astype(str)
+        return text.where(text.str.startswith("p-"), [f"p-{pseudonym(v, self.key)}" for v in text])
+
+    def __repr__(self) -> str:
+        p = self.provenance
+        return (f"Events({p['n_events']:,} events of {p['n_users']:,} users, {self.start} to {self.end}, "
+                f"engine {p['engine']})")
+
+
+def read_events(path: str | Path | list, *, key: bytes | None = None, backend: Any = None,
+                event_types: dict[str, str] | None = None, columns: dict[str, str] | None = None,
+                start: date | str | None = None, end: date | str | None = None,
+                memory_limit: str = "4GB") -> Events:
+    """Read event logs (Parquet or CSV; a path, a glob such as ``logs/*.parquet``, or a list of paths).
+
+    Parameters
+    ----------
+    path : str, Path or list
+        The files. All must have the same format (by suffix: ``.parquet``/``.pq`` or ``.csv``).
+    key : bytes, optional
+        HMAC key (>= 16 bytes) of the pseudonyms; default ``STICKINESS_HMAC_KEY`` as for survey files, so
+        survey respondents and log users get the same pseudonyms. Without either, a random key for this
+        session: joins to survey data work within the session, the pseudonyms cannot be recomputed later.
+    backend : ibis backend, optional
+        A connected Ibis backend (e.g. ``ibis.pyspark.connect(spark)``); default a new in-memory DuckDB.
+    event_types : dict, optional
+        The file's event names mapped to ours (``{"article_view": "read"}``); names already ours need no entry.
+    columns : dict, optional
+        Our column names mapped to the file's (``{"user_id": "openid", "timestamp": "ts"}``).
+    start, end : date or str, optional
+        The observation window (dates, inclusive); default the log's first and last event day. Events outside
+        are dropped (they are counted in the provenance).
+    memory_limit : str
+        DuckDB's memory limit (``"4GB"``): larger scans spill to disk instead of failing.
+
+    Returns
+    -------
+    Events
+
+    Raises
+    ------
+    EventDataError
+        No file matches; a file is neither Parquet nor CSV; a required column is missing; a value breaks the
+        schema (unparseable timestamp, unknown event type, empty user id, completion outside [0, 1]) - the
+        message names the file, the row (1-based, header not counted) and the column, with the value masked.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr, tempfile, os
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> df = sr.simulate_responses(q, n=50, seed=1)
+    >>> log = os.path.join(tempfile.mkdtemp(), "events.parquet")
+    >>> sr.simulate_events(q, df, days=30, seed=1).to_parquet(log)
+    >>> ev = sr.read_events(log, key=b"0123456789abcdef")
+    >>> ev.provenance["n_users"], str(ev.start)
+    (50, '2026-01-01')
+    """
+    check(key, "key", "read_events", Satisfies(lambda k: isinstance(k, bytes) and len(k) >= 16,
+                                               "bytes of length at least 16"), None)
+    check(event_types, "event_types", "read_events", InstanceOf(dict, "a dict of file names to ours"), None)
+    check(columns, "columns", "read_events", InstanceOf(dict, "a dict of our column names to the file's"), None)
+    files = _files(path)
+    fmt = _format(files)
+    import ibis
+
+    con = backend if backend is not None else ibis.duckdb.connect(memory_limit=memory_limit)
+    engine = con.name
+    names = {ours: (columns or {}).get(ours, ours) for ours in SCHEMA}
+    raw = _scan(con, files, fmt, names)
+    _check_values(con, raw, files, fmt, names, event_types or {})
+    raw = raw.mutate(event_type=_mapped(raw.event_type, event_types or {}))
+
+    ids = raw.select("user_id").distinct().to_pandas()["user_id"]
+    key_source = "given key" if key is not None else None
+    if key is None:
+        key = find_key()
+        key_source = "STICKINESS_HMAC_KEY" if key is not None else "a random key of this session"
+        key = key if key is not None else secrets.token_bytes(32)
+    id_map = ibis.memtable(pd.DataFrame({"raw_id": ids.to_numpy(),
+                                         "pseudonym": [f"p-{pseudonym(v, key)}" for v in ids]}))
+    table = raw.join(id_map, raw.user_id == id_map.raw_id).drop("user_id", "raw_id").rename(user_id="pseudonym")
+    table = table.mutate(day=table.timestamp.date())
+    table = table.select("user_id", "timestamp", "day", *[c for c in SCHEMA if c not in ("user_id", "timestamp")])
+
+    bounds = table.aggregate(first=table.day.min(), last=table.day.max(), n=table.count()).to_pandas().iloc[0]
+    window = (pd.Timestamp(start if start is not None else bounds["first"]).date(),
+              pd.Timestamp(end if end is not None else bounds["last"]).date())
+    if window[1] < window[0]:
+        raise EventDataError(f"read_events: the window ends ({window[1]}) before it starts ({window[0]}); "
+                             "give start <= end.")
+    inside = table.filter((table.day >= window[0]) & (table.day <= window[1]))
+    inside = con.create_table(f"events_{secrets.token_hex(4)}", inside, temp=True) if engine == "duckdb" else inside
+    counts = inside.aggregate(n=inside.count(), users=inside.user_id.nunique()).to_pandas().iloc[0]
+    provenance = {"files": {str(f): _sha256(f) for f in files}, "format": fmt, "engine": engine,
+                  "n_events": int(counts["n"]), "n_users": int(counts["users"]),
+                  "outside_window": int(bounds["n"]) - int(counts["n"]),
+                  "ids": f"keyed pseudonyms (HMAC-SHA256, {key_source})"}
+    return Events(table=inside, start=window[0], end=window[1], provenance=provenance, key=key)
+
+
+def _files(path: str | Path | list) -> list[Path]:
+    items = path if isinstance(path, list | tuple) else [path]
+    files: list[Path] = []
+    for item in items:
+        matched = sorted(globbing.glob(str(item))) if any(ch in str(item) for ch in "*?[") else [str(item)]
+        files.extend(Path(m) for m in matched)
+    missing = [f for f in files if not f.is_file()]
+    if not files or missing:
+        raise EventDataError(f"read_events: {missing[0] if missing else path}: no such event file; give a Parquet "
+                             "or CSV file, a glob such as logs/*.parquet, or a list of them.")
+    return files
+
+
+def _format(files: list[Path]) -> str:
+    kinds = {"parquet" if f.suffix.lower() in (".parquet", ".pq") else "csv" if f.suffix.lower() == ".csv"
+             else f.suffix for f in files}
+    if len(kinds) > 1 or not kinds <= {"parquet", "csv"}:
+        raise EventDataError(f"read_events: {files[0]}: event logs must all be Parquet (.parquet) or all CSV "
+                             f"(.csv); got {sorted(kinds)}.")
+    return kinds.pop()
+
+
+def _scan(con: Any, files: list[Path], fmt: str, names: dict[str, str]) -> Any:
+    """The files as an Ibis table with our column names and types; missing optional columns are null."""
+    import ibis
+
+    paths = [str(f) for f in files]
+    raw = con.read_parquet(paths) if fmt == "parquet" else con.read_csv(paths, all_varchar=True)
+    present = set(raw.columns)
+    for ours, (_, required, meaning) in SCHEMA.items():
+        if required and names[ours] not in present:
+            raise EventDataError(f"{files[0]}: column {names[ours]!r} ({meaning}) is missing; the file has "
+                                 f"{sorted(present)}. Map your column with columns={{'{ours}': 'your_name'}}.")
+    out = {}
+    for ours, (dtype, _, _) in SCHEMA.items():
+        if names[ours] in present:
+            value = raw[names[ours]]
+            if dtype == "string" or (value.type().is_timestamp() if dtype == "timestamp" else value.type().is_numeric()):
+                out[ours] = value.cast(dtype)
+            else:  # text: strip() also keeps DuckDB from pushing the cast into the CSV scan, where it would raise
+                out[ours] = value.cast("string").strip().try_cast(dtype)
+        else:
+            out[ours] = ibis.null(dtype)
+    out["_raw_timestamp"] = raw[names["timestamp"]].cast("string")
+    out["_raw_completion"] = raw[names["completion"]].cast("string") if names["completion"] in present \
+        else ibis.null("string")
+    return raw.select(**out)
+
+
+def _mapped(event_type: Any, mapping: dict[str, str]) -> Any:
+    if not mapping:
+        return event_type
+    cases = [(event_type == theirs, ours) for theirs, ours in mapping.items()]
+    import ibis
+
+    return ibis.cases(*cases, else_=event_type)
+
+
+def _check_values(con: Any, raw: Any, files: list[Path], fmt: str, names: dict[str, str],
+                  event_types: dict[str, str]) -> None:
+    """Refuse the first values that break the schema, with file, row and column (one pass counts them)."""
+    unknown = [ours for ours in event_types.values() if ours not in EVENT_TYPES]
+    if unknown:
+        raise EventDataError(f"read_events: event_types maps to {unknown[0]!r}, which is not one of ours "
+                             f"({', '.join(EVENT_TYPES)}).")
+    known = list(EVENT_TYPES) + list(event_types)
+    problems = {
+        "user_id": (raw.user_id.isnull() | (raw.user_id.strip() == ""), "an empty user id",
+                    "every event needs the user it belongs to; drop or fill these rows"),
+        "timestamp": (raw.timestamp.isnull(), "not a timestamp",
+                      "write timestamps as YYYY-MM-DD HH:MM:SS"),
+        "event_type": (~raw.event_type.isin(known) | raw.event_type.isnull(), "not a known event type",
+                       f"use one of {', '.join(EVENT_TYPES)} or map yours with event_types={{'yours': 'read'}}"),
+        "completion": ((raw.completion < 0) | (raw.completion > 1)
+                       | (raw.completion.isnull() & raw._raw_completion.notnull()
+                          & (raw._raw_completion.strip() != "")), "not a share in [0, 1]",
+                       "write the share of the article read as a number from 0 to 1"),
+    }
+    counts = raw.aggregate(**{column: pred.sum() for column, (pred, _, _) in problems.items()}).to_pandas().iloc[0]
+    for column, (pred, what, fix) in problems.items():
+        if counts[column]:
+            shown = "timestamp" if column == "timestamp" else column
+            rows = _locate(con, files, fmt, names, raw, pred, shown)
+            file, row, value = rows[0]
+            others = [f"row {r}" if f == file else f"{f} row {r}" for f, r, _ in rows[1:]]
+            n_more = int(counts[column]) - 1
+            more = f" ({n_more} more rows{': ' + ', '.join(others) + ', ...' if others else ''})" if n_more else ""
+            raise EventDataError(f"{file}: row {row}, column {names[column]!r}: {mask(value)} is {what}{more}; "
+                                 f"{fix}.")
+
+
+def _locate(con: Any, files: list[Path], fmt: str, names: dict[str, str], raw: Any, pred: Any,
+            column: str) -> list[tuple[str, int, str]]:
+    """File, 1-based data row and raw value of the first offending rows (the error path only: one file at a
+    time, in file order, so the row numbers are those a spreadsheet shows below the header)."""
+    shown = "_raw_timestamp" if column == "timestamp" else "_raw_completion" if column == "completion" else column
+    import ibis
+
+    found: list[tuple[str, int, str]] = []
+    for f in files:
+        one = _scan(con, [f], fmt, names)
+        one = one.mutate(_row=ibis.row_number() + 1)
+        hits = one.filter(_rebind(pred, raw, one)).order_by("_row").select("_row", shown)
+        rows = _in_file_order(con, hits.limit(_ERRORS_SHOWN - len(found)))
+        found += [(str(f), int(r["_row"]), "" if pd.isna(r[shown]) else str(r[shown])) for _, r in rows.iterrows()]
+        if len(found) >= _ERRORS_SHOWN:
+            break
+    return found
+
+
+def _in_file_order(con: Any, query: Any) -> pd.DataFrame:
+    """Run ``query`` on one DuckDB thread: row_number() then follows the file's order (error path only)."""
+    if con.name != "duckdb":
+        return query.to_pandas()
+    threads = con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
+    con.raw_sql("SET threads = 1")
+    try:
+        return query.to_pandas()
+    finally:
+        con.raw_sql(f"SET threads = {int(threads)}")
+
+
+def _rebind(pred: Any, old: Any, new: Any) -> Any:
+    """``pred`` (an expression on table ``old``) on table ``new`` with the same columns."""
+    return pred.op().replace({old.op(): new.op()}).to_expr()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

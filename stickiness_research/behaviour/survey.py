@@ -1,0 +1,285 @@
+"""Survey meets behaviour: respondents joined to their own log, criterion validity, SEM with a behavioural outcome,
+and churn as survival (Kaplan-Meier by segment, Cox model on the survey constructs).
+
+Survival estimation is ``lifelines``' (Kaplan-Meier; Cox partial likelihood with Efron's tie handling, as R's
+``survival::coxph`` default); correlations and their Fisher-z intervals are scipy's (as R's ``cor.test``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._validation import InstanceOf, Interval, check
+from ..errors import ModelSpecError, ResponseDataError
+from ..questionnaire import Questionnaire
+from .events import Events
+
+CRITERIA = ("active_days", "visits_per_week", "lifetime_days", "read_completion", "share_rate")
+_FRAME = InstanceOf(pd.DataFrame, "a DataFrame")
+
+
+def link_survey(responses: pd.DataFrame, q: Questionnaire, metrics: pd.DataFrame, events: Events) -> pd.DataFrame:
+    """Each respondent's answers, scale scores and behavioural metrics in one row (joined by pseudonym).
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses with ``respondent_id`` (raw reverse-keyed answers; they are recoded here).
+    q : Questionnaire
+    metrics : DataFrame
+        From :func:`stickiness_research.user_metrics` on ``events``.
+    events : Events
+        The log (its key maps survey ids to the log's pseudonyms).
+
+    Returns
+    -------
+    DataFrame
+        Respondents found in the log (index: their pseudonyms, never raw ids): the item answers (recoded),
+        demographics, one ``score_<construct>`` column per construct (scale mean) and the metrics. Respondents
+        not in the log are left out; ``attrs["not_in_log"]`` counts them.
+
+    Raises
+    ------
+    ResponseDataError
+        ``responses`` has no ``respondent_id``, or no respondent appears in the log (different keys?).
+    """
+    check(responses, "responses", "link_survey", _FRAME)
+    check(metrics, "metrics", "link_survey", _FRAME)
+    if "respondent_id" not in responses.columns:
+        raise ResponseDataError("link_survey: responses have no respondent_id column to join the log on.")
+    from ..responses.scoring import reverse_code, scale_scores
+
+    answers = reverse_code(responses, q)
+    scores = scale_scores(answers, q).add_prefix("score_")
+    survey = pd.concat([answers.drop(columns="respondent_id"), scores], axis=1)
+    survey.index = pd.Index(events.pseudonyms(responses["respondent_id"]).to_numpy(), name="user_id")
+    linked = survey.join(metrics, how="inner")
+    if linked.empty:
+        raise ResponseDataError("link_survey: no respondent appears in the event log; survey and log must be "
+                                "pseudonymised with the same key (STICKINESS_HMAC_KEY) and the same user ids.")
+    linked.attrs["not_in_log"] = int(len(survey) - len(linked))
+    return linked
+
+
+def criterion_validity(linked: pd.DataFrame, construct: str = "stickiness", *,
+                       criteria: tuple[str, ...] | list[str] = CRITERIA, level: float = 0.95) -> pd.DataFrame:
+    """Correlation of a survey scale with behavioural criteria (criterion validity), with confidence intervals.
+
+    Parameters
+    ----------
+    linked : DataFrame
+        From :func:`link_survey`.
+    construct : str
+        The scale whose ``score_<construct>`` is validated (default the stickiness scale).
+    criteria : sequence of str
+        Behavioural metrics (columns of ``linked``).
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per criterion: ``n`` (pairs without missing values), ``r`` (Pearson), ``ci_lower``, ``ci_upper``
+        (Fisher z, as ``cor.test``), ``pvalue`` (t test of r = 0), ``rho`` (Spearman) and ``rho_pvalue``.
+
+    Raises
+    ------
+    ResponseDataError
+        The construct's score or a criterion is not a column of ``linked``, or fewer than 4 complete pairs.
+
+    Examples
+    --------
+    In R: ``cor.test(x, y)`` gives the same ``r``, interval and p value.
+
+    >>> import pandas as pd
+    >>> from stickiness_research.behaviour.survey import criterion_validity
+    >>> d = pd.DataFrame({"score_stickiness": [1, 2, 3, 4, 5, 6.0], "active_days": [2, 1, 4, 3, 6, 5]})
+    >>> row = criterion_validity(d, criteria=["active_days"]).loc["active_days"]
+    >>> round(float(row["r"]), 4), round(float(row["ci_lower"]), 4), round(float(row["ci_upper"]), 4)
+    (0.8286, 0.0519, 0.9807)
+    """
+    check(linked, "linked", "criterion_validity", _FRAME)
+    check(level, "level", "criterion_validity", Interval(float, 0, 1, closed="neither"))
+    score = f"score_{construct}"
+    missing = [c for c in [score, *criteria] if c not in linked.columns]
+    if missing:
+        raise ResponseDataError(f"criterion_validity: {missing[0]!r} is not a column of the linked data; "
+                                f"scores are {[c[6:] for c in linked.columns if c.startswith('score_')]}, "
+                                f"criteria from sr.user_metrics such as {list(CRITERIA)}.")
+    rows = {}
+    for criterion in criteria:
+        pair = linked[[score, criterion]].astype(float).dropna()
+        if len(pair) < 4:
+            raise ResponseDataError(f"criterion_validity: {criterion!r} has {len(pair)} complete pairs with "
+                                    f"{score}; a correlation and its interval need at least 4.")
+        pearson = stats.pearsonr(pair[score], pair[criterion])
+        ci = pearson.confidence_interval(confidence_level=level)
+        spearman = stats.spearmanr(pair[score], pair[criterion])
+        rows[criterion] = {"n": len(pair), "r": float(pearson.statistic), "ci_lower": float(ci.low),
+                           "ci_upper": float(ci.high), "pvalue": float(pearson.pvalue),
+                           "rho": float(spearman.statistic), "rho_pvalue": float(spearman.pvalue)}
+    out = pd.DataFrame(rows).T
+    out["n"] = out["n"].astype(int)
+    out.index.name = "criterion"
+    return out
+
+
+def behaviour_sem(q: Questionnaire, linked: pd.DataFrame, outcome: str = "visits_per_week",
+                  construct: str = "stickiness", **fit_options: Any) -> Any:
+    """The questionnaire's structural model with a behavioural outcome: ``outcome ~ construct`` added.
+
+    Attitudinal stickiness (the latent construct) predicts what users do (an observed metric), so the model
+    shows how much of the behaviour the drivers explain through the attitude (e.g. emotional attachment ->
+    stickiness -> active days).
+
+    Parameters
+    ----------
+    q : Questionnaire
+    linked : DataFrame
+        From :func:`link_survey`: recoded items and the metric.
+    outcome : str
+        The behavioural metric (an observed variable; a rate such as ``visits_per_week`` keeps its variance on
+        the items' scale).
+    construct : str
+        The latent construct predicting it.
+    **fit_options
+        Passed to :func:`stickiness_research.fit_sem` (``estimator="MLR"``, ``missing="ml"``, ...).
+
+    Returns
+    -------
+    SEMResult
+        With the path ``outcome ~ construct`` labelled ``behaviour`` and, for each hypothesis into the
+        construct, its indirect effect on the behaviour (``ind_<h>``).
+
+    Raises
+    ------
+    ModelSpecError
+        ``construct`` is not a construct of ``q`` or ``outcome`` not a column of ``linked``.
+    """
+    check(q, "q", "behaviour_sem", InstanceOf(Questionnaire, "a Questionnaire"))
+    if construct not in [c.id for c in q.constructs]:
+        raise ModelSpecError(f"behaviour_sem: {construct!r} is not a construct of {q.id}; constructs are "
+                             f"{[c.id for c in q.constructs]}.")
+    if outcome not in linked.columns:
+        raise ModelSpecError(f"behaviour_sem: the outcome {outcome!r} is not a column of the linked data; use "
+                             f"a metric of sr.user_metrics such as {list(CRITERIA)}.")
+    from ..sem import fit_sem
+
+    lines = [q.model_syntax(), f"{outcome} ~ behaviour*{construct}"]
+    for h in q.hypotheses:
+        if h.to == construct and not h.is_indirect:
+            lines.append(f"ind_{h.label} := {h.label}*behaviour")
+    data = linked.copy()
+    data[outcome] = data[outcome].astype(float)
+    return fit_sem("\n".join(lines), data, **fit_options)
+
+
+def churn_survival(linked: pd.DataFrame, by: str | None = None) -> dict[str, pd.DataFrame]:
+    """Kaplan-Meier survival of users until churn, overall or by segment, with the log-rank test.
+
+    Parameters
+    ----------
+    linked : DataFrame
+        Rows of users with ``lifetime_days`` and ``churned`` (from :func:`stickiness_research.user_metrics`
+        or :func:`link_survey`).
+    by : str, optional
+        A segment column (e.g. ``product_type``).
+
+    Returns
+    -------
+    dict
+        ``curves``: the survival function per group (index: day, columns: groups; step function as
+        ``survival::survfit``); ``summary``: per group users, churned, median lifetime (days; NaN when more
+        than half survive) and survival at day 30 and 60; ``logrank``: chi-square, df and p of the test of
+        equal curves (only with ``by``).
+
+    Raises
+    ------
+    ResponseDataError
+        ``lifetime_days``/``churned`` or ``by`` missing.
+    """
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import multivariate_logrank_test
+
+    check(linked, "linked", "churn_survival", _FRAME)
+    need = ["lifetime_days", "churned"] + ([by] if by else [])
+    missing = [c for c in need if c not in linked.columns]
+    if missing:
+        raise ResponseDataError(f"churn_survival: no column {missing[0]!r}; pass sr.user_metrics or "
+                                "link_survey output (and a segment column as by=).")
+    data = linked[need].dropna()
+    groups = data.groupby(by, sort=True) if by else [("all", data)]
+    curves, summary = {}, {}
+    for name, part in groups:
+        km = KaplanMeierFitter().fit(part["lifetime_days"], part["churned"].astype(bool))
+        curve = km.survival_function_.iloc[:, 0]
+        curves[str(name)] = curve
+        at = km.survival_function_at_times([30, 60]).to_numpy()
+        summary[str(name)] = {"users": len(part), "churned": int(part["churned"].sum()),
+                              # not reached (more than half survive): NaN, as survfit's NA, not lifelines' inf
+                              "median_lifetime": float(km.median_survival_time_) if np.isfinite(
+                                  km.median_survival_time_) else np.nan,
+                              "survival_30": float(at[0]), "survival_60": float(at[1])}
+    out = {"curves": pd.DataFrame(curves).ffill().fillna(1.0), "summary": pd.DataFrame(summary).T}
+    out["summary"].index.name = by or "group"
+    out["summary"][["users", "churned"]] = out["summary"][["users", "churned"]].astype(int)
+    if by:
+        test = multivariate_logrank_test(data["lifetime_days"], data[by], data["churned"].astype(bool))
+        out["logrank"] = pd.DataFrame({"chisq": [float(test.test_statistic)], "df": [int(test.degrees_of_freedom)],
+                                       "pvalue": [float(test.p_value)]})
+    return out
+
+
+def churn_cox(linked: pd.DataFrame, covariates: list[str] | None = None, *, standardize: bool = True,
+              level: float = 0.95) -> pd.DataFrame:
+    """Cox proportional-hazards model of churn on survey constructs: which attitudes keep users.
+
+    Parameters
+    ----------
+    linked : DataFrame
+        From :func:`link_survey` (``lifetime_days``, ``churned`` and the covariates).
+    covariates : list of str, optional
+        Columns to use; default every ``score_<construct>`` column.
+    standardize : bool
+        Scale each covariate to mean 0 and SD 1 first, so a hazard ratio is per standard deviation.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row per covariate: ``coef`` (log hazard ratio), ``hr`` (exp(coef)), ``se``, ``z``, ``pvalue``,
+        ``hr_lower``, ``hr_upper``; ``attrs`` holds ``n``, ``events`` and ``concordance``. Ties by Efron's method,
+        as ``survival::coxph(Surv(lifetime_days, churned) ~ ...)`` in R, which gives the same numbers.
+
+    Raises
+    ------
+    ResponseDataError
+        A column is missing, or no user churned (the model has nothing to explain).
+    """
+    from lifelines import CoxPHFitter
+
+    check(linked, "linked", "churn_cox", _FRAME)
+    check(level, "level", "churn_cox", Interval(float, 0, 1, closed="neither"))
+    covariates = covariates or [c for c in linked.columns if c.startswith("score_")]
+    missing = [c for c in ["lifetime_days", "churned", *covariates] if c not in linked.columns]
+    if missing or not covariates:
+        raise ResponseDataError(f"churn_cox: no column {missing[0] if missing else 'score_*'!r}; pass link_survey "
+                                "output or name covariates that are its columns.")
+    data = linked[["lifetime_days", "churned", *covariates]].astype(float).dropna()
+    if data["churned"].sum() == 0:
+        raise ResponseDataError("churn_cox: no user churned in the window; a churn model needs some churn "
+                                "(lengthen the window or shorten churn_after).")
+    if standardize:
+        data[covariates] = (data[covariates] - data[covariates].mean()) / data[covariates].std()
+    cox = CoxPHFitter(alpha=1 - level).fit(data, duration_col="lifetime_days", event_col="churned")
+    s = cox.summary
+    out = pd.DataFrame({"coef": s["coef"], "hr": s["exp(coef)"], "se": s["se(coef)"], "z": s["z"],
+                        "pvalue": s["p"], "hr_lower": np.exp(s.iloc[:, 3]), "hr_upper": np.exp(s.iloc[:, 4])})
+    out.index.name = "covariate"
+    out.attrs.update(n=int(len(data)), events=int(data["churned"].sum()), concordance=float(cox.concordance_index_))
+    return out
