@@ -200,8 +200,10 @@ def schema(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: print it), e.g. "
                                                 "questionnaires/questionnaire.schema.json.")] = None,
 ) -> None:
-    """Print or write the JSON Schema of the questionnaire or study-config YAML (for editors' autocompletion;
-    name it on a YAML file's first line: # yaml-language-server: $schema=PATH)."""
+    """Print or write the JSON Schema of the questionnaire or study-config YAML, for editors.
+
+    With '# yaml-language-server: $schema=PATH' as a YAML file's first line, editors check it as you type.
+    """
     from .schemas import KINDS, schema_text, write_schema
 
     check(kind, "KIND", "stickiness schema", Options(KINDS))
@@ -582,18 +584,168 @@ def pls(
 def _model_and_data(model: Path, data: Path, labels: bool = True) -> tuple[str, Any]:
     """The model syntax (a .lav file, or a questionnaire YAML's hypothesised model, its reverse-keyed items
     recoded in the data) and the data table."""
+    source, frame = _model_source(model, data)
+    return (source if isinstance(source, str) else source.model_syntax(labels=labels)), frame
+
+
+def _model_source(model: Path, data: Path) -> tuple[Any, Any]:
+    """A .lav file's syntax, or a questionnaire YAML's Questionnaire (its reverse-keyed items recoded in the
+    data), and the data table."""
     frame = _read_table(data)
     if model.suffix.lower() in (".yaml", ".yml"):
         from .questionnaire import load_questionnaire
         from .responses.scoring import reverse_code
 
         q = load_questionnaire(model)
-        return q.model_syntax(labels=labels), reverse_code(frame, q)
+        return q, reverse_code(frame, q)
     try:
         return model.read_text(encoding="utf-8"), frame
     except UnicodeDecodeError as exc:
         raise ModelSpecError(f"{model}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the model "
                              "file as UTF-8.") from None
+
+
+def _names(text: str) -> list[str]:
+    """A comma-separated option as a list of its non-empty parts."""
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _print_json(payload: dict) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def _print_frame(frame: Any, title: str = "") -> None:
+    import pandas as pd
+
+    with pd.option_context("display.width", 160, "display.max_rows", 500, "display.float_format",
+                           "{:.3f}".format):
+        out.print((title + "\n" if title else "") + frame.to_string(index=False), highlight=False, markup=False,
+                  soft_wrap=True)
+
+
+MEASUREMENT_MODEL = ("Measurement model: a lavaan syntax file ('construct =~ items') or a questionnaire YAML "
+                     "(its constructs and items; reverse-keyed items are recoded).")
+
+
+@app.command()
+@_user_errors
+def reliability(
+    model: Annotated[Path, typer.Option("--model", "-m", help=MEASUREMENT_MODEL)],
+    data: Annotated[Path, typer.Option("--data", "-d", help="CSV or XLSX with one column per item.")],
+    ci: Annotated[float, typer.Option(help="Level of alpha's confidence interval (Feldt).")] = 0.95,
+    use: Annotated[str, typer.Option(help="Missing answers in alpha: pairwise (psych's default) or "
+                                     "complete.")] = "pairwise",
+    cfa: Annotated[bool, typer.Option("--cfa/--no-cfa", help="Also fit the measurement model for omega, CR and "
+                                      "AVE.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Reliability of every scale: Cronbach's alpha with its CI, and omega, CR and AVE from a CFA."""
+    from ._validation import PROBABILITY_OPEN
+    from .measurement import reliability as scale_reliability
+
+    command = "stickiness reliability"
+    check(ci, "--ci", command, PROBABILITY_OPEN)
+    check(use, "--use", command, Options(("pairwise", "complete")))
+    check_input(model, ModelSpecError, "model file")
+    source, frame = _model_source(model, data)
+    table = scale_reliability(frame, source, ci=ci, cfa=cfa, use=use)
+    if as_json:
+        _print_json({"reliability": _records(table)})
+        return
+    _print_frame(table, f"Reliability ({ci:.0%} CI of alpha)")
+
+
+@app.command()
+@_user_errors
+def invariance(
+    model: Annotated[Path, typer.Option("--model", "-m", help=MEASUREMENT_MODEL)],
+    data: Annotated[Path, typer.Option("--data", "-d", help="CSV or XLSX with the items and the group column.")],
+    group: Annotated[str, typer.Option(help="Column defining the groups, e.g. product_type.")],
+    levels: Annotated[str, typer.Option(help="Comma-separated levels in order (default all): configural, metric, "
+                                        "scalar, strict; with --ordered configural, thresholds, metric, "
+                                        "scalar.")] = "",
+    ordered: Annotated[str, typer.Option(help="Ordered (Likert) items, fitted by WLSMV (Wu & Estabrook's "
+                                         "sequence): 'all', or comma-separated names.")] = "",
+    missing: Annotated[str, typer.Option(help="With --ordered: listwise or pairwise.")] = "listwise",
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Measurement invariance across groups (configural, metric, scalar, strict), with a verdict.
+
+    Levels are compared by the changes in CFI and RMSEA; --ordered fits Wu & Estabrook's sequence by WLSMV.
+    """
+    from .sem.invariance import invariance as measurement_invariance
+
+    items = ordered.strip()
+    check(missing, "--missing", "stickiness invariance", Options(("listwise", "pairwise") if items else ("listwise",)),
+          when="" if items else "without --ordered (continuous items are compared listwise)")
+    check_input(model, ModelSpecError, "model file")
+    source, frame = _model_source(model, data)
+    ordered_arg = True if items.lower() == "all" else _names(items) or None
+    res = measurement_invariance(frame, source, group, levels=tuple(_names(levels)) or None, ordered=ordered_arg,
+                                 missing=missing)
+    if as_json:
+        _print_json({"group": res.group, "groups": list(res.groups), "level": res.level, "verdict": res.verdict(),
+                     "table": _records(res.table)})
+        return
+    out.print(res.summary(), highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
+@_user_errors
+def efa(
+    data: Annotated[Path, typer.Option("--data", "-d", help="CSV or XLSX with one column per item.")],
+    factors: Annotated[int, typer.Option("--factors", "-k", help="Number of factors to extract (see parallel "
+                                         "analysis).")],
+    model: Annotated[Path | None, typer.Option("--model", "-m", help="Which items to analyse: a lavaan syntax "
+                                               "file or a questionnaire YAML (default: every numeric "
+                                               "column).")] = None,
+    rotation: Annotated[str, typer.Option(help="oblimin, promax, varimax, quartimax or none.")] = "oblimin",
+    method: Annotated[str, typer.Option(help="minres or ml.")] = "minres",
+    cor: Annotated[str, typer.Option(help="pearson, or polychoric for ordered (Likert) items.")] = "pearson",
+    cutoff: Annotated[float, typer.Option(help="Loadings below this (absolute) are left blank in the printed "
+                                          "table; --json keeps them all.")] = 0.3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Exploratory factor analysis: loadings, factor correlations, communalities and variance explained.
+
+    As psych::fa: minres with an oblimin rotation by default, on Pearson or polychoric correlations.
+    """
+    from .measurement.efa import _METHODS, _ROTATIONS
+    from .measurement.efa import efa as exploratory
+
+    command = "stickiness efa"
+    check(factors, "--factors", command, POSITIVE_INT)
+    check(rotation, "--rotation", command, Options(_ROTATIONS))
+    check(method, "--method", command, Options(tuple(_METHODS)))
+    check(cor, "--cor", command, Options(("pearson", "polychoric")))
+    check(cutoff, "--cutoff", command, Interval(float, 0, 1))
+    if model is None:
+        source, frame = None, _read_table(data)
+    else:
+        check_input(model, ModelSpecError, "model file")
+        source, frame = _model_source(model, data)
+    res = exploratory(frame, factors, source, rotation=rotation, method=method, cor=cor)
+    if as_json:
+        def table(frame: Any, index: str) -> list[dict]:
+            return _records(frame.rename_axis(index).reset_index())
+
+        _print_json({"n_factors": factors, "rotation": res.rotation, "method": res.method, "cor": res.cor,
+                     "loadings": table(res.loadings, "item"),
+                     "factor_correlations": table(res.factor_correlations, "factor"),
+                     "communalities": {str(k): float(v) for k, v in res.communalities.items()},
+                     "variance": _records(res.variance)})
+        return
+    import pandas as pd
+
+    out.print(f"EFA ({res.method}, {res.rotation} rotation, {res.cor} correlations), {factors} factors",
+              highlight=False, markup=False)
+    loadings = res.pattern(cutoff).map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    loadings["h2"] = res.communalities.map("{:.3f}".format)
+    with pd.option_context("display.width", 160, "display.max_rows", 500):
+        out.print(f"Loadings (|loading| < {cutoff:g} blank; h2 communality)\n{loadings.to_string()}\n\n"
+                  f"Factor correlations\n{res.factor_correlations.round(3).to_string()}\n\n"
+                  f"Variance explained\n{res.variance.round(3).to_string(index=False)}", highlight=False, markup=False,
+                  soft_wrap=True)
 
 
 def _records(frame: Any) -> list[dict]:
