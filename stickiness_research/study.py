@@ -102,6 +102,7 @@ class StudyResult:
     regression: Any = None
     pls: Any = None  # PLSResult when the config's method is "both"
     planning: dict | None = None  # the config's power section: power table, sample size, RMSEA power
+    behaviour: Any = None  # BehaviourResult when the config has an events section
     pls_bootstrap: Any = None  # its PLSBootstrap
     provenance: dict = field(default_factory=dict)
     screening: dict = field(default_factory=dict)  # warnings and rules not applied, for the report
@@ -274,6 +275,10 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         step("planning: power of each hypothesis")
         result["planning"] = _planning(q, sem, cfg)
 
+    if cfg.events is not None:
+        step("behaviour: event logs beside the survey")
+        result["behaviour"] = _behaviour(cfg, q, kept)
+
     if todo.regression:
         step("regression robustness check")
         from .regression import robustness_table
@@ -314,7 +319,8 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
                       command=command or f"stickiness report {cfg.source or cfg.study.id}",
                       extra={"study": cfg.study.id, "data": data_provenance, "screening": screening,
                              "bootstrap": {"n_boot": todo.bootstrap, "seed": cfg.seed,
-                                           "n_failed": boot.n_failed if boot is not None else None}})
+                                           "n_failed": boot.n_failed if boot is not None else None}}
+                      | ({"events": result["behaviour"].events.provenance} if "behaviour" in result else {}))
     return StudyResult(config=cfg, questionnaire=q, raw=raw, exclusions=exclusions, scored=scored, scores=scores,
                        outcome=outcome, sem=sem, hypotheses=hyp, effects=effects, bootstrap=boot, truth=truth,
                        provenance=prov, screening=screening, **result)
@@ -400,6 +406,44 @@ def _planning(q: Questionnaire, sem: SEMResult, cfg: StudyConfig) -> dict:
                         "power": rmsea_power(rmsea0=spec.rmsea0, rmsea_a=spec.rmsea_a, df=df, n=sem.n_obs),
                         "n_for_80": rmsea_sample_size(rmsea0=spec.rmsea0, rmsea_a=spec.rmsea_a, df=df, power=0.8)}
     return out
+
+
+def _behaviour(cfg: StudyConfig, q: Questionnaire, kept: pd.DataFrame) -> Any:
+    """The events section: the log (read, or simulated from the respondents with its seed), analysed beside the
+    survey. A simulated log follows the true latent scores when the survey data are simulated too."""
+    import math
+    import tempfile
+
+    from .behaviour.analysis import analyze_behaviour
+    from .behaviour.events import read_events
+    from .behaviour.simulate import BehaviourModel, simulate_events
+    from .simulate import latent_scores
+
+    spec = cfg.events
+    ordered = cfg.model.ordered_items
+    options = {"estimator": cfg.model.estimator, "missing": cfg.model.missing,
+               "ordered": list(q.item_ids) if ordered is True else ordered}
+    analyse = {"segment": spec.segment, "outcome": spec.outcome, "churn_after": spec.churn_after,
+               "min_support": spec.min_support, "min_lift": spec.min_lift, "sem_options": options}
+    if spec.file is not None:
+        events = read_events(str(cfg.resolve(spec.file)), columns=spec.columns or None,
+                             event_types=spec.event_types or None)
+        return analyze_behaviour(events, kept, q, **analyse)
+    sim = spec.simulate
+    model = BehaviourModel(push_every=sim.push_every)
+    scores = (latent_scores(q, n=cfg.data.simulate.n, seed=cfg.data.simulate.seed)
+              if cfg.data.simulate is not None else None)
+    log = simulate_events(q, kept, days=sim.days, seed=sim.seed, scores=scores, model=model)
+    with tempfile.TemporaryDirectory() as folder:  # the same path as a real log: Parquet, read_events
+        path = Path(folder) / "events.parquet"
+        log.to_parquet(path)
+        events = read_events(str(path))
+    truth = {"scores": "true latent scores" if scores is not None else "observed scale scores",
+             "driver": model.driver, "days": sim.days, "seed": sim.seed, "push_every": model.push_every,
+             "churn_hr": math.exp(model.churn_log_hr), "visit_logit_slope": model.visit_slope,
+             "preferences": {"insurance": "customer_story", "fund": "market_news", "credit": "promotion",
+                             "banking": "product_guide"}}
+    return analyze_behaviour(events, kept, q, truth=truth, **analyse)
 
 
 def _group_analysis(data: pd.DataFrame, q: Questionnaire, group: str, syntax: str,

@@ -143,6 +143,36 @@ class PowerSpec(_Strict):
         return self
 
 
+class EventSimulationSpec(_Strict):
+    """An event log simulated from the respondents' constructs (the true latent scores when the survey data are
+    simulated too, their scale scores otherwise): behaviour with a known truth."""
+
+    days: int = Field(default=90, ge=14, le=3660, strict=True)
+    seed: int = Field(ge=0, strict=True)
+    push_every: float = Field(default=2.5, gt=0, le=30)  # days between pushes, the lever of the simulation
+
+
+class EventsSpec(_Strict):
+    """A behaviour section: the respondents' usage logs (a Parquet/CSV file or glob, or a simulation)."""
+
+    file: str | None = None  # Parquet or CSV, or a glob such as logs/*.parquet (relative to this config)
+    simulate: EventSimulationSpec | None = None
+    columns: dict[str, str] = Field(default_factory=dict)  # our column names -> the log's (user_id: openid)
+    event_types: dict[str, str] = Field(default_factory=dict)  # the log's event names -> ours (article_view: read)
+    segment: Identifier | None = None  # default product_type when the questionnaire asks it
+    outcome: Literal["visits_per_week", "active_days", "active_share", "lifetime_days", "read_completion",
+                     "share_rate", "sessions"] = "visits_per_week"  # the behaviour the SEM predicts
+    churn_after: int = Field(default=14, ge=1, le=365, strict=True)  # days without activity that count as churn
+    min_support: float = Field(default=0.05, gt=0, le=1)  # association rules
+    min_lift: float = Field(default=1.2, ge=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> EventsSpec:
+        if (self.file is None) == (self.simulate is None):
+            raise ValueError("give exactly one of 'file' (an event log) or 'simulate' (days and seed)")
+        return self
+
+
 class ReportSpec(_Strict):
     language: Literal["en", "zh"] = "en"
     formats: list[Literal["html", "md", "docx", "json"]] = Field(default_factory=lambda: ["html", "md", "docx",
@@ -167,6 +197,7 @@ class StudyConfig(_Strict):
     # cbsem: covariance-based SEM (lavaan's); both: PLS-SEM (seminr's) beside it in the report
     method: Literal["cbsem", "pls", "both"] = "cbsem"
     power: PowerSpec | None = None  # a planning section (Monte Carlo and RMSEA power) in the report
+    events: EventsSpec | None = None  # a behaviour section: usage logs beside the survey
 
     @model_validator(mode="after")
     def _method_available(self) -> StudyConfig:
@@ -310,6 +341,20 @@ def _check_paths(cfg: StudyConfig, tree, source: str) -> None:
     _check_syntax(cfg.model.syntax, ("model", "syntax"), columns, tree, source)
     for k, alt in enumerate(cfg.alternatives):
         _check_syntax(alt.syntax, ("alternatives", k, "syntax"), columns, tree, source)
+    if cfg.events is not None and cfg.events.file is not None:
+        import glob
+
+        pattern = str(cfg.resolve(cfg.events.file))
+        found = glob.glob(pattern) if any(ch in pattern for ch in "*?[") else [pattern] * Path(pattern).is_file()
+        if not found:
+            raise StudyConfigError(f"event log {pattern!r} does not exist (no file matches).", file=source,
+                                   line=_line_of(tree, ("events", "file")), field="events.file",
+                                   hint="Paths are relative to the study config's folder; a glob such as "
+                                        "logs/*.parquet reads several files.")
+    if cfg.events is not None and cfg.events.segment is not None and cfg.events.segment not in known:
+        raise StudyConfigError(f"segment {cfg.events.segment!r} is not a demographic question of {q.meta.id}.",
+                               file=source, line=_line_of(tree, ("events", "segment")), field="events.segment",
+                               hint=f"Demographics: {', '.join(sorted(known))}.")
     if cfg.model.outcome is not None and cfg.model.outcome not in q.construct_ids:
         raise StudyConfigError(f"outcome {cfg.model.outcome!r} is not a construct of {q.meta.id}.", file=source,
                                line=_line_of(tree, ("model", "outcome")), field="model.outcome",

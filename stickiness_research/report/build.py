@@ -6,6 +6,7 @@ provenance.json is a function of the inputs and seeds only, so building twice gi
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import re
@@ -23,7 +24,7 @@ from .._validation import BOOL, ListOf, Options, check
 from ..strategy import load_playbook
 from ..study import StudyResult
 from . import apa
-from .figures import ipma_chart, path_diagram
+from .figures import ipma_chart, path_diagram, survival_chart
 from .i18n import labels
 
 _ENV = jinja2.Environment(
@@ -57,6 +58,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, (np.floating, float)):
         v = float(value)
         return None if math.isnan(v) or math.isinf(v) else float(f"{v:.12g}")
+    if isinstance(value, datetime.date):  # dates (cohorts, windows) as ISO text; datetime is a date too
+        return value.isoformat()
     if isinstance(value, pd.DataFrame):
         return _clean(value.to_dict(orient="records"))
     if isinstance(value, pd.Series):
@@ -118,6 +121,25 @@ def results_dict(study: StudyResult) -> dict:
         plan = study.planning
         out["planning"] = {"settings": plan["spec"], "power": plan["power"], "rmsea": plan.get("rmsea"),
                            "sample_size": plan["sample_size"].sample_sizes if "sample_size" in plan else None}
+    if study.behaviour is not None:
+        b = study.behaviour
+        p = b.events.provenance
+        out["behaviour"] = {
+            "events": {k: p[k] for k in ("n_events", "n_users", "engine", "outside_window")},
+            "window": [str(b.events.start), str(b.events.end)], "linked": len(b.linked), "segment": b.segment,
+            "outcome": b.outcome, "by_segment": b.by_segment.reset_index() if b.by_segment is not None else None,
+            "dau_mau": b.dau_mau.reset_index(names="segment"),
+            "cohort_retention": b.cohorts.reset_index().rename(columns=str),
+            "criterion_validity": b.validity.reset_index(),
+            "sem": ({"estimates": b.sem.estimates.query("op in ['~', ':=']"), "fit_measures": b.sem.fit_measures,
+                     "r2": b.sem.r2} if b.sem is not None else None),
+            "churn_survival": ({"summary": b.survival["summary"].reset_index(),
+                                "logrank": b.survival.get("logrank")} if b.survival is not None else None),
+            "churn_cox": b.cox.reset_index() if b.cox is not None else None,
+            "content_shares": b.preferences["shares"].reset_index() if b.preferences is not None else None,
+            "content_test": b.preferences["test"] if b.preferences is not None else None,
+            "reading_times": b.times.reset_index() if b.times is not None else None,
+            "association_rules": b.rules, "suggestions": b.suggestions, "truth": b.truth, "notes": list(b.notes)}
     if study.pls is not None:
         out["pls"] = study.pls.to_dict()
         out["pls"]["htmt"] = study.pls.htmt().reset_index(names="construct")
@@ -394,6 +416,122 @@ def _planning(study: StudyResult, L: dict, names: dict, lang: str) -> dict | Non
     return out
 
 
+def _behaviour(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
+    """The behaviour section: metrics by segment, criterion validity, attitude -> behaviour, churn, content."""
+    b = study.behaviour
+    if b is None:
+        return None
+    p = b.events.provenance
+    seg_label = _option_labels(study, b.segment, lang) if b.segment else {}
+    label = lambda key: L.get(key, key)  # noqa: E731 - one-line lookup with fallback
+    content = lambda c: L.get(f"content_{c}", str(c).replace("_", " "))  # noqa: E731
+    segment_rows = []
+    if b.by_segment is not None:
+        ratio = b.dau_mau
+        for seg, r in b.by_segment.iterrows():
+            segment_rows.append({
+                "segment": seg_label.get(str(seg), str(seg)), "users": int(r["users"]),
+                "active_days": apa.num(r["active_days"], 1), "visits": apa.num(r["visits_per_week"], 2),
+                "dau_mau": apa.bounded(float(ratio.loc[seg, "dau_mau"]), 2) if seg in ratio.index else "",
+                "completion": apa.bounded(r["read_completion"], 2), "share_rate": apa.bounded(r["share_rate"], 2),
+                "converted": apa.bounded(r["converted"], 2), "d7": apa.bounded(r["retained_d7"], 2),
+                "d30": apa.bounded(r["retained_d30"], 2), "churned": apa.bounded(r["churned"], 2)})
+    validity = [{"criterion": label(f"metric_{k}"), "n": int(r["n"]), "r": apa.bounded(r["r"], 2),
+                 "ci": apa.interval(r["ci_lower"], r["ci_upper"], is_bounded=True), "p": apa.p_value(r["pvalue"]),
+                 "rho": apa.bounded(r["rho"], 2)} for k, r in b.validity.iterrows()]
+    sem = None
+    if b.sem is not None:
+        est = b.sem.estimates
+        path = est[(est["lhs"] == b.outcome) & (est["op"] == "~")].iloc[0]
+        indirect = []
+        for _, r in est[(est["op"] == ":=") & est["lhs"].str.startswith("ind_")].iterrows():
+            h = next(h for h in study.questionnaire.hypotheses if f"ind_{h.label}" == r["lhs"])
+            indirect.append({"path": " \u2192 ".join([names.get(h.from_, h.from_), names.get(h.to, h.to),
+                                                       label(f"metric_{b.outcome}")]),
+                             "b": apa.num(r["est"]), "ci": apa.interval(r["ci_lower"], r["ci_upper"]),
+                             "beta": apa.bounded(r["std_all"], 2), "p": apa.p_value(r["pvalue"])})
+        sem = {"path": f"{names.get(b.construct, b.construct)} \u2192 {label('metric_' + b.outcome)}",
+               "b": apa.num(path["est"]), "se": apa.num(path["se"]), "beta": apa.bounded(path["std_all"], 2),
+               "p": apa.p_value(path["pvalue"]), "r2": apa.bounded(float(b.sem.r2.get(b.outcome, np.nan)), 2),
+               "fit_line": apa.fit_line(b.sem.fit_measures, L), "indirect": indirect}
+    cox = [] if b.cox is None else [
+        {"construct": names.get(k.removeprefix("score_"), k), "hr": apa.num(r["hr"]),
+         "ci": apa.interval(r["hr_lower"], r["hr_upper"]), "p": apa.p_value(r["pvalue"])} for k, r in b.cox.iterrows()]
+    survival = None
+    if b.survival is not None:
+        summary = b.survival["summary"]
+        curves = b.survival["curves"]
+        chart = survival_chart({seg_label.get(str(g), str(g)): [(0.0, 1.0)] + [(float(t), float(v)) for t, v in
+                                                                               curves[g].items() if t > 0]
+                                for g in curves.columns}, L["days_since_first"], L["still_active"])
+        logrank = b.survival.get("logrank")
+        survival = {"rows": [{"segment": seg_label.get(str(g), str(g)), "users": int(r["users"]),
+                              "churned": int(r["churned"]), "median": apa.num(r["median_lifetime"], 0) or "\u2013",
+                              "s30": apa.bounded(r["survival_30"], 2), "s60": apa.bounded(r["survival_60"], 2)}
+                             for g, r in summary.iterrows()],
+                    "chart": chart, "logrank": (f"\u03c7\u00b2({int(logrank.loc[0, 'df'])}) = "
+                                                f"{apa.num(logrank.loc[0, 'chisq'])}, {apa.p_clause(logrank.loc[0, 'pvalue'])}"
+                                                if logrank is not None else None)}
+    cohorts = b.cohorts
+    weeks = [c for c in cohorts.columns if c != "users"][:9]
+    cohort_rows = [{"cohort": str(k), "users": int(r["users"]),
+                    "shares": [apa.bounded(r[w], 2) if not pd.isna(r[w]) else "" for w in weeks]}
+                   for k, r in cohorts.iterrows() if r["users"] >= study.config.report.min_cell]
+    content_table = None
+    if b.preferences is not None:
+        shares, residuals = b.preferences["shares"], b.preferences["residuals"]
+        test = b.preferences["test"].iloc[0]
+        content_table = {"types": [content(c) for c in shares.columns],
+                         "rows": [{"segment": seg_label.get(str(g), str(g)),
+                                   "cells": [{"value": apa.num(100 * shares.loc[g, c], 0),
+                                              "high": bool(residuals.loc[g, c] > 2)} for c in shares.columns]}
+                                  for g in shares.index],
+                         "test": (f"\u03c7\u00b2({int(test['df'])}) = {apa.num(test['chisq'])}, "
+                                  f"{apa.p_clause(test['pvalue'])}, Cram\u00e9r's V = {apa.bounded(test['cramers_v'], 2)}")}
+    when = lambda slot: " ".join(L.get(w, w) for w in str(slot).split(" ", 1)) if slot else ""  # noqa: E731
+    playbook = []
+    for r in b.suggestions.itertuples():
+        seg = seg_label.get(str(r.segment), str(r.segment))
+        evidence = (f"{apa.num(100 * r.share, 0)}% {'的阅读' if lang == 'zh' else 'of their reads'} "
+                    f"({'其他用户' if lang == 'zh' else 'others'} {apa.num(100 * r.share_others, 0)}%)")
+        if not pd.isna(r.lift):
+            evidence += f"; lift {apa.num(r.lift)}, {'置信度' if lang == 'zh' else 'confidence'} {apa.bounded(r.confidence, 2)}"
+        playbook.append({"segment": seg, "content": content(r.content), "when": when(r.peak), "evidence": evidence})
+    rules = []
+    if b.rules is not None:
+        def item(text: str) -> str:
+            kind, _, value = text.partition("=")
+            if kind == "content":
+                return content(value)
+            if kind == "time":
+                return when(value)
+            if kind in ("product", "bought"):
+                shown = seg_label.get(value, value)
+                return shown if kind == "product" else (f"购买{shown}" if lang == "zh" else f"bought {shown}")
+            return text
+
+        top = b.rules[b.rules["antecedents"].str.startswith("product=") & ~b.rules["antecedents"].str.contains("&")
+                      & ~b.rules["consequents"].str.contains("bought=")].head(8)
+        rules = [{"if": " & ".join(item(x) for x in r.antecedents.split(" & ")),
+                  "then": " & ".join(item(x) for x in r.consequents.split(" & ")),
+                  "support": apa.bounded(r.support, 2), "confidence": apa.bounded(r.confidence, 2),
+                  "lift": apa.num(r.lift)} for r in top.itertuples()]
+    truth = None
+    if b.truth and b.cox is not None and f"score_{b.truth.get('driver')}" in b.cox.index:
+        est = b.cox.loc[f"score_{b.truth['driver']}"]
+        truth = {"hr": apa.num(b.truth["churn_hr"]), "hr_est": apa.num(est["hr"]),
+                 "ci": apa.interval(est["hr_lower"], est["hr_upper"]), "construct": names.get(b.truth["driver"]),
+                 "scores": b.truth["scores"]}
+    return {"n_events": f"{p['n_events']:,}", "n_users": f"{p['n_users']:,}", "start": str(b.events.start),
+            "end": str(b.events.end), "engine": p["engine"], "linked": len(b.linked),
+            "dau_mau": apa.bounded(float(b.dau_mau.loc["all", "dau_mau"]), 2), "segments": segment_rows,
+            "validity": validity, "construct": names.get(b.construct, b.construct), "sem": sem, "cox": cox,
+            "concordance": apa.bounded(b.cox.attrs["concordance"], 2) if b.cox is not None else "",
+            "survival": survival, "weeks": weeks, "cohorts": cohort_rows, "content": content_table,
+            "playbook": playbook, "rules": rules, "truth": truth, "notes": list(b.notes),
+            "note": L["note_behaviour"].format(churn_after=study.config.events.churn_after)}
+
+
 def _segments(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
     s = study.segments
     if s is None:
@@ -506,6 +644,7 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         "robustness": _robustness(study, names),
         "pls": _pls(study, L, names),
         "planning": _planning(study, L, names, lang),
+        "behaviour": _behaviour(study, L, names, lang),
         "segments": _segments(study, L, names, lang),
         "strategy": _strategy(study, L, names, lang),
         "provenance": json.dumps(prov, indent=2, ensure_ascii=False),

@@ -96,6 +96,23 @@ def write_docx(context: dict, path: str | Path) -> Path:
         _table(doc, L, number, L["planning"], [L["hypothesis"], L["path"]] + [f"N = {k}" for k in plan["sizes"]],
                [[r["hypothesis"], r["path"], *r["power"]] for r in plan["rows"]], L["note_planning"])
         number += 1
+    b = context.get("behaviour")
+    if b:
+        if b["segments"]:
+            _table(doc, L, number, L["bh_segments"],
+                   [L["segment"], L["users"], L["metric_active_days"], L["metric_visits_per_week"], L["metric_dau_mau"],
+                    L["metric_read_completion"], L["metric_share_rate"], L["metric_retained_d30"], L["metric_churned"]],
+                   [[r["segment"], r["users"], r["active_days"], r["visits"], r["dau_mau"], r["completion"],
+                     r["share_rate"], r["d30"], r["churned"]] for r in b["segments"]], b["note"])
+            number += 1
+        _table(doc, L, number, L["bh_validity"], [L["criterion"], "n", "r", "95% CI", "p", "\u03c1"],
+               [[r["criterion"], r["n"], r["r"], r["ci"], r["p"], r["rho"]] for r in b["validity"]],
+               L["note_bh_validity"])
+        number += 1
+        if b["cox"]:
+            _table(doc, L, number, L["bh_cox"], [L["construct"], "HR", "95% CI", "p"],
+                   [[r["construct"], r["hr"], r["ci"], r["p"]] for r in b["cox"]], L["note_bh_cox"])
+            number += 1
     pls = context.get("pls")
     if pls:
         same = {True: L["plain_yes"], False: L["plain_no"], None: "\u2013"}

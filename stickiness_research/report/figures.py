@@ -160,3 +160,26 @@ def ipma_chart(points: list[dict], x_label: str, y_label: str) -> str:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return _to_svg(fig)
+
+
+def survival_chart(curves: dict[str, list[tuple[float, float]]], x_label: str, y_label: str) -> str:
+    """Kaplan-Meier curves (step functions) as an SVG string.
+
+    Parameters
+    ----------
+    curves : dict
+        Group label -> [(day, survival), ...] in time order, starting at (0, 1).
+    x_label, y_label : axis titles (in the report's language)
+    """
+    plt.rcParams["svg.fonttype"] = "none"
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for label, points in curves.items():
+        ax.step([t for t, _ in points], [s for _, s in points], where="post", lw=1.6, label=label)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.legend(frameon=False, fontsize=9)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _to_svg(fig)

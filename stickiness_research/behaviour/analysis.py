@@ -1,0 +1,192 @@
+"""One call from an event log and a survey to every behaviour analysis a report shows: :func:`analyze_behaviour`."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import InstanceOf, Interval, check
+from ..errors import StickinessError
+from ..questionnaire import Questionnaire
+from .events import Events
+from .metrics import cohort_retention, dau_mau, segment_metrics, user_metrics
+from .rules import association_rules, content_preferences, reading_times
+from .survey import behaviour_sem, churn_cox, churn_survival, criterion_validity, link_survey
+
+#: Adjusted standardized residual above which a segment reads a content type clearly more than the others.
+PREFERENCE_RESIDUAL = 2.0
+
+
+@dataclass(frozen=True, eq=False)
+class BehaviourResult:
+    """Behavioural stickiness and how the survey relates to it (from :func:`analyze_behaviour`).
+
+    Attributes
+    ----------
+    events : Events
+        The log (pseudonymous ids; its provenance names the files, engine and window).
+    metrics : DataFrame
+        :func:`~stickiness_research.behaviour.metrics.user_metrics`, one row per user of the log.
+    linked : DataFrame
+        Respondents joined to their metrics (:func:`~stickiness_research.behaviour.survey.link_survey`).
+    segment : str or None
+        The survey column segments are taken from.
+    by_segment, dau_mau, cohorts, validity, survival, cox, preferences, times, rules : DataFrames / dicts
+        The analyses of the same names; ``None`` where the data did not allow one (said in ``notes``).
+    sem : SEMResult or None
+        The structural model with the behavioural ``outcome`` (:func:`behaviour_sem`).
+    suggestions : DataFrame
+        Per segment: the content it prefers (residual > 2), when it visits most, and the rule's lift.
+    truth : dict
+        When the log was simulated: the behaviour model's true values (to compare with the estimates).
+    notes : list of str
+        What could not be estimated and why.
+    """
+
+    events: Events
+    metrics: pd.DataFrame
+    linked: pd.DataFrame
+    segment: str | None
+    outcome: str
+    construct: str
+    by_segment: pd.DataFrame | None
+    dau_mau: pd.DataFrame
+    cohorts: pd.DataFrame
+    validity: pd.DataFrame
+    sem: Any
+    survival: dict | None
+    cox: pd.DataFrame | None
+    preferences: dict | None
+    times: pd.DataFrame | None
+    rules: pd.DataFrame | None
+    suggestions: pd.DataFrame
+    truth: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the result by name (segments, retention, validity, churn, content, rules)."""
+        out = {"dau_mau": self.dau_mau, "cohort_retention": self.cohorts, "criterion_validity": self.validity,
+               "suggestions": self.suggestions}
+        optional = {"by_segment": self.by_segment, "churn_cox": self.cox, "reading_times": self.times,
+                    "association_rules": self.rules}
+        out.update({k: v for k, v in optional.items() if v is not None})
+        if self.survival is not None:
+            out["churn_survival"] = self.survival["summary"]
+        if self.preferences is not None:
+            out["content_shares"] = self.preferences["shares"]
+        return out
+
+    def __repr__(self) -> str:
+        p = self.events.provenance
+        return (f"BehaviourResult({p['n_events']:,} events, {p['n_users']:,} users, {len(self.linked)} respondents "
+                f"linked, {self.events.start} to {self.events.end})")
+
+
+def analyze_behaviour(events: Events, responses: pd.DataFrame, q: Questionnaire, *, segment: str | None = None,
+                      construct: str | None = None, outcome: str = "visits_per_week", churn_after: int = 14,
+                      min_support: float = 0.05, min_lift: float = 1.2, truth: dict | None = None,
+                      sem_options: dict | None = None) -> BehaviourResult:
+    """Behavioural stickiness, criterion validity, a behavioural SEM, churn and content rules in one call.
+
+    Parameters
+    ----------
+    events : Events
+        From :func:`stickiness_research.read_events`.
+    responses : DataFrame
+        Cleaned survey responses with ``respondent_id`` (raw answers; reverse-keyed items are recoded here).
+    q : Questionnaire
+    segment : str, optional
+        A demographic column to segment by (default ``product_type`` when the responses have it).
+    construct : str, optional
+        The attitudinal stickiness construct (default the construct named ``stickiness``, else the last one).
+    outcome : str
+        The behavioural metric the SEM predicts.
+    churn_after : int
+        Days of inactivity that count as churn.
+    min_support, min_lift : float
+        Thresholds of the association rules.
+    truth : dict, optional
+        The simulation's true values, carried to the report beside the estimates.
+    sem_options : dict, optional
+        Options of :func:`stickiness_research.fit_sem` for the behavioural SEM (estimator, missing, ...).
+
+    Returns
+    -------
+    BehaviourResult
+
+    Raises
+    ------
+    ResponseDataError
+        No respondent appears in the log (different pseudonymisation keys or ids).
+    """
+    check(events, "events", "analyze_behaviour", InstanceOf(Events, "Events (from sr.read_events)"))
+    check(q, "q", "analyze_behaviour", InstanceOf(Questionnaire, "a Questionnaire"))
+    check(churn_after, "churn_after", "analyze_behaviour", Interval(int, 1, None))
+    constructs = [c.id for c in q.constructs]
+    construct = construct or ("stickiness" if "stickiness" in constructs else constructs[-1])
+    if segment is None and "product_type" in responses.columns:
+        segment = "product_type"
+    notes: list[str] = []
+    metrics = user_metrics(events, churn_after=churn_after)
+    linked = link_survey(responses, q, metrics, events)
+    segments = responses.set_index("respondent_id")[segment].dropna() if segment else None
+    if linked.attrs.get("not_in_log"):
+        notes.append(f"{linked.attrs['not_in_log']} respondents have no event in the log and are not linked")
+
+    def attempt(what: str, run):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return run()
+        except (StickinessError, ValueError, np.linalg.LinAlgError) as exc:  # said in the report, not a crash
+            notes.append(f"{what}: not estimated ({exc})")
+            return None
+
+    sem = attempt("behavioural SEM", lambda: behaviour_sem(q, linked, outcome, construct, **(sem_options or {})))
+    cox = attempt("Cox model of churn", lambda: churn_cox(linked))
+    survival = attempt("churn survival", lambda: churn_survival(linked, by=segment))
+    preferences = times = rules = None
+    if segments is not None:
+        preferences = attempt("content preferences", lambda: content_preferences(events, segments))
+        times = attempt("reading times", lambda: reading_times(events, segments))
+        rules = attempt("association rules", lambda: association_rules(events, segments, min_support=min_support,
+                                                                       min_lift=min_lift))
+    result = BehaviourResult(
+        events=events, metrics=metrics, linked=linked, segment=segment, outcome=outcome, construct=construct,
+        by_segment=segment_metrics(metrics, segments, events) if segments is not None else None,
+        dau_mau=dau_mau(events, segments=segments), cohorts=cohort_retention(events),
+        validity=criterion_validity(linked, construct), sem=sem, survival=survival, cox=cox,
+        preferences=preferences, times=times, rules=rules,
+        suggestions=_suggestions(preferences, times, rules), truth=dict(truth or {}), notes=tuple(notes))
+    return result
+
+
+def _suggestions(preferences: dict | None, times: pd.DataFrame | None, rules: pd.DataFrame | None) -> pd.DataFrame:
+    """Per segment: the content it reads clearly more than others, its peak visiting time, and the evidence."""
+    columns = ["segment", "content", "share", "share_others", "residual", "peak", "peak_share", "lift", "confidence"]
+    if preferences is None:
+        return pd.DataFrame(columns=columns)
+    counts, residuals = preferences["counts"], preferences["residuals"]
+    rows = []
+    for seg in residuals.index:
+        content = residuals.loc[seg].idxmax()
+        if residuals.loc[seg, content] < PREFERENCE_RESIDUAL:
+            continue
+        others = counts.drop(index=seg)
+        rule = None
+        if rules is not None and len(rules):
+            match = rules[(rules["antecedents"] == f"product={seg}") & (rules["consequents"] == f"content={content}")]
+            rule = match.iloc[0] if len(match) else None
+        peak = times.loc[seg, "peak"] if times is not None and seg in times.index else None
+        rows.append({"segment": seg, "content": content,
+                     "share": float(counts.loc[seg, content] / counts.loc[seg].sum()),
+                     "share_others": float(others[content].sum() / others.to_numpy().sum()) if len(others) else np.nan,
+                     "residual": float(residuals.loc[seg, content]), "peak": peak,
+                     "peak_share": float(times.loc[seg, peak]) if peak is not None else np.nan,
+                     "lift": float(rule["lift"]) if rule is not None else np.nan,
+                     "confidence": float(rule["confidence"]) if rule is not None else np.nan})
+    return pd.DataFrame(rows, columns=columns)
