@@ -6,7 +6,11 @@ contain and that a notebook executed by the tests is found by MyST-NB's cache.
 
 from __future__ import annotations
 
+import re
+import shlex
+import shutil
 import sys
+import textwrap
 import types
 from pathlib import Path
 
@@ -160,3 +164,72 @@ def test_an_executed_notebook_of_other_code_is_refused(tmp_path):
     path.write_text(NOTEBOOK.replace("N * 2", "N * 3"), encoding="utf-8")
     with pytest.raises(ValueError, match="does not have the code cells of"):
         docs.cache_executed_notebook(tmp_path / "cache", path, executed)
+
+
+# --- every example in the guides runs as written ---------------------------------------------------------
+DOCS = ROOT / "docs"
+GENERATED = ("_build", "reference", "analyses")  # generated pages and the notebooks (tests/test_notebooks.py)
+PAGES = sorted(p for p in DOCS.rglob("*.md") if p.relative_to(DOCS).parts[0] not in GENERATED)
+FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+)(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)(?P=fence) *$",
+                   re.MULTILINE | re.DOTALL)
+
+
+def examples(text: str) -> list[tuple[str, str]]:
+    """The page's runnable blocks in order: ("python", code) and ("console", one ``stickiness ...`` line).
+
+    ``make ...`` lines of a console block are not run here (they are what `make test` itself is); blocks in
+    other languages (yaml, text) are shown, not run.
+    """
+    out = []
+    for block in FENCE.finditer(text):
+        info = block["info"].strip().strip("{}").split()
+        language = info[-1] if info else ""
+        body = textwrap.dedent(block["body"])
+        if language == "python":
+            out.append(("python", body))
+        elif language == "console":
+            out += [("console", line.strip()) for line in body.splitlines() if line.strip().startswith("stickiness ")]
+    return out
+
+
+def test_examples_are_found_in_python_and_console_blocks():
+    page = ("Text\n\n```python\nx = 1\n```\n\n```console\nmake demo\nstickiness validate q.yaml  # check\n```\n\n"
+            "```yaml\na: 1\n```\n\n:::{note}\n```python\ny = x\n```\n:::\n")
+    assert examples(page) == [("python", "x = 1\n"), ("console", "stickiness validate q.yaml  # check"),
+                              ("python", "y = x\n")]
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A scratch folder holding copies of questionnaires/, reports/*.yaml and the docs' YAML examples, as a
+    clone's root does (the examples run from the repository's root)."""
+    shutil.copytree(ROOT / "questionnaires", tmp_path / "questionnaires")
+    for example in DOCS.rglob("*.yaml"):
+        if example.relative_to(DOCS).parts[0] not in GENERATED:
+            target = tmp_path / "docs" / example.relative_to(DOCS)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(example, target)
+    (tmp_path / "reports").mkdir()
+    for config in (ROOT / "reports").glob("*.yaml"):
+        shutil.copy(config, tmp_path / "reports")
+    for schema in (ROOT / "reports").glob("*.json"):
+        shutil.copy(schema, tmp_path / "reports")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    return tmp_path
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_the_examples_of_a_page_run_as_written(page, workspace):
+    from typer.testing import CliRunner
+
+    from stickiness_research.cli import app
+
+    namespace: dict = {"__name__": "__docs__"}
+    for language, code in examples(page.read_text(encoding="utf-8")):
+        if language == "python":
+            exec(compile(code, f"{page.name} example", "exec"), namespace)  # noqa: S102 - the docs' own code
+        else:
+            args = shlex.split(code, comments=True)[1:]
+            result = CliRunner().invoke(app, args, catch_exceptions=False)
+            assert result.exit_code == 0, f"{page.name}: `{code}` exited {result.exit_code}:\n{result.output}"
