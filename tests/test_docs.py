@@ -51,16 +51,16 @@ def _fake_package(**modules: str) -> types.ModuleType:
 
 
 def test_layers_follow_the_data_flow_and_a_new_layer_is_listed_after_them():
-    package = _fake_package(summarise_logs="stickiness_research.behaviour.logs",
+    package = _fake_package(loyalty_index="stickiness_research.loyalty.index",
                             fit_sem="stickiness_research.sem.fit",
                             load_questionnaire="stickiness_research.questionnaire.loader",
                             Alpha="stickiness_research.questionnaire.schema")
     groups = docs.grouped(docs.api_entries(package))
-    assert [title for title, _ in groups] == ["Questionnaires", "Structural models (CB-SEM)", "Behaviour"]
+    assert [title for title, _ in groups] == ["Questionnaires", "Structural models (CB-SEM)", "Loyalty"]
     assert [e.name for e in groups[0][1]] == ["Alpha", "load_questionnaire"]
     index = docs.index_page(docs.api_entries(package))
-    assert index.index("Questionnaires") < index.index("Structural models") < index.index("Behaviour")
-    assert "   generated/summarise_logs" in index
+    assert index.index("Questionnaires") < index.index("Structural models") < index.index("Loyalty")
+    assert "   generated/loyalty_index" in index
 
 
 def test_api_pages_are_rewritten_only_when_changed_and_stale_pages_removed(tmp_path):

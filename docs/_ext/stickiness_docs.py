@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("regression", "Regression"),
     ("segments", "Segments"),
     ("strategy", "Strategy"),
+    ("behaviour", "Behaviour: event logs beside the survey"),
     ("planning", "Power and study planning"),
     ("executor", "Parallel execution"),
     ("study_config", "Studies"),
@@ -115,8 +116,7 @@ def index_page(entries: list[ApiEntry]) -> str:
         _title("API reference", "="),
         "Every public name of ``stickiness_research`` (``import stickiness_research as sr``), by layer in the "
         "order data flows. Each page is generated from the numpydoc docstring: parameters with their types "
-        "and units, what is returned, the errors raised, the sources, and an example that runs as written "
-        "(the examples are doctested by ``make test``).\n",
+        "and units, what is returned, the errors raised, the sources and examples (doctested by ``make test``).\n",
     ]
     for title, group in grouped(entries):
         out.append(_title(title, "-"))
