@@ -127,6 +127,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     'content_preferences': ('behaviour.rules', 'content_preferences'),
     'reading_times': ('behaviour.rules', 'reading_times'),
     'association_rules': ('behaviour.rules', 'association_rules'),
+    'analyze_behaviour': ('behaviour.analysis', 'analyze_behaviour'),
+    'BehaviourResult': ('behaviour.analysis', 'BehaviourResult'),
     'population_thresholds': ('simulate', 'population_thresholds'),
     'to_semopy': ('sem.interop', 'to_semopy'),
 }
@@ -208,5 +210,6 @@ __all__ = [
     # behaviour beside attitude: event logs, behavioural stickiness, retention, churn, content rules
     "EventDataError", "latent_scores", "read_events", "Events", "simulate_events", "BehaviourModel", "user_metrics",
     "segment_metrics", "dau_mau", "cohort_retention", "link_survey", "criterion_validity", "behaviour_sem",
-    "churn_survival", "churn_cox", "content_preferences", "reading_times", "association_rules",
+    "churn_survival", "churn_cox", "content_preferences", "reading_times", "association_rules", "analyze_behaviour",
+    "BehaviourResult",
 ]

@@ -412,7 +412,6 @@ def _behaviour(cfg: StudyConfig, q: Questionnaire, kept: pd.DataFrame) -> Any:
     """The events section: the log (read, or simulated from the respondents with its seed), analysed beside the
     survey. A simulated log follows the true latent scores when the survey data are simulated too."""
     import math
-    import tempfile
 
     from .behaviour.analysis import analyze_behaviour
     from .behaviour.events import read_events
@@ -433,11 +432,7 @@ def _behaviour(cfg: StudyConfig, q: Questionnaire, kept: pd.DataFrame) -> Any:
     model = BehaviourModel(push_every=sim.push_every)
     scores = (latent_scores(q, n=cfg.data.simulate.n, seed=cfg.data.simulate.seed)
               if cfg.data.simulate is not None else None)
-    log = simulate_events(q, kept, days=sim.days, seed=sim.seed, scores=scores, model=model)
-    with tempfile.TemporaryDirectory() as folder:  # the same path as a real log: Parquet, read_events
-        path = Path(folder) / "events.parquet"
-        log.to_parquet(path)
-        events = read_events(str(path))
+    events = read_events(simulate_events(q, kept, days=sim.days, seed=sim.seed, scores=scores, model=model))
     truth = {"scores": "true latent scores" if scores is not None else "observed scale scores",
              "driver": model.driver, "days": sim.days, "seed": sim.seed, "push_every": model.push_every,
              "churn_hr": math.exp(model.churn_log_hr), "visit_logit_slope": model.visit_slope,

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .._validation import InstanceOf, Satisfies, check
 from ..errors import EventDataError
-from ..responses.privacy import find_key, mask, pseudonym
+from ..responses.privacy import find_key, mask, pseudonym_list
 
 #: What a user can do, in the order of a visit (``push`` is sent by the enterprise, not user activity).
 EVENT_TYPES = ("push", "open", "read", "share", "click", "purchase")
@@ -43,34 +43,63 @@ _ERRORS_SHOWN = 3
 
 @dataclass(frozen=True)
 class Events:
-    """An event log ready for queries: pseudonymous ids, typed columns, the observation window.
+    """An event log ready for queries: typed columns, the observation window, keyed pseudonyms for users.
 
     Attributes
     ----------
     table : ibis.Table
-        One row per event: ``user_id`` (pseudonym ``p-`` + 16 hex), ``timestamp``, ``day`` (date),
-        ``event_type``, and the optional columns of :data:`SCHEMA` present in the file (missing ones are null).
+        One row per event (inside the window): ``user_id`` (pseudonym ``p-`` + 16 hex), ``timestamp``, ``day``
+        (date), ``event_type``, and the optional columns of :data:`SCHEMA` (null where the file has none).
     start, end : datetime.date
         First and last day of the observation window (the log's first and last event day unless given).
     provenance : dict
         Files and their SHA-256, number of events and users, the engine, how ids were pseudonymised.
+
+    Notes
+    -----
+    The analyses group by the platform's own ids inside the engine (``raw``; a string join of every event with
+    the pseudonym table would double the cost of a scan) and swap in pseudonyms on the per-user results
+    (:meth:`pseudonymous`), so raw ids never come back to Python.
     """
 
-    table: Any
+    raw: Any = field(repr=False)
+    ids: Any = field(repr=False)
     start: date
     end: date
     provenance: dict
     key: bytes = field(repr=False)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # per-user passes shared by analyses
+
+    @property
+    def table(self) -> Any:
+        """The events with pseudonymous ``user_id`` (an Ibis expression; nothing runs until it is executed)."""
+        return self.pseudonymous(self.raw)
 
     @property
     def backend(self) -> Any:
         """The Ibis backend running the queries (DuckDB unless another was connected)."""
-        return self.table._find_backend()
+        return self.raw._find_backend()
+
+    def pseudonymous(self, expr: Any) -> Any:
+        """``expr`` (a table with the platform's ``user_id``) with ``user_id`` replaced by the pseudonym."""
+        ids = self.ids
+        columns = [c for c in expr.columns if c != "user_id"]
+        joined = expr.join(ids, expr.user_id == ids.raw_id)
+        return joined.select(user_id=joined.pseudonym, **{c: joined[c] for c in columns})
+
+    def users_of(self, segments: pd.Series) -> Any:
+        """A table of the log's users (``user_id`` as in :attr:`raw`) and their ``segment`` from the survey."""
+        import ibis
+
+        survey = ibis.memtable(pd.DataFrame({"pseudonym": self.pseudonyms(pd.Series(segments.index)).to_numpy(),
+                                             "segment": segments.astype(str).to_numpy()}))
+        joined = survey.join(self.ids, "pseudonym")
+        return joined.select(user_id=joined.raw_id, segment=joined.segment)
 
     def pseudonyms(self, ids: pd.Series) -> pd.Series:
         """Survey ids as this log's pseudonyms (ids already pseudonymised with ``p-`` are kept), for joining."""
         text = ids.astype(str)
-        return text.where(text.str.startswith("p-"), [f"p-{pseudonym(v, self.key)}" for v in text])
+        return text.where(text.str.startswith("p-"), ["p-" + h for h in pseudonym_list(text, self.key)])
 
     def __repr__(self) -> str:
         p = self.provenance
@@ -86,8 +115,9 @@ def read_events(path: str | Path | list, *, key: bytes | None = None, backend: A
 
     Parameters
     ----------
-    path : str, Path or list
-        The files. All must have the same format (by suffix: ``.parquet``/``.pq`` or ``.csv``).
+    path : str, Path, list or DataFrame
+        The files. All must have the same format (by suffix: ``.parquet``/``.pq`` or ``.csv``). A DataFrame
+        (such as :func:`~stickiness_research.simulate_events` returns) is read as a log held in memory.
     key : bytes, optional
         HMAC key (>= 16 bytes) of the pseudonyms; default ``STICKINESS_HMAC_KEY`` as for survey files, so
         survey respondents and log users get the same pseudonyms. Without either, a random key for this
@@ -130,43 +160,54 @@ def read_events(path: str | Path | list, *, key: bytes | None = None, backend: A
                                                "bytes of length at least 16"), None)
     check(event_types, "event_types", "read_events", InstanceOf(dict, "a dict of file names to ours"), None)
     check(columns, "columns", "read_events", InstanceOf(dict, "a dict of our column names to the file's"), None)
-    files = _files(path)
-    fmt = _format(files)
+    if isinstance(path, pd.DataFrame):  # a log in memory (e.g. from simulate_events): no file to keep around
+        files, fmt = [_Frame(path)], "dataframe"
+    else:
+        files = _files(path)
+        fmt = _format(files)
     import ibis
 
     con = backend if backend is not None else ibis.duckdb.connect(memory_limit=memory_limit)
     engine = con.name
     names = {ours: (columns or {}).get(ours, ours) for ours in SCHEMA}
     raw = _scan(con, files, fmt, names)
-    _check_values(con, raw, files, fmt, names, event_types or {})
+    # one pass: the schema checks, every user's id, first and last day and events (the ids become pseudonyms)
+    problems = _problems(raw, event_types or {})
+    per_user = raw.group_by("user_id").aggregate(
+        first=raw.timestamp.min(), last=raw.timestamp.max(), n=raw.count(),
+        **{f"_bad_{column}": pred.sum() for column, (pred, _, _) in problems.items() if column != "user_id"}
+    ).to_pandas()
+    _refuse(con, raw, files, fmt, names, problems, per_user)
     raw = raw.mutate(event_type=_mapped(raw.event_type, event_types or {}))
 
-    ids = raw.select("user_id").distinct().to_pandas()["user_id"]
     key_source = "given key" if key is not None else None
     if key is None:
         key = find_key()
         key_source = "STICKINESS_HMAC_KEY" if key is not None else "a random key of this session"
         key = key if key is not None else secrets.token_bytes(32)
-    id_map = ibis.memtable(pd.DataFrame({"raw_id": ids.to_numpy(),
-                                         "pseudonym": [f"p-{pseudonym(v, key)}" for v in ids]}))
-    table = raw.join(id_map, raw.user_id == id_map.raw_id).drop("user_id", "raw_id").rename(user_id="pseudonym")
-    table = table.mutate(day=table.timestamp.date())
-    table = table.select("user_id", "timestamp", "day", *[c for c in SCHEMA if c not in ("user_id", "timestamp")])
-
-    bounds = table.aggregate(first=table.day.min(), last=table.day.max(), n=table.count()).to_pandas().iloc[0]
-    window = (pd.Timestamp(start if start is not None else bounds["first"]).date(),
-              pd.Timestamp(end if end is not None else bounds["last"]).date())
+    ids = ibis.memtable(pd.DataFrame({"raw_id": per_user["user_id"].to_numpy(),
+                                      "pseudonym": ["p-" + h for h in pseudonym_list(per_user["user_id"], key)]}))
+    first = pd.Timestamp(per_user["first"].min()).date()
+    last = pd.Timestamp(per_user["last"].max()).date()
+    window = (pd.Timestamp(start).date() if start is not None else first,
+              pd.Timestamp(end).date() if end is not None else last)
     if window[1] < window[0]:
         raise EventDataError(f"read_events: the window ends ({window[1]}) before it starts ({window[0]}); "
                              "give start <= end.")
-    inside = table.filter((table.day >= window[0]) & (table.day <= window[1]))
-    inside = con.create_table(f"events_{secrets.token_hex(4)}", inside, temp=True) if engine == "duckdb" else inside
-    counts = inside.aggregate(n=inside.count(), users=inside.user_id.nunique()).to_pandas().iloc[0]
+    # lazy: every query scans the files again (out of core, in parallel), so 100 M events need no copy in memory
+    raw = raw.drop("_raw_timestamp", "_raw_completion")
+    raw = raw.mutate(day=raw.timestamp.date())
+    n_total = int(per_user["n"].sum())
+    if window == (first, last):
+        inside, n_events, n_users = raw, n_total, len(per_user)
+    else:
+        inside = raw.filter((raw.day >= window[0]) & (raw.day <= window[1]))
+        counts = inside.aggregate(n=inside.count(), users=inside.user_id.nunique()).to_pandas().iloc[0]
+        n_events, n_users = int(counts["n"]), int(counts["users"])
     provenance = {"files": {str(f): _sha256(f) for f in files}, "format": fmt, "engine": engine,
-                  "n_events": int(counts["n"]), "n_users": int(counts["users"]),
-                  "outside_window": int(bounds["n"]) - int(counts["n"]),
+                  "n_events": n_events, "n_users": n_users, "outside_window": n_total - n_events,
                   "ids": f"keyed pseudonyms (HMAC-SHA256, {key_source})"}
-    return Events(table=inside, start=window[0], end=window[1], provenance=provenance, key=key)
+    return Events(raw=inside, ids=ids, start=window[0], end=window[1], provenance=provenance, key=key)
 
 
 def _files(path: str | Path | list) -> list[Path]:
@@ -196,7 +237,10 @@ def _scan(con: Any, files: list[Path], fmt: str, names: dict[str, str]) -> Any:
     import ibis
 
     paths = [str(f) for f in files]
-    raw = con.read_parquet(paths) if fmt == "parquet" else con.read_csv(paths, all_varchar=True)
+    if fmt == "dataframe":
+        raw = ibis.memtable(files[0].frame)
+    else:
+        raw = con.read_parquet(paths) if fmt == "parquet" else con.read_csv(paths, all_varchar=True)
     present = set(raw.columns)
     for ours, (_, required, meaning) in SCHEMA.items():
         if required and names[ours] not in present:
@@ -213,7 +257,9 @@ def _scan(con: Any, files: list[Path], fmt: str, names: dict[str, str]) -> Any:
         else:
             out[ours] = ibis.null(dtype)
     out["_raw_timestamp"] = raw[names["timestamp"]].cast("string")
-    out["_raw_completion"] = raw[names["completion"]].cast("string") if names["completion"] in present \
+    # the text of a completion that is not a number (a typed column needs no check, and no cast on every row)
+    completion = raw[names["completion"]] if names["completion"] in present else None
+    out["_raw_completion"] = completion.cast("string") if completion is not None and completion.type().is_string() \
         else ibis.null("string")
     return raw.select(**out)
 
@@ -227,19 +273,17 @@ def _mapped(event_type: Any, mapping: dict[str, str]) -> Any:
     return ibis.cases(*cases, else_=event_type)
 
 
-def _check_values(con: Any, raw: Any, files: list[Path], fmt: str, names: dict[str, str],
-                  event_types: dict[str, str]) -> None:
-    """Refuse the first values that break the schema, with file, row and column (one pass counts them)."""
+def _problems(raw: Any, event_types: dict[str, str]) -> dict[str, tuple[Any, str, str]]:
+    """Per column: the predicate of a value breaking the schema, what it is, how to fix it."""
     unknown = [ours for ours in event_types.values() if ours not in EVENT_TYPES]
     if unknown:
         raise EventDataError(f"read_events: event_types maps to {unknown[0]!r}, which is not one of ours "
                              f"({', '.join(EVENT_TYPES)}).")
     known = list(EVENT_TYPES) + list(event_types)
-    problems = {
+    return {
         "user_id": (raw.user_id.isnull() | (raw.user_id.strip() == ""), "an empty user id",
                     "every event needs the user it belongs to; drop or fill these rows"),
-        "timestamp": (raw.timestamp.isnull(), "not a timestamp",
-                      "write timestamps as YYYY-MM-DD HH:MM:SS"),
+        "timestamp": (raw.timestamp.isnull(), "not a timestamp", "write timestamps as YYYY-MM-DD HH:MM:SS"),
         "event_type": (~raw.event_type.isin(known) | raw.event_type.isnull(), "not a known event type",
                        f"use one of {', '.join(EVENT_TYPES)} or map yours with event_types={{'yours': 'read'}}"),
         "completion": ((raw.completion < 0) | (raw.completion > 1)
@@ -247,15 +291,22 @@ def _check_values(con: Any, raw: Any, files: list[Path], fmt: str, names: dict[s
                           & (raw._raw_completion.strip() != "")), "not a share in [0, 1]",
                        "write the share of the article read as a number from 0 to 1"),
     }
-    counts = raw.aggregate(**{column: pred.sum() for column, (pred, _, _) in problems.items()}).to_pandas().iloc[0]
+
+
+def _refuse(con: Any, raw: Any, files: list[Path], fmt: str, names: dict[str, str], problems: dict,
+            per_user: pd.DataFrame) -> None:
+    """Raise for the first column with values breaking the schema, naming file, row and column."""
     for column, (pred, what, fix) in problems.items():
-        if counts[column]:
-            shown = "timestamp" if column == "timestamp" else column
-            rows = _locate(con, files, fmt, names, raw, pred, shown)
+        if column == "user_id":  # on the distinct ids, not on every event (a string strip per event is slow)
+            empty = per_user["user_id"].isna() | (per_user["user_id"].astype(str).str.strip() == "")
+            count = int(per_user.loc[empty, "n"].sum())
+        else:
+            count = int(per_user[f"_bad_{column}"].sum())
+        if count:
+            rows = _locate(con, files, fmt, names, raw, pred, column)
             file, row, value = rows[0]
             others = [f"row {r}" if f == file else f"{f} row {r}" for f, r, _ in rows[1:]]
-            n_more = int(counts[column]) - 1
-            more = f" ({n_more} more rows{': ' + ', '.join(others) + ', ...' if others else ''})" if n_more else ""
+            more = f" ({count - 1} more rows{': ' + ', '.join(others) + ', ...' if others else ''})" if count > 1 else ""
             raise EventDataError(f"{file}: row {row}, column {names[column]!r}: {mask(value)} is {what}{more}; "
                                  f"{fix}.")
 
@@ -264,13 +315,14 @@ def _locate(con: Any, files: list[Path], fmt: str, names: dict[str, str], raw: A
             column: str) -> list[tuple[str, int, str]]:
     """File, 1-based data row and raw value of the first offending rows (the error path only: one file at a
     time, in file order, so the row numbers are those a spreadsheet shows below the header)."""
-    shown = "_raw_timestamp" if column == "timestamp" else "_raw_completion" if column == "completion" else column
+    shown = {"timestamp": "_raw_timestamp", "completion": "_shown_completion"}.get(column, column)
     import ibis
 
     found: list[tuple[str, int, str]] = []
     for f in files:
         one = _scan(con, [f], fmt, names)
-        one = one.mutate(_row=ibis.row_number() + 1)
+        one = one.mutate(_row=ibis.row_number() + 1,
+                         _shown_completion=one._raw_completion.fill_null(one.completion.cast("string")))
         hits = one.filter(_rebind(pred, raw, one)).order_by("_row").select("_row", shown)
         rows = _in_file_order(con, hits.limit(_ERRORS_SHOWN - len(found)))
         found += [(str(f), int(r["_row"]), "" if pd.isna(r[shown]) else str(r[shown])) for _, r in rows.iterrows()]
@@ -296,7 +348,19 @@ def _rebind(pred: Any, old: Any, new: Any) -> Any:
     return pred.op().replace({old.op(): new.op()}).to_expr()
 
 
-def _sha256(path: Path) -> str:
+@dataclass(frozen=True)
+class _Frame:
+    """An event log given as a DataFrame, standing where a file would (its "name" in messages and provenance)."""
+
+    frame: pd.DataFrame
+
+    def __str__(self) -> str:
+        return "DataFrame"
+
+
+def _sha256(path: Path | _Frame) -> str:
+    if isinstance(path, _Frame):  # the frame's content, row by row (pandas' stable hash of values and index)
+        return hashlib.sha256(pd.util.hash_pandas_object(path.frame, index=True).to_numpy().tobytes()).hexdigest()
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -29,13 +29,6 @@ DAYPARTS = {"morning (06-11)": (6, 11), "midday (11-14)": (11, 14), "afternoon (
             "evening (19-23)": (19, 23), "night (23-06)": (23, 6)}
 
 
-def _segment_table(events: Events, segments: pd.Series):
-    import ibis
-
-    return ibis.memtable(pd.DataFrame({"user_id": events.pseudonyms(pd.Series(segments.index)).to_numpy(),
-                                       "segment": segments.astype(str).to_numpy()}))
-
-
 def content_preferences(events: Events, segments: pd.Series, *, event_type: str = "read") -> dict[str, pd.DataFrame]:
     """Which content each segment reads: shares by content type, and where a segment departs from the rest.
 
@@ -61,9 +54,8 @@ def content_preferences(events: Events, segments: pd.Series, *, event_type: str 
     """
     check(events, "events", "content_preferences", _EVENTS)
     check(segments, "segments", "content_preferences", _SERIES)
-    t = events.table
-    seg = _segment_table(events, segments)
-    rows = t.filter((t.event_type == event_type) & t.content_type.notnull()).join(seg, "user_id")
+    t = events.raw
+    rows = t.filter((t.event_type == event_type) & t.content_type.notnull()).join(events.users_of(segments), "user_id")
     counts = rows.group_by(["segment", "content_type"]).aggregate(n=rows.count()).to_pandas() \
         .pivot(index="segment", columns="content_type", values="n").fillna(0).astype(int).sort_index()
     if counts.empty or counts.to_numpy().sum() == 0:
@@ -123,8 +115,8 @@ def reading_times(events: Events, segments: pd.Series) -> pd.DataFrame:
     """
     check(events, "events", "reading_times", _EVENTS)
     check(segments, "segments", "reading_times", _SERIES)
-    t = events.table
-    opens = t.filter(t.event_type == "open").join(_segment_table(events, segments), "user_id")
+    t = events.raw
+    opens = t.filter(t.event_type == "open").join(events.users_of(segments), "user_id")
     opens = opens.mutate(hour=opens.timestamp.hour(), weekend=opens.timestamp.day_of_week.index() >= 5)
     counts = opens.group_by(["segment", "weekend", "hour"]).aggregate(n=opens.count()).to_pandas()
     if counts.empty:
@@ -198,19 +190,19 @@ def association_rules(events: Events, segments: pd.Series | None = None, *, min_
     for name, value in (("min_support", min_support), ("min_confidence", min_confidence)):
         check(value, name, "association_rules", Interval(float, 0, 1, closed="right"))
     check(min_lift, "min_lift", "association_rules", Interval(float, 0, None))
-    t = events.table
+    t = events.raw
     reads = t.filter((t.event_type == "read") & t.content_type.notnull())
-    favourite = _most_frequent(reads.group_by(["user_id", "content_type"]).aggregate(n=reads.count()).to_pandas(),
-                               "content_type", "content=")
+    favourite = _most_frequent(events.pseudonymous(reads.group_by(["user_id", "content_type"])
+                                                   .aggregate(n=reads.count())).to_pandas(), "content_type", "content=")
     if favourite.empty:
         raise ResponseDataError("association_rules: no read with a content type in the log.")
     opens = t.filter(t.event_type == "open")
     opens = opens.mutate(hour=opens.timestamp.hour(), weekend=opens.timestamp.day_of_week.index() >= 5)
-    times = opens.group_by(["user_id", "weekend", "hour"]).aggregate(n=opens.count()).to_pandas()
+    times = events.pseudonymous(opens.group_by(["user_id", "weekend", "hour"]).aggregate(n=opens.count())).to_pandas()
     times["slot"] = np.where(times["weekend"], "weekend ", "weekday ") + [_daypart(h) for h in times["hour"]]
     peak = _most_frequent(times.groupby(["user_id", "slot"], as_index=False)["n"].sum(), "slot", "time=")
     purchases = t.filter((t.event_type == "purchase") & t.product.notnull())
-    bought = purchases.select("user_id", "product").distinct().to_pandas()
+    bought = events.pseudonymous(purchases.select("user_id", "product").distinct()).to_pandas()
     parts = [favourite, peak, pd.DataFrame({"user_id": bought["user_id"], "item": "bought=" + bought["product"]})]
     if segments is not None:
         own = pd.DataFrame({"user_id": events.pseudonyms(pd.Series(segments.index)).to_numpy(),

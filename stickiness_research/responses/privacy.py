@@ -95,6 +95,17 @@ def pseudonym(value: object, key: bytes) -> str:
     return hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
+def pseudonym_list(values, key: bytes) -> list[str]:
+    """:func:`pseudonym` of many values, the key checked once (``hmac.digest``'s one-shot C path: about a
+    microsecond a value, so a million user ids of an event log take a second).
+
+    >>> pseudonym_list(["13800000000"], b"0123456789abcdef") == [pseudonym("13800000000", b"0123456789abcdef")]
+    True
+    """
+    key = check_key(key, "pseudonym_list")
+    return [hmac.digest(key, str(v).encode("utf-8"), "sha256").hex()[:16] for v in values]
+
+
 def pseudonymize(data: pd.DataFrame, columns: list[str], key: bytes) -> pd.DataFrame:
     """Replace each value of ``columns`` by ``HMAC-SHA256(key, value)`` (hex, first 16 characters).
 
