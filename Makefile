@@ -80,6 +80,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python benchmarks/sem_vs_lavaan.py
 	$(BIN)/python benchmarks/pls.py
 	$(BIN)/python benchmarks/screening.py
+	$(BIN)/python benchmarks/behaviour.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/collect.py
 	$(BIN)/python benchmarks/bootstrap.py

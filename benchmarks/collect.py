@@ -18,6 +18,7 @@ SECTIONS = (  # (file, heading); a missing file (benchmark not run) is left out
     ("pls_results.md", "PLS-SEM beside the seminr Python port (`benchmarks/pls.py`)"),
     ("screening_results.md", "Reading, screening and scoring respondents (`benchmarks/screening.py`)"),
     ("report_results.md", "The worked study report (`benchmarks/report.py`)"),
+    ("behaviour_results.md", "Event logs to behavioural stickiness (`benchmarks/behaviour.py`)"),
 )
 BLOCK = re.compile(r"<!-- bench -->\n.*?<!-- /bench -->", re.S)
 
