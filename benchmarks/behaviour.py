@@ -15,7 +15,7 @@ Each run is a fresh process (imports not timed) that reports its time and peak r
 Issue #20's target: 100 M events to per-user metrics in <= 60 s with memory bounded (DuckDB's memory limit is
 4 GB; the target here is a peak below 6 GB for the whole process). Results: ``benchmarks/behaviour_results.json``
 and ``.md``. Run: ``make bench``, or ``.venv/bin/python benchmarks/behaviour.py [--users 1000000]
-[--small-users 100000] [--repeat 3]``.
+[--small-users 100000] [--repeat 3]`` (the default 1,025,000 users make 100.4 M events).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def run_child(kind: str, path: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=1_000_000, help="users of the large log (~98 events each)")
+    parser.add_argument("--users", type=int, default=1_025_000, help="users of the large log (~98 events each)")
     parser.add_argument("--small-users", type=int, default=100_000, help="users of the log pandas also runs on")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
@@ -153,8 +153,7 @@ def main() -> None:
     ratio = med["small_pandas"]["total"] / med["small_ours"]["total"]
     results = {"seconds": med, "peak_mb": peak, "pandas_over_ours_small": ratio,
                "target": f"{TARGET_EVENTS:,} events: per-user metrics <= {TARGET_S:g} s, peak <= {TARGET_MB} MB",
-               "met": ("yes" if met else "no") if events["large"] >= 0.95 * TARGET_EVENTS
-               else "not measured (smaller log)"}
+               "met": ("yes" if met else "no") if events["large"] >= TARGET_EVENTS else "not measured (smaller log)"}
     args.output.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
     rows = [("pandas (baseline)", "small_pandas"), ("ours: read_events + metrics", "small_ours"),
             ("ours: read_events + metrics", "large_ours")]
