@@ -37,9 +37,12 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	@touch $@ $(STAMP_RUN)
 
 # The docs extras with the dev ones: the docs build executes notebooks (jupytext, ipykernel) and `make test`,
-# which builds the docs, needs both.
+# which builds the docs, needs both. Where a Java runtime is on the PATH the spark extra comes too, so the test
+# of the behaviour layer on Spark (tests/test_behaviour_spark.py) runs; without Java it is skipped, saying why.
+comma := ,
+TEST_EXTRAS := dev,docs$(if $(shell command -v java 2>/dev/null),$(comma)spark,)
 $(STAMP_DOCS): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[$(TEST_EXTRAS)]"
 	@touch $@ $(STAMP_DEV) $(STAMP_RUN)
 
 $(STAMP_LAB): pyproject.toml | $(BIN)/python

@@ -240,7 +240,12 @@ def _scan(con: Any, files: list[Path], fmt: str, names: dict[str, str]) -> Any:
     if fmt == "dataframe":
         raw = ibis.memtable(files[0].frame)
     else:
-        raw = con.read_parquet(paths) if fmt == "parquet" else con.read_csv(paths, all_varchar=True)
+        source = paths[0] if len(paths) == 1 else paths  # Ibis' PySpark backend takes one path (or glob) only
+        if con.name == "pyspark":
+            raw = con.read_parquet(source) if fmt == "parquet" else con.read_csv(source, inferSchema=False,
+                                                                                 header=True)
+        else:
+            raw = con.read_parquet(source) if fmt == "parquet" else con.read_csv(source, all_varchar=True)
     present = set(raw.columns)
     for ours, (_, required, meaning) in SCHEMA.items():
         if required and names[ours] not in present:
