@@ -415,29 +415,31 @@ def _behaviour(cfg: StudyConfig, q: Questionnaire, kept: pd.DataFrame) -> Any:
 
     from .behaviour.analysis import analyze_behaviour
     from .behaviour.events import read_events
-    from .behaviour.simulate import BehaviourModel, simulate_events
+    from .behaviour.simulate import BehaviourModel, preferred_content, simulate_events
     from .simulate import latent_scores
 
     spec = cfg.events
+    outcome = cfg.model.outcome or outcome_of(q)  # behaviour follows the model's outcome (stickiness)
     ordered = cfg.model.ordered_items
     options = {"estimator": cfg.model.estimator, "missing": cfg.model.missing,
                "ordered": list(q.item_ids) if ordered is True else ordered}
-    analyse = {"segment": spec.segment, "outcome": spec.outcome, "churn_after": spec.churn_after,
+    analyse = {"segment": spec.segment, "outcome": spec.outcome, "construct": outcome, "churn_after": spec.churn_after,
                "min_support": spec.min_support, "min_lift": spec.min_lift, "sem_options": options}
     if spec.file is not None:
         events = read_events(str(cfg.resolve(spec.file)), columns=spec.columns or None,
                              event_types=spec.event_types or None)
         return analyze_behaviour(events, kept, q, **analyse)
     sim = spec.simulate
-    model = BehaviourModel(push_every=sim.push_every)
+    segment = spec.segment or "product_type"
+    model = BehaviourModel(driver=outcome, push_every=sim.push_every)
     scores = (latent_scores(q, n=cfg.data.simulate.n, seed=cfg.data.simulate.seed)
               if cfg.data.simulate is not None else None)
     events = read_events(simulate_events(q, kept, days=sim.days, seed=sim.seed, scores=scores, model=model))
     truth = {"scores": "true latent scores" if scores is not None else "observed scale scores",
              "driver": model.driver, "days": sim.days, "seed": sim.seed, "push_every": model.push_every,
              "churn_hr": math.exp(model.churn_log_hr), "visit_logit_slope": model.visit_slope,
-             "preferences": {"insurance": "customer_story", "fund": "market_news", "credit": "promotion",
-                             "banking": "product_guide"}}
+             "preferences": {str(seg): preferred_content(seg) for seg in sorted(kept[segment].dropna().unique())
+                             if preferred_content(seg)} if segment in kept.columns else {}}
     return analyze_behaviour(events, kept, q, truth=truth, **analyse)
 
 
@@ -471,6 +473,7 @@ def demo_config(questionnaire: str | Path, *, n: int = DEMO_N, seed: int = DEMO_
         "analyses": {"bootstrap": n_boot},
         "report": {"language": language},
         "seed": seed,
+        "events": {"simulate": {"days": 90, "seed": seed}},  # and their usage log: the behaviour section
     })
     if file_bytes is not None:
         cfg._remember_questionnaire(q, file_bytes)  # run_study reuses this load instead of parsing the file again

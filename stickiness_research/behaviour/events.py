@@ -238,7 +238,8 @@ def _scan(con: Any, files: list[Path], fmt: str, names: dict[str, str]) -> Any:
 
     paths = [str(f) for f in files]
     if fmt == "dataframe":
-        raw = ibis.memtable(files[0].frame)
+        # a table of this connection (its memory limit, its backend), not a free-floating memtable
+        raw = con.create_table(f"events_{secrets.token_hex(6)}", ibis.memtable(files[0].frame), temp=True)
     else:
         source = paths[0] if len(paths) == 1 else paths  # Ibis' PySpark backend takes one path (or glob) only
         if con.name == "pyspark":

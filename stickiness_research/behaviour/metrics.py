@@ -80,7 +80,7 @@ def _day_masks(events: Events) -> pd.DataFrame:
         "shares": (kind == "share").sum(), "clicks": (kind == "click").sum(),
         "purchases": (kind == "purchase").sum(), "read_completion": r.completion.mean(where=kind == "read")}
     n_words = -(-days // _BITS)
-    if events.backend.name == "duckdb":
+    if events.provenance["engine"] == "duckdb":
         for k in range(n_words):
             word = r.d.between(k * _BITS, (k + 1) * _BITS - 1)
             aggregates |= {f"a{k}": bit.bit_or(where=act & word),

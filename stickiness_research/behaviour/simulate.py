@@ -32,6 +32,12 @@ _PREFERENCES = {
 _SEGMENT_COLUMN = "product_type"
 
 
+def preferred_content(segment: str) -> str | None:
+    """The content type :func:`simulate_events` makes a product segment prefer (None: it reads every type alike)."""
+    weights = _PREFERENCES.get(str(segment))
+    return max(weights, key=weights.get) if weights else None
+
+
 @dataclass(frozen=True)
 class BehaviourModel:
     """The true behaviour model :func:`simulate_events` draws from (what analyses of its logs should recover).
