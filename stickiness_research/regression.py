@@ -18,6 +18,7 @@ from scipy import stats
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
+from ._summary import Reportable
 from ._validation import (
     BOOL,
     NON_NEGATIVE_INT,
@@ -65,7 +66,7 @@ def _design(data: pd.DataFrame, predictors: list[str]) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class OLSResult:
+class OLSResult(Reportable):
     """Coefficients with classical and robust inference, standardized betas, VIF and model fit."""
 
     table: pd.DataFrame
@@ -78,14 +79,20 @@ class OLSResult:
     robust: str | None
     model: object = field(repr=False)
 
-    def to_markdown(self) -> str:
-        return (f"OLS on {self.outcome} (n = {self.n}, R² = {self.r2:.3f}, SEs: {self.robust or 'classical'})\n\n"
-                + self.table.to_markdown(index=False, floatfmt=".3f"))
+    @property
+    def title(self) -> str:
+        return f"OLS on {self.outcome}"
 
-    def _repr_html_(self) -> str:
-        return (f"<p>OLS on <b>{self.outcome}</b>: n = {self.n}, R² = {self.r2:.3f}, adj. R² = {self.r2_adj:.3f}, "
-                f"SEs {self.robust or 'classical'}</p>" + self.table.to_html(index=False,
-                                                                             float_format=lambda v: f"{v:.3f}"))
+    def headline(self) -> list[str]:
+        return [f"n = {self.n}, R² = {self.r2:.3f}, adj. R² = {self.r2_adj:.3f}, F p = {self.f_pvalue:.4g}, SEs: "
+                f"{self.robust or 'classical'}"]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``coefficients``: b, SE, t, p, CI, standardized beta and VIF per predictor."""
+        return {"coefficients": self.table}
+
+    def summary_notes(self) -> list[str]:
+        return []
 
 
 def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str | None = "HC3") -> OLSResult:
@@ -258,7 +265,7 @@ def ordinal_logit(data: pd.DataFrame, outcome: str, predictors: list[str]) -> pd
 
 # ----- moderation ------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class ModerationResult:
+class ModerationResult(Reportable):
     """Interaction model, simple slopes and the Johnson-Neyman region."""
 
     table: pd.DataFrame
@@ -293,10 +300,19 @@ class ModerationResult:
     _sd_x: float = 1.0
     _mean_x: float = 0.0
 
-    def _repr_html_(self) -> str:
-        return (f"<p>Moderation of {self.x} &rarr; {self.y} by {self.w}. Johnson&ndash;Neyman: {self.jn_region}</p>"
-                + self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}")
-                + self.simple_slopes.to_html(index=False, float_format=lambda v: f"{v:.3f}"))
+    @property
+    def title(self) -> str:
+        return f"Moderation of {self.x} -> {self.y} by {self.w}"
+
+    def headline(self) -> list[str]:
+        return [f"Johnson-Neyman: {self.jn_region}" + (" (predictors mean-centered)" if self.centered else "")]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``coefficients`` (the interaction model) and ``simple slopes`` of x at low, mean and high w."""
+        return {"coefficients": self.table, "simple slopes": self.simple_slopes}
+
+    def summary_notes(self) -> list[str]:
+        return []
 
 
 def moderation(data: pd.DataFrame, x: str, w: str, y: str, *, covariates: tuple[str, ...] = (),
@@ -368,7 +384,7 @@ def _batched_ols(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class MediationResult:
+class MediationResult(Reportable):
     """Paths, direct and indirect effects with percentile bootstrap intervals."""
 
     paths: pd.DataFrame
@@ -377,10 +393,17 @@ class MediationResult:
     n_boot: int
     seed: int | None
 
-    def _repr_html_(self) -> str:
-        return (f"<p>Mediation (n = {self.n}, {self.n_boot} bootstrap resamples, seed {self.seed})</p>"
-                + self.paths.to_html(index=False, float_format=lambda v: f"{v:.3f}")
-                + self.effects.to_html(index=False, float_format=lambda v: f"{v:.3f}"))
+    title = "Mediation"
+
+    def headline(self) -> list[str]:
+        return [f"n = {self.n}, {self.n_boot} bootstrap resamples (percentile), seed {self.seed}"]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``paths`` (a, b, c, c' with OLS inference) and ``effects`` (direct, indirect, total with bootstrap CIs)."""
+        return {"paths": self.paths, "effects": self.effects}
+
+    def summary_notes(self) -> list[str]:
+        return []
 
 
 def mediation(data: pd.DataFrame, x: str, m: str | list[str], y: str, *, covariates: tuple[str, ...] = (),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._summary import Reportable
 from ._validation import POSITIVE_INT, SEED_32, InstanceOf, Interval, Options, Satisfies, check
 from .errors import ResponseDataError
 from .responses.scoring import numeric_answers
@@ -22,7 +23,7 @@ _K_RANGE = Satisfies(lambda r: len(r) == 2 and all(v in _INT_2 for v in r) and r
 
 
 @dataclass(frozen=True)
-class SegmentResult:
+class SegmentResult(Reportable):
     """Cluster labels, the model-selection table and a profile of each segment.
 
     Attributes
@@ -82,13 +83,17 @@ class SegmentResult:
                 rows.append({"variable": column, "category": category, **{int(k): v for k, v in values.items()}})
         return pd.DataFrame(rows)
 
-    def summary(self) -> str:
+    @property
+    def title(self) -> str:
         on = f", on {', '.join(self.on)}" if self.on else ""
-        return (f"{self.k} segments ({self.method}, seed {self.seed}{on})\n" + self.centers.round(2).to_string())
+        return f"{self.k} segments ({self.method}, seed {self.seed}{on})"
 
-    def _repr_html_(self) -> str:
-        return (f"<p>{self.k} segments ({self.method}, seed {self.seed})</p>"
-                + self.centers.to_html(float_format=lambda v: f"{v:.2f}"))
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``centers`` (mean scores, size and share per segment) and ``selection`` (the criteria for each k)."""
+        return {"centers": self.centers.rename_axis("segment"), "selection": self.selection}
+
+    def summary_notes(self) -> list[str]:
+        return []
 
 
 def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: tuple[int, int] = (2, 6),

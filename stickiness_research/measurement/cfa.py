@@ -7,10 +7,11 @@ from functools import cached_property
 
 import pandas as pd
 
+from .._summary import Reportable
 from .._validation import POSITIVE_INT, InstanceOf, Interval, Options, check
 from ..questionnaire import Questionnaire
 from ..sem.fit import fit_sem
-from ..sem.result import HEADLINE_MEASURES, SEMResult
+from ..sem.result import SEMResult
 from .reliability import ordinal_reliability, reliability, scales_of
 from .validity import construct_reliability, fornell_larcker, htmt, latent_correlations
 
@@ -30,7 +31,7 @@ def measurement_syntax(q: Questionnaire | str) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class CFAResult:
+class CFAResult(Reportable):
     """A fitted measurement model and the tables reported with it.
 
     Attributes
@@ -144,31 +145,19 @@ class CFAResult:
         table = pd.DataFrame(rows, columns=["item_a", "item_b", "residual"])
         return table.reindex(table["residual"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
-    def summary(self) -> str:
-        fm = self.fit_measures
-        lines = [f"CFA: {len(scales_of(self.syntax))} constructs, n = {self.sem.n_obs} ({self.sem.estimator})",
-                 self.sem.fit_line() + f", chisq/df = {fm['chisq/df']:.2f}", "",
-                 self.reliability().round(3).to_string(index=False), "",
-                 self.loadings().round(3).to_string(index=False)]
-        lines += [f"Warning: {w}" for w in self.warnings]
-        return "\n".join(lines)
+    @property
+    def title(self) -> str:
+        return f"CFA: {len(scales_of(self.syntax))} constructs, n = {self.sem.n_obs} ({self.sem.estimator})"
 
-    def __str__(self) -> str:
-        return self.summary()
+    def headline(self) -> list[str]:
+        return [self.sem.fit_line() + f", chisq/df = {self.fit_measures['chisq/df']:.2f}"]
 
-    def _repr_html_(self) -> str:
-        fm = self.fit_measures[[m for m in HEADLINE_MEASURES if m in self.fit_measures.index] + ["chisq/df"]]
-        fmt = {"float_format": lambda v: f"{v:.3f}", "index": False}
-        parts = [f"<h4>CFA (n = {self.sem.n_obs}, {self.sem.estimator})</h4>",
-                 fm.to_frame("value").T.to_html(float_format=lambda v: f"{v:.3f}", index=False),
-                 "<h5>Reliability and convergent validity</h5>", self.reliability().to_html(**fmt),
-                 "<h5>Loadings</h5>", self.loadings().to_html(**fmt)]
-        parts += [f"<p><strong>Warning:</strong> {w}</p>" for w in self.warnings]
-        return "".join(parts)
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``Reliability and convergent validity`` (alpha, omega, CR, AVE) and ``loadings`` (standardized)."""
+        return {"Reliability and convergent validity": self.reliability(), "loadings": self.loadings()}
 
-    def to_markdown(self) -> str:
-        return "\n\n".join([self.sem.fit_line(), self.reliability().to_markdown(index=False, floatfmt=".3f"),
-                            self.loadings().to_markdown(index=False, floatfmt=".3f")])
+    def summary_notes(self) -> list[str]:
+        return [f"Warning: {w}" for w in self.warnings]
 
 
 def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", missing: str = "listwise",

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._summary import Reportable
 from .._validation import NON_NEGATIVE_INT, POSITIVE_INT, PROBABILITY_OPEN, Interval, Options, check
 from ..errors import ResponseDataError
 from ..questionnaire import Questionnaire
@@ -89,7 +90,7 @@ def _reduced_eigenvalues(r: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ParallelAnalysis:
+class ParallelAnalysis(Reportable):
     """Observed eigenvalues against those of random normal data of the same size (Horn, 1965)."""
 
     table: pd.DataFrame
@@ -98,12 +99,18 @@ class ParallelAnalysis:
     n_iter: int
     seed: int | None
 
-    def summary(self) -> str:
-        return (f"Parallel analysis ({self.n_iter} random data sets, seed {self.seed}): retain "
-                f"{self.n_factors} factor(s) and {self.n_components} component(s).")
+    title = "Parallel analysis"
 
-    def _repr_html_(self) -> str:
-        return f"<p>{self.summary()}</p>" + self.table.to_html(float_format=lambda v: f"{v:.3f}", index=False)
+    def headline(self) -> list[str]:
+        return [f"{self.n_iter} random data sets, seed {self.seed}: retain {self.n_factors} factor(s) and "
+                f"{self.n_components} component(s)."]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``eigenvalues``: observed against random data's, for factors and components."""
+        return {"eigenvalues": self.table}
+
+    def summary_notes(self) -> list[str]:
+        return []
 
 
 def parallel_analysis(data: pd.DataFrame, q: Questionnaire | str | None = None, *, n_iter: int = 100,
@@ -158,7 +165,7 @@ def parallel_analysis(data: pd.DataFrame, q: Questionnaire | str | None = None, 
 
 
 @dataclass(frozen=True)
-class EFAResult:
+class EFAResult(Reportable):
     """Rotated loadings, factor correlations and communalities of an exploratory factor analysis."""
 
     loadings: pd.DataFrame
@@ -174,13 +181,18 @@ class EFAResult:
         check(cutoff, "cutoff", "EFAResult.pattern", Interval(float, 0, 1))
         return self.loadings.where(self.loadings.abs() >= cutoff)
 
-    def summary(self) -> str:
-        return (f"EFA ({self.method}, {self.rotation}, {self.cor} correlations), {self.loadings.shape[1]} factors\n"
-                + self.loadings.round(3).to_string())
+    @property
+    def title(self) -> str:
+        return f"EFA ({self.method}, {self.rotation}, {self.cor} correlations), {self.loadings.shape[1]} factors"
 
-    def _repr_html_(self) -> str:
-        return (f"<p>EFA ({self.method}, {self.rotation} rotation)</p>"
-                + self.pattern().to_html(float_format=lambda v: f"{v:.3f}", na_rep=""))
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``loadings`` (pattern matrix), ``communalities``, ``variance`` explained and ``factor_correlations``."""
+        return {"loadings": self.loadings.rename_axis("item"),
+                "communalities": self.communalities.rename("communality").rename_axis("item").to_frame(),
+                "variance": self.variance, "factor_correlations": self.factor_correlations}
+
+    def summary_notes(self) -> list[str]:
+        return []
 
 
 _ROTATIONS = ("oblimin", "promax", "varimax", "quartimax", "none")

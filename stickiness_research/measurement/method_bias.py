@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._summary import Reportable
 from ..errors import EstimationError
 from ..questionnaire import Questionnaire
 from ..sem.compare import compare_models
@@ -48,7 +49,7 @@ def ulmc_syntax(q: Questionnaire | str, method: str = "method") -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class MethodBiasResult:
+class MethodBiasResult(Reportable):
     """Harman's test, the one-factor comparison and the latent method factor, with a plain verdict."""
 
     harman: pd.Series
@@ -87,13 +88,17 @@ class MethodBiasResult:
             parts.append(f"The latent method factor model could not be estimated: {self.method_error}")
         return " ".join(parts)
 
-    def summary(self) -> str:
-        return "\n\n".join([self.verdict(), self.comparison.round(3).to_string(index=False),
-                            self.loadings.round(3).to_string(index=False)])
+    title = "Common method bias"
 
-    def _repr_html_(self) -> str:
-        fmt = {"float_format": lambda v: f"{v:.3f}", "index": False}
-        return (f"<p>{self.verdict()}</p>" + self.comparison.to_html(**fmt) + self.loadings.to_html(**fmt))
+    def headline(self) -> list[str]:
+        return [self.verdict()]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``comparison`` (one-factor against the measurement model) and ``loadings`` (with the method factor)."""
+        return {"comparison": self.comparison, "loadings": self.loadings}
+
+    def summary_notes(self) -> list[str]:
+        return []
 
 
 def method_bias(data: pd.DataFrame, q: Questionnaire | str) -> MethodBiasResult:

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from .._blas import single_threaded_blas
+from .._summary import Reportable
 from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
 from ..errors import ModelSpecError
 from .batched import CompiledModel, fit_batch
@@ -28,7 +29,7 @@ MIN_PERCENTILE = 1000  # below this, percentile intervals carry a warning
 
 
 @dataclass(frozen=True, eq=False)
-class BootstrapResult:
+class BootstrapResult(Reportable):
     """Bootstrap intervals for every parameter, defined parameter and effect.
 
     Attributes
@@ -55,20 +56,18 @@ class BootstrapResult:
     def effects(self) -> pd.DataFrame:
         return self.table[self.table["op"] == "effect"].reset_index(drop=True)
 
-    def summary(self) -> str:
-        head = (f"Bootstrap: {self.n_boot} resamples ({self.n_failed} failed), seed {self.seed}, "
-                f"{self.ci} {self.level:.0%} intervals")
-        head += "".join(f"\nwarning: {w}" for w in self.warnings)
-        with pd.option_context("display.width", 160, "display.max_rows", 500, "display.float_format",
-                               "{:.3f}".format):
-            return head + "\n" + self.table.to_string(index=False)
+    title = "Bootstrap"
 
-    __str__ = summary
+    def headline(self) -> list[str]:
+        return [f"{self.n_boot} resamples ({self.n_failed} failed), seed {self.seed}, {self.ci} {self.level:.0%} "
+                "intervals"]
 
-    def _repr_html_(self) -> str:
-        return (f"<div><p><b>Bootstrap</b>: {self.n_boot} resamples ({self.n_failed} failed), {self.ci} "
-                f"{self.level:.0%} CIs</p>" + self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}",
-                                                                 na_rep="") + "</div>")
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``estimates``: every parameter and effect with its bootstrap SE and interval."""
+        return {"estimates": self.table}
+
+    def summary_notes(self) -> list[str]:
+        return [f"warning: {w}" for w in self.warnings]
 
 
 @single_threaded_blas

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._summary import Reportable
 from ..errors import ModelSpecError
 from .categorical import ESTIMATORS as CATEGORICAL
 from .categorical import scaled_difference
@@ -104,20 +105,20 @@ def _unlabel_regressions(syntax: str) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class GroupPathComparison:
+class GroupPathComparison(Reportable):
     """Structural paths per group and a Wald test of their equality across groups."""
 
     table: pd.DataFrame
     result: SEMResult
 
-    def summary(self) -> str:
-        with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
-            return self.table.to_string(index=False)
+    title = "Structural paths by group (Wald test of equality)"
 
-    __str__ = summary
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``paths``: each path per group and the test of its equality across groups."""
+        return {"paths": self.table}
 
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")
+    def summary_notes(self) -> list[str]:
+        return []
 
 
 def compare_group_paths(syntax, data: pd.DataFrame, group: str, group_equal: tuple[str, ...] | None = None,

@@ -254,7 +254,9 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
         groups=tuple(g.label for g in problem.groups) if group is not None else (), estimator=estimator,
         _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov, data=frames,
                         structure=problem.groups[0].structure, sample_cov=problem.groups[0].s,
-                        sigma=group_stats[0]["sigma"]),
+                        sigma=group_stats[0]["sigma"],
+                        group_covs=tuple((g.s, st["sigma"]) for g, st in zip(problem.groups, group_stats,
+                                                                              strict=True))),
     )
 
 
@@ -333,7 +335,7 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         estimator="ML (FIML)" if estimator == "ML" else "MLR (FIML)",
         _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov,
                         data=list(parts), structure=first.structure, sample_cov=stats_[0]["s"],
-                        sigma=stats_[0]["sigma"]),
+                        sigma=stats_[0]["sigma"], group_covs=tuple((st["s"], st["sigma"]) for st in stats_)),
     )
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy import special
 
+from .._summary import Reportable
 from ..errors import ModelSpecError
 from .fit import fit_sem
 from .result import SEMResult
@@ -44,7 +45,7 @@ CATEGORICAL_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 @dataclass(frozen=True, eq=False)
-class InvarianceResult:
+class InvarianceResult(Reportable):
     """The invariance table and the fitted model of every level."""
 
     table: pd.DataFrame
@@ -77,16 +78,16 @@ class InvarianceResult:
                    "strict": "observed scale scores can also be compared across groups"}[lvl]
         return f"{lvl.capitalize()} invariance holds across {self.group} ({groups}): {meaning}."
 
-    def summary(self) -> str:
-        with pd.option_context("display.width", 140, "display.float_format", "{:.3f}".format):
-            return f"Measurement invariance across {self.group}\n{self.table.to_string(index=False)}\n{self.verdict()}"
+    @property
+    def title(self) -> str:
+        return f"Measurement invariance across {self.group}"
 
-    __str__ = summary
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``steps``: one row per level (fit, differences, whether it holds)."""
+        return {"steps": self.table}
 
-    def _repr_html_(self) -> str:
-        return (f"<div><p><b>Measurement invariance</b> across {self.group}</p>"
-                + self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")
-                + f"<p>{self.verdict()}</p></div>")
+    def summary_notes(self) -> list[str]:
+        return [self.verdict()]
 
 
 def categorical_invariance_syntax(syntax: str, ordered: dict[str, int], n_groups: int,

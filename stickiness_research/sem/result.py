@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._summary import Reportable
+
 
 @dataclass(frozen=True, eq=False)
 class FitState:
@@ -25,6 +27,8 @@ class FitState:
     structure: Any
     sample_cov: np.ndarray
     sigma: np.ndarray
+    # every group's sample and implied covariance matrices (multi-group fits; the two above are group 1's)
+    group_covs: tuple = ()
 
 
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
@@ -35,7 +39,7 @@ HEADLINE_MEASURES = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.l
 
 
 @dataclass(frozen=True, eq=False)
-class SEMResult:
+class SEMResult(Reportable):
     """Estimates, fit measures and R-squared of a fitted structural equation model.
 
     Attributes
@@ -125,28 +129,44 @@ class SEMResult:
 
     @property
     def observed_variables(self) -> list[str]:
-        """Observed variables of the model (for multi-group models, matrices below are the first group's)."""
+        """Observed variables of the model (the same in every group)."""
         return list(self._state.structure.observed)
+
+    def _by_group(self, which: int) -> pd.DataFrame:
+        """Group 1's matrix, or for a multi-group fit every group's stacked: rows (group, variable)."""
+        names = self.observed_variables
+        state = self._state
+        if len(self.groups) > 1 and state.group_covs:
+            return pd.concat({g: pd.DataFrame(mats[which], index=names, columns=names)
+                              for g, mats in zip(self.groups, state.group_covs, strict=True)}, names=["group", None])
+        return pd.DataFrame(state.sample_cov if which == 0 else state.sigma, index=names, columns=names)
 
     @property
     def sample_cov(self) -> pd.DataFrame:
-        """Sample covariance matrix (divisor N, as lavaan's ML uses)."""
-        names = self.observed_variables
-        return pd.DataFrame(self._state.sample_cov, index=names, columns=names)
+        """Sample covariance matrix (divisor N, as lavaan's ML uses); multi-group: every group's, the rows indexed
+        by (group, variable) as lavaan's ``lavInspect(fit, "sampstat")`` lists them."""
+        return self._by_group(0)
 
     @property
     def implied_cov(self) -> pd.DataFrame:
-        """Model-implied covariance matrix at the estimates (lavaan's ``fitted(fit)$cov``)."""
-        names = self.observed_variables
-        return pd.DataFrame(self._state.sigma, index=names, columns=names)
+        """Model-implied covariance matrix at the estimates (lavaan's ``fitted(fit)$cov``); multi-group: every
+        group's, rows indexed by (group, variable)."""
+        return self._by_group(1)
 
     def residuals(self, kind: str = "cor") -> pd.DataFrame:
-        """Residual matrix, as lavaan's ``resid(fit, type=)``.
+        """Residual matrix, as lavaan's ``resid(fit, type=)``; multi-group: every group's, rows (group, variable).
 
         ``"raw"``: S - Sigma. ``"cor"`` (= ``"cor.bollen"``): cor(S) - cor(Sigma), each matrix
         standardized by its own variances. ``"cor.bentler"``: (S - Sigma) scaled by the observed SDs.
         """
         s, sigma = self.sample_cov, self.implied_cov
+        if isinstance(s.index, pd.MultiIndex):
+            return pd.concat({g: self._residual(s.loc[g], sigma.loc[g], kind) for g in self.groups},
+                             names=["group", None])
+        return self._residual(s, sigma, kind)
+
+    @staticmethod
+    def _residual(s: pd.DataFrame, sigma: pd.DataFrame, kind: str) -> pd.DataFrame:
         if kind == "raw":
             return s - sigma
         sd_s = np.sqrt(np.diag(s.to_numpy()))
@@ -273,37 +293,33 @@ class SEMResult:
             raise ModelSpecError(f"{what} is not available for {self.estimator} fits of ordered items yet (its "
                                  "formulas are maximum likelihood's); fit the model with estimator='ML' for it.")
 
-    def summary(self) -> str:
-        """Text summary: sample, fit line, then the parameter table."""
-        table = self.estimates.copy()
-        head = [f"SEM ({self.estimator}, lavaan definitions): N = {self.n_obs}"
-                + (f" ({self.n_dropped} incomplete rows dropped listwise)" if self.n_dropped else ""),
-                f"converged in {self.iterations} iterations", self.fit_line()]
-        head += [f"warning: {w}" for w in self.warnings]
-        with pd.option_context("display.width", 140, "display.max_rows", 500, "display.float_format",
-                               "{:.3f}".format):
-            return "\n".join(head) + "\n\n" + table.to_string(index=False)
+    @property
+    def title(self) -> str:
+        return f"SEM ({self.estimator}, lavaan definitions)" + (f", {len(self.groups)} groups" if self.groups else "")
 
-    def __str__(self) -> str:
-        return self.summary()
+    def headline(self) -> list[str]:
+        """Sample, convergence and the fit line."""
+        n = f"N = {self.n_obs}" + (f" ({self.n_dropped} incomplete rows dropped)" if self.n_dropped else "")
+        return [f"{n}; converged in {self.iterations} iterations", self.fit_line()]
 
-    def _repr_html_(self) -> str:
-        warn = "".join(f"<p><b>warning:</b> {w}</p>" for w in self.warnings)
-        return (f"<div><p><b>SEM</b> ({self.estimator}) N = {self.n_obs}; {self.fit_line()}</p>{warn}"
-                + self.estimates.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")
-                + "</div>")
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``estimates`` (every column, ``group`` too for a multi-group fit), ``fit`` (the headline measures) and
+        ``r2``."""
+        from .fit_measures import headline
 
-    def to_markdown(self) -> str:
-        cols = ESTIMATE_COLUMNS
-        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        for _, row in self.estimates.iterrows():
-            cells = [(f"{row[c]:.3f}" if isinstance(row[c], float) and not math.isnan(row[c]) else
-                      ("" if isinstance(row[c], float) else str(row[c]))) for c in cols]
-            lines.append("| " + " | ".join(cells) + " |")
-        return f"{self.fit_line()}\n\n" + "\n".join(lines) + "\n"
+        shown = [m for m in HEADLINE_MEASURES if m in self.fit_measures.index]
+        fit = pd.DataFrame({"measure": shown, "value": [float(self.fit_measures[m]) for m in shown]})
+        if headline(self.fit_measures)["note"]:  # MLR and WLSMV: the scaled and robust measures the fit line uses
+            extra = [m for m in self.fit_measures.index if m.endswith((".scaled", ".robust"))
+                     and m.split(".")[0] in ("chisq", "pvalue", "cfi", "tli", "rmsea")]
+            fit = pd.concat([fit, pd.DataFrame({"measure": extra, "value": [float(self.fit_measures[m])
+                                                                             for m in extra]})], ignore_index=True)
+        r2 = self.r2.rename("r2").reset_index()
+        r2.columns = [*(["group"] if len(r2.columns) == 3 else []), "variable", "r2"]
+        return {"estimates": self.estimates, "fit": fit, "r2": r2}
 
-    def to_latex(self) -> str:
-        return self.estimates.to_latex(index=False, float_format="%.3f", na_rep="")
+    def summary_notes(self) -> list[str]:
+        return [f"warning: {w}" for w in self.warnings]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: fit_measures, estimates (records), r2, n_obs (NaN -> None)."""

@@ -1,0 +1,19 @@
+# Multi-group residuals and sample statistics: every group's matrices (lavaan's resid(fit, type=) and
+# lavInspect(fit, "sampstat") are lists by group), for SEMResult.residuals() / sample_cov / implied_cov.
+suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
+model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+out <- list(lavaan_version = as.character(packageVersion("lavaan")), R_version = R.version.string, model = model)
+for (missing in c("listwise", "ml")) {
+  fit <- cfa(model, HolzingerSwineford1939, group = "school", missing = missing)
+  groups <- lavInspect(fit, "group.label")
+  case <- list()
+  for (k in seq_along(groups)) {
+    case[[groups[k]]] <- list(
+      sample_cov = unclass(lavInspect(fit, "sampstat")[[k]]$cov),
+      implied_cov = unclass(fitted(fit)[[k]]$cov),
+      raw = unclass(resid(fit, type = "raw")[[k]]$cov),
+      cor = unclass(resid(fit, type = "cor.bollen")[[k]]$cov))
+  }
+  out[[missing]] <- case
+}
+write_json(out, "tests/reference/multigroup/resid.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)

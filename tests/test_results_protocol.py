@@ -1,0 +1,111 @@
+"""One results protocol (#19): every result type has tables(), a title and notes, and renders through the one
+Summary in text, HTML, Markdown, LaTeX and a dict; multi-group matrices come for every group (lavaan's lists)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import stickiness_research as sr
+from stickiness_research._summary import Reportable, Summary
+
+REF = Path(__file__).parent / "reference" / "multigroup" / "resid.json"
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+
+
+@pytest.fixture(scope="module")
+def study_data():
+    q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    data = sr.reverse_code(sr.simulate_responses(q, n=400, seed=3), q)
+    return q, data, sr.scale_scores(data, q)
+
+
+def _results(q, data, scores):
+    hs = sr.datasets.holzinger_swineford()
+    drivers = ["interaction", "security"]
+    return {
+        "sem": sr.fit_sem(q.model_syntax(), data),
+        "sem_groups": sr.fit_sem(HS_MODEL, hs, group="school", estimator="MLR"),
+        "cfa": sr.cfa(data, q),
+        "invariance": sr.invariance(data, q, group="product_type"),
+        "efa": sr.efa(data, 6, q),
+        "parallel": sr.parallel_analysis(data, q, n_iter=20),
+        "method_bias": sr.method_bias(data, q),
+        "ols": sr.ols(scores, "stickiness", drivers),
+        "moderation": sr.moderation(scores, "interaction", "convenience", "stickiness"),
+        "mediation": sr.mediation(scores, "interaction", "emotional_attachment", "stickiness", n_boot=200),
+        "segments": sr.segment_respondents(scores, k=3),
+        "group_paths": sr.compare_group_paths(q, data, "product_type"),
+        "bootstrap": sr.fit_sem(q.model_syntax(), data).bootstrap(50, seed=1),
+    }
+
+
+@pytest.fixture(scope="module")
+def results(study_data):
+    return _results(*study_data)
+
+
+@pytest.mark.parametrize("name", ["sem", "sem_groups", "cfa", "invariance", "efa", "parallel", "method_bias", "ols",
+                                  "moderation", "mediation", "segments", "group_paths", "bootstrap"])
+def test_every_result_renders_its_tables_in_every_format(results, name):
+    res = results[name]
+    assert isinstance(res, Reportable)
+    tables = res.tables()
+    assert tables and all(isinstance(t, pd.DataFrame) and len(t) for t in tables.values()), name
+    summary = res.summary()
+    assert isinstance(summary, Summary) and str(res) == summary.as_text() and summary.startswith(res.title)
+    html, md, latex = res._repr_html_(), res.to_markdown(), res.to_latex()
+    for table_name, frame in tables.items():
+        assert table_name in summary and table_name in html and f"*{table_name}*" in md
+        for column in frame.columns[:3]:
+            assert str(column) in md, (table_name, column)
+    assert latex.count(r"\begin{tabular}") == len(tables) and r"\toprule" in latex and r"\bottomrule" in latex
+    data = json.loads(json.dumps(res.to_dict() if name not in ("sem", "sem_groups") else res.summary().as_dict()))
+    assert list(data["tables"]) == list(tables)
+    first = next(iter(tables.values()))
+    assert len(data["tables"][next(iter(tables))]) == len(first)
+
+
+def test_numbers_in_the_renderings_are_the_table_numbers(results):
+    res = results["ols"]
+    row = res.table.iloc[1]
+    md = res.to_markdown()
+    assert f"{row['b']:.3f}" in md if "b" in res.table else f"{row.iloc[1]:.3f}" in md
+    latex = results["sem"].to_latex()
+    assert "$<$.001" in latex and "0.000 & <" not in latex  # APA: p floored, no bare < in LaTeX text mode
+
+
+def test_multigroup_renderings_keep_the_group_column(results):
+    res = results["sem_groups"]
+    md = res.to_markdown()
+    assert "| group |" in md.replace("| group | est", "| group |") and "Grant-White" in md and "Pasteur" in md
+    assert "2 groups" in res.title and "MLR" in res.title and "MLR" in res._repr_html_()
+    r2 = res.tables()["r2"]
+    assert list(r2.columns) == ["group", "variable", "r2"] and set(r2["group"]) == {"Pasteur", "Grant-White"}
+
+
+@pytest.mark.parametrize("missing", ["listwise", "ml"])
+def test_multigroup_matrices_are_every_groups_as_lavaan(missing):
+    ref = json.loads(REF.read_text())[missing]
+    res = sr.fit_sem(HS_MODEL, sr.datasets.holzinger_swineford(), group="school", missing=missing)
+    names = res.observed_variables
+    assert list(res.residuals().index.get_level_values(0).unique()) == list(res.groups)
+    for group, mats in ref.items():
+        for ours, theirs in ((res.sample_cov.loc[group], mats["sample_cov"]),
+                             (res.implied_cov.loc[group], mats["implied_cov"]),
+                             (res.residuals("raw").loc[group], mats["raw"]),
+                             (res.residuals("cor").loc[group], mats["cor"])):
+            np.testing.assert_allclose(ours.loc[names, names].to_numpy(), np.array(theirs), atol=1e-5)
+
+
+def test_summary_renders_alone():
+    s = Summary("A table", {"t": pd.DataFrame({"x": [1.0, -2.5], "pvalue": [0.2, 0.0004]})}, notes=["n.b."],
+                lines=["line one"])
+    assert s.splitlines()[:2] == ["A table", "line one"] and "<.001" in s and "note: n.b." in s
+    assert "$-$2.500" in s.as_latex() and r"\textit{Note.} line one n.b." in s.as_latex()
+    assert s.as_dict()["tables"]["t"][1] == {"x": -2.5, "pvalue": 0.0004}
+    assert "<h4>A table</h4>" in s.as_html() and "*Note.* n.b." in s.as_markdown()
