@@ -10,6 +10,7 @@ The public API (stable names)::
 
 from __future__ import annotations
 
+from importlib import resources as _resources
 from pathlib import Path
 
 from ._validation import Options as _Options
@@ -156,9 +157,27 @@ __version__ = "0.1.0"
 DEFAULT_QUESTIONNAIRE = "financial_social_media_stickiness"
 
 
+def _shipped_dir(folder: str) -> Path:
+    """A folder of files the package ships: ``questionnaires`` or ``reports``, read as package data.
+
+    In the repository the top-level ``questionnaires/`` and ``reports/`` are the source of truth;
+    ``stickiness_research/data/<folder>`` are symlinks to them, which setuptools follows when it builds
+    the wheel (real files there) and which an editable install reads through. A checkout where git
+    wrote the symlinks as plain files (Windows without symlink support) falls back to the top-level folder.
+    """
+    shipped = Path(str(_resources.files(__name__).joinpath("data", folder)))
+    if not shipped.is_dir():
+        shipped = Path(__file__).parent.parent / folder
+    return shipped.resolve()
+
+
 def questionnaires_dir() -> Path:
-    """The folder holding the built-in questionnaires (``questionnaires/`` in the repository)."""
-    return Path(__file__).resolve().parent.parent / "questionnaires"
+    """The folder holding the built-in questionnaires.
+
+    ``questionnaires/`` in the repository; package data (``stickiness_research/data/questionnaires``) in an
+    installed wheel.
+    """
+    return _shipped_dir("questionnaires")
 
 
 def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
@@ -182,7 +201,7 @@ def builtin_study_path(name: str = "financial_wechat") -> Path:
     ParameterError
         ``name`` is not one of the shipped study configs (the message lists them).
     """
-    folder = questionnaires_dir().parent / "reports"
+    folder = _shipped_dir("reports")
     _check(name, "name", "builtin_study_path", _Options(tuple(sorted(p.stem for p in folder.glob("*.yaml")))))
     return folder / f"{name}.yaml"
 
