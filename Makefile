@@ -21,7 +21,7 @@ help:
 	@echo "make docs   - set up .venv (with docs extras) and build the documentation site into docs/_build/html"
 	@echo "make lab    - set up .venv (with lab extras) and start JupyterLab on analyses/"
 	@echo "make bench  - run the benchmarks (ratios against an in-process baseline)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff, and lint-imports (the layers contract in .importlinter)"
 	@echo "make readme - regenerate the demo output shown in README.md (tests/test_readme.py checks it)"
 
 $(BIN)/python:
@@ -59,6 +59,7 @@ demo: $(STAMP_RUN)
 # what it adds is the Sphinx build itself (API pages, CLI reference, guides).
 test: $(STAMP_DOCS)
 	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/lint-imports --no-cache
 	STICKINESS_NOTEBOOK_CACHE=$(NOTEBOOK_CACHE) MPLBACKEND=Agg $(BIN)/python -m pytest -q tests stickiness_research
 	$(SPHINX)
 
@@ -72,8 +73,10 @@ docs: $(STAMP_DOCS)
 lab: $(STAMP_LAB)
 	$(BIN)/jupyter lab --notebook-dir=analyses $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# lint-imports: imports point down the layers of ARCHITECTURE.md (.importlinter); under a second.
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/lint-imports --no-cache
 
 readme: $(STAMP_RUN)
 	MPLBACKEND=Agg $(BIN)/python tests/test_readme.py
