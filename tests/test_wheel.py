@@ -25,7 +25,7 @@ PACKAGE = "stickiness_research"
 SHIPPED_PATTERNS = ("questionnaires/*.yaml", "questionnaires/*.json", "questionnaires/scales/*.yaml",
                     "reports/*.yaml", "reports/*.json")
 
-pytestmark = pytest.mark.slow  # building the wheel and importing it in a fresh interpreter: ~10 s
+slow = pytest.mark.slow  # building the wheel and importing it in a fresh interpreter: ~10 s
 
 # Runs in a fresh interpreter from an empty folder; prints what it found as JSON.
 PROBE = r"""
@@ -89,6 +89,7 @@ def unpacked(wheel, tmp_path_factory) -> Path:
     return site
 
 
+@slow
 def test_the_wheel_holds_the_questionnaires_scales_study_configs_and_schemas(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"{PACKAGE}/data/{p.relative_to(ROOT).as_posix()}"
@@ -103,6 +104,7 @@ def test_the_wheel_holds_the_questionnaires_scales_study_configs_and_schemas(whe
     assert sorted(shipped_data - expected) == []
 
 
+@slow
 def test_the_wheel_holds_every_file_of_the_package(wheel):
     """Templates, datasets and modules: whatever the package folder holds (Markdown notes aside)."""
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -117,6 +119,7 @@ def test_the_wheel_holds_every_file_of_the_package(wheel):
     assert sorted(in_tree - names) == []
 
 
+@slow
 def test_an_installed_wheel_finds_its_questionnaires_and_study_configs(unpacked, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(unpacked), "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, env=env, capture_output=True, text=True)
@@ -140,3 +143,13 @@ def test_an_installed_wheel_finds_its_questionnaires_and_study_configs(unpacked,
     exit_code, output = found["validate"]
     assert exit_code == 0, output
     assert output.startswith("ok ") and sr.DEFAULT_QUESTIONNAIRE in output
+
+
+def test_a_checkout_whose_symlinks_are_plain_files_reads_the_top_level_folders(monkeypatch, tmp_path):
+    """Git without symlink support (Windows) writes data/questionnaires as a file holding the link's target."""
+    (tmp_path / "data").mkdir()
+    for folder in ("questionnaires", "reports"):
+        (tmp_path / "data" / folder).write_text(f"../../{folder}", encoding="utf-8")
+    monkeypatch.setattr(sr._resources, "files", lambda package: tmp_path)
+    assert sr.questionnaires_dir() == ROOT / "questionnaires"
+    assert sr.builtin_study_path() == ROOT / "reports" / "financial_wechat.yaml"
