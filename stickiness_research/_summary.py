@@ -212,7 +212,8 @@ class Reportable:
 
     def summary(self) -> Summary:
         """The result's :class:`Summary` (a str: ``print(res.summary())``; also ``.as_html()``, ``.as_latex()``)."""
-        return Summary(self.title, self.tables(), self.summary_notes(), self.headline())
+        lines = self.headline()
+        return Summary(self.title, self.tables(), self.summary_notes(), [lines] if isinstance(lines, str) else lines)
 
     def __str__(self) -> str:
         return self.summary().as_text()

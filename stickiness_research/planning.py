@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._summary import Reportable
 from ._validation import (
     BOOL,
     N_JOBS,
@@ -175,7 +176,7 @@ CRITERIA = ("all", "each")
 
 
 @dataclass(frozen=True)
-class SampleSizeResult:
+class SampleSizeResult(Reportable):
     """The smallest N whose simulated power reaches a target, with the power curve the search measured.
 
     Attributes
@@ -231,29 +232,12 @@ class SampleSizeResult:
         wide["all"] = wide.min(axis=1)
         return wide.reset_index().rename_axis(columns=None)
 
-    def summary(self) -> str:
-        with pd.option_context("display.width", 160, "display.max_columns", 30, "display.float_format",
-                               "{:.3f}".format):
-            parts = [self.headline(), "", self.sample_sizes.to_string(index=False), "",
-                     "power curve (Monte Carlo SE of a power p from R replications: sqrt(p (1 - p) / R))",
-                     self.power_table().to_string(index=False)]
-        return "\n".join(parts + [f"note: {note}" for note in self.notes])
+    title = "Monte Carlo sample-size search"
 
-    __str__ = summary
-
-    def _repr_html_(self) -> str:
-        fmt = {"float_format": lambda v: f"{v:.3f}", "na_rep": ""}
-        notes = "".join(f"<p>note: {note}</p>" for note in self.notes)
-        return (f"<div><p><b>{self.headline()}</b></p>" + self.sample_sizes.to_html(index=False, **fmt)
-                + "<p>Power curve</p>" + self.power_table().to_html(index=False, **fmt) + notes + "</div>")
-
-    def to_markdown(self) -> str:
-        return (f"**{self.headline()}**\n\n" + self.sample_sizes.to_markdown(index=False, floatfmt=".3f")
-                + "\n\n" + self.power_table().to_markdown(index=False, floatfmt=".3f"))
-
-    def to_latex(self) -> str:
-        return (self.sample_sizes.to_latex(index=False, float_format="%.3f", na_rep="") + "\n"
-                + self.power_table().to_latex(index=False, float_format="%.3f"))
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``sample sizes`` (the N found per hypothesis) and ``power curve`` (power at each N evaluated; the Monte
+        Carlo SE of a power p from R replications is sqrt(p (1 - p) / R))."""
+        return {"sample sizes": self.sample_sizes, "power curve": self.power_table()}
 
     def figure(self):
         """The power curve (matplotlib Figure): power by N per hypothesis with +-2 Monte Carlo SE bars, the

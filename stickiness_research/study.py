@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._summary import Reportable
 from ._validation import PATH, InstanceOf, check
 from .errors import ModelSpecError, StudyWarning
 from .measurement import (
@@ -70,7 +71,7 @@ class GroupAnalysis:
 
 
 @dataclass(frozen=True, eq=False)
-class StudyResult:
+class StudyResult(Reportable):
     """Everything a report needs, as raw numbers (formatting happens in the report layer)."""
 
     config: StudyConfig
@@ -106,6 +107,30 @@ class StudyResult:
     pls_bootstrap: Any = None  # its PLSBootstrap
     provenance: dict = field(default_factory=dict)
     screening: dict = field(default_factory=dict)  # warnings and rules not applied, for the report
+
+    @property
+    def title(self) -> str:
+        title = self.config.study.title
+        return title.get(self.config.report.language) or next(iter(title.values()))
+
+    def headline(self) -> list[str]:
+        return [f"{self.config.study.id}: {len(self.raw)} respondents read, {self.sem.n_obs} in the model "
+                f"({self.sem.estimator}); outcome {self.outcome}", self.sem.fit_line()]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``hypotheses``, ``effects`` (bootstrapped), ``reliability`` and ``exclusions`` by rule, as far as the
+        study computed them; the report shows everything else."""
+        out = {"hypotheses": self.hypotheses, "effects": self.effects,
+               "reliability": self.reliability if self.reliability is not None else pd.DataFrame(),
+               "exclusions": (self.exclusions.groupby("rule").size().rename("respondents").reset_index()
+                              if len(self.exclusions) and "rule" in self.exclusions else pd.DataFrame())}
+        return {name: table for name, table in out.items() if len(table)}
+
+    def summary_notes(self) -> list[str]:
+        return list(self.screening.get("warnings", []))
+
+    def __repr__(self) -> str:  # the dataclass repr would print every data frame
+        return f"StudyResult({self.config.study.id!r}, n = {self.sem.n_obs}, outcome {self.outcome!r})"
 
     @property
     def reliability(self) -> pd.DataFrame | None:

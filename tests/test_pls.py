@@ -241,7 +241,7 @@ def test_cli_pls_takes_a_questionnaire(tmp_path):
     sr.simulate_responses(q, n=200, seed=2).to_csv(data, index=False)
     out = CliRunner().invoke(app, ["pls", "--model", str(sr.builtin_questionnaire_path()), "--data", str(data)])
     assert out.exit_code == 0, out.output
-    assert "PLS-SEM (path_weighting scheme): N = 200" in out.output
+    assert "PLS-SEM (path_weighting scheme)\nN = 200, " in out.output
 
 
 def test_sign_change_options(mobi):

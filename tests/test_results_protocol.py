@@ -41,7 +41,25 @@ def _results(q, data, scores):
         "segments": sr.segment_respondents(scores, k=3),
         "group_paths": sr.compare_group_paths(q, data, "product_type"),
         "bootstrap": sr.fit_sem(q.model_syntax(), data).bootstrap(50, seed=1),
+        "pls": sr.fit_pls(q, data),
+        "pls_bootstrap": sr.fit_pls(q, data).bootstrap(50, seed=1),
+        "latent_interaction": sr.latent_interaction(data, q, "interaction", "security", "stickiness"),
+        "sample_size": sr.sample_size(q, 0.8, hypotheses=["H1"], n_min=50, n_max=200, replications=10, seed=1),
     }
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("study")
+    config = folder / "study.yaml"
+    config.write_text(f"""study: {{id: protocol, title: {{en: "Protocol test"}}}}
+questionnaire: {sr.builtin_questionnaire_path()}
+data: {{simulate: {{n: 300, seed: 2}}}}
+analyses: {{efa: false, method_bias: false, bootstrap: 50, htmt_bootstrap: 0, invariance: false, regression: false,
+           segments: false, strategy: false}}
+events: {{simulate: {{days: 60, seed: 2}}}}
+""", encoding="utf-8")
+    return sr.run_study(config)
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +67,15 @@ def results(study_data):
     return _results(*study_data)
 
 
-@pytest.mark.parametrize("name", ["sem", "sem_groups", "cfa", "invariance", "efa", "parallel", "method_bias", "ols",
-                                  "moderation", "mediation", "segments", "group_paths", "bootstrap"])
-def test_every_result_renders_its_tables_in_every_format(results, name):
-    res = results[name]
+NAMES = ["sem", "sem_groups", "cfa", "invariance", "efa", "parallel", "method_bias", "ols", "moderation", "mediation",
+         "segments", "group_paths", "bootstrap", "pls", "pls_bootstrap", "latent_interaction", "sample_size",
+         "study", "behaviour"]
+OWN_DICT = ("sem", "sem_groups", "pls")  # to_dict() keeps the CLI's --json shape; the summary's dict is as_dict()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_result_renders_its_tables_in_every_format(results, study, name):
+    res = {"study": study, "behaviour": study.behaviour}.get(name) or results[name]
     assert isinstance(res, Reportable)
     tables = res.tables()
     assert tables and all(isinstance(t, pd.DataFrame) and len(t) for t in tables.values()), name
@@ -64,7 +87,7 @@ def test_every_result_renders_its_tables_in_every_format(results, name):
         for column in frame.columns[:3]:
             assert str(column) in md, (table_name, column)
     assert latex.count(r"\begin{tabular}") == len(tables) and r"\toprule" in latex and r"\bottomrule" in latex
-    data = json.loads(json.dumps(res.to_dict() if name not in ("sem", "sem_groups") else res.summary().as_dict()))
+    data = json.loads(json.dumps(res.summary().as_dict() if name in OWN_DICT else res.to_dict()))
     assert list(data["tables"]) == list(tables)
     first = next(iter(tables.values()))
     assert len(data["tables"][next(iter(tables))]) == len(first)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._summary import Reportable
 from .._validation import InstanceOf, Interval, check
 from ..errors import StickinessError
 from ..questionnaire import Questionnaire
@@ -22,7 +23,7 @@ PREFERENCE_RESIDUAL = 2.0
 
 
 @dataclass(frozen=True, eq=False)
-class BehaviourResult:
+class BehaviourResult(Reportable):
     """Behavioural stickiness and how the survey relates to it (from :func:`analyze_behaviour`).
 
     Attributes
@@ -67,6 +68,13 @@ class BehaviourResult:
     truth: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
+    title = "Behaviour beside attitude"
+
+    def headline(self) -> list[str]:
+        p = self.events.provenance
+        return [f"{p['n_events']:,} events of {p['n_users']:,} users, {self.events.start} to {self.events.end} "
+                f"(engine {p['engine']}); {len(self.linked)} respondents linked"]
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of the result by name (segments, retention, validity, churn, content, rules)."""
         out = {"dau_mau": self.dau_mau, "cohort_retention": self.cohorts, "criterion_validity": self.validity,
@@ -80,7 +88,7 @@ class BehaviourResult:
             out["content_shares"] = self.preferences["shares"]
         return out
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # the dataclass repr would print every table
         p = self.events.provenance
         return (f"BehaviourResult({p['n_events']:,} events, {p['n_users']:,} users, {len(self.linked)} respondents "
                 f"linked, {self.events.start} to {self.events.end})")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._summary import Reportable
 from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
 from ..errors import EstimationError, ParameterError
 from .estimate import estimate_batch
@@ -25,7 +26,7 @@ SIGN_CHANGES = ("none", "construct", "individual")
 
 
 @dataclass(frozen=True, eq=False)
-class PLSBootstrap:
+class PLSBootstrap(Reportable):
     """Bootstrap summaries of every loading, weight, path and total effect.
 
     Attributes
@@ -90,13 +91,18 @@ class PLSBootstrap:
         return pd.Series({"est": est, "boot_mean": float(draws.mean()), "boot_se": se, "t": est / se,
                           "ci_lower": float(lower), "ci_upper": float(upper)}, name=" -> ".join(chain))
 
-    def summary(self) -> str:
-        with pd.option_context("display.width", 160, "display.max_rows", 500, "display.float_format",
-                               "{:.3f}".format):
-            return (f"PLS bootstrap: {self.n_boot} resamples ({self.n_failed} failed), seed {self.seed}, {self.ci} "
-                    f"{self.level:.0%} intervals\n" + self.table.to_string(index=False))
+    title = "PLS bootstrap"
 
-    __str__ = summary
+    def headline(self) -> list[str]:
+        return [f"{self.n_boot} resamples ({self.n_failed} failed), seed {self.seed}, {self.ci} {self.level:.0%} "
+                "intervals"]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``estimates``: every weight, loading, path and total effect with bootstrap SE, t, p and interval."""
+        return {"estimates": self.table}
+
+    def summary_notes(self) -> list[str]:
+        return []
 
 
 def _quantities(res, sol) -> np.ndarray:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._summary import Reportable
 from .._validation import BOOL, InstanceOf, Interval, Options, check
 from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError
 from .estimate import SCHEMES, PLSSolution, estimate
@@ -20,7 +21,7 @@ INTERACTIONS = ("two_stage", "orthogonal", "product_indicator")
 
 
 @dataclass(frozen=True, eq=False)
-class PLSResult:
+class PLSResult(Reportable):
     """A fitted PLS path model.
 
     Attributes
@@ -351,23 +352,24 @@ class PLSResult:
         return bootstrap_pls(self, n_boot, seed, level=level, n_jobs=n_jobs, indices=indices, ci=ci,
                              sign_change=sign_change)
 
-    def summary(self) -> str:
+    @property
+    def title(self) -> str:
         s = self.settings
-        head = (f"PLS-SEM ({'PLSc, ' if s['consistent'] else ''}{s['scheme']} scheme): N = {self.n_obs}, "
-                f"{self.iterations} iterations")
-        with pd.option_context("display.width", 140, "display.float_format", "{:.3f}".format):
-            return "\n".join([head, "", self.estimates.to_string(index=False), "", self.r2.to_string(index=False),
-                              "", self.reliability().to_string()] + [f"warning: {w}" for w in self.warnings])
+        return f"PLS-SEM ({'PLSc, ' if s['consistent'] else ''}{s['scheme']} scheme)"
 
-    __str__ = summary
+    def headline(self) -> list[str]:
+        return [f"N = {self.n_obs}, {self.iterations} iterations"]
 
-    def _repr_html_(self) -> str:
-        fmt = {"float_format": lambda v: f"{v:.3f}", "na_rep": ""}
-        return (f"<div><p><b>PLS-SEM</b> N = {self.n_obs}</p>" + self.estimates.to_html(index=False, **fmt)
-                + self.r2.to_html(index=False, **fmt) + self.reliability().to_html(**fmt) + "</div>")
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``estimates`` (weights, loadings, paths), ``r2`` and ``reliability`` (alpha, rhoC, AVE, rhoA)."""
+        return {"estimates": self.estimates, "r2": self.r2, "reliability": self.reliability()}
+
+    def summary_notes(self) -> list[str]:
+        return [f"warning: {w}" for w in self.warnings]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: estimates, r2, reliability, settings, n_obs, iterations (NaN -> None)."""
+        """JSON-ready: estimates, r2, reliability, settings, n_obs, iterations (NaN -> None); the shape of
+        ``stickiness pls --json`` and the report's results.json (the summary's dict is ``summary().as_dict()``)."""
         def clean(v: Any) -> Any:
             if isinstance(v, float | np.floating):
                 return None if math.isnan(v) else float(v)

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._summary import Reportable
 from ..errors import ModelSpecError
 from .fit import fit_sem
 from .result import SEMResult
 
 
 @dataclass(frozen=True, eq=False)
-class LatentInteraction:
+class LatentInteraction(Reportable):
     """A fitted latent interaction model and its simple slopes."""
 
     result: SEMResult
@@ -34,6 +35,21 @@ class LatentInteraction:
     def interaction(self) -> pd.Series:
         est = self.result.estimates
         return est[(est["op"] == "~") & (est["lhs"] == self.outcome) & (est["rhs"] == self.term)].iloc[0]
+
+    @property
+    def title(self) -> str:
+        return f"Latent interaction: {self.x} x {self.moderator} -> {self.outcome} (product indicators)"
+
+    def headline(self) -> list[str]:
+        return [self.result.fit_line()]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``paths`` (the structural model with the interaction term) and ``simple slopes`` of x at the
+        moderator's -1, 0 and +1 SD."""
+        return {"paths": self.result.paths(), "simple slopes": self.slopes}
+
+    def summary_notes(self) -> list[str]:
+        return [f"warning: {w}" for w in self.result.warnings]
 
     def plot(self, labels: dict[str, str] | None = None):
         """Interaction plot: predicted outcome (latent SD units) against x at the moderator's -1, 0, +1 SD."""
