@@ -341,6 +341,79 @@ class SEMResult(Reportable):
             "warnings": list(self.warnings),
         }
 
+    def plot(self, path: str | Path | None = None, *, standardized: bool = True, labels: Any = None,
+             language: str | None = None, group: Any = None, measurement: bool = True, covariances: bool = True,
+             r2: bool = True, significance: str = "both", alpha: float = 0.05, digits: int = 2, dpi: int = 200):
+        """Path diagram of the fitted model: latent variables as ellipses, observed ones as rectangles,
+        loadings and regressions as arrows labelled with their estimates, covariances as curved
+        double-headed arrows, R-squared under each endogenous variable.
+
+        Causes stand left of their effects; each latent's indicators sit beside it. Drawn on its own
+        matplotlib Figure: the backend and rcParams of the session are never changed.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            Also write the figure there, atomically; the format follows the suffix (.svg, .png, .pdf). SVG
+            and PDF keep text as glyph outlines, so Chinese labels look the same on every machine.
+        standardized : bool
+            Label arrows with ``std_all`` (default) or, if False, with the unstandardized ``est``.
+        labels : dict or Questionnaire, optional
+            Display names by variable id (any not given keep their id), or a Questionnaire, whose construct
+            names are used in ``language``.
+        language : str, optional
+            The questionnaire's language for the names ("zh", "en"; default: its own); only with a
+            Questionnaire as ``labels``.
+        group : str, optional
+            For a multi-group model, draw this group only; by default one panel per group.
+        measurement : bool
+            Draw indicators and loadings; False draws the structural part only (latent variables and the
+            paths between them), as the report does.
+        covariances : bool
+            Draw covariances between the drawn variables (exogenous latent covariances, residual covariances).
+        r2 : bool
+            Write R-squared under endogenous variables.
+        significance : {"both", "stars", "dashed", "none"}
+            Mark p < .05, .01, .001 with stars, draw arrows with p >= ``alpha`` dashed and grey, both or
+            neither. Fixed parameters (no p-value) are drawn solid without stars.
+        alpha : float
+            The level below which an arrow counts as significant for the dashed style.
+        digits : int
+            Decimals of the labels (standardized values without a leading zero, APA style).
+        dpi : int
+            Resolution of a PNG file.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            One panel (axes) per group drawn; shown by Jupyter as the cell's value.
+
+        Raises
+        ------
+        ParameterError
+            An argument is out of range (e.g. a path not ending in .svg/.png/.pdf, an unknown group or
+            language).
+        OutputPathError
+            ``path`` is a directory, lies under a file or in a folder that cannot be written.
+
+        Examples
+        --------
+        >>> import stickiness_research as sr
+        >>> hs = sr.datasets.holzinger_swineford()
+        >>> res = sr.fit_sem("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6", hs)
+        >>> fig = res.plot()
+        >>> {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid().startswith("label-loading-vis")}
+        {'label-loading-visual-x1': '.78', 'label-loading-visual-x2': '.43***', 'label-loading-visual-x3': '.57***'}
+        >>> res.estimates.query("lhs == 'visual' and op == '=~'")["std_all"].round(2).tolist()
+        [0.78, 0.43, 0.57]
+        >>> fig = res.plot(standardized=False, labels={"visual": "Visual", "textual": "Textual"})
+        """
+        from ..report.diagram import plot_sem
+
+        return plot_sem(self, path, standardized=standardized, labels=labels, language=language, group=group,
+                        measurement=measurement, covariances=covariances, r2=r2, significance=significance,
+                        alpha=alpha, digits=digits, dpi=dpi)
+
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
