@@ -132,3 +132,30 @@ def test_summary_renders_alone():
     assert "$-$2.500" in s.as_latex() and r"\textit{Note.} line one n.b." in s.as_latex()
     assert s.as_dict()["tables"]["t"][1] == {"x": -2.5, "pvalue": 0.0004}
     assert "<h4>A table</h4>" in s.as_html() and "*Note.* n.b." in s.as_markdown()
+
+
+def test_wald_test_equals_lavtestwald():
+    ref = json.loads((Path(__file__).parent / "reference" / "lavaan" / "wald_security_by_product.json").read_text())
+    script = (Path(__file__).parent / "reference" / "lavaan_wald.R").read_text()
+    model = script.split('model <- "')[1].split('"')[0]  # the very model the R script fitted
+    data = pd.read_csv(Path(__file__).parent / "reference" / "data" / "stickiness_demo.csv")
+    data = data[data["product_type"].isin(["insurance", "fund", "credit"])]
+    res = sr.fit_sem(model, data, group="product_type", group_equal=["loadings"])
+    test = res.wald_test("s1 == s2\ns2 == s3")
+    assert test["stat"] == pytest.approx(ref["wald"], rel=1e-4) and test["df"] == ref["df"]
+    assert test["pvalue"] == pytest.approx(ref["pvalue"], rel=1e-3)
+    with pytest.raises(sr.ModelSpecError, match="not a label|labels are"):
+        res.wald_test("s1 == zz")
+    with pytest.raises(sr.ModelSpecError, match="not an equality"):
+        res.wald_test("s1 < s2")
+
+
+def test_conf_int_at_any_level(results):
+    res = results["sem"]
+    at95 = res.conf_int()
+    np.testing.assert_allclose(at95["ci_lower"], res.estimates["ci_lower"], atol=1e-10)
+    at90 = res.conf_int(0.9)
+    free = res.estimates["se"] > 0
+    assert (at90["ci_lower"][free] > at95["ci_lower"][free]).all()
+    with pytest.raises(sr.ParameterError, match="'level' parameter of conf_int"):
+        res.conf_int(1.5)

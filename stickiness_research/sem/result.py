@@ -283,6 +283,22 @@ class SEMResult(Reportable):
         table = table[table["mi"] >= minimum]
         return (table.head(top) if top else table).reset_index(drop=True)
 
+    def wald_test(self, constraints: str) -> pd.Series:
+        """Wald test of equality constraints among labels, as ``lavaan::lavTestWald(fit, constraints)``.
+
+        See :func:`stickiness_research.sem.wald.wald_test` (``"a == b"``, ``"s1 == s2; s2 == s3"``,
+        ``"a*b == 0"``); returns ``stat``, ``df`` and ``pvalue``.
+        """
+        from .wald import wald_test
+
+        return wald_test(self, constraints)
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald confidence intervals of every estimate at ``level`` (``parameterEstimates(fit, level=)``)."""
+        from .wald import conf_int
+
+        return conf_int(self, level)
+
     # ----- renderings ----------------------------------------------------------------------------
     def _ml_only(self, what: str) -> None:
         """Refuse analyses whose formulas are ML's for a fit of ordered items (WLSMV and relatives)."""
