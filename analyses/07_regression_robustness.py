@@ -26,8 +26,6 @@ SEED = 20261124
 N_BOOT = 1000  # PROCESS uses 5000 by default; 1000 keeps this notebook fast
 
 # %%
-import matplotlib.pyplot as plt
-
 import stickiness_research as sr
 
 q = sr.load_questionnaire(sr.builtin_questionnaire_path())
@@ -66,8 +64,7 @@ print(mod.jn_region)
 mod.simple_slopes.round(3)
 
 # %%
-fig = mod.plot()
-plt.show()
+mod.plot()
 
 # %% [markdown]
 # ## Mediation (PROCESS model 4) and moderated mediation (model 7)

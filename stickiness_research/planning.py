@@ -241,10 +241,12 @@ class SampleSizeResult(Reportable):
 
     def figure(self):
         """The power curve (matplotlib Figure): power by N per hypothesis with +-2 Monte Carlo SE bars, the
-        target as a dashed line and the N found as a dotted one."""
-        import matplotlib.pyplot as plt
+        target as a dashed line and the N found as a dotted one. A Figure of its own (no pyplot): the session's
+        backend and rcParams stay as they were."""
+        from .report.canvas import new_figure
 
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        fig = new_figure(6.4, 4.2)
+        ax = fig.subplots()
         for hypothesis in self.hypotheses:
             rows = self.curve[self.curve["hypothesis"] == hypothesis]
             low = (rows["power"] - (rows["power"] - 2 * rows["mc_se"]).clip(lower=0)).to_numpy()

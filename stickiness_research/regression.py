@@ -280,10 +280,12 @@ class ModerationResult(Reportable):
     model: object = field(repr=False)
 
     def plot(self):
-        """Interaction plot: predicted outcome against x at low, mean and high w (matplotlib Figure)."""
-        import matplotlib.pyplot as plt
+        """Interaction plot: predicted outcome against x at low, mean and high w (a matplotlib Figure of its own,
+        not pyplot's: the session's backend and rcParams stay as they were)."""
+        from .report.canvas import new_figure
 
-        fig, ax = plt.subplots(figsize=(5.5, 4))
+        fig = new_figure(5.5, 4)
+        ax = fig.subplots()
         b = self.model.params
         xs = np.linspace(-1.5, 1.5, 20) * self._sd_x
         for row in self.simple_slopes.itertuples():

@@ -8,6 +8,7 @@ hold only inside :func:`style`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import unicodedata
@@ -15,6 +16,7 @@ import warnings
 from pathlib import Path
 
 import matplotlib
+import matplotlib.style
 from matplotlib.figure import Figure
 
 # Text stays text in the report's SVG (svg.fonttype "none"), so the reader's browser draws Chinese labels with
@@ -32,14 +34,32 @@ FORMATS = (".svg", ".png", ".pdf")
 _METADATA = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}, ".png": {}}
 
 
+@contextlib.contextmanager
 def style(**settings):
-    """A ``matplotlib.rc_context`` with the figure layer's settings (plus ``settings``, dots as ``_``)."""
-    return matplotlib.rc_context({**RC, **{k.replace("_", "."): v for k, v in settings.items()}})
+    """Within: matplotlib's default style with the figure layer's settings (plus ``settings``, dots written
+    as ``_``), so figures look the same whatever the user's style; after: the user's rcParams as they were."""
+    with matplotlib.rc_context():
+        matplotlib.style.use("default")  # skips the backend and other session settings
+        matplotlib.rcParams.update({**RC, **{k.replace("_", "."): v for k, v in settings.items()}})
+        yield
+
+
+class ShownFigure(Figure):
+    """A Figure that Jupyter shows as a cell's value even when pyplot (and so its inline display hook) was
+    never loaded; where the hook is loaded, it takes precedence."""
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        with style(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+            self.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+        return buf.getvalue()
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """A Figure of ``width`` x ``height`` inches that belongs to no pyplot window."""
-    return Figure(figsize=(width, height))
+    """A Figure of ``width`` x ``height`` inches that belongs to no pyplot window (so it is shown once, as the
+    value that returns it, and never switches the backend)."""
+    return ShownFigure(figsize=(width, height))
 
 
 @functools.cache

@@ -52,15 +52,15 @@ class LatentInteraction(Reportable):
         return [f"warning: {w}" for w in self.result.warnings]
 
     def plot(self, labels: dict[str, str] | None = None):
-        """Interaction plot: predicted outcome (latent SD units) against x at the moderator's -1, 0, +1 SD."""
-        import matplotlib
+        """Interaction plot: predicted outcome (latent SD units) against x at the moderator's -1, 0, +1 SD.
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        A matplotlib Figure of its own (no pyplot): the session's backend and rcParams stay as they were.
+        """
+        from ..report.canvas import new_figure
 
-        plt.rcParams["svg.fonttype"] = "none"
         names = labels or {}
-        fig, ax = plt.subplots(figsize=(5.5, 4))
+        fig = new_figure(5.5, 4)
+        ax = fig.subplots()
         xs = np.linspace(-2, 2, 50)
         std = self.result.estimates.set_index(["lhs", "op", "rhs"])["std_all"]
         b_x = std[(self.outcome, "~", self.x)]
