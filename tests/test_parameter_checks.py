@@ -49,6 +49,19 @@ class Context:
         return self._sem
 
     @property
+    def events(self):
+        if not hasattr(self, "_events"):
+            log = sr.simulate_events(self.q, self.raw, days=30, seed=1)
+            self._events = sr.read_events(log, key=b"a-key-of-sixteen-bytes")
+        return self._events
+
+    @property
+    def linked(self):
+        if not hasattr(self, "_linked"):
+            self._linked = sr.link_survey(self.raw, self.q, sr.user_metrics(self.events), self.events)
+        return self._linked
+
+    @property
     def cfa_result(self):
         if not hasattr(self, "_cfa"):
             self._cfa = sr.cfa(self.hs, self.hs_syntax)
@@ -99,6 +112,21 @@ def _calls(c: Context) -> dict:
         "moderation": lambda **kw: sr.moderation(c.scores, "security", "convenience", "stickiness", **kw),
         "ols": lambda **kw: sr.ols(c.scores, "stickiness", ["trust", "security"], **kw),
         "robustness_table": lambda **kw: sr.robustness_table(c.sem, c.scores, **kw),
+        # behaviour beside attitude
+        "latent_scores": lambda **kw: sr.latent_scores(c.q, **({"n": 10} | kw)),
+        "read_events": lambda **kw: sr.read_events(sr.simulate_events(c.q, c.raw.head(20), days=14, seed=1),
+                                                   **({"key": b"a-key-of-sixteen-bytes"} | kw)),
+        "simulate_events": lambda **kw: sr.simulate_events(c.q, c.raw.head(20), **({"days": 14} | kw)),
+        "user_metrics": lambda **kw: sr.user_metrics(c.events, **kw),
+        "dau_mau": lambda **kw: sr.dau_mau(c.events, **kw),
+        "cohort_retention": lambda **kw: sr.cohort_retention(c.events, **kw),
+        "criterion_validity": lambda **kw: sr.criterion_validity(c.linked, **kw),
+        "churn_cox": lambda **kw: sr.churn_cox(c.linked, **kw),
+        "content_preferences": lambda **kw: sr.content_preferences(
+            c.events, c.raw.set_index("respondent_id")["product_type"], **kw),
+        "association_rules": lambda **kw: sr.association_rules(
+            c.events, c.raw.set_index("respondent_id")["product_type"], **kw),
+        "analyze_behaviour": lambda **kw: sr.analyze_behaviour(c.events, c.raw, c.q, **kw),
         # methods of public results, and the report writer
         "SegmentResult.profile": lambda **kw: sr.segment_respondents(c.scores, k=2).profile(
             c.raw[["gender"]], **kw),
@@ -169,6 +197,19 @@ BAD = [
     ("CFAResult.modification_indices", "top", 0),
     ("CFAResult.residual_correlations", "threshold", 2),
     ("write_report", "formats", ["pdf"]), ("write_report", "language", "fr"), ("write_report", "force", "yes"),
+    ("latent_scores", "n", 0), ("latent_scores", "seed", -1),
+    ("read_events", "key", b"short"), ("read_events", "event_types", ["read"]), ("read_events", "columns", "openid"),
+    ("read_events", "start", "soon"), ("read_events", "end", 20260101), ("read_events", "memory_limit", "lots"),
+    ("simulate_events", "days", 3), ("simulate_events", "seed", -1), ("simulate_events", "model", "default"),
+    ("simulate_events", "start", "soon"),
+    ("user_metrics", "churn_after", 0), ("dau_mau", "window", 1), ("cohort_retention", "period", "day"),
+    ("criterion_validity", "level", 95), ("churn_cox", "standardize", "yes"), ("churn_cox", "level", 0),
+    ("content_preferences", "event_type", "open"),
+    ("association_rules", "min_support", 0), ("association_rules", "min_confidence", 1.5),
+    ("association_rules", "min_lift", -1),
+    ("analyze_behaviour", "churn_after", 0), ("analyze_behaviour", "min_support", 2),
+    ("analyze_behaviour", "min_lift", -0.5), ("analyze_behaviour", "truth", [1]),
+    ("analyze_behaviour", "sem_options", "MLR"),
 ]
 
 
@@ -205,7 +246,16 @@ def test_the_key_is_never_shown_in_the_message(calls):
 INPUTS = {"data", "q", "items", "scores", "res", "sem_result", "flags", "path", "text", "config", "out_dir",
           "questionnaire_path", "student", "outcome", "predictors", "x", "m", "y", "w", "covariates", "progress",
           "command"}
-INPUTS_OF = {"grade": {"key"}, "loads_questionnaire": {"source"}, "fit_pls": {"syntax"}}
+INPUTS_OF = {"grade": {"key"}, "loads_questionnaire": {"source"}, "fit_pls": {"syntax"},
+             # behaviour: logs, events, survey frames, segment series, construct and metric names
+             "read_events": {"backend"}, "simulate_events": {"responses", "scores"}, "user_metrics": {"events"},
+             "segment_metrics": {"metrics", "segments", "events"}, "dau_mau": {"events", "segments"},
+             "cohort_retention": {"events"}, "link_survey": {"responses", "metrics", "events"},
+             "criterion_validity": {"linked", "construct", "criteria"},
+             "behaviour_sem": {"linked", "construct", "fit_options"}, "churn_survival": {"linked", "by"},
+             "churn_cox": {"linked"}, "content_preferences": {"events", "segments"},
+             "reading_times": {"events", "segments"}, "association_rules": {"events", "segments"},
+             "analyze_behaviour": {"events", "responses", "segment", "construct"}}
 # Owned by the sem/ maintainers (checked there or listed in the issue), and strategy.py (no numbers or choices).
 SEM_OWNED = {"fit_sem", "lavaanify", "factor_scores", "to_semopy", "from_semopy", "partable_to_syntax",
              "invariance", "compare_group_paths", "compare_models", "latent_interaction", "polychoric",

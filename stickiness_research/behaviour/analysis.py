@@ -134,6 +134,10 @@ def analyze_behaviour(events: Events, responses: pd.DataFrame, q: Questionnaire,
     check(events, "events", "analyze_behaviour", InstanceOf(Events, "Events (from sr.read_events)"))
     check(q, "q", "analyze_behaviour", InstanceOf(Questionnaire, "a Questionnaire"))
     check(churn_after, "churn_after", "analyze_behaviour", Interval(int, 1, None))
+    check(min_support, "min_support", "analyze_behaviour", Interval(float, 0, 1, closed="right"))
+    check(min_lift, "min_lift", "analyze_behaviour", Interval(float, 0, None))
+    check(truth, "truth", "analyze_behaviour", InstanceOf(dict, "a dict of true values"), None)
+    check(sem_options, "sem_options", "analyze_behaviour", InstanceOf(dict, "a dict of fit_sem options"), None)
     constructs = [c.id for c in q.constructs]
     construct = construct or ("stickiness" if "stickiness" in constructs else constructs[-1])
     if segment is None and "product_type" in responses.columns:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glob as globbing
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +24,7 @@ import pandas as pd
 
 from .._validation import InstanceOf, Satisfies, check
 from ..errors import EventDataError
-from ..responses.privacy import find_key, mask, pseudonym_list
+from ..responses.privacy import check_key, find_key, mask, pseudonym_list
 
 #: What a user can do, in the order of a visit (``push`` is sent by the enterprise, not user activity).
 EVENT_TYPES = ("push", "open", "read", "share", "click", "purchase")
@@ -39,6 +40,10 @@ SCHEMA: dict[str, tuple[str, bool, str]] = {
 }
 _SQL_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "float64": "DOUBLE"}
 _ERRORS_SHOWN = 3
+_DATE = Satisfies(lambda v: isinstance(v, str | date) and not isinstance(pd.Timestamp(v), type(pd.NaT)),
+                  "a date (datetime.date or 'YYYY-MM-DD')")
+_MEMORY = Satisfies(lambda v: isinstance(v, str) and re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", v.strip(), re.I),
+                    "a size such as '4GB' or '512MB'")
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,11 @@ def read_events(path: str | Path | list, *, key: bytes | None = None, backend: A
     >>> ev.provenance["n_users"], str(ev.start)
     (50, '2026-01-01')
     """
-    check(key, "key", "read_events", Satisfies(lambda k: isinstance(k, bytes) and len(k) >= 16,
-                                               "bytes of length at least 16"), None)
+    if key is not None:
+        key = check_key(key, "read_events")  # the message gives a refused key's length, never the key
+    for name, value in (("start", start), ("end", end)):
+        check(value, name, "read_events", _DATE, None)
+    check(memory_limit, "memory_limit", "read_events", _MEMORY)
     check(event_types, "event_types", "read_events", InstanceOf(dict, "a dict of file names to ours"), None)
     check(columns, "columns", "read_events", InstanceOf(dict, "a dict of our column names to the file's"), None)
     if isinstance(path, pd.DataFrame):  # a log in memory (e.g. from simulate_events): no file to keep around

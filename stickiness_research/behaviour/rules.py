@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import InstanceOf, Interval, check
+from .._validation import InstanceOf, Interval, Options, check
 from ..errors import ResponseDataError
 from .events import Events
 
@@ -54,6 +54,7 @@ def content_preferences(events: Events, segments: pd.Series, *, event_type: str 
     """
     check(events, "events", "content_preferences", _EVENTS)
     check(segments, "segments", "content_preferences", _SERIES)
+    check(event_type, "event_type", "content_preferences", Options(("read", "share", "click", "purchase")))
     t = events.raw
     rows = t.filter((t.event_type == event_type) & t.content_type.notnull()).join(events.users_of(segments), "user_id")
     counts = rows.group_by(["segment", "content_type"]).aggregate(n=rows.count()).to_pandas() \

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._validation import NON_NEGATIVE_INT, InstanceOf, Interval, check
+from .._validation import NON_NEGATIVE_INT, InstanceOf, Interval, Satisfies, check
 from ..errors import ResponseDataError
 from ..questionnaire import Questionnaire
 
@@ -127,6 +127,8 @@ def simulate_events(q: Questionnaire, responses: pd.DataFrame, *, days: int = 90
     check(seed, "seed", "simulate_events", NON_NEGATIVE_INT, None)
     model = model if model is not None else BehaviourModel()
     check(model, "model", "simulate_events", InstanceOf(BehaviourModel, "a BehaviourModel"))
+    check(start, "start", "simulate_events", Satisfies(lambda v: isinstance(v, str) and pd.Timestamp(v) is not pd.NaT,
+                                                       "a date as 'YYYY-MM-DD'"))
     if "respondent_id" not in responses.columns:
         raise ResponseDataError("simulate_events: responses have no respondent_id column; pass the data of "
                                 "sr.simulate_responses or sr.read_responses(...).data.")

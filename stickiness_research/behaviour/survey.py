@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import InstanceOf, Interval, check
+from .._validation import BOOL, InstanceOf, Interval, check
 from ..errors import ModelSpecError, ResponseDataError
 from ..questionnaire import Questionnaire
 from .events import Events
@@ -264,6 +264,7 @@ def churn_cox(linked: pd.DataFrame, covariates: list[str] | None = None, *, stan
     from lifelines import CoxPHFitter
 
     check(linked, "linked", "churn_cox", _FRAME)
+    check(standardize, "standardize", "churn_cox", BOOL)
     check(level, "level", "churn_cox", Interval(float, 0, 1, closed="neither"))
     covariates = covariates or [c for c in linked.columns if c.startswith("score_")]
     missing = [c for c in ["lifetime_days", "churned", *covariates] if c not in linked.columns]

@@ -346,7 +346,8 @@ def _arrow_csv(data: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
     names = [str(table.column(k)[0]) for k in range(width)]
     if len(set(names)) < width or not all(names):
         return None
-    string = pd.StringDtype(na_value=np.nan)  # pandas' "str" dtype, as read_csv(dtype=str) gives
+    # what read_csv(dtype=str) gives: pandas 3's "str" dtype, or object under pandas 2 (lifelines still pins it)
+    string = pd.StringDtype(na_value=np.nan) if pd.get_option("future.infer_string") else None
     return table.slice(1).rename_columns(names).to_pandas(types_mapper={pa.large_string(): string}.get)
 
 

@@ -165,6 +165,7 @@ def _ordered_codes(column: pd.Series, item: str) -> np.ndarray:
     bad = ~np.isfinite(values) | (values != np.round(values))
     if bad.any():
         row = column.dropna().index[np.argmax(bad)]
+        row = row.item() if isinstance(row, np.generic) else row  # 7, not np.int64(7), in the message
         raise ResponseDataError(f"ordered item {item!r} has a non-integer code {values[bad][0]:g} "
                                 f"(row {row!r}); ordered items take integer codes, one per category.")
     codes = np.unique(values)
