@@ -323,6 +323,13 @@ def power(
                                                   "hypothesis).")] = None,
     figure: Annotated[Path | None, typer.Option("--figure", help="With --target: write the power curve to this "
                                                 "file (.png, .svg or .pdf).")] = None,
+    indirect: Annotated[str, typer.Option("--indirect", help="Monte Carlo: judge indirect effects by the delta "
+                                          "method's Wald test ('delta') or by Monte Carlo intervals "
+                                          "('montecarlo').")] = "delta",
+    parameters: Annotated[bool, typer.Option("--parameters", help="Monte Carlo: add the power of every free "
+                                             "parameter.")] = False,
+    model_tests: Annotated[bool, typer.Option("--model-tests", help="Monte Carlo: add the rejection rates of the "
+                                              "exact-fit and close-fit tests.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Power and sample size: of the RMSEA test of fit (--rmsea0 --rmsea-a --df, with -n or --power), or of each
@@ -352,6 +359,11 @@ def power(
     check(n_jobs, "--n-jobs", command, *N_JOBS)
     check(dask_scheduler, "--dask-scheduler", command, InstanceOf(str, "a Dask scheduler address, e.g. "
                                                                   "tcp://127.0.0.1:8786"), None)
+    check(indirect, "--indirect", command, Options(("delta", "montecarlo")))
+    if target_power is not None:
+        for name, value in (("--parameters", parameters or None), ("--model-tests", model_tests or None)):
+            check(value, name, command, None, when="with --target (the search plans for the hypotheses)",
+                  shown=value if value is None else "given")
     if target_power is None:
         for name, value in search_options:
             check(value, name, command, None, when="without --target (they bound the search for N; add --target "
@@ -373,7 +385,8 @@ def power(
     with connect(dask_scheduler, command, "--dask-scheduler") as client:  # once, its errors naming the option
         if target_power is None:
             table = monte_carlo_power(q, n=sizes, replications=replications, seed=seed, alpha=alpha, n_jobs=n_jobs,
-                                      scheduler=client, progress=not as_json)
+                                      scheduler=client, progress=not as_json, indirect=indirect,
+                                      parameters=parameters, model_tests=model_tests)
         else:
             result = sample_size(q, target_power, hypotheses=chosen, replications=replications, seed=seed,
                                  alpha=alpha, n_jobs=n_jobs, scheduler=client, progress=not as_json,
@@ -388,12 +401,8 @@ def power(
             out.print(table.to_string(index=False), highlight=False, markup=False, soft_wrap=True)
         return
     if figure is not None:
-        import matplotlib.pyplot as plt
-
-        fig = result.figure()
-        with atomic_path(figure) as tmp:
-            fig.savefig(tmp, dpi=150)
-        plt.close(fig)
+        with atomic_path(figure) as tmp:  # a pyplot-free Figure: nothing to close
+            result.figure().savefig(tmp, dpi=150)
     if as_json:
         payload = {"n": result.n, "target_power": result.target_power, "criterion": result.criterion,
                    "replications": result.replications, "seed": result.seed, "alpha": result.alpha,

@@ -47,15 +47,20 @@ from .sem.hypotheses import hypothesis_table
 from .simulate import population_model, simulate_responses
 
 
-def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), replications: int = 200,
-          seed: int = 1, *, alpha: float = 0.05, n_jobs: int = 1, scheduler: Any = None,
+def power(q: Questionnaire | SEMResult, n: list[int] | tuple[int, ...] = (200, 300, 500), replications: int = 200,
+          seed: int = 1, *, alpha: float = 0.05, indirect: str = "delta", parameters: bool = False,
+          model_tests: bool = False, n_jobs: int = 1, scheduler: Any = None,
           progress: bool = False) -> pd.DataFrame:
-    """Power of each hypothesis at each sample size, by simulation from the population model.
+    """Power of each hypothesis (and optionally each parameter and the model tests) by simulation.
 
     Parameters
     ----------
-    q : Questionnaire
-        With a population block (the assumed truth) and hypotheses.
+    q : Questionnaire or SEMResult
+        The assumed truth. A Questionnaire with a population block and hypotheses: its items are simulated and
+        its hypothesised model fitted. Or a fitted model (a pilot study's :func:`~stickiness_research.fit_sem`
+        result, one group): multivariate normal data with its model-implied covariance matrix are simulated and
+        the same syntax is fitted; its labelled regressions and defined parameters (``:=``) are the hypotheses,
+        with the pilot estimates' signs as the expected ones.
     n : sequence of int
         Sample sizes to try.
     replications : int
@@ -64,7 +69,20 @@ def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), re
         Seed (>= 0) of the whole study. Sample size ``n[i]`` takes child ``i`` of ``SeedSequence(seed)`` and its
         replication ``j`` that child's child ``j``, whatever runs it.
     alpha : float
-        Significance level of each hypothesis test.
+        Significance level of each test.
+    indirect : {"delta", "montecarlo"}
+        How indirect effects (defined parameters) are judged: the Wald test with the delta-method SE, or the
+        Monte Carlo confidence interval (MacKinnon, Lockwood & Williams 2004; 5,000 draws of the labelled
+        estimates from their asymptotic normal distribution): supported when the interval excludes 0. The
+        Monte Carlo interval is the faster stand-in for the bootstrap, whose resamples per replication would
+        multiply the cost by thousands.
+    parameters : bool
+        Add a row per free parameter (loadings, paths, covariances, variances): the share of replications in
+        which its Wald p < ``alpha``.
+    model_tests : bool
+        Add the whole-model tests: the share of replications rejecting exact fit (chi-square p < ``alpha``) and
+        close fit (RMSEA <= .05, ``rmsea.pvalue`` < ``alpha``). With a correct model these are the tests' type I
+        error rates.
     n_jobs : int
         Local processes fitting replications in parallel (joblib); results are identical for any value.
     scheduler : dask.distributed.Client, str or None
@@ -76,14 +94,17 @@ def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), re
     Returns
     -------
     DataFrame
-        n, hypothesis, path, true_beta, power, mean_estimate (standardized), replications,
-        failed (replications that did not converge; left out of the power).
+        n, hypothesis, path, true_beta, power, mean_estimate (standardized), replications, failed (replications
+        that did not converge; left out of the power), and ``kind`` ("hypothesis", "parameter" or "model")
+        when parameters or model tests are asked for.
 
     Raises
     ------
     ParameterError
-        A sample size under 30, ``replications``, ``seed``, ``alpha`` or ``n_jobs`` out of range, or a
-        ``scheduler`` that is neither a Client nor the address of a running scheduler.
+        A sample size under 30, ``replications``, ``seed``, ``alpha``, ``indirect`` or ``n_jobs`` out of range,
+        or a ``scheduler`` that is neither a Client nor the address of a running scheduler.
+    ModelSpecError
+        A questionnaire without hypotheses, or a multi-group or ordinal pilot model.
 
     See Also
     --------
@@ -97,54 +118,121 @@ def power(q: Questionnaire, n: list[int] | tuple[int, ...] = (200, 300, 500), re
     >>> table = sr.power(q, n=[300], replications=3, seed=1)
     >>> sorted(table.columns)[:3]
     ['failed', 'hypothesis', 'mean_estimate']
+
+    A pilot study's estimates as the truth (in R: ``simsem::sim(model = fit, n = 300)``-style Monte Carlo):
+
+    >>> pilot = sr.fit_sem("y ~ b*x", sr.simulate_responses(q, n=120, seed=2).rename(columns={"int1": "x",
+    ...                    "sti1": "y"})[["x", "y"]].astype(float))
+    >>> sr.power(pilot, n=[100], replications=4, seed=1)["hypothesis"].tolist()
+    ['b']
     """
     _check_monte_carlo("power", q, replications, seed, alpha, n_jobs, progress)
     check(n, "n", "power", ListOf(Interval(int, 30, None)))
+    check(indirect, "indirect", "power", Options(("delta", "montecarlo")))
+    check(parameters, "parameters", "power", BOOL)
+    check(model_tests, "model_tests", "power", BOOL)
     sizes = [int(x) for x in n]
-    plan = _Plan(q, replications, alpha)
+    plan = _Plan(q, replications, alpha, indirect=indirect, parameters=parameters, model_tests=model_tests)
     children = task_seeds(seed, len(sizes))
     with connect(scheduler, "power") as client:
         return pd.DataFrame([row for size, child in zip(sizes, children, strict=True)
                              for row in plan.rows(size, child, n_jobs, client, progress)])
 
 
-def _check_monte_carlo(function: str, q: Questionnaire, replications: int, seed: int | None, alpha: float,
-                       n_jobs: int, progress: bool) -> None:
+def _check_monte_carlo(function: str, q: Questionnaire | SEMResult, replications: int, seed: int | None,
+                       alpha: float, n_jobs: int, progress: bool) -> None:
     """The checks power and sample_size share."""
-    check(q, "q", function, InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
+    check(q, "q", function, InstanceOf((Questionnaire, SEMResult),
+                                       "a Questionnaire (from sr.load_questionnaire) or a fitted pilot model"))
     check(replications, "replications", function, POSITIVE_INT)
     check(seed, "seed", function, NON_NEGATIVE_INT, None)
     check(alpha, "alpha", function, PROBABILITY_OPEN)
     check(n_jobs, "n_jobs", function, *N_JOBS)
     check(progress, "progress", function, BOOL)
+    if isinstance(q, SEMResult):
+        if q.groups or q._state is None or q.estimator not in ("ML", "MLR"):
+            raise ModelSpecError("power from a pilot model needs a single-group ML or MLR fit of continuous data "
+                                 f"(this one: {q.estimator}, {len(q.groups) or 1} group(s)).")
+        return
     if not q.hypotheses:
         raise ModelSpecError(f"questionnaire {q.meta.id!r} has no hypotheses; power is computed for each "
                              "hypothesis, so add a hypotheses: block.")
 
 
-class _Plan:
-    """One Monte Carlo power study: the questionnaire, its model and truth, and how to run one sample size."""
+MC_DRAWS = 5000  # Monte Carlo interval draws per indirect effect and replication
 
-    def __init__(self, q: Questionnaire, replications: int, alpha: float) -> None:
+
+@dataclass(frozen=True)
+class _Pilot:
+    """A fitted model as a population: what a replication needs (small, so it travels to workers cheaply)."""
+
+    syntax: str
+    names: tuple[str, ...]
+    chol: np.ndarray  # Cholesky factor of the model-implied covariance matrix
+    truth: pd.DataFrame  # the pilot's labelled '~' and ':=' rows: hypothesis, path, est, std_all
+
+
+class _Plan:
+    """One Monte Carlo power study: the truth, the model, and how to run one sample size."""
+
+    def __init__(self, q: Questionnaire | SEMResult, replications: int, alpha: float, *, indirect: str = "delta",
+                 parameters: bool = False, model_tests: bool = False) -> None:
         self.q, self.replications, self.alpha = q, replications, alpha
-        self.truth = population_model(q)
-        self.syntax = q.model_syntax()
+        self.indirect, self.parameters, self.model_tests = indirect, parameters, model_tests
+        if isinstance(q, SEMResult):
+            est = q.estimates
+            rows = est[((est["op"] == "~") & (est["label"] != "")) | (est["op"] == ":=")]
+            if rows.empty:
+                raise ModelSpecError("power from a pilot model tests its labelled regressions and defined "
+                                     "parameters; label the paths of interest (y ~ b*x) or define effects (:=).")
+            truth = pd.DataFrame({"hypothesis": [r.label or r.lhs for r in rows.itertuples()],
+                                  "path": [r.rhs if r.op == ":=" else f"{r.rhs} -> {r.lhs}" for r in rows.itertuples()],
+                                  "est": rows["est"].to_numpy(), "std_all": rows["std_all"].to_numpy()})
+            self.source = _Pilot(q.syntax, tuple(q.observed_variables),
+                                 np.linalg.cholesky(q.implied_cov.to_numpy()), truth)
+            self.hypotheses = list(truth["hypothesis"])
+        else:
+            self.truth = population_model(q)
+            self.source = q
+            self.hypotheses = [h.id for h in q.hypotheses]
+        self.syntax = q.syntax if isinstance(q, SEMResult) else q.model_syntax()
 
     def rows(self, size: int, seed: np.random.SeedSequence, n_jobs: int, client: Any, progress: bool) -> list[dict]:
         """sr.power's rows at one sample size; replication j takes child j of ``seed``."""
         tasks = [size] * self.replications
-        outcomes = run_tasks(partial(_replication, self.q, self.syntax, self.alpha), tasks, seed=seed,
-                             n_jobs=n_jobs, scheduler=client, progress=progress, description=f"N = {size}")
+        job = partial(_replication, self.source, self.syntax, self.alpha, self.indirect,
+                      self.parameters or self.model_tests)
+        outcomes = run_tasks(job, tasks, seed=seed, n_jobs=n_jobs, scheduler=client, progress=progress,
+                             description=f"N = {size}")
         ok = [o for o in outcomes if o is not None]
+        extra = self.parameters or self.model_tests
         rows = []
-        for h in self.q.hypotheses:
-            beta = _true_beta(self.truth.paths, h.chain)
-            verdicts = [o.loc[h.id, "supported"] for o in ok]
-            estimates = [o.loc[h.id, "std_all"] for o in ok]
-            rows.append({"n": size, "hypothesis": h.id, "path": " -> ".join(h.chain), "true_beta": beta,
+        for k, hid in enumerate(self.hypotheses):
+            if isinstance(self.source, _Pilot):
+                path, beta = self.source.truth.loc[k, "path"], float(self.source.truth.loc[k, "std_all"])
+            else:
+                h = self.q.hypotheses[k]
+                path, beta = " -> ".join(h.chain), _true_beta(self.truth.paths, h.chain)
+            verdicts = [o["hypotheses"].loc[hid, "supported"] for o in ok]
+            estimates = [o["hypotheses"].loc[hid, "std_all"] for o in ok]
+            rows.append({"n": size, "hypothesis": hid, "path": path, "true_beta": beta,
                          "power": float(np.mean(verdicts)) if ok else np.nan,
                          "mean_estimate": float(np.mean(estimates)) if ok else np.nan,
-                         "replications": len(ok), "failed": self.replications - len(ok)})
+                         "replications": len(ok), "failed": self.replications - len(ok)}
+                        | ({"kind": "hypothesis"} if extra else {}))
+        if self.parameters and ok:
+            table = pd.concat([o["parameters"] for o in ok])
+            for key, part in table.groupby("parameter", sort=False):
+                rows.append({"n": size, "hypothesis": key, "path": key, "true_beta": np.nan,
+                             "power": float((part["pvalue"] < self.alpha).mean()),
+                             "mean_estimate": float(part["std_all"].mean()), "replications": len(part),
+                             "failed": self.replications - len(ok), "kind": "parameter"})
+        if self.model_tests and ok:
+            for name, column in (("exact fit (chi-square)", "chisq_p"), ("close fit (RMSEA <= .05)", "close_p")):
+                values = np.array([o["fit"][column] for o in ok], dtype=float)
+                rows.append({"n": size, "hypothesis": name, "path": "model", "true_beta": np.nan,
+                             "power": float(np.mean(values < self.alpha)), "mean_estimate": np.nan,
+                             "replications": len(ok), "failed": self.replications - len(ok), "kind": "model"})
         return rows
 
 
@@ -155,19 +243,68 @@ def _true_beta(paths: dict[tuple[str, str], float], chain: list[str]) -> float:
     return value
 
 
-def _replication(q: Questionnaire, syntax: str, alpha: float, n: int,
-                 seed: np.random.SeedSequence) -> pd.DataFrame | None:
+def _replication(source: Questionnaire | _Pilot, syntax: str, alpha: float, indirect: str, details: bool, n: int,
+                 seed: np.random.SeedSequence) -> dict | None:
     """One replication as an executor task: its seed is the first 32-bit word of its SeedSequence."""
-    return _replicate(q, syntax, n, int(seed.generate_state(1)[0]), alpha)
+    return _replicate(source, syntax, n, int(seed.generate_state(1)[0]), alpha, indirect, details)
 
 
-def _replicate(q: Questionnaire, syntax: str, n: int, seed: int, alpha: float) -> pd.DataFrame | None:
-    data = reverse_code(simulate_responses(q, n=n, seed=seed), q)
+def _replicate(source: Questionnaire | _Pilot, syntax: str, n: int, seed: int, alpha: float,
+               indirect: str = "delta", details: bool = False) -> dict | None:
+    if isinstance(source, _Pilot):
+        rng = np.random.default_rng(seed)
+        data = pd.DataFrame(rng.standard_normal((n, len(source.names))) @ source.chol.T, columns=list(source.names))
+    else:
+        data = reverse_code(simulate_responses(source, n=n, seed=seed), source)
     try:
         res = fit_sem(syntax, data)
     except EstimationError:
         return None
-    return hypothesis_table(res, q, alpha=alpha).set_index("hypothesis")
+    if isinstance(source, _Pilot):
+        est = res.estimates
+        rows = est[((est["op"] == "~") & (est["label"] != "")) | (est["op"] == ":=")]
+        sign = np.sign(source.truth["est"].to_numpy())
+        table = pd.DataFrame({"hypothesis": list(source.truth["hypothesis"]), "std_all": rows["std_all"].to_numpy(),
+                              "supported": (np.sign(rows["est"].to_numpy()) == sign)
+                              & (rows["pvalue"].to_numpy() < alpha)}).set_index("hypothesis")
+        defined = {r.label or r.lhs: (r.lhs, s) for r, s in zip(rows.itertuples(), sign, strict=True)
+                   if r.op == ":="}
+    else:
+        table = hypothesis_table(res, source, alpha=alpha).set_index("hypothesis")
+        signs = {h.id: (1.0 if h.sign == "+" else -1.0) for h in source.hypotheses}
+        defined = {h.id: (h.label, signs[h.id]) for h in source.hypotheses if h.is_indirect}
+    if indirect == "montecarlo" and defined:
+        rng = np.random.default_rng([seed, 1])  # its own stream: the data's draws stay as they were
+        for hid, (name, sign) in defined.items():
+            lower, upper = _monte_carlo_interval(res, name, rng, 1 - alpha)
+            table.loc[hid, "supported"] = bool((lower > 0) if sign > 0 else (upper < 0))
+    out = {"hypotheses": table}
+    if details:
+        est = res.estimates
+        free = est[(est["se"] > 0) & (est["op"] != ":=")]
+        out["parameters"] = pd.DataFrame({"parameter": (free["lhs"] + " " + free["op"] + " " + free["rhs"]).to_numpy(),
+                                          "pvalue": free["pvalue"].to_numpy(), "std_all": free["std_all"].to_numpy()})
+        out["fit"] = {"chisq_p": float(res.fit_measures["pvalue"]),
+                      "close_p": float(res.fit_measures.get("rmsea.pvalue", np.nan))}
+    return out
+
+
+def _monte_carlo_interval(res: SEMResult, name: str, rng: np.random.Generator, level: float) -> tuple[float, float]:
+    """Monte Carlo interval of the defined parameter ``name``: the labelled estimates drawn from N(est, vcov),
+    the definition evaluated on each draw (MacKinnon, Lockwood & Williams 2004)."""
+    from .sem.fit import defined_values
+
+    partable = res._state.partable
+    labels = [k for k in res.vcov.index if k in set(res.estimates["label"])]
+    est = res.estimates.drop_duplicates("label").set_index("label")["est"]
+    mean = est.loc[labels].to_numpy()
+    cov = res.vcov.loc[labels, labels].to_numpy()
+    draws = rng.multivariate_normal(mean, cov, size=MC_DRAWS, method="cholesky" if np.all(np.linalg.eigvalsh(cov)
+                                                                                           > 0) else "eigh")
+    names = [d.lhs for d in partable.definitions()]
+    values = np.array(defined_values(partable, dict(zip(labels, draws.T, strict=True))), dtype=float)
+    column = values[names.index(name)]
+    return tuple(np.quantile(column, [(1 - level) / 2, (1 + level) / 2]))
 
 
 # --- Sample size by simulation --------------------------------------------------------------------------
@@ -243,7 +380,7 @@ class SampleSizeResult(Reportable):
         """The power curve (matplotlib Figure): power by N per hypothesis with +-2 Monte Carlo SE bars, the
         target as a dashed line and the N found as a dotted one. A Figure of its own (no pyplot): the session's
         backend and rcParams stay as they were."""
-        from .report.canvas import new_figure
+        from ._canvas import new_figure
 
         fig = new_figure(6.4, 4.2)
         ax = fig.subplots()

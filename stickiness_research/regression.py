@@ -282,7 +282,7 @@ class ModerationResult(Reportable):
     def plot(self):
         """Interaction plot: predicted outcome against x at low, mean and high w (a matplotlib Figure of its own,
         not pyplot's: the session's backend and rcParams stay as they were)."""
-        from .report.canvas import new_figure
+        from ._canvas import new_figure
 
         fig = new_figure(5.5, 4)
         ax = fig.subplots()

@@ -145,6 +145,7 @@ BAD = [
     ("rmsea_power", "n", 1), ("rmsea_power", "alpha", 1.0), ("rmsea_power", "groups", 0),
     ("rmsea_sample_size", "rmsea0", "0.05"), ("rmsea_sample_size", "rmsea_a", -1), ("rmsea_sample_size", "df", "x"),
     ("rmsea_sample_size", "power", 1.0), ("rmsea_sample_size", "alpha", 0), ("rmsea_sample_size", "groups", 1.5),
+    ("power", "indirect", "bootstrap"), ("power", "parameters", "yes"), ("power", "model_tests", 1),
     ("power", "scheduler", 8786), ("power", "scheduler", "tcp://127.0.0.1:1"), ("power", "progress", "yes"),
     ("sample_size", "target_power", 1.0), ("sample_size", "hypotheses", ["H99"]), ("sample_size", "hypotheses", []),
     ("sample_size", "criterion", "any"), ("sample_size", "n_min", 20), ("sample_size", "n_max", 30),

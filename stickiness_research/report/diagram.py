@@ -16,7 +16,7 @@ from typing import Any
 
 from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch
 
-from . import canvas
+from .. import _canvas as canvas
 from .apa import bounded, num, stars
 
 NODE_PT, ITEM_PT, LABEL_PT, NOTE_PT = 10.0, 9.0, 8.5, 8.5  # font sizes

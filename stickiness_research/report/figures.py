@@ -6,7 +6,7 @@ user's matplotlib backend or rcParams.
 
 from __future__ import annotations
 
-from . import canvas
+from .. import _canvas as canvas
 from .diagram import Diagram, Edge, Node, render
 
 

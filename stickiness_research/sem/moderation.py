@@ -56,7 +56,7 @@ class LatentInteraction(Reportable):
 
         A matplotlib Figure of its own (no pyplot): the session's backend and rcParams stay as they were.
         """
-        from ..report.canvas import new_figure
+        from .._canvas import new_figure
 
         names = labels or {}
         fig = new_figure(5.5, 4)

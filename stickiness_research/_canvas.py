@@ -102,7 +102,7 @@ def to_svg(fig: Figure) -> str:
 
 def save(fig: Figure, path: str | Path, *, dpi: int = 200, **settings) -> Path:
     """Write the figure to ``path`` atomically, its format from the suffix (.svg, .png or .pdf)."""
-    from .._io import atomic_path
+    from ._io import atomic_path
 
     path = Path(path)
     suffix = path.suffix.lower()
