@@ -822,7 +822,7 @@ def report(
         check(lang, "--lang", "stickiness report", Options(REPORT_LANGUAGES))
     check_input(study, StudyConfigError, "file", "Study configs live in reports/<study>.yaml.")
     cfg = load_study_config(study)
-    target = output or study.resolve().parent / "build" / cfg.study.id
+    target = output or _default_report_folder(study, cfg.study.id)
     inputs = [study, cfg.resolve(cfg.questionnaire), cfg.resolve(cfg.data.file) if cfg.data.file else None]
     check_report_folder(target, lang or cfg.report.language, inputs=inputs, force=force)
     with out.status("starting") as status:
@@ -835,6 +835,15 @@ def report(
     out.print(f"Model fit: {result.sem.fit_line()}", highlight=False)
     for kind, path in paths.items():
         out.print(f"{kind:>10}: {path.resolve()}", highlight=False, soft_wrap=True, markup=False)
+
+
+def _default_report_folder(study: Path, study_id: str) -> Path:
+    """reports/build/<id> beside the config, or under the working folder for a config shipped inside the installed
+    package (a wheel's site-packages is no place for a user's report)."""
+    config = study.resolve()
+    if config.is_relative_to(Path(__file__).resolve().parent):
+        return Path.cwd() / "reports" / "build" / study_id
+    return config.parent / "build" / study_id
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -150,3 +151,14 @@ def test_help_stays_fast_by_deferring_imports():
     code_, heavy, _seconds = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                             check=True).stdout.split(" ", 2)
     assert code_ == "0" and heavy == "[]"  # the analysis layers load only when a command runs
+
+
+def test_report_folder_of_a_config_inside_the_installed_package_is_under_the_working_folder(tmp_path, monkeypatch):
+    from stickiness_research.cli import _default_report_folder
+
+    monkeypatch.chdir(tmp_path)
+    # as a wheel installs it: a real file inside the package (in a checkout data/reports links to reports/)
+    shipped = Path(sr.__file__).resolve().parent / "data" / "installed" / "financial_wechat.yaml"
+    assert _default_report_folder(shipped, "financial_wechat") == tmp_path / "reports" / "build" / "financial_wechat"
+    own = tmp_path / "studies" / "mine.yaml"
+    assert _default_report_folder(own, "mine") == tmp_path / "studies" / "build" / "mine"
