@@ -352,3 +352,20 @@ def test_the_questionnaire_checked_with_the_config_is_reused_until_its_file_chan
         'en: "Survey of User Stickiness', 'en: "Edited survey of User Stickiness', 1), encoding="utf-8")
     assert cfg.loaded_questionnaire().meta.title["en"].startswith("Edited survey")
     assert run_study(cfg).questionnaire.meta.title["en"].startswith("Edited survey")
+
+
+def test_a_category_nobody_chose_counts_zero_not_another_categorys_count(default_q):
+    """Series.get(code) on a text index fell back to a position under pandas 2: an empty category got the count
+    of whichever category sat at that position."""
+    from types import SimpleNamespace
+
+    from stickiness_research.report.build import _demographics
+
+    product = next(d for d in default_q.demographics if d.id == "product_type")
+    values = [o.value for o in product.options]
+    # nobody chose the second option (code 2): position 2 of the counts is the third option's count
+    scored = pd.DataFrame({"product_type": [values[0]] * 30 + [values[2]] * 20 + [values[3]] * 10})
+    rows = _demographics(SimpleNamespace(questionnaire=default_q, scored=scored), "en", 5)
+    counts = {r["label"]: r["n"] for r in next(t for t in rows if t["id"] == "product_type")["rows"]}
+    labels = [o.label["en"] for o in product.options]
+    assert [counts[label] for label in labels] == ["30", "0", "20", "10"]

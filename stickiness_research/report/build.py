@@ -198,7 +198,9 @@ def _demographics(study: StudyResult, lang: str, min_cell: int) -> list[dict]:
         n = int(counts.sum())
         rows = []
         for o in d.options:
-            c = int(counts.get(o.value, counts.get(o.code, 0)))
+            # by label only: Series.get(int) on a text index falls back to a position under pandas 2 (a wrong count)
+            key = o.value if o.value in counts.index else o.code if o.code in counts.index else None
+            c = int(counts.loc[key]) if key is not None else 0
             small = 0 < c < min_cell
             rows.append({"label": o.label.get(lang, o.value), "n": f"<{min_cell}" if small else str(c),
                          "pct": "" if small or not n else apa.num(100 * c / n, 1)})
