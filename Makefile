@@ -60,7 +60,8 @@ demo: $(STAMP_RUN)
 test: $(STAMP_DOCS)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/lint-imports --no-cache
-	STICKINESS_NOTEBOOK_CACHE=$(NOTEBOOK_CACHE) MPLBACKEND=Agg $(BIN)/python -m pytest -q tests stickiness_research
+	STICKINESS_NOTEBOOK_CACHE=$(NOTEBOOK_CACHE) MPLBACKEND=Agg $(BIN)/python -m pytest -q \
+		--numprocesses=auto --maxprocesses=4 tests stickiness_research
 	$(SPHINX)
 
 # The documentation site with the notebooks' outputs: MyST-NB executes only notebooks whose code is not in the
