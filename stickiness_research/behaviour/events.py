@@ -38,7 +38,6 @@ SCHEMA: dict[str, tuple[str, bool, str]] = {
     "completion": ("float64", False, "share of an article read, in [0, 1] (read events)"),
     "product": ("string", False, "the product bought (purchase events)"),
 }
-_SQL_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "float64": "DOUBLE"}
 _ERRORS_SHOWN = 3
 _DATE = Satisfies(lambda v: isinstance(v, str | date) and not isinstance(pd.Timestamp(v), type(pd.NaT)),
                   "a date (datetime.date or 'YYYY-MM-DD')")

@@ -1,7 +1,9 @@
 """Behavioural stickiness: per-user and per-segment metrics, DAU/MAU, day-N and cohort retention, churn.
 
-Every metric is one Ibis expression over :class:`~stickiness_research.behaviour.events.Events` (DuckDB by
-default, any Ibis backend otherwise); only the per-user result, one row per user, comes back to pandas.
+One Ibis query over :class:`~stickiness_research.behaviour.events.Events` (DuckDB by default, Spark or any Ibis
+backend otherwise) aggregates the log per user, with the days of activity, pushes and opens as bitmasks; only
+that table, one row per user, comes back, and the day-level metrics (active days, retention, DAU/MAU, cohorts)
+follow from the bitmasks in numpy (see ``_day_masks`` for why).
 
 Definitions (``push`` events are sent by the enterprise and never count as activity; days are calendar days in
 the log's local time; the window ends on ``events.end``):
