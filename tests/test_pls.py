@@ -269,3 +269,18 @@ def test_indicator_reliability_is_the_squared_loading(mobi):
     assert len(table) == 13
     assert table.loc["PERV2", "reliability"] == pytest.approx(res.loadings().loc["PERV2", "Value"] ** 2)
     assert table.loc["PERV2", "construct"] == "Value"
+
+
+def test_bad_indicator_values_are_named_by_row_and_value():
+    mobi = sr.datasets.mobi()
+    model = "Image =~ IMAG1 + IMAG2 + IMAG3\nValue =~ PERV1 + PERV2\nValue ~ Image"
+    text = mobi.astype({"IMAG2": object})
+    text.loc[7, "IMAG2"] = "n/a"
+    with pytest.raises(sr.ResponseDataError, match="fit_pls: column 'IMAG2', row 7: 'n/a' is not a number"):
+        sr.fit_pls(model, text)
+    with pytest.raises(sr.ResponseDataError, match="'IMAG2' holds its numbers as text"):
+        sr.fit_pls(model, mobi.astype({"IMAG2": str}))
+    with pytest.raises(sr.ResponseDataError, match="'IMAG2' has no answers"):
+        sr.fit_pls(model, mobi.assign(IMAG2=float("nan")))
+    with pytest.raises(sr.ResponseDataError, match="or the missing-value code"):
+        sr.fit_pls(model, mobi.assign(IMAG2=-99), missing_value=-99)

@@ -203,8 +203,12 @@ def test_data_errors(fitted, mobi):
         ipma(fitted, mobi.assign(IMAG1=mobi["IMAG1"].sample(frac=1, random_state=1).to_numpy()), "Loyalty")
     with pytest.raises(sr.ResponseDataError, match=r"'IMAG1' has answers from 1 to 10, outside its scale \[1, 7\]"):
         ipma(fitted, mobi, "Loyalty", scale_min=1, scale_max=7)
-    with pytest.raises(sr.ResponseDataError, match="not numeric"):
+    with pytest.raises(sr.ResponseDataError, match="'CUSCO' holds its numbers as text"):
         ipma(fitted, mobi.astype({"CUSCO": str}), "Loyalty")
+    text = mobi.astype({"CUSCO": object})
+    text.loc[5, "CUSCO"] = "seven"
+    with pytest.raises(sr.ResponseDataError, match="column 'CUSCO', row 5: 'seven' is not a number"):
+        ipma(fitted, text, "Loyalty")
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -474,15 +474,14 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
         raise ModelSpecError(f"indicator {absent[0]!r} is not a column of the data"
                              f"{f' ({len(absent) - 1} more missing)' if len(absent) > 1 else ''}.")
     frame = data[items]
-    dtypes = frame.dtypes  # one lookup for all columns (per-column indexing dominated small fits)
-    bad = [v for v, t in zip(items, dtypes, strict=True)
-           if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)]
-    if bad:
-        raise ResponseDataError(f"indicator {bad[0]!r} is not numeric (dtype {dtypes[bad[0]]}); code answers "
-                                "as numbers.")
+    _refuse_non_numeric(frame, items, "fit_pls")
     x = frame.to_numpy(dtype=float, na_value=np.nan)
     if missing_value is not None:
         x = np.where(x == float(missing_value), np.nan, x)
+    empty = np.isnan(x).all(axis=0)
+    if empty.any():
+        raise ResponseDataError(f"indicator {items[int(np.argmax(empty))]!r} has no answers (every row is blank"
+                                f"{' or the missing-value code' if missing_value is not None else ''}); drop it.")
     notes = []
     holes = np.isnan(x)
     if holes.any():
@@ -664,9 +663,7 @@ def raw_as_fitted(res: PLSResult, data: pd.DataFrame, who: str) -> tuple[np.ndar
         raise ModelSpecError(f"{who}: indicator {absent[0]!r} is not a column of the data; pass the data the model "
                              "was fitted to.")
     frame = data[items]
-    bad = [v for v in items if not pd.api.types.is_numeric_dtype(frame[v]) or pd.api.types.is_bool_dtype(frame[v])]
-    if bad:
-        raise ResponseDataError(f"{who}: indicator {bad[0]!r} is not numeric (dtype {frame[bad[0]].dtype}).")
+    _refuse_non_numeric(frame, items, who)
     x = frame.to_numpy(dtype=float, na_value=np.nan)
     code = res.settings["missing_value"]
     if code is not None:
@@ -692,3 +689,18 @@ def raw_as_fitted(res: PLSResult, data: pd.DataFrame, who: str) -> tuple[np.ndar
         raise ResponseDataError(f"{who}: these data ({len(x)} usable rows) are not the data the model was fitted to "
                                 f"({res.n_obs} rows); pass the same DataFrame as to fit_pls.")
     return x, note
+
+
+def _refuse_non_numeric(frame: pd.DataFrame, items: list[str], who: str) -> None:
+    """Refuse an indicator that is not a numeric column, naming the first cell that is not a number (row and
+    value, as the survey readers do) or, when every cell reads as a number, saying the column holds text."""
+    dtypes = frame.dtypes  # one lookup for all columns (per-column indexing dominated small fits)
+    bad = [v for v, t in zip(items, dtypes, strict=True)
+           if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)]
+    if not bad:
+        return
+    from ..responses.scoring import checked_numbers
+
+    checked_numbers(frame[[bad[0]]], who)  # raises for the first cell that is neither blank nor a number
+    raise ResponseDataError(f"{who}: indicator {bad[0]!r} holds its numbers as text (dtype {dtypes[bad[0]]}); "
+                            "convert the column with pandas.to_numeric, or read the file with sr.read_responses.")
