@@ -26,7 +26,7 @@ def config(folder: Path, events: str, *, n: int = 600, language: str = "en", dat
     path = folder / "study.yaml"
     path.write_text(f"""study: {{id: behaviour_test, title: {{en: "Behaviour test", zh: "行为测试"}}}}
 questionnaire: {QUESTIONNAIRE}
-data: {data or f'{{simulate: {{n: {n}, seed: 5}}}}'}
+data: {data or f'{{simulate: {{n: {n}, seed: 5, careless: 0.05}}}}'}
 {LIGHT}
 events:
 {events}
@@ -88,6 +88,7 @@ def test_no_raw_respondent_id_in_any_output(simulated_study, tmp_path):
     study, _ = simulated_study
     paths = write_report(study, tmp_path)
     ids = set(study.raw["respondent_id"])
+    assert len(study.exclusions)  # careless respondents were excluded: the exclusion log is in results.json
     for kind in ("html", "md", "json"):
         text = paths[kind].read_text(encoding="utf-8")
         assert not [i for i in ids if i in text], kind

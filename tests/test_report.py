@@ -114,9 +114,11 @@ def test_results_json_carries_every_number(built):
     for key in ["measurement", "efa", "method_bias", "alternatives", "groups", "segments", "ipma",
                 "recommendations", "exclusions", "regression"]:
         assert results[key], key
-    excluded = {e["respondent_id"] for e in results["exclusions"]}
-    assert len(excluded) == results["study"]["n_excluded"]
-    assert not set(study.scored["respondent_id"]) & excluded  # nobody excluded is analysed
+    excluded = {e["row"] for e in results["exclusions"]}  # rows of the data as read, never respondent ids
+    assert len(excluded) == results["study"]["n_excluded"] and "respondent_id" not in results["exclusions"][0]
+    analysed = set(study.raw.reset_index(drop=True).index[study.raw["respondent_id"].isin(study.scored["respondent_id"])]
+                   + 1)
+    assert analysed and not analysed & excluded  # nobody excluded is analysed
     prov = json.loads(paths["provenance"].read_text(encoding="utf-8"))
     assert prov["questionnaire"]["id"] == "financial_social_media_stickiness"
     assert all(len(h) == 64 for h in prov["inputs"].values()) and prov["seed"] == 5

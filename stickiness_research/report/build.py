@@ -67,6 +67,18 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _exclusions_by_row(study: StudyResult) -> pd.DataFrame:
+    """The exclusion log with each respondent's row in the data as read (1-based) instead of their id: ids may be
+    platform ids (openids, member numbers) that must not reach an output; the row finds them in the input."""
+    table = study.exclusions
+    if not len(table) or "respondent_id" not in table:
+        return table
+    row = pd.Series(np.arange(1, len(study.raw) + 1), index=study.raw["respondent_id"].astype(str).to_numpy())
+    out = table.drop(columns="respondent_id")
+    out.insert(0, "row", row.reindex(table["respondent_id"].astype(str)).to_numpy())
+    return out
+
+
 def results_dict(study: StudyResult) -> dict:
     """Every number of the study, as plain JSON-able data (the ``results.json`` file)."""
     q = study.questionnaire
@@ -76,7 +88,7 @@ def results_dict(study: StudyResult) -> dict:
                   if len(study.exclusions) else 0, "n_analysed": study.sem.n_obs + study.sem.n_dropped,
                   "n_model": study.sem.n_obs, "outcome": study.outcome, "estimator": study.sem.estimator,
                   "seed": study.config.seed},
-        "exclusions": study.exclusions,
+        "exclusions": _exclusions_by_row(study),
         "fit_measures": study.sem.fit_measures,
         "estimates": study.sem.estimates.drop(columns=[c for c in ("group",) if c in study.sem.estimates]),
         "r2": study.sem.r2,
