@@ -102,12 +102,14 @@ sr.criterion_validity(linked).round(3)
 # ## Attitude → behaviour in one model
 #
 # The questionnaire's SEM with one more equation: visits per week regressed on the latent stickiness factor.
-# The drivers' effects on behaviour run through the attitude (`ind_h*` are the indirect effects).
+# The drivers' effects on behaviour run through the attitude: `total_<driver>` is each driver's total effect on
+# visits per week, summed over every route to stickiness (e.g. interaction -> attachment -> stickiness and
+# interaction -> stickiness) and carried on by the behaviour path.
 
 # %%
 sem = sr.behaviour_sem(q, linked, outcome="visits_per_week")
 table = sem.estimates
-table[(table["op"].isin(["~", ":="])) & table["lhs"].str.contains("visits|ind_")][
+table[(table["op"].isin(["~", ":="])) & table["lhs"].str.contains("visits|total_")][
     ["lhs", "op", "rhs", "est", "se", "pvalue", "std_all"]].round(3)
 
 # %% [markdown]

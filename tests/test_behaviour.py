@@ -259,3 +259,25 @@ def test_simulation_is_deterministic_and_follows_its_window(simulated):
     assert 0.6 < reads["completion"].mean() < 0.85  # the field's 65-82 % reading completion
     with pytest.raises(sr.ResponseDataError, match="no column 'loyalty'"):
         sr.simulate_events(q, df, scores=truth, model=sr.BehaviourModel(driver="loyalty"))
+
+
+def test_an_empty_log_and_a_log_of_too_few_respondents_are_named(tmp_path):
+    pd.DataFrame(columns=COLUMNS).to_csv(tmp_path / "empty.csv", index=False)
+    with pytest.raises(EventDataError, match="holds no events"):
+        sr.read_events(tmp_path / "empty.csv", key=KEY)
+    q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    survey = sr.simulate_responses(q, n=100, seed=1)
+    few = sr.read_events(sr.simulate_events(q, survey.head(15), days=30, seed=1), key=KEY)
+    with pytest.raises(sr.ResponseDataError, match="only 15 of 100 respondents appear in the event log"):
+        sr.link_survey(survey, q, sr.user_metrics(few), few)
+
+
+def test_the_behavioural_sem_carries_each_drivers_total_effect(simulated):
+    q, df, log, ev, metrics, linked = simulated
+    sem = sr.behaviour_sem(q, linked)
+    est = sem.estimates.set_index("lhs")
+    paths = sem.estimates[sem.estimates["op"] == "~"].set_index("label")["est"]
+    # interaction reaches stickiness directly (h3) and through emotional attachment (h1*h2)
+    expected = (paths["h3"] + paths["h1"] * paths["h2"]) * paths["behaviour"]
+    assert est.loc["total_interaction", "est"] == pytest.approx(expected, rel=1e-10)
+    assert est.loc["total_convenience", "est"] == pytest.approx(paths["h7"] * paths["behaviour"], rel=1e-10)

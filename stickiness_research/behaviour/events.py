@@ -184,6 +184,9 @@ def read_events(path: str | Path | list, *, key: bytes | None = None, backend: A
         first=raw.timestamp.min(), last=raw.timestamp.max(), n=raw.count(),
         **{f"_bad_{column}": pred.sum() for column, (pred, _, _) in problems.items() if column != "user_id"}
     ).to_pandas()
+    if per_user.empty:
+        raise EventDataError(f"read_events: {files[0]}{f' (and {len(files) - 1} more)' if len(files) > 1 else ''} "
+                             "holds no events (only a header); give the log with its rows.")
     _refuse(con, raw, files, fmt, names, problems, per_user)
     raw = raw.mutate(event_type=_mapped(raw.event_type, event_types or {}))
 

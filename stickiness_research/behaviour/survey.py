@@ -18,6 +18,7 @@ from ..errors import ModelSpecError, ResponseDataError
 from ..questionnaire import Questionnaire
 from .events import Events
 
+MIN_LINKED = 30  # respondents found in the log below which correlations, survival and segment tables mislead
 CRITERIA = ("active_days", "visits_per_week", "lifetime_days", "read_completion", "share_rate")
 _FRAME = InstanceOf(pd.DataFrame, "a DataFrame")
 
@@ -45,7 +46,8 @@ def link_survey(responses: pd.DataFrame, q: Questionnaire, metrics: pd.DataFrame
     Raises
     ------
     ResponseDataError
-        ``responses`` has no ``respondent_id``, or no respondent appears in the log (different keys?).
+        ``responses`` has no ``respondent_id``, or fewer than 30 respondents appear in the log (different ids or
+        keys?).
     """
     check(responses, "responses", "link_survey", _FRAME)
     check(metrics, "metrics", "link_survey", _FRAME)
@@ -58,9 +60,11 @@ def link_survey(responses: pd.DataFrame, q: Questionnaire, metrics: pd.DataFrame
     survey = pd.concat([answers.drop(columns="respondent_id"), scores], axis=1)
     survey.index = pd.Index(events.pseudonyms(responses["respondent_id"]).to_numpy(), name="user_id")
     linked = survey.join(metrics, how="inner")
-    if linked.empty:
-        raise ResponseDataError("link_survey: no respondent appears in the event log; survey and log must be "
-                                "pseudonymised with the same key (STICKINESS_HMAC_KEY) and the same user ids.")
+    if len(linked) < MIN_LINKED:
+        found = "no respondent appears" if linked.empty else f"only {len(linked)} of {len(survey)} respondents appear"
+        raise ResponseDataError(f"link_survey: {found} in the event log; the behaviour analyses need at least "
+                                f"{MIN_LINKED} respondents with their log. Survey and log must carry the same user "
+                                "ids, pseudonymised with the same key (STICKINESS_HMAC_KEY).")
     linked.attrs["not_in_log"] = int(len(survey) - len(linked))
     return linked
 
@@ -152,8 +156,9 @@ def behaviour_sem(q: Questionnaire, linked: pd.DataFrame, outcome: str = "visits
     Returns
     -------
     SEMResult
-        With the path ``outcome ~ construct`` labelled ``behaviour`` and, for each hypothesis into the
-        construct, its indirect effect on the behaviour (``ind_<h>``).
+        With the path ``outcome ~ construct`` labelled ``behaviour`` and, for each construct whose hypotheses
+        reach ``construct``, its total effect on the behaviour through every route (``total_<construct>``: the
+        sum over routes of the product of their paths, times ``behaviour``).
 
     Raises
     ------
@@ -170,12 +175,31 @@ def behaviour_sem(q: Questionnaire, linked: pd.DataFrame, outcome: str = "visits
     from ..sem import fit_sem
 
     lines = [q.model_syntax(), f"{outcome} ~ behaviour*{construct}"]
-    for h in q.hypotheses:
-        if h.to == construct and not h.is_indirect:
-            lines.append(f"ind_{h.label} := {h.label}*behaviour")
+    for driver, chains in _chains_into(q, construct).items():
+        # every route from the driver to the attitude, then on to the behaviour: the total effect on behaviour
+        lines.append(f"total_{driver} := ({' + '.join('*'.join(c) for c in chains)})*behaviour")
     data = linked.copy()
     data[outcome] = data[outcome].astype(float)
     return fit_sem("\n".join(lines), data, **fit_options)
+
+
+def _chains_into(q: Questionnaire, target: str) -> dict[str, list[list[str]]]:
+    """For every construct that reaches ``target`` through the direct hypotheses: the label chains of each route."""
+    edges: dict[str, list[tuple[str, str]]] = {}
+    for h in q.hypotheses:
+        if not h.is_indirect:
+            edges.setdefault(h.from_, []).append((h.to, h.label))
+
+    def routes(node: str, seen: tuple[str, ...]) -> list[list[str]]:
+        found = []
+        for nxt, label in edges.get(node, []):
+            if nxt == target:
+                found.append([label])
+            elif nxt not in seen:
+                found += [[label, *rest] for rest in routes(nxt, (*seen, nxt))]
+        return found
+
+    return {c: chains for c in q.construct_ids if c != target and (chains := routes(c, (c,)))}
 
 
 def churn_survival(linked: pd.DataFrame, by: str | None = None) -> dict[str, pd.DataFrame]:

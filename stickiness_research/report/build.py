@@ -458,9 +458,10 @@ def _behaviour(study: StudyResult, L: dict, names: dict, lang: str) -> dict | No
         est = b.sem.estimates
         path = est[(est["lhs"] == b.outcome) & (est["op"] == "~")].iloc[0]
         indirect = []
-        for _, r in est[(est["op"] == ":=") & est["lhs"].str.startswith("ind_")].iterrows():
-            h = next(h for h in study.questionnaire.hypotheses if f"ind_{h.label}" == r["lhs"])
-            indirect.append({"path": " \u2192 ".join([names.get(h.from_, h.from_), names.get(h.to, h.to),
+        for _, r in est[(est["op"] == ":=") & est["lhs"].str.startswith("total_")].iterrows():
+            driver = r["lhs"].removeprefix("total_")
+            indirect.append({"path": " \u2192 ".join([names.get(driver, driver), "\u2026",
+                                                       names.get(b.construct, b.construct),
                                                        label(f"metric_{b.outcome}")]),
                              "b": apa.num(r["est"]), "ci": apa.interval(r["ci_lower"], r["ci_upper"]),
                              "beta": apa.bounded(r["std_all"], 2), "p": apa.p_value(r["pvalue"])})
