@@ -182,10 +182,10 @@ def _suggestions(preferences: dict | None, times: pd.DataFrame | None, rules: pd
     columns = ["segment", "content", "share", "share_others", "residual", "peak", "peak_share", "lift", "confidence"]
     if preferences is None:
         return pd.DataFrame(columns=columns)
-    counts, residuals = preferences["counts"], preferences["residuals"]
+    counts, residuals = preferences["events"], preferences["residuals"]
     rows = []
     for seg in residuals.index:
-        content = residuals.loc[seg].idxmax()
+        content = residuals.loc[seg].idxmax()  # the users' favourite, clearly above other segments
         if residuals.loc[seg, content] < PREFERENCE_RESIDUAL:
             continue
         others = counts.drop(index=seg)

@@ -43,9 +43,12 @@ def content_preferences(events: Events, segments: pd.Series, *, event_type: str 
     Returns
     -------
     dict
-        ``counts`` (segments x content types), ``shares`` (row shares), ``residuals`` (adjusted standardized
-        residuals of the independence test: above 2 a segment reads that type clearly more than others) and
-        ``test`` (chi-square, df, p, Cramer's V; as ``chisq.test(counts)`` in R).
+        ``shares``: each segment's events by content type (row shares of ``events``, the event counts);
+        ``counts``: users by segment and favourite content type (the type a user has most of those events of,
+        ties to the first by name), each user counted once; ``test`` (chi-square, df, p, Cramer's V, n users;
+        as ``chisq.test(counts)`` in R) and ``residuals`` (its adjusted standardized residuals: above 2, a
+        segment's users favour that type clearly more than others do). The test is on users, not events: one
+        user's many reads are not independent observations.
 
     Raises
     ------
@@ -57,14 +60,21 @@ def content_preferences(events: Events, segments: pd.Series, *, event_type: str 
     check(event_type, "event_type", "content_preferences", Options(("read", "share", "click", "purchase")))
     t = events.raw
     rows = t.filter((t.event_type == event_type) & t.content_type.notnull()).join(events.users_of(segments), "user_id")
-    counts = rows.group_by(["segment", "content_type"]).aggregate(n=rows.count()).to_pandas() \
-        .pivot(index="segment", columns="content_type", values="n").fillna(0).astype(int).sort_index()
-    if counts.empty or counts.to_numpy().sum() == 0:
+    per_user = rows.group_by(["segment", "user_id", "content_type"]).aggregate(n=rows.count()).to_pandas()
+    if per_user.empty:
         raise ResponseDataError(f"content_preferences: no {event_type} event with a content type from a survey "
                                 "respondent; the log needs a content_type column and linked users.")
+    by_events = per_user.pivot_table(index="segment", columns="content_type", values="n", aggfunc="sum",
+                                     fill_value=0).sort_index()
+    favourite = per_user.sort_values(["user_id", "n", "content_type"], ascending=[True, False, True],
+                                     kind="stable").drop_duplicates("user_id")
+    counts = pd.crosstab(favourite["segment"], favourite["content_type"]).reindex(
+        index=by_events.index, columns=by_events.columns, fill_value=0)
     counts = counts.loc[:, counts.sum() > 0]
     test, residuals = independence_test(counts)
-    return {"counts": counts, "shares": counts.div(counts.sum(1), axis=0), "residuals": residuals, "test": test}
+    test["n_users"] = int(counts.to_numpy().sum())
+    return {"counts": counts, "shares": by_events.div(by_events.sum(1), axis=0), "events": by_events,
+            "residuals": residuals, "test": test}
 
 
 def independence_test(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

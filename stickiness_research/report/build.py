@@ -495,14 +495,20 @@ def _behaviour(study: StudyResult, L: dict, names: dict, lang: str) -> dict | No
     content_table = None
     if b.preferences is not None:
         shares, residuals = b.preferences["shares"], b.preferences["residuals"]
+        read = b.preferences["events"]
+        overall = read.sum() / read.to_numpy().sum()
         test = b.preferences["test"].iloc[0]
         content_table = {"types": [content(c) for c in shares.columns],
                          "rows": [{"segment": seg_label.get(str(g), str(g)),
                                    "cells": [{"value": apa.num(100 * shares.loc[g, c], 0),
-                                              "high": bool(residuals.loc[g, c] > 2)} for c in shares.columns]}
+                                              # favoured by its users beyond chance, and read more than overall
+                                              "high": bool(c in residuals.columns and residuals.loc[g, c] > 2
+                                                           and shares.loc[g, c] > overall[c])}
+                                             for c in shares.columns]}
                                   for g in shares.index],
-                         "test": (f"\u03c7\u00b2({int(test['df'])}) = {apa.num(test['chisq'])}, "
-                                  f"{apa.p_clause(test['pvalue'])}, Cram\u00e9r's V = {apa.bounded(test['cramers_v'], 2)}")}
+                         "test": (f"\u03c7\u00b2({int(test['df'])}, N = {int(test['n_users'])}) = "
+                                  f"{apa.num(test['chisq'])}, {apa.p_clause(test['pvalue'])}, Cram\u00e9r's V = "
+                                  f"{apa.bounded(test['cramers_v'], 2)}")}
     when = lambda slot: " ".join(L.get(w, w) for w in str(slot).split(" ", 1)) if slot else ""  # noqa: E731
     playbook = []
     for r in b.suggestions.itertuples():
