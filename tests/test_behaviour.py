@@ -281,3 +281,21 @@ def test_the_behavioural_sem_carries_each_drivers_total_effect(simulated):
     expected = (paths["h3"] + paths["h1"] * paths["h2"]) * paths["behaviour"]
     assert est.loc["total_interaction", "est"] == pytest.approx(expected, rel=1e-10)
     assert est.loc["total_convenience", "est"] == pytest.approx(paths["h7"] * paths["behaviour"], rel=1e-10)
+
+
+def test_zoned_timestamps_count_in_the_users_time_zone(tmp_path):
+    """A zoned Parquet column (any zone) and text with offsets give the same days and hours as the naive local
+    times they stand for; another zone shifts them."""
+    frame = pd.DataFrame(TINY, columns=COLUMNS).assign(timestamp=lambda d: pd.to_datetime(d["timestamp"]))
+    frame.to_parquet(tmp_path / "naive.parquet")
+    local = frame["timestamp"].dt.tz_localize("Asia/Shanghai")
+    frame.assign(timestamp=local.dt.tz_convert("UTC")).to_parquet(tmp_path / "utc.parquet")
+    frame.assign(timestamp=local.dt.strftime("%Y-%m-%dT%H:%M:%S+08:00")).to_csv(tmp_path / "offset.csv", index=False)
+    expected = sr.read_events(tmp_path / "naive.parquet", key=KEY).table.to_pandas().sort_values(["user_id", "timestamp"])
+    for name in ("utc.parquet", "offset.csv"):
+        got = sr.read_events(tmp_path / name, key=KEY).table.to_pandas().sort_values(["user_id", "timestamp"])
+        pd.testing.assert_series_equal(got["timestamp"].reset_index(drop=True),
+                                       expected["timestamp"].reset_index(drop=True), check_names=False)
+    in_london = sr.read_events(tmp_path / "utc.parquet", key=KEY, timezone="Europe/London")
+    assert in_london.table.timestamp.min().to_pandas() == pd.Timestamp("2025-12-31 23:00:00")
+    assert in_london.provenance["timezone"] == "Europe/London"

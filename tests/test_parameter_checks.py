@@ -201,6 +201,7 @@ BAD = [
     ("latent_scores", "n", 0), ("latent_scores", "seed", -1),
     ("read_events", "key", b"short"), ("read_events", "event_types", ["read"]), ("read_events", "columns", "openid"),
     ("read_events", "start", "soon"), ("read_events", "end", 20260101), ("read_events", "memory_limit", "lots"),
+    ("read_events", "timezone", "Mars/Olympus"),
     ("simulate_events", "days", 3), ("simulate_events", "seed", -1), ("simulate_events", "model", "default"),
     ("simulate_events", "start", "soon"),
     ("user_metrics", "churn_after", 0), ("dau_mau", "window", 1), ("cohort_retention", "period", "day"),

@@ -11,6 +11,7 @@ respondent's answers join to their own behaviour and no raw id reaches a table, 
 
 from __future__ import annotations
 
+import functools
 import glob as globbing
 import hashlib
 import re
@@ -41,8 +42,16 @@ SCHEMA: dict[str, tuple[str, bool, str]] = {
 _ERRORS_SHOWN = 3
 _DATE = Satisfies(lambda v: isinstance(v, str | date) and not isinstance(pd.Timestamp(v), type(pd.NaT)),
                   "a date (datetime.date or 'YYYY-MM-DD')")
+_ZONE = Satisfies(lambda v: isinstance(v, str) and v in _zones(), "an IANA time zone such as 'Asia/Shanghai'")
 _MEMORY = Satisfies(lambda v: isinstance(v, str) and re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", v.strip(), re.I),
                     "a size such as '4GB' or '512MB'")
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
 
 
 @dataclass(frozen=True)
@@ -114,7 +123,7 @@ class Events:
 def read_events(path: str | Path | list, *, key: bytes | None = None, backend: Any = None,
                 event_types: dict[str, str] | None = None, columns: dict[str, str] | None = None,
                 start: date | str | None = None, end: date | str | None = None,
-                memory_limit: str = "4GB") -> Events:
+                memory_limit: str = "4GB", timezone: str = "Asia/Shanghai") -> Events:
     """Read event logs (Parquet or CSV; a path, a glob such as ``logs/*.parquet``, or a list of paths).
 
     Parameters
@@ -137,6 +146,11 @@ def read_events(path: str | Path | list, *, key: bytes | None = None, backend: A
         are dropped (they are counted in the provenance).
     memory_limit : str
         DuckDB's memory limit (``"4GB"``): larger scans spill to disk instead of failing.
+    timezone : str
+        The IANA time zone days and hours are counted in (default ``"Asia/Shanghai"``). Timestamps without a
+        zone are taken as that zone's wall-clock time; timestamps with one (a zoned Parquet column, or text
+        with an offset such as ``+08:00`` or ``Z``) are converted to it, so "weekday evening" means the
+        users' evening. (On Spark, set ``spark.sql.session.timeZone`` instead.)
 
     Returns
     -------
@@ -165,6 +179,7 @@ def read_events(path: str | Path | list, *, key: bytes | None = None, backend: A
     for name, value in (("start", start), ("end", end)):
         check(value, name, "read_events", _DATE, None)
     check(memory_limit, "memory_limit", "read_events", _MEMORY)
+    check(timezone, "timezone", "read_events", _ZONE)
     check(event_types, "event_types", "read_events", InstanceOf(dict, "a dict of file names to ours"), None)
     check(columns, "columns", "read_events", InstanceOf(dict, "a dict of our column names to the file's"), None)
     if isinstance(path, pd.DataFrame):  # a log in memory (e.g. from simulate_events): no file to keep around
@@ -177,6 +192,8 @@ def read_events(path: str | Path | list, *, key: bytes | None = None, backend: A
     con = backend if backend is not None else ibis.duckdb.connect(memory_limit=memory_limit)
     engine = con.name
     names = {ours: (columns or {}).get(ours, ours) for ours in SCHEMA}
+    if engine == "duckdb":  # the zone zoned timestamps are converted to (a validated IANA name: no injection)
+        con.raw_sql(f"SET TimeZone = '{timezone}'")
     raw = _scan(con, files, fmt, names)
     # one pass: the schema checks, every user's id, first and last day and events (the ids become pseudonyms)
     problems = _problems(raw, event_types or {})
@@ -216,7 +233,7 @@ def read_events(path: str | Path | list, *, key: bytes | None = None, backend: A
         n_events, n_users = int(counts["n"]), int(counts["users"])
     provenance = {"files": {str(f): _sha256(f) for f in files}, "format": fmt, "engine": engine,
                   "n_events": n_events, "n_users": n_users, "outside_window": n_total - n_events,
-                  "ids": f"keyed pseudonyms (HMAC-SHA256, {key_source})"}
+                  "ids": f"keyed pseudonyms (HMAC-SHA256, {key_source})", "timezone": timezone}
     return Events(raw=inside, ids=ids, start=window[0], end=window[1], provenance=provenance, key=key)
 
 
@@ -266,8 +283,12 @@ def _scan(con: Any, files: list[Path], fmt: str, names: dict[str, str]) -> Any:
     for ours, (dtype, _, _) in SCHEMA.items():
         if names[ours] in present:
             value = raw[names[ours]]
-            if dtype == "string" or (value.type().is_timestamp() if dtype == "timestamp" else value.type().is_numeric()):
-                out[ours] = value.cast(dtype)
+            if dtype == "timestamp" and con.name == "duckdb" and not value.type().is_timestamp():
+                # text: through TIMESTAMPTZ, so an offset (+08:00, Z) converts to the session's zone and a
+                # naive time stays as written; strip() keeps DuckDB from pushing the cast into the CSV scan
+                out[ours] = value.cast("string").strip().try_cast("timestamp('UTC')").cast("timestamp")
+            elif dtype == "string" or (value.type().is_timestamp() if dtype == "timestamp" else value.type().is_numeric()):
+                out[ours] = value.cast(dtype)  # a zoned timestamp becomes the session zone's wall-clock time
             else:  # text: strip() also keeps DuckDB from pushing the cast into the CSV scan, where it would raise
                 out[ours] = value.cast("string").strip().try_cast(dtype)
         else:
