@@ -19,6 +19,11 @@ import numpy as np
 import pandas as pd
 
 _P_COLUMNS = {"pvalue", "p", "p_value", "pvalue.scaled", "rho_pvalue", "f_pvalue", "p_chisq", "p_scaled"}
+_COUNT_COLUMNS = {"df", "n", "n_obs", "users", "replications", "failed", "k", "n_items", "npar", "events", "rank"}
+
+
+def _is_p(column: str) -> bool:
+    return column in _P_COLUMNS or column.endswith("pvalue") or column.startswith("p_")
 
 
 def _cell(value: Any, column: str, digits: int = 3) -> str:
@@ -30,14 +35,25 @@ def _cell(value: Any, column: str, digits: int = 3) -> str:
     if isinstance(value, int | np.integer):
         return str(int(value))
     if isinstance(value, float | np.floating):
-        if column in _P_COLUMNS:
+        if _is_p(column):
             return "<.001" if value < 0.001 else f"{value:.3f}"
-        return f"{value:.{digits}f}"
+        if column in _COUNT_COLUMNS and float(value).is_integer():
+            return str(int(value))  # a df or a count is a whole number, not 1040.000
+        text = f"{value:.{digits}f}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text  # no -0.000
     return str(value)
 
 
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with a meaningful index as its first column (an unnamed one gets an empty header, not "index")."""
+    if not _named_index(frame):
+        return frame
+    names = [n if n is not None else "" for n in frame.index.names]
+    return frame.rename_axis(names).reset_index()
+
+
 def _texts(frame: pd.DataFrame) -> pd.DataFrame:
-    shown = frame.reset_index() if _named_index(frame) else frame
+    shown = _shown(frame)
     return pd.DataFrame({c: [_cell(v, str(c)) for v in shown[c]] for c in shown.columns}, index=range(len(shown)))
 
 
@@ -72,9 +88,10 @@ def _latex_escape(text: str) -> str:
 
 
 def _apa(text: str, column: str) -> str:
-    """APA in LaTeX: no leading zero for p values, a true minus sign."""
-    if column in _P_COLUMNS and text.startswith("0."):
+    """APA in LaTeX: no leading zero for p values, a true minus sign, arrows as arrows."""
+    if _is_p(column) and text.startswith("0."):
         text = text[1:]
+    text = text.replace("->", r"$\rightarrow$")  # a bare > prints as an inverted question mark in OT1 text
     text = text.replace("<", "$<$")  # a bare < prints as an inverted exclamation mark in LaTeX's text mode
     return text.replace("-", "$-$", 1) if text[:1] == "-" and text[1:2].isdigit() else text
 
@@ -160,22 +177,22 @@ class Summary(str):
         for name, frame in self.tables.items():
             shown = _texts(frame)
             align = "".join("l" if shown[c].map(lambda t: not _numeric(t)).any() else "r" for c in shown.columns)
-            head = " & ".join(_latex_escape(str(c)) for c in shown.columns) + r" \\"
+            head = " & ".join(_apa(_latex_escape(str(c)), "") for c in shown.columns) + r" \\"
             rows = [" & ".join(_apa(_latex_escape(shown.iloc[i, j]), str(c)) for j, c in enumerate(shown.columns))
                     + r" \\" for i in range(len(shown))]
-            caption = _latex_escape(f"{self.title}: {name}")
+            caption = _apa(_latex_escape(f"{self.title}: {name}"), "")
             body = [r"\begin{table}[htbp]", r"\centering", rf"\caption{{\textit{{{caption}}}}}",
                     rf"\begin{{tabular}}{{{align}}}", r"\toprule", head, r"\midrule", *rows, r"\bottomrule",
                     r"\end{tabular}"]
             notes = [*self.lines, *self.notes] if not out else []
             if notes:
-                body.append(r"\par\smallskip{\small\textit{Note.} " + _latex_escape(" ".join(notes)) + "}")
+                body.append(r"\par\smallskip{\small\textit{Note.} " + _apa(_latex_escape(" ".join(notes)), "") + "}")
             out.append("\n".join(body + [r"\end{table}"]))
         return "\n\n".join(out) + "\n"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: title, lines, tables as lists of records (NaN -> None), notes."""
-        tables = {name: _json((frame.reset_index() if _named_index(frame) else frame).to_dict(orient="records"))
+        tables = {name: _json(_shown(frame).to_dict(orient="records"))
                   for name, frame in self.tables.items()}
         return {"title": self.title, "lines": list(self.lines), "tables": tables, "notes": list(self.notes)}
 

@@ -16,6 +16,7 @@ The replications run through :func:`stickiness_research.executor.run_tasks`: in 
 
 from __future__ import annotations
 
+import warnings
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,7 +39,7 @@ from ._validation import (
     Satisfies,
     check,
 )
-from .errors import EstimationError, ModelSpecError
+from .errors import EstimationError, ModelSpecError, StickinessWarning
 from .executor import connect, run_tasks, task_seeds
 from .questionnaire import Questionnaire
 from .responses.scoring import reverse_code
@@ -59,7 +60,7 @@ def power(q: Questionnaire | SEMResult, n: list[int] | tuple[int, ...] = (200, 3
         The assumed truth. A Questionnaire with a population block and hypotheses: its items are simulated and
         its hypothesised model fitted. Or a fitted model (a pilot study's :func:`~stickiness_research.fit_sem`
         result, one group): multivariate normal data with its model-implied covariance matrix are simulated and
-        the same syntax is fitted; its labelled regressions and defined parameters (``:=``) are the hypotheses,
+        the same syntax is fitted; its labelled parameters and defined parameters (``:=``) are the hypotheses,
         with the pilot estimates' signs as the expected ones.
     n : sequence of int
         Sample sizes to try.
@@ -181,21 +182,41 @@ class _Plan:
         self.indirect, self.parameters, self.model_tests = indirect, parameters, model_tests
         if isinstance(q, SEMResult):
             est = q.estimates
-            rows = est[((est["op"] == "~") & (est["label"] != "")) | (est["op"] == ":=")]
+            rows = est[(est["op"].isin(["~", "=~", "~~"]) & (est["label"] != "")) | (est["op"] == ":=")]
             if rows.empty:
-                raise ModelSpecError("power from a pilot model tests its labelled regressions and defined "
+                raise ModelSpecError("power from a pilot model tests its labelled parameters and defined "
                                      "parameters; label the paths of interest (y ~ b*x) or define effects (:=).")
             truth = pd.DataFrame({"hypothesis": [r.label or r.lhs for r in rows.itertuples()],
-                                  "path": [r.rhs if r.op == ":=" else f"{r.rhs} -> {r.lhs}" for r in rows.itertuples()],
+                                  "path": [r.rhs if r.op == ":=" else f"{r.rhs} -> {r.lhs}" if r.op == "~"
+                                           else f"{r.lhs} {r.op} {r.rhs}" for r in rows.itertuples()],
                                   "est": rows["est"].to_numpy(), "std_all": rows["std_all"].to_numpy()})
-            self.source = _Pilot(q.syntax, tuple(q.observed_variables),
-                                 np.linalg.cholesky(q.implied_cov.to_numpy()), truth)
+            if any("negative" in w for w in q.warnings):
+                warnings.warn("the pilot model has a negative variance estimate (" + "; ".join(
+                    w for w in q.warnings if "negative" in w) + "): a population with it is not plausible; fix the "
+                    "model or the pilot data first.", StickinessWarning, stacklevel=3)
+            try:
+                chol = np.linalg.cholesky(q.implied_cov.to_numpy())
+            except np.linalg.LinAlgError:
+                raise ModelSpecError("the pilot model's implied covariance matrix is not positive definite, so no "
+                                     "data can be drawn from it; fix the model or the pilot data.") from None
+            est_all = q.estimates
+            self.pilot_std = {f"{r.lhs} {r.op} {r.rhs}": float(r.std_all) for r in est_all.itertuples()}
+            self.source = _Pilot(q.syntax, tuple(q.observed_variables), chol, truth)
             self.hypotheses = list(truth["hypothesis"])
         else:
             self.truth = population_model(q)
             self.source = q
             self.hypotheses = [h.id for h in q.hypotheses]
         self.syntax = q.syntax if isinstance(q, SEMResult) else q.model_syntax()
+
+    def parameter_truth(self) -> dict[str, float]:
+        """Standardized population value of each parameter row, where the population states it: a pilot's
+        std.all, or the questionnaire's loadings and paths."""
+        if isinstance(self.source, _Pilot):
+            return self.pilot_std
+        out = {f"{item.construct} =~ {item.id}": self.truth.loadings[item.id] for item in self.q.items}
+        out |= {f"{b} ~ {a}": beta for (a, b), beta in self.truth.paths.items()}
+        return out
 
     def rows(self, size: int, seed: np.random.SeedSequence, n_jobs: int, client: Any, progress: bool) -> list[dict]:
         """sr.power's rows at one sample size; replication j takes child j of ``seed``."""
@@ -222,13 +243,16 @@ class _Plan:
                         | ({"kind": "hypothesis"} if extra else {}))
         if self.parameters and ok:
             table = pd.concat([o["parameters"] for o in ok])
+            truth = self.parameter_truth()
             for key, part in table.groupby("parameter", sort=False):
-                rows.append({"n": size, "hypothesis": key, "path": key, "true_beta": np.nan,
+                rows.append({"n": size, "hypothesis": key, "path": "parameter", "true_beta": truth.get(key, np.nan),
                              "power": float((part["pvalue"] < self.alpha).mean()),
                              "mean_estimate": float(part["std_all"].mean()), "replications": len(part),
                              "failed": self.replications - len(ok), "kind": "parameter"})
         if self.model_tests and ok:
-            for name, column in (("exact fit (chi-square)", "chisq_p"), ("close fit (RMSEA <= .05)", "close_p")):
+            # rejection rates: with a correct model (a pilot's own implied covariance) the tests' type I error
+            for name, column in (("rejects exact fit (chi-square)", "chisq_p"),
+                                 ("rejects close fit (RMSEA <= .05)", "close_p")):
                 values = np.array([o["fit"][column] for o in ok], dtype=float)
                 rows.append({"n": size, "hypothesis": name, "path": "model", "true_beta": np.nan,
                              "power": float(np.mean(values < self.alpha)), "mean_estimate": np.nan,
@@ -262,7 +286,7 @@ def _replicate(source: Questionnaire | _Pilot, syntax: str, n: int, seed: int, a
         return None
     if isinstance(source, _Pilot):
         est = res.estimates
-        rows = est[((est["op"] == "~") & (est["label"] != "")) | (est["op"] == ":=")]
+        rows = est[(est["op"].isin(["~", "=~", "~~"]) & (est["label"] != "")) | (est["op"] == ":=")]
         sign = np.sign(source.truth["est"].to_numpy())
         table = pd.DataFrame({"hypothesis": list(source.truth["hypothesis"]), "std_all": rows["std_all"].to_numpy(),
                               "supported": (np.sign(rows["est"].to_numpy()) == sign)
@@ -281,7 +305,8 @@ def _replicate(source: Questionnaire | _Pilot, syntax: str, n: int, seed: int, a
     out = {"hypotheses": table}
     if details:
         est = res.estimates
-        free = est[(est["se"] > 0) & (est["op"] != ":=")]
+        # loadings, paths and covariances: a variance's test against 0 says nothing a planner needs
+        free = est[(est["se"] > 0) & (est["op"].isin(["=~", "~"]) | ((est["op"] == "~~") & (est["lhs"] != est["rhs"])))]
         out["parameters"] = pd.DataFrame({"parameter": (free["lhs"] + " " + free["op"] + " " + free["rhs"]).to_numpy(),
                                           "pvalue": free["pvalue"].to_numpy(), "std_all": free["std_all"].to_numpy()})
         out["fit"] = {"chisq_p": float(res.fit_measures["pvalue"]),

@@ -84,8 +84,8 @@ class OLSResult(Reportable):
         return f"OLS on {self.outcome}"
 
     def headline(self) -> list[str]:
-        return [f"n = {self.n}, R² = {self.r2:.3f}, adj. R² = {self.r2_adj:.3f}, F p = {self.f_pvalue:.4g}, SEs: "
-                f"{self.robust or 'classical'}"]
+        return [f"n = {self.n}, R² = {self.r2:.3f}, adj. R² = {self.r2_adj:.3f}, F = {self.f:.2f} (p = "
+                f"{self.f_pvalue:.3g}), SEs: {self.robust or 'classical'}"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``coefficients``: b, SE, t, p, CI, standardized beta and VIF per predictor."""

@@ -124,6 +124,8 @@ class StudyResult(Reportable):
                "reliability": self.reliability if self.reliability is not None else pd.DataFrame(),
                "exclusions": (self.exclusions.groupby("rule").size().rename("respondents").reset_index()
                               if len(self.exclusions) and "rule" in self.exclusions else pd.DataFrame())}
+        if self.behaviour is not None:  # the usage log's tables, named as the behaviour section's
+            out |= {f"behaviour: {name}": table for name, table in self.behaviour.tables().items()}
         return {name: table for name, table in out.items() if len(table)}
 
     def summary_notes(self) -> list[str]:

@@ -40,9 +40,11 @@ def test_parameters_and_model_tests(pilot):
     table = sr.power(pilot, n=[150], replications=150, seed=4, parameters=True, model_tests=True)
     kinds = table.groupby("kind")["hypothesis"].apply(list)
     assert set(kinds["hypothesis"]) == {"a", "b", "ab"}
-    assert "m ~ x" in kinds["parameter"] and "y ~~ y" in kinds["parameter"]
-    assert table.set_index("hypothesis").loc["y ~~ y", "power"] == 1.0  # a residual variance is never 0
-    exact = table[table["hypothesis"] == "exact fit (chi-square)"]["power"].iloc[0]
+    assert "m ~ x" in kinds["parameter"] and "y ~~ y" not in kinds["parameter"]  # variances are left out
+    row = table.set_index("hypothesis").loc["m ~ x"]
+    assert row["true_beta"] == pytest.approx(pilot.estimates.query("label == 'a'")["std_all"].iloc[0])
+    assert row["power"] > 0.9
+    exact = table[table["hypothesis"] == "rejects exact fit (chi-square)"]["power"].iloc[0]
     assert 0.0 <= exact <= 0.12  # a correct model: the chi-square test's type I error, about alpha
 
 
@@ -68,3 +70,19 @@ def test_bad_populations(default_q):
         sr.power(unlabelled, n=[100], replications=2)
     with pytest.raises(sr.ParameterError, match="'indirect' parameter of power"):
         sr.power(default_q, n=[100], replications=2, indirect="bootstrap")
+
+
+def test_parameter_rows_carry_the_population_values(default_q):
+    table = sr.power(default_q, n=[150], replications=4, seed=1, parameters=True)
+    rows = table[table["kind"] == "parameter"].set_index("hypothesis")
+    assert rows.loc["interaction =~ int2", "true_beta"] == pytest.approx(
+        sr.simulate.population_model(default_q).loadings["int2"])
+    assert rows.loc["stickiness ~ trust", "true_beta"] > 0 and not rows.index.str.contains(" ~~ stickiness").any()
+
+
+def test_a_pilot_with_a_negative_variance_is_flagged():
+    hs = sr.datasets.holzinger_swineford().iloc[:80]
+    pilot = sr.fit_sem("visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6", hs)
+    assert any("negative" in w for w in pilot.warnings)
+    with pytest.warns(sr.StickinessWarning, match="negative variance"):
+        sr.power(pilot, n=[60], replications=2, seed=1)

@@ -82,10 +82,17 @@ class BehaviourResult(Reportable):
         optional = {"by_segment": self.by_segment, "churn_cox": self.cox, "reading_times": self.times,
                     "association_rules": self.rules}
         out.update({k: v for k, v in optional.items() if v is not None})
+        if self.sem is not None:  # the behaviour path and each driver's total effect on behaviour
+            est = self.sem.estimates
+            out["behaviour_sem"] = est[((est["op"] == "~") & (est["lhs"] == self.outcome))
+                                       | ((est["op"] == ":=") & est["lhs"].str.startswith("total_"))]
         if self.survival is not None:
             out["churn_survival"] = self.survival["summary"]
+            if "logrank" in self.survival:
+                out["logrank"] = self.survival["logrank"]
         if self.preferences is not None:
             out["content_shares"] = self.preferences["shares"]
+            out["content_test"] = self.preferences["test"]
         return out
 
     def __repr__(self) -> str:  # the dataclass repr would print every table

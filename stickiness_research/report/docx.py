@@ -101,7 +101,7 @@ def write_docx(context: dict, path: str | Path) -> Path:
         if b["segments"]:
             _table(doc, L, number, L["bh_segments"],
                    [L["segment"], L["users"], L["metric_active_days"], L["metric_visits_per_week"], L["metric_dau_mau"],
-                    L["metric_read_completion"], L["metric_share_rate"], L["metric_retained_d30"], L["metric_churned"]],
+                    L["metric_read_completion"], L["metric_share_rate"], L["metric_retained_d30"], L["metric_churned_share"]],
                    [[r["segment"], r["users"], r["active_days"], r["visits"], r["dau_mau"], r["completion"],
                      r["share_rate"], r["d30"], r["churned"]] for r in b["segments"]], b["note"])
             number += 1
