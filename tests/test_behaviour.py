@@ -178,7 +178,7 @@ def test_content_independence_equals_chisq_test(reference):
     counts = pd.read_csv(REF / "content_counts.csv", index_col=0)
     test, residuals = independence_test(counts)
     assert test.loc[0, "chisq"] == pytest.approx(ref["chisq"], rel=1e-10)
-    assert test.loc[0, "df"] == ref["df"] and test.loc[0, "pvalue"] == pytest.approx(ref["pvalue"], abs=1e-300)
+    assert test.loc[0, "df"] == ref["df"] and test.loc[0, "pvalue"] == pytest.approx(ref["pvalue"], rel=1e-8)
     np.testing.assert_allclose(residuals.to_numpy(), np.array(ref["residuals"]), rtol=1e-10)
 
 
