@@ -110,13 +110,13 @@ def test_window_and_mappings(tiny, tmp_path):
 @pytest.mark.parametrize("change, message", [
     (lambda d: d.drop(columns="event_type"), "column 'event_type' (one of push"),
     (lambda d: d.assign(timestamp=d["timestamp"].mask(d.index == 3, "31/02/2026")),
-     "row 4, column 'timestamp': '31/02/2026' is not a timestamp"),
+     "row 5, column 'timestamp': '31/02/2026' is not a timestamp"),
     (lambda d: d.assign(event_type=d["event_type"].mask(d.index == 5, "like")),
-     "row 6, column 'event_type': 'like' is not a known event type"),
+     "row 7, column 'event_type': 'like' is not a known event type"),
     (lambda d: d.assign(completion=d["completion"].mask(d.index == 2, 1.5)),
-     "row 3, column 'completion': '1.5' is not a share in [0, 1]"),
+     "row 4, column 'completion': '1.5' is not a share in [0, 1]"),
     (lambda d: d.assign(user_id=d["user_id"].mask(d.index.isin([0, 7]), "")),
-     "row 1, column 'user_id': '' is an empty user id (1 more rows: row 8, ...)"),
+     "row 2, column 'user_id': '' is an empty user id (1 more rows: row 9, ...)"),
 ])
 def test_bad_rows_are_named(tmp_path, change, message):
     change(pd.DataFrame(TINY, columns=COLUMNS)).to_csv(tmp_path / "bad.csv", index=False)
@@ -299,3 +299,14 @@ def test_zoned_timestamps_count_in_the_users_time_zone(tmp_path):
     in_london = sr.read_events(tmp_path / "utc.parquet", key=KEY, timezone="Europe/London")
     assert in_london.table.timestamp.min().to_pandas() == pd.Timestamp("2025-12-31 23:00:00")
     assert in_london.provenance["timezone"] == "Europe/London"
+
+
+def test_rows_are_counted_as_the_survey_readers_count_them(tmp_path):
+    """A CSV's row is its line with the header as row 1 (read_responses' count); a frame's is its position."""
+    bad = pd.DataFrame(TINY, columns=COLUMNS)
+    bad.loc[3, "timestamp"] = "31/02/2026"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(EventDataError, match=r"bad.csv: row 5, column 'timestamp'"):
+        sr.read_events(tmp_path / "bad.csv", key=KEY)
+    with pytest.raises(EventDataError, match=r"DataFrame: row 4, column 'timestamp'"):
+        sr.read_events(bad, key=KEY)

@@ -161,7 +161,7 @@ def read_events(path: str | Path | list, *, key: bytes | None = None, backend: A
     EventDataError
         No file matches; a file is neither Parquet nor CSV; a required column is missing; a value breaks the
         schema (unparseable timestamp, unknown event type, empty user id, completion outside [0, 1]) - the
-        message names the file, the row (1-based, header not counted) and the column, with the value masked.
+        message names the file, the row (a CSV's line, the header being row 1) and the column, the value masked.
 
     Examples
     --------
@@ -350,15 +350,16 @@ def _refuse(con: Any, raw: Any, files: list[Path], fmt: str, names: dict[str, st
 
 def _locate(con: Any, files: list[Path], fmt: str, names: dict[str, str], raw: Any, pred: Any,
             column: str) -> list[tuple[str, int, str]]:
-    """File, 1-based data row and raw value of the first offending rows (the error path only: one file at a
-    time, in file order, so the row numbers are those a spreadsheet shows below the header)."""
+    """File, row and raw value of the first offending rows (the error path only: one file at a time, in file
+    order). A CSV row is its line as a spreadsheet numbers it, the header being row 1 (as the survey readers
+    count); a Parquet or DataFrame row is its 1-based position."""
     shown = {"timestamp": "_raw_timestamp", "completion": "_shown_completion"}.get(column, column)
     import ibis
 
     found: list[tuple[str, int, str]] = []
     for f in files:
         one = _scan(con, [f], fmt, names)
-        one = one.mutate(_row=ibis.row_number() + 1,
+        one = one.mutate(_row=ibis.row_number() + (2 if fmt == "csv" else 1),
                          _shown_completion=one._raw_completion.fill_null(one.completion.cast("string")))
         hits = one.filter(_rebind(pred, raw, one)).order_by("_row").select("_row", shown)
         rows = _in_file_order(con, hits.limit(_ERRORS_SHOWN - len(found)))
