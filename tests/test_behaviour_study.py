@@ -133,6 +133,7 @@ def test_bad_events_sections_are_named(tmp_path, events, message):
     with pytest.raises(sr.StudyConfigError) as err:
         sr.load_study_config(config(tmp_path, events))
     assert message in str(err.value) and "study.yaml:" in str(err.value)
+    assert "Value error" not in str(err.value)  # our validators' sentences, without pydantic's prefix
 
 
 def test_worked_behaviour_config_loads():

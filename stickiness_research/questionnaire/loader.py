@@ -288,7 +288,11 @@ def _from_validation_error(exc: ValidationError, tree: Any, source: str, model: 
         hint = ("Hypothesis ids look like H1, H2a." if "hypotheses" in loc else
                 "Ids start with a letter or _, then letters, digits or _ (they become column and variable names).")
     else:
-        msg = err["msg"].rstrip(".") + f" (got {err.get('input')!r})." if "input" in err else err["msg"]
+        text = err["msg"]
+        if err.get("type") == "value_error":  # our own validators' sentences: no pydantic prefix, no echo of input
+            msg = text.removeprefix("Value error, ").rstrip(".") + "."
+        else:
+            msg = text.rstrip(".") + f" (got {err.get('input')!r})." if "input" in err else text
         hint = None
     return error(msg + more, file=source, line=_line_of(tree, loc), field=_dotted(loc), hint=hint)
 
