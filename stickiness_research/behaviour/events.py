@@ -100,12 +100,16 @@ class Events:
         joined = expr.join(ids, expr.user_id == ids.raw_id)
         return joined.select(user_id=joined.pseudonym, **{c: joined[c] for c in columns})
 
+    def segment_of(self, segments: pd.Series) -> pd.Series:
+        """Survey segments (index: survey ids) as text, indexed by this log's pseudonyms."""
+        return pd.Series(segments.astype(str).to_numpy(), index=self.pseudonyms(pd.Series(segments.index)).to_numpy())
+
     def users_of(self, segments: pd.Series) -> Any:
         """A table of the log's users (``user_id`` as in :attr:`raw`) and their ``segment`` from the survey."""
         import ibis
 
-        survey = ibis.memtable(pd.DataFrame({"pseudonym": self.pseudonyms(pd.Series(segments.index)).to_numpy(),
-                                             "segment": segments.astype(str).to_numpy()}))
+        segment = self.segment_of(segments)
+        survey = ibis.memtable(pd.DataFrame({"pseudonym": segment.index, "segment": segment.to_numpy()}))
         joined = survey.join(self.ids, "pseudonym")
         return joined.select(user_id=joined.raw_id, segment=joined.segment)
 

@@ -232,7 +232,7 @@ def dau_mau(events: Events, *, window: int = 30, segments: pd.Series | None = No
     days = min(window, total)
     groups = {"all": np.ones(len(masks), dtype=bool)}
     if segments is not None:
-        segment = pd.Series(segments.astype(str).to_numpy(), index=events.pseudonyms(pd.Series(segments.index)))
+        segment = events.segment_of(segments)
         of_user = segment.reindex(masks.index).to_numpy()
         groups |= {name: of_user == name for name in sorted(segment.dropna().unique())}
     words = _words(masks, "a")
@@ -336,7 +336,7 @@ def segment_metrics(metrics: pd.DataFrame, segments: pd.Series, events: Events) 
     check(metrics, "metrics", "segment_metrics", InstanceOf(pd.DataFrame, "the DataFrame of sr.user_metrics"))
     check(segments, "segments", "segment_metrics", InstanceOf(pd.Series, "a Series of segments by respondent"))
     check(events, "events", "segment_metrics", _EVENTS)
-    segment = pd.Series(segments.astype(str).to_numpy(), index=events.pseudonyms(pd.Series(segments.index)))
+    segment = events.segment_of(segments)
     linked = metrics.join(segment.rename("segment"), how="inner")
     if linked.empty:
         raise ResponseDataError("segment_metrics: no respondent of the survey appears in the event log; check "

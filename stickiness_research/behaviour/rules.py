@@ -66,8 +66,7 @@ def content_preferences(events: Events, segments: pd.Series, *, event_type: str 
                                 "respondent; the log needs a content_type column and linked users.")
     by_events = per_user.pivot_table(index="segment", columns="content_type", values="n", aggfunc="sum",
                                      fill_value=0).sort_index()
-    favourite = per_user.sort_values(["user_id", "n", "content_type"], ascending=[True, False, True],
-                                     kind="stable").drop_duplicates("user_id")
+    favourite = _top_per_user(per_user, "content_type")
     counts = pd.crosstab(favourite["segment"], favourite["content_type"]).reindex(
         index=by_events.index, columns=by_events.columns, fill_value=0)
     counts = counts.loc[:, counts.sum() > 0]
@@ -216,8 +215,8 @@ def association_rules(events: Events, segments: pd.Series | None = None, *, min_
     bought = events.pseudonymous(purchases.select("user_id", "product").distinct()).to_pandas()
     parts = [favourite, peak, pd.DataFrame({"user_id": bought["user_id"], "item": "bought=" + bought["product"]})]
     if segments is not None:
-        own = pd.DataFrame({"user_id": events.pseudonyms(pd.Series(segments.index)).to_numpy(),
-                            "item": "product=" + segments.astype(str).to_numpy()})
+        segment = events.segment_of(segments)
+        own = pd.DataFrame({"user_id": segment.index, "item": "product=" + segment.to_numpy()})
         parts.append(own[own["user_id"].isin(favourite["user_id"])])
     items = pd.concat(parts, ignore_index=True)
     baskets = pd.crosstab(items["user_id"], items["item"]).gt(0)
@@ -238,10 +237,15 @@ def association_rules(events: Events, segments: pd.Series | None = None, *, min_
                            kind="stable").reset_index(drop=True)[columns]
 
 
+def _top_per_user(counts: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Each user's row with the largest ``n`` (ties: the first value of ``column`` by name)."""
+    return counts.sort_values(["user_id", "n", column], ascending=[True, False, True], kind="stable") \
+        .drop_duplicates("user_id")
+
+
 def _most_frequent(counts: pd.DataFrame, column: str, prefix: str) -> pd.DataFrame:
     """Each user's most frequent value of ``column`` (ties: the first by name), as basket items."""
     if counts.empty:
         return pd.DataFrame(columns=["user_id", "item"])
-    top = counts.sort_values(["user_id", "n", column], ascending=[True, False, True], kind="stable") \
-        .drop_duplicates("user_id")
+    top = _top_per_user(counts, column)
     return pd.DataFrame({"user_id": top["user_id"].to_numpy(), "item": prefix + top[column].astype(str).to_numpy()})
