@@ -425,7 +425,7 @@ def _model_data(observed: list[str], data: pd.DataFrame,
     """Complete rows per group (as frames indexed like ``data``), their (label, S, mean, N), and the
     number of rows dropped listwise; the data checks every estimation path shares."""
     _check_columns(observed, data, group)
-    values = data[observed].to_numpy(dtype=float)
+    values = model_values(data, observed)
     empty = [v for v, has in zip(observed, (~np.isnan(values)).any(axis=0), strict=True) if not has]
     if empty:
         raise EstimationError(f"variable {empty[0]!r} has no observed value; it cannot be modelled. Remove it from "
@@ -459,6 +459,18 @@ def _model_data(observed: list[str], data: pd.DataFrame,
         frames.append((label, pd.DataFrame(part, index=rows, columns=observed)))
         moments.append((label, s_, m_, len(part)))
     return frames, moments, n_dropped
+
+
+def model_values(data: pd.DataFrame, observed: list[str]) -> np.ndarray:
+    """The model variables as a float matrix (n, p), NaN where missing.
+
+    Column by column: for pandas' nullable integer columns (how survey answers are read) this is
+    several times faster than ``data[observed].to_numpy()``, which first builds a frame.
+    """
+    out = np.empty((len(data), len(observed)))
+    for j, col in enumerate(observed):
+        out[:, j] = data[col].to_numpy(dtype=float, na_value=np.nan)
+    return out
 
 
 def _solve_robustly(problem: Problem) -> Solution:

@@ -115,6 +115,7 @@ class MatrixModel:
         self._rank2_base = None  # constant parts of rank2(), built on first use
         self._flat_index: np.ndarray | None = None
         self._std_plan: dict | None = None  # standardize.py's index arrays, built on first use
+        self._blocks: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}  # see _block
 
     def with_values(self, values: dict[int, float]) -> MatrixModel:
         """A copy whose fixed rows with these ParTable ids hold these values (fixed.x sample moments)."""
@@ -274,24 +275,25 @@ class MatrixModel:
         bet_k, bet_a, bet_b = self._pos["beta"]
         psi_k, psi_a, psi_b = self._pos["psi"]
         half = np.where(psi_a == psi_b, 0.5, 1.0)
+        ix = self._block
         # k whose u is a column of M (covariances and regressions among inner variables)
-        for ks, iu in ((psi_k, psi_a), (bet_k, bet_a)):
+        for kind, ks, iu in (("psi", psi_k, psi_a), ("beta", bet_k, bet_a)):
             if len(ks):
-                out[np.ix_(ks, lam_k)] += c[lam_b][:, iu].T * wv[lam_a][:, ks].T
-                out[np.ix_(ks, bet_k)] += c[bet_b][:, iu].T * mt_wv[bet_a][:, ks].T
+                out[ix(kind, "lambda")] += c[lam_b][:, iu].T * wv[lam_a][:, ks].T
+                out[ix(kind, "beta")] += c[bet_b][:, iu].T * mt_wv[bet_a][:, ks].T
         # k whose v is a (halved) column of M: Psi rows
         if len(psi_k):
-            out[np.ix_(psi_k, lam_k)] += half[:, None] * c[lam_b][:, psi_b].T * wu[lam_a][:, psi_k].T
-            out[np.ix_(psi_k, bet_k)] += half[:, None] * c[bet_b][:, psi_b].T * mt_wu[bet_a][:, psi_k].T
+            out[ix("psi", "lambda")] += half[:, None] * c[lam_b][:, psi_b].T * wu[lam_a][:, psi_k].T
+            out[ix("psi", "beta")] += half[:, None] * c[bet_b][:, psi_b].T * mt_wu[bet_a][:, psi_k].T
         # k whose v is a row of C Psi M': loadings and regressions
-        for ks, jc in ((lam_k, lam_b), (bet_k, bet_b)):
+        for kind, ks, jc in (("lambda", lam_k, lam_b), ("beta", bet_k, bet_b)):
             if len(ks):
-                out[np.ix_(ks, lam_k)] += phi[lam_b][:, jc].T * wu[lam_a][:, ks].T
+                out[ix(kind, "lambda")] += phi[lam_b][:, jc].T * wu[lam_a][:, ks].T
                 off = (psi_a != psi_b).astype(float)
-                out[np.ix_(ks, psi_k)] += (mt_wu[psi_a][:, ks].T * c[jc][:, psi_b]
-                                           + off * mt_wu[psi_b][:, ks].T * c[jc][:, psi_a])
-                out[np.ix_(ks, bet_k)] += (mt_wu[bet_a][:, ks].T * phi[bet_b][:, jc].T
-                                           + cpm_wu[bet_b][:, ks].T * c[jc][:, bet_a])
+                out[ix(kind, "psi")] += (mt_wu[psi_a][:, ks].T * c[jc][:, psi_b]
+                                         + off * mt_wu[psi_b][:, ks].T * c[jc][:, psi_a])
+                out[ix(kind, "beta")] += (mt_wu[bet_a][:, ks].T * phi[bet_b][:, jc].T
+                                          + cpm_wu[bet_b][:, ks].T * c[jc][:, bet_a])
         out *= 2.0
         if ar is not None:
             out -= 2.0 * self._mean_second_order(c, big_m, c_alpha, ar)
@@ -305,18 +307,27 @@ class MatrixModel:
         lam_k, lam_i, lam_j = self._pos["lambda"]
         bet_k, bet_i, bet_j = self._pos["beta"]
         al_k, al_i, _ = self._pos["alpha"]
+        ix = self._block
         # loading (i, j): dmu = e_i (C alpha)_j
-        out[np.ix_(lam_k, bet_k)] += ar[lam_i][:, None] * c[lam_j][:, bet_i] * c_alpha[bet_j][None, :]
-        out[np.ix_(lam_k, al_k)] += ar[lam_i][:, None] * c[lam_j][:, al_i]
+        out[ix("lambda", "beta")] += ar[lam_i][:, None] * c[lam_j][:, bet_i] * c_alpha[bet_j][None, :]
+        out[ix("lambda", "alpha")] += ar[lam_i][:, None] * c[lam_j][:, al_i]
         # regression (i, j): dmu = m_i (C alpha)_j
-        out[np.ix_(bet_k, lam_k)] += ar[lam_i][None, :] * c[lam_j][:, bet_i].T * c_alpha[bet_j][:, None]
-        out[np.ix_(bet_k, bet_k)] += (mt_ar[bet_i][None, :] * c[bet_j][:, bet_i].T * c_alpha[bet_j][:, None]
-                                      + mt_ar[bet_i][:, None] * c[bet_j][:, bet_i] * c_alpha[bet_j][None, :])
-        out[np.ix_(bet_k, al_k)] += mt_ar[bet_i][:, None] * c[bet_j][:, al_i]
+        out[ix("beta", "lambda")] += ar[lam_i][None, :] * c[lam_j][:, bet_i].T * c_alpha[bet_j][:, None]
+        out[ix("beta", "beta")] += (mt_ar[bet_i][None, :] * c[bet_j][:, bet_i].T * c_alpha[bet_j][:, None]
+                                    + mt_ar[bet_i][:, None] * c[bet_j][:, bet_i] * c_alpha[bet_j][None, :])
+        out[ix("beta", "alpha")] += mt_ar[bet_i][:, None] * c[bet_j][:, al_i]
         # intercept of an inner variable (i): dmu = m_i
-        out[np.ix_(al_k, lam_k)] += ar[lam_i][None, :] * c[lam_j][:, al_i].T
-        out[np.ix_(al_k, bet_k)] += mt_ar[bet_i][None, :] * c[bet_j][:, al_i].T
+        out[ix("alpha", "lambda")] += ar[lam_i][None, :] * c[lam_j][:, al_i].T
+        out[ix("alpha", "beta")] += mt_ar[bet_i][None, :] * c[bet_j][:, al_i].T
         return out
+
+    def _block(self, rows_of: str, cols_of: str) -> tuple[np.ndarray, np.ndarray]:
+        """``np.ix_`` of the free rows of two matrices (a k x k block of the Hessian), built once."""
+        key = (rows_of, cols_of)
+        hit = self._blocks.get(key)
+        if hit is None:
+            hit = self._blocks[key] = np.ix_(self._pos[rows_of][0], self._pos[cols_of][0])
+        return hit
 
     def _rank2_constants(self):
         """The parts of U, V and dmu that do not depend on x (unit vectors of Theta, Lambda and nu rows)."""
@@ -356,7 +367,10 @@ class MatrixModel:
 
         Observed residual variances half the sample variance; latent variances from indicator
         triads; free loadings S_im / psi against the factor's marker (1 under std.lv scaled by
-        sqrt(var/2)); regressions and covariances 0; intercepts the sample means.
+        sqrt(var/2)); covariances 0; intercepts the sample means. Regressions among latent
+        variables with markers start at their least-squares values on the latent covariances the
+        markers imply (lavaan starts them at 0; this start lies nearer the optimum, which is the
+        same, and saves Fisher scoring two or three steps), see ``_regression_start``.
         """
         ov = {v: i for i, v in enumerate(self.observed)}
         inn = {v: i for i, v in enumerate(self.inner)}
@@ -399,7 +413,51 @@ class MatrixModel:
             elif r.op == "~1":
                 out[n] = mean[ov[r.lhs]] if r.lhs in ov and r.mat == "nu" else (
                     mean[ov[r.lhs]] if r.lhs in ov and not self._has_predictor(r.lhs) else 0.0)
+        markers = {f: next((r for r in rs if not r.is_free and r.ustart not in (0.0,)), None)
+                   for f, rs in indicators.items()}
+        self._regression_start(out, s, {f: (ov[r.rhs], r.ustart) for f, r in markers.items()
+                                        if r is not None and f in lv_var}, lv_var)
         return out
+
+    def _regression_start(self, out: np.ndarray, s: np.ndarray, markers: dict[str, tuple[int, float]],
+                          lv_var: dict[str, float]) -> None:
+        """Start each latent outcome's regressions (all predictors latent with markers, no user start)
+        at B = Phi_xx^-1 Phi_xy and its residual variance at Phi_yy - Phi_yx B, with Phi_ab = S[marker a,
+        marker b] / (lambda_a lambda_b) off the diagonal and the triad variances on it; an outcome
+        whose Phi_xx is singular or whose residual variance would fall below 5 % keeps the zero start."""
+        local = {(self.rows[pos].mat, self.rows[pos].row, self.rows[pos].col): n for n, pos in enumerate(self.free)}
+        paths: dict[str, list[tuple[str, int]]] = {}
+        for n, pos in enumerate(self.free):
+            r = self.rows[pos]
+            if r.op == "~" and r.mat == "beta":
+                paths.setdefault(r.lhs, []).append((r.rhs, n))
+
+        def phi(a: str, b: str) -> float:
+            if a == b:
+                return lv_var[a]
+            (i, li), (j, lj) = markers[a], markers[b]
+            return s[i, j] / (li * lj)
+
+        inn = {v: i for i, v in enumerate(self.inner)}
+        for y, xs in paths.items():
+            names = [x for x, _ in xs]
+            if y not in markers or any(x not in markers for x in names) or len(set(names)) < len(names) \
+                    or any(not np.isnan(self.rows[self.free[n]].ustart) for _, n in xs):
+                continue
+            phi_xx = np.array([[phi(a, b) for b in names] for a in names])
+            phi_xy = np.array([phi(a, y) for a in names])
+            try:
+                b = np.linalg.solve(phi_xx, phi_xy)
+            except np.linalg.LinAlgError:
+                continue
+            resid = lv_var[y] - phi_xy @ b
+            if not np.isfinite(resid) or resid < 0.05 * lv_var[y]:
+                continue
+            for (_, n), value in zip(xs, b, strict=True):
+                out[n] = value
+            k = local.get(("psi", inn[y], inn[y]))
+            if k is not None and np.isnan(self.rows[self.free[k]].ustart):
+                out[k] = resid
 
     def _has_predictor(self, v: str) -> bool:
         return any(r.op in ("~", "=~") and (r.lhs == v if r.op == "~" else r.rhs == v) for r in self.rows)

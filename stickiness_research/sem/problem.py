@@ -297,7 +297,7 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
         if chol is not None and gmax < 0.01 * chol_gmax:
             # the last Hessian still serves while each step gains two digits (a chord step costs one
             # gradient; a new Hessian several): otherwise it is taken afresh below
-            step = linalg.cho_solve(chol, grad)
+            step = linalg.cho_solve(chol, grad, check_finite=False)
             chol_gmax = gmax
         elif gmax < NEWTON_FROM:
             # near the optimum Newton's step (the observed Hessian) converges quadratically where Fisher
@@ -305,14 +305,14 @@ def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX
             # is not positive definite, scoring is the safer step
             try:
                 chol = linalg.cho_factor(problem.hessian(theta), check_finite=False)
-                step = linalg.cho_solve(chol, grad)
+                step = linalg.cho_solve(chol, grad, check_finite=False)
                 chol_gmax = gmax
             except linalg.LinAlgError:
                 chol = step = None
         if step is None:
             info = problem.gradient_information(theta)[1]
             try:
-                step = linalg.cho_solve(linalg.cho_factor(info, check_finite=False), grad)
+                step = linalg.cho_solve(linalg.cho_factor(info, check_finite=False), grad, check_finite=False)
             except linalg.LinAlgError:
                 step = np.linalg.lstsq(info, grad, rcond=None)[0]
         t = 1.0
