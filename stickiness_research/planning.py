@@ -19,12 +19,12 @@ from __future__ import annotations
 import warnings
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._blas import one_blas_thread
 from ._summary import Reportable
 from ._validation import (
     BOOL,
@@ -42,10 +42,10 @@ from ._validation import (
 from .errors import EstimationError, ModelSpecError, StickinessWarning
 from .executor import connect, run_tasks, task_seeds
 from .questionnaire import Questionnaire
-from .responses.scoring import reverse_code
 from .sem import SEMResult, fit_sem
-from .sem.hypotheses import hypothesis_table
-from .simulate import population_model, simulate_responses
+from .sem.fit import defined_values
+from .sem.replicate import ReplicationFit, ReplicationModel, fit_partable
+from .simulate import AnswerSampler, answer_sampler, population_model
 
 
 def power(q: Questionnaire | SEMResult, n: list[int] | tuple[int, ...] = (200, 300, 500), replications: int = 200,
@@ -161,6 +161,9 @@ def _check_monte_carlo(function: str, q: Questionnaire | SEMResult, replications
 
 
 MC_DRAWS = 5000  # Monte Carlo interval draws per indirect effect and replication
+REFERENCE_N = 5000  # respondents of the one large sample whose estimates start every replication's solve
+REFERENCE_SEED = 0
+PILOT_ROWS = ("~", "=~", "~~")
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,101 @@ class _Pilot:
     chol: np.ndarray  # Cholesky factor of the model-implied covariance matrix
     truth: pd.DataFrame  # the pilot's labelled '~' and ':=' rows: hypothesis, path, est, std_all
 
+    def draw(self, n: int, seed: int, columns: list[str]) -> np.ndarray:
+        """Multivariate normal data at the implied covariance, as ``columns`` (the model's variables)."""
+        data = np.random.default_rng(seed).standard_normal((n, len(self.names))) @ self.chol.T
+        return data[:, [self.names.index(c) for c in columns]]
+
+
+@dataclass(frozen=True)
+class _Items:
+    """A questionnaire as a population: its answers as ``simulate_responses`` draws them, reverse-keyed items
+    recoded as ``reverse_code`` recodes them, only the model's columns (no demographics frame, no pandas)."""
+
+    sampler: AnswerSampler
+    columns: np.ndarray  # the model's variables as positions among the questionnaire's items
+    flip: np.ndarray  # (model variables,) minimum + maximum of a reverse-keyed item's response set, else 0
+
+    @classmethod
+    def of(cls, q: Questionnaire, observed: list[str]) -> _Items:
+        items = [i.id for i in q.items]
+        flip = [q.response_set_of(q.item(v)).minimum + q.response_set_of(q.item(v)).maximum
+                if v in set(q.reverse_items) else 0 for v in observed]
+        return cls(answer_sampler(q), np.array([items.index(v) for v in observed], dtype=int),
+                   np.array(flip, dtype=float))
+
+    def draw(self, n: int, seed: int, columns: list[str]) -> np.ndarray:
+        codes = self.sampler.draw(n, np.random.default_rng(seed))[2][:, self.columns].astype(float)
+        return np.where(self.flip > 0, self.flip - codes, codes)
+
+
+@dataclass(frozen=True)
+class _Replicator:
+    """One replication as an executor task (``run_tasks`` calls it with N and the task's SeedSequence): draw the
+    data, fit (the compiled fast path, else ``fit_sem``), judge every hypothesis. Picklable and small: the
+    population's arrays, the syntax and the start values travel to the workers; each worker compiles the model
+    once from its own caches (see :class:`~stickiness_research.sem.replicate.ReplicationModel`)."""
+
+    population: _Items | _Pilot
+    syntax: str
+    observed: tuple[str, ...]
+    model: ReplicationModel | None  # None: fit_sem for every replication
+    alpha: float
+    indirect: str
+    details: bool
+    labels: tuple[str, ...] | None  # questionnaire: each hypothesis' label; pilot: None (its labelled rows)
+    signs: np.ndarray  # +1 / -1 per hypothesis
+    defined: tuple[tuple[int, str], ...]  # (hypothesis position, defined parameter) judged as indirect effects
+
+    def __call__(self, n: int, seed: np.random.SeedSequence) -> dict | None:
+        """Replication's outcome; its data seed is the first 32-bit word of its SeedSequence."""
+        with one_blas_thread():  # 25 x 25 products: BLAS threads cost more than they save (as in fit_sem)
+            return self.replicate(n, int(seed.generate_state(1)[0]))
+
+    def fit(self, x: np.ndarray) -> ReplicationFit | None:
+        """The fast path's fit, or ``fit_sem``'s on the same data when the fast path declines; None when the
+        model cannot be fitted (a failed replication, as before)."""
+        fast = self.model.fit(x) if self.model is not None else None
+        if fast is not None:
+            return fast
+        try:
+            return ReplicationFit.from_result(fit_sem(self.syntax, pd.DataFrame(x, columns=list(self.observed))))
+        except EstimationError:
+            return None
+
+    def replicate(self, n: int, seed: int) -> dict | None:
+        fit = self.fit(self.population.draw(n, seed, list(self.observed)))
+        if fit is None:
+            return None
+        rows = self.hypothesis_rows(fit)
+        est, pvalue = fit.est[rows], fit.pvalue[rows]
+        supported = (np.sign(est) == self.signs) & (pvalue < self.alpha)
+        if self.indirect == "montecarlo" and self.defined:
+            rng = np.random.default_rng([seed, 1])  # its own stream: the data's draws stay as they were
+            for k, name in self.defined:
+                lower, upper = _monte_carlo_interval(fit, self.syntax, name, rng, 1 - self.alpha)
+                supported[k] = bool((lower > 0) if self.signs[k] > 0 else (upper < 0))
+        out = {"supported": supported, "std_all": fit.std_all[rows]}
+        if self.details:
+            # loadings, paths and covariances: a variance's test against 0 says nothing a planner needs
+            keep = (fit.se > 0) & (np.isin(fit.op, ["=~", "~"]) | ((fit.op == "~~") & (fit.lhs != fit.rhs)))
+            out["parameters"] = ([f"{a} {o} {b}" for a, o, b in zip(fit.lhs[keep], fit.op[keep], fit.rhs[keep],
+                                                                    strict=True)],
+                                 fit.pvalue[keep], fit.std_all[keep])
+            out["fit"] = (fit.chisq_p, fit.close_p)
+        return out
+
+    def hypothesis_rows(self, fit: ReplicationFit) -> np.ndarray:
+        """Positions of the hypotheses' rows: a questionnaire's by label (the first '~' or ':=' row carrying it,
+        as ``hypothesis_table``), a pilot's labelled rows and defined parameters in table order."""
+        if self.labels is None:
+            return np.flatnonzero((np.isin(fit.op, PILOT_ROWS) & (fit.label != "")) | (fit.op == ":="))
+        first: dict[str, int] = {}
+        for k, (label, op) in enumerate(zip(fit.label, fit.op, strict=True)):
+            if op in ("~", ":=") and label and label not in first:
+                first[label] = k
+        return np.array([first[label] for label in self.labels], dtype=int)
+
 
 class _Plan:
     """One Monte Carlo power study: the truth, the model, and how to run one sample size."""
@@ -182,7 +280,7 @@ class _Plan:
         self.indirect, self.parameters, self.model_tests = indirect, parameters, model_tests
         if isinstance(q, SEMResult):
             est = q.estimates
-            rows = est[(est["op"].isin(["~", "=~", "~~"]) & (est["label"] != "")) | (est["op"] == ":=")]
+            rows = est[(est["op"].isin(PILOT_ROWS) & (est["label"] != "")) | (est["op"] == ":=")]
             if rows.empty:
                 raise ModelSpecError("power from a pilot model tests its labelled parameters and defined "
                                      "parameters; label the paths of interest (y ~ b*x) or define effects (:=).")
@@ -203,11 +301,21 @@ class _Plan:
             self.pilot_std = {f"{r.lhs} {r.op} {r.rhs}": float(r.std_all) for r in est_all.itertuples()}
             self.source = _Pilot(q.syntax, tuple(q.observed_variables), chol, truth)
             self.hypotheses = list(truth["hypothesis"])
+            signs = np.sign(truth["est"].to_numpy())
+            defined = tuple((k, r.lhs) for k, r in enumerate(rows.itertuples()) if r.op == ":=")
+            labels = None
         else:
             self.truth = population_model(q)
             self.source = q
             self.hypotheses = [h.id for h in q.hypotheses]
+            signs = np.array([1.0 if h.sign == "+" else -1.0 for h in q.hypotheses])
+            defined = tuple((k, h.label) for k, h in enumerate(q.hypotheses) if h.is_indirect)
+            labels = tuple(h.label for h in q.hypotheses)
         self.syntax = q.syntax if isinstance(q, SEMResult) else q.model_syntax()
+        observed = list(fit_partable(self.syntax).ov_names)
+        population = self.source if isinstance(self.source, _Pilot) else _Items.of(q, observed)
+        self.job = _Replicator(population, self.syntax, tuple(observed), _compile(population, self.syntax, observed),
+                               alpha, indirect, parameters or model_tests, labels, signs, defined)
 
     def parameter_truth(self) -> dict[str, float]:
         """Standardized population value of each parameter row, where the population states it: a pilot's
@@ -220,13 +328,12 @@ class _Plan:
 
     def rows(self, size: int, seed: np.random.SeedSequence, n_jobs: int, client: Any, progress: bool) -> list[dict]:
         """sr.power's rows at one sample size; replication j takes child j of ``seed``."""
-        tasks = [size] * self.replications
-        job = partial(_replication, self.source, self.syntax, self.alpha, self.indirect,
-                      self.parameters or self.model_tests)
-        outcomes = run_tasks(job, tasks, seed=seed, n_jobs=n_jobs, scheduler=client, progress=progress,
-                             description=f"N = {size}")
+        outcomes = run_tasks(self.job, [size] * self.replications, seed=seed, n_jobs=n_jobs, scheduler=client,
+                             progress=progress, description=f"N = {size}")
         ok = [o for o in outcomes if o is not None]
         extra = self.parameters or self.model_tests
+        supported = np.array([o["supported"] for o in ok], dtype=bool).reshape(len(ok), len(self.hypotheses))
+        standardized = np.array([o["std_all"] for o in ok], dtype=float).reshape(supported.shape)
         rows = []
         for k, hid in enumerate(self.hypotheses):
             if isinstance(self.source, _Pilot):
@@ -234,15 +341,15 @@ class _Plan:
             else:
                 h = self.q.hypotheses[k]
                 path, beta = " -> ".join(h.chain), _true_beta(self.truth.paths, h.chain)
-            verdicts = [o["hypotheses"].loc[hid, "supported"] for o in ok]
-            estimates = [o["hypotheses"].loc[hid, "std_all"] for o in ok]
             rows.append({"n": size, "hypothesis": hid, "path": path, "true_beta": beta,
-                         "power": float(np.mean(verdicts)) if ok else np.nan,
-                         "mean_estimate": float(np.mean(estimates)) if ok else np.nan,
+                         "power": float(np.mean(supported[:, k].copy())) if ok else np.nan,
+                         "mean_estimate": float(np.mean(standardized[:, k].copy())) if ok else np.nan,
                          "replications": len(ok), "failed": self.replications - len(ok)}
                         | ({"kind": "hypothesis"} if extra else {}))
         if self.parameters and ok:
-            table = pd.concat([o["parameters"] for o in ok])
+            table = pd.DataFrame({"parameter": [name for o in ok for name in o["parameters"][0]],
+                                  "pvalue": np.concatenate([o["parameters"][1] for o in ok]),
+                                  "std_all": np.concatenate([o["parameters"][2] for o in ok])})
             truth = self.parameter_truth()
             for key, part in table.groupby("parameter", sort=False):
                 rows.append({"n": size, "hypothesis": key, "path": "parameter", "true_beta": truth.get(key, np.nan),
@@ -251,13 +358,30 @@ class _Plan:
                              "failed": self.replications - len(ok), "kind": "parameter"})
         if self.model_tests and ok:
             # rejection rates: with a correct model (a pilot's own implied covariance) the tests' type I error
-            for name, column in (("rejects exact fit (chi-square)", "chisq_p"),
-                                 ("rejects close fit (RMSEA <= .05)", "close_p")):
+            for name, column in (("rejects exact fit (chi-square)", 0), ("rejects close fit (RMSEA <= .05)", 1)):
                 values = np.array([o["fit"][column] for o in ok], dtype=float)
                 rows.append({"n": size, "hypothesis": name, "path": "model", "true_beta": np.nan,
                              "power": float(np.mean(values < self.alpha)), "mean_estimate": np.nan,
                              "replications": len(ok), "failed": self.replications - len(ok), "kind": "model"})
         return rows
+
+
+def _compile(population: _Items | _Pilot, syntax: str, observed: list[str]) -> ReplicationModel | None:
+    """The compiled model, started at the population values: the estimates from one large sample
+    (``REFERENCE_N`` respondents; for a pilot, data whose covariance matrix is exactly the implied one, so
+    these are the pilot's own values). None when even that sample cannot be fitted (each replication then
+    goes through fit_sem, which says why it fails)."""
+    if isinstance(population, _Pilot):
+        z = np.random.default_rng(REFERENCE_SEED).standard_normal((REFERENCE_N, len(population.names)))
+        z = (z - z.mean(axis=0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(z, rowvar=False, bias=True))).T
+        x = (z @ population.chol.T)[:, [population.names.index(c) for c in observed]]
+    else:
+        x = population.draw(REFERENCE_N, REFERENCE_SEED, observed)
+    try:
+        reference = fit_sem(syntax, pd.DataFrame(x, columns=observed))
+    except (EstimationError, ModelSpecError):
+        return None
+    return ReplicationModel(syntax, reference._state.solution.theta)
 
 
 def _true_beta(paths: dict[tuple[str, str], float], chain: list[str]) -> float:
@@ -267,63 +391,18 @@ def _true_beta(paths: dict[tuple[str, str], float], chain: list[str]) -> float:
     return value
 
 
-def _replication(source: Questionnaire | _Pilot, syntax: str, alpha: float, indirect: str, details: bool, n: int,
-                 seed: np.random.SeedSequence) -> dict | None:
-    """One replication as an executor task: its seed is the first 32-bit word of its SeedSequence."""
-    return _replicate(source, syntax, n, int(seed.generate_state(1)[0]), alpha, indirect, details)
-
-
-def _replicate(source: Questionnaire | _Pilot, syntax: str, n: int, seed: int, alpha: float,
-               indirect: str = "delta", details: bool = False) -> dict | None:
-    if isinstance(source, _Pilot):
-        rng = np.random.default_rng(seed)
-        data = pd.DataFrame(rng.standard_normal((n, len(source.names))) @ source.chol.T, columns=list(source.names))
-    else:
-        data = reverse_code(simulate_responses(source, n=n, seed=seed), source)
-    try:
-        res = fit_sem(syntax, data)
-    except EstimationError:
-        return None
-    if isinstance(source, _Pilot):
-        est = res.estimates
-        rows = est[(est["op"].isin(["~", "=~", "~~"]) & (est["label"] != "")) | (est["op"] == ":=")]
-        sign = np.sign(source.truth["est"].to_numpy())
-        table = pd.DataFrame({"hypothesis": list(source.truth["hypothesis"]), "std_all": rows["std_all"].to_numpy(),
-                              "supported": (np.sign(rows["est"].to_numpy()) == sign)
-                              & (rows["pvalue"].to_numpy() < alpha)}).set_index("hypothesis")
-        defined = {r.label or r.lhs: (r.lhs, s) for r, s in zip(rows.itertuples(), sign, strict=True)
-                   if r.op == ":="}
-    else:
-        table = hypothesis_table(res, source, alpha=alpha).set_index("hypothesis")
-        signs = {h.id: (1.0 if h.sign == "+" else -1.0) for h in source.hypotheses}
-        defined = {h.id: (h.label, signs[h.id]) for h in source.hypotheses if h.is_indirect}
-    if indirect == "montecarlo" and defined:
-        rng = np.random.default_rng([seed, 1])  # its own stream: the data's draws stay as they were
-        for hid, (name, sign) in defined.items():
-            lower, upper = _monte_carlo_interval(res, name, rng, 1 - alpha)
-            table.loc[hid, "supported"] = bool((lower > 0) if sign > 0 else (upper < 0))
-    out = {"hypotheses": table}
-    if details:
-        est = res.estimates
-        # loadings, paths and covariances: a variance's test against 0 says nothing a planner needs
-        free = est[(est["se"] > 0) & (est["op"].isin(["=~", "~"]) | ((est["op"] == "~~") & (est["lhs"] != est["rhs"])))]
-        out["parameters"] = pd.DataFrame({"parameter": (free["lhs"] + " " + free["op"] + " " + free["rhs"]).to_numpy(),
-                                          "pvalue": free["pvalue"].to_numpy(), "std_all": free["std_all"].to_numpy()})
-        out["fit"] = {"chisq_p": float(res.fit_measures["pvalue"]),
-                      "close_p": float(res.fit_measures.get("rmsea.pvalue", np.nan))}
-    return out
-
-
-def _monte_carlo_interval(res: SEMResult, name: str, rng: np.random.Generator, level: float) -> tuple[float, float]:
+def _monte_carlo_interval(fit: ReplicationFit, syntax: str, name: str, rng: np.random.Generator,
+                          level: float) -> tuple[float, float]:
     """Monte Carlo interval of the defined parameter ``name``: the labelled estimates drawn from N(est, vcov),
     the definition evaluated on each draw (MacKinnon, Lockwood & Williams 2004)."""
-    from .sem.fit import defined_values
-
-    partable = res._state.partable
-    labels = [k for k in res.vcov.index if k in set(res.estimates["label"])]
-    est = res.estimates.drop_duplicates("label").set_index("label")["est"]
-    mean = est.loc[labels].to_numpy()
-    cov = res.vcov.loc[labels, labels].to_numpy()
+    partable = fit_partable(syntax)
+    first: dict[str, float] = {}
+    for label, value in zip(fit.label, fit.est, strict=True):
+        first.setdefault(label, float(value))
+    labels = [k for k in fit.theta_names if k in first]
+    index = [fit.theta_names.index(k) for k in labels]
+    mean = np.array([first[k] for k in labels])
+    cov = fit.vcov[np.ix_(index, index)]
     draws = rng.multivariate_normal(mean, cov, size=MC_DRAWS, method="cholesky" if np.all(np.linalg.eigvalsh(cov)
                                                                                            > 0) else "eigh")
     names = [d.lhs for d in partable.definitions()]

@@ -282,6 +282,140 @@ def population_thresholds(q: Questionnaire, thresholds: str | dict | None = None
     return out
 
 
+@dataclass(frozen=True)
+class _DemographicDraw:
+    """How one demographic question is drawn: its option values and weights, or weights per parent answer."""
+
+    values: np.ndarray  # option values (object), then None for a respondent no conditional rule covers
+    p: np.ndarray | None  # weights (None: uniform), or None when conditional
+    parent: int | None  # position of the parent question among the demographics (conditional draws)
+    # per parent value: (which parent answers it is, by position, the last for "none"; the weights)
+    conditional: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+
+@dataclass(frozen=True)
+class AnswerSampler:
+    """Everything :func:`simulate_responses` draws from, resolved once: the people's demographics and latent
+    scores, and the items' continuous responses cut into Likert codes.
+
+    Built by :func:`answer_sampler`. :meth:`draw` consumes the random stream exactly as
+    :func:`simulate_responses` does (demographics, latent scores, then one normal vector per item), so
+    ``answer_sampler(q).draw(n, np.random.default_rng(seed))[2]`` holds the item columns of
+    ``simulate_responses(q, n, seed)`` (careless respondents and missing answers, drawn after them, aside),
+    without building a DataFrame. Monte Carlo power (:func:`stickiness_research.power`) draws its replications
+    this way.
+    """
+
+    constructs: list[str]
+    items: tuple[str, ...]
+    chol: np.ndarray  # Cholesky factor of the latent covariance matrix
+    loadings: np.ndarray  # (items,)
+    construct_of: np.ndarray  # (items,) construct position of each item
+    cuts: tuple[np.ndarray, ...]
+    points: np.ndarray  # (items,)
+    reverse: np.ndarray  # (items,) bool: answered reversed
+    shift: float
+    demographics: tuple[tuple[str, _DemographicDraw], ...]
+
+    def people(self, n: int, rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray]:
+        """Demographic answers (as option positions; -1: no rule covered the respondent) and latent scores: the
+        first draws of the stream."""
+        codes: list[np.ndarray] = []
+        for _, d in self.demographics:
+            if d.parent is None:
+                codes.append(rng.choice(len(d.values) - 1, size=n, p=d.p))
+                continue
+            drawn = np.full(n, -1)
+            for chosen, weights in d.conditional:
+                idx = np.flatnonzero(chosen[codes[d.parent]])
+                drawn[idx] = rng.choice(len(d.values) - 1, size=len(idx), p=weights)
+            codes.append(drawn)
+        latent = rng.standard_normal((n, len(self.constructs))) @ self.chol.T
+        return codes, latent
+
+    def draw(self, n: int, rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+        """(demographic positions, latent scores, item codes (n, items) as answered) for ``n`` respondents."""
+        codes, latent = self.people(n, rng)
+        answers = np.empty((n, len(self.items)), dtype=np.int64)
+        residual = np.sqrt(1 - self.loadings**2)
+        for j, cuts in enumerate(self.cuts):
+            continuous = (self.loadings[j] * latent[:, self.construct_of[j]] + residual[j] * rng.standard_normal(n)
+                          + self.shift)
+            answers[:, j] = np.searchsorted(cuts, continuous) + 1
+        answers[:, self.reverse] = self.points[self.reverse] + 1 - answers[:, self.reverse]
+        return codes, latent, answers
+
+    def demographic_values(self, codes: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """Demographic answers as text (option values), as :func:`simulate_responses` writes them."""
+        return {name: d.values[c].astype(str) for (name, d), c in zip(self.demographics, codes, strict=True)}
+
+
+def answer_sampler(q: Questionnaire, thresholds: str | dict | None = None) -> AnswerSampler:
+    """The questionnaire's population model resolved for fast repeated drawing (see :class:`AnswerSampler`).
+
+    Parameters
+    ----------
+    q : Questionnaire
+        Must have a ``population`` block.
+    thresholds : str or dict, optional
+        As in :func:`simulate_responses`.
+
+    Returns
+    -------
+    AnswerSampler
+
+    Raises
+    ------
+    ParameterError
+        ``q`` is not a Questionnaire, or ``thresholds`` neither a str nor a dict.
+    QuestionnaireError
+        No (valid) population block, or invalid ``thresholds``.
+
+    Examples
+    --------
+    >>> import numpy as np, stickiness_research as sr
+    >>> from stickiness_research.simulate import answer_sampler
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> codes = answer_sampler(q).draw(50, np.random.default_rng(4))[2]
+    >>> df = sr.simulate_responses(q, n=50, seed=4)
+    >>> bool((codes == df[[i.id for i in q.items]].to_numpy()).all())
+    True
+    """
+    check(q, "q", "answer_sampler", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
+    return _sampler(q, thresholds, "answer_sampler")
+
+
+def _sampler(q: Questionnaire, thresholds: Any, function: str | None) -> AnswerSampler:
+    """The sampler with ``thresholds`` checked for ``function`` (None: symmetric cuts, unchecked; for the
+    people alone)."""
+    pop = population_model(q)
+    cuts = _item_cuts(q, _threshold_spec(q, thresholds, function) if function else None)
+    demographics: list[tuple[str, _DemographicDraw]] = []
+    position = {d.id: k for k, d in enumerate(q.demographics)}
+    for d in q.demographics:
+        values = np.array([o.value for o in d.options] + [None], dtype=object)
+        if d.depends_on and d.conditional_weights:
+            parent = q.demographics[position[d.depends_on]]
+            parent_values = np.array([o.value for o in parent.options], dtype=object)
+            rules = tuple((np.append(parent_values == pv, False), np.asarray(w) / np.sum(w))
+                          for pv, w in d.conditional_weights.items())
+            demographics.append((d.id, _DemographicDraw(values, None, position[d.depends_on], rules)))
+        else:
+            weights = [o.weight for o in d.options]
+            p = None if any(w is None for w in weights) else np.asarray(weights) / np.sum(weights)
+            demographics.append((d.id, _DemographicDraw(values, p, None, ())))
+    index = {c: k for k, c in enumerate(pop.constructs)}
+    return AnswerSampler(
+        constructs=list(pop.constructs), items=tuple(i.id for i in q.items),
+        chol=np.linalg.cholesky(pop.latent_cov), loadings=np.array([pop.loadings[i.id] for i in q.items]),
+        construct_of=np.array([index[i.construct] for i in q.items], dtype=int),
+        cuts=tuple(cuts[i.id] for i in q.items),
+        points=np.array([q.response_set_of(i).points for i in q.items], dtype=np.int64),
+        reverse=np.array([bool(i.reverse) for i in q.items]), shift=float(q.population.response_style.mean_shift),
+        demographics=tuple(demographics))
+
+
+
 def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, careless: float = 0.0,
                        missing: float = 0.0, thresholds: str | dict | None = None) -> pd.DataFrame:
     """Simulate one questionnaire's answers from its population model.
@@ -346,22 +480,13 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
     check(seed, "seed", "simulate_responses", NON_NEGATIVE_INT, None)
     for name, value in (("careless", careless), ("missing", missing)):
         check(value, name, "simulate_responses", Interval(float, 0, 1, closed="left"))
-    pop = population_model(q)
-    cuts = _item_cuts(q, _threshold_spec(q, thresholds, "simulate_responses"))  # draws nothing: same stream
+    sampler = _sampler(q, thresholds, "simulate_responses")  # draws nothing: same stream
     rng = np.random.default_rng(seed)
 
     frame = {"respondent_id": _respondent_ids(n)}
-    demographics, latent = _draw_people(q, pop, n, rng)
-    frame.update(demographics)
-    shift = q.population.response_style.mean_shift
-    answers: dict[str, np.ndarray] = {}
-    for item in q.items:
-        lam = pop.loadings[item.id]
-        c = pop.constructs.index(item.construct)
-        continuous = lam * latent[:, c] + np.sqrt(1 - lam**2) * rng.standard_normal(n) + shift
-        rs = q.response_set_of(item)
-        code = np.searchsorted(cuts[item.id], continuous) + 1
-        answers[item.id] = (rs.points + 1 - code) if item.reverse else code
+    codes, _, drawn = sampler.draw(n, rng)
+    frame.update(sampler.demographic_values(codes))
+    answers = {item.id: drawn[:, j] for j, item in enumerate(q.items)}
     checks = {a.id: np.full(n, a.expected) for a in q.attention_checks}
 
     kinds = np.array([""] * n, dtype=object)
@@ -426,21 +551,14 @@ def latent_scores(q: Questionnaire, n: int = 500, seed: int | None = 1) -> pd.Da
     check(q, "q", "latent_scores", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))
     check(n, "n", "latent_scores", POSITIVE_INT)
     check(seed, "seed", "latent_scores", NON_NEGATIVE_INT, None)
-    pop = population_model(q)
-    _, latent = _draw_people(q, pop, n, np.random.default_rng(seed))
-    return pd.DataFrame(latent, columns=pop.constructs, index=pd.Index(_respondent_ids(n), name="respondent_id"))
+    sampler = _sampler(q, None, None)  # the people only: no cut points are used
+    _, latent = sampler.people(n, np.random.default_rng(seed))
+    return pd.DataFrame(latent, columns=sampler.constructs,
+                        index=pd.Index(_respondent_ids(n), name="respondent_id"))
 
 
 def _respondent_ids(n: int) -> list[str]:
     return [f"R{i + 1:05d}" for i in range(n)]
-
-
-def _draw_people(q: Questionnaire, pop: PopulationModel, n: int,
-                 rng: np.random.Generator) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Demographics and latent scores: the first draws of the stream, so :func:`latent_scores` can redraw them."""
-    demographics = _demographics(q, n, rng)
-    latent = rng.standard_normal((n, len(pop.constructs))) @ np.linalg.cholesky(pop.latent_cov).T
-    return demographics, latent
 
 
 def _questionnaire_order(q: Questionnaire) -> list[str]:
@@ -453,24 +571,6 @@ def _questionnaire_order(q: Questionnaire) -> list[str]:
         out.append(item.id)
         out.extend(after.get(item.id, []))
     return out
-
-
-def _demographics(q: Questionnaire, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for d in q.demographics:
-        values = np.array([o.value for o in d.options], dtype=object)
-        if d.depends_on and d.conditional_weights:
-            parent = out[d.depends_on]
-            drawn = np.empty(n, dtype=object)
-            for pv, weights in d.conditional_weights.items():
-                idx = np.flatnonzero(parent == pv)
-                drawn[idx] = rng.choice(values, size=len(idx), p=np.asarray(weights) / np.sum(weights))
-            out[d.id] = drawn
-        else:
-            weights = [o.weight for o in d.options]
-            p = None if any(w is None for w in weights) else np.asarray(weights) / np.sum(weights)
-            out[d.id] = rng.choice(values, size=n, p=p)
-    return {k: v.astype(str) for k, v in out.items()}
 
 
 def _make_careless(q: Questionnaire, answers: dict[str, np.ndarray], checks: dict[str, np.ndarray],
