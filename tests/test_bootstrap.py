@@ -98,18 +98,22 @@ def test_bad_arguments_are_named(fitted):
 
 
 def test_batched_discrepancy_by_woodbury_matches_direct_inverse(fitted):
-    """The batched fit inverts Sigma through m x m matrices (Woodbury) where the model allows it; the
-    discrepancy and its cached Sigma^-1 equal those of the direct p x p inverse."""
+    """The batched fit works with Sigma^-1 in Woodbury factors (m x m matrices) where the model allows it;
+    the discrepancy and the gradient equal those of the direct p x p inverse, for a different S per row."""
     from stickiness_research.sem.batched import CompiledModel, spd_inverse
 
     model = CompiledModel(fitted._state.problem.groups[0])
     assert model.woodbury
     rng = np.random.default_rng(0)
     theta = fitted._state.solution.theta + 0.02 * rng.standard_normal((40, model.k))
-    s = np.repeat(fitted._state.sample_cov[None], 40, axis=0)
+    x = fitted._state.data[0][1].to_numpy(dtype=float)
+    s = np.stack([np.cov(x[rng.integers(0, len(x), len(x))], rowvar=False, bias=True) for _ in range(40)])
     logdet_s = spd_inverse(s)[1]
     fast_f, fast_cache = model.evaluate(theta, s, logdet_s)
+    assert fast_cache.wood is not None and fast_cache.inv is None
+    fast_grad = model.gradient(theta, s, fast_cache)
     model.woodbury = False
     slow_f, slow_cache = model.evaluate(theta, s, logdet_s)
+    assert slow_cache.wood is None
     np.testing.assert_allclose(fast_f, slow_f, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(fast_cache[0], slow_cache[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast_grad, model.gradient(theta, s, slow_cache), rtol=1e-8, atol=1e-11)

@@ -2,11 +2,14 @@
 
 A naive bootstrap rebuilds and refits a model per resample (semopy: about 35 ms each on the
 default model). Here the model structure is compiled once into index arrays, all resamples are
-evaluated together with batched matrix algebra, the ML gradient is analytic, every resample
-starts from the full-sample estimate, and steps use the full-sample expected information (a
-frozen-Hessian scoring iteration: resample estimates lie within a few standard errors of it, so
-it converges in a handful of steps). A resample whose step cannot lower its discrepancy is
-refitted alone with full Fisher scoring; one that still fails is reported as failed.
+evaluated together with batched matrix algebra, the ML gradient is analytic, and every resample
+starts from the full-sample estimate with limited-memory BFGS steps whose initial curvature is
+the full-sample Hessian (resample estimates lie within a few standard errors of it, so they
+converge in a handful of steps). For a factor model with diagonal residuals Sigma^-1 stays in
+Woodbury factors (``Woodbury``): one p x p x m product per resample instead of p x p inverses.
+A step that does not lower a resample's discrepancy is shortened, all shorter lengths tried in
+one evaluation; a resample that still cannot descend is refitted alone with full Fisher
+scoring, and one that still fails is reported as failed.
 """
 
 from __future__ import annotations
@@ -74,52 +77,120 @@ class CompiledModel:
         return self.structure.inverse_i_minus_b(beta)
 
     def evaluate(self, theta: np.ndarray, s: np.ndarray, logdet_s: np.ndarray):
-        """Discrepancy F for each row, plus what the gradient needs at the same point."""
+        """Discrepancy F for each row, plus what the gradient needs at the same point (a ``Point``)."""
         mats = self.matrices(theta, s)
         c = self._inverse_i_minus_b(mats["beta"])
         m = mats["lambda"] @ c
-        fast = _woodbury(mats, c) if self.woodbury else None
-        if fast is None:  # Sigma itself is needed only here
-            fast = spd_inverse(m @ mats["psi"] @ m.transpose(0, 2, 1) + mats["theta"])
-        inv, logdet, good = fast
-        f = logdet + np.einsum("bij,bji->b", s, inv) - logdet_s - s.shape[1]
-        return np.where(good, f, np.inf), (inv, mats, c, m)
+        wood = _woodbury(mats, c, s) if self.woodbury else None
+        if wood is not None:
+            logdet, trace = wood.logdet, wood.trace_s_inverse(s)
+            good = np.ones(len(theta), dtype=bool)
+            point = Point(mats, c, m, None, wood)
+        else:  # Sigma itself is needed only here
+            inv, logdet, good = spd_inverse(m @ mats["psi"] @ m.transpose(0, 2, 1) + mats["theta"])
+            trace = np.einsum("bij,bji->b", s, inv)
+            point = Point(mats, c, m, inv, None)
+        f = logdet + trace - logdet_s - s.shape[1]
+        return np.where(good, f, np.inf), point
 
     def discrepancy(self, theta: np.ndarray, s: np.ndarray, logdet_s: np.ndarray) -> np.ndarray:
         return self.evaluate(theta, s, logdet_s)[0]
 
-    def gradient(self, theta: np.ndarray, s: np.ndarray, cache=None) -> np.ndarray:
-        """dF/dtheta for every resample: F = log|Sigma| + tr(S Sigma^-1) - log|S| - p."""
+    def gradient(self, theta: np.ndarray, s: np.ndarray, cache: Point | None = None) -> np.ndarray:
+        """dF/dtheta for every resample: F = log|Sigma| + tr(S Sigma^-1) - log|S| - p.
+
+        With G = dF/dSigma = Sigma^-1 - Sigma^-1 S Sigma^-1, the free rows need diag(G) (Theta),
+        G Lambda (loadings, through G Lambda Phi) and M'GM = C'(Lambda' G Lambda)C (Psi, Beta); under
+        Woodbury (``Woodbury.g_lambda``) these come from p x m products only.
+        """
         if cache is None:
-            sigma, mats, c, m = self.implied(theta, s)
-            inv = spd_inverse(sigma)[0]
+            cache = self.evaluate(theta, s, np.zeros(len(theta)))[1]
+        mats, c = cache.mats, cache.c
+        lam, psi = mats["lambda"], mats["psi"]
+        if cache.wood is not None:
+            g_lam, g_diag = cache.wood.g_lambda(s)
         else:
-            inv, mats, c, m = cache
-        g = inv - inv @ s @ inv  # dF/dSigma
-        mt = m.transpose(0, 2, 1)
-        k_mat = mt @ g @ m  # M' G M
+            inv = cache.inv
+            g = inv - inv @ s @ inv
+            g_lam, g_diag = g @ lam, g
+        lgl = lam.transpose(0, 2, 1) @ g_lam  # Lambda' G Lambda
+        k_mat = c.transpose(0, 2, 1) @ lgl @ c  # M'GM
         parts = {
-            "theta": g,
+            "theta": g_diag,
             "psi": k_mat,
-            # dF/dLambda = 2 G Lambda P with P = C Psi C'
-            "lambda": 2 * g @ mats["lambda"] @ (c @ mats["psi"] @ c.transpose(0, 2, 1)),
+            # dF/dLambda = 2 G Lambda Phi with Phi = C Psi C'
+            "lambda": 2 * g_lam @ (c @ psi @ c.transpose(0, 2, 1)),
             # dF/dB_ij = 2 (C Psi M'GM)_ji
-            "beta": 2 * (c @ mats["psi"] @ k_mat).transpose(0, 2, 1),
+            "beta": 2 * (c @ psi @ k_mat).transpose(0, 2, 1),
         }
         grad = np.zeros((len(theta), self.structure.k))
         for key in MATRICES:
             k, i, j = self.structure._pos[key]  # each free row once (the matrices are symmetric)
             if len(k):
-                grad[:, k] = parts[key][:, i, j] * self.weights[key]
+                part = parts[key]
+                grad[:, k] = (part[:, i] if part.ndim == 2 else part[:, i, j]) * self.weights[key]
         return grad @ self.k_map
 
 
-def _woodbury(mats: dict[str, np.ndarray], c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Sigma^-1 and log|Sigma| for Sigma = Lambda Phi Lambda' + Theta (Phi = C Psi C', Theta diagonal):
-    Sigma^-1 = T - T Lambda K^-1 Lambda' T with T = Theta^-1, K = Phi^-1 + Lambda' T Lambda, and
-    log|Sigma| = log|Theta| + log|Phi| + log|K| (Woodbury; the matrix determinant lemma), so only
-    m x m matrices are factored. None when some Theta is not positive or some Phi not positive
-    definite (the caller then inverts Sigma itself)."""
+@dataclass(frozen=True)
+class Woodbury:
+    """Sigma^-1 = T - L N L' for Sigma = Lambda Phi Lambda' + Theta (Theta diagonal, T = Theta^-1),
+    L = T Lambda, N = K^-1, K = Phi^-1 + Lambda' T Lambda (Woodbury), kept in factors: with Q = S L
+    the one p x p x m product per resample, F and its gradient need only p x m and m x m algebra
+    (forming Sigma^-1 and Sigma^-1 S Sigma^-1 costs p^3)."""
+
+    t: np.ndarray  # (B, p) residual variances
+    lt: np.ndarray  # (B, p, m) L = T Lambda
+    n_inv: np.ndarray  # (B, m, m) N
+    phi_inv: np.ndarray  # (B, m, m)
+    logdet: np.ndarray  # (B,) log|Sigma|
+    q: np.ndarray  # (B, p, m) S L
+    lq: np.ndarray  # (B, m, m) L' S L
+
+    def take(self, mask: np.ndarray) -> Woodbury:
+        return Woodbury(*(getattr(self, f)[mask] for f in ("t", "lt", "n_inv", "phi_inv", "logdet", "q", "lq")))
+
+    def trace_s_inverse(self, s: np.ndarray) -> np.ndarray:
+        """tr(S Sigma^-1) = sum_i s_ii / t_i - tr(N L'SL)."""
+        return (np.diagonal(s, axis1=1, axis2=2) / self.t).sum(axis=1) - np.einsum("bij,bji->b", self.n_inv,
+                                                                                   self.lq)
+
+    def g_lambda(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """G Lambda (B, p, m) and diag(G) (B, p) for G = Sigma^-1 - Sigma^-1 S Sigma^-1.
+
+        Sigma^-1 Lambda = L N Phi^-1 and Sigma^-1 S Sigma^-1 Lambda = (T Q - L N L'Q) N Phi^-1, so
+        G Lambda = (L - T Q + L N L'Q) N Phi^-1; diag(Sigma^-1) = 1/t - rowsum(LN o L) and
+        diag(Sigma^-1 S Sigma^-1) = s_ii / t^2 - 2 rowsum(Q o LN) / t + rowsum(LN L'Q N o L).
+        """
+        t, lt, n_inv, q, lq = self.t, self.lt, self.n_inv, self.q, self.lq
+        ln = lt @ n_inv
+        g_lam = (lt - q / t[:, :, None] + ln @ lq) @ n_inv @ self.phi_inv
+        inv_diag = 1.0 / t - (ln * lt).sum(axis=2)
+        sandwich = (np.diagonal(s, axis1=1, axis2=2) / t ** 2 - 2.0 * (q * ln).sum(axis=2) / t
+                    + ((ln @ lq @ n_inv) * lt).sum(axis=2))
+        return g_lam, inv_diag - sandwich
+
+
+@dataclass(frozen=True)
+class Point:
+    """The model at a batch of parameter vectors: matrices, C = (I - B)^-1, M = Lambda C, and either
+    Sigma^-1 (``inv``) or its Woodbury factors (``wood``)."""
+
+    mats: dict[str, np.ndarray]
+    c: np.ndarray
+    m: np.ndarray
+    inv: np.ndarray | None
+    wood: Woodbury | None
+
+    def take(self, mask: np.ndarray) -> Point:
+        return Point({key: v[mask] for key, v in self.mats.items()}, self.c[mask], self.m[mask],
+                     None if self.inv is None else self.inv[mask], None if self.wood is None else self.wood.take(mask))
+
+
+def _woodbury(mats: dict[str, np.ndarray], c: np.ndarray, s: np.ndarray) -> Woodbury | None:
+    """Sigma^-1's Woodbury factors and log|Sigma| = log|Theta| + log|Phi| + log|K| (the matrix
+    determinant lemma), so only m x m matrices are factored. None when some Theta is not positive or
+    some Phi or K not positive definite (the caller then inverts Sigma itself)."""
     lam = mats["lambda"]
     t = np.diagonal(mats["theta"], axis1=1, axis2=2)
     if np.any(t <= 0):
@@ -127,17 +198,16 @@ def _woodbury(mats: dict[str, np.ndarray], c: np.ndarray) -> tuple[np.ndarray, n
     phi = c @ mats["psi"] @ c.transpose(0, 2, 1)
     try:
         chol_phi = np.linalg.cholesky(phi)
+        phi_inv = np.linalg.inv(phi)
         lt = lam / t[:, :, None]
-        k = np.linalg.inv(phi) + lam.transpose(0, 2, 1) @ lt
+        k = phi_inv + lam.transpose(0, 2, 1) @ lt
         chol_k = np.linalg.cholesky(k)
     except np.linalg.LinAlgError:
         return None
-    p = lam.shape[1]
-    inv = -(lt @ np.linalg.inv(k) @ lt.transpose(0, 2, 1))
-    inv[:, np.arange(p), np.arange(p)] += 1.0 / t
     logdet = (np.log(t).sum(axis=1) + 2.0 * np.log(np.diagonal(chol_phi, axis1=1, axis2=2)).sum(axis=1)
               + 2.0 * np.log(np.diagonal(chol_k, axis1=1, axis2=2)).sum(axis=1))
-    return inv, logdet, np.ones(len(t), dtype=bool)
+    q = s @ lt
+    return Woodbury(t, lt, np.linalg.inv(k), phi_inv, logdet, q, lt.transpose(0, 2, 1) @ q)
 
 
 def spd_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,6 +233,10 @@ def spd_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.linalg.inv(safe), 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1), good
 
 
+HALVINGS = 8  # step lengths tried together in one evaluation when the full step does not lower F
+HALVING_ROUNDS = 5  # down to a step of 2^-32
+
+
 def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, information: np.ndarray, *,
               tol: float = 1e-8, max_iter: int = 80, memory: int = 8) -> BatchFit:
     """Fit every covariance matrix in ``s`` (B, p, p), starting from ``theta0``.
@@ -177,9 +251,11 @@ def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, informati
     _, logdet_s, active = spd_inverse(s)  # a singular resample covariance cannot be fitted
     converged = np.zeros(b, dtype=bool)
     h0 = np.linalg.inv(information)
-    s_hist = np.zeros((b, memory, k))  # newest first
+    # the last ``memory`` steps in a ring: iteration i writes slot i % memory (rows whose pair is
+    # dropped get rho 0 there, which marks an empty slot: it then changes nothing below)
+    s_hist = np.zeros((b, memory, k))
     y_hist = np.zeros((b, memory, k))
-    rho = np.zeros((b, memory))  # 0 marks an empty slot: it then changes nothing below
+    rho = np.zeros((b, memory))
     f = np.full(b, np.inf)
     grad = np.zeros_like(theta)
     f_act, cache = model.evaluate(theta[active], s[active], logdet_s[active])
@@ -192,25 +268,33 @@ def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, informati
         idx = np.flatnonzero(active & ~converged)
         if not len(idx):
             break
-        step = _two_loop(grad[idx], s_hist[idx], y_hist[idx], rho[idx], h0)
+        order = (it - 1 - np.arange(memory)) % memory  # newest first
+        step = _two_loop(grad[idx], s_hist[idx][:, order], y_hist[idx][:, order], rho[idx][:, order], h0)
         t = np.ones(len(idx))
         pending = np.ones(len(idx), dtype=bool)
         new_theta = theta[idx].copy()
         accepted: list[tuple[np.ndarray, tuple]] = []  # (positions in idx, cache) per halving round
-        for _ in range(30):  # step halving, per resample
+        factors = np.ones(1)  # the full step first; then HALVINGS shorter ones per round, tried at once
+        for _ in range(HALVING_ROUNDS):
             sel = np.flatnonzero(pending)
-            cand = theta[idx[sel]] - t[sel, None] * step[sel]
-            f_new, cache = model.evaluate(cand, s[idx[sel]], logdet_s[idx[sel]])
-            ok = f_new <= f[idx[sel]] + 1e-14 * np.maximum(1.0, np.abs(f[idx[sel]]))
-            new_theta[sel[ok]] = cand[ok]
-            f[idx[sel[ok]]] = f_new[ok]
-            pending[sel[ok]] = False
-            if ok.all():  # the usual case: the full step is accepted everywhere, nothing to copy
+            width = len(factors)
+            cand = (theta[idx[sel]][:, None, :] - (t[sel, None] * factors)[:, :, None] * step[sel][:, None, :])
+            cand = cand.reshape(-1, k)
+            rows = np.repeat(idx[sel], width)
+            f_new, cache = model.evaluate(cand, s[rows], logdet_s[rows])
+            f_old = f[idx[sel]]
+            ok = (f_new.reshape(-1, width) <= (f_old + 1e-14 * np.maximum(1.0, np.abs(f_old)))[:, None])
+            hit = ok.any(axis=1)  # the longest step that lowers F, as halving one at a time would find
+            chosen = np.flatnonzero(hit) * width + ok.argmax(axis=1)[hit]
+            new_theta[sel[hit]] = cand[chosen]
+            f[idx[sel[hit]]] = f_new[chosen]
+            pending[sel[hit]] = False
+            if hit.all() and width == 1:  # the usual case: the full step is accepted everywhere
                 accepted.append((sel, cache))
-            elif ok.any():
-                inv, mats, c, m = cache
-                accepted.append((sel[ok], (inv[ok], {key: v[ok] for key, v in mats.items()}, c[ok], m[ok])))
-            t[sel[~ok]] /= 2
+            elif hit.any():
+                accepted.append((sel[hit], cache.take(chosen)))
+            t[sel[~hit]] *= factors[-1] / 2
+            factors = 0.5 ** np.arange(HALVINGS)
             if not pending.any():
                 break
         active[idx[pending]] = False  # no descent possible: leave it to the careful fallback
@@ -225,10 +309,10 @@ def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, informati
         theta[moved], grad[moved] = new_theta, new_grad
         curvature = np.einsum("bi,bi->b", d_theta, d_grad)
         keep = curvature > 1e-12 * np.linalg.norm(d_theta, axis=1) * np.linalg.norm(d_grad, axis=1)
+        slot = it % memory
         rows = moved[keep]
-        s_hist[rows] = np.concatenate([d_theta[keep][:, None], s_hist[rows, :-1]], axis=1)
-        y_hist[rows] = np.concatenate([d_grad[keep][:, None], y_hist[rows, :-1]], axis=1)
-        rho[rows] = np.concatenate([1.0 / curvature[keep][:, None], rho[rows, :-1]], axis=1)
+        s_hist[rows, slot], y_hist[rows, slot], rho[rows, slot] = d_theta[keep], d_grad[keep], 1.0 / curvature[keep]
+        rho[idx[~np.isin(idx, rows)], slot] = 0.0
     return BatchFit(theta=theta, converged=converged, iterations=iterations)
 
 
