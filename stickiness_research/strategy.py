@@ -1,8 +1,11 @@
 """From estimates to strategy: importance-performance map and the levers to pull, ranked by evidence.
 
 Importance is a driver's standardized total effect on the outcome (direct plus every indirect
-path), with its bootstrap interval; performance is the driver's mean score rescaled to 0-100. A
-driver whose total effect is not significant is reported as such and gets no recommendation.
+path), with its bootstrap interval; performance is the driver's mean score rescaled to 0-100. With
+PLS-SEM (a study's ``method: pls``) the map is the PLS IPMA instead (Ringle & Sarstedt 2016):
+importance is the unstandardized total effect on 0-100 construct scores, performance the mean 0-100
+PLS score, both with bootstrap intervals. A driver whose total effect is not significant is reported
+as such and gets no recommendation.
 Segment priorities re-estimate the drivers within each respondent segment (per-segment regression
 with HC3 t intervals), so segments differ in importance as well as in performance.
 The levers come from a playbook data file (``data/playbook.yaml``), keyed by construct id.
@@ -109,9 +112,72 @@ def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q:
     if absent:
         raise ResponseDataError(f"no scores for driver {absent[0]!r}; score every construct before mapping.")
     table = total_effects.rename(columns={"est_std": "importance"}).copy()
-    table["significant"] = (table["ci_lower"] > 0) | (table["ci_upper"] < 0)
     for col in ("performance", "perf_ci_lower", "perf_ci_upper"):
         table[col] = table["construct"].map(perf[col])
+    return _with_quadrants(table)
+
+
+def pls_importance_performance(pls, data: pd.DataFrame, boot, q: Questionnaire, outcome: str) -> pd.DataFrame:
+    """The PLS-SEM importance-performance map (Ringle & Sarstedt 2016) of the drivers of ``outcome``, for the playbook.
+
+    Importance is the IPMA's: a driver's unstandardized total effect on the outcome's 0-100 score (points
+    of the outcome per point of the driver; :func:`stickiness_research.pls.ipma.ipma`), the answers
+    rescaled over each item's response set from the questionnaire. Performance is the driver's mean 0-100
+    PLS score (indicators weighted by their rescaled outer weights). Both intervals are bootstrap
+    percentile intervals from the PLS bootstrap's resamples
+    (:func:`stickiness_research.pls.ipma.ipma_intervals`), so significance and quadrants follow the same
+    rule as the CB-SEM map (:func:`importance_performance`).
+
+    Parameters
+    ----------
+    pls : PLSResult
+        The fitted PLS model (``consistent=False``).
+    data : DataFrame
+        The answers ``pls`` was fitted to (reverse-coded items already recoded).
+    boot : PLSBootstrap
+        ``pls.bootstrap(...)``.
+    q : Questionnaire
+        For each item's response set (the 0-100 bounds).
+    outcome : str
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`importance_performance` (importance in IPMA units), plus est_std (the
+        standardized total effect) with std_ci_lower, std_ci_upper, and basis ``"pls_ipma"``.
+
+    Raises
+    ------
+    ModelSpecError, EstimationError
+        As :func:`stickiness_research.pls.ipma.ipma` (e.g. a negative outer weight).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> data = sr.reverse_code(sr.simulate_responses(q, n=300, seed=2), q)  # reversed items recoded
+    >>> res = sr.fit_pls(q, data)
+    >>> table = pls_importance_performance(res, data, res.bootstrap(200, seed=1), q, "stickiness")
+    >>> table["construct"].iloc[0], table["basis"].iloc[0]  # seminr has no IPMA; cf. cSEM::doIPMA(res)
+    ('interaction', 'pls_ipma')
+    """
+    from .pls.ipma import ipma, ipma_intervals
+
+    known = set(q.item_ids)
+    sets = {v: q.response_set_of(q.item(v)) for v in pls.model.items if v in known}
+    whole = len(sets) == len(pls.model.items)  # else (a custom model's other columns) the observed ranges, noted
+    m = ipma(pls, data, outcome, scale_min={v: float(rs.minimum) for v, rs in sets.items()} if whole else None,
+             scale_max={v: float(rs.maximum) for v, rs in sets.items()} if whole else None)
+    table = ipma_intervals(m, pls, data, boot)
+    table["basis"] = "pls_ipma"
+    return _with_quadrants(table)
+
+
+def _with_quadrants(table: pd.DataFrame) -> pd.DataFrame:
+    """Significance, and the quadrant of each driver, ordered by importance."""
+    table = table.copy()
+    table.insert(table.columns.get_loc("ci_upper") + 1, "significant",
+                 (table["ci_lower"] > 0) | (table["ci_upper"] < 0))
     # A driver sits on a side of an axis only when its interval lies wholly on that side of the drivers'
     # mean: a 1-point difference out of 100 is no evidence of a quadrant.
     imp_mean, perf_mean = table["importance"].mean(), table["performance"].mean()
@@ -138,6 +204,8 @@ class Recommendation:
     quadrant: str
     status: str  # "recommended", "not significant", "negative effect", "no levers in playbook"
     levers: tuple[dict, ...]
+    # "cbsem": importance is the standardized total effect; "pls_ipma": the PLS IPMA's total effect on 0-100 scores
+    basis: str = "cbsem"
 
 
 def recommendations(ipma: pd.DataFrame, playbook: dict[str, list[dict]] | None = None) -> list[Recommendation]:
@@ -160,7 +228,8 @@ def recommendations(ipma: pd.DataFrame, playbook: dict[str, list[dict]] | None =
     ordered = sorted(rows, key=lambda sr: (sr[0] != "recommended", -sr[1].importance))
     return [Recommendation(r.construct, rank, float(r.importance), float(r.ci_lower), float(r.ci_upper),
                            float(r.performance), r.quadrant, s,
-                           tuple(playbook.get(r.construct, [])) if s == "recommended" else ())
+                           tuple(playbook.get(r.construct, [])) if s == "recommended" else (),
+                           getattr(r, "basis", "cbsem"))
             for rank, (s, r) in enumerate(ordered, start=1)]
 
 

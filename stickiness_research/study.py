@@ -81,7 +81,7 @@ class StudyResult(Reportable):
     scored: pd.DataFrame
     scores: pd.DataFrame
     outcome: str
-    sem: SEMResult
+    sem: Any  # the structural model: SEMResult (CB-SEM), or the PLSResult itself when the config's method is "pls"
     hypotheses: pd.DataFrame
     effects: pd.DataFrame
     bootstrap: BootstrapResult | None
@@ -101,7 +101,7 @@ class StudyResult(Reportable):
     ipma: pd.DataFrame | None = None
     recommendations: tuple[Recommendation, ...] = ()
     regression: Any = None
-    pls: Any = None  # PLSResult when the config's method is "both"
+    pls: Any = None  # PLSResult when the config's method is "both" or "pls"
     planning: dict | None = None  # the config's power section: power table, sample size, RMSEA power
     behaviour: Any = None  # BehaviourResult when the config has an events section
     pls_bootstrap: Any = None  # its PLSBootstrap
@@ -113,9 +113,15 @@ class StudyResult(Reportable):
         title = self.config.study.title
         return title.get(self.config.report.language) or next(iter(title.values()))
 
+    @property
+    def method(self) -> str:
+        """``cbsem``, ``pls`` or ``both``: the config's method (for a PLS-only study ``sem`` is the PLSResult)."""
+        return self.config.method
+
     def headline(self) -> list[str]:
+        estimator = "PLS-SEM" if self.method == "pls" else self.sem.estimator
         return [f"{self.config.study.id}: {len(self.raw)} respondents read, {self.sem.n_obs} in the model "
-                f"({self.sem.estimator}); outcome {self.outcome}", self.sem.fit_line()]
+                f"({estimator}); outcome {self.outcome}", self.sem.fit_line()]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``hypotheses``, ``effects`` (bootstrapped), ``reliability`` and ``exclusions`` by rule, as far as the
@@ -239,6 +245,9 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
     outcome = cfg.model.outcome or outcome_of(q)
     result: dict[str, Any] = {}
 
+    if cfg.method == "pls":  # no covariance-based model: PLS-SEM's own measurement and structural reporting set
+        return _run_pls_study(cfg, q, raw, exclusions, kept, scored, scores, outcome, screening, data_provenance,
+                              inputs, step, command)
     if todo.measurement:
         step("measurement model: descriptives, reliability, validity")
         result["descriptives"] = item_descriptives(scored, q)
@@ -246,13 +255,7 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         result["cfa"] = cfa(scored, q, estimator=cfg.model.estimator, missing=cfg.model.missing,
                             ordered=cfg.model.ordered_items)
         result["htmt"] = htmt(scored, q, n_boot=todo.htmt_bootstrap, seed=cfg.seed)
-    if todo.efa:
-        step("exploratory factor analysis")
-        result["parallel"] = parallel_analysis(scored, q, seed=cfg.seed)
-        result["efa_loadings"] = efa(scored, len(q.constructs), q).loadings
-    if todo.method_bias:
-        step("common method bias")
-        result["method_bias"] = method_bias(scored, q)
+    _item_level_checks_into(result, scored, q, cfg, step)
 
     step("structural model")
     syntax = cfg.model.syntax or q.model_syntax()
@@ -291,8 +294,9 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         pls_syntax = cfg.model.syntax or q.model_syntax(labels=False)
         frames = sem._state.data if len(sem.groups) == 0 else None
         used = frames[0][1].index if frames and hasattr(frames[0][1], "index") else scored.index
+        pls_data = scored.loc[used]
         try:  # the rows CB-SEM used, so that the two methods see the same respondents
-            result["pls"] = fit_pls(pls_syntax, scored.loc[used], missing="listwise")
+            result["pls"] = fit_pls(pls_syntax, pls_data, missing="listwise")
             if todo.bootstrap:
                 result["pls_bootstrap"] = result["pls"].bootstrap(todo.bootstrap, seed=cfg.seed, n_jobs=todo.n_jobs)
         except StickinessError as exc:  # e.g. a custom model with labels PLS does not take: said in the report
@@ -324,33 +328,127 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
     paths = structural_paths(sem, list(scores.columns))
     if todo.segments:
         step("segments")
-        basis = segment_basis(paths, outcome, list(scores.columns))
-        seg = segment_respondents(scores[basis], k_range=(2, todo.max_segments), seed=cfg.seed)
-        seg = replace(seg, centers=seg.centers_of(scores))  # described on every construct, the outcome too
-        result["segments"] = seg
-        demo_cols = [d.id for d in q.demographics if d.id in kept.columns]
-        result["segment_profile"] = seg.profile(kept[demo_cols], min_cell=cfg.report.min_cell)
-    if todo.strategy and boot is not None:
+        _segments_into(result, scores, paths, outcome, q, cfg, kept)
+    if todo.strategy and result.get("pls_bootstrap") is not None:  # with PLS-SEM the playbook follows its IPMA
+        step("strategy")
+        _pls_strategy_into(result, result["pls"], result["pls_bootstrap"], pls_data, scores, paths, outcome, q, cfg)
+    if todo.strategy and boot is not None and "ipma" not in result:  # CB-SEM's map (or PLS's could not be drawn)
         step("strategy")
         ipma = importance_performance(total_effects_from_bootstrap(effects, outcome), scores, q)
         result["ipma"] = ipma
         result["recommendations"] = tuple(recommendations(ipma))
-        if "segments" in result and _reaches(paths, outcome):
-            result["segment_priorities"] = segment_priorities(scores, result["segments"].labels, q, outcome=outcome,
-                                                              paths=paths, min_n=cfg.report.min_cell)
+        _segment_priorities_into(result, scores, paths, outcome, q, cfg)
 
-    truth = {}
-    if cfg.data.simulate is not None:
-        truth = {f"{a} -> {b}": beta for (a, b), beta in population_model(q).paths.items()}
-    prov = provenance(inputs=inputs, seed=cfg.seed, questionnaire=q,
+    prov = _provenance(cfg, q, inputs, command, data_provenance, screening, boot, result)
+    return StudyResult(config=cfg, questionnaire=q, raw=raw, exclusions=exclusions, scored=scored, scores=scores,
+                       outcome=outcome, sem=sem, hypotheses=hyp, effects=effects, bootstrap=boot,
+                       truth=_truth(cfg, q), provenance=prov, screening=screening, **result)
+
+
+def _item_level_checks_into(result: dict, scored: pd.DataFrame, q: Questionnaire, cfg: StudyConfig,
+                            step: Progress) -> None:
+    """Exploratory factor analysis and common method bias, as the config asks (either method)."""
+    if cfg.analyses.efa:
+        step("exploratory factor analysis")
+        result["parallel"] = parallel_analysis(scored, q, seed=cfg.seed)
+        result["efa_loadings"] = efa(scored, len(q.constructs), q).loadings
+    if cfg.analyses.method_bias:
+        step("common method bias")
+        result["method_bias"] = method_bias(scored, q)
+
+
+def _segments_into(result: dict, scores: pd.DataFrame, paths: list[tuple[str, str]], outcome: str,
+                   q: Questionnaire, cfg: StudyConfig, kept: pd.DataFrame) -> None:
+    """Respondent segments on the outcome's exogenous drivers, described on every construct and profiled."""
+    basis = segment_basis(paths, outcome, list(scores.columns))
+    seg = segment_respondents(scores[basis], k_range=(2, cfg.analyses.max_segments), seed=cfg.seed)
+    seg = replace(seg, centers=seg.centers_of(scores))  # described on every construct, the outcome too
+    result["segments"] = seg
+    demo_cols = [d.id for d in q.demographics if d.id in kept.columns]
+    result["segment_profile"] = seg.profile(kept[demo_cols], min_cell=cfg.report.min_cell)
+
+
+def _segment_priorities_into(result: dict, scores: pd.DataFrame, paths: list[tuple[str, str]], outcome: str,
+                             q: Questionnaire, cfg: StudyConfig) -> None:
+    if "segments" in result and _reaches(paths, outcome):
+        result["segment_priorities"] = segment_priorities(scores, result["segments"].labels, q, outcome=outcome,
+                                                          paths=paths, min_n=cfg.report.min_cell)
+
+
+def _pls_strategy_into(result: dict, pls: Any, boot: Any, scored: pd.DataFrame, scores: pd.DataFrame,
+                       paths: list[tuple[str, str]], outcome: str, q: Questionnaire, cfg: StudyConfig) -> None:
+    """The playbook ranked by the PLS importance-performance map (IPMA) of the outcome's drivers; a map that cannot
+    be drawn (e.g. a negative outer weight) is said in a warning (a study with CB-SEM then uses CB-SEM's map)."""
+    from .errors import StickinessError
+    from .strategy import pls_importance_performance
+
+    try:
+        ipma = pls_importance_performance(pls, scored, boot, q, outcome)
+    except StickinessError as exc:
+        warnings.warn(f"the PLS importance-performance map was not drawn: {exc}", StudyWarning, stacklevel=3)
+        return
+    result["ipma"] = ipma
+    result["recommendations"] = tuple(recommendations(ipma))
+    _segment_priorities_into(result, scores, paths, outcome, q, cfg)
+
+
+def _truth(cfg: StudyConfig, q: Questionnaire) -> dict[str, float]:
+    """The population model's true paths when the data are simulated (none for collected data)."""
+    if cfg.data.simulate is None:
+        return {}
+    return {f"{a} -> {b}": beta for (a, b), beta in population_model(q).paths.items()}
+
+
+def _provenance(cfg: StudyConfig, q: Questionnaire, inputs: list[Path], command: str | None, data_provenance: dict,
+                screening: dict, boot: Any, result: dict) -> dict:
+    return provenance(inputs=inputs, seed=cfg.seed, questionnaire=q,
                       command=command or f"stickiness report {cfg.source or cfg.study.id}",
-                      extra={"study": cfg.study.id, "data": data_provenance, "screening": screening,
-                             "bootstrap": {"n_boot": todo.bootstrap, "seed": cfg.seed,
+                      extra={"study": cfg.study.id, "method": cfg.method, "data": data_provenance,
+                             "screening": screening,
+                             "bootstrap": {"n_boot": cfg.analyses.bootstrap, "seed": cfg.seed,
                                            "n_failed": boot.n_failed if boot is not None else None}}
                       | ({"events": result["behaviour"].events.provenance} if "behaviour" in result else {}))
+
+
+def _run_pls_study(cfg: StudyConfig, q: Questionnaire, raw: pd.DataFrame, exclusions: pd.DataFrame,
+                   kept: pd.DataFrame, scored: pd.DataFrame, scores: pd.DataFrame, outcome: str, screening: dict, data_provenance: dict,
+                   inputs: list[Path], step: Progress, command: str | None) -> StudyResult:
+    """A PLS-only study (``method: pls``): the questionnaire's model (or the config's syntax) estimated by
+    :func:`~stickiness_research.pls.fit_pls` on the complete rows, its hypotheses tested by its bootstrap, the
+    playbook ranked by the PLS importance-performance map. No CFA, no covariance-based fit, no CB-SEM rivals,
+    groups or power (the config refuses those)."""
+    from .pls import fit_pls
+    from .pls.hypotheses import pls_effects, pls_hypothesis_table
+
+    todo = cfg.analyses
+    result: dict[str, Any] = {}
+    if todo.measurement:
+        step("item descriptives")
+        result["descriptives"] = item_descriptives(scored, q)
+    _item_level_checks_into(result, scored, q, cfg, step)
+    step("PLS-SEM")
+    pls = fit_pls(cfg.model.syntax or q.model_syntax(labels=False), scored, missing="listwise")
+    step(f"bootstrapping {todo.bootstrap} resamples (PLS-SEM)")
+    boot = pls.bootstrap(todo.bootstrap, seed=cfg.seed, ci=todo.ci, n_jobs=todo.n_jobs)
+    hyp = (pls_hypothesis_table(pls, boot, q, language=cfg.report.language) if cfg.model.syntax is None
+           else pd.DataFrame())
+    effects = pls_effects(pls, boot)
+    effects = effects[effects["lhs"].str.endswith(f" -> {outcome}")].reset_index(drop=True)  # as CB-SEM's: on the outcome
+    if cfg.events is not None:
+        step("behaviour: event logs beside the survey")
+        result["behaviour"] = _behaviour(cfg, q, kept)
+    paths = [(a, b) for a, b in pls.model.paths if a in scores.columns and b in scores.columns]
+    if todo.segments:
+        step("segments")
+        _segments_into(result, scores, paths, outcome, q, cfg, kept)
+    if todo.strategy:
+        step("strategy")
+        _pls_strategy_into(result, pls, boot, scored, scores, paths, outcome, q, cfg)
+    prov = _provenance(cfg, q, inputs, command, data_provenance, screening, boot, result)
     return StudyResult(config=cfg, questionnaire=q, raw=raw, exclusions=exclusions, scored=scored, scores=scores,
-                       outcome=outcome, sem=sem, hypotheses=hyp, effects=effects, bootstrap=boot, truth=truth,
-                       provenance=prov, screening=screening, **result)
+                       outcome=outcome, sem=pls, hypotheses=hyp, effects=effects, bootstrap=None,
+                       truth=_truth(cfg, q), provenance=prov, screening=screening, pls=pls, pls_bootstrap=boot,
+                       **result)
 
 
 def _read_data(cfg: StudyConfig, q: Questionnaire) -> tuple[pd.DataFrame, dict]:

@@ -194,16 +194,30 @@ class StudyConfig(_Strict):
     report: ReportSpec = Field(default_factory=ReportSpec)
     # scikit-learn (segments) takes 32-bit seeds; a larger one is refused here, with the config's line
     seed: int = Field(default=1, ge=0, le=2**32 - 1, strict=True)
-    # cbsem: covariance-based SEM (lavaan's); both: PLS-SEM (seminr's) beside it in the report
+    # cbsem: covariance-based SEM (lavaan's); pls: PLS-SEM (seminr's) alone; both: PLS-SEM beside CB-SEM in the report
     method: Literal["cbsem", "pls", "both"] = "cbsem"
     power: PowerSpec | None = None  # a planning section (Monte Carlo and RMSEA power) in the report
     events: EventsSpec | None = None  # a behaviour section: usage logs beside the survey
 
     @model_validator(mode="after")
-    def _method_available(self) -> StudyConfig:
-        if self.method == "pls":
-            raise ValueError("method: pls (a PLS-only study) is not available yet; use 'method: both' for PLS-SEM "
-                             "beside CB-SEM, or sr.fit_pls / 'stickiness pls' directly")
+    def _pls_only(self) -> StudyConfig:
+        """A PLS-only study has no covariance-based model: refuse the settings that only CB-SEM uses."""
+        if self.method != "pls":
+            return self
+        cb_only = [(self.model.estimator != "ML", "model.estimator (an estimator of CB-SEM)"),
+                   (self.model.ordered is not None, "model.ordered (WLSMV's ordered items)"),
+                   (self.model.missing != "listwise", "model.missing (PLS-SEM uses complete rows here)"),
+                   (bool(self.alternatives), "alternatives (chi-square/AIC/BIC comparisons of CB-SEM models)"),
+                   (bool(self.groups), "groups (CB-SEM measurement invariance and group path tests; with PLS use "
+                                       "sr.fit_pls(...).micom / .mga)"),
+                   (self.power is not None, "power (Monte Carlo power of the CB-SEM estimates and RMSEA power)")]
+        found = [what for bad, what in cb_only if bad]
+        if found:
+            raise ValueError(f"method: pls estimates PLS-SEM only, so {found[0]} does not apply; remove it, or use "
+                             "'method: both' for CB-SEM beside PLS-SEM")
+        if self.analyses.bootstrap == 0:
+            raise ValueError("method: pls tests the hypotheses by bootstrap (PLS-SEM has no analytic standard "
+                             "errors); set analyses.bootstrap to a number of resamples (5000 for publication)")
         return self
 
     _source: Path | None = None

@@ -171,14 +171,13 @@ def test_a_study_with_method_both_reports_pls_beside_cbsem(tmp_path):
     study = run_study(path)
     assert study.pls is not None and study.pls.n_obs == study.sem.n_obs
     assert study.pls_bootstrap.n_boot == 50
+    assert (study.ipma["basis"] == "pls_ipma").all()  # with PLS-SEM in the study the playbook follows its IPMA
+    assert all(r.basis == "pls_ipma" for r in study.recommendations)
     paths = write_report(study, tmp_path / "build")
     md = Path(paths["md"]).read_text(encoding="utf-8")
     assert "## PLS-SEM beside CB-SEM" in md and "PLS ρA" in md
     html = Path(paths["html"]).read_text(encoding="utf-8")
     assert 'id="pls"' in html
-    path.write_text(text.replace("method: both", "method: pls"), encoding="utf-8")
-    with pytest.raises(sr.StudyConfigError, match="method: pls .* is not available yet"):
-        sr.load_study_config(path)
 
 
 def test_the_shipped_mobi_is_seminrs():

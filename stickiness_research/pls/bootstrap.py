@@ -10,7 +10,7 @@ results do not depend on the number of workers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,9 @@ class PLSBootstrap(Reportable):
     draws : DataFrame
         (n_ok, k) the replicates of every quantity.
     n_boot, n_failed, seed, level
+    resamples : ndarray
+        (n_ok, n) the respondents (row numbers of the fitted data) drawn by each successful resample, in
+        ``draws`` order: statistics built on the replicates (e.g. the IPMA's importance) resample the same rows.
     """
 
     table: pd.DataFrame
@@ -48,6 +51,7 @@ class PLSBootstrap(Reportable):
     seed: int | None
     level: float
     ci: str = "percentile"
+    resamples: np.ndarray | None = field(default=None, repr=False)
 
     def specific_effect(self, source: str, target: str, through: list[str] | tuple[str, ...] = (),
                         level: float | None = None) -> pd.Series:
@@ -256,4 +260,5 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
     table["t"], table["pvalue"], table["ci_lower"], table["ci_upper"] = t, pvalue, lower, upper
     names = [f"{a} {op} {b}" for a, op, b in res._quantity_names]
     return PLSBootstrap(table=table, draws=pd.DataFrame(draws, columns=names), n_boot=n_boot,
-                        n_failed=int((~ok).sum()), seed=seed, level=level, ci=ci)
+                        n_failed=int((~ok).sum()), seed=seed, level=level, ci=ci,
+                        resamples=indices[ok].astype(np.int32 if n < 2**31 else np.int64))

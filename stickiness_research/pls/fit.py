@@ -360,6 +360,23 @@ class PLSResult(Reportable):
     def headline(self) -> list[str]:
         return [f"N = {self.n_obs}, {self.iterations} iterations"]
 
+    def fit_line(self) -> str:
+        """One line on the model's fit as PLS-SEM reports it: SRMR, d_ULS and d_G of the estimated model (Henseler
+        et al. 2014; SmartPLS's "model fit"), and a reminder that the chi-square test, CFI and RMSEA are CB-SEM's.
+
+        Examples
+        --------
+        >>> import stickiness_research as sr
+        >>> res = sr.fit_pls("A =~ CUEX1 + CUEX2 + CUEX3\\nB =~ CUSA1 + CUSA2 + CUSA3\\nB ~ A", sr.datasets.mobi())
+        >>> res.fit_line()
+        'PLS-SEM (path_weighting scheme), N = 250: SRMR = .024, d_ULS = .012, d_G = .028 (estimated model; χ², CFI and RMSEA are CB-SEM statistics)'
+        """
+        fit = self.model_fit()["estimated"]
+        three = {k: f"{fit[k]:.3f}".replace("0.", ".", 1) if abs(fit[k]) < 1 else f"{fit[k]:.3f}"
+                 for k in ("srmr", "d_uls", "d_g")}
+        return (f"{self.title}, N = {self.n_obs}: SRMR = {three['srmr']}, d_ULS = {three['d_uls']}, d_G = "
+                f"{three['d_g']} (estimated model; \u03c7\u00b2, CFI and RMSEA are CB-SEM statistics)")
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """``estimates`` (weights, loadings, paths), ``r2`` and ``reliability`` (alpha, rhoC, AVE, rhoA)."""
         return {"estimates": self.estimates, "r2": self.r2, "reliability": self.reliability()}

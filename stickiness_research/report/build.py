@@ -82,14 +82,17 @@ def _exclusions_by_row(study: StudyResult) -> pd.DataFrame:
 def results_dict(study: StudyResult) -> dict:
     """Every number of the study, as plain JSON-able data (the ``results.json`` file)."""
     q = study.questionnaire
+    pls_only = study.method == "pls"
     out: dict[str, Any] = {
         "study": {"id": study.config.study.id, "questionnaire": q.meta.id, "questionnaire_version": q.meta.version,
                   "n_read": len(study.raw), "n_excluded": int(study.exclusions["respondent_id"].nunique())
-                  if len(study.exclusions) else 0, "n_analysed": study.sem.n_obs + study.sem.n_dropped,
-                  "n_model": study.sem.n_obs, "outcome": study.outcome, "estimator": study.sem.estimator,
-                  "seed": study.config.seed},
+                  if len(study.exclusions) else 0,
+                  "n_analysed": len(study.scored) if pls_only else study.sem.n_obs + study.sem.n_dropped,
+                  "n_model": study.sem.n_obs, "outcome": study.outcome, "method": study.method,
+                  "estimator": "PLS-SEM" if pls_only else study.sem.estimator, "seed": study.config.seed},
         "exclusions": _exclusions_by_row(study),
-        "fit_measures": study.sem.fit_measures,
+        # PLS-SEM: SRMR, d_ULS and d_G of the saturated and estimated model (no chi-square test)
+        "fit_measures": study.sem.model_fit().reset_index(names="measure") if pls_only else study.sem.fit_measures,
         "estimates": study.sem.estimates.drop(columns=[c for c in ("group",) if c in study.sem.estimates]),
         "r2": study.sem.r2,
         "hypotheses": study.hypotheses,
@@ -126,7 +129,8 @@ def results_dict(study: StudyResult) -> dict:
         out["recommendations"] = [{"rank": r.rank, "construct": r.construct, "status": r.status,
                                    "importance": r.importance, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
                                    "performance": r.performance, "quadrant": r.quadrant,
-                                   "levers": [lv["id"] for lv in r.levers]} for r in study.recommendations]
+                                   "levers": [lv["id"] for lv in r.levers], "basis": r.basis}
+                                  for r in study.recommendations]
     if study.regression is not None:
         out["regression"] = study.regression
     if study.planning is not None:
@@ -155,6 +159,13 @@ def results_dict(study: StudyResult) -> dict:
     if study.pls is not None:
         out["pls"] = study.pls.to_dict()
         out["pls"]["htmt"] = study.pls.htmt().reset_index(names="construct")
+        if pls_only:  # the rest of the PLS reporting set (with method: both the CB-SEM sections carry it)
+            vif = study.pls.vif()
+            out["pls"] |= {"model_fit": study.pls.model_fit().reset_index(names="measure"),
+                           "fornell_larcker": study.pls.fornell_larcker().reset_index(names="construct"),
+                           "item_vif": vif["items"].rename_axis("item").reset_index(),
+                           "inner_vif": vif["antecedents"].rename_axis("predictor").reset_index(),
+                           "f2": study.pls.f_squared(), "effects": study.effects}
         if study.pls_bootstrap is not None:
             out["pls"]["bootstrap"] = {"n_boot": study.pls_bootstrap.n_boot, "n_failed": study.pls_bootstrap.n_failed,
                                        "seed": study.pls_bootstrap.seed, "estimates": study.pls_bootstrap.table}
@@ -286,12 +297,17 @@ def _structural(study: StudyResult, L: dict, names: dict, lang: str | None = Non
                     "beta_ci": apa.interval(r.std_ci_lower, r.std_ci_upper, is_bounded=True),
                     "excludes_zero": bool(r.ci_lower > 0 or r.ci_upper < 0), "total": r.rhs == "total"}
                    for r in rows]
-    structural = sem.estimates[sem.estimates["op"] == "~"]
+    if study.method == "pls":  # PLS-SEM: paths of standardized scores, bootstrap p values, SRMR instead of chi-square
+        boot = study.pls_bootstrap.table
+        structural = boot[boot["op"] == "~"].rename(columns={"est": "std_all"})
+        r2 = dict(zip(sem.r2["construct"], sem.r2["r2"], strict=True))
+    else:
+        structural = sem.estimates[sem.estimates["op"] == "~"]
+        r2 = {c: float(sem.r2[c]) for c in sem.r2.index}
     diagram = path_diagram(
         q.construct_ids, names,
         [{"from": r.rhs, "to": r.lhs, "beta": r.std_all, "pvalue": r.pvalue} for r in structural.itertuples()],
-        {c: float(sem.r2[c]) for c in q.endogenous if c in sem.r2.index})
-    fm = sem.fit_measures
+        {c: r2[c] for c in q.endogenous if c in r2})
     alternatives = []
     if study.alternatives is not None:
         alternatives = [{"model": r.model, "chisq": apa.num(r.chisq), "df": int(r.df), "cfi": apa.bounded(r.cfi),
@@ -300,9 +316,9 @@ def _structural(study: StudyResult, L: dict, names: dict, lang: str | None = Non
                          f"\u0394\u03c7\u00b2({int(abs(r.delta_df))}) = "
                          f"{apa.num(abs(getattr(r, 'delta_chisq_scaled', r.delta_chisq)))}, "
                          f"{apa.p_clause(r.delta_pvalue)}"} for r in study.alternatives.itertuples()]
-    return {"fit_line": apa.fit_line(fm, L), "hypotheses": hyp_rows, "effects": effects, "diagram": diagram,
-            "r2": [{"construct": names[c], "r2": apa.bounded(float(sem.r2[c]), 2)} for c in q.endogenous
-                   if c in sem.r2.index],
+    fit = _pls_fit_line(sem, L) if study.method == "pls" else apa.fit_line(sem.fit_measures, L)
+    return {"fit_line": fit, "hypotheses": hyp_rows, "effects": effects, "diagram": diagram,
+            "r2": [{"construct": names[c], "r2": apa.bounded(r2[c], 2)} for c in q.endogenous if c in r2],
             "supported": sum(h["supported"] for h in hyp_rows), "n_hypotheses": len(hyp_rows),
             "ci_method": str(study.hypotheses["ci_method"].iloc[0]) if len(study.hypotheses) else "wald",
             "alternatives": alternatives, "warnings": list(sem.warnings)}
@@ -365,10 +381,55 @@ def _robustness(study: StudyResult, names: dict) -> dict | None:
     return {"rows": rows, "agree": sum(r["same"] for r in rows), "n": len(rows)}
 
 
+def _pls_fit_line(res: Any, L: dict) -> str:
+    """PLS-SEM's fit line in the report's language: SRMR, d_ULS and d_G of the estimated model."""
+    fit = res.model_fit()["estimated"]
+    scheme = {"path_weighting": "path weighting", "factorial": "factorial", "centroid": "centroid"}
+    return L["pls_fit"].format(scheme=L.get(scheme[res.settings["scheme"]], scheme[res.settings["scheme"]]),
+                               n=res.n_obs, srmr=apa.bounded(fit["srmr"]), d_uls=apa.num(fit["d_uls"], 3),
+                               d_g=apa.num(fit["d_g"], 3))
+
+
+def _pls_set(study: StudyResult, L: dict, names: dict) -> dict | None:
+    """The PLS-SEM reporting set of a PLS-only study (config ``method: pls``; Hair et al.'s checklist): reliability
+    (alpha, rho_C, rho_A, AVE), HTMT, Fornell-Larcker, loadings with bootstrap intervals, item and inner VIF,
+    R-squared, f-squared, model fit (SRMR, d_ULS, d_G). Paths and hypotheses are in the structural section."""
+    if study.method != "pls":
+        return None
+    res, boot = study.pls, study.pls_bootstrap.table
+    rel = [{"construct": names.get(c, c), "n_items": len(res.model.blocks[c]), "alpha": apa.bounded(r.alpha, 2),
+            "rho_c": apa.bounded(r.rhoC, 2), "rho_a": apa.bounded(r.rhoA, 2), "ave": apa.bounded(r.AVE, 2),
+            "ok": bool(r.rhoC >= 0.70 and r.AVE >= 0.50)} for c, r in res.reliability().iterrows()]
+    ht = res.htmt()
+    htmt_rows = [{"pair": f"{names.get(a, a)} \u2013 {names.get(b, b)}", "htmt": apa.num(ht.loc[a, b], 2),
+                  "ok": bool(ht.loc[a, b] < 0.85)} for a in ht.index for b in ht.columns if not pd.isna(ht.loc[a, b])]
+    fl = res.fornell_larcker()
+    fl_rows = [{"construct": names.get(c, c), "cells": [("" if pd.isna(fl.loc[c, o]) else apa.bounded(fl.loc[c, o], 2),
+                                                          c == o) for o in fl.columns]} for c in fl.index]
+    loads = boot[boot["op"].isin(["=~", "<~"])]
+    vif = res.vif()
+    item_vif = vif["items"]
+    loadings = [{"construct": names.get(r.lhs, r.lhs), "item": r.rhs, "loading": apa.bounded(r.est, 2),
+                 "ci": apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True), "low": bool(r.est < 0.708),
+                 "vif": apa.num(item_vif.get(f"{r.lhs}: {r.rhs}", np.nan), 2)} for r in loads.itertuples()]
+    f2 = res.f_squared().set_index(["rhs", "lhs"])["f2"]
+    inner = vif["antecedents"]
+    paths = [{"path": f"{names.get(r.rhs, r.rhs)} \u2192 {names.get(r.lhs, r.lhs)}", "beta": apa.bounded(r.est, 2),
+              "se": apa.num(r.boot_se, 3), "ci": apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True),
+              "p": apa.p_value(r.pvalue), "f2": apa.num(f2.get((r.rhs, r.lhs), np.nan), 3),
+              "vif": apa.num(inner.get(f"{r.lhs}: {r.rhs}", np.nan), 2)}
+             for r in boot[boot["op"] == "~"].itertuples()]
+    r2 = [{"construct": names.get(r.construct, r.construct), "r2": apa.bounded(r.r2, 2),
+           "r2_adj": apa.bounded(r.r2_adj, 2)} for r in res.r2.itertuples()]
+    return {"reliability": rel, "htmt": htmt_rows, "fl_header": [names.get(c, c) for c in fl.columns],
+            "fornell_larcker": fl_rows, "loadings": loadings, "paths": paths, "r2": r2, "fit_line": _pls_fit_line(res, L),
+            "ci_method": f"bootstrap {study.pls_bootstrap.ci} ({study.pls_bootstrap.n_boot})"}
+
+
 def _pls(study: StudyResult, L: dict, names: dict) -> dict | None:
     """CB-SEM and PLS-SEM side by side: paths, reliability, R-squared (config ``method: both``)."""
     res = study.pls
-    if res is None:
+    if res is None or study.method == "pls":
         return None
     boot = study.pls_bootstrap
     est = study.sem.estimates
@@ -621,19 +682,28 @@ def _strategy(study: StudyResult, L: dict, names: dict, lang: str) -> dict | Non
     if study.ipma is None:
         return None
     recs = []
+    # the PLS IPMA (method pls or both): importance in points of the outcome's 0-100 score
+    pls_map = "basis" in study.ipma and bool((study.ipma["basis"] == "pls_ipma").all())
+    std = study.ipma.set_index("construct")["est_std"] if pls_map else None
     for r in study.recommendations:
+        evidence = (L["evidence_ipma"].format(importance=apa.num(r.importance), ci=apa.interval(r.ci_lower, r.ci_upper),
+                                              beta=apa.bounded(std[r.construct], 2)) if pls_map else
+                    f"\u03b2 = {apa.bounded(r.importance, 2)}, 95% CI "
+                    f"{apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True)}")
         recs.append({"rank": r.rank, "construct": names.get(r.construct, r.construct), "status": L[r.status],
-                     "recommended": r.status == "recommended",
-                     "evidence": f"\u03b2 = {apa.bounded(r.importance, 2)}, 95% CI "
-                                 f"{apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True)}",
+                     "recommended": r.status == "recommended", "evidence": evidence,
                      "performance": apa.num(r.performance, 1), "quadrant": L.get(r.quadrant, r.quadrant),
                      "levers": [lv.get(lang, lv.get("en", lv["id"])) for lv in r.levers]})
     missing = [names.get(c, c) for c in study.ipma["construct"] if c not in load_playbook()]
     chart = ipma_chart([{"label": names.get(r.construct, r.construct), "importance": r.importance,
                          "performance": r.performance, "significant": bool(r.significant)}
-                        for r in study.ipma.itertuples()], L["importance"], L["performance"])
-    return {"recommendations": recs, "chart": chart, "no_playbook": missing,
-            "outcome": names.get(study.outcome, study.outcome)}
+                        for r in study.ipma.itertuples()], L["importance_ipma" if pls_map else "importance"],
+                       L["performance"])
+    outcome = names.get(study.outcome, study.outcome)
+    return {"recommendations": recs, "chart": chart, "no_playbook": missing, "outcome": outcome,
+            "importance": L["importance_ipma" if pls_map else "importance"],
+            "note": L["note_ipma_pls"].format(outcome=outcome) if pls_map else L["note_ipma"],
+            "basis_note": L["note_ipma_pls"].format(outcome=outcome) if pls_map else None}
 
 
 def report_context(study: StudyResult, lang: str | None = None) -> dict:
@@ -664,6 +734,7 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         "groups": _groups(study, names, L, lang),
         "robustness": _robustness(study, names),
         "pls": _pls(study, L, names),
+        "pls_set": _pls_set(study, L, names),
         "planning": _planning(study, L, names, lang),
         "behaviour": _behaviour(study, L, names, lang),
         "segments": _segments(study, L, names, lang),

@@ -77,6 +77,21 @@ def write_docx(context: dict, path: str | Path) -> Path:
         _table(doc, L, number, L["discriminant"], [L["construct"], "HTMT2", "95% CI"],
                [[r["pair"], r["htmt"], r["ci"]] for r in m["htmt"]], L["docx_note_htmt"])
         number += 1
+    ps = context.get("pls_set")
+    if ps:
+        _table(doc, L, number, L["reliability"], [L["construct"], L["items"], "α", "ρC", "ρA", "AVE"],
+               [[r["construct"], r["n_items"], r["alpha"], r["rho_c"], r["rho_a"], r["ave"]] for r in ps["reliability"]],
+               ps["fit_line"])
+        number += 1
+        _table(doc, L, number, L["loadings"], [L["construct"], L["item"], "λ", "95% CI", "VIF"],
+               [[r["construct"], r["item"], r["loading"], r["ci"], r["vif"]] for r in ps["loadings"]])
+        number += 1
+        _table(doc, L, number, L["discriminant"], [L["construct"], "HTMT"], [[r["pair"], r["htmt"]] for r in ps["htmt"]])
+        number += 1
+        _table(doc, L, number, L["pls_paths"], [L["path"], "β", "SE", "95% CI", "p", "f²", "VIF"],
+               [[r["path"], r["beta"], r["se"], r["ci"], r["p"], r["f2"], r["vif"]] for r in ps["paths"]],
+               L["note_pls_set"].format(ci_method=tr(ps["ci_method"])))
+        number += 1
     s = context["structural"]
     _table(doc, L, number, L["hypotheses"], ["H", L["path"], "b", "SE", "95% CI", "β", "p", L["supported"]],
            [[h["id"], h["path"], h["b"], h["se"], h["ci"], h["beta"], h["p"], L["yes"] if h["supported"] else L["no"]]

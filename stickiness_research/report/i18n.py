@@ -66,6 +66,22 @@ LABELS: dict[str, dict[str, str]] = {
         "note_robustness": 'Each structural equation re-estimated by OLS on scale means (standardized betas, HC3 robust SEs). The last column says whether sign and significance agree. Scale means carry measurement error, so OLS betas are usually smaller.',
         "note_ipma": 'filled points are significant.',
         "pls": "PLS-SEM beside CB-SEM", "pls_reliability": "Reliability: CB-SEM and PLS-SEM", "r_squared": "R²",
+        "pls_fit": "PLS-SEM ({scheme} scheme), N = {n}: SRMR = {srmr}, d_ULS = {d_uls}, d_G = {d_g} (estimated "
+                   "model; χ², CFI and RMSEA are CB-SEM statistics)",
+        "importance_ipma": "Importance (IPMA total effect)",
+        "evidence_ipma": "IPMA importance = {importance}, 95% CI {ci}; total β = {beta}",
+        "note_ipma_pls": 'PLS IPMA (Ringle & Sarstedt 2016): importance is the unstandardized total effect on the 0–100 '
+                         'score of {outcome} (its points per point of the driver), performance the mean 0–100 PLS '
+                         'score; 95% bootstrap percentile intervals; filled points are significant.',
+        "pls_set": "PLS-SEM: measurement and structural model", "pls_paths": "Paths, effect sizes and collinearity",
+        "note_pls_set": 'PLS-SEM with seminr\'s algorithm (path weighting, mode A composites, complete rows). '
+                        'Reliability: α (standardized items), ρC (composite), ρA (Dijkstra–Henseler), AVE; ρC and '
+                        'AVE green when ≥ .70 and ≥ .50. HTMT on absolute item correlations, green below .85; '
+                        'Fornell–Larcker: √AVE on the diagonal, score correlations below. Loadings below .708 in red. '
+                        'SE, 95% CI and p: {ci_method}; f²: Cohen\'s effect '
+                        'size (.02/.15/.35 small/medium/large); VIF: item and inner collinearity (below 3–5). '
+                        'This is a PLS-only study: CFA fit, χ²-based model comparisons, measurement invariance and '
+                        'power are CB-SEM analyses and are not part of it (method: both adds them).',
         "r2_adjusted": "adjusted R²",
         "planning": "Planning: statistical power", "hypothesis": "Hypothesis", "not_reached": "not reached",
         "behaviour": "Behaviour beside attitude", "bh_segments": "Behavioural stickiness by segment",
@@ -178,6 +194,22 @@ LABELS: dict[str, dict[str, str]] = {
         "note_robustness": '以量表均值对每个结构方程进行 OLS 重新估计（标准化系数，HC3 稳健标准误）。最后一列表示方向与显著性是否一致。量表均值含测量误差，因此 OLS 系数通常偏小。',
         "note_ipma": '实心点表示显著。',
         "pls": "PLS-SEM 与 CB-SEM 对照", "pls_reliability": "信度：CB-SEM 与 PLS-SEM", "r_squared": "R²",
+        "pls_fit": "PLS-SEM（{scheme}），N = {n}：SRMR = {srmr}，d_ULS = {d_uls}，d_G = {d_g}（估计模型；χ²、CFI 与 RMSEA "
+                   "属于 CB-SEM 统计量）",
+        "path weighting": "路径加权方案", "factorial": "因子加权方案", "centroid": "重心加权方案",
+        "importance_ipma": "重要性（0–100 分数上的总效应）",
+        "evidence_ipma": "重要性 = {importance}，95% CI {ci}；总效应 β = {beta}",
+        "note_ipma_pls": 'PLS 重要性—表现矩阵分析：重要性为对{outcome} 0–100 分数的非标准化总效应'
+                         '（驱动因素每提高 1 分，{outcome}提高的分数），表现为 0–100 PLS 分数的均值；95% 自助法百分位区间；'
+                         '实心点表示显著。',
+        "pls_set": "PLS-SEM：测量模型与结构模型", "pls_paths": "路径、效应量与共线性",
+        "note_pls_set": 'PLS-SEM 采用 seminr 算法（路径加权，模式 A 合成变量，完整样本行）。信度：α（标准化题项）、'
+                        'ρC（组合信度）、ρA（Dijkstra–Henseler）与 AVE；ρC ≥ .70、AVE ≥ .50 时显示为绿色。HTMT 基于题项'
+                        '相关的绝对值，低于 .85 时显示为绿色；Fornell–Larcker：对角线为 AVE 的平方根，下三角为分数相关。'
+                        '载荷低于 .708 时显示为红色。标准误、95% 置信区间与 p 值：{ci_method}；'
+                        'f²：Cohen 效应量（.02/.15/.35 为小/中/大）；VIF：题项与内部共线性（应低于 3–5）。本研究仅用 '
+                        'PLS-SEM：CFA 拟合、基于卡方的模型比较、测量不变性与检验力属于 CB-SEM 分析，不在其中（method: both '
+                        '可同时得到）。',
         "r2_adjusted": "调整 R²",
         "planning": "研究规划：统计检验力", "hypothesis": "假设", "not_reached": "未达到",
         "behaviour": "态度之外的行为", "bh_segments": "各细分群体的行为黏性",
