@@ -21,6 +21,7 @@ from ..errors import EstimationError, ParameterError
 from .estimate import estimate_batch
 
 CHUNK = 250
+N_INNER = 50  # inner resamples per outer resample for the studentized interval (Davison & Hinkley 1997, ch. 5.2)
 # bootstrap sign-change options (Tenenhaus et al. 2005; SmartPLS's "no sign changes" is seminr's default)
 SIGN_CHANGES = ("none", "construct", "individual")
 
@@ -151,16 +152,76 @@ def sample_correlations(z: np.ndarray, chunk: np.ndarray) -> tuple[np.ndarray, n
     return s, fine
 
 
+def _inner_seeds(seed: int | None, n_boot: int) -> list[np.random.SeedSequence]:
+    """One seed per outer resample (``SeedSequence(seed).spawn(n_boot)``): resample b draws its inner resamples from
+    ``default_rng(child b)`` wherever and in whatever batch it runs, so the intervals do not depend on ``n_jobs``."""
+    return np.random.SeedSequence(seed).spawn(n_boot)
+
+
+def _inner_se(run, signed, indices: np.ndarray, ok: np.ndarray, seed: int | None, n_inner: int,
+              n_jobs: int) -> np.ndarray:
+    """(n_ok, k) bootstrap SE of every quantity within every successful outer resample, from ``n_inner`` resamples of
+    its rows (resample b: ``indices[b][default_rng(child b).integers(0, n, (n_inner, n))]``); NaN where fewer than
+    two inner resamples succeeded."""
+    n = indices.shape[1]
+    children = _inner_seeds(seed, len(indices))
+    outer = np.flatnonzero(ok)
+    per_batch = max(1, CHUNK // n_inner)
+    groups = [outer[i:i + per_batch] for i in range(0, len(outer), per_batch)]
+
+    def inner(group: np.ndarray) -> np.ndarray:
+        rows = np.concatenate([indices[b][np.random.default_rng(children[b]).integers(0, n, size=(n_inner, n))]
+                               for b in group])
+        values, fine = run(rows)
+        values = signed(values)
+        values[~fine] = np.nan
+        values = values.reshape(len(group), n_inner, -1)
+        with np.errstate(all="ignore"):
+            sd = np.nanstd(values, axis=1, ddof=1)
+        sd[np.isfinite(values).sum(axis=1) < 2] = np.nan
+        return sd
+
+    if n_jobs == 1:
+        parts = [inner(g) for g in groups]
+    else:
+        from joblib import Parallel, delayed
+
+        parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(inner)(g) for g in groups)
+    return np.concatenate(parts) if parts else np.empty((0, 0))
+
+
+def _studentized(draws: np.ndarray, inner_se: np.ndarray, point: np.ndarray, se: np.ndarray,
+                 alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap-t limits (Davison & Hinkley 1997, eq. 5.7): ``t*_b = (theta*_b - theta^) / se*_b`` and
+    ``[theta^ - se t*_(1 - alpha/2), theta^ - se t*_(alpha/2)]``, ``se`` the outer bootstrap SE and the t*
+    quantiles numpy's (linear interpolation) over the resamples with a finite t*. A quantity that does not vary
+    (e.g. the loading of a single indicator) gets the point as both limits."""
+    import warnings
+
+    with np.errstate(all="ignore"):
+        t = (draws - point[None, :]) / inner_se
+    t[~np.isfinite(t)] = np.nan
+    with warnings.catch_warnings():  # an all-NaN column (a constant quantity) is handled below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q_hi = np.nanpercentile(t, 100 * (1 - alpha / 2), axis=0)
+        q_lo = np.nanpercentile(t, 100 * alpha / 2, axis=0)
+    fixed = ~(se > 0)
+    lower = np.where(fixed, point, point - se * q_hi)
+    upper = np.where(fixed, point, point - se * q_lo)
+    return lower, upper
+
+
 def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
                   indices: np.ndarray | None = None, ci: str = "percentile",
-                  sign_change: str = "none") -> PLSBootstrap:
+                  sign_change: str = "none", n_inner: int = N_INNER) -> PLSBootstrap:
     """Nonparametric bootstrap of a :class:`.fit.PLSResult` (see :meth:`PLSResult.bootstrap`)."""
     from scipy import stats
 
     check(sign_change, "sign_change", "PLSResult.bootstrap", Options(SIGN_CHANGES))
     from ..sem.bootstrap import MIN_BCA, _bca
 
-    check(ci, "ci", "PLSResult.bootstrap", Options(("percentile", "bca")))
+    check(ci, "ci", "PLSResult.bootstrap", Options(("percentile", "bca", "studentized")))
+    check(n_inner, "n_inner", "PLSResult.bootstrap", Interval(int, 2, None))
     check(n_boot, "n_boot", "PLSResult.bootstrap", POSITIVE_INT)
     check(seed, "seed", "PLSResult.bootstrap", NON_NEGATIVE_INT, None)
     check(level, "level", "PLSResult.bootstrap", Interval(float, 0, 1, closed="neither"))
@@ -233,8 +294,13 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
     values = np.concatenate([o[0] for o in outputs])
     ok = np.concatenate([o[1] for o in outputs])
     draws = values[ok]
-    if sign_change == "individual":  # every replicate takes the sign of the full-sample estimate
-        draws = np.abs(draws) * np.where(point < 0, -1.0, 1.0)[None, :]
+
+    def signed(v: np.ndarray) -> np.ndarray:
+        if sign_change == "individual":  # every replicate takes the sign of the full-sample estimate
+            return np.abs(v) * np.where(point < 0, -1.0, 1.0)[None, :]
+        return v
+
+    draws = signed(draws)
     alpha = 1 - level
     if ci == "bca":  # Efron's bias-corrected and accelerated interval; acceleration from the jackknife
         check(len(draws), "n_boot", "PLSResult.bootstrap", Interval(int, max(MIN_BCA, n), None),
@@ -253,6 +319,9 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
     pvalue = 2 * stats.t.sf(np.abs(t), df=max(len(draws) - 1, 1))
     if ci == "bca":
         lower, upper = _bca(draws, point, jack, alpha)
+    elif ci == "studentized":
+        inner_se = _inner_se(run, signed, indices, ok, seed, n_inner, n_jobs)
+        lower, upper = _studentized(draws, inner_se, point, se, alpha)
     else:
         lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
     table = pd.DataFrame(res._quantity_names, columns=["lhs", "op", "rhs"])
