@@ -20,6 +20,7 @@ import html
 import json
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ._io import check_output
-from ._validation import BOOL, NON_NEGATIVE_INT, PATH, POSITIVE_INT, STR, Interval, check
+from ._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, PATH, POSITIVE_INT, STR, Interval, check
 from .errors import (
     EstimationError,
     ModelSpecError,
@@ -37,6 +38,7 @@ from .errors import (
     QuestionnaireError,
     ResponseDataError,
 )
+from .executor import run_tasks
 from .questionnaire import Questionnaire, load_questionnaire
 from .responses.scoring import reverse_code
 from .sem import SEMResult, fit_sem
@@ -231,12 +233,27 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
     ...     key = load_key(pack / "instructor" / "key.json")
     ...     sorted(p.name for p in (pack / "data").iterdir()), key["students"]["student_01"]["data_seed"]
     (['student_01.csv', 'student_02.csv'], 3023998541)
+
+    Notes
+    -----
+    The students' datasets are simulated and fitted as tasks of :func:`stickiness_research.executor.run_tasks`,
+    student *k* with child *k* of ``SeedSequence(seed)`` (the module docstring's rule), so the pack is byte for
+    byte the same in process, in local processes or on a Dask cluster (``_build``'s ``n_jobs`` and
+    ``scheduler``).
     """
+    return _build(questionnaire_path, students, seed, out_dir, n=n, vary_effects=vary_effects)
+
+
+def _build(questionnaire_path: str | Path | Questionnaire, students: int, seed: int, out_dir: str | Path, *,
+           n: int, vary_effects: bool, n_jobs: int = 1, scheduler: Any = None, progress: bool = False) -> Path:
+    """:func:`build_classroom`, with the executor's choice of workers (the same pack for any)."""
     check(students, "students", "build_classroom", POSITIVE_INT)
     check(seed, "seed", "build_classroom", NON_NEGATIVE_INT)
     check(n, "n", "build_classroom", Interval(int, MIN_N, None))
     check(vary_effects, "vary_effects", "build_classroom", BOOL)
     check(out_dir, "out_dir", "build_classroom", PATH)
+    check(n_jobs, "n_jobs", "build_classroom", *N_JOBS)  # not yet public (test_parameter_checks needs a BAD case)
+    check(progress, "progress", "build_classroom", BOOL)
     source_path = None if isinstance(questionnaire_path, Questionnaire) else questionnaire_path
     check_output(out_dir, inputs=[source_path], kind="dir", option="out_dir")  # before any work
     q, source = _questionnaire(questionnaire_path)
@@ -255,20 +272,15 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
         stale.unlink()
 
     entries: dict[str, dict[str, Any]] = {}
-    for sid, (data_seed, effects) in zip(student_ids(students), student_seeds(seed, students), strict=True):
-        truth_q = jitter_effects(q, np.random.default_rng(effects)) if vary_effects else q
-        raw = simulate_responses(truth_q, n=n, seed=data_seed)
-        raw = raw.drop(columns=["careless_type"])  # the simulator's answer sheet, not survey data
+    # one task per student through the executor: task k gets child k of SeedSequence(seed), the seeding
+    # rule above, so the pack is the same for any n_jobs or scheduler; files are written here, in order
+    done = run_tasks(partial(_student, q, n, vary_effects), student_ids(students), seed=seed, n_jobs=n_jobs,
+                     scheduler=scheduler, progress=progress, description="students")
+    for sid, (raw, entry) in zip(student_ids(students), done, strict=True):
         path = out / "data" / f"{sid}.csv"
         raw.to_csv(path, index=False)
-        try:
-            res = fit_sem(q.model_syntax(), reverse_code(raw, q))
-        except EstimationError as exc:
-            raise EstimationError(f"{sid}'s dataset (data seed {data_seed}) cannot be fitted: {exc} Build the "
-                                  "pack with another seed or a larger n.") from None
-        entries[sid] = {"data_file": f"data/{sid}.csv", "data_seed": data_seed,
-                        "data_sha256": _sha256(path), "n": n, "true": true_values(truth_q),
-                        "expected": answer_from_fit(res, q), "warnings": list(res.warnings)}
+        entries[sid] = {"data_file": f"data/{sid}.csv", "data_seed": entry.pop("data_seed"),
+                        "data_sha256": _sha256(path), **entry}
 
     key = _key(q, source, seed, n, students, vary_effects, entries)
     (out / "instructor" / "key.json").write_text(json.dumps(key, indent=2, ensure_ascii=False) + "\n",
@@ -283,6 +295,23 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
     md = _TEMPLATES.get_template("key.md.j2").render(**_key_context(q, key))
     _write_pair(out / "instructor" / "key", md, f"Instructor key - {q.meta.title[languages[0]]}", "en")
     return out
+
+
+def _student(q: Questionnaire, n: int, vary_effects: bool, sid: str,
+             child: np.random.SeedSequence) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One student's dataset and key entry (an executor task): ``child`` is the student's SeedSequence."""
+    data, effects = child.spawn(2)
+    data_seed = int(data.generate_state(1)[0])
+    truth_q = jitter_effects(q, np.random.default_rng(effects)) if vary_effects else q
+    raw = simulate_responses(truth_q, n=n, seed=data_seed)
+    raw = raw.drop(columns=["careless_type"])  # the simulator's answer sheet, not survey data
+    try:
+        res = fit_sem(q.model_syntax(), reverse_code(raw, q))
+    except EstimationError as exc:
+        raise EstimationError(f"{sid}'s dataset (data seed {data_seed}) cannot be fitted: {exc} Build the "
+                              "pack with another seed or a larger n.") from None
+    return raw, {"data_seed": data_seed, "n": n, "true": true_values(truth_q), "expected": answer_from_fit(res, q),
+                 "warnings": list(res.warnings)}
 
 
 def _questionnaire(spec: str | Path | Questionnaire) -> tuple[Questionnaire, Path | None]:

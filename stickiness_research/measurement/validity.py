@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from .._validation import BOOL, NON_NEGATIVE_INT, PROBABILITY_OPEN, Interval, check
+from .._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, PROBABILITY_OPEN, Interval, check
 from ..errors import ResponseDataError
+from ..executor import run_tasks
 from ..questionnaire import Questionnaire
 from ..sem.result import SEMResult
 from .reliability import scales_of
+
+HTMT_CHUNK = 250  # bootstrap resamples per executor task
 
 
 def _measurement_parts(res: SEMResult) -> tuple[dict[str, list[str]], pd.DataFrame]:
@@ -170,12 +176,26 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     >>> syntax = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
     >>> print(round(sr.htmt(hs, syntax)["htmt"].iloc[0], 4))  # In R: semTools::htmt(syntax, HS)[2, 1]
     0.3841
+
+    Notes
+    -----
+    The bootstrap's resamples are drawn from ``numpy.random.default_rng(seed)``, one after another, and their
+    correlation matrices computed in chunks of 250 resamples as tasks of
+    :func:`stickiness_research.executor.run_tasks` (which draw nothing), so the intervals are the same in
+    process, in local processes or on a Dask cluster (``_htmt``'s ``n_jobs`` and ``scheduler``).
     """
+    return _htmt(data, q, htmt2=htmt2, n_boot=n_boot, seed=seed, level=level, threshold=threshold)
+
+
+def _htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool, n_boot: int, seed: int | None, level: float,
+          threshold: float, n_jobs: int = 1, scheduler: Any = None) -> pd.DataFrame:
+    """:func:`htmt`, with the executor's choice of workers for the bootstrap (identical results for any)."""
     check(htmt2, "htmt2", "htmt", BOOL)
     check(n_boot, "n_boot", "htmt", NON_NEGATIVE_INT)
     check(seed, "seed", "htmt", NON_NEGATIVE_INT, None)
     check(level, "level", "htmt", PROBABILITY_OPEN)
     check(threshold, "threshold", "htmt", Interval(float, 0, None, closed="neither"))
+    check(n_jobs, "n_jobs", "htmt", *N_JOBS)  # not yet public (tests/test_parameter_checks.py needs its BAD case)
     scales = scales_of(q)
     if len(scales) < 2:
         raise ResponseDataError("HTMT compares constructs: the model needs at least two.")
@@ -197,8 +217,12 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     if n_boot:
         rng = np.random.default_rng(seed)
         n = len(x)
-        # resamples drawn one at a time from the seeded stream; the HTMT of all of them in one pass
-        r = np.stack([np.corrcoef(x[rng.integers(0, n, n)], rowvar=False) for _ in range(n_boot)])
+        # resamples drawn one at a time from the seeded stream; their correlations in executor tasks of
+        # HTMT_CHUNK resamples (deterministic work: a task's own seed is not used); the HTMT in one pass
+        indices = np.stack([rng.integers(0, n, n) for _ in range(n_boot)])
+        chunks = [indices[i:i + HTMT_CHUNK] for i in range(0, n_boot, HTMT_CHUNK)]
+        r = np.concatenate(run_tasks(partial(_resample_correlations, x), chunks, seed=seed, n_jobs=n_jobs,
+                                     scheduler=scheduler, description="HTMT bootstrap"))
         upper = tuple(np.array(pairs).T)
         draws = _htmt_matrices(r, blocks, htmt2)[:, upper[0], upper[1]]
         tail = (1 - level) / 2
@@ -208,6 +232,11 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     else:
         table["below_threshold"] = table["htmt"] < threshold
     return table
+
+
+def _resample_correlations(x: np.ndarray, chunk: np.ndarray, _seed: np.random.SeedSequence) -> np.ndarray:
+    """Correlation matrices of the resamples ``chunk`` (rows of ``x``), one per resample."""
+    return np.stack([np.corrcoef(x[rows], rowvar=False) for rows in chunk])
 
 
 def cross_loadings(data: pd.DataFrame, q: Questionnaire | str) -> pd.DataFrame:

@@ -9,7 +9,8 @@ R-squared, the result object), about 15 ms per replication of the default model,
 
 :class:`ReplicationModel` takes the ParTable ``fit_sem(syntax, data)`` builds with its default options (the
 same cached object: ``lavaanify`` and the layout are built once per syntax and process) and, per dataset,
-builds the Problem from the sample moments (``build.build_problem``), solves it with the same Fisher
+builds the Problem from the sample moments (``build.build_problem``'s, its first one reused with each
+dataset's moments swapped in), solves it with the same Fisher
 scoring / Newton iteration (``problem.solve``) started at the population values instead of the
 sample-moment start, and takes SEs from the expected information (``N/2`` times it, inverted, lavaan's
 default for ML) and the defined parameters from the same delta method (``fit._defined_rows``). The optimum is
@@ -21,6 +22,7 @@ declines with ``None``, and the caller refits with ``fit_sem`` itself, whose err
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -28,10 +30,10 @@ import numpy as np
 from scipy import special
 
 from ..errors import EstimationError
-from .build import build_problem, sample_moments
+from .build import build_problem, exo_values, sample_moments
 from .fit import _defined_rows, row_jacobian, row_values, table_rows
 from .fit_measures import RMSEA_CLOSE, _noncentral_upper
-from .problem import solve
+from .problem import Problem, solve
 from .result import SEMResult
 from .standardize import group_standardized
 from .syntax import Options, lavaanify
@@ -113,6 +115,7 @@ class ReplicationModel:
         self.syntax = syntax
         self.start = np.asarray(start, dtype=float)
         self.observed = list(self.partable.ov_names)
+        self._template: Problem | None = None
 
     @property
     def partable(self):
@@ -137,7 +140,7 @@ class ReplicationModel:
             np.linalg.cholesky(s)
         except np.linalg.LinAlgError:  # a constant or collinear item: fit_sem names it
             return None
-        problem = build_problem(partable, [("", s, m, n)])
+        problem = self._problem(partable, s, m, n)
         moments = p * (p + 1) // 2 + (p if partable.meanstructure else 0)
         if problem.bounds or problem.n_free > moments or len(self.start) != problem.n_free:
             return None
@@ -167,6 +170,23 @@ class ReplicationModel:
         chisq_p, close_p = _fit_tests(n * sol.group_f[0], self._df(partable, p, problem.n_free), n)
         return ReplicationFit(**{key: np.array(v, dtype=object) for key, v in columns.items()}, **numbers,
                               theta_names=tuple(problem.names), vcov=vcov, chisq_p=chisq_p, close_p=close_p)
+
+    def _problem(self, partable, s: np.ndarray, m: np.ndarray, n: int) -> Problem:
+        """build_problem's Problem for these moments, started at ``self.start``: the first is built by
+        build_problem itself and kept; later ones swap the moments into a copy of its group (skipping the
+        sample-moment start values, which the population values replace)."""
+        if self._template is None:
+            self._template = build_problem(partable, [("", s, m, n)])
+        template = self._template
+        structure = template.layout.structures[0]
+        if any(r.exo for r in structure.rows):  # fixed.x: the covariates' (co)variances are each sample's
+            structure = structure.with_values(exo_values(partable, 1, s, m))
+        group = dataclasses.replace(template.groups[0], structure=structure, s=s, m=m, n=n,
+                                    logdet_s=float(np.linalg.slogdet(s)[1]))
+        problem = Problem([group], template.names, self.start, template.meanstructure, partable,
+                          template.bounds)
+        problem.layout = template.layout
+        return problem
 
     @staticmethod
     def _df(partable, p: int, npar: int) -> int:
