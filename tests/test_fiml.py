@@ -36,3 +36,50 @@ def test_fiml_options_are_checked():
         sr.fit_sem(HS_MODEL, data, missing="pairwise")
     with pytest.raises(sr.ModelSpecError, match="MLR with missing=.ml. is available for single-group"):
         sr.fit_sem(HS_MODEL, data, missing="ml", group="school", estimator="MLR")
+
+
+def test_kronecker_hessian_equals_pattern_by_pattern_sum():
+    """The FIML observed Hessian as one Kronecker sum over patterns equals the pattern-by-pattern
+    k x k products, for one-respondent patterns, patterns of several respondents and complete rows,
+    away from the optimum (where W != 0) and with a mean structure."""
+    from stickiness_research.sem import fiml
+
+    q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    data = sr.reverse_code(sr.simulate_responses(q, n=300, seed=5), q)[q.item_ids[:12]]
+    rng = np.random.default_rng(3)
+    holes = data.mask(rng.random(data.shape) < 0.08)
+    holes.iloc[:40, :2] = np.nan  # 40 respondents sharing a pattern
+    res = sr.fit_sem("a =~ int1 + int2 + int3 + int4\nb =~ ea1 + ea2 + ea3 + ea4\nc =~ sec1 + sec2 + sec3 + sec4\n"
+                     "c ~ a + b", holes, missing="ml")
+    problem = res._state.problem
+    theta = res._state.solution.theta + 0.01 * rng.standard_normal(problem.n_free)
+    state = problem._fiml_evaluate(theta)[0]
+    sigma, _, u, v, dm = state["parts"][:5]
+    sizes = [(len(block.n), inv is None) for block, inv, _, _ in state["terms"]]
+    assert any(single for _, single in sizes) and any(n > 1 and not single for n, single in sizes)
+    by_pattern = fiml.pattern_hessian(state["terms"], sigma, u, v, dm)
+    np.testing.assert_allclose(fiml.kronecker_hessian(state["terms"], sigma, u, v, dm), by_pattern,
+                               rtol=1e-10, atol=1e-9 * np.abs(by_pattern).max())
+
+
+def test_accelerated_em_reaches_the_em_fixed_point():
+    """SQUAREM's estimate is a fixed point of the plain EM map (one more EM step changes nothing)."""
+    from stickiness_research.sem import fiml
+
+    rng = np.random.default_rng(4)
+    x = rng.multivariate_normal(np.zeros(6), 0.5 * np.eye(6) + 0.5, size=400)
+    x[rng.random(x.shape) < 0.15] = np.nan
+    mu, sigma = fiml.em_saturated(x)
+    # one plain EM step from the estimate: fill with conditional means, add the residual covariances
+    a = np.linalg.inv(sigma)
+    filled, extra = x.copy(), np.zeros((6, 6))
+    for i, row in enumerate(x):
+        m = np.isnan(row)
+        if m.any():
+            resid = np.linalg.inv(a[np.ix_(m, m)])
+            filled[i, m] = mu[m] - resid @ a[np.ix_(m, ~m)] @ (row[~m] - mu[~m])
+            extra[np.ix_(m, m)] += resid
+    step_mu = filled.mean(axis=0)
+    step_sigma = (filled.T @ filled + extra) / len(x) - np.outer(step_mu, step_mu)
+    np.testing.assert_allclose(step_mu, mu, atol=1e-10)
+    np.testing.assert_allclose(step_sigma, sigma, atol=1e-10)
