@@ -260,8 +260,9 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
         return out, ok
 
     point = _quantities(res, res.solution)
-    if res.spec is not None and (res.spec.interactions or res.spec.higher_order):
-        # seminr rebuilds interaction items and higher-order stages in every resample: so do we
+    staged = res.spec is not None and (res.spec.interactions or (res.spec.higher_order and
+                                                                   res.settings.get("hoc") != "repeated_indicators"))
+    if staged:  # seminr rebuilds interaction items and higher-order stages in every resample: so do we
         from .fit import estimate_raw
 
         base = res.spec

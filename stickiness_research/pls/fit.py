@@ -18,6 +18,7 @@ from .model import PLSModel, pls_model
 
 MISSING = ("mean", "listwise")
 INTERACTIONS = ("two_stage", "orthogonal", "product_indicator")
+HOC_METHODS = ("two_stage", "repeated_indicators")  # seminr's higher_composite(method = two_stage) and the other
 
 
 @dataclass(frozen=True, eq=False)
@@ -417,7 +418,7 @@ class PLSResult(Reportable):
 
 def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", consistent: bool = False,
             missing_value: float | None = None, missing: str = "mean", max_iter: int = 300,
-            stop_criterion: float = 7, interaction: str = "two_stage") -> PLSResult:
+            stop_criterion: float = 7, interaction: str = "two_stage", hoc: str = "two_stage") -> PLSResult:
     """Estimate a PLS path model (PLS-SEM), with seminr's algorithm and defaults.
 
     Parameters
@@ -453,6 +454,18 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
         Little, Bovaird & Widaman 2006) or ``product_indicator`` (the products themselves). As
         seminr, the interaction's score is rescaled by the loading-weighted SD of its product items
         (Henseler & Chin 2010), which is the scale of its path coefficient and loadings.
+    hoc : {"two_stage", "repeated_indicators"}
+        How a higher-order construct ``H =~ D1 + D2`` (or ``H <~ D1 + D2``) is estimated.
+        ``two_stage`` (seminr's ``higher_composite(method = two_stage)``, its only method; Becker,
+        Klein & Wetzels 2012): the dimensions' scores from a first stage, the model with H replaced
+        by its dimensions, are H's indicators. ``repeated_indicators`` (Lohmöller 1989; Becker et al.
+        2012; Sarstedt et al. 2019): one model in which H is measured by every indicator of its
+        dimensions (each item in two blocks) and H is joined to its dimensions by paths: H -> each
+        dimension for ``=~`` (a reflective-type HOC), each dimension -> H for ``<~`` (a formative-type
+        HOC, H's block then mode B; the dimensions explain nearly all of H, so paths from H's other
+        antecedents to H shrink toward zero, the known caveat of this approach). H's mode is its
+        operator's; seminr has no repeated-indicators method, so the check is the seminr port
+        estimating the same model with the items written into both blocks.
 
     Returns
     -------
@@ -531,8 +544,9 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
         constant = items[int(np.argmin(np.where(np.isfinite(sd), sd, 0.0)))]
         raise ResponseDataError(f"indicator {constant!r} has no variance; drop it.")
     check(interaction, "interaction", "fit_pls", Options(INTERACTIONS))
+    check(hoc, "hoc", "fit_pls", Options(HOC_METHODS))
     settings = {"scheme": scheme, "consistent": consistent, "missing": missing, "missing_value": missing_value,
-                "max_iter": max_iter, "stop_criterion": stop_criterion, "interaction": interaction}
+                "max_iter": max_iter, "stop_criterion": stop_criterion, "interaction": interaction, "hoc": hoc}
     spec = model
     model, z, sol = estimate_raw(model, x, settings)
     if not sol.converged:
@@ -566,7 +580,11 @@ def estimate_raw(model: PLSModel, x: np.ndarray, settings: dict) -> tuple[PLSMod
 
     z = standardize(x)
     hoc_stage = None
-    if model.higher_order:  # two stages (seminr's prepare_higher_order_model): dimensions' scores first
+    if model.higher_order and settings.get("hoc") == "repeated_indicators":  # one model, items in two blocks
+        flat = repeated_indicators_model(model)
+        at = {v: k for k, v in enumerate(model.items)}
+        model, z = flat, z[:, [at[v] for v in flat.items]]
+    elif model.higher_order:  # two stages (seminr's prepare_higher_order_model): dimensions' scores first
         model, z, hoc_stage = _higher_order_stage(model, z, est)
     if not model.interactions:
         s = z.T @ z / (n - 1)
@@ -621,6 +639,30 @@ def estimate_raw(model: PLSModel, x: np.ndarray, settings: dict) -> tuple[PLSMod
         if not settings["consistent"]:
             paths[j, :] /= scale[j]
     return model, z, replace(sol, loadings=loadings, paths=paths, score_scale=scale, first_stage=hoc_stage)
+
+
+def repeated_indicators_model(model: PLSModel) -> PLSModel:
+    """The repeated-indicators form of a model with higher-order constructs: each HOC measured by all of its
+    dimensions' indicators (in the dimensions' order) and joined to its dimensions by paths (HOC -> dimension for a
+    mode-A HOC, dimension -> HOC for mode B), the dimensions added as constructs. A model without HOCs is returned
+    as it is.
+
+    Examples
+    --------
+    >>> m = repeated_indicators_model(pls_model("Q =~ A + B\\nA =~ a1 + a2\\nB =~ b1 + b2\\nL =~ l1 + l2\\nL ~ Q"))
+    >>> m.blocks["Q"], m.paths
+    (('a1', 'a2', 'b1', 'b2'), (('Q', 'L'), ('Q', 'A'), ('Q', 'B')))
+    """
+    if not model.higher_order:
+        return model
+    paths = list(model.paths)
+    for hoc, dims in model.higher_order.items():
+        paths += [(hoc, d) if model.modes[hoc] == "A" else (d, hoc) for d in dims]
+    order = list(dict.fromkeys([a for a, _ in paths] + [t for _, t in paths]))  # seminr's construct order
+    blocks = {c: (tuple(dict.fromkeys(v for d in model.higher_order[c] for v in model.blocks[d]))
+                  if c in model.higher_order else model.blocks[c]) for c in order}
+    return PLSModel(constructs=tuple(order), blocks=blocks, modes={c: model.modes[c] for c in order},
+                    paths=tuple(paths), interactions=model.interactions)
 
 
 def _higher_order_stage(model: PLSModel, z: np.ndarray, est: dict):
@@ -684,8 +726,9 @@ def raw_as_fitted(res: PLSResult, data: pd.DataFrame, who: str) -> tuple[np.ndar
     (IPMA and PLSpredict report in the answers' own units, which the standardized ``res.data`` has lost)."""
     if res.spec is not None and (res.spec.interactions or res.spec.higher_order):
         raise ModelSpecError(f"{who} is not available yet for models with interaction terms or higher-order "
-                             "constructs (their indicators are built from the data in stages); fit the model without "
-                             "them for this analysis.")
+                             "constructs (their indicators are built from the data in stages, or with repeated "
+                             "indicators one item serves two constructs); fit the model without them for this "
+                             "analysis.")
     items = res.model.items
     absent = [v for v in items if v not in data.columns]
     if absent:
