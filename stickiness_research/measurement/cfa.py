@@ -42,6 +42,16 @@ class CFAResult(Reportable):
         The data it was fitted to (used by alpha and HTMT, which work on items).
     syntax : str
         The measurement model fitted.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> res = sr.cfa(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9")
+    >>> list(res.tables())
+    ['Reliability and convergent validity', 'loadings']
+    >>> res.loadings()["std_all"].round(3).tolist()[:3]  # In R: standardizedSolution(fit)$est.std
+    [0.772, 0.424, 0.581]
     """
 
     sem: SEMResult
@@ -185,6 +195,29 @@ def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", mi
     Returns
     -------
     CFAResult
+        The fit (``res.sem``), the data and the measurement syntax, with the tables reported with a
+        CFA (loadings, reliability, Fornell-Larcker, HTMT, modification indices).
+
+    Raises
+    ------
+    ParameterError
+        ``estimator``, ``missing`` or ``ordered`` is not one of the allowed values.
+    ModelSpecError
+        ``q`` is syntax without an ``=~`` line, a model variable is not in the data or not numeric,
+        or too few observations.
+    EstimationError
+        No convergence, a non-positive-definite sample covariance matrix, or an under-identified model.
+
+    Notes
+    -----
+    Each construct ``f`` with items ``y_j``: ``y_j = lambda_j f + e_j``; the model-implied
+    covariance ``Sigma = Lambda Phi Lambda' + Theta`` is fitted by ML (``F = ln|Sigma| + tr(S
+    Sigma^-1) - ln|S| - p``), the first loading of each factor fixed at 1, as ``lavaan::cfa``.
+
+    References
+    ----------
+    R: ``lavaan::cfa(model, data)`` (fit measures and estimates checked in
+    tests/test_measurement_validity.py and tests/test_sem_reference.py).
 
     Examples
     --------

@@ -40,7 +40,26 @@ def item_descriptives(data: pd.DataFrame, q: Questionnaire | str | None = None) 
     Returns
     -------
     DataFrame
-        item, construct, n, mean, sd, min, max, skew, kurtosis, floor_pct, ceiling_pct.
+        One row per item: item, construct, n (answers), mean, sd, min, max, skew, kurtosis,
+        floor_pct, ceiling_pct (percent of answers at the lowest / highest option).
+
+    Raises
+    ------
+    ResponseDataError
+        An item column is not in the data, or holds text that is not a number.
+    ModelSpecError
+        ``q`` is syntax without an ``=~`` line.
+
+    Notes
+    -----
+    With ``m_r`` the r-th central moment (divisor n) and ``s`` the (n - 1) SD:
+    ``skew = m3 / s^3`` and ``kurtosis = m4 / s^4 - 3`` (Joanes & Gill's type 3, psych's default).
+
+    References
+    ----------
+    Joanes, D. N., & Gill, C. A. (1998). Comparing measures of sample skewness and kurtosis.
+    *The Statistician*, 47, 183-189.
+    R: ``psych::describe`` (checked in tests/test_measurement_validity.py).
 
     Examples
     --------
@@ -78,6 +97,13 @@ def item_descriptives(data: pd.DataFrame, q: Questionnaire | str | None = None) 
 def mardia(data: pd.DataFrame, q: Questionnaire | str | None = None) -> pd.Series:
     """Mardia's multivariate skewness and kurtosis tests (complete cases), as ``psych::mardia``.
 
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent; rows with a missing answer are dropped.
+    q : Questionnaire, lavaan syntax or None
+        Which items to test (all numeric columns when None).
+
     Returns
     -------
     Series
@@ -85,6 +111,28 @@ def mardia(data: pd.DataFrame, q: Questionnaire | str | None = None) -> pd.Serie
         small_skew and p_small (small-sample correction), kurtosis (z statistic), p_kurtosis.
         Significant values say the items are not multivariate normal: use ``estimator="MLR"``
         or bootstrap confidence intervals.
+
+    Raises
+    ------
+    ResponseDataError
+        An item column is not in the data or not numeric, there are no more complete respondents
+        than items, or the item covariance matrix is singular.
+    ModelSpecError
+        ``q`` is syntax without an ``=~`` line.
+
+    Notes
+    -----
+    With ``d_ij = (x_i - xbar)' S^-1 (x_j - xbar)`` (``S`` with divisor n - 1):
+    ``b1p = sum_ij d_ij^3 / n^2``, ``b2p = sum_i d_ii^2 / n``; ``skew = n b1p / 6`` is chi-square on
+    ``p (p + 1) (p + 2) / 6`` df, ``small_skew = n k b1p / 6`` with
+    ``k = (p + 1)(n + 1)(n + 3) / (n ((n + 1)(p + 1) - 6))``, and
+    ``kurtosis = (b2p - p (p + 2)) sqrt(n / (8 p (p + 2)))`` is standard normal.
+
+    References
+    ----------
+    Mardia, K. V. (1970). Measures of multivariate skewness and kurtosis with applications.
+    *Biometrika*, 57, 519-530.
+    R: ``psych::mardia`` (checked in tests/test_measurement_validity.py).
 
     Examples
     --------

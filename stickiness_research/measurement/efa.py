@@ -37,20 +37,50 @@ def _complete(data: pd.DataFrame, q: Questionnaire | str | None) -> pd.DataFrame
 def kmo(data: pd.DataFrame, q: Questionnaire | str | None = None) -> pd.Series:
     """Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item, as ``psych::KMO``.
 
-    ``MSA = sum r^2 / (sum r^2 + sum a^2)`` over off-diagonal correlations ``r`` and anti-image
-    (partial) correlations ``a``. Values above .80 are meritorious, below .50 unacceptable
-    (Kaiser, 1974).
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent; rows with a missing or non-numeric answer are dropped (complete cases).
+    q : Questionnaire, lavaan syntax or None
+        Which items to use (the ``=~`` items of the syntax, or the questionnaire's items); all
+        columns when None.
 
     Returns
     -------
     Series
-        ``overall`` followed by one MSA per item.
+        Named ``msa``: ``overall`` followed by one MSA per item, in the items' order (length p + 1).
+
+    Raises
+    ------
+    ResponseDataError
+        An item column is not in the data, there are no more complete respondents than items, or
+        an item has a single value in every response.
+    ModelSpecError
+        ``q`` is syntax without an ``=~`` line.
+
+    Notes
+    -----
+    With ``r_jk`` the item correlations and ``a_jk = -s_jk / sqrt(s_jj s_kk)`` the anti-image
+    (partial) correlations from ``S = R^-1``, over the off-diagonal elements
+
+    ``MSA = sum_{j != k} r_jk^2 / (sum_{j != k} r_jk^2 + sum_{j != k} a_jk^2)``,
+
+    and the item's MSA the same sums over its own column. Values above .80 are meritorious,
+    below .50 unacceptable (Kaiser, 1974).
+
+    References
+    ----------
+    Kaiser, H. F. (1974). An index of factorial simplicity. *Psychometrika*, 39, 31-36.
+    R: ``psych::KMO`` (checked in tests/test_measurement_validity.py against tests/reference/measurement/).
 
     Examples
     --------
     >>> import stickiness_research as sr
-    >>> print(round(sr.kmo(sr.datasets.holzinger_swineford()[[f"x{i}" for i in range(1, 10)]])["overall"], 4))
+    >>> x = sr.datasets.holzinger_swineford()[[f"x{i}" for i in range(1, 10)]]
+    >>> print(round(sr.kmo(x)["overall"], 4))  # In R: psych::KMO(cor(HS[, c("x1", ..., "x9")]))$MSA
     0.7522
+    >>> sr.kmo(x)[["x1", "x7"]].round(4).tolist()  # In R: psych::KMO(...)$MSAi
+    [0.805, 0.593]
     """
     x = _complete(data, q)
     r = np.corrcoef(x.to_numpy(dtype=float), rowvar=False)
@@ -67,12 +97,47 @@ def kmo(data: pd.DataFrame, q: Questionnaire | str | None = None) -> pd.Series:
 def bartlett_sphericity(data: pd.DataFrame, q: Questionnaire | str | None = None) -> pd.Series:
     """Bartlett's test that the item correlation matrix is an identity, as ``psych::cortest.bartlett``.
 
-    ``chisq = -(n - 1 - (2p + 5) / 6) ln |R|`` on ``p (p - 1) / 2`` degrees of freedom.
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent; complete cases are used.
+    q : Questionnaire, lavaan syntax or None
+        Which items to test (all columns when None).
 
     Returns
     -------
     Series
-        chisq, df, pvalue, n.
+        ``chisq``, ``df``, ``pvalue``, ``n`` (complete respondents).
+
+    Raises
+    ------
+    ResponseDataError
+        An item column is not in the data, there are no more complete respondents than items, or
+        an item is constant.
+    ModelSpecError
+        ``q`` is syntax without an ``=~`` line.
+
+    Notes
+    -----
+    With ``R`` the p x p item correlation matrix of ``n`` complete respondents,
+
+    ``chisq = -(n - 1 - (2p + 5) / 6) ln |R|`` on ``df = p (p - 1) / 2`` degrees of freedom.
+
+    A significant test says the items correlate enough to factor.
+
+    References
+    ----------
+    Bartlett, M. S. (1951). The effect of standardization on a chi square approximation in factor
+    analysis. *Biometrika*, 38, 337-344.
+    R: ``psych::cortest.bartlett`` (checked in tests/test_measurement_validity.py).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> x = sr.datasets.holzinger_swineford()[[f"x{i}" for i in range(1, 10)]]
+    >>> b = sr.bartlett_sphericity(x)  # In R: psych::cortest.bartlett(cor(x), n = nrow(x))
+    >>> print(round(b["chisq"], 3), int(b["df"]))
+    904.097 36
     """
     x = _complete(data, q)
     n, p = x.shape
@@ -91,7 +156,36 @@ def _reduced_eigenvalues(r: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ParallelAnalysis(Reportable):
-    """Observed eigenvalues against those of random normal data of the same size (Horn, 1965)."""
+    """Observed eigenvalues against those of random normal data of the same size (Horn, 1965).
+
+    Returned by :func:`parallel_analysis`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per eigenvalue (p rows): ``number``, ``eigen_pc`` and ``random_pc`` (components:
+        eigenvalues of the correlation matrix, observed and the random data's quantile),
+        ``eigen_fa`` and ``random_fa`` (common factors: of the reduced matrix with squared multiple
+        correlations on the diagonal).
+    n_factors : int
+        Leading factor eigenvalues above the random ones: factors to retain.
+    n_components : int
+        The same count for components.
+    n_iter : int
+        Random data sets drawn.
+    seed : int or None
+        Seed they were drawn with.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> x = sr.datasets.holzinger_swineford()[[f"x{i}" for i in range(1, 10)]]
+    >>> pa = sr.parallel_analysis(x, n_iter=20, seed=1)
+    >>> pa.n_factors, pa.n_components
+    (3, 3)
+    >>> list(pa.tables())
+    ['eigenvalues']
+    """
 
     table: pd.DataFrame
     n_factors: int
@@ -124,18 +218,59 @@ def parallel_analysis(data: pd.DataFrame, q: Questionnaire | str | None = None, 
 
     Parameters
     ----------
+    data : DataFrame
+        One row per respondent; complete cases are used.
+    q : Questionnaire, lavaan syntax or None
+        Which items to analyse (all columns when None).
     n_iter : int
-        Random data sets.
+        Random data sets (default 100).
     quantile : float
-        0.95 is Glorfeld's criterion; 0.5 approximates Horn's mean.
+        Quantile of the random eigenvalues, in (0, 1): 0.95 (default) is Glorfeld's criterion;
+        0.5 approximates Horn's mean.
     seed : int or None
-        Seed of the random data sets (same seed, same table).
+        Seed of ``numpy.random.default_rng`` for the random data sets (same seed, same table).
 
     Returns
     -------
     ParallelAnalysis
-        ``table`` with columns number, eigen_pc, random_pc, eigen_fa, random_fa; ``n_factors``;
-        ``n_components``.
+        ``table`` with columns number, eigen_pc, random_pc, eigen_fa, random_fa (p rows);
+        ``n_factors``; ``n_components``.
+
+    Raises
+    ------
+    ParameterError
+        ``n_iter`` is not a positive int, ``quantile`` not in (0, 1), or ``seed`` not a
+        non-negative int or None.
+    ResponseDataError
+        An item column is not in the data, there are no more complete respondents than items, or
+        an item is constant.
+
+    Notes
+    -----
+    For each of ``n_iter`` data sets ``Z`` (n x p, independent standard normal) the eigenvalues
+    ``lambda_k(cor(Z))`` and ``lambda_k(cor(Z) - I + diag(SMC))`` with
+    ``SMC_j = 1 - 1 / (R^-1)_jj`` are computed; the criterion is their ``quantile``. The number
+    retained is the first ``k`` whose observed eigenvalue does not exceed the criterion, minus one.
+    The observed eigenvalues equal those in psych's ``fa.parallel`` (checked against
+    ``eigen(cor(x))`` and ``eigen(R with smc diagonal)`` in tests/test_measurement_validity.py);
+    the random ones depend on the generator, so they differ from R's draws.
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
+    *Psychometrika*, 30, 179-185.
+    Glorfeld, L. W. (1995). An improvement on Horn's parallel analysis methodology for selecting
+    the correct number of factors to retain. *Educational and Psychological Measurement*, 55, 377-393.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> x = sr.datasets.holzinger_swineford()[[f"x{i}" for i in range(1, 10)]]
+    >>> pa = sr.parallel_analysis(x, n_iter=20, seed=1)
+    >>> pa.n_factors  # the three factors Holzinger and Swineford designed
+    3
+    >>> pa.table["eigen_pc"].round(3).tolist()[:3]  # In R: eigen(cor(x))$values
+    [3.216, 1.639, 1.365]
     """
     check(n_iter, "n_iter", "parallel_analysis", POSITIVE_INT)
     check(quantile, "quantile", "parallel_analysis", PROBABILITY_OPEN)
@@ -166,7 +301,36 @@ def parallel_analysis(data: pd.DataFrame, q: Questionnaire | str | None = None, 
 
 @dataclass(frozen=True)
 class EFAResult(Reportable):
-    """Rotated loadings, factor correlations and communalities of an exploratory factor analysis."""
+    """Rotated loadings, factor correlations and communalities of an exploratory factor analysis.
+
+    Returned by :func:`efa`.
+
+    Attributes
+    ----------
+    loadings : DataFrame
+        Pattern matrix, items x factors (columns ``factor1`` .. ``factorK``).
+    factor_correlations : DataFrame
+        K x K factor correlations (identity for an orthogonal rotation).
+    communalities : Series
+        Per item: the variance the factors explain.
+    variance : DataFrame
+        Per factor: ``factor``, ``ss_loadings``, ``proportion`` (of the p items' total variance).
+    rotation : str
+        The rotation applied.
+    method : str
+        ``"minres"`` or ``"ml"``.
+    cor : str
+        ``"pearson"`` or ``"polychoric"``.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> res = sr.efa(sr.datasets.holzinger_swineford()[[f"x{i}" for i in range(1, 10)]], 3)
+    >>> res.factor_correlations.round(3).values.tolist()[0]  # In R: psych::fa(x, 3)$Phi[1, ]
+    [1.0, 0.323, 0.213]
+    >>> res.pattern(0.3).loc["x1"].notna().tolist()
+    [False, True, False]
+    """
 
     loadings: pd.DataFrame
     factor_correlations: pd.DataFrame
@@ -210,11 +374,16 @@ def efa(data: pd.DataFrame, n_factors: int, q: Questionnaire | str | None = None
 
     Parameters
     ----------
+    data : DataFrame
+        One row per respondent; complete cases are used.
     n_factors : int
-        Factors to extract (see :func:`parallel_analysis`).
+        Factors to extract, 1 to p - 1 (see :func:`parallel_analysis`).
+    q : Questionnaire, lavaan syntax or None
+        Which items to factor (all columns when None).
     rotation : {"oblimin", "promax", "varimax", "quartimax", "none"}
-        ``oblimin`` is direct quartimin (gamma 0), as GPArotation's default.
+        ``oblimin`` (default) is direct quartimin (gamma 0), as GPArotation's default.
     method : {"minres", "ml"}
+        Least squares (default, psych's ``fm = "minres"``) or maximum likelihood.
     cor : {"pearson", "polychoric"}
         The correlations factored: Pearson's, or for ordered (Likert) items the polychoric ones
         lavaan estimates (two-step ML, ``lavCor(data, ordered = names(data))``; see
@@ -226,6 +395,28 @@ def efa(data: pd.DataFrame, n_factors: int, q: Questionnaire | str | None = None
     Returns
     -------
     EFAResult
+        Loadings (p x n_factors), factor correlations, communalities and variance explained.
+
+    Raises
+    ------
+    ParameterError
+        ``n_factors`` is not an int in [1, p - 1], or ``rotation``, ``method`` or ``cor`` is not
+        one of the options.
+    ResponseDataError
+        An item column is not in the data, there are no more complete respondents than items, or
+        an item is constant.
+
+    Notes
+    -----
+    minres minimizes the sum of squared off-diagonal residuals
+    ``sum_{j<k} (r_jk - (L Phi L')_jk)^2``; the oblimin (quartimin) rotation minimizes
+    ``sum_{k != l} sum_j lambda_jk^2 lambda_jl^2`` over oblique rotations.
+
+    References
+    ----------
+    Jennrich, R. I. (2002). A simple general method for oblique rotation. *Psychometrika*, 67, 7-19.
+    R: ``psych::fa(x, nfactors, rotate = "oblimin", fm = "minres")`` (checked in
+    tests/test_measurement_validity.py, to 5e-5).
 
     Examples
     --------

@@ -29,10 +29,44 @@ def harman_single_factor(data: pd.DataFrame, q: Questionnaire | str) -> pd.Serie
     A share above 50 % suggests that one general (method) factor dominates. The test is weak —
     a share below 50 % does not rule method bias out — so report it next to :func:`method_bias`.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Item answers, one row per respondent; complete cases are used.
+    q : Questionnaire or lavaan syntax
+        Which items enter (every item of every construct).
+
     Returns
     -------
     Series
-        first_share, n_items, eigenvalue, n_eigen_above_1.
+        first_share (in [0, 1]), n_items, eigenvalue (the first), n_eigen_above_1.
+
+    Raises
+    ------
+    ResponseDataError
+        A listed item is missing from ``data``, the complete rows do not outnumber the items, or an
+        item never varies.
+    ModelSpecError
+        The syntax defines no factor (no ``=~``).
+
+    Notes
+    -----
+    ``first_share = lambda_1 / p``, the largest eigenvalue of the p x p item correlation matrix
+    over its trace p: the share of standardized variance of the first unrotated principal component.
+
+    References
+    ----------
+    Podsakoff, P. M., MacKenzie, S. B., Lee, J.-Y., & Podsakoff, N. P. (2003). Common method biases
+    in behavioral research. *Journal of Applied Psychology*, 88, 879-903.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> syntax = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
+    >>> h = sr.harman_single_factor(hs, syntax)  # In R: eigen(cor(x))$values[1] / ncol(x)
+    >>> print(round(h["first_share"], 4), int(h["n_eigen_above_1"]))
+    0.3574 3
     """
     x = _complete(data, q)
     eig = np.linalg.eigvalsh(np.corrcoef(x.to_numpy(dtype=float), rowvar=False))[::-1]
@@ -50,7 +84,38 @@ def ulmc_syntax(q: Questionnaire | str, method: str = "method") -> str:
 
 @dataclass(frozen=True, eq=False)
 class MethodBiasResult(Reportable):
-    """Harman's test, the one-factor comparison and the latent method factor, with a plain verdict."""
+    """Harman's test, the one-factor comparison and the latent method factor, with a plain verdict.
+
+    Returned by :func:`method_bias`.
+
+    Attributes
+    ----------
+    harman : Series
+        :func:`harman_single_factor`'s result.
+    comparison : DataFrame
+        :func:`~stickiness_research.compare_models` of the ``measurement`` and ``one_factor`` models.
+    loadings : DataFrame
+        Per item: construct, item, trait_loading (standardized, without the method factor) and,
+        when the method model was estimated, trait_loading_with_method, method_loading, change.
+    trait_model, one_factor : SEMResult
+        The measurement model and the single-factor model.
+    method_model : SEMResult or None
+        The ULMC model; None when it could not be estimated.
+    method_error : str or None
+        Why it could not (the :class:`~stickiness_research.EstimationError` message).
+
+    Examples
+    --------
+    With three items per factor the method factor is not identified, and the result says so:
+
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> mb = sr.method_bias(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9")
+    >>> mb.comparison[["model", "chisq", "df"]].round(3).values.tolist()
+    [['measurement', 85.306, 24], ['one_factor', 312.264, 27]]
+    >>> mb.method_model is None, mb.method_error.startswith("the model is not identified")
+    (True, True)
+    """
 
     harman: pd.Series
     comparison: pd.DataFrame
@@ -111,9 +176,42 @@ def method_bias(data: pd.DataFrame, q: Questionnaire | str) -> MethodBiasResult:
        plus a factor loading on every item, uncorrelated with the traits. The table shows each item's
        standardized trait loading without and with the method factor, the change, and its method loading.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Item answers with reverse-keyed items recoded.
+    q : Questionnaire or lavaan syntax
+        The measurement model (constructs and their items).
+
     Returns
     -------
     MethodBiasResult
+        Its ``verdict()`` states the three results in one paragraph. An ULMC model that cannot be
+        estimated (e.g. under-identified) is reported in ``method_error``, not raised.
+
+    Raises
+    ------
+    ResponseDataError
+        An item column is missing, too few complete respondents, or a constant item.
+    ModelSpecError
+        ``q`` is syntax without an ``=~`` line, or a model variable is not in the data.
+    EstimationError
+        The measurement or the one-factor model cannot be estimated.
+
+    Notes
+    -----
+    The ULMC model is ``trait_k =~ items_k`` for every construct plus ``method =~ all items`` with
+    ``method ~~ 0*trait_k``; ``method_variance`` is the mean squared standardized method loading.
+    The one-factor model is compared by the chi-square difference (likelihood-ratio) test.
+
+    References
+    ----------
+    Podsakoff, P. M., MacKenzie, S. B., Lee, J.-Y., & Podsakoff, N. P. (2003). Common method biases
+    in behavioral research. *Journal of Applied Psychology*, 88, 879-903.
+    Williams, L. J., Cote, J. A., & Buckley, M. R. (1989). Lack of method variance in self-reported
+    affect and perceptions at work. *Journal of Applied Psychology*, 74, 462-468.
+    R: the one-factor and ULMC models as ``lavaan::cfa`` fits (checked in
+    tests/test_measurement_validity.py against tests/reference/measurement/stickiness_demo.json).
 
     Examples
     --------

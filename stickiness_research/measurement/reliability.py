@@ -45,7 +45,7 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, use: str = "pairwis
     items : DataFrame
         One column per item, reverse-keyed items recoded; missing answers as NaN.
     ci : float
-        Level of Feldt's interval.
+        Level of Feldt's interval, in (0, 1) (default 0.95).
     use : {"pairwise", "complete"}
         Covariances from all available pairs of answers (psych's default, ``use = "pairwise"``)
         or from complete respondents only (``use = "complete.obs"``).
@@ -58,15 +58,34 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, use: str = "pairwis
 
     Raises
     ------
+    ParameterError
+        ``ci`` is not in (0, 1) or ``use`` is not one of the options.
     ResponseDataError
-        Fewer than two items or three respondents, or an item without answers.
+        Fewer than two items or three respondents, an item without answers, or an answer that is
+        not a number.
+
+    Notes
+    -----
+    With ``C`` the k x k item covariance matrix, ``alpha = k / (k - 1) (1 - tr(C) / sum(C))``;
+    ``std_alpha = k rbar / (1 + (k - 1) rbar)`` with ``rbar`` the mean inter-item correlation.
+    Feldt's interval: ``1 - (1 - alpha) F_{1 - tail}`` to ``1 - (1 - alpha) F_{tail}``, ``F`` the
+    quantiles of F(n - 1, (n - 1)(k - 1)), ``tail = (1 - ci) / 2``.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    *Psychometrika*, 16, 297-334.
+    Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for coefficient
+    alpha. *Applied Psychological Measurement*, 11, 93-103.
+    R: ``psych::alpha`` (checked in tests/test_measurement.py and tests/test_reliability_cases.py).
 
     Examples
     --------
     >>> import stickiness_research as sr
     >>> hs = sr.datasets.holzinger_swineford()
-    >>> round(sr.cronbach_alpha(hs[["x1", "x2", "x3"]])["alpha"], 4)  # In R: psych::alpha(HS[, c("x1","x2","x3")])
-    0.6261
+    >>> a = sr.cronbach_alpha(hs[["x1", "x2", "x3"]])  # In R: psych::alpha(HS[, c("x1","x2","x3")])
+    >>> round(a["alpha"], 4), round(a["ci_lower"], 4), round(a["ci_upper"], 4)  # $total$raw_alpha, $feldt
+    (0.6261, 0.5465, 0.6938)
     """
     check(ci, "ci", "cronbach_alpha", PROBABILITY_OPEN)
     check(use, "use", "cronbach_alpha", USES)
@@ -105,10 +124,35 @@ def item_statistics(items: pd.DataFrame, *, use: str = "pairwise") -> pd.DataFra
     """Item-rest correlation and alpha if the item is dropped, per item (psych's ``r.drop`` and
     ``alpha.drop``), from the same covariances as :func:`cronbach_alpha`.
 
+    Parameters
+    ----------
+    items : DataFrame
+        One column per item of one scale, reverse-keyed items recoded; missing answers as NaN.
+    use : {"pairwise", "complete"}
+        Pairwise-complete covariances (default) or complete respondents only.
+
     Returns
     -------
     DataFrame
-        item, item_rest_r, alpha_if_deleted.
+        One row per item: item, item_rest_r, alpha_if_deleted (NaN for a two-item scale's items).
+
+    Raises
+    ------
+    ParameterError
+        ``use`` is not one of the options.
+    ResponseDataError
+        An answer is not a number.
+
+    Notes
+    -----
+    With ``C`` the item covariance matrix and ``R_i`` the other items:
+    ``item_rest_r_i = sum_{j in R_i} C_ij / sqrt(C_ii sum_{j,k in R_i} C_jk)``, and
+    ``alpha_if_deleted_i`` is alpha of ``C[R_i, R_i]``.
+
+    References
+    ----------
+    R: ``psych::alpha(x)$item.stats$r.drop`` and ``$alpha.drop$raw_alpha`` (checked in
+    tests/test_measurement.py).
 
     Examples
     --------
@@ -167,11 +211,33 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
         Columns: construct, n_items, n, n_complete, use, alpha, ci_lower, ci_upper, std_alpha,
         average_r, and with ``cfa`` omega, cr, ave.
 
+    Raises
+    ------
+    ParameterError
+        ``ci`` is not in (0, 1), ``cfa`` is not a bool, or ``use`` not one of the options.
+    ResponseDataError
+        An item column of a scale is not in the data, or :func:`cronbach_alpha` refuses a scale.
+    ModelSpecError
+        ``q`` is syntax without an ``=~`` line (or, with ``cfa``, the model cannot be built).
+    EstimationError
+        With ``cfa``: the measurement model cannot be estimated.
+
     Warns
     -----
     ReliabilityWarning
         For an item whose item-rest correlation is negative (naming it, and saying when the
         questionnaire marks it reverse-keyed).
+
+    Notes
+    -----
+    ``alpha`` as :func:`cronbach_alpha`; ``omega = (sum lambda)^2 psi / sum(S)``, ``ave =
+    sum(lambda^2) psi / tr(S)`` (``S`` the items' sample covariances) and ``cr = (sum l)^2 /
+    ((sum l)^2 + sum(1 - l^2))`` (``l`` standardized loadings) as :func:`construct_reliability`.
+
+    References
+    ----------
+    R: ``psych::alpha`` for alpha (tests/test_measurement.py); ``semTools::compRelSEM`` and
+    ``semTools::AVE`` for omega and AVE (tests/test_measurement_validity.py).
 
     Examples
     --------
@@ -180,6 +246,9 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
     >>> rel = sr.reliability(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9")
     >>> rel[["construct", "alpha", "omega", "ave"]].round(3).to_string(index=False).splitlines()[1]
     '   visual  0.626  0.612 0.371'
+
+    (In R: ``psych::alpha(HS[, c("x1","x2","x3")])$total$raw_alpha``, ``semTools::compRelSEM(fit)``
+    and ``semTools::AVE(fit)``.)
     """
     check(ci, "ci", "reliability", PROBABILITY_OPEN)
     check(cfa, "cfa", "reliability", BOOL)

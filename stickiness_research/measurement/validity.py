@@ -38,10 +38,44 @@ def construct_reliability(res: SEMResult) -> pd.DataFrame:
     Factors with fewer than two indicators, or with an indicator that loads on another factor, get
     missing values, as in semTools.
 
+    Parameters
+    ----------
+    res : SEMResult
+        A fitted CFA or SEM (continuous items, ML or MLR; for ordered items see
+        :func:`~stickiness_research.ordinal_reliability`).
+
     Returns
     -------
     DataFrame
-        construct, n_items, omega, cr, ave.
+        One row per factor, in the model's order: construct, n_items, omega, cr, ave.
+
+    Notes
+    -----
+    With ``lambda`` a factor's unstandardized loadings, ``psi`` its variance, ``S`` its items'
+    sample covariance matrix and ``l`` the standardized loadings:
+
+    - ``omega = (sum lambda)^2 psi / sum(S)``
+    - ``ave = sum(lambda^2) psi / tr(S)`` (with standardized items: the mean squared standardized loading)
+    - ``cr = (sum l)^2 / ((sum l)^2 + sum(1 - l^2))``
+
+    References
+    ----------
+    McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.
+    Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable
+    variables and measurement error. *Journal of Marketing Research*, 18, 39-50.
+    R: ``semTools::compRelSEM(fit)`` and ``semTools::AVE(fit)`` (checked in
+    tests/test_measurement_validity.py).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> fit = sr.fit_sem("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
+    >>> cr = sr.construct_reliability(fit)
+    >>> cr["omega"].round(4).tolist()  # In R: semTools::compRelSEM(fit)
+    [0.612, 0.8851, 0.6858]
+    >>> cr["ave"].round(4).tolist()  # In R: semTools::AVE(fit)
+    [0.3706, 0.721, 0.4245]
     """
     scales, load = _measurement_parts(res)
     est = res.estimates
@@ -90,10 +124,37 @@ def fornell_larcker(res: SEMResult) -> pd.DataFrame:
     every other construct; the ``holds`` column says whether it does. AVE as in
     :func:`construct_reliability` (semTools' definition).
 
+    Parameters
+    ----------
+    res : SEMResult
+        A fitted CFA or SEM with at least two factors.
+
     Returns
     -------
     DataFrame
-        Indexed by construct: one column per construct, then ``sqrt_ave`` and ``holds``.
+        Indexed by construct (k x k + 2): one column per construct (sqrt(AVE) on the diagonal,
+        factor correlations below it, NaN above), then ``sqrt_ave`` and ``holds``.
+
+    Notes
+    -----
+    Construct ``i`` passes when ``sqrt(AVE_i) > max_{j != i} |phi_ij|``, ``phi`` the latent
+    correlations (lavaan's ``lavInspect(fit, "cor.lv")``).
+
+    References
+    ----------
+    Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable
+    variables and measurement error. *Journal of Marketing Research*, 18, 39-50.
+    R: ``semTools::AVE(fit)`` and ``lavInspect(fit, "cor.lv")`` (checked in
+    tests/test_measurement_validity.py).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> res = sr.cfa(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9")
+    >>> fl = sr.fornell_larcker(res.sem)
+    >>> float(fl.loc["textual", "visual"].round(3)), fl["holds"].tolist()  # In R: lavInspect(fit, "cor.lv")
+    (0.459, [True, True, True])
     """
     corr = latent_correlations(res)
     sqrt_ave = np.sqrt(construct_reliability(res).set_index("construct")["ave"]).reindex(corr.index)
@@ -166,8 +227,41 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     Returns
     -------
     DataFrame
-        construct_a, construct_b, htmt, and with ``n_boot`` ci_lower, ci_upper; ``below_threshold``
-        says discriminant validity holds (the upper limit when a CI is computed, else the estimate).
+        One row per pair of constructs (k (k - 1) / 2 rows): construct_a, construct_b, htmt, and
+        with ``n_boot`` ci_lower, ci_upper; ``below_threshold`` says discriminant validity holds
+        (the upper limit when a CI is computed, else the estimate).
+
+    Raises
+    ------
+    ParameterError
+        A bad ``htmt2``, ``n_boot``, ``seed``, ``level`` or ``threshold``.
+    ResponseDataError
+        Fewer than two constructs, a construct with a single item, or an item column not in the data.
+    ModelSpecError
+        ``q`` is syntax without an ``=~`` line.
+
+    Notes
+    -----
+    With ``r`` the absolute item correlations, for constructs ``i`` (items ``I``) and ``j``:
+
+    ``HTMT_ij = mean_{a in I, b in J} r_ab / sqrt(mean_{a < a' in I} r_aa' * mean_{b < b' in J} r_bb')``
+
+    HTMT2 replaces each arithmetic mean by the geometric mean. The bootstrap interval is the
+    percentile interval of ``n_boot`` resamples of respondents.
+
+    The bootstrap's resamples are drawn from ``numpy.random.default_rng(seed)``, one after another, and their
+    correlation matrices computed in chunks of 250 resamples as tasks of
+    :func:`stickiness_research.executor.run_tasks` (which draw nothing), so the intervals are the same in
+    process, in local processes or on a Dask cluster (``_htmt``'s ``n_jobs`` and ``scheduler``).
+
+    References
+    ----------
+    Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing discriminant
+    validity in variance-based structural equation modeling. *JAMS*, 43, 115-135.
+    Roemer, E., Schuberth, F., & Henseler, J. (2021). HTMT2 - an improved criterion for assessing
+    discriminant validity in structural equation modeling. *Industrial Management & Data Systems*,
+    121, 2637-2650.
+    R: ``semTools::htmt`` (``htmt2 = TRUE`` and ``FALSE``; checked in tests/test_measurement_validity.py).
 
     Examples
     --------
@@ -176,13 +270,10 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     >>> syntax = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
     >>> print(round(sr.htmt(hs, syntax)["htmt"].iloc[0], 4))  # In R: semTools::htmt(syntax, HS)[2, 1]
     0.3841
-
-    Notes
-    -----
-    The bootstrap's resamples are drawn from ``numpy.random.default_rng(seed)``, one after another, and their
-    correlation matrices computed in chunks of 250 resamples as tasks of
-    :func:`stickiness_research.executor.run_tasks` (which draw nothing), so the intervals are the same in
-    process, in local processes or on a Dask cluster (``_htmt``'s ``n_jobs`` and ``scheduler``).
+    >>> print(round(sr.htmt(hs, syntax, htmt2=False)["htmt"].iloc[0], 4))  # semTools::htmt(..., htmt2 = FALSE)
+    0.4243
+    >>> sr.htmt(hs, syntax, n_boot=200, seed=1)[["ci_lower", "ci_upper"]].iloc[0].round(3).tolist()
+    [0.163, 0.529]
     """
     return _htmt(data, q, htmt2=htmt2, n_boot=n_boot, seed=seed, level=level, threshold=threshold)
 
@@ -245,10 +336,44 @@ def cross_loadings(data: pd.DataFrame, q: Questionnaire | str) -> pd.DataFrame:
     An item should correlate more with its own construct than with any other; ``loads_highest_on_own``
     says whether it does.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Item answers, reverse-keyed items recoded.
+    q : Questionnaire or lavaan syntax
+        Which items form which construct.
+
     Returns
     -------
     DataFrame
         Indexed by item: ``construct``, one column per construct, ``loads_highest_on_own``.
+
+    Raises
+    ------
+    ResponseDataError
+        An item column is not in the data.
+    ModelSpecError
+        ``q`` is syntax without an ``=~`` line.
+
+    Notes
+    -----
+    The scale score of construct ``c`` is the mean of its items; the entry is the Pearson
+    correlation ``cor(x_j, mean_{k in c} x_k)`` (an item's own scale score includes it).
+
+    References
+    ----------
+    Chin, W. W. (1998). The partial least squares approach to structural equation modeling. In
+    G. A. Marcoulides (Ed.), *Modern methods for business research* (pp. 295-336). Erlbaum.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> cl = sr.cross_loadings(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9")
+    >>> cl[["visual", "textual", "speed"]].loc["x1"].round(3).tolist()
+    [0.767, 0.376, 0.284]
+    >>> bool(cl["loads_highest_on_own"].all())
+    True
     """
     scales = scales_of(q)
     items = [i for s in scales.values() for i in s]
