@@ -387,8 +387,9 @@ class MatrixModel:
             others = [ov[r.rhs] for r in rs if r is not marker]
             est = [s[m, a] * s[m, b] / s[a, b] for x_, a in enumerate(others) for b in others[x_ + 1:]
                    if abs(s[a, b]) > 1e-12]
-            est = [e for e in est if e > 0]
-            value = float(np.median(est)) if est else 0.5 * s[m, m]
+            est = sorted(e for e in est if e > 0)
+            half = len(est) // 2  # the median (numpy's costs more than the rest of the start on a short list)
+            value = float(est[half] if len(est) % 2 else (est[half - 1] + est[half]) / 2) if est else 0.5 * s[m, m]
             lv_var[f] = min(max(value, 0.05 * s[m, m]), s[m, m]) / max(marker.ustart ** 2, 1e-12)
         out = np.zeros(self.k)
         for n, pos in enumerate(self.free):

@@ -19,6 +19,7 @@ meaning follow lavaan 0.6 (``lavaan::lavaanify`` / ``parTable``):
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 
@@ -125,7 +126,12 @@ class ParTable:
         return [r for r in self.rows if r.op == "|" and (group is None or r.group == group)]
 
     def definitions(self) -> list[ParRow]:
-        return [r for r in self.rows if r.op == ":="]
+        """The ``:=`` rows, in table order."""
+        return list(self._definition_rows)
+
+    @functools.cached_property
+    def _definition_rows(self) -> tuple[ParRow, ...]:  # asked for many times per fit; the table is frozen
+        return tuple(r for r in self.rows if r.op == ":=")
 
     def constraints(self) -> list[ParRow]:
         return [r for r in self.rows if r.op in CONSTRAINT_OPS]
