@@ -91,6 +91,7 @@ bench: $(STAMP_DEV)
 	MPLBACKEND=Agg $(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/collect.py
 	$(BIN)/python benchmarks/bootstrap.py
+	$(BIN)/python benchmarks/power.py
 
 # Regenerating the frozen R reference values needs R (Debian: r-cran-lavaan r-cran-semtools r-cran-psych).
 # Every script in tests/reference/, the data export first (the others read its CSVs).
