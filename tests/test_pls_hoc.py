@@ -7,6 +7,8 @@ reference here."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -93,11 +95,49 @@ def test_repeated_indicators_bootstrap_and_model_shape(mobi):
     assert not np.isclose(two_stage.paths().loc["Quality", "Loyalty"], res.paths().loc["Quality", "Loyalty"])
 
 
-def test_hoc_argument_and_analyses_that_refuse_it(mobi):
+FLAT = {  # the repeated-indicators models written out by hand: the items in both blocks, the HOC's paths explicit
+    "mode_a": DIMENSIONS + "Quality =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5 + CUEX1 + CUEX2 + CUEX3\n"
+                           "Value ~ Quality\nLoyalty ~ Quality + Value\nImage + Expectation ~ Quality",
+}
+INTERACTION = DIMENSIONS + "Value ~ Image + Expectation + Image:Expectation\nLoyalty ~ Value"
+
+
+def test_hoc_argument_is_checked(mobi):
     with pytest.raises(sr.ParameterError, match="'hoc'"):
         sr.fit_pls(CASES["mode_a"], mobi, hoc="repeated")
+
+
+def test_ipma_and_micom_work_with_repeated_indicators(mobi):
+    """Both equal the same analyses of the model written out by hand (an ordinary model with repeated items)."""
     res = sr.fit_pls(CASES["mode_a"], mobi, hoc="repeated_indicators")
-    with pytest.raises(sr.ModelSpecError, match="repeated indicators one item serves two constructs"):
-        res.ipma(mobi, "Loyalty")
-    with pytest.raises(sr.ModelSpecError, match="higher-order"):
-        res.predict(mobi, folds=5)
+    flat = sr.fit_pls(FLAT["mode_a"], mobi)
+    assert flat.model.constructs == res.model.constructs
+    np.testing.assert_allclose(res.paths().to_numpy(), flat.paths().to_numpy(), rtol=0, atol=1e-14)
+    mine = res.ipma(mobi, "Loyalty", scale_min=1, scale_max=10)
+    hand = flat.ipma(mobi, "Loyalty", scale_min=1, scale_max=10)
+    pd.testing.assert_frame_equal(mine.constructs, hand.constructs, check_exact=False, atol=1e-12)
+    pd.testing.assert_frame_equal(mine.indicators, hand.indicators, check_exact=False, atol=1e-12)
+    assert set(mine.constructs["construct"]) == {"Quality", "Value"}
+    group = np.arange(len(mobi)) % 2 == 0
+    m_res = res.micom(mobi, group, n_permutations=60, seed=3)
+    m_flat = flat.micom(mobi, group, n_permutations=60, seed=3)
+    pd.testing.assert_frame_equal(m_res.invariance, m_flat.invariance)
+    assert {"Image", "Expectation", "Quality"} <= set(m_res.invariance["construct"])  # dimensions tested too
+
+
+@pytest.mark.parametrize(("syntax", "hoc", "analysis", "reason"), [
+    ("mode_a", "two_stage", "predict", "no published solution for PLSpredict with higher-order constructs"),
+    ("mode_a", "repeated_indicators", "predict", "would predict answers from themselves"),
+    ("interaction", "two_stage", "predict", "no published solution for PLSpredict with moderation"),
+    ("mode_a", "two_stage", "ipma", "fit with hoc='repeated_indicators'"),
+    ("interaction", "two_stage", "ipma", "has no 0-100 performance"),
+    ("mode_a", "two_stage", "micom", "Fit with hoc='repeated_indicators'"),
+    ("interaction", "two_stage", "micom", "products of scores"),
+])
+def test_analyses_refuse_built_indicators_with_the_reason(mobi, syntax, hoc, analysis, reason):
+    res = sr.fit_pls(INTERACTION if syntax == "interaction" else CASES[syntax], mobi, hoc=hoc)
+    run = {"predict": lambda: res.predict(mobi, folds=5),
+           "ipma": lambda: res.ipma(mobi, "Loyalty", scale_min=1, scale_max=10),
+           "micom": lambda: res.micom(mobi, np.arange(len(mobi)) % 2 == 0, n_permutations=10)}[analysis]
+    with pytest.raises(sr.ModelSpecError, match=re.escape(reason)):
+        run()

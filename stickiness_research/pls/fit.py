@@ -720,15 +720,54 @@ def _r2(model: PLSModel, sol: PLSSolution, n: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["construct", "r2", "r2_adj"])
 
 
+# Why an analysis on the raw answers refuses a model whose indicators are built from the data: analysis -> feature ->
+# reason (PLSpredict as seminr's predict_pls, which stops for both: "no published solution").
+_REFUSALS = {
+    "pls_predict": {
+        "interactions": "there is no published solution for PLSpredict with moderation (seminr's predict_pls "
+                        "refuses it too): the interaction's indicators are products built from every respondent's "
+                        "scores, so a held-out fold's answers would enter its own predictors; predict with the model without the "
+                        "interaction",
+        "two_stage": "there is no published solution for PLSpredict with higher-order constructs (seminr's "
+                     "predict_pls refuses them too): the first stage scores every respondent, held-out ones "
+                     "included, so their answers would enter the predictors; predict with the model without the "
+                     "higher-order construct (its dimensions as constructs)",
+        "repeated_indicators": "with repeated indicators an item measures both a dimension and its higher-order "
+                               "construct, one of them endogenous, so PLSpredict would predict answers from "
+                               "themselves; predict with the model without the higher-order construct",
+    },
+    "ipma": {
+        "interactions": "an interaction term is a product of two scores: it has no 0-100 performance (no scale ends) "
+                        "and its importance depends on the moderator's level, so the map leaves moderated models "
+                        "out (Ringle & Sarstedt 2016); map the model without the interaction",
+        "two_stage": "a two-stage higher-order construct is measured by first-stage scores, not by answers with "
+                     "scale ends, so its performance cannot be put on 0-100; fit with hoc='repeated_indicators', "
+                     "where it is measured by its dimensions' answers, for the map",
+    },
+}
+
+
+def _refuse_built_indicators(res: PLSResult, who: str) -> None:
+    """A named refusal, with the reason, when ``res`` has indicators built from the data that ``who`` cannot use."""
+    spec = res.spec
+    if spec is None:
+        return
+    reasons = _REFUSALS.get(who.removesuffix("_intervals"), _REFUSALS["pls_predict"])
+    hoc = res.settings.get("hoc", "two_stage")
+    for present, feature, what in ((spec.interactions, "interactions", "interaction term(s) "
+                                    f"{', '.join(spec.interactions)}"),
+                                   (spec.higher_order, hoc, f"higher-order construct(s) "
+                                    f"{', '.join(spec.higher_order)} ({hoc.replace('_', ' ')})")):
+        if present and feature in reasons:
+            raise ModelSpecError(f"{who}: the model has {what}; {reasons[feature]}.")
+
+
 def raw_as_fitted(res: PLSResult, data: pd.DataFrame, who: str) -> tuple[np.ndarray, str]:
     """The raw indicators of the rows ``res`` used (n, p), after its missing-answer handling (checked against
     ``res.data``), and a note on that handling ("" without missing answers). ``who`` names the caller in errors
-    (IPMA and PLSpredict report in the answers' own units, which the standardized ``res.data`` has lost)."""
-    if res.spec is not None and (res.spec.interactions or res.spec.higher_order):
-        raise ModelSpecError(f"{who} is not available yet for models with interaction terms or higher-order "
-                             "constructs (their indicators are built from the data in stages, or with repeated "
-                             "indicators one item serves two constructs); fit the model without them for this "
-                             "analysis.")
+    (IPMA and PLSpredict report in the answers' own units, which the standardized ``res.data`` has lost); a model
+    whose indicators are built from the data is refused with the reason it does not fit ``who``."""
+    _refuse_built_indicators(res, who)
     items = res.model.items
     absent = [v for v in items if v not in data.columns]
     if absent:

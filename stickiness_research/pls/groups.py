@@ -567,7 +567,9 @@ def micom(syntax_or_result, data: pd.DataFrame, group, *, levels=None, n_permuta
     ------
     ModelSpecError
         Unreadable syntax, an interaction term (its "composite" is a product of scores, not
-        measured by indicators), or ``group`` names no column of ``data``.
+        measured by indicators), a two-stage higher-order construct (its indicators are pooled
+        first-stage scores; ``hoc="repeated_indicators"`` is tested), or ``group`` names no column
+        of ``data``.
     ResponseDataError
         The group has not two values (without ``levels``); a group has no more rows than the model
         has indicators, or an indicator constant within it (the message names the group).
@@ -617,6 +619,12 @@ def micom(syntax_or_result, data: pd.DataFrame, group, *, levels=None, n_permuta
     if getattr(model, "interactions", None):
         raise ModelSpecError(f"{who}: MICOM compares how composites are measured; the interaction term(s) "
                              f"{', '.join(model.interactions)} are products of scores. Test the model without them.")
+    if model.higher_order and settings.get("hoc", "two_stage") == "two_stage":
+        raise ModelSpecError(f"{who}: the higher-order construct(s) {', '.join(model.higher_order)} are estimated in "
+                             "two stages, and their indicators are first-stage scores of both groups pooled: a group's "
+                             "own weights of the dimensions never enter the test, and the dimensions are not tested. "
+                             "Fit with hoc='repeated_indicators', where every composite, the dimensions included, is "
+                             "measured by the answers and tested.")
     first, second, labels, notes = _split(data, group, levels, who)
     rows_used = np.flatnonzero(first | second)
     pooled = fit_pls(syntax, data.iloc[rows_used].reset_index(drop=True), **settings)

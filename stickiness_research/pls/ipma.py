@@ -151,7 +151,9 @@ def ipma(res: PLSResult, data: pd.DataFrame, target: str, *, scale_min: float | 
     ------
     ModelSpecError
         ``target`` is not a construct of the model, nothing leads to it, the model was fitted with
-        ``consistent=True``, or ``data`` lacks an indicator.
+        ``consistent=True``, or ``data`` lacks an indicator; a model with an interaction term or a
+        two-stage higher-order construct (neither has answers with scale ends; a higher-order
+        construct fitted with ``hoc="repeated_indicators"`` is mapped).
     ResponseDataError
         ``data`` is not what ``res`` was fitted to, is not numeric, or has an answer outside
         ``[scale_min, scale_max]``.

@@ -275,7 +275,9 @@ def pls_predict(res: PLSResult, data: pd.DataFrame, *, folds=10, repetitions: in
     ParameterError
         A bad argument.
     ModelSpecError
-        ``data`` lacks an indicator; ``"EA"`` for a model with a feedback loop.
+        ``data`` lacks an indicator; ``"EA"`` for a model with a feedback loop; a model with an
+        interaction term or a higher-order construct (no published solution, as seminr's
+        ``predict_pls``; with repeated indicators an item would predict itself).
     ResponseDataError
         ``data`` is not the data ``res`` was fitted to.
     EstimationError
