@@ -39,6 +39,35 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
         delta_chisq_scaled (Satorra-Bentler 2001), on which delta_pvalue is then based; for WLSMV
         fits of ordered items the scaled-shifted difference (Satorra 2000, lavaan's
         ``lavTestLRT`` default there) and no AIC/BIC.
+
+    Raises
+    ------
+    ModelSpecError
+        Fewer than two models, models fitted to different numbers of rows, or a mix of
+        ordered-item (WLSMV) and ML fits.
+
+    Notes
+    -----
+    For neighbours ``A`` (fewer df) and ``B``: ``delta_chisq = chisq_B - chisq_A`` on
+    ``delta_df = df_B - df_A``; for MLR the Satorra-Bentler scaled difference
+    ``T_d = (T_B - T_A) / c_d`` with ``c_d = (df_B c_B - df_A c_A) / (df_B - df_A)``
+    and ``T``, ``c`` the unscaled statistics and scaling factors.
+
+    References
+    ----------
+    Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test statistic for moment
+    structure analysis. *Psychometrika*, 66, 507-514.
+    R: ``lavaan::lavTestLRT(fit_a, fit_b)`` (the MLR scaled difference checked in tests/test_compare.py).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> three = sr.fit_sem("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
+    >>> one = sr.fit_sem("g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9", hs)
+    >>> table = sr.compare_models({"one factor": one, "three factors": three})
+    >>> table[["model", "chisq", "df", "delta_chisq", "delta_df"]].round(3).values.tolist()
+    [['three factors', 85.306, 24, nan, nan], ['one factor', 312.264, 27, 226.959, 3.0]]
     """
     if len(models) < 2:
         raise ModelSpecError("compare_models needs at least two fitted models.")
@@ -131,11 +160,56 @@ def compare_group_paths(syntax, data: pd.DataFrame, group: str, group_equal: tup
     ``ordered`` items (WLSMV) thresholds and loadings are held equal by default (lavaan's
     ``group.equal = c("thresholds", "loadings")``), and the Wald tests use the robust covariance.
 
+    Parameters
+    ----------
+    syntax : str or Questionnaire
+        lavaan syntax with structural paths, or a questionnaire (its ``model_syntax()``). Path labels
+        are removed so each group's paths are free.
+    data : DataFrame
+        Item answers and the group column.
+    group : str
+        Column defining the groups.
+    group_equal : tuple of str, optional
+        lavaan's ``group.equal`` (default ``("loadings",)``; with ordered items
+        ``("thresholds", "loadings")``).
+    ordered : True or list of str, optional
+        Items to treat as ordered (WLSMV), as in :func:`~stickiness_research.fit_sem`.
+    missing : str
+        As in :func:`~stickiness_research.fit_sem` (default ``"listwise"``).
+
     Returns
     -------
     GroupPathComparison
         ``table``: lhs op rhs, then ``est[g]``, ``std_all[g]``, ``pvalue[g]`` per group, wald, df,
         pvalue_equal; ``result``: the multi-group fit.
+
+    Raises
+    ------
+    ModelSpecError
+        Unreadable syntax, a variable or the group column missing from the data.
+    EstimationError
+        The multi-group model cannot be estimated.
+
+    Notes
+    -----
+    For a path with estimates ``b`` (one per group) and their covariance ``V``, with ``C`` the
+    (G - 1) x G contrast matrix of ``b_g - b_1``: ``wald = (C b)' (C V C')^-1 (C b)``, chi-square
+    on G - 1 df.
+
+    References
+    ----------
+    R: ``lavaan::lavTestWald(fit, "b1 == b2")`` on ``sem(model, group = , group.equal = "loadings")``
+    (checked in tests/test_compare.py against tests/reference/lavaan/).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> from stickiness_research.sem.compare import compare_group_paths
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> comp = compare_group_paths("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\ntextual ~ visual",
+    ...                            hs, "school")
+    >>> comp.table[["est[Pasteur]", "est[Grant-White]", "wald", "pvalue_equal"]].round(3).values.tolist()
+    [[0.524, 0.624, 0.359, 0.549]]
     """
     if not isinstance(syntax, str):
         syntax = syntax.model_syntax()

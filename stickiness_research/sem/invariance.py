@@ -46,7 +46,32 @@ CATEGORICAL_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 @dataclass(frozen=True, eq=False)
 class InvarianceResult(Reportable):
-    """The invariance table and the fitted model of every level."""
+    """The invariance table and the fitted model of every level.
+
+    Returned by :func:`invariance`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per level fitted (see :func:`invariance` for the columns).
+    fits : dict of str to SEMResult
+        The multi-group fit of each level.
+    group : str
+        The grouping column.
+    groups : tuple of str
+        The group labels, in the fits' order.
+    level : str
+        The strictest level that holds (a property).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> res = sr.invariance(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9",
+    ...                     group="school", levels=("configural", "metric"))
+    >>> res.level, res.groups, list(res.fits)
+    ('metric', ('Pasteur', 'Grant-White'), ['configural', 'metric'])
+    """
 
     table: pd.DataFrame
     fits: dict[str, SEMResult]
@@ -195,6 +220,33 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] | N
         previous level (either is enough; Cheung & Rensvold 2002, Chen 2007). For ordered items
         chisq/pvalue are the scaled-shifted ones, cfi/rmsea the robust ones (the scaled ones where
         lavaan has no robust version) and delta_chisq is lavaan's ``lavTestLRT`` difference.
+
+    Raises
+    ------
+    ModelSpecError
+        ``levels`` not an ordered subset of the sequence, the group column missing from the data,
+        ``missing`` given for continuous items, or (ordered) a structural line, an indicator not
+        ordered or a binary item the identification cannot handle.
+    EstimationError
+        A level's model cannot be estimated.
+
+    Notes
+    -----
+    Each level adds equality constraints across groups (lavaan's ``group.equal``): metric
+    ``"loadings"``, scalar ``+ "intercepts"``, strict ``+ "residuals"``. ``delta_chisq`` is the
+    likelihood-ratio difference against the previous level; a level holds when
+    ``delta_cfi >= -0.010`` and ``delta_rmsea <= 0.015``.
+
+    References
+    ----------
+    Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing
+    measurement invariance. *Structural Equation Modeling*, 9, 233-255.
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement invariance.
+    *Structural Equation Modeling*, 14, 464-504.
+    Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of
+    different levels of invariance for ordered categorical outcomes. *Psychometrika*, 81, 1014-1045.
+    R: ``lavaan::cfa(model, data, group = "school", group.equal = ...)`` per level (checked in
+    tests/test_invariance.py).
 
     Examples
     --------

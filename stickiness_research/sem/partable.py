@@ -80,8 +80,6 @@ class ParTable:
         covariance or intercept written by the user.
     fixed_x : bool
         Whether their moments are fixed at the sample values (lavaan's ``fixed.x``).
-    ngroups : int
-    meanstructure : bool
     options : dict
         The rule switches used (std_lv, auto_fix_first, fixed_x, int_ov_free, ...).
     ov_ord : tuple of str
@@ -91,6 +89,23 @@ class ParTable:
     conditional_x : bool
         lavaan's ``conditional.x`` (on by default with ordered items): regressions on the observed
         covariates are marked ``exo``.
+    ngroups : int
+        Number of groups.
+    meanstructure : bool
+        Whether intercepts and means are modelled.
+    text : str
+        The syntax the table was read from.
+
+    Examples
+    --------
+    Built by :func:`~stickiness_research.lavaanify` (the defaults added as lavaan adds them):
+
+    >>> import stickiness_research as sr
+    >>> pt = sr.lavaanify("f =~ x1 + x2 + x3")  # In R: lavaanify("f =~ x1 + x2 + x3", auto = TRUE)
+    >>> pt.ov_names, pt.lv_names, len(pt)
+    (('x1', 'x2', 'x3'), ('f',), 7)
+    >>> [r.formula() for r in pt][:4]
+    ['f =~ x1', 'f =~ x2', 'f =~ x3', 'x1 ~~ x1']
     """
 
     rows: tuple[ParRow, ...]

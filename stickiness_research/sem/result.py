@@ -56,6 +56,28 @@ class SEMResult(Reportable):
         Observations used (after listwise deletion of incomplete rows).
     n_dropped : int
         Rows dropped because a model variable was missing.
+    syntax : str
+        The model syntax fitted.
+    iterations : int
+        Iterations the optimizer took.
+    warnings : tuple of str
+        Estimation warnings (Heywood cases, non-positive-definite matrices), each naming the parameter.
+    vcov : DataFrame or None
+        Covariance matrix of the free parameters.
+    groups : tuple of str
+        Group labels of a multi-group fit (empty for one group).
+    estimator : str
+        ``"ML"``, ``"MLR"``, ``"WLSMV"``, ...
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> res = sr.fit_sem("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
+    >>> res.n_obs, res.estimator, res.r2.round(3).tolist()[:3]  # In R: inspect(fit, "r2")
+    (301, 'ML', [0.596, 0.179, 0.338])
+    >>> print(res.fit_line())  # In R: fitMeasures(fit)
+    chisq(24) = 85.306, p = 8.503e-09, CFI = 0.931, TLI = 0.896, RMSEA = 0.092 [0.071, 0.114], SRMR = 0.065
     """
 
     estimates: pd.DataFrame
