@@ -111,10 +111,16 @@ def test_multigroup_renderings_keep_the_group_column(results):
     assert list(r2.columns) == ["group", "variable", "r2"] and set(r2["group"]) == {"Pasteur", "Grant-White"}
 
 
-@pytest.mark.parametrize("missing", ["listwise", "ml"])
+@pytest.mark.parametrize("missing", ["listwise", "ml", "wlsmv_delta", "wlsmv_theta"])
 def test_multigroup_matrices_are_every_groups_as_lavaan(missing):
     ref = json.loads(REF.read_text())[missing]
-    res = sr.fit_sem(HS_MODEL, sr.datasets.holzinger_swineford(), group="school", missing=missing)
+    hs = sr.datasets.holzinger_swineford()
+    if missing.startswith("wlsmv"):  # ordered items as the R script makes them: cut at the quartiles
+        for item in [f"x{i}" for i in range(1, 7)]:
+            hs[item] = pd.qcut(hs[item], 4, labels=False) + 1
+        res = sr.fit_sem(HS_MODEL, hs, group="school", ordered=True, parameterization=missing.split("_")[1])
+    else:
+        res = sr.fit_sem(HS_MODEL, hs, group="school", missing=missing)
     names = res.observed_variables
     assert list(res.residuals().index.get_level_values(0).unique()) == list(res.groups)
     for group, mats in ref.items():

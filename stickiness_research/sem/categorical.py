@@ -735,9 +735,7 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
                      "missing='pairwise' keeps them).")
     notes += _heywood(problem, rows, model_values)
     first = problem.groups[0]
-    mats = problem.matrices(first, theta)
-    c = first.structure.inverse_i_minus_b(mats["beta"])
-    implied_cov = mats["lambda"] @ c @ mats["psi"] @ c.T @ mats["lambda"].T + mats["theta"]
+    group_covs = tuple((g.s, implied_star(problem, g, theta)) for g in problem.groups)
     return SEMResult(
         estimates=estimates, fit_measures=pd.Series(measures, name="fit_measures"),
         r2=group_r_squared(problem, theta), n_obs=problem.n_total, n_dropped=n_dropped, syntax=syntax,
@@ -745,7 +743,19 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
         vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
         groups=tuple(g.label for g in problem.groups) if grouped else (), estimator=estimator,
         _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov, data=frames,
-                        structure=first.structure, sample_cov=first.s, sigma=implied_cov))
+                        structure=first.structure, sample_cov=first.s, sigma=group_covs[0][1],
+                        group_covs=group_covs))
+
+
+def implied_star(problem: CategoricalProblem, g: CatGroup, theta: np.ndarray) -> np.ndarray:
+    """The group's model-implied covariance of the latent responses on the scale of its sample statistics,
+    D Sigma D (D the scale factors: a correlation for every ordered item, in either parameterization), as
+    lavaan's ``fitted(fit)$cov`` for categorical data."""
+    mats = problem.matrices(g, theta)
+    c = g.structure.inverse_i_minus_b(mats["beta"])
+    sigma = mats["lambda"] @ c @ mats["psi"] @ c.T @ mats["lambda"].T + mats["theta"]
+    d, _ = problem.scales(g, theta, sigma, np.zeros((problem.n_free, g.p, g.p)))
+    return sigma * np.outer(d, d)
 
 
 def scaled_difference(m1, m0) -> tuple[float, int, float, float]:

@@ -16,4 +16,23 @@ for (missing in c("listwise", "ml")) {
   }
   out[[missing]] <- case
 }
+# ordered items (WLSMV): x1..x6 cut at their quartiles (R's default quantiles, numpy's linear ones; right-closed
+# intervals, as pandas.qcut); the implied matrix is the latent responses' on the correlation scale, in either
+# parameterization
+hs <- HolzingerSwineford1939
+for (v in paste0("x", 1:6))
+  hs[[v]] <- cut(hs[[v]], quantile(hs[[v]], c(0, .25, .5, .75, 1)), include.lowest = TRUE, labels = FALSE)
+for (par in c("delta", "theta")) {
+  fit <- cfa(model, hs, group = "school", ordered = TRUE, parameterization = par)
+  groups <- lavInspect(fit, "group.label")
+  case <- list()
+  for (k in seq_along(groups)) {
+    case[[groups[k]]] <- list(
+      sample_cov = unclass(lavInspect(fit, "sampstat")[[k]]$cov),
+      implied_cov = unclass(fitted(fit)[[k]]$cov),
+      raw = unclass(resid(fit, type = "raw")[[k]]$cov),
+      cor = unclass(resid(fit, type = "cor.bollen")[[k]]$cov))
+  }
+  out[[paste0("wlsmv_", par)]] <- case
+}
 write_json(out, "tests/reference/multigroup/resid.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
