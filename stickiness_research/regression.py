@@ -183,10 +183,45 @@ def hierarchical(data: pd.DataFrame, outcome: str, blocks: dict[str, list[str]])
     All steps use the rows complete on every variable of every block, so steps are nested
     (as ``anova(m1, m2)`` in R).
 
+    Parameters
+    ----------
+    data : DataFrame
+        Scale scores and controls; rows with a missing value in any block are dropped.
+    outcome : str
+        The dependent variable's column.
+    blocks : dict of str to list of str
+        Block name -> predictors, entered in the dict's order; each predictor in one block only.
+
     Returns
     -------
     DataFrame
-        step, block, n_terms, r2, r2_adj, delta_r2, delta_f, df1, df2, pvalue.
+        One row per step: step, block, n_terms, r2, r2_adj, delta_r2, delta_f, df1, df2, pvalue.
+
+    Raises
+    ------
+    ParameterError
+        ``blocks`` is not a non-empty dict of non-empty lists of column names.
+    ResponseDataError
+        A column entered twice (or also the outcome), not in the data, or without variance.
+
+    Notes
+    -----
+    ``delta_f = (delta_r2 / df1) / ((1 - r2) / df2)`` with ``df1`` the terms added and ``df2`` the
+    residual df of the larger model; the first step's F is the model's overall F.
+
+    References
+    ----------
+    Cohen, J., Cohen, P., West, S. G., & Aiken, L. S. (2003). *Applied multiple regression/correlation
+    analysis for the behavioral sciences* (3rd ed.). Erlbaum.
+    R: ``anova(lm(y ~ block1), lm(y ~ block1 + block2))`` (checked in tests/test_regression.py).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> steps = sr.hierarchical(hs, "x9", {"visual": ["x1", "x2", "x3"], "speed": ["x7", "x8"]})
+    >>> steps[["r2", "delta_r2", "delta_f"]].round(4).values.tolist()  # In R: anova(m1, m2)
+    [[0.1857, 0.1857, 22.5706], [0.3385, 0.1528, 34.0762]]
     """
     check(blocks, "blocks", "hierarchical", Satisfies(
         lambda b: isinstance(b, dict) and len(b) > 0 and all(v in ListOf(STR) for v in b.values()),
@@ -231,6 +266,39 @@ def ordinal_logit(data: pd.DataFrame, outcome: str, predictors: list[str]) -> pd
         term, kind ("slope" or "threshold"), est, se, z, pvalue, odds_ratio. Thresholds are the cut
         points on the logit scale, as ``MASS::polr``'s zeta (same sign convention: P(Y <= k) =
         logistic(zeta_k - x'b)).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent; rows with a missing value are dropped.
+    outcome : str
+        An ordered outcome (e.g. a 1..5 item), its sorted values the categories.
+    predictors : list of str
+        Numeric predictors (text that is not a number counts as missing).
+
+    Raises
+    ------
+    ResponseDataError
+        A column not in the data, an outcome with fewer than three categories, or a constant column.
+
+    Notes
+    -----
+    ``P(Y <= k | x) = 1 / (1 + exp(-(zeta_k - x'b)))``; ``odds_ratio = exp(b)``, by ML.
+
+    References
+    ----------
+    McCullagh, P. (1980). Regression models for ordinal data. *JRSS B*, 42, 109-142.
+    R: ``MASS::polr(factor(y) ~ x, Hess = TRUE)`` (checked in tests/test_regression.py).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> hs["x9_level"] = np.digitize(hs["x9"], hs["x9"].quantile([0.33, 0.66])) + 1  # three levels
+    >>> fit = sr.ordinal_logit(hs, "x9_level", ["x7", "x8"])  # In R: MASS::polr(factor(x9_level) ~ x7 + x8)
+    >>> fit[["term", "kind", "est"]].round(3).values.tolist()
+    [['x7', 'slope', 0.299], ['x8', 'slope', 0.682], ['1|2', 'threshold', 4.139], ['2|3', 'threshold', 5.75]]
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
@@ -325,9 +393,55 @@ def moderation(data: pd.DataFrame, x: str, w: str, y: str, *, covariates: tuple[
     where the slope of x crosses significance, from the quadratic
     ``(b1 + b3 w)^2 = t^2 (V11 + 2 w V13 + w^2 V33)``.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Scale scores; rows with a missing value are dropped.
+    x, w, y : str
+        Focal predictor, moderator and outcome columns.
+    covariates : tuple of str
+        Further predictors held constant.
+    center : bool
+        Mean-centre x and w before forming the product (default True).
+    level : float
+        Confidence level of the intervals, in (0, 1).
+
     Returns
     -------
     ModerationResult
+        ``table`` (term, b, se, t, pvalue, ci_lower, ci_upper), ``simple_slopes`` (at w's
+        -1 SD, mean, +1 SD), ``johnson_neyman`` (the w values where the slope's significance
+        changes), ``plot()``.
+
+    Raises
+    ------
+    ParameterError
+        ``center`` not a bool or ``level`` not in (0, 1).
+    ResponseDataError
+        A column not in the data, not numeric, or without variance.
+
+    Notes
+    -----
+    ``y = b0 + b1 x + b2 w + b3 x w + e``; the slope of x at w is ``b1 + b3 w`` with variance
+    ``V11 + 2 w V13 + w^2 V33`` (``V`` the coefficients' covariance).
+
+    References
+    ----------
+    Hayes, A. F. (2022). *Introduction to mediation, moderation, and conditional process analysis*
+    (3rd ed.). Guilford. (PROCESS model 1.)
+    Johnson, P. O., & Neyman, J. (1936). Tests of certain linear hypotheses and their application
+    to some educational problems. *Statistical Research Memoirs*, 1, 57-93.
+    R: ``lm(y ~ x * w)`` with simple slopes and Johnson-Neyman points (checked in tests/test_regression.py).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> mod = sr.moderation(hs, "x7", "x8", "x9")  # In R: lm(x9 ~ x7c * x8c, HS)
+    >>> mod.table.set_index("term").loc["x7:x8", ["b", "se"]].round(3).tolist()
+    [-0.05, 0.043]
+    >>> mod.simple_slopes["slope"].round(3).tolist()
+    [0.195, 0.145, 0.094]
     """
     check(center, "center", "moderation", BOOL)
     check(level, "level", "moderation", PROBABILITY_OPEN)
@@ -414,11 +528,55 @@ def mediation(data: pd.DataFrame, x: str, m: str | list[str], y: str, *, covaria
 
     All resamples are fitted at once with batched least squares (no Python loop over resamples).
 
+    Parameters
+    ----------
+    data : DataFrame
+        Scale scores; rows with a missing value are dropped.
+    x : str
+        The cause.
+    m : str or list of str
+        One mediator, or several in parallel.
+    y : str
+        The outcome.
+    covariates : tuple of str
+        Further predictors of every mediator and of y.
+    n_boot : int
+        Bootstrap resamples, at least 100 (default 5000).
+    seed : int or None
+        Seed of ``numpy.random.default_rng`` for the resamples (same seed, same intervals).
+    level : float
+        Confidence level, in (0, 1).
+
+    Raises
+    ------
+    ParameterError
+        ``n_boot`` below 100, a bad ``seed`` or ``level``, or ``m`` not a column name or list of them.
+    ResponseDataError
+        A column not in the data, not numeric, or without variance.
+
+    Notes
+    -----
+    ``m = a0 + a x + e``, ``y = b0 + c' x + b m + e``; indirect effect ``a b``, total ``c = c' + a b``.
+    Intervals are the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of the resampled effects.
+
+    References
+    ----------
+    Hayes, A. F. (2022). *Introduction to mediation, moderation, and conditional process analysis*
+    (3rd ed.). Guilford. (PROCESS model 4.)
+
     Returns
     -------
     MediationResult
         ``paths``: a (x -> m), b (m -> y | x), c (total), c' (direct) with OLS SEs and p;
         ``effects``: total, direct, each indirect a*b and their sum, with bootstrap SE and CI.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> med = sr.mediation(hs, "x7", "x8", "x9", n_boot=500, seed=1)
+    >>> med.effects[["effect", "est", "ci_lower", "ci_upper"]].round(3).values.tolist()[:3]
+    [['total', 0.316, 0.224, 0.421], ['direct', 0.148, 0.056, 0.263], ['indirect via x8', 0.167, 0.11, 0.227]]
     """
     _check_bootstrap("mediation", n_boot, seed, level)
     check(m, "m", "mediation", STR, ListOf(STR))
@@ -428,8 +586,57 @@ def mediation(data: pd.DataFrame, x: str, m: str | list[str], y: str, *, covaria
 
 def moderated_mediation(data: pd.DataFrame, x: str, m: str, y: str, w: str, *, covariates: tuple[str, ...] = (),
                         n_boot: int = 5000, seed: int | None = 1, level: float = 0.95) -> MediationResult:
-    """PROCESS model 7: w moderates the a path (x -> m). Conditional indirect effects at w's mean and +-1 SD,
-    and the index of moderated mediation (a3 * b) with bootstrap CIs; x and w are mean-centred."""
+    """PROCESS model 7: w moderates the a path (x -> m), with conditional indirect effects and their index.
+
+    Conditional indirect effects at w's mean and +-1 SD, and the index of moderated mediation
+    (a3 * b) with percentile bootstrap CIs; x and w are mean-centred.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Scale scores; rows with a missing value are dropped.
+    x, m, y, w : str
+        Cause, mediator, outcome and the moderator of the x -> m path.
+    covariates : tuple of str
+        Further predictors of m and y.
+    n_boot : int
+        Bootstrap resamples, at least 100 (default 5000).
+    seed : int or None
+        Seed of the resampling.
+    level : float
+        Confidence level, in (0, 1).
+
+    Returns
+    -------
+    MediationResult
+        ``paths`` and ``effects``: direct, the indirect effect at w -1 SD, mean, +1 SD, and the index
+        of moderated mediation, each with bootstrap SE and CI and ``excludes_zero``.
+
+    Raises
+    ------
+    ParameterError
+        ``n_boot`` below 100, or a bad ``seed`` or ``level``.
+    ResponseDataError
+        A column not in the data, not numeric, or without variance.
+
+    Notes
+    -----
+    ``m = a0 + a1 x + a2 w + a3 x w``, ``y = b0 + c' x + b m``; the indirect effect at ``w`` is
+    ``(a1 + a3 w) b`` and the index of moderated mediation ``a3 b``.
+
+    References
+    ----------
+    Hayes, A. F. (2015). An index and test of linear moderated mediation. *Multivariate Behavioral
+    Research*, 50, 1-22.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> hs = sr.datasets.holzinger_swineford()
+    >>> mm = sr.moderated_mediation(hs, "x7", "x8", "x9", "x1", n_boot=500, seed=1)
+    >>> mm.effects[["effect", "est"]].round(3).values.tolist()[-1]
+    ['index of moderated mediation', -0.005]
+    """
     _check_bootstrap("moderated_mediation", n_boot, seed, level)
     return _mediation(data, x, [m], y, w, covariates, n_boot, seed, level)
 
@@ -509,6 +716,36 @@ def robustness_table(sem_result, scores: pd.DataFrame, alpha: float = 0.05) -> p
     DataFrame
         outcome, predictor, sem_beta, sem_pvalue, ols_beta, ols_pvalue (HC3), same_conclusion (sign and
         significance at ``alpha`` agree).
+
+    Parameters
+    ----------
+    sem_result : SEMResult
+        A fitted structural model.
+    scores : DataFrame
+        Scale scores named as the model's constructs (:func:`~stickiness_research.scale_scores`).
+    alpha : float
+        Significance level, in (0, 1).
+
+    Raises
+    ------
+    ParameterError
+        ``alpha`` not in (0, 1).
+    ResponseDataError
+        A construct of the model has no column in ``scores``.
+
+    Notes
+    -----
+    For each SEM equation ``eta_j ~ eta_k ...`` the OLS of the same equation on the scale means
+    (HC3 SEs); ``sem_beta`` is the standardized (``std_all``) path.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> data = sr.reverse_code(sr.simulate_responses(q, n=200, seed=1), q)
+    >>> table = sr.robustness_table(sr.fit_sem(q.model_syntax(), data), sr.scale_scores(data, q))
+    >>> table[["predictor", "sem_beta", "ols_beta", "same_conclusion"]].round(3).values.tolist()[0]
+    ['interaction', 0.493, 0.406, True]
     """
     check(alpha, "alpha", "robustness_table", PROBABILITY_OPEN)
     std = sem_result.standardized_solution()
