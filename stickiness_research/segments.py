@@ -41,6 +41,17 @@ class SegmentResult(Reportable):
     seed : int or None
     on : tuple of str
         The scores the clusters were formed on.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import stickiness_research as sr
+    >>> rng = np.random.default_rng(0)
+    >>> scores = pd.DataFrame(np.vstack([rng.normal([2, 4], 0.3, (100, 2)), rng.normal([4, 2], 0.3, (60, 2))]),
+    ...                       columns=["trust", "convenience"])
+    >>> res = sr.segment_respondents(scores, seed=1)
+    >>> res.method, res.on, res.labels.value_counts().to_dict()
+    ('kmeans', ('trust', 'convenience'), {1: 100, 2: 60})
     """
 
     labels: pd.Series

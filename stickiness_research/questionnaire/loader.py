@@ -98,7 +98,37 @@ def _warn_encoding(q: Questionnaire, source: str, encoding: str) -> None:
 
 
 def loads_questionnaire(text: str, *, source: str = "<string>") -> Questionnaire:
-    """Load a questionnaire from YAML text (see :func:`load_questionnaire`)."""
+    """Load a questionnaire from YAML text (see :func:`load_questionnaire`).
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+    source : str
+        Name used for the file in error messages (default ``"<string>"``).
+
+    Returns
+    -------
+    Questionnaire
+        The validated questionnaire.
+
+    Raises
+    ------
+    QuestionnaireError
+        Malformed YAML, a missing or invalid key, or inconsistent ids, with line, field and hint.
+
+    Warns
+    -----
+    QuestionnaireWarning
+        For a questionnaire that loads but may cause trouble later.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.loads_questionnaire(sr.builtin_questionnaire_path().read_text(encoding="utf-8"))
+    >>> q.id, len(q.items), q.construct_ids[:2]
+    ('financial_social_media_stickiness', 25, ['interaction', 'emotional_attachment'])
+    """
     tree = _parse_yaml(text, source)
     if not isinstance(tree, dict):
         raise QuestionnaireError("the file must hold a mapping with keys meta, response_sets, constructs, "

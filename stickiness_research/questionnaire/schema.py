@@ -291,6 +291,30 @@ class Questionnaire(_Strict):
 
     Build one with :func:`stickiness_research.load_questionnaire`; construct ids, item ids and
     hypothesis ids are the names used everywhere downstream (data columns, model syntax, reports).
+
+    Attributes
+    ----------
+    meta : Meta
+        Id, version, title, language and citation of the instrument.
+    response_sets : dict
+        Response-set id -> its options (e.g. a 1..5 Likert scale).
+    constructs : list of Construct
+        The latent constructs, in model order.
+    items : list of Item
+        Every item: id, construct, wording, response set, ``reverse``.
+    attention_checks : list of AttentionCheck
+        Instructed-response items and their correct answers.
+    demographics : list of Demographic
+        Demographic questions (``quasi_identifier`` marks those :func:`~stickiness_research.k_anonymity` combines).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> q.construct_ids
+    ['interaction', 'emotional_attachment', 'security', 'trust', 'convenience', 'stickiness']
+    >>> print(q.model_syntax().splitlines()[1])
+    interaction =~ int1 + int2 + int3 + int4
     """
 
     meta: Meta

@@ -111,6 +111,20 @@ def pseudonymize(data: pd.DataFrame, columns: list[str], key: bytes) -> pd.DataF
 
     Returns a copy; missing values stay missing.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Any table.
+    columns : list of str
+        The identifying columns to replace.
+    key : bytes
+        Secret HMAC key, at least 16 bytes; the same key gives the same pseudonyms.
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``columns`` replaced by 16-character hex pseudonyms.
+
     Raises
     ------
     ParameterError
@@ -180,11 +194,43 @@ def mask(value: object) -> str:
 def k_anonymity(data: pd.DataFrame, q: Questionnaire, k: int = 5) -> pd.DataFrame:
     """Combinations of the questionnaire's quasi-identifiers shared by fewer than ``k`` respondents.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Responses with the demographic columns.
+    q : Questionnaire
+        Its demographics marked ``quasi_identifier`` are the columns combined.
+    k : int
+        Smallest acceptable cell size, at least 2 (default 5).
+
     Returns
     -------
     DataFrame
         One row per risky combination: the quasi-identifier values and ``n``; empty when the data are
         k-anonymous on those columns.
+
+    Raises
+    ------
+    ParameterError
+        ``k`` is not an int of at least 2, or ``q`` is not a Questionnaire.
+
+    Notes
+    -----
+    Data are k-anonymous when every combination of quasi-identifier values occurs at least k times
+    (Sweeney, 2002).
+
+    References
+    ----------
+    Sweeney, L. (2002). k-anonymity: A model for protecting privacy. *International Journal of
+    Uncertainty, Fuzziness and Knowledge-Based Systems*, 10, 557-570.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> risky = sr.k_anonymity(sr.simulate_responses(q, n=200, seed=1), q, k=5)
+    >>> list(risky.columns), len(risky)
+    (['age_band', 'gender', 'city_tier', 'n'], 48)
     """
     check(k, "k", "k_anonymity", Interval(int, 2, None))
     check(q, "q", "k_anonymity", InstanceOf(Questionnaire, "a Questionnaire (from sr.load_questionnaire)"))

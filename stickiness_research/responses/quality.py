@@ -336,6 +336,14 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
     -----
     ScreeningWarning
         Naming items without variance: no answers at all, or the same answer from everyone.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> flags = sr.quality_flags(sr.simulate_responses(q, n=200, seed=1), q)
+    >>> flags.shape, int(flags["longstring_flag"].sum())
+    ((200, 15), 2)
     """
     check_argument(duration_col, "duration_col", "quality_flags", STR, None)
     check_argument(seconds_per_item, "seconds_per_item", "quality_flags", Interval(float, 0, None))

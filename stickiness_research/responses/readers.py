@@ -79,6 +79,19 @@ class Responses:
         file, sha256, source, rows read, column mapping, identifying columns dropped, how a CSV was
         read (encoding, delimiter), ``identifiers`` (an id column replaced because it held personal
         identifiers) and ``warnings`` (e.g. an item column without answers).
+
+    Examples
+    --------
+    Returned by :func:`~stickiness_research.read_responses`:
+
+    >>> import tempfile, pathlib
+    >>> import stickiness_research as sr
+    >>> questionnaire = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> export = pathlib.Path(tempfile.mkdtemp()) / "survey_export.csv"
+    >>> sr.simulate_responses(questionnaire, n=20, seed=1).to_csv(export, index=False)
+    >>> res = sr.read_responses(export, questionnaire)
+    >>> res.data.shape, res.provenance["rows_read"], res.flags is None
+    ((20, 35), 20, True)
     """
 
     data: pd.DataFrame

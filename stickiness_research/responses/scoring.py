@@ -104,6 +104,23 @@ def reverse_code(data: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
 
     Returns a copy; the input is never modified. Apply it exactly once, to answers as collected.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Answers as collected; item columns named by item id (others are copied unchanged).
+    q : Questionnaire
+        Says which items are reverse-keyed and their response sets.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``data`` with every reverse-keyed item present recoded.
+
+    Raises
+    ------
+    ParameterError
+        ``q`` is not a Questionnaire.
+
     Examples
     --------
     >>> import pandas as pd, stickiness_research as sr
