@@ -98,6 +98,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     'rmsea_sample_size': ('planning', 'rmsea_sample_size'),
     'sample_size': ('planning', 'sample_size'),
     'SampleSizeResult': ('planning', 'SampleSizeResult'),
+    'PowerTable': ('planning', 'PowerTable'),
     'run_tasks': ('executor', 'run_tasks'),
     'pseudonymize': ('responses.privacy', 'pseudonymize'),
     'quality_flags': ('responses.quality', 'quality_flags'),
@@ -225,7 +226,7 @@ __all__ = [
     "hierarchical", "mediation", "moderated_mediation", "moderation", "ols", "ordinal_logit", "robustness_table",
     # study planning (RMSEA power, Monte Carlo sample size; Monte Carlo power is "power" above; run_tasks: the
     # executor of simulation studies, in process, joblib or Dask)
-    "rmsea_power", "rmsea_sample_size", "sample_size", "SampleSizeResult", "run_tasks",
+    "rmsea_power", "rmsea_sample_size", "sample_size", "SampleSizeResult", "PowerTable", "run_tasks",
     # behaviour beside attitude: event logs, behavioural stickiness, retention, churn, content rules
     "EventDataError", "latent_scores", "read_events", "Events", "simulate_events", "BehaviourModel", "user_metrics",
     "segment_metrics", "dau_mau", "cohort_retention", "link_survey", "criterion_validity", "behaviour_sem",

@@ -159,8 +159,63 @@ def power(q: Questionnaire | SEMResult, n: list[int] | tuple[int, ...] = (200, 3
     plan = _Plan(q, replications, alpha, indirect=indirect, parameters=parameters, model_tests=model_tests)
     children = task_seeds(seed, len(sizes))
     with connect(scheduler, "power") as client:
-        return pd.DataFrame([row for size, child in zip(sizes, children, strict=True)
-                             for row in plan.rows(size, child, n_jobs, client, progress)])
+        rows = [row for size, child in zip(sizes, children, strict=True)
+                for row in plan.rows(size, child, n_jobs, client, progress)]
+    table = PowerTable(rows)
+    table.replications, table.seed, table.alpha, table.indirect = replications, seed, alpha, indirect
+    return table
+
+
+class PowerTable(Reportable, pd.DataFrame):
+    """:func:`power`'s table: a DataFrame (one row per N and hypothesis, parameter or model test) that also
+    follows the results protocol: ``print(table)``, Jupyter, ``summary()``, ``to_markdown()`` and ``to_latex()``
+    render it with its title, settings and the Monte Carlo standard error of each power.
+
+    ``to_dict()`` stays pandas' (the table is a DataFrame); ``table.summary().as_dict()`` is the protocol's
+    dict. Slices and computations on the table are plain DataFrames.
+
+    Attributes
+    ----------
+    replications : int
+    seed : int or None
+    alpha : float
+    indirect : str
+        How indirect effects were judged: "delta" (Sobel z) or "montecarlo" (Monte Carlo intervals).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> table = sr.power(q, n=[300], replications=3, seed=1)
+    >>> table.summary().splitlines()[0]
+    'Monte Carlo power'
+    >>> isinstance(table[table["hypothesis"] == "H1"], sr.PowerTable)
+    False
+    """
+
+    _metadata = ["replications", "seed", "alpha", "indirect"]
+    title = "Monte Carlo power"
+    to_dict = pd.DataFrame.to_dict  # a DataFrame's, as before this type existed
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame
+
+    def headline(self) -> str:
+        return (f"{getattr(self, 'replications', '?')} replications per N, seed {getattr(self, 'seed', None)}, "
+                f"alpha {getattr(self, 'alpha', 0.05):g}; indirect effects by "
+                f"{'Monte Carlo intervals' if getattr(self, 'indirect', 'delta') == 'montecarlo' else 'delta-method z'}")
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``power``: the rows with the Monte Carlo SE of each power, sqrt(p (1 - p) / R)."""
+        frame = pd.DataFrame(self)
+        if "power" in frame and "replications" in frame:
+            frame = frame.assign(mc_se=_mc_se(frame["power"], frame["replications"]))
+        return {"power": frame}
+
+    def summary_notes(self) -> list[str]:
+        return ["power is the share of replications in which a hypothesis is supported (the right sign and p < alpha); "
+                "its Monte Carlo SE shrinks with more replications."]
 
 
 def _check_monte_carlo(function: str, q: Questionnaire | SEMResult, replications: int, seed: int | None,

@@ -45,6 +45,7 @@ def _results(q, data, scores):
         "pls_bootstrap": sr.fit_pls(q, data).bootstrap(50, seed=1),
         "latent_interaction": sr.latent_interaction(data, q, "interaction", "security", "stickiness"),
         "sample_size": sr.sample_size(q, 0.8, hypotheses=["H1"], n_min=50, n_max=200, replications=10, seed=1),
+        "power": sr.power(q, n=[100], replications=4, seed=1),
     }
 
 
@@ -69,8 +70,9 @@ def results(study_data):
 
 NAMES = ["sem", "sem_groups", "cfa", "invariance", "efa", "parallel", "method_bias", "ols", "moderation", "mediation",
          "segments", "group_paths", "bootstrap", "pls", "pls_bootstrap", "latent_interaction", "sample_size",
-         "study", "behaviour"]
-OWN_DICT = ("sem", "sem_groups", "pls")  # to_dict() keeps the CLI's --json shape; the summary's dict is as_dict()
+         "power", "study", "behaviour"]
+# to_dict() keeps the CLI's --json shape (power: a DataFrame's to_dict); the summary's dict is as_dict()
+OWN_DICT = ("sem", "sem_groups", "pls", "power")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -165,3 +167,12 @@ def test_conf_int_at_any_level(results):
     assert (at90["ci_lower"][free] > at95["ci_lower"][free]).all()
     with pytest.raises(sr.ParameterError, match="'level' parameter of conf_int"):
         res.conf_int(1.5)
+
+
+def test_power_table_is_still_a_dataframe(results):
+    """sr.power's table follows the protocol and stays the DataFrame it always was (to_dict, slicing, equality)."""
+    table = results["power"]
+    assert isinstance(table, pd.DataFrame) and table.seed == 1 and table.replications == 4
+    assert table.to_dict("records")[0]["hypothesis"] == "H1"
+    assert type(table[table["n"] == 100]) is pd.DataFrame
+    assert "mc_se" in table.tables()["power"] and "mc_se" not in table.columns
