@@ -1,0 +1,139 @@
+"""Every public name (``stickiness_research.__all__``) has a numpydoc docstring a reader can learn from.
+
+Functions and classes need a one-line summary and an ``Examples`` section (doctested by ``make test``);
+functions also need ``Parameters`` (when they take arguments) and ``Returns``. Modules and constants are
+not checked here. Names still missing a section are listed in ``KNOWN_GAPS``, which may only shrink: the
+test fails for a name that is missing a section and is not listed, and for a listed name that is no
+longer missing anything (remove it from the list when its docstring is complete).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+
+import stickiness_research as sr
+
+# Public names whose docstrings still lack a required section: first those defined in files others were
+# editing at the time of writing (pls/, planning.py, study.py, study_config.py, strategy.py and the package's
+# __init__.py), then the behaviour layer's. This set may only shrink.
+KNOWN_GAPS: frozenset[str] = frozenset({
+    "builtin_questionnaire_path",  # __init__.py: Parameters, Returns, Examples
+    "builtin_study_path",  # __init__.py: Parameters, Returns, Examples
+    "questionnaires_dir",  # __init__.py: Returns, Examples
+    "PLSResult",  # pls/fit.py: Examples
+    "SampleSizeResult",  # planning.py: Examples
+    "StudyConfig",  # study_config.py: Examples
+    "StudyResult",  # study.py: Examples
+    "importance_performance",  # strategy.py: Examples
+    "recommendations",  # strategy.py: Parameters, Returns, Examples
+    "run_study",  # study.py: Examples
+    "load_study_config",  # study_config.py: Parameters, Returns
+    # The behaviour layer (behaviour/*.py) was not reached by the session that wrote this test: Examples only
+    "BehaviourModel", "BehaviourResult", "Events", "analyze_behaviour", "behaviour_sem", "churn_cox",
+    "churn_survival", "cohort_retention", "content_preferences", "dau_mau", "link_survey", "reading_times",
+    "segment_metrics",
+})
+
+
+def _public_objects() -> list[tuple[str, object]]:
+    """Functions and classes of ``__all__`` (modules and constants left out)."""
+    objects = [(name, getattr(sr, name)) for name in sr.__all__]
+    return [(name, obj) for name, obj in objects if inspect.isfunction(obj) or inspect.isclass(obj)]
+
+
+def _own_docstring(obj: object) -> str:
+    # A class's own __doc__ only: inspect.getdoc would fall back to a base class's docstring.
+    return inspect.cleandoc(obj.__dict__.get("__doc__") or "") if inspect.isclass(obj) else \
+        inspect.cleandoc(obj.__doc__ or "")
+
+
+def _sections(doc: str) -> set[str]:
+    """numpydoc section titles: a line followed by a line of dashes as long as the title."""
+    return {m.group(1) for m in re.finditer(r"^([A-Z][A-Za-z ]+)\n(-+)$", doc, re.M)
+            if len(m.group(2)) == len(m.group(1))}
+
+
+def _takes_arguments(function: object) -> bool:
+    return bool(inspect.signature(function).parameters)
+
+
+def missing_sections(obj: object) -> list[str]:
+    """What the docstring of a public function or class lacks, in a fixed order."""
+    doc = _own_docstring(obj)
+    missing = []
+    if not doc or not doc.splitlines()[0].strip():
+        missing.append("summary")
+    sections = _sections(doc)
+    if inspect.isfunction(obj):
+        if _takes_arguments(obj) and "Parameters" not in sections:
+            missing.append("Parameters")
+        if "Returns" not in sections:
+            missing.append("Returns")
+    if "Examples" not in sections:
+        missing.append("Examples")
+    return missing
+
+
+PUBLIC = _public_objects()
+
+
+def test_the_check_sees_what_a_docstring_lacks():
+    def documented(x: int) -> int:
+        """Twice x.
+
+        Parameters
+        ----------
+        x : int
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> 2 * 2
+        4
+        """
+        return 2 * x
+
+    def bare(x: int) -> int:
+        return x
+
+    def no_arguments() -> int:
+        """One.
+
+        Returns
+        -------
+        int
+
+        Example
+        -------
+        """
+        return 1
+
+    class Inherits(ValueError):
+        pass
+
+    assert missing_sections(documented) == []
+    assert missing_sections(bare) == ["summary", "Parameters", "Returns", "Examples"]
+    assert missing_sections(no_arguments) == ["Examples"]  # "Example" is not the section's name
+    assert missing_sections(Inherits) == ["summary", "Examples"]  # ValueError's docstring does not count
+
+
+def test_every_public_function_and_class_is_checked():
+    names = {name for name, _ in PUBLIC}
+    assert {"fit_sem", "cfa", "SEMResult", "QuestionnaireError", "htmt"} <= names
+    assert "datasets" not in names and "DEFAULT_QUESTIONNAIRE" not in names
+    assert KNOWN_GAPS <= names, f"not public functions or classes: {sorted(KNOWN_GAPS - names)}"
+
+
+@pytest.mark.parametrize(("name", "obj"), PUBLIC, ids=[name for name, _ in PUBLIC])
+def test_docstring_is_complete(name, obj):
+    missing = missing_sections(obj)
+    if name in KNOWN_GAPS:
+        assert missing, f"{name}'s docstring is complete now: remove it from KNOWN_GAPS"
+    else:
+        assert not missing, f"{name} ({obj.__module__}) lacks {', '.join(missing)} in its docstring"
