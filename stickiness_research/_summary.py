@@ -96,6 +96,9 @@ def _apa(text: str, column: str) -> str:
     return text.replace("-", "$-$", 1) if text[:1] == "-" and text[1:2].isdigit() else text
 
 
+LONG_TABLE_ROWS = 40  # longer tables are set as longtables (they would not fit on a page)
+
+
 class Summary(str):
     """A result's summary: its text (this object *is* that string), plus the same content as HTML, Markdown,
     LaTeX and a dict.
@@ -172,7 +175,11 @@ class Summary(str):
         return "\n\n".join(out) + "\n"
 
     def as_latex(self) -> str:
-        """LaTeX tables (booktabs: ``\\usepackage{booktabs}``) in APA style, one per table, notes below."""
+        """LaTeX tables (booktabs: ``\\usepackage{booktabs}``) in APA style, one per table, notes below.
+
+        A table of more than ``LONG_TABLE_ROWS`` rows is a ``longtable`` (``\\usepackage{longtable}``): it breaks
+        across pages and repeats its header on each, where a float would run off the page.
+        """
         out = []
         for name, frame in self.tables.items():
             shown = _texts(frame)
@@ -181,12 +188,19 @@ class Summary(str):
             rows = [" & ".join(_apa(_latex_escape(shown.iloc[i, j]), str(c)) for j, c in enumerate(shown.columns))
                     + r" \\" for i in range(len(shown))]
             caption = _apa(_latex_escape(f"{self.title}: {name}"), "")
+            notes = [*self.lines, *self.notes] if not out else []
+            note = (r"{\small\textit{Note.} " + _apa(_latex_escape(" ".join(notes)), "") + "}") if notes else ""
+            if len(rows) > LONG_TABLE_ROWS:
+                body = [rf"\begin{{longtable}}{{{align}}}", rf"\caption{{\textit{{{caption}}}}} \\",
+                        r"\toprule", head, r"\midrule", r"\endfirsthead", r"\toprule", head, r"\midrule", r"\endhead",
+                        r"\bottomrule", r"\endlastfoot", *rows, r"\end{longtable}"]
+                out.append("\n".join(body + ([note] if note else [])))
+                continue
             body = [r"\begin{table}[htbp]", r"\centering", rf"\caption{{\textit{{{caption}}}}}",
                     rf"\begin{{tabular}}{{{align}}}", r"\toprule", head, r"\midrule", *rows, r"\bottomrule",
                     r"\end{tabular}"]
-            notes = [*self.lines, *self.notes] if not out else []
-            if notes:
-                body.append(r"\par\smallskip{\small\textit{Note.} " + _apa(_latex_escape(" ".join(notes)), "") + "}")
+            if note:
+                body.append(r"\par\smallskip" + note)
             out.append("\n".join(body + [r"\end{table}"]))
         return "\n\n".join(out) + "\n"
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import stickiness_research as sr
-from stickiness_research._summary import Reportable, Summary
+from stickiness_research._summary import LONG_TABLE_ROWS, Reportable, Summary
 
 REF = Path(__file__).parent / "reference" / "multigroup" / "resid.json"
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
@@ -88,7 +88,9 @@ def test_every_result_renders_its_tables_in_every_format(results, study, name):
         assert table_name in summary and table_name in html and f"*{table_name}*" in md
         for column in frame.columns[:3]:
             assert str(column) in md, (table_name, column)
-    assert latex.count(r"\begin{tabular}") == len(tables) and r"\toprule" in latex and r"\bottomrule" in latex
+    long = sum(len(t) > LONG_TABLE_ROWS for t in tables.values())
+    assert latex.count(r"\begin{tabular}") == len(tables) - long and latex.count(r"\begin{longtable}") == long
+    assert r"\toprule" in latex and r"\bottomrule" in latex
     data = json.loads(json.dumps(res.summary().as_dict() if name in OWN_DICT else res.to_dict()))
     assert list(data["tables"]) == list(tables)
     first = next(iter(tables.values()))
@@ -176,3 +178,13 @@ def test_power_table_is_still_a_dataframe(results):
     assert table.to_dict("records")[0]["hypothesis"] == "H1"
     assert type(table[table["n"] == 100]) is pd.DataFrame
     assert "mc_se" in table.tables()["power"] and "mc_se" not in table.columns
+
+
+def test_long_tables_break_across_pages_in_latex(results):
+    """The SEM estimates (more rows than a page holds) are a longtable with its header repeated; short tables stay
+    floats; the LaTeX compiles where a TeX engine is installed."""
+    latex = results["sem"].to_latex()
+    assert len(results["sem"].tables()["estimates"]) > LONG_TABLE_ROWS
+    long = latex.split(r"\begin{longtable}")[1].split(r"\end{longtable}")[0]
+    assert long.count(r"\toprule") == 2 and r"\endhead" in long and r"\endfirsthead" in long
+    assert r"\begin{tabular}" in latex  # the fit table is short: a float
