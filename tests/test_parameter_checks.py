@@ -170,6 +170,7 @@ BAD = [
     ("fit_pls", "scheme", "path"), ("fit_pls", "consistent", "yes"), ("fit_pls", "missing", "pairwise"),
     ("fit_pls", "max_iter", 0), ("fit_pls", "stop_criterion", -1.0), ("fit_pls", "missing_value", "NA"),
     ("fit_pls", "interaction", "latent"),
+    ("fit_pls", "hoc", "repeated"),
     ("efa", "n_factors", 0), ("efa", "n_factors", 9), ("efa", "rotation", "oblique"), ("efa", "method", "pca"), ("efa", "cor", "spearman"),
     ("htmt", "htmt2", "yes"), ("htmt", "n_boot", -1), ("htmt", "seed", -1), ("htmt", "level", 95),
     ("htmt", "threshold", 0),
