@@ -6,6 +6,8 @@ header and at the bottom, no vertical lines, notes under the table.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -138,5 +140,18 @@ def write_docx(context: dict, path: str | Path) -> Path:
                [L["construct"], "CB-SEM CR", "CB-SEM AVE", "PLS \u03c1C", "PLS AVE", "PLS \u03c1A"],
                [[r["construct"], r["cb_cr"], r["cb_ave"], r["rho_c"], r["ave"], r["rho_a"]] for r in pls["reliability"]])
     path = Path(path)
-    doc.save(path)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    path.write_bytes(_without_timestamps(buffer.getvalue()))
     return path
+
+
+def _without_timestamps(docx: bytes) -> bytes:
+    """The .docx (a zip) with every member dated 1980-01-01: python-docx stamps members with the time of
+    saving, so the same report written a second later had other bytes (same inputs, same bytes)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), src.read(info.filename),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
