@@ -163,12 +163,14 @@ def independence_discrepancy(x: np.ndarray, parts: list, exo: np.ndarray | None 
     """Baseline: independent variables, each with its ML mean and variance from its observed values;
     exogenous covariates (complete under fixed.x) keep their sample covariances, as lavaan's baseline."""
     mu = np.nanmean(x, axis=0)
-    sigma = np.diag(np.nanvar(x, axis=0))
-    if exo is not None and len(exo):
-        xe = x[:, exo]
-        xe = xe[~np.isnan(xe).any(axis=1)]
-        d = xe - xe.mean(axis=0)
-        sigma[np.ix_(exo, exo)] = d.T @ d / len(xe)
+    var = np.nanvar(x, axis=0)
+    if exo is None or not len(exo):  # sum_j n_j [log var_j + 1]: each variable's own ML normal fit
+        return float((~np.isnan(x)).sum(axis=0) @ (np.log(var) + 1.0)) / len(x)
+    sigma = np.diag(var)
+    xe = x[:, exo]
+    xe = xe[~np.isnan(xe).any(axis=1)]
+    d = xe - xe.mean(axis=0)
+    sigma[np.ix_(exo, exo)] = d.T @ d / len(xe)
     return pattern_discrepancy(parts, sigma, mu, len(x))
 
 

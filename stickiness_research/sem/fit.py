@@ -389,12 +389,15 @@ def _start_values(result: SEMResult | None) -> dict[tuple[str, str, str, int], f
 
 def _check_variances(frame: pd.DataFrame, observed: list[str], where: str = "") -> None:
     """Checks of the listwise path, for incomplete data: every variable answered and varying."""
-    for col in observed:
-        values = frame[col].dropna()
-        if values.empty:
+    x = frame[observed].to_numpy(dtype=float)
+    answered = ~np.isnan(x)
+    with np.errstate(invalid="ignore"):
+        spread = np.where(answered, x, -np.inf).max(axis=0) - np.where(answered, x, np.inf).min(axis=0)
+    for col, has, width in zip(observed, answered.any(axis=0), spread, strict=True):
+        if not has:
             raise EstimationError(f"variable {col!r} has no observed value{where}; it cannot be modelled. Remove "
                                   "it from the model or check the data import.")
-        if values.nunique() < 2:
+        if width == 0:
             raise EstimationError(f"variable {col!r} is constant{where} (no variance); it cannot be modelled. "
                                   "Remove it from the model.")
 
