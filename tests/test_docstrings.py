@@ -32,9 +32,8 @@ KNOWN_GAPS: frozenset[str] = frozenset({
     "run_study",  # study.py: Examples
     "load_study_config",  # study_config.py: Parameters, Returns
     # The behaviour layer (behaviour/*.py) was not reached by the session that wrote this test: Examples only
-    "BehaviourModel", "BehaviourResult", "Events", "analyze_behaviour", "behaviour_sem", "churn_cox",
-    "churn_survival", "cohort_retention", "content_preferences", "dau_mau", "link_survey", "reading_times",
-    "segment_metrics",
+    "BehaviourResult", "analyze_behaviour", "behaviour_sem", "churn_cox", "churn_survival", "content_preferences",
+    "link_survey", "reading_times",
 })
 
 

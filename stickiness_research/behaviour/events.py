@@ -73,6 +73,36 @@ class Events:
     The analyses group by the platform's own ids inside the engine (``raw``; a string join of every event with
     the pseudonym table would double the cost of a scan) and swap in pseudonyms on the per-user results
     (:meth:`pseudonymous`), so raw ids never come back to Python.
+
+    A pseudonym is ``"p-"`` + the first 16 hex digits of HMAC-SHA256(key, user id) (RFC 2104): the same key
+    gives the same pseudonym in the survey readers and here, and without the key a pseudonym cannot be traced
+    back to an id (nor recomputed from a guessed one).
+
+    Build it with :func:`~stickiness_research.read_events`; constructing it directly skips the schema checks.
+
+    References
+    ----------
+    Krawczyk, H., Bellare, M., & Canetti, R. (1997). HMAC: Keyed-hashing for message authentication. RFC 2104.
+
+    Examples
+    --------
+    A simulated log held in memory (a Parquet or CSV path reads the same way):
+
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> df = sr.simulate_responses(q, n=120, seed=1)
+    >>> ev = sr.read_events(sr.simulate_events(q, df, days=60, seed=1), key=b"0123456789abcdef")
+    >>> ev
+    Events(8,360 events of 120 users, 2026-01-01 to 2026-03-01, engine duckdb)
+    >>> ev.table.columns
+    ('user_id', 'timestamp', 'event_type', 'session_id', 'content_type', 'completion', 'product', 'day')
+    >>> ev.provenance["ids"]
+    'keyed pseudonyms (HMAC-SHA256, given key)'
+
+    Survey ids map to the log's pseudonyms with the same key, which is how survey and log are joined:
+
+    >>> ev.pseudonyms(df["respondent_id"].head(2)).str.len().tolist()
+    [18, 18]
     """
 
     raw: Any = field(repr=False)

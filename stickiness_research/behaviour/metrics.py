@@ -203,13 +203,15 @@ def user_metrics(events: Events, *, churn_after: int = 14) -> pd.DataFrame:
 
 
 def dau_mau(events: Events, *, window: int = 30, segments: pd.Series | None = None) -> pd.DataFrame:
-    """DAU/MAU over the last ``window`` days of the log, overall and per segment.
+    r"""DAU/MAU over the last ``window`` days of the log, overall and per segment.
 
     Parameters
     ----------
     events : Events
+        From :func:`stickiness_research.read_events`.
     window : int
-        Days (>= 2) ending on ``events.end``; 30 gives the usual monthly ratio.
+        Days (>= 2) ending on ``events.end``; 30 gives the usual monthly ratio. A window longer than the log
+        is cut to the log (``days`` says how many were used).
     segments : Series, optional
         Segment per user (index: survey ids or pseudonyms, as :meth:`Events.pseudonyms` maps them); users
         without a segment count only in the overall row.
@@ -223,7 +225,40 @@ def dau_mau(events: Events, *, window: int = 30, segments: pd.Series | None = No
     Raises
     ------
     ParameterError
-        ``window`` out of range.
+        ``events`` is not Events or ``window`` is out of range.
+
+    Notes
+    -----
+    With :math:`A_d` the users active (any event but a push) on day :math:`d` of the last :math:`W` days,
+
+    .. math::
+
+        \mathrm{DAU} = \frac{1}{W}\sum_d |A_d|, \qquad \mathrm{MAU} = \Big|\bigcup_d A_d\Big|, \qquad
+        \mathrm{DAU/MAU} = \mathrm{DAU} / \mathrm{MAU},
+
+    the share of a month's users active on an average day (1/30 when each visits once, 1 when all visit
+    daily). Missing when no user was active in the window.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). RFM and CLV: Using iso-value curves for customer base
+    analysis. *Journal of Marketing Research*, 42(4), 415-430 (frequency and recency of non-contractual
+    customers; DAU/MAU is the industry's daily-frequency form of it).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> df = sr.simulate_responses(q, n=120, seed=1)
+    >>> ev = sr.read_events(sr.simulate_events(q, df, days=60, seed=1), key=b"0123456789abcdef")
+    >>> ratio = sr.dau_mau(ev, segments=df.set_index("respondent_id")["product_type"])
+    >>> ratio.round(3)
+                  dau  mau  dau_mau  days
+    all        28.467   90    0.316    30
+    banking     2.700   10    0.270    30
+    credit      8.100   29    0.279    30
+    fund        8.133   26    0.313    30
+    insurance   9.533   25    0.381    30
     """
     check(events, "events", "dau_mau", _EVENTS)
     check(window, "window", "dau_mau", Interval(int, 2, None))
@@ -252,11 +287,12 @@ def dau_mau(events: Events, *, window: int = 30, segments: pd.Series | None = No
 
 
 def cohort_retention(events: Events, *, period: str = "week") -> pd.DataFrame:
-    """Cohort retention: users by the week (or month) of their first active day, share active in later periods.
+    r"""Cohort retention: users by the week (or month) of their first active day, share active in later periods.
 
     Parameters
     ----------
     events : Events
+        From :func:`stickiness_research.read_events`.
     period : {"week", "month"}
         Cohorts and columns by 7-day weeks counted from the window's start, or by calendar month.
 
@@ -273,6 +309,28 @@ def cohort_retention(events: Events, *, period: str = "week") -> pd.DataFrame:
         ``period`` is not "week" or "month".
     ResponseDataError
         The log has no activity (only pushes) in its window.
+
+    Notes
+    -----
+    With :math:`C_c` the users whose first active period is :math:`c` and :math:`A_p` the users active in
+    period :math:`p`, the cell for cohort :math:`c` and :math:`k` periods later is
+    :math:`|C_c \cap A_{c+k}| / |C_c|` (as classic N-day retention: active in that period, not necessarily
+    in every period between). Pushes are not activity.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> df = sr.simulate_responses(q, n=120, seed=1)
+    >>> ev = sr.read_events(sr.simulate_events(q, df, days=60, seed=1), key=b"0123456789abcdef")
+    >>> sr.cohort_retention(ev).iloc[:, :5].round(2)  # doctest: +NORMALIZE_WHITESPACE
+                users    0     1     2     3
+    cohort
+    2026-01-01     23  1.0  0.91  0.91  0.83
+    2026-01-08     43  1.0  0.79  0.70  0.65
+    2026-01-15     40  1.0  0.82  0.72  0.65
+    2026-01-22     13  1.0  0.46  0.69  0.54
+    2026-01-29      1  1.0  0.00  1.00  0.00
     """
     check(events, "events", "cohort_retention", _EVENTS)
     check(period, "period", "cohort_retention", Options(("week", "month")))
@@ -312,7 +370,7 @@ def cohort_retention(events: Events, *, period: str = "week") -> pd.DataFrame:
 
 
 def segment_metrics(metrics: pd.DataFrame, segments: pd.Series, events: Events) -> pd.DataFrame:
-    """Per-segment means of :func:`user_metrics` (rates averaged over users; ``users`` counts them).
+    r"""Per-segment means of :func:`user_metrics` (rates averaged over users; ``users`` counts them).
 
     Parameters
     ----------
@@ -330,8 +388,32 @@ def segment_metrics(metrics: pd.DataFrame, segments: pd.Series, events: Events) 
 
     Raises
     ------
+    ParameterError
+        ``metrics`` is not a DataFrame, ``segments`` not a Series or ``events`` not Events.
     ResponseDataError
         No respondent of ``segments`` appears in the log.
+
+    Notes
+    -----
+    For segment :math:`g` with linked users :math:`U_g`, each column is :math:`\frac{1}{|U_g|}\sum_{i \in U_g}
+    m_i` over the users where :math:`m_i` is defined (a rate missing for a user, e.g. ``share_rate`` without
+    reads, is left out of that column's mean): a mean of users' rates, not a rate of pooled counts.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> df = sr.simulate_responses(q, n=120, seed=1)
+    >>> ev = sr.read_events(sr.simulate_events(q, df, days=60, seed=1), key=b"0123456789abcdef")
+    >>> m = sr.user_metrics(ev)
+    >>> by = sr.segment_metrics(m, df.set_index("respondent_id")["product_type"], ev)
+    >>> by[["users", "active_days", "visits_per_week", "churned"]].round(2)  # doctest: +NORMALIZE_WHITESPACE
+               users  active_days  visits_per_week  churned
+    segment
+    banking       16        10.81             1.51     0.50
+    credit        35        13.00             1.89     0.37
+    fund          33        13.73             1.87     0.33
+    insurance     36        14.47             2.05     0.36
     """
     check(metrics, "metrics", "segment_metrics", InstanceOf(pd.DataFrame, "the DataFrame of sr.user_metrics"))
     check(segments, "segments", "segment_metrics", InstanceOf(pd.Series, "a Series of segments by respondent"))
