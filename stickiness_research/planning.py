@@ -195,7 +195,11 @@ class PowerTable(Reportable, pd.DataFrame):
 
     _metadata = ["replications", "seed", "alpha", "indirect"]
     title = "Monte Carlo power"
-    to_dict = pd.DataFrame.to_dict  # a DataFrame's, as before this type existed
+
+    def to_dict(self, *args: Any, **kwargs: Any) -> Any:
+        """``pandas.DataFrame.to_dict`` (the table stays a DataFrame; the protocol's dict is
+        ``summary().as_dict()``)."""
+        return pd.DataFrame.to_dict(self, *args, **kwargs)
 
     @property
     def _constructor(self):
