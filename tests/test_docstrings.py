@@ -31,9 +31,6 @@ KNOWN_GAPS: frozenset[str] = frozenset({
     "recommendations",  # strategy.py: Parameters, Returns, Examples
     "run_study",  # study.py: Examples
     "load_study_config",  # study_config.py: Parameters, Returns
-    # The behaviour layer (behaviour/*.py) was not reached by the session that wrote this test: Examples only
-    "BehaviourResult", "analyze_behaviour", "behaviour_sem", "churn_cox", "churn_survival", "content_preferences",
-    "link_survey", "reading_times",
 })
 
 

@@ -44,8 +44,35 @@ class BehaviourResult(Reportable):
         Per segment: the content it prefers (residual > 2), when it visits most, and the rule's lift.
     truth : dict
         When the log was simulated: the behaviour model's true values (to compare with the estimates).
-    notes : list of str
+    notes : tuple of str
         What could not be estimated and why.
+
+    Notes
+    -----
+    A frozen result of the results protocol: :meth:`tables` gives every table by name, ``summary()``,
+    ``str(res)``, ``to_markdown()``, ``to_latex()`` and Jupyter's ``_repr_html_`` render them. The definitions
+    of the metrics are those of :mod:`stickiness_research.behaviour.metrics`; each table's method and R
+    counterpart is in the docstring of the function that made it.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> df = sr.simulate_responses(q, n=120, seed=1)
+    >>> ev = sr.read_events(sr.simulate_events(q, df, days=60, seed=1), key=b"0123456789abcdef")
+    >>> res = sr.analyze_behaviour(ev, df, q)
+    >>> res
+    BehaviourResult(8,360 events, 120 users, 120 respondents linked, 2026-01-01 to 2026-03-01)
+    >>> list(res.tables())[:6]
+    ['dau_mau', 'cohort_retention', 'criterion_validity', 'suggestions', 'by_segment', 'churn_cox']
+    >>> res.suggestions[["segment", "content", "residual"]].round(2)
+         segment         content  residual
+    0    banking   product_guide      6.92
+    1     credit       promotion      8.57
+    2       fund     market_news      8.28
+    3  insurance  customer_story      7.68
+    >>> res.notes  # everything could be estimated
+    ()
     """
 
     events: Events
@@ -114,16 +141,18 @@ def analyze_behaviour(events: Events, responses: pd.DataFrame, q: Questionnaire,
     responses : DataFrame
         Cleaned survey responses with ``respondent_id`` (raw answers; reverse-keyed items are recoded here).
     q : Questionnaire
+        The questionnaire answered (constructs, reverse-keyed items, hypotheses of the SEM).
     segment : str, optional
         A demographic column to segment by (default ``product_type`` when the responses have it).
     construct : str, optional
         The attitudinal stickiness construct (default the construct named ``stickiness``, else the last one).
     outcome : str
-        The behavioural metric the SEM predicts.
+        The behavioural metric the SEM predicts (a column of :func:`~stickiness_research.user_metrics`;
+        default ``visits_per_week``).
     churn_after : int
-        Days of inactivity that count as churn.
+        Days of inactivity at the window's end that count as churn (>= 1; default 14).
     min_support, min_lift : float
-        Thresholds of the association rules.
+        Thresholds of the association rules (support in (0, 1], default 0.05; lift >= 0, default 1.2).
     truth : dict, optional
         The simulation's true values, carried to the report beside the estimates.
     sem_options : dict, optional
@@ -132,11 +161,43 @@ def analyze_behaviour(events: Events, responses: pd.DataFrame, q: Questionnaire,
     Returns
     -------
     BehaviourResult
+        Every table; an analysis the data do not allow (no churn, an SEM that does not converge, no segment
+        column) is ``None`` and said in ``notes`` instead of raising.
 
     Raises
     ------
+    ParameterError
+        An argument of the wrong type or out of range (``churn_after``, ``min_support``, ``min_lift``, ...).
     ResponseDataError
-        No respondent appears in the log (different pseudonymisation keys or ids).
+        Fewer than 30 respondents appear in the log (different pseudonymisation keys or ids).
+
+    Notes
+    -----
+    The steps, in order: :func:`~stickiness_research.user_metrics` -> :func:`~stickiness_research.link_survey`
+    -> :func:`~stickiness_research.criterion_validity` (``cor.test``) -> :func:`~stickiness_research.behaviour_sem`
+    -> :func:`~stickiness_research.churn_cox` (``survival::coxph``) and
+    :func:`~stickiness_research.churn_survival` (``survfit``, ``survdiff``) -> per segment,
+    :func:`~stickiness_research.segment_metrics`, :func:`~stickiness_research.dau_mau`,
+    :func:`~stickiness_research.content_preferences` (``chisq.test``), :func:`~stickiness_research.reading_times`
+    and :func:`~stickiness_research.association_rules`. A segment's suggestion is the content type with the
+    largest adjusted residual when it exceeds ``PREFERENCE_RESIDUAL`` (2), with its peak visiting time.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> df = sr.simulate_responses(q, n=120, seed=1)
+    >>> ev = sr.read_events(sr.simulate_events(q, df, days=60, seed=1), key=b"0123456789abcdef")
+    >>> res = sr.analyze_behaviour(ev, df, q)
+    >>> res.validity.loc["visits_per_week", ["r", "ci_lower", "ci_upper"]].round(3).tolist()
+    [0.778, 0.695, 0.84]
+    >>> round(float(res.cox.loc["score_stickiness", "hr"]), 2)
+    0.45
+    >>> res.by_segment["users"].to_dict()
+    {'banking': 16, 'credit': 35, 'fund': 33, 'insurance': 36}
+
+    In R: ``cor.test(linked$score_stickiness, linked$visits_per_week)`` for the validity row, and the R calls
+    named in the docstrings of the steps for the others.
     """
     check(events, "events", "analyze_behaviour", InstanceOf(Events, "Events (from sr.read_events)"))
     check(q, "q", "analyze_behaviour", InstanceOf(Questionnaire, "a Questionnaire"))

@@ -30,15 +30,16 @@ DAYPARTS = {"morning (06-11)": (6, 11), "midday (11-14)": (11, 14), "afternoon (
 
 
 def content_preferences(events: Events, segments: pd.Series, *, event_type: str = "read") -> dict[str, pd.DataFrame]:
-    """Which content each segment reads: shares by content type, and where a segment departs from the rest.
+    r"""Which content each segment reads: shares by content type, and where a segment departs from the rest.
 
     Parameters
     ----------
     events : Events
+        From :func:`stickiness_research.read_events`.
     segments : Series
         Segment per survey respondent (index: survey ids; e.g. ``product_type``).
-    event_type : str
-        The events counted (``read``, ``share`` or ``click``).
+    event_type : {"read", "share", "click", "purchase"}
+        The events counted (default ``read``).
 
     Returns
     -------
@@ -52,8 +53,47 @@ def content_preferences(events: Events, segments: pd.Series, *, event_type: str 
 
     Raises
     ------
+    ParameterError
+        ``events`` is not Events, ``segments`` not a Series, or ``event_type`` not one of the four.
     ResponseDataError
         No counted event of a linked respondent carries a content type.
+
+    Notes
+    -----
+    With :math:`O_{gc}` the users of segment :math:`g` whose favourite type is :math:`c`, :math:`E_{gc} =
+    O_{g\cdot} O_{\cdot c} / N`, the test is Pearson's :math:`\chi^2 = \sum (O - E)^2 / E` on
+    :math:`(G - 1)(C - 1)` df (no continuity correction), Cramer's :math:`V = \sqrt{\chi^2 / (N (\min(G, C) - 1))}`,
+    and the adjusted residual :math:`(O - E) / \sqrt{E (1 - O_{g\cdot}/N)(1 - O_{\cdot c}/N)}`
+    (:func:`independence_test`). Types no user favours are dropped from ``counts``.
+
+    References
+    ----------
+    Agresti, A. (2013). *Categorical Data Analysis* (3rd ed.). Wiley (standardized residuals of a contingency table).
+    R: ``chisq.test(counts, correct = FALSE)`` and its ``$stdres`` (the values
+    tests/reference/behaviour_survival.R froze).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> df = sr.simulate_responses(q, n=120, seed=1)
+    >>> ev = sr.read_events(sr.simulate_events(q, df, days=60, seed=1), key=b"0123456789abcdef")
+    >>> product = df.set_index("respondent_id")["product_type"]
+    >>> pref = sr.content_preferences(ev, product)
+    >>> print(pref["counts"].to_string())  # doctest: +NORMALIZE_WHITESPACE
+    content_type  customer_story  market_news  product_guide  promotion  topic_discussion
+    segment
+    banking                    0            2             11          1                 1
+    credit                     3            1              3         28                 0
+    fund                       4           27              2          0                 0
+    insurance                 27            2              1          2                 2
+    >>> pref["test"].round(3)
+         chisq  df  pvalue  cramers_v  n_users
+    0  192.366  12     0.0       0.74      117
+    >>> pref["residuals"].idxmax(axis=1).to_dict()  # each segment's clearest preference
+    {'banking': 'product_guide', 'credit': 'promotion', 'fund': 'market_news', 'insurance': 'customer_story'}
+
+    In R: ``chisq.test(counts, correct = FALSE)`` gives the same statistic and ``$stdres`` the residuals.
     """
     check(events, "events", "content_preferences", _EVENTS)
     check(segments, "segments", "content_preferences", _SERIES)
@@ -114,6 +154,7 @@ def reading_times(events: Events, segments: pd.Series) -> pd.DataFrame:
     Parameters
     ----------
     events : Events
+        From :func:`stickiness_research.read_events` (hours in its ``timezone``).
     segments : Series
         Segment per survey respondent (index: survey ids).
 
@@ -122,6 +163,39 @@ def reading_times(events: Events, segments: pd.Series) -> pd.DataFrame:
     DataFrame
         Index segment; columns ``"weekday <daypart>"`` and ``"weekend <daypart>"`` with the share of the
         segment's ``open`` events, and ``peak`` (the most frequent combination) - the push time to try for that segment.
+        Combinations no session of any segment falls in have no column.
+
+    Raises
+    ------
+    ParameterError
+        ``events`` is not Events or ``segments`` not a Series.
+    ResponseDataError
+        No ``open`` event of a survey respondent in the log.
+
+    Notes
+    -----
+    Each ``open`` (one per session) counts once, at its local hour; parts of the day are :data:`DAYPARTS`
+    (morning 06-11, midday 11-14, afternoon 14-19, evening 19-23, night 23-06, start hour inclusive);
+    Saturday and Sunday are the weekend. A cell is (opens of the segment in it) / (opens of the segment):
+    a share of sessions, so heavy users weigh more than light ones.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> df = sr.simulate_responses(q, n=120, seed=1)
+    >>> ev = sr.read_events(sr.simulate_events(q, df, days=60, seed=1), key=b"0123456789abcdef")
+    >>> product = df.set_index("respondent_id")["product_type"]
+    >>> times = sr.reading_times(ev, product)
+    >>> times[["weekday evening (19-23)", "weekday morning (06-11)"]].round(2)  # doctest: +NORMALIZE_WHITESPACE
+               weekday evening (19-23)  weekday morning (06-11)
+    segment
+    banking                       0.31                     0.17
+    credit                        0.28                     0.20
+    fund                          0.27                     0.16
+    insurance                     0.49                     0.09
+    >>> times.loc["insurance", "peak"]
+    'weekday evening (19-23)'
     """
     check(events, "events", "reading_times", _EVENTS)
     check(segments, "segments", "reading_times", _SERIES)
