@@ -177,6 +177,25 @@ def questionnaires_dir() -> Path:
 
     ``questionnaires/`` in the repository; package data (``stickiness_research/data/questionnaires``) in an
     installed wheel.
+
+    Returns
+    -------
+    Path
+        An absolute path (symlinks resolved): one YAML file per questionnaire, ``scales/`` with the shared
+        scales, and ``questionnaire.schema.json`` (the JSON Schema editors validate the YAML against).
+
+    Notes
+    -----
+    Found through :mod:`importlib.resources`, so it works from a checkout, an editable install and a wheel alike.
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> folder = sr.questionnaires_dir()
+    >>> folder.name, folder.is_absolute()
+    ('questionnaires', True)
+    >>> sorted(p.stem for p in folder.glob("*.yaml"))
+    ['financial_social_media_stickiness', 'securities_app_stickiness']
     """
     return _shipped_dir("questionnaires")
 
@@ -184,10 +203,34 @@ def questionnaires_dir() -> Path:
 def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
     """Path of a built-in questionnaire by id (default: the financial WeChat stickiness instrument).
 
+    Parameters
+    ----------
+    name : str
+        The questionnaire's id, the stem of a YAML file in :func:`questionnaires_dir` (default
+        ``"financial_social_media_stickiness"``, :data:`DEFAULT_QUESTIONNAIRE`).
+
+    Returns
+    -------
+    Path
+        ``questionnaires_dir() / f"{name}.yaml"``, ready for :func:`load_questionnaire`.
+
     Raises
     ------
     ParameterError
         ``name`` is not one of the built-in questionnaires (the message lists them).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> sr.builtin_questionnaire_path().name
+    'financial_social_media_stickiness.yaml'
+    >>> sr.load_questionnaire(sr.builtin_questionnaire_path("securities_app_stickiness")).id
+    'securities_app_stickiness'
+    >>> sr.builtin_questionnaire_path("nope")
+    Traceback (most recent call last):
+    ...
+    stickiness_research.errors.ParameterError: The 'name' parameter of builtin_questionnaire_path must be one of \
+'financial_social_media_stickiness', 'securities_app_stickiness'. Got 'nope' instead.
     """
     available = tuple(sorted(p.stem for p in questionnaires_dir().glob("*.yaml")))
     _check(name, "name", "builtin_questionnaire_path", _Options(available))
@@ -197,10 +240,30 @@ def builtin_questionnaire_path(name: str = DEFAULT_QUESTIONNAIRE) -> Path:
 def builtin_study_path(name: str = "financial_wechat") -> Path:
     """Path of a study config shipped in ``reports/`` (default: the financial WeChat worked example).
 
+    Parameters
+    ----------
+    name : str
+        The config's name, the stem of a YAML file in ``reports/`` (package data ``stickiness_research/data/reports``
+        in a wheel): ``"financial_wechat"`` (CB-SEM, the default), ``"financial_wechat_pls"`` (PLS-SEM) or
+        ``"financial_wechat_behaviour"`` (survey and a simulated event log).
+
+    Returns
+    -------
+    Path
+        The YAML file, ready for :func:`load_study_config` or :func:`run_study`.
+
     Raises
     ------
     ParameterError
         ``name`` is not one of the shipped study configs (the message lists them).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> sr.builtin_study_path().name
+    'financial_wechat.yaml'
+    >>> sr.load_study_config(sr.builtin_study_path("financial_wechat_pls")).method
+    'pls'
     """
     folder = _shipped_dir("reports")
     _check(name, "name", "builtin_study_path", _Options(tuple(sorted(p.stem for p in folder.glob("*.yaml")))))

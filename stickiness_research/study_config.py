@@ -181,7 +181,57 @@ class ReportSpec(_Strict):
 
 
 class StudyConfig(_Strict):
-    """A validated study config; build one with :func:`load_study_config`."""
+    """A validated study config; build one with :func:`load_study_config`.
+
+    Attributes
+    ----------
+    study : StudyMeta
+        ``id`` (an identifier, used in output names), ``title`` (text per language) and ``authors``.
+    questionnaire : str
+        Path of the questionnaire YAML, relative to the config file's folder.
+    data : DataSpec
+        ``file`` (a survey export) with its ``source`` tool, or ``simulate`` (``n``, ``seed``, ``careless``,
+        ``missing``).
+    cleaning : CleaningSpec
+        Which quality flags exclude a respondent (attention, speeder, straightlining, ...).
+    model : ModelSpec
+        ``syntax`` (default: the questionnaire's hypothesised model), ``estimator`` (``ML``, ``MLR``, ``WLSMV``),
+        ``missing``, ``ordered``.
+    alternatives : list of AlternativeModel
+        Rival models compared with the hypothesised one.
+    groups : list of str
+        Grouping variables for measurement invariance and group path comparisons.
+    analyses : AnalysesSpec
+        Which analyses run (measurement, EFA, method bias, invariance, regression, segments, strategy) and the
+        bootstrap settings (``bootstrap`` resamples, ``ci``, ``htmt_bootstrap``, ``n_jobs``).
+    report : ReportSpec
+        ``language`` (``en`` or ``zh``), ``formats`` (html, md, docx, json) and ``min_cell`` (smallest
+        demographic cell shown).
+    seed : int
+        Seed of every random step of the study (0 to 2**32 - 1; default 1).
+    method : {"cbsem", "pls", "both"}
+        Covariance-based SEM, PLS-SEM alone, or PLS-SEM beside CB-SEM (default ``cbsem``).
+    power : PowerSpec or None
+        A planning section (Monte Carlo and RMSEA power); none by default.
+    events : EventsSpec or None
+        A behaviour section (usage logs beside the survey); none by default.
+
+    Notes
+    -----
+    Unknown keys are refused (a misspelt key is an error, not silently ignored). With ``method: pls`` the
+    CB-SEM-only settings (``model.estimator``, ``model.ordered``, ``model.missing``, ``alternatives``, ``groups``,
+    ``power``) are refused and ``analyses.bootstrap`` must be positive. The format's JSON Schema is
+    ``reports/study.schema.json`` (``stickiness schema study``).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> cfg = sr.load_study_config(sr.builtin_study_path())
+    >>> cfg.method, cfg.groups, cfg.model.estimator, cfg.analyses.bootstrap
+    ('both', ['product_type'], 'MLR', 1000)
+    >>> cfg.resolve(cfg.questionnaire).name
+    'financial_social_media_stickiness.yaml'
+    """
 
     study: StudyMeta
     questionnaire: str
@@ -282,10 +332,24 @@ class StudyConfig(_Strict):
 
 
 def load_study_config(path: str | Path) -> StudyConfig:
-    """Load and validate a study config.
+    r"""Load and validate a study config.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file (``reports/<study>.yaml``; :func:`~stickiness_research.builtin_study_path` for the
+        shipped ones). Relative paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    StudyConfig
+        Validated, with defaults filled in; the questionnaire it names has been loaded and checked once (kept
+        for :meth:`StudyConfig.loaded_questionnaire`).
 
     Raises
     ------
+    ParameterError
+        ``path`` is not a str or Path.
     StudyConfigError
         With file, line, field and hint for the first problem (also for a questionnaire or data
         file that does not exist, or a hypothesis id in ``drop_hypotheses`` that is not a hypothesis).
@@ -296,6 +360,19 @@ def load_study_config(path: str | Path) -> StudyConfig:
     >>> cfg = sr.load_study_config(sr.builtin_study_path())
     >>> cfg.study.id, cfg.data.simulate.n
     ('financial_wechat', 600)
+
+    A mistake is reported with its file and line:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp(), "study.yaml")
+    >>> _ = path.write_text("\n".join(["study: {id: demo, title: {en: Demo}}",
+    ...                                 f"questionnaire: {sr.builtin_questionnaire_path()}",
+    ...                                 "data:", "  simulate: {n: 10, seed: 1}"]))
+    >>> try:
+    ...     sr.load_study_config(path)
+    ... except sr.StudyConfigError as exc:
+    ...     print(str(exc).split("study.yaml")[1])
+    :4: data.simulate.n: Input should be greater than or equal to 20 (got 10).
     """
     check(path, "path", "load_study_config", PATH)
     path = Path(path)
