@@ -82,15 +82,18 @@ def performance_table(scores: pd.DataFrame, q: Questionnaire, level: float = 0.9
 
 
 def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
-    """Importance-performance map (IPMA) of the drivers of one outcome.
+    r"""Importance-performance map (IPMA) of the drivers of one outcome.
 
     Parameters
     ----------
     total_effects : DataFrame
-        construct, est_std, ci_lower, ci_upper (see :func:`total_effects_from_bootstrap`).
+        One row per driver: construct, est_std (standardized total effect on the outcome), ci_lower,
+        ci_upper (its interval; see :func:`total_effects_from_bootstrap`).
     scores : DataFrame
-        Construct scores per respondent (:func:`scale_scores`).
+        Construct scores per respondent, on the items' response scale (:func:`~stickiness_research.scale_scores`
+        of reverse-coded answers), one column per construct.
     q : Questionnaire
+        For each construct's response set (the bounds of the 0-100 rescaling).
 
     Returns
     -------
@@ -102,6 +105,55 @@ def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q:
         on that side; otherwise its quadrant says "performance does not differ" or "importance does
         not differ". Quadrants: ``concentrate here`` (important, under-performing), ``keep up the good
         work``, ``low priority``, ``possible overkill``.
+
+    Raises
+    ------
+    ParameterError
+        ``total_effects`` lacks one of construct, est_std, ci_lower, ci_upper.
+    ResponseDataError
+        A driver of ``total_effects`` has no column in ``scores``.
+
+    Notes
+    -----
+    Importance is the standardized total effect (direct plus all indirect paths). Performance of a construct
+    scored on a response set from :math:`\min` to :math:`\max` is
+
+    .. math::
+
+        P = 100\,\frac{\bar x - \min}{\max - \min}, \qquad
+        P \pm t_{n-1,\,0.975}\, \frac{100}{\max - \min}\, \frac{s}{\sqrt n}.
+
+    ``significant`` is an importance interval excluding 0. A driver is above (below) the mean importance
+    only when its whole interval is, and likewise for performance, so quadrants are not read into noise.
+
+    References
+    ----------
+    Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of Marketing*, 41(1),
+    77-79.
+    Ringle, C. M., & Sarstedt, M. (2016). Gain more insight from your PLS-SEM results: The importance-performance
+    map analysis. *Industrial Management & Data Systems*, 116(9), 1865-1886.
+
+    Examples
+    --------
+    Total effects made up for the example (a study takes them from the bootstrap of the SEM:
+    ``total_effects_from_bootstrap(boot.effects(), "stickiness")``):
+
+    >>> import pandas as pd
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> scores = sr.scale_scores(sr.reverse_code(sr.simulate_responses(q, n=300, seed=1), q), q)
+    >>> scores["interaction"] -= 1.0  # a driver that under-performs the others by a scale point
+    >>> effects = pd.DataFrame({"construct": ["interaction", "emotional_attachment", "security", "trust", "convenience"],
+    ...                         "est_std": [0.45, 0.12, 0.25, 0.20, 0.05], "ci_lower": [0.35, 0.01, 0.12, 0.08, -0.08],
+    ...                         "ci_upper": [0.55, 0.23, 0.38, 0.32, 0.18]})  # as from a bootstrap of the SEM
+    >>> ipma = sr.importance_performance(effects, scores, q)
+    >>> print(ipma[["construct", "importance", "significant", "performance", "quadrant"]].round(2).to_string())
+                  construct  importance  significant  performance                    quadrant
+    0           interaction        0.45         True        35.02            concentrate here
+    1              security        0.25         True        61.04  importance does not differ
+    2                 trust        0.20         True        61.15  importance does not differ
+    3  emotional_attachment        0.12         True        61.62  importance does not differ
+    4           convenience        0.05        False        61.75           possible overkill
     """
     missing = [c for c in TOTAL_EFFECT_COLUMNS if c not in total_effects.columns]
     if missing:
@@ -214,6 +266,52 @@ def recommendations(ipma: pd.DataFrame, playbook: dict[str, list[dict]] | None =
     A driver is recommended only when its total effect's interval lies above zero. The IPMA quadrant
     travels with each recommendation: among drivers of similar importance, the under-performing one
     ("concentrate here") has the most room to grow.
+
+    Parameters
+    ----------
+    ipma : DataFrame
+        From :func:`importance_performance` (or the PLS map): construct, importance, ci_lower, ci_upper,
+        significant, performance, quadrant, and optionally basis.
+    playbook : dict, optional
+        Construct id -> levers (dicts with ``id`` and a text per language, ``en``/``zh``); default the shipped
+        ``data/playbook.yaml``.
+
+    Returns
+    -------
+    list of Recommendation
+        One per driver, ranked: ``recommended`` drivers first by importance, then the others (``not
+        significant``, ``negative effect``, ``no levers in playbook``) by importance; only recommended drivers
+        carry their levers.
+
+    Notes
+    -----
+    No statistics are computed here: the order and status follow from the map's intervals (a driver is
+    recommended when ``ci_lower > 0``), so a lever is never suggested for an effect the data do not support.
+
+    References
+    ----------
+    Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of Marketing*, 41(1),
+    77-79.
+    Ringle, C. M., & Sarstedt, M. (2016). Gain more insight from your PLS-SEM results: The importance-performance
+    map analysis. *Industrial Management & Data Systems*, 116(9), 1865-1886.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> scores = sr.scale_scores(sr.reverse_code(sr.simulate_responses(q, n=300, seed=1), q), q)
+    >>> scores["interaction"] -= 1.0  # a driver that under-performs the others by a scale point
+    >>> effects = pd.DataFrame({"construct": ["interaction", "emotional_attachment", "security", "trust", "convenience"],
+    ...                         "est_std": [0.45, 0.12, 0.25, 0.20, 0.05], "ci_lower": [0.35, 0.01, 0.12, 0.08, -0.08],
+    ...                         "ci_upper": [0.55, 0.23, 0.38, 0.32, 0.18]})  # as from a bootstrap of the SEM
+    >>> ipma = sr.importance_performance(effects, scores, q)
+    >>> recs = sr.recommendations(ipma)
+    >>> [(r.rank, r.construct, r.status) for r in recs]  # doctest: +NORMALIZE_WHITESPACE
+    [(1, 'interaction', 'recommended'), (2, 'security', 'recommended'), (3, 'trust', 'recommended'),
+     (4, 'emotional_attachment', 'recommended'), (5, 'convenience', 'not significant')]
+    >>> recs[0].quadrant, recs[0].levers[0]["id"]
+    ('concentrate here', 'topic_creation')
     """
     playbook = load_playbook() if playbook is None else playbook
 

@@ -22,8 +22,6 @@ KNOWN_GAPS: frozenset[str] = frozenset({
     "PLSResult",  # pls/fit.py: Examples
     "SampleSizeResult",  # planning.py: Examples
     "StudyResult",  # study.py: Examples
-    "importance_performance",  # strategy.py: Examples
-    "recommendations",  # strategy.py: Parameters, Returns, Examples
     "run_study",  # study.py: Examples
 })
 
