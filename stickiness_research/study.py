@@ -72,7 +72,73 @@ class GroupAnalysis:
 
 @dataclass(frozen=True, eq=False)
 class StudyResult(Reportable):
-    """Everything a report needs, as raw numbers (formatting happens in the report layer)."""
+    r"""Everything a report needs, as raw numbers (formatting happens in the report layer).
+
+    Attributes
+    ----------
+    config : StudyConfig
+        The config the study ran.
+    questionnaire : Questionnaire
+        The instrument (from the config).
+    raw, exclusions, scored : DataFrame
+        The responses as read (n x columns), the quality flags and exclusion of each respondent, and the kept
+        responses with reverse-keyed items recoded.
+    scores : DataFrame
+        Scale scores (item means) of the kept respondents, one column per construct.
+    outcome : str
+        The outcome construct (the config's ``model.outcome``, else the questionnaire's).
+    sem : SEMResult or PLSResult
+        The structural model (the PLSResult when the config's method is ``pls``).
+    hypotheses, effects : DataFrame
+        The hypothesis table (estimate, interval, support) and the bootstrapped direct, indirect and total
+        effects (empty without a bootstrap).
+    bootstrap : BootstrapResult or None
+        The structural model's bootstrap (``analyses.bootstrap`` resamples).
+    truth : dict
+        For simulated data, the population value of each path (``"cause -> effect"``), to compare with.
+    descriptives, mardia, cfa, htmt, parallel, efa_loadings, method_bias, alternatives, groups
+        The measurement, rival-model and group analyses the config asked for; ``None`` (or empty) for those it
+        did not.
+    segments, segment_profile, segment_priorities, ipma, recommendations, regression
+        The segment, strategy and regression analyses, likewise.
+    pls, pls_bootstrap, planning, behaviour
+        The PLS-SEM model and its bootstrap (``method: both`` or ``pls``), the power section and the behaviour
+        section (a config's ``power`` and ``events``), likewise.
+    provenance : dict
+        Command, time, Python and package versions, input SHA-256s, questionnaire id and version, seed, git commit.
+    screening : dict
+        Warnings and cleaning rules not applied, for the report.
+
+    Notes
+    -----
+    A frozen result of the results protocol: :meth:`tables` gives the main tables by name; ``summary()``,
+    ``str(res)``, ``to_markdown()``, ``to_latex()`` and Jupyter's ``_repr_html_`` render them, and the report
+    layer (``stickiness report``) writes every analysis. Each analysis' method and the R function it was
+    checked against are in the docstring of the function that made it (:func:`~stickiness_research.fit_sem`:
+    ``lavaan::sem``, :func:`~stickiness_research.cfa`, ...).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import stickiness_research as sr
+    >>> path = pathlib.Path(tempfile.mkdtemp(), "study.yaml")
+    >>> _ = path.write_text("\n".join([  # a quick study: simulated answers, the structural model only
+    ...     "study: {id: demo, title: {en: Demo}}",
+    ...     f"questionnaire: {sr.builtin_questionnaire_path()}",
+    ...     "data: {simulate: {n: 300, seed: 1}}",
+    ...     "analyses: {measurement: false, efa: false, method_bias: false, bootstrap: 0, invariance: false,",
+    ...     "           regression: false, segments: false, strategy: false}"]))
+    >>> res = sr.run_study(path)
+    >>> res
+    StudyResult('demo', n = 300, outcome 'stickiness')
+    >>> res.headline()[1]
+    'chisq(265) = 235.932, p = 0.9002, CFI = 1.000, TLI = 1.011, RMSEA = 0.000 [0.000, 0.011], SRMR = 0.036'
+    >>> h1 = res.hypotheses.set_index("hypothesis").loc["H1"]
+    >>> h1["path"], round(float(h1["est"]), 3), bool(h1["supported"])
+    ('interaction -> emotional_attachment', 0.499, True)
+    >>> res.truth["interaction -> emotional_attachment"]  # the population value the data were drawn from
+    0.5
+    """
 
     config: StudyConfig
     questionnaire: Questionnaire
@@ -209,11 +275,13 @@ def model_without(q: Questionnaire, dropped: list[str]) -> str:
 
 def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = None,
               command: str | None = None) -> StudyResult:
-    """Run every analysis a study config asks for.
+    r"""Run every analysis a study config asks for.
 
     Parameters
     ----------
-    config : StudyConfig or path of ``reports/<study>.yaml``
+    config : StudyConfig, str or Path
+        A loaded config, or the path of ``reports/<study>.yaml`` (loaded with
+        :func:`~stickiness_research.load_study_config`).
     progress : callable, optional
         Called with a short message before each step (the CLI shows it as a spinner).
     command : str, optional
@@ -222,6 +290,50 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
     Returns
     -------
     StudyResult
+        Every analysis the config asks for, as raw numbers, with provenance.
+
+    Raises
+    ------
+    ParameterError
+        ``config`` is neither a StudyConfig nor a path.
+    StudyConfigError
+        The config is invalid; a grouping variable is not a column of the data; fewer respondents are left
+        after cleaning than the model has items.
+    QuestionnaireError, ResponseDataError
+        The questionnaire or the data file cannot be read.
+    ModelSpecError, EstimationError
+        From :func:`~stickiness_research.fit_sem`: the model cannot be specified or estimated.
+
+    Notes
+    -----
+    The steps, as far as the config asks for them: read (or simulate) -> screen and exclude careless
+    respondents -> reverse-code and score -> measurement model (descriptives, Mardia, CFA, HTMT, EFA, method
+    bias) -> structural model and its bootstrap -> hypotheses -> alternative models -> PLS-SEM -> power ->
+    behaviour -> regression -> groups (invariance, group paths) -> segments -> importance-performance map and
+    recommendations (with ``method: pls``, PLS-SEM replaces the CB-SEM steps). Every random step takes the config's ``seed``: the same config and
+    inputs give the same numbers. A step the data do not allow is reported in the result, not raised.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import stickiness_research as sr
+    >>> path = pathlib.Path(tempfile.mkdtemp(), "study.yaml")
+    >>> _ = path.write_text("\n".join([  # a quick study: simulated answers, the structural model only
+    ...     "study: {id: demo, title: {en: Demo}}",
+    ...     f"questionnaire: {sr.builtin_questionnaire_path()}",
+    ...     "data: {simulate: {n: 300, seed: 1}}",
+    ...     "analyses: {measurement: false, efa: false, method_bias: false, bootstrap: 0, invariance: false,",
+    ...     "           regression: false, segments: false, strategy: false}"]))
+    >>> res = sr.run_study(path)
+    >>> res.sem.n_obs, res.outcome, list(res.tables())
+    (300, 'stickiness', ['hypotheses'])
+
+    The steps as the CLI's spinner shows them:
+
+    >>> steps = []
+    >>> _ = sr.run_study(path, progress=steps.append)
+    >>> steps
+    ['reading data', 'screening for careless responding', 'structural model']
     """
     check(config, "config", "run_study", InstanceOf(StudyConfig, "a StudyConfig"), PATH)
     cfg = config if isinstance(config, StudyConfig) else load_study_config(config)

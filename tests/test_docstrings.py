@@ -21,8 +21,6 @@ import stickiness_research as sr
 KNOWN_GAPS: frozenset[str] = frozenset({
     "PLSResult",  # pls/fit.py: Examples
     "SampleSizeResult",  # planning.py: Examples
-    "StudyResult",  # study.py: Examples
-    "run_study",  # study.py: Examples
 })
 
 
