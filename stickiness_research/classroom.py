@@ -38,7 +38,7 @@ from .errors import (
     QuestionnaireError,
     ResponseDataError,
 )
-from .executor import run_tasks
+from .executor import connect, run_tasks
 from .questionnaire import Questionnaire, load_questionnaire
 from .responses.scoring import reverse_code
 from .sem import SEMResult, fit_sem
@@ -187,7 +187,8 @@ def jitter_effects(q: Questionnaire, rng: np.random.Generator) -> Questionnaire:
 
 # ----- the pack ------------------------------------------------------------------------------------
 def build_classroom(questionnaire_path: str | Path | Questionnaire, students: int, seed: int,
-                    out_dir: str | Path, *, n: int = DEFAULT_N, vary_effects: bool = False) -> Path:
+                    out_dir: str | Path, *, n: int = DEFAULT_N, vary_effects: bool = False, n_jobs: int = 1,
+                    scheduler: Any = None, progress: bool = False) -> Path:
     """Write a classroom pack: a dataset per student, an exercise sheet and an instructor key.
 
     Parameters
@@ -205,6 +206,15 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
     vary_effects : bool
         Give every student their own true paths: each population path moves by up to ±.10 and
         its size is clipped to [.05, .60]; the key records them.
+    n_jobs : int
+        Local worker processes simulating and fitting the students' datasets (joblib; -1 = every core); 1 works
+        in this process. The pack is byte for byte the same for any value.
+    scheduler : dask.distributed.Client, str or None
+        Simulate and fit the datasets on a Dask cluster instead: a Client (left open), or the address of a
+        running scheduler such as ``"tcp://10.0.0.5:8786"`` (connected to for this call); ``n_jobs`` is then
+        ignored. The pack is byte for byte the same as a local one.
+    progress : bool
+        Show a progress bar (stderr), one step per student, on every backend.
 
     Returns
     -------
@@ -216,7 +226,8 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
     Raises
     ------
     ParameterError
-        students, seed or n out of range.
+        students, seed, n or n_jobs out of range, or a ``scheduler`` that is neither a Client nor the address of a
+        scheduler answering within 10 seconds.
     QuestionnaireError
         The questionnaire cannot be loaded or has no population block.
     ModelSpecError
@@ -238,10 +249,10 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
     -----
     The students' datasets are simulated and fitted as tasks of :func:`stickiness_research.executor.run_tasks`,
     student *k* with child *k* of ``SeedSequence(seed)`` (the module docstring's rule), so the pack is byte for
-    byte the same in process, in local processes or on a Dask cluster (``_build``'s ``n_jobs`` and
-    ``scheduler``).
+    byte the same in process, in local processes or on a Dask cluster (``n_jobs`` and ``scheduler``).
     """
-    return _build(questionnaire_path, students, seed, out_dir, n=n, vary_effects=vary_effects)
+    return _build(questionnaire_path, students, seed, out_dir, n=n, vary_effects=vary_effects, n_jobs=n_jobs,
+                  scheduler=scheduler, progress=progress)
 
 
 def _build(questionnaire_path: str | Path | Questionnaire, students: int, seed: int, out_dir: str | Path, *,
@@ -252,49 +263,53 @@ def _build(questionnaire_path: str | Path | Questionnaire, students: int, seed: 
     check(n, "n", "build_classroom", Interval(int, MIN_N, None))
     check(vary_effects, "vary_effects", "build_classroom", BOOL)
     check(out_dir, "out_dir", "build_classroom", PATH)
-    check(n_jobs, "n_jobs", "build_classroom", *N_JOBS)  # not yet public (test_parameter_checks needs a BAD case)
+    check(n_jobs, "n_jobs", "build_classroom", *N_JOBS)
     check(progress, "progress", "build_classroom", BOOL)
-    source_path = None if isinstance(questionnaire_path, Questionnaire) else questionnaire_path
-    check_output(out_dir, inputs=[source_path], kind="dir", option="out_dir")  # before any work
-    q, source = _questionnaire(questionnaire_path)
-    if not q.hypotheses:
-        raise ModelSpecError(f"questionnaire {q.meta.id!r} has no hypotheses, so there is nothing for students "
-                             "to test; add a hypotheses: block.")
-    population_model(q)  # fail early, with the questionnaire's own error, when it cannot be simulated
-    languages = [lang for lang in SHEET_LANGUAGES if lang in q.meta.languages]
-    if not languages:
-        raise ModelSpecError(f"questionnaire {q.meta.id!r} has texts in {', '.join(q.meta.languages)}; the exercise "
-                             f"sheet is written in {' or '.join(SHEET_LANGUAGES)}, so one of them is needed.")
-    out = Path(out_dir)
-    (out / "data").mkdir(parents=True, exist_ok=True)
-    (out / "instructor").mkdir(parents=True, exist_ok=True)
-    for stale in (out / "data").glob("student_*.csv"):  # an earlier, larger class must not leave datasets behind
-        stale.unlink()
+    # connected first, so that a scheduler that is not there fails before a file is touched; connect() names
+    # build_classroom in its errors (run_tasks would name itself)
+    with connect(scheduler, "build_classroom") as client:
+        source_path = None if isinstance(questionnaire_path, Questionnaire) else questionnaire_path
+        check_output(out_dir, inputs=[source_path], kind="dir", option="out_dir")  # before any work
+        q, source = _questionnaire(questionnaire_path)
+        if not q.hypotheses:
+            raise ModelSpecError(f"questionnaire {q.meta.id!r} has no hypotheses, so there is nothing for students "
+                                 "to test; add a hypotheses: block.")
+        population_model(q)  # fail early, with the questionnaire's own error, when it cannot be simulated
+        languages = [lang for lang in SHEET_LANGUAGES if lang in q.meta.languages]
+        if not languages:
+            raise ModelSpecError(f"questionnaire {q.meta.id!r} has texts in {', '.join(q.meta.languages)}; the "
+                                 f"exercise sheet is written in {' or '.join(SHEET_LANGUAGES)}, so one of them is "
+                                 "needed.")
+        out = Path(out_dir)
+        (out / "data").mkdir(parents=True, exist_ok=True)
+        (out / "instructor").mkdir(parents=True, exist_ok=True)
+        for stale in (out / "data").glob("student_*.csv"):  # an earlier, larger class must not leave datasets behind
+            stale.unlink()
 
-    entries: dict[str, dict[str, Any]] = {}
-    # one task per student through the executor: task k gets child k of SeedSequence(seed), the seeding
-    # rule above, so the pack is the same for any n_jobs or scheduler; files are written here, in order
-    done = run_tasks(partial(_student, q, n, vary_effects), student_ids(students), seed=seed, n_jobs=n_jobs,
-                     scheduler=scheduler, progress=progress, description="students")
-    for sid, (raw, entry) in zip(student_ids(students), done, strict=True):
-        path = out / "data" / f"{sid}.csv"
-        raw.to_csv(path, index=False)
-        entries[sid] = {"data_file": f"data/{sid}.csv", "data_seed": entry.pop("data_seed"),
-                        "data_sha256": _sha256(path), **entry}
+        entries: dict[str, dict[str, Any]] = {}
+        # one task per student through the executor: task k gets child k of SeedSequence(seed), the seeding
+        # rule above, so the pack is the same for any n_jobs or scheduler; files are written here, in order
+        done = run_tasks(partial(_student, q, n, vary_effects), student_ids(students), seed=seed, n_jobs=n_jobs,
+                         scheduler=client, progress=progress, description="students")
+        for sid, (raw, entry) in zip(student_ids(students), done, strict=True):
+            path = out / "data" / f"{sid}.csv"
+            raw.to_csv(path, index=False)
+            entries[sid] = {"data_file": f"data/{sid}.csv", "data_seed": entry.pop("data_seed"),
+                            "data_sha256": _sha256(path), **entry}
 
-    key = _key(q, source, seed, n, students, vary_effects, entries)
-    (out / "instructor" / "key.json").write_text(json.dumps(key, indent=2, ensure_ascii=False) + "\n",
-                                                 encoding="utf-8")
-    (out / "model.lav").write_text(q.model_syntax(), encoding="utf-8")
-    template = {"student_id": "student_XX", **_placeholder_answer(q)}
-    (out / "results_template.json").write_text(_answer_json(template) + "\n", encoding="utf-8")
-    sheet = _exercise_context(q, key)
-    for lang in languages:
-        md = _TEMPLATES.get_template(f"exercise.{lang}.md.j2").render(**sheet, lang=lang)
-        _write_pair(out / ("exercise" if lang == "en" else f"exercise.{lang}"), md, sheet["title"][lang], lang)
-    md = _TEMPLATES.get_template("key.md.j2").render(**_key_context(q, key))
-    _write_pair(out / "instructor" / "key", md, f"Instructor key - {q.meta.title[languages[0]]}", "en")
-    return out
+        key = _key(q, source, seed, n, students, vary_effects, entries)
+        (out / "instructor" / "key.json").write_text(json.dumps(key, indent=2, ensure_ascii=False) + "\n",
+                                                     encoding="utf-8")
+        (out / "model.lav").write_text(q.model_syntax(), encoding="utf-8")
+        template = {"student_id": "student_XX", **_placeholder_answer(q)}
+        (out / "results_template.json").write_text(_answer_json(template) + "\n", encoding="utf-8")
+        sheet = _exercise_context(q, key)
+        for lang in languages:
+            md = _TEMPLATES.get_template(f"exercise.{lang}.md.j2").render(**sheet, lang=lang)
+            _write_pair(out / ("exercise" if lang == "en" else f"exercise.{lang}"), md, sheet["title"][lang], lang)
+        md = _TEMPLATES.get_template("key.md.j2").render(**_key_context(q, key))
+        _write_pair(out / "instructor" / "key", md, f"Instructor key - {q.meta.title[languages[0]]}", "en")
+        return out
 
 
 def _student(q: Questionnaire, n: int, vary_effects: bool, sid: str,
@@ -673,12 +688,13 @@ def _verdict(item: str, got: dict[str, Any], exp: dict[str, Any], tol_p: float, 
 
 # ----- command bodies (cli.py wires them) ------------------------------------------------------------
 def classroom_command(students: int, seed: int, output: str | Path, questionnaire: str | Path | None = None,
-                      n: int = DEFAULT_N, vary_effects: bool = False) -> str:
+                      n: int = DEFAULT_N, vary_effects: bool = False, n_jobs: int = 1,
+                      scheduler: Any = None) -> str:
     """Build a pack and return what to tell the user."""
     from . import builtin_questionnaire_path
 
     out = build_classroom(questionnaire or builtin_questionnaire_path(), students, seed, output, n=n,
-                          vary_effects=vary_effects)
+                          vary_effects=vary_effects, n_jobs=n_jobs, scheduler=scheduler)
     return "\n".join([
         f"wrote a classroom pack for {students} students (n = {n} each, seed {seed}"
         + (", own true effects per student" if vary_effects else "") + f") to {out}",

@@ -43,6 +43,8 @@ out = Console()
 err = Console(stderr=True)
 REPORT_LANGUAGES = ("en", "zh")
 Q_HINT = "Check the path; built-in questionnaires live in questionnaires/."
+# the tail of every --dask-scheduler option's help (power, fit --bootstrap, classroom)
+ON_DASK = "on a Dask cluster, e.g. tcp://10.0.0.5:8786 (same results as a local run; --n-jobs is then ignored)."
 
 
 def _say(kind: str, style: str, message: str) -> None:
@@ -305,8 +307,7 @@ def power(
     seed: Annotated[int, typer.Option(help="Monte Carlo: random seed, >= 0.")] = 1,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Monte Carlo: processes (-1 = all cores).")] = 1,
     dask_scheduler: Annotated[str | None, typer.Option("--dask-scheduler", help="Monte Carlo: fit the replications "
-                                                       "on a Dask cluster, e.g. tcp://10.0.0.5:8786 (same results "
-                                                       "as a local run; --n-jobs is then ignored).")] = None,
+                                                       + ON_DASK)] = None,
     target_power: Annotated[float | None, typer.Option("--target", help="Monte Carlo: search the smallest N whose "
                                                        "simulated power reaches this, e.g. 0.8 (bisection over N; "
                                                        "instead of -n).")] = None,
@@ -357,8 +358,7 @@ def power(
     check(replications, "--replications", command, POSITIVE_INT)
     check(seed, "--seed", command, NON_NEGATIVE_INT)
     check(n_jobs, "--n-jobs", command, *N_JOBS)
-    check(dask_scheduler, "--dask-scheduler", command, InstanceOf(str, "a Dask scheduler address, e.g. "
-                                                                  "tcp://127.0.0.1:8786"), None)
+    _check_scheduler_option(dask_scheduler, command)
     check(indirect, "--indirect", command, Options(("delta", "montecarlo")))
     if target_power is not None:
         for name, value in (("--parameters", parameters or None), ("--model-tests", model_tests or None)):
@@ -496,6 +496,8 @@ def fit(
     seed: Annotated[int, typer.Option(help="Bootstrap seed, >= 0.")] = 1,
     ci: Annotated[str, typer.Option(help="Bootstrap interval: percentile or bca.")] = "percentile",
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Threads for the bootstrap (-1 = all cores).")] = 1,
+    dask_scheduler: Annotated[str | None, typer.Option("--dask-scheduler", help="Bootstrap: fit the resamples "
+                                                       + ON_DASK)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
     to_r: Annotated[Path | None, typer.Option("--to-r", help="Also write an R script (and SCRIPT_data.csv beside "
                                               "it: the model's columns only) that refits the model with lavaan "
@@ -503,13 +505,19 @@ def fit(
 ) -> None:
     """Fit a structural equation model (ML, MLR or, with --ordered, WLSMV; lavaan definitions) and print
     estimates and fit."""
+    from .executor import connect
     from .sem import fit_sem
+    from .sem.categorical import ESTIMATORS as CATEGORICAL
     from .sem.rscript import data_path_for
 
     check(bootstrap, "--bootstrap", "stickiness fit", NON_NEGATIVE_INT)
     check(seed, "--seed", "stickiness fit", NON_NEGATIVE_INT)
     check(ci, "--ci", "stickiness fit", Options(("percentile", "bca")))
     check(n_jobs, "--n-jobs", "stickiness fit", *N_JOBS)
+    _check_scheduler_option(dask_scheduler, "stickiness fit")
+    if not bootstrap:
+        check(dask_scheduler, "--dask-scheduler", "stickiness fit", None, when="without --bootstrap (it runs the "
+              "bootstrap's resamples; add --bootstrap 5000)")
     check_input(model, ModelSpecError, "model file")
     if to_r is not None:
         check_outputs([to_r, data_path_for(to_r)], inputs=[model, data], option="--to-r")
@@ -521,7 +529,12 @@ def fit(
     res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
                   missing=missing, std_lv=std_lv, model_type=model_type, ordered=ordered_arg,
                   parameterization=parameterization)
-    boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, progress=not as_json) if bootstrap else None
+    if res.estimator in CATEGORICAL:
+        check(dask_scheduler, "--dask-scheduler", "stickiness fit", None, when=f"with {res.estimator} (ordered "
+              "items' resamples are refitted on local threads; use --n-jobs)")
+    with connect(dask_scheduler, "stickiness fit", "--dask-scheduler") as client:
+        boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, scheduler=client,
+                             progress=not as_json) if bootstrap else None
     for note in boot.warnings if boot is not None else ():
         _say("warning", "yellow", note)
     if to_r is not None:
@@ -757,6 +770,12 @@ def efa(
                   soft_wrap=True)
 
 
+def _check_scheduler_option(address: str | None, command: str) -> None:
+    """--dask-scheduler is an address or absent (connecting, with its named errors, is executor.connect's)."""
+    check(address, "--dask-scheduler", command, InstanceOf(str, "a Dask scheduler address, e.g. "
+                                                           "tcp://127.0.0.1:8786"), None)
+
+
 def _records(frame: Any) -> list[dict]:
     import math
 
@@ -857,19 +876,28 @@ def classroom(
     n: Annotated[int, typer.Option("-n", "--n", help="Respondents per student dataset.")] = 300,
     vary_effects: Annotated[bool, typer.Option("--vary-effects", help="Give each student their own true paths "
                                                "(each moved by up to .10, sizes kept in [.05, .60]).")] = False,
+    n_jobs: Annotated[int, typer.Option("--n-jobs", help="Processes simulating and fitting the datasets (-1 = all "
+                                        "cores).")] = 1,
+    dask_scheduler: Annotated[str | None, typer.Option("--dask-scheduler", help="Simulate and fit the datasets "
+                                                       + ON_DASK)] = None,
 ) -> None:
     """Write a classroom pack: a dataset per student, an exercise sheet (en/zh) and an instructor key."""
     from .classroom import MIN_N, classroom_command
+    from .executor import connect
 
-    check(students, "--students", "stickiness classroom", POSITIVE_INT)
-    check(seed, "--seed", "stickiness classroom", NON_NEGATIVE_INT)
-    check(n, "-n", "stickiness classroom", Interval(int, MIN_N, None))
+    command = "stickiness classroom"
+    check(students, "--students", command, POSITIVE_INT)
+    check(seed, "--seed", command, NON_NEGATIVE_INT)
+    check(n, "-n", command, Interval(int, MIN_N, None))
+    check(n_jobs, "--n-jobs", command, *N_JOBS)
+    _check_scheduler_option(dask_scheduler, command)
     if questionnaire is not None:
         check_input(questionnaire, QuestionnaireError, "file", Q_HINT)
     check_output(output, inputs=[questionnaire], kind="dir")
-    with out.status(f"simulating and fitting {students} datasets ..."):
+    with connect(dask_scheduler, command, "--dask-scheduler") as client, \
+            out.status(f"simulating and fitting {students} datasets ..."):
         message = classroom_command(students=students, seed=seed, output=output, questionnaire=questionnaire,
-                                    n=n, vary_effects=vary_effects)
+                                    n=n, vary_effects=vary_effects, n_jobs=n_jobs, scheduler=client)
     out.print(message, markup=False, highlight=False, soft_wrap=True)
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, lavaan_reference
+from conftest import REFERENCE, assert_refused, lavaan_reference
 from typer.testing import CliRunner
 
 import stickiness_research as sr
@@ -155,3 +155,34 @@ def test_classroom_and_grade_commands(tmp_path):
     bad.write_text("{not json", encoding="utf-8")
     result = run("grade", str(key), str(bad), "--student", "student_01")
     assert result.exit_code == 2 and "error:" in result.stderr
+
+
+DEMO_FIT = ("fit", "--model", str(REFERENCE / "models" / "stickiness_default.lav"),
+            "--data", str(REFERENCE / "data" / "stickiness_demo.csv"))
+
+
+@pytest.mark.parametrize(("args", "fragments"), [
+    (("power", str(sr.builtin_questionnaire_path()), "-n", "100"), ("stickiness power",)),
+    ((*DEMO_FIT, "--bootstrap", "50"), ("stickiness fit",)),
+    (("classroom", "--students", "2", "--n-jobs", "2"), ("stickiness classroom",)),
+], ids=["power", "fit", "classroom"])
+def test_a_dask_scheduler_that_is_not_there_is_one_named_line(tmp_path, args, fragments):
+    """Every command with --dask-scheduler: nobody at the address -> one line naming the option, exit 2, at once
+    (before the classroom pack writes a file)."""
+    output = ("-o", str(tmp_path / "pack")) if args[0] == "classroom" else ()
+    result = run(*args, *output, "--dask-scheduler", "tcp://127.0.0.1:1")
+    assert_refused(result, "'--dask-scheduler' parameter of", *fragments, "none answered there",
+                   "cannot connect to 127.0.0.1:1")
+    assert not (tmp_path / "pack").exists()
+
+
+def test_fit_dask_scheduler_needs_a_bootstrap_of_an_ml_fit(tmp_path):
+    assert_refused(run(*DEMO_FIT, "--dask-scheduler", "tcp://127.0.0.1:1"),
+                   "'--dask-scheduler' parameter of stickiness fit must be None without --bootstrap")
+    data = tmp_path / "likert.csv"
+    sr.simulate_responses(sr.load_questionnaire(sr.builtin_questionnaire_path()), n=150, seed=1).to_csv(data)
+    model = tmp_path / "m.lav"
+    model.write_text("trust =~ tru1 + tru2 + tru3 + tru4\n", encoding="utf-8")
+    assert_refused(run("fit", "--model", str(model), "--data", str(data), "--ordered", "all", "--bootstrap", "20",
+                       "--dask-scheduler", "tcp://127.0.0.1:1"),
+                   "'--dask-scheduler' parameter of stickiness fit must be None with WLSMV")

@@ -2,22 +2,28 @@
 parameters and effects, with percentile or BCa intervals.
 
 Resample indices are drawn up front from ``np.random.default_rng(seed)``; chunks of resamples
-are fitted together (batched.py), so results are identical whatever ``n_jobs``. Failed
-resamples (singular covariance, no convergence) are counted and left out of the intervals.
+are fitted together (batched.py) as tasks of :func:`stickiness_research.executor.run_tasks` (in
+process, on local threads or on a Dask cluster), so results are identical whatever ``n_jobs`` or
+``scheduler``. Failed resamples (singular covariance, no convergence) are counted and left out of
+the intervals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._blas import single_threaded_blas
+from .._blas import one_blas_thread, single_threaded_blas
 from .._summary import Reportable
-from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
-from ..errors import ModelSpecError
+from .._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
+from ..errors import ModelSpecError, ParameterError
+from ..executor import connect, run_tasks
 from .batched import CompiledModel, fit_batch
 from .effects import effect_paths, effect_values, pure_outcomes
 from .fit import defined_values, label_environment
@@ -72,18 +78,23 @@ class BootstrapResult(Reportable):
 
 @single_threaded_blas
 def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "percentile", level: float = 0.95,
-              n_jobs: int = 1, progress: bool = False) -> BootstrapResult:
+              n_jobs: int = 1, scheduler: Any = None, progress: bool = False) -> BootstrapResult:
     """Bootstrap a fitted single-group model (see :meth:`SEMResult.bootstrap`)."""
     check(n_boot, "n_boot", "bootstrap", POSITIVE_INT)
     check(ci, "ci", "bootstrap", Options(("percentile", "bca")))
     check(level, "level", "bootstrap", Interval(float, 0, 1, closed="neither"))
     check(n_jobs, "n_jobs", "bootstrap", *N_JOBS)
     check(seed, "seed", "bootstrap", NON_NEGATIVE_INT, None)
+    check(progress, "progress", "bootstrap", BOOL)
     state = result._state
     problem: Problem = state.problem
     from .categorical import ESTIMATORS as CATEGORICAL
 
     if result.estimator in CATEGORICAL:
+        if scheduler is not None:
+            raise ParameterError("scheduler", "bootstrap", f"None for a {result.estimator} fit (its resamples are "
+                                 "refitted on local threads; use n_jobs)",
+                                 scheduler if isinstance(scheduler, str) else f"a {type(scheduler).__name__}")
         return _bootstrap_categorical(result, n_boot, seed, ci, level, n_jobs, progress)
     if len(problem.groups) > 1 or problem.meanstructure:
         raise ModelSpecError("the bootstrap is available for single-group models without a mean structure; "
@@ -107,20 +118,14 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
     model = CompiledModel(group)
     info = _curvature(problem, state.solution)
-    rows, cols = np.tril_indices(x.shape[1])
-    cross = x[:, rows] * x[:, cols]  # (n, p*): each respondent's products x_a x_b, a >= b
-
-    def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s = _resample_covariances(chunk, x, cross, rows, cols)
-        fit = fit_batch(model, s, theta_hat, info)
-        theta, ok = fit.theta, fit.converged.copy()
-        for b in np.flatnonzero(~ok):  # careful one-at-a-time fallback
-            theta_b = _refit(problem, group, s[b], theta_hat)
-            if theta_b is not None:
-                theta[b], ok[b] = theta_b, True
-        return quantities.values(theta, s), ok
-
-    outputs = _map(run, chunks, n_jobs, progress)
+    # every resample is drawn above, so a chunk's result does not depend on where it runs; the seed run_tasks
+    # spawns for each task is not used (_fit_chunk draws nothing). Local workers are threads: a chunk's time is
+    # in numpy (GIL released), and fresh processes would cost more to start than a 5000-resample run takes.
+    # connect() here, so that a missing scheduler is reported as bootstrap's
+    with connect(scheduler, "bootstrap") as client:
+        outputs = run_tasks(partial(_fit_chunk, model, problem, quantities, x, theta_hat, info), chunks,
+                            seed=seed, n_jobs=n_jobs, scheduler=client, progress=progress, description="bootstrap",
+                            prefer="threads")
     values = np.concatenate([o[0] for o in outputs])
     ok = np.concatenate([o[1] for o in outputs])
     draws = values[ok]
@@ -176,6 +181,26 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
     raw_names = [f"{a} {op} {b}".strip() for a, op, b, _ in names]
     return BootstrapResult(table=frame, draws=pd.DataFrame(draws[:, :k], columns=raw_names), n_boot=n_boot,
                            n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level, warnings=tuple(notes))
+
+
+def _fit_chunk(model: CompiledModel, problem: Problem, quantities: Quantities, x: np.ndarray,
+               theta_hat: np.ndarray, info: np.ndarray, chunk: np.ndarray,
+               _seed: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray]:
+    """One executor task: fit the resamples ``chunk`` (B, n) together, then one at a time those the batch could
+    not, and return every quantity per resample and which converged. Module-level (and called through
+    ``functools.partial``) so that Dask workers can unpickle it; ``_seed`` is unused
+    because the resample indices were drawn up front from the bootstrap's one generator."""
+    group = problem.groups[0]
+    rows, cols = np.tril_indices(x.shape[1])
+    with one_blas_thread():  # one BLAS thread wherever the task runs: small products, same bytes everywhere
+        s = _resample_covariances(chunk, x, x[:, rows] * x[:, cols], rows, cols)
+        fit = fit_batch(model, s, theta_hat, info)
+        theta, ok = fit.theta, fit.converged.copy()
+        for b in np.flatnonzero(~ok):  # careful one-at-a-time fallback
+            theta_b = _refit(problem, group, s[b], theta_hat)
+            if theta_b is not None:
+                theta[b], ok[b] = theta_b, True
+        return quantities.values(theta, s), ok
 
 
 def _resample_covariances(chunk: np.ndarray, x: np.ndarray, cross: np.ndarray, rows: np.ndarray,
@@ -331,22 +356,13 @@ def _bca(draws: np.ndarray, point: np.ndarray, jack: np.ndarray, alpha: float) -
     return lower, upper
 
 
-def _map(fn, chunks: list, n_jobs: int, progress: bool) -> list:
-    """Apply fn to each chunk, in order; threads share the compiled model (numpy releases the GIL)."""
-    if n_jobs == 1 and not progress:
-        return [fn(c) for c in chunks]
-    from joblib import Parallel, delayed
-    from rich.progress import Progress
+def _map(fn: Callable[[Any], Any], chunks: list, n_jobs: int, progress: bool) -> list:
+    """Apply ``fn`` to each chunk, in order, through :func:`run_tasks`, on threads as before (the categorical
+    bootstrap's resamples: ``fn`` is its closure; the chunks hold indices drawn up front, so the tasks' seeds are
+    unused). No scheduler: ``sem/categorical.py`` calls this without one."""
+    return run_tasks(partial(_call, fn), chunks, seed=0, n_jobs=n_jobs, progress=progress, description="bootstrap",
+                     prefer="threads")
 
-    if not progress:
-        return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fn)(c) for c in chunks)
-    results: list = [None] * len(chunks)
-    with Progress(transient=True) as bar:
-        task = bar.add_task("bootstrap", total=sum(len(c) for c in chunks))
-        for start in range(0, len(chunks), max(n_jobs, 1)):
-            batch = list(range(start, min(start + max(n_jobs, 1), len(chunks))))
-            outs = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fn)(chunks[i]) for i in batch)
-            for i, out in zip(batch, outs, strict=True):
-                results[i] = out
-                bar.advance(task, len(chunks[i]))
-    return results
+
+def _call(fn: Callable[[Any], Any], chunk: Any, _seed: np.random.SeedSequence) -> Any:
+    return fn(chunk)

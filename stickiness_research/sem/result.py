@@ -200,7 +200,7 @@ class SEMResult(Reportable):
         raise ValueError(f"kind must be 'raw', 'cor', 'cor.bollen' or 'cor.bentler'; got {kind!r}")
 
     def bootstrap(self, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "percentile", level: float = 0.95,
-                  n_jobs: int = 1, progress: bool = False):
+                  n_jobs: int = 1, scheduler: Any = None, progress: bool = False):
         """Nonparametric bootstrap: intervals for parameters, standardized estimates, defined
         parameters and effects.
 
@@ -209,23 +209,39 @@ class SEMResult(Reportable):
         n_boot : int
             Resamples (5000 is usual for indirect effects).
         seed : int or None
-            Seed of ``numpy.random.default_rng``; same seed, same intervals, whatever ``n_jobs``.
+            Seed of ``numpy.random.default_rng``, which draws every resample before any is fitted; same seed,
+            same intervals, whatever ``n_jobs`` or ``scheduler``.
         ci : {"percentile", "bca"}
             Percentile (lavaan's ``boot.ci.type="perc"``) or bias-corrected and accelerated.
         level : float
             Confidence level.
         n_jobs : int
-            Threads fitting chunks of resamples in parallel.
+            Local worker processes fitting chunks of 500 resamples in parallel (joblib; -1 = every core); 1
+            fits them in this process. The results are identical for any value.
+        scheduler : dask.distributed.Client, str or None
+            Fit the chunks on a Dask cluster instead: a Client (left open), or the address of a running
+            scheduler such as ``"tcp://10.0.0.5:8786"`` (connected to for this call); ``n_jobs`` is then
+            ignored. The results are identical to a local run. Not for ordered-items (WLSMV) fits, whose
+            resamples are refitted locally.
         progress : bool
-            Show a progress bar.
+            Show a progress bar (stderr), counting chunks, on every backend.
 
         Returns
         -------
         BootstrapResult
+
+        Raises
+        ------
+        ParameterError
+            An argument out of range, or a ``scheduler`` that is neither a Client nor the address of a scheduler
+            answering within 10 seconds (or any scheduler for a WLSMV fit).
+        ModelSpecError
+            A multi-group model, a mean structure, or BCa intervals of a WLSMV fit.
         """
         from .bootstrap import bootstrap
 
-        return bootstrap(self, n_boot, seed, ci=ci, level=level, n_jobs=n_jobs, progress=progress)
+        return bootstrap(self, n_boot, seed, ci=ci, level=level, n_jobs=n_jobs, scheduler=scheduler,
+                         progress=progress)
 
     def effects(self) -> pd.DataFrame:
         """Direct, specific indirect and total effects on every final outcome, with delta-method SEs.
