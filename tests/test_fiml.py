@@ -38,10 +38,11 @@ def test_fiml_options_are_checked():
         sr.fit_sem(HS_MODEL, data, missing="ml", group="school", estimator="MLR")
 
 
-def test_kronecker_hessian_equals_pattern_by_pattern_sum():
-    """The FIML observed Hessian as one Kronecker sum over patterns equals the pattern-by-pattern
-    k x k products, for one-respondent patterns, patterns of several respondents and complete rows,
-    away from the optimum (where W != 0) and with a mean structure."""
+def test_padded_patterns_equal_pattern_by_pattern_terms():
+    """Every pattern as a slice of padded arrays (PaddedPatterns) gives the discrepancy, G and h of the
+    pattern-by-pattern sums (group_terms), and the Hessian as one Kronecker sum equals the pattern-by-pattern
+    k x k products, for one-respondent patterns, patterns of several respondents and complete rows, away from
+    the optimum (where W != 0) and with a mean structure."""
     from stickiness_research.sem import fiml
 
     q = sr.load_questionnaire(sr.builtin_questionnaire_path())
@@ -52,14 +53,21 @@ def test_kronecker_hessian_equals_pattern_by_pattern_sum():
     res = sr.fit_sem("a =~ int1 + int2 + int3 + int4\nb =~ ea1 + ea2 + ea3 + ea4\nc =~ sec1 + sec2 + sec3 + sec4\n"
                      "c ~ a + b", holes, missing="ml")
     problem = res._state.problem
+    assert problem.padded is not None and len(problem.padded[0].multi) >= 2  # the shared and the complete ones
     theta = res._state.solution.theta + 0.01 * rng.standard_normal(problem.n_free)
     state = problem._fiml_evaluate(theta)[0]
-    sigma, _, u, v, dm = state["parts"][:5]
-    sizes = [(len(block.n), inv is None) for block, inv, _, _ in state["terms"]]
-    assert any(single for _, single in sizes) and any(n > 1 and not single for n, single in sizes)
-    by_pattern = fiml.pattern_hessian(state["terms"], sigma, u, v, dm)
-    np.testing.assert_allclose(fiml.kronecker_hessian(state["terms"], sigma, u, v, dm), by_pattern,
-                               rtol=1e-10, atol=1e-9 * np.abs(by_pattern).max())
+    sigma, mu, u, v, dm = state["parts"][:5]
+    f, big_g, h, terms = fiml.group_terms(problem.group_parts[0], sigma, mu)
+    padded = state["padded"]
+    np.testing.assert_allclose(padded["f"], f, rtol=1e-12)
+    np.testing.assert_allclose(padded["G"], big_g, rtol=1e-10, atol=1e-10 * np.abs(big_g).max())
+    np.testing.assert_allclose(padded["h"], h, rtol=1e-10, atol=1e-10 * np.abs(h).max())
+    by_pattern = fiml.pattern_hessian(terms, sigma, u, v, dm)
+    scale = np.abs(by_pattern).max()
+    np.testing.assert_allclose(fiml.kronecker_hessian(terms, sigma, u, v, dm), by_pattern, rtol=1e-10,
+                               atol=1e-9 * scale)
+    from_padded = fiml.kronecker_sum(problem.padded[0].hessian_chunks(padded), u, v, dm)
+    np.testing.assert_allclose(from_padded, by_pattern, rtol=1e-10, atol=1e-9 * scale)
 
 
 def test_accelerated_em_reaches_the_em_fixed_point():

@@ -159,9 +159,10 @@ def _scatter(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, p: int) -> 
     return np.bincount(flat, weights=values.ravel(), minlength=p * p)
 
 
-def independence_discrepancy(x: np.ndarray, parts: list, exo: np.ndarray | None = None) -> float:
+def independence_discrepancy(x: np.ndarray, problem: FimlProblem, group: int, exo: np.ndarray | None = None) -> float:
     """Baseline: independent variables, each with its ML mean and variance from its observed values;
-    exogenous covariates (complete under fixed.x) keep their sample covariances, as lavaan's baseline."""
+    exogenous covariates (complete under fixed.x) keep their sample covariances, as lavaan's baseline.
+    ``x`` is the group's data in ``problem``."""
     mu = np.nanmean(x, axis=0)
     var = np.nanvar(x, axis=0)
     if exo is None or not len(exo):  # sum_j n_j [log var_j + 1]: each variable's own ML normal fit
@@ -171,7 +172,111 @@ def independence_discrepancy(x: np.ndarray, parts: list, exo: np.ndarray | None 
     xe = xe[~np.isnan(xe).any(axis=1)]
     d = xe - xe.mean(axis=0)
     sigma[np.ix_(exo, exo)] = d.T @ d / len(xe)
-    return pattern_discrepancy(parts, sigma, mu, len(x))
+    return problem.group_discrepancy(group, sigma, mu)
+
+
+PATTERN_CHUNK = 4096  # patterns evaluated together (bounded memory: C x p x q arrays)
+
+
+class PaddedPatterns:
+    """One group's missingness patterns stacked for batched evaluation (for p <= ``KRONECKER_MAX_P``).
+
+    Each pattern's missing variables are padded to the largest number missing, q, with distinct dummy
+    variables p, p+1, ... of an augmented A = diag(Sigma^-1, I_q): the dummy block of A_mm is the identity, so
+    A_mm's Cholesky factor, log|A_mm| and E = A[:, m] L^-T (zero in the dummy columns) are those of the real
+    missing variables, and every pattern is one slice of the same (C, q, q) and (C, p, q) arrays. Then, as in
+    ``group_terms``, Sigma_oo^-1 embedded in p x p is A - E E' and log|Sigma_oo| = log|Sigma| + log|A_mm|;
+    patterns of several respondents add their covariance S_P. Built once per group; ``evaluate`` at each
+    (Sigma, mu).
+    """
+
+    def __init__(self, x: np.ndarray):
+        n_rows, p = x.shape
+        present = ~np.isnan(x)
+        keys, inverse, counts = np.unique(present, axis=0, return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+        order = np.argsort(inverse, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        filled = np.where(present, x, 0.0)
+        self.p, self.present, self.n = p, keys, counts.astype(float)
+        self.mean = np.add.reduceat(filled[order], starts, axis=0) / counts[:, None]  # zero where missing
+        self.n_observed = int(present.sum())  # observed values, for the log-likelihood's constant
+        missing = p - keys.sum(axis=1)
+        self.q = q = max(1, int(missing.max()))
+        self.m_pad = np.empty((len(keys), q), dtype=np.intp)
+        for k, key in enumerate(keys):  # real missing variables first, then distinct dummies
+            m = np.flatnonzero(~key)
+            self.m_pad[k] = np.concatenate([m, np.arange(p, p + q - len(m))])
+        # patterns of several respondents: their covariance (divisor n_P), embedded in p x p
+        self.multi = np.flatnonzero(counts > 1)
+        self.s_multi = np.zeros((len(self.multi), p, p))
+        for j, k in enumerate(self.multi):
+            rows = order[starts[k]:starts[k] + counts[k]]
+            o = np.flatnonzero(keys[k])
+            d = x[np.ix_(rows, o)] - self.mean[k, o]
+            self.s_multi[j][np.ix_(o, o)] = d.T @ d / counts[k]
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def evaluate(self, sigma: np.ndarray, mu: np.ndarray) -> dict | None:
+        """sum_P n_P [log|Sigma_oo| + tr(Sigma_oo^-1 S_P) + r'Sigma_oo^-1 r] (``f``), G = dF/dSigma summed
+        (``G``, p x p), h = sum_P n_P Sigma_oo^-1 r (``h``), and the pieces the Hessian reuses (``A``, per
+        pattern ``e`` and ``fvec`` = Sigma_oo^-1 r embedded); None where Sigma is not positive definite."""
+        p, q = self.p, self.q
+        try:
+            logdet_sigma = 2.0 * np.log(np.diag(np.linalg.cholesky(sigma))).sum()
+        except np.linalg.LinAlgError:
+            return None
+        a = np.linalg.inv(sigma)
+        a = 0.5 * (a + a.T)
+        aug = np.zeros((p + q, p + q))
+        aug[:p, :p] = a
+        aug[p:, p:] = np.eye(q)
+        f = 0.0
+        big_g = self.n.sum() * a
+        h = np.zeros(p)
+        es, fvecs = [], []
+        for lo in range(0, len(self), PATTERN_CHUNK):
+            sl = slice(lo, lo + PATTERN_CHUNK)
+            m, n = self.m_pad[sl], self.n[sl]
+            try:
+                chol = np.linalg.cholesky(aug[m[:, :, None], m[:, None, :]])
+            except np.linalg.LinAlgError:
+                return None
+            e = aug[:p][:, m].transpose(1, 0, 2) @ np.linalg.inv(chol).transpose(0, 2, 1)  # (C, p, q)
+            r = np.where(self.present[sl], self.mean[sl] - mu, 0.0)
+            fvec = r @ a - np.einsum("cjq,cq->cj", e, np.einsum("cjq,cj->cq", e, r))
+            logdet = logdet_sigma + 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+            f += float(n @ (logdet + np.einsum("cj,cj->c", r, fvec)))
+            flat = (e * np.sqrt(n)[:, None, None]).transpose(1, 0, 2).reshape(p, -1)
+            big_g -= flat @ flat.T + (n[:, None] * fvec).T @ fvec
+            h += n @ fvec
+            es.append(e)
+            fvecs.append(fvec)
+        e, fvec = np.concatenate(es), np.concatenate(fvecs)
+        if len(self.multi):  # + n_P tr(A_P S_P) and - n_P A_P S_P A_P, A_P = A - E E'
+            a_p = a - e[self.multi] @ e[self.multi].transpose(0, 2, 1)
+            asa = a_p @ self.s_multi @ a_p
+            n = self.n[self.multi]
+            f += float(n @ np.einsum("cij,cji->c", a_p, self.s_multi))
+            big_g -= np.einsum("c,cij->ij", n, asa)
+        return {"f": f, "G": big_g, "h": h, "A": a, "e": e, "fvec": fvec}
+
+    def hessian_chunks(self, state: dict):
+        """(A_P, Y_P = 2 W_P - A_P, A_P r, n_P) per chunk of patterns at an ``evaluate`` state, for
+        ``kronecker_sum`` (W_P = A_P (S_P + r r') A_P)."""
+        a, e, fvec = state["A"], state["e"], state["fvec"]
+        multi_at = {k: j for j, k in enumerate(self.multi)}
+        chunk = max(1, int(4e6 // (self.p * self.p)))
+        for lo in range(0, len(self), chunk):
+            sl = slice(lo, lo + chunk)
+            a_p = a - e[sl] @ e[sl].transpose(0, 2, 1)
+            w = fvec[sl][:, :, None] * fvec[sl][:, None, :]
+            for k in range(lo, min(lo + chunk, len(self))):
+                if k in multi_at:
+                    w[k - lo] += a_p[k - lo] @ self.s_multi[multi_at[k]] @ a_p[k - lo]
+            yield a_p, 2.0 * w - a_p, fvec[sl], self.n[sl]
 
 
 class FimlProblem(Problem):
@@ -184,14 +289,27 @@ class FimlProblem(Problem):
     def __init__(self, base: Problem, xs: list[np.ndarray]):
         super().__init__(base.groups, base.names, base.start, True, base.partable, base.bounds)
         self.xs = xs
-        self.group_patterns = [patterns_of(x) for x in xs]
-        self.group_blocks = [blocks_of(p) for p in self.group_patterns]
-        # one respondent with some answers missing (most patterns under scattered missingness) is
-        # handled as a low-rank update of the full-data terms; other patterns one by one
-        self.group_parts = [[part for block in blocks for part in _split(block, x.shape[1])]
-                            for blocks, x in zip(self.group_blocks, xs, strict=True)]
+        # up to KRONECKER_MAX_P variables every pattern is a slice of padded arrays (PaddedPatterns);
+        # above, patterns of the same size are handled together (group_parts, built when first asked for)
+        self.padded = ([PaddedPatterns(x) for x in xs] if all(x.shape[1] <= KRONECKER_MAX_P for x in xs)
+                       else None)
         self.n_total = sum(len(x) for x in xs)
         self._fiml_last: tuple[bytes, list] | None = None
+
+    @functools.cached_property
+    def group_patterns(self) -> list[list[Pattern]]:
+        return [patterns_of(x) for x in self.xs]
+
+    @functools.cached_property
+    def group_blocks(self) -> list[list[PatternBlock]]:
+        return [blocks_of(p) for p in self.group_patterns]
+
+    @functools.cached_property
+    def group_parts(self) -> list[list]:
+        # one respondent with some answers missing (most patterns under scattered missingness) is
+        # handled as a low-rank update of the full-data terms; other patterns one by one
+        return [[part for block in blocks for part in _split(block, x.shape[1])]
+                for blocks, x in zip(self.group_blocks, self.xs, strict=True)]
 
     @property
     def x(self) -> np.ndarray:
@@ -200,6 +318,23 @@ class FimlProblem(Problem):
     @property
     def patterns(self) -> list[Pattern]:
         return [p for ps in self.group_patterns for p in ps]
+
+    def n_patterns(self) -> int:
+        """Number of missingness patterns (over groups)."""
+        return sum(len(pp) for pp in self.padded) if self.padded is not None else len(self.patterns)
+
+    def n_observed(self, group: int) -> int:
+        """Observed values in a group's data (the log-likelihood's 2 pi constant counts them)."""
+        return int((~np.isnan(self.xs[group])).sum())
+
+    def group_discrepancy(self, group: int, sigma: np.ndarray, mu: np.ndarray) -> float:
+        """A group's FIML discrepancy at any (Sigma, mu) (e.g. the saturated model's), divided by its N;
+        infinite where Sigma or some Sigma_oo is not positive definite."""
+        n = len(self.xs[group])
+        if self.padded is None:
+            return pattern_discrepancy(self.group_parts[group], sigma, mu, n)
+        out = self.padded[group].evaluate(sigma, mu)
+        return np.inf if out is None else out["f"] / n
 
     def _fiml_evaluate(self, theta: np.ndarray) -> list[dict] | None:
         """Per group at ``theta``: F_g, the engine's rank-2 pieces, per pattern part Sigma_oo^-1 r (and
@@ -215,9 +350,17 @@ class FimlProblem(Problem):
         if self._fiml_last is not None and self._fiml_last[0] == key:
             return self._fiml_last[1]
         states: list[dict] = []
-        for g, parts_g, x in zip(self.groups, self.group_parts, self.xs, strict=True):
+        for k, (g, x) in enumerate(zip(self.groups, self.xs, strict=True)):
             parts = g.structure._rank2(self.local(g, theta))
-            out = group_terms(parts_g, parts[0], parts[1])
+            if self.padded is not None:
+                out = self.padded[k].evaluate(parts[0], parts[1])
+                if out is None:
+                    self._fiml_last = (key, None)
+                    return None
+                states.append({"f": out["f"] / len(x), "parts": parts, "padded": out,
+                               "G": out["G"] / self.n_total, "h": out["h"] / self.n_total})
+                continue
+            out = group_terms(self.group_parts[k], parts[0], parts[1])
             if out is None:
                 self._fiml_last = (key, None)
                 return None
@@ -260,12 +403,14 @@ class FimlProblem(Problem):
         if states is None:
             raise EstimationError("the model-implied covariance matrix is not positive definite here.")
         out = np.zeros((self.n_free, self.n_free))
-        for g, st in zip(self.groups, states, strict=True):
+        for k, (g, st) in enumerate(zip(self.groups, states, strict=True)):
             x = self.local(g, theta)
             parts = st["parts"]
             _, _, u, v, dm = parts[:5]
-            per_pattern = kronecker_hessian if g.p <= KRONECKER_MAX_P else pattern_hessian
-            hess = per_pattern(st["terms"], parts[0], u, v, dm) / self.n_total
+            if self.padded is not None:
+                hess = kronecker_sum(self.padded[k].hessian_chunks(st["padded"]), u, v, dm) / self.n_total
+            else:
+                hess = pattern_hessian(st["terms"], parts[0], u, v, dm) / self.n_total
             hess += g.structure.second_order(x, st["G"], st["h"], parts)
             out += hess if g.identity else g.k_map.T @ hess @ g.k_map
         return 0.5 * (out + out.T)
@@ -368,8 +513,7 @@ def kronecker_hessian(terms: list, sigma: np.ndarray, u: np.ndarray, v: np.ndarr
     Y)). The sum over patterns is one (p^2 x P) (P x p^2) product, which BLAS runs near peak speed;
     the mean terms are sums of A_P (A_P r)' and A_P alone. For p <= ``KRONECKER_MAX_P``.
     """
-    p, kk = len(sigma), u.shape[1]
-    d = (u[:, None, :] * v[None, :, :] + v[:, None, :] * u[None, :, :]).reshape(p * p, kk)  # vec(D_k)
+    p = len(sigma)
     # every pattern's A_P, Y_P and A_P r embedded in p x p (p), stacked: the sums are then single products
     total = sum(len(block.n) for block, *_ in terms)
     a = np.zeros((total, p, p))
@@ -390,18 +534,30 @@ def kronecker_hessian(terms: list, sigma: np.ndarray, u: np.ndarray, v: np.ndarr
         ir_full[rows[:, None], o] = ir
         n[rows] = block.n
         at += len(o)
+    return kronecker_sum([(a, y, ir_full, n)], u, v, dm)
+
+
+def kronecker_sum(chunks, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.ndarray:
+    """The Kronecker form of ``kronecker_hessian`` from stacked patterns: ``chunks`` yields (A_P (C, p, p),
+    Y_P (C, p, p), A_P r (C, p), n_P (C,)) for the patterns in turn (bounded memory)."""
+    p, kk = u.shape
+    d = (u[:, None, :] * v[None, :, :] + v[:, None, :] * u[None, :, :]).reshape(p * p, kk)  # vec(D_k)
     # A_P and Y_P are symmetric: the sum runs over their upper triangles (a quarter of the products)
     # and the (p^2 x p^2) matrix is read out of it, rows (b, c) and columns (a, d), at [vech(b, a),
     # vech(c, d)]
     upper, rows_of, cols_of = _kronecker_index(p)
-    av, yv = a[:, upper[0], upper[1]], y[:, upper[0], upper[1]]
-    kron_v = (n[:, None] * av).T @ yv  # sum_P n_P A_P[b, a] Y_P[c, d] for b <= a, c <= d
-    kron = kron_v[rows_of, cols_of]
-    c_mean = (n[:, None] * a.reshape(total, -1)).T @ ir_full  # sum_P n_P A_P[e, c] (A_P r)[b], as [(e, c), b]
-    a_sum = (n @ a.reshape(total, -1)).reshape(p, p)
-    hess = d.T @ (kron @ d)
+    kron_v = np.zeros((len(upper[0]), len(upper[0])))
+    c_mean = np.zeros((p * p, p))  # sum_P n_P A_P[e, c] (A_P r)[b], as [(e, c), b]
+    a_sum = np.zeros(p * p)
+    for a, y, ir_full, n in chunks:
+        av, yv = a[:, upper[0], upper[1]], y[:, upper[0], upper[1]]
+        kron_v += (n[:, None] * av).T @ yv  # sum_P n_P A_P[b, a] Y_P[c, d] for b <= a, c <= d
+        na = n[:, None] * a.reshape(len(n), -1)
+        c_mean += na.T @ ir_full
+        a_sum += na.sum(axis=0)
+    hess = d.T @ (kron_v[rows_of, cols_of] @ d)
     z = dm @ (c_mean.reshape(p, p * p) @ d)  # z[l, k] = sum_P n_P dmu_l' A_P D_k A_P r
-    return hess + 2.0 * (z + z.T) + 2.0 * dm @ a_sum @ dm.T
+    return hess + 2.0 * (z + z.T) + 2.0 * dm @ a_sum.reshape(p, p) @ dm.T
 
 
 @functools.lru_cache(maxsize=8)
@@ -548,9 +704,10 @@ def expected_information(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
     if states is None:
         raise EstimationError("the model-implied covariance matrix is not positive definite here.")
     info = np.zeros((problem.n_free, problem.n_free))
-    for g, st in zip(problem.groups, states, strict=True):
-        sigma, _, u, v, dm = st["parts"][:5]
-        block = 0.5 * pattern_hessian(st["terms"], sigma, u, v, dm, expected=True) / problem.n_total
+    for k, (g, st) in enumerate(zip(problem.groups, states, strict=True)):
+        sigma, mu, u, v, dm = st["parts"][:5]
+        terms = st["terms"] if "terms" in st else group_terms(problem.group_parts[k], sigma, mu)[3]
+        block = 0.5 * pattern_hessian(terms, sigma, u, v, dm, expected=True) / problem.n_total
         info += block if g.identity else g.k_map.T @ block @ g.k_map
     return info
 
@@ -650,10 +807,10 @@ def _quasi_newton_start(problem: FimlProblem) -> np.ndarray:
     return res.x
 
 
-def logl(f: float, patterns: list[Pattern], n: int) -> float:
-    """Log-likelihood from the pattern discrepancy (which leaves out the 2*pi constants)."""
-    const = sum(p.n * len(p.observed) for p in patterns) * math.log(2 * math.pi)
-    return -0.5 * (n * f + const)
+def logl(f: float, n_observed: int, n: int) -> float:
+    """Log-likelihood from the pattern discrepancy (which leaves out the 2*pi constant of each of the
+    ``n_observed`` observed values)."""
+    return -0.5 * (n * f + n_observed * math.log(2 * math.pi))
 
 
 __all__ = ["FimlProblem", "Group", "em_saturated", "independence_discrepancy", "logl",

@@ -267,7 +267,6 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         em_saturated,
         independence_discrepancy,
         logl,
-        pattern_discrepancy,
         solve_fiml,
     )
 
@@ -299,12 +298,11 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     vcov = _covariance(problem, sol)
     n = problem.n_total
     stats_, f_b_total, logl_model, logl_h1 = [], 0.0, 0.0, 0.0
-    for g, x, pats, split, (mu_h1, sigma_h1), f_g in zip(problem.groups, xs, problem.group_patterns,
-                                                        problem.group_parts, h1, sol.group_f, strict=True):
-        f_h1 = pattern_discrepancy(split, sigma_h1, mu_h1, len(x))
-        f_b_total += len(x) * (independence_discrepancy(x, split, partable.exo_index()) - f_h1)
-        logl_model += logl(f_g, pats, len(x))
-        logl_h1 += logl(f_h1, pats, len(x))
+    for k, (g, x, (mu_h1, sigma_h1), f_g) in enumerate(zip(problem.groups, xs, h1, sol.group_f, strict=True)):
+        f_h1 = problem.group_discrepancy(k, sigma_h1, mu_h1)
+        f_b_total += len(x) * (independence_discrepancy(x, problem, k, partable.exo_index()) - f_h1)
+        logl_model += logl(f_g, problem.n_observed(k), len(x))
+        logl_h1 += logl(f_h1, problem.n_observed(k), len(x))
         mom = problem.moments(g, sol.theta, derivatives=False)
         stats_.append({"s": sigma_h1, "m": mu_h1, "sigma": mom.sigma, "mu": mom.mu, "n": len(x), "f": f_g - f_h1,
                        "exo": partable.exo_index(), "fixed_x": partable.fixed_x})
@@ -321,7 +319,7 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     estimates = _estimate_table(problem, rows, partable, sol, vcov, values)
     n_complete = int(frame[observed].notna().all(axis=1).sum())
     notes = _heywood(problem, rows, values)
-    notes.append(f"full-information ML: {n} respondents in {len(problem.patterns)} missingness patterns "
+    notes.append(f"full-information ML: {n} respondents in {problem.n_patterns()} missingness patterns "
                  f"({n_complete} complete); {int(empty.sum())} with no observed value dropped"
                  + (f"; {int(dropped_x.sum())} with a missing exogenous covariate dropped (fixed.x)."
                     if dropped_x.any() else "."))
