@@ -96,7 +96,7 @@ class OLSResult(Reportable):
 
 
 def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str | None = "HC3") -> OLSResult:
-    """Ordinary least squares with standardized betas, heteroskedasticity-robust SEs and VIF.
+    r"""Ordinary least squares with standardized betas, heteroskedasticity-robust SEs and VIF.
 
     Parameters
     ----------
@@ -113,6 +113,26 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     OLSResult
         ``table``: term, b, se, t, pvalue, ci_lower, ci_upper, beta (coefficient on z-scored
         variables), vif.
+
+    Raises
+    ------
+    ParameterError
+        ``robust`` is not one of the covariance types, or ``predictors`` is not a list of column names.
+    ResponseDataError
+        A column is missing, there are no more complete rows than predictors + 1, or a variable is constant.
+
+    Notes
+    -----
+    :math:`\hat b = (X^\top X)^{-1} X^\top y`; HC3 is :math:`(X^\top X)^{-1} X^\top \operatorname{diag}
+    (e_i^2 / (1 - h_{ii})^2) X (X^\top X)^{-1}` with :math:`h_{ii}` the leverages. Tests and intervals use
+    :math:`t_{n-k-1}` with robust SEs too (as ``lmtest::coeftest``, SPSS and PROCESS). ``beta`` refits on
+    z-scored variables; VIF :math:`= 1 / (1 - R^2_j)`. :math:`R^2` and the F test are the classical ones.
+
+    References
+    ----------
+    Long, J. S., & Ervin, L. H. (2000). Using heteroscedasticity consistent standard errors in the linear
+    regression model. *The American Statistician*, 54(3), 217-224.
+    R: ``lm`` and ``sandwich::vcovHC(type = "HC3")``.
 
     Examples
     --------

@@ -143,7 +143,7 @@ def reverse_code(data: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
 
 def scale_scores(data: pd.DataFrame, q: Questionnaire, *, min_share: float = 0.5,
                  method: str = "mean") -> pd.DataFrame:
-    """Score each construct per respondent from its items, prorated over answered items.
+    r"""Score each construct per respondent from its items, prorated over answered items.
 
     Parameters
     ----------
@@ -161,6 +161,25 @@ def scale_scores(data: pd.DataFrame, q: Questionnaire, *, min_share: float = 0.5
     -------
     DataFrame
         One column per construct id, same index as ``data``.
+
+    Raises
+    ------
+    ParameterError
+        ``q`` is not a Questionnaire, ``min_share`` is outside (0, 1] or ``method`` not one of the three.
+    ResponseDataError
+        An item column is missing from ``data`` or holds a value that is not a number.
+
+    Notes
+    -----
+    For respondent :math:`i` with answered items :math:`A_i` of a construct's :math:`k` items, the mean score
+    is :math:`\bar x_i = \frac{1}{|A_i|}\sum_{j \in A_i} x_{ij}`, missing when :math:`|A_i| < \text{min\_share}
+    \cdot k`; ``sum`` is :math:`k \bar x_i` and ``pomp`` :math:`100 (\bar x_i - \min) / (\max - \min)`.
+
+    References
+    ----------
+    Cohen, P., Cohen, J., Aiken, L. S., & West, S. G. (1999). The problem of units and the circumstance for
+    POMP. *Multivariate Behavioral Research*, 34(3), 315-346.
+    R: ``psych::scoreItems(keys, items, impute = "none")$scores`` (the mean scores; tests/reference/psych_scoreitems.R).
 
     Examples
     --------
