@@ -20,6 +20,15 @@ import numpy as np
 from .errors import ParameterError
 
 
+class KeyedValueError(ValueError):
+    """A pydantic model validator's error about one key of the file (``key``: its path, e.g. ("model",
+    "estimator")): the loaders report it at that key's line instead of the mapping's first line."""
+
+    def __init__(self, message: str, key: tuple):
+        super().__init__(message)
+        self.key = tuple(key)
+
+
 @dataclass(frozen=True)
 class Interval:
     """Numbers of one kind (``int`` or ``float``) between two bounds; ``None`` is an open end.

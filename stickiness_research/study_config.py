@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ._validation import PATH, check
+from ._validation import PATH, KeyedValueError, check
 from .errors import ModelSpecError, StudyConfigError
 from .questionnaire.loader import _from_validation_error, _line_of, _parse_yaml, _plain, read_text
 from .questionnaire.schema import Identifier, LangText, Questionnaire
@@ -254,20 +254,24 @@ class StudyConfig(_Strict):
         """A PLS-only study has no covariance-based model: refuse the settings that only CB-SEM uses."""
         if self.method != "pls":
             return self
-        cb_only = [(self.model.estimator != "ML", "model.estimator (an estimator of CB-SEM)"),
-                   (self.model.ordered is not None, "model.ordered (WLSMV's ordered items)"),
-                   (self.model.missing != "listwise", "model.missing (PLS-SEM uses complete rows here)"),
-                   (bool(self.alternatives), "alternatives (chi-square/AIC/BIC comparisons of CB-SEM models)"),
-                   (bool(self.groups), "groups (CB-SEM measurement invariance and group path tests; with PLS use "
-                                       "sr.fit_pls(...).micom / .mga)"),
-                   (self.power is not None, "power (Monte Carlo power of the CB-SEM estimates and RMSEA power)")]
-        found = [what for bad, what in cb_only if bad]
+        cb_only = [(self.model.estimator != "ML", ("model", "estimator"), "model.estimator (an estimator of CB-SEM)"),
+                   (self.model.ordered is not None, ("model", "ordered"), "model.ordered (WLSMV's ordered items)"),
+                   (self.model.missing != "listwise", ("model", "missing"),
+                    "model.missing (PLS-SEM uses complete rows here)"),
+                   (bool(self.alternatives), ("alternatives",),
+                    "alternatives (chi-square/AIC/BIC comparisons of CB-SEM models)"),
+                   (bool(self.groups), ("groups",), "groups (CB-SEM measurement invariance and group path tests; "
+                                                    "with PLS use sr.fit_pls(...).micom / .mga)"),
+                   (self.power is not None, ("power",),
+                    "power (Monte Carlo power of the CB-SEM estimates and RMSEA power)")]
+        found = [(key, what) for bad, key, what in cb_only if bad]
         if found:
-            raise ValueError(f"method: pls estimates PLS-SEM only, so {found[0]} does not apply; remove it, or use "
-                             "'method: both' for CB-SEM beside PLS-SEM")
+            raise KeyedValueError(f"method: pls estimates PLS-SEM only, so {found[0][1]} does not apply; remove it, "
+                                  "or use 'method: both' for CB-SEM beside PLS-SEM", found[0][0])
         if self.analyses.bootstrap == 0:
-            raise ValueError("method: pls tests the hypotheses by bootstrap (PLS-SEM has no analytic standard "
-                             "errors); set analyses.bootstrap to a number of resamples (5000 for publication)")
+            raise KeyedValueError("method: pls tests the hypotheses by bootstrap (PLS-SEM has no analytic standard "
+                                  "errors); set analyses.bootstrap to a number of resamples (5000 for publication)",
+                                  ("analyses", "bootstrap"))
         return self
 
     _source: Path | None = None

@@ -100,8 +100,9 @@ def test_cbsem_only_settings_are_refused_by_name(tmp_path, extra, named):
             f"data: {{simulate: {{n: 200, seed: 1}}}}\nmethod: pls\n{extra}")
     path = tmp_path / "study.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(sr.StudyConfigError, match=named.replace(".", r"\.")):
+    with pytest.raises(sr.StudyConfigError, match=named.replace(".", r"\.")) as caught:
         sr.load_study_config(path)
+    assert caught.value.line == 5  # the offending key's line, not the file's first
     path.write_text(text.replace("method: pls", "method: both"), encoding="utf-8")
     assert sr.load_study_config(path).method == "both"  # the same setting is fine beside CB-SEM
 

@@ -95,13 +95,16 @@ def pls_hypothesis_table(res: PLSResult, boot: PLSBootstrap, q: Questionnaire, *
 def pls_effects(res: PLSResult, boot: PLSBootstrap) -> pd.DataFrame:
     """Direct, indirect and total effects of every construct on every construct it reaches, with bootstrap
     intervals, in the shape of ``BootstrapResult.effects()`` (lhs ``"source -> target"``, op ``effect``,
-    rhs ``direct``/``indirect``/``total``). The indirect effect is total minus direct in every resample;
-    the interval is the bootstrap's percentile one. ``std_*`` repeat the estimates (standardized scores).
+    rhs ``direct``/``indirect``/``total``). The direct and total effects carry the bootstrap table's
+    intervals (its ``ci`` method: the same numbers as the path table); the indirect effect is total minus
+    direct in every resample, with the percentile interval. ``std_*`` repeat the estimates (standardized
+    scores).
     """
     draws = boot.draws
     level = boot.level
     q_lo, q_hi = 100 * (1 - level) / 2, 100 * (1 + level) / 2
     table = boot.table
+    interval = {(t.lhs, t.op, t.rhs): (float(t.ci_lower), float(t.ci_upper)) for t in table.itertuples()}
     rows = []
     for r in table[table["op"] == "total"].itertuples():
         source, target = r.rhs, r.lhs
@@ -113,7 +116,8 @@ def pls_effects(res: PLSResult, boot: PLSBootstrap) -> pd.DataFrame:
                                                                     total - direct), ("total", float(r.est), total)):
             if kind != "total" and not np.any(values):
                 continue  # no such route (no direct path, or no chain through a mediator)
-            lo, hi = np.percentile(values, [q_lo, q_hi])
+            key = (target, "~" if kind == "direct" else "total", source)
+            lo, hi = interval[key] if kind != "indirect" and key in interval else np.percentile(values, [q_lo, q_hi])
             se = float(np.std(values, ddof=1))
             rows.append((f"{source} -> {target}", "effect", kind, est, se, float(lo), float(hi), est, float(lo),
                          float(hi)))

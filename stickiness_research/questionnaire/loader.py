@@ -304,7 +304,7 @@ def _from_validation_error(exc: ValidationError, tree: Any, source: str, model: 
                            error: type[LocatedError] = QuestionnaireError) -> LocatedError:
     errors = exc.errors(include_url=False)
     err = errors[0]
-    loc: Loc = tuple(err["loc"])
+    loc: Loc = tuple(err["loc"]) + getattr((err.get("ctx") or {}).get("error"), "key", ())  # KeyedValueError
     kind = err["type"]
     more = f" ({len(errors) - 1} more problem(s) after this one.)" if len(errors) > 1 else ""
     if kind == "missing":

@@ -43,8 +43,18 @@ def p_clause(p: float) -> str:
 
 
 def interval(lo: float, hi: float, digits: int = 2, *, is_bounded: bool = False) -> str:
-    """[LL, UL]."""
-    f = (lambda v: bounded(v, digits)) if is_bounded else (lambda v: num(v, digits))
+    """[LL, UL]; a bound that is not zero but rounds to it gets more decimals (up to three more), so its sign,
+    which says whether the interval excludes zero, shows.
+
+    >>> interval(-0.0036, 0.1412, is_bounded=True), interval(0.2, 0.5)
+    ('[−.004, .14]', '[0.20, 0.50]')
+    """
+    def f(v: float) -> str:
+        shown = digits
+        while shown < digits + 3 and v is not None and not math.isnan(v) and v != 0 and round(v, shown) == 0:
+            shown += 1
+        return bounded(v, shown) if is_bounded else num(v, shown)
+
     return f"[{f(lo)}, {f(hi)}]"
 
 
