@@ -231,7 +231,7 @@ def _run_dask(client: Any, fn: Callable, tasks: list, seeds: list, advance: Call
     futures = client.map(partial(_indexed, fn), range(len(tasks)), tasks, seeds, pure=False)
     try:
         results: list = [None] * len(tasks)
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):  # the Client's own loop: it need not be the default
             index, result = future.result()  # re-raises a task's exception here, with its own type
             results[index] = result
             advance()

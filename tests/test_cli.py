@@ -151,6 +151,13 @@ def test_classroom_and_grade_commands(tmp_path):
     assert result.exit_code == 0, result.output
     key = tmp_path / "pack" / "instructor" / "key.json"
     assert key.is_file() and (tmp_path / "pack" / "data" / "student_02.csv").is_file()
+    again = run("classroom", "--students", "2", "--seed", "3", "-n", "200", "-o", str(tmp_path / "pack2"),
+                "--n-jobs", "2")
+    assert again.exit_code == 0, again.output
+    for name in ("data/student_01.csv", "data/student_02.csv"):  # the same pack, and the same key but its date
+        assert (tmp_path / "pack2" / name).read_bytes() == (tmp_path / "pack" / name).read_bytes()
+    assert json.loads((tmp_path / "pack2" / "instructor" / "key.json").read_text(encoding="utf-8"))["students"] \
+        == json.loads(key.read_text(encoding="utf-8"))["students"]
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     result = run("grade", str(key), str(bad), "--student", "student_01")

@@ -60,6 +60,14 @@ def test_joblib_processes_give_the_in_process_results(in_process, n_jobs):
     assert os.getpid() not in set(run_tasks(process_id, range(4), seed=1, n_jobs=n_jobs))  # other processes
 
 
+def test_threads_give_the_in_process_results(in_process):
+    """prefer="threads" (the SEM bootstrap's choice): the same results, in this process."""
+    assert run_tasks(draw, TASKS, seed=11, n_jobs=2, prefer="threads") == in_process
+    assert set(run_tasks(process_id, range(4), seed=1, n_jobs=2, prefer="threads")) == {os.getpid()}
+    with pytest.raises(sr.EstimationError, match="task 3 failed"):
+        run_tasks(fail_on_three, [1, 2, 3, 4], seed=1, n_jobs=2, prefer="threads")
+
+
 def test_errors_of_a_task_keep_their_type():
     for n_jobs in (1, 2):
         with pytest.raises(sr.EstimationError, match="task 3 failed"):
@@ -91,7 +99,7 @@ def test_a_two_worker_local_cluster_gives_the_local_results(default_q, in_proces
     distributed = pytest.importorskip("distributed")
     local = sr.power(default_q, n=[150], replications=12, seed=3)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+            distributed.Client(cluster, set_as_default=False) as client:  # as the CLI's: no default client
         workers = set(client.run(os.getpid).values())
         assert len(workers) == 2 and os.getpid() not in workers
         assert set(run_tasks(process_id, range(8), seed=1, scheduler=client)) <= workers  # ran on the workers

@@ -30,7 +30,7 @@ def scored(default_q):
 def cluster():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c, \
-            distributed.Client(c) as client:
+            distributed.Client(c, set_as_default=False) as client:  # no default client, as in the CLI
         yield client
 
 

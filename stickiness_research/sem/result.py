@@ -216,8 +216,8 @@ class SEMResult(Reportable):
         level : float
             Confidence level.
         n_jobs : int
-            Local worker processes fitting chunks of 500 resamples in parallel (joblib; -1 = every core); 1
-            fits them in this process. The results are identical for any value.
+            Threads fitting chunks of 500 resamples in parallel (joblib; -1 = every core; numpy releases the
+            GIL, and threads start at once); 1 fits them in this thread. The results are identical for any value.
         scheduler : dask.distributed.Client, str or None
             Fit the chunks on a Dask cluster instead: a Client (left open), or the address of a running
             scheduler such as ``"tcp://10.0.0.5:8786"`` (connected to for this call); ``n_jobs`` is then
