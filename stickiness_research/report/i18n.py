@@ -78,7 +78,7 @@ LABELS: dict[str, dict[str, str]] = {
                         'Reliability: α (standardized items), ρC (composite), ρA (Dijkstra–Henseler), AVE; ρC and '
                         'AVE green when ≥ .70 and ≥ .50. HTMT on absolute item correlations, green below .85; '
                         'Fornell–Larcker: √AVE on the diagonal, score correlations below. Loadings below .708 in red. '
-                        'SE, 95% CI and p: {ci_method}; f²: Cohen\'s effect '
+                        'SE and 95% CI: {ci_method}; p: t = β / SE on (resamples − 1) df; f²: Cohen\'s effect '
                         'size (.02/.15/.35 small/medium/large); VIF: item and inner collinearity (below 3–5). '
                         'This is a PLS-only study: CFA fit, χ²-based model comparisons, measurement invariance and '
                         'power are CB-SEM analyses and are not part of it (method: both adds them).',
@@ -206,7 +206,7 @@ LABELS: dict[str, dict[str, str]] = {
         "note_pls_set": 'PLS-SEM 采用 seminr 算法（路径加权，模式 A 合成变量，完整样本行）。信度：α（标准化题项）、'
                         'ρC（组合信度）、ρA（Dijkstra–Henseler）与 AVE；ρC ≥ .70、AVE ≥ .50 时显示为绿色。HTMT 基于题项'
                         '相关的绝对值，低于 .85 时显示为绿色；Fornell–Larcker：对角线为 AVE 的平方根，下三角为分数相关。'
-                        '载荷低于 .708 时显示为红色。标准误、95% 置信区间与 p 值：{ci_method}；'
+                        '载荷低于 .708 时显示为红色。标准误与 95% 置信区间：{ci_method}；p 值：t = β / SE（自由度为重抽样次数 − 1）；'
                         'f²：Cohen 效应量（.02/.15/.35 为小/中/大）；VIF：题项与内部共线性（应低于 3–5）。本研究仅用 '
                         'PLS-SEM：CFA 拟合、基于卡方的模型比较、测量不变性与检验力属于 CB-SEM 分析，不在其中（method: both '
                         '可同时得到）。',
