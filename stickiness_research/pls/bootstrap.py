@@ -10,6 +10,7 @@ results do not depend on the number of workers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from .._summary import Reportable
 from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
 from ..errors import EstimationError, ParameterError
+from ..executor import run_tasks
 from .estimate import estimate_batch
 
 CHUNK = 250
@@ -158,36 +160,91 @@ def _inner_seeds(seed: int | None, n_boot: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(n_boot)
 
 
-def _inner_se(run, signed, indices: np.ndarray, ok: np.ndarray, seed: int | None, n_inner: int,
-              n_jobs: int) -> np.ndarray:
+def _inner_se(runner, point: np.ndarray, sign_change: str, indices: np.ndarray, ok: np.ndarray, seed: int | None,
+              n_inner: int, n_jobs: int, scheduler) -> np.ndarray:
     """(n_ok, k) bootstrap SE of every quantity within every successful outer resample, from ``n_inner`` resamples of
     its rows (resample b: ``indices[b][default_rng(child b).integers(0, n, (n_inner, n))]``); NaN where fewer than
     two inner resamples succeeded."""
-    n = indices.shape[1]
     children = _inner_seeds(seed, len(indices))
     outer = np.flatnonzero(ok)
     per_batch = max(1, CHUNK // n_inner)
     groups = [outer[i:i + per_batch] for i in range(0, len(outer), per_batch)]
-
-    def inner(group: np.ndarray) -> np.ndarray:
-        rows = np.concatenate([indices[b][np.random.default_rng(children[b]).integers(0, n, size=(n_inner, n))]
-                               for b in group])
-        values, fine = run(rows)
-        values = signed(values)
-        values[~fine] = np.nan
-        values = values.reshape(len(group), n_inner, -1)
-        with np.errstate(all="ignore"):
-            sd = np.nanstd(values, axis=1, ddof=1)
-        sd[np.isfinite(values).sum(axis=1) < 2] = np.nan
-        return sd
-
-    if n_jobs == 1:
-        parts = [inner(g) for g in groups]
-    else:
-        from joblib import Parallel, delayed
-
-        parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(inner)(g) for g in groups)
+    task = functools.partial(_inner_sd, runner, point, sign_change, indices, children, n_inner)
+    parts = run_tasks(task, groups, seed=0, n_jobs=n_jobs, scheduler=scheduler, prefer="threads",
+                      description="inner bootstrap")
     return np.concatenate(parts) if parts else np.empty((0, 0))
+
+
+def _inner_sd(runner, point: np.ndarray, sign_change: str, indices: np.ndarray, children: list, n_inner: int,
+              group: np.ndarray, _seed=None) -> np.ndarray:
+    """The inner bootstraps of a group of outer resamples (an executor task; its draws come from ``children``,
+    so the task's own seed is not used)."""
+    n = indices.shape[1]
+    rows = np.concatenate([indices[b][np.random.default_rng(children[b]).integers(0, n, size=(n_inner, n))]
+                           for b in group])
+    values, fine = runner(rows)
+    values = _signed(values, point, sign_change)
+    values[~fine] = np.nan
+    values = values.reshape(len(group), n_inner, -1)
+    with np.errstate(all="ignore"):
+        sd = np.nanstd(values, axis=1, ddof=1)
+    sd[np.isfinite(values).sum(axis=1) < 2] = np.nan
+    return sd
+
+
+def _signed(v: np.ndarray, point: np.ndarray, sign_change: str) -> np.ndarray:
+    """``sign_change="individual"``: every replicate takes the sign of the full-sample estimate."""
+    if sign_change == "individual":
+        return np.abs(v) * np.where(point < 0, -1.0, 1.0)[None, :]
+    return v
+
+
+def _fast_chunk(res, sign_change: str, chunk: np.ndarray, _seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """The quantities of a chunk of resamples (B, n) by the batched algorithm on their correlation matrices, and
+    which succeeded (an executor task: the resamples are drawn up front, its seed is not used)."""
+    st = res.settings
+    s, fine = sample_correlations(res.data.to_numpy(), chunk)
+    fit = estimate_batch(s, res.model, scheme=st["scheme"], consistent=st["consistent"],
+                         max_iter=st["max_iter"], stop_criterion=st["stop_criterion"])
+    ok = fit["ok"] & fine
+    if sign_change == "construct":  # a construct whose weights point the other way is turned around
+        flip = np.where(np.einsum("bpc,pc->bc", fit["weights"], res.solution.weights) < 0, -1.0, 1.0)
+        fit["weights"] = fit["weights"] * flip[:, None, :]
+        fit["loadings"] = fit["loadings"] * flip[:, None, :]
+        fit["paths"] = fit["paths"] * flip[:, :, None] * flip[:, None, :]
+    b_mat = fit["paths"]
+    with np.errstate(all="ignore"):
+        total = b_mat @ np.linalg.inv(np.eye(b_mat.shape[1]) - b_mat)
+    pi, pj = res._path_index
+    ti, tj = res._total_index
+    mask = res._mask
+    out = np.concatenate([fit["loadings"][:, mask], fit["weights"][:, mask], b_mat[:, pi, pj], total[:, ti, tj]],
+                         axis=1)
+    out[~ok] = np.nan
+    return out, ok
+
+
+def _staged_chunk(res, chunk: np.ndarray, _seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """As ``_fast_chunk``, one resample at a time from the raw items: seminr rebuilds interaction items and
+    higher-order stages in every resample, and so do we."""
+    from .fit import estimate_raw
+
+    raw = res.raw.to_numpy()
+    k = len(_quantities(res, res.solution))
+    out = np.full((len(chunk), k), np.nan)
+    ok = np.zeros(len(chunk), dtype=bool)
+    for r, rows_b in enumerate(chunk):
+        x = raw[rows_b]
+        if np.any(x.std(axis=0, ddof=1) == 0):
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                _, _, sol = estimate_raw(res.spec, x, res.settings)
+        except (EstimationError, np.linalg.LinAlgError):
+            continue
+        if np.all(np.isfinite(sol.paths)):
+            out[r], ok[r] = _quantities(res, sol), True
+    return out, ok
 
 
 def _studentized(draws: np.ndarray, inner_se: np.ndarray, point: np.ndarray, se: np.ndarray,
@@ -213,7 +270,7 @@ def _studentized(draws: np.ndarray, inner_se: np.ndarray, point: np.ndarray, se:
 
 def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
                   indices: np.ndarray | None = None, ci: str = "percentile",
-                  sign_change: str = "none", n_inner: int = N_INNER) -> PLSBootstrap:
+                  sign_change: str = "none", n_inner: int = N_INNER, scheduler=None) -> PLSBootstrap:
     """Nonparametric bootstrap of a :class:`.fit.PLSResult` (see :meth:`PLSResult.bootstrap`)."""
     from scipy import stats
 
@@ -236,72 +293,17 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
             raise ParameterError("indices", "PLSResult.bootstrap", f"an (n_boot, {n}) array of row numbers 0..{n - 1}",
                                  f"shape {indices.shape}")
         n_boot = len(indices)
-    st = res.settings
-
-    def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s, fine = sample_correlations(z, chunk)
-        fit = estimate_batch(s, res.model, scheme=st["scheme"], consistent=st["consistent"],
-                             max_iter=st["max_iter"], stop_criterion=st["stop_criterion"])
-        ok = fit["ok"] & fine
-        mask = res._mask
-        if sign_change == "construct":  # a construct whose weights point the other way is turned around
-            flip = np.where(np.einsum("bpc,pc->bc", fit["weights"], res.solution.weights) < 0, -1.0, 1.0)
-            fit["weights"] = fit["weights"] * flip[:, None, :]
-            fit["loadings"] = fit["loadings"] * flip[:, None, :]
-            fit["paths"] = fit["paths"] * flip[:, :, None] * flip[:, None, :]
-        b_mat = fit["paths"]
-        with np.errstate(all="ignore"):
-            total = b_mat @ np.linalg.inv(np.eye(b_mat.shape[1]) - b_mat)
-        pi, pj = res._path_index
-        ti, tj = res._total_index
-        out = np.concatenate([fit["loadings"][:, mask], fit["weights"][:, mask], b_mat[:, pi, pj],
-                              total[:, ti, tj]], axis=1)
-        out[~ok] = np.nan
-        return out, ok
-
     point = _quantities(res, res.solution)
     staged = res.spec is not None and (res.spec.interactions or (res.spec.higher_order and
                                                                    res.settings.get("hoc") != "repeated_indicators"))
-    if staged:  # seminr rebuilds interaction items and higher-order stages in every resample: so do we
-        from .fit import estimate_raw
-
-        base = res.spec
-        raw = res.raw.to_numpy()
-        k = len(_quantities(res, res.solution))
-
-        def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: F811 - one resample at a time
-            out = np.full((len(chunk), k), np.nan)
-            ok = np.zeros(len(chunk), dtype=bool)
-            for r, rows_b in enumerate(chunk):
-                x = raw[rows_b]
-                if np.any(x.std(axis=0, ddof=1) == 0):
-                    continue
-                try:
-                    with np.errstate(all="ignore"):
-                        _, _, sol = estimate_raw(base, x, st)
-                except (EstimationError, np.linalg.LinAlgError):
-                    continue
-                if np.all(np.isfinite(sol.paths)):
-                    out[r], ok[r] = _quantities(res, sol), True
-            return out, ok
-
+    # a module-level task with its arguments bound: picklable, so the chunks can also run on a Dask cluster
+    runner = functools.partial(_staged_chunk, res) if staged else functools.partial(_fast_chunk, res, sign_change)
     chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
-    if n_jobs == 1:
-        outputs = [run(c) for c in chunks]
-    else:
-        from joblib import Parallel, delayed
-
-        outputs = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(run)(c) for c in chunks)
+    outputs = run_tasks(runner, chunks, seed=0, n_jobs=n_jobs, scheduler=scheduler, prefer="threads",
+                        description="PLS bootstrap")
     values = np.concatenate([o[0] for o in outputs])
     ok = np.concatenate([o[1] for o in outputs])
-    draws = values[ok]
-
-    def signed(v: np.ndarray) -> np.ndarray:
-        if sign_change == "individual":  # every replicate takes the sign of the full-sample estimate
-            return np.abs(v) * np.where(point < 0, -1.0, 1.0)[None, :]
-        return v
-
-    draws = signed(draws)
+    draws = _signed(values[ok], point, sign_change)
     alpha = 1 - level
     if ci == "bca":  # Efron's bias-corrected and accelerated interval; acceleration from the jackknife
         check(len(draws), "n_boot", "PLSResult.bootstrap", Interval(int, max(MIN_BCA, n), None),
@@ -309,7 +311,7 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
         leave_one_out = np.array([np.delete(np.arange(n), i) for i in range(n)])
         jack_values, jack_ok = [], []
         for start in range(0, n, CHUNK):  # the same machinery on the n leave-one-out samples
-            v, o = run(leave_one_out[start:start + CHUNK])
+            v, o = runner(leave_one_out[start:start + CHUNK])
             jack_values.append(v)
             jack_ok.append(o)
         jack = np.concatenate(jack_values)
@@ -321,7 +323,7 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
     if ci == "bca":
         lower, upper = _bca(draws, point, jack, alpha)
     elif ci == "studentized":
-        inner_se = _inner_se(run, signed, indices, ok, seed, n_inner, n_jobs)
+        inner_se = _inner_se(runner, point, sign_change, indices, ok, seed, n_inner, n_jobs, scheduler)
         lower, upper = _studentized(draws, inner_se, point, se, alpha)
     else:
         lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)

@@ -374,7 +374,8 @@ class PLSResult(Reportable):
         return out
 
     def bootstrap(self, n_boot: int = 5000, seed: int | None = 1, *, level: float = 0.95, n_jobs: int = 1,
-                  indices=None, ci: str = "percentile", sign_change: str = "none", n_inner: int = 50):
+                  indices=None, ci: str = "percentile", sign_change: str = "none", n_inner: int = 50,
+                  scheduler=None):
         """Bootstrap standard errors, t values and percentile intervals of loadings, weights, paths and
         total effects (seminr's ``bootstrap_model``). Same seed, same numbers, for any ``n_jobs``.
 
@@ -387,7 +388,11 @@ class PLSResult(Reportable):
         level : float
             Confidence level of the percentile intervals.
         n_jobs : int
-            Threads.
+            Threads of this process running chunks of resamples (numpy releases the GIL).
+        scheduler : dask.distributed.Client or str, optional
+            Run the chunks on a Dask cluster instead (a Client, or a scheduler address such as
+            ``"tcp://127.0.0.1:8786"``); the resamples are drawn up front, so the results are the same
+            in process, on threads or on a cluster (:func:`stickiness_research.executor.run_tasks`).
         indices : array of int, optional
             ``(n_boot, n)`` row numbers of each resample instead of drawing them (e.g. R's
             ``set.seed(seed + i); sample.int(n, TRUE)`` to reproduce seminr's replicates).
@@ -419,7 +424,7 @@ class PLSResult(Reportable):
         from .bootstrap import bootstrap_pls
 
         return bootstrap_pls(self, n_boot, seed, level=level, n_jobs=n_jobs, indices=indices, ci=ci,
-                             sign_change=sign_change, n_inner=n_inner)
+                             sign_change=sign_change, n_inner=n_inner, scheduler=scheduler)
 
     @property
     def title(self) -> str:
