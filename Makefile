@@ -89,9 +89,9 @@ bench: $(STAMP_DEV)
 	$(BIN)/python benchmarks/screening.py
 	$(BIN)/python benchmarks/behaviour.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/report.py
-	$(BIN)/python benchmarks/collect.py
 	$(BIN)/python benchmarks/bootstrap.py
 	$(BIN)/python benchmarks/power.py
+	$(BIN)/python benchmarks/collect.py
 
 # Regenerating the frozen R reference values needs R (Debian: r-cran-lavaan r-cran-semtools r-cran-psych).
 # Every script in tests/reference/, the data export first (the others read its CSVs).

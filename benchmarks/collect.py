@@ -19,6 +19,7 @@ SECTIONS = (  # (file, heading); a missing file (benchmark not run) is left out
     ("screening_results.md", "Reading, screening and scoring respondents (`benchmarks/screening.py`)"),
     ("report_results.md", "The worked study report (`benchmarks/report.py`)"),
     ("behaviour_results.md", "Event logs to behavioural stickiness (`benchmarks/behaviour.py`)"),
+    ("power_results.md", "Monte Carlo power (`benchmarks/power.py`)"),
 )
 BLOCK = re.compile(r"<!-- bench -->\n.*?<!-- /bench -->", re.S)
 
