@@ -114,7 +114,7 @@ class AnalysesSpec(_Strict):
     efa: bool = True
     method_bias: bool = True
     bootstrap: int = Field(default=1000, ge=0, le=100_000, strict=True)
-    ci: Literal["percentile", "bca"] = "percentile"
+    ci: Literal["percentile", "bca", "studentized"] = "percentile"
     htmt_bootstrap: int = Field(default=500, ge=0, le=100_000, strict=True)
     invariance: bool = True
     regression: bool = True
@@ -248,6 +248,14 @@ class StudyConfig(_Strict):
     method: Literal["cbsem", "pls", "both"] = "cbsem"
     power: PowerSpec | None = None  # a planning section (Monte Carlo and RMSEA power) in the report
     events: EventsSpec | None = None  # a behaviour section: usage logs beside the survey
+
+    @model_validator(mode="after")
+    def _studentized_is_pls(self) -> StudyConfig:
+        """Studentized (bootstrap-t) intervals exist for the PLS bootstrap only."""
+        if self.analyses.ci == "studentized" and self.method != "pls":
+            raise KeyedValueError("analyses.ci: studentized (bootstrap-t) intervals are available for PLS-SEM "
+                                  "(method: pls); for CB-SEM use 'percentile' or 'bca'", ("analyses", "ci"))
+        return self
 
     @model_validator(mode="after")
     def _pls_only(self) -> StudyConfig:

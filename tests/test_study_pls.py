@@ -114,3 +114,15 @@ def test_the_playbook_follows_the_pls_ipma(study, built):
     assert first.construct == top["construct"] and first.importance == top["importance"]
     md = Path(built["md"]).read_text(encoding="utf-8")
     assert "PLS IPMA (Ringle & Sarstedt 2016)" in md and "IPMA importance = " in md
+
+
+def test_studentized_intervals_are_for_pls_studies(tmp_path):
+    text = (f"study: {{id: p, title: {{en: P}}}}\nquestionnaire: {sr.builtin_questionnaire_path()}\n"
+            f"data: {{simulate: {{n: 200, seed: 1}}}}\nmethod: pls\nanalyses: {{bootstrap: 100, ci: studentized}}\n")
+    path = tmp_path / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert sr.load_study_config(path).analyses.ci == "studentized"
+    path.write_text(text.replace("method: pls", "method: both"), encoding="utf-8")
+    with pytest.raises(sr.StudyConfigError, match="studentized") as caught:
+        sr.load_study_config(path)
+    assert caught.value.line == 5
