@@ -282,7 +282,7 @@ _MEANING_ZH = {
     "latent means, paths and correlations can be compared across groups": "潜变量均值、路径与相关系数均可跨组比较",
     "observed scale scores can also be compared across groups": "观测量表得分也可跨组比较",
 }
-_CI_ZH = {"percentile": "百分位", "bca": "BCa"}
+_CI_ZH = {"percentile": "百分位", "bca": "BCa", "studentized": "学生化（bootstrap-t）"}
 _REASONS_ZH = {  # responses/quality.py: why a cleaning rule could not be applied
     "the data hold no attention-check answers": "数据中没有注意力检测题的作答",
     "the data carry no completion times (Kobo and SPSS exports usually have none)":
