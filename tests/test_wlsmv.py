@@ -298,3 +298,19 @@ def test_a_category_missing_in_one_group_is_named():
     thin = data[~((data["group"] == "g2") & (data["sec1"] == data["sec1"].max()))]
     with pytest.raises(sr.ModelSpecError, match="ordered item 'sec1' has 4 answer categories in group 'g2' but 5"):
         sr.fit_sem(model, thin, group="group", ordered=True)
+
+
+def test_a_just_identified_ordered_model_reports_lavaans_saturated_measures():
+    """df 0 (one factor, three ordered items): no division by zero; the measures lavaan 0.6.14's fitMeasures gives a
+    saturated WLSMV model: chi-square 0 unscaled, scaling factor and p-values NA, CFI/TLI 1, RMSEA 0 (all three)."""
+    rng = np.random.default_rng(5)
+    f = rng.standard_normal(400)
+    data = pd.DataFrame({f"y{i}": np.digitize(lam * f + rng.standard_normal(400), [-1, 0, 1]) + 1
+                         for i, lam in enumerate((1.0, 0.8, 1.2), start=1)})
+    fm = sr.fit_sem("F =~ y1 + y2 + y3", data, ordered=True).fit_measures
+    assert fm["df"] == 0 and abs(fm["chisq.scaled"]) < 1e-12
+    assert np.isnan(fm["chisq.scaling.factor"]) and np.isnan(fm["pvalue.scaled"])
+    for key in ("cfi.scaled", "tli.scaled", "cfi.robust", "tli.robust"):
+        assert fm[key] == 1.0, key
+    for key in ("rmsea.scaled", "rmsea.robust", "rmsea.ci.upper.robust"):
+        assert fm[key] == 0.0, key

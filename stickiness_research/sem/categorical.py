@@ -404,7 +404,9 @@ def _ug_traces(problem: CategoricalProblem, sol: CatSolution) -> tuple[float, fl
 
 def _scaled_shifted(t: float, df: int, tr1: float, tr2: float) -> tuple[float, float, float]:
     """(statistic, scaling factor 1/a, shift b) of the mean-and-variance adjusted test."""
-    if df <= 0 or tr2 <= 0:
+    if df <= 0:  # a saturated model: the statistic (0) stands unscaled, as lavaan reports it
+        return t, math.nan, math.nan
+    if tr2 <= 0:
         return math.nan, math.nan, math.nan
     a = math.sqrt(df / tr2)
     b = df - a * tr1
@@ -479,7 +481,7 @@ def _catml(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float] | 
     qg = q @ gamma_all  # (m, k)
     ks = float(np.sum(v_all * gamma_all) - np.sum((dv @ gamma_all) * q) - np.sum(qg * dv)
                + np.sum((dv @ d) * (qg @ q.T).T))
-    c_hat3 = ks / df3
+    c_hat3 = ks / df3 if df3 > 0 else 1.0  # a saturated model (df 0) has no test to scale: lavaan's CFI 1, RMSEA 0
     return {"XX3": xx3, "df3": df3, "c.hat3": c_hat3, "XX3.scaled": xx3 / c_hat3, "XX3.null": xx3_null,
             "df3.null": df3_null, "c.hat3.null": float(np.trace(gamma_all)) / df3_null}
 
