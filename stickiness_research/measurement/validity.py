@@ -241,7 +241,8 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     Raises
     ------
     ParameterError
-        A bad ``htmt2``, ``n_boot``, ``seed``, ``level`` or ``threshold``.
+        A bad ``htmt2``, ``n_boot``, ``seed``, ``level``, ``threshold`` or ``n_jobs``; a ``scheduler`` that is
+        neither a Client nor an address, or no scheduler answering at the address.
     ResponseDataError
         Fewer than two constructs, a construct with a single item, or an item column not in the data.
     ModelSpecError
@@ -259,7 +260,7 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     The bootstrap's resamples are drawn from ``numpy.random.default_rng(seed)``, one after another, and their
     correlation matrices computed in chunks of 250 resamples as tasks of
     :func:`stickiness_research.executor.run_tasks` (which draw nothing), so the intervals are the same in
-    process, in local processes or on a Dask cluster (``_htmt``'s ``n_jobs`` and ``scheduler``).
+    process, in local processes or on a Dask cluster (``n_jobs`` and ``scheduler``).
 
     References
     ----------
@@ -297,7 +298,7 @@ def _htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool, n_boot: in
     check(seed, "seed", "htmt", NON_NEGATIVE_INT, None)
     check(level, "level", "htmt", PROBABILITY_OPEN)
     check(threshold, "threshold", "htmt", Interval(float, 0, None, closed="neither"))
-    check(n_jobs, "n_jobs", "htmt", *N_JOBS)  # not yet public (tests/test_parameter_checks.py needs its BAD case)
+    check(n_jobs, "n_jobs", "htmt", *N_JOBS)
     scales = scales_of(q)
     if len(scales) < 2:
         raise ResponseDataError("HTMT compares constructs: the model needs at least two.")
