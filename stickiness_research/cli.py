@@ -507,7 +507,6 @@ def fit(
     estimates and fit."""
     from .executor import connect
     from .sem import fit_sem
-    from .sem.categorical import ESTIMATORS as CATEGORICAL
     from .sem.rscript import data_path_for
 
     check(bootstrap, "--bootstrap", "stickiness fit", NON_NEGATIVE_INT)
@@ -529,9 +528,6 @@ def fit(
     res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
                   missing=missing, std_lv=std_lv, model_type=model_type, ordered=ordered_arg,
                   parameterization=parameterization)
-    if res.estimator in CATEGORICAL:
-        check(dask_scheduler, "--dask-scheduler", "stickiness fit", None, when=f"with {res.estimator} (ordered "
-              "items' resamples are refitted on local threads; use --n-jobs)")
     with connect(dask_scheduler, "stickiness fit", "--dask-scheduler") as client:
         boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, scheduler=client,
                              progress=not as_json) if bootstrap else None

@@ -111,7 +111,7 @@ def test_sem_bootstrap_is_the_same_in_process_on_threads_and_on_the_cluster(fitt
     assert len(workers) == 2 and os.getpid() not in workers
 
 
-def test_sem_bootstrap_scheduler_errors_name_bootstrap(fitted, cluster):
+def test_sem_bootstrap_scheduler_errors_name_bootstrap_and_wlsmv_runs_on_the_cluster(fitted, cluster):
     with pytest.raises(sr.ParameterError, match="'scheduler' parameter of bootstrap .* none answered there"):
         fitted.bootstrap(200, seed=1, scheduler="tcp://127.0.0.1:1")
     with pytest.raises(sr.ParameterError, match="'progress' parameter of bootstrap"):
@@ -119,5 +119,6 @@ def test_sem_bootstrap_scheduler_errors_name_bootstrap(fitted, cluster):
     ordinal = sr.fit_sem("trust =~ tru1 + tru2 + tru3 + tru4",
                          sr.simulate_responses(sr.load_questionnaire(sr.builtin_questionnaire_path()), n=150,
                                                seed=1), ordered=True)
-    with pytest.raises(sr.ParameterError, match="'scheduler' parameter of bootstrap must be None for a WLSMV fit"):
-        ordinal.bootstrap(20, seed=1, scheduler=cluster)
+    # a WLSMV fit's resamples (refitted one by one) run on the cluster too, with the local results
+    local = ordinal.bootstrap(60, seed=1)
+    pd.testing.assert_frame_equal(ordinal.bootstrap(60, seed=1, scheduler=cluster).table, local.table)

@@ -22,7 +22,7 @@ from scipy import stats
 from .._blas import one_blas_thread, single_threaded_blas
 from .._summary import Reportable
 from .._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
-from ..errors import ModelSpecError, ParameterError
+from ..errors import ModelSpecError
 from ..executor import connect, run_tasks
 from .batched import CompiledModel, fit_batch
 from .effects import effect_paths, effect_values, pure_outcomes
@@ -91,11 +91,8 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     from .categorical import ESTIMATORS as CATEGORICAL
 
     if result.estimator in CATEGORICAL:
-        if scheduler is not None:
-            raise ParameterError("scheduler", "bootstrap", f"None for a {result.estimator} fit (its resamples are "
-                                 "refitted on local threads; use n_jobs)",
-                                 scheduler if isinstance(scheduler, str) else f"a {type(scheduler).__name__}")
-        return _bootstrap_categorical(result, n_boot, seed, ci, level, n_jobs, progress)
+        with connect(scheduler, "bootstrap") as client:
+            return _bootstrap_categorical(result, n_boot, seed, ci, level, n_jobs, progress, client)
     if len(problem.groups) > 1 or problem.meanstructure:
         raise ModelSpecError("the bootstrap is available for single-group models without a mean structure; "
                              "bootstrap each group's model separately.")
@@ -145,7 +142,7 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
 
 
 def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level: float, n_jobs: int,
-                           progress: bool) -> BootstrapResult:
+                           progress: bool, scheduler: Any = None) -> BootstrapResult:
     """The bootstrap of an ordered-items (WLSMV) fit: every resample refitted from its own sample
     statistics (percentile intervals; the same resample indices as the ML bootstrap)."""
     from .categorical import bootstrap_categorical
@@ -163,7 +160,7 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
                      f"{MIN_PERCENTILE} (Efron & Tibshirani, 1993).")
     rng = np.random.default_rng(seed)
     indices = rng.integers(0, n, size=(n_boot, n))
-    names, values, ok, point = bootstrap_categorical(result, indices, n_jobs, progress)
+    names, values, ok, point = bootstrap_categorical(result, indices, n_jobs, progress, scheduler)
     draws = values[ok]
     if not len(draws):
         raise ModelSpecError("no bootstrap resample could be fitted (each lacked some answer category); "
@@ -357,12 +354,12 @@ def _bca(draws: np.ndarray, point: np.ndarray, jack: np.ndarray, alpha: float) -
     return lower, upper
 
 
-def _map(fn: Callable[[Any], Any], chunks: list, n_jobs: int, progress: bool) -> list:
-    """Apply ``fn`` to each chunk, in order, through :func:`run_tasks`, on threads as before (the categorical
-    bootstrap's resamples: ``fn`` is its closure; the chunks hold indices drawn up front, so the tasks' seeds are
-    unused). No scheduler: ``sem/categorical.py`` calls this without one."""
-    return run_tasks(partial(_call, fn), chunks, seed=0, n_jobs=n_jobs, progress=progress, description="bootstrap",
-                     prefer="threads")
+def _map(fn: Callable[[Any], Any], chunks: list, n_jobs: int, progress: bool, scheduler: Any = None) -> list:
+    """Apply ``fn`` to each chunk, in order, through :func:`run_tasks`: on local threads as before, or on a Dask
+    cluster (which pickles the closure ``fn`` with cloudpickle). The categorical bootstrap's chunks hold indices
+    drawn up front, so the tasks' seeds are unused."""
+    return run_tasks(partial(_call, fn), chunks, seed=0, n_jobs=n_jobs, scheduler=scheduler, progress=progress,
+                     description="bootstrap", prefer="threads")
 
 
 def _call(fn: Callable[[Any], Any], chunk: Any, _seed: np.random.SeedSequence) -> Any:

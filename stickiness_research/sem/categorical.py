@@ -805,7 +805,7 @@ _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 
 
 # ----- bootstrap ------------------------------------------------------------------------------------
-def bootstrap_categorical(result, indices: np.ndarray, n_jobs: int = 1, progress: bool = False):
+def bootstrap_categorical(result, indices: np.ndarray, n_jobs: int = 1, progress: bool = False, scheduler=None):
     """Refit a single-group categorical model on resamples of its rows (lavaan's ``se = "bootstrap"``
     for WLSMV: each resample's thresholds, polychoric correlations and weights are computed afresh).
 
@@ -874,7 +874,7 @@ def bootstrap_categorical(result, indices: np.ndarray, n_jobs: int = 1, progress
     from .bootstrap import _map
 
     chunks = [indices[i:i + 50] for i in range(0, len(indices), 50)]
-    outs = _map(lambda chunk: [one(idx) for idx in chunk], chunks, n_jobs, progress)
+    outs = _map(lambda chunk: [one(idx) for idx in chunk], chunks, n_jobs, progress, scheduler)
     flat = [o for chunk in outs for o in chunk]
     ok = np.array([o is not None for o in flat], dtype=bool)
     values = np.array([o if o is not None else np.full(k, np.nan) for o in flat])

@@ -221,8 +221,8 @@ class SEMResult(Reportable):
         scheduler : dask.distributed.Client, str or None
             Fit the chunks on a Dask cluster instead: a Client (left open), or the address of a running
             scheduler such as ``"tcp://10.0.0.5:8786"`` (connected to for this call); ``n_jobs`` is then
-            ignored. The results are identical to a local run. Not for ordered-items (WLSMV) fits, whose
-            resamples are refitted locally.
+            ignored. The results are identical to a local run (also for ordered-items (WLSMV) fits, whose
+            resamples are refitted one by one in chunks of 50).
         progress : bool
             Show a progress bar (stderr), counting chunks, on every backend.
 
@@ -234,7 +234,7 @@ class SEMResult(Reportable):
         ------
         ParameterError
             An argument out of range, or a ``scheduler`` that is neither a Client nor the address of a scheduler
-            answering within 10 seconds (or any scheduler for a WLSMV fit).
+            answering within 10 seconds.
         ModelSpecError
             A multi-group model, a mean structure, or BCa intervals of a WLSMV fit.
         """
