@@ -43,7 +43,7 @@ out = Console()
 err = Console(stderr=True)
 REPORT_LANGUAGES = ("en", "zh")
 Q_HINT = "Check the path; built-in questionnaires live in questionnaires/."
-# the tail of every --dask-scheduler option's help (power, fit --bootstrap, classroom)
+# the tail of every --dask-scheduler option's help (power, fit and pls --bootstrap, classroom)
 ON_DASK = "on a Dask cluster, e.g. tcp://10.0.0.5:8786 (same results as a local run; --n-jobs is then ignored)."
 
 
@@ -576,17 +576,25 @@ def pls(
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none).")] = 0,
     seed: Annotated[int, typer.Option(help="Bootstrap seed, >= 0.")] = 1,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Threads for the bootstrap.")] = 1,
+    dask_scheduler: Annotated[str | None, typer.Option("--dask-scheduler", help="Bootstrap: fit the resamples "
+                                                       + ON_DASK)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Fit a PLS path model (PLS-SEM, seminr's algorithm) and print estimates, R-squared and reliability."""
+    from .executor import connect
     from .pls import fit_pls
 
     check(bootstrap, "--bootstrap", "stickiness pls", NON_NEGATIVE_INT)
     check(seed, "--seed", "stickiness pls", NON_NEGATIVE_INT)
+    _check_scheduler_option(dask_scheduler, "stickiness pls")
+    if not bootstrap:
+        check(dask_scheduler, "--dask-scheduler", "stickiness pls", None, when="without --bootstrap (it runs the "
+              "bootstrap's resamples; add --bootstrap 5000)")
     check_input(model, ModelSpecError, "model file")
     syntax, frame = _model_and_data(model, data, labels=False)  # PLS takes no labels
     res = fit_pls(syntax, frame, scheme=scheme, consistent=consistent, missing_value=missing_value)
-    boot = res.bootstrap(bootstrap, seed=seed, n_jobs=n_jobs) if bootstrap else None
+    with connect(dask_scheduler, "stickiness pls", "--dask-scheduler") as client:
+        boot = res.bootstrap(bootstrap, seed=seed, n_jobs=n_jobs, scheduler=client) if bootstrap else None
     if as_json:
         payload = res.to_dict()
         if boot is not None:

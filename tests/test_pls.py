@@ -143,6 +143,11 @@ def test_cli_pls(tmp_path):
     assert payload["bootstrap"]["n_boot"] == 20
     bad = runner.invoke(app, ["pls", "--model", str(model), "--data", str(data), "--scheme", "x"])
     assert bad.exit_code == 2 and "'scheme' parameter of fit_pls" in bad.output and "Traceback" not in bad.output
+    for extra, said in ((["--bootstrap", "20", "--dask-scheduler", "tcp://127.0.0.1:1"], "none answered there"),
+                        (["--dask-scheduler", "tcp://127.0.0.1:1"], "without --bootstrap")):
+        refused = runner.invoke(app, ["pls", "--model", str(model), "--data", str(data), *extra])
+        assert refused.exit_code == 2 and "'--dask-scheduler' parameter of stickiness pls" in refused.output
+        assert said in refused.output and "Traceback" not in refused.output
 
 
 def test_batched_bootstrap_equals_one_at_a_time(mobi):
