@@ -748,9 +748,16 @@ def provenance(*, inputs: list[Path], seed: int | None, questionnaire: Questionn
 
 
 def _git_commit() -> str:
+    """The package's git commit, with "-dirty" when its source files differ from it (the numbers then come
+    from code no commit holds); "unknown" outside a git checkout (an installed wheel)."""
+    here = Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
-        return out.stdout.strip() or "unknown"
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=here)
+        commit = out.stdout.strip()
+        if not commit:
+            return "unknown"
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", str(here)],
+                                 capture_output=True, text=True, timeout=5, cwd=here)
+        return commit + ("-dirty" if changed.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -385,3 +385,23 @@ def test_a_category_nobody_chose_counts_zero_not_another_categorys_count(default
     counts = {r["label"]: r["n"] for r in next(t for t in rows if t["id"] == "product_type")["rows"]}
     labels = [o.label["en"] for o in product.options]
     assert [counts[label] for label in labels] == ["30", "0", "20", "10"]
+
+
+def test_provenance_names_the_commit_and_says_when_the_source_differs_from_it(built):
+    """provenance.json's git_commit is the package's commit, "-dirty" when its source files differ from it."""
+    import re
+    import subprocess
+
+    _, paths, _, _ = built
+    commit = json.loads(paths["provenance"].read_text(encoding="utf-8"))["git_commit"]
+    package = Path(sr.__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=package).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", str(package)],
+                               capture_output=True, text=True, cwd=package).stdout.strip()
+    except OSError:
+        head = ""
+    if not head:
+        assert commit == "unknown"
+        return
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", commit) and commit == head + ("-dirty" if dirty else "")
