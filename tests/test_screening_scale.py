@@ -352,7 +352,8 @@ def test_arrow_parse_equals_pandas(table, quote, ending, tail, delimiter):
     arrow = readers._arrow_csv(data, delimiter, width)
     if arrow is None:
         return  # pandas reads (or refuses) it, as before
-    expected = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=str, keep_default_na=False, encoding="utf-8")
+    expected = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=readers.TEXT, keep_default_na=False,
+                           encoding="utf-8")
     pd.testing.assert_frame_equal(arrow, expected, check_exact=True)
 
 

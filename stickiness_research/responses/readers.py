@@ -303,6 +303,12 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+# CSV cells as text: pandas 3's "str" dtype (Arrow-backed, NaN for missing), also under pandas 2.3 (lifelines
+# still pins pandas < 3), where read_csv(dtype=str) gives object columns whose .str methods loop in Python (a
+# million-row export took 4x longer to read); the values and the missing markers are the same
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict, list[str]]:
     """Every cell as text (``""`` for an empty one), how the file was read, and its header as written."""
     text, encoding = _decode(path, raw)
@@ -314,7 +320,7 @@ def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict, list[str]]:
     frame = _arrow_csv(data, delimiter, len(header))
     if frame is None:
         try:
-            frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=str, keep_default_na=False, encoding="utf-8")
+            frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=TEXT, keep_default_na=False, encoding="utf-8")
         except (pd.errors.ParserError, csv.Error) as exc:
             raise ResponseDataError(f"{path}: cannot be read as CSV with the delimiter {delimiter!r} "
                                     f"({str(exc).strip().splitlines()[0]}); check the delimiter and quoting.") from None
@@ -359,9 +365,7 @@ def _arrow_csv(data: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
     names = [str(table.column(k)[0]) for k in range(width)]
     if len(set(names)) < width or not all(names):
         return None
-    # what read_csv(dtype=str) gives: pandas 3's "str" dtype, or object under pandas 2 (lifelines still pins it)
-    string = pd.StringDtype(na_value=np.nan) if pd.get_option("future.infer_string") else None
-    return table.slice(1).rename_columns(names).to_pandas(types_mapper={pa.large_string(): string}.get)
+    return table.slice(1).rename_columns(names).to_pandas(types_mapper={pa.large_string(): TEXT}.get)
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
