@@ -207,6 +207,10 @@ class PaddedPatterns:
         for k, key in enumerate(keys):  # real missing variables first, then distinct dummies
             m = np.flatnonzero(~key)
             self.m_pad[k] = np.concatenate([m, np.arange(p, p + q - len(m))])
+        # patterns padded only to the next power of two of their own number missing (q^3 work per pattern:
+        # one width for all would cost the many one- and two-missing patterns the widest one's)
+        width = 2 ** np.ceil(np.log2(np.maximum(missing, 1))).astype(int)
+        self.buckets = [(np.flatnonzero(width == w), int(w)) for w in np.unique(width)]
         # patterns of several respondents: their covariance (divisor n_P), embedded in p x p
         self.multi = np.flatnonzero(counts > 1)
         self.s_multi = np.zeros((len(self.multi), p, p))
@@ -236,25 +240,26 @@ class PaddedPatterns:
         f = 0.0
         big_g = self.n.sum() * a
         h = np.zeros(p)
-        es, fvecs = [], []
-        for lo in range(0, len(self), PATTERN_CHUNK):
-            sl = slice(lo, lo + PATTERN_CHUNK)
-            m, n = self.m_pad[sl], self.n[sl]
-            try:
-                chol = np.linalg.cholesky(aug[m[:, :, None], m[:, None, :]])
-            except np.linalg.LinAlgError:
-                return None
-            e = aug[:p][:, m].transpose(1, 0, 2) @ np.linalg.inv(chol).transpose(0, 2, 1)  # (C, p, q)
-            r = np.where(self.present[sl], self.mean[sl] - mu, 0.0)
-            fvec = r @ a - np.einsum("cjq,cq->cj", e, np.einsum("cjq,cj->cq", e, r))
-            logdet = logdet_sigma + 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-            f += float(n @ (logdet + np.einsum("cj,cj->c", r, fvec)))
-            flat = (e * np.sqrt(n)[:, None, None]).transpose(1, 0, 2).reshape(p, -1)
-            big_g -= flat @ flat.T + (n[:, None] * fvec).T @ fvec
-            h += n @ fvec
-            es.append(e)
-            fvecs.append(fvec)
-        e, fvec = np.concatenate(es), np.concatenate(fvecs)
+        e = np.zeros((len(self), p, q))  # each pattern's E, its columns beyond its bucket's width zero
+        fvec = np.empty((len(self), p))
+        for members, width in self.buckets:
+            for lo in range(0, len(members), PATTERN_CHUNK):
+                sl = members[lo:lo + PATTERN_CHUNK]
+                m, n = self.m_pad[sl, :width], self.n[sl]
+                try:
+                    chol = np.linalg.cholesky(aug[m[:, :, None], m[:, None, :]])
+                except np.linalg.LinAlgError:
+                    return None
+                e_b = aug[:p][:, m].transpose(1, 0, 2) @ np.linalg.inv(chol).transpose(0, 2, 1)  # (C, p, width)
+                r = np.where(self.present[sl], self.mean[sl] - mu, 0.0)
+                fvec_b = r @ a - np.einsum("cjq,cq->cj", e_b, np.einsum("cjq,cj->cq", e_b, r))
+                logdet = logdet_sigma + 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+                f += float(n @ (logdet + np.einsum("cj,cj->c", r, fvec_b)))
+                flat = (e_b * np.sqrt(n)[:, None, None]).transpose(1, 0, 2).reshape(p, -1)
+                big_g -= flat @ flat.T + (n[:, None] * fvec_b).T @ fvec_b
+                h += n @ fvec_b
+                e[sl, :, :width] = e_b
+                fvec[sl] = fvec_b
         if len(self.multi):  # + n_P tr(A_P S_P) and - n_P A_P S_P A_P, A_P = A - E E'
             a_p = a - e[self.multi] @ e[self.multi].transpose(0, 2, 1)
             asa = a_p @ self.s_multi @ a_p
