@@ -103,17 +103,17 @@ def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> tup
         rows = np.flatnonzero((~present).sum(axis=1) == q)
         o = np.nonzero(present[rows])[1].reshape(len(rows), p - q)
         m = np.nonzero(~present[rows])[1].reshape(len(rows), q)
-        classes.append((rows, o, m))
+        # fixed per class: the observed values and where each cell of Sigma_mm.o adds into p x p
+        classes.append((rows, o, m, x[rows[:, None], o], (m[:, :, None] * p + m[:, None, :]).ravel()))
 
     def step(mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a = np.linalg.inv(sigma)
         resid_sum = np.zeros(p * p)
-        for rows, o, m in classes:
+        for rows, o, m, x_o, cells in classes:
             resid = np.linalg.inv(a[m[:, :, None], m[:, None, :]])  # Sigma_mm.o, (R, q, q)
             b = -resid @ a[m[:, :, None], o[:, None, :]]  # Sigma_mo Sigma_oo^-1, (R, q, k_o)
-            d = x[rows[:, None], o] - mu[o]
-            filled[rows[:, None], m] = mu[m] + np.einsum("rqk,rk->rq", b, d)
-            resid_sum += _scatter(m, m, resid, p)
+            filled[rows[:, None], m] = mu[m] + np.einsum("rqk,rk->rq", b, x_o - mu[o])
+            resid_sum += np.bincount(cells, weights=resid.ravel(), minlength=p * p)
         new_mu = filled.mean(axis=0)
         return new_mu, (filled.T @ filled + resid_sum.reshape(p, p)) / n - np.outer(new_mu, new_mu)
 
@@ -151,12 +151,6 @@ def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 5000) -> tup
             good = False
         mu, sigma = (mu3, sigma3) if good else (mu2, sigma2)
     raise EstimationError("the EM estimate of the saturated model did not converge; too many values are missing.")
-
-
-def _scatter(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, p: int) -> np.ndarray:
-    """sum over patterns of values[P] placed at (rows[P], cols[P]) of a p x p matrix, raveled."""
-    flat = (rows[:, :, None] * p + cols[:, None, :]).ravel()
-    return np.bincount(flat, weights=values.ravel(), minlength=p * p)
 
 
 def independence_discrepancy(x: np.ndarray, problem: FimlProblem, group: int, exo: np.ndarray | None = None) -> float:
