@@ -243,9 +243,9 @@ def _item_correlations(x: np.ndarray, cut: float) -> np.ndarray:
     """
     n, k = x.shape
     answered = ~np.isnan(x)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an item without answers: NaN, recomputed below
-        centre = np.nanmean(x, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an item without answers: NaN, recomputed below
+        # nanmean without its copy of the whole matrix (a million rows: a quarter of the screening time)
+        centre = np.add.reduce(np.where(answered, x, 0.0), axis=0) / answered.sum(axis=0)
     count, sums, squares, products = (np.zeros((k, k)) for _ in range(4))
     with one_blas_thread():  # narrow products: threads only wait for each other
         for rows in _row_blocks(n, 4 * k):
