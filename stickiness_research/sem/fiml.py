@@ -197,10 +197,11 @@ class PaddedPatterns:
         self.n_observed = int(present.sum())  # observed values, for the log-likelihood's constant
         missing = p - keys.sum(axis=1)
         self.q = q = max(1, int(missing.max()))
-        self.m_pad = np.empty((len(keys), q), dtype=np.intp)
-        for k, key in enumerate(keys):  # real missing variables first, then distinct dummies
-            m = np.flatnonzero(~key)
-            self.m_pad[k] = np.concatenate([m, np.arange(p, p + q - len(m))])
+        # real missing variables first (a stable sort puts each pattern's False columns first, in order), then
+        # distinct dummies p, p+1, ... in the places beyond its own number missing
+        first = np.argsort(keys, axis=1, kind="stable")[:, :q]
+        dummy = np.arange(q)[None, :] >= missing[:, None]
+        self.m_pad = np.where(dummy, p + np.arange(q)[None, :], first).astype(np.intp)
         # patterns padded only to the next power of two of their own number missing (q^3 work per pattern:
         # one width for all would cost the many one- and two-missing patterns the widest one's)
         width = 2 ** np.ceil(np.log2(np.maximum(missing, 1))).astype(int)

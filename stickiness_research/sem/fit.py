@@ -274,18 +274,22 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     if group is not None and estimator == "MLR":
         raise ModelSpecError("MLR with missing='ml' is available for single-group models; fit the groups with "
                              "estimator='ML', or each group separately.")
-    frame = data[observed + ([group] if group is not None else [])].copy()
-    frame[observed] = frame[observed].astype(float)
-    empty = frame[observed].isna().all(axis=1)
-    dropped_x = pd.Series(False, index=frame.index)
+    values = model_values(data, observed)  # numpy throughout: pandas' copies were 3 ms of a 60 ms fit
+    empty = np.isnan(values).all(axis=1)
+    dropped_x = np.zeros(len(values), dtype=bool)
     if partable.ov_x and partable.fixed_x:  # fixed.x: respondents without their covariates cannot be used
-        dropped_x = frame[list(partable.ov_x)].isna().any(axis=1) & ~empty
+        dropped_x = np.isnan(values[:, [observed.index(v) for v in partable.ov_x]]).any(axis=1) & ~empty
     keep = ~empty & ~dropped_x
+    labels = data[group].to_numpy() if group is not None else None
     if group is not None:
-        keep &= frame[group].notna()
-    frame = frame[keep]
-    parts = ([("", frame[observed])] if group is None else
-             [(str(v), frame.loc[frame[group] == v, observed]) for v in pd.unique(frame[group])])
+        keep &= pd.notna(labels)
+    kept, index = values[keep], data.index[keep]
+    if group is None:
+        parts = [("", pd.DataFrame(kept, index=index, columns=observed))]
+    else:
+        labels = labels[keep]
+        parts = [(str(v), pd.DataFrame(kept[labels == v], index=index[labels == v], columns=observed))
+                 for v in pd.unique(labels)]
     for label, part in parts:
         _check_variances(part, observed, f" in group {label!r}" if group is not None else "")
     xs = [part.to_numpy() for _, part in parts]
@@ -317,7 +321,7 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         measures.update(scaled)
     values = row_values(problem, rows, sol.theta)
     estimates = _estimate_table(problem, rows, partable, sol, vcov, values)
-    n_complete = int(frame[observed].notna().all(axis=1).sum())
+    n_complete = int((~np.isnan(kept)).all(axis=1).sum())
     notes = _heywood(problem, rows, values)
     notes.append(f"full-information ML: {n} respondents in {problem.n_patterns()} missingness patterns "
                  f"({n_complete} complete); {int(empty.sum())} with no observed value dropped"
