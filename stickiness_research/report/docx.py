@@ -90,9 +90,15 @@ def write_docx(context: dict, path: str | Path) -> Path:
         number += 1
         _table(doc, L, number, L["discriminant"], [L["construct"], "HTMT"], [[r["pair"], r["htmt"]] for r in ps["htmt"]])
         number += 1
+        _table(doc, L, number, "Fornell–Larcker", ["", *ps["fl_header"]],
+               [[r["construct"], *[value for value, _ in r["cells"]]] for r in ps["fornell_larcker"]], L["note_fl"])
+        number += 1
         _table(doc, L, number, L["pls_paths"], [L["path"], "β", "SE", "95% CI", "p", "f²", "VIF"],
                [[r["path"], r["beta"], r["se"], r["ci"], r["p"], r["f2"], r["vif"]] for r in ps["paths"]],
                L["note_pls_set"].format(ci_method=tr(ps["ci_method"])))
+        number += 1
+        _table(doc, L, number, L["r2"], [L["construct"], "R²", L["r2_adjusted"]],
+               [[r["construct"], r["r2"], r["r2_adj"]] for r in ps["r2"]])
         number += 1
     s = context["structural"]
     _table(doc, L, number, L["hypotheses"], ["H", L["path"], "b", "SE", "95% CI", "β", "p", L["supported"]],

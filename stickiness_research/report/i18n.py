@@ -283,6 +283,8 @@ _MEANING_ZH = {
     "observed scale scores can also be compared across groups": "观测量表得分也可跨组比较",
 }
 _CI_ZH = {"percentile": "百分位", "bca": "BCa", "studentized": "学生化（bootstrap-t）"}
+_CI_EN = {"bca": "BCa", "studentized": "studentized (bootstrap-t)"}
+_BOOTSTRAP = re.compile(r"bootstrap (?P<ci>\w+) \((?P<n>\d+)\)")
 _REASONS_ZH = {  # responses/quality.py: why a cleaning rule could not be applied
     "the data hold no attention-check answers": "数据中没有注意力检测题的作答",
     "the data carry no completion times (Kobo and SPSS exports usually have none)":
@@ -399,9 +401,12 @@ def translate(text: str, language: str) -> str:
     '自助法百分位置信区间（1000 次重抽样）'
     >>> translate("bootstrap percentile (1000)", "en")
     'bootstrap percentile (1000)'
+    >>> translate("bootstrap bca (1000)", "en")
+    'bootstrap BCa (1000)'
     """
-    if language != "zh":
-        return text
+    if language != "zh":  # English: the interval's own name (the statistics layer writes the ci= value)
+        found = _BOOTSTRAP.fullmatch(str(text).strip())
+        return f"bootstrap {_CI_EN.get(found['ci'], found['ci'])} ({found['n']})" if found else text
     text = str(text)
     if text in _METHODS_ZH:
         return _METHODS_ZH[text]
