@@ -80,16 +80,16 @@ class CompiledModel:
         """Discrepancy F for each row, plus what the gradient needs at the same point (a ``Point``)."""
         mats = self.matrices(theta, s)
         c = self._inverse_i_minus_b(mats["beta"])
-        m = mats["lambda"] @ c
         wood = _woodbury(mats, c, s) if self.woodbury else None
         if wood is not None:
             logdet, trace = wood.logdet, wood.trace_s_inverse(s)
             good = np.ones(len(theta), dtype=bool)
-            point = Point(mats, c, m, None, wood)
+            point = Point(mats, c, None, wood)
         else:  # Sigma itself is needed only here
+            m = mats["lambda"] @ c
             inv, logdet, good = spd_inverse(m @ mats["psi"] @ m.transpose(0, 2, 1) + mats["theta"])
             trace = np.einsum("bij,bji->b", s, inv)
-            point = Point(mats, c, m, inv, None)
+            point = Point(mats, c, inv, None)
         f = logdet + trace - logdet_s - s.shape[1]
         return np.where(good, f, np.inf), point
 
@@ -173,17 +173,16 @@ class Woodbury:
 
 @dataclass(frozen=True)
 class Point:
-    """The model at a batch of parameter vectors: matrices, C = (I - B)^-1, M = Lambda C, and either
-    Sigma^-1 (``inv``) or its Woodbury factors (``wood``)."""
+    """The model at a batch of parameter vectors: matrices, C = (I - B)^-1, and either Sigma^-1 (``inv``)
+    or its Woodbury factors (``wood``)."""
 
     mats: dict[str, np.ndarray]
     c: np.ndarray
-    m: np.ndarray
     inv: np.ndarray | None
     wood: Woodbury | None
 
     def take(self, mask: np.ndarray) -> Point:
-        return Point({key: v[mask] for key, v in self.mats.items()}, self.c[mask], self.m[mask],
+        return Point({key: v[mask] for key, v in self.mats.items()}, self.c[mask],
                      None if self.inv is None else self.inv[mask], None if self.wood is None else self.wood.take(mask))
 
 
@@ -273,7 +272,7 @@ def fit_batch(model: CompiledModel, s: np.ndarray, theta0: np.ndarray, informati
         t = np.ones(len(idx))
         pending = np.ones(len(idx), dtype=bool)
         new_theta = theta[idx].copy()
-        accepted: list[tuple[np.ndarray, tuple]] = []  # (positions in idx, cache) per halving round
+        accepted: list[tuple[np.ndarray, Point]] = []  # (positions in idx, their Point) per halving round
         factors = np.ones(1)  # the full step first; then HALVINGS shorter ones per round, tried at once
         for _ in range(HALVING_ROUNDS):
             sel = np.flatnonzero(pending)

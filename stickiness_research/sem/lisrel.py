@@ -378,11 +378,12 @@ class MatrixModel:
         for r in self.rows:
             if r.op == "=~" and r.rhs in ov:
                 indicators.setdefault(r.lhs, []).append(r)
+        # each factor's marker: its first fixed, non-zero loading (factors without one get no triad variance)
+        markers = {f: r for f, rs in indicators.items()
+                   if (r := next((x for x in rs if not x.is_free and x.ustart not in (0.0,)), None)) is not None}
         lv_var: dict[str, float] = {}
-        for f, rs in indicators.items():
-            marker = next((r for r in rs if not r.is_free and r.ustart not in (0.0,)), None)
-            if marker is None:
-                continue
+        for f, marker in markers.items():
+            rs = indicators[f]
             m = ov[marker.rhs]
             others = [ov[r.rhs] for r in rs if r is not marker]
             est = [s[m, a] * s[m, b] / s[a, b] for x_, a in enumerate(others) for b in others[x_ + 1:]
@@ -399,7 +400,7 @@ class MatrixModel:
                 continue
             if r.op == "=~":
                 if r.rhs in ov and r.lhs in lv_var:
-                    marker = next(x for x in indicators[r.lhs] if not x.is_free and x.ustart not in (0.0,))
+                    marker = markers[r.lhs]
                     out[n] = s[ov[r.rhs], ov[marker.rhs]] / (lv_var[r.lhs] * marker.ustart)
                 elif r.rhs in ov:
                     out[n] = np.sqrt(0.5 * s[ov[r.rhs], ov[r.rhs]])
@@ -414,10 +415,7 @@ class MatrixModel:
             elif r.op == "~1":
                 out[n] = mean[ov[r.lhs]] if r.lhs in ov and r.mat == "nu" else (
                     mean[ov[r.lhs]] if r.lhs in ov and not self._has_predictor(r.lhs) else 0.0)
-        markers = {f: next((r for r in rs if not r.is_free and r.ustart not in (0.0,)), None)
-                   for f, rs in indicators.items()}
-        self._regression_start(out, s, {f: (ov[r.rhs], r.ustart) for f, r in markers.items()
-                                        if r is not None and f in lv_var}, lv_var)
+        self._regression_start(out, s, {f: (ov[r.rhs], r.ustart) for f, r in markers.items()}, lv_var)
         return out
 
     def _regression_start(self, out: np.ndarray, s: np.ndarray, markers: dict[str, tuple[int, float]],
