@@ -5,7 +5,7 @@ its observed variables. F = (1/N) sum_P n_P [log|S_oo| + tr(S_oo^-1 S_P) + (m_P 
 (m_P - mu_o)] is minimised from the two-stage estimate by quasi-Newton steps with an analytic
 gradient (``solve_fiml``); the analytic observed information gives the standard errors (lavaan's
 default for FIML), for up to 40 variables as one Kronecker sum over patterns
-(``kronecker_hessian``). The saturated model (for chi-square and SRMR) is estimated by
+(``kronecker_sum``). The saturated model (for chi-square and SRMR) is estimated by
 SQUAREM-accelerated EM; the independence baseline has a closed form because it factorises over
 variables.
 """
@@ -501,45 +501,20 @@ def pattern_hessian(terms: list, sigma: np.ndarray, u: np.ndarray, v: np.ndarray
 KRONECKER_MAX_P = 40  # above, (p^2 x p^2) matrices cost more than the per-pattern products
 
 
-def kronecker_hessian(terms: list, sigma: np.ndarray, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.ndarray:
+def kronecker_sum(chunks, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.ndarray:
     """``pattern_hessian`` (observed) through one Kronecker sum over patterns instead of k x k products
-    per pattern: with every pattern's Sigma_oo^-1 embedded in p x p (A_P, zero outside its observed
-    variables), W_P = A_P (S_P + r r') A_P and dSigma_k = D_k,
+    per pattern. ``chunks`` yields, for the patterns in turn (bounded memory), A_P (C, p, p) (the pattern's
+    Sigma_oo^-1 embedded in p x p, zero outside its observed variables), Y_P = 2 W_P - A_P (C, p, p) with
+    W_P = A_P (S_P + r r') A_P, A_P r (C, p) and n_P (C,) (``PaddedPatterns.hessian_chunks``). With
+    dSigma_k = D_k,
 
         sum_P n_P [2 tr(A_P D_l W_P D_k) - tr(A_P D_l A_P D_k)] = vec(D_l)' [sum_P n_P A_P (x) Y_P] vec(D_k)
 
-    with Y_P = 2 W_P - A_P (tr(X D_l Y D_k) = vec(D_l)'(X (x) Y)vec(D_k) for symmetric X, Y, D, with
-    the Kronecker product's rows and columns read as (row of X, row of Y) and (column of X, column of
-    Y)). The sum over patterns is one (p^2 x P) (P x p^2) product, which BLAS runs near peak speed;
-    the mean terms are sums of A_P (A_P r)' and A_P alone. For p <= ``KRONECKER_MAX_P``.
+    (tr(X D_l Y D_k) = vec(D_l)'(X (x) Y)vec(D_k) for symmetric X, Y, D, with the Kronecker product's rows
+    and columns read as (row of X, row of Y) and (column of X, column of Y)). The sum over patterns is one
+    (p^2 x P) (P x p^2) product, which BLAS runs near peak speed; the mean terms are sums of A_P (A_P r)'
+    and A_P alone. For p <= ``KRONECKER_MAX_P``.
     """
-    p = len(sigma)
-    # every pattern's A_P, Y_P and A_P r embedded in p x p (p), stacked: the sums are then single products
-    total = sum(len(block.n) for block, *_ in terms)
-    a = np.zeros((total, p, p))
-    y = np.zeros((total, p, p))
-    ir_full = np.zeros((total, p))
-    n = np.zeros(total)
-    at = 0
-    for block, inv, _, ir in terms:
-        o = block.index
-        if inv is None:  # one respondent: S_P = 0, Sigma_oo^-1 from its observed block
-            inv = np.linalg.inv(sigma[o[:, :, None], o[:, None, :]])
-            w = ir[:, :, None] * ir[:, None, :]
-        else:
-            w = inv @ block.s @ inv + ir[:, :, None] * ir[:, None, :]
-        rows = np.arange(at, at + len(o))
-        a[rows[:, None, None], o[:, :, None], o[:, None, :]] = inv
-        y[rows[:, None, None], o[:, :, None], o[:, None, :]] = 2.0 * w - inv
-        ir_full[rows[:, None], o] = ir
-        n[rows] = block.n
-        at += len(o)
-    return kronecker_sum([(a, y, ir_full, n)], u, v, dm)
-
-
-def kronecker_sum(chunks, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.ndarray:
-    """The Kronecker form of ``kronecker_hessian`` from stacked patterns: ``chunks`` yields (A_P (C, p, p),
-    Y_P (C, p, p), A_P r (C, p), n_P (C,)) for the patterns in turn (bounded memory)."""
     p, kk = u.shape
     d = (u[:, None, :] * v[None, :, :] + v[:, None, :] * u[None, :, :]).reshape(p * p, kk)  # vec(D_k)
     # A_P and Y_P are symmetric: the sum runs over their upper triangles (a quarter of the products)
@@ -563,7 +538,7 @@ def kronecker_sum(chunks, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.nd
 @functools.lru_cache(maxsize=8)
 def _kronecker_index(p: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
     """The upper triangle's (row, column) indices and, for the p^2 x p^2 matrix with rows (b, c) and
-    columns (a, d), the positions vech(b, a) and vech(c, d) to read it from (see ``kronecker_hessian``)."""
+    columns (a, d), the positions vech(b, a) and vech(c, d) to read it from (see ``kronecker_sum``)."""
     upper = np.triu_indices(p)
     vech = np.zeros((p, p), dtype=np.intp)
     vech[upper] = np.arange(len(upper[0]))
