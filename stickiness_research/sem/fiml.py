@@ -221,7 +221,8 @@ class PaddedPatterns:
     def evaluate(self, sigma: np.ndarray, mu: np.ndarray) -> dict | None:
         """sum_P n_P [log|Sigma_oo| + tr(Sigma_oo^-1 S_P) + r'Sigma_oo^-1 r] (``f``), G = dF/dSigma summed
         (``G``, p x p), h = sum_P n_P Sigma_oo^-1 r (``h``), and the pieces the Hessian reuses (``A``, per
-        pattern ``e`` and ``fvec`` = Sigma_oo^-1 r embedded); None where Sigma is not positive definite."""
+        pattern ``e``, ``fvec`` = Sigma_oo^-1 r embedded and ``ASA`` = A_P S_P A_P of the patterns of several
+        respondents); None where Sigma is not positive definite."""
         p, q = self.p, self.q
         try:
             logdet_sigma = 2.0 * np.log(np.diag(np.linalg.cholesky(sigma))).sum()
@@ -255,27 +256,26 @@ class PaddedPatterns:
                 h += n @ fvec_b
                 e[sl, :, :width] = e_b
                 fvec[sl] = fvec_b
+        asa = np.zeros((len(self.multi), p, p))  # A_P S_P A_P of the patterns of several respondents
         if len(self.multi):  # + n_P tr(A_P S_P) and - n_P A_P S_P A_P, A_P = A - E E'
             a_p = a - e[self.multi] @ e[self.multi].transpose(0, 2, 1)
             asa = a_p @ self.s_multi @ a_p
             n = self.n[self.multi]
             f += float(n @ np.einsum("cij,cji->c", a_p, self.s_multi))
             big_g -= np.einsum("c,cij->ij", n, asa)
-        return {"f": f, "G": big_g, "h": h, "A": a, "e": e, "fvec": fvec}
+        return {"f": f, "G": big_g, "h": h, "A": a, "e": e, "fvec": fvec, "ASA": asa}
 
     def hessian_chunks(self, state: dict):
         """(A_P, Y_P = 2 W_P - A_P, A_P r, n_P) per chunk of patterns at an ``evaluate`` state, for
-        ``kronecker_sum`` (W_P = A_P (S_P + r r') A_P)."""
+        ``kronecker_sum`` (W_P = A_P (S_P + r r') A_P; the S_P part from the state)."""
         a, e, fvec = state["A"], state["e"], state["fvec"]
-        multi_at = {k: j for j, k in enumerate(self.multi)}
         chunk = max(1, int(4e6 // (self.p * self.p)))
         for lo in range(0, len(self), chunk):
             sl = slice(lo, lo + chunk)
             a_p = a - e[sl] @ e[sl].transpose(0, 2, 1)
             w = fvec[sl][:, :, None] * fvec[sl][:, None, :]
-            for k in range(lo, min(lo + chunk, len(self))):
-                if k in multi_at:
-                    w[k - lo] += a_p[k - lo] @ self.s_multi[multi_at[k]] @ a_p[k - lo]
+            here = (self.multi >= lo) & (self.multi < lo + chunk)
+            w[self.multi[here] - lo] += state["ASA"][here]  # evaluate's A_P S_P A_P, not formed again
             yield a_p, 2.0 * w - a_p, fvec[sl], self.n[sl]
 
 
