@@ -116,6 +116,27 @@ def run_tasks(fn: Callable[[Any, np.random.SeedSequence], Any], tasks: Sequence[
         return _run_joblib(fn, tasks, seeds, n_jobs, advance, prefer)
 
 
+def map_chunks(fn: Callable[[Any], Any], chunks: Sequence[Any], *, n_jobs: int = 1, scheduler: Any = None,
+               progress: bool = False, description: str = "chunks") -> list:
+    """``fn(chunk)`` for every chunk through :func:`run_tasks`, on local threads (or a Dask cluster), for work
+    whose random numbers were all drawn before it was split (bootstrap resamples, permutations): the tasks'
+    seeds are not needed, so ``fn`` takes the chunk alone. A closure is fine on threads; Dask pickles it with
+    cloudpickle.
+
+    Examples
+    --------
+    >>> from stickiness_research.executor import map_chunks
+    >>> map_chunks(sum, [[1, 2], [3, 4]], n_jobs=2)
+    [3, 7]
+    """
+    return run_tasks(partial(_call, fn), chunks, seed=0, n_jobs=n_jobs, scheduler=scheduler, progress=progress,
+                     description=description, prefer="threads")
+
+
+def _call(fn: Callable[[Any], Any], chunk: Any, _seed: np.random.SeedSequence) -> Any:
+    return fn(chunk)
+
+
 def task_seeds(seed: int | np.random.SeedSequence | None, count: int) -> list[np.random.SeedSequence]:
     """The ``count`` per-task seed sequences of :func:`run_tasks`: children 0, 1, ... of ``SeedSequence(seed)``.
 

@@ -38,7 +38,7 @@ from .._validation import (
     check,
 )
 from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError
-from ..executor import run_tasks
+from ..executor import map_chunks
 from .estimate import estimate_batch
 from .fit import PLSResult, fit_pls
 from .model import PLSModel, pls_model
@@ -677,9 +677,7 @@ def micom(syntax_or_result, data: pd.DataFrame, group, *, levels=None, n_permuta
         return c, ok
 
     chunks = [members[i:i + CHUNK] for i in range(0, len(members), CHUNK)]
-    # permutations drawn up front: the executor's per-task seeds are not used (threads share ``run``)
-    outputs = run_tasks(lambda chunk, _seed: run(chunk), chunks, seed=0, n_jobs=n_jobs, prefer="threads",
-                        description="MICOM permutations")
+    outputs = map_chunks(run, chunks, n_jobs=n_jobs, description="MICOM permutations")  # permutations drawn above
     c_all = np.concatenate([o[0] for o in outputs])
     ok_all = np.concatenate([o[1] for o in outputs])
     if not ok_all[0]:

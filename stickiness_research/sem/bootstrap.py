@@ -10,7 +10,6 @@ the intervals.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -356,15 +355,3 @@ def _bca(draws: np.ndarray, point: np.ndarray, jack: np.ndarray, alpha: float) -
     lower = np.array([np.quantile(draws[:, k], np.nan_to_num(q, nan=alpha / 2)) for k, q in enumerate(lower_q)])
     upper = np.array([np.quantile(draws[:, k], np.nan_to_num(q, nan=1 - alpha / 2)) for k, q in enumerate(upper_q)])
     return lower, upper
-
-
-def _map(fn: Callable[[Any], Any], chunks: list, n_jobs: int, progress: bool, scheduler: Any = None) -> list:
-    """Apply ``fn`` to each chunk, in order, through :func:`run_tasks`: on local threads as before, or on a Dask
-    cluster (which pickles the closure ``fn`` with cloudpickle). The categorical bootstrap's chunks hold indices
-    drawn up front, so the tasks' seeds are unused."""
-    return run_tasks(partial(_call, fn), chunks, seed=0, n_jobs=n_jobs, scheduler=scheduler, progress=progress,
-                     description="bootstrap", prefer="threads")
-
-
-def _call(fn: Callable[[Any], Any], chunk: Any, _seed: np.random.SeedSequence) -> Any:
-    return fn(chunk)

@@ -45,6 +45,7 @@ import pandas as pd
 from scipy import linalg, special
 
 from ..errors import EstimationError, ModelSpecError, ResponseDataError
+from ..executor import map_chunks
 from .build import layout
 from .fit_measures import rmsea_ci
 from .ordinal import OrdinalStats
@@ -871,10 +872,9 @@ def bootstrap_categorical(result, indices: np.ndarray, n_jobs: int = 1, progress
         except (EstimationError, ModelSpecError, ResponseDataError, np.linalg.LinAlgError, ValueError):
             return None  # a resample without some category, or not identified: counted as failed
 
-    from .bootstrap import _map
-
     chunks = [indices[i:i + 50] for i in range(0, len(indices), 50)]
-    outs = _map(lambda chunk: [one(idx) for idx in chunk], chunks, n_jobs, progress, scheduler)
+    outs = map_chunks(lambda chunk: [one(idx) for idx in chunk], chunks, n_jobs=n_jobs, scheduler=scheduler,
+                      progress=progress, description="bootstrap")
     flat = [o for chunk in outs for o in chunk]
     ok = np.array([o is not None for o in flat], dtype=bool)
     values = np.array([o if o is not None else np.full(k, np.nan) for o in flat])
