@@ -20,7 +20,7 @@ from .._blas import single_threaded_blas
 from .._summary import Reportable
 from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
 from ..errors import EstimationError, ParameterError
-from ..executor import run_tasks
+from ..executor import map_chunks
 from .estimate import estimate_batch
 
 CHUNK = 250
@@ -171,16 +171,14 @@ def _inner_se(runner, point: np.ndarray, sign_change: str, indices: np.ndarray, 
     per_batch = max(1, CHUNK // n_inner)
     groups = [outer[i:i + per_batch] for i in range(0, len(outer), per_batch)]
     task = functools.partial(_inner_sd, runner, point, sign_change, indices, children, n_inner)
-    parts = run_tasks(task, groups, seed=0, n_jobs=n_jobs, scheduler=scheduler, prefer="threads",
-                      description="inner bootstrap")
+    parts = map_chunks(task, groups, n_jobs=n_jobs, scheduler=scheduler, description="inner bootstrap")
     return np.concatenate(parts) if parts else np.empty((0, 0))
 
 
 @single_threaded_blas  # one BLAS thread wherever the task runs: the same bytes on every backend
 def _inner_sd(runner, point: np.ndarray, sign_change: str, indices: np.ndarray, children: list, n_inner: int,
-              group: np.ndarray, _seed=None) -> np.ndarray:
-    """The inner bootstraps of a group of outer resamples (an executor task; its draws come from ``children``,
-    so the task's own seed is not used)."""
+              group: np.ndarray) -> np.ndarray:
+    """The inner bootstraps of a group of outer resamples (an executor task; its draws come from ``children``)."""
     n = indices.shape[1]
     rows = np.concatenate([indices[b][np.random.default_rng(children[b]).integers(0, n, size=(n_inner, n))]
                            for b in group])
@@ -202,9 +200,9 @@ def _signed(v: np.ndarray, point: np.ndarray, sign_change: str) -> np.ndarray:
 
 
 @single_threaded_blas  # one BLAS thread wherever the task runs: the same bytes on every backend
-def _fast_chunk(res, sign_change: str, chunk: np.ndarray, _seed=None) -> tuple[np.ndarray, np.ndarray]:
+def _fast_chunk(res, sign_change: str, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The quantities of a chunk of resamples (B, n) by the batched algorithm on their correlation matrices, and
-    which succeeded (an executor task: the resamples are drawn up front, its seed is not used)."""
+    which succeeded (an executor task: the resamples are drawn up front)."""
     st = res.settings
     s, fine = sample_correlations(res.data.to_numpy(), chunk)
     fit = estimate_batch(s, res.model, scheme=st["scheme"], consistent=st["consistent"],
@@ -228,7 +226,7 @@ def _fast_chunk(res, sign_change: str, chunk: np.ndarray, _seed=None) -> tuple[n
 
 
 @single_threaded_blas  # one BLAS thread wherever the task runs: the same bytes on every backend
-def _staged_chunk(res, chunk: np.ndarray, _seed=None) -> tuple[np.ndarray, np.ndarray]:
+def _staged_chunk(res, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """As ``_fast_chunk``, one resample at a time from the raw items: seminr rebuilds interaction items and
     higher-order stages in every resample, and so do we."""
     from .fit import estimate_raw
@@ -303,8 +301,7 @@ def bootstrap_pls(res, n_boot: int = 5000, seed: int | None = 1, *, level: float
     # a module-level task with its arguments bound: picklable, so the chunks can also run on a Dask cluster
     runner = functools.partial(_staged_chunk, res) if staged else functools.partial(_fast_chunk, res, sign_change)
     chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
-    outputs = run_tasks(runner, chunks, seed=0, n_jobs=n_jobs, scheduler=scheduler, prefer="threads",
-                        description="PLS bootstrap")
+    outputs = map_chunks(runner, chunks, n_jobs=n_jobs, scheduler=scheduler, description="PLS bootstrap")
     values = np.concatenate([o[0] for o in outputs])
     ok = np.concatenate([o[1] for o in outputs])
     draws = _signed(values[ok], point, sign_change)

@@ -22,7 +22,7 @@ from .._blas import one_blas_thread, single_threaded_blas
 from .._summary import Reportable
 from .._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
 from ..errors import ModelSpecError
-from ..executor import connect, run_tasks
+from ..executor import connect, map_chunks
 from .batched import CompiledModel, fit_batch
 from .effects import effect_paths, effect_values, pure_outcomes
 from .fit import defined_values, label_environment
@@ -118,15 +118,13 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     chunks = [indices[i:i + CHUNK] for i in range(0, n_boot, CHUNK)]
     model = CompiledModel(group)
     info = _curvature(problem, state.solution)
-    # every resample is drawn above, so a chunk's result does not depend on where it runs; the seed run_tasks
-    # spawns for each task is not used (_fit_chunk draws nothing). Local workers are threads: a chunk's time is
-    # in numpy (GIL released), while starting fresh processes cost as much as a whole 5000-resample run (one-shot
-    # n_jobs=2 runs of the default model: 4-8 s on processes, 2.5-4 s on threads, on a loaded 2-core machine).
-    # connect() here, so that a missing scheduler is reported as bootstrap's
+    # every resample is drawn above, so a chunk's result does not depend on where it runs (map_chunks). Local
+    # workers are threads: a chunk's time is in numpy (GIL released), while starting fresh processes cost as much
+    # as a whole 5000-resample run (one-shot n_jobs=2 runs of the default model: 4-8 s on processes, 2.5-4 s on
+    # threads, on a loaded 2-core machine). connect() here, so that a missing scheduler is reported as bootstrap's
     with connect(scheduler, "bootstrap") as client:
-        outputs = run_tasks(partial(_fit_chunk, model, problem, quantities, x, theta_hat, info), chunks,
-                            seed=seed, n_jobs=n_jobs, scheduler=client, progress=progress, description="bootstrap",
-                            prefer="threads")
+        outputs = map_chunks(partial(_fit_chunk, model, problem, quantities, x, theta_hat, info), chunks,
+                             n_jobs=n_jobs, scheduler=client, progress=progress, description="bootstrap")
     values = np.concatenate([o[0] for o in outputs])
     ok = np.concatenate([o[1] for o in outputs])
     draws = values[ok]
@@ -185,12 +183,10 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
 
 
 def _fit_chunk(model: CompiledModel, problem: Problem, quantities: Quantities, x: np.ndarray,
-               theta_hat: np.ndarray, info: np.ndarray, chunk: np.ndarray,
-               _seed: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray]:
+               theta_hat: np.ndarray, info: np.ndarray, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One executor task: fit the resamples ``chunk`` (B, n) together, then one at a time those the batch could
     not, and return every quantity per resample and which converged. Module-level (and called through
-    ``functools.partial``) so that Dask workers can unpickle it; ``_seed`` is unused
-    because the resample indices were drawn up front from the bootstrap's one generator."""
+    ``functools.partial``) so that Dask workers can unpickle it."""
     group = problem.groups[0]
     rows, cols = np.tril_indices(x.shape[1])
     with one_blas_thread():  # one BLAS thread wherever the task runs: small products, same bytes everywhere
