@@ -5,7 +5,8 @@ study) mixes in :class:`Reportable` and provides ``title``, ``tables() -> dict[s
 ``headline()`` (lines such as the fit line) and ``notes`` (warnings, caveats). :class:`Summary`, as statsmodels'
 ``summary2``, turns that into text (``str(res)``, ``print(res.summary())``), HTML (Jupyter's ``_repr_html_``),
 Markdown, LaTeX (booktabs tables in APA style: *p* < .001 floor, no leading zero for p, minus signs) and a
-JSON-ready dict. It sits at the bottom of the package (beside ``_validation`` and ``_io``) because results of
+JSON-ready dict (``to_dict()``: type, title, lines, notes, ``meta()`` and every table as records; the CLI's
+``--json`` and the report's results.json are made of these). It sits at the bottom of the package (beside ``_validation`` and ``_io``) because results of
 every layer use it and imports point down only; the report layer formats its own tables further (``report.apa``).
 """
 
@@ -19,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 _P_COLUMNS = {"pvalue", "p", "p_value", "pvalue.scaled", "rho_pvalue", "f_pvalue", "p_chisq", "p_scaled"}
-_COUNT_COLUMNS = {"df", "n", "n_obs", "users", "replications", "failed", "k", "n_items", "npar", "events", "rank"}
+_COUNT_COLUMNS = {"df", "delta_df", "n", "n_obs", "users", "replications", "failed", "k", "n_items", "npar", "events",
+                  "rank"}
 
 
 def _is_p(column: str) -> bool:
+    column = column.split("[")[0]  # a per-group column, e.g. pvalue[banking]
     return column in _P_COLUMNS or column.endswith("pvalue") or column.startswith("p_")
 
 
@@ -113,6 +116,10 @@ class Summary(str):
         Warnings and caveats, shown after the tables.
     lines : sequence of str
         Headline lines shown under the title (sample size, the fit line).
+    meta : dict, optional
+        Scalars a machine reader needs (sample size, estimator, seed, settings); only in :meth:`as_dict`.
+    kind : str, optional
+        The result type it summarises (``"SEMResult"``), the dict's ``"type"``; ``"Summary"`` by default.
 
     Examples
     --------
@@ -129,14 +136,19 @@ class Summary(str):
     note: simulated
     >>> "pvalue" in s and s.as_dict()["tables"]["estimates"][0]["est"]
     0.5
+    >>> list(s.as_dict())
+    ['type', 'title', 'lines', 'notes', 'meta', 'tables']
     """
 
     title: str
     tables: dict[str, pd.DataFrame]
     notes: tuple[str, ...]
     lines: tuple[str, ...]
+    meta: dict[str, Any]
+    kind: str
 
-    def __new__(cls, title: str, tables: dict[str, pd.DataFrame], notes: Any = (), lines: Any = ()) -> Summary:
+    def __new__(cls, title: str, tables: dict[str, pd.DataFrame], notes: Any = (), lines: Any = (),
+                meta: dict[str, Any] | None = None, kind: str = "Summary") -> Summary:
         tables = {k: v if isinstance(v, pd.DataFrame) else pd.DataFrame(v) for k, v in tables.items()}
         parts = [title, *lines]
         for name, frame in tables.items():
@@ -147,6 +159,7 @@ class Summary(str):
             parts += [f"note: {n}" for n in notes]
         self = super().__new__(cls, "\n".join(parts))
         self.title, self.tables, self.notes, self.lines = title, tables, tuple(notes), tuple(lines)
+        self.meta, self.kind = dict(meta or {}), kind
         return self
 
     def as_text(self) -> str:
@@ -205,10 +218,33 @@ class Summary(str):
         return "\n\n".join(out) + "\n"
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: title, lines, tables as lists of records (NaN -> None), notes."""
+        """The results protocol's JSON shape: one dict, the same for every result type.
+
+        Returns
+        -------
+        dict
+            ``type``
+                The result's class name (``"SEMResult"``, ``"CFAResult"``, ``"PowerTable"``, ...).
+            ``title``
+                Its title, as the text summary's first line.
+            ``lines``
+                The headline lines under the title (sample size, the fit line), a list of str.
+            ``notes``
+                Warnings and caveats, a list of str.
+            ``meta``
+                The scalars a machine reader needs, by name (``n_obs``, ``estimator``, ``groups``, ``seed``,
+                ``n_boot``, ``settings``, ...; a result's ``meta()``), nested dicts and lists allowed.
+            ``tables``
+                Every table of ``tables()`` in order, by name, as a list of records (one dict per row, column ->
+                value); a named or labelled index is the first column.
+
+            Only JSON types: NaN and infinities are ``None``, numpy scalars Python numbers, dates ISO text; the
+            same result gives the same dict (``json.dumps`` of it is byte-identical across runs).
+        """
         tables = {name: _json(_shown(frame).to_dict(orient="records"))
                   for name, frame in self.tables.items()}
-        return {"title": self.title, "lines": list(self.lines), "tables": tables, "notes": list(self.notes)}
+        return {"type": self.kind, "title": self.title, "lines": list(self.lines), "notes": list(self.notes),
+                "meta": _json(self.meta), "tables": tables}
 
 
 def _numeric(text: str) -> bool:
@@ -222,14 +258,29 @@ def _numeric(text: str) -> bool:
 
 
 class Reportable:
-    """Mixin of the results protocol: define ``title`` and ``tables()`` (and optionally ``headline()`` and
-    ``notes``); get ``summary()``, ``str()``, ``_repr_html_()``, ``to_markdown()``, ``to_latex()`` and
-    ``to_dict()`` from :class:`Summary`."""
+    """Mixin of the results protocol: define ``title`` and ``tables()`` (and optionally ``headline()``,
+    ``notes`` and ``meta()``); get ``summary()``, ``str()``, ``_repr_html_()``, ``to_markdown()``, ``to_latex()``
+    and ``to_dict()`` from :class:`Summary`.
+
+    ``to_dict()`` is the one JSON shape of every result (``stickiness ... --json`` prints it as ``"result"``, and
+    the report's ``results.json`` holds one per analysis)::
+
+        {"type": "SEMResult", "title": "SEM (ML, lavaan definitions)", "lines": ["N = 301; ...", "chisq(24) = ..."],
+         "notes": [], "meta": {"n_obs": 301, "estimator": "ML", "fit_measures": {"cfi": 0.931, ...}, ...},
+         "tables": {"estimates": [{"lhs": "visual", "op": "=~", "rhs": "x1", "est": 1.0, ...}, ...], ...}}
+
+    See :meth:`Summary.as_dict` for each key. A result whose JSON needs more than its tables puts the extra
+    scalars in ``meta()``; tables it computes on demand belong in ``tables()``.
+    """
 
     title: str = "Result"
 
     def tables(self) -> dict[str, pd.DataFrame]:  # pragma: no cover - every result defines it
         raise NotImplementedError
+
+    def meta(self) -> dict[str, Any]:
+        """Scalars a machine reader needs (sample size, estimator, seed, settings), JSON-safe; none by default."""
+        return {}
 
     def headline(self) -> list[str]:
         """Lines under the title (sample size, fit line); none by default."""
@@ -244,7 +295,8 @@ class Reportable:
     def summary(self) -> Summary:
         """The result's :class:`Summary` (a str: ``print(res.summary())``; also ``.as_html()``, ``.as_latex()``)."""
         lines = self.headline()
-        return Summary(self.title, self.tables(), self.summary_notes(), [lines] if isinstance(lines, str) else lines)
+        return Summary(self.title, self.tables(), self.summary_notes(), [lines] if isinstance(lines, str) else lines,
+                       meta=self.meta(), kind=type(self).__name__)
 
     def __str__(self) -> str:
         return self.summary().as_text()
@@ -261,5 +313,15 @@ class Reportable:
         return self.summary().as_latex()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict of the summary (see :meth:`Summary.as_dict`)."""
+        """The results protocol's JSON-ready dict: type, title, lines, notes, meta, tables (see
+        :meth:`Summary.as_dict`)."""
         return self.summary().as_dict()
+
+
+def protocol_dict(result: Reportable | Summary) -> dict[str, Any]:
+    """The results protocol's dict of a result or a :class:`Summary` (:meth:`Summary.as_dict`).
+
+    The same as ``result.to_dict()``, also for a result whose ``to_dict`` is another's (a :class:`PowerTable
+    <stickiness_research.PowerTable>` is a DataFrame, its ``to_dict`` pandas').
+    """
+    return (result if isinstance(result, Summary) else result.summary()).as_dict()

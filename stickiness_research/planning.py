@@ -221,6 +221,11 @@ class PowerTable(Reportable, pd.DataFrame):
         return ["power is the share of replications in which a hypothesis is supported (the right sign and p < alpha); "
                 "its Monte Carlo SE shrinks with more replications."]
 
+    def meta(self) -> dict[str, Any]:
+        """``replications`` per N, ``seed``, ``alpha`` and ``indirect`` (how indirect effects were judged)."""
+        return {"replications": getattr(self, "replications", None), "seed": getattr(self, "seed", None),
+                "alpha": getattr(self, "alpha", None), "indirect": getattr(self, "indirect", None)}
+
 
 def _check_monte_carlo(function: str, q: Questionnaire | SEMResult, replications: int, seed: int | None,
                        alpha: float, n_jobs: int, progress: bool) -> None:
@@ -532,7 +537,7 @@ class SampleSizeResult(Reportable):
     supported at ``alpha``; its Monte Carlo standard error is :math:`\sqrt{p (1 - p) / R}`. ``n`` is the first
     grid point whose power reaches the target while the point ``step`` below does not (bisection over the grid,
     common random numbers at every N; see :func:`~stickiness_research.sample_size`). In the results protocol:
-    ``tables()`` gives "sample sizes" and "power curve"; ``summary()``, ``str()``, ``to_markdown()``,
+    ``tables()`` gives "sample sizes", "power curve" and "search"; ``summary()``, ``str()``, ``to_markdown()``,
     ``to_latex()`` and ``_repr_html_`` render them.
 
     References
@@ -559,7 +564,7 @@ class SampleSizeResult(Reportable):
     2  50  1.00  1.00
     3  60  1.00  1.00
     >>> list(result.tables())
-    ['sample sizes', 'power curve']
+    ['sample sizes', 'power curve', 'search']
     """
 
     n: int | None
@@ -595,9 +600,17 @@ class SampleSizeResult(Reportable):
     title = "Monte Carlo sample-size search"
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``sample sizes`` (the N found per hypothesis) and ``power curve`` (power at each N evaluated; the Monte
-        Carlo SE of a power p from R replications is sqrt(p (1 - p) / R))."""
-        return {"sample sizes": self.sample_sizes, "power curve": self.power_table()}
+        """``sample sizes`` (the N found per hypothesis), ``power curve`` (power at each N evaluated; the Monte
+        Carlo SE of a power p from R replications is sqrt(p (1 - p) / R)) and ``search`` (every step of each
+        search)."""
+        return {"sample sizes": self.sample_sizes, "power curve": self.power_table(), "search": self.search}
+
+    def meta(self) -> dict[str, Any]:
+        """``n`` (the N found, None when not reached), ``target_power``, ``criterion``, ``hypotheses`` and the
+        search's settings (``replications``, ``seed``, ``alpha``, ``step``, ``n_min``, ``n_max``)."""
+        return {"n": self.n, "target_power": self.target_power, "criterion": self.criterion,
+                "hypotheses": list(self.hypotheses), "replications": self.replications, "seed": self.seed,
+                "alpha": self.alpha, "step": self.step, "n_min": self.n_min, "n_max": self.n_max}
 
     def figure(self):
         """The power curve (matplotlib Figure): power by N per hypothesis with +-2 Monte Carlo SE bars, the

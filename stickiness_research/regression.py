@@ -94,6 +94,11 @@ class OLSResult(Reportable):
     def summary_notes(self) -> list[str]:
         return []
 
+    def meta(self) -> dict:
+        """``outcome``, ``n``, ``r2``, ``r2_adj``, ``f``, ``f_pvalue`` and ``robust`` (the SE type)."""
+        return {"outcome": self.outcome, "n": self.n, "r2": self.r2, "r2_adj": self.r2_adj, "f": self.f,
+                "f_pvalue": self.f_pvalue, "robust": self.robust}
+
 
 def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str | None = "HC3") -> OLSResult:
     r"""Ordinary least squares with standardized betas, heteroskedasticity-robust SEs and VIF.
@@ -404,6 +409,12 @@ class ModerationResult(Reportable):
     def summary_notes(self) -> list[str]:
         return []
 
+    def meta(self) -> dict:
+        """``x``, ``w``, ``y``, ``centered``, ``johnson_neyman`` (the boundaries), ``jn_region`` and ``w_range``."""
+        return {"x": self.x, "w": self.w, "y": self.y, "centered": self.centered,
+                "johnson_neyman": list(self.johnson_neyman), "jn_region": self.jn_region,
+                "w_range": list(self.w_range)}
+
 
 def moderation(data: pd.DataFrame, x: str, w: str, y: str, *, covariates: tuple[str, ...] = (),
                center: bool = True, level: float = 0.95) -> ModerationResult:
@@ -540,6 +551,10 @@ class MediationResult(Reportable):
 
     def summary_notes(self) -> list[str]:
         return []
+
+    def meta(self) -> dict:
+        """``n``, ``n_boot`` and ``seed``."""
+        return {"n": self.n, "n_boot": self.n_boot, "seed": self.seed}
 
 
 def mediation(data: pd.DataFrame, x: str, m: str | list[str], y: str, *, covariates: tuple[str, ...] = (),

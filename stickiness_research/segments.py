@@ -103,6 +103,12 @@ class SegmentResult(Reportable):
         """``centers`` (mean scores, size and share per segment) and ``selection`` (the criteria for each k)."""
         return {"centers": self.centers.rename_axis("segment"), "selection": self.selection}
 
+    def meta(self) -> dict:
+        """``k`` segments, ``method``, ``on`` (the scores clustered), ``seed`` and ``sizes`` (respondents per
+        segment)."""
+        return {"k": self.k, "method": self.method, "on": list(self.on), "seed": self.seed,
+                "sizes": {str(k): int(v) for k, v in self.labels.value_counts().sort_index().items()}}
+
     def summary_notes(self) -> list[str]:
         return []
 

@@ -203,6 +203,19 @@ class StudyResult(Reportable):
     def summary_notes(self) -> list[str]:
         return list(self.screening.get("warnings", []))
 
+    def meta(self) -> dict[str, Any]:
+        """The study in numbers: ``id``, ``questionnaire`` and ``questionnaire_version``, ``n_read`` (rows read),
+        ``n_excluded`` (respondents excluded), ``n_analysed`` (kept), ``n_model`` (in the structural model),
+        ``outcome``, ``method`` (cbsem, pls or both), ``estimator`` and ``seed``."""
+        q = self.questionnaire
+        pls_only = self.method == "pls"
+        return {"id": self.config.study.id, "questionnaire": q.meta.id, "questionnaire_version": q.meta.version,
+                "n_read": len(self.raw),
+                "n_excluded": int(self.exclusions["respondent_id"].nunique()) if len(self.exclusions) else 0,
+                "n_analysed": len(self.scored) if pls_only else self.sem.n_obs + self.sem.n_dropped,
+                "n_model": self.sem.n_obs, "outcome": self.outcome, "method": self.method,
+                "estimator": "PLS-SEM" if pls_only else self.sem.estimator, "seed": self.config.seed}
+
     def __repr__(self) -> str:  # the dataclass repr would print every data frame
         return f"StudyResult({self.config.study.id!r}, n = {self.sem.n_obs}, outcome {self.outcome!r})"
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import stickiness_research as sr
-from stickiness_research._summary import LONG_TABLE_ROWS, Reportable, Summary
+from stickiness_research._summary import LONG_TABLE_ROWS, Reportable, Summary, protocol_dict
 
 REF = Path(__file__).parent / "reference" / "multigroup" / "resid.json"
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
@@ -71,8 +71,7 @@ def results(study_data):
 NAMES = ["sem", "sem_groups", "cfa", "invariance", "efa", "parallel", "method_bias", "ols", "moderation", "mediation",
          "segments", "group_paths", "bootstrap", "pls", "pls_bootstrap", "latent_interaction", "sample_size",
          "power", "study", "behaviour"]
-# to_dict() keeps the CLI's --json shape (power: a DataFrame's to_dict); the summary's dict is as_dict()
-OWN_DICT = ("sem", "sem_groups", "pls", "power")
+PROTOCOL_KEYS = ["type", "title", "lines", "notes", "meta", "tables"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -91,10 +90,47 @@ def test_every_result_renders_its_tables_in_every_format(results, study, name):
     long = sum(len(t) > LONG_TABLE_ROWS for t in tables.values())
     assert latex.count(r"\begin{tabular}") == len(tables) - long and latex.count(r"\begin{longtable}") == long
     assert r"\toprule" in latex and r"\bottomrule" in latex
-    data = json.loads(json.dumps(res.summary().as_dict() if name in OWN_DICT else res.to_dict()))
+    data = json.loads(json.dumps(protocol_dict(res), allow_nan=False))  # JSON as it is: no NaN, no numpy
     assert list(data["tables"]) == list(tables)
     first = next(iter(tables.values()))
     assert len(data["tables"][next(iter(tables))]) == len(first)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_result_has_the_one_json_shape(results, study, name):
+    res = {"study": study, "behaviour": study.behaviour}.get(name) or results[name]
+    data = protocol_dict(res)
+    assert list(data) == PROTOCOL_KEYS and data["type"] == type(res).__name__ and data["title"] == res.title
+    assert isinstance(data["meta"], dict) and isinstance(data["lines"], list) and isinstance(data["notes"], list)
+    assert json.dumps(data, allow_nan=False, sort_keys=False) == json.dumps(protocol_dict(res), allow_nan=False)
+    if name != "power":  # a PowerTable is a DataFrame: its to_dict stays pandas'
+        assert res.to_dict() == data
+    for table, frame in res.tables().items():  # every cell of every table, NaN as None
+        records = data["tables"][table]
+        assert len(records) == len(frame) and all(isinstance(r, dict) for r in records)
+        numbers = frame.select_dtypes("number")
+        if len(numbers.columns):
+            column = numbers.columns[0]
+            expected = [None if pd.isna(v) else pytest.approx(float(v)) for v in numbers[column]]
+            assert [r[str(column)] for r in records] == expected, (table, column)
+
+
+def test_the_meta_of_each_result_carries_its_scalars(results, study):
+    sem = protocol_dict(results["sem"])["meta"]
+    assert sem["n_obs"] == results["sem"].n_obs == 400 and sem["estimator"] == "ML" and sem["groups"] == []
+    assert sem["fit_measures"] == pytest.approx(results["sem"].fit_measures.to_dict())  # all, not the headline
+    assert "effects" in results["sem"].tables() and "effects" not in results["sem_groups"].tables()
+    assert protocol_dict(results["sem_groups"])["meta"]["groups"] == ["Pasteur", "Grant-White"]
+    assert protocol_dict(results["bootstrap"])["meta"] == {"n_boot": 50, "n_failed": 0, "seed": 1,
+                                                           "ci": "percentile", "level": 0.95}
+    assert protocol_dict(results["invariance"])["meta"]["level"] == results["invariance"].level
+    assert protocol_dict(results["power"])["meta"] == {"replications": 4, "seed": 1, "alpha": 0.05,
+                                                       "indirect": "delta"}
+    assert protocol_dict(results["sample_size"])["meta"]["n"] == results["sample_size"].n
+    assert protocol_dict(results["segments"])["meta"]["k"] == 3
+    assert protocol_dict(results["pls"])["meta"]["settings"]["scheme"] == "path_weighting"
+    assert protocol_dict(study)["meta"]["n_read"] == 300 and protocol_dict(study)["meta"]["id"] == "protocol"
+    assert protocol_dict(results["mediation"])["meta"] == {"n": 400, "n_boot": 200, "seed": 1}
 
 
 def test_numbers_in_the_renderings_are_the_table_numbers(results):

@@ -122,6 +122,17 @@ class BehaviourResult(Reportable):
             out["content_test"] = self.preferences["test"]
         return out
 
+    def meta(self) -> dict[str, Any]:
+        """``events`` (n_events, n_users, engine, outside_window), ``window`` (first and last day), ``linked``
+        (respondents joined to the log), ``segment``, ``outcome``, ``construct``, ``sem`` (the behavioural
+        model's n_obs, estimator, fit measures and ``r2``; None without it) and ``truth`` (a simulated log's)."""
+        p = self.events.provenance
+        sem = None if self.sem is None else {**self.sem.meta(), "r2": {str(k): v for k, v in self.sem.r2.items()}}
+        return {"events": {k: p[k] for k in ("n_events", "n_users", "engine", "outside_window") if k in p},
+                "window": [str(self.events.start), str(self.events.end)], "linked": len(self.linked),
+                "segment": self.segment, "outcome": self.outcome, "construct": self.construct, "sem": sem,
+                "truth": dict(self.truth)}
+
     def __repr__(self) -> str:  # the dataclass repr would print every table
         p = self.events.provenance
         return (f"BehaviourResult({p['n_events']:,} events, {p['n_users']:,} users, {len(self.linked)} respondents "

@@ -166,6 +166,11 @@ class CFAResult(Reportable):
         """``Reliability and convergent validity`` (alpha, omega, CR, AVE) and ``loadings`` (standardized)."""
         return {"Reliability and convergent validity": self.reliability(), "loadings": self.loadings()}
 
+    def meta(self) -> dict:
+        """``n_obs``, ``estimator`` and ``fit_measures`` (every measure, ``chisq/df`` too)."""
+        return {"n_obs": self.sem.n_obs, "estimator": self.sem.estimator,
+                "fit_measures": {str(k): v for k, v in self.fit_measures.items()}}
+
     def summary_notes(self) -> list[str]:
         return [f"Warning: {w}" for w in self.warnings]
 

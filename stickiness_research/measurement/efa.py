@@ -203,6 +203,11 @@ class ParallelAnalysis(Reportable):
         """``eigenvalues``: observed against random data's, for factors and components."""
         return {"eigenvalues": self.table}
 
+    def meta(self) -> dict:
+        """``n_factors`` and ``n_components`` to retain, ``n_iter`` random data sets, ``seed``."""
+        return {"n_factors": self.n_factors, "n_components": self.n_components, "n_iter": self.n_iter,
+                "seed": self.seed}
+
     def summary_notes(self) -> list[str]:
         return []
 
@@ -353,7 +358,12 @@ class EFAResult(Reportable):
         """``loadings`` (pattern matrix), ``communalities``, ``variance`` explained and ``factor_correlations``."""
         return {"loadings": self.loadings.rename_axis("item"),
                 "communalities": self.communalities.rename("communality").rename_axis("item").to_frame(),
-                "variance": self.variance, "factor_correlations": self.factor_correlations}
+                "variance": self.variance, "factor_correlations": self.factor_correlations.rename_axis("factor")}
+
+    def meta(self) -> dict:
+        """``n_factors``, ``rotation``, ``method`` and ``cor`` (the correlations factored)."""
+        return {"n_factors": int(self.loadings.shape[1]), "rotation": self.rotation, "method": self.method,
+                "cor": self.cor}
 
     def summary_notes(self) -> list[str]:
         return []

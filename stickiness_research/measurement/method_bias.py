@@ -162,6 +162,12 @@ class MethodBiasResult(Reportable):
         """``comparison`` (one-factor against the measurement model) and ``loadings`` (with the method factor)."""
         return {"comparison": self.comparison, "loadings": self.loadings}
 
+    def meta(self) -> dict:
+        """``harman`` (first factor's share of the variance, eigenvalue, items, eigenvalues above 1),
+        ``method_variance`` (the method factor's share, None when it could not be estimated) and ``verdict``."""
+        return {"harman": {str(k): v for k, v in self.harman.items()}, "method_variance": self.method_variance,
+                "method_error": self.method_error, "verdict": self.verdict()}
+
     def summary_notes(self) -> list[str]:
         return []
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,6 +109,11 @@ class PLSBootstrap(Reportable):
     def tables(self) -> dict[str, pd.DataFrame]:
         """``estimates``: every weight, loading, path and total effect with bootstrap SE, t, p and interval."""
         return {"estimates": self.table}
+
+    def meta(self) -> dict[str, Any]:
+        """``n_boot``, ``n_failed``, ``seed``, ``ci`` (the interval method) and ``level``."""
+        return {"n_boot": self.n_boot, "n_failed": self.n_failed, "seed": self.seed, "ci": self.ci,
+                "level": self.level}
 
     def summary_notes(self) -> list[str]:
         return []

@@ -452,26 +452,24 @@ class PLSResult(Reportable):
                 f"{three['d_g']} (estimated model; \u03c7\u00b2, CFI and RMSEA are CB-SEM statistics)")
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``estimates`` (weights, loadings, paths), ``r2`` and ``reliability`` (alpha, rhoC, AVE, rhoA)."""
-        return {"estimates": self.estimates, "r2": self.r2, "reliability": self.reliability()}
+        """``estimates`` (weights, loadings, paths), ``r2``, ``reliability`` (alpha, rhoC, AVE, rhoA) and the rest
+        of the PLS-SEM reporting set: ``model_fit`` (SRMR, d_ULS, d_G), ``htmt``, ``fornell_larcker``,
+        ``item_vif``, ``inner_vif`` and ``f2`` (effect sizes of the paths)."""
+        vif = self.vif()
+        out = {"estimates": self.estimates, "r2": self.r2, "reliability": self.reliability(),
+               "model_fit": self.model_fit().rename_axis("measure"), "htmt": self.htmt().rename_axis("construct"),
+               "fornell_larcker": self.fornell_larcker().rename_axis("construct"),
+               "item_vif": vif["items"].rename_axis("item").to_frame(),
+               "inner_vif": vif["antecedents"].rename_axis("predictor").to_frame(), "f2": self.f_squared()}
+        return {name: table for name, table in out.items() if len(table)}
+
+    def meta(self) -> dict[str, Any]:
+        """``method`` ("PLS-SEM"), ``settings`` (scheme, consistent, missing, ...), ``n_obs`` and ``iterations``."""
+        return {"method": "PLS-SEM", "settings": dict(self.settings), "n_obs": self.n_obs,
+                "iterations": self.iterations}
 
     def summary_notes(self) -> list[str]:
         return [f"warning: {w}" for w in self.warnings]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: estimates, r2, reliability, settings, n_obs, iterations (NaN -> None); the shape of
-        ``stickiness pls --json`` and the report's results.json (the summary's dict is ``summary().as_dict()``)."""
-        def clean(v: Any) -> Any:
-            if isinstance(v, float | np.floating):
-                return None if math.isnan(v) else float(v)
-            return v.item() if hasattr(v, "item") else v
-
-        def records(frame: pd.DataFrame) -> list[dict]:
-            return [{k: clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
-
-        return {"method": "PLS-SEM", "settings": self.settings, "n_obs": self.n_obs, "iterations": self.iterations,
-                "estimates": records(self.estimates), "r2": records(self.r2),
-                "reliability": records(self.reliability().reset_index()), "warnings": list(self.warnings)}
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)

@@ -75,6 +75,11 @@ class BootstrapResult(Reportable):
         """``estimates``: every parameter and effect with its bootstrap SE and interval."""
         return {"estimates": self.table}
 
+    def meta(self) -> dict[str, Any]:
+        """``n_boot``, ``n_failed``, ``seed``, ``ci`` (the interval method) and ``level``."""
+        return {"n_boot": self.n_boot, "n_failed": self.n_failed, "seed": self.seed, "ci": self.ci,
+                "level": self.level}
+
     def summary_notes(self) -> list[str]:
         return [f"warning: {w}" for w in self.warnings]
 

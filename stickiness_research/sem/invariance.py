@@ -114,6 +114,10 @@ class InvarianceResult(Reportable):
     def summary_notes(self) -> list[str]:
         return [self.verdict()]
 
+    def meta(self) -> dict:
+        """``group`` (the column), ``groups`` (its labels), ``level`` (the strictest that holds) and ``verdict``."""
+        return {"group": self.group, "groups": list(self.groups), "level": self.level, "verdict": self.verdict()}
+
 
 def categorical_invariance_syntax(syntax: str, ordered: dict[str, int], n_groups: int,
                                   equal: tuple[str, ...]) -> str:

@@ -357,8 +357,9 @@ class SEMResult(Reportable):
         return [f"{n}; converged in {self.iterations} iterations", self.fit_line()]
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``estimates`` (every column, ``group`` too for a multi-group fit), ``fit`` (the headline measures) and
-        ``r2``."""
+        """``estimates`` (every column, ``group`` too for a multi-group fit), ``fit`` (the headline measures;
+        every measure is in ``meta()["fit_measures"]``), ``r2`` and, for a single-group model with structural
+        paths, ``effects`` (direct, indirect and total, delta-method SEs: :meth:`effects`)."""
         from .fit_measures import headline
 
         shown = [m for m in HEADLINE_MEASURES if m in self.fit_measures.index]
@@ -370,30 +371,22 @@ class SEMResult(Reportable):
                                                                              for m in extra]})], ignore_index=True)
         r2 = self.r2.rename("r2").reset_index()
         r2.columns = [*(["group"] if len(r2.columns) == 3 else []), "variable", "r2"]
-        return {"estimates": self.estimates, "fit": fit, "r2": r2}
+        out = {"estimates": self.estimates, "fit": fit, "r2": r2}
+        if not self.groups and self._state is not None and self.vcov is not None:
+            effects = self.effects()
+            if len(effects):
+                out["effects"] = effects
+        return out
+
+    def meta(self) -> dict[str, Any]:
+        """``n_obs``, ``n_dropped``, ``estimator``, ``groups``, ``iterations`` and ``fit_measures`` (every measure
+        by its lavaan name, not only the headline ones)."""
+        return {"n_obs": self.n_obs, "n_dropped": self.n_dropped, "estimator": self.estimator,
+                "groups": list(self.groups), "iterations": self.iterations,
+                "fit_measures": {str(k): v for k, v in self.fit_measures.items()}}
 
     def summary_notes(self) -> list[str]:
         return [f"warning: {w}" for w in self.warnings]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: fit_measures, estimates (records), r2, n_obs (NaN -> None)."""
-
-        def clean(v: Any) -> Any:
-            if isinstance(v, float | np.floating):
-                return None if math.isnan(v) else float(v)
-            if isinstance(v, np.integer):
-                return int(v)
-            return v
-
-        return {
-            "n_obs": self.n_obs,
-            "n_dropped": self.n_dropped,
-            "fit_measures": {k: clean(v) for k, v in self.fit_measures.items()},
-            "estimates": [{k: clean(v) for k, v in rec.items()} for rec in self.estimates.to_dict("records")],
-            "r2": ({g: {v: clean(x) for v, x in part.droplevel(0).items()} for g, part in self.r2.groupby(level=0)}
-                   if isinstance(self.r2.index, pd.MultiIndex) else {k: clean(v) for k, v in self.r2.items()}),
-            "warnings": list(self.warnings),
-        }
 
     def plot(self, path: str | Path | None = None, *, standardized: bool = True, labels: Any = None,
              language: str | None = None, group: Any = None, measurement: bool = True, covariances: bool = True,
