@@ -393,7 +393,7 @@ def power(
                                  **{k: v for k, v in bounds.items() if v is not None})
     if target_power is None:
         if as_json:
-            sys.stdout.write(json.dumps({"power": _records(table)}, ensure_ascii=False, indent=2) + "\n")
+            _print_results("power", table)
             return
         import pandas as pd
 
@@ -404,11 +404,7 @@ def power(
         with atomic_path(figure) as tmp:  # a pyplot-free Figure: nothing to close
             result.figure().savefig(tmp, dpi=150)
     if as_json:
-        payload = {"n": result.n, "target_power": result.target_power, "criterion": result.criterion,
-                   "replications": result.replications, "seed": result.seed, "alpha": result.alpha,
-                   "sample_sizes": _records(result.sample_sizes.astype(object).where(result.sample_sizes.notna())),
-                   "search": _records(result.search), "curve": _records(result.curve)}
-        sys.stdout.write(json.dumps({"sample_size": payload}, ensure_ascii=False, indent=2) + "\n")
+        _print_results("power", result)
         return
     out.print(result.summary(), highlight=False, markup=False, soft_wrap=True)
     if figure is not None:
@@ -451,16 +447,23 @@ def _rmsea_power_command(questionnaire: Path | None, n: str | None, rmsea0: floa
     test = "exact fit" if rmsea0 == 0 else "close fit" if rmsea0 < rmsea_a else "not-close fit"
     if target is None:
         value = rmsea_power(n=size, **args)
-        payload = {"test": test, **args, "n": size, "power": value}
+        row = {"test": test, **args, "n": size, "power": value}
         line = (f"power = {value:.4f}: test of {test} (RMSEA {rmsea0:g} against {rmsea_a:g}), df = {df}, "
                 f"N = {size}{_groups_text(groups)}, alpha = {alpha:g}")
     else:
         value = rmsea_sample_size(power=target, **args)
-        payload = {"test": test, **args, "power": target, "n": value}
+        row = {"test": test, **args, "power": target, "n": value}
         line = (f"N = {value}{_groups_text(groups)}: smallest sample size with power >= {target:g} for the test "
                 f"of {test} (RMSEA {rmsea0:g} against {rmsea_a:g}), df = {df}, alpha = {alpha:g}")
-    if as_json:
-        sys.stdout.write(json.dumps(payload) + "\n")
+    if as_json:  # a bare number has no result type: its Summary, one row and the same values as meta
+        import pandas as pd
+
+        from ._summary import Summary
+
+        solved = "power" if target is None else "n"
+        _print_results("power", Summary(f"RMSEA power (MacCallum et al. 1996): test of {test}",
+                                        {"rmsea power": pd.DataFrame([row])}, lines=[line],
+                                        meta={**row, "solved_for": solved}, kind="RMSEAPower"))
     else:
         out.print(line, highlight=False, markup=False, soft_wrap=True)
 
@@ -538,26 +541,9 @@ def fit(
         (err if as_json else out).print(f"wrote {script} and {data_path_for(script).name} (run: Rscript {script})",
                                         highlight=False, markup=False, soft_wrap=True)
     if as_json:
-        payload = res.to_dict()
-        keep = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
-        if res.groups:
-            keep.insert(4, "group")
-        payload["estimates"] = [{k: e[k] for k in keep} for e in payload["estimates"]]
-        if not res.groups:
-            payload["effects"] = _records(res.effects())
-        payload["estimator"] = res.estimator
-        if boot is not None:
-            payload["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed,
-                                    "ci": boot.ci, "level": boot.level, "warnings": list(boot.warnings),
-                                    "estimates": _records(boot.table)}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        _print_results("fit", res, bootstrap=boot)
         return
-    out.print(res.summary(), highlight=False, soft_wrap=True)
-    if not res.groups:
-        import pandas as pd
-
-        with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
-            out.print("\nEffects (delta-method SEs)\n" + res.effects().to_string(index=False), highlight=False)
+    out.print(res.summary(), highlight=False, soft_wrap=True)  # effects (delta-method SEs) among its tables
     if boot is not None:
         out.print("\n" + boot.summary(), highlight=False, soft_wrap=True, markup=False)
 
@@ -596,11 +582,7 @@ def pls(
     with connect(dask_scheduler, "stickiness pls", "--dask-scheduler") as client:
         boot = res.bootstrap(bootstrap, seed=seed, n_jobs=n_jobs, scheduler=client) if bootstrap else None
     if as_json:
-        payload = res.to_dict()
-        if boot is not None:
-            payload["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed,
-                                    "estimates": _records(boot.table)}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        _print_results("pls", res, bootstrap=boot)
         return
     out.print(res.summary(), highlight=False, soft_wrap=True, markup=False)
     if boot is not None:
@@ -636,8 +618,20 @@ def _names(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
-def _print_json(payload: dict) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+def _print_results(command: str, result: Any, **more: Any) -> None:
+    """The one JSON document every ``--json`` prints, built from the results protocol only::
+
+        {"command": "fit", "result": {"type", "title", "lines", "notes", "meta", "tables"}, "bootstrap": {...}}
+
+    ``result`` (and each further result by name, e.g. a bootstrap; left out when None) is its ``to_dict()``
+    (:meth:`Summary.as_dict <stickiness_research._summary.Summary.as_dict>`): no command knows a result's
+    attributes. NaN is ``null`` and the same run prints the same bytes.
+    """
+    from ._summary import protocol_dict
+
+    payload = {"command": command, "result": protocol_dict(result)}
+    payload |= {name: protocol_dict(extra) for name, extra in more.items() if extra is not None}
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
 def _print_frame(frame: Any, title: str = "") -> None:
@@ -675,8 +669,12 @@ def reliability(
     check_input(model, ModelSpecError, "model file")
     source, frame = _model_source(model, data)
     table = scale_reliability(frame, source, ci=ci, cfa=cfa, use=use)
-    if as_json:
-        _print_json({"reliability": _records(table)})
+    if as_json:  # a library table, not a result type: its Summary, with the options that made it as meta
+        from ._summary import Summary
+
+        _print_results("reliability", Summary(f"Reliability ({ci:.0%} CI of alpha)", {"reliability": table},
+                                              meta={"ci": ci, "use": use, "cfa": cfa, "n_rows": len(frame)},
+                                              kind="Reliability"))
         return
     _print_frame(table, f"Reliability ({ci:.0%} CI of alpha)")
 
@@ -710,8 +708,7 @@ def invariance(
     res = measurement_invariance(frame, source, group, levels=tuple(_names(levels)) or None, ordered=ordered_arg,
                                  missing=missing)
     if as_json:
-        _print_json({"group": res.group, "groups": list(res.groups), "level": res.level, "verdict": res.verdict(),
-                     "table": _records(res.table)})
+        _print_results("invariance", res)
         return
     out.print(res.summary(), highlight=False, markup=False, soft_wrap=True)
 
@@ -752,14 +749,7 @@ def efa(
         source, frame = _model_source(model, data)
     res = exploratory(frame, factors, source, rotation=rotation, method=method, cor=cor)
     if as_json:
-        def table(frame: Any, index: str) -> list[dict]:
-            return _records(frame.rename_axis(index).reset_index())
-
-        _print_json({"n_factors": factors, "rotation": res.rotation, "method": res.method, "cor": res.cor,
-                     "loadings": table(res.loadings, "item"),
-                     "factor_correlations": table(res.factor_correlations, "factor"),
-                     "communalities": {str(k): float(v) for k, v in res.communalities.items()},
-                     "variance": _records(res.variance)})
+        _print_results("efa", res)
         return
     import pandas as pd
 
@@ -778,17 +768,6 @@ def _check_scheduler_option(address: str | None, command: str) -> None:
     """--dask-scheduler is an address or absent (connecting, with its named errors, is executor.connect's)."""
     check(address, "--dask-scheduler", command, InstanceOf(str, "a Dask scheduler address, e.g. "
                                                            "tcp://127.0.0.1:8786"), None)
-
-
-def _records(frame: Any) -> list[dict]:
-    import math
-
-    def clean(v: Any) -> Any:
-        if isinstance(v, float) and math.isnan(v):
-            return None
-        return v.item() if hasattr(v, "item") else v
-
-    return [{k: clean(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
 
 
 @app.command()

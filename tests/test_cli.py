@@ -52,14 +52,19 @@ def test_fit_json_agrees_with_lavaan(tmp_path):
                  "--data", str(REFERENCE / "data" / "HolzingerSwineford1939.csv"), "--json")
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert set(payload) >= {"fit_measures", "estimates", "r2"}
+    assert payload["command"] == "fit" and set(payload) == {"command", "result"}  # no bootstrap asked for
+    res = payload["result"]
+    assert res["type"] == "SEMResult" and set(res) == {"type", "title", "lines", "notes", "meta", "tables"}
+    assert list(res["tables"]) == ["estimates", "fit", "r2"]  # a CFA: no structural effects
+    fit = res["meta"]["fit_measures"]
     for name in ("chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):
-        assert payload["fit_measures"][name] == pytest.approx(ref["fit_measures"][name], rel=1e-3), name
-    first = payload["estimates"][1]
-    assert set(first) == {"lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
-                          "std_all"}
+        assert fit[name] == pytest.approx(ref["fit_measures"][name], rel=1e-3), name
+    assert len(fit) > 30  # every lavaan fit measure, not only the headline ones
+    first = res["tables"]["estimates"][1]
+    assert {"lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"} <= set(first)
     assert (first["lhs"], first["op"], first["rhs"]) == ("visual", "=~", "x2")
     assert first["est"] == pytest.approx(0.5535, abs=1e-3)
+    assert res["meta"]["n_obs"] == 301 and res["meta"]["estimator"] == "ML" and res["meta"]["groups"] == []
 
 
 def test_fit_with_missing_variable_exits_2(tmp_path):
@@ -121,10 +126,11 @@ def test_fit_bootstrap_json_reports_effects_and_intervals():
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
     boot = payload["bootstrap"]
-    assert boot["n_boot"] == 300 and boot["seed"] == 4 and boot["n_failed"] == 0
-    h8 = next(e for e in boot["estimates"] if e["lhs"] == "h8")
+    assert boot["type"] == "BootstrapResult"
+    assert boot["meta"] == {"n_boot": 300, "n_failed": 0, "seed": 4, "ci": "percentile", "level": 0.95}
+    h8 = next(e for e in boot["tables"]["estimates"] if e["lhs"] == "h8")
     assert h8["ci_lower"] < h8["est"] < h8["ci_upper"]
-    kinds = {e["kind"] for e in payload["effects"]}
+    kinds = {e["kind"] for e in payload["result"]["tables"]["effects"]}
     assert kinds == {"direct", "indirect", "total"}
 
 
@@ -133,10 +139,11 @@ def test_fit_multigroup_json(tmp_path):
                  "--data", str(REFERENCE / "data" / "HolzingerSwineford1939.csv"), "--group", "school",
                  "--group-equal", "loadings", "--json")
     assert result.exit_code == 0, result.stderr
-    payload = json.loads(result.stdout)
-    assert payload["fit_measures"]["chisq"] == pytest.approx(124.044, abs=1e-3)
-    assert set(payload["r2"]) == {"Pasteur", "Grant-White"}
-    assert {e["group"] for e in payload["estimates"] if e["op"] != ":="} == {"Pasteur", "Grant-White"}
+    res = json.loads(result.stdout)["result"]
+    assert res["meta"]["fit_measures"]["chisq"] == pytest.approx(124.044, abs=1e-3)
+    assert res["meta"]["groups"] == ["Pasteur", "Grant-White"] and "effects" not in res["tables"]
+    assert {r["group"] for r in res["tables"]["r2"]} == {"Pasteur", "Grant-White"}
+    assert {e["group"] for e in res["tables"]["estimates"] if e["op"] != ":="} == {"Pasteur", "Grant-White"}
 
 
 def test_fit_bad_group_equal_exits_2():

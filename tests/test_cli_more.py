@@ -26,20 +26,24 @@ def run(*args: str):
 
 
 def as_json(*args: str) -> dict:
+    """The command's result in the results protocol (the document's ``result``: type, title, meta, tables)."""
     result = run(*args, "--json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    assert document["command"] == args[0] and set(document["result"]) >= {"type", "meta", "tables"}
+    return document["result"]
 
 
 def test_reliability_json_matches_the_api_and_semtools():
     payload = as_json("reliability", "--model", HS_MODEL, "--data", HS)
-    rows = {r["construct"]: r for r in payload["reliability"]}
+    assert payload["type"] == "Reliability" and payload["meta"]["ci"] == 0.95
+    rows = {r["construct"]: r for r in payload["tables"]["reliability"]}
     assert list(rows) == ["visual", "textual", "speed"]
     # In R: psych::alpha / semTools::compRelSEM, AVE (the values of sr.reliability's doctest)
     assert (round(rows["visual"]["alpha"], 3), round(rows["visual"]["omega"], 3), round(rows["visual"]["ave"], 3)) \
         == (0.626, 0.612, 0.371)
     api = sr.reliability(pd.read_csv(HS), HS_MODEL.read_text())
-    assert [r["cr"] for r in payload["reliability"]] == pytest.approx(api["cr"].tolist(), abs=1e-12)
+    assert [r["cr"] for r in payload["tables"]["reliability"]] == pytest.approx(api["cr"].tolist(), abs=1e-12)
 
 
 def test_reliability_of_a_questionnaire_recodes_reverse_keyed_items(default_q, tmp_path):
@@ -49,7 +53,7 @@ def test_reliability_of_a_questionnaire_recodes_reverse_keyed_items(default_q, t
                  "--no-cfa", "--ci", "0.9", "--json")
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr  # no 'con4 correlates negatively': the command recoded it
-    rows = {r["construct"]: r for r in json.loads(result.stdout)["reliability"]}
+    rows = {r["construct"]: r for r in json.loads(result.stdout)["result"]["tables"]["reliability"]}
     expected = sr.reliability(sr.reverse_code(raw, default_q), default_q, ci=0.9, cfa=False)
     assert rows["convenience"]["alpha"] == pytest.approx(
         expected.set_index("construct").at["convenience", "alpha"], abs=1e-12)
@@ -67,11 +71,12 @@ def test_invariance_json_matches_lavaan():
     payload = as_json("invariance", "--model", HS_MODEL, "--data", HS, "--group", "school",
                       "--levels", "configural,metric,scalar")
     # In R: lavaan::cfa(HS.model, HolzingerSwineford1939, group = "school", group.equal = ...)
-    assert [(r["model"], round(r["chisq"], 3), r["df"]) for r in payload["table"]] == [
+    assert [(r["model"], round(r["chisq"], 3), r["df"]) for r in payload["tables"]["steps"]] == [
         ("configural", 115.851, 48), ("metric", 124.044, 54), ("scalar", 164.103, 60)]
-    assert payload["groups"] == ["Pasteur", "Grant-White"] and payload["level"] == "metric"
-    assert payload["verdict"].startswith("Metric invariance holds across school")
-    assert payload["table"][0]["delta_chisq"] is None  # NaN -> null, so the JSON is valid
+    assert payload["type"] == "InvarianceResult"
+    assert payload["meta"]["groups"] == ["Pasteur", "Grant-White"] and payload["meta"]["level"] == "metric"
+    assert payload["meta"]["verdict"].startswith("Metric invariance holds across school")
+    assert payload["tables"]["steps"][0]["delta_chisq"] is None  # NaN -> null, so the JSON is valid
 
 
 def test_invariance_of_ordered_items(tmp_path):
@@ -83,21 +88,23 @@ def test_invariance_of_ordered_items(tmp_path):
     payload = as_json("invariance", "-m", model, "-d", tmp_path / "two.csv", "--group", "product_type",
                       "--ordered", "all")
     api = sr.invariance(data, model.read_text(), "product_type", ordered=True)
-    assert [r["model"] for r in payload["table"]] == ["configural", "thresholds", "metric", "scalar"]
-    assert [r["chisq"] for r in payload["table"]] == pytest.approx(api.table["chisq"].tolist(), rel=1e-9)
+    assert [r["model"] for r in payload["tables"]["steps"]] == ["configural", "thresholds", "metric", "scalar"]
+    assert [r["chisq"] for r in payload["tables"]["steps"]] == pytest.approx(api.table["chisq"].tolist(), rel=1e-9)
     text = run("invariance", "-m", model, "-d", tmp_path / "two.csv", "--group", "product_type", "--ordered", "all")
     assert text.exit_code == 0 and "Measurement invariance across product_type" in text.stdout
 
 
 def test_efa_json_matches_psych():
     payload = as_json("efa", "--data", HS, "--model", HS_MODEL, "--factors", "3")
-    loadings = {r["item"]: r for r in payload["loadings"]}
+    loadings = {r["item"]: r for r in payload["tables"]["loadings"]}
     # In R: psych::fa(HS[, 7:15], 3, rotate = "oblimin", fm = "minres")
     assert round(loadings["x4"]["factor1"], 3) == 0.846
-    assert (payload["n_factors"], payload["rotation"], payload["method"]) == (3, "oblimin", "minres")
-    assert len(payload["factor_correlations"]) == 3 and payload["factor_correlations"][0]["factor1"] == 1.0
-    assert set(payload["communalities"]) == {f"x{i}" for i in range(1, 10)}
-    assert [r["factor"] for r in payload["variance"]] == ["factor1", "factor2", "factor3"]
+    meta, tables = payload["meta"], payload["tables"]
+    assert (meta["n_factors"], meta["rotation"], meta["method"]) == (3, "oblimin", "minres")
+    assert len(tables["factor_correlations"]) == 3 and tables["factor_correlations"][0]["factor1"] == 1.0
+    assert tables["factor_correlations"][0]["factor"] == "factor1"
+    assert [r["item"] for r in tables["communalities"]] == [f"x{i}" for i in range(1, 10)]
+    assert [r["factor"] for r in tables["variance"]] == ["factor1", "factor2", "factor3"]
 
 
 def test_efa_text_blanks_small_loadings():
@@ -113,7 +120,7 @@ def test_efa_text_blanks_small_loadings():
 def test_efa_without_a_model_uses_every_numeric_column(tmp_path):
     pd.read_csv(HS)[[f"x{i}" for i in range(1, 10)]].to_csv(tmp_path / "items.csv", index=False)
     payload = as_json("efa", "-d", tmp_path / "items.csv", "-k", "3")
-    assert [r["item"] for r in payload["loadings"]] == [f"x{i}" for i in range(1, 10)]
+    assert [r["item"] for r in payload["tables"]["loadings"]] == [f"x{i}" for i in range(1, 10)]
 
 
 @pytest.mark.parametrize(("args", "fragments"), [
@@ -162,3 +169,39 @@ def test_report_folder_of_a_config_inside_the_installed_package_is_under_the_wor
     assert _default_report_folder(shipped, "financial_wechat") == tmp_path / "reports" / "build" / "financial_wechat"
     own = tmp_path / "studies" / "mine.yaml"
     assert _default_report_folder(own, "mine") == tmp_path / "studies" / "build" / "mine"
+
+
+JSON_COMMANDS = {  # every command with --json, as small as it can be
+    "fit": ["fit", "-m", HS_MODEL, "-d", HS, "--bootstrap", "20"],
+    "pls": ["pls", "-m", sr.builtin_questionnaire_path(), "-d", DEMO, "--bootstrap", "20"],
+    "reliability": ["reliability", "-m", HS_MODEL, "-d", HS, "--no-cfa"],
+    "invariance": ["invariance", "-m", HS_MODEL, "-d", HS, "--group", "school", "--levels", "configural,metric"],
+    "efa": ["efa", "-m", HS_MODEL, "-d", HS, "-k", "3"],
+    "power rmsea": ["power", "--rmsea0", ".05", "--rmsea-a", ".08", "--df", "24", "-n", "200"],
+    "power monte carlo": ["power", sr.builtin_questionnaire_path(), "-n", "100", "--replications", "2"],
+    "power target": ["power", sr.builtin_questionnaire_path(), "--target", "0.8", "--hypotheses", "H1",
+                     "--n-min", "30", "--n-max", "50", "--step", "10", "--replications", "3"],
+}
+
+
+@pytest.mark.parametrize("name", list(JSON_COMMANDS))
+def test_every_json_output_is_one_protocol_document(name):
+    args = JSON_COMMANDS[name]
+    first = run(*args, "--json")
+    assert first.exit_code == 0, first.output
+    document = json.loads(first.stdout, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    assert document["command"] == args[0]
+    for part in [document["result"], *(document[k] for k in document if k not in ("command", "result"))]:
+        assert list(part) == ["type", "title", "lines", "notes", "meta", "tables"]
+        assert part["tables"] and all(isinstance(rows, list) and rows for rows in part["tables"].values())
+    assert run(*args, "--json").stdout == first.stdout  # the same bytes on a rerun
+
+
+def test_fit_json_estimates_are_the_library_estimates():
+    document = json.loads(run("fit", "-m", HS_MODEL, "-d", HS, "--json").stdout)
+    api = sr.fit_sem(HS_MODEL.read_text(), pd.read_csv(HS))
+    rows = document["result"]["tables"]["estimates"]
+    assert [r["est"] for r in rows] == api.estimates["est"].tolist()  # every estimate, to the last bit
+    assert [(r["lhs"], r["op"], r["rhs"]) for r in rows] == list(zip(api.estimates["lhs"], api.estimates["op"],
+                                                                        api.estimates["rhs"], strict=True))
+    assert document["result"]["meta"]["fit_measures"]["rmsea"] == api.fit_measures["rmsea"]

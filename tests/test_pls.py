@@ -138,9 +138,12 @@ def test_cli_pls(tmp_path):
     out = runner.invoke(app, ["pls", "--model", str(model), "--data", str(data), "--json", "--bootstrap", "20"])
     assert out.exit_code == 0, out.output
     payload = json.loads(out.stdout)
-    value = next(e for e in payload["estimates"] if e["op"] == "~" and e["rhs"] == "Value")["est"]
+    assert payload["command"] == "pls" and payload["result"]["type"] == "PLSResult"
+    estimates = payload["result"]["tables"]["estimates"]
+    value = next(e for e in estimates if e["op"] == "~" and e["rhs"] == "Value")["est"]
     assert value == pytest.approx(fixture("inner_weights_coefficients").loc["Value", "Satisfaction"], abs=TOL)
-    assert payload["bootstrap"]["n_boot"] == 20
+    assert payload["result"]["meta"]["settings"]["scheme"] == "path_weighting"
+    assert payload["bootstrap"]["type"] == "PLSBootstrap" and payload["bootstrap"]["meta"]["n_boot"] == 20
     bad = runner.invoke(app, ["pls", "--model", str(model), "--data", str(data), "--scheme", "x"])
     assert bad.exit_code == 2 and "'scheme' parameter of fit_pls" in bad.output and "Traceback" not in bad.output
     for extra, said in ((["--bootstrap", "20", "--dask-scheduler", "tcp://127.0.0.1:1"], "none answered there"),

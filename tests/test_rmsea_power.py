@@ -201,12 +201,15 @@ def test_cli_sample_size_and_json_agree_with_the_library():
     assert result.exit_code == 0 and result.stdout.startswith("N = 71: smallest sample size with power >= 0.8")
     assert len(result.stdout.strip().splitlines()) == 1
     result = run("--rmsea0", ".05", "--rmsea-a", ".08", "--df", "24", "--power", ".9", "--groups", "2", "--json")
-    payload = json.loads(result.stdout)
-    assert payload == {"test": "close fit", "rmsea0": 0.05, "rmsea_a": 0.08, "df": 24, "alpha": 0.05, "groups": 2,
-                       "power": 0.9, "n": 982}  # semTools::findRMSEAsamplesize(.05, .08, 24, .9, group = 2) = 491
+    document = json.loads(result.stdout)
+    assert document["command"] == "power" and document["result"]["type"] == "RMSEAPower"
+    row = {"test": "close fit", "rmsea0": 0.05, "rmsea_a": 0.08, "df": 24, "alpha": 0.05, "groups": 2, "power": 0.9,
+           "n": 982}  # semTools::findRMSEAsamplesize(.05, .08, 24, .9, group = 2) = 491
+    assert document["result"]["tables"] == {"rmsea power": [row]}
+    assert document["result"]["meta"] == {**row, "solved_for": "n"}
     result = run("--rmsea0", ".05", "--rmsea-a", ".01", "--df", "24", "-n", "400", "--alpha", ".01", "--json")
-    payload = json.loads(result.stdout)
-    assert payload["test"] == "not-close fit" and payload["n"] == 400
+    payload = json.loads(result.stdout)["result"]["meta"]
+    assert payload["test"] == "not-close fit" and payload["n"] == 400 and payload["solved_for"] == "power"
     assert payload["power"] == sr.rmsea_power(rmsea0=.05, rmsea_a=.01, df=24, n=400, alpha=.01)
     result = run("--rmsea0", "0", "--rmsea-a", ".05", "--df", "24", "-n", "400")
     assert "test of exact fit" in result.stdout
@@ -244,7 +247,10 @@ def test_cli_monte_carlo_mode_is_sr_power(default_q):
     result = run(path, "-n", "100", "--replications", "2", "--seed", "4", "--json")
     assert result.exit_code == 0, result.output
     table = sr.power(default_q, n=[100], replications=2, seed=4)
-    assert [row["power"] for row in json.loads(result.stdout)["power"]] == table["power"].tolist()
+    document = json.loads(result.stdout)["result"]
+    assert [row["power"] for row in document["tables"]["power"]] == table["power"].tolist()
+    assert document["type"] == "PowerTable" and document["meta"] == {"replications": 2, "seed": 4, "alpha": 0.05,
+                                                                      "indirect": "delta"}
     result = run(path, "-n", "20")
     assert result.exit_code == 2 and "'-n' parameter of stickiness power" in result.stderr
     result = run(path, "--rmsea0", ".05", "--rmsea-a", ".08", "--df", "5", "-n", "100")

@@ -133,12 +133,13 @@ def test_cli_target_is_sr_sample_size(default_q, tmp_path):
     figure = tmp_path / "curve.png"
     result = _cli("--target", "0.8", *CLI_SEARCH, "--json", "--figure", str(figure))
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout)["sample_size"]
+    payload = json.loads(result.stdout)["result"]
     expected = sr.sample_size(default_q, 0.8, hypotheses=["H1"], n_min=30, n_max=60, step=10, replications=4,
                               seed=1)
-    assert payload["n"] == expected.n == 50
-    assert [step["n"] for step in payload["search"]] == expected.search["n"].tolist()
-    assert [row["power"] for row in payload["curve"]] == expected.curve["power"].tolist()
+    assert payload["type"] == "SampleSizeResult" and payload["meta"]["n"] == expected.n == 50
+    assert payload["meta"]["target_power"] == 0.8 and payload["meta"]["hypotheses"] == ["H1"]
+    assert [step["n"] for step in payload["tables"]["search"]] == expected.search["n"].tolist()
+    assert [row["H1"] for row in payload["tables"]["power curve"]] == expected.power_table()["H1"].tolist()
     assert figure.read_bytes()[:4] == b"\x89PNG"
     text = _cli("--target", "0.8", *CLI_SEARCH)
     assert text.exit_code == 0 and "N = 50" in text.stdout and "power curve" in text.stdout

@@ -168,7 +168,7 @@ def test_cli_fit_to_r(tmp_path):
                                  "--json", "--to-r", str(tmp_path / "hs.R")])
     assert result.exit_code == 0, result.output
     assert sr.fit_sem(model.read_text(), pd.read_csv(data), estimator="MLR").fit_measures["chisq"] == \
-        pytest.approx(__import__("json").loads(result.stdout)["fit_measures"]["chisq"])  # stdout stays JSON
+        pytest.approx(__import__("json").loads(result.stdout)["result"]["meta"]["fit_measures"]["chisq"])  # JSON
     assert "wrote" in result.stderr and (tmp_path / "hs_data.csv").is_file()
     assert 'estimator = "MLR"' in (tmp_path / "hs.R").read_text(encoding="utf-8")
     copy = tmp_path / "mine_data.csv"

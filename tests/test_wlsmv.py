@@ -145,14 +145,14 @@ def test_cli_fits_ordered_items_and_prints_lavaans_numbers(tmp_path):
     out = runner.invoke(app, ["fit", "--model", str(model), "--data", str(FOLDER / "binary.csv"),
                               "--ordered", "all", "--json"], catch_exceptions=False)
     assert out.exit_code == 0, out.output
-    payload = json.loads(out.stdout)
-    assert payload["estimator"] == "WLSMV"
-    assert _close(payload["fit_measures"]["chisq.scaled"], ref["fit_measures"]["chisq.scaled"])
-    thresholds = [e for e in payload["estimates"] if e["op"] == "|"]
+    payload = json.loads(out.stdout)["result"]
+    assert payload["meta"]["estimator"] == "WLSMV"
+    assert _close(payload["meta"]["fit_measures"]["chisq.scaled"], ref["fit_measures"]["chisq.scaled"])
+    thresholds = [e for e in payload["tables"]["estimates"] if e["op"] == "|"]
     assert len(thresholds) == sum(1 for r in ref["estimates"] if r["op"] == "|")
     named = runner.invoke(app, ["fit", "--model", str(model), "--data", str(FOLDER / "binary.csv"),
                                 "--ordered", "u1,bin,u2,tri,u3,u4", "--estimator", "DWLS", "--json"])
-    assert named.exit_code == 0 and json.loads(named.stdout)["estimator"] == "DWLS"
+    assert named.exit_code == 0 and json.loads(named.stdout)["result"]["meta"]["estimator"] == "DWLS"
     bad = runner.invoke(app, ["fit", "--model", str(model), "--data", str(FOLDER / "binary.csv"),
                               "--ordered", "u1,uu9"])
     assert bad.exit_code == 2 and "ordered item 'uu9' is not a column of the data" in bad.output
