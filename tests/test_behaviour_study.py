@@ -51,8 +51,10 @@ def test_report_has_the_behaviour_section_in_every_format(simulated_study, tmp_p
         assert text in html, text
     md = paths["md"].read_text(encoding="utf-8")
     assert "## Behaviour beside attitude" in md and "Insurance**: push customer stories" in md
-    results = json.loads(paths["json"].read_text(encoding="utf-8"))["behaviour"]
-    assert results["linked"] == len(study.behaviour.linked) and results["events"]["engine"] == "duckdb"
+    results = json.loads(paths["json"].read_text(encoding="utf-8"))["results"]["behaviour"]
+    assert results["type"] == "BehaviourResult" and list(results["tables"]) == list(study.behaviour.tables())
+    meta = results["meta"]
+    assert meta["linked"] == len(study.behaviour.linked) and meta["events"]["engine"] == "duckdb"
     from docx import Document
 
     text = "\n".join(p.text for p in Document(paths["docx"]).paragraphs)
@@ -80,7 +82,7 @@ def test_a_simulated_log_gives_the_same_numbers_again_under_a_session_key(simula
     study, folder = simulated_study
     monkeypatch.delenv("STICKINESS_HMAC_KEY", raising=False)  # pseudonyms from a random key of each run
     again = sr.run_study(folder / "study.yaml")
-    assert results_dict(again)["behaviour"] == results_dict(study)["behaviour"]
+    assert results_dict(again)["results"]["behaviour"] == results_dict(study)["results"]["behaviour"]
     assert "random key" in again.behaviour.events.provenance["ids"]
 
 
@@ -116,7 +118,7 @@ def test_a_log_file_joins_by_keyed_pseudonyms_and_builds_the_same_bytes_twice(tm
         built.append(out)
     for name in ("index.html", "report.md", "results.json"):
         assert (built[0] / name).read_bytes() == (built[1] / name).read_bytes(), name
-    results = json.loads((built[0] / "results.json").read_text(encoding="utf-8"))["behaviour"]
+    results = json.loads((built[0] / "results.json").read_text(encoding="utf-8"))["results"]["behaviour"]["meta"]
     assert results["linked"] == 400 and results["events"]["n_users"] == 400
     prov = json.loads((built[0] / "provenance.json").read_text(encoding="utf-8"))["events"]
     assert sorted(Path(f).name for f in prov["files"]) == ["part1.parquet", "part2.parquet"]

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import stickiness_research as sr
 from stickiness_research.cli import app
 from stickiness_research.report import write_report
+from stickiness_research.report.build import study_results
 from stickiness_research.strategy import recommendations
 from stickiness_research.study import model_without, outcome_of, run_study
 
@@ -109,10 +110,17 @@ def test_results_json_carries_every_number(built):
     results = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert results["study"]["n_read"] == 300
     assert results["study"]["n_read"] - results["study"]["n_excluded"] == results["study"]["n_analysed"]
-    assert results["fit_measures"]["chisq"] == pytest.approx(study.sem.fit_measures["chisq"], rel=1e-10)
+    sem = results["results"]["sem"]  # each result of the study is its to_dict() of the results protocol
+    assert sem["type"] == "SEMResult" and sem["meta"]["n_obs"] == study.sem.n_obs
+    assert sem["meta"]["fit_measures"]["chisq"] == pytest.approx(study.sem.fit_measures["chisq"], rel=1e-10)
+    first = study.sem.estimates.iloc[0]
+    assert sem["tables"]["estimates"][0]["est"] == pytest.approx(first["est"], rel=1e-10)
     assert {h["hypothesis"] for h in results["hypotheses"]} == {f"H{i}" for i in range(1, 10)}
-    for key in ["measurement", "efa", "method_bias", "alternatives", "groups", "segments", "ipma",
-                "recommendations", "exclusions", "regression"]:
+    assert list(results["results"]) == list(study_results(study))
+    assert {"sem", "bootstrap", "cfa", "parallel_analysis", "method_bias", "invariance: product_type",
+            "group_paths: product_type", "segments"} <= set(results["results"])
+    for key in ["measurement", "efa_loadings", "alternatives", "groups", "segment_profile", "segment_priorities",
+                "ipma", "recommendations", "exclusions", "regression"]:
         assert results[key], key
     excluded = {e["row"] for e in results["exclusions"]}  # rows of the data as read, never respondent ids
     assert len(excluded) == results["study"]["n_excluded"] and "respondent_id" not in results["exclusions"][0]
@@ -122,6 +130,25 @@ def test_results_json_carries_every_number(built):
     prov = json.loads(paths["provenance"].read_text(encoding="utf-8"))
     assert prov["questionnaire"]["id"] == "financial_social_media_stickiness"
     assert all(len(h) == 64 for h in prov["inputs"].values()) and prov["seed"] == 5
+
+
+def test_full_results_appendix_renders_every_result_through_its_summary(built):
+    study, paths, _, _ = built
+    md = paths["md"].read_text(encoding="utf-8")
+    html = paths["html"].read_text(encoding="utf-8")
+    appendix_md = md.split("\n## Full results\n", 1)[1]  # the last section of report.md
+    appendix_html = html.split('<section id="full-results">', 1)[1]
+    held = study_results(study)
+    assert len(held) >= 8
+    for name, result in held.items():
+        summary = result.summary()
+        assert f"### {name}\n\n{summary.as_markdown()}" in appendix_md, name  # the Summary itself, whole
+        assert summary.as_html() in appendix_html, name
+        assert f"**{result.title}**" in appendix_md
+    # a number of a table shows as its Summary prints it: the SEM's first free loading
+    loading = study.sem.estimates.query("op == '=~'").iloc[1]
+    assert f"| {loading['lhs']} | =~ | {loading['rhs']} |  | {loading['est']:.3f} |" in appendix_md
+    assert html.index('<section id="provenance">') < html.index('<section id="full-results">')
 
 
 def test_building_twice_gives_identical_results_and_report(built, tmp_path):
@@ -299,8 +326,8 @@ def test_segment_priorities_are_estimated_within_each_segment(built):
     importance = table.pivot(index="construct", columns="segment", values="importance")
     assert (importance.nunique(axis=1) == importance.shape[1]).all()
     results = json.loads(paths["json"].read_text(encoding="utf-8"))
-    assert results["segments"]["on"] == list(study.segments.on)
-    assert {r["status"] for r in results["segments"]["priorities"]} == set(table["status"])
+    assert results["results"]["segments"]["meta"]["on"] == list(study.segments.on)
+    assert {r["status"] for r in results["segment_priorities"]} == set(table["status"])
     for kind in ("html", "md"):
         text = paths[kind].read_text(encoding="utf-8")
         assert "Priorities by segment" in text and "Importance (95% CI)" in text, kind

@@ -45,7 +45,10 @@ def test_the_power_section_reaches_the_report(tmp_path):
     md = Path(paths["md"]).read_text(encoding="utf-8")
     assert "## Planning: statistical power" in md and "| H1 |" in md and "N for power .60" in md
     results = json.loads(Path(paths["json"]).read_text(encoding="utf-8"))
-    assert len(results["planning"]["power"]) == 2 * len(study.questionnaire.hypotheses)
+    power = results["results"]["power"]
+    assert power["type"] == "PowerTable" and len(power["tables"]["power"]) == 2 * len(study.questionnaire.hypotheses)
+    assert results["results"]["sample_size"]["meta"]["target_power"] == 0.6
+    assert results["planning"]["rmsea"]["power"] == pytest.approx(rm["power"])
 
 
 def test_the_power_section_in_chinese_and_bad_settings(tmp_path):

@@ -84,8 +84,11 @@ def test_the_report_shows_the_pls_reporting_set_and_no_cbsem_section(built, stud
     assert 'id="pls"' in html and 'id="measurement"' not in html
     results = json.loads(Path(built["json"]).read_text(encoding="utf-8"))
     assert results["study"]["method"] == "pls" and results["study"]["estimator"] == "PLS-SEM"
-    assert {r["measure"] for r in results["fit_measures"]} == {"srmr", "d_uls", "d_g"}
-    assert {"htmt", "f2", "item_vif", "inner_vif", "fornell_larcker", "bootstrap"} <= set(results["pls"])
+    pls = results["results"]["sem"]  # a PLS-only study's structural model is its PLS model, once
+    assert pls["type"] == "PLSResult" and "pls" not in results["results"]
+    assert {r["measure"] for r in pls["tables"]["model_fit"]} == {"srmr", "d_uls", "d_g"}
+    assert {"htmt", "f2", "item_vif", "inner_vif", "fornell_larcker"} <= set(pls["tables"])
+    assert results["results"]["pls_bootstrap"]["meta"]["n_boot"] == study.pls_bootstrap.n_boot
 
 
 @pytest.mark.parametrize(("extra", "named"), [

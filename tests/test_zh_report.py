@@ -42,21 +42,30 @@ FILE_OR_URL = re.compile(r"https?://\S+|\b[\w.-]+\.(?:json|html|md|docx|yaml|csv
 BLOCK = "\n|\n"  # between table cells, paragraphs and list items: ends a run
 INLINE = {"b", "i", "a", "span", "strong", "em", "sup", "sub", "code"}
 HIDDEN = {"style", "script", "pre", "metadata"}  # CSS, JS, the provenance JSON, SVG metadata
+# The "Full results" appendix is the package's own output (its Summary of every result, English column names), and
+# says so: lang="en" in HTML, between these comments in Markdown. Everything around it must be Chinese.
+MD_ENGLISH = re.compile(r'<!-- lang="en".*?<!-- /lang="en" -->', re.S)
 
 
 class _VisibleText(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.hidden = 0
+        self.open: list[bool] = []  # per open div: is it marked lang="en"
         self.parts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.hidden += tag in HIDDEN
+        if tag == "div":
+            self.open.append(dict(attrs).get("lang") == "en")
+            self.hidden += self.open[-1]
         if tag not in INLINE:
             self.parts.append(BLOCK)
 
     def handle_endtag(self, tag):
         self.hidden -= tag in HIDDEN
+        if tag == "div" and self.open:
+            self.hidden -= self.open.pop()
         if tag not in INLINE:
             self.parts.append(BLOCK)
 
@@ -72,7 +81,7 @@ def html_text(page: str) -> str:
 
 
 def markdown_text(md: str) -> str:
-    return md.replace("\n", BLOCK)
+    return MD_ENGLISH.sub(BLOCK, md).replace("\n", BLOCK)
 
 
 def docx_text(path: Path) -> str:
@@ -274,3 +283,17 @@ def test_group_errors_and_small_segments_reach_the_zh_report_in_chinese(reports)
         assert "样本过少，无法估计" in visible
     en = write_report(changed, tmp / "errors_en", language="en", formats=["md"])["md"].read_text(encoding="utf-8")
     assert "in group 'Everyday banking'" in en and "something the translator has never seen." in en
+
+
+def test_the_full_results_appendix_is_there_and_marked_english(reports):
+    """The scanner skips only what is marked English: the appendix of every result's own Summary."""
+    from stickiness_research.report.build import study_results
+
+    study, _, tmp = reports
+    held = study_results(study)
+    md = (tmp / "zh" / "report.md").read_text(encoding="utf-8")
+    page = (tmp / "zh" / "index.html").read_text(encoding="utf-8")
+    assert "## 完整结果" in md and "<h2>完整结果</h2>" in page
+    marked = MD_ENGLISH.findall(md)
+    assert len(marked) == 1 and all(f"**{r.title}**" in marked[0] for r in held.values())
+    assert page.count('class="full-result"') == page.count('lang="en"') == len(held)

@@ -18,8 +18,10 @@ from typing import Any
 import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from .._io import OutputPathError, atomic_path, check_output, write_text
+from .._summary import protocol_dict
 from .._validation import BOOL, ListOf, Options, check
 from ..strategy import load_playbook
 from ..study import StudyResult
@@ -79,51 +81,80 @@ def _exclusions_by_row(study: StudyResult) -> pd.DataFrame:
     return out
 
 
+def study_results(study: StudyResult) -> dict[str, Any]:
+    """Every result object the study holds, by name, in the report's order: the ``results`` of results.json and
+    the report's "Full results" appendix (each renders itself through the results protocol, so a new result type
+    needs no report code).
+
+    Names: ``sem`` (the structural model: SEMResult, or the PLSResult of a PLS-only study), ``bootstrap``,
+    ``cfa``, ``parallel_analysis``, ``method_bias``, ``invariance: <group>`` and ``group_paths: <group>`` per
+    grouping variable, ``pls`` and ``pls_bootstrap``, ``power`` and ``sample_size`` (the config's power
+    section), ``segments`` and ``behaviour``; those the config did not ask for are absent.
+    """
+    out: dict[str, Any] = {"sem": study.sem, "bootstrap": study.bootstrap, "cfa": study.cfa,
+                           "parallel_analysis": study.parallel, "method_bias": study.method_bias}
+    for g in study.groups:
+        out[f"invariance: {g.group}"] = g.invariance
+        out[f"group_paths: {g.group}"] = g.paths
+    if study.pls is not study.sem:  # a PLS-only study's structural model is its PLS model: once, as "sem"
+        out["pls"] = study.pls
+    out["pls_bootstrap"] = study.pls_bootstrap
+    plan = study.planning or {}
+    out |= {"power": plan.get("power"), "sample_size": plan.get("sample_size"), "segments": study.segments,
+            "behaviour": study.behaviour}
+    return {name: result for name, result in out.items() if result is not None}
+
+
 def results_dict(study: StudyResult) -> dict:
-    """Every number of the study, as plain JSON-able data (the ``results.json`` file)."""
-    q = study.questionnaire
-    pls_only = study.method == "pls"
+    """Every number of the study, as plain JSON-able data (the ``results.json`` file).
+
+    Returns
+    -------
+    dict
+        ``study``
+            The study in numbers (:meth:`StudyResult.meta`): id, questionnaire and version, n_read,
+            n_excluded, n_analysed, n_model, outcome, method, estimator, seed.
+        ``results``
+            Every result object of the study by name (:func:`study_results`: ``sem``, ``bootstrap``, ``cfa``,
+            ``invariance: product_type``, ``pls``, ``power``, ``behaviour``, ...), each its ``to_dict()`` of the
+            results protocol: ``{"type", "title", "lines", "notes", "meta", "tables"}``, e.g.
+            ``results["sem"]["meta"]["fit_measures"]["cfi"]`` or ``results["sem"]["tables"]["estimates"]``.
+        ``exclusions``
+            The exclusion log, each respondent by row of the data as read (1-based), never by id.
+        ``hypotheses``, ``effects``, ``truth``
+            The hypothesis table, the bootstrapped direct, indirect and total effects, and (simulated data) the
+            population value of each path.
+        ``measurement``
+            With a CFA: ``descriptives``, ``mardia``, ``htmt`` (bootstrapped), ``latent_correlations`` and
+            ``fornell_larcker``.
+        ``efa_loadings``, ``alternatives``, ``groups``, ``segment_profile``, ``segment_priorities``, ``ipma``,
+        ``recommendations``, ``regression``, ``planning``
+            The study-level tables that are not result objects, when the config asked for them (``groups``: each
+            grouping variable and why its analysis could not run; ``planning``: the power settings and the RMSEA
+            power of the fitted model).
+
+        NaN is ``null`` and floats carry 12 significant digits, so rebuilding gives the same bytes.
+    """
     out: dict[str, Any] = {
-        "study": {"id": study.config.study.id, "questionnaire": q.meta.id, "questionnaire_version": q.meta.version,
-                  "n_read": len(study.raw), "n_excluded": int(study.exclusions["respondent_id"].nunique())
-                  if len(study.exclusions) else 0,
-                  "n_analysed": len(study.scored) if pls_only else study.sem.n_obs + study.sem.n_dropped,
-                  "n_model": study.sem.n_obs, "outcome": study.outcome, "method": study.method,
-                  "estimator": "PLS-SEM" if pls_only else study.sem.estimator, "seed": study.config.seed},
+        "study": study.meta(),
+        "results": {name: protocol_dict(result) for name, result in study_results(study).items()},
         "exclusions": _exclusions_by_row(study),
-        # PLS-SEM: SRMR, d_ULS and d_G of the saturated and estimated model (no chi-square test)
-        "fit_measures": study.sem.model_fit().reset_index(names="measure") if pls_only else study.sem.fit_measures,
-        "estimates": study.sem.estimates.drop(columns=[c for c in ("group",) if c in study.sem.estimates]),
-        "r2": study.sem.r2,
         "hypotheses": study.hypotheses,
         "effects": study.effects,
         "truth": study.truth,
     }
     if study.cfa is not None:
         out["measurement"] = {
-            "descriptives": study.descriptives, "mardia": study.mardia, "fit_measures": study.cfa.fit_measures,
-            "reliability": study.cfa.reliability(), "loadings": study.cfa.loadings(),
+            "descriptives": study.descriptives, "mardia": study.mardia, "htmt": study.htmt,
             "latent_correlations": study.cfa.latent_correlations().reset_index(names="construct"),
-            "fornell_larcker": study.cfa.fornell_larcker().reset_index(names="construct"),
-            "htmt": study.htmt, "warnings": list(study.cfa.warnings)}
-    if study.parallel is not None:
-        out["efa"] = {"parallel": study.parallel.table, "n_factors": study.parallel.n_factors,
-                      "loadings": study.efa_loadings.reset_index(names="item")}
-    if study.method_bias is not None:
-        mb = study.method_bias
-        out["method_bias"] = {"harman": mb.harman, "comparison": mb.comparison, "loadings": mb.loadings,
-                              "method_variance": mb.method_variance}
+            "fornell_larcker": study.cfa.fornell_larcker().reset_index(names="construct")}
+    if study.efa_loadings is not None:
+        out["efa_loadings"] = study.efa_loadings.reset_index(names="item")
     if study.alternatives is not None:
         out["alternatives"] = study.alternatives
-    out["groups"] = [{"group": g.group, "error": g.error,
-                      "invariance": g.invariance.table if g.invariance else None,
-                      "level": g.invariance.level if g.invariance else None,
-                      "paths": g.paths.table if g.paths else None} for g in study.groups]
+    out["groups"] = [{"group": g.group, "error": g.error} for g in study.groups]
     if study.segments is not None:
-        s = study.segments
-        out["segments"] = {"k": s.k, "method": s.method, "on": list(s.on), "selection": s.selection,
-                           "centers": s.centers.reset_index(), "profile": study.segment_profile,
-                           "priorities": study.segment_priorities}
+        out |= {"segment_profile": study.segment_profile, "segment_priorities": study.segment_priorities}
     if study.ipma is not None:
         out["ipma"] = study.ipma
         out["recommendations"] = [{"rank": r.rank, "construct": r.construct, "status": r.status,
@@ -134,42 +165,18 @@ def results_dict(study: StudyResult) -> dict:
     if study.regression is not None:
         out["regression"] = study.regression
     if study.planning is not None:
-        plan = study.planning
-        out["planning"] = {"settings": plan["spec"], "power": plan["power"], "rmsea": plan.get("rmsea"),
-                           "sample_size": plan["sample_size"].sample_sizes if "sample_size" in plan else None}
-    if study.behaviour is not None:
-        b = study.behaviour
-        p = b.events.provenance
-        out["behaviour"] = {
-            "events": {k: p[k] for k in ("n_events", "n_users", "engine", "outside_window")},
-            "window": [str(b.events.start), str(b.events.end)], "linked": len(b.linked), "segment": b.segment,
-            "outcome": b.outcome, "by_segment": b.by_segment.reset_index() if b.by_segment is not None else None,
-            "dau_mau": b.dau_mau.reset_index(names="segment"),
-            "cohort_retention": b.cohorts.reset_index().rename(columns=str),
-            "criterion_validity": b.validity.reset_index(),
-            "sem": ({"estimates": b.sem.estimates.query("op in ['~', ':=']"), "fit_measures": b.sem.fit_measures,
-                     "r2": b.sem.r2} if b.sem is not None else None),
-            "churn_survival": ({"summary": b.survival["summary"].reset_index(),
-                                "logrank": b.survival.get("logrank")} if b.survival is not None else None),
-            "churn_cox": b.cox.reset_index() if b.cox is not None else None,
-            "content_shares": b.preferences["shares"].reset_index() if b.preferences is not None else None,
-            "content_test": b.preferences["test"] if b.preferences is not None else None,
-            "reading_times": b.times.reset_index() if b.times is not None else None,
-            "association_rules": b.rules, "suggestions": b.suggestions, "truth": b.truth, "notes": list(b.notes)}
-    if study.pls is not None:
-        out["pls"] = study.pls.to_dict()
-        out["pls"]["htmt"] = study.pls.htmt().reset_index(names="construct")
-        if pls_only:  # the rest of the PLS reporting set (with method: both the CB-SEM sections carry it)
-            vif = study.pls.vif()
-            out["pls"] |= {"model_fit": study.pls.model_fit().reset_index(names="measure"),
-                           "fornell_larcker": study.pls.fornell_larcker().reset_index(names="construct"),
-                           "item_vif": vif["items"].rename_axis("item").reset_index(),
-                           "inner_vif": vif["antecedents"].rename_axis("predictor").reset_index(),
-                           "f2": study.pls.f_squared(), "effects": study.effects}
-        if study.pls_bootstrap is not None:
-            out["pls"]["bootstrap"] = {"n_boot": study.pls_bootstrap.n_boot, "n_failed": study.pls_bootstrap.n_failed,
-                                       "seed": study.pls_bootstrap.seed, "estimates": study.pls_bootstrap.table}
+        out["planning"] = {"settings": study.planning["spec"], "rmsea": study.planning.get("rmsea")}
     return _clean(out)
+
+
+def _appendix(study: StudyResult) -> list[dict]:
+    """The "Full results" appendix: every result of the study rendered by its own Summary (HTML and Markdown)."""
+    out = []
+    for name, result in study_results(study).items():
+        summary = result.summary()
+        out.append({"name": name, "title": summary.title, "html": Markup(summary.as_html()),
+                    "markdown": summary.as_markdown()})
+    return out
 
 
 # ----- formatted context -------------------------------------------------------------------------
@@ -739,6 +746,7 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
         "behaviour": _behaviour(study, L, names, lang),
         "segments": _segments(study, L, names, lang),
         "strategy": _strategy(study, L, names, lang),
+        "appendix": _appendix(study),
         "provenance": json.dumps(prov, indent=2, ensure_ascii=False),
     }
 

@@ -23,6 +23,9 @@ LABELS: dict[str, dict[str, str]] = {
         "measurement": "Measurement model", "structural": "Structural model", "groups": "Groups",
         "robustness": "Robustness check: regression on scale scores", "segments": "Segments",
         "strategy": "Strategy playbook", "provenance": "Provenance", "alternatives": "Alternative models",
+        "full_results": "Full results",
+        "full_results_note": "Every result of the study as the package reports it (summary(), the same numbers "
+                             "as results.json), in the package's English names.",
         "respondents": "respondents", "read": "Responses read", "excluded": "Excluded", "kept": "Analysed",
         "rule": "Rule", "count": "n", "construct": "Construct", "item": "Item", "items": "Items",
         "reliability": "Reliability and convergent validity", "discriminant": "Discriminant validity",
@@ -160,6 +163,9 @@ LABELS: dict[str, dict[str, str]] = {
         "summary": "摘要", "sample": "样本与数据质量", "demographics": "人口统计特征", "measurement": "测量模型",
         "structural": "结构模型", "groups": "分组比较", "robustness": "稳健性检验：基于量表得分的回归",
         "segments": "用户细分", "strategy": "策略手册", "provenance": "可复现信息", "alternatives": "备择模型",
+        "full_results": "完整结果",
+        "full_results_note": "本研究每项分析结果的原始输出（与软件包的 summary() 及 results.json 数值相同），"
+                             "表名与列名保留软件包的英文名称。",
         "respondents": "名受访者", "read": "读取的答卷", "excluded": "剔除", "kept": "纳入分析", "rule": "规则",
         "count": "人数", "construct": "构念", "item": "题项", "items": "题项数", "reliability": "信度与收敛效度",
         "discriminant": "区分效度", "loadings": "标准化因子载荷", "fit": "模型拟合", "hypotheses": "研究假设",
