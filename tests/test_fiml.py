@@ -38,10 +38,10 @@ def test_fiml_options_are_checked():
         sr.fit_sem(HS_MODEL, data, missing="ml", group="school", estimator="MLR")
 
 
-def test_padded_patterns_equal_pattern_by_pattern_terms():
+def test_padded_patterns_equal_pattern_by_pattern_terms(monkeypatch):
     """Every pattern as a slice of padded arrays (PaddedPatterns) gives the discrepancy, G and h of the
-    pattern-by-pattern sums (group_terms), and the Hessian as one Kronecker sum equals the pattern-by-pattern
-    k x k products, for one-respondent patterns, patterns of several respondents and complete rows, away from
+    pattern-by-pattern sums (group_terms), and the Hessian as one Kronecker sum (also summed in chunks)
+    equals the pattern-by-pattern k x k products, for one-respondent patterns, patterns of several respondents and complete rows, away from
     the optimum (where W != 0) and with a mean structure."""
     from stickiness_research.sem import fiml
 
@@ -53,7 +53,9 @@ def test_padded_patterns_equal_pattern_by_pattern_terms():
     res = sr.fit_sem("a =~ int1 + int2 + int3 + int4\nb =~ ea1 + ea2 + ea3 + ea4\nc =~ sec1 + sec2 + sec3 + sec4\n"
                      "c ~ a + b", holes, missing="ml")
     problem = res._state.problem
-    assert problem.padded is not None and len(problem.padded[0].multi) >= 2  # the shared and the complete ones
+    padded_patterns = problem.padded[0]
+    # patterns of several respondents: the complete one and some with missing values
+    assert padded_patterns.complete is not None and len(padded_patterns.row_dev) >= 2
     theta = res._state.solution.theta + 0.01 * rng.standard_normal(problem.n_free)
     state = problem._fiml_evaluate(theta)[0]
     sigma, mu, u, v, dm = state["parts"][:5]
@@ -64,8 +66,13 @@ def test_padded_patterns_equal_pattern_by_pattern_terms():
     np.testing.assert_allclose(padded["h"], h, rtol=1e-10, atol=1e-10 * np.abs(h).max())
     by_pattern = fiml.pattern_hessian(terms, sigma, u, v, dm)
     scale = np.abs(by_pattern).max()
-    from_padded = fiml.kronecker_sum(problem.padded[0].hessian_chunks(padded), u, v, dm)
+    from_padded = fiml.kronecker_sum(padded_patterns.hessian_chunks(padded), u, v, dm)
     np.testing.assert_allclose(from_padded, by_pattern, rtol=1e-10, atol=1e-9 * scale)
+    # in several chunks (bounded memory): the same sum
+    monkeypatch.setattr(fiml, "HESSIAN_BUFFER", 5 * 12 * 12)
+    assert len(list(padded_patterns.hessian_chunks(padded))) > 2
+    chunked = fiml.kronecker_sum(padded_patterns.hessian_chunks(padded), u, v, dm)
+    np.testing.assert_allclose(chunked, by_pattern, rtol=1e-10, atol=1e-9 * scale)
 
 
 def test_accelerated_em_reaches_the_em_fixed_point():

@@ -190,133 +190,199 @@ def independence_discrepancy(x: np.ndarray, problem: FimlProblem, group: int, ex
     return problem.group_discrepancy(group, sigma, mu)
 
 
+def _unique_rows(present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(present, axis=0, return_inverse=True, return_counts=True)`` for a boolean (n, p) mask,
+    in the same (lexicographic) order: up to 62 columns each row is read as one integer, the first column
+    its highest bit, and unique integers sort ten times faster than rows do."""
+    p = present.shape[1]
+    if p > 62:
+        keys, inverse, counts = np.unique(present, axis=0, return_inverse=True, return_counts=True)
+        return keys, inverse.ravel(), counts
+    codes = present.astype(np.int64) @ (np.int64(1) << np.arange(p - 1, -1, -1, dtype=np.int64))
+    _, first, inverse, counts = np.unique(codes, return_index=True, return_inverse=True, return_counts=True)
+    return present[first], inverse.ravel(), counts
+
+
 PATTERN_CHUNK = 4096  # patterns evaluated together (bounded memory: C x p x q arrays)
+HESSIAN_BUFFER = 4e6  # values of the (patterns, p, p) arrays the Hessian is summed from, at most
 
 
 class PaddedPatterns:
     """One group's missingness patterns stacked for batched evaluation (for p <= ``KRONECKER_MAX_P``).
 
-    Each pattern's missing variables are padded to the largest number missing, q, with distinct dummy
-    variables p, p+1, ... of an augmented A = diag(Sigma^-1, I_q): the dummy block of A_mm is the identity, so
-    A_mm's Cholesky factor, log|A_mm| and E = A[:, m] L^-T (zero in the dummy columns) are those of the real
-    missing variables, and every pattern is one slice of the same (C, q, q) and (C, p, q) arrays. Then, as in
-    ``group_terms``, Sigma_oo^-1 embedded in p x p is A - E E' and log|Sigma_oo| = log|Sigma| + log|A_mm|;
-    patterns of several respondents add their covariance S_P. Built once per group; ``evaluate`` at each
-    (Sigma, mu).
+    Each pattern's missing variables are padded to the next power of two w of their number with distinct
+    dummy variables p, p+1, ... of an augmented A = diag(Sigma^-1, I): the dummy block of A_mm is the identity,
+    so log|A_mm| and K = A_mm^-1 are those of the real missing variables beside an identity, and the patterns
+    of one width are one (C, w, w) batch. Then, as in ``group_terms``, Sigma_oo^-1 embedded in p x p is
+    A_P = A - U K U' with U = A[:, m], and log|Sigma_oo| = log|Sigma| + log|A_mm|. Patterns of several
+    respondents add n_P tr(A_P S_P): respondent by respondent (their deviations d_i from the pattern's mean,
+    A_P d_i as A_P r), except the complete pattern, whose A_P is A. The index arrays of every batch are built
+    once per group; ``evaluate`` at each (Sigma, mu).
     """
 
     def __init__(self, x: np.ndarray):
         n_rows, p = x.shape
         present = ~np.isnan(x)
-        keys, inverse, counts = np.unique(present, axis=0, return_inverse=True, return_counts=True)
-        inverse = inverse.ravel()
+        keys, inverse, counts = _unique_rows(present)
         order = np.argsort(inverse, kind="stable")
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        filled = np.where(present, x, 0.0)
+        filled = np.where(present, x, 0.0)[order]  # rows sorted by pattern
         self.p, self.present, self.n = p, keys, counts.astype(float)
-        self.mean = np.add.reduceat(filled[order], starts, axis=0) / counts[:, None]  # zero where missing
+        self.mean = np.add.reduceat(filled, starts, axis=0) / counts[:, None]  # zero where missing
         self.n_observed = int(present.sum())  # observed values, for the log-likelihood's constant
         missing = p - keys.sum(axis=1)
-        self.q = q = max(1, int(missing.max()))
-        # real missing variables first (a stable sort puts each pattern's False columns first, in order), then
-        # distinct dummies p, p+1, ... in the places beyond its own number missing
-        first = np.argsort(keys, axis=1, kind="stable")[:, :q]
-        dummy = np.arange(q)[None, :] >= missing[:, None]
-        self.m_pad = np.where(dummy, p + np.arange(q)[None, :], first).astype(np.intp)
-        # patterns padded only to the next power of two of their own number missing (q^3 work per pattern:
+        # patterns padded only to the next power of two of their own number missing (w^3 work per pattern:
         # one width for all would cost the many one- and two-missing patterns the widest one's)
         width = 2 ** np.ceil(np.log2(np.maximum(missing, 1))).astype(int)
-        self.buckets = [(np.flatnonzero(width == w), int(w)) for w in np.unique(width)]
-        # patterns of several respondents: their covariance (divisor n_P), embedded in p x p
-        self.multi = np.flatnonzero(counts > 1)
-        self.s_multi = np.zeros((len(self.multi), p, p))
-        for j, k in enumerate(self.multi):
-            rows = order[starts[k]:starts[k] + counts[k]]
-            o = np.flatnonzero(keys[k])
-            d = x[np.ix_(rows, o)] - self.mean[k, o]
-            self.s_multi[j][np.ix_(o, o)] = d.T @ d / counts[k]
+        self.q = q = int(width.max())
+        self.size = size = p + q  # the augmented matrices' order
+        # real missing variables first (a stable sort puts each pattern's False columns first, in order), then
+        # distinct dummies p, p+1, ... in the places beyond its own number missing
+        first = np.zeros((len(keys), max(p, q)), dtype=np.intp)
+        first[:, :p] = np.argsort(keys, axis=1, kind="stable")
+        dummy = np.arange(q)[None, :] >= missing[:, None]
+        m_pad = np.where(dummy, p + np.arange(q)[None, :], first[:, :q]).astype(np.intp)
+        # patterns of several respondents: the complete one's covariance (divisor n_P), and the others' rows'
+        # deviations from their pattern's mean (zero in its missing columns) with the pattern of each
+        d = filled - np.repeat(self.mean, counts, axis=0)
+        pattern = np.repeat(np.arange(len(counts)), counts)
+        complete = np.flatnonzero((counts > 1) & (missing == 0))
+        self.complete = int(complete[0]) if len(complete) else None
+        self.s_complete = None
+        if self.complete is not None:
+            rows = pattern == self.complete
+            self.s_complete = d[rows].T @ d[rows] / counts[self.complete]
+        rows = (counts[pattern] > 1) & (missing[pattern] > 0)
+        self.row_dev, row_pattern = d[rows], pattern[rows]
+        # the batches: patterns of one width (in chunks), their missing variables m (C, w), flat positions of
+        # A_mm in the augmented A, of (pattern, m) in a (P, p + q) array, and the rows of patterns of several
+        # respondents among them (row, position of its pattern in the batch)
+        self.batches = []
+        for w in np.unique(width):
+            members = np.flatnonzero(width == w)
+            for lo in range(0, len(members), PATTERN_CHUNK):
+                sel = members[lo:lo + PATTERN_CHUNK]
+                m = m_pad[sel, :w]
+                where = np.searchsorted(sel, row_pattern)
+                mine = np.flatnonzero((where < len(sel)) & (sel[np.minimum(where, len(sel) - 1)] == row_pattern))
+                self.batches.append(_Batch(sel, int(w), m, m[:, :, None] * size + m[:, None, :],
+                                           sel[:, None] * size + m, mine, where[mine],
+                                           mine[:, None] * size + m[where[mine]]))
 
     def __len__(self) -> int:
         return len(self.n)
 
+    def _apply(self, a: np.ndarray, ks: list[np.ndarray], x: np.ndarray, rows: bool) -> np.ndarray:
+        """A_P x: for each pattern's x = r (``rows`` False, x (P, p)), or for each respondent of a pattern of
+        several and his deviation d_i (``rows`` True). A_P x = x A - z A with z = K (U'x) = K (x A)[m]
+        placed at the pattern's missing variables (its dummies fall outside p)."""
+        p, size = self.p, self.size
+        xa = np.zeros((len(x), size))  # x A, zero in the dummy columns
+        xa[:, :p] = x @ a
+        flat_xa, z = xa.ravel(), np.zeros(len(x) * size)
+        for b, k in zip(self.batches, ks, strict=True):
+            at, kb = (b.row_at, k[b.row_pos]) if rows else (b.at, k)
+            z[at] = (kb * np.take(flat_xa, at)[:, None, :]).sum(axis=2)
+        return xa[:, :p] - z.reshape(len(x), size)[:, :p] @ a
+
     def evaluate(self, sigma: np.ndarray, mu: np.ndarray) -> dict | None:
         """sum_P n_P [log|Sigma_oo| + tr(Sigma_oo^-1 S_P) + r'Sigma_oo^-1 r] (``f``), G = dF/dSigma summed
-        (``G``, p x p), h = sum_P n_P Sigma_oo^-1 r (``h``), and the pieces the Hessian reuses (``A``, per
-        pattern ``K`` = A_mm^-1 padded to q x q, ``fvec`` = Sigma_oo^-1 r embedded and ``ASA`` = A_P S_P A_P
-        of the patterns of several respondents); None where Sigma is not positive definite.
+        (``G``, p x p), h = sum_P n_P Sigma_oo^-1 r (``h``), and the pieces the Hessian reuses (``A``, each
+        batch's K = A_mm^-1 (``K``), ``fvec`` = A_P r, and ``g`` = A_P d_i of the respondents of patterns of
+        several); None where Sigma is not positive definite.
 
-        With U = A[:, m], Sigma_oo^-1 embedded is A_P = A - U K U'. So Sigma_oo^-1 r = (r A) - (z A), z the
-        pattern's K (U'r) placed at its missing variables, and sum_P n_P U K U' = A M A with M the n-weighted
-        K's added into p x p: no pattern's p x q matrix is formed.
+        sum_P n_P U K U' = A M A with M the n-weighted K's added into p x p: no pattern's p x p or p x w
+        matrix is formed.
         """
-        p, q = self.p, self.q
+        p, size = self.p, self.size
         try:
             logdet_sigma = 2.0 * np.log(np.diag(np.linalg.cholesky(sigma))).sum()
         except np.linalg.LinAlgError:
             return None
         a = np.linalg.inv(sigma)
         a = 0.5 * (a + a.T)
-        aug = np.zeros((p + q, p + q))
+        aug = np.eye(size)
         aug[:p, :p] = a
-        aug[p:, p:] = np.eye(q)
-        r = np.where(self.present, self.mean - mu, 0.0)  # (P, p), zero where missing
-        ra = np.zeros((len(self), p + q))  # r A, zero in the dummy columns
-        ra[:, :p] = r @ a
-        k_all = np.zeros((len(self), q, q))
-        z = np.zeros((len(self), p + q))
-        logdet = np.full(len(self), logdet_sigma)
-        for members, width in self.buckets:
-            for lo in range(0, len(members), PATTERN_CHUNK):
-                sl = members[lo:lo + PATTERN_CHUNK]
-                m = self.m_pad[sl, :width]
-                a_mm = aug[m[:, :, None], m[:, None, :]]
-                try:
-                    chol = np.linalg.cholesky(a_mm)
-                except np.linalg.LinAlgError:
-                    return None
-                k = np.linalg.inv(a_mm)
-                k = 0.5 * (k + k.transpose(0, 2, 1))
-                logdet[sl] += 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-                z[sl[:, None], m] = np.einsum("cqk,ck->cq", k, np.take_along_axis(ra[sl], m, axis=1))
-                k_all[sl, :width, :width] = k
-        fvec = ra[:, :p] - z[:, :p] @ a  # Sigma_oo^-1 r, embedded
+        flat_aug = aug.ravel()
         n = self.n
+        logdet = np.full(len(self), logdet_sigma)
+        ks = []
+        big_m = np.zeros(size * size)  # sum_P n_P K_P added at its missing variables
+        for b in self.batches:
+            a_mm = np.take(flat_aug, b.cells)
+            try:
+                chol = np.linalg.cholesky(a_mm)
+            except np.linalg.LinAlgError:
+                return None
+            k = np.linalg.inv(a_mm)
+            k = 0.5 * (k + k.transpose(0, 2, 1))
+            ks.append(k)
+            logdet[b.sel] += 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+            big_m += np.bincount(b.cells.ravel(), weights=(n[b.sel, None, None] * k).ravel(), minlength=size * size)
+        r = np.where(self.present, self.mean - mu, 0.0)  # (P, p), zero where missing
+        fvec = self._apply(a, ks, r, rows=False)  # Sigma_oo^-1 r, embedded
         f = float(n @ (logdet + np.einsum("cj,cj->c", r, fvec)))
-        # sum_P n_P K_P added at its missing variables (dummy rows and columns fall outside p x p)
-        scatter = (self.m_pad[:, :, None] * (p + q) + self.m_pad[:, None, :]).ravel()
-        big_m = np.bincount(scatter, weights=(n[:, None, None] * k_all).ravel(),
-                            minlength=(p + q) ** 2).reshape(p + q, p + q)[:p, :p]
-        big_g = n.sum() * a - a @ big_m @ a - (n[:, None] * fvec).T @ fvec
+        big_g = n.sum() * a - a @ big_m.reshape(size, size)[:p, :p] @ a - (n[:, None] * fvec).T @ fvec
         h = n @ fvec
-        asa = np.zeros((len(self.multi), p, p))  # A_P S_P A_P of the patterns of several respondents
-        if len(self.multi):  # + n_P tr(A_P S_P) and - n_P A_P S_P A_P
-            a_p = self.pattern_inverse(a, k_all, self.multi)
-            asa = a_p @ self.s_multi @ a_p
-            n_multi = n[self.multi]
-            f += float(n_multi @ np.einsum("cij,cji->c", a_p, self.s_multi))
-            big_g -= np.einsum("c,cij->ij", n_multi, asa)
-        return {"f": f, "G": big_g, "h": h, "A": a, "K": k_all, "fvec": fvec, "ASA": asa}
-
-    def pattern_inverse(self, a: np.ndarray, k: np.ndarray, which: np.ndarray | slice) -> np.ndarray:
-        """A_P = Sigma_oo^-1 embedded in p x p, A - U K U' with U = A[:, m], for the patterns ``which``
-        (a dummy's column of U is zero, so each pattern's padding drops out)."""
-        aug = np.zeros((self.p, self.p + self.q))
-        aug[:, :self.p] = a
-        u = aug[:, self.m_pad[which]].transpose(1, 0, 2)  # (C, p, q)
-        return a - u @ k[which] @ u.transpose(0, 2, 1)
+        # + n_P tr(A_P S_P) and - n_P A_P S_P A_P: the complete pattern's at once, the others' respondent by
+        # respondent (sum_i d_i' A_P d_i and sum_i (A_P d_i)(A_P d_i)')
+        if self.complete is not None:
+            n_c = n[self.complete]
+            f += float(n_c * np.sum(a * self.s_complete))
+            big_g -= n_c * a @ self.s_complete @ a
+        g = self._apply(a, ks, self.row_dev, rows=True)
+        f += float(np.sum(self.row_dev * g))
+        big_g -= g.T @ g
+        return {"f": f, "G": big_g, "h": h, "A": a, "K": ks, "fvec": fvec, "g": g}
 
     def hessian_chunks(self, state: dict):
-        """(A_P, Y_P = 2 W_P - A_P, A_P r, n_P) per chunk of patterns at an ``evaluate`` state, for
-        ``kronecker_sum`` (W_P = A_P (S_P + r r') A_P; the S_P part from the state)."""
-        a, k, fvec = state["A"], state["K"], state["fvec"]
-        chunk = max(1, int(4e6 // (self.p * self.p)))
-        for lo in range(0, len(self), chunk):
-            sl = slice(lo, lo + chunk)
-            a_p = self.pattern_inverse(a, k, sl)
-            w = fvec[sl][:, :, None] * fvec[sl][:, None, :]
-            here = (self.multi >= lo) & (self.multi < lo + chunk)
-            w[self.multi[here] - lo] += state["ASA"][here]  # evaluate's A_P S_P A_P, not formed again
-            yield a_p, 2.0 * w - a_p, fvec[sl], self.n[sl]
+        """Per batch of patterns at an ``evaluate`` state, for ``kronecker_sum``: A_P (C, p, p), Y_P = 2 W_P -
+        A_P (W_P = A_P (S_P + r r') A_P), A_P r (C, p) and n_P (C,). A_P = A - E E' with E = U L, K = L L';
+        W_P's S_P part is sum_i g_i g_i' / n_P over the pattern's respondents (g_i = A_P d_i from the state),
+        and the complete pattern's A S_P A."""
+        a, fvec, g = state["A"], state["fvec"], state["g"]
+        p = self.p
+        aug = np.zeros((p, self.size))
+        aug[:, :p] = a
+        # batches are written one after another into buffers of a bounded number of patterns, handed over
+        # when the next one would not fit (few, large BLAS products in kronecker_sum)
+        size = min(len(self), max(int(HESSIAN_BUFFER // (p * p)), max(len(b.sel) for b in self.batches)))
+        a_buf, y_buf, f_buf, n_buf = np.empty((size, p, p)), np.empty((size, p, p)), np.empty((size, p)), np.empty(size)
+        filled = 0
+        for b, k in zip(self.batches, state["K"], strict=True):
+            if filled + len(b.sel) > size:
+                yield a_buf[:filled], y_buf[:filled], f_buf[:filled], n_buf[:filled]
+                filled = 0
+            sl = slice(filled, filled + len(b.sel))
+            e = aug[:, b.m].transpose(1, 0, 2) @ np.linalg.cholesky(k)  # (C, p, w)
+            a_p = np.subtract(a, e @ e.transpose(0, 2, 1), out=a_buf[sl])
+            f_b = f_buf[sl] = fvec[b.sel]
+            w = np.multiply(f_b[:, :, None], f_b[:, None, :], out=y_buf[sl])
+            if len(b.rows):
+                g_b = g[b.rows] / np.sqrt(self.n[b.sel[b.row_pos]])[:, None]  # rows in pattern order
+                pos, starts = np.unique(b.row_pos, return_index=True)
+                w[pos] += np.add.reduceat(g_b[:, :, None] * g_b[:, None, :], starts, axis=0)
+            if self.complete is not None and self.complete in b.sel:
+                w[int(np.searchsorted(b.sel, self.complete))] += a @ self.s_complete @ a
+            w *= 2.0
+            w -= a_p  # Y_P = 2 W_P - A_P
+            n_buf[sl] = self.n[b.sel]
+            filled += len(b.sel)
+        yield a_buf[:filled], y_buf[:filled], f_buf[:filled], n_buf[:filled]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Patterns of one padded width w handled together by ``PaddedPatterns`` (index arrays built once)."""
+
+    sel: np.ndarray       # (C,) the patterns
+    w: int
+    m: np.ndarray         # (C, w) their missing variables, dummies p, p+1, ... after the real ones
+    cells: np.ndarray     # (C, w, w) flat positions of A_mm in the augmented (p + q) x (p + q) A
+    at: np.ndarray        # (C, w) flat positions of (pattern, m) in a (P, p + q) array
+    rows: np.ndarray      # respondents of patterns of several (indices into row_dev) in these patterns
+    row_pos: np.ndarray   # the position of each one's pattern in ``sel``
+    row_at: np.ndarray    # flat positions of (respondent, his pattern's m) in an (R, p + q) array
 
 
 class FimlProblem(Problem):
