@@ -110,31 +110,38 @@ def em_saturated(x: np.ndarray, tol: float = 1e-9, max_iter: int = 5000) -> tupl
     # then Sigma_mm.o beside an identity, and the rows of one width are one batch
     width = 2 ** np.ceil(np.log2(np.maximum(missing, 1))).astype(int)
     w_max = int(width.max()) if len(rows) else 0
+    size = p + w_max  # the augmented A's order
     first = np.zeros((len(rows), max(w_max, p)), dtype=np.intp)  # each row's missing columns first
     first[:, :p] = np.argsort(present[rows], axis=1, kind="stable")
-    buckets = []
+    buckets = []  # per width: flat positions of A_mm in A, of (row, m) in (R, size), of the real cells
     for w in np.unique(width):
         sel = np.flatnonzero(width == w)
         real = np.arange(w)[None, :] < missing[sel, None]
         m_pad = np.where(real, first[sel, :w], p + np.arange(w)[None, :])
-        r_idx, c_idx = np.nonzero(real)
+        m_real = m_pad[real]
         cell_real = real[:, :, None] & real[:, None, :]
-        buckets.append((rows[sel], m_pad, r_idx, c_idx, m_pad[r_idx, c_idx], cell_real,
-                        (m_pad[:, :, None] * p + m_pad[:, None, :])[cell_real],  # where Sigma_mm.o adds, p x p
-                        filled[rows[sel]], present[rows[sel]]))
-    aug = np.eye(p + w_max)
+        buckets.append((m_pad[:, :, None] * size + m_pad[:, None, :], sel[:, None] * size + m_pad, real,
+                        rows[sel][np.nonzero(real)[0]] * p + m_real, m_real, cell_real,
+                        (m_pad[:, :, None] * p + m_pad[:, None, :])[cell_real]))  # where Sigma_mm.o adds, p x p
+    aug = np.eye(size)
+    x_rows, present_rows = filled[rows], present[rows]
+    flat_filled = filled.reshape(-1)  # a view: writes fill ``filled``
 
     def step(mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        aug[:p, :p] = np.linalg.inv(sigma)
+        a = np.linalg.inv(sigma)
+        aug[:p, :p] = a
+        flat_aug = aug.ravel()
+        # x_m = mu_m + Sigma_mo Sigma_oo^-1 (x_o - mu_o) = mu_m - A_mm^-1 A_mo (x_o - mu_o), from the observed
+        # deviations (missing ones zero) through whole rows of A: A_mo (x_o - mu_o) = (dev A)[m]
+        xa = np.zeros((len(rows), size))
+        xa[:, :p] = np.where(present_rows, x_rows - mu, 0.0) @ a
+        flat_xa = xa.ravel()
         resid_sum = np.zeros(p * p)
-        for b_rows, m_pad, r_idx, c_idx, m_vars, cell_real, cells, x_b, present_b in buckets:
-            resid = np.linalg.inv(aug[m_pad[:, :, None], m_pad[:, None, :]])  # Sigma_mm.o, padded
-            # x_m = mu_m + Sigma_mo Sigma_oo^-1 (x_o - mu_o) = mu_m - A_mm^-1 A_mo (x_o - mu_o), from the
-            # observed deviations (missing ones zero) through whole rows of A
-            dev = np.where(present_b, x_b - mu, 0.0)
-            shift = np.einsum("rqk,rk->rq", resid, np.einsum("rqj,rj->rq", aug[m_pad, :p], dev))
-            filled[b_rows[r_idx], m_vars] = mu[m_vars] - shift[r_idx, c_idx]
-            resid_sum += np.bincount(cells, weights=resid[cell_real], minlength=p * p)
+        for cells, at, real, targets, m_real, cell_real, sums in buckets:
+            resid = np.linalg.inv(np.take(flat_aug, cells))  # Sigma_mm.o, padded
+            shift = (resid * np.take(flat_xa, at)[:, None, :]).sum(axis=2)
+            flat_filled[targets] = mu[m_real] - shift[real]
+            resid_sum += np.bincount(sums, weights=resid[cell_real], minlength=p * p)
         new_mu = filled.mean(axis=0)
         return new_mu, (filled.T @ filled + resid_sum.reshape(p, p)) / n - np.outer(new_mu, new_mu)
 
