@@ -1,4 +1,4 @@
-"""Regression on scale scores (statsmodels): OLS with standardized betas, HC3 SEs and VIF; hierarchical
+"""Regression on scale scores (statsmodels): OLS with standardized coefficients (std_all), HC3 SEs and VIF,
 blocks; ordinal logit; moderation with simple slopes and Johnson-Neyman; PROCESS-style mediation
 (models 4 and 7) with a vectorised bootstrap; and a table comparing SEM and regression conclusions.
 
@@ -8,6 +8,8 @@ relative to SEM's; it is the robustness check reviewers ask for, not a replaceme
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +20,7 @@ from scipy import stats
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
+from ._deprecation import with_renamed_columns
 from ._summary import Reportable
 from ._validation import (
     BOOL,
@@ -30,7 +33,12 @@ from ._validation import (
     Satisfies,
     check,
 )
-from .errors import ResponseDataError
+from .errors import ModelSpecError, ResponseDataError
+
+# Old column names a returned table still answers (a FutureWarning) until 0.2: one name, std_all, for a standardized
+# coefficient everywhere (lavaan's std.all).
+OLS_RENAMED = {"beta": "std_all"}
+ROBUSTNESS_RENAMED = {"sem_beta": "sem_std_all", "ols_beta": "ols_std_all"}
 
 
 def _frame(data: pd.DataFrame, columns: list[str], function: str) -> pd.DataFrame:
@@ -67,7 +75,19 @@ def _design(data: pd.DataFrame, predictors: list[str]) -> pd.DataFrame:
 
 @dataclass(frozen=True, eq=False)
 class OLSResult(Reportable):
-    """Coefficients with classical and robust inference, standardized betas, VIF and model fit."""
+    """Coefficients with classical and robust inference, standardized coefficients, VIF and model fit.
+
+    Inference beyond the table is a method, as for :class:`~stickiness_research.SEMResult`:
+    :meth:`conf_int` at any level and :meth:`wald_test` of linear hypotheses, both with the covariance
+    the fit used (HC3 by default).
+
+    Examples
+    --------
+    >>> import stickiness_research as sr
+    >>> res = sr.ols(sr.datasets.holzinger_swineford(), "x9", ["x7", "x8"])
+    >>> res.table.columns.tolist()
+    ['term', 'b', 'se', 't', 'pvalue', 'ci_lower', 'ci_upper', 'std_all', 'vif']
+    """
 
     table: pd.DataFrame
     r2: float
@@ -88,11 +108,112 @@ class OLSResult(Reportable):
                 f"{self.f_pvalue:.3g}), SEs: {self.robust or 'classical'}"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``coefficients``: b, SE, t, p, CI, standardized beta and VIF per predictor."""
+        """``coefficients``: b, SE, t, p, CI, standardized coefficient (std_all) and VIF per predictor."""
         return {"coefficients": self.table}
 
     def summary_notes(self) -> list[str]:
         return []
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        r"""Confidence intervals of the coefficients at ``level``, with the covariance the fit used.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level, in (0, 1).
+
+        Returns
+        -------
+        DataFrame
+            term, b, se, ci_lower, ci_upper: :math:`b \mp t_{n-k-1,\,(1+level)/2}\, se`, ``se`` the
+            HC3 (HC1, HC0) standard error when the fit used one, else the classical one.
+
+        Raises
+        ------
+        ParameterError
+            ``level`` is not in (0, 1).
+
+        Notes
+        -----
+        t intervals with the residual degrees of freedom for robust SEs too, as the table's:
+        ``confint(lm)`` for classical SEs, ``lmtest::coefci(fit, vcov = sandwich::vcovHC(fit, "HC3"))``
+        for HC3 (checked in tests/test_regression_inference.py against tests/reference/regression_inference.R).
+
+        Examples
+        --------
+        >>> import stickiness_research as sr
+        >>> res = sr.ols(sr.datasets.holzinger_swineford(), "x9", ["x7", "x8"])
+        >>> ci = res.conf_int(0.90).set_index("term")  # In R: lmtest::coefci(fit, vcov = vcovHC(fit, "HC3"), level = .9)
+        >>> ci.loc["x7", ["ci_lower", "ci_upper"]].round(4).tolist()
+        [0.0602, 0.2362]
+        """
+        check(level, "level", "OLSResult.conf_int", PROBABILITY_OPEN)
+        ci = self.model.conf_int(alpha=1 - level)
+        return pd.DataFrame({"term": self.table["term"].to_numpy(), "b": self.model.params.to_numpy(),
+                             "se": self.model.bse.to_numpy(), "ci_lower": ci[0].to_numpy(),
+                             "ci_upper": ci[1].to_numpy()})
+
+    def wald_test(self, constraints: str) -> pd.Series:
+        r"""F test of linear hypotheses on the coefficients, as ``car::linearHypothesis``.
+
+        Parameters
+        ----------
+        constraints : str
+            One hypothesis per line (or separated by ``;``), each ``expression == expression`` (or
+            ``=``) linear in the terms of the table, e.g. ``"x1 == x2"``, ``"x1 = 0; x2 = 0"``,
+            ``"x1 + x2 == 1"``, ``"2*x1 == x2"``; the intercept is ``(Intercept)``, a dummy is named as
+            in the table (``product_type_B``).
+
+        Returns
+        -------
+        Series
+            ``stat`` (the F statistic), ``df`` (hypotheses), ``df_denom`` (residual df) and ``pvalue``.
+
+        Raises
+        ------
+        ParameterError
+            ``constraints`` is not a string.
+        ModelSpecError
+            A hypothesis that is not ``lhs == rhs``, names a term not in the model, is not linear, or
+            repeats (follows from) the others.
+
+        Notes
+        -----
+        With the hypotheses written :math:`R b = r` (``q`` rows) and :math:`V` the coefficients'
+        covariance the fit used (HC3 by default), :math:`F = (Rb - r)^\top (R V R^\top)^{-1} (Rb - r) / q`
+        on ``q`` and :math:`n - k - 1` df. With classical SEs this is the F test of the nested models
+        (``anova(restricted, full)``).
+
+        References
+        ----------
+        Fox, J., & Weisberg, S. (2019). *An R companion to applied regression* (3rd ed.). Sage.
+        R: ``car::linearHypothesis(fit, c("x7 = x8"), vcov. = sandwich::vcovHC(fit, "HC3"))`` (checked
+        in tests/test_regression_inference.py against tests/reference/regression_inference.R).
+
+        Examples
+        --------
+        >>> import stickiness_research as sr
+        >>> res = sr.ols(sr.datasets.holzinger_swineford(), "x9", ["x7", "x8"])
+        >>> test = res.wald_test("x7 == x8")  # In R: car::linearHypothesis(fit, "x7 = x8", vcov. = vcovHC(fit, "HC3"))
+        >>> round(float(test["stat"]), 4), int(test["df"]), int(test["df_denom"]), round(float(test["pvalue"]), 4)
+        (5.7004, 1, 298, 0.0176)
+        """
+        check(constraints, "constraints", "OLSResult.wald_test", STR)
+        terms = list(self.table["term"])
+        lines = [c.strip() for c in re.split(r"[\n;]+", constraints) if c.strip()]
+        if not lines:
+            raise ModelSpecError("wald_test: no hypothesis given; write one per line, e.g. 'x1 == x2'.")
+        rows = [_linear_hypothesis(line, terms) for line in lines]
+        r_mat = np.array([row for row, _ in rows])
+        if np.linalg.matrix_rank(r_mat) < len(rows):
+            raise ModelSpecError("wald_test: the hypotheses are redundant (one follows from the others); drop the "
+                                 "redundant ones.")
+        diff = r_mat @ self.model.params.to_numpy() - np.array([value for _, value in rows])
+        middle = r_mat @ np.asarray(self.model.cov_params()) @ r_mat.T
+        q, df_denom = len(rows), float(self.model.df_resid)
+        stat = float(diff @ np.linalg.solve(middle, diff)) / q
+        return pd.Series({"stat": stat, "df": q, "df_denom": df_denom, "pvalue": float(stats.f.sf(stat, q, df_denom))},
+                         name="wald")
 
     def meta(self) -> dict:
         """``outcome``, ``n``, ``r2``, ``r2_adj``, ``f``, ``f_pvalue`` and ``robust`` (the SE type)."""
@@ -100,8 +221,53 @@ class OLSResult(Reportable):
                 "f_pvalue": self.f_pvalue, "robust": self.robust}
 
 
+def _linear_hypothesis(line: str, terms: list[str]) -> tuple[np.ndarray, float]:
+    """One hypothesis ``lhs == rhs`` as a row of ``R`` and its right-hand side ``r`` (``R b = r``)."""
+    sides = re.split(r"(?<![<>!=])==?(?!=)", line)
+    if len(sides) != 2:
+        raise ModelSpecError(f"wald_test: {line!r} is not a hypothesis; write 'lhs == rhs' (or 'lhs = rhs').")
+    text = f"({sides[0]}) - ({sides[1]})"
+    # terms as placeholders (longest first, whole names only): "(Intercept)" is no Python name
+    for j in sorted(range(len(terms)), key=lambda j: -len(terms[j])):
+        text = re.sub(rf"(?<![\w.]){re.escape(terms[j])}(?![\w.])", f"__term{j}__", text)
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        raise ModelSpecError(f"wald_test: cannot read {line!r}; write e.g. 'x1 == x2' or 'x1 + x2 = 1'.") from None
+
+    def linear(node: ast.AST) -> tuple[np.ndarray, float]:
+        """(coefficients on the terms, constant) of a linear expression."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+            return np.zeros(len(terms)), float(node.value)
+        if isinstance(node, ast.Name):
+            match = re.fullmatch(r"__term(\d+)__", node.id)
+            if match is None:
+                raise ModelSpecError(f"wald_test: {node.id!r} in {line!r} is not a term of the model; the terms are "
+                                     f"{terms}.")
+            return np.eye(len(terms))[int(match.group(1))], 0.0
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            coef, const = linear(node.operand)
+            return (-coef, -const) if isinstance(node.op, ast.USub) else (coef, const)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+            (ca, a), (cb, b) = linear(node.left), linear(node.right)
+            if isinstance(node.op, ast.Add | ast.Sub):
+                sign = 1.0 if isinstance(node.op, ast.Add) else -1.0
+                return ca + sign * cb, a + sign * b
+            if isinstance(node.op, ast.Mult) and not ca.any():
+                return a * cb, a * b
+            if not cb.any() and b != 0:
+                return (ca * b, a * b) if isinstance(node.op, ast.Mult) else (ca / b, a / b)
+        raise ModelSpecError(f"wald_test: {line!r} is not linear in the coefficients; use numbers, terms, + - and "
+                             "a number times a term.")
+
+    coef, const = linear(tree.body)
+    if not coef.any():
+        raise ModelSpecError(f"wald_test: {line!r} involves no term of the model; the terms are {terms}.")
+    return coef, -const
+
+
 def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str | None = "HC3") -> OLSResult:
-    r"""Ordinary least squares with standardized betas, heteroskedasticity-robust SEs and VIF.
+    r"""Ordinary least squares with standardized coefficients, heteroskedasticity-robust SEs and VIF.
 
     Parameters
     ----------
@@ -116,8 +282,13 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     Returns
     -------
     OLSResult
-        ``table``: term, b, se, t, pvalue, ci_lower, ci_upper, beta (coefficient on z-scored
-        variables), vif.
+        ``table``: term, b, se, t, pvalue, ci_lower, ci_upper, std_all (coefficient on z-scored
+        variables, lavaan's std.all), vif; ``conf_int(level)`` and ``wald_test("x1 == x2")`` for
+        further inference with the same covariance.
+
+        .. deprecated:: 0.1.1
+            The ``beta`` column is now ``std_all``; ``table["beta"]`` still reads it, with a
+            FutureWarning, until 0.2.
 
     Raises
     ------
@@ -130,7 +301,7 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     -----
     :math:`\hat b = (X^\top X)^{-1} X^\top y`; HC3 is :math:`(X^\top X)^{-1} X^\top \operatorname{diag}
     (e_i^2 / (1 - h_{ii})^2) X (X^\top X)^{-1}` with :math:`h_{ii}` the leverages. Tests and intervals use
-    :math:`t_{n-k-1}` with robust SEs too (as ``lmtest::coeftest``, SPSS and PROCESS). ``beta`` refits on
+    :math:`t_{n-k-1}` with robust SEs too (as ``lmtest::coeftest``, SPSS and PROCESS). ``std_all`` refits on
     z-scored variables; VIF :math:`= 1 / (1 - R^2_j)`. :math:`R^2` and the F test are the classical ones.
 
     References
@@ -157,11 +328,11 @@ def ols(data: pd.DataFrame, outcome: str, predictors: list[str], *, robust: str 
     table = pd.DataFrame({"term": xs.columns, "b": model.params.to_numpy(), "se": model.bse.to_numpy(),
                           "t": model.tvalues.to_numpy(), "pvalue": model.pvalues.to_numpy(),
                           "ci_lower": ci[0].to_numpy(), "ci_upper": ci[1].to_numpy()})
-    table["beta"] = [np.nan] + [betas[c] for c in x.columns]
+    table["std_all"] = [np.nan] + [betas[c] for c in x.columns]
     table["vif"] = [np.nan] + list(vif(frame[x.columns]))
     table["term"] = table["term"].replace({"const": "(Intercept)"})
     plain = OLS(frame[outcome], xs).fit()
-    return OLSResult(table, float(plain.rsquared), float(plain.rsquared_adj), float(plain.fvalue),
+    return OLSResult(with_renamed_columns(table, OLS_RENAMED), float(plain.rsquared), float(plain.rsquared_adj), float(plain.fvalue),
                      float(plain.f_pvalue), len(frame), outcome, robust, model)
 
 
@@ -744,13 +915,17 @@ def _mediation(data, x, mediators, y, w, covariates, n_boot, seed, level) -> Med
 
 # ----- SEM vs regression -------------------------------------------------------------------------------
 def robustness_table(sem_result, scores: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Each structural path of a SEM next to the OLS standardized beta of the same equation on scale scores.
+    """Each structural path of a SEM next to the OLS standardized coefficient of the same equation on scale scores.
 
     Returns
     -------
     DataFrame
-        outcome, predictor, sem_beta, sem_pvalue, ols_beta, ols_pvalue (HC3), same_conclusion (sign and
-        significance at ``alpha`` agree).
+        outcome, predictor, sem_std_all, sem_pvalue, ols_std_all, ols_pvalue (HC3), same_conclusion (sign
+        and significance at ``alpha`` agree).
+
+        .. deprecated:: 0.1.1
+            ``sem_beta`` and ``ols_beta`` are now ``sem_std_all`` and ``ols_std_all``; the old names
+            still read them, with a FutureWarning, until 0.2.
 
     Parameters
     ----------
@@ -771,7 +946,8 @@ def robustness_table(sem_result, scores: pd.DataFrame, alpha: float = 0.05) -> p
     Notes
     -----
     For each SEM equation ``eta_j ~ eta_k ...`` the OLS of the same equation on the scale means
-    (HC3 SEs); ``sem_beta`` is the standardized (``std_all``) path.
+    (HC3 SEs); ``sem_std_all`` is the SEM's standardized path (lavaan's std.all) and ``ols_std_all`` the
+    OLS coefficient on z-scored scale scores.
 
     Examples
     --------
@@ -779,7 +955,7 @@ def robustness_table(sem_result, scores: pd.DataFrame, alpha: float = 0.05) -> p
     >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
     >>> data = sr.reverse_code(sr.simulate_responses(q, n=200, seed=1), q)
     >>> table = sr.robustness_table(sr.fit_sem(q.model_syntax(), data), sr.scale_scores(data, q))
-    >>> table[["predictor", "sem_beta", "ols_beta", "same_conclusion"]].round(3).values.tolist()[0]
+    >>> table[["predictor", "sem_std_all", "ols_std_all", "same_conclusion"]].round(3).values.tolist()[0]
     ['interaction', 0.493, 0.406, True]
     """
     check(alpha, "alpha", "robustness_table", PROBABILITY_OPEN)
@@ -790,8 +966,9 @@ def robustness_table(sem_result, scores: pd.DataFrame, alpha: float = 0.05) -> p
         predictors = list(group["rhs"])
         res = ols(scores, outcome, predictors).table.set_index("term")
         for r in group.itertuples():
-            ols_beta, ols_p = res.loc[r.rhs, "beta"], res.loc[r.rhs, "pvalue"]
-            same = (np.sign(ols_beta) == np.sign(r.est_std)) and ((ols_p < alpha) == (r.pvalue < alpha))
-            rows.append({"outcome": outcome, "predictor": r.rhs, "sem_beta": r.est_std, "sem_pvalue": r.pvalue,
-                         "ols_beta": ols_beta, "ols_pvalue": ols_p, "same_conclusion": bool(same)})
-    return pd.DataFrame(rows)
+            ols_std, ols_p = res.loc[r.rhs, "std_all"], res.loc[r.rhs, "pvalue"]
+            # est_std: the name of lavaan's standardizedSolution() column (est.std), not a table of ours
+            same = (np.sign(ols_std) == np.sign(r.est_std)) and ((ols_p < alpha) == (r.pvalue < alpha))
+            rows.append({"outcome": outcome, "predictor": r.rhs, "sem_std_all": r.est_std, "sem_pvalue": r.pvalue,
+                         "ols_std_all": ols_std, "ols_pvalue": ols_p, "same_conclusion": bool(same)})
+    return with_renamed_columns(pd.DataFrame(rows), ROBUSTNESS_RENAMED)

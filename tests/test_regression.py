@@ -27,7 +27,7 @@ def scores():
     return s
 
 
-@pytest.mark.parametrize(("ours", "theirs"), [("b", "b"), ("se", "se_hc3"), ("beta", "beta"), ("vif", "vif")])
+@pytest.mark.parametrize(("ours", "theirs"), [("b", "b"), ("se", "se_hc3"), ("std_all", "beta"), ("vif", "vif")])
 def test_ols_matches_lm_sandwich_and_car(scores, ours, theirs):
     table = sr.ols(scores, "stickiness", DRIVERS).table.set_index("term")
     for term, value in REF["ols"][theirs].items():
@@ -114,9 +114,26 @@ def test_robustness_table_compares_sem_and_ols(default_q):
     sem = sr.fit_sem(default_q, data)
     table = sr.robustness_table(sem, sr.scale_scores(data, default_q))
     assert len(table) == len(default_q.direct_hypotheses)
-    strong = table[table["sem_beta"].abs() > 0.25]
+    strong = table[table["sem_std_all"].abs() > 0.25]
     assert strong["same_conclusion"].all()
-    assert (table["ols_beta"].abs() <= table["sem_beta"].abs() + 0.1).all()  # attenuation, roughly
+    assert (table["ols_std_all"].abs() <= table["sem_std_all"].abs() + 0.1).all()  # attenuation, roughly
+    # the old column names still read the same numbers until 0.2, with a FutureWarning
+    for old, new in (("sem_beta", "sem_std_all"), ("ols_beta", "ols_std_all")):
+        with pytest.warns(FutureWarning, match=f"column '{old}' is deprecated .* use '{new}'"):
+            np.testing.assert_array_equal(table[old], table[new])
+    with pytest.warns(FutureWarning, match="'sem_beta'"):
+        assert [r.sem_beta for r in table.itertuples()] == table["sem_std_all"].tolist()  # as the report reads it
+
+
+def test_ols_table_still_answers_beta(scores):
+    table = sr.ols(scores, "stickiness", DRIVERS).table
+    assert "beta" not in table.columns
+    with pytest.warns(FutureWarning, match="column 'beta' is deprecated and will be removed in stickiness_research "
+                                           "0.2: use 'std_all'"):
+        old = table.set_index("term")["beta"]
+    pd.testing.assert_series_equal(old, table.set_index("term")["std_all"])
+    with pytest.warns(FutureWarning):
+        assert table.beta.equals(table["std_all"])
 
 
 def test_errors_name_the_column(scores):
