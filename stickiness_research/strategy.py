@@ -24,12 +24,15 @@ import pandas as pd
 from ruamel.yaml import YAML
 from scipy import stats
 
+from ._deprecation import warn_deprecated, with_renamed_columns
 from ._validation import STR, InstanceOf, Interval, Satisfies, check
 from .errors import ModelSpecError, ParameterError, ResponseDataError, StickinessError
 from .questionnaire import Questionnaire
 
 PLAYBOOK_PATH = Path(__file__).resolve().parent / "data" / "playbook.yaml"
-TOTAL_EFFECT_COLUMNS = ["construct", "est_std", "ci_lower", "ci_upper"]
+TOTAL_EFFECT_COLUMNS = ["construct", "std_all", "ci_lower", "ci_upper"]
+# until 0.2 a table of standardized total effects still answers (and importance_performance still takes) est_std
+TOTAL_EFFECT_RENAMED = {"est_std": "std_all"}
 
 
 @cache
@@ -45,11 +48,17 @@ def total_effects_from_bootstrap(effects: pd.DataFrame, outcome: str) -> pd.Data
     Returns
     -------
     DataFrame
-        construct, est_std, ci_lower, ci_upper (percentile or BCa interval of the standardized effect).
+        construct, std_all (the standardized total effect, lavaan's std.all), ci_lower, ci_upper
+        (percentile or BCa interval of the standardized effect).
+
+        .. deprecated:: 0.1.1
+            The ``est_std`` column is now ``std_all``; ``table["est_std"]`` still reads it, with a
+            FutureWarning, until 0.2.
     """
     total = effects[(effects["rhs"] == "total") & effects["lhs"].str.endswith(f" -> {outcome}")]
-    return pd.DataFrame({"construct": total["lhs"].str.split(" -> ").str[0], "est_std": total["std_all"],
-                         "ci_lower": total["std_ci_lower"], "ci_upper": total["std_ci_upper"]}).reset_index(drop=True)
+    table = pd.DataFrame({"construct": total["lhs"].str.split(" -> ").str[0], "std_all": total["std_all"],
+                          "ci_lower": total["std_ci_lower"], "ci_upper": total["std_ci_upper"]}).reset_index(drop=True)
+    return with_renamed_columns(table, TOTAL_EFFECT_RENAMED)
 
 
 def performance(scores: pd.DataFrame, q: Questionnaire) -> pd.Series:
@@ -87,8 +96,12 @@ def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q:
     Parameters
     ----------
     total_effects : DataFrame
-        One row per driver: construct, est_std (standardized total effect on the outcome), ci_lower,
+        One row per driver: construct, std_all (standardized total effect on the outcome), ci_lower,
         ci_upper (its interval; see :func:`total_effects_from_bootstrap`).
+
+        .. deprecated:: 0.1.1
+            A frame with ``est_std`` instead of ``std_all`` is still taken, with a FutureWarning,
+            until 0.2.
     scores : DataFrame
         Construct scores per respondent, on the items' response scale (:func:`~stickiness_research.scale_scores`
         of reverse-coded answers), one column per construct.
@@ -109,7 +122,7 @@ def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q:
     Raises
     ------
     ParameterError
-        ``total_effects`` lacks one of construct, est_std, ci_lower, ci_upper.
+        ``total_effects`` lacks one of construct, std_all, ci_lower, ci_upper.
     ResponseDataError
         A driver of ``total_effects`` has no column in ``scores``.
 
@@ -144,7 +157,7 @@ def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q:
     >>> scores = sr.scale_scores(sr.reverse_code(sr.simulate_responses(q, n=300, seed=1), q), q)
     >>> scores["interaction"] -= 1.0  # a driver that under-performs the others by a scale point
     >>> effects = pd.DataFrame({"construct": ["interaction", "emotional_attachment", "security", "trust", "convenience"],
-    ...                         "est_std": [0.45, 0.12, 0.25, 0.20, 0.05], "ci_lower": [0.35, 0.01, 0.12, 0.08, -0.08],
+    ...                         "std_all": [0.45, 0.12, 0.25, 0.20, 0.05], "ci_lower": [0.35, 0.01, 0.12, 0.08, -0.08],
     ...                         "ci_upper": [0.55, 0.23, 0.38, 0.32, 0.18]})  # as from a bootstrap of the SEM
     >>> ipma = sr.importance_performance(effects, scores, q)
     >>> print(ipma[["construct", "importance", "significant", "performance", "quadrant"]].round(2).to_string())
@@ -155,6 +168,10 @@ def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q:
     3  emotional_attachment        0.12         True        61.62  importance does not differ
     4           convenience        0.05        False        61.75           possible overkill
     """
+    if "est_std" in total_effects.columns and "std_all" not in total_effects.columns:
+        warn_deprecated("importance_performance(total_effects) with an 'est_std' column",
+                        "'std_all' (lavaan's std.all)")
+        total_effects = total_effects.rename(columns={"est_std": "std_all"})
     missing = [c for c in TOTAL_EFFECT_COLUMNS if c not in total_effects.columns]
     if missing:
         raise ParameterError("total_effects", "importance_performance", f"a DataFrame with columns "
@@ -163,7 +180,7 @@ def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q:
     absent = [c for c in total_effects["construct"] if c not in perf.index]
     if absent:
         raise ResponseDataError(f"no scores for driver {absent[0]!r}; score every construct before mapping.")
-    table = total_effects.rename(columns={"est_std": "importance"}).copy()
+    table = pd.DataFrame(total_effects).rename(columns={"std_all": "importance"})
     for col in ("performance", "perf_ci_lower", "perf_ci_upper"):
         table[col] = table["construct"].map(perf[col])
     return _with_quadrants(table)
@@ -195,8 +212,12 @@ def pls_importance_performance(pls, data: pd.DataFrame, boot, q: Questionnaire, 
     Returns
     -------
     DataFrame
-        The columns of :func:`importance_performance` (importance in IPMA units), plus est_std (the
+        The columns of :func:`importance_performance` (importance in IPMA units), plus std_all (the
         standardized total effect) with std_ci_lower, std_ci_upper, and basis ``"pls_ipma"``.
+
+        .. deprecated:: 0.1.1
+            The ``est_std`` column is now ``std_all``; the old name still reads it, with a
+            FutureWarning, until 0.2.
 
     Raises
     ------
@@ -303,7 +324,7 @@ def recommendations(ipma: pd.DataFrame, playbook: dict[str, list[dict]] | None =
     >>> scores = sr.scale_scores(sr.reverse_code(sr.simulate_responses(q, n=300, seed=1), q), q)
     >>> scores["interaction"] -= 1.0  # a driver that under-performs the others by a scale point
     >>> effects = pd.DataFrame({"construct": ["interaction", "emotional_attachment", "security", "trust", "convenience"],
-    ...                         "est_std": [0.45, 0.12, 0.25, 0.20, 0.05], "ci_lower": [0.35, 0.01, 0.12, 0.08, -0.08],
+    ...                         "std_all": [0.45, 0.12, 0.25, 0.20, 0.05], "ci_lower": [0.35, 0.01, 0.12, 0.08, -0.08],
     ...                         "ci_upper": [0.55, 0.23, 0.38, 0.32, 0.18]})  # as from a bootstrap of the SEM
     >>> ipma = sr.importance_performance(effects, scores, q)
     >>> recs = sr.recommendations(ipma)

@@ -81,16 +81,16 @@ def test_ipma_agrees_with_an_independent_computation(fitted, mobi, target, low, 
 
 @pytest.mark.parametrize(("low", "high"), [(1, 10), (None, None)])  # observed ranges differ within blocks
 def test_importance_is_the_fitted_standardized_effect_in_0_100_units(fitted, mobi, low, high):
-    """est_std (the fitted model's total effect) = importance x SD(driver score) / SD(target score) on the 0-100
+    """std_all (the fitted model's total effect) = importance x SD(driver score) / SD(target score) on the 0-100
     scores, and equals PLSResult.effects()."""
     m = ipma(fitted, mobi, "Loyalty", scale_min=low, scale_max=high)
     sd = m.scores.std(ddof=1)
     effects = fitted.effects().query("target == 'Loyalty'").set_index("source")["total"]
     for row in m.constructs.itertuples():
-        assert row.importance * sd[row.construct] / sd["Loyalty"] == pytest.approx(row.est_std, abs=1e-9)
-        assert row.est_std == pytest.approx(effects[row.construct], abs=1e-12)
+        assert row.importance * sd[row.construct] / sd["Loyalty"] == pytest.approx(row.std_all, abs=1e-9)
+        assert row.std_all == pytest.approx(effects[row.construct], abs=1e-12)
     for row in m.paths.itertuples():  # every path, not only total effects
-        assert row.est * sd[row.rhs] / sd[row.lhs] == pytest.approx(row.est_std, abs=1e-9)
+        assert row.est * sd[row.rhs] / sd[row.lhs] == pytest.approx(row.std_all, abs=1e-9)
 
 
 def test_a_driver_with_one_path_has_its_unstandardized_coefficient_as_importance(fitted, mobi):
@@ -231,3 +231,11 @@ def test_result_renders(fitted, mobi):
     text = str(m)
     assert text.startswith("Importance-performance map (PLS-SEM) of Loyalty") and "note: scale_min" in text
     assert "<table" in m._repr_html_() and "| Satisfaction" in m.to_markdown() and "\\begin{tabular}" in m.to_latex()
+
+
+def test_the_old_est_std_column_still_reads_std_all(fitted, mobi):
+    m = ipma(fitted, mobi, "Loyalty", scale_min=1, scale_max=10)
+    assert "est_std" not in m.constructs.columns and "est_std" not in m.paths.columns
+    for table in (m.constructs, m.paths):
+        with pytest.warns(FutureWarning, match="column 'est_std' is deprecated .* use 'std_all'"):
+            np.testing.assert_array_equal(table["est_std"], table["std_all"])

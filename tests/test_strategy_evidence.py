@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 import stickiness_research as sr
-from stickiness_research.strategy import importance_performance, performance_table
+from stickiness_research.strategy import (
+    TOTAL_EFFECT_COLUMNS,
+    importance_performance,
+    performance_table,
+    total_effects_from_bootstrap,
+)
 
 DRIVERS = ["interaction", "emotional_attachment", "security", "trust", "convenience"]
 
@@ -19,7 +24,7 @@ def setup(default_q):
 
 
 def effects(est, half=0.1):
-    return pd.DataFrame({"construct": DRIVERS, "est_std": est, "ci_lower": np.subtract(est, half),
+    return pd.DataFrame({"construct": DRIVERS, "std_all": est, "ci_lower": np.subtract(est, half),
                          "ci_upper": np.add(est, half)})
 
 
@@ -48,3 +53,21 @@ def test_clear_differences_give_quadrants(setup):
     ipma = importance_performance(effects([0.6, 0.3, 0.3, 0.05, 0.3], half=0.05), shifted, q).set_index("construct")
     assert ipma.loc["interaction", "quadrant"] == "concentrate here"
     assert ipma.loc["trust", "quadrant"] == "possible overkill"
+
+
+def test_effects_with_the_old_est_std_column_give_the_same_map_with_a_warning(setup):
+    q, scores = setup
+    new = importance_performance(effects([0.6, 0.3, 0.3, 0.05, 0.3], half=0.05), scores, q)
+    with pytest.warns(FutureWarning, match="'est_std' column .* use 'std_all'"):
+        old = importance_performance(effects([0.6, 0.3, 0.3, 0.05, 0.3], half=0.05).rename(
+            columns={"std_all": "est_std"}), scores, q)
+    pd.testing.assert_frame_equal(old, new)
+
+
+def test_total_effects_table_still_answers_est_std():
+    boot_effects = pd.DataFrame({"lhs": ["trust -> stickiness", "trust -> security"], "rhs": ["total", "total"],
+                                 "std_all": [0.4, 0.2], "std_ci_lower": [0.3, 0.1], "std_ci_upper": [0.5, 0.3]})
+    table = total_effects_from_bootstrap(boot_effects, "stickiness")
+    assert table.columns.tolist() == TOTAL_EFFECT_COLUMNS and table["std_all"].tolist() == [0.4]
+    with pytest.warns(FutureWarning, match="column 'est_std'"):
+        assert table["est_std"].tolist() == [0.4]

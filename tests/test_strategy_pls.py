@@ -38,7 +38,7 @@ def test_ipma_intervals_are_the_maps_of_the_resamples(fitted, mobi):
         by_hand.append(again.constructs.set_index("construct"))
     q = [(1 - boot.level) / 2 * 100, (1 + boot.level) / 2 * 100]
     for c in got.index:
-        for column, prefix in (("importance", ""), ("performance", "perf_"), ("est_std", "std_")):
+        for column, prefix in (("importance", ""), ("performance", "perf_"), ("std_all", "std_")):
             lo, hi = np.percentile([t.loc[c, column] for t in by_hand], q)
             assert got.loc[c, f"{prefix}ci_lower"] == pytest.approx(lo, abs=1e-9), (c, column)
             assert got.loc[c, f"{prefix}ci_upper"] == pytest.approx(hi, abs=1e-9), (c, column)

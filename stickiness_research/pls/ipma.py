@@ -17,11 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._deprecation import with_renamed_columns
 from .._validation import STR, InstanceOf, Satisfies, check
 from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError
 from .fit import PLSResult, raw_as_fitted
 
-CONSTRUCT_COLUMNS = ["construct", "importance", "est_std", "performance"]
+CONSTRUCT_COLUMNS = ["construct", "importance", "std_all", "performance"]
+# until 0.2 the constructs and paths tables still answer est_std, the standardized estimate's old name
+RENAMED = {"est_std": "std_all"}
 INDICATOR_COLUMNS = ["construct", "indicator", "weight", "importance", "performance"]
 
 
@@ -46,15 +49,16 @@ class PLSIPMA:
     constructs : DataFrame
         One row per driver (construct with a total effect on the target), by importance:
         construct, importance (unstandardized total effect on the 0-100 scores: the target's gain in
-        points per point of the driver), est_std (the fitted model's standardized total effect),
+        points per point of the driver), std_all (the fitted model's standardized total effect),
         performance (mean 0-100 score).
     indicators : DataFrame
         One row per indicator of a driver, drivers in the order of ``constructs``: construct,
         indicator, weight (rescaled outer weight; a construct's weights sum to 1), importance
         (weight x the construct's importance), performance (mean 0-100 value).
     paths : DataFrame
-        lhs op rhs est est_std of the paths among the map's constructs: est the unstandardized
-        coefficient on the 0-100 scores, est_std the fitted model's.
+        lhs op rhs est std_all of the paths among the map's constructs: est the unstandardized
+        coefficient on the 0-100 scores, std_all the fitted model's. (``std_all`` was ``est_std`` in
+        both tables; the old name still reads it, with a FutureWarning, until 0.2.)
     scores : DataFrame
         (n, k) 0-100 scores of the drivers and the target, rows as ``PLSResult.construct_scores``.
     bounds : DataFrame
@@ -119,7 +123,7 @@ def ipma(res: PLSResult, data: pd.DataFrame, target: str, *, scale_min: float | 
     importance-performance map analysis. *Industrial Management & Data Systems*, 116(9), 1865-1886
     (steps 1-6; indicator importance as in cSEM's ``doIPMA``). Because ``Y~_c = Y_c / K_c + const``
     with ``K_c = sum_i w_ic / sd(x~_i)`` and ``Y_c`` the fitted unit-variance score, ``B~`` is the
-    fitted ``B`` re-expressed: ``importance = est_std * sd(Y~_target) / sd(Y~_c)``. (Dividing by the
+    fitted ``B`` re-expressed: ``importance = std_all * sd(Y~_target) / sd(Y~_c)``. (Dividing by the
     raw SD instead gives the same map whenever a construct's indicators share one scale.)
 
     Requirements (Ringle & Sarstedt 2016): indicators on metric or quasi-metric scales (Likert
@@ -185,7 +189,7 @@ def ipma(res: PLSResult, data: pd.DataFrame, target: str, *, scale_min: float | 
     ... Loyalty ~ Complaints''', mobi)
     >>> m = ipma(res, mobi, "Loyalty", scale_min=1, scale_max=10)
     >>> m.constructs.round(3)
-          construct  importance  est_std  performance
+          construct  importance  std_all  performance
     0  Satisfaction       0.790    0.521       72.454
     1         Image       0.643    0.399       73.528
     2       Quality       0.505    0.323       74.977
@@ -273,7 +277,7 @@ def ipma(res: PLSResult, data: pd.DataFrame, target: str, *, scale_min: float | 
     performance = scores.mean(axis=0)
     table = pd.DataFrame({"construct": [c for c in mapped if c != target]})
     table["importance"] = [float(total[pos[c], t]) for c in table["construct"]]
-    table["est_std"] = [float(std_total[pos[c], t]) for c in table["construct"]]
+    table["std_all"] = [float(std_total[pos[c], t]) for c in table["construct"]]
     table["performance"] = [float(performance[pos[c]]) for c in table["construct"]]
     table = table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -287,7 +291,7 @@ def ipma(res: PLSResult, data: pd.DataFrame, target: str, *, scale_min: float | 
 
     paths = pd.DataFrame([(tgt, "~", src, float(b[pos[src], pos[tgt]]), float(std_paths[pos[src], pos[tgt]]))
                           for src, tgt in model.paths if src in pos and tgt in pos],
-                         columns=["lhs", "op", "rhs", "est", "est_std"])
+                         columns=["lhs", "op", "rhs", "est", "std_all"])
     notes = []
     if scale_min is None or scale_max is None:
         which = " and ".join(n for n, v in (("scale_min", scale_min), ("scale_max", scale_max)) if v is None)
@@ -296,8 +300,9 @@ def ipma(res: PLSResult, data: pd.DataFrame, target: str, *, scale_min: float | 
                      "scale_min=1, scale_max=5).")
     if missing_note:
         notes.append(missing_note)
-    return PLSIPMA(target=target, target_performance=float(performance[t]), constructs=table[CONSTRUCT_COLUMNS],
-                   indicators=indicators, paths=paths,
+    return PLSIPMA(target=target, target_performance=float(performance[t]),
+                   constructs=with_renamed_columns(table[CONSTRUCT_COLUMNS], RENAMED), indicators=indicators,
+                   paths=with_renamed_columns(paths, RENAMED),
                    scores=pd.DataFrame(scores, index=res.construct_scores.index, columns=mapped),
                    bounds=pd.DataFrame({"scale_min": low, "scale_max": high}, index=pd.Index(used, name="indicator")),
                    notes=tuple(notes))
