@@ -16,7 +16,7 @@ HS_MODEL = (REFERENCE / "models" / "holzinger_swineford_cfa.lav").read_text(enco
 
 @pytest.fixture(scope="module")
 def hs_invariance():
-    return invariance(sr.datasets.holzinger_swineford(), HS_MODEL, group="school")
+    return invariance(HS_MODEL, sr.datasets.holzinger_swineford(), group="school")
 
 
 @pytest.mark.parametrize("level", ["configural", "metric", "scalar", "strict"])
@@ -43,14 +43,14 @@ def test_simulated_groups_share_one_measurement_model(default_q):
     """The simulator uses one population model for everybody, so strict invariance should hold."""
     data = sr.reverse_code(sr.simulate_responses(default_q, n=1200, seed=4), default_q)
     data = data[data["product_type"].isin(["insurance", "fund", "credit"])]
-    res = invariance(data, default_q, group="product_type")
+    res = invariance(default_q, data, group="product_type")
     assert res.level == "strict", res.summary()
     assert res.table["df"].is_monotonic_increasing
 
 
 def test_bad_levels_are_named():
     with pytest.raises(sr.ModelSpecError, match="ordered subset"):
-        invariance(sr.datasets.holzinger_swineford(), HS_MODEL, group="school", levels=("scalar", "metric"))
+        invariance(HS_MODEL, sr.datasets.holzinger_swineford(), group="school", levels=("scalar", "metric"))
 
 
 def test_missing_group_column_is_named():

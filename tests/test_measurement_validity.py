@@ -20,7 +20,7 @@ CASES = {"holzinger_swineford": "HolzingerSwineford1939.csv", "stickiness_demo":
 def case(request):
     ref = json.loads((REFERENCE / "measurement" / f"{request.param}.json").read_text(encoding="utf-8"))
     data = pd.read_csv(REFERENCE / "data" / CASES[request.param])
-    return request.param, ref, data, sr.cfa(data, ref["cfa_syntax"])
+    return request.param, ref, data, sr.cfa(ref["cfa_syntax"], data)
 
 
 def test_item_descriptives_match_psych_describe(case):
@@ -157,7 +157,7 @@ def test_cfa_fit_and_tables(case):
 
 def test_residual_correlations_lists_local_misfit():
     hs = sr.datasets.holzinger_swineford()
-    res = sr.cfa(hs, (REFERENCE / "models" / "holzinger_swineford_cfa.lav").read_text(encoding="utf-8"))
+    res = sr.cfa((REFERENCE / "models" / "holzinger_swineford_cfa.lav").read_text(encoding="utf-8"), hs)
     table = res.residual_correlations(0.1)
     assert (table["residual"].abs() > 0.1).all()
     assert table["residual"].abs().is_monotonic_decreasing

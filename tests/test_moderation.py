@@ -25,7 +25,7 @@ def simulate(n: int, interaction: float, seed: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("pairs", ["matched", "all"])
 def test_recovers_a_true_interaction(pairs):
-    fit = latent_interaction(simulate(2000, 0.25, seed=3), SYNTAX, "x", "m", "y", pairs=pairs)
+    fit = latent_interaction(SYNTAX, simulate(2000, 0.25, seed=3), "x", "m", "y", pairs=pairs)
     row = fit.interaction
     assert row["est"] > 0 and row["pvalue"] < 0.001
     # with x and m standardized, the true product coefficient is .25 (in y's latent metric)
@@ -36,13 +36,13 @@ def test_recovers_a_true_interaction(pairs):
 
 
 def test_no_interaction_is_not_significant():
-    fit = latent_interaction(simulate(2000, 0.0, seed=5), SYNTAX, "x", "m", "y")
+    fit = latent_interaction(SYNTAX, simulate(2000, 0.0, seed=5), "x", "m", "y")
     assert fit.interaction["pvalue"] > 0.05
 
 
 def test_plot_and_errors():
-    fit = latent_interaction(simulate(500, 0.25, seed=1), SYNTAX, "x", "m", "y")
+    fit = latent_interaction(SYNTAX, simulate(500, 0.25, seed=1), "x", "m", "y")
     fig = fit.plot()
     assert len(fig.axes[0].lines) == 3
     with pytest.raises(sr.ModelSpecError, match="construct 'z' has no items"):
-        latent_interaction(simulate(100, 0.0, seed=1), SYNTAX, "x", "z", "y")
+        latent_interaction(SYNTAX, simulate(100, 0.0, seed=1), "x", "z", "y")

@@ -64,7 +64,7 @@ class Context:
     @property
     def cfa_result(self):
         if not hasattr(self, "_cfa"):
-            self._cfa = sr.cfa(self.hs, self.hs_syntax)
+            self._cfa = sr.cfa(self.hs_syntax, self.hs)
         return self._cfa
 
 
@@ -91,7 +91,7 @@ def _calls(c: Context) -> dict:
         "scale_scores": lambda **kw: sr.scale_scores(c.scored, c.q, **kw),
         "simulate_responses": lambda **kw: sr.simulate_responses(c.q, **({"n": 20} | kw)),
         "population_thresholds": lambda **kw: sr.population_thresholds(c.q, **kw),
-        "cfa": lambda **kw: sr.cfa(c.hs, c.hs_syntax, **kw),
+        "cfa": lambda **kw: sr.cfa(c.hs_syntax, c.hs, **kw),
         "efa": lambda **kw: sr.efa(c.hs_items, kw.pop("n_factors", 3), **kw),
         "htmt": lambda **kw: sr.htmt(c.hs, c.hs_syntax, **kw),
         "parallel_analysis": lambda **kw: sr.parallel_analysis(c.hs_items, **({"n_iter": 5} | kw)),
@@ -160,9 +160,9 @@ BAD = [
     ("build_classroom", "scheduler", 8786), ("build_classroom", "scheduler", "tcp://127.0.0.1:1"),
     ("grade", "student_id", 31),
     ("builtin_questionnaire_path", "name", "no_such_instrument"), ("builtin_study_path", "name", "nope"),
-    ("cronbach_alpha", "ci", 1.5), ("cronbach_alpha", "use", "everything"),
+    ("cronbach_alpha", "level", 1.5), ("cronbach_alpha", "ci", "bootstrap"), ("cronbach_alpha", "use", "everything"),
     ("item_statistics", "use", "all"),
-    ("reliability", "ci", 0), ("reliability", "cfa", "no"), ("reliability", "use", "listwise"),
+    ("reliability", "level", 0), ("reliability", "ci", "bca"), ("reliability", "cfa", "no"), ("reliability", "use", "listwise"),
     ("scale_scores", "min_share", 0), ("scale_scores", "method", "median"),
     ("simulate_responses", "n", 0), ("simulate_responses", "seed", "x"), ("simulate_responses", "careless", 1.0),
     ("simulate_responses", "missing", -0.1), ("simulate_responses", "thresholds", 3),
@@ -259,7 +259,7 @@ def test_the_key_is_never_shown_in_the_message(calls):
 INPUTS = {"data", "q", "items", "scores", "res", "sem_result", "flags", "path", "text", "config", "out_dir",
           "questionnaire_path", "student", "outcome", "predictors", "x", "m", "y", "w", "covariates", "progress",
           "command"}
-INPUTS_OF = {"grade": {"key"}, "loads_questionnaire": {"source"}, "fit_pls": {"syntax"},
+INPUTS_OF = {"grade": {"key"}, "loads_questionnaire": {"source"}, "fit_pls": {"model"}, "cfa": {"model"},
              # behaviour: logs, events, survey frames, segment series, construct and metric names
              "read_events": {"backend"}, "simulate_events": {"responses", "scores"}, "user_metrics": {"events"},
              "segment_metrics": {"metrics", "segments", "events"}, "dau_mau": {"events", "segments"},
@@ -294,8 +294,8 @@ def test_valid_edge_values_pass(context):
     """The checks refuse only what is wrong: edges, numpy scalars, any-case estimator names."""
     import numpy as np
 
-    assert sr.cronbach_alpha(context.items, ci=np.float64(0.9), use="complete")["n_items"] == 4
-    assert sr.cfa(context.hs, context.hs_syntax, estimator="ml").sem.n_obs == 301
+    assert sr.cronbach_alpha(context.items, level=np.float64(0.9), use="complete")["n_items"] == 4
+    assert sr.cfa(context.hs_syntax, context.hs, estimator="ml").sem.n_obs == 301
     assert len(sr.segment_respondents(context.scores, k=np.int64(2), seed=2**32 - 1).centers) == 2
     assert sr.scale_scores(context.scored, context.q, min_share=1).shape[1] == len(context.q.constructs)
     assert sr.pseudonymize(context.raw.head(2), "respondent_id", "x" * 16)["respondent_id"].str.len().eq(16).all()

@@ -7,6 +7,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from .._deprecation import model_first
 from .._summary import Reportable
 from .._validation import POSITIVE_INT, InstanceOf, Interval, Options, check
 from ..questionnaire import Questionnaire
@@ -47,7 +48,7 @@ class CFAResult(Reportable):
     --------
     >>> import stickiness_research as sr
     >>> hs = sr.datasets.holzinger_swineford()
-    >>> res = sr.cfa(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9")
+    >>> res = sr.cfa("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
     >>> list(res.tables())
     ['Reliability and convergent validity', 'loadings']
     >>> res.loadings()["std_all"].round(3).tolist()[:3]  # In R: standardizedSolution(fit)$est.std
@@ -98,7 +99,7 @@ class CFAResult(Reportable):
 
     @cached_property
     def _reliability(self) -> pd.DataFrame:
-        alpha = reliability(self.data, self.syntax, ci=0.95, cfa=False)
+        alpha = reliability(self.data, self.syntax, level=0.95, cfa=False)
         composite = construct_reliability(self.sem)
         table = alpha.merge(composite.drop(columns="n_items"), on="construct", how="left")
         from ..sem.categorical import ESTIMATORS as CATEGORICAL
@@ -175,16 +176,24 @@ class CFAResult(Reportable):
         return [f"Warning: {w}" for w in self.warnings]
 
 
-def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", missing: str = "listwise",
+@model_first("q")
+def cfa(model: Questionnaire | str, data: pd.DataFrame, *, estimator: str = "ML", missing: str = "listwise",
         ordered: bool | list[str] | None = None) -> CFAResult:
     """Fit the measurement model (every construct's items, constructs freely correlated).
 
+    The model comes first and the data second, as ``lavaan::cfa(model, data)`` and every function
+    that fits a model here.
+
+    .. deprecated:: 0.1.1
+        ``cfa(data, q)`` (the data first) and the keyword ``q=`` still work, with a FutureWarning,
+        until 0.2: call ``cfa(model, data)``.
+
     Parameters
     ----------
+    model : Questionnaire or lavaan syntax
+        A questionnaire (its constructs and items) or syntax whose ``=~`` and ``~~`` lines are kept.
     data : DataFrame
         Item answers with reverse-keyed items recoded.
-    q : Questionnaire or lavaan syntax
-        A questionnaire (its constructs and items) or syntax whose ``=~`` and ``~~`` lines are kept.
     estimator : {"ML", "MLR", "WLSMV"}
         MLR for non-normal Likert items (Yuan-Bentler scaled chi-square, sandwich SEs); WLSMV treats
         them as ordered categories (thresholds and polychoric correlations; lavaan ``ordered =``),
@@ -208,7 +217,7 @@ def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", mi
     ParameterError
         ``estimator``, ``missing`` or ``ordered`` is not one of the allowed values.
     ModelSpecError
-        ``q`` is syntax without an ``=~`` line, a model variable is not in the data or not numeric,
+        ``model`` is syntax without an ``=~`` line, a model variable is not in the data or not numeric,
         or too few observations.
     EstimationError
         No convergence, a non-positive-definite sample covariance matrix, or an under-identified model.
@@ -228,7 +237,7 @@ def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", mi
     --------
     >>> import stickiness_research as sr
     >>> hs = sr.datasets.holzinger_swineford()
-    >>> res = sr.cfa(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9")
+    >>> res = sr.cfa("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
     >>> print(round(res.fit_measures["chisq"], 3))  # In R: lavaan::cfa(HS.model, data = HS)
     85.306
     >>> res.reliability().set_index("construct")["omega"].round(4).tolist()  # semTools::compRelSEM(fit)
@@ -239,6 +248,6 @@ def cfa(data: pd.DataFrame, q: Questionnaire | str, *, estimator: str = "ML", mi
         estimator = "WLSMV"  # lavaan's default with ordered items
     check(estimator, "estimator", "cfa", ESTIMATORS)
     check(missing, "missing", "cfa", MISSING)
-    syntax = measurement_syntax(q)
+    syntax = measurement_syntax(model)
     sem = fit_sem(syntax, data, estimator=estimator, missing=missing, ordered=ordered)
     return CFAResult(sem, data, syntax)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from .._deprecation import level_from_ci
 from .._validation import BOOL, PROBABILITY_OPEN, Options, Satisfies, check
 from ..errors import ModelSpecError, ReliabilityWarning, ResponseDataError
 from ..questionnaire import Questionnaire
@@ -21,6 +22,7 @@ from ..sem.result import SEMResult
 from ..sem.syntax import parse_syntax
 
 USES = Options(("pairwise", "complete"))
+ALPHA_INTERVALS = Options(("feldt",))  # the methods of alpha's confidence interval
 
 
 def scales_of(q: Questionnaire | str) -> dict[str, list[str]]:
@@ -37,15 +39,22 @@ def scales_of(q: Questionnaire | str) -> dict[str, list[str]]:
     return scales
 
 
-def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, use: str = "pairwise") -> dict[str, float]:
+def cronbach_alpha(items: pd.DataFrame, level: float = 0.95, *, ci: str = "feldt",
+                   use: str = "pairwise") -> dict[str, float]:
     """Cronbach's alpha of one scale with Feldt's confidence interval, as ``psych::alpha``.
 
     Parameters
     ----------
     items : DataFrame
         One column per item, reverse-keyed items recoded; missing answers as NaN.
-    ci : float
-        Level of Feldt's interval, in (0, 1) (default 0.95).
+    level : float
+        Confidence level of the interval, in (0, 1) (default 0.95).
+    ci : {"feldt"}
+        The interval's method: Feldt's F interval (psych's ``alpha.ci``).
+
+        .. deprecated:: 0.1.1
+            A number as ``ci`` (the level, before ``level`` existed) still works, with a
+            FutureWarning, until 0.2: write ``level=``.
     use : {"pairwise", "complete"}
         Covariances from all available pairs of answers (psych's default, ``use = "pairwise"``)
         or from complete respondents only (``use = "complete.obs"``).
@@ -59,7 +68,7 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, use: str = "pairwis
     Raises
     ------
     ParameterError
-        ``ci`` is not in (0, 1) or ``use`` is not one of the options.
+        ``level`` is not in (0, 1), or ``ci`` or ``use`` is not one of the options.
     ResponseDataError
         Fewer than two items or three respondents, an item without answers, or an answer that is
         not a number.
@@ -69,7 +78,7 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, use: str = "pairwis
     With ``C`` the k x k item covariance matrix, ``alpha = k / (k - 1) (1 - tr(C) / sum(C))``;
     ``std_alpha = k rbar / (1 + (k - 1) rbar)`` with ``rbar`` the mean inter-item correlation.
     Feldt's interval: ``1 - (1 - alpha) F_{1 - tail}`` to ``1 - (1 - alpha) F_{tail}``, ``F`` the
-    quantiles of F(n - 1, (n - 1)(k - 1)), ``tail = (1 - ci) / 2``.
+    quantiles of F(n - 1, (n - 1)(k - 1)), ``tail = (1 - level) / 2``.
 
     References
     ----------
@@ -87,7 +96,9 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, use: str = "pairwis
     >>> round(a["alpha"], 4), round(a["ci_lower"], 4), round(a["ci_upper"], 4)  # $total$raw_alpha, $feldt
     (0.6261, 0.5465, 0.6938)
     """
-    check(ci, "ci", "cronbach_alpha", PROBABILITY_OPEN)
+    ci, level = level_from_ci(ci, level, "cronbach_alpha", "feldt")
+    check(level, "level", "cronbach_alpha", PROBABILITY_OPEN)
+    check(ci, "ci", "cronbach_alpha", ALPHA_INTERVALS)
     check(use, "use", "cronbach_alpha", USES)
     frame = numeric_answers(items, list(items.columns), "cronbach_alpha")
     if frame.shape[1] < 2:
@@ -106,7 +117,7 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *, use: str = "pairwis
     sd = np.sqrt(np.diag(cov))
     corr = cov / np.outer(sd, sd)
     mean_r = corr[np.triu_indices(k, 1)].mean()
-    tail = (1 - ci) / 2
+    tail = (1 - level) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
     lower = 1 - (1 - alpha) * stats.f.ppf(1 - tail, df1, df2)
     upper = 1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)
@@ -185,8 +196,8 @@ def _warn_negative_items(construct: str, stats_: pd.DataFrame, reverse: set[str]
                           ReliabilityWarning, stacklevel=3)
 
 
-def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *, cfa: bool = True,
-                use: str = "pairwise") -> pd.DataFrame:
+def reliability(data: pd.DataFrame, q: Questionnaire | str, level: float = 0.95, *, ci: str = "feldt",
+                cfa: bool = True, use: str = "pairwise") -> pd.DataFrame:
     """Reliability of every scale: Cronbach's alpha with its Feldt CI, and omega, CR and AVE from a CFA.
 
     Parameters
@@ -195,8 +206,14 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
         Item answers with reverse-keyed items recoded.
     q : Questionnaire or lavaan syntax
         Which items form which scale.
-    ci : float
-        Level of alpha's confidence interval.
+    level : float
+        Confidence level of alpha's interval, in (0, 1) (default 0.95).
+    ci : {"feldt"}
+        The method of alpha's interval (see :func:`cronbach_alpha`).
+
+        .. deprecated:: 0.1.1
+            A number as ``ci`` (the level, before ``level`` existed) still works, with a
+            FutureWarning, until 0.2: write ``level=``.
     use : {"pairwise", "complete"}
         How alpha treats missing answers (psych's default is pairwise); ``n`` and ``n_complete``
         say how many respondents that is.
@@ -214,7 +231,7 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
     Raises
     ------
     ParameterError
-        ``ci`` is not in (0, 1), ``cfa`` is not a bool, or ``use`` not one of the options.
+        ``level`` is not in (0, 1), ``cfa`` is not a bool, or ``ci`` or ``use`` not one of the options.
     ResponseDataError
         An item column of a scale is not in the data, or :func:`cronbach_alpha` refuses a scale.
     ModelSpecError
@@ -250,7 +267,9 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
     (In R: ``psych::alpha(HS[, c("x1","x2","x3")])$total$raw_alpha``, ``semTools::compRelSEM(fit)``
     and ``semTools::AVE(fit)``.)
     """
-    check(ci, "ci", "reliability", PROBABILITY_OPEN)
+    ci, level = level_from_ci(ci, level, "reliability", "feldt")
+    check(level, "level", "reliability", PROBABILITY_OPEN)
+    check(ci, "ci", "reliability", ALPHA_INTERVALS)
     check(cfa, "cfa", "reliability", BOOL)
     check(use, "use", "reliability", USES)
     rows = []
@@ -259,7 +278,7 @@ def reliability(data: pd.DataFrame, q: Questionnaire | str, ci: float = 0.95, *,
         missing = [i for i in items if i not in data.columns]
         if missing:
             raise ResponseDataError(f"item column {missing[0]!r} of scale {construct!r} is not in the data.")
-        rows.append({"construct": construct, **cronbach_alpha(data[items], ci=ci, use=use)})
+        rows.append({"construct": construct, **cronbach_alpha(data[items], level, ci=ci, use=use)})
         _warn_negative_items(construct, item_statistics(data[items], use=use), reverse)
     cols = ["construct", "n_items", "n", "n_complete", "use", "alpha", "ci_lower", "ci_upper", "std_alpha",
             "average_r"]

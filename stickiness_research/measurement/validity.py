@@ -151,7 +151,7 @@ def fornell_larcker(res: SEMResult) -> pd.DataFrame:
     --------
     >>> import stickiness_research as sr
     >>> hs = sr.datasets.holzinger_swineford()
-    >>> res = sr.cfa(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9")
+    >>> res = sr.cfa("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
     >>> fl = sr.fornell_larcker(res.sem)
     >>> float(fl.loc["textual", "visual"].round(3)), fl["holds"].tolist()  # In R: lavInspect(fit, "cor.lv")
     (0.459, [True, True, True])

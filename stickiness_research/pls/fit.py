@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_arguments
 from .._summary import Reportable
 from .._validation import BOOL, InstanceOf, Interval, Options, check
 from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError
@@ -475,20 +476,24 @@ class PLSResult(Reportable):
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
 
-def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", consistent: bool = False,
+@renamed_arguments(syntax="model")
+def fit_pls(model: str, data: pd.DataFrame, *, scheme: str = "path_weighting", consistent: bool = False,
             missing_value: float | None = None, missing: str = "mean", max_iter: int = 300,
             stop_criterion: float = 7, interaction: str = "two_stage", hoc: str = "two_stage") -> PLSResult:
     """Estimate a PLS path model (PLS-SEM), with seminr's algorithm and defaults.
 
     Parameters
     ----------
-    syntax : str or Questionnaire
+    model : str or Questionnaire
         lavaan-like syntax: ``C =~ x1 + x2`` a mode-A construct (correlation weights; a common factor
         with ``consistent=True``), ``C <~ x1 + x2`` a mode-B composite (regression weights),
         ``C2 ~ C1`` paths, ``C2 ~ C1 + M + C1:M`` an interaction (moderation) term (see
         ``interaction``), ``H =~ C1 + C2`` a second-order construct of two constructs (the two-stage
         approach: the dimensions' first-stage scores are its indicators; seminr's
         ``higher_composite``). A Questionnaire fits its hypothesised model (all constructs mode A).
+
+        .. deprecated:: 0.1.1
+            The keyword ``syntax=`` still works, with a FutureWarning, until 0.2: write ``model=``.
     data : DataFrame
         One row per respondent, a numeric column per indicator.
     scheme : {"path_weighting", "factorial", "centroid"}
@@ -557,8 +562,7 @@ def fit_pls(syntax: str, data: pd.DataFrame, *, scheme: str = "path_weighting", 
     """
     from ..questionnaire import Questionnaire
 
-    if isinstance(syntax, Questionnaire):
-        syntax = syntax.model_syntax(labels=False)
+    syntax = model.model_syntax(labels=False) if isinstance(model, Questionnaire) else model
     if not isinstance(data, pd.DataFrame):
         raise ParameterError("data", "fit_pls", "a pandas DataFrame", type(data).__name__)
     check(scheme, "scheme", "fit_pls", Options(SCHEMES))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecation import renamed_arguments
 from .._summary import Reportable
 from ..errors import ModelSpecError
 from .categorical import ESTIMATORS as CATEGORICAL
@@ -150,7 +151,8 @@ class GroupPathComparison(Reportable):
         return []
 
 
-def compare_group_paths(syntax, data: pd.DataFrame, group: str, group_equal: tuple[str, ...] | None = None,
+@renamed_arguments(syntax="model")
+def compare_group_paths(model, data: pd.DataFrame, group: str, group_equal: tuple[str, ...] | None = None,
                         ordered: bool | list[str] | None = None, missing: str = "listwise") -> GroupPathComparison:
     """Estimate each structural path per group and test whether it is equal across groups.
 
@@ -162,9 +164,12 @@ def compare_group_paths(syntax, data: pd.DataFrame, group: str, group_equal: tup
 
     Parameters
     ----------
-    syntax : str or Questionnaire
+    model : str or Questionnaire
         lavaan syntax with structural paths, or a questionnaire (its ``model_syntax()``). Path labels
         are removed so each group's paths are free.
+
+        .. deprecated:: 0.1.1
+            The keyword ``syntax=`` still works, with a FutureWarning, until 0.2: write ``model=``.
     data : DataFrame
         Item answers and the group column.
     group : str
@@ -211,8 +216,7 @@ def compare_group_paths(syntax, data: pd.DataFrame, group: str, group_equal: tup
     >>> comp.table[["est[Pasteur]", "est[Grant-White]", "wald", "pvalue_equal"]].round(3).values.tolist()
     [[0.524, 0.624, 0.359, 0.549]]
     """
-    if not isinstance(syntax, str):
-        syntax = syntax.model_syntax()
+    syntax = model if isinstance(model, str) else model.model_syntax()
     if group_equal is None:
         group_equal = ("loadings",) if ordered in (None, False) else ("thresholds", "loadings")
     res = fit_sem(_unlabel_regressions(syntax), data, group=group, group_equal=group_equal, ordered=ordered,

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import special, stats
 
 from .._blas import single_threaded_blas
+from .._deprecation import renamed_arguments
 from ..errors import EstimationError, ModelSpecError, ParameterError
 from .build import build_problem, sample_moments
 from .fit_measures import fit_measures
@@ -53,8 +54,9 @@ class TableRow:
     exo: int = 0
 
 
+@renamed_arguments(syntax="model")
 @single_threaded_blas
-def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None = None, *,
+def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = None, *,
             group_equal: tuple[str, ...] | list[str] = (), group_partial: tuple[str, ...] | list[str] = (),
             meanstructure: bool | None = None, estimator: str | None = None, missing: str = "listwise",
             std_lv: bool = False, fixed_x: bool = True, model_type: str = "sem",
@@ -64,11 +66,14 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
 
     Parameters
     ----------
-    syntax : str or Questionnaire
+    model : str or Questionnaire
         lavaan model syntax (``=~ ~ ~~ ~1 := == < >``; modifiers: fixed values ``1*x``, labels
         ``a*x`` (shared labels are equal), ``NA*x`` (free, also a marker), ``start(.5)*x``,
         ``equal("a")*x``, ``c(a1, a2)*x`` per group), or a Questionnaire whose hypothesised model
-        (:meth:`Questionnaire.model_syntax`) is fitted.
+        (:meth:`Questionnaire.model_syntax`) is fitted. First, as lavaan's ``sem(model, data)``.
+
+        .. deprecated:: 0.1.1
+            The keyword ``syntax=`` still works, with a FutureWarning, until 0.2: write ``model=``.
     data : DataFrame
         One row per respondent; columns named as the model's observed variables. Reverse-keyed
         items must already be recoded. Rows with a missing model variable are dropped listwise
@@ -148,8 +153,7 @@ def fit_sem(syntax: str | Questionnaire, data: pd.DataFrame, group: str | None =
     >>> float(round(res.fit_measures["chisq"], 3)), int(res.fit_measures["df"])  # In R: lavaan::cfa(HS.model, HolzingerSwineford1939)
     (85.306, 24)
     """
-    if not isinstance(syntax, str):
-        syntax = syntax.model_syntax()
+    syntax = model if isinstance(model, str) else model.model_syntax()
     if not isinstance(data, pd.DataFrame):
         raise ParameterError("data", "fit_sem", "a pandas DataFrame", type(data).__name__)
     group_equal, group_partial = tuple(group_equal), tuple(group_partial)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy import special
 
+from .._deprecation import model_first
 from .._summary import Reportable
 from ..errors import ModelSpecError
 from .fit import fit_sem
@@ -67,7 +68,7 @@ class InvarianceResult(Reportable):
     --------
     >>> import stickiness_research as sr
     >>> hs = sr.datasets.holzinger_swineford()
-    >>> res = sr.invariance(hs, "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9",
+    >>> res = sr.invariance("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs,
     ...                     group="school", levels=("configural", "metric"))
     >>> res.level, res.groups, list(res.fits)
     ('metric', ('Pasteur', 'Grant-White'), ['configural', 'metric'])
@@ -193,16 +194,23 @@ def categorical_invariance_syntax(syntax: str, ordered: dict[str, int], n_groups
     return "\n".join(lines) + "\n"
 
 
-def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] | None = None,
+@model_first("q")
+def invariance(model, data: pd.DataFrame, group: str, *, levels: tuple[str, ...] | None = None,
                ordered: bool | list[str] | None = None, missing: str = "listwise") -> InvarianceResult:
     """Test measurement invariance of a measurement model across the groups in a column.
 
+    The model comes first and the data second, as ``lavaan::cfa(model, data, group = )``.
+
+    .. deprecated:: 0.1.1
+        ``invariance(data, q, group)`` (the data first) and the keyword ``q=`` still work, with a
+        FutureWarning, until 0.2: call ``invariance(model, data, group)``.
+
     Parameters
     ----------
+    model : Questionnaire or str
+        A Questionnaire (its measurement model is used) or lavaan syntax.
     data : DataFrame
         Item answers (reverse-keyed items recoded) and the group column.
-    q : Questionnaire or str
-        A Questionnaire (its measurement model is used) or lavaan syntax.
     group : str
         Column defining the groups, e.g. ``"product_type"``.
     levels : tuple of str, optional
@@ -257,7 +265,7 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] | N
     >>> import stickiness_research as sr
     >>> hs = sr.datasets.holzinger_swineford()
     >>> model = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
-    >>> res = sr.invariance(hs, model, group="school", levels=("configural", "metric", "scalar"))
+    >>> res = sr.invariance(model, hs, group="school", levels=("configural", "metric", "scalar"))
     >>> res.table[["model", "chisq", "df"]].round(3).values.tolist()  # In R: lavaan::cfa(..., group.equal=)
     [['configural', 115.851, 48.0], ['metric', 124.044, 54.0], ['scalar', 164.103, 60.0]]
     """
@@ -271,7 +279,7 @@ def invariance(data: pd.DataFrame, q, group: str, *, levels: tuple[str, ...] | N
     bad = [lvl for lvl in levels if lvl not in known]
     if bad or list(levels) != [lvl for lvl in known if lvl in levels]:
         raise ModelSpecError(f"levels must be an ordered subset of {', '.join(known)}; got {list(levels)}.")
-    syntax = q if isinstance(q, str) else q.model_syntax(structural=False)
+    syntax = model if isinstance(model, str) else model.model_syntax(structural=False)
     if categorical:
         from .categorical import scaled_difference, thresholds_in_data
         from .fit_measures import headline

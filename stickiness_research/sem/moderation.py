@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecation import model_first
 from .._summary import Reportable
 from ..errors import ModelSpecError
 from .fit import fit_sem
@@ -46,7 +47,7 @@ class LatentInteraction(Reportable):
     >>> import stickiness_research as sr
     >>> questionnaire = sr.load_questionnaire(sr.builtin_questionnaire_path())
     >>> answers = sr.reverse_code(sr.simulate_responses(questionnaire, n=150, seed=2), questionnaire)
-    >>> li = sr.latent_interaction(answers, questionnaire, "convenience", "trust", "stickiness")
+    >>> li = sr.latent_interaction(questionnaire, answers, "convenience", "trust", "stickiness")
     >>> li.term, list(li.tables()), li.interaction["op"]
     ('convenience_x_trust', ['paths', 'simple slopes'], '~')
     """
@@ -104,16 +105,23 @@ class LatentInteraction(Reportable):
         return fig
 
 
-def latent_interaction(data: pd.DataFrame, q, x: str, moderator: str, outcome: str, *, pairs: str = "matched",
+@model_first("q")
+def latent_interaction(model, data: pd.DataFrame, x: str, moderator: str, outcome: str, *, pairs: str = "matched",
                        controls: tuple[str, ...] = ()) -> LatentInteraction:
     """Fit outcome ~ x + moderator + x:moderator with a latent product term.
 
+    The model comes first and the data second, as lavaan's ``sem(model, data)``.
+
+    .. deprecated:: 0.1.1
+        ``latent_interaction(data, q, ...)`` (the data first) and the keyword ``q=`` still work,
+        with a FutureWarning, until 0.2: call ``latent_interaction(model, data, ...)``.
+
     Parameters
     ----------
+    model : Questionnaire or str
+        Where the constructs' items come from (a Questionnaire or lavaan ``=~`` syntax).
     data : DataFrame
         Item answers (reverse-keyed items recoded).
-    q : Questionnaire or str
-        Where the constructs' items come from (a Questionnaire or lavaan ``=~`` syntax).
     x, moderator, outcome : str
         Construct ids.
     pairs : {"matched", "all"}
@@ -155,13 +163,13 @@ def latent_interaction(data: pd.DataFrame, q, x: str, moderator: str, outcome: s
     >>> import stickiness_research as sr
     >>> q = sr.load_questionnaire(sr.builtin_questionnaire_path())
     >>> data = sr.reverse_code(sr.simulate_responses(q, n=200, seed=1), q)
-    >>> li = sr.latent_interaction(data, q, "security", "trust", "stickiness")
+    >>> li = sr.latent_interaction(q, data, "security", "trust", "stickiness")
     >>> li.slopes[["moderator_sd", "slope", "se"]].round(3).values.tolist()
     [[-1.0, 0.311, 0.142], [0.0, 0.421, 0.119], [1.0, 0.532, 0.149]]
     """
     from ..measurement import scales_of
 
-    scales = scales_of(q)
+    scales = scales_of(model)
     for name in (x, moderator, outcome, *controls):
         if name not in scales:
             raise ModelSpecError(f"construct {name!r} has no items in the model; known: {', '.join(scales)}.")
