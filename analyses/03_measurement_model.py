@@ -137,7 +137,7 @@ misfit.modification_indices(top=5).round(3)
 # .015 (Chen 2007); the χ² difference test is shown but rejects trivial differences at survey sample sizes.
 
 # %%
-inv = sr.invariance(data, q, group=GROUP)
+inv = sr.invariance(q, data, group=GROUP)
 inv
 
 # %%

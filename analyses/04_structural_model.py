@@ -138,7 +138,7 @@ print(f"ML chi-square {fm['chisq']:.1f} (df {fm['df']:.0f}); scaled {fm['chisq.s
 # so the product term should be near zero and the simple slopes alike.
 
 # %%
-moderation = sr.latent_interaction(data, q, "interaction", "security", "stickiness")
+moderation = sr.latent_interaction(q, data, "interaction", "security", "stickiness")
 moderation.interaction[["est", "se", "pvalue", "std_all"]]
 
 # %%

@@ -35,13 +35,23 @@ scores = sr.scale_scores(data, q).join(raw[["product_type"]])
 scores.describe().round(2)
 
 # %% [markdown]
-# ## OLS with standardized betas, HC3 SEs and VIF
+# ## OLS with standardized coefficients (std_all), HC3 SEs and VIF
 # Every driver of stickiness at once; VIF above 5 would warn of collinear scales.
 
 # %%
 drivers = ["interaction", "emotional_attachment", "security", "trust", "convenience"]
 res = sr.ols(scores, "stickiness", drivers)
 res
+
+# %% [markdown]
+# Inference is a method of the fit, with the same HC3 covariance: intervals at another level
+# (`lmtest::coefci`) and an F test of whether two drivers weigh the same (`car::linearHypothesis`).
+
+# %%
+res.conf_int(0.90).round(3)
+
+# %%
+res.wald_test("trust == security")
 
 # %% [markdown]
 # ## Hierarchical regression: controls, then drivers, then an interaction

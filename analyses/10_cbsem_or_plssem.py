@@ -159,7 +159,7 @@ print(f"PLS path below CB-SEM's on {below} of {len(paths)} paths; PLS R² below 
 # %%
 names = truth.constructs
 true_cor = pd.DataFrame(truth.latent_cov, index=names, columns=names)  # variances 1: correlations
-factor_cor = sr.cfa(data, q).latent_correlations()
+factor_cor = sr.cfa(q, data).latent_correlations()
 composite_cor = pls.construct_scores.corr()
 rho_a = pls.reliability()["rhoA"]
 rows = []
@@ -179,7 +179,7 @@ pd.DataFrame(rows).set_index("pair").round(3)
 # (often too liberal).
 
 # %%
-cfa_rel = sr.cfa(data, q).reliability().set_index("construct")
+cfa_rel = sr.cfa(q, data).reliability().set_index("construct")
 pls_rel, plsc_rel = pls.reliability(), plsc.reliability()
 reliability = pd.DataFrame({
     "alpha": cfa_rel["alpha"], "CB-SEM CR": cfa_rel["cr"], "PLS rhoC": pls_rel["rhoC"],

@@ -6,6 +6,13 @@ The public API (stable names)::
     q = sr.load_questionnaire(sr.builtin_questionnaire_path())
     df = sr.simulate_responses(q, n=500, seed=1)
     res = sr.fit_sem(q.model_syntax(), sr.reverse_code(df, q))
+
+One vocabulary: a function that fits a model takes ``(model, data)``, as lavaan's ``cfa(model, data)``
+(``fit_sem``, ``cfa``, ``invariance``, ``latent_interaction``, ``fit_pls``); one that describes data takes
+``(data, questionnaire)`` (``reliability``, ``htmt``, ``kmo``, ``efa``, ``quality_flags``, ``scale_scores``).
+A standardized estimate is ``std_all`` in every table; ``level`` is a confidence level and ``ci`` an
+interval's method; inference is a method of the result (``conf_int(level)``, ``wald_test("a == b")``). The
+spellings these replaced still work until 0.2, with a FutureWarning naming the new one.
 """
 
 from __future__ import annotations
