@@ -633,32 +633,57 @@ def kronecker_sum(chunks, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.nd
     # A_P and Y_P are symmetric: the sum runs over their upper triangles (a quarter of the products)
     # and the (p^2 x p^2) matrix is read out of it, rows (b, c) and columns (a, d), at [vech(b, a),
     # vech(c, d)]
-    upper, read = _kronecker_index(p)
-    kron_v = np.zeros((len(upper[0]), len(upper[0])))
-    c_mean = np.zeros((p * p, p))  # sum_P n_P A_P[e, c] (A_P r)[b], as [(e, c), b]
-    a_sum = np.zeros(p * p)
+    index = _kronecker_index(p)
+    upper = index.upper
+    n_upper = len(upper[0])
+    kron_v = np.zeros((n_upper, n_upper))
+    c_mean = np.zeros((n_upper, p))  # sum_P n_P A_P[e, c] (A_P r)[b], rows vech(e, c)
+    a_sum = np.zeros(n_upper)
     for a, y, ir_full, n in chunks:
-        av, yv = a[:, upper[0], upper[1]], y[:, upper[0], upper[1]]
-        kron_v += (n[:, None] * av).T @ yv  # sum_P n_P A_P[b, a] Y_P[c, d] for b <= a, c <= d
-        na = n[:, None] * a.reshape(len(n), -1)
+        na = n[:, None] * a[:, upper[0], upper[1]]
+        kron_v += na.T @ y[:, upper[0], upper[1]]  # sum_P n_P A_P[b, a] Y_P[c, d] for b <= a, c <= d
         c_mean += na.T @ ir_full
         a_sum += na.sum(axis=0)
-    hess = d.T @ (np.take(kron_v, read) @ d)
-    z = dm @ (c_mean.reshape(p, p * p) @ d)  # z[l, k] = sum_P n_P dmu_l' A_P D_k A_P r
-    return hess + 2.0 * (z + z.T) + 2.0 * dm @ a_sum.reshape(p, p) @ dm.T
+    # D_l and D_k are symmetric: the (p^2 x p^2) matrix is summed over (b, c) and (c, b), and over (a, d) and
+    # (d, a), and contracted with the upper triangles of the D's (a quarter of the products)
+    flat = kron_v.ravel()
+    both = np.take(flat, index.bc_ad) + index.off_rows * np.take(flat, index.cb_ad) \
+        + index.off_cols * np.take(flat, index.bc_da) + index.off_rows * index.off_cols * np.take(flat, index.cb_da)
+    d_upper = d.reshape(p, p, kk)[upper]
+    hess = d_upper.T @ (both @ d_upper)
+    z = dm @ (c_mean[index.full].reshape(p, p * p) @ d)  # z[l, k] = sum_P n_P dmu_l' A_P D_k A_P r
+    return hess + 2.0 * (z + z.T) + 2.0 * dm @ a_sum[index.full].reshape(p, p) @ dm.T
+
+
+@dataclass(frozen=True)
+class _KroneckerIndex:
+    """Index arrays for ``kronecker_sum`` at one p (built once per p)."""
+
+    upper: tuple[np.ndarray, np.ndarray]  # the upper triangle's (row, column) indices, vech order
+    # for rows (b, c) and columns (a, d) of the upper triangle, flat positions in the (vech x vech) sum of the
+    # p^2 x p^2 matrix's entries [(b, c), (a, d)] = [vech(b, a), vech(c, d)], and of (c, b) / (d, a) in place
+    # of (b, c) / (a, d); off_rows / off_cols are 1 where b != c / a != d (the swapped entry is another one)
+    bc_ad: np.ndarray
+    cb_ad: np.ndarray
+    bc_da: np.ndarray
+    cb_da: np.ndarray
+    off_rows: np.ndarray
+    off_cols: np.ndarray
+    full: np.ndarray  # vech(e, c) for each (e, c) in row-major order: an upper triangle read as p x p
 
 
 @functools.lru_cache(maxsize=8)
-def _kronecker_index(p: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """The upper triangle's (row, column) indices and, for the p^2 x p^2 matrix with rows (b, c) and
-    columns (a, d), the flat positions of [vech(b, a), vech(c, d)] to read it from (see ``kronecker_sum``;
-    one flat index reads several times faster than a pair of index arrays)."""
+def _kronecker_index(p: int) -> _KroneckerIndex:
     upper = np.triu_indices(p)
+    n_upper = len(upper[0])
     vech = np.zeros((p, p), dtype=np.intp)
-    vech[upper] = np.arange(len(upper[0]))
+    vech[upper] = np.arange(n_upper)
     vech = np.maximum(vech, vech.T)
-    b, c, a, d = np.indices((p, p, p, p)).reshape(4, p * p, p * p)
-    return upper, vech[b, a] * len(upper[0]) + vech[c, d]
+    b, c = upper[0][:, None], upper[1][:, None]
+    a, d = upper[0][None, :], upper[1][None, :]
+    return _KroneckerIndex(upper, vech[b, a] * n_upper + vech[c, d], vech[c, a] * n_upper + vech[b, d],
+                           vech[b, d] * n_upper + vech[c, a], vech[c, d] * n_upper + vech[b, a],
+                           (b != c).astype(float), (a != d).astype(float), vech.ravel())
 
 
 def _split(block: PatternBlock, p: int) -> list[tuple[PatternBlock, np.ndarray | None]]:
