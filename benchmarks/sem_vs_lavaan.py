@@ -151,7 +151,7 @@ def tasks(folder: Path, n_boot: int) -> list[dict]:
 
 def ours(task: dict):
     if task["kind"] == "invariance":
-        return lambda: sr.invariance(task["frame"], task["model"], group=task["group"])
+        return lambda: sr.invariance(task["model"], task["frame"], group=task["group"])
     if task["kind"] == "bootstrap":
         res = sr.fit_sem(task["model"], task["frame"])
         return lambda: res.bootstrap(task["n_boot"], seed=1, ci="percentile")

@@ -177,3 +177,20 @@ def test_only_renamed_names_are_answered(table):
             table.drop(columns="std_all")["beta"]
     assert table.equals(pd.DataFrame(table)) and "beta" not in table.columns
     np.testing.assert_array_equal(table.to_numpy(), pd.DataFrame(table).to_numpy())
+
+
+def test_mahalanobis_level_renamed_from_confidence():
+    """quality_flags(mahalanobis_level=) and mahalanobis(level=) are the confidence levels' new names; the old
+    keywords give the same flags with a FutureWarning."""
+    from stickiness_research.responses.quality import mahalanobis
+
+    q = sr.load_questionnaire(sr.builtin_questionnaire_path())
+    data = sr.simulate_responses(q, n=150, seed=3)
+    new = sr.quality_flags(data, q, mahalanobis_level=0.9)
+    assert new["mahalanobis_flag"].sum() > sr.quality_flags(data, q)["mahalanobis_flag"].sum()  # the level is used
+    with pytest.warns(FutureWarning, match=r"mahalanobis_confidence=.*mahalanobis_level="):
+        old = sr.quality_flags(data, q, mahalanobis_confidence=0.9)
+    pd.testing.assert_frame_equal(old, new)
+    items = data[q.item_ids]
+    with pytest.warns(FutureWarning, match=r"mahalanobis\(confidence=.*level="):
+        pd.testing.assert_frame_equal(mahalanobis(items, confidence=0.95), mahalanobis(items, level=0.95))

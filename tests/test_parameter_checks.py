@@ -182,7 +182,7 @@ BAD = [
     ("apply_exclusions", "rules", {"longstring": -1}, "longstring"),
     ("quality_flags", "duration_col", 5), ("quality_flags", "seconds_per_item", -1),
     ("quality_flags", "longstring_max", 0), ("quality_flags", "psychsyn_critval", 1.0),
-    ("quality_flags", "mahalanobis_confidence", 1.0),
+    ("quality_flags", "mahalanobis_level", 1.0),
     ("segment_respondents", "k", 0), ("segment_respondents", "k_range", (1, 3)),
     ("segment_respondents", "k_range", (4, 3)), ("segment_respondents", "method", "dbscan"),
     ("segment_respondents", "seed", 2**40),

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from .._blas import one_blas_thread
+from .._deprecation import renamed_arguments
 from .._validation import BOOL, PROBABILITY_OPEN, STR, InstanceOf, Interval, Options, Satisfies
 from .._validation import check as check_argument
 from ..errors import ParameterError, ResponseDataError, ScreeningWarning
@@ -264,22 +265,31 @@ def _item_correlations(x: np.ndarray, cut: float) -> np.ndarray:
     return r
 
 
-def mahalanobis(data: pd.DataFrame, confidence: float = 0.99) -> pd.DataFrame:
+@renamed_arguments(confidence="level")
+def mahalanobis(data: pd.DataFrame, level: float = 0.99) -> pd.DataFrame:
     """Squared Mahalanobis distance of each complete response vector and a chi-square flag (``careless::mahad``).
 
     Distances use the sample means and covariance (n - 1) of the complete cases; a respondent is
-    flagged when D² exceeds the chi-square quantile at ``confidence`` with df = number of items.
+    flagged when D² exceeds the chi-square quantile at ``level`` with df = number of items.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One column per item, one row per respondent.
+    level : float
+        The chi-square quantile's level, in (0, 1); default 0.99 (``careless::mahad``'s ``flag``
+        confidence). ``confidence=`` is its deprecated name (a FutureWarning; removed in 0.2).
 
     Returns
     -------
     DataFrame
         ``mahalanobis_d2`` (NaN for incomplete rows) and ``mahalanobis_flag``.
     """
-    d2, flag = _mahalanobis(_matrix(data), confidence)
+    d2, flag = _mahalanobis(_matrix(data), level)
     return pd.DataFrame({"mahalanobis_d2": d2, "mahalanobis_flag": flag}, index=data.index)
 
 
-def _mahalanobis(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+def _mahalanobis(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     complete = ~np.isnan(x).any(axis=1)
     d2 = np.full(len(x), np.nan)
     n, k = int(complete.sum()), x.shape[1]
@@ -303,13 +313,14 @@ def _mahalanobis(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarr
             for rows, block in blocks():
                 centered = block - mean
                 d2[rows][complete[rows]] = np.einsum("ij,ij->i", centered @ inv, centered)
-    cut = stats.chi2.ppf(confidence, x.shape[1])
+    cut = stats.chi2.ppf(level, x.shape[1])
     return d2, d2 > cut
 
 
+@renamed_arguments(mahalanobis_confidence="mahalanobis_level")
 def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | None = "duration_seconds",
                   seconds_per_item: float = 2.0, longstring_max: int | None = None, psychsyn_critval: float = 0.60,
-                  mahalanobis_confidence: float = 0.99) -> pd.DataFrame:
+                  mahalanobis_level: float = 0.99) -> pd.DataFrame:
     """Every quality index and flag, one row per respondent.
 
     Parameters
@@ -321,8 +332,15 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
     q : Questionnaire
     duration_col : str or None
         Seconds spent on the questionnaire; respondents faster than ``seconds_per_item`` per item are speeders.
+    seconds_per_item : float
+        The speeder threshold, seconds per item (default 2, Huang et al. 2012).
     longstring_max : int, optional
         Threshold for the ``longstring_flag``; default: half the number of items.
+    psychsyn_critval : float
+        Item pairs correlating above this (in [0, 1)) form the psychometric synonyms (``careless::psychsyn``).
+    mahalanobis_level : float
+        Level of the chi-square quantile that flags a Mahalanobis distance, in (0, 1); default 0.99.
+        ``mahalanobis_confidence=`` is its deprecated name (a FutureWarning; removed in 0.2).
 
     Returns
     -------
@@ -349,7 +367,7 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
     check_argument(seconds_per_item, "seconds_per_item", "quality_flags", Interval(float, 0, None))
     check_argument(longstring_max, "longstring_max", "quality_flags", Interval(int, 1, None), None)
     check_argument(psychsyn_critval, "psychsyn_critval", "quality_flags", Interval(float, 0, 1, closed="left"))
-    check_argument(mahalanobis_confidence, "mahalanobis_confidence", "quality_flags", PROBABILITY_OPEN)
+    check_argument(mahalanobis_level, "mahalanobis_level", "quality_flags", PROBABILITY_OPEN)
     check_argument(q, "q", "quality_flags", QUESTIONNAIRE)
     items = [i for i in q.item_ids if i in data.columns]
     check_argument(data, "data", "quality_flags", Satisfies(lambda _: len(items) >= 2, "a DataFrame with at least "
@@ -372,7 +390,7 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
         flags["psychsyn"] = _psychsyn(recoded, psychsyn_critval, False)
     except ParameterError:
         flags["psychsyn"] = np.nan  # no item pair correlates that strongly: the index is undefined
-    flags["mahalanobis_d2"], flags["mahalanobis_flag"] = _mahalanobis(recoded, mahalanobis_confidence)
+    flags["mahalanobis_d2"], flags["mahalanobis_flag"] = _mahalanobis(recoded, mahalanobis_level)
     if duration_col and duration_col in data.columns:
         flags["seconds_per_item"] = pd.to_numeric(data[duration_col], errors="coerce") / len(items)
     else:
