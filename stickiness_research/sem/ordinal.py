@@ -311,6 +311,8 @@ def _score_root(score: Callable[[float], tuple[float, float]], lower: float, upp
         else:
             hi = rho
         new = rho - g / dg if np.isfinite(dg) and dg < 0 else np.nan
+        if abs(new - rho) <= 1e-14:  # a Newton step below rounding: converged (it may touch the bracket's end)
+            return float(new)
         if not lo < new < hi:
             new = (lo + hi) / 2
         if abs(new - rho) <= 1e-14 or hi - lo <= 1e-14:
@@ -490,10 +492,13 @@ def _score_roots(score: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.
         hi[which] = np.where(above, hi[which], now)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             new = np.where(np.isfinite(dg) & (dg < 0), now - g / dg, np.nan)
+        # a Newton step below rounding is convergence, even where it touches the bracket's end (bisecting
+        # from there would jump away from the root and take dozens of steps back)
+        settled = np.abs(new - now) <= 1e-14
         inside = (lo[which] < new) & (new < hi[which])
-        new = np.where(inside, new, (lo[which] + hi[which]) / 2)
+        new = np.where(inside | settled, new, (lo[which] + hi[which]) / 2)
         root = g == 0
-        done = ~root & ((np.abs(new - now) <= 1e-14) | (hi[which] - lo[which] <= 1e-14))
+        done = ~root & (settled | (np.abs(new - now) <= 1e-14) | (hi[which] - lo[which] <= 1e-14))
         out[which[root]] = now[root]
         out[which[done]] = new[done]
         rho[which] = new
