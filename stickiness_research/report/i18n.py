@@ -164,7 +164,7 @@ LABELS: dict[str, dict[str, str]] = {
         "structural": "结构模型", "groups": "分组比较", "robustness": "稳健性检验：基于量表得分的回归",
         "segments": "用户细分", "strategy": "策略手册", "provenance": "可复现信息", "alternatives": "备择模型",
         "full_results": "完整结果",
-        "full_results_note": "本研究每项分析结果的原始输出（与软件包的 summary() 及 results.json 数值相同），"
+        "full_results_note": "本研究每项分析结果的原始输出（数值与 results.json 相同），"
                              "表名与列名保留软件包的英文名称。",
         "respondents": "名受访者", "read": "读取的答卷", "excluded": "剔除", "kept": "纳入分析", "rule": "规则",
         "count": "人数", "construct": "构念", "item": "题项", "items": "题项数", "reliability": "信度与收敛效度",
