@@ -103,6 +103,9 @@ def test_nacov_formula_is_exact_given_lavaans_correlations(case, monkeypatch):
     ref, data, _ = _ours(case)
     lavaan_cor = _matrix(ref["cor"])
     monkeypatch.setattr(ordinal, "_pair_correlation", lambda fi, fj, vi, vj, **_: float(lavaan_cor.loc[vi, vj]))
+    # pairs of ordered items are solved together, in one batch
+    monkeypatch.setattr(ordinal._PolychoricBatch, "correlations", lambda batch: np.array(
+        [lavaan_cor.loc[batch.names[i], batch.names[j]] for i, j in zip(batch.first, batch.second, strict=True)]))
     s = ordinal_sample_stats(data, ref["ordered"], ref["continuous"])
     assert np.allclose(s.nacov, np.array(ref["gamma"]["matrix"]), rtol=1e-9, atol=1e-12)
     assert np.allclose(s.dwls_weights, ref["wls_v_diag"]["values"], rtol=1e-9, atol=0)

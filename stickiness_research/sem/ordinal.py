@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -189,7 +189,6 @@ class _Ordinal:
     upper_is: np.ndarray     # (N, K-1) answer's upper threshold is threshold t (lavaan's Y1)
     lower_is: np.ndarray     # (N, K-1) answer's lower threshold is threshold t (lavaan's Y2)
     scores: np.ndarray       # (N, K-1) d log P(answer) / d tau_t
-    batch: _PolychoricBatch | None = None  # the group's polychoric pairs, fitted together
 
 
 @dataclass(frozen=True, eq=False)
@@ -552,6 +551,14 @@ class _PolychoricBatch:
             raise self._errors[m]
         return float(self._rho[m])
 
+    def correlations(self) -> np.ndarray:
+        """Every pair's correlation, in the batch's order; the first pair that cannot be estimated raises."""
+        if self._rho is None:
+            self._solve()
+        if self._errors:
+            raise self._errors[min(self._errors)]
+        return self._rho
+
     def _solve(self) -> None:
         n_pairs = len(self.first)
         table = self.counts.copy()
@@ -636,8 +643,6 @@ def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi
     the correlation of two continuous variables is the root of its score, not Pearson's r.
     """
     if isinstance(fi, _Ordinal) and isinstance(fj, _Ordinal):
-        if fi.batch is not None and fi.batch is fj.batch:
-            return fi.batch.correlation(vi, vj)
         return _polychoric(fi, fj, (vi, vj))
     if isinstance(fi, _Continuous) and isinstance(fj, _Continuous):
         pearson = float(np.mean((fi.y - fi.mean) * (fj.y - fj.mean)) / np.sqrt(fi.var * fj.var))
@@ -775,19 +780,21 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     if missing not in ("listwise", "pairwise"):
         raise ParameterError("missing", "ordinal_sample_stats", "'listwise' or 'pairwise'", missing)
     pairwise = missing == "pairwise"
-    frame = data[order]
-    frame = frame[frame.notna().any(axis=1)] if pairwise else frame.dropna()
-    n = len(frame)
+    # one float matrix (every column is numeric by now): pandas per column costs more than the statistics
+    values = np.column_stack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in order])
+    present = ~np.isnan(values)
+    values = values[present.any(axis=1) if pairwise else present.all(axis=1)]
+    n = len(values)
     if n < 2:
         raise ResponseDataError(f"only {n} row(s) are complete on {', '.join(order)}; "
                                 "sample statistics need at least two.")
-    answered = {item: frame[item].notna().to_numpy() for item in order}  # all True when listwise
+    answered = dict(zip(order, ~np.isnan(values.T), strict=True))  # all True when listwise
     rows_of = {item: np.flatnonzero(answered[item]) if pairwise else slice(None) for item in order}
 
     # step 1 ---------------------------------------------------------------------------------
     fits: dict[str, _Ordinal | _Continuous] = {}
-    for item in order:
-        y = frame[item].to_numpy(dtype=float)
+    for v, item in enumerate(order):
+        y = values[:, v]
         if pairwise:
             y = y[answered[item]]
             if len(y) < 2:
@@ -865,32 +872,37 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         batch = _PolychoricBatch([fits[v] for v in ordered_items], ordered_items,
                                  [(ordinal_index[order[pairs[k][0]]], ordinal_index[order[pairs[k][1]]])
                                   for k in poly_pairs])
-        for v in ordered_items:
-            fits[v] = replace(fits[v], batch=batch)
     rhos = np.zeros(n_cor)
+    poly_set = set(poly_pairs)
+    if poly_pairs:  # all at once; the first pair (in lavaan's order) that cannot be estimated stops it
+        rhos[poly_pairs] = batch.correlations()
     for k, (i, j) in enumerate(pairs):
-        vi, vj = order[i], order[j]
-        fi, fj, _ = pair_fits(i, j)
-        rho = _pair_correlation(fi, fj, vi, vj, fixed_margins=pairwise)
-        if abs(rho) > 0.99:
-            warnings.warn(f"the correlation of {vi!r} and {vj!r} is (nearly) 1 ({rho:.4f}).",
-                          StickinessWarning, stacklevel=2)
-        rhos[k] = rho
-    poly_slot = {k: m for m, k in enumerate(poly_pairs)}
-    if poly_pairs:
+        if k not in poly_set:
+            fi, fj, _ = pair_fits(i, j)
+            rhos[k] = _pair_correlation(fi, fj, order[i], order[j], fixed_margins=pairwise)
+    for k in np.flatnonzero(np.abs(rhos) > 0.99):
+        i, j = pairs[k]
+        warnings.warn(f"the correlation of {order[i]!r} and {order[j]!r} is (nearly) 1 ({rhos[k]:.4f}).",
+                      StickinessWarning, stacklevel=2)
+    first, second = np.array([i for i, _ in pairs], dtype=int), np.array([j for _, j in pairs], dtype=int)
+    cor[first, second] = cor[second, first] = rhos
+    names += [f"{order[j]}~~{order[i]}" for i, j in pairs]
+    if poly_pairs:  # their scores and A21 blocks, placed in one step each
         poly_d_rho, poly_a21_first, poly_a21_second = batch.scores(rhos[poly_pairs])
+        scores_cor[:, poly_pairs] = poly_d_rho
+        start = np.array([th_cols[v][0] for v in order])
+        width = np.array([len(th_cols[v]) for v in order])
+        ks = np.array(poly_pairs)
+        for var, values in ((first[ks], poly_a21_first), (second[ks], poly_a21_second)):
+            m, t = np.nonzero(np.arange(values.shape[1])[None, :] < width[var][:, None])
+            a21[ks[m], start[var][m] + t] = values[m, t]
     for k, (i, j) in enumerate(pairs):
+        if k in poly_set:
+            continue
         vi, vj = order[i], order[j]
         fi, fj, rows = pair_fits(i, j)
-        names.append(f"{vj}~~{vi}")
         rho = float(rhos[k])
-        blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, their casewise scores)
-        if k in poly_slot:
-            m = poly_slot[k]
-            d_rho = poly_d_rho[:, m]
-            a21[k, th_cols[vi]] = poly_a21_first[m, :len(fi.tau)]
-            a21[k, th_cols[vj]] = poly_a21_second[m, :len(fj.tau)]
-        elif isinstance(fi, _Ordinal) and isinstance(fj, _Ordinal):  # pairwise: one pair at a time
+        if isinstance(fi, _Ordinal) and isinstance(fj, _Ordinal):  # pairwise: one pair at a time
             d_rho, d_tau_i, d_tau_j = _bvord_scores(fi, fj, rho)
             blocks = [(th_cols[vi], d_tau_i), (th_cols[vj], d_tau_j)]
         elif isinstance(fi, _Continuous) and isinstance(fj, _Continuous):
@@ -909,7 +921,6 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
                       (th_cols[vord], d_tau)]
             h21[k, var_cols[vnum]] = rho / (2 * np.sqrt(num.var))
             h22[k] = np.sqrt(num.var)
-        cor[i, j] = cor[j, i] = rho
         scores_cor[rows, k] = d_rho
         for cols, block in blocks:  # A21: cross-products of the correlation's score with its margins'
             a21[k, cols] = d_rho @ block
