@@ -61,15 +61,15 @@ cfa.fit_measures[["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"]].round
 
 # %%
 std = cfa.standardized_solution()
-loadings = std[std["op"] == "=~"][["lhs", "rhs", "est_std", "se", "ci_lower", "ci_upper"]].copy()
+loadings = std[std["op"] == "=~"][["lhs", "rhs", "std_all", "se", "ci_lower", "ci_upper"]].copy()
 loadings["true"] = loadings["rhs"].map(pop.loadings)
 loadings.round(3)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 6))
 y = np.arange(len(loadings))[::-1]
-ax.errorbar(loadings["est_std"], y, xerr=[loadings["est_std"] - loadings["ci_lower"],
-                                          loadings["ci_upper"] - loadings["est_std"]], fmt="o", color="#2b4c7e",
+ax.errorbar(loadings["std_all"], y, xerr=[loadings["std_all"] - loadings["ci_lower"],
+                                          loadings["ci_upper"] - loadings["std_all"]], fmt="o", color="#2b4c7e",
             label="estimate, 95 % CI")
 ax.plot(loadings["true"], y, "x", color="#a33", label="population")
 ax.axvline(0.70, color="grey", lw=0.8, ls="--")
@@ -87,7 +87,7 @@ plt.tight_layout()
 # square root of each construct's AVE exceeds its correlations with the other constructs.
 
 # %%
-validity = loadings.groupby("lhs", sort=False)["est_std"].agg(
+validity = loadings.groupby("lhs", sort=False)["std_all"].agg(
     cr=lambda lam: lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum()),
     ave=lambda lam: (lam**2).mean())
 validity["sqrt_ave"] = np.sqrt(validity["ave"])
@@ -96,7 +96,7 @@ validity.round(3)
 # %%
 constructs = list(validity.index)
 latent = std[(std["op"] == "~~") & std["lhs"].isin(constructs) & std["rhs"].isin(constructs)]
-phi = latent.pivot(index="lhs", columns="rhs", values="est_std").reindex(index=constructs, columns=constructs)
+phi = latent.pivot(index="lhs", columns="rhs", values="std_all").reindex(index=constructs, columns=constructs)
 phi = phi.combine_first(phi.T)  # latent correlations, both triangles
 fornell_larcker = phi.copy()
 for c in constructs:  # sqrt(AVE) on the diagonal

@@ -652,7 +652,8 @@ MEASUREMENT_MODEL = ("Measurement model: a lavaan syntax file ('construct =~ ite
 def reliability(
     model: Annotated[Path, typer.Option("--model", "-m", help=MEASUREMENT_MODEL)],
     data: Annotated[Path, typer.Option("--data", "-d", help="CSV or XLSX with one column per item.")],
-    ci: Annotated[float, typer.Option(help="Level of alpha's confidence interval (Feldt).")] = 0.95,
+    level: Annotated[float, typer.Option(help="Level of alpha's confidence interval (Feldt).")] = 0.95,
+    ci: Annotated[float | None, typer.Option(hidden=True, help="Deprecated name of --level.")] = None,
     use: Annotated[str, typer.Option(help="Missing answers in alpha: pairwise (psych's default) or "
                                      "complete.")] = "pairwise",
     cfa: Annotated[bool, typer.Option("--cfa/--no-cfa", help="Also fit the measurement model for omega, CR and "
@@ -660,23 +661,29 @@ def reliability(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Reliability of every scale: Cronbach's alpha with its CI, and omega, CR and AVE from a CFA."""
+    from ._deprecation import REMOVED_IN
     from ._validation import PROBABILITY_OPEN
     from .measurement import reliability as scale_reliability
 
     command = "stickiness reliability"
-    check(ci, "--ci", command, PROBABILITY_OPEN)
+    if ci is not None:  # one vocabulary: a confidence level is --level (--ci names an interval's method)
+        _say("warning", "yellow", f"--ci is deprecated and will be removed in stickiness_research {REMOVED_IN}: "
+             "use --level.")
+        level = ci
+    check(level, "--level", command, PROBABILITY_OPEN)
     check(use, "--use", command, Options(("pairwise", "complete")))
     check_input(model, ModelSpecError, "model file")
     source, frame = _model_source(model, data)
-    table = scale_reliability(frame, source, ci=ci, cfa=cfa, use=use)
+    table = scale_reliability(frame, source, level=level, cfa=cfa, use=use)
+    title = f"Reliability ({level:.0%} CI of alpha)"
     if as_json:  # a library table, not a result type: its Summary, with the options that made it as meta
         from ._summary import Summary
 
-        _print_results("reliability", Summary(f"Reliability ({ci:.0%} CI of alpha)", {"reliability": table},
-                                              meta={"ci": ci, "use": use, "cfa": cfa, "n_rows": len(frame)},
+        _print_results("reliability", Summary(title, {"reliability": table},
+                                              meta={"level": level, "use": use, "cfa": cfa, "n_rows": len(frame)},
                                               kind="Reliability"))
         return
-    _print_frame(table, f"Reliability ({ci:.0%} CI of alpha)")
+    _print_frame(table, title)
 
 
 @app.command()
@@ -705,7 +712,7 @@ def invariance(
     check_input(model, ModelSpecError, "model file")
     source, frame = _model_source(model, data)
     ordered_arg = True if items.lower() == "all" else _names(items) or None
-    res = measurement_invariance(frame, source, group, levels=tuple(_names(levels)) or None, ordered=ordered_arg,
+    res = measurement_invariance(source, frame, group, levels=tuple(_names(levels)) or None, ordered=ordered_arg,
                                  missing=missing)
     if as_json:
         _print_results("invariance", res)

@@ -967,8 +967,7 @@ def robustness_table(sem_result, scores: pd.DataFrame, alpha: float = 0.05) -> p
         res = ols(scores, outcome, predictors).table.set_index("term")
         for r in group.itertuples():
             ols_std, ols_p = res.loc[r.rhs, "std_all"], res.loc[r.rhs, "pvalue"]
-            # est_std: the name of lavaan's standardizedSolution() column (est.std), not a table of ours
-            same = (np.sign(ols_std) == np.sign(r.est_std)) and ((ols_p < alpha) == (r.pvalue < alpha))
-            rows.append({"outcome": outcome, "predictor": r.rhs, "sem_std_all": r.est_std, "sem_pvalue": r.pvalue,
+            same = (np.sign(ols_std) == np.sign(r.std_all)) and ((ols_p < alpha) == (r.pvalue < alpha))
+            rows.append({"outcome": outcome, "predictor": r.rhs, "sem_std_all": r.std_all, "sem_pvalue": r.pvalue,
                          "ols_std_all": ols_std, "ols_pvalue": ols_p, "same_conclusion": bool(same)})
     return with_renamed_columns(pd.DataFrame(rows), ROBUSTNESS_RENAMED)

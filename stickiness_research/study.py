@@ -377,7 +377,7 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
         step("measurement model: descriptives, reliability, validity")
         result["descriptives"] = item_descriptives(scored, q)
         result["mardia"] = mardia(scored, q)
-        result["cfa"] = cfa(scored, q, estimator=cfg.model.estimator, missing=cfg.model.missing,
+        result["cfa"] = cfa(q, scored, estimator=cfg.model.estimator, missing=cfg.model.missing,
                             ordered=cfg.model.ordered_items)
         result["htmt"] = htmt(scored, q, n_boot=todo.htmt_bootstrap, seed=cfg.seed)
     _item_level_checks_into(result, scored, q, cfg, step)
@@ -699,9 +699,9 @@ def _group_analysis(data: pd.DataFrame, q: Questionnaire, group: str, syntax: st
 
     try:
         if ordered is None:
-            inv = invariance(data, q, group, levels=("configural", "metric", "scalar"))
+            inv = invariance(q, data, group, levels=("configural", "metric", "scalar"))
         else:  # Wu & Estabrook's sequence for ordered items: configural, thresholds, metric, scalar
-            inv = invariance(data, q, group, ordered=ordered, missing=missing)
+            inv = invariance(q, data, group, ordered=ordered, missing=missing)
         paths = compare_group_paths(syntax, data, group, ordered=ordered, missing=missing)
     except StickinessError as exc:
         return GroupAnalysis(group, None, None, str(exc))

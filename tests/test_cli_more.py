@@ -36,7 +36,7 @@ def as_json(*args: str) -> dict:
 
 def test_reliability_json_matches_the_api_and_semtools():
     payload = as_json("reliability", "--model", HS_MODEL, "--data", HS)
-    assert payload["type"] == "Reliability" and payload["meta"]["ci"] == 0.95
+    assert payload["type"] == "Reliability" and payload["meta"]["level"] == 0.95
     rows = {r["construct"]: r for r in payload["tables"]["reliability"]}
     assert list(rows) == ["visual", "textual", "speed"]
     # In R: psych::alpha / semTools::compRelSEM, AVE (the values of sr.reliability's doctest)
@@ -46,15 +46,26 @@ def test_reliability_json_matches_the_api_and_semtools():
     assert [r["cr"] for r in payload["tables"]["reliability"]] == pytest.approx(api["cr"].tolist(), abs=1e-12)
 
 
+def test_reliability_ci_option_is_the_deprecated_name_of_level():
+    """--ci (a level, where ci elsewhere names an interval's method) still works for now, with one warning line."""
+    old = run("reliability", "--model", HS_MODEL, "--data", HS, "--ci", "0.9", "--no-cfa", "--json")
+    new = run("reliability", "--model", HS_MODEL, "--data", HS, "--level", "0.9", "--no-cfa", "--json")
+    assert old.exit_code == new.exit_code == 0
+    assert old.stdout == new.stdout and json.loads(old.stdout)["result"]["meta"]["level"] == 0.9
+    assert old.stderr.strip().splitlines() == ["warning: --ci is deprecated and will be removed in "
+                                               "stickiness_research 0.2: use --level."]
+    assert "--ci" not in run("reliability", "--help").stdout  # hidden: new users learn --level
+
+
 def test_reliability_of_a_questionnaire_recodes_reverse_keyed_items(default_q, tmp_path):
     raw = sr.simulate_responses(default_q, n=300, seed=2)  # answers as given: con4 not yet recoded
     raw.to_csv(tmp_path / "answers.csv", index=False)
     result = run("reliability", "--model", sr.builtin_questionnaire_path(), "--data", tmp_path / "answers.csv",
-                 "--no-cfa", "--ci", "0.9", "--json")
+                 "--no-cfa", "--level", "0.9", "--json")
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr  # no 'con4 correlates negatively': the command recoded it
     rows = {r["construct"]: r for r in json.loads(result.stdout)["result"]["tables"]["reliability"]}
-    expected = sr.reliability(sr.reverse_code(raw, default_q), default_q, ci=0.9, cfa=False)
+    expected = sr.reliability(sr.reverse_code(raw, default_q), default_q, level=0.9, cfa=False)
     assert rows["convenience"]["alpha"] == pytest.approx(
         expected.set_index("construct").at["convenience", "alpha"], abs=1e-12)
     assert rows["convenience"]["alpha"] > 0.6 and "omega" not in rows["convenience"]
@@ -87,7 +98,7 @@ def test_invariance_of_ordered_items(tmp_path):
                      encoding="utf-8")
     payload = as_json("invariance", "-m", model, "-d", tmp_path / "two.csv", "--group", "product_type",
                       "--ordered", "all")
-    api = sr.invariance(data, model.read_text(), "product_type", ordered=True)
+    api = sr.invariance(model.read_text(), data, "product_type", ordered=True)
     assert [r["model"] for r in payload["tables"]["steps"]] == ["configural", "thresholds", "metric", "scalar"]
     assert [r["chisq"] for r in payload["tables"]["steps"]] == pytest.approx(api.table["chisq"].tolist(), rel=1e-9)
     text = run("invariance", "-m", model, "-d", tmp_path / "two.csv", "--group", "product_type", "--ordered", "all")
@@ -132,8 +143,8 @@ def test_efa_without_a_model_uses_every_numeric_column(tmp_path):
     (["invariance", "-m", HS_MODEL, "-d", HS, "--group", "school", "--ordered", "x1"],
      ["needs every indicator ordered"]),
     (["invariance", "-m", REFERENCE, "-d", HS, "--group", "school"], ["is a directory, not a model file"]),
-    (["reliability", "-m", HS_MODEL, "-d", HS, "--ci", "1.5"],
-     ["The '--ci' parameter of stickiness reliability must be a float in the range (0, 1). Got 1.5 instead."]),
+    (["reliability", "-m", HS_MODEL, "-d", HS, "--level", "1.5"],
+     ["The '--level' parameter of stickiness reliability must be a float in the range (0, 1). Got 1.5 instead."]),
     (["reliability", "-m", HS_MODEL, "-d", HS, "--use", "listwise"], ["'--use' parameter", "'pairwise', 'complete'"]),
     (["reliability", "-m", HS_MODEL, "-d", REFERENCE / "data" / "PoliticalDemocracy.csv"],
      ["item column 'x4' of scale 'textual' is not in the data"]),

@@ -194,3 +194,16 @@ def test_mahalanobis_level_renamed_from_confidence():
     items = data[q.item_ids]
     with pytest.warns(FutureWarning, match=r"mahalanobis\(confidence=.*level="):
         pd.testing.assert_frame_equal(mahalanobis(items, confidence=0.95), mahalanobis(items, level=0.95))
+
+
+def test_standardized_solution_names_its_column_by_kind():
+    """standardized_solution(kind) calls the estimate std_all or std_lv (as estimates does); the old est_std
+    still reads the same numbers, with a FutureWarning."""
+    res = sr.fit_sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", sr.datasets.holzinger_swineford())
+    for kind in ("std_all", "std_lv"):
+        table = res.standardized_solution(kind)
+        assert kind in table.columns and "est_std" not in table.columns
+        with pytest.warns(FutureWarning, match=f"'est_std'.*'{kind}'"):
+            np.testing.assert_array_equal(table["est_std"], table[kind])
+    loadings = res.standardized_solution().query("op == '=~'")["std_all"].to_numpy()
+    np.testing.assert_allclose(loadings, res.estimates.query("op == '=~'")["std_all"].to_numpy(), atol=1e-12)

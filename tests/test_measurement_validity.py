@@ -242,23 +242,23 @@ def test_cfa_tables_are_computed_once_and_handed_out_as_copies(case):
     corr[corr.columns[0]] = -1.0
     std = res.sem.standardized_solution()
     std = std[std["op"] == "=~"].reset_index(drop=True)
-    np.testing.assert_array_equal(res.loadings()["std_all"], std["est_std"])
+    np.testing.assert_array_equal(res.loadings()["std_all"], std["std_all"])
     np.testing.assert_array_equal(res.loadings()["std_se"], std["se"])
     pd.testing.assert_frame_equal(res.fornell_larcker(), fornell_larcker(res.sem))
     pd.testing.assert_frame_equal(res.latent_correlations(), latent_correlations(res.sem))
 
 
 def test_method_bias_loadings_are_the_standardized_solution():
-    # the table takes the estimates' std_all; it must be what standardizedSolution() reports as est_std
+    # the table takes the estimates' std_all; it must be what standardized_solution() reports (lavaan's est.std)
     ref = json.loads((REFERENCE / "measurement" / "stickiness_demo.json").read_text(encoding="utf-8"))
     mb = sr.method_bias(pd.read_csv(REFERENCE / "data" / "stickiness_demo.csv"), ref["cfa_syntax"])
     assert mb.method_model is not None
     for model, column in ((mb.trait_model, "trait_loading"), (mb.method_model, "trait_loading_with_method")):
         std = model.standardized_solution()
-        std = std[(std["op"] == "=~") & (std["lhs"] != "method")].set_index(["lhs", "rhs"])["est_std"]
+        std = std[(std["op"] == "=~") & (std["lhs"] != "method")].set_index(["lhs", "rhs"])["std_all"]
         table = mb.loadings.set_index(["construct", "item"])[column]
         np.testing.assert_array_equal(table.to_numpy(), std.loc[table.index].to_numpy())
     std = mb.method_model.standardized_solution()
-    method = std[(std["op"] == "=~") & (std["lhs"] == "method")].set_index("rhs")["est_std"]
+    method = std[(std["op"] == "=~") & (std["lhs"] == "method")].set_index("rhs")["std_all"]
     table = mb.loadings.set_index("item")["method_loading"]
     np.testing.assert_array_equal(table.to_numpy(), method.loc[table.index].to_numpy())

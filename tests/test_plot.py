@@ -254,7 +254,7 @@ drawn = [
 ]
 res = sr.fit_sem(q.model_syntax(), answers)
 drawn.append(res.plot(sys.argv[1], labels=q))
-drawn.append(sr.latent_interaction(answers, q, "security", "convenience", "stickiness").plot())
+drawn.append(sr.latent_interaction(q, answers, "security", "convenience", "stickiness").plot())
 scores = pd.DataFrame({c: answers[[i.id for i in q.items_of(c)]].mean(axis=1) for c in q.construct_ids})
 drawn.append(sr.moderation(scores, "security", "convenience", "stickiness").plot())
 curve = pd.DataFrame({"n": [100, 200], "hypothesis": ["H1", "H1"], "power": [.5, .9], "mc_se": [.05, .03]})

@@ -30,8 +30,8 @@ def _results(q, data, scores):
     return {
         "sem": sr.fit_sem(q.model_syntax(), data),
         "sem_groups": sr.fit_sem(HS_MODEL, hs, group="school", estimator="MLR"),
-        "cfa": sr.cfa(data, q),
-        "invariance": sr.invariance(data, q, group="product_type"),
+        "cfa": sr.cfa(q, data),
+        "invariance": sr.invariance(q, data, group="product_type"),
         "efa": sr.efa(data, 6, q),
         "parallel": sr.parallel_analysis(data, q, n_iter=20),
         "method_bias": sr.method_bias(data, q),
@@ -43,7 +43,7 @@ def _results(q, data, scores):
         "bootstrap": sr.fit_sem(q.model_syntax(), data).bootstrap(50, seed=1),
         "pls": sr.fit_pls(q, data),
         "pls_bootstrap": sr.fit_pls(q, data).bootstrap(50, seed=1),
-        "latent_interaction": sr.latent_interaction(data, q, "interaction", "security", "stickiness"),
+        "latent_interaction": sr.latent_interaction(q, data, "interaction", "security", "stickiness"),
         "sample_size": sr.sample_size(q, 0.8, hypotheses=["H1"], n_min=50, n_max=200, replications=10, seed=1),
         "power": sr.power(q, n=[100], replications=4, seed=1),
     }

@@ -118,7 +118,7 @@ def test_a_fitted_model_brings_its_own_df(hs_fit):
     by_number = sr.rmsea_power(rmsea0=.05, rmsea_a=.08, df=24, n=301)
     assert sr.rmsea_power(rmsea0=.05, rmsea_a=.08, df=hs_fit, n=hs_fit.n_obs) == by_number
     assert by_number == pytest.approx(0.7015941421552273, abs=1e-8)  # findRMSEApower(.05, .08, 24, 301)
-    cfa = sr.cfa(sr.datasets.holzinger_swineford(), HS_MODEL)
+    cfa = sr.cfa(HS_MODEL, sr.datasets.holzinger_swineford())
     assert sr.rmsea_power(rmsea0=.05, rmsea_a=.08, df=cfa, n=301) == by_number
     assert sr.rmsea_sample_size(rmsea0=.05, rmsea_a=.08, df=hs_fit) == sr.rmsea_sample_size(
         rmsea0=.05, rmsea_a=.08, df=24)

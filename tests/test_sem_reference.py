@@ -161,7 +161,7 @@ def test_standardized_solution_matches_lavaan(case, kind):
     for e in ref["standardized_all" if kind == "std_all" else "standardized_lv"]:
         key = ref_key(ref, e)
         mine = ours[key]
-        for col, theirs in (("est_std", e["est_std"]), ("se", e["se"])):
+        for col, theirs in ((kind, e["est_std"]), ("se", e["se"])):
             if not close(mine[col], theirs, atol=1e-5):
                 bad.append(f"{key} {col}: ours {mine[col]!r} lavaan {theirs!r}")
     assert not bad, f"{name} {kind}: " + "; ".join(bad)

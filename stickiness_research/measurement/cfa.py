@@ -93,7 +93,7 @@ class CFAResult(Reportable):
         load = est[est["op"] == "=~"].merge(std[std["op"] == "=~"], on=["lhs", "op", "rhs"], suffixes=("", "_std"))
         return pd.DataFrame({
             "construct": load["lhs"], "item": load["rhs"], "est": load["est"], "se": load["se"],
-            "pvalue": load["pvalue"], "std_all": load["est_std"], "std_se": load["se_std"],
+            "pvalue": load["pvalue"], "std_all": load["std_all_std"], "std_se": load["se_std"],
             "std_ci_lower": load["ci_lower_std"], "std_ci_upper": load["ci_upper_std"],
         }).reset_index(drop=True)
 

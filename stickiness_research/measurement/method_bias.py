@@ -239,7 +239,7 @@ def method_bias(data: pd.DataFrame, q: Questionnaire | str) -> MethodBiasResult:
     except EstimationError as exc:
         error = str(exc)
     # Standardized loadings from the estimates' std_all column (the values standardized_solution() gives
-    # as est_std): only the point values are shown, so the delta-method SEs' Jacobian is not needed.
+    # as std_all): only the point values are shown, so the delta-method SEs' Jacobian is not needed.
     std = trait.estimates
     base = std[std["op"] == "=~"][["lhs", "rhs", "std_all"]].rename(
         columns={"lhs": "construct", "rhs": "item", "std_all": "trait_loading"})

@@ -382,8 +382,8 @@ def _robustness(study: StudyResult, names: dict) -> dict | None:
     if table is None or len(table) == 0:
         return None
     rows = [{"path": f"{names.get(r.predictor, r.predictor)} \u2192 {names.get(r.outcome, r.outcome)}",
-             "sem": apa.bounded(r.sem_beta, 2) + apa.stars(r.sem_pvalue),
-             "ols": apa.bounded(r.ols_beta, 2) + apa.stars(r.ols_pvalue), "same": bool(r.same_conclusion)}
+             "sem": apa.bounded(r.sem_std_all, 2) + apa.stars(r.sem_pvalue),
+             "ols": apa.bounded(r.ols_std_all, 2) + apa.stars(r.ols_pvalue), "same": bool(r.same_conclusion)}
             for r in table.itertuples()]
     return {"rows": rows, "agree": sum(r["same"] for r in rows), "n": len(rows)}
 
@@ -691,7 +691,7 @@ def _strategy(study: StudyResult, L: dict, names: dict, lang: str) -> dict | Non
     recs = []
     # the PLS IPMA (method pls or both): importance in points of the outcome's 0-100 score
     pls_map = "basis" in study.ipma and bool((study.ipma["basis"] == "pls_ipma").all())
-    std = study.ipma.set_index("construct")["est_std"] if pls_map else None
+    std = study.ipma.set_index("construct")["std_all"] if pls_map else None
     for r in study.recommendations:
         evidence = (L["evidence_ipma"].format(importance=apa.num(r.importance), ci=apa.interval(r.ci_lower, r.ci_upper),
                                               beta=apa.bounded(std[r.construct], 2)) if pls_map else

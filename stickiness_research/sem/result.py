@@ -121,14 +121,19 @@ class SEMResult(Reportable):
         Returns
         -------
         DataFrame
-            lhs op rhs label est_std se z pvalue ci_lower ci_upper.
+            lhs op rhs label, the standardized estimate named by ``kind`` (``std_all`` or ``std_lv``, as in
+            ``estimates``; lavaan's column is ``est.std``), se z pvalue ci_lower ci_upper. The column was
+            ``est_std`` before one vocabulary: ``table["est_std"]`` still reads it, with a FutureWarning, until
+            0.2.
         """
+        from .._deprecation import with_renamed_columns
         from .fit import defined_standardizer
         from .standardize import standardized_solution
 
         state = self._state
         fn, names = defined_standardizer(state.rows, state.partable)
-        return standardized_solution(state.problem, state.rows, state.solution.theta, state.vcov, fn, names, kind)
+        table = standardized_solution(state.problem, state.rows, state.solution.theta, state.vcov, fn, names, kind)
+        return with_renamed_columns(table, {"est_std": kind})
 
     @property
     def partable(self) -> pd.DataFrame:

@@ -140,7 +140,7 @@ def standardized_solution(problem, rows: list, theta: np.ndarray, vcov: np.ndarr
     frame = pd.DataFrame(table, columns=["lhs", "op", "rhs", "label", "group"])
     if len(problem.groups) == 1:
         frame = frame.drop(columns="group")
-    frame["est_std"] = point
+    frame[kind] = point  # lavaan's standardizedSolution() calls it est.std; its parameterEstimates std.all / std.lv
     frame["se"] = se
     frame["z"] = z
     frame["pvalue"] = pvalue
