@@ -174,6 +174,11 @@ def test_docx_holds_apa_tables(built):
     assert len(doc.tables) >= 5
     header = [c.text for c in doc.tables[0].rows[0].cells]
     assert header[2] == "α" and "AVE" in header
+    # the strategy playbook's ranking (the IPMA behind the recommendations) as a table too
+    strategy = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["Rank", "Construct"])
+    rows = [[c.text for c in row.cells] for row in strategy.rows[1:]]
+    assert [r[0] for r in rows] == [str(k) for k in range(1, len(rows) + 1)] and len(rows) >= 3
+    assert all(r[3] and r[4] for r in rows)  # evidence and performance filled in
 
 
 def test_docx_has_the_same_bytes_when_written_again_later(built, tmp_path):

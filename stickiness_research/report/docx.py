@@ -136,6 +136,13 @@ def write_docx(context: dict, path: str | Path) -> Path:
             _table(doc, L, number, L["bh_cox"], [L["construct"], "HR", "95% CI", "p"],
                    [[r["construct"], r["hr"], r["ci"], r["p"]] for r in b["cox"]], L["note_bh_cox"])
             number += 1
+    strategy = context.get("strategy")
+    if strategy:  # the playbook's ranking from the importance-performance map, with its evidence
+        _table(doc, L, number, L["strategy"], [L["rank"], L["construct"], L["status"], L["evidence"],
+                                                L["performance"], L["quadrant"], L["levers"]],
+               [[r["rank"], r["construct"], r["status"], r["evidence"], r["performance"], r["quadrant"],
+                 "; ".join(r["levers"])] for r in strategy["recommendations"]], strategy["note"])
+        number += 1
     pls = context.get("pls")
     if pls:
         same = {True: L["plain_yes"], False: L["plain_no"], None: "\u2013"}
