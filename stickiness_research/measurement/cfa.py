@@ -50,7 +50,7 @@ class CFAResult(Reportable):
     >>> hs = sr.datasets.holzinger_swineford()
     >>> res = sr.cfa("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
     >>> list(res.tables())
-    ['Reliability and convergent validity', 'loadings']
+    ['Reliability and convergent validity', 'loadings', 'latent correlations', 'Fornell-Larcker']
     >>> res.loadings()["std_all"].round(3).tolist()[:3]  # In R: standardizedSolution(fit)$est.std
     [0.772, 0.424, 0.581]
     """
@@ -164,8 +164,12 @@ class CFAResult(Reportable):
         return [self.sem.fit_line() + f", chisq/df = {self.fit_measures['chisq/df']:.2f}"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``Reliability and convergent validity`` (alpha, omega, CR, AVE) and ``loadings`` (standardized)."""
-        return {"Reliability and convergent validity": self.reliability(), "loadings": self.loadings()}
+        """``Reliability and convergent validity`` (alpha, omega, CR, AVE), ``loadings`` (standardized),
+        ``latent correlations`` and ``Fornell-Larcker`` (discriminant validity; HTMT needs its own bootstrap:
+        :meth:`htmt`)."""
+        return {"Reliability and convergent validity": self.reliability(), "loadings": self.loadings(),
+                "latent correlations": self.latent_correlations().rename_axis("construct"),
+                "Fornell-Larcker": self.fornell_larcker().rename_axis("construct")}
 
     def meta(self) -> dict:
         """``n_obs``, ``estimator`` and ``fit_measures`` (every measure, ``chisq/df`` too)."""
