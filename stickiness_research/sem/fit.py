@@ -606,7 +606,7 @@ def estimates_frame(rows: list[TableRow], partable: ParTable, group_labels: list
                "label": [r.label for r in rows], "group": [group_labels[r.group] for r in rows]}
     numbers = _inference(values, se_rows, np.array([not r.fixed for r in rows], dtype=bool))
     numbers.update(std_lv=std_lv, std_all=std_all)
-    defined = _defined_rows(rows, partable, values, jac, vcov, std_lv, std_all)
+    defined = defined_rows(rows, partable, values, jac, vcov, std_lv, std_all)
     if defined is not None:
         names, d_numbers = defined
         for key, col in zip(("lhs", "op", "rhs", "label", "group"), zip(*names, strict=True), strict=True):
@@ -670,8 +670,8 @@ def defined_values(partable: ParTable, env: dict, functions: dict | None = None)
     return out
 
 
-def _defined_rows(rows: list[TableRow], partable: ParTable, values: np.ndarray, row_jac: np.ndarray,
-                  vcov: np.ndarray, std_lv: np.ndarray, std_all: np.ndarray) -> tuple[list, dict] | None:
+def defined_rows(rows: list[TableRow], partable: ParTable, values: np.ndarray, row_jac: np.ndarray,
+                 vcov: np.ndarray, std_lv: np.ndarray, std_all: np.ndarray) -> tuple[list, dict] | None:
     """Defined parameters with delta-method standard errors (numerical Jacobian, as lavaan)."""
     if not partable.definitions():
         return None

@@ -64,7 +64,7 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     scale = math.sqrt(n_groups)
     rmsea = math.sqrt(max(chisq - df, 0.0) / (df * n)) * scale if df > 0 else 0.0
     lower, upper = (v * scale for v in rmsea_ci(chisq, df, n))
-    pclose = _noncentral_upper(chisq, df, RMSEA_CLOSE**2 * df * n / n_groups) if df > 0 else math.nan
+    pclose = noncentral_upper(chisq, df, RMSEA_CLOSE**2 * df * n / n_groups) if df > 0 else math.nan
 
     srmr_groups = [_srmr_bentler(g) for g in groups]
     srmr = float(sum(g["n"] * v for g, v in zip(groups, srmr_groups, strict=True)) / n)
@@ -102,7 +102,7 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     }
 
 
-def _noncentral_upper(x: float, df: float, nc: float) -> float:
+def noncentral_upper(x: float, df: float, nc: float) -> float:
     """P(X > x) for a noncentral chi-square: 1 - CDF through scipy.special (no scipy.stats overhead),
     or scipy.stats' direct upper tail where 1 - CDF would lose digits (tiny p-values)."""
     cdf = float(special.chndtr(x, df, nc))

@@ -13,7 +13,7 @@ builds the Problem from the sample moments (``build.build_problem``'s, its first
 dataset's moments swapped in), solves it with the same Fisher
 scoring / Newton iteration (``problem.solve``) started at the population values instead of the
 sample-moment start, and takes SEs from the expected information (``N/2`` times it, inverted, lavaan's
-default for ML) and the defined parameters from the same delta method (``fit._defined_rows``). The optimum is
+default for ML) and the defined parameters from the same delta method (``fit.defined_rows``). The optimum is
 the same one, so the numbers agree with ``fit_sem`` on the same data to the solver's tolerance (a gradient
 of 1e-10; ``tests/test_power_fast.py`` checks 1e-6 relative). Whatever it cannot do as fit_sem would (too few
 rows, a singular covariance matrix, inequality constraints, no convergence, an unidentified solution) it
@@ -31,8 +31,8 @@ from scipy import special
 
 from ..errors import EstimationError
 from .build import build_problem, exo_values, sample_moments
-from .fit import _defined_rows, row_jacobian, row_values, table_rows
-from .fit_measures import RMSEA_CLOSE, _noncentral_upper
+from .fit import defined_rows, row_jacobian, row_values, table_rows
+from .fit_measures import RMSEA_CLOSE, noncentral_upper
 from .problem import Problem, solve
 from .result import SEMResult
 from .standardize import group_standardized
@@ -161,7 +161,7 @@ class ReplicationModel:
         columns = {"lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],
                    "label": [r.label for r in rows]}
         numbers = {"est": values, "se": se, "pvalue": _wald_p(values, se, free), "std_all": std_all}
-        defined = _defined_rows(rows, partable, values, jac, vcov, std_lv, std_all)
+        defined = defined_rows(rows, partable, values, jac, vcov, std_lv, std_all)
         if defined is not None:
             names, extra = defined
             for key, column in zip(("lhs", "op", "rhs", "label"), list(zip(*names, strict=True))[:4], strict=True):
@@ -208,4 +208,4 @@ def _fit_tests(chisq: float, df: int, n: int) -> tuple[float, float]:
     chisq = max(chisq, 0.0)
     if df <= 0:
         return math.nan, math.nan
-    return float(special.chdtrc(df, chisq)), _noncentral_upper(chisq, df, RMSEA_CLOSE**2 * df * n)
+    return float(special.chdtrc(df, chisq)), noncentral_upper(chisq, df, RMSEA_CLOSE**2 * df * n)
