@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, PROBABILITY_OPEN, Interval, check
 from ..errors import ResponseDataError
-from ..executor import run_tasks
+from ..executor import map_chunks
 from ..questionnaire import Questionnaire
 from ..sem.result import SEMResult
 from .reliability import scales_of
@@ -224,7 +224,7 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
     threshold : float
         The cut-off discriminant validity is judged against (.85 strict, .90 liberal).
     n_jobs : int
-        Local worker processes computing the bootstrap's correlation matrices (joblib; -1 = every core); 1
+        Local worker threads computing the bootstrap's correlation matrices (joblib; -1 = every core); 1
         computes them in this process. The intervals are identical for any value.
     scheduler : dask.distributed.Client, str or None
         Compute them on a Dask cluster instead: a Client (left open), or the address of a running scheduler
@@ -259,8 +259,8 @@ def htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool = True, n_bo
 
     The bootstrap's resamples are drawn from ``numpy.random.default_rng(seed)``, one after another, and their
     correlation matrices computed in chunks of 250 resamples as tasks of
-    :func:`stickiness_research.executor.run_tasks` (which draw nothing), so the intervals are the same in
-    process, in local processes or on a Dask cluster (``n_jobs`` and ``scheduler``).
+    :func:`stickiness_research.executor.map_chunks` (which draw nothing), so the intervals are the same in
+    process, on local threads or on a Dask cluster (``n_jobs`` and ``scheduler``).
 
     References
     ----------
@@ -320,12 +320,12 @@ def _htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool, n_boot: in
     if n_boot:
         rng = np.random.default_rng(seed)
         n = len(x)
-        # resamples drawn one at a time from the seeded stream; their correlations in executor tasks of
-        # HTMT_CHUNK resamples (deterministic work: a task's own seed is not used); the HTMT in one pass
+        # resamples drawn one at a time from the seeded stream; their correlations in chunks of HTMT_CHUNK
+        # resamples on threads or a cluster (deterministic work: nothing drawn there); the HTMT in one pass
         indices = np.stack([rng.integers(0, n, n) for _ in range(n_boot)])
         chunks = [indices[i:i + HTMT_CHUNK] for i in range(0, n_boot, HTMT_CHUNK)]
-        r = np.concatenate(run_tasks(partial(_resample_correlations, x), chunks, seed=seed, n_jobs=n_jobs,
-                                     scheduler=scheduler, description="HTMT bootstrap"))
+        r = np.concatenate(map_chunks(partial(_resample_correlations, x), chunks, n_jobs=n_jobs,
+                                      scheduler=scheduler, description="HTMT bootstrap"))
         upper = tuple(np.array(pairs).T)
         draws = _htmt_matrices(r, blocks, htmt2)[:, upper[0], upper[1]]
         tail = (1 - level) / 2
@@ -337,7 +337,7 @@ def _htmt(data: pd.DataFrame, q: Questionnaire | str, *, htmt2: bool, n_boot: in
     return table
 
 
-def _resample_correlations(x: np.ndarray, chunk: np.ndarray, _seed: np.random.SeedSequence) -> np.ndarray:
+def _resample_correlations(x: np.ndarray, chunk: np.ndarray) -> np.ndarray:
     """Correlation matrices of the resamples ``chunk`` (rows of ``x``), one per resample."""
     return np.stack([np.corrcoef(x[rows], rowvar=False) for rows in chunk])
 
