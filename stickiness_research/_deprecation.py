@@ -22,13 +22,15 @@ import pandas as pd
 
 REMOVED_IN = "0.2"  # the next minor release after pyproject's 0.1.x
 _PACKAGE = str(Path(__file__).resolve().parent)
+_PANDAS = str(Path(pd.__file__).resolve().parent)  # frame.loc[:, "beta"] reaches __getitem__ through pandas
 
 
 def _outside_package() -> int:
-    """The stacklevel of the first frame outside this package: the user's line that used the old spelling."""
+    """The stacklevel of the first frame outside this package (and pandas): the user's line that used the old
+    spelling."""
     frame, level = inspect.currentframe(), 0
     try:
-        while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        while frame is not None and frame.f_code.co_filename.startswith((_PACKAGE, _PANDAS)):
             frame, level = frame.f_back, level + 1
         return max(level, 1)
     finally:
@@ -118,18 +120,23 @@ def model_first(old_model: str = "q") -> Callable[[Callable], Callable]:
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if old_model in kwargs:
+            # one warning per call, naming the whole old spelling
+            renamed = old_model in kwargs
+            if renamed:
                 if "model" in kwargs:
                     raise TypeError(f"{name}() got both {old_model!r} (its deprecated name) and 'model'; pass 'model'.")
-                warn_deprecated(f"{name}({old_model}=...)", f"{name}(model=...)")
                 kwargs["model"] = kwargs.pop(old_model)
             if args and isinstance(args[0], pd.DataFrame):
                 if "model" in kwargs and "data" not in kwargs and len(args) == 1:  # f(data, model=...)
                     kwargs["data"], args = args[0], ()
-                    warn_deprecated(f"{name}(data, model=...)", f"{name}(model, data)", "lavaan's order")
+                    keyword = old_model if renamed else "model"
+                    warn_deprecated(f"{name}(data, {keyword}=...)", f"{name}(model, data)", "lavaan's order")
+                    renamed = False
                 elif len(args) >= 2 and not isinstance(args[1], pd.DataFrame):
                     args = (args[1], args[0], *args[2:])
                     warn_deprecated(f"{name}(data, {old_model})", f"{name}({old_model}, data)", "lavaan's order")
+            if renamed:
+                warn_deprecated(f"{name}({old_model}=...)", f"{name}(model=...)")
             return function(*args, **kwargs)
 
         return wrapper
@@ -137,9 +144,16 @@ def model_first(old_model: str = "q") -> Callable[[Callable], Callable]:
     return decorate
 
 
-def level_from_ci(ci: Any, level: float, function: str, default_ci: str) -> tuple[str, float]:
+def level_from_ci(ci: Any, level: float, function: str, default_ci: str, default_level: float = 0.95
+                  ) -> tuple[str, float]:
     """``(ci, level)`` of a function whose ``ci`` used to be the confidence level: a number passed as ``ci`` is
     taken as ``level`` with a FutureWarning (``ci`` now names the interval's method, ``default_ci``).
+
+    Raises
+    ------
+    TypeError
+        A number as ``ci`` together with a ``level`` other than ``default_level``: two levels, one of them
+        under its deprecated name (as a keyword given under both names).
 
     Examples
     --------
@@ -150,6 +164,9 @@ def level_from_ci(ci: Any, level: float, function: str, default_ci: str) -> tupl
     ('feldt', 0.9)
     """
     if isinstance(ci, int | float) and not isinstance(ci, bool):
+        if level != default_level:
+            raise TypeError(f"{function}() got a level both as level={level!r} and as ci={ci!r} (its deprecated "
+                            "name); pass level= only.")
         warn_deprecated(f"{function}(ci={ci!r}) for a confidence level", f"{function}(level={ci!r})",
                         "'ci' names the interval's method")
         return default_ci, ci
@@ -159,10 +176,12 @@ def level_from_ci(ci: Any, level: float, function: str, default_ci: str) -> tupl
 class RenamedColumnsFrame(pd.DataFrame):
     """A DataFrame that still answers renamed columns by their old names, with a FutureWarning.
 
-    ``frame["beta"]``, ``frame[["term", "beta"]]``, ``frame.beta`` and ``row.beta`` of
-    ``frame.itertuples()`` read the column now called (say) ``std_all`` while the old name is in
-    ``renamed`` and not a column itself. Everything else is a plain DataFrame; slicing, copying,
-    sorting and the like keep the old names working (``_constructor`` and ``_metadata``).
+    ``frame["beta"]``, ``frame[["term", "beta"]]``, ``frame.beta``, ``frame.loc[:, "beta"]`` and
+    ``row.beta`` of ``frame.itertuples()`` read the column now called (say) ``std_all`` while the old
+    name is in ``renamed`` and not a column itself. Everything else is a plain DataFrame; slicing,
+    copying and sorting by a new name keep the old names working (``_constructor`` and ``_metadata``).
+    Not covered (use the new name): the old name in ``sort_values``, ``in``, ``groupby`` keys, and reads
+    after ``pd.concat`` (which keeps no alias).
 
     Examples
     --------

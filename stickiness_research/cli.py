@@ -652,7 +652,8 @@ MEASUREMENT_MODEL = ("Measurement model: a lavaan syntax file ('construct =~ ite
 def reliability(
     model: Annotated[Path, typer.Option("--model", "-m", help=MEASUREMENT_MODEL)],
     data: Annotated[Path, typer.Option("--data", "-d", help="CSV or XLSX with one column per item.")],
-    level: Annotated[float, typer.Option(help="Level of alpha's confidence interval (Feldt).")] = 0.95,
+    level: Annotated[float | None, typer.Option(help="Level of alpha's confidence interval (Feldt); default 0.95.",
+                                                show_default=False)] = None,
     ci: Annotated[float | None, typer.Option(hidden=True, help="Deprecated name of --level.")] = None,
     use: Annotated[str, typer.Option(help="Missing answers in alpha: pairwise (psych's default) or "
                                      "complete.")] = "pairwise",
@@ -667,9 +668,12 @@ def reliability(
 
     command = "stickiness reliability"
     if ci is not None:  # one vocabulary: a confidence level is --level (--ci names an interval's method)
+        check(level, "--level", command, None, when="with --ci (its deprecated name): give the level once, as "
+              "--level")
         _say("warning", "yellow", f"--ci is deprecated and will be removed in stickiness_research {REMOVED_IN}: "
              "use --level.")
         level = ci
+    level = 0.95 if level is None else level
     check(level, "--level", command, PROBABILITY_OPEN)
     check(use, "--use", command, Options(("pairwise", "complete")))
     check_input(model, ModelSpecError, "model file")

@@ -55,6 +55,9 @@ def test_reliability_ci_option_is_the_deprecated_name_of_level():
     assert old.stderr.strip().splitlines() == ["warning: --ci is deprecated and will be removed in "
                                                "stickiness_research 0.2: use --level."]
     assert "--ci" not in run("reliability", "--help").stdout  # hidden: new users learn --level
+    both = run("reliability", "--model", HS_MODEL, "--data", HS, "--level", "0.9", "--ci", "0.8", "--json")
+    assert both.exit_code == 2 and not both.stdout  # two levels: refused, not one silently dropped
+    assert "--level" in both.stderr and "--ci" in both.stderr and len(both.stderr.strip().splitlines()) == 1
 
 
 def test_reliability_of_a_questionnaire_recodes_reverse_keyed_items(default_q, tmp_path):

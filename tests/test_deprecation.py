@@ -207,3 +207,24 @@ def test_standardized_solution_names_its_column_by_kind():
             np.testing.assert_array_equal(table["est_std"], table[kind])
     loadings = res.standardized_solution().query("op == '=~'")["std_all"].to_numpy()
     np.testing.assert_allclose(loadings, res.estimates.query("op == '=~'")["std_all"].to_numpy(), atol=1e-12)
+
+
+def test_old_spellings_warn_once_and_two_levels_are_refused():
+    """One FutureWarning per call, naming the whole old spelling (cfa(data, q=...)); a level given as level= and
+    again as the deprecated ci= is an error, not one of them silently dropped."""
+    hs = sr.datasets.holzinger_swineford()
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+    for call, spelling in ((lambda: sr.cfa(hs, q=model), "cfa(data, q=...)"), (lambda: sr.cfa(hs, model), "cfa(data, q)"),
+                           (lambda: sr.cfa(q=model, data=hs), "cfa(q=...)")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        messages = [str(w.message) for w in caught if w.category is FutureWarning]
+        assert len(messages) == 1 and messages[0].startswith(spelling), messages
+        assert caught[0].filename == __file__  # the user's line
+    with pytest.raises(TypeError, match="level both as level=0.9 and as ci=0.8"):
+        sr.cronbach_alpha(hs[["x1", "x2", "x3"]], level=0.9, ci=0.8)
+    table = sr.fit_sem(model, hs).standardized_solution()
+    with pytest.warns(FutureWarning) as caught:
+        table.loc[:, "est_std"]  # through pandas' indexers, still pointing at this line
+    assert caught[0].filename == __file__

@@ -893,9 +893,9 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         start = np.array([th_cols[v][0] for v in order])
         width = np.array([len(th_cols[v]) for v in order])
         ks = np.array(poly_pairs)
-        for var, values in ((first[ks], poly_a21_first), (second[ks], poly_a21_second)):
-            m, t = np.nonzero(np.arange(values.shape[1])[None, :] < width[var][:, None])
-            a21[ks[m], start[var][m] + t] = values[m, t]
+        for var, block in ((first[ks], poly_a21_first), (second[ks], poly_a21_second)):
+            m, t = np.nonzero(np.arange(block.shape[1])[None, :] < width[var][:, None])
+            a21[ks[m], start[var][m] + t] = block[m, t]
     for k, (i, j) in enumerate(pairs):
         if k in poly_set:
             continue
