@@ -78,6 +78,24 @@ def pattern_discrepancy(parts: list, sigma: np.ndarray, mu: np.ndarray, n: int) 
     return np.inf if out is None else out[0] / n
 
 
+def _padded_missing(present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's missing variables padded to a batch width: (number missing (R,), width (R,), m (R, w_max)).
+
+    A row's width is the next power of two of its number missing (w^3 work per row: one width for all would
+    cost the many one- and two-missing rows the widest one's). ``m`` lists its missing variables first (a
+    stable sort puts the False columns first, in order), then distinct dummies p, p+1, ... of an augmented
+    A = diag(Sigma^-1, I): their block of A_mm is the identity, so A_mm^-1 and log|A_mm| are the real
+    variables' beside an identity, and the rows of one width are one (C, w, w) batch."""
+    n, p = present.shape
+    missing = p - present.sum(axis=1)
+    width = 2 ** np.ceil(np.log2(np.maximum(missing, 1))).astype(int)
+    w_max = int(width.max()) if n else 0
+    first = np.zeros((n, max(p, w_max)), dtype=np.intp)
+    first[:, :p] = np.argsort(present, axis=1, kind="stable")
+    dummy = np.arange(w_max)[None, :] >= missing[:, None]
+    return missing, width, np.where(dummy, p + np.arange(w_max)[None, :], first[:, :w_max]).astype(np.intp)
+
+
 def em_saturated(x: np.ndarray, tol: float = 1e-9, max_iter: int = 5000) -> tuple[np.ndarray, np.ndarray]:
     """ML means and covariance of incomplete multivariate normal data (EM algorithm, SQUAREM-accelerated).
 
@@ -106,20 +124,15 @@ def em_saturated(x: np.ndarray, tol: float = 1e-9, max_iter: int = 5000) -> tupl
     present = ~np.isnan(x)
     filled = np.where(present, x, 0.0)
     rows = np.flatnonzero(~present.all(axis=1))  # respondents with something to fill
-    missing = p - present[rows].sum(axis=1)
-    # each incomplete row's missing variables, padded with distinct dummies p, p+1, ... of an augmented
-    # A = diag(Sigma^-1, I) (as PaddedPatterns) to the next power of two of its number missing: A_mm^-1 is
-    # then Sigma_mm.o beside an identity, and the rows of one width are one batch
-    width = 2 ** np.ceil(np.log2(np.maximum(missing, 1))).astype(int)
-    w_max = int(width.max()) if len(rows) else 0
-    size = p + w_max  # the augmented A's order
-    first = np.zeros((len(rows), max(w_max, p)), dtype=np.intp)  # each row's missing columns first
-    first[:, :p] = np.argsort(present[rows], axis=1, kind="stable")
+    # each incomplete row's missing variables padded as in PaddedPatterns: A_mm^-1 of the augmented A is then
+    # Sigma_mm.o beside an identity, and the rows of one width are one batch
+    missing, width, padded = _padded_missing(present[rows])
+    size = p + padded.shape[1]  # the augmented A's order
     buckets = []  # per width: flat positions of A_mm in A, of (row, m) in (R, size), of the real cells
     for w in np.unique(width):
         sel = np.flatnonzero(width == w)
         real = np.arange(w)[None, :] < missing[sel, None]
-        m_pad = np.where(real, first[sel, :w], p + np.arange(w)[None, :])
+        m_pad = padded[sel, :w]
         m_real = m_pad[real]
         cell_real = real[:, :, None] & real[:, None, :]
         buckets.append((m_pad[:, :, None] * size + m_pad[:, None, :], sel[:, None] * size + m_pad, real,
@@ -219,10 +232,9 @@ HESSIAN_BUFFER = 4e6  # values of the (patterns, p, p) arrays the Hessian is sum
 class PaddedPatterns:
     """One group's missingness patterns stacked for batched evaluation (for p <= ``KRONECKER_MAX_P``).
 
-    Each pattern's missing variables are padded to the next power of two w of their number with distinct
-    dummy variables p, p+1, ... of an augmented A = diag(Sigma^-1, I): the dummy block of A_mm is the identity,
-    so log|A_mm| and K = A_mm^-1 are those of the real missing variables beside an identity, and the patterns
-    of one width are one (C, w, w) batch. Then, as in ``group_terms``, Sigma_oo^-1 embedded in p x p is
+    Each pattern's missing variables are padded to a batch width (``_padded_missing``): log|A_mm| and
+    K = A_mm^-1 of the augmented A are those of the real missing variables beside an identity, and the
+    patterns of one width are one (C, w, w) batch. Then, as in ``group_terms``, Sigma_oo^-1 embedded in p x p is
     A_P = A - U K U' with U = A[:, m], and log|Sigma_oo| = log|Sigma| + log|A_mm|. Patterns of several
     respondents add n_P tr(A_P S_P): respondent by respondent (their deviations d_i from the pattern's mean,
     A_P d_i as A_P r), except the complete pattern, whose A_P is A. The index arrays of every batch are built
@@ -230,7 +242,7 @@ class PaddedPatterns:
     """
 
     def __init__(self, x: np.ndarray):
-        n_rows, p = x.shape
+        p = x.shape[1]
         present = ~np.isnan(x)
         keys, inverse, counts = _unique_rows(present)
         order = np.argsort(inverse, kind="stable")
@@ -239,18 +251,8 @@ class PaddedPatterns:
         self.p, self.present, self.n = p, keys, counts.astype(float)
         self.mean = np.add.reduceat(filled, starts, axis=0) / counts[:, None]  # zero where missing
         self.n_observed = int(present.sum())  # observed values, for the log-likelihood's constant
-        missing = p - keys.sum(axis=1)
-        # patterns padded only to the next power of two of their own number missing (w^3 work per pattern:
-        # one width for all would cost the many one- and two-missing patterns the widest one's)
-        width = 2 ** np.ceil(np.log2(np.maximum(missing, 1))).astype(int)
-        self.q = q = int(width.max())
-        self.size = size = p + q  # the augmented matrices' order
-        # real missing variables first (a stable sort puts each pattern's False columns first, in order), then
-        # distinct dummies p, p+1, ... in the places beyond its own number missing
-        first = np.zeros((len(keys), max(p, q)), dtype=np.intp)
-        first[:, :p] = np.argsort(keys, axis=1, kind="stable")
-        dummy = np.arange(q)[None, :] >= missing[:, None]
-        m_pad = np.where(dummy, p + np.arange(q)[None, :], first[:, :q]).astype(np.intp)
+        missing, width, m_pad = _padded_missing(keys)
+        self.size = size = p + m_pad.shape[1]  # the augmented matrices' order
         # patterns of several respondents: the complete one's covariance (divisor n_P), and the others' rows'
         # deviations from their pattern's mean (zero in its missing columns) with the pattern of each
         d = filled - np.repeat(self.mean, counts, axis=0)
@@ -274,7 +276,7 @@ class PaddedPatterns:
                 m = m_pad[sel, :w]
                 where = np.searchsorted(sel, row_pattern)
                 mine = np.flatnonzero((where < len(sel)) & (sel[np.minimum(where, len(sel) - 1)] == row_pattern))
-                self.batches.append(_Batch(sel, int(w), m, m[:, :, None] * size + m[:, None, :],
+                self.batches.append(_Batch(sel, m, m[:, :, None] * size + m[:, None, :],
                                            sel[:, None] * size + m, mine, where[mine],
                                            mine[:, None] * size + m[where[mine]]))
 
@@ -388,7 +390,6 @@ class _Batch:
     """Patterns of one padded width w handled together by ``PaddedPatterns`` (index arrays built once)."""
 
     sel: np.ndarray       # (C,) the patterns
-    w: int
     m: np.ndarray         # (C, w) their missing variables, dummies p, p+1, ... after the real ones
     cells: np.ndarray     # (C, w, w) flat positions of A_mm in the augmented (p + q) x (p + q) A
     at: np.ndarray        # (C, w) flat positions of (pattern, m) in a (P, p + q) array
