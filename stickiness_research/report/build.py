@@ -723,11 +723,11 @@ def report_context(study: StudyResult, lang: str | None = None) -> dict:
     title = cfg.study.title.get(lang) or next(iter(cfg.study.title.values()))
     source = L["simulated"] if cfg.data.simulate is not None else L["collected"]
     prov = {k: v for k, v in study.provenance.items() if k != "created"}  # time stamps only in provenance.json
-    n_excluded = int(study.exclusions["respondent_id"].nunique()) if len(study.exclusions) else 0
+    counts = study.meta()  # the study's sample sizes, as results.json states them
     return {
         "lang": lang, "L": L, "title": title,
         "subtitle": f"{q.meta.id} v{q.meta.version} \u00b7 {source}",
-        "n_read": len(study.raw), "n_excluded": n_excluded, "n": study.sem.n_obs,
+        "n_read": counts["n_read"], "n_excluded": counts["n_excluded"], "n": counts["n_model"],
         "n_items": len(q.items), "n_constructs": len(q.constructs),
         "exclusions": _exclusion_rows(study, L), "min_cell": cfg.report.min_cell,
         # screening notes (rules excluding > 20 %, rules not applied, too small a sample) shown with the sample
