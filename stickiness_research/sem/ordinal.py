@@ -512,14 +512,13 @@ class _PolychoricBatch:
     Per pair the same as :func:`_polychoric` (lavaan's zero.add and the special cases of 2 x 2
     tables included) and :func:`_bvord_scores`, batched over the pairs: per-pair numpy calls on
     tiny tables would dominate the run time otherwise. The correlations are solved on the first
-    request (:meth:`correlation`, through :func:`_pair_correlation`), all at once; the casewise
+    request (:meth:`correlations`), all at once; the casewise
     scores depend only on each respondent's cell, so :meth:`scores` computes them per cell and
     gathers them.
     """
 
     def __init__(self, fits: Sequence[_Ordinal], names: Sequence[str], pairs: Sequence[tuple[int, int]]):
         self.names = list(names)
-        self.slot = {(self.names[i], self.names[j]): m for m, (i, j) in enumerate(pairs)}
         width = max(len(f.tau) for f in fits)          # thresholds per item, padded to this many
         taus = np.full((len(fits), width), _OUTER)
         real = np.zeros((len(fits), width), dtype=bool)
@@ -542,17 +541,9 @@ class _PolychoricBatch:
         self._rho: np.ndarray | None = None
         self._errors: dict[int, EstimationError] = {}
 
-    def correlation(self, vi: str, vj: str) -> float:
-        """The pair's polychoric correlation (solving all pairs on the first call), as _polychoric."""
-        if self._rho is None:
-            self._solve()
-        m = self.slot[(vi, vj)]
-        if m in self._errors:
-            raise self._errors[m]
-        return float(self._rho[m])
-
     def correlations(self) -> np.ndarray:
-        """Every pair's correlation, in the batch's order; the first pair that cannot be estimated raises."""
+        """Every pair's correlation (each as _polychoric), in the batch's order, solved together on the first
+        call; the first pair that cannot be estimated raises."""
         if self._rho is None:
             self._solve()
         if self._errors:
@@ -874,12 +865,12 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
                                   for k in poly_pairs])
     rhos = np.zeros(n_cor)
     poly_set = set(poly_pairs)
+    others = [k for k in range(n_cor) if k not in poly_set]  # pairs fitted one at a time
     if poly_pairs:  # all at once; the first pair (in lavaan's order) that cannot be estimated stops it
         rhos[poly_pairs] = batch.correlations()
-    for k, (i, j) in enumerate(pairs):
-        if k not in poly_set:
-            fi, fj, _ = pair_fits(i, j)
-            rhos[k] = _pair_correlation(fi, fj, order[i], order[j], fixed_margins=pairwise)
+    for k in others:
+        fi, fj, _ = pair_fits(*pairs[k])
+        rhos[k] = _pair_correlation(fi, fj, order[pairs[k][0]], order[pairs[k][1]], fixed_margins=pairwise)
     for k in np.flatnonzero(np.abs(rhos) > 0.99):
         i, j = pairs[k]
         warnings.warn(f"the correlation of {order[i]!r} and {order[j]!r} is (nearly) 1 ({rhos[k]:.4f}).",
@@ -896,9 +887,8 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         for var, block in ((first[ks], poly_a21_first), (second[ks], poly_a21_second)):
             m, t = np.nonzero(np.arange(block.shape[1])[None, :] < width[var][:, None])
             a21[ks[m], start[var][m] + t] = block[m, t]
-    for k, (i, j) in enumerate(pairs):
-        if k in poly_set:
-            continue
+    for k in others:
+        i, j = pairs[k]
         vi, vj = order[i], order[j]
         fi, fj, rows = pair_fits(i, j)
         rho = float(rhos[k])
