@@ -1,10 +1,20 @@
 """The BLAS thread limit shared by every layer (the SEM engine, screening): one place finds the
-process's BLAS libraries (threadpoolctl) and caps them at one thread where products are small or narrow."""
+process's BLAS libraries (threadpoolctl) and caps them at one thread where products are small or narrow.
+
+Why not a plain ``threadpoolctl`` limit per block: OpenBLAS' pool size is one setting for the whole process,
+and tasks run on several threads at once (joblib threads, a Dask worker's threads). A block that restores the
+count it found on entry gives the others back a multi-threaded BLAS while they still compute, whose sums round
+differently (bootstrap replicates differed in the last bit between ``n_jobs=1`` and ``n_jobs=2``); and since
+threadpoolctl 3.8 only the thread that first set the size can change it, so a task's own limit on a worker
+thread may do nothing at all. Here the limit is counted over all threads: set when the first block is entered,
+restored when the last one is left, by whichever thread that is.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Callable, Iterator
 
 from threadpoolctl import ThreadpoolController
@@ -16,11 +26,41 @@ def _controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+_lock = threading.Lock()
+_inside = 0  # one_blas_thread blocks entered and not yet left, over every thread of the process
+_found: list[tuple[object, int]] = []  # each BLAS library's thread count when the first block was entered
+
+
+def _set_blas_threads(counts: list[tuple[object, int]]) -> None:
+    """Set each library's thread count from the calling thread, whichever it is: threadpoolctl >= 3.8 lets only
+    a "controlling" thread change OpenBLAS' shared pool, so that claim is released before and after."""
+    for library, count in counts:
+        release = getattr(type(library), "clear_controlling_thread", None)
+        if release is not None:
+            release(force=True)
+        library.set_num_threads(count)
+        if release is not None:
+            release(force=True)
+
+
 @contextlib.contextmanager
 def one_blas_thread() -> Iterator[None]:
-    """BLAS on one thread inside the block."""
-    with _controller().limit(limits=1, user_api="blas"):
+    """BLAS on one thread inside the block, for as long as any thread is inside such a block."""
+    global _inside, _found
+    with _lock:
+        if _inside == 0:
+            libraries = [c for c in _controller().lib_controllers if c.user_api == "blas"]
+            _found = [(c, c.num_threads) for c in libraries]
+            _set_blas_threads([(c, 1) for c in libraries])
+        _inside += 1
+    try:
         yield
+    finally:
+        with _lock:
+            _inside -= 1
+            if _inside == 0:
+                _set_blas_threads(_found)
+                _found = []
 
 
 def single_threaded_blas(fn: Callable) -> Callable:

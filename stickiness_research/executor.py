@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from typing import Any
 
 import numpy as np
 
+from ._blas import one_blas_thread
 from ._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, STR, InstanceOf, Options, Satisfies, check
 from .errors import ParameterError
 
@@ -238,11 +239,17 @@ def _run_joblib(fn: Callable, tasks: list, seeds: list, n_jobs: int, advance: Ca
     from joblib import Parallel, delayed
 
     results: list = [None] * len(tasks)
-    outputs = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator_unordered")(
-        delayed(_indexed)(fn, i, task, child) for i, (task, child) in enumerate(zip(tasks, seeds, strict=True)))
-    for index, result in outputs:
-        results[index] = result
-        advance()
+    # Threads share the process's one BLAS thread pool, whose size only the thread that set it can change
+    # (threadpoolctl >= 3.8; before, any thread's exit restored it while others still ran): a task's own
+    # one-BLAS-thread block cannot hold it for its neighbours, so this thread holds it over all of them. Without it
+    # a replicate's products ran on 2 BLAS threads now and then and differed in the last bit from n_jobs=1.
+    limit = one_blas_thread() if prefer == "threads" else nullcontext()
+    with limit:
+        outputs = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator_unordered")(
+            delayed(_indexed)(fn, i, task, child) for i, (task, child) in enumerate(zip(tasks, seeds, strict=True)))
+        for index, result in outputs:
+            results[index] = result
+            advance()
     return results
 
 
