@@ -117,3 +117,26 @@ def test_batched_discrepancy_by_woodbury_matches_direct_inverse(fitted):
     assert slow_cache.wood is None
     np.testing.assert_allclose(fast_f, slow_f, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(fast_grad, model.gradient(theta, s, slow_cache), rtol=1e-8, atol=1e-11)
+
+
+@pytest.mark.parametrize("model", [
+    MODEL,
+    # equal loadings and a shared residual variance: theta is not the free rows themselves (x0 + theta K')
+    "interaction =~ int1 + a*int2 + a*int3\nsecurity =~ sec1 + b*sec2 + b*sec3\n"
+    "int2 ~~ v*int2\nsec2 ~~ v*sec2\nsecurity ~ interaction",
+])
+def test_woodbury_path_matrices_equal_the_full_ones(model):
+    """The Woodbury path builds only Beta, Lambda, Psi and Theta's diagonal: they equal the model's full
+    matrices, for free rows mapped one to one and through equality constraints."""
+    from stickiness_research.sem.batched import CompiledModel
+
+    res = sr.fit_sem(model, pd.read_csv(REFERENCE / "data" / "stickiness_demo.csv"))
+    compiled = CompiledModel(res._state.problem.groups[0])
+    assert compiled.woodbury
+    theta = res._state.solution.theta + 0.05 * np.random.default_rng(1).standard_normal((7, compiled.k))
+    full, lean = compiled.matrices(theta), compiled.factor_matrices(theta)
+    for key in ("beta", "lambda", "psi"):
+        np.testing.assert_array_equal(lean[key], full[key])
+    np.testing.assert_array_equal(lean["t"], np.diagonal(full["theta"], axis1=1, axis2=2))
+    if model is not MODEL:
+        assert not compiled.identity
