@@ -199,10 +199,11 @@ class Woodbury:
         """
         t, lt, n_inv, q, lq = self.t, self.lt, self.n_inv, self.q, self.lq
         ln = lt @ n_inv
-        g_lam = (lt - q / t[:, :, None] + ln @ lq) @ n_inv @ self.phi_inv
+        ln_lq = ln @ lq
+        g_lam = (lt - q / t[:, :, None] + ln_lq) @ n_inv @ self.phi_inv
         inv_diag = 1.0 / t - (ln * lt).sum(axis=2)
         sandwich = (np.diagonal(s, axis1=1, axis2=2) / t ** 2 - 2.0 * (q * ln).sum(axis=2) / t
-                    + ((ln @ lq @ n_inv) * lt).sum(axis=2))
+                    + ((ln_lq @ n_inv) * lt).sum(axis=2))
         return g_lam, inv_diag - sandwich
 
 

@@ -136,8 +136,8 @@ class CategoricalProblem(Problem):
         sigma, mu = imp.sigma, imp.mu
         nt = self.n_free
         if jacobian:
-            dsig = np.tensordot(g.k_map.T, imp.dsigma, axes=1) if len(imp.dsigma) else np.zeros((nt, g.p, g.p))
-            dmu = g.k_map.T @ imp.dmu if len(imp.dmu) else np.zeros((nt, g.p))
+            dsig = g.to_theta(imp.dsigma) if len(imp.dsigma) else np.zeros((nt, g.p, g.p))
+            dmu = g.to_theta(imp.dmu) if len(imp.dmu) else np.zeros((nt, g.p))
         else:
             dsig = np.zeros((nt, g.p, g.p))
             dmu = None

@@ -32,6 +32,10 @@ __all__ = ["OrdinalStats", "ordinal_sample_stats"]
 # lavaan's stand-in for an infinite threshold (lav_uvord: o1/o2 = +/-100). Finite on purpose:
 # terms like dnorm(z1) * pnorm((z2 - rho * z1) / R) must be 0 * finite, not 0 * nan.
 _OUTER = 100.0
+# A correlation's Newton iteration ends with a step this small, taken: near the root Newton's error is
+# squared each step, so the point after a step of 1e-9 is within ~1e-17 of the root (times the score's
+# curvature ratio, of order one): one fewer pass over every pair than waiting for a step below rounding.
+NEWTON_SETTLED = 1e-9
 _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 _EPS = float(np.finfo(float).eps)
 _SQRT_2PI = float(np.sqrt(2 * np.pi))
@@ -310,7 +314,7 @@ def _score_root(score: Callable[[float], tuple[float, float]], lower: float, upp
         else:
             hi = rho
         new = rho - g / dg if np.isfinite(dg) and dg < 0 else np.nan
-        if abs(new - rho) <= 1e-14:  # a Newton step below rounding: converged (it may touch the bracket's end)
+        if abs(new - rho) <= NEWTON_SETTLED:  # converged (it may touch the bracket's end): see NEWTON_SETTLED
             return float(new)
         if not lo < new < hi:
             new = (lo + hi) / 2
@@ -343,10 +347,26 @@ def _polychoric(a: _Ordinal, b: _Ordinal, names: tuple[str, str]) -> float:
         dphi = _cell_rectangles(_dbinorm_drho(a.tau[:, None], b.tau[None, :], rho))
         return float(np.sum(table * phi / prob)), float(np.sum(table * (dphi / prob - (phi / prob) ** 2)))
 
-    # lavaan starts nlminb at the Pearson correlation of the codes, within (-0.999, 0.999)
+    start = _polychoric_start(np.atleast_2d(np.cov(a.cat, b.cat, bias=True)), a.tau[None], b.tau[None],
+                              np.ones((1, len(a.tau)), dtype=bool), np.ones((1, len(b.tau)), dtype=bool),
+                              np.array([0]), np.array([1]))
+    return _score_root(score, -0.999, 0.999, float(start[0]))
+
+
+def _polychoric_start(cov: np.ndarray, tau1: np.ndarray, tau2: np.ndarray, real1: np.ndarray, real2: np.ndarray,
+                      first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Newton's starting correlations for the pairs (first, second) of items whose codes have covariance
+    matrix ``cov``: the first term of the tetrachoric series, cov(codes) = rho sum_a phi(tau_a) sum_b phi(tau_b)
+    + O(rho^2) (Pearson 1900; Olsson 1979), solved for rho; Pearson's r of the codes where that is not in
+    (-0.99, 0.99). Pearson's r (lavaan's start) is attenuated by the coarse categories, and Newton needed two
+    more passes over every pair from it."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        start = np.corrcoef(a.cat, b.cat)[0, 1]
-    return _score_root(score, -0.999, 0.999, float(np.nan_to_num(start)))
+        attenuation1 = np.where(real1, _dnorm(tau1), 0.0).sum(axis=1)
+        attenuation2 = np.where(real2, _dnorm(tau2), 0.0).sum(axis=1)
+        series = cov[first, second] / (attenuation1 * attenuation2)
+        sd = np.sqrt(np.diagonal(cov))
+        pearson = np.nan_to_num(cov[first, second] / (sd[first] * sd[second]))
+    return np.where(np.isfinite(series) & (np.abs(series) < 0.99), series, pearson)
 
 
 def _bvord_scores(a: _Ordinal, b: _Ordinal, rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -491,9 +511,9 @@ def _score_roots(score: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.
         hi[which] = np.where(above, hi[which], now)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             new = np.where(np.isfinite(dg) & (dg < 0), now - g / dg, np.nan)
-        # a Newton step below rounding is convergence, even where it touches the bracket's end (bisecting
-        # from there would jump away from the root and take dozens of steps back)
-        settled = np.abs(new - now) <= 1e-14
+        # a Newton step of NEWTON_SETTLED or less is convergence, even where it touches the bracket's end
+        # (bisecting from there would jump away from the root and take dozens of steps back)
+        settled = np.abs(new - now) <= NEWTON_SETTLED
         inside = (lo[which] < new) & (new < hi[which])
         new = np.where(inside | settled, new, (lo[which] + hi[which]) / 2)
         root = g == 0
@@ -585,10 +605,9 @@ class _PolychoricBatch:
                     np.sum(table[w] * (dphi / prob - ratio**2), axis=(1, 2)))
 
         if len(todo):
-            # lavaan starts nlminb at the Pearson correlation of the codes, within (-0.999, 0.999)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                pearson = np.atleast_2d(np.corrcoef(self.cats, rowvar=False))
-            start = np.nan_to_num(pearson[self.first[todo], self.second[todo]])
+            cov = np.atleast_2d(np.cov(self.cats, rowvar=False, bias=True))
+            start = _polychoric_start(cov, self.t1[todo], self.t2[todo], self.v1[todo], self.v2[todo],
+                                      self.first[todo], self.second[todo])
             rho[todo] = _score_roots(score, -0.999, 0.999, start)
         self._rho = rho
 

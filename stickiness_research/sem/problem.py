@@ -39,6 +39,7 @@ class Group:
     logdet_s: float = 0.0
     n_exo: int = 0  # fixed.x covariates in this group
     _identity: tuple | None = field(default=None, repr=False, compare=False)
+    _selection: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def identity(self) -> bool:
@@ -49,6 +50,25 @@ class Group:
             value = k.shape[0] == k.shape[1] and not self.x0.any() and np.array_equal(k, np.eye(k.shape[0]))
             self._identity = cached = (k, self.x0, value)
         return cached[2]
+
+    def to_theta(self, d_rows: np.ndarray) -> np.ndarray:
+        """Derivatives with respect to the free rows (k_local, ...) as derivatives with respect to theta
+        (n_theta, ...): K' d_rows. Where each free row is one theta of its own (no labels shared; thresholds
+        and scales may make theta longer) that is a placement, not a product over every free row."""
+        k = self.k_map
+        cached = self._selection
+        if cached is None or cached[0] is not k or cached[1] is not self.x0:
+            ones = np.abs(k).sum(axis=1) == 1
+            cols = np.argmax(k != 0, axis=1)
+            plain = bool(ones.all() and np.all(k[np.arange(len(k)), cols] == 1)
+                         and len(np.unique(cols)) == len(cols))
+            self._selection = cached = (k, self.x0, cols if plain else None)
+        cols = cached[2]
+        if cols is None:
+            return np.tensordot(k.T, d_rows, axes=1)
+        out = np.zeros((k.shape[1], *d_rows.shape[1:]))
+        out[cols] = d_rows
+        return out
 
     @property
     def p(self) -> int:
@@ -141,9 +161,8 @@ class Problem:
         mu = imp.mu if self.meanstructure else None
         if not derivatives:
             return GroupMoments(imp.sigma, mu, np.zeros((0,)), None)
-        dsigma = np.tensordot(g.k_map.T, imp.dsigma, axes=1) if len(imp.dsigma) else \
-            np.zeros((self.n_free, g.p, g.p))
-        dmu = (g.k_map.T @ imp.dmu) if self.meanstructure else None
+        dsigma = g.to_theta(imp.dsigma) if len(imp.dsigma) else np.zeros((self.n_free, g.p, g.p))
+        dmu = g.to_theta(imp.dmu) if self.meanstructure else None
         return GroupMoments(imp.sigma, mu, dsigma, dmu)
 
     # ----- objective ---------------------------------------------------------------------------
