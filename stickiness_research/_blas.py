@@ -7,7 +7,8 @@ count it found on entry gives the others back a multi-threaded BLAS while they s
 differently (bootstrap replicates differed in the last bit between ``n_jobs=1`` and ``n_jobs=2``); and since
 threadpoolctl 3.8 only the thread that first set the size can change it, so a task's own limit on a worker
 thread may do nothing at all. Here the limit is counted over all threads: set when the first block is entered,
-restored when the last one is left, by whichever thread that is.
+restored when the last one is left, by whichever thread that is. (A BLAS built on OpenMP keeps a count per
+thread: that one each block sets for its own thread.)
 """
 
 from __future__ import annotations
@@ -26,9 +27,18 @@ def _controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+@functools.cache
+def _libraries() -> tuple[list, list]:
+    """The BLAS libraries whose thread count is the process's (OpenBLAS' own threads, MKL, BLIS), and those
+    whose count is each calling thread's own (built on OpenMP: omp_set_num_threads)."""
+    blas = [c for c in _controller().lib_controllers if c.user_api == "blas"]
+    per_thread = [c for c in blas if getattr(c, "threading_layer", None) == "openmp"]
+    return [c for c in blas if c not in per_thread], per_thread
+
+
 _lock = threading.Lock()
 _inside = 0  # one_blas_thread blocks entered and not yet left, over every thread of the process
-_found: list[tuple[object, int]] = []  # each BLAS library's thread count when the first block was entered
+_found: list[tuple[object, int]] = []  # each process-wide library's thread count when the first block was entered
 
 
 def _set_blas_threads(counts: list[tuple[object, int]]) -> None:
@@ -45,17 +55,23 @@ def _set_blas_threads(counts: list[tuple[object, int]]) -> None:
 
 @contextlib.contextmanager
 def one_blas_thread() -> Iterator[None]:
-    """BLAS on one thread inside the block, for as long as any thread is inside such a block."""
+    """BLAS on one thread inside the block, for as long as any thread is inside such a block (a library with
+    per-thread counts is set for this thread, as a plain limit would)."""
     global _inside, _found
+    shared, per_thread = _libraries()
     with _lock:
         if _inside == 0:
-            libraries = [c for c in _controller().lib_controllers if c.user_api == "blas"]
-            _found = [(c, c.num_threads) for c in libraries]
-            _set_blas_threads([(c, 1) for c in libraries])
+            _found = [(c, c.num_threads) for c in shared]
+            _set_blas_threads([(c, 1) for c in shared])
         _inside += 1
+    own = [(c, c.num_threads) for c in per_thread]
+    for library, _ in own:
+        library.set_num_threads(1)
     try:
         yield
     finally:
+        for library, count in own:
+            library.set_num_threads(count)
         with _lock:
             _inside -= 1
             if _inside == 0:
