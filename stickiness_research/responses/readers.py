@@ -28,7 +28,7 @@ import json
 import re
 import warnings
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,19 +182,30 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
     questions = {qq.id: qq for qq in field_order(q)}
     columns: dict[str, pd.Series] = {}  # the output's columns, in order; one frame made of them at the end (adding
     # them one by one copied every column's data again: a second of a million-row read)
-    id_column = _id_column(frame, path, header_rows)
-    # The ids' identifier scan (Python regular expressions) runs in a thread beside the answers (mostly
-    # Arrow and numpy, which release the GIL): on two cores a million rows read a second faster.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        scan = pool.submit(identifier_kind, id_column[1]) if id_column is not None else None
+    unmapped = [c for c in frame.columns if c not in mapping]
+    id_name = next((c for c in ID_COLUMNS if c in frame.columns), None)
+    # Two threads hash the file, map the answers and scan the unmapped columns for identifiers while this one
+    # reads the ids (hashlib, Arrow and numpy release the GIL). Errors come as before: the ids' first, then the
+    # first answer column's in the file's order, then the durations'.
+    with ThreadPoolExecutor(max_workers=2) if len(frame) >= THREADED_ROWS else _InlineExecutor() as pool:
         try:
-            answers = {qid: _answers(frame[column], q, questions[qid], path, column, header_rows, source)
+            digest = pool.submit(lambda data: hashlib.sha256(data).hexdigest(), raw_bytes)
+            del raw_bytes  # freed once hashed, for the answers' memory
+            answers = {qid: pool.submit(_answers, frame[column], q, questions[qid], path, column, header_rows, source)
                        for column, qid in mapping.items()}
-        finally:  # the ids' outcome (and warning) first, as when the ids were read before the answers
-            columns["respondent_id"], id_note, scanned = _respondent_ids(
-                frame, source, path, id_column, scan.result() if scan is not None else None, key)
+            duration = pool.submit(_duration, frame, source, path, header_rows)
+            kinds = {c: pool.submit(_identifier_kind, frame[c]) for c in unmapped if c != id_name}
+            id_column = _id_column(frame, path, header_rows)
+            # Arrow text is scanned as read (the scan strips it as the ids were), only where it could be identifiers
+            kind = None if id_column is None else _identifier_kind(
+                frame[id_name] if _arrow_text(frame[id_name]) is not None else id_column[1])
+            columns["respondent_id"], id_note, scanned = _respondent_ids(frame, source, path, id_column, kind, key)
+            answers = {qid: answer.result() for qid, answer in answers.items()}
+            duration = duration.result()
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # raised at once, the rest not waited for
+            raise
     columns.update(answers)
-    duration = _duration(frame, source, path, header_rows)
     if duration is not None:
         columns["duration_seconds"] = duration
     submitted = next((c for c in SUBMITTED_COLUMNS if c in frame.columns), None)
@@ -204,20 +215,57 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
         columns["ip_group"] = ip_groups
     out = pd.DataFrame(columns, index=frame.index, copy=False)
     out.index = pd.RangeIndex(len(out))
-    unmapped = [c for c in frame.columns if c not in mapping]
-    # never copied; listed for the record (the id column was scanned already)
-    pii += [c for c in unmapped if (scanned[c] if c in scanned else _identifier_kind(frame[c])) is not None]
+    del frame
+    _release_arrow_memory()
+    # never copied; listed for the record
+    pii += [c for c in unmapped if (scanned[c] if c in scanned else kinds[c].result()) is not None]
     empty = [f"{qid} (column {str(col)!r})" for col, qid in mapping.items()
              if questions[qid].kind == "item" and out[qid].isna().all()]
     notes = [f"item {e} has no answers at all" for e in empty]
     if id_note is not None:
         notes.append(id_note["note"])
-    provenance = {"file": str(path), "sha256": hashlib.sha256(raw_bytes).hexdigest(), "source": source,
+    provenance = {"file": str(path), "sha256": digest.result(), "source": source,
                   "rows_read": len(out), "columns": {str(k): v for k, v in mapping.items()},
                   "pii_dropped": [str(c) for c in pii], **details, "warnings": notes}
     if id_note is not None:
         provenance["identifiers"] = {k: v for k, v in id_note.items() if k != "note"}
     return Responses(out, q, provenance)
+
+
+THREADED_ROWS = 50_000  # from this many respondents on, threads save more than they cost
+
+
+class _InlineExecutor:
+    """Runs each task as it is submitted (a small file, where threads cost more than they save); the futures
+    hold the outcomes, so errors come out where the results are taken, as from threads."""
+
+    def submit(self, fn, /, *args) -> Future:
+        future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass
+
+    def __enter__(self) -> _InlineExecutor:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass
+
+
+def _release_arrow_memory() -> None:
+    """Hand the memory Arrow has freed (the text of every cell, once read) back to the system: Arrow's allocator
+    would keep it (400 MB for a million respondents), out of reach of the numpy arrays that screening makes,
+    which would then fault in fresh memory (slow, on virtual machines above all)."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return
+    pa.default_memory_pool().release_unused()
 
 
 def _header(path: Path, names: list[str] | None) -> list[str]:
@@ -273,6 +321,19 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     raise ResponseDataError(f"{path}: cannot decode the file as {tried}; save it as UTF-8 CSV.")
 
 
+class _AsciiText:
+    """The text of ASCII bytes as :func:`_first_rows` reads it (its length and prefixes), decoded when sliced."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, key: slice) -> str:
+        return self.raw[key].decode("ascii")
+
+
 def _first_rows(text: str, delimiter: str, count: int, size: int = 1 << 16) -> list[list[str]]:
     """The first ``count`` rows as ``csv.reader`` reads them from the whole text, parsed from a prefix
     (of ``size`` characters, grown as needed) that holds them complete (a row is complete once the next
@@ -312,7 +373,8 @@ TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict, list[str]]:
     """Every cell as text (``""`` for an empty one), how the file was read, and its header as written."""
-    text, encoding = _decode(path, raw)
+    # ASCII is UTF-8 as it stands: then only the first rows are decoded, not a copy of the whole file
+    text, encoding = (_AsciiText(raw), "utf-8") if raw.isascii() else _decode(path, raw)
     delimiter = _sniff_delimiter(text)
     header = [c.strip() for c in next(iter(_first_rows(text, delimiter, 1)), [])]
     # the parsers read UTF-8 bytes: re-encode what was decoded from GB18030 / UTF-16 (a UTF-8 file is used as is)
@@ -669,7 +731,7 @@ def _id_column(frame: pd.DataFrame, path: Path, header_rows: int) -> tuple[str, 
     for column in ID_COLUMNS:
         if column not in frame.columns:
             continue
-        ids = frame[column].astype(str).str.strip()
+        ids = _stripped(frame[column])
         dup = _repeated(ids) & (ids != "").to_numpy()
         if dup.any():
             first = int(np.flatnonzero(dup)[1])
@@ -712,10 +774,58 @@ def _repeated(values: pd.Series) -> np.ndarray:
 
 def _identifier_kind(values: pd.Series) -> str | None:
     """:func:`identifier_kind` of a text column, looking at each distinct value once (the kind is found when
-    any value is one, so the answer is the same)."""
+    any value is one, so the answer is the same), and of Arrow text only at the values that could be one."""
+    text = _arrow_text(values)
+    if text is not None:
+        import pyarrow.compute as pc
+
+        # few distinct values (answers, durations): those first; many (ids): the cheaper pass over all first
+        if len(pc.unique(text.slice(0, 4096))) < 1024:
+            values = pd.Series(values.unique(), dtype=values.dtype)
+            text = _arrow_text(values)
+        values = values[_maybe_identifiers(text)]
     if isinstance(values.dtype, pd.StringDtype):
         values = pd.Series(values.unique(), dtype=values.dtype)
     return identifier_kind(values)
+
+
+def _maybe_identifiers(text) -> np.ndarray:
+    """Which values of Arrow text could be identifiers for :func:`identifier_kind`: those holding ``@``, ``.`` or
+    ``:`` (e-mail and IP addresses need one), or no ASCII letter besides ``X`` (phone and ID-card numbers are
+    digits, ``+`` and separators). A superset, found by Arrow: the Python scan of a million ids took 3 s."""
+    import pyarrow.compute as pc
+
+    return pc.match_substring_regex(text, "^[^A-WYZa-wyz]*$|[@.:]").to_numpy(zero_copy_only=False)
+
+
+def _arrow_text(column: pd.Series):
+    """The Arrow data (a ChunkedArray) of an Arrow-backed text column without missing cells, else None."""
+    if not (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+
+    text = pa.array(column.array)
+    text = pa.chunked_array([text]) if isinstance(text, pa.Array) else text
+    return text if text.null_count == 0 else None
+
+
+# the characters Python's str.strip() removes (none lies above U+3000); Arrow's own whitespace differs (U+001C)
+_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """``column.astype(str).str.strip()``. Where that makes Python strings of Arrow text (pandas 2), Arrow strips
+    them first, as Python would: pandas' strip, one string at a time, took half a second for a million ids.
+    (Text holding NUL characters, which pandas 2's conversion drops at the end of a value, goes the slow way.)"""
+    text = _arrow_text(column)
+    if text is None or len(column) == 0 or column.iloc[:0].astype(str).dtype != object:
+        return column.astype(str).str.strip()
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring(text, "\x00")).as_py():
+        return column.astype(str).str.strip()
+    return pd.Series(pc.utf8_trim(text, characters=_WHITESPACE).to_numpy(zero_copy_only=False), index=column.index,
+                     name=column.name)
 
 
 def parse_wjx_duration(text: str) -> float:
