@@ -7,8 +7,10 @@ count it found on entry gives the others back a multi-threaded BLAS while they s
 differently (bootstrap replicates differed in the last bit between ``n_jobs=1`` and ``n_jobs=2``); and since
 threadpoolctl 3.8 only the thread that first set the size can change it, so a task's own limit on a worker
 thread may do nothing at all. Here the limit is counted over all threads: set when the first block is entered,
-restored when the last one is left, by whichever thread that is. (A BLAS built on OpenMP keeps a count per
-thread: that one each block sets for its own thread.)
+restored when the last one is left, by whichever thread that is. (OpenBLAS built on OpenMP keeps a count per
+thread: that one each block sets for its own thread.) Every BLAS limit of this package goes through
+:func:`one_blas_thread`; a plain ``threadpoolctl`` limit that another library (scikit-learn) holds on another
+thread at the same time can still change the count under it.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ def _controller() -> ThreadpoolController:
 
 @functools.cache
 def _libraries() -> tuple[list, list]:
-    """The BLAS libraries whose thread count is the process's (OpenBLAS' own threads, MKL, BLIS), and those
-    whose count is each calling thread's own (built on OpenMP: omp_set_num_threads)."""
+    """The BLAS libraries whose thread count is the process's (OpenBLAS on its own threads, MKL, BLIS), and
+    those whose count is each calling thread's own (OpenBLAS built on OpenMP, which threadpoolctl sets through
+    omp_set_num_threads; MKL's and BLIS' setters are global whatever their threading layer)."""
     blas = [c for c in _controller().lib_controllers if c.user_api == "blas"]
-    per_thread = [c for c in blas if getattr(c, "threading_layer", None) == "openmp"]
+    per_thread = [c for c in blas if c.internal_api == "openblas" and getattr(c, "threading_layer", None) == "openmp"]
     return [c for c in blas if c not in per_thread], per_thread
 
 

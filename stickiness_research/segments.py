@@ -153,6 +153,8 @@ def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: 
     from sklearn.mixture import GaussianMixture
     from threadpoolctl import threadpool_limits
 
+    from ._blas import one_blas_thread
+
     check(k, "k", "segment_respondents", POSITIVE_INT, None)
     check(k_range, "k_range", "segment_respondents", _K_RANGE)
     check(method, "method", "segment_respondents", Options(("kmeans", "gmm")))
@@ -179,7 +181,7 @@ def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: 
     candidates = [k] if k is not None else list(range(lo, hi + 1))
     # One thread: a few hundred respondents in a handful of dimensions are too small to share out, and
     # OpenMP/BLAS threads waiting for a busy core made this step several times slower on a loaded 2-core machine.
-    with warnings.catch_warnings(), threadpool_limits(limits=1):
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="openmp"), one_blas_thread():
         warnings.simplefilter("ignore")  # sklearn convergence chatter on tiny data; the table shows the outcome
         for n_clusters in candidates:
             labels = fitted[n_clusters] = fit(n_clusters)

@@ -246,3 +246,18 @@ def test_pairwise_statistics_use_each_pair_of_answers():
     assert st.thresholds["u2|t1"] == full.thresholds["u2|t1"]  # u2's own answers are all there
     with pytest.raises(sr.ParameterError, match="'missing' parameter of ordinal_sample_stats"):
         ordinal.ordinal_sample_stats(data, ordered=items, missing="available")
+
+
+def test_a_nearly_separated_table_is_estimated_with_its_warning_not_refused():
+    """A binary item whose 4 zeros all sit in the other item's top category: the likelihood rises toward the
+    bound. Newton from lavaan's start (Pearson's r) stops inside it, with the "(nearly) 1" warning; a start
+    nearer the root once led it onto -0.999, where every casewise score vanished and the fit was refused."""
+    y1 = np.repeat([0, 1, 2, 3, 4], [3, 23, 49, 72, 53])
+    y0 = np.ones(200, dtype=int)
+    y0[-4:] = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = ordinal.ordinal_sample_stats(pd.DataFrame({"y0": y0, "y1": y1}), ["y0", "y1"])
+    rho = float(np.asarray(result.correlation)[0, 1])
+    assert -0.999 < rho < -0.99
+    assert any("(nearly) 1" in str(w.message) for w in caught)

@@ -203,7 +203,7 @@ def read_responses(path: str | Path, q: Questionnaire, source: str = "auto", *,
             answers = {qid: answer.result() for qid, answer in answers.items()}
             duration = duration.result()
         except BaseException:
-            pool.shutdown(cancel_futures=True)  # raised at once, the rest not waited for
+            pool.shutdown(cancel_futures=True)  # the tasks not started are dropped (running ones are waited for)
             raise
     columns.update(answers)
     if duration is not None:

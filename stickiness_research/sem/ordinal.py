@@ -347,26 +347,10 @@ def _polychoric(a: _Ordinal, b: _Ordinal, names: tuple[str, str]) -> float:
         dphi = _cell_rectangles(_dbinorm_drho(a.tau[:, None], b.tau[None, :], rho))
         return float(np.sum(table * phi / prob)), float(np.sum(table * (dphi / prob - (phi / prob) ** 2)))
 
-    start = _polychoric_start(np.atleast_2d(np.cov(a.cat, b.cat, bias=True)), a.tau[None], b.tau[None],
-                              np.ones((1, len(a.tau)), dtype=bool), np.ones((1, len(b.tau)), dtype=bool),
-                              np.array([0]), np.array([1]))
-    return _score_root(score, -0.999, 0.999, float(start[0]))
-
-
-def _polychoric_start(cov: np.ndarray, tau1: np.ndarray, tau2: np.ndarray, real1: np.ndarray, real2: np.ndarray,
-                      first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Newton's starting correlations for the pairs (first, second) of items whose codes have covariance
-    matrix ``cov``: the first term of the tetrachoric series, cov(codes) = rho sum_a phi(tau_a) sum_b phi(tau_b)
-    + O(rho^2) (Pearson 1900; Olsson 1979), solved for rho; Pearson's r of the codes where that is not in
-    (-0.99, 0.99). Pearson's r (lavaan's start) is attenuated by the coarse categories, and Newton needed two
-    more passes over every pair from it."""
+    # lavaan starts nlminb at the Pearson correlation of the codes, within (-0.999, 0.999)
     with np.errstate(invalid="ignore", divide="ignore"):
-        attenuation1 = np.where(real1, _dnorm(tau1), 0.0).sum(axis=1)
-        attenuation2 = np.where(real2, _dnorm(tau2), 0.0).sum(axis=1)
-        series = cov[first, second] / (attenuation1 * attenuation2)
-        sd = np.sqrt(np.diagonal(cov))
-        pearson = np.nan_to_num(cov[first, second] / (sd[first] * sd[second]))
-    return np.where(np.isfinite(series) & (np.abs(series) < 0.99), series, pearson)
+        start = np.corrcoef(a.cat, b.cat)[0, 1]
+    return _score_root(score, -0.999, 0.999, float(np.nan_to_num(start)))
 
 
 def _bvord_scores(a: _Ordinal, b: _Ordinal, rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -605,9 +589,12 @@ class _PolychoricBatch:
                     np.sum(table[w] * (dphi / prob - ratio**2), axis=(1, 2)))
 
         if len(todo):
-            cov = np.atleast_2d(np.cov(self.cats, rowvar=False, bias=True))
-            start = _polychoric_start(cov, self.t1[todo], self.t2[todo], self.v1[todo], self.v2[todo],
-                                      self.first[todo], self.second[todo])
+            # lavaan starts nlminb at the Pearson correlation of the codes, within (-0.999, 0.999). (A start
+            # nearer the root, the tetrachoric series' first term, saved two passes but led Newton of a nearly
+            # separated table onto the bound, where its scores vanish: kept as lavaan's.)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pearson = np.atleast_2d(np.corrcoef(self.cats, rowvar=False))
+            start = np.nan_to_num(pearson[self.first[todo], self.second[todo]])
             rho[todo] = _score_roots(score, -0.999, 0.999, start)
         self._rho = rho
 

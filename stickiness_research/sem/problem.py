@@ -58,6 +58,9 @@ class Group:
         k = self.k_map
         cached = self._selection
         if cached is None or cached[0] is not k or cached[1] is not self.x0:
+            if 0 in k.shape:  # no free row, or every theta folded away (all at active bounds)
+                self._selection = cached = (k, self.x0, None)
+                return np.tensordot(k.T, d_rows, axes=1)
             ones = np.abs(k).sum(axis=1) == 1
             cols = np.argmax(k != 0, axis=1)
             plain = bool(ones.all() and np.all(k[np.arange(len(k)), cols] == 1)
