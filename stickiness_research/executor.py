@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -110,8 +110,8 @@ def run_tasks(fn: Callable[[Any, np.random.SeedSequence], Any], tasks: Sequence[
             return _run_dask(client, fn, tasks, seeds, advance)
         if n_jobs == 1 or len(tasks) <= 1:
             results = []
-            for task, child in zip(tasks, seeds, strict=True):
-                results.append(fn(task, child))
+            for i, (task, child) in enumerate(zip(tasks, seeds, strict=True)):
+                results.append(_indexed(fn, i, task, child)[1])
                 advance()
             return results
         return _run_joblib(fn, tasks, seeds, n_jobs, advance, prefer)
@@ -231,7 +231,11 @@ def _is_client(value: Any) -> bool:
 
 
 def _indexed(fn: Callable, index: int, task: Any, seed: np.random.SeedSequence) -> tuple[int, Any]:
-    return index, fn(task, seed)
+    """Every task, wherever it runs (this process, a thread, a worker process, a Dask worker), on one BLAS thread:
+    BLAS sums round differently on more threads, so the bytes would depend on the backend. The limit is
+    counted over threads (``_blas``), so tasks running side by side on threads keep it until the last ends."""
+    with one_blas_thread():
+        return index, fn(task, seed)
 
 
 def _run_joblib(fn: Callable, tasks: list, seeds: list, n_jobs: int, advance: Callable[[], None],
@@ -239,17 +243,11 @@ def _run_joblib(fn: Callable, tasks: list, seeds: list, n_jobs: int, advance: Ca
     from joblib import Parallel, delayed
 
     results: list = [None] * len(tasks)
-    # Threads share the process's one BLAS thread pool, whose size only the thread that set it can change
-    # (threadpoolctl >= 3.8; before, any thread's exit restored it while others still ran): a task's own
-    # one-BLAS-thread block cannot hold it for its neighbours, so this thread holds it over all of them. Without it
-    # a replicate's products ran on 2 BLAS threads now and then and differed in the last bit from n_jobs=1.
-    limit = one_blas_thread() if prefer == "threads" else nullcontext()
-    with limit:
-        outputs = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator_unordered")(
-            delayed(_indexed)(fn, i, task, child) for i, (task, child) in enumerate(zip(tasks, seeds, strict=True)))
-        for index, result in outputs:
-            results[index] = result
-            advance()
+    outputs = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator_unordered")(
+        delayed(_indexed)(fn, i, task, child) for i, (task, child) in enumerate(zip(tasks, seeds, strict=True)))
+    for index, result in outputs:
+        results[index] = result
+        advance()
     return results
 
 

@@ -1,7 +1,7 @@
-"""Tasks on threads keep one BLAS thread for as long as any of them runs (the executor holds the limit): with
-threadpoolctl's per-thread ownership of OpenBLAS' pool size, the first task to leave its own one-thread block gave
-the process back two BLAS threads while the other still computed, and PLS bootstrap replicates differed in the last
-bit between n_jobs=1 and n_jobs=2 now and then (CI)."""
+"""Tasks on threads keep one BLAS thread for as long as any of them runs (every executor task runs in a
+one_blas_thread block, counted over threads): with threadpoolctl's per-thread ownership of OpenBLAS' pool size, the
+first task to leave its own one-thread block gave the process back two BLAS threads while the other still computed,
+and PLS bootstrap replicates differed in the last bit between n_jobs=1 and n_jobs=2 now and then (CI)."""
 
 from __future__ import annotations
 

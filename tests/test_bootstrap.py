@@ -139,4 +139,4 @@ def test_woodbury_path_matrices_equal_the_full_ones(model):
         np.testing.assert_array_equal(lean[key], full[key])
     np.testing.assert_array_equal(lean["t"], np.diagonal(full["theta"], axis1=1, axis2=2))
     if model is not MODEL:
-        assert not compiled.identity
+        assert not compiled.group.identity

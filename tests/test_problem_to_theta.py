@@ -25,7 +25,7 @@ def test_to_theta_equals_k_transpose_times_the_rows(model, options, placed):
     group = res._state.problem.groups[0]
     rows = np.random.default_rng(0).standard_normal((group.k_map.shape[0], 4, 3))
     np.testing.assert_array_equal(group.to_theta(rows), np.tensordot(group.k_map.T, rows, axes=1))
-    assert (group._selection[2] is not None) is placed
+    assert (group._selection[1] is not None) is placed
 
 
 def test_a_model_whose_every_parameter_sits_at_its_bound_still_gives_modification_indices():

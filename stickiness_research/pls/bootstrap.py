@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._blas import single_threaded_blas
 from .._summary import Reportable
 from .._validation import N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
 from ..errors import EstimationError, ParameterError
@@ -181,7 +180,6 @@ def _inner_se(runner, point: np.ndarray, sign_change: str, indices: np.ndarray, 
     return np.concatenate(parts) if parts else np.empty((0, 0))
 
 
-@single_threaded_blas  # one BLAS thread wherever the task runs: the same bytes on every backend
 def _inner_sd(runner, point: np.ndarray, sign_change: str, indices: np.ndarray, children: list, n_inner: int,
               group: np.ndarray) -> np.ndarray:
     """The inner bootstraps of a group of outer resamples (an executor task; its draws come from ``children``)."""
@@ -205,7 +203,6 @@ def _signed(v: np.ndarray, point: np.ndarray, sign_change: str) -> np.ndarray:
     return v
 
 
-@single_threaded_blas  # one BLAS thread wherever the task runs: the same bytes on every backend
 def _fast_chunk(res, sign_change: str, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The quantities of a chunk of resamples (B, n) by the batched algorithm on their correlation matrices, and
     which succeeded (an executor task: the resamples are drawn up front)."""
@@ -231,7 +228,6 @@ def _fast_chunk(res, sign_change: str, chunk: np.ndarray) -> tuple[np.ndarray, n
     return out, ok
 
 
-@single_threaded_blas  # one BLAS thread wherever the task runs: the same bytes on every backend
 def _staged_chunk(res, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """As ``_fast_chunk``, one resample at a time from the raw items: seminr rebuilds interaction items and
     higher-order stages in every resample, and so do we."""

@@ -57,27 +57,15 @@ class CompiledModel:
         base_theta = self.structure.base["theta"]
         self.woodbury = (not np.any(ti != tj) and not np.any(base_theta - np.diag(np.diag(base_theta)))
                          and set(self.structure.inner) <= self.structure.latent and self.m < self.structure.p)
-        self.identity = group.identity  # theta is the free rows themselves: no x0 + theta K' product
+        self.group = group
         self.theta_diagonal = np.diag(base_theta).copy()
-
-    def free_rows(self, theta: np.ndarray) -> np.ndarray:
-        return theta if self.identity else self.x0 + theta @ self.k_map.T
 
     def factor_matrices(self, theta: np.ndarray, s: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Beta, Lambda, Psi and Theta's diagonal (``"t"``, (B, p)) for the Woodbury path, which never needs
         the (B, p, p) Theta (nor nu and alpha): building them was a third of an evaluation's time."""
-        x = self.free_rows(theta)
-        b = len(x)
-        out = {}
-        for key in ("beta", "lambda", "psi"):
-            base = self.structure.base[key]
-            mat = np.empty((b, *base.shape))
-            mat[:] = base
-            k, i, j = self.positions[key]
-            if len(k):
-                mat[:, i, j] = x[:, k]
-            out[key] = mat
-        t = np.empty((b, len(self.theta_diagonal)))
+        x = self.group.free_rows(theta)
+        out = self.structure.matrices(x, keys=("beta", "lambda", "psi"))
+        t = np.empty((len(x), len(self.theta_diagonal)))
         t[:] = self.theta_diagonal
         k, i, _ = self.positions["theta"]
         if len(k):
@@ -93,7 +81,7 @@ class CompiledModel:
             mats["psi"][:, j, i] = s[:, a, b]
 
     def matrices(self, theta: np.ndarray, s: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        mats = self.structure.matrices(self.free_rows(theta))
+        mats = self.structure.matrices(self.group.free_rows(theta))
         self._fixed_x(mats, s)
         return mats
 

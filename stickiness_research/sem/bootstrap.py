@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._blas import one_blas_thread, single_threaded_blas
+from .._blas import single_threaded_blas
 from .._summary import Reportable
 from .._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
 from ..errors import ModelSpecError
@@ -194,15 +194,14 @@ def _fit_chunk(model: CompiledModel, problem: Problem, quantities: Quantities, x
     ``functools.partial``) so that Dask workers can unpickle it."""
     group = problem.groups[0]
     rows, cols = np.tril_indices(x.shape[1])
-    with one_blas_thread():  # one BLAS thread wherever the task runs: small products, same bytes everywhere
-        s = _resample_covariances(chunk, x, x[:, rows] * x[:, cols], rows, cols)
-        fit = fit_batch(model, s, theta_hat, info, tol=RESAMPLE_GRADIENT_TOLERANCE)
-        theta, ok = fit.theta, fit.converged.copy()
-        for b in np.flatnonzero(~ok):  # careful one-at-a-time fallback
-            theta_b = _refit(problem, group, s[b], theta_hat)
-            if theta_b is not None:
-                theta[b], ok[b] = theta_b, True
-        return quantities.values(theta, s), ok
+    s = _resample_covariances(chunk, x, x[:, rows] * x[:, cols], rows, cols)
+    fit = fit_batch(model, s, theta_hat, info, tol=RESAMPLE_GRADIENT_TOLERANCE)
+    theta, ok = fit.theta, fit.converged.copy()
+    for b in np.flatnonzero(~ok):  # careful one-at-a-time fallback
+        theta_b = _refit(problem, group, s[b], theta_hat)
+        if theta_b is not None:
+            theta[b], ok[b] = theta_b, True
+    return quantities.values(theta, s), ok
 
 
 def _resample_covariances(chunk: np.ndarray, x: np.ndarray, cross: np.ndarray, rows: np.ndarray,

@@ -127,12 +127,13 @@ class MatrixModel:
         return out
 
     # ----- matrices ------------------------------------------------------------------------------
-    def matrices(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """Model matrices at the free-row values ``x`` (k,) or a batch (B, k) -> leading batch axis."""
+    def matrices(self, x: np.ndarray, keys: tuple[str, ...] = MATRICES) -> dict[str, np.ndarray]:
+        """Model matrices (those named in ``keys``) at the free-row values ``x`` (k,) or a batch (B, k) ->
+        leading batch axis."""
         x = np.asarray(x, dtype=float)
         batch = x.ndim == 2
         out = {}
-        for key in MATRICES:
+        for key in keys:
             k, i, j = self._pos[key]
             mat = np.broadcast_to(self.base[key], (x.shape[0], *self.base[key].shape)).copy() if batch \
                 else self.base[key].copy()

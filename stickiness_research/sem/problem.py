@@ -51,22 +51,18 @@ class Group:
             self._identity = cached = (k, self.x0, value)
         return cached[2]
 
+    def free_rows(self, theta: np.ndarray) -> np.ndarray:
+        """Values of the group's free rows at ``theta`` (k,) or a batch (B, k): x0 + K theta."""
+        return theta if self.identity else self.x0 + theta @ self.k_map.T
+
     def to_theta(self, d_rows: np.ndarray) -> np.ndarray:
         """Derivatives with respect to the free rows (k_local, ...) as derivatives with respect to theta
         (n_theta, ...): K' d_rows. Where each free row is one theta of its own (no labels shared; thresholds
         and scales may make theta longer) that is a placement, not a product over every free row."""
         k = self.k_map
-        cached = self._selection
-        if cached is None or cached[0] is not k or cached[1] is not self.x0:
-            if 0 in k.shape:  # no free row, or every theta folded away (all at active bounds)
-                self._selection = cached = (k, self.x0, None)
-                return np.tensordot(k.T, d_rows, axes=1)
-            ones = np.abs(k).sum(axis=1) == 1
-            cols = np.argmax(k != 0, axis=1)
-            plain = bool(ones.all() and np.all(k[np.arange(len(k)), cols] == 1)
-                         and len(np.unique(cols)) == len(cols))
-            self._selection = cached = (k, self.x0, cols if plain else None)
-        cols = cached[2]
+        if self._selection is None or self._selection[0] is not k:  # replaced, never edited in place
+            self._selection = (k, _placement(k))
+        cols = self._selection[1]
         if cols is None:
             return np.tensordot(k.T, d_rows, axes=1)
         out = np.zeros((k.shape[1], *d_rows.shape[1:]))
@@ -81,6 +77,16 @@ class Group:
     def used(self) -> np.ndarray:
         return np.flatnonzero(np.abs(self.k_map).sum(axis=0) > 0)
 
+
+
+def _placement(k: np.ndarray) -> np.ndarray | None:
+    """The theta column of each free row where K only places them (a single 1 per row, no column used
+    twice), else None (shared labels, constraints, or a K without rows or columns)."""
+    if 0 in k.shape:
+        return None
+    cols = np.argmax(k != 0, axis=1)
+    placed = (np.count_nonzero(k, axis=1) == 1).all() and (k[np.arange(len(k)), cols] == 1).all()
+    return cols if placed and len(np.unique(cols)) == len(cols) else None
 
 @dataclass(frozen=True)
 class GroupMoments:
@@ -152,9 +158,7 @@ class Problem:
 
     def local(self, g: Group, theta: np.ndarray) -> np.ndarray:
         """Values of the group's free rows at ``theta`` (k,) or a batch (B, k)."""
-        if g.identity:
-            return theta
-        return g.x0 + theta @ g.k_map.T
+        return g.free_rows(theta)
 
     def matrices(self, g: Group, theta: np.ndarray) -> dict[str, np.ndarray]:
         return g.structure.matrices(self.local(g, theta))
