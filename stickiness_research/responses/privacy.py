@@ -16,6 +16,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._validation import InstanceOf, Interval, ListOf, Satisfies, check
@@ -178,6 +179,23 @@ def identifier_kind(values: pd.Series) -> str | None:
             continue
         return "IP addresses"
     return None
+
+
+def maybe_identifiers(text) -> np.ndarray:
+    """Which values of Arrow text (a pyarrow ChunkedArray without nulls) could be identifiers for
+    :func:`identifier_kind`, as a boolean array: those holding ``@``, ``.`` or ``:`` (e-mail and IP addresses need
+    one), or no ASCII letter besides ``X`` (phone and ID-card numbers are digits, ``+`` and separators). A superset
+    of its hits, found by Arrow (the Python scan of a million ids took 3 s), kept beside the patterns it must cover.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> maybe_identifiers(pa.chunked_array([["13800138000", "wjx-12", "a@b.cn"]])).tolist()
+    [True, False, True]
+    """
+    import pyarrow.compute as pc
+
+    return pc.match_substring_regex(text, "^[^A-WYZa-wyz]*$|[@.:]").to_numpy(zero_copy_only=False)
 
 
 def mask(value: object) -> str:
