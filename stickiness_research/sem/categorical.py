@@ -371,36 +371,51 @@ def solve_categorical(problem: CategoricalProblem) -> CatSolution:
 
 
 # ----- inference --------------------------------------------------------------------------------
-def _blocks(problem: CategoricalProblem, sol: CatSolution):
-    """Stacked Delta, and W and Gamma over all groups weighted by f_g and 1 / f_g (lavaan's layout)."""
-    fr = problem.fractions()
-    delta = np.vstack(sol.deltas)
-    w = np.concatenate([fg * g.weights for fg, g in zip(fr, problem.groups, strict=True)])
-    gamma = linalg.block_diag(*[g.gamma / fg for fg, g in zip(fr, problem.groups, strict=True)])
-    return delta, w, gamma
+@dataclass(frozen=True)
+class RobustParts:
+    """What the robust SEs and the scaled-shifted test share: ``E^-1``, the sandwich's meat
+    ``sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g`` and ``tr(U Gamma)``, ``tr((U Gamma)^2)``."""
+
+    e_inv: np.ndarray
+    meat: np.ndarray
+    tr1: float
+    tr2: float
 
 
-def robust_vcov(problem: CategoricalProblem, sol: CatSolution) -> np.ndarray:
-    """lavaan's ``se = "robust.sem"``: E^-1 Delta' W Gamma W Delta E^-1 / (N - G)."""
-    delta, w, gamma = _blocks(problem, sol)
+def robust_parts(problem: CategoricalProblem, sol: CatSolution) -> RobustParts:
+    """E^-1, the meat and the traces of U Gamma with U = W - W Delta E^-1 Delta' W (all groups).
+
+    With A = W^1/2 Gamma W^1/2 and B = W^1/2 Delta (W weighted by f_g and Gamma by 1 / f_g, so A is the
+    groups' W_g^1/2 Gamma_g W_g^1/2) and the projection P = B E^-1 B': tr(U Gamma) = tr(A) - tr(E^-1 B'AB)
+    and tr((U Gamma)^2) = tr(A^2) - 2 tr(E^-1 (AB)'(AB)) + tr((E^-1 B'AB)^2). AB needs one k x k by k x q
+    product per group, B'AB is the meat: no k x k product (k the statistics, often hundreds) is formed.
+    """
     e_inv = np.linalg.inv(sol.information)
-    wd = delta * w[:, None]
-    meat = wd.T @ gamma @ wd
-    return e_inv @ meat @ e_inv / (problem.n_total - len(problem.groups))
+    q = problem.n_free
+    meat, mtm = np.zeros((q, q)), np.zeros((q, q))
+    tr_a = tr_aa = 0.0
+    for fg, g, delta in zip(problem.fractions(), problem.groups, sol.deltas, strict=True):
+        w = g.weights
+        wd = delta * w[:, None]
+        x = g.gamma @ wd  # Gamma W Delta
+        meat += fg * (wd.T @ x)
+        mtm += fg * (x.T @ (w[:, None] * x))
+        tr_a += float(w @ np.diag(g.gamma))
+        tr_aa += float(w @ (g.gamma * g.gamma) @ w)
+    em = e_inv @ meat
+    tr2 = tr_aa - 2 * float(np.sum(e_inv * mtm)) + float(np.sum(em * em.T))
+    return RobustParts(e_inv, meat, tr_a - float(np.trace(em)), tr2)
+
+
+def robust_vcov(problem: CategoricalProblem, sol: CatSolution, parts: RobustParts | None = None) -> np.ndarray:
+    """lavaan's ``se = "robust.sem"``: E^-1 Delta' W Gamma W Delta E^-1 / (N - G)."""
+    parts = parts or robust_parts(problem, sol)
+    return parts.e_inv @ parts.meat @ parts.e_inv / (problem.n_total - len(problem.groups))
 
 
 def standard_vcov(problem: CategoricalProblem, sol: CatSolution) -> np.ndarray:
     """lavaan's ``se = "standard"`` for DWLS/ULS: E^-1 / (N - G)."""
     return np.linalg.inv(sol.information) / (problem.n_total - len(problem.groups))
-
-
-def _ug_traces(problem: CategoricalProblem, sol: CatSolution) -> tuple[float, float]:
-    """tr(U Gamma) and tr((U Gamma)^2) with U = W - W Delta E^-1 Delta' W."""
-    delta, w, gamma = _blocks(problem, sol)
-    wg = w[:, None] * gamma
-    wd = delta * w[:, None]
-    ug = wg - wd @ np.linalg.solve(sol.information, delta.T @ wg)
-    return float(np.trace(ug)), float(np.sum(ug * ug.T))
 
 
 def _scaled_shifted(t: float, df: int, tr1: float, tr2: float) -> tuple[float, float, float]:
@@ -421,9 +436,9 @@ def _baseline(problem: CategoricalProblem) -> tuple[float, int, float, float]:
         c = g.cor_pos
         t += (g.n - 1) * float(np.sum(g.weights[c] * g.obs[c] ** 2))
         df += len(c)
-        wg = g.weights[c][:, None] * g.gamma[np.ix_(c, c)]
-        tr1 += float(np.trace(wg))
-        tr2 += float(np.sum(wg * wg.T))
+        w, gamma = g.weights[c], g.gamma[np.ix_(c, c)]  # U Gamma = W Gamma here: its traces without forming it
+        tr1 += float(w @ np.diag(gamma))
+        tr2 += float(w @ (gamma * gamma) @ w)
     return t, df, tr1, tr2
 
 
@@ -443,15 +458,24 @@ def _srmr(problem: CategoricalProblem, theta: np.ndarray) -> float:
 
 
 def _catml(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float] | None:
-    """Savalei's (2021) robust CFI/TLI/RMSEA ingredients (lavaan's ``lav_fit_catml_dwls``), or None."""
+    """Savalei's (2021) robust CFI/TLI/RMSEA ingredients (lavaan's ``lav_fit_catml_dwls``), or None.
+
+    ``ks = tr(A' V A Gamma)`` over the correlations, with ``A = I - Delta Q``, ``Q = E^-1 Delta' W`` and
+    ``V`` the ML weight of a correlation structure at the implied matrix (``V_ab = S_ii' S_jj' + S_ij' S_ji'``,
+    ``S`` its inverse, pair a = (i, j), b = (i', j')), V and Gamma block diagonal over groups (weighted by f_g and
+    1 / f_g). Expanded as ``tr(V Gamma) - 2 tr(E^-1 C1) + tr(C2 E^-1 C3 E^-1)`` with ``C1 = Delta' W Gamma V
+    Delta``, ``C2 = Delta' V Delta``, ``C3 = Delta' W Gamma W Delta``, so no product of two k x k matrices is
+    formed (k the correlations, often hundreds).
+    """
     if any(not g.ordered.all() for g in problem.groups):
         return None  # lavaan: only when every variable is ordered
-    fr = problem.fractions()
+    q = problem.n_free
     xx3 = xx3_null = 0.0
     df3 = problem_df(problem)
     df3_null = 0
-    v_blocks, w_blocks, g_blocks, d_blocks = [], [], [], []
-    for fg, g, delta in zip(fr, problem.groups, sol.deltas, strict=True):
+    tr_vg = tr_gamma = 0.0
+    c1, c2, c3 = np.zeros((q, q)), np.zeros((q, q)), np.zeros((q, q))
+    for fg, g, delta in zip(problem.fractions(), problem.groups, sol.deltas, strict=True):
         r = g.stats.correlation.to_numpy()
         if np.linalg.eigvalsh(r)[0] < np.sqrt(np.finfo(float).eps):
             return None  # lavaan smooths the matrix and refits; not reproduced: reported as NaN
@@ -464,27 +488,23 @@ def _catml(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float] | 
         xx3 += g.n * float(np.linalg.slogdet(sigma)[1] + np.trace(r @ s_inv) - np.linalg.slogdet(r)[1] - p)
         xx3_null += -g.n * float(np.linalg.slogdet(r)[1])
         df3_null += p * (p - 1) // 2
-        i, j = g.cor_i, g.cor_j
-        v = s_inv[np.ix_(i, i)] * s_inv[np.ix_(j, j)] + s_inv[np.ix_(i, j)] * s_inv[np.ix_(j, i)]
-        c = g.cor_pos
-        v_blocks.append(fg * v)
-        w_blocks.append(fg * g.weights[c])
-        g_blocks.append(g.gamma[np.ix_(c, c)] / fg)
-        d_blocks.append(delta[c])
-    v_all = linalg.block_diag(*v_blocks)
-    w_all = np.concatenate(w_blocks)
-    gamma_all = linalg.block_diag(*g_blocks)
-    delta_all = np.vstack(d_blocks)
-    # ks = tr(A' V A Gamma) with A = I - D Q, Q = E^-1 D' W (rank n_theta): expanded so that no product of two
-    # k x k matrices is formed (k = the number of correlations, often hundreds)
-    d, q = delta_all, np.linalg.solve(sol.information, delta_all.T * w_all[None, :])
-    dv = d.T @ v_all  # (m, k)
-    qg = q @ gamma_all  # (m, k)
-    ks = float(np.sum(v_all * gamma_all) - np.sum((dv @ gamma_all) * q) - np.sum(qg * dv)
-               + np.sum((dv @ d) * (qg @ q.T).T))
+        i, j, c = g.cor_i, g.cor_j, g.cor_pos
+        flat = s_inv.ravel()
+        v = (flat[i[:, None] * p + i[None, :]] * flat[j[:, None] * p + j[None, :]]
+             + flat[i[:, None] * p + j[None, :]] * flat[j[:, None] * p + i[None, :]])
+        gamma = g.gamma[np.ix_(c, c)]
+        dc, w = delta[c], g.weights[c]
+        vd, gwd = v @ dc, gamma @ (w[:, None] * dc)
+        tr_vg += float(np.sum(v * gamma))  # f_g and 1 / f_g cancel
+        tr_gamma += float(np.trace(gamma)) / fg
+        c1 += fg * (gwd.T @ vd)
+        c2 += fg * (dc.T @ vd)
+        c3 += fg * ((w[:, None] * dc).T @ gwd)
+    e_inv = np.linalg.inv(sol.information)
+    ks = tr_vg - 2 * float(np.sum(e_inv * c1.T)) + float(np.sum((c2 @ e_inv) * (c3 @ e_inv).T))
     c_hat3 = ks / df3 if df3 > 0 else 1.0  # a saturated model (df 0) has no test to scale: lavaan's CFI 1, RMSEA 0
     return {"XX3": xx3, "df3": df3, "c.hat3": c_hat3, "XX3.scaled": xx3 / c_hat3, "XX3.null": xx3_null,
-            "df3.null": df3_null, "c.hat3.null": float(np.trace(gamma_all)) / df3_null}
+            "df3.null": df3_null, "c.hat3.null": tr_gamma / df3_null}
 
 
 def problem_df(problem: CategoricalProblem) -> int:
@@ -533,8 +553,10 @@ def _pvalue(x2: float, df: float) -> float:
     return float(special.chdtrc(df, x2)) if df > 0 and np.isfinite(x2) else math.nan
 
 
-def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float]:
-    """lavaan's fitMeasures() for a categorical fit (standard, scaled-shifted and robust)."""
+def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution,
+                             parts: RobustParts | None = None) -> dict[str, float]:
+    """lavaan's fitMeasures() for a categorical fit (standard, scaled-shifted and robust); ``parts``: the
+    fit's :func:`robust_parts`, if already computed."""
     n, n_groups = problem.n_total, len(problem.groups)
     n_rmsea = n - n_groups  # lavaan's lav_utils_get_ntotal for estimators other than (normal) ML
     df = problem_df(problem)
@@ -548,7 +570,8 @@ def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution) -> d
                              "pvalue": _pvalue(chisq, df) if ESTIMATORS[problem.estimator][0] == "dwls" else math.nan}
     robust = ESTIMATORS[problem.estimator][1]
     if robust:
-        tr1, tr2 = _ug_traces(problem, sol)
+        parts = parts or robust_parts(problem, sol)
+        tr1, tr2 = parts.tr1, parts.tr2
         x2s, scale, shift = _scaled_shifted(chisq, df, tr1, tr2)
         bx2s, bscale, bshift = _scaled_shifted(bx2, bdf, btr1, btr2)
         out.update({"chisq.scaled": x2s, "df.scaled": float(df), "pvalue.scaled": _pvalue(x2s, df),
@@ -667,14 +690,18 @@ def row_table(problem: CategoricalProblem, theta: np.ndarray):
 # ----- the fit ----------------------------------------------------------------------------------
 def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
     """Thresholds per ordered item: its number of distinct answers minus 1 (lavaan's factor levels)."""
+    numeric = [item for item in items
+               if pd.api.types.is_numeric_dtype(data[item]) and not pd.api.types.is_bool_dtype(data[item])]
+    distinct: dict[str, int] = {}
+    if numeric:  # all numeric items in one sort (NaN last): per-item unique() calls cost more than the fit's steps
+        values = np.sort(np.column_stack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric]),
+                         axis=0)
+        answered = ~np.isnan(values)
+        counts = answered[:1].sum(axis=0) + np.sum((values[1:] != values[:-1]) & answered[1:], axis=0)
+        distinct = dict(zip(numeric, counts.tolist(), strict=True))
     out = {}
     for item in items:
-        column = data[item]
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            values = column.to_numpy(dtype=float, na_value=np.nan)
-            k = int(np.unique(values[~np.isnan(values)]).size)  # numpy: pandas' unique costs more per item
-        else:
-            k = int(pd.unique(column.dropna()).size)
+        k = distinct[item] if item in distinct else int(pd.unique(data[item].dropna()).size)
         if k < 2:
             raise ModelSpecError(f"ordered item {item!r} has {k} distinct answer(s); an ordered item needs two or "
                                  "more categories. Remove it from the model or from ordered=.")
@@ -722,12 +749,13 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
                              "sample statistics: it is not identified. Add indicators or fix parameters.")
     sol = solve_categorical(problem)
     robust = ESTIMATORS[estimator][1]
-    vcov = robust_vcov(problem, sol) if robust else standard_vcov(problem, sol)
+    parts = robust_parts(problem, sol) if robust else None
+    vcov = robust_vcov(problem, sol, parts) if robust else standard_vcov(problem, sol)
     theta = sol.theta
     rows, all_rows, values, jac, std_lv, std_all, model_values = row_table(problem, theta)
     estimates = estimates_frame(all_rows, partable, [g.label for g in problem.groups], values, jac, vcov,
                                 std_lv, std_all, grouped)
-    measures = categorical_fit_measures(problem, sol)
+    measures = categorical_fit_measures(problem, sol, parts)
     notes: list[str] = []
     if missing == "pairwise":
         notes.append("missing answers handled pairwise: thresholds from each item's answers, polychoric "

@@ -20,6 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -180,19 +181,80 @@ def _ordered_codes(column: pd.Series, item: str) -> np.ndarray:
     return codes
 
 
+def _ordered_code_sets(data: pd.DataFrame, items: Sequence[str]) -> dict[str, np.ndarray]:
+    """:func:`_ordered_codes` of every item, the codes found for all items in one sort (per-item numpy and
+    pandas calls were a tenth of a fit); an item it would refuse goes through it for its message."""
+    numeric = [item for item in items
+               if pd.api.types.is_numeric_dtype(data[item]) and not pd.api.types.is_bool_dtype(data[item])]
+    if not numeric:
+        return {item: _ordered_codes(data[item], item) for item in items}
+    values = np.column_stack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric])
+    answered = ~np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        refused = np.any(answered & (~np.isfinite(values) | (values != np.round(values))), axis=0)
+    ordered = np.sort(values, axis=0)  # NaN last
+    n_answers = answered.sum(axis=0)
+    column = {item: k for k, item in enumerate(numeric)}
+    out = {}
+    for item in items:
+        k = column.get(item)
+        if k is None or refused[k]:
+            out[item] = _ordered_codes(data[item], item)  # raises its error
+            continue
+        s = ordered[:n_answers[k], k]
+        codes = s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+        out[item] = codes if len(codes) >= 2 else _ordered_codes(data[item], item)  # a single category: refused
+    return out
+
+
 # ----------------------------------------------------------------------------------------------
 # step 1: univariate fits and their casewise scores (lavaan: lav_uvord_*, lav_uvreg_*)
 
 
 @dataclass(frozen=True, eq=False)
 class _Ordinal:
+    """An ordered item's thresholds and answers; the per-answer arrays are made when first read (the
+    batched polychoric path needs only ``tau``, ``cat`` and ``scores``)."""
+
     tau: np.ndarray          # (K - 1,) thresholds
     cat: np.ndarray          # (N,) category index 0..K-1
-    z_upper: np.ndarray      # (N,) upper threshold of each answer (+100 for the top category)
-    z_lower: np.ndarray      # (N,) lower threshold (-100 for the bottom category)
-    upper_is: np.ndarray     # (N, K-1) answer's upper threshold is threshold t (lavaan's Y1)
-    lower_is: np.ndarray     # (N, K-1) answer's lower threshold is threshold t (lavaan's Y2)
-    scores: np.ndarray       # (N, K-1) d log P(answer) / d tau_t
+
+    @cached_property
+    def _edges(self) -> np.ndarray:
+        return np.concatenate([[-_OUTER], self.tau, [_OUTER]])
+
+    @cached_property
+    def z_upper(self) -> np.ndarray:
+        """(N,) upper threshold of each answer (+100 for the top category)."""
+        return self._edges[self.cat + 1]
+
+    @cached_property
+    def z_lower(self) -> np.ndarray:
+        """(N,) lower threshold (-100 for the bottom category)."""
+        return self._edges[self.cat]
+
+    @cached_property
+    def upper_is(self) -> np.ndarray:
+        """(N, K-1) the answer's upper threshold is threshold t (lavaan's Y1)."""
+        return self.cat[:, None] == np.arange(len(self.tau))[None, :]
+
+    @cached_property
+    def lower_is(self) -> np.ndarray:
+        """(N, K-1) the answer's lower threshold is threshold t (lavaan's Y2)."""
+        return (self.cat[:, None] - 1) == np.arange(len(self.tau))[None, :]
+
+    @cached_property
+    def scores(self) -> np.ndarray:
+        """(N, K-1) d log P(answer) / d tau_t: computed per category, then given to each answer."""
+        k = np.arange(len(self.tau) + 1)  # the categories
+        z_upper, z_lower = self._edges[k + 1], self._edges[k]
+        # P(answer) = Phi(z_upper) - Phi(z_lower), from the upper tail where that is more precise (as lavaan)
+        prob = np.where(z_lower > 1, special.ndtr(-z_lower) - special.ndtr(-z_upper),
+                        special.ndtr(z_upper) - special.ndtr(z_lower))
+        t = np.arange(len(self.tau))
+        upper_is, lower_is = k[:, None] == t[None, :], (k[:, None] - 1) == t[None, :]
+        per_category = (upper_is * _dnorm(z_upper)[:, None] - lower_is * _dnorm(z_lower)[:, None]) / prob[:, None]
+        return per_category[self.cat]
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,17 +273,7 @@ def _fit_ordinal(cat: np.ndarray, n_categories: int) -> _Ordinal:
 
 def _ordinal_given(tau: np.ndarray, cat: np.ndarray) -> _Ordinal:
     """An ordered item's answers ``cat`` with thresholds ``tau`` held fixed (a pair's rows, pairwise)."""
-    n_categories = len(tau) + 1
-    edges = np.concatenate([[-_OUTER], tau, [_OUTER]])
-    z_upper, z_lower = edges[cat + 1], edges[cat]
-    t = np.arange(n_categories - 1)
-    upper_is = cat[:, None] == t[None, :]
-    lower_is = (cat[:, None] - 1) == t[None, :]
-    # P(answer) = Phi(z_upper) - Phi(z_lower), from the upper tail where that is more precise (as lavaan)
-    prob = np.where(z_lower > 1, special.ndtr(-z_lower) - special.ndtr(-z_upper),
-                    special.ndtr(z_upper) - special.ndtr(z_lower))
-    scores = (upper_is * _dnorm(z_upper)[:, None] - lower_is * _dnorm(z_lower)[:, None])
-    return _Ordinal(tau, cat, z_upper, z_lower, upper_is, lower_is, scores / prob[:, None])
+    return _Ordinal(tau, cat)
 
 
 def _fit_continuous(y: np.ndarray) -> _Continuous:
@@ -257,6 +309,47 @@ def _pbinorm(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
     beta = np.where((h * k < 0) | ((h * k == 0) & (h + k < 0)), 0.5, 0.0)
     out = 0.5 * (special.ndtr(h) + special.ndtr(k)) - t_h - t_k - beta
     out = np.where((h == 0) & (k == 0), 0.25 + np.arcsin(rho) / (2 * np.pi), out)
+    return np.clip(out, 0.0, 1.0)
+
+
+# Genz's BVND Gauss-Legendre rules for |rho| below 0.3, 0.75 and 0.925: 6, 12 and 20 points, each ~1e-15
+_GENZ_RULES = [(0.3, *np.polynomial.legendre.leggauss(6)), (0.75, *np.polynomial.legendre.leggauss(12)),
+               (0.925, *np.polynomial.legendre.leggauss(20))]
+
+
+def _pbinorm_many(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """:func:`_pbinorm` for an array of correlations: ``h``, ``k`` ``(P, M, 1)``, ``(P, 1, M)``, ``rho``
+    ``(P, 1, 1)``; the polychoric fits' inner loop.
+
+    Where ``|rho| < 0.925`` by the Drezner & Wesolowsky (1990) integral in Genz's (2004) form, as
+    lavaan's pbivnorm computes it: ``Phi(h) Phi(k) + asin(rho) / (4 pi) sum_j w_j exp((h k s_j - (h^2 +
+    k^2) / 2) / (1 - s_j^2))``, ``s_j = sin(asin(rho) (x_j + 1) / 2)``, with Genz's Gauss-Legendre rule for
+    the size of rho (about three times faster than two Owen's T per value); elsewhere by :func:`_pbinorm`.
+    """
+    h, k = np.broadcast_arrays(np.asarray(h, dtype=float), np.asarray(k, dtype=float))
+    rho = np.broadcast_to(np.asarray(rho, dtype=float), h.shape[:1] + (1,) * (h.ndim - 1))
+    size = np.abs(rho.reshape(len(rho)))
+    out = np.empty(h.shape)
+    lower = -1.0
+    for limit, x, w in _GENZ_RULES:
+        pick = (size >= lower) & (size < limit) if lower >= 0 else size < limit
+        lower = limit
+        if not pick.any():
+            continue
+        everyone = pick.all()  # views, not copies, in the common case of one rule for every pair
+        hp, kp, rp = (h, k, rho) if everyone else (h[pick], k[pick], rho[pick])
+        asr = np.arcsin(rp)
+        sn = np.sin(asr[..., None] * (x + 1) / 2)
+        hk, hs = (hp * kp)[..., None], ((hp * hp + kp * kp) / 2)[..., None]
+        integral = np.exp((hk * sn - hs) / (1 - sn * sn)) @ w
+        value = special.ndtr(hp) * special.ndtr(kp) + integral * asr / (4 * np.pi)
+        if everyone:
+            out = value
+        else:
+            out[pick] = value
+    near = size >= _GENZ_RULES[-1][0]
+    if near.any():
+        out[near] = _pbinorm(h[near], k[near], rho[near])
     return np.clip(out, 0.0, 1.0)
 
 
@@ -457,7 +550,7 @@ def _padded_cells(t1: np.ndarray, t2: np.ndarray, v1: np.ndarray, v2: np.ndarray
     h, k = t1[:, :, None], t2[:, None, :]
     n_pairs, m1, m2 = len(rho), t1.shape[1], t2.shape[1]
     cdf = np.zeros((n_pairs, m1 + 2, m2 + 2))
-    cdf[:, 1:-1, 1:-1] = _pbinorm(h, k, r)
+    cdf[:, 1:-1, 1:-1] = _pbinorm_many(h, k, r)
     cdf[:, 1:-1, -1] = special.ndtr(t1)
     cdf[:, -1, 1:-1] = special.ndtr(t2)
     cdf[:, -1, -1] = 1.0
@@ -531,15 +624,18 @@ class _PolychoricBatch:
             real[v, :len(f.tau)] = True
         self.fits = list(fits)
         self.width = width
-        self.cats = np.column_stack([f.cat for f in fits])  # (N, p)
+        # (p, N): rows gathered below are contiguous; 32-bit, as the (P, N) cell codes made from them, because
+        # 64-bit temporaries of that size cost more than the arithmetic (fresh pages each time)
+        self.cats = np.vstack([f.cat for f in fits]).astype(np.int32)
         self.first = np.array([i for i, _ in pairs], dtype=int)
         self.second = np.array([j for _, j in pairs], dtype=int)
         self.t1, self.t2 = taus[self.first], taus[self.second]
         self.v1, self.v2 = real[self.first], real[self.second]
         # all pairs' contingency tables, (P, M + 1, M + 1), from one count of (pair, cell) codes
         size = (width + 1) ** 2
-        self.cell = (np.arange(len(pairs)) * size)[None, :] \
-            + self.cats[:, self.first] * (width + 1) + self.cats[:, self.second]  # (N, P)
+        self.cell = self.cats[self.first] * np.int32(width + 1)  # (P, N)
+        self.cell += self.cats[self.second]
+        self.cell += (np.arange(len(pairs), dtype=np.int32) * np.int32(size))[:, None]
         self.counts = np.bincount(self.cell.ravel(), minlength=len(pairs) * size) \
             .reshape(len(pairs), width + 1, width + 1).astype(float)
         self._rho: np.ndarray | None = None
@@ -593,13 +689,13 @@ class _PolychoricBatch:
             # nearer the root, the tetrachoric series' first term, saved two passes but led Newton of a nearly
             # separated table onto the bound, where its scores vanish: kept as lavaan's.)
             with np.errstate(invalid="ignore", divide="ignore"):
-                pearson = np.atleast_2d(np.corrcoef(self.cats, rowvar=False))
+                pearson = np.atleast_2d(np.corrcoef(self.cats))
             start = np.nan_to_num(pearson[self.first[todo], self.second[todo]])
             rho[todo] = _score_roots(score, -0.999, 0.999, start)
         self._rho = rho
 
     def scores(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """At correlations ``rho`` (P,): the casewise scores d log L / d rho (N, P), and (P, M) sums
+        """At correlations ``rho`` (P,): the casewise scores d log L / d rho (P, N), and (P, M) sums
         over respondents of d_rho times d log L / d tau of the pair's first / second item."""
         t1, t2, v1, v2, counts = self.t1, self.t2, self.v1, self.v2, self.counts
         n_pairs = len(rho)
@@ -770,7 +866,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     The test suite compares more cases (tests/reference/lavaan_ordinal_samplestats.R).
     """
     order, ordered_items, continuous_items = _check_names(data, ordered, continuous, variables)
-    categories = {item: _ordered_codes(data[item], item) for item in ordered_items}
+    categories = _ordered_code_sets(data, ordered_items)
     for item in continuous_items:
         if not pd.api.types.is_numeric_dtype(data[item]) or pd.api.types.is_bool_dtype(data[item]):
             raise ResponseDataError(f"continuous variable {item!r} is not numeric (dtype {data[item].dtype}).")
@@ -824,22 +920,24 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     var_cols = {item: len(names) + k for k, item in enumerate(continuous_items)}
     names += [f"{item}~~{item}" for item in continuous_items]
     n_uni = len(names)
-    scores_uni = np.zeros((n, n_uni))
+    # every respondent's scores, one row per statistic (univariate, then correlations), so that rows are
+    # written and read whole; scores_uni and scores_cor are views of it
+    scores_t = np.zeros((n_uni + len(order) * (len(order) - 1) // 2, n))
+    scores_uni, scores_cor = scores_t[:n_uni], scores_t[n_uni:]
     for item in order:
         fit = fits[item]
         rows = rows_of[item]  # a respondent's scores are zero for a statistic without his answer
         if isinstance(fit, _Ordinal):
-            scores_uni[rows, th_cols[item][0]:th_cols[item][-1] + 1] = fit.scores
+            scores_uni[th_cols[item][0]:th_cols[item][-1] + 1, rows] = fit.scores.T
         else:
-            scores_uni[rows, th_cols[item][0]] = fit.scores[:, 0]
-            scores_uni[rows, var_cols[item]] = fit.scores[:, 1]
+            scores_uni[th_cols[item][0], rows] = fit.scores[:, 0]
+            scores_uni[var_cols[item], rows] = fit.scores[:, 1]
 
     # step 2 (pairs in lavaan's order: lower triangle by column) -------------------------------
     p = len(order)
     pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
     n_cor = len(pairs)
     cor = np.eye(p)
-    scores_cor = np.zeros((n, n_cor))
     a21 = np.zeros((n_cor, n_uni))
     h21 = np.zeros((n_cor, n_uni))
     h22 = np.ones(n_cor)
@@ -886,7 +984,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     names += [f"{order[j]}~~{order[i]}" for i, j in pairs]
     if poly_pairs:  # their scores and A21 blocks, placed in one step each
         poly_d_rho, poly_a21_first, poly_a21_second = batch.scores(rhos[poly_pairs])
-        scores_cor[:, poly_pairs] = poly_d_rho
+        scores_cor[poly_pairs] = poly_d_rho
         start = np.array([th_cols[v][0] for v in order])
         width = np.array([len(th_cols[v]) for v in order])
         ks = np.array(poly_pairs)
@@ -917,7 +1015,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
                       (th_cols[vord], d_tau)]
             h21[k, var_cols[vnum]] = rho / (2 * np.sqrt(num.var))
             h22[k] = np.sqrt(num.var)
-        scores_cor[rows, k] = d_rho
+        scores_cor[k, rows] = d_rho
         for cols, block in blocks:  # A21: cross-products of the correlation's score with its margins'
             a21[k, cols] = d_rho @ block
 
@@ -929,13 +1027,12 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
                           "the variable.", StickinessWarning, stacklevel=2)
 
     # sandwich ----------------------------------------------------------------------------------
-    scores = np.hstack([scores_uni, scores_cor])
-    inner = scores.T @ scores
+    inner = scores_t @ scores_t.T
     a11_blocks: dict[int, list[np.ndarray]] = {}  # A11 is block diagonal: one block per variable
     for item in order:
         cols = th_cols[item] if item not in var_cols else np.append(th_cols[item], var_cols[item])
         a11_blocks.setdefault(len(cols), []).append(cols)
-    a22 = np.sum(scores_cor**2, axis=0)
+    a22 = inner.diagonal()[n_uni:].copy()
     if np.any(a22 == 0):
         raise EstimationError("a correlation's scores are all zero; its sampling variance is undefined.")
     a11_inv = np.zeros((n_uni, n_uni))

@@ -1,0 +1,79 @@
+"""The WLSMV inference shortcuts equal the textbook formulas they expand.
+
+``robust_parts`` and ``_catml`` avoid products of two k x k matrices (k the sample statistics) by expanding
+``tr(U Gamma)``, ``tr((U Gamma)^2)``, the sandwich and Savalei's ``tr(A' V A Gamma)``; here each is formed
+the direct way (as lavaan's lav_test_satorra_bentler, lav_model_vcov and lav_fit_catml_dwls write them) on a
+two-group fit, where the f_g weights matter, and compared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import linalg
+
+import stickiness_research as sr
+from stickiness_research.sem import categorical
+
+
+def _two_group_fit():
+    rng = np.random.default_rng(21)
+    n = 700
+    eta = rng.standard_normal((n, 2)) @ np.linalg.cholesky([[1, 0.4], [0.4, 1]]).T
+    cols = {}
+    for j in range(8):
+        z = 0.7 * eta[:, j // 4] + rng.normal(scale=0.7, size=n)
+        cols[f"y{j + 1}"] = np.digitize(z, [-1.0, -0.2, 0.6, 1.4]) + 1
+    data = pd.DataFrame(cols)
+    data["g"] = np.where(rng.random(n) < 0.4, "a", "b")
+    model = "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8"
+    return sr.fit_sem(model, data, estimator="WLSMV", ordered=True, group="g")
+
+
+@pytest.fixture(scope="module")
+def fit():
+    return _two_group_fit()
+
+
+def test_traces_and_sandwich_equal_the_direct_formulas(fit):
+    problem, sol = fit._state.problem, fit._state.solution
+    f = problem.fractions()
+    delta = np.vstack(sol.deltas)
+    w = np.concatenate([fg * g.weights for fg, g in zip(f, problem.groups, strict=True)])
+    gamma = linalg.block_diag(*[g.gamma / fg for fg, g in zip(f, problem.groups, strict=True)])
+    e = delta.T @ (w[:, None] * delta)
+    assert np.allclose(e, sol.information, rtol=1e-12, atol=1e-12)
+    u = np.diag(w) - (w[:, None] * delta) @ np.linalg.solve(e, delta.T * w[None, :])
+    ug = u @ gamma
+    parts = categorical.robust_parts(problem, sol)
+    assert parts.tr1 == pytest.approx(np.trace(ug), rel=1e-10)
+    assert parts.tr2 == pytest.approx(np.trace(ug @ ug), rel=1e-10)
+    e_inv = np.linalg.inv(e)
+    wd = delta * w[:, None]
+    direct = e_inv @ (wd.T @ gamma @ wd) @ e_inv / (problem.n_total - len(problem.groups))
+    assert np.allclose(categorical.robust_vcov(problem, sol), direct, rtol=1e-10, atol=1e-14)
+
+
+def test_catml_scaling_equals_the_direct_formula(fit):
+    problem, sol = fit._state.problem, fit._state.solution
+    f = problem.fractions()
+    v_blocks, w_blocks, g_blocks, d_blocks = [], [], [], []
+    for fg, g, delta in zip(f, problem.groups, sol.deltas, strict=True):
+        sigma = categorical.implied_star(problem, g, sol.theta)
+        np.fill_diagonal(sigma, 1.0)
+        s = np.linalg.inv(sigma)
+        i, j, c = g.cor_i, g.cor_j, g.cor_pos
+        v = np.array([[s[a, x] * s[b, y] + s[a, y] * s[b, x] for x, y in zip(i, j, strict=True)]
+                      for a, b in zip(i, j, strict=True)])
+        v_blocks.append(fg * v)
+        w_blocks.append(fg * g.weights[c])
+        g_blocks.append(g.gamma[np.ix_(c, c)] / fg)
+        d_blocks.append(delta[c])
+    v, gamma = linalg.block_diag(*v_blocks), linalg.block_diag(*g_blocks)
+    w, d = np.concatenate(w_blocks), np.vstack(d_blocks)
+    a = np.eye(len(w)) - d @ np.linalg.solve(sol.information, d.T * w[None, :])
+    ks = np.trace(a.T @ v @ a @ gamma)
+    cat = categorical._catml(problem, sol)
+    assert cat["c.hat3"] == pytest.approx(ks / cat["df3"], rel=1e-10)
+    assert cat["c.hat3.null"] == pytest.approx(np.trace(gamma) / cat["df3.null"], rel=1e-12)
