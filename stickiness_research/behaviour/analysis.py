@@ -103,22 +103,30 @@ class BehaviourResult(Reportable):
                 f"(engine {p['engine']}); {len(self.linked)} respondents linked"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table of the result by name (segments, retention, validity, churn, content, rules)."""
+        """Every table of the result by name (segments, retention, validity, churn, content, rules): among them
+        ``churn_cox_fit`` (the Cox model's n, events and concordance), ``churn_survival_curves`` (the Kaplan-Meier
+        curve of each segment by day), ``content_reads`` (reads by segment and content type, the counts behind
+        ``content_shares``) and ``content_residuals`` (the adjusted standardized residuals of ``content_test``)."""
         out = {"dau_mau": self.dau_mau, "cohort_retention": self.cohorts, "criterion_validity": self.validity,
                "suggestions": self.suggestions}
         optional = {"by_segment": self.by_segment, "churn_cox": self.cox, "reading_times": self.times,
                     "association_rules": self.rules}
         out.update({k: v for k, v in optional.items() if v is not None})
+        if self.cox is not None:
+            out["churn_cox_fit"] = pd.DataFrame({k: [self.cox.attrs[k]] for k in ("n", "events", "concordance")})
         if self.sem is not None:  # the behaviour path and each driver's total effect on behaviour
             est = self.sem.estimates
             out["behaviour_sem"] = est[((est["op"] == "~") & (est["lhs"] == self.outcome))
                                        | ((est["op"] == ":=") & est["lhs"].str.startswith("total_"))]
         if self.survival is not None:
             out["churn_survival"] = self.survival["summary"]
+            out["churn_survival_curves"] = self.survival["curves"].rename_axis("day")
             if "logrank" in self.survival:
                 out["logrank"] = self.survival["logrank"]
         if self.preferences is not None:
             out["content_shares"] = self.preferences["shares"]
+            out["content_reads"] = self.preferences["events"]
+            out["content_residuals"] = self.preferences["residuals"]
             out["content_test"] = self.preferences["test"]
         return out
 
