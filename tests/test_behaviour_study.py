@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import stickiness_research as sr
+from stickiness_research.report import apa
 from stickiness_research.report.build import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,12 @@ def test_report_has_the_behaviour_section_in_every_format(simulated_study, tmp_p
     assert results["type"] == "BehaviourResult" and list(results["tables"]) == list(study.behaviour.tables())
     meta = results["meta"]
     assert meta["linked"] == len(study.behaviour.linked) and meta["events"]["engine"] == "duckdb"
+    # the section's numbers are those results.json states: the Cox model's concordance, the chart's curves, the
+    # reads and residuals that mark a segment's favoured content
+    tables = results["tables"]
+    assert {"churn_cox_fit", "churn_survival_curves", "content_reads", "content_residuals"} <= set(tables)
+    assert f"C = {apa.bounded(tables['churn_cox_fit'][0]['concordance'], 2)}." in md
+    assert len(tables["churn_survival_curves"]) == len(study.behaviour.survival["curves"])
     from docx import Document
 
     text = "\n".join(p.text for p in Document(paths["docx"]).paragraphs)

@@ -151,6 +151,20 @@ def test_full_results_appendix_renders_every_result_through_its_summary(built):
     assert html.index('<section id="provenance">') < html.index('<section id="full-results">')
 
 
+def test_a_section_asking_for_a_table_its_result_does_not_give_is_a_named_bug():
+    from stickiness_research._summary import Reportable
+    from stickiness_research.report.build import _Tables
+
+    class Fitted(Reportable):
+        def tables(self):
+            return {"estimates": pd.DataFrame({"est": [0.5]})}
+
+    tables = _Tables(Fitted())
+    assert tables["estimates"]["est"].iloc[0] == 0.5 and tables.get("r2") is None
+    with pytest.raises(LookupError, match=r"'r2' table, which Fitted.tables\(\) does not give \(it gives 'estimates'"):
+        tables["r2"]
+
+
 def test_building_twice_gives_identical_results_and_report(built, tmp_path):
     _, paths, cfg, _ = built
     again = write_report(run_study(cfg), tmp_path / "again")

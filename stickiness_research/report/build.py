@@ -180,6 +180,19 @@ def _appendix(study: StudyResult) -> list[dict]:
 
 
 # ----- formatted context -------------------------------------------------------------------------
+class _Tables(dict):
+    """A result's tables by name, as its ``tables()`` gives them: the sections take their numbers from here and
+    from the result's ``meta()``, so that every number of the report is one that results.json states too."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__(result.tables())
+        self.kind = type(result).__name__
+
+    def __missing__(self, name: str) -> pd.DataFrame:
+        raise LookupError(f"the report needs a {name!r} table, which {self.kind}.tables() does not give (it gives "
+                          f"{', '.join(map(repr, self))}); add it there, so results.json states it too")
+
+
 def _names(study: StudyResult, lang: str) -> dict[str, str]:
     q = study.questionnaire
     lang = lang if lang in q.meta.languages else q.meta.language
@@ -250,12 +263,14 @@ def _measurement(study: StudyResult, L: dict, names: dict) -> dict | None:
     if study.cfa is None:
         return None
     res = study.cfa
-    fm = res.fit_measures
+    tables, meta = _Tables(res), res.meta()
+    fm = meta["fit_measures"]
     rel = [{"construct": names.get(r.construct, r.construct), "n_items": int(r.n_items),
             "alpha": apa.bounded(r.alpha, 2), "alpha_ci": apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True),
             "omega": apa.bounded(r.omega, 2), "cr": apa.bounded(r.cr, 2), "ave": apa.bounded(r.ave, 2),
-            "ok": bool(r.alpha >= 0.70 and r.cr >= 0.70 and r.ave >= 0.50)} for r in res.reliability().itertuples()]
-    fl = res.fornell_larcker()
+            "ok": bool(r.alpha >= 0.70 and r.cr >= 0.70 and r.ave >= 0.50)}
+           for r in tables["Reliability and convergent validity"].itertuples()]
+    fl = tables["Fornell-Larcker"]
     constructs = [c for c in fl.index]
     fl_rows = [{"construct": names.get(c, c),
                 "cells": [("" if pd.isna(fl.loc[c, o]) else apa.bounded(fl.loc[c, o], 2), c == o)
@@ -266,7 +281,7 @@ def _measurement(study: StudyResult, L: dict, names: dict) -> dict | None:
                   "ok": bool(r.below_threshold)} for r in study.htmt.itertuples()]
     loadings = [{"construct": names.get(r.construct, r.construct), "item": r.item, "std": apa.bounded(r.std_all, 2),
                  "se": apa.num(r.std_se, 3), "ci": apa.interval(r.std_ci_lower, r.std_ci_upper, 2, is_bounded=True),
-                 "low": bool(r.std_all < 0.5)} for r in res.loadings().itertuples()]
+                 "low": bool(r.std_all < 0.5)} for r in tables["loadings"].itertuples()]
     desc = [{"item": r.item, "mean": apa.num(r.mean), "sd": apa.num(r.sd), "skew": apa.num(r.skew),
              "kurtosis": apa.num(r.kurtosis), "floor": apa.num(r.floor_pct, 1), "ceiling": apa.num(r.ceiling_pct, 1)}
             for r in study.descriptives.itertuples()]
@@ -277,12 +292,13 @@ def _measurement(study: StudyResult, L: dict, names: dict) -> dict | None:
     return {"fit_line": apa.fit_line(fm, L), "chisq_df": apa.num(fm["chisq/df"]), "reliability": rel,
             "fl_header": [names.get(c, c) for c in constructs], "fornell_larcker": fl_rows, "htmt": htmt_rows,
             "loadings": loadings, "descriptives": desc, "mardia": mardia, "warnings": list(res.warnings),
-            "estimator": res.sem.estimator}
+            "estimator": meta["estimator"]}
 
 
 def _structural(study: StudyResult, L: dict, names: dict, lang: str | None = None) -> dict:
     q = study.questionnaire
     sem = study.sem
+    tables = _Tables(sem)
     hyp_rows = []
     for r in study.hypotheses.itertuples():
         h = next(x for x in q.hypotheses if x.id == r.hypothesis)
@@ -305,12 +321,13 @@ def _structural(study: StudyResult, L: dict, names: dict, lang: str | None = Non
                     "excludes_zero": bool(r.ci_lower > 0 or r.ci_upper < 0), "total": r.rhs == "total"}
                    for r in rows]
     if study.method == "pls":  # PLS-SEM: paths of standardized scores, bootstrap p values, SRMR instead of chi-square
-        boot = study.pls_bootstrap.table
+        boot = _Tables(study.pls_bootstrap)["estimates"]
         structural = boot[boot["op"] == "~"].rename(columns={"est": "std_all"})
-        r2 = dict(zip(sem.r2["construct"], sem.r2["r2"], strict=True))
+        r2 = dict(zip(tables["r2"]["construct"], tables["r2"]["r2"], strict=True))
     else:
-        structural = sem.estimates[sem.estimates["op"] == "~"]
-        r2 = {c: float(sem.r2[c]) for c in sem.r2.index}
+        estimates = tables["estimates"]
+        structural = estimates[estimates["op"] == "~"]
+        r2 = _cb_r2(tables)
     diagram = path_diagram(
         q.construct_ids, names,
         [{"from": r.rhs, "to": r.lhs, "beta": r.std_all, "pvalue": r.pvalue} for r in structural.itertuples()],
@@ -323,12 +340,18 @@ def _structural(study: StudyResult, L: dict, names: dict, lang: str | None = Non
                          f"\u0394\u03c7\u00b2({int(abs(r.delta_df))}) = "
                          f"{apa.num(abs(getattr(r, 'delta_chisq_scaled', r.delta_chisq)))}, "
                          f"{apa.p_clause(r.delta_pvalue)}"} for r in study.alternatives.itertuples()]
-    fit = _pls_fit_line(sem, L) if study.method == "pls" else apa.fit_line(sem.fit_measures, L)
+    meta = sem.meta()
+    fit = _pls_fit_line(tables, meta, L) if study.method == "pls" else apa.fit_line(meta["fit_measures"], L)
     return {"fit_line": fit, "hypotheses": hyp_rows, "effects": effects, "diagram": diagram,
             "r2": [{"construct": names[c], "r2": apa.bounded(r2[c], 2)} for c in q.endogenous if c in r2],
             "supported": sum(h["supported"] for h in hyp_rows), "n_hypotheses": len(hyp_rows),
             "ci_method": str(study.hypotheses["ci_method"].iloc[0]) if len(study.hypotheses) else "wald",
             "alternatives": alternatives, "warnings": list(sem.warnings)}
+
+
+def _cb_r2(tables: _Tables) -> dict[str, float]:
+    """R-squared of each variable of a (one-group) CB-SEM, from its ``r2`` table."""
+    return {v: float(r2) for v, r2 in zip(tables["r2"]["variable"], tables["r2"]["r2"], strict=True)}
 
 
 def _groups(study: StudyResult, names: dict, L: Any, lang: str) -> list[dict]:
@@ -345,11 +368,11 @@ def _groups(study: StudyResult, names: dict, L: Any, lang: str) -> list[dict]:
                 "rmsea": apa.bounded(r.rmsea),
                 "d_cfi": "" if pd.isna(getattr(r, "delta_cfi", np.nan)) else apa.num(r.delta_cfi, 3),
                 "holds": "" if pd.isna(getattr(r, "holds", np.nan)) else ("yes" if r.holds else "no")}
-               for r in g.invariance.table.itertuples()]
-        codes = list(g.invariance.groups)
+               for r in _Tables(g.invariance)["steps"].itertuples()]
+        codes = g.invariance.meta()["groups"]
         labels_ = [shown.get(str(c), str(c)) for c in codes]
         paths = []
-        for r in g.paths.table.to_dict(orient="records"):
+        for r in _Tables(g.paths)["paths"].to_dict(orient="records"):
             paths.append({"path": f"{names.get(r['rhs'], r['rhs'])} \u2192 {names.get(r['lhs'], r['lhs'])}",
                           "betas": [apa.bounded(r[f"std_all[{code}]"], 2) + apa.stars(r[f"pvalue[{code}]"])
                                     for code in codes],
@@ -388,13 +411,14 @@ def _robustness(study: StudyResult, names: dict) -> dict | None:
     return {"rows": rows, "agree": sum(r["same"] for r in rows), "n": len(rows)}
 
 
-def _pls_fit_line(res: Any, L: dict) -> str:
-    """PLS-SEM's fit line in the report's language: SRMR, d_ULS and d_G of the estimated model."""
-    fit = res.model_fit()["estimated"]
-    scheme = {"path_weighting": "path weighting", "factorial": "factorial", "centroid": "centroid"}
-    return L["pls_fit"].format(scheme=L.get(scheme[res.settings["scheme"]], scheme[res.settings["scheme"]]),
-                               n=res.n_obs, srmr=apa.bounded(fit["srmr"]), d_uls=apa.num(fit["d_uls"], 3),
-                               d_g=apa.num(fit["d_g"], 3))
+def _pls_fit_line(tables: _Tables, meta: dict, L: dict) -> str:
+    """PLS-SEM's fit line in the report's language: SRMR, d_ULS and d_G of the estimated model (a PLSResult's
+    ``model_fit`` table and ``meta()``)."""
+    fit = tables["model_fit"]["estimated"]
+    scheme = {"path_weighting": "path weighting", "factorial": "factorial", "centroid": "centroid"}[
+        meta["settings"]["scheme"]]
+    return L["pls_fit"].format(scheme=L.get(scheme, scheme), n=meta["n_obs"], srmr=apa.bounded(fit["srmr"]),
+                               d_uls=apa.num(fit["d_uls"], 3), d_g=apa.num(fit["d_g"], 3))
 
 
 def _pls_set(study: StudyResult, L: dict, names: dict) -> dict | None:
@@ -403,34 +427,35 @@ def _pls_set(study: StudyResult, L: dict, names: dict) -> dict | None:
     R-squared, f-squared, model fit (SRMR, d_ULS, d_G). Paths and hypotheses are in the structural section."""
     if study.method != "pls":
         return None
-    res, boot = study.pls, study.pls_bootstrap.table
+    res, boot = study.pls, _Tables(study.pls_bootstrap)["estimates"]
+    tables, boot_meta = _Tables(res), study.pls_bootstrap.meta()
     rel = [{"construct": names.get(c, c), "n_items": len(res.model.blocks[c]), "alpha": apa.bounded(r.alpha, 2),
             "rho_c": apa.bounded(r.rhoC, 2), "rho_a": apa.bounded(r.rhoA, 2), "ave": apa.bounded(r.AVE, 2),
-            "ok": bool(r.rhoC >= 0.70 and r.AVE >= 0.50)} for c, r in res.reliability().iterrows()]
-    ht = res.htmt()
+            "ok": bool(r.rhoC >= 0.70 and r.AVE >= 0.50)} for c, r in tables["reliability"].iterrows()]
+    ht = tables["htmt"]
     htmt_rows = [{"pair": f"{names.get(a, a)} \u2013 {names.get(b, b)}", "htmt": apa.num(ht.loc[a, b], 2),
                   "ok": bool(ht.loc[a, b] < 0.85)} for a in ht.index for b in ht.columns if not pd.isna(ht.loc[a, b])]
-    fl = res.fornell_larcker()
+    fl = tables["fornell_larcker"]
     fl_rows = [{"construct": names.get(c, c), "cells": [("" if pd.isna(fl.loc[c, o]) else apa.bounded(fl.loc[c, o], 2),
                                                           c == o) for o in fl.columns]} for c in fl.index]
     loads = boot[boot["op"].isin(["=~", "<~"])]
-    vif = res.vif()
-    item_vif = vif["items"]
+    item_vif = tables["item_vif"]["vif"]
     loadings = [{"construct": names.get(r.lhs, r.lhs), "item": r.rhs, "loading": apa.bounded(r.est, 2),
                  "ci": apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True), "low": bool(r.est < 0.708),
                  "vif": apa.num(item_vif.get(f"{r.lhs}: {r.rhs}", np.nan), 2)} for r in loads.itertuples()]
-    f2 = res.f_squared().set_index(["rhs", "lhs"])["f2"]
-    inner = vif["antecedents"]
+    f2 = tables["f2"].set_index(["rhs", "lhs"])["f2"]
+    inner = tables["inner_vif"]["vif"]
     paths = [{"path": f"{names.get(r.rhs, r.rhs)} \u2192 {names.get(r.lhs, r.lhs)}", "beta": apa.bounded(r.est, 2),
               "se": apa.num(r.boot_se, 3), "ci": apa.interval(r.ci_lower, r.ci_upper, 2, is_bounded=True),
               "p": apa.p_value(r.pvalue), "f2": apa.num(f2.get((r.rhs, r.lhs), np.nan), 3),
               "vif": apa.num(inner.get(f"{r.lhs}: {r.rhs}", np.nan), 2)}
              for r in boot[boot["op"] == "~"].itertuples()]
     r2 = [{"construct": names.get(r.construct, r.construct), "r2": apa.bounded(r.r2, 2),
-           "r2_adj": apa.bounded(r.r2_adj, 2)} for r in res.r2.itertuples()]
+           "r2_adj": apa.bounded(r.r2_adj, 2)} for r in tables["r2"].itertuples()]
     return {"reliability": rel, "htmt": htmt_rows, "fl_header": [names.get(c, c) for c in fl.columns],
-            "fornell_larcker": fl_rows, "loadings": loadings, "paths": paths, "r2": r2, "fit_line": _pls_fit_line(res, L),
-            "ci_method": f"bootstrap {study.pls_bootstrap.ci} ({study.pls_bootstrap.n_boot})"}
+            "fornell_larcker": fl_rows, "loadings": loadings, "paths": paths, "r2": r2,
+            "fit_line": _pls_fit_line(tables, res.meta(), L),
+            "ci_method": f"bootstrap {boot_meta['ci']} ({boot_meta['n_boot']})"}
 
 
 def _pls(study: StudyResult, L: dict, names: dict) -> dict | None:
@@ -439,14 +464,18 @@ def _pls(study: StudyResult, L: dict, names: dict) -> dict | None:
     if res is None or study.method == "pls":
         return None
     boot = study.pls_bootstrap
-    est = study.sem.estimates
+    tables, cb_tables = _Tables(res), _Tables(study.sem)
+    est, pls_est = cb_tables["estimates"], tables["estimates"]
+    boot_paths = None
+    if boot is not None:
+        boot_est = _Tables(boot)["estimates"]
+        boot_paths = boot_est[boot_est["op"] == "~"].set_index(["lhs", "rhs"])
     paths = []
-    for src, tgt in res.model.paths:
+    for src, tgt, b in pls_est.loc[pls_est["op"] == "~", ["rhs", "lhs", "est"]].itertuples(index=False):
         cb = est[(est["op"] == "~") & (est["lhs"] == tgt) & (est["rhs"] == src)]
-        b = float(res.paths().loc[src, tgt])
         ci, sig_pls = "", None
-        if boot is not None:
-            row = boot.table[(boot.table["op"] == "~") & (boot.table["lhs"] == tgt) & (boot.table["rhs"] == src)].iloc[0]
+        if boot_paths is not None:
+            row = boot_paths.loc[(tgt, src)]
             ci = apa.interval(row["ci_lower"], row["ci_upper"], 2)
             sig_pls = bool(row["ci_lower"] > 0 or row["ci_upper"] < 0)
         cb_beta = float(cb["std_all"].iloc[0]) if len(cb) else float("nan")
@@ -456,20 +485,21 @@ def _pls(study: StudyResult, L: dict, names: dict) -> dict | None:
         paths.append({"path": f"{names.get(src, src)} \u2192 {names.get(tgt, tgt)}",
                       "cbsem": apa.bounded(cb_beta, 2) + apa.stars(cb_p), "pls": apa.bounded(b, 2), "ci": ci,
                       "same": same})
-    rel_pls = res.reliability()
-    rel_cb = study.cfa.reliability().set_index("construct") if study.cfa is not None else None
+    rel_pls = tables["reliability"]
+    rel_cb = (_Tables(study.cfa)["Reliability and convergent validity"].set_index("construct")
+              if study.cfa is not None else None)
     reliability = [{"construct": names.get(c, c),
                     "cb_cr": apa.bounded(rel_cb.loc[c, "cr"], 2) if rel_cb is not None and c in rel_cb.index else "",
                     "cb_ave": apa.bounded(rel_cb.loc[c, "ave"], 2) if rel_cb is not None and c in rel_cb.index else "",
                     "rho_c": apa.bounded(r.rhoC, 2), "ave": apa.bounded(r.AVE, 2), "rho_a": apa.bounded(r.rhoA, 2)}
                    for c, r in rel_pls.iterrows()]
-    r2_cb = study.sem.r2
+    r2_cb = _cb_r2(cb_tables)
     r2 = [{"construct": names.get(r.construct, r.construct),
-           "cbsem": apa.bounded(float(r2_cb[r.construct]), 2) if r.construct in r2_cb.index else "",
-           "pls": apa.bounded(r.r2, 2), "pls_adj": apa.bounded(r.r2_adj, 2)} for r in res.r2.itertuples()]
+           "cbsem": apa.bounded(r2_cb[r.construct], 2) if r.construct in r2_cb else "",
+           "pls": apa.bounded(r.r2, 2), "pls_adj": apa.bounded(r.r2_adj, 2)} for r in tables["r2"].itertuples()]
     judged = [p for p in paths if p["same"] is not None]
     return {"paths": paths, "reliability": reliability, "r2": r2, "agree": sum(p["same"] for p in judged),
-            "n": len(judged), "n_boot": boot.n_boot if boot is not None else 0}
+            "n": len(judged), "n_boot": boot.meta()["n_boot"] if boot is not None else 0}
 
 
 def _planning(study: StudyResult, L: dict, names: dict, lang: str) -> dict | None:
@@ -477,19 +507,20 @@ def _planning(study: StudyResult, L: dict, names: dict, lang: str) -> dict | Non
     plan = study.planning
     if plan is None:
         return None
-    table = plan["power"]
+    table = _Tables(plan["power"])["power"]
     sizes = sorted(int(x) for x in table["n"].unique())
     rows = []
     for h, part in table.groupby("hypothesis", sort=False):
         by_n = part.set_index("n")
         rows.append({"hypothesis": h, "path": _path_text(str(part["path"].iloc[0]), names),
                      "power": [apa.bounded(float(by_n.loc[k, "power"]), 2) for k in sizes]})
-    out: dict[str, Any] = {"sizes": sizes, "rows": rows, "replications": plan["spec"]["replications"],
+    out: dict[str, Any] = {"sizes": sizes, "rows": rows, "replications": plan["power"].meta()["replications"],
                            "target": None, "n_target": None, "rmsea": None}
     if "sample_size" in plan:
-        found = plan["sample_size"]
-        out["target"] = apa.bounded(found.target_power, 2)
-        out["n_target"] = str(found.n) if found.n is not None else (L["not_reached"] + f" (N \u2264 {found.n_max})")
+        found = plan["sample_size"].meta()
+        out["target"] = apa.bounded(found["target_power"], 2)
+        out["n_target"] = (str(found["n"]) if found["n"] is not None
+                           else L["not_reached"] + f" (N \u2264 {found['n_max']})")
     rm = plan.get("rmsea")
     if rm is not None:
         out["rmsea"] = {"df": rm["df"], "n": rm["n"], "rmsea0": apa.bounded(rm["rmsea0"], 2),
@@ -503,14 +534,15 @@ def _behaviour(study: StudyResult, L: dict, names: dict, lang: str) -> dict | No
     b = study.behaviour
     if b is None:
         return None
-    p = b.events.provenance
-    seg_label = _option_labels(study, b.segment, lang) if b.segment else {}
+    tables, meta = _Tables(b), b.meta()
+    p, outcome, construct = meta["events"], meta["outcome"], meta["construct"]
+    seg_label = _option_labels(study, meta["segment"], lang) if meta["segment"] else {}
     label = lambda key: L.get(key, key)  # noqa: E731 - one-line lookup with fallback
     content = lambda c: L.get(f"content_{c}", str(c).replace("_", " "))  # noqa: E731
     segment_rows = []
-    if b.by_segment is not None:
-        ratio = b.dau_mau
-        for seg, r in b.by_segment.iterrows():
+    ratio = tables["dau_mau"]
+    if "by_segment" in tables:
+        for seg, r in tables["by_segment"].iterrows():
             segment_rows.append({
                 "segment": seg_label.get(str(seg), str(seg)), "users": int(r["users"]),
                 "active_days": apa.num(r["active_days"], 1), "visits": apa.num(r["visits_per_week"], 2),
@@ -520,34 +552,35 @@ def _behaviour(study: StudyResult, L: dict, names: dict, lang: str) -> dict | No
                 "d30": apa.bounded(r["retained_d30"], 2), "churned": apa.bounded(r["churned"], 2)})
     validity = [{"criterion": label(f"metric_{k}"), "n": int(r["n"]), "r": apa.bounded(r["r"], 2),
                  "ci": apa.interval(r["ci_lower"], r["ci_upper"], is_bounded=True), "p": apa.p_value(r["pvalue"]),
-                 "rho": apa.bounded(r["rho"], 2)} for k, r in b.validity.iterrows()]
+                 "rho": apa.bounded(r["rho"], 2)} for k, r in tables["criterion_validity"].iterrows()]
     sem = None
-    if b.sem is not None:
-        est = b.sem.estimates
-        path = est[(est["lhs"] == b.outcome) & (est["op"] == "~")].iloc[0]
+    if meta["sem"] is not None:
+        est = tables["behaviour_sem"]
+        path = est[(est["lhs"] == outcome) & (est["op"] == "~")].iloc[0]
         indirect = []
         for _, r in est[(est["op"] == ":=") & est["lhs"].str.startswith("total_")].iterrows():
             driver = r["lhs"].removeprefix("total_")
-            indirect.append({"path": " \u2192 ".join([names.get(driver, driver), "\u2026",
-                                                       names.get(b.construct, b.construct),
-                                                       label(f"metric_{b.outcome}")]),
+            indirect.append({"path": " \u2192 ".join([names.get(driver, driver), "\u2026", names.get(construct, construct),
+                                                       label(f"metric_{outcome}")]),
                              "b": apa.num(r["est"]), "ci": apa.interval(r["ci_lower"], r["ci_upper"]),
                              "beta": apa.bounded(r["std_all"], 2), "p": apa.p_value(r["pvalue"])})
-        sem = {"path": f"{names.get(b.construct, b.construct)} \u2192 {label('metric_' + b.outcome)}",
+        sem = {"path": f"{names.get(construct, construct)} \u2192 {label('metric_' + outcome)}",
                "b": apa.num(path["est"]), "se": apa.num(path["se"]), "beta": apa.bounded(path["std_all"], 2),
-               "p": apa.p_value(path["pvalue"]), "r2": apa.bounded(float(b.sem.r2.get(b.outcome, np.nan)), 2),
-               "fit_line": apa.fit_line(b.sem.fit_measures, L), "indirect": indirect}
-    cox = [] if b.cox is None else [
+               "p": apa.p_value(path["pvalue"]), "r2": apa.bounded(float(meta["sem"]["r2"].get(outcome, np.nan)), 2),
+               "fit_line": apa.fit_line(meta["sem"]["fit_measures"], L), "indirect": indirect}
+    cox_table = tables.get("churn_cox")
+    cox = [] if cox_table is None else [
         {"construct": names.get(k.removeprefix("score_"), k), "hr": apa.num(r["hr"]),
-         "ci": apa.interval(r["hr_lower"], r["hr_upper"]), "p": apa.p_value(r["pvalue"])} for k, r in b.cox.iterrows()]
+         "ci": apa.interval(r["hr_lower"], r["hr_upper"]), "p": apa.p_value(r["pvalue"])}
+        for k, r in cox_table.iterrows()]
     survival = None
-    if b.survival is not None:
-        summary = b.survival["summary"]
-        curves = b.survival["curves"]
+    if "churn_survival" in tables:
+        summary = tables["churn_survival"]
+        curves = tables["churn_survival_curves"]
         chart = survival_chart({seg_label.get(str(g), str(g)): [(0.0, 1.0)] + [(float(t), float(v)) for t, v in
                                                                                curves[g].items() if t > 0]
                                 for g in curves.columns}, L["days_since_first"], L["still_active"])
-        logrank = b.survival.get("logrank")
+        logrank = tables.get("logrank")
         survival = {"rows": [{"segment": seg_label.get(str(g), str(g)), "users": int(r["users"]),
                               "churned": int(r["churned"]), "median": apa.num(r["median_lifetime"], 0) or "\u2013",
                               "s30": apa.bounded(r["survival_30"], 2), "s60": apa.bounded(r["survival_60"], 2)}
@@ -555,17 +588,17 @@ def _behaviour(study: StudyResult, L: dict, names: dict, lang: str) -> dict | No
                     "chart": chart, "logrank": (f"\u03c7\u00b2({int(logrank.loc[0, 'df'])}) = "
                                                 f"{apa.num(logrank.loc[0, 'chisq'])}, {apa.p_clause(logrank.loc[0, 'pvalue'])}"
                                                 if logrank is not None else None)}
-    cohorts = b.cohorts
+    cohorts = tables["cohort_retention"]
     weeks = [c for c in cohorts.columns if c != "users"][:9]
     cohort_rows = [{"cohort": str(k), "users": int(r["users"]),
                     "shares": [apa.bounded(r[w], 2) if not pd.isna(r[w]) else "" for w in weeks]}
                    for k, r in cohorts.iterrows() if r["users"] >= study.config.report.min_cell]
     content_table = None
-    if b.preferences is not None:
-        shares, residuals = b.preferences["shares"], b.preferences["residuals"]
-        read = b.preferences["events"]
+    if "content_shares" in tables:
+        shares, residuals = tables["content_shares"], tables["content_residuals"]
+        read = tables["content_reads"]
         overall = read.sum() / read.to_numpy().sum()
-        test = b.preferences["test"].iloc[0]
+        test = tables["content_test"].iloc[0]
         content_table = {"types": [content(c) for c in shares.columns],
                          "rows": [{"segment": seg_label.get(str(g), str(g)),
                                    "cells": [{"value": apa.num(100 * shares.loc[g, c], 0),
@@ -579,7 +612,7 @@ def _behaviour(study: StudyResult, L: dict, names: dict, lang: str) -> dict | No
                                   f"{apa.bounded(test['cramers_v'], 2)}")}
     when = lambda slot: " ".join(L.get(w, w) for w in str(slot).split(" ", 1)) if slot else ""  # noqa: E731
     playbook = []
-    for r in b.suggestions.itertuples():
+    for r in tables["suggestions"].itertuples():
         seg = seg_label.get(str(r.segment), str(r.segment))
         evidence = (f"{apa.num(100 * r.share, 0)}% {'的阅读' if lang == 'zh' else 'of their reads'} "
                     f"({'其他用户' if lang == 'zh' else 'others'} {apa.num(100 * r.share_others, 0)}%)")
@@ -587,7 +620,7 @@ def _behaviour(study: StudyResult, L: dict, names: dict, lang: str) -> dict | No
             evidence += f"; lift {apa.num(r.lift)}, {'置信度' if lang == 'zh' else 'confidence'} {apa.bounded(r.confidence, 2)}"
         playbook.append({"segment": seg, "content": content(r.content), "when": when(r.peak), "evidence": evidence})
     rules = []
-    if b.rules is not None:
+    if "association_rules" in tables:
         def item(text: str) -> str:
             kind, _, value = text.partition("=")
             if kind == "content":
@@ -599,23 +632,27 @@ def _behaviour(study: StudyResult, L: dict, names: dict, lang: str) -> dict | No
                 return shown if kind == "product" else (f"购买{shown}" if lang == "zh" else f"bought {shown}")
             return text
 
-        top = b.rules[b.rules["antecedents"].str.startswith("product=") & ~b.rules["antecedents"].str.contains("&")
-                      & ~b.rules["consequents"].str.contains("bought=")].head(8)
+        found = tables["association_rules"]
+        top = found[found["antecedents"].str.startswith("product=") & ~found["antecedents"].str.contains("&")
+                    & ~found["consequents"].str.contains("bought=")].head(8)
         rules = [{"if": " & ".join(item(x) for x in r.antecedents.split(" & ")),
                   "then": " & ".join(item(x) for x in r.consequents.split(" & ")),
                   "support": apa.bounded(r.support, 2), "confidence": apa.bounded(r.confidence, 2),
                   "lift": apa.num(r.lift)} for r in top.itertuples()]
     truth = None
-    if b.truth and b.cox is not None and f"score_{b.truth.get('driver')}" in b.cox.index:
-        est = b.cox.loc[f"score_{b.truth['driver']}"]
-        truth = {"hr": apa.num(b.truth["churn_hr"]), "hr_est": apa.num(est["hr"]),
-                 "ci": apa.interval(est["hr_lower"], est["hr_upper"]), "construct": names.get(b.truth["driver"]),
-                 "scores": b.truth["scores"]}
-    return {"n_events": f"{p['n_events']:,}", "n_users": f"{p['n_users']:,}", "start": str(b.events.start),
-            "end": str(b.events.end), "engine": p["engine"], "linked": len(b.linked),
-            "dau_mau": apa.bounded(float(b.dau_mau.loc["all", "dau_mau"]), 2), "segments": segment_rows,
-            "validity": validity, "construct": names.get(b.construct, b.construct), "sem": sem, "cox": cox,
-            "concordance": apa.bounded(b.cox.attrs["concordance"], 2) if b.cox is not None else "",
+    known = meta["truth"]
+    if known and cox_table is not None and f"score_{known.get('driver')}" in cox_table.index:
+        est = cox_table.loc[f"score_{known['driver']}"]
+        truth = {"hr": apa.num(known["churn_hr"]), "hr_est": apa.num(est["hr"]),
+                 "ci": apa.interval(est["hr_lower"], est["hr_upper"]), "construct": names.get(known["driver"]),
+                 "scores": known["scores"]}
+    start, end = meta["window"]
+    return {"n_events": f"{p['n_events']:,}", "n_users": f"{p['n_users']:,}", "start": start, "end": end,
+            "engine": p["engine"], "linked": meta["linked"],
+            "dau_mau": apa.bounded(float(ratio.loc["all", "dau_mau"]), 2), "segments": segment_rows,
+            "validity": validity, "construct": names.get(construct, construct), "sem": sem, "cox": cox,
+            "concordance": apa.bounded(tables["churn_cox_fit"].loc[0, "concordance"], 2)
+            if cox_table is not None else "",
             "survival": survival, "weeks": weeks, "cohorts": cohort_rows, "content": content_table,
             "playbook": playbook, "rules": rules, "truth": truth, "notes": list(b.notes),
             "note": L["note_behaviour"].format(churn_after=study.config.events.churn_after)}
@@ -625,9 +662,10 @@ def _segments(study: StudyResult, L: dict, names: dict, lang: str) -> dict | Non
     s = study.segments
     if s is None:
         return None
-    constructs = [c for c in s.centers.columns if c not in ("n", "share")]
+    tables, meta = _Tables(s), s.meta()
+    constructs = [c for c in tables["centers"].columns if c not in ("n", "share")]
     centers = [{"segment": int(seg), "n": int(row["n"]), "share": apa.num(100 * row["share"], 1),
-                "means": [apa.num(row[c]) for c in constructs]} for seg, row in s.centers.iterrows()]
+                "means": [apa.num(row[c]) for c in constructs]} for seg, row in tables["centers"].iterrows()]
     table = study.segment_priorities
     min_n = int(table["min_n"].iloc[0]) if table is not None and len(table) else None
     top: dict[int, str] = {}
@@ -656,17 +694,19 @@ def _segments(study: StudyResult, L: dict, names: dict, lang: str) -> dict | Non
                             "category": label,
                             "shares": ["" if pd.isna(r.get(int(c["segment"]))) else apa.num(r[int(c["segment"])], 1)
                                        for c in centers]})
-    chosen = s.selection[s.selection["chosen"]].iloc[0]
+    selection = tables["selection"]
+    chosen = selection[selection["chosen"]].iloc[0]
     outcome = names.get(study.outcome, study.outcome)
     sep = "、" if lang == "zh" else ", "
-    basis = sep.join(names.get(c, c) for c in s.on) if s.on else sep.join(names.get(c, c) for c in constructs)
-    method = L.get(s.method, s.method)
+    on = meta["on"] or constructs
+    basis = sep.join(names.get(c, c) for c in on)
+    method = L.get(meta["method"], meta["method"])
     method = f" {method}" if lang == "zh" and method[:1].isascii() else method  # 采用 k 均值聚类: space before Latin
     notes = []
     if table is not None:
         notes = [L["note_segment_priorities"].format(outcome=outcome, min_n=min_n), L["note_segment_caveat"]]
-    return {"k": s.k, "method": s.method, "constructs": [names.get(c, c) for c in constructs], "centers": centers,
-            "profile": profile, "silhouette": apa.bounded(chosen["silhouette"], 2),
+    return {"k": meta["k"], "method": meta["method"], "constructs": [names.get(c, c) for c in constructs],
+            "centers": centers, "profile": profile, "silhouette": apa.bounded(chosen["silhouette"], 2),
             "basis_note": L["segment_basis"].format(method=method, basis=basis,
                                                     silhouette=apa.bounded(chosen["silhouette"], 2), outcome=outcome),
             "priorities": priorities, "notes": notes}
