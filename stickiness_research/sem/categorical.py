@@ -48,7 +48,7 @@ from ..errors import EstimationError, ModelSpecError, ResponseDataError
 from ..executor import map_chunks
 from .build import layout
 from .fit_measures import rmsea_ci
-from .ordinal import OrdinalStats
+from .ordinal import OrdinalStats, _numeric_columns
 from .partable import ParRow, ParTable
 from .problem import Group, Problem
 
@@ -345,13 +345,13 @@ def _start(lay, groups: list[CatGroup], n_theta: int) -> np.ndarray:
             if cl not in seen:
                 seen.add(cl)
                 start_cls[cl] = st[n_local]
-        sample_th = g.stats.thresholds
+        sample_th = dict(zip(g.stats.thresholds.index, g.stats.thresholds.to_numpy().tolist(), strict=True))
         for r in g.tau_rows:
             if r.is_free:
                 cl = lay.class_of[r.id]
                 if cl not in seen:
                     seen.add(cl)
-                    start_cls[cl] = r.ustart if not np.isnan(r.ustart) else float(sample_th.get(f"{r.lhs}|{r.rhs}", 0.0))
+                    start_cls[cl] = r.ustart if not np.isnan(r.ustart) else sample_th.get(f"{r.lhs}|{r.rhs}", 0.0)
         for r in g.delta_rows:
             if r.is_free:
                 cl = lay.class_of[r.id]
@@ -360,6 +360,8 @@ def _start(lay, groups: list[CatGroup], n_theta: int) -> np.ndarray:
                     start_cls[cl] = 1.0 if np.isnan(r.ustart) else r.ustart
     if not n_theta:
         return np.zeros(0)
+    if lay.basis.shape[0] == n_theta and np.array_equal(lay.basis, np.eye(n_theta)):  # no equality constraints
+        return start_cls - lay.c0
     return np.linalg.lstsq(lay.basis, start_cls - lay.c0, rcond=None)[0]
 
 
@@ -702,24 +704,32 @@ def row_table(problem: CategoricalProblem, theta: np.ndarray):
         c = g.structure.inverse_i_minus_b(mats["beta"])
         lam = mats["lambda"]
         var = ((lam @ c @ mats["psi"] @ c.T) * lam).sum(axis=1) + np.diag(mats["theta"])
-        for kind, rws, kmat, cvec in (("tau", g.tau_rows, g.tau_k, g.tau_c), ("delta", g.delta_rows, None, None)):
+        position = {v: i for i, v in enumerate(g.structure.observed)}
+        tau = g.tau_c + g.tau_k @ theta  # all thresholds at once, then row by row for the table
+        for kind, rws in (("tau", g.tau_rows), ("delta", g.delta_rows)):
+            if not rws:
+                continue
+            items = [position[r.lhs] for r in rws]
+            if kind == "tau":
+                jrows = g.tau_k
+            else:
+                jrows = g.delta_k[items] if parameterization == "delta" else np.zeros((len(rws), problem.n_free))
+            nonzero = jrows != 0
+            count, first = nonzero.sum(axis=1), nonzero.argmax(axis=1)
             for n, r in enumerate(rws):
+                i = items[n]
                 if kind == "tau":
-                    value, jrow = float(cvec[n] + kmat[n] @ theta), kmat[n]
-                    i = g.structure.observed.index(r.lhs)
+                    value = float(tau[n])
                     lv, al = value, value / math.sqrt(var[i]) if var[i] > 0 else math.nan
                 else:
-                    i = g.structure.observed.index(r.lhs)
                     value = values.get(r.id, float(g.delta_c[i] + g.delta_k[i] @ theta))
-                    jrow = g.delta_k[i] if parameterization == "delta" else np.zeros(problem.n_free)
                     lv, al = value, 1.0  # lavaan's std.all of a scale factor
-                used = bool(np.any(jrow != 0))
-                single = np.flatnonzero(jrow)
-                free = int(single[0]) if used and len(single) == 1 and math.isclose(jrow[single[0]], 1.0) else None
+                used = bool(count[n])
+                free = int(first[n]) if count[n] == 1 and math.isclose(jrows[n, first[n]], 1.0) else None
                 extra_rows.append(TableRow(g_no, r.lhs, r.op, r.rhs, r.label, free, kind, (i,), r.id,
                                            fixed=not used))
                 extra_values.append(value)
-                extra_jac.append(jrow)
+                extra_jac.append(jrows[n])
                 extra_lv.append(lv)
                 extra_all.append(al)
     all_rows = rows + extra_rows
@@ -735,8 +745,7 @@ def row_table(problem: CategoricalProblem, theta: np.ndarray):
 # ----- the fit ----------------------------------------------------------------------------------
 def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
     """Thresholds per ordered item: its number of distinct answers minus 1 (lavaan's factor levels)."""
-    numeric = [item for item in items
-               if pd.api.types.is_numeric_dtype(data[item]) and not pd.api.types.is_bool_dtype(data[item])]
+    numeric = _numeric_columns(data, items)
     distinct: dict[str, int] = {}
     if numeric:  # all numeric items in one sort (NaN last): per-item unique() calls cost more than the fit's steps
         values = np.sort(np.column_stack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric]),

@@ -181,11 +181,18 @@ def _ordered_codes(column: pd.Series, item: str) -> np.ndarray:
     return codes
 
 
+def _numeric_columns(data: pd.DataFrame, items: Sequence[str]) -> list[str]:
+    """The items whose column is numeric and not boolean (read from the dtypes at once: a column lookup per
+    item costs more than the check)."""
+    dtypes = dict(zip(map(str, data.columns), data.dtypes, strict=True))
+    return [item for item in items
+            if pd.api.types.is_numeric_dtype(dtypes[item]) and not pd.api.types.is_bool_dtype(dtypes[item])]
+
+
 def _ordered_code_sets(data: pd.DataFrame, items: Sequence[str]) -> dict[str, np.ndarray]:
     """:func:`_ordered_codes` of every item, the codes found for all items in one sort (per-item numpy and
     pandas calls were a tenth of a fit); an item it would refuse goes through it for its message."""
-    numeric = [item for item in items
-               if pd.api.types.is_numeric_dtype(data[item]) and not pd.api.types.is_bool_dtype(data[item])]
+    numeric = _numeric_columns(data, items)
     if not numeric:
         return {item: _ordered_codes(data[item], item) for item in items}
     values = np.column_stack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric])
