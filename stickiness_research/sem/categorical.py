@@ -387,20 +387,23 @@ def solve_categorical(problem: CategoricalProblem) -> CatSolution:
                 raise ValueError("a non-finite step")
         except (linalg.LinAlgError, ValueError):
             step = np.linalg.lstsq(e, score, rcond=None)[0]
+        # the full step is taken almost always: evaluate it with its Jacobian at once (the next step needs it),
+        # and shorter ones, if it does not descend, by the discrepancy alone
         t = 1.0
-        while True:
-            trial = theta + t * step
-            f_new = problem.objective(trial)[0]
-            if np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f):
-                break
+        trial = theta + step
+        full = problem.normal_equations(trial)
+        f_new = full[0]
+        while not (np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f)):
             t /= 2
             if t < 1e-10:
                 break
+            trial = theta + t * step
+            f_new = problem.objective(trial)[0]
         if t < 1e-10:  # no decrease along the Gauss-Newton direction: at the optimum to rounding
             break
         theta = trial
         f_prev = f
-        f, e, score, deltas = problem.normal_equations(theta)
+        f, e, score, deltas = full if t == 1.0 else problem.normal_equations(theta)
         if abs(f_prev - f) <= 1e-15 * max(abs(f), 1e-300) and np.max(np.abs(t * step)) < 1e-10:
             break
     if it >= MAX_ITERATIONS:
