@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 _P_COLUMNS = {"pvalue", "p", "p_value", "pvalue.scaled", "rho_pvalue", "f_pvalue", "p_chisq", "p_scaled"}
-_COUNT_COLUMNS = {"df", "delta_df", "n", "n_obs", "users", "replications", "failed", "k", "n_items", "npar", "events",
+_COUNT_COLUMNS = {"df", "delta_df", "n", "n_obs", "users", "replications", "failed", "k", "n_items", "npar", "events", "day",
                   "rank"}
 
 
