@@ -701,9 +701,10 @@ class _PolychoricBatch:
             rho[todo] = _score_roots(score, -0.999, 0.999, start)
         self._rho = rho
 
-    def scores(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """At correlations ``rho`` (P,): the casewise scores d log L / d rho (P, N), and (P, M) sums
-        over respondents of d_rho times d log L / d tau of the pair's first / second item."""
+    def scores(self, rho: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """At correlations ``rho`` (P,): the casewise scores d log L / d rho (P, N; written into ``out`` if
+        given), and (P, M) sums over respondents of d_rho times d log L / d tau of the pair's first / second
+        item."""
         t1, t2, v1, v2, counts = self.t1, self.t2, self.v1, self.v2, self.counts
         n_pairs = len(rho)
         prob, phi, _ = _padded_cells(t1, t2, v1, v2, rho)
@@ -732,7 +733,7 @@ class _PolychoricBatch:
 
         up1, lo1 = d_tau_cells(e1, e2)                                  # (P, K1, K2), cells (a, b)
         up2, lo2 = (x.transpose(0, 2, 1) for x in d_tau_cells(e2, e1))  # back to cells (a, b)
-        return d_rho_cell.reshape(-1)[self.cell], a21(up1, lo1, 2), a21(up2, lo2, 1)
+        return np.take(d_rho_cell.reshape(-1), self.cell, out=out), a21(up1, lo1, 2), a21(up2, lo2, 1)
 
 
 def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi: str, vj: str,
@@ -990,8 +991,10 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     cor[first, second] = cor[second, first] = rhos
     names += [f"{order[j]}~~{order[i]}" for i, j in pairs]
     if poly_pairs:  # their scores and A21 blocks, placed in one step each
-        poly_d_rho, poly_a21_first, poly_a21_second = batch.scores(rhos[poly_pairs])
-        scores_cor[poly_pairs] = poly_d_rho
+        whole = len(poly_pairs) == n_cor  # every pair ordinal: the scores go straight into their rows
+        poly_d_rho, poly_a21_first, poly_a21_second = batch.scores(rhos[poly_pairs], scores_cor if whole else None)
+        if not whole:
+            scores_cor[poly_pairs] = poly_d_rho
         start = np.array([th_cols[v][0] for v in order])
         width = np.array([len(th_cols[v]) for v in order])
         ks = np.array(poly_pairs)
@@ -1055,21 +1058,30 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     d22 = 1 / a22
     s11, s12, s22 = inner[:n_uni, :n_uni], inner[:n_uni, n_uni:], inner[n_uni:, n_uni:]
     left = c21 @ s11 + d22[:, None] * s12.T       # second block row of B^-1 S, first block column
-    acov = np.empty((n_uni + n_cor, n_uni + n_cor))
-    acov[:n_uni, :n_uni] = a11_inv @ s11 @ a11_inv.T
-    acov[n_uni:, :n_uni] = left @ a11_inv.T
-    acov[:n_uni, n_uni:] = acov[n_uni:, :n_uni].T
-    acov[n_uni:, n_uni:] = left @ c21.T + (c21 @ s12 + d22[:, None] * s22) * d22[None, :]
+    a_uu, a_cu = a11_inv @ s11 @ a11_inv.T, left @ a11_inv.T
+    # written over S itself, block by block once its blocks are used: fresh k x k arrays cost more in page
+    # faults than the arithmetic on them (k is often hundreds)
+    product = c21 @ s12
+    s22 *= d22[:, None]
+    s22 += product
+    s22 *= d22[None, :]
+    s22 += np.matmul(left, c21.T, out=product)
+    acov = inner
+    acov[:n_uni, :n_uni] = a_uu
+    acov[n_uni:, :n_uni] = a_cu
+    acov[:n_uni, n_uni:] = a_cu.T
     if continuous_items:  # correlations -> covariances (delta method)
         h = np.eye(n_uni + n_cor)
         h[n_uni:, :n_uni] = h21
         h[n_uni:, n_uni:] = np.diag(h22)
         acov = h @ acov @ h.T
-    sign = np.ones(n_uni + n_cor)
-    for item in continuous_items:
-        sign[th_cols[item]] = -1.0
-    nacov = n * acov * np.outer(sign, sign)
-    nacov = (nacov + nacov.T) / 2
+    if continuous_items:
+        sign = np.ones(n_uni + n_cor)
+        for item in continuous_items:
+            sign[th_cols[item]] = -1.0
+        acov *= np.outer(sign, sign)
+    nacov = np.add(acov, acov.T, out=acov)  # symmetric to rounding, made exactly so
+    nacov *= n / 2
 
     # results -----------------------------------------------------------------------------------
     sd = np.array([np.sqrt(fits[v].var) if isinstance(fits[v], _Continuous) else 1.0 for v in order])
