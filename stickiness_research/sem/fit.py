@@ -130,20 +130,42 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
 
     Raises
     ------
+    ParameterError
+        ``data`` is not a DataFrame, or ``parameterization`` or ``model_type`` is not one of the options.
     ModelSpecError
         Unreadable syntax, a variable missing from the data, a non-numeric column, too few
-        observations, or a model with more parameters than moments.
+        observations, or a model with more parameters than moments; an unknown ``estimator`` or
+        ``missing``, an estimator that does not go with ``ordered``, ``group_equal`` without ``group``,
+        a group column with fewer than two groups, or a latent variable named as a data column.
     EstimationError
         No convergence, a non-positive-definite sample covariance matrix, or an under-identified model.
 
     Notes
     -----
+    ML minimizes, summed over groups g with N_g respondents,
+    ``F = sum_g (N_g / N) [log|Sigma_g| + tr(S_g Sigma_g^-1) - log|S_g| - p (+ (m_g - mu_g)' Sigma_g^-1
+    (m_g - mu_g) with a mean structure)]`` over the free parameters, ``S_g`` the sample covariance matrix
+    (divisor N_g, as lavaan) and ``Sigma_g``, ``mu_g`` the model-implied moments; the test statistic is
+    ``chisq = N F`` (fit measures: :class:`SEMResult`). Wald tests and 95 % intervals use ``z = est / se``.
+
     The parameter table and its matrix layout (index maps, equality basis, names) are built once
     per syntax and options and reused when the same model is fitted to new data (a bootstrap,
     simulation, invariance sequence or a study with many groups pays for them once). Estimation is
     Fisher scoring with analytic gradients, switching to Newton steps on the analytic observed
     Hessian near the optimum; standard errors use the expected information (lavaan's default for
     ML), MLR and FIML the observed one (lavaan's defaults there).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of Statistical
+    Software*, 48(2), 1-36.
+    Bollen, K. A. (1989). *Structural Equations with Latent Variables*. Wiley.
+    Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean and covariance structure
+    analysis with nonnormal missing data. *Sociological Methodology*, 30, 165-200.
+    R: ``lavaan::sem`` / ``lavaan::cfa`` / ``lavaan::growth`` (lavaan 0.6.14): estimates, SEs, standardized
+    solutions and fit measures of ML, MLR and FIML fits in tests/test_sem_reference.py and
+    tests/test_lavaan_battery.py (tests/reference/lavaan_sem.R, lavaan_battery.R), WLSMV fits in
+    tests/test_wlsmv.py (tests/reference/lavaan_wlsmv.R).
 
     Examples
     --------

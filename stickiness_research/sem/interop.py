@@ -193,6 +193,12 @@ def to_semopy(model: str | ParTable, options: Options | None = None) -> str:
         number such as ``inf``, semopy's own ``_b1``/``_c1``), or a row semopy would treat
         differently (e.g. a covariance of observed exogenous variables fixed at its sample value).
 
+    Notes
+    -----
+    The same model, not the same numbers to lavaan's precision: semopy's optimizer (SLSQP by default) stops
+    earlier than :func:`~stickiness_research.fit_sem`'s, so its estimates agree to about 1e-2 (relative) and
+    its chi-square (N F_ML, divisor N, as lavaan's) to about 1e-3 (tests/test_semopy_interop.py).
+
     Examples
     --------
     >>> from stickiness_research.sem.interop import to_semopy
@@ -552,10 +558,6 @@ def partable_to_syntax(partable: ParTable) -> str:
     (``exo == 1``) are left to lavaan's ``fixed.x`` rule. ``group.equal`` labels (``.p2.``) and
     rows that constraints name by plabel get ordinary labels, since row numbers may change.
 
-    ``lavaanify(partable_to_syntax(pt), Options(ngroups=pt.ngroups, fixed_x=pt.fixed_x))``, with
-    the other switches at their ``sem()`` defaults, gives the same model rows (lhs, op, rhs,
-    group, free or fixed, ustart) and the same equalities.
-
     Parameters
     ----------
     partable : ParTable
@@ -569,6 +571,21 @@ def partable_to_syntax(partable: ParTable) -> str:
     ------
     ModelSpecError
         A row present in some groups only, or starting values given for some groups only.
+
+    Notes
+    -----
+    The round trip: ``lavaanify(partable_to_syntax(pt), Options(ngroups=pt.ngroups, fixed_x=pt.fixed_x))``,
+    with the other switches at their ``sem()`` defaults, gives the same model rows (lhs, op, rhs,
+    group, free or fixed, ustart) and the same equalities, so a table built with ``std_lv``,
+    ``group_equal`` or ``group_partial`` can be fitted as plain syntax with the same chi-square.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of Statistical
+    Software*, 48(2), 1-36.
+    The output is lavaan model syntax, for ``lavaan::sem(model, data)``; the round trip is checked with our
+    :func:`~stickiness_research.lavaanify` (itself checked against ``lavaan::lavaanify``) and by equal fits of
+    a ``group.equal`` model (tests/test_semopy_interop.py), not by running R.
 
     Examples
     --------

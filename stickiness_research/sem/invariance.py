@@ -64,6 +64,25 @@ class InvarianceResult(Reportable):
     level : str
         The strictest level that holds (a property).
 
+    Notes
+    -----
+    Levels are read in order; ``level`` is the last level before the first one that fails (configural
+    when the second level already fails). A level fails against the previous one when
+    ``delta_cfi = cfi - cfi_previous < -0.010`` or ``delta_rmsea = rmsea - rmsea_previous > 0.015``;
+    ``delta_chisq`` (likelihood-ratio difference, or for ordered items lavaan's scaled-shifted
+    ``lavTestLRT`` difference) is reported beside them but does not decide, since at survey sample sizes
+    it rejects trivial differences. :meth:`verdict` says what the level allows to be compared.
+
+    References
+    ----------
+    Meredith, W. (1993). Measurement invariance, factor analysis and factorial invariance.
+    *Psychometrika*, 58(4), 525-543.
+    Cheung & Rensvold (2002), Chen (2007) and Wu & Estabrook (2016): the full entries are under
+    :func:`invariance`.
+    R: ``lavaan::cfa(model, data, group = , group.equal = )`` per level (tests/test_invariance.py); for
+    ordered items ``semTools::measEq.syntax(..., ID.cat = "Wu.Estabrook.2016")`` fits and ``lavTestLRT``
+    (tests/test_wlsmv.py).
+
     Examples
     --------
     >>> import stickiness_research as sr
@@ -81,7 +100,7 @@ class InvarianceResult(Reportable):
 
     @property
     def level(self) -> str:
-        """The strictest level that holds ("none" if even metric invariance fails)."""
+        """The strictest level that holds ("configural" if even the second level fails)."""
         held = "configural"
         for row in self.table.itertuples():
             if row.model == "configural":

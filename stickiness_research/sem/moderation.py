@@ -40,6 +40,22 @@ class LatentInteraction(Reportable):
     interaction : Series
         The estimates row of ``outcome ~ term`` (a property).
 
+    Notes
+    -----
+    The product construct is measured by double-mean-centred products of the two constructs' items,
+    ``(x_i - mean x_i)(m_j - mean m_j)`` centred again. With ``b_x`` and ``b_xm`` the unstandardized paths of
+    ``x`` and of the product on the outcome and ``w = k sqrt(var(moderator))`` for k = -1, 0, +1, each row of
+    ``slopes`` is ``slope = b_x + b_xm w`` with ``se = sqrt(var(b_x) + w^2 var(b_xm) + 2 w cov(b_x, b_xm))``
+    (delta method, from the fit's ``vcov``), ``z = slope / se`` and the normal 95 % interval. :meth:`plot`
+    draws the standardized (std_all) version of the same lines.
+
+    References
+    ----------
+    Marsh, Wen & Hau (2004) and Lin, Wen, Marsh & Lin (2010); the full entries are under
+    :func:`latent_interaction`. The model is fitted by :func:`~stickiness_research.fit_sem` (lavaan's
+    ``sem`` definitions); the interaction itself is checked by recovering a simulated one
+    (tests/test_moderation.py), not against R.
+
     Examples
     --------
     A product construct of convenience and trust predicting stickiness, on simulated answers:

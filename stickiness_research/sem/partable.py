@@ -96,6 +96,23 @@ class ParTable:
     text : str
         The syntax the table was read from.
 
+    Notes
+    -----
+    Each row has lavaan's ``parTable()`` columns (:meth:`to_frame`): ``id``, ``lhs op rhs``, ``user`` (1
+    written in the syntax, 0 added by a default rule, 2 an equality row added for a shared label),
+    ``block``/``group``, ``free`` (0 fixed, else the free parameter's number, 1..``npar_rows`` in table
+    order), ``ustart`` (the fixed value or the start given), ``exo`` (1 for the moments of fixed observed
+    covariates, held at their sample values), ``label`` and ``plabel`` (``.p<id>.``). A label shared by
+    several rows makes them one parameter through the equality rows ``.p<i>. == .p<j>.`` after the model
+    rows, as lavaan writes them.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of Statistical
+    Software*, 48(2), 1-36.
+    R: ``lavaan::lavaanify(model, auto = TRUE)`` / ``parTable(fit)``, row by row (tests/test_partable_lavaanify.py,
+    tests/test_partable_ordered.py; tests/reference/lavaanify_sample.R, lavaanify_ordered.R).
+
     Examples
     --------
     Built by :func:`~stickiness_research.lavaanify` (the defaults added as lavaan adds them):

@@ -67,6 +67,26 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
         An unknown method, ``data`` without a model variable or the group column, a non-numeric
         model variable, or a group label the model was not fitted on.
 
+    Notes
+    -----
+    Per group, with ``L`` the loadings, ``C = (I - B)^-1``, ``V = C Psi C'`` the latent covariance matrix and
+    ``Sigma^+`` the pseudo-inverse of the model-implied covariance matrix:
+
+    - regression (Thurstone): ``eta_i = E(eta) + V L' Sigma^+ (y_i - E(y))``
+    - Bartlett: ``eta_i = E(eta) + (L' Sigma^+ L)^+ L' Sigma^+ (y_i - E(y))``, which equals
+      ``(L' Theta^-1 L)^-1 L' Theta^-1 (y_i - E(y))`` plus the mean when ``Theta`` is invertible.
+
+    Without a mean structure ``E(y)`` and ``E(eta)`` come from the sample means, as lavaan's
+    (the module docstring has lavaan's rules for observed variables of the structural part).
+
+    References
+    ----------
+    Thurstone, L. L. (1935). *The Vectors of Mind*. University of Chicago Press.
+    Bartlett, M. S. (1937). The statistical conception of mental factors. *British Journal of Psychology*,
+    28(1), 97-104.
+    R: ``lavaan::lavPredict(fit, method = "regression")`` and ``method = "Bartlett"`` for nine models
+    (tests/test_predict.py; tests/reference/lavaan_predict.R).
+
     Examples
     --------
     >>> import stickiness_research as sr

@@ -69,6 +69,49 @@ class SEMResult(Reportable):
     estimator : str
         ``"ML"``, ``"MLR"``, ``"WLSMV"``, ...
 
+    Raises
+    ------
+    ModelSpecError
+        From :meth:`effects` of a multi-group fit, from :meth:`factor_scores` and
+        :meth:`modification_indices` of a fit of ordered items (their formulas are ML's), and from
+        :meth:`bootstrap` (see there).
+    ParameterError
+        From :meth:`bootstrap`, for an argument out of range.
+
+    Notes
+    -----
+    The fit measures follow lavaan's definitions (``T`` = ``chisq`` on ``df`` degrees of freedom, N F_ML for ML
+    (:func:`~stickiness_research.fit_sem`), ``T_b`` and ``df_b`` those of the independence model, N the total
+    sample size, G the number of groups):
+
+    - ``cfi = 1 - max(T - df, 0) / max(T - df, T_b - df_b, 0)``
+    - ``tli = (T_b / df_b - T / df) / (T_b / df_b - 1)``
+    - ``rmsea = sqrt(max(T - df, 0) / (df N)) sqrt(G)`` (divisor N, not N - 1), its 90 % interval by
+      inverting the noncentral chi-square, ``rmsea.pvalue`` the test of close fit (RMSEA <= .05)
+    - ``srmr``: Bentler's, the root mean square of ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over the
+      p (p + 1) / 2 elements with the diagonal (and the mean residuals scaled by the SDs when means are
+      modelled), averaged over groups weighted by N_g
+    - ``aic = -2 logl + 2 npar``, ``bic = -2 logl + npar log N``
+
+    MLR adds the Yuan-Bentler scaled (``.scaled``) and robust (``.robust``) versions, WLSMV the
+    scaled-shifted ones (:mod:`stickiness_research.sem.categorical`); ``r2`` of an endogenous variable is
+    ``1 - (residual variance) / (model-implied variance)``.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of Statistical
+    Software*, 48(2), 1-36.
+    Bentler, P. M. (1990). Comparative fit indexes in structural models. *Psychological Bulletin*, 107(2),
+    238-246.
+    Tucker, L. R., & Lewis, C. (1973). A reliability coefficient for maximum likelihood factor analysis.
+    *Psychometrika*, 38(1), 1-10.
+    Steiger, J. H. (1990). Structural model evaluation and modification: An interval estimation approach.
+    *Multivariate Behavioral Research*, 25(2), 173-180.
+    R: ``lavaan::parameterEstimates(fit, standardized = TRUE)``, ``fitMeasures(fit)`` and
+    ``inspect(fit, "r2")`` (tests/test_sem_reference.py, tests/test_lavaan_battery.py); ``sample_cov``,
+    ``implied_cov`` and ``residuals()`` as ``lavInspect(fit, "sampstat")``, ``fitted(fit)`` and ``resid(fit)``
+    (tests/test_results_protocol.py, tests/reference/lavaan_multigroup_resid.R).
+
     Examples
     --------
     >>> import stickiness_research as sr

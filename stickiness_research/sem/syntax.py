@@ -490,6 +490,27 @@ def lavaanify(syntax: str, options: Options | None = None) -> ParTable:
         undefined labels in ``:=`` or constraints, unknown ``group_equal`` types; a threshold not
         named t1..tK, beyond the item's K thresholds, or on an item not declared ordered.
 
+    Notes
+    -----
+    The rules lavaan's ``sem()`` applies (``auto = TRUE``), each switch a field of :class:`Options`: the
+    first loading of each factor fixed at 1 (``auto.fix.first``; ``std_lv`` frees it and fixes the factor
+    variances at 1 instead), free residual variances of the observed and latent variables
+    (``auto.var``), free covariances among exogenous latent variables (``auto.cov.lv.x``) and among
+    dependent variables (``auto.cov.y``), the variances and covariances of observed exogenous covariates
+    fixed at their sample values (``fixed.x``, ``exo = 1``), free observed intercepts and latent means fixed
+    at 0 with a mean structure (``int.ov.free``, ``int.lv.free``), and ``group.equal`` / ``group.partial``
+    across groups through shared labels. Free parameters are then numbered in table order; rows
+    sharing a label are tied by equality rows.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of Statistical
+    Software*, 48(2), 1-36.
+    R: ``lavaan::lavaanify(model, auto = TRUE, ...)`` on 200 random models with random options
+    (tests/test_partable_lavaanify.py; tests/reference/lavaanify_sample.R), and ``parTable()`` of
+    ``cfa(..., ordered = , estimator = "WLSMV")`` fits for ordered items (tests/test_partable_ordered.py;
+    tests/reference/lavaanify_ordered.R), row by row.
+
     Examples
     --------
     >>> from stickiness_research.sem.syntax import lavaanify
