@@ -44,6 +44,33 @@ class CFAResult(Reportable):
     syntax : str
         The measurement model fitted.
 
+    Raises
+    ------
+    ParameterError
+        :meth:`modification_indices` with ``top`` not a positive int, :meth:`residual_correlations` with
+        ``threshold`` outside [0, 1].
+    ModelSpecError
+        :meth:`modification_indices` of a fit of ordered items (WLSMV; the indices are ML's).
+
+    Notes
+    -----
+    The tables, per construct: :meth:`reliability` joins Cronbach's alpha with Feldt's interval
+    (:func:`~stickiness_research.reliability`) to ``omega = (sum lambda)^2 psi / sum(S)``,
+    ``cr = (sum l)^2 / ((sum l)^2 + sum(1 - l^2))`` and ``ave = sum(lambda^2) psi / tr(S)``
+    (:func:`~stickiness_research.construct_reliability`; ``lambda`` unstandardized and ``l`` standardized
+    loadings, ``psi`` the factor variance, ``S`` the items' sample covariances); :meth:`loadings` gives
+    ``std_all`` with delta-method SEs (:meth:`SEMResult.standardized_solution`); :meth:`fornell_larcker`
+    compares ``sqrt(ave)`` with the latent correlations; ``fit_measures["chisq/df"]`` is the reported
+    chi-square (scaled for MLR and WLSMV) over its df; :meth:`residual_correlations` lists
+    ``|cor(S) - cor(Sigma)| > threshold``.
+
+    References
+    ----------
+    Cronbach (1951), McDonald (1999) and Fornell & Larcker (1981): the full entries are under
+    :func:`~stickiness_research.cronbach_alpha` and :func:`~stickiness_research.construct_reliability`.
+    R: ``lavaan::cfa(model, data)`` and ``standardizedSolution(fit)``; ``semTools::compRelSEM(fit)`` and
+    ``semTools::AVE(fit)``; ``psych::alpha`` (tests/test_measurement_validity.py, tests/test_measurement.py).
+
     Examples
     --------
     >>> import stickiness_research as sr

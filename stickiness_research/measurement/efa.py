@@ -176,6 +176,21 @@ class ParallelAnalysis(Reportable):
     seed : int or None
         Seed they were drawn with.
 
+    Notes
+    -----
+    ``eigen_pc`` are the eigenvalues of the item correlation matrix ``R``, ``eigen_fa`` those of
+    ``R - I + diag(SMC)`` with ``SMC_j = 1 - 1 / (R^-1)_jj``; ``random_pc`` and ``random_fa`` are the
+    same eigenvalues' quantile (0.95 by default) over ``n_iter`` independent standard normal data sets
+    of the same n and p. ``n_factors`` (``n_components``) counts the leading eigenvalues above the random
+    ones, up to the first that is not.
+
+    References
+    ----------
+    Horn (1965) and Glorfeld (1995): the full entries are under :func:`parallel_analysis`.
+    R: the observed eigenvalues are ``eigen(cor(x))`` and ``eigen(R)`` with ``diag(R) <- psych::smc(R)``, the
+    matrices of psych's ``fa.parallel`` (tests/test_measurement_validity.py, tests/reference/measurement.R);
+    the random ones come from numpy's generator, not R's.
+
     Examples
     --------
     >>> import stickiness_research as sr
@@ -326,6 +341,25 @@ class EFAResult(Reportable):
         ``"minres"`` or ``"ml"``.
     cor : str
         ``"pearson"`` or ``"polychoric"``.
+
+    Raises
+    ------
+    ParameterError
+        :meth:`pattern` with ``cutoff`` outside [0, 1].
+
+    Notes
+    -----
+    With ``L`` the p x K pattern matrix and ``Phi`` the factor correlations: communalities are
+    ``diag(L Phi L')``, ``ss_loadings`` of factor k is ``(Phi L' L)_kk`` and ``proportion`` is
+    ``ss_loadings / p``. Factors are ordered by ``ss_loadings`` and signed so that each column of ``L``
+    sums to a positive number, as psych orders and signs them.
+
+    References
+    ----------
+    Jennrich, R. I. (2002). A simple general method for oblique rotation. *Psychometrika*, 67, 7-19.
+    R: ``psych::fa(x, nfactors, rotate = "oblimin", fm = "minres")``: loadings, ``Phi`` and communalities
+    (tests/test_measurement_validity.py); on polychoric correlations ``psych::fa(r = lavCor(d, ordered =
+    names(d)), ...)`` (tests/test_efa_polychoric.py; tests/reference/psych_fa_polychoric.R).
 
     Examples
     --------

@@ -104,6 +104,22 @@ class MethodBiasResult(Reportable):
     method_error : str or None
         Why it could not (the :class:`~stickiness_research.EstimationError` message).
 
+    Notes
+    -----
+    ``harman["first_share"] = lambda_1 / p``, the first eigenvalue of the item correlation matrix over p.
+    In ``loadings`` (standardized, std_all) ``change = trait_loading_with_method - trait_loading``, and
+    :attr:`method_variance` is the mean of ``method_loading^2``: the share of an item's variance the method
+    factor takes. :meth:`verdict` reads them against the 50 % mark for Harman's test, the CFI of the
+    one-factor model against the measurement model's, and about 25 % method variance in published
+    studies (Williams, Cote & Buckley, 1989).
+
+    References
+    ----------
+    Podsakoff et al. (2003) and Williams, Cote & Buckley (1989): the full entries are under
+    :func:`method_bias`.
+    R: the measurement, one-factor and ULMC models as ``lavaan::cfa`` fits (tests/test_measurement_validity.py,
+    tests/reference/measurement.R).
+
     Examples
     --------
     With three items per factor the method factor is not identified, and the result says so:
