@@ -250,6 +250,22 @@ def population_thresholds(q: Questionnaire, thresholds: str | dict | None = None
     QuestionnaireError
         The questionnaire has no population block, or ``thresholds`` is invalid (names the key).
 
+    Notes
+    -----
+    With ``y* ~ N(0, 1)`` an item's standardized latent response, an answer falls in category ``k`` when
+    ``cut_{k-1} < y* + mean_shift <= cut_k``, so ``P(x <= k) = Phi(cut_k - mean_shift)`` and the thresholds
+    lavaan's probit model estimates, ``tau_k = Phi^-1(P(x <= k))``, are ``cut_k - mean_shift``. Answering a
+    reverse-keyed item ``points + 1 - k`` turns ``P(x <= k)`` into ``1 - Phi(cut_{points-k} - mean_shift)``,
+    whence the negated, reversed thresholds.
+
+    References
+    ----------
+    Muthén, B. (1984). A general structural equation model with dichotomous, ordered categorical, and
+    continuous latent variable indicators. *Psychometrika*, 49(1), 115-132.
+    R: the sample thresholds of ``lavaan::lavCor(d, ordered = TRUE, output = "th")``
+    (:func:`~stickiness_research.sem.ordinal.ordinal_sample_stats`, checked against lavaan) recover them
+    within sampling error for every preset (tests/test_simulate_thresholds.py).
+
     Examples
     --------
     >>> import stickiness_research as sr
@@ -461,6 +477,28 @@ def simulate_responses(q: Questionnaire, n: int = 500, seed: int | None = 1, *, 
         message names the key: wrong number of cut points, not increasing, unknown preset, unknown
         item or response set).
 
+    Notes
+    -----
+    The population block is standardized: exogenous constructs correlate as ``population.correlations``
+    says, each endogenous construct is ``eta_j = sum_k beta_jk eta_k + zeta_j`` with the residual variance
+    ``1 - R^2_j`` that gives it variance 1, and ``Phi`` is the implied latent correlation matrix. Per
+    respondent ``eta = chol(Phi) z`` (the same draws as :func:`latent_scores`); per item, with standardized
+    loading ``lambda_j``, ``y*_j = lambda_j eta_c(j) + sqrt(1 - lambda_j^2) e_j + mean_shift``,
+    ``e_j ~ N(0, 1)``, cut into category ``k`` when ``cut_{k-1} < y*_j <= cut_k``; a reverse-keyed item is
+    written as ``points + 1 - k``. Careless respondents then replace their answers: straight-liners one
+    value (3 to 5) everywhere, alternators the two end points in turn, random responders and speeders
+    uniform draws; durations are ``answers x seconds per item x lognormal(0, 0.35) + 20`` seconds (6 s per
+    item, 1.2 s for straight-liners and speeders). Missing answers are MCAR.
+
+    References
+    ----------
+    Muthén, B. (1984). A general structural equation model with dichotomous, ordered categorical, and
+    continuous latent variable indicators. *Psychometrika*, 49(1), 115-132.
+    Checked by recovery, not against an R simulator: :func:`~stickiness_research.fit_sem` (lavaan's
+    definitions) of 5,000 simulated respondents recovers every population path within .05
+    (tests/test_simulate.py), and lavaan's sample thresholds recover :func:`population_thresholds`
+    (tests/test_simulate_thresholds.py).
+
     Examples
     --------
     >>> import stickiness_research as sr
@@ -535,7 +573,21 @@ def latent_scores(q: Questionnaire, n: int = 500, seed: int | None = 1) -> pd.Da
     Raises
     ------
     ParameterError
-        ``n`` or ``seed`` out of range.
+        ``q`` is not a Questionnaire, or ``n`` or ``seed`` out of range.
+    QuestionnaireError
+        The questionnaire has no (valid) population block.
+
+    Notes
+    -----
+    ``eta = chol(Phi) z`` per respondent, ``z`` the first standard normal draws of
+    ``numpy.random.default_rng(seed)`` after the demographics and ``Phi`` the population model's latent
+    correlation matrix (see :func:`simulate_responses`): exactly the scores its answers were drawn from.
+
+    References
+    ----------
+    The population model is that of :func:`simulate_responses` (Muthén, 1984, there); checked by the
+    correlation of a scale's mean with its true score (the example below) and as the truth the behaviour
+    analyses recover (tests/test_behaviour.py).
 
     Examples
     --------

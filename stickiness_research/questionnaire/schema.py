@@ -307,6 +307,16 @@ class Questionnaire(_Strict):
     demographics : list of Demographic
         Demographic questions (``quasi_identifier`` marks those :func:`~stickiness_research.k_anonymity` combines).
 
+    Raises
+    ------
+    KeyError
+        :meth:`construct`, :meth:`item` or :meth:`demographic` with an id the questionnaire does not have.
+    ParameterError, OutputPathError
+        From :meth:`export` (see :func:`~stickiness_research.export_questionnaire`).
+    pydantic.ValidationError
+        When constructed directly from invalid fields; :func:`~stickiness_research.load_questionnaire`
+        reports the same problems as a :class:`~stickiness_research.QuestionnaireError` with file and line.
+
     Examples
     --------
     >>> import stickiness_research as sr

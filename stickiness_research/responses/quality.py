@@ -372,10 +372,49 @@ def quality_flags(data: pd.DataFrame, q: Questionnaire, *, duration_col: str | N
         missing_share, longstring_flag. An index whose inputs are absent is missing (NaN / NA): no
         durations, no attention-check columns, fewer than 10 items for ``identical_answers``.
 
+    Raises
+    ------
+    ParameterError
+        ``q`` is not a Questionnaire, ``data`` has fewer than two of its item columns, or ``duration_col``,
+        ``seconds_per_item``, ``longstring_max``, ``psychsyn_critval`` or ``mahalanobis_level`` is out of range.
+    ResponseDataError
+        An item column holds text that is not a number.
+
     Warns
     -----
     ScreeningWarning
         Naming items without variance: no answers at all, or the same answer from everyone.
+
+    Notes
+    -----
+    Per respondent, over the item answers x_1..x_k in questionnaire order (``careless``'s definitions):
+
+    - ``longstring``: the longest run of identical consecutive answers (a missing answer ends a run);
+      ``longstring_mean`` is k / (number of runs); ``longstring_flag`` is ``longstring > longstring_max``.
+    - ``irv``: the SD (divisor n - 1) of the answered items.
+    - ``even_odd``: per scale the means of its odd- and even-numbered items (reverse-keyed items recoded),
+      ``r`` their correlation across scales, and ``-2r / (1 + r)`` (Spearman-Brown, negated so that higher
+      is more careless).
+    - ``psychsyn``: the respondent's correlation over the item pairs that correlate above
+      ``psychsyn_critval`` across the sample (pairwise-complete), NaN where no pair does.
+    - ``mahalanobis_d2 = (x - m)' S^-1 (x - m)`` with the complete rows' means ``m`` and covariance ``S``
+      (n - 1); ``mahalanobis_flag`` is ``d2 > chi2_k(mahalanobis_level)``.
+    - ``seconds_per_item`` is the duration over k; ``speeder`` is ``seconds_per_item < seconds_per_item``
+      (the argument).
+    - ``duplicate``: a later row with the same respondent id, or with the same IP group or submission
+      time and the same answers; ``identical_answers``: a later complete row with the same answers
+      (only from 10 items on); ``missing_share``: the share of items unanswered.
+
+    References
+    ----------
+    Meade, A. W., & Craig, S. B. (2012). Identifying careless responses in survey data. *Psychological
+    Methods*, 17(3), 437-455.
+    Huang, J. L., Curran, P. G., Keeney, J., Poposki, E. M., & DeShon, R. P. (2012). Detecting and deterring
+    insufficient effort responding to surveys. *Journal of Business and Psychology*, 27(1), 99-114.
+    Curran, P. G. (2016). Methods for the detection of carelessly invalid responses in survey data.
+    *Journal of Experimental Social Psychology*, 66, 4-19.
+    R: ``careless::longstring``, ``irv``, ``evenodd``, ``psychsyn`` and ``mahad`` (tests/test_responses.py;
+    tests/reference/careless_indices.R).
 
     Examples
     --------
@@ -642,11 +681,27 @@ def apply_exclusions(data: pd.DataFrame, flags: pd.DataFrame, rules: dict) -> Ex
     ------
     ParameterError
         For an unknown rule or an out-of-range threshold, or ``identical_answers`` on fewer than 10 items.
+    ResponseDataError
+        A row of ``data`` has no row in ``flags`` (the flags were computed from other data).
 
     Warns
     -----
     ScreeningWarning
         Each entry of ``.warnings``, so that a caller that only unpacks the pair still sees them.
+
+    Notes
+    -----
+    A respondent is excluded when any active rule hits (indices as defined in :func:`quality_flags`):
+    ``attention_failed > 0``; ``speeder``; ``duplicate``; ``identical_answers``; ``mahalanobis_flag``;
+    ``longstring > longstring``; ``missing_share > missing_share``; ``irv < irv_min``;
+    ``psychsyn < psychsyn_min`` (a missing index never hits). A rule whose index is missing for every
+    respondent is not applied and said so; a rule that hits more than 20 % of the respondents warns, as
+    it more likely misreads the data than finds careless respondents.
+
+    References
+    ----------
+    Meade & Craig (2012) and Curran (2016) on the indices and screening: the full entries are under
+    :func:`quality_flags`.
 
     Examples
     --------

@@ -164,6 +164,20 @@ def reverse_code(data: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     ------
     ParameterError
         ``q`` is not a Questionnaire.
+    ResponseDataError
+        A reverse-keyed item's column holds text that is not a number.
+
+    Notes
+    -----
+    For a reverse-keyed item on a response set from ``min`` to ``max`` the recoded answer is
+    ``min + max - x`` (on 1..5: 1 <-> 5, 2 <-> 4, 3 stays); missing answers stay missing. Applied twice it
+    gives the answers back, which is why it must be applied exactly once.
+
+    References
+    ----------
+    R: the reverse keys of ``psych::scoreItems(keys, x, min = 1, max = 5)`` (a key ``"-con4"`` scores
+    ``min + max - x``): :func:`scale_scores` of the recoded answers equals its scores
+    (tests/test_responses.py; tests/reference/psych_scoreitems.R).
 
     Examples
     --------
