@@ -114,3 +114,10 @@ def test_genz_bivariate_normal_equals_owens_t_form():
     assert np.max(np.abs(fast - exact)) < 1e-15
     one_rule = ordinal._pbinorm_many(h[:300], k[:300], np.full((300, 1, 1), 0.5))  # the views-only path
     assert np.max(np.abs(one_rule - ordinal._pbinorm(h[:300], k[:300], 0.5))) < 1e-15
+
+
+def test_genz_bivariate_normal_gives_nan_for_a_nan_correlation():
+    h, k = np.zeros((2, 3, 1)), np.zeros((2, 1, 3))
+    out = ordinal._pbinorm_many(h, k, np.array([np.nan, 0.3])[:, None, None])
+    assert np.isnan(out[0]).all()
+    assert np.allclose(out[1], ordinal._pbinorm(h[1], k[1], 0.3), atol=1e-15)

@@ -77,3 +77,20 @@ def test_catml_scaling_equals_the_direct_formula(fit):
     cat = categorical._catml(problem, sol)
     assert cat["c.hat3"] == pytest.approx(ks / cat["df3"], rel=1e-10)
     assert cat["c.hat3.null"] == pytest.approx(np.trace(gamma) / cat["df3.null"], rel=1e-12)
+
+
+def test_a_model_without_free_parameters_is_fitted():
+    """Every loading, variance and threshold fixed: the thresholds' rows have no column to point at (the
+    vectorised table once took argmax over an empty axis); chi-square as lavaan computes it for the fixed model."""
+    rng = np.random.default_rng(8)
+    z = rng.standard_normal((500, 1))
+    data = pd.DataFrame({f"y{j}": np.digitize(0.7 * z[:, 0] + rng.normal(scale=0.7, size=500), [-1, 0, 1]) + 1
+                         for j in (1, 2, 3)})
+    model = ("F =~ 1*y1 + 0.8*y2 + 0.7*y3\nF ~~ 0.5*F\n"
+             + "\n".join(f"y{j} | -1*t1 + 0*t2 + 1*t3" for j in (1, 2, 3)))
+    for parameterization in ("delta", "theta"):
+        res = sr.fit_sem(model, data, ordered=True, parameterization=parameterization)
+        assert res.fit_measures["npar"] == 0
+        assert res.fit_measures["chisq"] > 0
+        thresholds = res.estimates[res.estimates["op"] == "|"]
+        assert list(thresholds["est"]) == [-1.0, 0.0, 1.0] * 3

@@ -718,7 +718,8 @@ def row_table(problem: CategoricalProblem, theta: np.ndarray):
             else:
                 jrows = g.delta_k[items] if parameterization == "delta" else np.zeros((len(rws), problem.n_free))
             nonzero = jrows != 0
-            count, first = nonzero.sum(axis=1), nonzero.argmax(axis=1)
+            count = nonzero.sum(axis=1)
+            first = nonzero.argmax(axis=1) if nonzero.shape[1] else np.zeros(len(rws), dtype=int)  # no free parameter
             for n, r in enumerate(rws):
                 i = items[n]
                 if kind == "tau":

@@ -336,7 +336,7 @@ def _pbinorm_many(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.ndarray:
     h, k = np.broadcast_arrays(np.asarray(h, dtype=float), np.asarray(k, dtype=float))
     rho = np.broadcast_to(np.asarray(rho, dtype=float), h.shape[:1] + (1,) * (h.ndim - 1))
     size = np.abs(rho.reshape(len(rho)))
-    out = np.empty(h.shape)
+    out = np.full(h.shape, np.nan)  # a NaN correlation matches no rule: NaN, as _pbinorm gives
     lower = -1.0
     for limit, x, w in _GENZ_RULES:
         pick = (size >= lower) & (size < limit) if lower >= 0 else size < limit
