@@ -122,6 +122,13 @@ def power(q: Questionnaire | SEMResult, n: list[int] | tuple[int, ...] = (200, 3
 
     Notes
     -----
+    The power of a hypothesis at N is the share of the converged replications (``replications`` in the table)
+    in which its estimate has the expected sign and its Wald p < ``alpha``; an indirect effect judged by
+    ``"montecarlo"`` is supported when the (1 - ``alpha``) interval of 5,000 draws of the labelled estimates
+    from N(est, vcov) lies on the expected side of 0. ``mean_estimate`` is the mean standardized (std_all)
+    estimate and ``true_beta`` the population value (for an indirect effect, the product of its paths). A
+    power p from R replications has Monte Carlo standard error ``sqrt(p (1 - p) / R)``.
+
     Each call compiles the model once and fits every replication with
     :class:`~stickiness_research.sem.replicate.ReplicationModel` (``sem/replicate.py``): fit_sem's own
     parameter table for the syntax, the sample moments of the replication's data, the same Fisher scoring /
@@ -134,6 +141,16 @@ def power(q: Questionnaire | SEMResult, n: list[int] | tuple[int, ...] = (200, 3
     (:class:`~stickiness_research.simulate.AnswerSampler`); ``tests/test_power_fast.py`` checks estimates, SEs
     and p-values against ``fit_sem`` on the same data (1e-6 relative) and the power tables against the
     one-``fit_sem``-per-replication implementation. ``benchmarks/power.py`` times 1,000 replications.
+
+    References
+    ----------
+    Muthén, L. K., & Muthén, B. O. (2002). How to use a Monte Carlo study to decide on sample size and
+    determine power. *Structural Equation Modeling*, 9(4), 599-620.
+    MacKinnon, D. P., Lockwood, C. M., & Williams, J. (2004). Confidence limits for the indirect effect:
+    Distribution of the product and resampling methods. *Multivariate Behavioral Research*, 39(1), 99-128.
+    Not compared with an R simulator (simsem): each replication's fit is :func:`~stickiness_research.fit_sem`'s
+    (lavaan's definitions; tests/test_power_fast.py), and the power of a pilot's regression slope agrees with
+    the analytic power of its Wald test (tests/test_power_more.py).
 
     Examples
     --------
@@ -181,6 +198,15 @@ class PowerTable(Reportable, pd.DataFrame):
     alpha : float
     indirect : str
         How indirect effects were judged: "delta" (Sobel z) or "montecarlo" (Monte Carlo intervals).
+
+    Notes
+    -----
+    Each ``power`` is a share of ``replications`` simulated samples (see :func:`power`); :meth:`tables` adds
+    its Monte Carlo standard error ``mc_se = sqrt(power (1 - power) / replications)``.
+
+    References
+    ----------
+    Muthén & Muthén (2002): the full entry is under :func:`power`.
 
     Examples
     --------
@@ -706,6 +732,20 @@ def sample_size(q: Questionnaire, target_power: float = 0.8, *, hypotheses: list
     power : the power at given sample sizes.
     rmsea_sample_size : the N for the RMSEA test of fit (analytic, instant).
 
+    Notes
+    -----
+    With ``p(N)`` the simulated power at N (:func:`power`; with ``criterion="all"`` the minimum over the
+    hypotheses), the answer is the grid point ``N`` with ``p(N) >= target_power > p(N - step)`` that the
+    bisection brackets; with ``"each"`` one such N per hypothesis, and ``n`` the largest of them. Each
+    power comes with its Monte Carlo standard error ``sqrt(p (1 - p) / R)``.
+
+    References
+    ----------
+    Muthén, L. K., & Muthén, B. O. (2002). How to use a Monte Carlo study to decide on sample size and
+    determine power. *Structural Equation Modeling*, 9(4), 599-620.
+    Not compared with an R function: the power at each N equals :func:`power`'s with the same seed
+    (tests/test_sample_size.py).
+
     Examples
     --------
     The N at which the direct effect H1 (beta .50) is supported in at least 80% of samples (4 replications
@@ -875,6 +915,12 @@ def rmsea_power(*, rmsea0: float, rmsea_a: float, df: float | SEMResult, n: int,
     rmsea_sample_size : the smallest N reaching a power.
     power : Monte Carlo power of each hypothesis.
 
+    Notes
+    -----
+    The quantile ``c`` and the tail probabilities are scipy's noncentral chi-square (``scipy.stats.ncx2``;
+    for the test of exact fit ``lambda_0 = 0``, the central chi-square). With ``rmsea_a`` equal to ``rmsea0``
+    both distributions coincide and the power is ``alpha`` at every N, which is why equal values are refused.
+
     References
     ----------
     MacCallum, R. C., Browne, M. W., & Sugawara, H. M. (1996). Power analysis and determination of sample
@@ -958,6 +1004,19 @@ def rmsea_sample_size(*, rmsea0: float, rmsea_a: float, df: float | SEMResult, p
     See Also
     --------
     rmsea_power : the power at a given N (MacCallum, Browne & Sugawara, 1996; formulas there).
+
+    Notes
+    -----
+    The answer is ``min{N >= 2 : rmsea_power(N) >= power}``, found by doubling N from 2 until the power is
+    reached and bisecting the last interval, which assumes the power rises with N (tests/test_rmsea_power.py
+    checks that it does for N from 2 to 6,000).
+
+    References
+    ----------
+    MacCallum, R. C., Browne, M. W., & Sugawara, H. M. (1996). Power analysis and determination of sample
+    size for covariance structure modeling. *Psychological Methods*, 1(2), 130-149.
+    R: ``semTools::findRMSEAsamplesize`` (0.5.6) times ``group``, on 300 cases, exactly but for the
+    differences above (tests/test_rmsea_power.py; tests/reference/semtools_rmsea_power.R).
 
     Examples
     --------
