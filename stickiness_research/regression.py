@@ -947,7 +947,16 @@ def robustness_table(sem_result, scores: pd.DataFrame, alpha: float = 0.05) -> p
     -----
     For each SEM equation ``eta_j ~ eta_k ...`` the OLS of the same equation on the scale means
     (HC3 SEs); ``sem_std_all`` is the SEM's standardized path (lavaan's std.all) and ``ols_std_all`` the
-    OLS coefficient on z-scored scale scores.
+    OLS coefficient on z-scored scale scores. ``sem_pvalue`` is the standardized path's (delta-method SE,
+    :meth:`SEMResult.standardized_solution`), ``ols_pvalue`` the HC3 t test's. ``same_conclusion`` holds when
+    the two coefficients have the same sign and both or neither p-value is below ``alpha``. Scale means carry
+    the measurement error the SEM models, so the two estimates differ even when both models hold.
+
+    References
+    ----------
+    Long & Ervin (2000) for HC3: the full entry is under :func:`ols`.
+    R: the OLS side as ``lm`` with ``sandwich::vcovHC(fit, type = "HC3")`` (tests/test_regression.py), the SEM side
+    as ``lavaan::standardizedSolution(fit)`` (tests/test_sem_reference.py).
 
     Examples
     --------

@@ -42,6 +42,26 @@ class SegmentResult(Reportable):
     on : tuple of str
         The scores the clusters were formed on.
 
+    Raises
+    ------
+    ParameterError
+        :meth:`centers_of` with ``scores`` not a DataFrame, :meth:`profile` with ``min_cell`` not a positive int.
+    ResponseDataError
+        :meth:`centers_of` with a score column holding text that is not a number.
+
+    Notes
+    -----
+    ``centers`` are the segments' means of the unstandardized scores, ``n`` their sizes and ``share = n /``
+    (respondents labelled). :meth:`profile` gives, per demographic category and segment,
+    ``100 x (respondents of the segment in the category) / (respondents of the segment with an answer)``,
+    blank where the count is below ``min_cell`` (a small cell would identify people). How the clusters and
+    ``k`` are found: :func:`segment_respondents`.
+
+    References
+    ----------
+    MacQueen (1967), Rousseeuw (1987) and Schwarz (1978): the full entries are under
+    :func:`segment_respondents`.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -138,6 +158,35 @@ def segment_respondents(scores: pd.DataFrame, *, k: int | None = None, k_range: 
     Returns
     -------
     SegmentResult
+
+    Raises
+    ------
+    ParameterError
+        ``k``, ``k_range``, ``method`` or ``seed`` out of range.
+    ResponseDataError
+        A score column holds text that is not a number, fewer than ``max(10, 2 x k_range[1])`` respondents
+        have every score, or a score is the same for everyone.
+
+    Notes
+    -----
+    Each score is standardized, ``z = (x - mean) / sd`` (divisor n), over the complete respondents. For every
+    candidate k the clustering is fitted (k-means with 10 starts, or a full-covariance Gaussian mixture with
+    5) and two criteria are recorded: the mean silhouette of the clustering,
+    ``s_i = (b_i - a_i) / max(a_i, b_i)`` with ``a_i`` the mean distance to the own cluster and ``b_i`` to the
+    nearest other one (larger is better), and the BIC of a Gaussian mixture with k components,
+    ``-2 log L + (parameters) log n`` (smaller is better). k-means keeps the k of the largest silhouette, the
+    mixture the k of the smallest BIC. Segments are numbered by size, 1 the largest.
+
+    References
+    ----------
+    MacQueen, J. (1967). Some methods for classification and analysis of multivariate observations. In
+    *Proceedings of the Fifth Berkeley Symposium on Mathematical Statistics and Probability* (Vol. 1,
+    pp. 281-297). University of California Press.
+    Rousseeuw, P. J. (1987). Silhouettes: A graphical aid to the interpretation and validation of cluster
+    analysis. *Journal of Computational and Applied Mathematics*, 20, 53-65.
+    Schwarz, G. (1978). Estimating the dimension of a model. *The Annals of Statistics*, 6(2), 461-464.
+    Computed with scikit-learn (``KMeans``, ``GaussianMixture``, ``silhouette_score``); not compared with an
+    R function.
 
     Examples
     --------

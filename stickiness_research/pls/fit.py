@@ -46,6 +46,18 @@ class PLSResult(Reportable):
         What the estimation noticed (missing answers replaced by means, incomplete rows dropped, weights
         that did not converge), shown under the tables.
 
+    Raises
+    ------
+    ParameterError
+        From :meth:`bootstrap`, :meth:`predict`, :meth:`ipma`, :meth:`implied_correlation`,
+        :meth:`q2_blindfolding`, :meth:`mga` and :meth:`micom`, for an argument out of range.
+    ModelSpecError
+        From :meth:`ipma` and :meth:`predict`: an indicator not in ``data``, or a model whose indicators are
+        built from the data (an interaction term, a two-stage higher-order construct) that the method cannot use.
+    ResponseDataError
+        From :meth:`ipma` and :meth:`predict`: ``data`` that are not the data the model was fitted to, or an
+        indicator holding text.
+
     Notes
     -----
     The PLS path algorithm (Lohmöller 1989), as seminr's ``estimate_pls``: starting from unit weights, each
@@ -546,6 +558,30 @@ def fit_pls(model: str, data: pd.DataFrame, *, scheme: str = "path_weighting", c
         A singular formative block or collinear predictors.
     ParameterError
         An argument out of range.
+
+    Notes
+    -----
+    On the indicators' correlation matrix ``S``, from unit weights: the scores ``Y = X W`` rescaled to unit
+    variance have correlations ``C``; the inner weights ``E`` are, for the path-weighting scheme, the
+    regression weights of a construct on its predecessors and the correlations with its successors
+    (factorial: correlations with all neighbours; centroid: their signs); the new weights are the
+    indicators' covariances with the standardized proxy ``Y E`` (mode A), or the block's regression
+    weights on it, ``S_bb^-1`` times those covariances (mode B), rescaled to unit-variance scores. The
+    loop stops when ``sum |W_new - W_old| < 10^-stop_criterion`` or after ``max_iter`` iterations.
+    Loadings are ``S W`` (indicator-score correlations); each endogenous construct's paths are
+    ``C_pp^-1 C_pj`` over its predecessors p, with ``R^2 = beta' C_pj``. PLSc uses
+    ``rho_A = (w'w)^2 w'(S - diag S)w / w'(ww' - diag(ww'))w`` per mode-A block: ``C`` divided by
+    ``sqrt(rho_A_i rho_A_j)`` and loadings ``w sqrt(rho_A) / (w'w)``.
+
+    References
+    ----------
+    Lohmöller (1989), Dijkstra & Henseler (2015) and Hair et al. (2022): the full entries are under
+    :class:`PLSResult`.
+    Henseler, J., & Chin, W. W. (2010). A comparison of approaches for the analysis of interaction effects
+    between latent variables using partial least squares path modeling. *Structural Equation Modeling*,
+    17(1), 82-109.
+    R: ``seminr::estimate_pls`` (2.3.1): its published test fixtures and the seminr Python port's values
+    (tests/test_pls.py, tests/test_pls_port.py; tests/reference/seminr/).
 
     Examples
     --------
