@@ -54,6 +54,11 @@ class BehaviourResult(Reportable):
     of the metrics are those of :mod:`stickiness_research.behaviour.metrics`; each table's method and R
     counterpart is in the docstring of the function that made it.
 
+    References
+    ----------
+    As :func:`analyze_behaviour`, which lists the papers and the R functions (``cor.test``,
+    ``survival::coxph``, ``survfit``, ``survdiff``, ``chisq.test``) its tables are checked against.
+
     Examples
     --------
     >>> import stickiness_research as sr
@@ -200,6 +205,15 @@ def analyze_behaviour(events: Events, responses: pd.DataFrame, q: Questionnaire,
     :func:`~stickiness_research.content_preferences` (``chisq.test``), :func:`~stickiness_research.reading_times`
     and :func:`~stickiness_research.association_rules`. A segment's suggestion is the content type with the
     largest adjusted residual when it exceeds ``PREFERENCE_RESIDUAL`` (2), with its peak visiting time.
+
+    References
+    ----------
+    The papers of each step are in its docstring: Fader, Hardie & Lee (2005) for the metrics, Cox (1972) and
+    Kaplan & Meier (1958) for churn, Agrawal, Imielinski & Swami (1993) for the rules.
+    R: ``cor.test``, ``survival::coxph(ties = "efron")``, ``survival::survfit`` and ``survdiff``, and
+    ``chisq.test(correct = FALSE)`` with its ``$stdres``, on a frozen simulated fixture
+    (tests/test_behaviour.py; tests/reference/behaviour_survival.R); the behavioural SEM is
+    :func:`~stickiness_research.fit_sem`'s (lavaan's definitions).
 
     Examples
     --------

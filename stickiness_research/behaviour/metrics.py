@@ -148,6 +148,28 @@ def user_metrics(events: Events, *, churn_after: int = 14) -> pd.DataFrame:
     ParameterError
         ``events`` is not Events or ``churn_after`` is out of range.
 
+    Notes
+    -----
+    Days count from the window's first day; ``end`` is its last, ``first`` the user's first event,
+    ``first_active`` and ``last_active`` the first and last day with an event other than a push:
+
+    - ``observed_days = end - first + 1``; ``active_share = active_days / observed_days``;
+      ``visits_per_week = 7 x active_share``; ``recency_days = end - last_active``
+    - ``share_rate = shares / reads`` (missing without reads); ``read_completion`` the mean completion of
+      the reads; ``push_open_rate`` = (days with a push and an open) / (days with a push)
+    - ``retained_dN``: active on day ``first_active + N`` (missing when that day is after ``end``)
+    - ``churned``: ``end - last_active >= churn_after`` (a user never active counts as churned);
+      ``lifetime_days = last_active - first + 1`` if churned, else ``end - first + 1`` (right-censored),
+      at least 1.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). RFM and CLV: Using iso-value curves for customer base
+    analysis. *Journal of Marketing Research*, 42(4), 415-430.
+    No R counterpart: checked against the definitions computed by hand on a small log (tests/test_behaviour.py);
+    the analyses of its output (:func:`~stickiness_research.criterion_validity`,
+    :func:`~stickiness_research.churn_cox`, :func:`~stickiness_research.churn_survival`) are checked against R.
+
     Examples
     --------
     >>> import stickiness_research as sr, tempfile, os

@@ -251,8 +251,27 @@ def association_rules(events: Events, segments: pd.Series | None = None, *, min_
 
     Raises
     ------
+    ParameterError
+        ``events`` is not Events, ``segments`` not a Series, or a threshold out of range.
     ResponseDataError
         The log has no reads with a content type (there is nothing to build baskets from).
+
+    Notes
+    -----
+    Over the N baskets (users with a read of a known content type; a user's favourite content and time slot
+    are the most frequent ones, ties broken by name): ``support(X -> Y) = |baskets holding X and Y| / N``,
+    ``confidence = support(X and Y) / support(X)``, ``lift = confidence / support(Y)`` and
+    ``users = support x N``. Frequent itemsets of up to three items are found by Apriori
+    (``mlxtend.frequent_patterns.apriori``), rules by ``mlxtend``'s ``association_rules``; a rule is kept
+    when its support, confidence and lift reach the thresholds.
+
+    References
+    ----------
+    Agrawal, R., Imielinski, T., & Swami, A. (1993). Mining association rules between sets of items in large
+    databases. *Proceedings of ACM SIGMOD*, 207-216.
+    Brin, S., Motwani, R., Ullman, J. D., & Tsur, S. (1997). Dynamic itemset counting and implication rules for
+    market basket data. *Proceedings of ACM SIGMOD*, 255-264.
+    Computed with mlxtend; not compared with R's ``arules``.
 
     Examples
     --------

@@ -89,6 +89,12 @@ class BehaviourModel:
     near :math:`e^\beta` per SD of the driver, attenuated when observed scale scores stand in for the latent
     ones).
 
+    References
+    ----------
+    Cox (1972): the full entry is under :func:`~stickiness_research.churn_cox`.
+    The truth is checked by recovery: the Cox model of a simulated log finds a hazard ratio near
+    ``exp(churn_log_hr)`` and visits rise with the driver and with pushes (tests/test_behaviour.py).
+
     Examples
     --------
     >>> import math
@@ -170,6 +176,28 @@ def simulate_events(q: Questionnaire, responses: pd.DataFrame, *, days: int = 90
     ResponseDataError
         ``responses`` has no ``respondent_id``, or ``scores`` lacks the model's driver construct or some
         respondent.
+
+    Notes
+    -----
+    Per user, with standardized scores ``z`` (the driver's and each lever's) and the parameters of
+    ``model``: a join day uniform over the window's first third; a lifetime ``ceil(Exp(h))`` with
+    ``h = churn_hazard x exp(churn_log_hr x z_driver)``, with a last visit on the day before leaving; a push
+    every ``push_every`` days from a random offset; a visit on each following day with probability
+    ``logistic(visit_logit + visit_slope x z_driver + push_lift x push)``. Each visit is ``1 + Poisson(
+    extra_sessions)`` sessions (an ``open`` each, in the evening with probability ``evening_share``, or
+    ``insurance_evening_share`` for insurance users), each with ``Poisson(reads_per_session)`` reads whose
+    content type follows the segment's preferences; a read's completion is Beta with mean
+    ``logistic(logit(completion_mean) + completion_slope x z_completion)`` and precision 8, it is shared with
+    probability ``logistic(share_logit + share_slope x z_share + story_share_lift x story)``, clicked with
+    ``click_probability``, and a click ends in a purchase with probability
+    ``logistic(purchase_logit + purchase_slope x z_purchase)`` (``z_completion`` and the others: the scores
+    of the constructs ``model.levers`` names).
+
+    References
+    ----------
+    Cox (1972), for the proportional-hazards churn: the full entry is under
+    :func:`~stickiness_research.churn_cox`. Checked by recovery, not against an R simulator
+    (tests/test_behaviour.py).
 
     Examples
     --------

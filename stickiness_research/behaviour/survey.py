@@ -59,6 +59,13 @@ def link_survey(responses: pd.DataFrame, q: Questionnaire, metrics: pd.DataFrame
     metrics on it. ``score_<construct>`` is the mean of the construct's items after reverse coding, as
     :func:`stickiness_research.scale_scores`.
 
+    References
+    ----------
+    Krawczyk, Bellare & Canetti (1997), RFC 2104, for the keyed pseudonyms: the full entry is under
+    :class:`~stickiness_research.Events`.
+    R: the scores are :func:`~stickiness_research.scale_scores`', equal to ``psych::scoreItems(keys, x,
+    impute = "none")$scores`` (tests/test_responses.py).
+
     Examples
     --------
     >>> import stickiness_research as sr
@@ -116,8 +123,26 @@ def criterion_validity(linked: pd.DataFrame, construct: str = "stickiness", *,
 
     Raises
     ------
+    ParameterError
+        ``linked`` is not a DataFrame, or ``level`` is not in (0, 1).
     ResponseDataError
         The construct's score or a criterion is not a column of ``linked``, or fewer than 4 complete pairs.
+
+    Notes
+    -----
+    Per criterion, over the n respondents with both values: Pearson's ``r``; its interval
+    ``tanh(atanh(r) -+ z_{(1 + level)/2} / sqrt(n - 3))`` (Fisher's z); ``pvalue`` from
+    ``t = r sqrt((n - 2) / (1 - r^2))`` on n - 2 df (two-sided); ``rho``, Spearman's correlation (Pearson's r
+    of the ranks, ties averaged), and its two-sided p value (scipy's ``spearmanr``).
+
+    References
+    ----------
+    Fisher, R. A. (1921). On the "probable error" of a coefficient of correlation deduced from a small sample.
+    *Metron*, 1, 3-32.
+    Spearman, C. (1904). The proof and measurement of association between two things. *The American Journal
+    of Psychology*, 15(1), 72-101.
+    R: ``cor.test(x, y)`` and ``cor.test(x, y, method = "spearman")`` (tests/test_behaviour.py at 1e-6;
+    tests/reference/behaviour_survival.R).
 
     Examples
     --------
@@ -204,6 +229,13 @@ def behaviour_sem(q: Questionnaire, linked: pd.DataFrame, outcome: str = "visits
         \mathrm{total}_D = \Big(\sum_r \prod_{(j \to k) \in r} \beta_{kj}\Big)\, \beta_{\mathrm{behaviour}},
 
     a defined parameter (``:=``) with a delta-method standard error, as lavaan's ``:=``.
+
+    References
+    ----------
+    Rosseel (2012): the full entry is under :func:`~stickiness_research.fit_sem`, which fits the model.
+    R: the model is ``lavaan::sem(model, data)`` with the same syntax (:meth:`SEMResult.to_r` writes the
+    script); :func:`~stickiness_research.fit_sem` is checked against lavaan (see there), and the totals
+    against the sums of products of the fitted paths (tests/test_behaviour.py).
 
     Examples
     --------
