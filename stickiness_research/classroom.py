@@ -250,6 +250,15 @@ def build_classroom(questionnaire_path: str | Path | Questionnaire, students: in
     The students' datasets are simulated and fitted as tasks of :func:`stickiness_research.executor.run_tasks`,
     student *k* with child *k* of ``SeedSequence(seed)`` (the module docstring's rule), so the pack is byte for
     byte the same in process, in local processes or on a Dask cluster (``n_jobs`` and ``scheduler``).
+
+    References
+    ----------
+    Each dataset is :func:`~stickiness_research.simulate_responses`' (its population model and paper there) and
+    each expected answer :func:`~stickiness_research.fit_sem`'s, the standardized estimates and p-values of
+    :func:`~stickiness_research.hypothesis_table` and lavaan's fit measures. A student fitting
+    ``lavaan::sem(model, data)`` (the sheet's R code) gets the same numbers: fit_sem agrees with lavaan 0.6.14
+    within 1e-3 relative (1e-4 absolute) on the reference battery (tests/test_lavaan_battery.py), far inside
+    the grader's tolerances.
     """
     return _build(questionnaire_path, students, seed, out_dir, n=n, vary_effects=vary_effects, n_jobs=n_jobs,
                   scheduler=scheduler, progress=progress)
@@ -552,6 +561,20 @@ def grade(student: str | Path | dict, key: str | Path | dict, student_id: str | 
         Unknown student id (or none given anywhere).
     ResponseDataError
         Malformed JSON, a missing or unknown field, or a value of the wrong type.
+
+    Notes
+    -----
+    Each item passes when ``|reported - expected| <= tolerance`` (the key's ``tolerances``; an expected
+    value the dataset could not estimate is not graded). A ``supported`` verdict passes when it equals the
+    expected one or, when ``|p_expected - alpha| <= tol_p``, when it equals ``p_reported < alpha`` and
+    ``sign(beta_reported) == sign(beta_expected)``: near the cut-off rounding may flip the verdict, and the
+    student's verdict then only has to follow from the student's own numbers.
+
+    References
+    ----------
+    The expected answers are :func:`~stickiness_research.fit_sem`'s, which agrees with ``lavaan::sem`` within
+    1e-3 relative on the reference battery (tests/test_lavaan_battery.py); the tolerances leave room for
+    rounding to two or three decimals, not for another model (tests/test_classroom.py).
 
     Examples
     --------

@@ -117,6 +117,10 @@ class StudyResult(Reportable):
     checked against are in the docstring of the function that made it (:func:`~stickiness_research.fit_sem`:
     ``lavaan::sem``, :func:`~stickiness_research.cfa`, ...).
 
+    References
+    ----------
+    As :func:`run_study`, which lists the R function each of its steps is checked against.
+
     Examples
     --------
     >>> import pathlib, tempfile
@@ -325,6 +329,20 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
     behaviour -> regression -> groups (invariance, group paths) -> segments -> importance-performance map and
     recommendations (with ``method: pls``, PLS-SEM replaces the CB-SEM steps). Every random step takes the config's ``seed``: the same config and
     inputs give the same numbers. A step the data do not allow is reported in the result, not raised.
+
+    References
+    ----------
+    Each step's papers are in the docstring of the function that computes it. The R functions those are
+    checked against: ``psych::describe`` and ``psych::mardia`` (:func:`~stickiness_research.item_descriptives`,
+    :func:`~stickiness_research.mardia`), ``lavaan::cfa`` / ``lavaan::sem`` (:func:`~stickiness_research.cfa`,
+    :func:`~stickiness_research.fit_sem`), ``psych::alpha`` (:func:`~stickiness_research.cronbach_alpha`),
+    ``semTools::compRelSEM`` and ``AVE`` (:func:`~stickiness_research.construct_reliability`),
+    ``semTools::htmt`` (:func:`~stickiness_research.htmt`), ``psych::fa`` (:func:`~stickiness_research.efa`),
+    ``lavaan::cfa(group.equal = )`` (:func:`~stickiness_research.invariance`), ``lavaan::lavTestWald``
+    (:func:`~stickiness_research.compare_group_paths`), ``seminr::estimate_pls``
+    (:func:`~stickiness_research.fit_pls`), ``lm`` with ``sandwich::vcovHC`` (:func:`~stickiness_research.ols`),
+    ``semTools::findRMSEApower`` (:func:`~stickiness_research.rmsea_power`) and, for the behaviour section,
+    ``cor.test`` and ``survival::coxph`` (:func:`~stickiness_research.analyze_behaviour`).
 
     Examples
     --------

@@ -216,6 +216,15 @@ class StudyConfig(_Strict):
     events : EventsSpec or None
         A behaviour section (usage logs beside the survey); none by default.
 
+    Raises
+    ------
+    QuestionnaireError
+        From :meth:`loaded_questionnaire`, when the questionnaire file cannot be loaded.
+    pydantic.ValidationError
+        When constructed directly from invalid fields (an unknown key, a value out of range, a setting
+        ``method: pls`` refuses); :func:`load_study_config` reports the same problems as a
+        :class:`~stickiness_research.StudyConfigError` with file and line.
+
     Notes
     -----
     Unknown keys are refused (a misspelt key is an error, not silently ignored). With ``method: pls`` the
