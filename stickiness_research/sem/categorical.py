@@ -312,6 +312,11 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
     return problem
 
 
+def _block(matrix: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
+    """The square block of ``matrix`` on ``rows`` (a view when they are a slice)."""
+    return matrix[rows, rows] if isinstance(rows, slice) else matrix[np.ix_(rows, rows)]
+
+
 def _as_slice(index: np.ndarray) -> slice | np.ndarray:
     """A run of consecutive positions as a slice (views instead of copies of the blocks read with it)."""
     if len(index) and np.array_equal(index, np.arange(index[0], index[0] + len(index))):
@@ -485,7 +490,7 @@ def _baseline(problem: CategoricalProblem) -> tuple[float, int, float, float]:
         c = g.cor_pos
         t += (g.n - 1) * float(np.sum(g.weights[c] * g.obs[c] ** 2))
         df += len(c)
-        w, gamma = g.weights[c], g.gamma[np.ix_(c, c)]  # U Gamma = W Gamma here: its traces without forming it
+        w, gamma = g.weights[c], _block(g.gamma, g.row_blocks[1])  # U Gamma = W Gamma: traces without forming it
         tr1 += float(w @ np.diag(gamma))
         tr2 += float(w @ (gamma * gamma) @ w)
     return t, df, tr1, tr2
@@ -506,7 +511,7 @@ def _srmr(problem: CategoricalProblem, theta: np.ndarray) -> float:
     return out
 
 
-def _catml(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float] | None:
+def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | None = None) -> dict[str, float] | None:
     """Savalei's (2021) robust CFI/TLI/RMSEA ingredients (lavaan's ``lav_fit_catml_dwls``), or None.
 
     ``ks = tr(A' V A Gamma)`` over the correlations, with ``A = I - Delta Q``, ``Q = E^-1 Delta' W`` and
@@ -541,7 +546,7 @@ def _catml(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float] | 
         flat = s_inv.ravel()
         v = (flat[i[:, None] * p + i[None, :]] * flat[j[:, None] * p + j[None, :]]
              + flat[i[:, None] * p + j[None, :]] * flat[j[:, None] * p + i[None, :]])
-        gamma = g.gamma[np.ix_(c, c)]
+        gamma = _block(g.gamma, g.row_blocks[1])
         used = np.flatnonzero(np.any(delta[c] != 0, axis=0))  # the parameters correlations move with
         dc, w, at = delta[np.ix_(c, used)], g.weights[c], np.ix_(used, used)
         vd, gwd = v @ dc, gamma @ (w[:, None] * dc)
@@ -550,7 +555,7 @@ def _catml(problem: CategoricalProblem, sol: CatSolution) -> dict[str, float] | 
         c1[at] += fg * (gwd.T @ vd)
         c2[at] += fg * (dc.T @ vd)
         c3[at] += fg * ((w[:, None] * dc).T @ gwd)
-    e_inv = np.linalg.inv(sol.information)
+    e_inv = np.linalg.inv(sol.information) if e_inv is None else e_inv
     ks = tr_vg - 2 * float(np.sum(e_inv * c1.T)) + float(np.sum((c2 @ e_inv) * (c3 @ e_inv).T))
     c_hat3 = ks / df3 if df3 > 0 else 1.0  # a saturated model (df 0) has no test to scale: lavaan's CFI 1, RMSEA 0
     return {"XX3": xx3, "df3": df3, "c.hat3": c_hat3, "XX3.scaled": xx3 / c_hat3, "XX3.null": xx3_null,
@@ -635,7 +640,7 @@ def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution,
     if robust:
         out["cfi.scaled"] = _cfi(x2s, df, bx2s, bdf)
         out["tli.scaled"] = _tli(x2s, df, bx2s, bdf)
-        cat = _catml(problem, sol)
+        cat = _catml(problem, sol, parts.e_inv)
         if cat is None:
             out["cfi.robust"] = out["tli.robust"] = math.nan
         else:
