@@ -118,8 +118,9 @@ class CategoricalProblem(Problem):
         return mats
 
     # ----- implied statistics ----------------------------------------------------------------------
-    def scales(self, g: CatGroup, theta: np.ndarray, sigma: np.ndarray, dsigma: np.ndarray):
-        """D (p,) and dD/dtheta (p, n_theta)."""
+    def scales(self, g: CatGroup, theta: np.ndarray, sigma: np.ndarray, dvar: np.ndarray | None = None):
+        """D (p,) and dD/dtheta (p, n_theta); ``dvar`` (n_theta, p): the derivatives of diag(Sigma), needed under
+        the theta parameterization (None: the derivatives are not wanted, dD is returned as zeros)."""
         if self.parameterization == "delta":
             return g.delta_c + g.delta_k @ theta, g.delta_k
         d = np.ones(g.p)
@@ -130,7 +131,8 @@ class CategoricalProblem(Problem):
             d[o] = np.nan
             return d, dd
         d[o] = var ** -0.5
-        dd[o] = -0.5 * (var ** -1.5)[:, None] * dsigma[:, o, o].T
+        if dvar is not None:
+            dd[o] = -0.5 * (var ** -1.5)[:, None] * dvar[:, o].T
         return d, dd
 
     def wls_est(self, g: CatGroup, theta: np.ndarray, jacobian: bool = True):
@@ -138,13 +140,15 @@ class CategoricalProblem(Problem):
         imp = g.structure.implied(self.local(g, theta), derivatives=jacobian)
         sigma, mu = imp.sigma, imp.mu
         nt = self.n_free
-        if jacobian:
-            dsig = g.to_theta(imp.dsigma) if len(imp.dsigma) else np.zeros((nt, g.p, g.p))
+        i, j = g.cor_i, g.cor_j
+        if jacobian:  # only the elements the statistics use, taken before they are mapped to theta
+            diag = np.arange(g.p)
+            local = imp.dsigma if len(imp.dsigma) else np.zeros((0, g.p, g.p))
+            dvar, dcor = g.to_theta(local[:, diag, diag]), g.to_theta(local[:, i, j])
             dmu = g.to_theta(imp.dmu) if len(imp.dmu) else np.zeros((nt, g.p))
         else:
-            dsig = np.zeros((nt, g.p, g.p))
-            dmu = None
-        d, dd = self.scales(g, theta, sigma, dsig)
+            dvar = dmu = None
+        d, dd = self.scales(g, theta, sigma, dvar)
         tau = g.tau_c + g.tau_k @ theta
         est = np.empty(len(g.obs))
         v, src = g.th_var, g.th_src
@@ -152,7 +156,6 @@ class CategoricalProblem(Problem):
         est[g.th_pos] = d[v] * gap
         est[g.mean_pos] = -mu[g.mean_var]
         est[g.var_pos] = sigma[g.var_var, g.var_var]
-        i, j = g.cor_i, g.cor_j
         est[g.cor_pos] = d[i] * d[j] * sigma[i, j]
         if not jacobian:
             return est, None
@@ -163,8 +166,8 @@ class CategoricalProblem(Problem):
         th = d[v][:, None] * th
         jac[g.th_pos] = th + gap[:, None] * dd[v] if moving_scales else th
         jac[g.mean_pos] = -dmu[:, g.mean_var].T
-        jac[g.var_pos] = dsig[:, g.var_var, g.var_var].T
-        cor = (d[i] * d[j])[:, None] * dsig[:, i, j].T
+        jac[g.var_pos] = dvar[:, g.var_var].T
+        cor = (d[i] * d[j])[:, None] * dcor.T
         jac[g.cor_pos] = (cor + sigma[i, j][:, None] * (d[j][:, None] * dd[i] + d[i][:, None] * dd[j])
                           if moving_scales else cor)
         return est, jac
@@ -501,7 +504,7 @@ def _srmr(problem: CategoricalProblem, theta: np.ndarray) -> float:
     out = 0.0
     for fg, g in zip(problem.fractions(), problem.groups, strict=True):
         imp = g.structure.implied(problem.local(g, theta), derivatives=False)
-        d, _ = problem.scales(g, theta, imp.sigma, np.zeros((problem.n_free, g.p, g.p)))
+        d, _ = problem.scales(g, theta, imp.sigma)
         star = imp.sigma * np.outer(d, d)
         sd = np.sqrt(np.where(g.ordered, 1.0, np.diag(star)))
         implied_cor = star / np.outer(sd, sd)
@@ -534,7 +537,7 @@ def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | No
         if np.linalg.eigvalsh(r)[0] < np.sqrt(np.finfo(float).eps):
             return None  # lavaan smooths the matrix and refits; not reproduced: reported as NaN
         imp = g.structure.implied(problem.local(g, sol.theta), derivatives=False)
-        d, _ = problem.scales(g, sol.theta, imp.sigma, np.zeros((problem.n_free, g.p, g.p)))
+        d, _ = problem.scales(g, sol.theta, imp.sigma)
         sigma = imp.sigma * np.outer(d, d)
         np.fill_diagonal(sigma, 1.0)
         p = g.p
@@ -693,7 +696,7 @@ def row_table(problem: CategoricalProblem, theta: np.ndarray):
         values: dict[int, float] = {}
         if parameterization == "theta":
             imp = g.structure.implied(problem.local(g, theta), derivatives=False)
-            d, _ = problem.scales(g, theta, imp.sigma, np.zeros((problem.n_free, g.p, g.p)))
+            d, _ = problem.scales(g, theta, imp.sigma)
             for r in g.delta_rows:
                 values[r.id] = float(d[g.structure.observed.index(r.lhs)])
         computed.append(values)
@@ -848,7 +851,7 @@ def implied_star(problem: CategoricalProblem, g: CatGroup, theta: np.ndarray) ->
     mats = problem.matrices(g, theta)
     c = g.structure.inverse_i_minus_b(mats["beta"])
     sigma = mats["lambda"] @ c @ mats["psi"] @ c.T @ mats["lambda"].T + mats["theta"]
-    d, _ = problem.scales(g, theta, sigma, np.zeros((problem.n_free, g.p, g.p)))
+    d, _ = problem.scales(g, theta, sigma)
     return sigma * np.outer(d, d)
 
 
