@@ -304,6 +304,11 @@ def recommendations(ipma: pd.DataFrame, playbook: dict[str, list[dict]] | None =
         significant``, ``negative effect``, ``no levers in playbook``) by importance; only recommended drivers
         carry their levers.
 
+    Raises
+    ------
+    ParameterError
+        ``ipma`` is not a table from :func:`importance_performance` (a column is missing).
+
     Notes
     -----
     No statistics are computed here: the order and status follow from the map's intervals (a driver is
@@ -334,6 +339,11 @@ def recommendations(ipma: pd.DataFrame, playbook: dict[str, list[dict]] | None =
     >>> recs[0].quadrant, recs[0].levers[0]["id"]
     ('concentrate here', 'topic_creation')
     """
+    needed = ("construct", "importance", "ci_lower", "ci_upper", "significant", "performance", "quadrant")
+    if not isinstance(ipma, pd.DataFrame) or any(c not in ipma.columns for c in needed):
+        have = list(ipma.columns) if isinstance(ipma, pd.DataFrame) else type(ipma).__name__
+        raise ParameterError("ipma", "recommendations",
+                             f"the table from importance_performance (columns {', '.join(needed)})", have)
     playbook = load_playbook() if playbook is None else playbook
 
     def status(row) -> str:

@@ -262,3 +262,14 @@ def test_method_bias_loadings_are_the_standardized_solution():
     method = std[(std["op"] == "=~") & (std["lhs"] == "method")].set_index("rhs")["std_all"]
     table = mb.loadings.set_index("item")["method_loading"]
     np.testing.assert_array_equal(table.to_numpy(), method.loc[table.index].to_numpy())
+
+
+@pytest.mark.parametrize("function", ["construct_reliability", "fornell_larcker"])
+def test_validity_functions_name_a_wrong_argument(function):
+    with pytest.raises(sr.ParameterError, match=f"'res' parameter of {function} must be a fitted model"):
+        getattr(sr, function)("not a fit")
+
+
+def test_recommendations_names_a_table_that_is_not_an_ipma():
+    with pytest.raises(sr.ParameterError, match=r"'ipma' parameter of recommendations .* \(columns construct"):
+        sr.recommendations(pd.DataFrame({"construct": ["trust"], "importance": [0.3]}))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, PROBABILITY_OPEN, Interval, check
-from ..errors import ResponseDataError
+from ..errors import ParameterError, ResponseDataError
 from ..executor import map_chunks
 from ..questionnaire import Questionnaire
 from ..sem.result import SEMResult
@@ -24,6 +24,16 @@ def _measurement_parts(res: SEMResult) -> tuple[dict[str, list[str]], pd.DataFra
     for lhs, rhs in zip(load["lhs"], load["rhs"], strict=True):
         scales.setdefault(lhs, []).append(rhs)
     return scales, load
+
+
+def _fitted(res: Any, function: str) -> SEMResult:
+    """The fitted CB-SEM a validity function reads: an SEMResult, or a CFAResult's (its ``sem``)."""
+    if isinstance(res, SEMResult):
+        return res
+    if isinstance(getattr(res, "sem", None), SEMResult):
+        return res.sem
+    raise ParameterError("res", function, "a fitted model from fit_sem or cfa (SEMResult or CFAResult)",
+                         type(res).__name__)
 
 
 def construct_reliability(res: SEMResult) -> pd.DataFrame:
@@ -48,6 +58,11 @@ def construct_reliability(res: SEMResult) -> pd.DataFrame:
     -------
     DataFrame
         One row per factor, in the model's order: construct, n_items, omega, cr, ave.
+
+    Raises
+    ------
+    ParameterError
+        ``res`` is not a fitted model (an SEMResult, or a CFAResult, whose ``sem`` is read).
 
     Notes
     -----
@@ -77,6 +92,7 @@ def construct_reliability(res: SEMResult) -> pd.DataFrame:
     >>> cr["ave"].round(4).tolist()  # In R: semTools::AVE(fit)
     [0.3706, 0.721, 0.4245]
     """
+    res = _fitted(res, "construct_reliability")
     scales, load = _measurement_parts(res)
     est = res.estimates
     cov = res.sample_cov
@@ -135,6 +151,11 @@ def fornell_larcker(res: SEMResult) -> pd.DataFrame:
         Indexed by construct (k x k + 2): one column per construct (sqrt(AVE) on the diagonal,
         factor correlations below it, NaN above), then ``sqrt_ave`` and ``holds``.
 
+    Raises
+    ------
+    ParameterError
+        ``res`` is not a fitted model (an SEMResult, or a CFAResult, whose ``sem`` is read).
+
     Notes
     -----
     Construct ``i`` passes when ``sqrt(AVE_i) > max_{j != i} |phi_ij|``, ``phi`` the latent
@@ -156,6 +177,7 @@ def fornell_larcker(res: SEMResult) -> pd.DataFrame:
     >>> float(fl.loc["textual", "visual"].round(3)), fl["holds"].tolist()  # In R: lavInspect(fit, "cor.lv")
     (0.459, [True, True, True])
     """
+    res = _fitted(res, "fornell_larcker")
     corr = latent_correlations(res)
     sqrt_ave = np.sqrt(construct_reliability(res).set_index("construct")["ave"]).reindex(corr.index)
     table = corr.where(np.tril(np.ones(corr.shape, dtype=bool), -1))
