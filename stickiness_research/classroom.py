@@ -538,7 +538,8 @@ def grade(student: str | Path | dict, key: str | Path | dict, student_id: str | 
 
     Each hypothesis' ``beta`` must be within .02 of the expected standardized estimate and ``p``
     within .01; ``supported`` must match exactly, except when the expected p lies within .01 of
-    .05, where a verdict that follows from the student's own sign and p is also accepted. CFI,
+    .05, where a verdict that follows from the student's own p (with the sign of the expected estimate) is also
+    accepted. CFI,
     RMSEA and SRMR must be within .01, R² and the reverse-keyed loadings within .02 (the key's
     ``tolerances``).
 
