@@ -760,10 +760,10 @@ def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
     numeric = _numeric_columns(data, items)
     distinct: dict[str, int] = {}
     if numeric:  # all numeric items in one sort (NaN last): per-item unique() calls cost more than the fit's steps
-        values = np.sort(np.column_stack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric]),
-                         axis=0)
+        values = np.sort(np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric]),
+                         axis=1)  # one row per item, sorted along it
         answered = ~np.isnan(values)
-        counts = answered[:1].sum(axis=0) + np.sum((values[1:] != values[:-1]) & answered[1:], axis=0)
+        counts = answered[:, :1].sum(axis=1) + np.sum((values[:, 1:] != values[:, :-1]) & answered[:, 1:], axis=1)
         distinct = dict(zip(numeric, counts.tolist(), strict=True))
     out = {}
     for item in items:

@@ -195,12 +195,12 @@ def _ordered_code_sets(data: pd.DataFrame, items: Sequence[str]) -> dict[str, np
     numeric = _numeric_columns(data, items)
     if not numeric:
         return {item: _ordered_codes(data[item], item) for item in items}
-    values = np.column_stack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric])
+    values = np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric])  # one row per item
     answered = ~np.isnan(values)
     with np.errstate(invalid="ignore"):
-        refused = np.any(answered & (~np.isfinite(values) | (values != np.round(values))), axis=0)
-    ordered = np.sort(values, axis=0)  # NaN last
-    n_answers = answered.sum(axis=0)
+        refused = np.any(answered & (~np.isfinite(values) | (values != np.round(values))), axis=1)
+    ordered = np.sort(values, axis=1)  # NaN last
+    n_answers = answered.sum(axis=1)
     column = {item: k for k, item in enumerate(numeric)}
     out = {}
     for item in items:
@@ -208,7 +208,7 @@ def _ordered_code_sets(data: pd.DataFrame, items: Sequence[str]) -> dict[str, np
         if k is None or refused[k]:
             out[item] = _ordered_codes(data[item], item)  # raises its error
             continue
-        s = ordered[:n_answers[k], k]
+        s = ordered[k, :n_answers[k]]
         codes = s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
         out[item] = codes if len(codes) >= 2 else _ordered_codes(data[item], item)  # a single category: refused
     return out
@@ -253,6 +253,11 @@ class _Ordinal:
     @cached_property
     def scores(self) -> np.ndarray:
         """(N, K-1) d log P(answer) / d tau_t: computed per category, then given to each answer."""
+        return self.category_scores[self.cat]
+
+    @cached_property
+    def category_scores(self) -> np.ndarray:
+        """(K, K-1) d log P(answer) / d tau_t for an answer in each category."""
         k = np.arange(len(self.tau) + 1)  # the categories
         z_upper, z_lower = self._edges[k + 1], self._edges[k]
         # P(answer) = Phi(z_upper) - Phi(z_lower), from the upper tail where that is more precise (as lavaan)
@@ -260,8 +265,7 @@ class _Ordinal:
                         special.ndtr(z_upper) - special.ndtr(z_lower))
         t = np.arange(len(self.tau))
         upper_is, lower_is = k[:, None] == t[None, :], (k[:, None] - 1) == t[None, :]
-        per_category = (upper_is * _dnorm(z_upper)[:, None] - lower_is * _dnorm(z_lower)[:, None]) / prob[:, None]
-        return per_category[self.cat]
+        return (upper_is * _dnorm(z_upper)[:, None] - lower_is * _dnorm(z_lower)[:, None]) / prob[:, None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -882,20 +886,20 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         raise ParameterError("missing", "ordinal_sample_stats", "'listwise' or 'pairwise'", missing)
     pairwise = missing == "pairwise"
     # one float matrix (every column is numeric by now): pandas per column costs more than the statistics
-    values = np.column_stack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in order])
+    values = np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in order])  # one row per variable
     present = ~np.isnan(values)
-    values = values[present.any(axis=1) if pairwise else present.all(axis=1)]
-    n = len(values)
+    values = values[:, present.any(axis=0) if pairwise else present.all(axis=0)]
+    n = values.shape[1]
     if n < 2:
         raise ResponseDataError(f"only {n} row(s) are complete on {', '.join(order)}; "
                                 "sample statistics need at least two.")
-    answered = dict(zip(order, ~np.isnan(values.T), strict=True))  # all True when listwise
+    answered = dict(zip(order, ~np.isnan(values), strict=True))  # all True when listwise
     rows_of = {item: np.flatnonzero(answered[item]) if pairwise else slice(None) for item in order}
 
     # step 1 ---------------------------------------------------------------------------------
     fits: dict[str, _Ordinal | _Continuous] = {}
     for v, item in enumerate(order):
-        y = values[:, v]
+        y = values[v]
         if pairwise:
             y = y[answered[item]]
             if len(y) < 2:
@@ -936,7 +940,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         fit = fits[item]
         rows = rows_of[item]  # a respondent's scores are zero for a statistic without his answer
         if isinstance(fit, _Ordinal):
-            scores_uni[th_cols[item][0]:th_cols[item][-1] + 1, rows] = fit.scores.T
+            scores_uni[th_cols[item][0]:th_cols[item][-1] + 1, rows] = fit.category_scores.T[:, fit.cat]
         else:
             scores_uni[th_cols[item][0], rows] = fit.scores[:, 0]
             scores_uni[var_cols[item], rows] = fit.scores[:, 1]
