@@ -275,3 +275,19 @@ def test_raw_file_is_never_modified(minimal_q, good, tmp_path):
     assert code == 0, stderr
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     assert len(pd.read_csv(tmp_path / "clean.csv")) == 60
+
+
+@pytest.mark.parametrize("content", [b"\r\x00", b"id\r\x00x\n1\n"])
+def test_a_bare_carriage_return_inside_a_field_is_a_named_error(tmp_path, minimal_q, content):
+    """Hypothesis found it: csv's 'new-line character seen in unquoted field' escaped as a traceback from the
+    delimiter sniffing (fit --data) and from reading the header (read_responses)."""
+    path = tmp_path / "odd.csv"
+    path.write_bytes(content)
+    with pytest.raises(sr.ResponseDataError, match="odd.csv: cannot be read as CSV"):
+        sr.read_responses(path, minimal_q)
+    model = tmp_path / "m.lav"
+    model.write_text("f =~ a + b + c\n", encoding="utf-8")
+    code, out, err = run_cli("fit", "--model", str(model), "--data", str(path))
+    assert code == 2
+    assert "Traceback" not in out + err and len(err.strip().splitlines()) == 1 and err.startswith("error:")
+    assert path.read_bytes() == content  # the raw input untouched

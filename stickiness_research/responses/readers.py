@@ -356,7 +356,10 @@ def _sniff_delimiter(text: str) -> str:
     """The delimiter giving the most columns with the same count on the first rows (',' on ties)."""
     best, width_best = ",", 1
     for delimiter in DELIMITERS:
-        rows = [r for r in _first_rows(text, delimiter, 20) if r]
+        try:
+            rows = [r for r in _first_rows(text, delimiter, 20) if r]
+        except csv.Error:  # not readable with this delimiter (e.g. a bare carriage return inside a field)
+            continue
         if not rows:
             continue
         width = len(rows[0])
@@ -376,7 +379,11 @@ def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict, list[str]]:
     # ASCII is UTF-8 as it stands: then only the first rows are decoded, not a copy of the whole file
     text, encoding = (_AsciiText(raw), "utf-8") if raw.isascii() else _decode(path, raw)
     delimiter = _sniff_delimiter(text)
-    header = [c.strip() for c in next(iter(_first_rows(text, delimiter, 1)), [])]
+    try:
+        header = [c.strip() for c in next(iter(_first_rows(text, delimiter, 1)), [])]
+    except csv.Error as exc:
+        raise ResponseDataError(f"{path}: cannot be read as CSV with the delimiter {delimiter!r} ({exc}); check "
+                                "the delimiter and quoting, and that the file is a text export.") from None
     # the parsers read UTF-8 bytes: re-encode what was decoded from GB18030 / UTF-16 (a UTF-8 file is used as is)
     data = raw.removeprefix(b"\xef\xbb\xbf") if encoding == "utf-8" else text.encode("utf-8")
     del text
