@@ -48,7 +48,7 @@ from ..errors import EstimationError, ModelSpecError, ResponseDataError
 from ..executor import map_chunks
 from .build import layout
 from .fit_measures import rmsea_ci
-from .ordinal import OrdinalStats, _numeric_columns
+from .ordinal import OrdinalStats, _distinct_answers
 from .partable import ParRow, ParTable
 from .problem import Group, Problem
 
@@ -757,14 +757,7 @@ def row_table(problem: CategoricalProblem, theta: np.ndarray):
 # ----- the fit ----------------------------------------------------------------------------------
 def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
     """Thresholds per ordered item: its number of distinct answers minus 1 (lavaan's factor levels)."""
-    numeric = _numeric_columns(data, items)
-    distinct: dict[str, int] = {}
-    if numeric:  # all numeric items in one sort (NaN last): per-item unique() calls cost more than the fit's steps
-        values = np.sort(np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric]),
-                         axis=1)  # one row per item, sorted along it
-        answered = ~np.isnan(values)
-        counts = answered[:, :1].sum(axis=1) + np.sum((values[:, 1:] != values[:, :-1]) & answered[:, 1:], axis=1)
-        distinct = dict(zip(numeric, counts.tolist(), strict=True))
+    distinct = {item: len(codes) for item, codes in _distinct_answers(data, items).items()}
     out = {}
     for item in items:
         k = distinct[item] if item in distinct else int(pd.unique(data[item].dropna()).size)

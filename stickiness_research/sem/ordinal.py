@@ -189,28 +189,31 @@ def _numeric_columns(data: pd.DataFrame, items: Sequence[str]) -> list[str]:
             if pd.api.types.is_numeric_dtype(dtypes[item]) and not pd.api.types.is_bool_dtype(dtypes[item])]
 
 
-def _ordered_code_sets(data: pd.DataFrame, items: Sequence[str]) -> dict[str, np.ndarray]:
-    """:func:`_ordered_codes` of every item, the codes found for all items in one sort (per-item numpy and
-    pandas calls were a tenth of a fit); an item it would refuse goes through it for its message."""
+def _distinct_answers(data: pd.DataFrame, items: Sequence[str]) -> dict[str, np.ndarray]:
+    """Each numeric (non-boolean) item's distinct answers, sorted, missing values left out; all items in one sort
+    (per-item numpy and pandas calls were a tenth of a fit). Non-numeric items are absent."""
     numeric = _numeric_columns(data, items)
     if not numeric:
-        return {item: _ordered_codes(data[item], item) for item in items}
-    values = np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric])  # one row per item
-    answered = ~np.isnan(values)
-    with np.errstate(invalid="ignore"):
-        refused = np.any(answered & (~np.isfinite(values) | (values != np.round(values))), axis=1)
-    ordered = np.sort(values, axis=1)  # NaN last
-    n_answers = answered.sum(axis=1)
-    column = {item: k for k, item in enumerate(numeric)}
+        return {}
+    values = np.sort(np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric]),
+                     axis=1)  # one row per item, NaN last
+    n_answers = (~np.isnan(values)).sum(axis=1)
+    out = {}
+    for k, item in enumerate(numeric):
+        s = values[k, :n_answers[k]]
+        out[item] = s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+    return out
+
+
+def _ordered_code_sets(data: pd.DataFrame, items: Sequence[str]) -> dict[str, np.ndarray]:
+    """:func:`_ordered_codes` of every item from :func:`_distinct_answers`; an item it would refuse (not numeric,
+    a non-integer or infinite code, a single category) goes through it for its message."""
+    distinct = _distinct_answers(data, items)
     out = {}
     for item in items:
-        k = column.get(item)
-        if k is None or refused[k]:
-            out[item] = _ordered_codes(data[item], item)  # raises its error
-            continue
-        s = ordered[k, :n_answers[k]]
-        codes = s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
-        out[item] = codes if len(codes) >= 2 else _ordered_codes(data[item], item)  # a single category: refused
+        codes = distinct.get(item)
+        fine = codes is not None and len(codes) >= 2 and bool(np.all(np.isfinite(codes) & (codes == np.round(codes))))
+        out[item] = codes if fine else _ordered_codes(data[item], item)  # raises its error
     return out
 
 
