@@ -352,6 +352,12 @@ def _first_rows(text: str, delimiter: str, count: int, size: int = 1 << 16) -> l
         size *= 4
 
 
+def _unreadable_csv(path: Path, delimiter: str, exc: Exception) -> ResponseDataError:
+    """The error for a file the CSV parsers refuse, with the parser's first line of explanation."""
+    return ResponseDataError(f"{path}: cannot be read as CSV with the delimiter {delimiter!r} "
+                             f"({str(exc).strip().splitlines()[0]}); check the delimiter and quoting.")
+
+
 def _sniff_delimiter(text: str) -> str:
     """The delimiter giving the most columns with the same count on the first rows (',' on ties)."""
     best, width_best = ",", 1
@@ -382,8 +388,7 @@ def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict, list[str]]:
     try:
         header = [c.strip() for c in next(iter(_first_rows(text, delimiter, 1)), [])]
     except csv.Error as exc:
-        raise ResponseDataError(f"{path}: cannot be read as CSV with the delimiter {delimiter!r} ({exc}); check "
-                                "the delimiter and quoting, and that the file is a text export.") from None
+        raise _unreadable_csv(path, delimiter, exc) from None
     # the parsers read UTF-8 bytes: re-encode what was decoded from GB18030 / UTF-16 (a UTF-8 file is used as is)
     data = raw.removeprefix(b"\xef\xbb\xbf") if encoding == "utf-8" else text.encode("utf-8")
     del text
@@ -392,8 +397,7 @@ def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, dict, list[str]]:
         try:
             frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=TEXT, keep_default_na=False, encoding="utf-8")
         except (pd.errors.ParserError, csv.Error) as exc:
-            raise ResponseDataError(f"{path}: cannot be read as CSV with the delimiter {delimiter!r} "
-                                    f"({str(exc).strip().splitlines()[0]}); check the delimiter and quoting.") from None
+            raise _unreadable_csv(path, delimiter, exc) from None
     return frame, {"encoding": encoding, "delimiter": delimiter}, header
 
 
@@ -483,8 +487,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter)
     except (pd.errors.ParserError, csv.Error) as exc:
-        raise ResponseDataError(f"{path}: cannot be read as CSV with the delimiter {delimiter!r} "
-                                f"({str(exc).strip().splitlines()[0]}); check the delimiter and quoting.") from None
+        raise _unreadable_csv(path, delimiter, exc) from None
     return _finite(frame, path)
 
 
