@@ -172,10 +172,8 @@ def importance_performance(total_effects: pd.DataFrame, scores: pd.DataFrame, q:
         warn_deprecated("importance_performance(total_effects) with an 'est_std' column",
                         "'std_all' (lavaan's std.all)")
         total_effects = total_effects.rename(columns={"est_std": "std_all"})
-    missing = [c for c in TOTAL_EFFECT_COLUMNS if c not in total_effects.columns]
-    if missing:
-        raise ParameterError("total_effects", "importance_performance", f"a DataFrame with columns "
-                             f"{TOTAL_EFFECT_COLUMNS}", list(total_effects.columns))
+    _require_columns(total_effects, "total_effects", "importance_performance", TOTAL_EFFECT_COLUMNS,
+                     f"a DataFrame with columns {TOTAL_EFFECT_COLUMNS}")
     perf = performance_table(scores, q)
     absent = [c for c in total_effects["construct"] if c not in perf.index]
     if absent:
@@ -281,6 +279,14 @@ class Recommendation:
     basis: str = "cbsem"
 
 
+def _require_columns(frame, argument: str, function: str, columns, expected: str) -> None:
+    """ParameterError unless ``frame`` is a DataFrame with every one of ``columns`` (``expected`` says what it
+    should be)."""
+    if not isinstance(frame, pd.DataFrame) or any(c not in frame.columns for c in columns):
+        got = list(frame.columns) if isinstance(frame, pd.DataFrame) else type(frame).__name__
+        raise ParameterError(argument, function, expected, got)
+
+
 def recommendations(ipma: pd.DataFrame, playbook: dict[str, list[dict]] | None = None) -> list[Recommendation]:
     """Rank drivers for action: significant positive drivers first, by importance (total effect), then the rest.
 
@@ -340,10 +346,8 @@ def recommendations(ipma: pd.DataFrame, playbook: dict[str, list[dict]] | None =
     ('concentrate here', 'topic_creation')
     """
     needed = ("construct", "importance", "ci_lower", "ci_upper", "significant", "performance", "quadrant")
-    if not isinstance(ipma, pd.DataFrame) or any(c not in ipma.columns for c in needed):
-        have = list(ipma.columns) if isinstance(ipma, pd.DataFrame) else type(ipma).__name__
-        raise ParameterError("ipma", "recommendations",
-                             f"the table from importance_performance (columns {', '.join(needed)})", have)
+    _require_columns(ipma, "ipma", "recommendations", needed,
+                     f"the table from importance_performance (columns {', '.join(needed)})")
     playbook = load_playbook() if playbook is None else playbook
 
     def status(row) -> str:
