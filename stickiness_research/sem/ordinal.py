@@ -327,44 +327,54 @@ def _pbinorm(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
 
 # Genz's BVND Gauss-Legendre rules for |rho| below 0.3, 0.75 and 0.925: 6, 12 and 20 points, each ~1e-15
-_GENZ_RULES = [(0.3, *np.polynomial.legendre.leggauss(6)), (0.75, *np.polynomial.legendre.leggauss(12)),
-               (0.925, *np.polynomial.legendre.leggauss(20))]
+_GENZ_LIMITS = np.array([0.3, 0.75, 0.925])
+_GENZ_RULES = [np.polynomial.legendre.leggauss(n) for n in (6, 12, 20)]
 
 
 def _pbinorm_many(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.ndarray:
     """:func:`_pbinorm` for an array of correlations: ``h``, ``k`` ``(P, M, 1)``, ``(P, 1, M)``, ``rho``
-    ``(P, 1, 1)``; the polychoric fits' inner loop.
-
-    Where ``|rho| < 0.925`` by the Drezner & Wesolowsky (1990) integral in Genz's (2004) form, as
-    lavaan's pbivnorm computes it: ``Phi(h) Phi(k) + asin(rho) / (4 pi) sum_j w_j exp((h k s_j - (h^2 +
-    k^2) / 2) / (1 - s_j^2))``, ``s_j = sin(asin(rho) (x_j + 1) / 2)``, with Genz's Gauss-Legendre rule for
-    the size of rho (about three times faster than two Owen's T per value); elsewhere by :func:`_pbinorm`.
-    """
+    ``(P, 1, 1)``; see :func:`_genz_corners`."""
     h, k = np.broadcast_arrays(np.asarray(h, dtype=float), np.asarray(k, dtype=float))
     rho = np.broadcast_to(np.asarray(rho, dtype=float), h.shape[:1] + (1,) * (h.ndim - 1))
-    size = np.abs(rho.reshape(len(rho)))
-    out = np.full(h.shape, np.nan)  # a NaN correlation matches no rule: NaN, as _pbinorm gives
-    lower = -1.0
-    for limit, x, w in _GENZ_RULES:
-        pick = (size >= lower) & (size < limit) if lower >= 0 else size < limit
-        lower = limit
-        if not pick.any():
+    return _genz_corners(h * k, (h * h + k * k) / 2, special.ndtr(h) * special.ndtr(k), rho.reshape(len(rho)),
+                         lambda pick: _pbinorm(h[pick], k[pick], rho[pick]))
+
+
+def _genz_corners(hk: np.ndarray, hs: np.ndarray, phk: np.ndarray, rho: np.ndarray,
+                  near: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Bivariate normal CDFs at every corner of P tables: ``hk = h k``, ``hs = (h^2 + k^2) / 2`` and ``phk =
+    Phi(h) Phi(k)``, each ``(P, ...)``, ``rho`` ``(P,)``; the polychoric fits' inner loop.
+
+    Where ``|rho| < 0.925`` by the Drezner & Wesolowsky (1990) integral in Genz's (2004) form, as lavaan's
+    pbivnorm computes it: ``Phi(h) Phi(k) + asin(rho) / (4 pi) sum_j w_j exp((h k s_j - (h^2 + k^2) / 2) /
+    (1 - s_j^2))``, ``s_j = sin(asin(rho) (x_j + 1) / 2)``, with Genz's Gauss-Legendre rule for the size of
+    rho (about three times faster than two Owen's T per value); ``near(pick)`` gives the pairs ``pick`` (a
+    boolean mask) with a larger ``|rho|`` (:func:`_pbinorm`); NaN for a NaN correlation. The arguments are
+    those of the thresholds alone, which a polychoric fit holds fixed while rho moves.
+    """
+    size = np.abs(rho)
+    rule = np.where(np.isnan(size), 4, np.searchsorted(_GENZ_LIMITS, size, side="right"))  # 3: Owen's T
+    out = np.empty(hk.shape)
+    for r in np.unique(rule):
+        everyone = len(rule) and rule[0] == r and (rule == r).all()  # views, not copies, when one rule serves all
+        pick = slice(None) if everyone else rule == r
+        if r == 4:
+            out[pick] = np.nan
             continue
-        everyone = pick.all()  # views, not copies, in the common case of one rule for every pair
-        hp, kp, rp = (h, k, rho) if everyone else (h[pick], k[pick], rho[pick])
-        asr = np.arcsin(rp)
-        sn = np.sin(asr[..., None] * (x + 1) / 2)
-        hk, hs = (hp * kp)[..., None], ((hp * hp + kp * kp) / 2)[..., None]
-        integral = np.exp((hk * sn - hs) / (1 - sn * sn)) @ w
-        value = special.ndtr(hp) * special.ndtr(kp) + integral * asr / (4 * np.pi)
-        if everyone:
-            out = value
-        else:
-            out[pick] = value
-    near = size >= _GENZ_RULES[-1][0]
-    if near.any():
-        out[near] = _pbinorm(h[near], k[near], rho[near])
-    return np.clip(out, 0.0, 1.0)
+        if r == 3:
+            out[pick] = near(rule == r)
+            continue
+        x, w = _GENZ_RULES[r]
+        asr = np.arcsin(rho[pick])
+        sn = np.sin(asr[:, None] * (x + 1) / 2)
+        inv = 1 / (1 - sn * sn)
+        extra = (slice(None),) + (None,) * (hk.ndim - 1) + (slice(None),)  # (P', n) -> (P', 1, ..., n)
+        e = hk[pick][..., None] * (sn * inv)[extra]
+        e -= hs[pick][..., None] * inv[extra]
+        integral = np.exp(e, out=e) @ w
+        integral *= (asr / (4 * np.pi)).reshape((-1,) + (1,) * (hk.ndim - 1))
+        out[pick] = phk[pick] + integral
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def _dbinorm(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
@@ -552,37 +562,6 @@ def _bvreg_scores(c1: _Continuous, c2: _Continuous, rho: float) -> tuple[np.ndar
 # over the pairs (per-pair numpy calls on tiny tables would dominate the run time otherwise)
 
 
-def _padded_cells(t1: np.ndarray, t2: np.ndarray, v1: np.ndarray, v2: np.ndarray,
-                  rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cell probabilities (floored), and rectangle sums of the density and its rho-derivative.
-
-    ``t1``, ``t2`` are ``(P, M)`` thresholds padded with ``_OUTER``, ``v1``, ``v2`` mark the real
-    ones; padded thresholds count as +infinity, so their cells have probability 0 (floored) and
-    density 0. Each real cell gets the value ``_cell_probabilities`` / ``_cell_rectangles`` give it.
-    """
-    r = rho[:, None, None]
-    h, k = t1[:, :, None], t2[:, None, :]
-    n_pairs, m1, m2 = len(rho), t1.shape[1], t2.shape[1]
-    cdf = np.zeros((n_pairs, m1 + 2, m2 + 2))
-    cdf[:, 1:-1, 1:-1] = _pbinorm_many(h, k, r)
-    cdf[:, 1:-1, -1] = special.ndtr(t1)
-    cdf[:, -1, 1:-1] = special.ndtr(t2)
-    cdf[:, -1, -1] = 1.0
-    cdf[:, 1:-1, :] = np.where(v1[:, :, None], cdf[:, 1:-1, :], cdf[:, -1:, :])
-    cdf[:, :, 1:-1] = np.where(v2[:, None, :], cdf[:, :, 1:-1], cdf[:, :, -1:])
-    prob = np.maximum(cdf[:, 1:, 1:] - cdf[:, :-1, 1:] - cdf[:, 1:, :-1] + cdf[:, :-1, :-1], _SQRT_EPS)
-    real = v1[:, :, None] & v2[:, None, :]
-    dens = np.where(real, _dbinorm(h, k, r), 0.0)
-    ddens = np.where(real, _dbinorm_drho(h, k, r), 0.0)
-
-    def rectangles(corner: np.ndarray) -> np.ndarray:
-        full = np.zeros((n_pairs, m1 + 2, m2 + 2))
-        full[:, 1:-1, 1:-1] = corner
-        return full[:, 1:, 1:] - full[:, :-1, 1:] - full[:, 1:, :-1] + full[:, :-1, :-1]
-
-    return prob, rectangles(dens), rectangles(ddens)
-
-
 def _score_roots(score: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
                  lower: float, upper: float, start: np.ndarray) -> np.ndarray:
     """:func:`_score_root` for many scores at once: ``score(rho, which)`` for the pairs ``which``."""
@@ -640,20 +619,72 @@ class _PolychoricBatch:
         self.width = width
         # (p, N): rows gathered below are contiguous; 32-bit, as the (P, N) cell codes made from them, because
         # 64-bit temporaries of that size cost more than the arithmetic (fresh pages each time)
-        self.cats = np.vstack([f.cat for f in fits]).astype(np.int32)
+        self.cats = np.vstack([f.cat for f in fits])  # (p, N)
         self.first = np.array([i for i, _ in pairs], dtype=int)
         self.second = np.array([j for _, j in pairs], dtype=int)
         self.t1, self.t2 = taus[self.first], taus[self.second]
         self.v1, self.v2 = real[self.first], real[self.second]
-        # all pairs' contingency tables, (P, M + 1, M + 1), from one count of (pair, cell) codes
+        # all pairs' contingency tables, (P, M + 1, M + 1), from one count of (pair, cell) codes: each respondent's
+        # cell of each pair, offset by the pair's number, (P, N); intp, as bincount and take read it (an int32
+        # array was cast to a fresh intp copy by each), and written a block of pairs sharing their second item at a
+        # time (lavaan's order keeps them together), without (P, N) temporaries
         size = (width + 1) ** 2
-        self.cell = self.cats[self.first] * np.int32(width + 1)  # (P, N)
-        self.cell += self.cats[self.second]
-        self.cell += (np.arange(len(pairs), dtype=np.int32) * np.int32(size))[:, None]
+        scaled = self.cats * (width + 1)
+        self.cell = np.empty((len(pairs), self.cats.shape[1]), dtype=np.intp)
+        bounds = np.flatnonzero(np.diff(self.second)) + 1
+        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(pairs)], strict=True):
+            block = self.cell[lo:hi]
+            np.take(scaled, self.first[lo:hi], axis=0, out=block)
+            block += self.cats[self.second[lo]]
+        self.cell += (np.arange(len(pairs)) * size)[:, None]
         self.counts = np.bincount(self.cell.ravel(), minlength=len(pairs) * size) \
             .reshape(len(pairs), width + 1, width + 1).astype(float)
+        # what the corners' CDFs and densities need that does not move with rho (the thresholds are held fixed);
+        # padded thresholds (+100) give CDF Phi of the other threshold and density 0 there by themselves, except
+        # on the Owen's T path (see _cells)
+        h, k = self.t1[:, :, None], self.t2[:, None, :]
+        self._hk, self._hs = h * k, (h * h + k * k) / 2
+        self._n1, self._n2 = special.ndtr(self.t1), special.ndtr(self.t2)
+        self._phk = self._n1[:, :, None] * self._n2[:, None, :]
+        self._padded = not (self.v1.all() and self.v2.all())
         self._rho: np.ndarray | None = None
         self._errors: dict[int, EstimationError] = {}
+
+    def _cells(self, rho: np.ndarray, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """At correlations ``rho`` of the pairs ``w`` (all when None): cell probabilities (floored at sqrt(eps)),
+        and the rectangle sums of the density and of its rho-derivative, each ``(P, M + 1, M + 1)``; a padded
+        threshold counts as +infinity, so its cells have probability 0 (floored) and density 0. Each real cell
+        gets the value ``_cell_probabilities`` / ``_cell_rectangles`` give it."""
+        sub = (lambda a: a) if w is None else (lambda a: a[w])  # noqa: E731
+        hk, hs, t1, t2 = sub(self._hk), sub(self._hs), sub(self.t1), sub(self.t2)
+        n_pairs, m1, m2 = hk.shape
+        cdf = np.zeros((n_pairs, m1 + 2, m2 + 2))
+        cdf[:, 1:-1, 1:-1] = _genz_corners(
+            hk, hs, sub(self._phk), rho,
+            lambda pick: _pbinorm(t1[pick][:, :, None], t2[pick][:, None, :], rho[pick][:, None, None]))
+        cdf[:, 1:-1, -1] = sub(self._n1)
+        cdf[:, -1, 1:-1] = sub(self._n2)
+        cdf[:, -1, -1] = 1.0
+        if self._padded:  # Owen's T at +100 is Phi of the other threshold only to rounding: made exact
+            v1, v2 = sub(self.v1), sub(self.v2)
+            cdf[:, 1:-1, :] = np.where(v1[:, :, None], cdf[:, 1:-1, :], cdf[:, -1:, :])
+            cdf[:, :, 1:-1] = np.where(v2[:, None, :], cdf[:, :, 1:-1], cdf[:, :, -1:])
+        prob = np.maximum(cdf[:, 1:, 1:] - cdf[:, :-1, 1:] - cdf[:, 1:, :-1] + cdf[:, :-1, :-1], _SQRT_EPS)
+        # the density (lavaan caps |rho| at 0.9999 there) and its rho-derivative at the corners, as _dbinorm and
+        # _dbinorm_drho: exp(-(hs - rho hk) / (1 - rho^2)) / (2 pi sqrt(1 - rho^2))
+        r = rho[:, None, None]
+        capped = np.clip(r, -0.9999, 0.9999)
+        one = 1 - capped * capped
+        dens = np.exp(-(hs - capped * hk) / one) / (2 * np.pi * np.sqrt(one))
+        one = 1 - r * r
+        ddens = dens * (r / one + hk / one - 2 * (hs - r * hk) * r / (one * one))
+
+        def rectangles(corner: np.ndarray) -> np.ndarray:
+            full = np.zeros((n_pairs, m1 + 2, m2 + 2))
+            full[:, 1:-1, 1:-1] = corner
+            return full[:, 1:, 1:] - full[:, :-1, 1:] - full[:, 1:, :-1] + full[:, :-1, :-1]
+
+        return prob, rectangles(dens), rectangles(ddens)
 
     def correlations(self) -> np.ndarray:
         """Every pair's correlation (each as _polychoric), in the batch's order, solved together on the first
@@ -693,10 +724,11 @@ class _PolychoricBatch:
 
         def score(now: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             w = todo[which]  # sum of n_ab d log P_ab / d rho, and its derivative
-            prob, phi, dphi = _padded_cells(self.t1[w], self.t2[w], self.v1[w], self.v2[w], now)
+            prob, phi, dphi = self._cells(now, None if len(w) == n_pairs else w)
             ratio = phi / prob
-            return (np.sum(table[w] * ratio, axis=(1, 2)),
-                    np.sum(table[w] * (dphi / prob - ratio**2), axis=(1, 2)))
+            counts = table if len(w) == n_pairs else table[w]
+            return (np.sum(counts * ratio, axis=(1, 2)),
+                    np.sum(counts * (dphi / prob - ratio**2), axis=(1, 2)))
 
         if len(todo):
             # lavaan starts nlminb at the Pearson correlation of the codes, within (-0.999, 0.999). (A start
@@ -712,9 +744,9 @@ class _PolychoricBatch:
         """At correlations ``rho`` (P,): the casewise scores d log L / d rho (P, N; written into ``out`` if
         given), and (P, M) sums over respondents of d_rho times d log L / d tau of the pair's first / second
         item."""
-        t1, t2, v1, v2, counts = self.t1, self.t2, self.v1, self.v2, self.counts
+        t1, t2, counts = self.t1, self.t2, self.counts
         n_pairs = len(rho)
-        prob, phi, _ = _padded_cells(t1, t2, v1, v2, rho)
+        prob, phi, _ = self._cells(rho)
         lik = np.where(prob <= _SQRT_EPS, np.nan, prob)  # lavaan drops such answers from the sums
         d_rho_cell = np.nan_to_num(phi / lik)
         r = np.sqrt(1 - rho * rho)[:, None, None]
@@ -1074,20 +1106,25 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     s22 *= d22[None, :]
     s22 += np.matmul(left, c21.T, out=product)
     acov = inner
-    acov[:n_uni, :n_uni] = a_uu
-    acov[n_uni:, :n_uni] = a_cu
-    acov[:n_uni, n_uni:] = a_cu.T
     if continuous_items:  # correlations -> covariances (delta method)
+        acov[:n_uni, :n_uni] = a_uu
+        acov[n_uni:, :n_uni] = a_cu
+        acov[:n_uni, n_uni:] = a_cu.T
         h = np.eye(n_uni + n_cor)
         h[n_uni:, :n_uni] = h21
         h[n_uni:, n_uni:] = np.diag(h22)
         acov = h @ acov @ h.T
-    if continuous_items:
         sign = np.ones(n_uni + n_cor)
         for item in continuous_items:
             sign[th_cols[item]] = -1.0
         acov *= np.outer(sign, sign)
-    nacov = np.add(acov, acov.T, out=acov)  # symmetric to rounding, made exactly so
+        nacov = np.add(acov, acov.T, out=acov)  # symmetric to rounding, made exactly so
+    else:  # the same, A + A' block by block: the off-diagonal blocks are each other's transposes already
+        acov[:n_uni, :n_uni] = a_uu + a_uu.T
+        np.add(a_cu, a_cu, out=acov[n_uni:, :n_uni])
+        acov[:n_uni, n_uni:] = acov[n_uni:, :n_uni].T
+        s22[...] = np.add(s22, s22.T, out=product)  # A + A' in place would copy A' first (they overlap)
+        nacov = acov
     nacov *= n / 2
 
     # results -----------------------------------------------------------------------------------
