@@ -261,3 +261,19 @@ def test_a_nearly_separated_table_is_estimated_with_its_warning_not_refused():
     rho = float(np.asarray(result.correlation)[0, 1])
     assert -0.999 < rho < -0.99
     assert any("(nearly) 1" in str(w.message) for w in caught)
+
+
+def test_an_interior_maximum_is_found_where_newton_from_pearson_ran_onto_the_bound():
+    """A 5 x 5 table whose likelihood is flat near +1 (floored cell probabilities): Newton from lavaan's start,
+    Pearson's r = 0.24, overshot the maximum at 0.818 onto 0.999, and the pair was refused ("scores are all
+    zero"). From the attenuation-corrected start it ends at lavaan's lavCor value
+    (tests/reference/lavaan_polychoric.R), and its likelihood there is higher than at the bound."""
+    ref = json.loads((REFERENCE / "lavaan" / "polychoric_flat_top.json").read_text())
+    data = pd.read_csv(REFERENCE / "data" / "polychoric_flat_top.csv")
+    result = ordinal_sample_stats(data, ["y1", "y2"])
+    rho = float(np.asarray(result.correlation)[0, 1])
+    assert rho == pytest.approx(ref["rho"], abs=1e-9)
+    counts = np.array(ref["counts"], dtype=float)
+    tau1, tau2 = (np.asarray(result.thresholds.filter(like=f"{v}|")) for v in ("y1", "y2"))
+    loglik = lambda r: float(np.sum(counts * np.log(ordinal._cell_probabilities(tau1, tau2, r))))  # noqa: E731
+    assert loglik(rho) > loglik(0.999) + 5

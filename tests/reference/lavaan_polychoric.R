@@ -13,3 +13,18 @@ out <- list(call = "lavCor(d[, items], ordered = items)", lavaan_version = as.ch
             thresholds = as.list(setNames(as.numeric(th), names(th))))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = I(15), pretty = TRUE), "tests/reference/lavaan/polychoric_stickiness.json")
 print(round(r[1:4, 1:4], 4))
+
+# A 5 x 5 table whose likelihood has an interior maximum (0.818) but is flat (floored cell probabilities) near
+# +1: Newton from Pearson's r (0.24) ran past the maximum onto the bound there. Codes from the cell counts.
+counts <- rbind(c(63, 21, 56, 28, 356), c(0, 0, 1, 0, 138), c(0, 0, 0, 0, 14), c(0, 0, 0, 0, 14), c(0, 0, 0, 0, 47))
+cells <- which(counts > 0, arr.ind = TRUE)
+cells <- cells[order(cells[, 1], cells[, 2]), ]
+d2 <- data.frame(y1 = rep(cells[, 1], counts[cells]), y2 = rep(cells[, 2], counts[cells]))
+write.csv(d2, "tests/reference/data/polychoric_flat_top.csv", row.names = FALSE)
+d2 <- read.csv("tests/reference/data/polychoric_flat_top.csv")
+r2 <- lavCor(d2, ordered = c("y1", "y2"), output = "cor")
+writeLines(toJSON(list(call = "lavCor(d, ordered = c(\"y1\", \"y2\"))", lavaan_version = as.character(packageVersion("lavaan")),
+                       data = "tests/reference/data/polychoric_flat_top.csv", counts = counts, rho = r2[2, 1]),
+                  auto_unbox = TRUE, digits = I(15), pretty = TRUE),
+           "tests/reference/lavaan/polychoric_flat_top.json")
+print(r2)
