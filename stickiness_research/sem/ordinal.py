@@ -464,10 +464,22 @@ def _polychoric(a: _Ordinal, b: _Ordinal, names: tuple[str, str]) -> float:
         dphi = _cell_rectangles(_dbinorm_drho(a.tau[:, None], b.tau[None, :], rho))
         return float(np.sum(table * phi / prob)), float(np.sum(table * (dphi / prob - (phi / prob) ** 2)))
 
-    # lavaan starts nlminb at the Pearson correlation of the codes, within (-0.999, 0.999)
+    # from the nearer start, and from lavaan's beyond 0.95 (see _PolychoricBatch._solve)
     with np.errstate(invalid="ignore", divide="ignore"):
-        start = np.corrcoef(a.cat, b.cat)[0, 1]
-    return _score_root(score, -0.999, 0.999, float(np.nan_to_num(start)))
+        start = float(np.nan_to_num(np.corrcoef(a.cat, b.cat)[0, 1]))
+        nearer = float(np.nan_to_num(start / (_code_latent(a) * _code_latent(b))))
+    rho = _score_root(score, -0.999, 0.999, nearer)
+    if abs(rho) <= 0.95:
+        return rho
+    lavaans = _score_root(score, -0.999, 0.999, start)
+    loglik = lambda r: float(np.sum(table * np.log(_cell_probabilities(a.tau, b.tau, r))))  # noqa: E731
+    return rho if loglik(rho) > loglik(lavaans) + 1e-10 * abs(loglik(lavaans)) else lavaans
+
+
+def _code_latent(item: _Ordinal) -> float:
+    """The correlation of an item's category numbers with its latent response, ``sum_k phi(tau_k) / sd(codes)``:
+    Pearson's r of two items' codes divided by both is near their polychoric correlation (Olsson 1979)."""
+    return float(np.sum(_dnorm(item.tau)) / np.std(item.cat))
 
 
 def _bvord_scores(a: _Ordinal, b: _Ordinal, rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -750,7 +762,7 @@ class _PolychoricBatch:
             # higher likelihood (Newton from Pearson's r can also run onto the bound past an interior maximum).
             with np.errstate(invalid="ignore", divide="ignore"):
                 pearson = np.atleast_2d(np.corrcoef(self.cats))
-                cut = np.array([np.sum(_dnorm(f.tau)) for f in self.fits]) / self.cats.std(axis=1)
+                cut = np.array([_code_latent(f) for f in self.fits])
             first, second = self.first[todo], self.second[todo]
             start = np.nan_to_num(pearson[first, second])
             with np.errstate(invalid="ignore", divide="ignore"):
