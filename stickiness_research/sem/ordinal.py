@@ -189,26 +189,36 @@ def _numeric_columns(data: pd.DataFrame, items: Sequence[str]) -> list[str]:
             if pd.api.types.is_numeric_dtype(dtypes[item]) and not pd.api.types.is_bool_dtype(dtypes[item])]
 
 
-def _distinct_answers(data: pd.DataFrame, items: Sequence[str]) -> dict[str, np.ndarray]:
+def _value_rows(data: pd.DataFrame, items: Sequence[str]) -> np.ndarray:
+    """The (numeric) items' answers as floats, one row per item, NaN where missing: ``(p, N)``. One copy of the
+    frame's block when the items are its columns, in order, all of one numpy dtype (the fit's model frames);
+    column by column otherwise (pandas' nullable integers, a few columns of a wide frame)."""
+    dtypes = list(data.dtypes)
+    if list(map(str, data.columns)) == list(items) and dtypes and all(d == dtypes[0] for d in dtypes) \
+            and isinstance(dtypes[0], np.dtype):
+        return np.array(data.to_numpy(dtype=float).T, order="C")
+    return np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in items])
+
+
+def _distinct_answers(data: pd.DataFrame, items: Sequence[str], values: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Each numeric (non-boolean) item's distinct answers, sorted, missing values left out; all items in one sort
-    (per-item numpy and pandas calls were a tenth of a fit). Non-numeric items are absent."""
-    numeric = _numeric_columns(data, items)
+    (per-item numpy and pandas calls were a tenth of a fit). Non-numeric items are absent. ``values``: the items'
+    :func:`_value_rows`, if the caller has them (then every item is numeric)."""
+    numeric = list(items) if values is not None else _numeric_columns(data, items)
     if not numeric:
         return {}
-    values = np.sort(np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in numeric]),
-                     axis=1)  # one row per item, NaN last
-    n_answers = (~np.isnan(values)).sum(axis=1)
-    out = {}
-    for k, item in enumerate(numeric):
-        s = values[k, :n_answers[k]]
-        out[item] = s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
-    return out
+    values = np.sort(_value_rows(data, numeric) if values is None else values, axis=1)  # NaN last
+    new = np.ones(values.shape, dtype=bool)  # the first of each run of equal answers, and not missing
+    np.not_equal(values[:, 1:], values[:, :-1], out=new[:, 1:])
+    new &= ~np.isnan(values)
+    return {item: values[k, new[k]] for k, item in enumerate(numeric)}
 
 
-def _ordered_code_sets(data: pd.DataFrame, items: Sequence[str]) -> dict[str, np.ndarray]:
-    """:func:`_ordered_codes` of every item from :func:`_distinct_answers`; an item it would refuse (not numeric,
-    a non-integer or infinite code, a single category) goes through it for its message."""
-    distinct = _distinct_answers(data, items)
+def _ordered_code_sets(data: pd.DataFrame, items: Sequence[str],
+                       values: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """:func:`_ordered_codes` of every item from :func:`_distinct_answers` (``values`` passed on); an item it would
+    refuse (not numeric, a non-integer or infinite code, a single category) goes through it for its message."""
+    distinct = _distinct_answers(data, items, values)
     out = {}
     for item in items:
         codes = distinct.get(item)
@@ -959,15 +969,17 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     The test suite compares more cases (tests/reference/lavaan_ordinal_samplestats.R).
     """
     order, ordered_items, continuous_items = _check_names(data, ordered, continuous, variables)
-    categories = _ordered_code_sets(data, ordered_items)
+    # one float matrix, one row per variable, when every column is numeric (else the checks below refuse the data)
+    values = _value_rows(data, order) if len(_numeric_columns(data, order)) == len(order) else None
+    row = {v: k for k, v in enumerate(order)}
+    categories = _ordered_code_sets(data, ordered_items,
+                                    None if values is None else values[[row[v] for v in ordered_items]])
     for item in continuous_items:
         if not pd.api.types.is_numeric_dtype(data[item]) or pd.api.types.is_bool_dtype(data[item]):
             raise ResponseDataError(f"continuous variable {item!r} is not numeric (dtype {data[item].dtype}).")
     if missing not in ("listwise", "pairwise"):
         raise ParameterError("missing", "ordinal_sample_stats", "'listwise' or 'pairwise'", missing)
     pairwise = missing == "pairwise"
-    # one float matrix (every column is numeric by now): pandas per column costs more than the statistics
-    values = np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in order])  # one row per variable
     present = ~np.isnan(values)
     values = values[:, present.any(axis=0) if pairwise else present.all(axis=0)]
     n = values.shape[1]
