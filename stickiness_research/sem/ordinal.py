@@ -638,6 +638,7 @@ class _PolychoricBatch:
             taus[v, :len(f.tau)] = f.tau
             real[v, :len(f.tau)] = True
         self.fits = list(fits)
+        self._taus, self._real = taus, real
         self.width = width
         # (p, N): rows gathered below are contiguous; 32-bit, as the (P, N) cell codes made from them, because
         # 64-bit temporaries of that size cost more than the arithmetic (fresh pages each time)
@@ -680,9 +681,10 @@ class _PolychoricBatch:
             code += self._offsets[:hi - lo, None]
             yield slice(lo, hi), code
 
-    def _cells(self, rho: np.ndarray, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _cells(self, rho: np.ndarray, w: np.ndarray | None = None,
+               slope: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """At correlations ``rho`` of the pairs ``w`` (all when None): cell probabilities (floored at sqrt(eps)),
-        and the rectangle sums of the density and of its rho-derivative, each ``(P, M + 1, M + 1)``; a padded
+        and the rectangle sums of the density and of its rho-derivative (if ``slope``), each ``(P, M + 1, M + 1)``; a padded
         threshold counts as +infinity, so its cells have probability 0 (floored) and density 0. Each real cell
         gets the value ``_cell_probabilities`` / ``_cell_rectangles`` give it."""
         sub = (lambda a: a) if w is None else (lambda a: a[w])  # noqa: E731
@@ -700,20 +702,22 @@ class _PolychoricBatch:
             cdf[:, 1:-1, :] = np.where(v1[:, :, None], cdf[:, 1:-1, :], cdf[:, -1:, :])
             cdf[:, :, 1:-1] = np.where(v2[:, None, :], cdf[:, :, 1:-1], cdf[:, :, -1:])
         prob = np.maximum(cdf[:, 1:, 1:] - cdf[:, :-1, 1:] - cdf[:, 1:, :-1] + cdf[:, :-1, :-1], _SQRT_EPS)
-        # the density (lavaan caps |rho| at 0.9999 there) and its rho-derivative at the corners, as _dbinorm and
-        # _dbinorm_drho: exp(-(hs - rho hk) / (1 - rho^2)) / (2 pi sqrt(1 - rho^2))
-        r = rho[:, None, None]
-        capped = np.clip(r, -0.9999, 0.9999)
-        one = 1 - capped * capped
-        dens = np.exp(-(hs - capped * hk) / one) / (2 * np.pi * np.sqrt(one))
-        one = 1 - r * r
-        ddens = dens * (r / one + hk / one - 2 * (hs - r * hk) * r / (one * one))
 
         def rectangles(corner: np.ndarray) -> np.ndarray:
             full = np.zeros((n_pairs, m1 + 2, m2 + 2))
             full[:, 1:-1, 1:-1] = corner
             return full[:, 1:, 1:] - full[:, :-1, 1:] - full[:, 1:, :-1] + full[:, :-1, :-1]
 
+        # the density (lavaan caps |rho| at 0.9999 there) and its rho-derivative at the corners, as _dbinorm and
+        # _dbinorm_drho: exp(-(hs - rho hk) / (1 - rho^2)) / (2 pi sqrt(1 - rho^2))
+        r = rho[:, None, None]
+        capped = np.clip(r, -0.9999, 0.9999)
+        one = 1 - capped * capped
+        dens = np.exp(-(hs - capped * hk) / one) / (2 * np.pi * np.sqrt(one))
+        if not slope:
+            return prob, rectangles(dens), None
+        one = 1 - r * r
+        ddens = dens * (r / one + hk / one - 2 * (hs - r * hk) * r / (one * one))
         return prob, rectangles(dens), rectangles(ddens)
 
     def correlations(self) -> np.ndarray:
@@ -772,7 +776,8 @@ class _PolychoricBatch:
             # higher likelihood (Newton from Pearson's r can also run onto the bound past an interior maximum).
             with np.errstate(invalid="ignore", divide="ignore"):
                 pearson = np.atleast_2d(np.corrcoef(self.cats))
-                cut = np.array([_code_latent(f) for f in self.fits])
+                # _code_latent of every item at once (one std per item was a tenth of the solve)
+                cut = np.sum(np.where(self._real, _dnorm(self._taus), 0.0), axis=1) / self.cats.std(axis=1)
             first, second = self.first[todo], self.second[todo]
             start = np.nan_to_num(pearson[first, second])
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -798,7 +803,7 @@ class _PolychoricBatch:
         item."""
         t1, t2, counts = self.t1, self.t2, self.counts
         n_pairs = len(rho)
-        prob, phi, _ = self._cells(rho)
+        prob, phi, _ = self._cells(rho, slope=False)
         lik = np.where(prob <= _SQRT_EPS, np.nan, prob)  # lavaan drops such answers from the sums
         d_rho_cell = np.nan_to_num(phi / lik)
         r = np.sqrt(1 - rho * rho)[:, None, None]
@@ -808,10 +813,11 @@ class _PolychoricBatch:
 
         def d_tau_cells(x_edges: np.ndarray, y_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """Per cell (a of x, b of y): the upper- and lower-threshold terms of d log L / d tau(x)."""
-            xu, xl = x_edges[:, 1:, None], x_edges[:, :-1, None]
-            yu, yl = y_edges[:, None, 1:], y_edges[:, None, :-1]
-            upper = _dnorm(xu) * (special.ndtr((yu - rr * xu) / r) - special.ndtr((yl - rr * xu) / r))
-            lower = _dnorm(xl) * (special.ndtr((yu - rr * xl) / r) - special.ndtr((yl - rr * xl) / r))
+            # Phi((y_j - rho x_i) / r) on the grid of both items' edges: each cell's four values are in it
+            grid = special.ndtr((y_edges[:, None, :] - rr * x_edges[:, :, None]) / r)
+            dens = _dnorm(x_edges)[:, :, None]
+            upper = dens[:, 1:] * (grid[:, 1:, 1:] - grid[:, 1:, :-1])
+            lower = dens[:, :-1] * (grid[:, :-1, 1:] - grid[:, :-1, :-1])
             return upper, lower
 
         weight = counts * d_rho_cell
