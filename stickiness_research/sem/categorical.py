@@ -556,14 +556,14 @@ def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | No
         xx3_null += -g.n * float(np.linalg.slogdet(r)[1])
         df3_null += p * (p - 1) // 2
         i, j, c = g.cor_i, g.cor_j, g.cor_pos
-        flat = s_inv.ravel()
-        v = (flat[i[:, None] * p + i[None, :]] * flat[j[:, None] * p + j[None, :]]
-             + flat[i[:, None] * p + j[None, :]] * flat[j[:, None] * p + i[None, :]])
+        rows_i, rows_j = s_inv[i], s_inv[j]  # (k, p): V from these rows' columns, without k x k index arrays
+        v = rows_i[:, i] * rows_j[:, j]
+        v += rows_i[:, j] * rows_j[:, i]
         gamma = _block(g.gamma, g.row_blocks[1])
         used = np.flatnonzero(np.any(delta[c] != 0, axis=0))  # the parameters correlations move with
         dc, w, at = delta[np.ix_(c, used)], g.weights[c], np.ix_(used, used)
         vd, gwd = v @ dc, gamma @ (w[:, None] * dc)
-        tr_vg += float(np.sum(v * gamma))  # f_g and 1 / f_g cancel
+        tr_vg += float(np.einsum("ab,ab->", v, gamma))  # f_g and 1 / f_g cancel
         tr_gamma += float(np.trace(gamma)) / fg
         c1[at] += fg * (gwd.T @ vd)
         c2[at] += fg * (dc.T @ vd)
