@@ -1199,24 +1199,28 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     # results -----------------------------------------------------------------------------------
     sd = np.array([np.sqrt(fits[v].var) if isinstance(fits[v], _Continuous) else 1.0 for v in order])
     cov = cor * np.outer(sd, sd)
-    thresholds = pd.Series(np.concatenate([fits[v].tau for v in ordered_items]),
-                           index=[names[c] for v in ordered_items for c in th_cols[v]], name="threshold")
-    means = pd.Series([fits[v].mean for v in continuous_items], index=continuous_items, name="mean", dtype=float)
-    variances = pd.Series([fits[v].var for v in continuous_items], index=continuous_items, name="variance",
-                          dtype=float)
+    # one index per set of labels, shared by the frames that carry it (building an index from strings is most of
+    # the cost of a small Series)
+    labels, variables = pd.Index(names), pd.Index(order)
+    th_at = np.concatenate([th_cols[v] for v in ordered_items])
+    thresholds = pd.Series(np.concatenate([fits[v].tau for v in ordered_items]), index=labels[th_at], name="threshold")
+    kept = pd.Index(continuous_items)
+    means = pd.Series(np.array([fits[v].mean for v in continuous_items], dtype=float), index=kept, name="mean")
+    variances = pd.Series(np.array([fits[v].var for v in continuous_items], dtype=float), index=kept,
+                          name="variance")
     uni = np.zeros(n_uni)
     for v in order:
         uni[th_cols[v]] = fits[v].tau if isinstance(fits[v], _Ordinal) else -fits[v].mean
         if v in var_cols:
             uni[var_cols[v]] = fits[v].var
-    wls_obs = pd.Series(np.concatenate([uni, [cov[i, j] for i, j in pairs]]), index=names, name="wls_obs")
+    wls_obs = pd.Series(np.concatenate([uni, cov[first, second]]), index=labels, name="wls_obs")
     diag = np.diag(nacov)
     return OrdinalStats(
         variables=tuple(order), ordered=tuple(ordered_items), continuous=tuple(continuous_items),
         categories={item: tuple(codes.tolist()) for item, codes in categories.items()},
         nobs=n, n_dropped=len(data) - n, missing=missing,
         thresholds=thresholds, means=means, variances=variances,
-        correlation=pd.DataFrame(cor, index=order, columns=order),
-        covariance=pd.DataFrame(cov, index=order, columns=order),
-        wls_obs=wls_obs, nacov=pd.DataFrame(nacov, index=names, columns=names),
-        dwls_weights=pd.Series(1 / diag, index=names, name="dwls_weight"))
+        correlation=pd.DataFrame(cor, index=variables, columns=variables),
+        covariance=pd.DataFrame(cov, index=variables, columns=variables),
+        wls_obs=wls_obs, nacov=pd.DataFrame(nacov, index=labels, columns=labels),
+        dwls_weights=pd.Series(1 / diag, index=labels, name="dwls_weight"))
