@@ -556,14 +556,19 @@ def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | No
         xx3_null += -g.n * float(np.linalg.slogdet(r)[1])
         df3_null += p * (p - 1) // 2
         i, j, c = g.cor_i, g.cor_j, g.cor_pos
-        rows_i, rows_j = s_inv[i], s_inv[j]  # (k, p): V from these rows' columns, without k x k index arrays
-        v = rows_i[:, i] * rows_j[:, j]
-        v += rows_i[:, j] * rows_j[:, i]
         gamma = _block(g.gamma, g.row_blocks[1])
         used = np.flatnonzero(np.any(delta[c] != 0, axis=0))  # the parameters correlations move with
         dc, w, at = delta[np.ix_(c, used)], g.weights[c], np.ix_(used, used)
-        vd, gwd = v @ dc, gamma @ (w[:, None] * dc)
-        tr_vg += float(np.einsum("ab,ab->", v, gamma))  # f_g and 1 / f_g cancel
+        gwd = gamma @ (w[:, None] * dc)
+        # V by bands of rows, from the rows of S (no k x k array: fresh pages cost more than the arithmetic)
+        rows_i, rows_j = s_inv[i], s_inv[j]
+        vd = np.empty(dc.shape)
+        for lo in range(0, len(i), 64):
+            band = slice(lo, lo + 64)
+            v = rows_i[band][:, i] * rows_j[band][:, j]
+            v += rows_i[band][:, j] * rows_j[band][:, i]
+            vd[band] = v @ dc
+            tr_vg += float(np.einsum("ab,ab->", v, gamma[band]))  # f_g and 1 / f_g cancel
         tr_gamma += float(np.trace(gamma)) / fg
         c1[at] += fg * (gwd.T @ vd)
         c2[at] += fg * (dc.T @ vd)

@@ -1167,13 +1167,15 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     s11, s12, s22 = inner[:n_uni, :n_uni], inner[:n_uni, n_uni:], inner[n_uni:, n_uni:]
     left = c21 @ s11 + d22[:, None] * s12.T       # second block row of B^-1 S, first block column
     a_uu, a_cu = a11_inv @ s11 @ a11_inv.T, left @ a11_inv.T
-    # written over S itself, block by block once its blocks are used: fresh k x k arrays cost more in page
-    # faults than the arithmetic on them (k is often hundreds)
-    product = c21 @ s12
-    s22 *= d22[:, None]
-    s22 += product
-    s22 *= d22[None, :]
-    s22 += np.matmul(left, c21.T, out=product)
+    # written over S itself, block by block once its blocks are used, and the correlations' block by bands of rows:
+    # fresh k x k arrays cost more in page faults than the arithmetic on them (k is often hundreds)
+    bands = [slice(lo, lo + 64) for lo in range(0, n_cor, 64)]
+    for band in bands:
+        rows = s22[band]
+        rows *= d22[band, None]
+        rows += c21[band] @ s12
+        rows *= d22[None, :]
+        rows += left[band] @ c21.T
     acov = inner
     if continuous_items:  # correlations -> covariances (delta method)
         acov[:n_uni, :n_uni] = a_uu
@@ -1192,7 +1194,11 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         acov[:n_uni, :n_uni] = a_uu + a_uu.T
         np.add(a_cu, a_cu, out=acov[n_uni:, :n_uni])
         acov[:n_uni, n_uni:] = acov[n_uni:, :n_uni].T
-        s22[...] = np.add(s22, s22.T, out=product)  # A + A' in place would copy A' first (they overlap)
+        for m, rows in enumerate(bands):  # A + A' block by block (in place at once it would copy A' first)
+            for cols in bands[m:]:
+                both = s22[rows, cols] + s22[cols, rows].T
+                s22[rows, cols] = both
+                s22[cols, rows] = both.T
         nacov = acov
     nacov *= n / 2
 
