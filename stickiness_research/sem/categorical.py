@@ -193,11 +193,14 @@ class CategoricalProblem(Problem):
         for fg, g in zip(self.fractions(), self.groups, strict=True):
             est, jac = self.wls_est(g, theta)
             r = g.obs - est
-            wj = jac * g.weights[:, None]
+            wr = g.weights * r
             for rows, cols in _block_columns(jac, g.row_blocks):  # Delta' W Delta over its non-zero blocks
-                e[np.ix_(cols, cols)] += fg * (jac[rows][:, cols].T @ wj[rows][:, cols])
-            score += fg * (wj.T @ r)
-            total += fg * float(np.sum(g.weights * r * r))
+                cols = _as_slice(cols)  # views, not copies, where the block's parameters are consecutive
+                block = jac[rows][:, cols]
+                e[(cols, cols) if isinstance(cols, slice) else np.ix_(cols, cols)] += \
+                    fg * (block.T @ (block * g.weights[rows, None]))
+            score += fg * (jac.T @ wr)
+            total += fg * float(wr @ r)
             deltas.append(jac)
         return total, e, score, deltas
 
