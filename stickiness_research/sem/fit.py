@@ -384,8 +384,9 @@ def _ordered_thresholds(syntax: str, ordered, data: pd.DataFrame) -> dict[str, i
         items = [str(v) for v in ordered]
     else:
         raise ParameterError("ordered", "fit_sem", "True or a list of item names", type(ordered).__name__)
-    _check_columns([v for v in items if v in {str(c) for c in data.columns}], data, None)
-    unknown = [v for v in items if v not in {str(c) for c in data.columns}]
+    columns = {str(c) for c in data.columns}
+    _check_columns([v for v in items if v in columns], data, None)
+    unknown = [v for v in items if v not in columns]
     if unknown:
         near = difflib.get_close_matches(unknown[0], [str(c) for c in data.columns], n=3)
         raise ModelSpecError(f"ordered item {unknown[0]!r} is not a column of the data."
