@@ -647,16 +647,18 @@ class _PolychoricBatch:
         self.second = np.array([j for _, j in pairs], dtype=int)
         self.t1, self.t2 = taus[self.first], taus[self.second]
         self.v1, self.v2 = real[self.first], real[self.second]
-        # all pairs' contingency tables, (P, M + 1, M + 1), counted a block of pairs at a time (see _codes)
-        size = (width + 1) ** 2
+        # all pairs' contingency tables, (P, M + 1, M + 1): blocks of X'X, X the respondents' answers one-hot
+        # (N, p (M + 1)), one product for every table (exact: counts below 2^24 in float32, else float64)
+        size, n = (width + 1) ** 2, self.cats.shape[1]
+        onehot = np.zeros((n, len(fits) * (width + 1)), dtype=np.float32 if n < 2**24 else float)
+        onehot[np.arange(n)[:, None], np.arange(len(fits)) * (width + 1) + self.cats.T] = 1
+        tables = (onehot.T @ onehot).reshape(len(fits), width + 1, len(fits), width + 1)
+        self.counts = tables[self.first, :, self.second, :].astype(float)  # (P, M + 1, M + 1)
+        # for the casewise scores (see _codes)
         self._scaled = self.cats * (width + 1)
         bounds = np.flatnonzero(np.diff(self.second)) + 1
         self._blocks = list(zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(pairs)].tolist(), strict=True))
         self._offsets = np.arange(max(hi - lo for lo, hi in self._blocks)) * size
-        counts = np.empty((len(pairs), size))
-        for rows, code in self._codes():
-            counts[rows] = np.bincount(code.ravel(), minlength=len(code) * size).reshape(-1, size)
-        self.counts = counts.reshape(len(pairs), width + 1, width + 1)
         # what the corners' CDFs and densities need that does not move with rho (the thresholds are held fixed);
         # padded thresholds (+100) give CDF Phi of the other threshold and density 0 there by themselves, except
         # on the Owen's T path (see _cells)
