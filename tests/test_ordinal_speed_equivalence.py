@@ -121,3 +121,15 @@ def test_genz_bivariate_normal_gives_nan_for_a_nan_correlation():
     out = ordinal._pbinorm_many(h, k, np.array([np.nan, 0.3])[:, None, None])
     assert np.isnan(out[0]).all()
     assert np.allclose(out[1], ordinal._pbinorm(h[1], k[1], 0.3), atol=1e-15)
+
+
+def test_all_items_category_scores_at_once_equal_each_items_own():
+    """_all_category_scores pads items to the widest one: each item still gets exactly its own table (2, 3, 5 and 7
+    categories, sparse ones included)."""
+    rng = np.random.default_rng(4)
+    items = [ordinal._fit_ordinal(np.repeat(np.arange(k), rng.integers(1, 60, k)), k) for k in (2, 3, 5, 7, 5)]
+    own = [ordinal._Ordinal(f.tau, f.cat).category_scores for f in items]
+    ordinal._all_category_scores(items)
+    for f, table in zip(items, own, strict=True):
+        assert f.category_scores.shape == table.shape
+        assert np.array_equal(f.category_scores, table)
