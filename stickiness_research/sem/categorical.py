@@ -137,16 +137,17 @@ class CategoricalProblem(Problem):
 
     def wls_est(self, g: CatGroup, theta: np.ndarray, jacobian: bool = True):
         """lavaan's WLS.est (k,) at theta, and its Jacobian Delta (k, n_theta)."""
-        imp = g.structure.implied(self.local(g, theta), derivatives=jacobian)
-        sigma, mu = imp.sigma, imp.mu
         nt = self.n_free
         i, j = g.cor_i, g.cor_j
-        if jacobian:  # only the elements the statistics use, taken before they are mapped to theta
-            diag = np.arange(g.p)
-            local = imp.dsigma if len(imp.dsigma) else np.zeros((0, g.p, g.p))
-            dvar, dcor = g.to_theta(local[:, diag, diag]), g.to_theta(local[:, i, j])
-            dmu = g.to_theta(imp.dmu) if len(imp.dmu) else np.zeros((nt, g.p))
+        if jacobian:
+            # each free row moves Sigma by u_k v_k' + v_k u_k' (MatrixModel.rank2): the variances' and the correlated
+            # pairs' derivatives straight from the p x k factors, without the k dense p x p derivatives
+            sigma, mu, u, v, dm_local = g.structure.rank2(self.local(g, theta))
+            dvar, dcor = g.to_theta((2 * u * v).T), g.to_theta((u[i] * v[j] + v[i] * u[j]).T)
+            dmu = g.to_theta(dm_local) if len(dm_local) else np.zeros((nt, g.p))
         else:
+            imp = g.structure.implied(self.local(g, theta), derivatives=False)
+            sigma, mu = imp.sigma, imp.mu
             dvar = dmu = None
         d, dd = self.scales(g, theta, sigma, dvar)
         tau = g.tau_c + g.tau_k @ theta
@@ -162,7 +163,7 @@ class CategoricalProblem(Problem):
         jac = np.empty((len(g.obs), nt))
         # terms that are zero by the model's structure are skipped: no mean structure (dmu 0), fixed scales (dD 0)
         moving_scales = dd.any()
-        th = g.tau_k[src] - dmu[:, v].T if len(imp.dmu) else g.tau_k[src]
+        th = g.tau_k[src] - dmu[:, v].T if len(dm_local) else g.tau_k[src]
         th = d[v][:, None] * th
         jac[g.th_pos] = th + gap[:, None] * dd[v] if moving_scales else th
         jac[g.mean_pos] = -dmu[:, g.mean_var].T
