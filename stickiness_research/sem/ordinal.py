@@ -1088,7 +1088,8 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
 
     # step 2 (pairs in lavaan's order: lower triangle by column) -------------------------------
     p = len(order)
-    pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
+    second, first = np.triu_indices(p, 1)  # pairs (first, second) = (i, j), i > j, by j then i
+    pairs = list(zip(first.tolist(), second.tolist(), strict=True))
     n_cor = len(pairs)
     cor = np.eye(p)
     a21 = np.zeros((n_cor, n_uni))
@@ -1097,8 +1098,9 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     left_out: dict[str, int] = {}
     # pairs of ordered items are fitted together, on the first request of one of their correlations
     ordinal_index = {v: m for m, v in enumerate(ordered_items)}
-    poly_pairs = [k for k, (i, j) in enumerate(pairs)
-                  if order[i] in ordinal_index and order[j] in ordinal_index and not pairwise]
+    at_ordinal = np.array([ordinal_index.get(v, -1) for v in order])  # each variable's place among the ordered
+    both_ordered = (at_ordinal[first] >= 0) & (at_ordinal[second] >= 0)
+    poly_pairs = [] if pairwise else np.flatnonzero(both_ordered).tolist()
 
     def pair_fits(i: int, j: int):
         """The pair's two fits on the rows answering both (all rows when listwise), and those rows."""
@@ -1118,8 +1120,8 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         return restricted(vi), restricted(vj), np.flatnonzero(both)
     if poly_pairs:
         batch = _PolychoricBatch([fits[v] for v in ordered_items], ordered_items,
-                                 [(ordinal_index[order[pairs[k][0]]], ordinal_index[order[pairs[k][1]]])
-                                  for k in poly_pairs])
+                                 list(zip(at_ordinal[first[poly_pairs]].tolist(),
+                                          at_ordinal[second[poly_pairs]].tolist(), strict=True)))
     rhos = np.zeros(n_cor)
     poly_set = set(poly_pairs)
     others = [k for k in range(n_cor) if k not in poly_set]  # pairs fitted one at a time
@@ -1132,7 +1134,6 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         i, j = pairs[k]
         warnings.warn(f"the correlation of {order[i]!r} and {order[j]!r} is (nearly) 1 ({rhos[k]:.4f}).",
                       StickinessWarning, stacklevel=2)
-    first, second = np.array([i for i, _ in pairs], dtype=int), np.array([j for _, j in pairs], dtype=int)
     cor[first, second] = cor[second, first] = rhos
     names += [f"{order[j]}~~{order[i]}" for i, j in pairs]
     if poly_pairs:  # their scores and A21 blocks, placed in one step each
