@@ -470,7 +470,8 @@ def robust_parts(problem: CategoricalProblem, sol: CatSolution) -> RobustParts:
         x = _times_sparse(g.gamma, wd, blocks)  # Gamma W Delta
         for rows, cols in blocks:
             meat[cols] += fg * (wd[rows][:, cols].T @ x[rows])
-        mtm += fg * (x.T @ (w[:, None] * x))
+        root = x * np.sqrt(w)[:, None]  # X' W X as Y'Y: one symmetric product (the weights are positive)
+        mtm += fg * (root.T @ root)
         tr_a += float(w @ np.diag(g.gamma))
         tr_aa += _squares_form(g.gamma, w)
     em = e_inv @ meat
