@@ -488,28 +488,19 @@ def _polychoric(a: _Ordinal, b: _Ordinal, names: tuple[str, str]) -> float:
         if a.tau[0] == 0 and b.tau[0] == 0:
             return float(-np.cos(2 * np.pi * table[0, 0] / table.sum()))
 
-    def score(rho: float) -> tuple[float, float]:  # sum of n_ab d log P_ab / d rho, and its derivative
-        prob = _cell_probabilities(a.tau, b.tau, rho)
-        phi = _cell_rectangles(_dbinorm(a.tau[:, None], b.tau[None, :], rho))
-        dphi = _cell_rectangles(_dbinorm_drho(a.tau[:, None], b.tau[None, :], rho))
-        return float(np.sum(table * phi / prob)), float(np.sum(table * (dphi / prob - (phi / prob) ** 2)))
+    def evaluate(rho: np.ndarray, _which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The score sum n_ab d log P_ab / d rho, its derivative and the log-likelihood, for _climb."""
+        r = float(rho[0])
+        prob = _cell_probabilities(a.tau, b.tau, r)
+        phi = _cell_rectangles(_dbinorm(a.tau[:, None], b.tau[None, :], r))
+        dphi = _cell_rectangles(_dbinorm_drho(a.tau[:, None], b.tau[None, :], r))
+        return (np.array([np.sum(table * phi / prob)]), np.array([np.sum(table * (dphi / prob - (phi / prob) ** 2))]),
+                np.array([np.sum(table * np.log(prob))]))
 
-    # from the nearer start, and from lavaan's beyond 0.95 (see _PolychoricBatch._solve)
+    # lavaan starts nlminb at the Pearson correlation of the codes
     with np.errstate(invalid="ignore", divide="ignore"):
-        start = float(np.nan_to_num(np.corrcoef(a.cat, b.cat)[0, 1]))
-        nearer = float(np.nan_to_num(start / (_code_latent(a) * _code_latent(b))))
-    rho = _score_root(score, -0.999, 0.999, nearer)
-    if abs(rho) <= 0.95:
-        return rho
-    lavaans = _score_root(score, -0.999, 0.999, start)
-    loglik = lambda r: float(np.sum(table * np.log(_cell_probabilities(a.tau, b.tau, r))))  # noqa: E731
-    return rho if loglik(rho) > loglik(lavaans) + 1e-10 * abs(loglik(lavaans)) else lavaans
-
-
-def _code_latent(item: _Ordinal) -> float:
-    """The correlation of an item's category numbers with its latent response, ``sum_k phi(tau_k) / sd(codes)``:
-    Pearson's r of two items' codes divided by both is near their polychoric correlation (Olsson 1979)."""
-    return float(np.sum(_dnorm(item.tau)) / np.std(item.cat))
+        start = np.nan_to_num(np.corrcoef(a.cat, b.cat)[0, 1])
+    return float(_climb(evaluate, -0.999, 0.999, np.array([start]))[0])
 
 
 def _bvord_scores(a: _Ordinal, b: _Ordinal, rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -604,37 +595,58 @@ def _bvreg_scores(c1: _Continuous, c2: _Continuous, rho: float) -> tuple[np.ndar
 # over the pairs (per-pair numpy calls on tiny tables would dominate the run time otherwise)
 
 
-def _score_roots(score: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
-                 lower: float, upper: float, start: np.ndarray) -> np.ndarray:
-    """:func:`_score_root` for many scores at once: ``score(rho, which)`` for the pairs ``which``."""
-    lo = np.full(len(start), lower)
-    hi = np.full(len(start), upper)
-    rho = np.minimum(np.maximum(start, lower + 1e-3), upper - 1e-3)
-    out = rho.copy()
+def _climb(evaluate: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+           lower: float, upper: float, start: np.ndarray) -> np.ndarray:
+    """Maximum likelihood estimates of many correlations at once, each the maximum its log-likelihood climbs to
+    from ``start``.
+
+    ``evaluate(rho, which)`` gives the score, its derivative and the log-likelihood of the pairs ``which`` at
+    ``rho``. Each pair takes Newton steps on its score, but a step only as long as a trust radius (0.1 at first,
+    doubled after each step taken) and only if the log-likelihood does not fall (to rounding); a step that would
+    lower it is tried again a quarter as long. So it climbs to the maximum nearest its start, as lavaan's nlminb
+    does from the same start: a nearly separated table's likelihood, floored near +/-1, can rise again toward the
+    bound past an interior maximum, and a free Newton step from afar could jump there (or onto the flat floor,
+    where the scores vanish). Where the score is not concave the step goes uphill by the radius. A pair ends
+    when its Newton step is NEWTON_SETTLED or less (that step taken: the root to rounding), at a bound, or when
+    the radius falls below 1e-13. On tables whose likelihood is concave along the way (Newton's steps from
+    Pearson's r are short and each one rises), the steps are Newton's.
+    """
+    x = np.minimum(np.maximum(start, lower + 1e-3), upper - 1e-3)  # the point taken last
+    f = np.full(len(start), -np.inf)  # its log-likelihood
+    radius = np.full(len(start), 0.1)
+    trial = x.copy()
+    out = x.copy()
     active = np.ones(len(start), dtype=bool)
     for _ in range(200):
         which = np.flatnonzero(active)
         if not len(which):
             break
-        now = rho[which]
-        g, dg = score(now, which)
-        above = g > 0
-        lo[which] = np.where(above, now, lo[which])
-        hi[which] = np.where(above, hi[which], now)
+        now = trial[which]
+        g, dg, ll = evaluate(now, which)
+        before = f[which]
+        taken = ~(ll < before - 1e-12 * np.abs(before))  # -inf before: the start, always taken
+        # a step that lowers the log-likelihood: back toward the point taken, a quarter as far
+        back = which[~taken]
+        radius[back] = np.abs(now[~taken] - x[back]) / 4
+        trial[back] = x[back] + np.sign(now[~taken] - x[back]) * radius[back]
+        stuck = back[radius[back] < 1e-13]
+        out[stuck] = x[stuck]
+        active[stuck] = False
+        # a point taken: the next Newton step from it, within the radius
+        up = which[taken]
+        g, dg, now = g[taken], dg[taken], now[taken]
+        radius[up] = np.where(np.isfinite(f[up]), np.minimum(2 * radius[up], 1.0), radius[up])
+        x[up], f[up] = now, ll[taken]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            new = np.where(np.isfinite(dg) & (dg < 0), now - g / dg, np.nan)
-        # a Newton step of NEWTON_SETTLED or less is convergence, even where it touches the bracket's end
-        # (bisecting from there would jump away from the root and take dozens of steps back)
-        settled = np.abs(new - now) <= NEWTON_SETTLED
-        inside = (lo[which] < new) & (new < hi[which])
-        new = np.where(inside | settled, new, (lo[which] + hi[which]) / 2)
-        root = g == 0
-        done = ~root & (settled | (np.abs(new - now) <= 1e-14) | (hi[which] - lo[which] <= 1e-14))
-        out[which[root]] = now[root]
-        out[which[done]] = new[done]
-        rho[which] = new
-        active[which[root | done]] = False
-    out[active] = rho[active]
+            newton = np.where(np.isfinite(dg) & (dg < 0), -g / dg, np.nan)
+        settled = np.abs(newton) <= NEWTON_SETTLED  # the root to rounding: see NEWTON_SETTLED
+        step = np.clip(np.where(np.isnan(newton), np.sign(g) * radius[up], newton), -radius[up], radius[up])
+        new = np.minimum(np.maximum(now + step, lower), upper)
+        done = settled | (new == now)
+        out[up[done]] = np.where(settled[done], now[done] + newton[done], now[done])
+        active[up[done]] = False
+        trial[up[~done]] = new[~done]
+    out[active] = x[active]
     return out
 
 
@@ -658,7 +670,6 @@ class _PolychoricBatch:
             taus[v, :len(f.tau)] = f.tau
             real[v, :len(f.tau)] = True
         self.fits = list(fits)
-        self._taus, self._real = taus, real
         self.width = width
         # (p, N): rows gathered below are contiguous; 32-bit, as the (P, N) cell codes made from them, because
         # 64-bit temporaries of that size cost more than the arithmetic (fresh pages each time)
@@ -796,45 +807,20 @@ class _PolychoricBatch:
 
         todo = np.flatnonzero(solve)
 
-        def score(now: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            w = todo[which]  # sum of n_ab d log P_ab / d rho, and its derivative
+        def evaluate(now: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """sum n_ab d log P_ab / d rho, its derivative and the log-likelihood, for _climb"""
+            w = todo[which]
             prob, phi, dphi = self._cells(now, None if len(w) == n_pairs else w)
             ratio = phi / prob
             counts = table if len(w) == n_pairs else table[w]
-            return (np.sum(counts * ratio, axis=(1, 2)),
-                    np.sum(counts * (dphi / prob - ratio**2), axis=(1, 2)))
+            return (np.sum(counts * ratio, axis=(1, 2)), np.sum(counts * (dphi / prob - ratio**2), axis=(1, 2)),
+                    np.sum(counts * np.log(prob), axis=(1, 2)))
 
         if len(todo):
-            # lavaan starts nlminb at the Pearson correlation of the codes, within (-0.999, 0.999). Divided by the
-            # two items' code-to-latent correlations, sum_k phi(tau_k) / sd(codes) (the attenuation of a correlation
-            # by cutting, Olsson 1979), it is some ten times nearer the root (0.002 against 0.025 at the median on
-            # 25 five-point items): a Newton pass fewer over every pair. The root is the same from either start,
-            # except near the bound, where a nearly separated table's likelihood can be flat to rounding: where
-            # Newton stops then depends on where it starts (from a nearer start it once went onto -0.999, where the
-            # scores vanish: tests/test_ordinal_samplestats.py). So a pair that ends beyond 0.95 in absolute value
-            # is solved again from lavaan's start, and that end point is kept unless the nearer start's has the
-            # higher likelihood (Newton from Pearson's r can also run onto the bound past an interior maximum).
+            # lavaan starts nlminb at the Pearson correlation of the codes
             with np.errstate(invalid="ignore", divide="ignore"):
                 pearson = np.atleast_2d(np.corrcoef(self.cats))
-                # _code_latent of every item at once (one std per item was a tenth of the solve)
-                cut = np.sum(np.where(self._real, _dnorm(self._taus), 0.0), axis=1) / self.cats.std(axis=1)
-            first, second = self.first[todo], self.second[todo]
-            start = np.nan_to_num(pearson[first, second])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                nearer = np.nan_to_num(start / (cut[first] * cut[second]))
-            rho[todo] = _score_roots(score, -0.999, 0.999, nearer)
-            again = np.flatnonzero(np.abs(rho[todo]) > 0.95)
-            if len(again):
-                near_end = rho[todo[again]]
-                todo = todo[again]  # score() reads todo: these pairs, solved again
-                rho[todo] = _score_roots(score, -0.999, 0.999, start[again])
-
-                def loglik(at: np.ndarray) -> np.ndarray:
-                    return np.sum(table[todo] * np.log(self._cells(at, todo)[0]), axis=(1, 2))
-
-                lavaan_ll = loglik(rho[todo])
-                higher = loglik(near_end) > lavaan_ll + 1e-10 * np.abs(lavaan_ll)
-                rho[todo[higher]] = near_end[higher]
+            rho[todo] = _climb(evaluate, -0.999, 0.999, np.nan_to_num(pearson[self.first[todo], self.second[todo]]))
         self._rho = rho
 
     def scores(self, rho: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -985,7 +971,12 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     -----
     Each correlation is the root of its score to rounding error; lavaan's nlminb stops a little
     earlier, so correlations agree with lavaan to about 1e-7 and NACOV to about 1e-6 relative (and
-    to 1e-9 given lavaan's correlations). Two binary items whose table has one empty cell get
+    to 1e-9 given lavaan's correlations). Like nlminb, each fit climbs from Pearson's r of the codes and
+    never takes a step that lowers the likelihood, so a nearly separated table, whose likelihood (floored
+    near +/-1) can rise again toward the bound, ends at the maximum lavaan reaches. Where that
+    likelihood is flat to rounding over a range, the end point within it is arbitrary, lavaan's too
+    (its relative tolerance stops it earlier; 0.83 against our 0.98 on one such table, with
+    log-likelihoods equal to 6e-9). Two binary items whose table has one empty cell get
     lavaan's ``zero.add`` (0.5 added, margins kept) before their tetrachoric correlation.
 
     Not (yet) covered: several groups in one call (fit_sem calls it per group), sampling weights, exogenous
@@ -1195,7 +1186,13 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         a11_blocks.setdefault(len(cols), []).append(cols)
     a22 = inner.diagonal()[n_uni:].copy()
     if np.any(a22 == 0):
-        raise EstimationError("a correlation's scores are all zero; its sampling variance is undefined.")
+        k = int(np.flatnonzero(a22 == 0)[0])
+        i, j = pairs[k]
+        raise EstimationError(
+            f"the correlation of {order[i]!r} and {order[j]!r} ({rhos[k]:.3f}) sits where their likelihood is flat: "
+            "every respondent's score for it is zero, so its sampling variance is undefined (lavaan gives it "
+            "variance 0 and weight 1/0). Their answers are (nearly) separated, e.g. all of a rare category in "
+            "one category of the other item: merge sparse categories or leave one item out.")
     a11_inv = np.zeros((n_uni, n_uni))
     try:
         for group in a11_blocks.values():  # the blocks of one size, inverted together
