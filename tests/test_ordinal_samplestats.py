@@ -261,6 +261,10 @@ def test_a_nearly_separated_table_is_estimated_with_its_warning_not_refused():
     rho = float(np.asarray(result.correlation)[0, 1])
     assert -0.999 < rho < -0.99
     assert any("(nearly) 1" in str(w.message) for w in caught)
+    # its likelihood is flat there: no sampling variance to speak of (NACOV ~1e175), said with the pair named
+    assert np.asarray(result.nacov)[-1, -1] > 1e100
+    assert any("'y1' and 'y0'" in str(w.message) and "flat" in str(w.message) and "merge sparse categories"
+               in str(w.message) for w in caught)
 
 
 @pytest.mark.parametrize("missing", ["listwise", "pairwise"])  # the batched fits and the one-pair fits

@@ -8,6 +8,8 @@ two-group fit, where the f_g weights matter, and compared.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,3 +96,12 @@ def test_a_model_without_free_parameters_is_fitted():
         assert res.fit_measures["chisq"] > 0
         thresholds = res.estimates[res.estimates["op"] == "|"]
         assert list(thresholds["est"]) == [-1.0, 0.0, 1.0] * 3
+
+
+@pytest.mark.parametrize("tr2", [0.0, -1.0, math.inf, math.nan, 1e-320])
+def test_scaled_shifted_test_without_a_usable_trace_is_nan_not_a_crash(tr2):
+    """A degenerate NACOV (a correlation on a flat likelihood: 1e176) overflowed tr((U Gamma)^2), a = sqrt(df / tr2)
+    became 0 and 1 / a raised ZeroDivisionError out of fit_sem; no usable trace now gives no scaled statistic."""
+    stat, scale, shift = categorical._scaled_shifted(10.0, 5, 4.0, tr2)
+    assert math.isnan(stat) and math.isnan(scale) and math.isnan(shift)
+    assert categorical._scaled_shifted(10.0, 5, 4.0, 2.0)[0] == pytest.approx(math.sqrt(2.5) * 10 + 5 - math.sqrt(2.5) * 4)

@@ -328,9 +328,10 @@ def _squares_form(gamma: np.ndarray, w: np.ndarray) -> float:
     """``w' (Gamma * Gamma) w``, i.e. tr((W Gamma)^2) for a diagonal W, by bands of rows: the k x k square of Gamma
     would be fresh memory, whose pages cost more than the arithmetic on them."""
     total = 0.0
-    for lo in range(0, len(w), 64):
-        band = gamma[lo:lo + 64]
-        total += float(w[lo:lo + 64] @ ((band * band) @ w))
+    with np.errstate(over="ignore"):  # a degenerate Gamma (ordinal_sample_stats warns of it): inf, NaN statistics
+        for lo in range(0, len(w), 64):
+            band = gamma[lo:lo + 64]
+            total += float(w[lo:lo + 64] @ ((band * band) @ w))
     return total
 
 
@@ -494,9 +495,9 @@ def _scaled_shifted(t: float, df: int, tr1: float, tr2: float) -> tuple[float, f
     """(statistic, scaling factor 1/a, shift b) of the mean-and-variance adjusted test."""
     if df <= 0:  # a saturated model: the statistic (0) stands unscaled, as lavaan reports it
         return t, math.nan, math.nan
-    if tr2 <= 0:
+    a = math.sqrt(df / tr2) if tr2 > 0 else 0.0
+    if not 0 < a < math.inf:  # no positive, finite trace of (U Gamma)^2: no scaling to give
         return math.nan, math.nan, math.nan
-    a = math.sqrt(df / tr2)
     b = df - a * tr1
     return a * t + b, 1 / a, b
 
@@ -903,7 +904,9 @@ def scaled_difference(m1, m0) -> tuple[float, int, float, float]:
     ug = u @ linalg.block_diag(*[fg * g.gamma for fg, g in zip(fr, p1.groups, strict=True)])
     tr1 = float(np.trace(ug))
     tr2 = float(np.sum(ug * ug.T))
-    a = math.sqrt(m / tr2)
+    a = math.sqrt(m / tr2) if tr2 > 0 else 0.0
+    if not 0 < a < math.inf:  # no positive, finite trace: no scaled difference to give
+        return math.nan, m, math.nan, math.nan
     b = m - a * tr1
     stat = (t0 - t1) * a + b
     return stat, m, _pvalue(stat, m), a

@@ -1185,14 +1185,24 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         cols = th_cols[item] if item not in var_cols else np.append(th_cols[item], var_cols[item])
         a11_blocks.setdefault(len(cols), []).append(cols)
     a22 = inner.diagonal()[n_uni:].copy()
-    if np.any(a22 == 0):
-        k = int(np.flatnonzero(a22 == 0)[0])
+    # a correlation whose information per respondent is below rounding (its likelihood flat there: 1e-178 where
+    # others have 1e-3 and more) has no sampling variance to speak of: NACOV holds ~1/0 for it (1e176 seen), its
+    # weight 1/NACOV is nothing, and the robust test's traces can overflow. lavaan goes on with such numbers (or a
+    # variance of 0) and a warning; so do we, with a warning naming the pair, but refuse a variance of exactly 1/0
+    def flat_pair(k: int) -> str:
         i, j = pairs[k]
-        raise EstimationError(
-            f"the correlation of {order[i]!r} and {order[j]!r} ({rhos[k]:.3f}) sits where their likelihood is flat: "
-            "every respondent's score for it is zero, so its sampling variance is undefined (lavaan gives it "
-            "variance 0 and weight 1/0). Their answers are (nearly) separated, e.g. all of a rare category in "
-            "one category of the other item: merge sparse categories or leave one item out.")
+        return (f"the correlation of {order[i]!r} and {order[j]!r} ({rhos[k]:.3f}) sits where their likelihood is "
+                "flat: every respondent's score for it is (nearly) zero, so its sampling variance is undefined")
+
+    advice = ("Their answers are (nearly) separated, e.g. all of a rare category in one category of the other item: "
+              "merge sparse categories or leave one item out.")
+    if np.any(a22 == 0):
+        raise EstimationError(f"{flat_pair(int(np.flatnonzero(a22 == 0)[0]))} (lavaan gives it variance 0 and "
+                              f"weight 1/0). {advice}")
+    for k in np.flatnonzero(a22 < n * _EPS):
+        warnings.warn(f"{flat_pair(int(k))}: the fit gives it almost no weight, and the robust test and fit "
+                      f"measures that use its variance are not to be trusted. {advice}", StickinessWarning,
+                      stacklevel=2)
     a11_inv = np.zeros((n_uni, n_uni))
     try:
         for group in a11_blocks.values():  # the blocks of one size, inverted together
