@@ -268,20 +268,23 @@ def test_a_nearly_separated_table_is_estimated_with_its_warning_not_refused():
 
 
 @pytest.mark.parametrize("missing", ["listwise", "pairwise"])  # the batched fits and the one-pair fits
-@pytest.mark.parametrize("name", ["flat_top", "two_peaks"])
+@pytest.mark.parametrize("name", ["flat_top", "two_peaks", "floor_cell", "outlier", "noisy_loglik"])
 def test_nearly_separated_tables_reach_lavaans_maximum(name, missing):
-    """Nearly separated 5 x 5 tables whose floored likelihood rises again toward +1
-    (tests/reference/lavaan_polychoric.R). flat_top: Newton from Pearson's r (0.24) ran past the interior maximum
-    (0.818) onto 0.999, where the scores vanish, and the pair was refused ("scores are all zero"). two_peaks:
-    lavaan's nlminb stops at the maximum near 0.977, below the floor's higher one at 0.999 (a nearer start once
-    went there). Climbing from Pearson's r, as nlminb does, reaches lavCor's value in both."""
+    """Tables with answers far off the diagonal (tests/reference/lavaan_polychoric.R). flat_top: Newton from
+    Pearson's r (0.24) ran past the interior maximum (0.818) onto 0.999, where the scores vanish, and the pair
+    was refused ("scores are all zero"). two_peaks: lavaan's nlminb stops at the maximum near 0.977, below the
+    floor's higher one at 0.999 (a nearer start once went there). floor_cell, outlier: cells that fall onto the
+    likelihood's floor on the way must leave the score, as in lavaan's gradient (0.987 and 0.788 before, where
+    lavaan gives 0.996 and 0.794). noisy_loglik: the last Newton step's gain is below the log-likelihood's
+    rounding, and refusing it sent the climb wandering to 0.90391214. Climbing from Pearson's r, as nlminb does,
+    reaches lavCor's value in all, listwise and pairwise alike."""
     ref = json.loads((REFERENCE / "lavaan" / f"polychoric_{name}.json").read_text())
     data = pd.read_csv(REFERENCE / "data" / f"polychoric_{name}.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sr.StickinessWarning)
         result = ordinal_sample_stats(data, ["y1", "y2"], missing=missing)
     rho = float(np.asarray(result.correlation)[0, 1])
-    assert rho == pytest.approx(ref["rho"], abs=1e-8)
+    assert rho == pytest.approx(ref["rho"], abs=1e-7)
     counts = np.array(ref["counts"], dtype=float)
     tau1, tau2 = (np.asarray(result.thresholds.filter(like=f"{v}|")) for v in ("y1", "y2"))
     loglik = lambda r: float(np.sum(counts * np.log(ordinal._cell_probabilities(tau1, tau2, r))))  # noqa: E731
@@ -301,3 +304,17 @@ def test_a_correlation_on_a_flat_likelihood_at_the_bound_is_refused_by_name():
         warnings.simplefilter("ignore", sr.StickinessWarning)
         with pytest.raises(sr.EstimationError, match=r"'item' and 'rare' \(-0\.999\).*merge sparse categories"):
             ordinal_sample_stats(data, ["rare", "item"])
+
+
+def test_a_flat_correlations_overflowing_variance_is_refused_by_name_without_numpy_warnings():
+    """The rare answer of a binary item only in the other item's top category: the correlation ends at 0.999 with
+    an information per respondent of ~1e-300, whose NACOV variance overflows (the old code returned 3e177; a
+    later one leaked numpy's overflow warning and went on with NaN weights). Refused naming the pair."""
+    table = np.array([[52, 0], [361, 0], [824, 598]])
+    a, b = np.nonzero(table)
+    data = pd.DataFrame({"y1": np.repeat(a, table[a, b]), "y2": np.repeat(b, table[a, b])})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sr.StickinessWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(sr.EstimationError, match=r"'y2' and 'y1' \(0\.999\).*merge sparse categories"):
+            ordinal_sample_stats(data, ["y1", "y2"])

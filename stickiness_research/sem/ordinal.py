@@ -494,7 +494,8 @@ def _polychoric(a: _Ordinal, b: _Ordinal, names: tuple[str, str]) -> float:
         prob = _cell_probabilities(a.tau, b.tau, r)
         phi = _cell_rectangles(_dbinorm(a.tau[:, None], b.tau[None, :], r))
         dphi = _cell_rectangles(_dbinorm_drho(a.tau[:, None], b.tau[None, :], r))
-        return (np.array([np.sum(table * phi / prob)]), np.array([np.sum(table * (dphi / prob - (phi / prob) ** 2))]),
+        live = np.where(prob <= _SQRT_EPS, 0.0, table)  # see _PolychoricBatch._solve
+        return (np.array([np.sum(live * phi / prob)]), np.array([np.sum(live * (dphi / prob - (phi / prob) ** 2))]),
                 np.array([np.sum(table * np.log(prob))]))
 
     # lavaan starts nlminb at the Pearson correlation of the codes
@@ -624,7 +625,9 @@ def _climb(evaluate: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
         now = trial[which]
         g, dg, ll = evaluate(now, which)
         before = f[which]
-        taken = ~(ll < before - 1e-12 * np.abs(before))  # -inf before: the start, always taken
+        # taken unless the log-likelihood falls (-inf before: the start), or a step of 1e-6 or less, whose change
+        # can be below the rounding of a log-likelihood with a cell of probability ~1e-7
+        taken = ~(ll < before - 1e-12 * np.abs(before)) | (np.abs(now - x[which]) <= 1e-6)
         # a step that lowers the log-likelihood: back toward the point taken, a quarter as far
         back = which[~taken]
         radius[back] = np.abs(now[~taken] - x[back]) / 4
@@ -813,7 +816,10 @@ class _PolychoricBatch:
             prob, phi, dphi = self._cells(now, None if len(w) == n_pairs else w)
             ratio = phi / prob
             counts = table if len(w) == n_pairs else table[w]
-            return (np.sum(counts * ratio, axis=(1, 2)), np.sum(counts * (dphi / prob - ratio**2), axis=(1, 2)),
+            # the score leaves out cells on the likelihood's floor (sqrt(eps)), as lavaan's gradient does
+            # (lav_bvord_gradient_cache): the floor does not move with rho, so their answers add nothing to its slope
+            live = np.where(prob <= _SQRT_EPS, 0.0, counts)
+            return (np.sum(live * ratio, axis=(1, 2)), np.sum(live * (dphi / prob - ratio**2), axis=(1, 2)),
                     np.sum(counts * np.log(prob), axis=(1, 2)))
 
         if len(todo):
@@ -1196,8 +1202,10 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
 
     advice = ("Their answers are (nearly) separated, e.g. all of a rare category in one category of the other item: "
               "merge sparse categories or leave one item out.")
-    if np.any(a22 == 0):
-        raise EstimationError(f"{flat_pair(int(np.flatnonzero(a22 == 0)[0]))} (lavaan gives it variance 0 and "
+    with np.errstate(divide="ignore", over="ignore"):
+        undefined = ~np.isfinite(1 / a22)  # 0, or so near it that 1 / a22 overflows
+    if undefined.any():
+        raise EstimationError(f"{flat_pair(int(np.flatnonzero(undefined)[0]))} (lavaan gives it variance 0 and "
                               f"weight 1/0). {advice}")
     for k in np.flatnonzero(a22 < n * _EPS):
         warnings.warn(f"{flat_pair(int(k))}: the fit gives it almost no weight, and the robust test and fit "
@@ -1250,7 +1258,13 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
                 s22[rows, cols] = both
                 s22[cols, rows] = both.T
         nacov = acov
-    nacov *= n / 2
+    with np.errstate(over="ignore"):
+        nacov *= n / 2
+    diag = np.diag(nacov)
+    if not np.all(np.isfinite(diag)):  # a flat pair's variance beyond the float range (warned of above)
+        bad = np.flatnonzero(~np.isfinite(diag[n_uni:]))
+        k = int(bad[0]) if len(bad) else int(np.argmin(a22))
+        raise EstimationError(f"{flat_pair(k)}: its sampling variance overflows. {advice}")
 
     # results -----------------------------------------------------------------------------------
     sd = np.array([np.sqrt(fits[v].var) if isinstance(fits[v], _Continuous) else 1.0 for v in order])
@@ -1270,7 +1284,6 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         if v in var_cols:
             uni[var_cols[v]] = fits[v].var
     wls_obs = pd.Series(np.concatenate([uni, cov[first, second]]), index=labels, name="wls_obs")
-    diag = np.diag(nacov)
     return OrdinalStats(
         variables=tuple(order), ordered=tuple(ordered_items), continuous=tuple(continuous_items),
         categories={item: tuple(codes.tolist()) for item, codes in categories.items()},

@@ -18,9 +18,17 @@ print(round(r[1:4, 1:4], 4))
 # maximum a fit reaches depends on its path (lavaan's nlminb climbs from Pearson's r).
 # flat_top: an interior maximum (0.818); Newton from Pearson's r (0.24) once ran past it onto the bound.
 # two_peaks: lavaan stops at the maximum near 0.977; the floored likelihood is higher at 0.999.
+# floor_cell, outlier: a few answers far off the diagonal, whose cells' probabilities fall onto the floor
+# (sqrt(eps)) on the way; lavaan's gradient leaves such cells out. noisy_loglik: a cell of probability ~1e-7 makes
+# the log-likelihood's rounding (~1e-9) larger than its change over the last Newton step.
 tables <- list(
   flat_top = rbind(c(63, 21, 56, 28, 356), c(0, 0, 1, 0, 138), c(0, 0, 0, 0, 14), c(0, 0, 0, 0, 14), c(0, 0, 0, 0, 47)),
-  two_peaks = rbind(c(27, 0, 0, 0, 0), c(0, 26, 0, 0, 0), c(0, 0, 1, 0, 0), c(0, 0, 0, 32, 1), c(0, 1, 0, 0, 17)))
+  two_peaks = rbind(c(27, 0, 0, 0, 0), c(0, 26, 0, 0, 0), c(0, 0, 1, 0, 0), c(0, 0, 0, 32, 1), c(0, 1, 0, 0, 17)),
+  floor_cell = rbind(c(100, 0, 1, 2, 0, 0), c(0, 26, 0, 1, 0, 0), c(3, 0, 116, 3, 2, 0), c(0, 0, 0, 172, 4, 4),
+                     c(0, 0, 0, 0, 37, 1), c(0, 0, 0, 0, 2, 106)),
+  outlier = rbind(c(50, 79, 1, 0, 0, 0), c(2, 14, 0, 0, 0, 0), c(7, 55, 4, 0, 0, 0), c(3, 102, 31, 20, 15, 18),
+                  c(1, 0, 0, 0, 0, 2)),
+  noisy_loglik = rbind(c(43, 1, 0, 0, 0, 0), c(3, 305, 10, 6, 0, 0), c(1, 0, 330, 4, 6, 1)))
 for (name in names(tables)) {
   counts <- tables[[name]]
   cells <- which(counts > 0, arr.ind = TRUE)
