@@ -268,7 +268,7 @@ def test_a_nearly_separated_table_is_estimated_with_its_warning_not_refused():
 
 
 @pytest.mark.parametrize("missing", ["listwise", "pairwise"])  # the batched fits and the one-pair fits
-@pytest.mark.parametrize("name", ["flat_top", "two_peaks", "floor_cell", "outlier", "noisy_loglik"])
+@pytest.mark.parametrize("name", ["flat_top", "two_peaks", "floor_cell", "outlier", "noisy_loglik", "plateau"])
 def test_nearly_separated_tables_reach_lavaans_maximum(name, missing):
     """Tables with answers far off the diagonal (tests/reference/lavaan_polychoric.R). flat_top: Newton from
     Pearson's r (0.24) ran past the interior maximum (0.818) onto 0.999, where the scores vanish, and the pair
@@ -276,8 +276,9 @@ def test_nearly_separated_tables_reach_lavaans_maximum(name, missing):
     floor's higher one at 0.999 (a nearer start once went there). floor_cell, outlier: cells that fall onto the
     likelihood's floor on the way must leave the score, as in lavaan's gradient (0.987 and 0.788 before, where
     lavaan gives 0.996 and 0.794). noisy_loglik: the last Newton step's gain is below the log-likelihood's
-    rounding, and refusing it sent the climb wandering to 0.90391214. Climbing from Pearson's r, as nlminb does,
-    reaches lavCor's value in all, listwise and pairwise alike."""
+    rounding, and refusing it sent the climb wandering to 0.90391214. plateau: a long step jumped past the maximum
+    (0.854) onto the floor and ended at 0.999, 28 log-likelihood units lower. Climbing from Pearson's r, as
+    nlminb does, reaches lavCor's value in all, listwise and pairwise alike."""
     ref = json.loads((REFERENCE / "lavaan" / f"polychoric_{name}.json").read_text())
     data = pd.read_csv(REFERENCE / "data" / f"polychoric_{name}.csv")
     with warnings.catch_warnings():

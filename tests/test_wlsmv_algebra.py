@@ -9,6 +9,7 @@ two-group fit, where the f_g weights matter, and compared.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -105,3 +106,22 @@ def test_scaled_shifted_test_without_a_usable_trace_is_nan_not_a_crash(tr2):
     stat, scale, shift = categorical._scaled_shifted(10.0, 5, 4.0, tr2)
     assert math.isnan(stat) and math.isnan(scale) and math.isnan(shift)
     assert categorical._scaled_shifted(10.0, 5, 4.0, 2.0)[0] == pytest.approx(math.sqrt(2.5) * 10 + 5 - math.sqrt(2.5) * 4)
+
+
+def test_a_negative_robust_chi_square_gives_nan_rmsea_bounds_not_a_crash():
+    """19 usable rows, a Heywood case: Savalei's catML statistic is negative (-1.36), and its RMSEA interval made
+    scipy's root finder raise ValueError out of fit_sem (a reviewer's fuzzing); lavaan gives NA bounds there."""
+    from stickiness_research.sem.fit_measures import rmsea_ci
+
+    assert all(math.isnan(b) for b in rmsea_ci(-1.36, 2, 19))
+    assert all(math.isnan(b) for b in rmsea_ci(math.nan, 2, 19))
+    data = pd.DataFrame({
+        "y1": [1, 6, 2, 2, 6, 2, 5, 2, 6, 6, 2, 6, 5, 2, 2, 2, 2, 6, 6, 6],
+        "y2": [5, 5, 4, 4, 5, 4, 5, 4, 5, 5, 4, 4, 5, 4, 4, 4, 5, 4, 5, 5],
+        "y3": [2, 3, 2, 2, 3, 3, 3, 2, 3, 3, 2, 3, 2, 2, 2, 2, 3, 3, 3, 3],
+        "y4": [2, 2, 4, 3, 2, 2, 2, 4, 2, 2, 4, 2, 2, 4, 4, 3, 4, 4, 2, 2]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sr.fit_sem("f =~ y1 + y2 + y3 + y4", data, ordered=True, estimator="WLSMV")
+    assert math.isnan(fit.fit_measures["rmsea.ci.lower.robust"])
+    assert fit.fit_measures["rmsea.ci.upper.scaled"] > fit.fit_measures["rmsea.ci.lower.scaled"] > 0

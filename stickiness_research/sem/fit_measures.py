@@ -191,9 +191,12 @@ def _srmr_bentler(g: dict) -> float:
 
 
 def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
-    """RMSEA confidence interval by inverting the non-central chi-square, as lavaan does."""
+    """RMSEA confidence interval by inverting the non-central chi-square, as lavaan does; NaN bounds (lavaan's NA)
+    for a statistic that is not a chi-square value (negative or not finite: a robust categorical one can be)."""
     if df <= 0:
         return (0.0, 0.0)
+    if not (math.isfinite(chisq) and chisq >= 0):
+        return (math.nan, math.nan)
     upper_p = (1 + level) / 2  # 0.95 for the lower bound's ncp
     lower_p = (1 - level) / 2  # 0.05 for the upper bound's ncp
 

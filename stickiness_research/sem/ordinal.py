@@ -597,13 +597,13 @@ def _bvreg_scores(c1: _Continuous, c2: _Continuous, rho: float) -> tuple[np.ndar
 
 
 def _climb(evaluate: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
-           lower: float, upper: float, start: np.ndarray) -> np.ndarray:
+           lower: float, upper: float, start: np.ndarray, longest: float = 1.0) -> np.ndarray:
     """Maximum likelihood estimates of many correlations at once, each the maximum its log-likelihood climbs to
     from ``start``.
 
     ``evaluate(rho, which)`` gives the score, its derivative and the log-likelihood of the pairs ``which`` at
     ``rho``. Each pair takes Newton steps on its score, but a step only as long as a trust radius (0.1 at first,
-    doubled after each step taken) and only if the log-likelihood does not fall (to rounding); a step that would
+    doubled after each step taken, up to ``longest``) and only if the log-likelihood does not fall (to rounding); a step that would
     lower it is tried again a quarter as long. So it climbs to the maximum nearest its start, as lavaan's nlminb
     does from the same start: a nearly separated table's likelihood, floored near +/-1, can rise again toward the
     bound past an interior maximum, and a free Newton step from afar could jump there (or onto the flat floor,
@@ -638,7 +638,7 @@ def _climb(evaluate: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
         # a point taken: the next Newton step from it, within the radius
         up = which[taken]
         g, dg, now = g[taken], dg[taken], now[taken]
-        radius[up] = np.where(np.isfinite(f[up]), np.minimum(2 * radius[up], 1.0), radius[up])
+        radius[up] = np.where(np.isfinite(f[up]), np.minimum(2 * radius[up], longest), radius[up])
         x[up], f[up] = now, ll[taken]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             newton = np.where(np.isfinite(dg) & (dg < 0), -g / dg, np.nan)
@@ -650,6 +650,19 @@ def _climb(evaluate: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
         active[up[done]] = False
         trial[up[~done]] = new[~done]
     out[active] = x[active]
+    if longest > 0.1:
+        # a long step can jump past a narrow maximum onto the likelihood's floor, which then rises slowly to the
+        # bound: a pair that ends there climbs again with steps of 0.1 at most, and keeps the end with the higher
+        # likelihood (a bound that is truly higher, as lavaan also reaches, stays)
+        ends = np.flatnonzero(np.abs(out) >= upper)
+        if len(ends):
+            again = _climb(lambda now, which: evaluate(now, ends[which]), lower, upper, start[ends], longest=0.1)
+            inside = np.abs(again) < upper
+            k = ends[inside]
+            if len(k):
+                at_bound = evaluate(out[k], k)[2]
+                higher = evaluate(again[inside], k)[2] > at_bound + 1e-9 * np.abs(at_bound)  # beyond rounding
+                out[k[higher]] = again[inside][higher]
     return out
 
 

@@ -20,7 +20,8 @@ print(round(r[1:4, 1:4], 4))
 # two_peaks: lavaan stops at the maximum near 0.977; the floored likelihood is higher at 0.999.
 # floor_cell, outlier: a few answers far off the diagonal, whose cells' probabilities fall onto the floor
 # (sqrt(eps)) on the way; lavaan's gradient leaves such cells out. noisy_loglik: a cell of probability ~1e-7 makes
-# the log-likelihood's rounding (~1e-9) larger than its change over the last Newton step.
+# the log-likelihood's rounding (~1e-9) larger than its change over the last Newton step. plateau: a long step
+# can jump past the maximum (0.854) onto the floor, which rises slowly to 0.999 (a lower likelihood).
 tables <- list(
   flat_top = rbind(c(63, 21, 56, 28, 356), c(0, 0, 1, 0, 138), c(0, 0, 0, 0, 14), c(0, 0, 0, 0, 14), c(0, 0, 0, 0, 47)),
   two_peaks = rbind(c(27, 0, 0, 0, 0), c(0, 26, 0, 0, 0), c(0, 0, 1, 0, 0), c(0, 0, 0, 32, 1), c(0, 1, 0, 0, 17)),
@@ -28,7 +29,9 @@ tables <- list(
                      c(0, 0, 0, 0, 37, 1), c(0, 0, 0, 0, 2, 106)),
   outlier = rbind(c(50, 79, 1, 0, 0, 0), c(2, 14, 0, 0, 0, 0), c(7, 55, 4, 0, 0, 0), c(3, 102, 31, 20, 15, 18),
                   c(1, 0, 0, 0, 0, 2)),
-  noisy_loglik = rbind(c(43, 1, 0, 0, 0, 0), c(3, 305, 10, 6, 0, 0), c(1, 0, 330, 4, 6, 1)))
+  noisy_loglik = rbind(c(43, 1, 0, 0, 0, 0), c(3, 305, 10, 6, 0, 0), c(1, 0, 330, 4, 6, 1)),
+  plateau = rbind(c(65, 0, 0, 0, 1), c(59, 0, 0, 0, 0), c(15, 3, 0, 0, 0), c(1, 0, 0, 0, 0),
+                  c(524, 584, 379, 227, 1142)))
 for (name in names(tables)) {
   counts <- tables[[name]]
   cells <- which(counts > 0, arr.ind = TRUE)
