@@ -105,7 +105,8 @@ def test_scaled_shifted_test_without_a_usable_trace_is_nan_not_a_crash(tr2):
     became 0 and 1 / a raised ZeroDivisionError out of fit_sem; no usable trace now gives no scaled statistic."""
     stat, scale, shift = categorical._scaled_shifted(10.0, 5, 4.0, tr2)
     assert math.isnan(stat) and math.isnan(scale) and math.isnan(shift)
-    assert categorical._scaled_shifted(10.0, 5, 4.0, 2.0)[0] == pytest.approx(math.sqrt(2.5) * 10 + 5 - math.sqrt(2.5) * 4)
+    a = math.sqrt(2.5)
+    assert categorical._scaled_shifted(10.0, 5, 4.0, 2.0)[0] == pytest.approx(a * 10 + 5 - a * 4)
 
 
 def test_a_negative_robust_chi_square_gives_nan_rmsea_bounds_not_a_crash():

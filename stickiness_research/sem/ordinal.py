@@ -200,7 +200,8 @@ def _value_rows(data: pd.DataFrame, items: Sequence[str]) -> np.ndarray:
     return np.vstack([data[item].to_numpy(dtype=float, na_value=np.nan) for item in items])
 
 
-def _distinct_answers(data: pd.DataFrame, items: Sequence[str], values: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def _distinct_answers(data: pd.DataFrame, items: Sequence[str],
+                      values: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Each numeric (non-boolean) item's distinct answers, sorted, missing values left out; all items in one sort
     (per-item numpy and pandas calls were a tenth of a fit). Non-numeric items are absent. ``values``: the items'
     :func:`_value_rows`, if the caller has them (then every item is numeric)."""
@@ -603,14 +604,16 @@ def _climb(evaluate: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
 
     ``evaluate(rho, which)`` gives the score, its derivative and the log-likelihood of the pairs ``which`` at
     ``rho``. Each pair takes Newton steps on its score, but a step only as long as a trust radius (0.1 at first,
-    doubled after each step taken, up to ``longest``) and only if the log-likelihood does not fall (to rounding); a step that would
-    lower it is tried again a quarter as long. So it climbs to the maximum nearest its start, as lavaan's nlminb
-    does from the same start: a nearly separated table's likelihood, floored near +/-1, can rise again toward the
-    bound past an interior maximum, and a free Newton step from afar could jump there (or onto the flat floor,
-    where the scores vanish). Where the score is not concave the step goes uphill by the radius. A pair ends
-    when its Newton step is NEWTON_SETTLED or less (that step taken: the root to rounding), at a bound, or when
-    the radius falls below 1e-13. On tables whose likelihood is concave along the way (Newton's steps from
-    Pearson's r are short and each one rises), the steps are Newton's.
+    doubled after each step taken, up to ``longest``) and only if the log-likelihood does not fall (to rounding;
+    steps of 1e-6 or less are taken without that test); a step that would lower it is tried again a quarter as
+    long. So it climbs to the maximum nearest its start, as lavaan's nlminb does from the same start: a nearly
+    separated table's likelihood, floored near +/-1, can rise again toward the bound past an interior maximum, and
+    a free Newton step from afar could jump there (or onto the flat floor, where the scores vanish). Where the
+    score is not concave the step goes uphill by the radius. A pair ends when its Newton step is NEWTON_SETTLED
+    or less (that step taken: the root to rounding), at a bound, or when the radius falls below 1e-13; one that
+    ends at a bound climbs again with steps of 0.1 at most and keeps the higher end. On tables whose likelihood is
+    concave along the way (Newton's steps from Pearson's r are short and each one rises), the steps are Newton's.
+    The callers' scores leave out cells on the likelihood's floor, as lavaan's gradient does.
     """
     x = np.minimum(np.maximum(start, lower + 1e-3), upper - 1e-3)  # the point taken last
     f = np.full(len(start), -np.inf)  # its log-likelihood
@@ -736,8 +739,8 @@ class _PolychoricBatch:
     def _cells(self, rho: np.ndarray, w: np.ndarray | None = None,
                slope: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """At correlations ``rho`` of the pairs ``w`` (all when None): cell probabilities (floored at sqrt(eps)),
-        and the rectangle sums of the density and of its rho-derivative (if ``slope``), each ``(P, M + 1, M + 1)``; a padded
-        threshold counts as +infinity, so its cells have probability 0 (floored) and density 0. Each real cell
+        and the rectangle sums of the density and of its rho-derivative (if ``slope``), each ``(P, M + 1, M + 1)``;
+        a padded threshold counts as +infinity, so its cells have probability 0 (floored) and density 0. Each real cell
         gets the value ``_cell_probabilities`` / ``_cell_rectangles`` give it."""
         sub = (lambda a: a) if w is None else (lambda a: a[w])  # noqa: E731
         hk, hs, t1, t2 = sub(self._hk), sub(self._hs), sub(self.t1), sub(self.t2)
