@@ -904,12 +904,8 @@ def scaled_difference(m1, m0) -> tuple[float, int, float, float]:
     ug = u @ linalg.block_diag(*[fg * g.gamma for fg, g in zip(fr, p1.groups, strict=True)])
     tr1 = float(np.trace(ug))
     tr2 = float(np.sum(ug * ug.T))
-    a = math.sqrt(m / tr2) if tr2 > 0 else 0.0
-    if not 0 < a < math.inf:  # no positive, finite trace: no scaled difference to give
-        return math.nan, m, math.nan, math.nan
-    b = m - a * tr1
-    stat = (t0 - t1) * a + b
-    return stat, m, _pvalue(stat, m), a
+    stat, scale, _ = _scaled_shifted(t0 - t1, m, tr1, tr2)  # NaN where no trace is usable
+    return stat, m, _pvalue(stat, m), 1 / scale
 
 
 _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))

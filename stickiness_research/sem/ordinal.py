@@ -690,9 +690,7 @@ class _PolychoricBatch:
             real[v, :len(f.tau)] = True
         self.fits = list(fits)
         self.width = width
-        # (p, N): rows gathered below are contiguous; 32-bit, as the (P, N) cell codes made from them, because
-        # 64-bit temporaries of that size cost more than the arithmetic (fresh pages each time)
-        self.cats = np.vstack([f.cat for f in fits])  # (p, N)
+        self.cats = np.vstack([f.cat for f in fits])  # (p, N): rows gathered below are contiguous
         self.first = np.array([i for i, _ in pairs], dtype=int)
         self.second = np.array([j for _, j in pairs], dtype=int)
         self.t1, self.t2 = taus[self.first], taus[self.second]
@@ -725,9 +723,9 @@ class _PolychoricBatch:
 
     def _codes(self) -> Iterator[tuple[slice, np.ndarray]]:
         """Each block of pairs sharing their second item (lavaan's order keeps them together), and every respondent's
-        cell in each of its pairs, offset by the pair's place in the block: ``(b, N)`` intp codes (as bincount and take
-        read them) in one reused buffer, valid until the next block. One block at a time, not a ``(P, N)`` array:
-        its fresh pages cost more than the arithmetic."""
+        cell in each of its pairs, offset by the pair's place in the block: ``(b, N)`` intp codes (as take reads
+        them) in one reused buffer, valid until the next block. One block at a time, not a ``(P, N)`` array: its
+        fresh pages cost more than the arithmetic."""
         buf = np.empty((len(self._offsets), self.cats.shape[1]), dtype=np.intp)
         for lo, hi in self._blocks:
             code = buf[:hi - lo]
