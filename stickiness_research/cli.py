@@ -528,9 +528,14 @@ def fit(
     partial = tuple(x.strip() for x in group_partial.split(",") if x.strip())
     items = ordered.strip()
     ordered_arg = True if items.lower() == "all" else [x.strip() for x in items.split(",") if x.strip()] or None
-    res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
-                  missing=missing, std_lv=std_lv, model_type=model_type, ordered=ordered_arg,
-                  parameterization=parameterization)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
+                      missing=missing, std_lv=std_lv, model_type=model_type, ordered=ordered_arg,
+                      parameterization=parameterization)
+    for w in caught:  # a warning that is also one of the fit's notes is printed once, with the results
+        if str(w.message) not in res.warnings:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     with connect(dask_scheduler, "stickiness fit", "--dask-scheduler") as client:
         boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, scheduler=client,
                              progress=not as_json) if bootstrap else None

@@ -314,3 +314,90 @@ def test_a_just_identified_ordered_model_reports_lavaans_saturated_measures():
         assert fm[key] == 1.0, key
     for key in ("rmsea.scaled", "rmsea.robust", "rmsea.ci.upper.robust"):
         assert fm[key] == 0.0, key
+
+
+def _separated_data() -> pd.DataFrame:
+    """A binary item whose 4 rare answers all sit in another item's top category (a flat polychoric likelihood)."""
+    rng = np.random.default_rng(3)
+    y1 = np.repeat([0, 1, 2, 3, 4], [3, 23, 49, 72, 53])
+    y0 = np.ones(200, dtype=int)
+    y0[-4:] = 0
+    y2 = np.digitize((y1 - 2.5) / 1.1 + rng.normal(size=200), [-1.5, -0.5, 0.5, 1.5])
+    y3 = np.digitize((y1 - 2.5) / 1.1 + rng.normal(size=200), [-1, 0, 1])
+    return pd.DataFrame({"y0": y0, "y1": y1, "y2": y2, "y3": y3})
+
+
+def test_sample_statistics_warnings_are_the_fits_notes_and_its_na_measures_say_why(tmp_path):
+    """A correlation on a flat likelihood (lavaan: "Model estimation FAILED" on these data) leaves the scaled test
+    NaN: the warnings were printed once and lost, so a saved summary, JSON or report showed `chisq = nan` with
+    nothing saying why. They are now the fit's notes too, and the fit lines print NA and point at them."""
+    from typer.testing import CliRunner
+
+    from stickiness_research.cli import app
+    from stickiness_research.report import apa
+    from stickiness_research.report.i18n import labels
+    from stickiness_research.sem.fit_measures import NOT_COMPUTABLE
+
+    data = _separated_data()
+    with pytest.warns(sr.StickinessWarning, match="sits where their likelihood is flat"):
+        res = sr.fit_sem("f =~ y0 + y1 + y2 + y3", data, ordered=True)
+    flat = [w for w in res.warnings if "'y1' and 'y0'" in w and "likelihood is flat" in w]
+    assert len(flat) == 1 and any("is (nearly) 1" in w for w in res.warnings)
+    assert math.isnan(res.fit_measures["chisq.scaled"])
+    line = res.fit_line()
+    assert line.startswith("chisq(2) = NA, p = NA, CFI = NA") and NOT_COMPUTABLE in line and "nan" not in line
+    assert any(flat[0] in note for note in res.summary().notes)
+    zh = apa.fit_line(res.fit_measures.to_dict(), labels("zh"))
+    assert "= NA, p = NA, CFI = NA" in zh and "无法由这些数据计算" in zh and "均值方差校正" in zh
+    assert apa.fit_line(res.fit_measures.to_dict()).count("NA") >= 5
+
+    csv, model = tmp_path / "flat.csv", tmp_path / "flat.lav"
+    data.to_csv(csv, index=False)
+    model.write_text("f =~ y0 + y1 + y2 + y3\n", encoding="utf-8")
+    runner = CliRunner()
+    text = runner.invoke(app, ["fit", "--model", str(model), "--data", str(csv), "--ordered", "all"])
+    assert text.exit_code == 0, text.output
+    assert text.stdout.count("likelihood is flat") == 2 and "chisq(2) = NA" in text.stdout
+    assert "likelihood is flat" not in text.stderr  # printed once, with the results
+    js = runner.invoke(app, ["fit", "--model", str(model), "--data", str(csv), "--ordered", "all", "--json"])
+    notes = json.loads(js.stdout)["result"]["notes"]
+    assert sum("likelihood is flat" in n for n in notes) == 2 and "likelihood is flat" not in js.stderr
+
+
+def test_a_multi_group_fits_sample_statistics_notes_name_their_group():
+    data = pd.concat([_separated_data().assign(g="a"), _separated_data().sample(frac=1, random_state=1)
+                      .assign(g="b")], ignore_index=True)
+    b = data["g"] == "b"  # no separation in group b: y0 follows y1 with noise
+    data.loc[b, "y0"] = (data.loc[b, "y1"] + np.random.default_rng(2).normal(0, 1, 200) > 2).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sr.fit_sem("f =~ y0 + y1 + y2 + y3", data, ordered=True, group="g")
+    flat = [w for w in res.warnings if "likelihood is flat" in w]
+    assert flat and all(w.startswith("group 'a': the correlation of") for w in flat)
+
+
+def test_every_note_of_a_wlsmv_fit_has_a_chinese_translation():
+    """The zh report translates the notes a fit of ordered items makes (they were left in English)."""
+    from stickiness_research.report.i18n import LABELS, translate
+    from stickiness_research.sem.fit_measures import NOT_COMPUTABLE, headline
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sr.fit_sem("f =~ y0 + y1 + y2 + y3", _separated_data(), ordered=True)
+        holes = _separated_data().astype(float)
+        holes.iloc[::17, 2] = np.nan
+        pairwise = sr.fit_sem("f =~ y0 + y1 + y2 + y3", holes, ordered=True, missing="pairwise")
+        listwise = sr.fit_sem("f =~ y0 + y1 + y2 + y3", holes, ordered=True)
+    notes = list(res.warnings) + list(pairwise.warnings) + list(listwise.warnings)
+    assert any("pairwise" in n for n in notes) and any("dropped listwise" in n for n in notes)
+    for note in notes:
+        zh = translate(note, "zh")
+        assert zh != note and not any(word in zh for word in ("the ", "correlation", "rows")), note
+    for fm in (res.fit_measures, pairwise.fit_measures):
+        key = headline(fm)["note"]
+        assert key in LABELS["en"] and LABELS["zh"][key] != key
+    assert LABELS["zh"][NOT_COMPUTABLE] != NOT_COMPUTABLE
+    ok = sr.fit_sem("f =~ y1 + y2 + y3", _separated_data(), ordered=True)
+    # a saturated model's p-value is NA by definition (df 0), not for want of data
+    assert headline(ok.fit_measures)["note"] in LABELS["zh"] and "p = NA" in ok.fit_line()
+    assert NOT_COMPUTABLE not in ok.fit_line()

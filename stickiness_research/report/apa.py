@@ -69,11 +69,15 @@ def fit_line(fm: dict, labels: dict | None = None) -> str:
 
     For an MLR fit the line gives the Yuan-Bentler scaled χ² and the robust CFI/TLI/RMSEA, and says so.
     """
-    from ..sem.fit_measures import headline
+    from ..sem.fit_measures import NOT_COMPUTABLE, headline, unavailable
 
     h = headline(fm)
     ci = "" if math.isnan(h["rmsea.ci.lower"]) else \
         f", 90% CI {interval(h['rmsea.ci.lower'], h['rmsea.ci.upper'], 3, is_bounded=True)}"
-    return (f"\u03c7\u00b2({int(h['df'])}) = {num(h['chisq'])}, {p_clause(h['pvalue'])}, "
-            f"CFI = {bounded(h['cfi'])}, TLI = {bounded(h['tli'])}, RMSEA = {bounded(h['rmsea'])}{ci}, "
-            f"SRMR = {bounded(h['srmr'])}" + (f" ({(labels or {}).get(h['note'], h['note'])})" if h["note"] else ""))
+    na = unavailable(h)
+    shown = lambda x, fmt: "NA" if math.isnan(x) else fmt(x)  # noqa: E731 - lavaan's NA, not an empty cell
+    notes = [(labels or {}).get(n, n) for n in ([h["note"]] if h["note"] else []) + ([NOT_COMPUTABLE] if na else [])]
+    return (f"\u03c7\u00b2({int(h['df'])}) = {shown(h['chisq'], num)}, "
+            f"{'p = NA' if math.isnan(h['pvalue']) else p_clause(h['pvalue'])}, CFI = {shown(h['cfi'], bounded)}, "
+            f"TLI = {shown(h['tli'], bounded)}, RMSEA = {shown(h['rmsea'], bounded)}{ci}, "
+            f"SRMR = {shown(h['srmr'], bounded)}" + (f" ({'; '.join(notes)})" if notes else ""))

@@ -58,6 +58,9 @@ LABELS: dict[str, dict[str, str]] = {
             "Yuan-Bentler scaled chi-square; robust CFI, TLI and RMSEA",
         "Yuan-Bentler scaled chi-square; scaled CFI, TLI and RMSEA":
             "Yuan-Bentler scaled chi-square; scaled CFI, TLI and RMSEA",
+        "scaled-shifted chi-square; robust CFI, TLI and RMSEA": "scaled-shifted chi-square; robust CFI, TLI and RMSEA",
+        "scaled-shifted chi-square; scaled CFI, TLI and RMSEA": "scaled-shifted chi-square; scaled CFI, TLI and RMSEA",
+        "NA: not computable from these data, see the warnings": "NA: not computable from these data, see the warnings",
         "note_reliability": 'α: Cronbach (Feldt CI); ω: McDonald (semTools compRelSEM); CR: composite reliability from standardized loadings; AVE: semTools. Green when α and CR ≥ .70 and AVE ≥ .50.',
         "note_fl": 'Fornell–Larcker: √AVE on the diagonal (bold), latent correlations below.',
         "note_htmt": 'HTMT2 (geometric means; semTools default) with bootstrap percentile CI; green when below .85.',
@@ -190,6 +193,9 @@ LABELS: dict[str, dict[str, str]] = {
         "note_exclusions": '一名受访者可能触发多条规则；每条剔除记录及其原因见 results.json。',
         "Yuan-Bentler scaled chi-square; robust CFI, TLI and RMSEA": "Yuan-Bentler 校正卡方；稳健 CFI、TLI 与 RMSEA",
         "Yuan-Bentler scaled chi-square; scaled CFI, TLI and RMSEA": "Yuan-Bentler 校正卡方；校正 CFI、TLI 与 RMSEA",
+        "scaled-shifted chi-square; robust CFI, TLI and RMSEA": "均值方差校正（scaled-shifted）卡方；稳健 CFI、TLI 与 RMSEA",
+        "scaled-shifted chi-square; scaled CFI, TLI and RMSEA": "均值方差校正（scaled-shifted）卡方；校正 CFI、TLI 与 RMSEA",
+        "NA: not computable from these data, see the warnings": "NA：无法由这些数据计算，见警告",
         "note_reliability": 'α：Cronbach 系数（Feldt 置信区间）；ω：McDonald 系数（semTools compRelSEM）；CR：基于标准化载荷的组合信度；AVE：平均方差提取量（semTools）。α 与 CR ≥ .70 且 AVE ≥ .50 时显示为绿色。',
         "note_fl": 'Fornell–Larcker 准则：对角线（加粗）为 AVE 的平方根，下三角为潜变量相关系数。',
         "note_htmt": 'HTMT2（几何平均，semTools 默认）及自助法百分位置信区间；低于 .85 时显示为绿色。',
@@ -320,6 +326,11 @@ def _group_zh(group: str | None) -> str:
     return f"“{group}”组" if group else ""
 
 
+def _group_prefix_zh(group: str | None) -> str:
+    """A multi-group fit's note opens with its group (sem/categorical.py: ``group 'x': ...``)."""
+    return f"“{group}”组：" if group else ""
+
+
 def _list_zh(names: str) -> str:
     """Group names listed with the Chinese enumeration comma."""
     return names.replace(", ", "、")
@@ -392,6 +403,30 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      lambda m: f"Heywood 案例：{m['v']}{_in_group_zh(m['g'])} 的方差为负（{m['e']}）；模型可能设定有误，或样本量过小。"),
     (r"(?P<n>\d+) incomplete row\(s\) dropped listwise; missing='ml' uses them \(full-information ML\)\.",
      lambda m: f"{m['n']} 行不完整数据被成列删除；设置 missing='ml'（全信息最大似然）可加以利用。"),
+    # sem/categorical.py and sem/ordinal.py: notes of a fit of ordered items (WLSMV)
+    (r"(?P<n>\d+) incomplete row\(s\) dropped listwise \(lavaan's default for categorical data; missing='pairwise' "
+     r"keeps them\)\.",
+     lambda m: f"{m['n']} 行不完整数据被成列删除（lavaan 对类别数据的默认做法）；设置 missing='pairwise' 可加以保留。"),
+    (r"missing answers handled pairwise: thresholds from each item's answers, polychoric correlations from the rows "
+     r"answering both \(lavaan missing = \"pairwise\"\)(?:; (?P<n>\d+) row\(s\) without any answer left out)?\.",
+     lambda m: "缺失作答按成对方式处理：阈值取自各题项的全部作答，多分格相关取自两题都作答的行（lavaan missing = "
+               "\"pairwise\"）" + (f"；{m['n']} 行没有任何作答，未纳入。" if m["n"] else "。")),
+    (r"(?:group '(?P<g>[^']*)': )?the correlation of '(?P<a>[^']*)' and '(?P<b>[^']*)' is \(nearly\) 1 "
+     r"\((?P<r>\S+)\)\.",
+     lambda m: f"{_group_prefix_zh(m['g'])}{m['a']} 与 {m['b']} 的相关（几乎）为 1（{m['r']}）。"),
+    (r"(?:group '(?P<g>[^']*)': )?the correlation of '(?P<a>[^']*)' and '(?P<b>[^']*)' \((?P<r>\S+)\) sits where "
+     r"their likelihood is flat: every respondent's score for it is \(nearly\) zero, so its sampling variance is "
+     r"undefined: the fit gives it almost no weight, and the robust test and fit measures that use its variance are "
+     r"not to be trusted\. Their answers are \(nearly\) separated, e\.g\. all of a rare category in one category of "
+     r"the other item: merge sparse categories or leave one item out\.",
+     lambda m: f"{_group_prefix_zh(m['g'])}{m['a']} 与 {m['b']} 的相关（{m['r']}）处于似然函数的平坦区：每名受访者对它的得分"
+               "（几乎）为零，其抽样方差无从确定；拟合几乎不给它权重，用到其方差的稳健检验与拟合指标不可信。两题作答"
+               "（几乎）完全分离，例如某个稀少类别全部落在另一题的同一类别中：请合并稀疏类别或去掉其中一题。"),
+    (r"(?:group '(?P<g>[^']*)': )?up to (?P<n>\d+) respondent\(s\) with extreme values of '(?P<v>[^']*)' are left out "
+     r"of its polyserial correlations, as lavaan does where their likelihood is below sqrt\(machine eps\); that "
+     r"cut-off depends on the variable's unit, so check these values or rescale the variable\.",
+     lambda m: f"{_group_prefix_zh(m['g'])}{m['v']} 取极端值的至多 {m['n']} 名受访者未纳入其多序列相关（与 lavaan 一致：其似然"
+               "低于 sqrt(机器精度)）；该界限取决于变量的单位，请检查这些值或对变量重新标度。"),
     (r"inequality constraint active: a parameter is held at its bound (?P<v>\S+) \(its SE is 0, as lavaan's\); the "
      r"test statistic does not follow a chi-square distribution at a boundary\.",
      lambda m: f"不等式约束生效：有参数停留在边界值 {m['v']}（其标准误为 0，与 lavaan 一致）；"

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, special
 
-from ..errors import EstimationError, ModelSpecError, ResponseDataError
+from ..errors import EstimationError, ModelSpecError, ResponseDataError, StickinessWarning
 from ..executor import map_chunks
 from .build import layout
 from .fit_measures import rmsea_ci
@@ -820,8 +820,21 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
         raise ModelSpecError(f"observed covariates ({', '.join(partable.ov_x)}) with ordered items need lavaan's "
                              "conditional.x estimation, which is not implemented yet; model them as indicators "
                              "of a latent variable or fit without ordered=.")
-    stats = [(label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=observed,
-                                          missing=missing)) for label, frame in frames]
+    # the sample statistics' warnings (a correlation of nearly 1, a flat likelihood) are also the fit's notes, so that
+    # its summary, JSON and report carry them and not only the session that ran it
+    stats, stat_notes = [], []
+    for label, frame in frames:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", StickinessWarning)
+            stats.append((label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous,
+                                                      variables=observed, missing=missing)))
+        for w in caught:
+            message = w.message
+            if issubclass(w.category, StickinessWarning):
+                message = f"group {label!r}: {message}" if grouped else str(message)
+                if message not in stat_notes:
+                    stat_notes.append(message)
+            warnings.warn_explicit(message, w.category, w.filename, w.lineno, source=w.source)
     problem = build_categorical(partable, stats, estimator, parameterization)
     n_stats = sum(len(g.obs) for g in problem.groups)
     if problem.n_free > n_stats:
@@ -844,7 +857,7 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     elif n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise (lavaan's default for categorical data; "
                      "missing='pairwise' keeps them).")
-    notes += _heywood(problem, rows, model_values)
+    notes += stat_notes + _heywood(problem, rows, model_values)
     first = problem.groups[0]
     group_covs = tuple((g.s, implied_star(problem, g, theta)) for g in problem.groups)
     return SEMResult(

@@ -13,6 +13,9 @@ import numpy as np
 from scipy import optimize, special, stats
 
 RMSEA_CLOSE = 0.05
+# said beside a fit line with a measure that is NaN (lavaan's NA), e.g. a scaled test whose NACOV is degenerate; also
+# the key of its translations in report/i18n.py
+NOT_COMPUTABLE = "NA: not computable from these data, see the warnings"
 
 
 def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None = None,
@@ -213,6 +216,13 @@ def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float,
 
     lam_lower, lam_upper = ncp_for(upper_p), ncp_for(lower_p)
     return math.sqrt(lam_lower / (n * df)), math.sqrt(lam_upper / (n * df))
+
+
+def unavailable(h: dict) -> bool:
+    """Whether a :func:`headline` has a measure that these data could not give (NaN, lavaan's NA); a saturated
+    model's p-value (df 0) is NA by definition and does not count."""
+    return any(math.isnan(h[k]) for k in ("chisq", "cfi", "tli", "rmsea", "srmr")) \
+        or (h["df"] > 0 and math.isnan(h["pvalue"]))
 
 
 def headline(fm) -> dict:
