@@ -401,3 +401,29 @@ def test_every_note_of_a_wlsmv_fit_has_a_chinese_translation():
     # a saturated model's p-value is NA by definition (df 0), not for want of data
     assert headline(ok.fit_measures)["note"] in LABELS["zh"] and "p = NA" in ok.fit_line()
     assert NOT_COMPUTABLE not in ok.fit_line()
+
+
+def test_a_heywood_case_gives_lavaans_infinite_robust_measures():
+    """The implied correlation matrix at the DWLS estimates is not positive definite (a negative residual variance):
+    lavaan's catML discrepancy is Inf there, so cfi.robust is NA, tli.robust -Inf and rmsea.robust Inf. We took the
+    log of |det| and reported a finite negative statistic: cfi.robust 1, tli.robust 41.9, rmsea.robust 0
+    (tests/reference/lavaan_wlsmv_degenerate.R)."""
+    ref = json.loads((FOLDER / "heywood.json").read_text())
+    data = pd.read_csv(FOLDER.parent.parent.parent / ref["data"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sr.fit_sem(ref["model"], data, ordered=True, estimator="WLSMV")
+    assert any(w.startswith("Heywood case: the variance of y3") for w in res.warnings)
+    value = lambda x: math.nan if x in ("NA", "NaN") else float(x)  # noqa: E731 - R's NA, NaN, Inf as strings
+    for name in MEASURES:
+        mine, theirs = float(res.fit_measures[name]), value(ref["fit_measures"][name])
+        if not math.isfinite(theirs):
+            assert mine == theirs or (math.isnan(mine) and math.isnan(theirs)), (name, mine, theirs)
+        else:
+            assert _close(mine, theirs), (name, mine, theirs)
+    assert res.fit_measures["rmsea.robust"] == math.inf and res.fit_measures["tli.robust"] == -math.inf
+    est = res.estimates.set_index(["lhs", "op", "rhs"])
+    for row in ref["estimates"]:
+        ours = est.loc[(row["lhs"], row["op"], row["rhs"])]
+        for a, b in (("est", "est"), ("se", "se"), ("std_all", "std.all")):
+            assert _close(float(ours[a]), value(row[b])), (row, a, float(ours[a]))

@@ -558,7 +558,11 @@ def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | No
         np.fill_diagonal(sigma, 1.0)
         p = g.p
         s_inv = np.linalg.inv(sigma)
-        xx3 += g.n * float(np.linalg.slogdet(sigma)[1] + np.trace(r @ s_inv) - np.linalg.slogdet(r)[1] - p)
+        try:  # lavaan's ML discrepancy is Inf at an implied matrix that is not positive definite (a Heywood case)
+            logdet = 2 * float(np.sum(np.log(np.diag(np.linalg.cholesky(sigma)))))
+            xx3 += g.n * float(logdet + np.trace(r @ s_inv) - np.linalg.slogdet(r)[1] - p)
+        except np.linalg.LinAlgError:
+            xx3 = math.inf
         xx3_null += -g.n * float(np.linalg.slogdet(r)[1])
         df3_null += p * (p - 1) // 2
         i, j, c = g.cor_i, g.cor_j, g.cor_pos
@@ -591,8 +595,10 @@ def problem_df(problem: CategoricalProblem) -> int:
 
 
 def _cfi(x2, df, x2b, dfb, c=1.0, cb=1.0, scaled=False) -> float:
-    """lavaan's lav_fit_cfi (with c.hat for the robust version)."""
-    if not all(np.isfinite([x2, df, x2b, dfb, c, cb])):
+    """lavaan's lav_fit_cfi (with c.hat for the robust version). As there, only NaN (R's NA) gives NaN at once; an
+    infinite statistic (catML at a non-positive-definite implied matrix) runs through the formulas: CFI NaN,
+    TLI -Inf, RMSEA Inf, as lavaan reports them."""
+    if any(math.isnan(x) for x in (x2, df, x2b, dfb, c, cb)):
         return math.nan
     if scaled and df > 0 and c != 1 and cb != 1:
         t1, t2 = max(x2 - c * df, 0.0), max(x2 - c * df, x2b - cb * dfb, 0.0)
@@ -604,7 +610,7 @@ def _cfi(x2, df, x2b, dfb, c=1.0, cb=1.0, scaled=False) -> float:
 
 
 def _tli(x2, df, x2b, dfb, c=1.0, cb=1.0, scaled=False) -> float:
-    if not all(np.isfinite([x2, df, x2b, dfb, c, cb])):
+    if any(math.isnan(x) for x in (x2, df, x2b, dfb, c, cb)):
         return math.nan
     if scaled and df > 0 and c != 1 and cb != 1:
         t1, t2 = (x2 - c * df) * dfb, (x2b - cb * dfb) * df
@@ -612,11 +618,11 @@ def _tli(x2, df, x2b, dfb, c=1.0, cb=1.0, scaled=False) -> float:
         t1, t2 = (x2 - df) * dfb, (x2b - dfb) * df
     if df > 0 and abs(t2) > 0:
         return 1.0 - t1 / t2
-    return 1.0
+    return 1.0 if math.isfinite(t1) and math.isfinite(t2) else math.nan
 
 
 def _rmsea(x2, df, n, g, c=1.0) -> float:
-    if not all(np.isfinite([x2, df, c])):
+    if any(math.isnan(x) for x in (x2, df, c)):
         return math.nan
     return math.sqrt(max(x2 / n / df - c / n, 0.0)) * math.sqrt(g) if df > 0 else 0.0
 
