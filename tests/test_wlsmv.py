@@ -219,6 +219,34 @@ def test_bootstrap_of_a_wlsmv_fit_matches_its_robust_ses_and_is_reproducible():
     assert boot.n_failed == 0
 
 
+def test_bootstrap_threads_leave_the_process_wide_warning_state_alone(monkeypatch):
+    """Each resample silenced its warnings with warnings.catch_warnings + simplefilter("ignore"), which swaps the
+    process-wide filters: on two threads one could restore the other's "ignore" and silence every later warning of
+    the session. The resamples now ask ordinal_sample_stats not to warn instead. (pandas itself enters
+    catch_warnings on any thread, to show a DeprecationWarning: a far milder leak, not ours to mend.)"""
+    import sys
+    import threading
+
+    _, res = _fit("binary")
+    original, callers = warnings.catch_warnings, []
+
+    def spy(*args, **kwargs):
+        ours = "stickiness_research" in sys._getframe(1).f_code.co_filename
+        callers.append(not ours or threading.current_thread() is threading.main_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(warnings, "catch_warnings", spy)
+    boot = res.bootstrap(120, seed=1, n_jobs=2)  # three chunks of resamples on two threads
+    assert boot.n_failed < 120 and all(callers), "catch_warnings called on a worker thread"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from stickiness_research.sem.ordinal import ordinal_sample_stats
+        ordinal_sample_stats(_separated_data(), ["y0", "y1"], warn=False)
+        assert not caught
+        ordinal_sample_stats(_separated_data(), ["y0", "y1"])
+        assert any("likelihood is flat" in str(w.message) for w in caught)
+
+
 def test_bootstrap_of_a_wlsmv_fit_refuses_bca_and_groups():
     _, res = _fit("binary")
     with pytest.raises(sr.ModelSpecError, match="BCa intervals of a WLSMV fit are not available"):

@@ -984,12 +984,11 @@ def bootstrap_categorical(result, indices: np.ndarray, n_jobs: int = 1, progress
     k = len(point)
 
     def one(idx: np.ndarray) -> np.ndarray | None:
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+        try:  # on threads: no warnings.catch_warnings here (it swaps the process-wide filters under the others)
+            with np.errstate(all="ignore"):
                 st = ordinal_sample_stats(frame.iloc[idx], ordered=list(st0.ordered),
                                           continuous=list(st0.continuous), variables=list(st0.variables),
-                                          missing=st0.missing)
+                                          missing=st0.missing, warn=False)
                 prob = build_categorical(partable, [("", st)], problem.estimator, problem.parameterization)
                 prob.start = theta_hat.copy()
                 sol = solve_categorical(prob)

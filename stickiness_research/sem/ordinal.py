@@ -912,7 +912,8 @@ def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi
 
 
 def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous: Sequence[str] = (), *,
-                         variables: Sequence[str] | None = None, missing: str = "listwise") -> OrdinalStats:
+                         variables: Sequence[str] | None = None, missing: str = "listwise",
+                         warn: bool = True) -> OrdinalStats:
     """Thresholds, polychoric/polyserial correlations and their asymptotic covariance, as lavaan.
 
     The sample statistics lavaan fits a WLSMV (DWLS) model to, for one group, listwise-complete
@@ -957,6 +958,9 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         variances from each variable's answers, each correlation from the rows answering both, and
         in the NACOV a respondent's scores are zero where the statistic does not use them (N: the
         rows with at least one answer).
+    warn : bool
+        Emit the StickinessWarnings below (default True). False for resampling loops on threads, where they are not
+        news and ``warnings.catch_warnings`` would change the process-wide filters under other threads.
 
     Returns
     -------
@@ -1141,7 +1145,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     for k in others:
         fi, fj, _ = pair_fits(*pairs[k])
         rhos[k] = _pair_correlation(fi, fj, order[pairs[k][0]], order[pairs[k][1]], fixed_margins=pairwise)
-    for k in np.flatnonzero(np.abs(rhos) > 0.99):
+    for k in np.flatnonzero(np.abs(rhos) > 0.99) if warn else ():
         i, j = pairs[k]
         warnings.warn(f"the correlation of {order[i]!r} and {order[j]!r} is (nearly) 1 ({rhos[k]:.4f}).",
                       StickinessWarning, stacklevel=2)
@@ -1187,7 +1191,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
             a21[k, cols] = d_rho @ block
 
     for item, count in left_out.items():
-        if count:
+        if count and warn:
             warnings.warn(f"up to {count} respondent(s) with extreme values of {item!r} are left out of its "
                           "polyserial correlations, as lavaan does where their likelihood is below sqrt(machine "
                           "eps); that cut-off depends on the variable's unit, so check these values or rescale "
@@ -1221,7 +1225,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     if undefined.any():
         raise EstimationError(f"{flat_pair(int(np.flatnonzero(undefined)[0]))} (lavaan gives it variance 0 and "
                               f"weight 1/0). {advice}")
-    for k in np.flatnonzero(a22 < n * _EPS):
+    for k in np.flatnonzero(a22 < n * _EPS) if warn else ():
         warnings.warn(f"{flat_pair(int(k))}: the fit gives it almost no weight, and the robust test and fit "
                       f"measures that use its variance are not to be trusted. {advice}", StickinessWarning,
                       stacklevel=2)
