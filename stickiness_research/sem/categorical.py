@@ -37,6 +37,7 @@ are those of lavaan's ``lav_model_wls``, ``lav_model_vcov``, ``lav_test_satorra_
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -542,6 +543,8 @@ def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | No
     """
     if any(not g.ordered.all() for g in problem.groups):
         return None  # lavaan: only when every variable is ordered
+    if _constrains_thresholds(problem.partable):
+        return None  # lavaan's catML model has no threshold or intercept rows, so a constraint on them fails there
     q = problem.n_free
     xx3 = xx3_null = 0.0
     df3 = problem_df(problem)
@@ -588,6 +591,20 @@ def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | No
     c_hat3 = ks / df3 if df3 > 0 else 1.0  # a saturated model (df 0) has no test to scale: lavaan's CFI 1, RMSEA 0
     return {"XX3": xx3, "df3": df3, "c.hat3": c_hat3, "XX3.scaled": xx3 / c_hat3, "XX3.null": xx3_null,
             "df3.null": df3_null, "c.hat3.null": tr_gamma / df3_null}
+
+
+def _constrains_thresholds(partable: ParTable) -> bool:
+    """Whether a constraint (``==``, ``<``, ``>``, ``:=``; shared labels and group.equal become ``==`` rows) names a
+    threshold or intercept row. lavaan's robust CFI/TLI/RMSEA refit the model by catML without those rows
+    (``lav_object_catml``), which fails on such a constraint: NA (e.g. every invariance level past configural).
+    The catML statistic sees the correlations only, so it could not reflect these constraints anyway."""
+    removed = {name for r in partable.rows if r.op in ("|", "~1") for name in (r.label, r.plabel) if name}
+    if not removed:
+        return False
+    for r in partable.rows:
+        if r.op in ("==", "<", ">", ":=") and removed & set(re.findall(r"[A-Za-z_.][\w.]*", f"{r.lhs} {r.rhs}")):
+            return True
+    return False
 
 
 def problem_df(problem: CategoricalProblem) -> int:

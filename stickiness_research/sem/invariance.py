@@ -238,7 +238,7 @@ def invariance(model, data: pd.DataFrame, group: str, *, levels: tuple[str, ...]
     ordered : True or list of str, optional
         Treat the items as ordered (``True``: all of them): WLSMV fits of Wu & Estabrook's (2016)
         sequence (:func:`categorical_invariance_syntax`), compared by the scaled-shifted chi-square
-        difference and the changes in the robust CFI and RMSEA.
+        difference and the changes in the scaled CFI and RMSEA.
     missing : {"listwise", "pairwise"}
         With ``ordered``: lavaan's ``missing =`` for the categorical fits (see :func:`fit_sem`).
 
@@ -249,8 +249,9 @@ def invariance(model, data: pd.DataFrame, group: str, *, levels: tuple[str, ...]
         delta_pvalue, delta_cfi, delta_rmsea, holds; ``fits`` by level; ``verdict()``. A level
         holds unless CFI drops by more than .010 or RMSEA rises by more than .015 against the
         previous level (either is enough; Cheung & Rensvold 2002, Chen 2007). For ordered items
-        chisq/pvalue are the scaled-shifted ones, cfi/rmsea the robust ones (the scaled ones where
-        lavaan has no robust version) and delta_chisq is lavaan's ``lavTestLRT`` difference.
+        chisq/pvalue are the scaled-shifted ones, cfi/rmsea the scaled ones (``cfi.scaled``,
+        ``rmsea.scaled``: the robust ones cannot see threshold or intercept constraints, and lavaan
+        gives NA for them there) and delta_chisq is lavaan's ``lavTestLRT`` difference.
 
     Raises
     ------
@@ -320,7 +321,10 @@ def invariance(model, data: pd.DataFrame, group: str, *, levels: tuple[str, ...]
                           ordered=items, model_type="cfa", missing=missing)
             fm = res.fit_measures
             h = headline(fm)
-            chisq, pvalue, cfi, rmsea = h["chisq"], h["pvalue"], h["cfi"], h["rmsea"]
+            # the scaled CFI and RMSEA at every level: the robust (catML) ones see the correlations only, so they
+            # cannot move when thresholds or intercepts are held equal (lavaan gives NA for them there), and a
+            # difference between a robust and a scaled index would compare two different things
+            chisq, pvalue, cfi, rmsea = h["chisq"], h["pvalue"], fm["cfi.scaled"], fm["rmsea.scaled"]
         else:
             # each level starts from the one before (lavaan's start = fit): the same optimum, fewer steps
             res = fit_sem(syntax, data, group=group, group_equal=equal, start=previous)
