@@ -163,6 +163,19 @@ def test_scaled_difference_tests_agree_with_lavtestlrt():
         assert int(row["delta_df"]) == step["Df diff"]
         assert _close(row["delta_pvalue"], step["Pr(>Chisq)"])
         assert math.isnan(row["aic"])  # no likelihood, no AIC (lavaan: NA)
+    # the fit columns are those of the fit line (scaled-shifted chi-square; the scaled indices for every model, as
+    # the constrained ones have no robust ones), not the unscaled DWLS statistic the table showed before
+    for name, res in fits.items():
+        fm, row = res.fit_measures, table.loc[name]
+        assert row["chisq"] == fm["chisq.scaled"] and row["pvalue"] == fm["pvalue.scaled"]
+        assert row["cfi"] == fm["cfi.scaled"] and row["rmsea"] == fm["rmsea.scaled"]
+    first, second = ref["table"][0]["model"], ref["table"][1]["model"]
+    assert table.loc[second, "delta_chisq"] == pytest.approx(fits[second].fit_measures["chisq"]
+                                                              - fits[first].fit_measures["chisq"])
+    cfa5 = _fit("cfa5")[1]
+    pair = sr.compare_models({"a": cfa5, "b": cfa5}).set_index("model")  # both have robust indices: those
+    assert pair.loc["a", "cfi"] == cfa5.fit_measures["cfi.robust"]
+    assert pair.loc["a", "chisq"] == cfa5.fit_measures["chisq.scaled"]
 
 
 def test_categorical_invariance_reproduces_measeq_syntax_fits():

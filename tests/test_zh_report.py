@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow  # one run of the worked study (~20 s)
 # Statistical symbols and abbreviations, proper names (methods named after people), packages and functions.
 ALLOWED_WORDS = {
     "CFA", "EFA", "CFI", "TLI", "RMSEA", "SRMR", "AVE", "CR", "CI", "SE", "SD", "AIC", "BIC", "HTMT", "MLR", "ML",
-    "OLS", "SEM", "HC", "BCa", "df", "Wald", "Cronbach", "McDonald", "Feldt", "Fornell", "Larcker", "Yuan",
+    "OLS", "SEM", "HC", "BCa", "df", "WLSMV", "Wald", "Cronbach", "McDonald", "Feldt", "Fornell", "Larcker", "Yuan",
     "Bentler", "Yuan-Bentler", "Satorra", "Mardia", "Heywood", "semTools", "compRelSEM", "lavaan",
     "IP", "Kobo", "SPSS", "PLS", "PLS-SEM", "CB-SEM", "seminr", "Dijkstra", "Henseler",
 }

@@ -36,9 +36,12 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
     -------
     DataFrame
         model npar chisq df pvalue cfi tli rmsea srmr aic bic delta_chisq delta_df delta_pvalue
-        delta_aic delta_bic (deltas against the best AIC/BIC model). For MLR fits also
-        delta_chisq_scaled (Satorra-Bentler 2001), on which delta_pvalue is then based; for WLSMV
-        fits of ordered items the scaled-shifted difference (Satorra 2000, lavaan's
+        delta_aic delta_bic (deltas against the best AIC/BIC model). chisq, pvalue, cfi, tli and rmsea
+        are those of each fit's fit line: for MLR the Yuan-Bentler scaled chi-square, for WLSMV the
+        scaled-shifted one, with the robust CFI/TLI/RMSEA (the scaled ones for every model when one
+        has no robust ones). delta_chisq is the difference of the unscaled statistics; for MLR fits
+        also delta_chisq_scaled (Satorra-Bentler 2001), on which delta_pvalue is then based; for
+        WLSMV fits of ordered items the scaled-shifted difference (Satorra 2000, lavaan's
         ``lavTestLRT`` default there) and no AIC/BIC.
 
     Raises
@@ -77,14 +80,21 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
         raise ModelSpecError(f"the models were fitted to different numbers of rows ({ns}); compare models fitted "
                              "to the same data.")
     rows = []
+    # the statistic and indices each fit's own fit line gives (scaled-shifted or Yuan-Bentler chi-square, robust
+    # CFI/TLI/RMSEA), of one kind for all models: the scaled indices when one model has no robust ones
+    family = "" if all("chisq.scaled" not in r.fit_measures for r in models.values()) else \
+        ".robust" if all(np.isfinite(r.fit_measures.get("cfi.robust", np.nan)) for r in models.values()) else ".scaled"
     for name, res in sorted(models.items(), key=lambda kv: kv[1].fit_measures["df"]):
         fm = res.fit_measures
-        rows.append({"model": name, "npar": int(fm["npar"]), "chisq": fm["chisq"], "df": int(fm["df"]),
-                     "pvalue": fm["pvalue"], "cfi": fm["cfi"], "tli": fm["tli"], "rmsea": fm["rmsea"],
+        test = "" if not family else ".scaled"
+        rows.append({"model": name, "npar": int(fm["npar"]), "chisq": fm["chisq" + test], "df": int(fm["df"]),
+                     "pvalue": fm["pvalue" + test], "cfi": fm["cfi" + family], "tli": fm["tli" + family],
+                     "rmsea": fm["rmsea" + family],
                      # least-squares fits (WLSMV) have no likelihood, so no AIC/BIC (lavaan: NA)
-                     "srmr": fm["srmr"], "aic": fm.get("aic", np.nan), "bic": fm.get("bic", np.nan)})
+                     "srmr": fm["srmr"], "aic": fm.get("aic", np.nan), "bic": fm.get("bic", np.nan),
+                     "unscaled": fm["chisq"]})
     table = pd.DataFrame(rows)
-    d_chisq = table["chisq"].diff()
+    d_chisq = table.pop("unscaled").diff()  # of the unscaled statistics; robust fits are tested on the scaled one
     d_df = table["df"].diff()
     table["delta_chisq"] = d_chisq
     table["delta_df"] = d_df
