@@ -113,6 +113,27 @@ def test_alpha_is_cronbachs_alpha_of_the_item_codes_under_delta(case):
         assert table.loc[construct, "alpha"] == pytest.approx(expected, abs=1e-12), construct
 
 
+def test_alpha_of_a_pairwise_fit_with_missing_answers_is_na_as_semtools():
+    """searchsorted put a missing answer above the top category, so alpha was Cronbach's alpha after filling every
+    gap with k + 1 (0.40 where complete cases give 0.61 to 0.73; reviewer). semTools' compRelSEM(tau.eq = TRUE)
+    gives NA there (its cov() of the data); omega and the latent coefficients come from the model and stand."""
+    ref, data, full = _fit("cfa5")
+    load = full.estimates[full.estimates["op"] == "=~"]
+    first = load["lhs"].iloc[0]
+    holes = data.astype(float)
+    holes.loc[holes.index[::7], load["rhs"].iloc[1]] = np.nan  # an item of the first factor
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sr.fit_sem(ref["model"], holes, model_type="cfa", ordered=True, missing="pairwise")
+    table = ordinal_reliability(res).set_index("construct")
+    assert np.isnan(table.loc[first, "alpha"])
+    assert table.loc[first, ["omega", "omega_latent", "alpha_latent"]].notna().all()
+    assert table.drop(index=first)["alpha"].notna().all()  # the other factors' items are complete
+    second = next(c for c in table.index if c != first)
+    items = list(load.loc[load["lhs"] == second, "rhs"])
+    assert table.loc[second, "alpha"] == pytest.approx(sr.cronbach_alpha(holes[items])["alpha"], abs=1e-12)
+
+
 def test_omega_does_not_depend_on_the_parameterization_but_the_latent_composite_does():
     """Green & Yang's omega is about the observed scores, so delta and theta give the same value;
     the latent-response composite is unit-weighted on each parameterization's scale, so it differs."""

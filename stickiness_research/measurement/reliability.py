@@ -371,7 +371,8 @@ def ordinal_reliability(res: SEMResult, *, obs_var: bool = True) -> pd.DataFrame
         fit), in the model's order; columns construct, n_items (observed indicators), omega,
         omega_latent, alpha, alpha_latent. NaN where semTools gives NA or leaves the factor out:
         fewer than two observed indicators (a single-indicator or higher-order factor); omega,
-        omega_latent and alpha_latent of a factor with both ordered and continuous indicators.
+        omega_latent and alpha_latent of a factor with both ordered and continuous indicators;
+        alpha of a factor with missing answers (a ``missing = "pairwise"`` fit).
         A factor with only continuous indicators gets the continuous ``sum(C) / sum(T)`` in both omegas.
 
     Raises
@@ -463,8 +464,11 @@ def ordinal_reliability(res: SEMResult, *, obs_var: bool = True) -> pd.DataFrame
         total = g.stats.covariance.to_numpy() * unscale if obs_var else sigma
         codes = frames[g.label].copy()
         for v, cats in categories.items():
-            codes[v] = np.searchsorted(cats, codes[v].to_numpy(dtype=float)) + 1
-        raw = codes[observed].cov().to_numpy() * unscale
+            answers = codes[v].to_numpy(dtype=float)  # a missing answer stays missing (not a category above the top)
+            codes[v] = np.where(np.isnan(answers), np.nan, np.searchsorted(cats, answers) + 1)
+        # with missing answers (missing = "pairwise") the codes' covariance is NA, and so is alpha, as semTools'
+        # cov() of the data gives it; the coefficients of the model (omega, alpha_latent) stand
+        raw = np.cov(codes[observed].to_numpy(dtype=float), rowvar=False) * unscale
         for f in factors:
             col = lam[:, inner[f]]
             idx = np.flatnonzero(col != 0)
