@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import functools
 import json
+import re
 import sys
 import warnings
 import zipfile
@@ -35,7 +36,14 @@ from ._validation import (
     Satisfies,
     check,
 )
-from .errors import ModelSpecError, QuestionnaireError, ResponseDataError, StickinessError, StudyConfigError
+from .errors import (
+    ModelSpecError,
+    ParameterError,
+    QuestionnaireError,
+    ResponseDataError,
+    StickinessError,
+    StudyConfigError,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Study why users keep coming back: questionnaires, simulation, SEM and reports.")
@@ -80,10 +88,26 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     return (StickinessError, OSError, UnicodeDecodeError, zipfile.BadZipFile, *filter(None, optional))
 
 
+# fit_sem's errors name its arguments; on the command line they are options (fit, invariance)
+_AS_OPTIONS = [(re.compile(p), r) for p, r in [
+    (r"\bordered=True\b", "--ordered all"), (r"\bordered=\[item names\]", "--ordered item1,item2"),
+    (r"\bwith ordered=", "with --ordered"), (r"\bgroup='\.\.\.'", "--group COLUMN"),
+    (r"\b(missing|estimator|parameterization)='([^']*)'", r"--\1 \2"),
+    (r"\bgroup_equal and group_partial\b", "--group-equal and --group-partial"),
+    (r"\bleave estimator unset\b", "leave --estimator out")]]
+
+
+def _as_options(text: str) -> str:
+    """An API error's ``name=value`` advice as the command's options."""
+    for pattern, repl in _AS_OPTIONS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def _user_message(exc: BaseException, kwargs: dict[str, Any]) -> str:
     """One line naming the file or option at fault and how to fix it."""
     if isinstance(exc, StickinessError):
-        return str(exc)
+        return _as_options(str(exc)) if "ordered" in kwargs else str(exc)
     inputs = [v for v in kwargs.values() if isinstance(v, Path) and v.is_file()]
     named = ", ".join(map(str, inputs)) or "an input file"
     if isinstance(exc, UnicodeDecodeError):
@@ -489,11 +513,13 @@ def fit(
                                             "intercepts 0, latent means free).")] = "sem",
     estimator: Annotated[str | None, typer.Option(help="ML, MLR (robust SEs and scaled chi-square), or for ordered "
                                                   "items WLSMV (default with --ordered), DWLS, ULSMV, ULS.")] = None,
-    ordered: Annotated[str, typer.Option(help="Ordered (Likert) items fitted by WLSMV: 'all', or comma-separated "
-                                         "names, e.g. int1,int2.")] = "",
+    ordered: Annotated[str | None, typer.Option(help="Ordered (Likert) items fitted by WLSMV: 'all', or "
+                                                "comma-separated names, e.g. int1,int2.")] = None,
     parameterization: Annotated[str, typer.Option(help="For ordered items: delta (lavaan's default) or "
                                                   "theta.")] = "delta",
-    missing: Annotated[str, typer.Option(help="listwise, or ml (full-information ML for incomplete rows).")] = "listwise",
+    missing: Annotated[str, typer.Option(help="listwise; ml (full-information ML for incomplete rows of continuous "
+                                         "items); or with --ordered, pairwise (lavaan missing = \"pairwise\").")
+                       ] = "listwise",
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none; BCa needs at least 1000 and at "
                                            "least the number of respondents).")] = 0,
     seed: Annotated[int, typer.Option(help="Bootstrap seed, >= 0.")] = 1,
@@ -526,7 +552,10 @@ def fit(
     syntax, frame = _model_and_data(model, data)
     equal = tuple(x.strip() for x in group_equal.split(",") if x.strip())
     partial = tuple(x.strip() for x in group_partial.split(",") if x.strip())
-    items = ordered.strip()
+    items = (ordered or "").strip()
+    if ordered is not None and not [x for x in items.split(",") if x.strip()]:  # not silently an ML fit
+        raise ParameterError("--ordered", "stickiness fit", "'all' or comma-separated item names, e.g. int1,int2 "
+                             "(leave the option out for continuous items)", ordered)
     ordered_arg = True if items.lower() == "all" else [x.strip() for x in items.split(",") if x.strip()] or None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -151,6 +151,27 @@ def test_cli_fits_ordered_items_and_prints_lavaans_numbers(tmp_path):
                               "--ordered", "u1,uu9"])
     assert bad.exit_code == 2 and "ordered item 'uu9' is not a column of the data" in bad.output
     assert "Traceback" not in bad.output
+    # reviewer: --ordered "" fitted ML and --parameterization theta without --ordered was ignored, silently; the
+    # API's advice (ordered=True, missing='pairwise') is given as the command's options
+    data = ["--model", str(model), "--data", str(FOLDER / "binary.csv")]
+    for args, said in [(["--ordered", ""], "The '--ordered' parameter of stickiness fit must be 'all' or"),
+                       (["--parameterization", "theta"], "--parameterization theta is for ordered items (WLSMV): "
+                                                         "pass --ordered all"),
+                       (["--estimator", "DWLS"], "pass --ordered all (every model variable) or --ordered item1,item2"),
+                       (["--missing", "pairwise"], "--missing pairwise is for ordered items (WLSMV); for continuous "
+                                                   "items use --missing ml")]:
+        out = runner.invoke(app, ["fit", *data, *args])
+        assert out.exit_code == 2 and said in out.output, (args, out.output)
+    assert "pairwise" in runner.invoke(app, ["fit", "--help"]).output
+
+
+def test_ordered_all_is_accepted_by_the_api_and_theta_needs_ordered_items():
+    ref, res = _fit("cfa5")
+    data = pd.read_csv(FOLDER / ref["data"])
+    same = sr.fit_sem(ref["model"], data, ordered="all", model_type="cfa")
+    assert same.fit_measures["chisq.scaled"] == res.fit_measures["chisq.scaled"]
+    with pytest.raises(sr.ModelSpecError, match="parameterization='theta' is for ordered items"):
+        sr.fit_sem(ref["model"], data, parameterization="theta")
 
 
 def test_scaled_difference_tests_agree_with_lavtestlrt():

@@ -111,10 +111,11 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
         (co)variances and means are the sample values and are not counted as parameters.
     model_type : {"sem", "cfa", "growth"}
         lavaan's function: ``growth`` fixes observed intercepts at 0 and frees latent means.
-    ordered : True or list of str, optional
-        Items to treat as ordered categories (lavaan ``ordered =``): ``True`` for every observed
-        variable of the model, or their names. Each item's categories are the distinct answers in
-        the data. Incomplete rows are dropped listwise (lavaan 0.6's default for categorical data).
+    ordered : True, "all" or list of str, optional
+        Items to treat as ordered categories (lavaan ``ordered =``): ``True`` (or ``"all"``) for every
+        observed variable of the model, or their names. Each item's categories are the distinct answers
+        in the data. Incomplete rows are dropped listwise (lavaan 0.6's default for categorical data)
+        unless ``missing="pairwise"``.
     parameterization : {"delta", "theta"}
         For ordered items (lavaan ``parameterization =``): ``"delta"`` fixes the latent responses'
         total variances (scale factors ``~*~``), ``"theta"`` their residual variances.
@@ -181,6 +182,8 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
     group_equal, group_partial = tuple(group_equal), tuple(group_partial)
     from .categorical import ESTIMATORS
 
+    if isinstance(ordered, str) and ordered.strip().lower() == "all":  # as the CLI's and study config's 'all'
+        ordered = True
     estimator = ("WLSMV" if ordered not in (None, False, [], ()) else "ML") if estimator is None else \
         str(estimator).upper()
     if estimator not in ("ML", "MLR", *ESTIMATORS):
@@ -195,6 +198,9 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
                              "estimator='WLSMV' (lavaan's default with ordered=) or leave estimator unset.")
     if parameterization not in ("delta", "theta"):
         raise ParameterError("parameterization", "fit_sem", "'delta' or 'theta'", parameterization)
+    if parameterization == "theta" and not categorical:  # not silently a fit of continuous items
+        raise ModelSpecError("parameterization='theta' is for ordered items (WLSMV): pass ordered=True (every model "
+                             "variable) or ordered=[item names], or leave parameterization unset.")
     if (group_equal or group_partial) and group is None:
         raise ModelSpecError("group_equal and group_partial need a grouping column: pass group='...'.")
     missing = {"fiml": "ml", "direct": "ml"}.get(str(missing).lower(), str(missing).lower())
