@@ -71,6 +71,22 @@ def test_every_parameter_row_agrees_with_lavaan(case):
 
 
 @pytest.mark.parametrize("case", CASES)
+def test_the_vcov_check_warns_where_lavaans_does(case):
+    """lavaan warns when the parameters' covariance matrix is not positive definite (none of these cases); a copy
+    of an item makes it so (se 6e-8, z 1.6e7 for its loading; reviewer), which the fit now says."""
+    ref, res = _fit(case)
+    assert any("vcov" in w for w in res.warnings) == any("vcov" in w for w in ref["warnings"]) is False
+    if case == "binary":
+        data = pd.read_csv(FOLDER / ref["data"])
+        twin = data.assign(u2=data["u1"])
+        twin.loc[twin.index[twin["u1"] < twin["u1"].max()][:3], "u2"] += 1  # a near copy (an exact one is refused)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copied = sr.fit_sem(ref["model"], twin, ordered=ref["args"]["ordered"], model_type="cfa")
+        assert any("covariance matrix (vcov) is not positive definite" in w for w in copied.warnings)
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_fit_measures_agree_with_lavaan(case):
     ref, res = _fit(case)
     fm = res.fit_measures
@@ -505,6 +521,12 @@ def test_a_heywood_case_gives_lavaans_infinite_robust_measures():
         else:
             assert _close(mine, theirs), (name, mine, theirs)
     assert res.fit_measures["rmsea.robust"] == math.inf and res.fit_measures["tli.robust"] == -math.inf
+    # lavaan's vcov check (lav_model_vcov) warns here; so does the fit's note, in both languages
+    assert any("vcov" in w for w in ref["warnings"])
+    vcov = [w for w in res.warnings if "covariance matrix (vcov) is not positive definite" in w]
+    assert len(vcov) == 1
+    from stickiness_research.report.i18n import translate
+    assert translate(vcov[0], "zh").startswith("参数协方差矩阵（vcov）非正定")
     est = res.estimates.set_index(["lhs", "op", "rhs"])
     for row in ref["estimates"]:
         ours = est.loc[(row["lhs"], row["op"], row["rhs"])]

@@ -427,6 +427,13 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      r"cut-off depends on the variable's unit, so check these values or rescale the variable\.",
      lambda m: f"{_group_prefix_zh(m['g'])}{m['v']} 取极端值的至多 {m['n']} 名受访者未纳入其多序列相关（与 lavaan 一致：其似然"
                "低于 sqrt(机器精度)）；该界限取决于变量的单位，请检查这些值或对变量重新标度。"),
+    (r"the parameters' covariance matrix \(vcov\) is not positive definite: its smallest eigenvalue is (?P<e>\S+) "
+     r"\((?P<where>close to|below) zero\), a sign that the model is not identified \(lavaan warns the same\); "
+     r"standard errors near 0 and very large z values are not to be trusted\. Check for items that copy each other "
+     r"or a correlation of \(nearly\) 1\.",
+     lambda m: f"参数协方差矩阵（vcov）非正定：其最小特征值为 {m['e']}（{'接近' if m['where'] == 'close to' else '小于'}零），"
+               "提示模型可能无法识别（lavaan 给出同样的警告）；接近 0 的标准误与极大的 z 值不可信。请检查是否有相互复制的题项"
+               "或（几乎）为 1 的相关。"),
     (r"inequality constraint active: a parameter is held at its bound (?P<v>\S+) \(its SE is 0, as lavaan's\); the "
      r"test statistic does not follow a chi-square distribution at a boundary\.",
      lambda m: f"不等式约束生效：有参数停留在边界值 {m['v']}（其标准误为 0，与 lavaan 一致）；"

@@ -880,7 +880,7 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     elif n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise (lavaan's default for categorical data; "
                      "missing='pairwise' keeps them).")
-    notes += stat_notes + _heywood(problem, rows, model_values)
+    notes += stat_notes + _heywood(problem, rows, model_values) + _vcov_notes(vcov)
     first = problem.groups[0]
     group_covs = tuple((g.s, implied_star(problem, g, theta)) for g in problem.groups)
     return SEMResult(
@@ -892,6 +892,23 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
         _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov, data=frames,
                         structure=first.structure, sample_cov=first.s, sigma=group_covs[0][1],
                         group_covs=group_covs))
+
+
+def _vcov_notes(vcov: np.ndarray) -> list[str]:
+    """lavaan's check of the parameters' covariance matrix (``lav_model_vcov``, ``check.vcov``): a smallest
+    eigenvalue below eps^(3/4) (absolute: the statistics are on the correlation scale) is a sign that the model
+    is not identified, e.g. two items that are copies of each other, whose correlation of 1 has no sampling
+    variance. Parameters held at a bound (variance 0) are left out, as lavaan discounts active constraints."""
+    moving = np.flatnonzero(np.diag(vcov) != 0)
+    if not len(moving):
+        return []
+    smallest = float(np.linalg.eigvalsh(vcov[np.ix_(moving, moving)])[0])
+    if not smallest < np.finfo(float).eps ** 0.75:
+        return []
+    return [f"the parameters' covariance matrix (vcov) is not positive definite: its smallest eigenvalue is "
+            f"{smallest:.3e} ({'close to' if smallest > 0 else 'below'} zero), a sign that the model is not identified "
+            "(lavaan warns the same); standard errors near 0 and very large z values are not to be trusted. Check for "
+            "items that copy each other or a correlation of (nearly) 1."]
 
 
 def implied_star(problem: CategoricalProblem, g: CatGroup, theta: np.ndarray) -> np.ndarray:
