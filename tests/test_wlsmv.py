@@ -502,17 +502,21 @@ def test_every_note_of_a_wlsmv_fit_has_a_chinese_translation():
     assert NOT_COMPUTABLE not in ok.fit_line()
 
 
-def test_a_heywood_case_gives_lavaans_infinite_robust_measures():
-    """The implied correlation matrix at the DWLS estimates is not positive definite (a negative residual variance):
-    lavaan's catML discrepancy is Inf there, so cfi.robust is NA, tli.robust -Inf and rmsea.robust Inf. We took the
-    log of |det| and reported a finite negative statistic: cfi.robust 1, tli.robust 41.9, rmsea.robust 0
-    (tests/reference/lavaan_wlsmv_degenerate.R)."""
-    ref = json.loads((FOLDER / "heywood.json").read_text())
+@pytest.mark.parametrize("case", ["heywood", "binary_continuous"])
+def test_degenerate_fits_agree_with_lavaan(case):
+    """tests/reference/lavaan_wlsmv_degenerate.R. heywood: the implied correlation matrix at the DWLS estimates is
+    not positive definite (a negative residual variance): lavaan's catML discrepancy is Inf there, so cfi.robust is
+    NA, tli.robust -Inf and rmsea.robust Inf; we took the log of |det| and reported cfi.robust 1, tli.robust 41.9,
+    rmsea.robust 0. binary_continuous: binary items left continuous make A11 singular; lavaan uses a generalized
+    inverse, where we refused the model as not identified (reviewer)."""
+    ref = json.loads((FOLDER / f"{case}.json").read_text())
     data = pd.read_csv(FOLDER.parent.parent.parent / ref["data"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sr.fit_sem(ref["model"], data, ordered=True, estimator="WLSMV")
-    assert any(w.startswith("Heywood case: the variance of y3") for w in res.warnings)
+        res = sr.fit_sem(ref["model"], data, ordered=ref["ordered"], estimator="WLSMV", model_type="cfa")
+    said = lambda text: any(text in w for w in ref["warnings"])  # noqa: E731
+    assert said("trouble constructing W matrix") == any("generalized inverse" in w for w in res.warnings)
+    assert said("vcov") == any("covariance matrix (vcov) is not positive definite" in w for w in res.warnings)
     value = lambda x: math.nan if x in ("NA", "NaN") else float(x)  # noqa: E731 - R's NA, NaN, Inf as strings
     for name in MEASURES:
         mine, theirs = float(res.fit_measures[name]), value(ref["fit_measures"][name])
@@ -520,15 +524,17 @@ def test_a_heywood_case_gives_lavaans_infinite_robust_measures():
             assert mine == theirs or (math.isnan(mine) and math.isnan(theirs)), (name, mine, theirs)
         else:
             assert _close(mine, theirs), (name, mine, theirs)
-    assert res.fit_measures["rmsea.robust"] == math.inf and res.fit_measures["tli.robust"] == -math.inf
-    # lavaan's vcov check (lav_model_vcov) warns here; so does the fit's note, in both languages
-    assert any("vcov" in w for w in ref["warnings"])
-    vcov = [w for w in res.warnings if "covariance matrix (vcov) is not positive definite" in w]
-    assert len(vcov) == 1
-    from stickiness_research.report.i18n import translate
-    assert translate(vcov[0], "zh").startswith("参数协方差矩阵（vcov）非正定")
     est = res.estimates.set_index(["lhs", "op", "rhs"])
     for row in ref["estimates"]:
         ours = est.loc[(row["lhs"], row["op"], row["rhs"])]
         for a, b in (("est", "est"), ("se", "se"), ("std_all", "std.all")):
             assert _close(float(ours[a]), value(row[b])), (row, a, float(ours[a]))
+    if case != "heywood":
+        return
+    assert any(w.startswith("Heywood case: the variance of y3") for w in res.warnings)
+    assert res.fit_measures["rmsea.robust"] == math.inf and res.fit_measures["tli.robust"] == -math.inf
+    # lavaan's vcov check (lav_model_vcov) warns here; so does the fit's note, in both languages
+    vcov = [w for w in res.warnings if "covariance matrix (vcov) is not positive definite" in w]
+    assert len(vcov) == 1
+    from stickiness_research.report.i18n import translate
+    assert translate(vcov[0], "zh").startswith("参数协方差矩阵（vcov）非正定")

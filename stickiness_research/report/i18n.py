@@ -434,6 +434,13 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      lambda m: f"参数协方差矩阵（vcov）非正定：其最小特征值为 {m['e']}（{'接近' if m['where'] == 'close to' else '小于'}零），"
                "提示模型可能无法识别（lavaan 给出同样的警告）；接近 0 的标准误与极大的 z 值不可信。请检查是否有相互复制的题项"
                "或（几乎）为 1 的相关。"),
+    (r"(?:group '(?P<g>[^']*)': )?the information matrix of the univariate statistics of (?P<v>.+?) is singular, so a "
+     r"generalized inverse was used for the weight matrix, as lavaan does \(\"trouble constructing W matrix\"\); a "
+     r"binary item analysed as continuous does this \(its mean and variance carry the same information\): declare it "
+     r"ordered\.",
+     lambda m: f"{_group_prefix_zh(m['g'])}{_list_zh(m['v'])} 的单变量统计量信息矩阵奇异，权重矩阵改用广义逆（与 lavaan "
+               "一致：“trouble constructing W matrix”）；把二分题项当作连续变量分析会出现这种情况（其均值与方差携带相同信息）："
+               "请将其声明为有序变量。"),
     (r"inequality constraint active: a parameter is held at its bound (?P<v>\S+) \(its SE is 0, as lavaan's\); the "
      r"test statistic does not follow a chi-square distribution at a boundary\.",
      lambda m: f"不等式约束生效：有参数停留在边界值 {m['v']}（其标准误为 0，与 lavaan 一致）；"

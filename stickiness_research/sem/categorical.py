@@ -902,8 +902,15 @@ def _vcov_notes(vcov: np.ndarray) -> list[str]:
     moving = np.flatnonzero(np.diag(vcov) != 0)
     if not len(moving):
         return []
-    smallest = float(np.linalg.eigvalsh(vcov[np.ix_(moving, moving)])[0])
-    if not smallest < np.finfo(float).eps ** 0.75:
+    cut = np.finfo(float).eps ** 0.75
+    block = vcov[np.ix_(moving, moving)]
+    try:  # every eigenvalue above the cut-off: a Cholesky factor of vcov - cut I exists (far cheaper than eigvalsh)
+        np.linalg.cholesky(block - cut * np.eye(len(moving)))
+        return []
+    except np.linalg.LinAlgError:
+        pass
+    smallest = float(np.linalg.eigvalsh(block)[0])
+    if not smallest < cut:
         return []
     return [f"the parameters' covariance matrix (vcov) is not positive definite: its smallest eigenvalue is "
             f"{smallest:.3e} ({'close to' if smallest > 0 else 'below'} zero), a sign that the model is not identified "

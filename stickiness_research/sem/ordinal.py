@@ -911,6 +911,47 @@ def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi
 # ----------------------------------------------------------------------------------------------
 
 
+def _a11_inverse(inner: np.ndarray, blocks: dict[int, list[np.ndarray]], n_uni: int, order: Sequence[str],
+                 th_cols: dict[str, np.ndarray], var_cols: dict[str, int], warn: bool) -> np.ndarray:
+    """A11^-1 from its diagonal blocks (one per variable), or, as lavaan's ``muthen1984``, the generalized inverse
+    (MASS::ginv: singular values below sqrt(eps) times the largest dropped) when R's ``solve(A11)`` would stop:
+    a reciprocal 1-norm condition number below eps. A binary item treated as continuous does this: its mean's and
+    variance's scores are proportional, as ``(y - mean)^2`` is linear in y when y takes two values."""
+    a11_inv = np.zeros((n_uni, n_uni))
+    norm, sizes = 0.0, []  # the 1-norm of A11 and of each size's blocks' inverses (A11^-1's is their largest)
+    with np.errstate(all="ignore"):
+        for group in blocks.values():  # the blocks of one size, inverted together
+            rows, cols = np.array(group)[:, :, None], np.array(group)[:, None, :]
+            block = inner[rows, cols]
+            try:
+                inverse = np.linalg.inv(block)
+            except np.linalg.LinAlgError:  # exactly singular
+                inverse = np.full(block.shape, np.inf)
+            a11_inv[rows, cols] = inverse
+            norm = max(norm, float(np.abs(block).sum(axis=1).max()))
+            sizes.append(float(np.abs(inverse).sum(axis=1).max()))
+    inv_norm = max(sizes)
+    if norm * inv_norm < 1 / _EPS:  # R's solve() succeeds: rcond >= eps
+        return a11_inv
+    whole = np.zeros((n_uni, n_uni))
+    for group in blocks.values():
+        rows, cols = np.array(group)[:, :, None], np.array(group)[:, None, :]
+        whole[rows, cols] = inner[rows, cols]
+    a11_inv = np.linalg.pinv(whole, rcond=np.sqrt(_EPS), hermitian=True)
+    # the variables whose block the generalized inverse cuts (an eigenvalue below its cut-off)
+    cut = np.sqrt(_EPS) * float(np.abs(np.linalg.eigvalsh(whole)).max())
+    singular = [g for group in blocks.values() for g in group
+                if float(np.abs(np.linalg.eigvalsh(inner[np.ix_(g, g)])).min()) < cut]
+    if warn:
+        owner = {int(c): v for v in order for c in np.append(th_cols[v], var_cols.get(v, []))}
+        names = sorted({owner[int(g[0])] for g in singular}, key=list(order).index) or list(order)
+        warnings.warn(f"the information matrix of the univariate statistics of {', '.join(map(repr, names))} is "
+                      "singular, so a generalized inverse was used for the weight matrix, as lavaan does (\"trouble "
+                      "constructing W matrix\"); a binary item analysed as continuous does this (its mean and variance "
+                      "carry the same information): declare it ordered.", StickinessWarning, stacklevel=3)
+    return a11_inv
+
+
 def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous: Sequence[str] = (), *,
                          variables: Sequence[str] | None = None, missing: str = "listwise",
                          warn: bool = True) -> OrdinalStats:
@@ -981,13 +1022,14 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         category with no answer left after listwise deletion (lavaan stops there too); a
         continuous variable is not numeric or has no variance; fewer than two complete rows.
     EstimationError
-        Two binary items whose 2 x 2 table has two empty cells (correlation +/-1), or a singular
-        information matrix of the univariate statistics (lavaan falls back to a generalised inverse).
+        Two binary items whose 2 x 2 table has two empty cells (correlation +/-1).
 
     Warns
     -----
     StickinessWarning
-        A correlation is (nearly) 1 in absolute value; or, as in lavaan, respondents with extreme
+        The univariate statistics' information matrix (A11) is singular, e.g. a binary item analysed as continuous:
+        a generalized inverse is used, as lavaan's ``muthen1984``. A correlation is (nearly) 1 in absolute value, or
+        its likelihood is flat there. As in lavaan, respondents with extreme
         values of a continuous variable were left out of its polyserial fits because their
         likelihood is below sqrt(machine eps), a cut-off that depends on the variable's unit.
 
@@ -1229,14 +1271,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         warnings.warn(f"{flat_pair(int(k))}: the fit gives it almost no weight, and the robust test and fit "
                       f"measures that use its variance are not to be trusted. {advice}", StickinessWarning,
                       stacklevel=2)
-    a11_inv = np.zeros((n_uni, n_uni))
-    try:
-        for group in a11_blocks.values():  # the blocks of one size, inverted together
-            rows, cols = np.array(group)[:, :, None], np.array(group)[:, None, :]
-            a11_inv[rows, cols] = np.linalg.inv(inner[rows, cols])
-    except np.linalg.LinAlgError as exc:
-        raise EstimationError("the thresholds' information matrix is singular; "
-                              "check for items with (nearly) empty categories.") from exc
+    a11_inv = _a11_inverse(inner, a11_blocks, n_uni, order, th_cols, var_cols, warn)
     # acov = B^-1 S B^-T, block by block: B^-1 = [[A11^-1, 0], [C, D]], D = diag(1 / A22)
     c21 = -(a21 / a22[:, None]) @ a11_inv
     d22 = 1 / a22
