@@ -41,3 +41,23 @@ def test_polychoric_exceeds_pearson_for_coarse_items():
 def test_errors_are_named():
     with pytest.raises(sr.ResponseDataError, match="column 'a' has a single category"):
         polychoric(pd.DataFrame({"a": [1, 1, 1], "b": [1, 2, 3]}))
+
+
+def test_rows_left_out_listwise_are_warned_of_and_pairwise_uses_them():
+    """polychoric dropped incomplete rows silently (246 of 500 used on a reviewer's data); it now says so, and
+    missing='pairwise' gives lavCor(missing = "pairwise"): the sample statistics of a pairwise WLSMV fit."""
+    from stickiness_research.sem.ordinal import ordinal_sample_stats
+
+    rng = np.random.default_rng(4)
+    z = rng.multivariate_normal([0, 0, 0], [[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], size=600)
+    data = pd.DataFrame(np.digitize(z, [-1, 0, 1]) + 1, columns=["a", "b", "c"]).astype(float)
+    data.loc[data.index[::5], "a"] = np.nan
+    with pytest.warns(sr.StickinessWarning, match=r"polychoric: 120 of 600 rows with a missing answer were left out"):
+        listwise = polychoric(data)
+    assert listwise.loc["a", "b"] == pytest.approx(polychoric(data.dropna()).loc["a", "b"], abs=0)
+    pairwise = polychoric(data, missing="pairwise")
+    expected = ordinal_sample_stats(data, ordered=["a", "b", "c"], missing="pairwise").correlation
+    pd.testing.assert_frame_equal(pairwise, expected)
+    assert pairwise.loc["b", "c"] != pytest.approx(listwise.loc["b", "c"], abs=1e-6)  # b, c: all 600 rows
+    with pytest.raises(sr.ParameterError, match="'missing' parameter of polychoric"):
+        polychoric(data, missing="ml")

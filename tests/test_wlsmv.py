@@ -538,3 +538,21 @@ def test_degenerate_fits_agree_with_lavaan(case):
     assert len(vcov) == 1
     from stickiness_research.report.i18n import translate
     assert translate(vcov[0], "zh").startswith("参数协方差矩阵（vcov）非正定")
+
+
+def test_many_categories_are_warned_of_and_an_empty_item_is_named():
+    """lavaan warns of ordered items with more than 12 levels (lav_data); we were silent. An item without answers
+    was said to have '0 distinct answer(s)'."""
+    from stickiness_research.report.i18n import translate
+
+    rng = np.random.default_rng(9)
+    eta = rng.standard_normal(600)
+    data = pd.DataFrame({f"y{j}": np.digitize(0.7 * eta + 0.7 * rng.standard_normal(600), [-1, 0, 1]) + 1
+                         for j in range(1, 4)})
+    data["y4"] = np.clip(np.round(5 * (0.7 * eta + 0.7 * rng.standard_normal(600))) + 8, 0, 16).astype(int)
+    with pytest.warns(sr.StickinessWarning, match=r"'y4' has 17 categories, more than 12"):
+        res = sr.fit_sem("f =~ y1 + y2 + y3 + y4", data, ordered=True)
+    note = next(w for w in res.warnings if "more than 12" in w)
+    assert translate(note, "zh").startswith("有序题项 y4 有 17 个类别")
+    with pytest.raises(sr.ModelSpecError, match=r"ordered item 'y3' has no answers \(every value is missing\)"):
+        sr.fit_sem("f =~ y1 + y2 + y3", data.assign(y3=np.nan), ordered=True)

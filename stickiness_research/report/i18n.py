@@ -441,6 +441,10 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      lambda m: f"{_group_prefix_zh(m['g'])}{_list_zh(m['v'])} 的单变量统计量信息矩阵奇异，权重矩阵改用广义逆（与 lavaan "
                "一致：“trouble constructing W matrix”）；把二分题项当作连续变量分析会出现这种情况（其均值与方差携带相同信息）："
                "请将其声明为有序变量。"),
+    (r"(?:group '(?P<g>[^']*)': )?ordered item '(?P<v>[^']*)' has (?P<k>\d+) categories, more than 12 \(lavaan warns "
+     r"too\): with that many answers it is usually better analysed as continuous, or its categories merged\.",
+     lambda m: f"{_group_prefix_zh(m['g'])}有序题项 {m['v']} 有 {m['k']} 个类别，超过 12 个（lavaan 同样会警告）："
+               "类别如此之多时，通常更适合作为连续变量分析，或合并其类别。"),
     (r"inequality constraint active: a parameter is held at its bound (?P<v>\S+) \(its SE is 0, as lavaan's\); the "
      r"test statistic does not follow a chi-square distribution at a boundary\.",
      lambda m: f"不等式约束生效：有参数停留在边界值 {m['v']}（其标准误为 0，与 lavaan 一致）；"

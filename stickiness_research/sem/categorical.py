@@ -805,6 +805,9 @@ def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
     out = {}
     for item in items:
         k = distinct[item] if item in distinct else int(pd.unique(data[item].dropna()).size)
+        if k == 0:
+            raise ModelSpecError(f"ordered item {item!r} has no answers (every value is missing); remove it from the "
+                                 "model or check the data import.")
         if k < 2:
             raise ModelSpecError(f"ordered item {item!r} has {k} distinct answer(s); an ordered item needs two or "
                                  "more categories. Remove it from the model or from ordered=.")

@@ -1027,7 +1027,8 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     Warns
     -----
     StickinessWarning
-        The univariate statistics' information matrix (A11) is singular, e.g. a binary item analysed as continuous:
+        An ordered item has more than 12 categories (lavaan's warning). The univariate statistics' information
+        matrix (A11) is singular, e.g. a binary item analysed as continuous:
         a generalized inverse is used, as lavaan's ``muthen1984``. A correlation is (nearly) 1 in absolute value, or
         its likelihood is flat there. As in lavaan, respondents with extreme
         values of a continuous variable were left out of its polyserial fits because their
@@ -1111,6 +1112,10 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
                     f"(it occurs only in rows with a missing value); frequencies are {counts.tolist()}. "
                     "Merge it with a neighbouring category or keep those rows.")
             fits[item] = _fit_ordinal(cat, len(codes))
+            if len(codes) > 12 and warn:  # lavaan's check in lav_data (the same cut-off)
+                warnings.warn(f"ordered item {item!r} has {len(codes)} categories, more than 12 (lavaan warns too): "
+                              "with that many answers it is usually better analysed as continuous, or its categories "
+                              "merged.", StickinessWarning, stacklevel=2)
         else:
             fit = _fit_continuous(y)
             if not fit.var > 0:

@@ -8,12 +8,15 @@ is the one an ordinal model uses, lavaan's 0.5 added to an empty cell of a 2 x 2
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ResponseDataError
-from .ordinal import _fit_ordinal, _ordered_codes, _pbinorm, _polychoric
+from .._validation import Options, check
+from ..errors import ResponseDataError, StickinessWarning
+from .ordinal import _fit_ordinal, _ordered_codes, _pbinorm, _polychoric, ordinal_sample_stats
 
 _phi2 = _pbinorm  # the bivariate standard normal CDF P(X <= h, Y <= k; rho)
 
@@ -25,8 +28,8 @@ def thresholds(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values, stats.norm.ppf(cum)
 
 
-def polychoric(data: pd.DataFrame, items: list[str] | None = None) -> pd.DataFrame:
-    """Polychoric correlation matrix of ordinal items (complete cases).
+def polychoric(data: pd.DataFrame, items: list[str] | None = None, *, missing: str = "listwise") -> pd.DataFrame:
+    """Polychoric correlation matrix of ordinal items.
 
     Parameters
     ----------
@@ -34,6 +37,10 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None) -> pd.DataFra
         Integer-coded ordinal answers (e.g. 1..5).
     items : list of str, optional
         Columns to use (default: all).
+    missing : {"listwise", "pairwise"}
+        ``"listwise"`` (lavCor's default for ordered items) uses the rows that answer every item and warns of
+        the rows it leaves out; ``"pairwise"`` (``lavCor(missing = "pairwise")``) takes each item's thresholds
+        from its own answers and each correlation from the rows answering both.
 
     Returns
     -------
@@ -44,8 +51,15 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None) -> pd.DataFra
     ------
     ResponseDataError
         For a column that is not numeric, has non-integer codes or a single category.
+    ParameterError
+        ``missing`` is not one of the two.
     EstimationError
         Two binary items whose 2 x 2 table has two empty cells (the correlation is +/-1).
+
+    Warns
+    -----
+    StickinessWarning
+        Listwise deletion left rows out (how many, and of how many).
 
     Notes
     -----
@@ -75,7 +89,14 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None) -> pd.DataFra
     True
     """
     items = list(items) if items is not None else [str(c) for c in data.columns]
+    check(missing, "missing", "polychoric", Options(("listwise", "pairwise")))
+    if missing == "pairwise":  # the sample statistics of a pairwise WLSMV fit: lavCor(missing = "pairwise")
+        return ordinal_sample_stats(data[items], ordered=items, missing="pairwise").correlation
     frame = data[items].dropna()
+    if len(frame) < len(data):  # not silently: a fifth of the rows can go for one unanswered item each
+        warnings.warn(f"polychoric: {len(data) - len(frame)} of {len(data)} rows with a missing answer were left "
+                      "out (listwise, lavCor's default); missing='pairwise' uses every pair's rows.",
+                      StickinessWarning, stacklevel=2)
     fits = []
     for item in items:
         if not pd.api.types.is_numeric_dtype(frame[item]):
