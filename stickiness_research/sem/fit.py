@@ -83,7 +83,7 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
         ordered by first appearance, as in lavaan.
     group_equal : sequence of str
         lavaan's ``group.equal``: any of loadings, intercepts, means, regressions, residuals,
-        residual.covariances, lv.variances, lv.covariances.
+        residual.covariances, lv.variances, lv.covariances, and for ordered items thresholds.
     group_partial : sequence of str
         lavaan's ``group.partial``: parameters exempt from ``group_equal``, e.g. ``"visual =~ x2"``
         or ``"x3 ~ 1"``.

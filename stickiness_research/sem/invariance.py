@@ -132,6 +132,10 @@ class InvarianceResult(Reportable):
         return {"steps": self.table}
 
     def summary_notes(self) -> list[str]:
+        first = next(iter(self.fits.values()), None)
+        if first is not None and "chisq.shift.parameters" in first.fit_measures:  # ordered items (WLSMV)
+            return [self.verdict(), "chisq, pvalue: the scaled-shifted chi-square; cfi, rmsea: the scaled ones; "
+                    "delta_chisq: the scaled-shifted difference (lavaan's lavTestLRT)."]
         return [self.verdict()]
 
     def meta(self) -> dict:
