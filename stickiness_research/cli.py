@@ -733,8 +733,8 @@ def invariance(
     levels: Annotated[str, typer.Option(help="Comma-separated levels in order (default all): configural, metric, "
                                         "scalar, strict; with --ordered configural, thresholds, metric, "
                                         "scalar.")] = "",
-    ordered: Annotated[str, typer.Option(help="Ordered (Likert) items, fitted by WLSMV (Wu & Estabrook's "
-                                         "sequence): 'all', or comma-separated names.")] = "",
+    ordered: Annotated[str | None, typer.Option(help="Ordered (Likert) items, fitted by WLSMV (Wu & Estabrook's "
+                                                "sequence): 'all', or comma-separated names.")] = None,
     missing: Annotated[str, typer.Option(help="With --ordered: listwise or pairwise.")] = "listwise",
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
@@ -744,7 +744,10 @@ def invariance(
     """
     from .sem.invariance import invariance as measurement_invariance
 
-    items = ordered.strip()
+    items = (ordered or "").strip()
+    if ordered is not None and not _names(items):  # not silently the continuous sequence
+        raise ParameterError("--ordered", "stickiness invariance", "'all' or comma-separated item names, e.g. "
+                             "int1,int2 (leave the option out for continuous items)", ordered)
     check(missing, "--missing", "stickiness invariance", Options(("listwise", "pairwise") if items else ("listwise",)),
           when="" if items else "without --ordered (continuous items are compared listwise)")
     check_input(model, ModelSpecError, "model file")

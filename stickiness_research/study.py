@@ -39,7 +39,7 @@ from .responses.scoring import reverse_code, scale_scores
 from .segments import SegmentResult, segment_respondents
 from .sem import SEMResult, fit_sem
 from .sem.bootstrap import BootstrapResult
-from .sem.compare import GroupPathComparison, compare_group_paths, compare_models
+from .sem.compare import GroupPathComparison, compare_group_paths, compare_models, fit_columns
 from .sem.hypotheses import hypothesis_table
 from .sem.invariance import InvarianceResult, invariance
 from .simulate import population_model, simulate_responses
@@ -413,17 +413,20 @@ def run_study(config: StudyConfig | str | Path, *, progress: Progress | None = N
     effects = boot.effects() if boot is not None else pd.DataFrame()
     if cfg.alternatives:
         step("alternative models")
-        rows = []
+        rows, fits = [], {"hypothesised": sem}
         for alt in cfg.alternatives:
             alt_syntax = alt.syntax or model_without(q, alt.drop_hypotheses)
-            fit = fit_sem(alt_syntax, scored, estimator=cfg.model.estimator, missing=cfg.model.missing,
-                          ordered=cfg.model.ordered_items)
+            fit = fits[alt.name] = fit_sem(alt_syntax, scored, estimator=cfg.model.estimator, missing=cfg.model.missing,
+                                           ordered=cfg.model.ordered_items)
             # each rival against the hypothesised model (not against each other: they need not be nested)
             pair = compare_models({"hypothesised": sem, alt.name: fit}).set_index("model")
             if not rows:
                 rows.append(pair.loc["hypothesised"].rename("hypothesised"))
             rows.append(pair.loc[alt.name].rename(alt.name))
         table = pd.DataFrame(rows).rename_axis("model").reset_index()
+        shown = fit_columns(fits)  # one kind of index for every row (each pair chose its own)
+        for column in ("chisq", "pvalue", "cfi", "tli", "rmsea"):
+            table[column] = [shown[name][column] for name in table["model"]]
         table.loc[0, [c for c in table.columns if c.startswith("delta_")]] = float("nan")
         table["delta_aic"] = table["aic"] - table.loc[0, "aic"]
         table["delta_bic"] = table["bic"] - table.loc[0, "bic"]

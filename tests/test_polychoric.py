@@ -61,3 +61,6 @@ def test_rows_left_out_listwise_are_warned_of_and_pairwise_uses_them():
     assert pairwise.loc["b", "c"] != pytest.approx(listwise.loc["b", "c"], abs=1e-6)  # b, c: all 600 rows
     with pytest.raises(sr.ParameterError, match="'missing' parameter of polychoric"):
         polychoric(data, missing="ml")
+    pd.testing.assert_frame_equal(polychoric(data, missing="Pairwise"), pairwise)
+    with pytest.raises(sr.ResponseDataError, match=r"column 'c' has no answers \(every value is missing\)"):
+        polychoric(data.assign(c=np.nan))

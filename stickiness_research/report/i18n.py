@@ -438,7 +438,7 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      r"generalized inverse was used for the weight matrix, as lavaan does \(\"trouble constructing W matrix\"\); a "
      r"binary item analysed as continuous does this \(its mean and variance carry the same information\): declare it "
      r"ordered\.",
-     lambda m: f"{_group_prefix_zh(m['g'])}{_list_zh(m['v'])} 的单变量统计量信息矩阵奇异，权重矩阵改用广义逆（与 lavaan "
+     lambda m: f"{_group_prefix_zh(m['g'])}{_list_zh(m['v'].replace(chr(39), ''))} 的单变量统计量信息矩阵奇异，权重矩阵改用广义逆（与 lavaan "
                "一致：“trouble constructing W matrix”）；把二分题项当作连续变量分析会出现这种情况（其均值与方差携带相同信息）："
                "请将其声明为有序变量。"),
     (r"(?:group '(?P<g>[^']*)': )?ordered item '(?P<v>[^']*)' has (?P<k>\d+) categories, more than 12 \(lavaan warns "

@@ -314,6 +314,11 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
             th_src=arr(th_src), mean_pos=arr(mean_pos), mean_var=arr(mean_var), var_pos=arr(var_pos),
             var_var=arr(var_var), cor_pos=arr(cor_pos), cor_i=arr(cor_i), cor_j=arr(cor_j),
             row_blocks=(_as_slice(np.sort(arr(th_pos + mean_pos + var_pos))), _as_slice(arr(cor_pos)))))
+    if lay.bounds:  # not silently ignored: the Gauss-Newton steps below have no bounds
+        name = [r for r in partable.rows if r.op in ("<", ">")][0]
+        raise ModelSpecError(f"inequality constraints ('{name.lhs} {name.op} {name.rhs}') are not available for "
+                             f"ordered items ({estimator}) yet; lavaan holds them as bounds. Remove the constraint, or "
+                             "fit the items as continuous (estimator='ML' or 'MLR').")
     start = _start(lay, groups, n_theta)
     problem = CategoricalProblem(groups, list(lay.names), start, partable, parameterization, estimator)
     problem.layout = lay
@@ -848,19 +853,17 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
                              "of a latent variable or fit without ordered=.")
     # the sample statistics' warnings (a correlation of nearly 1, a flat likelihood) are also the fit's notes, so that
     # its summary, JSON and report carry them and not only the session that ran it
+    # (collected, not caught: warnings.catch_warnings swaps process-wide state under other threads)
     stats, stat_notes = [], []
     for label, frame in frames:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", StickinessWarning)
-            stats.append((label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous,
-                                                      variables=observed, missing=missing)))
-        for w in caught:
-            message = w.message
-            if issubclass(w.category, StickinessWarning):
-                message = f"group {label!r}: {message}" if grouped else str(message)
-                if message not in stat_notes:
-                    stat_notes.append(message)
-            warnings.warn_explicit(message, w.category, w.filename, w.lineno, source=w.source)
+        said: list[str] = []
+        stats.append((label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=observed,
+                                                  missing=missing, warn=said)))
+        for message in said:
+            message = f"group {label!r}: {message}" if grouped else message
+            if message not in stat_notes:
+                stat_notes.append(message)
+                warnings.warn(message, StickinessWarning, stacklevel=3)
     problem = build_categorical(partable, stats, estimator, parameterization)
     n_stats = sum(len(g.obs) for g in problem.groups)
     if problem.n_free > n_stats:
@@ -901,7 +904,7 @@ def _vcov_notes(vcov: np.ndarray) -> list[str]:
     """lavaan's check of the parameters' covariance matrix (``lav_model_vcov``, ``check.vcov``): a smallest
     eigenvalue below eps^(3/4) (absolute: the statistics are on the correlation scale) is a sign that the model
     is not identified, e.g. two items that are copies of each other, whose correlation of 1 has no sampling
-    variance. Parameters held at a bound (variance 0) are left out, as lavaan discounts active constraints."""
+    variance. Parameters with variance 0 are left out, as lavaan discounts active constraints."""
     moving = np.flatnonzero(np.diag(vcov) != 0)
     if not len(moving):
         return []

@@ -79,31 +79,27 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
     if len(set(ns.values())) > 1:
         raise ModelSpecError(f"the models were fitted to different numbers of rows ({ns}); compare models fitted "
                              "to the same data.")
+    categorical = [r.estimator in CATEGORICAL for r in models.values()]
+    if any(categorical) and not all(categorical):
+        raise ModelSpecError("compare_models: the models mix ordered-item (WLSMV) and ML fits; compare fits of one "
+                             "estimator.")
+    shown = fit_columns(models)
     rows = []
-    # the statistic and indices each fit's own fit line gives (scaled-shifted or Yuan-Bentler chi-square, robust
-    # CFI/TLI/RMSEA), of one kind for all models: the scaled indices when one model has no robust ones
-    family = "" if all("chisq.scaled" not in r.fit_measures for r in models.values()) else \
-        ".robust" if all(np.isfinite(r.fit_measures.get("cfi.robust", np.nan)) for r in models.values()) else ".scaled"
     for name, res in sorted(models.items(), key=lambda kv: kv[1].fit_measures["df"]):
         fm = res.fit_measures
-        test = "" if not family else ".scaled"
-        rows.append({"model": name, "npar": int(fm["npar"]), "chisq": fm["chisq" + test], "df": int(fm["df"]),
-                     "pvalue": fm["pvalue" + test], "cfi": fm["cfi" + family], "tli": fm["tli" + family],
-                     "rmsea": fm["rmsea" + family],
+        rows.append({"model": name, "npar": int(fm["npar"]), **{k: v for k, v in shown[name].items() if k != "df"},
+                     "df": int(fm["df"]),
                      # least-squares fits (WLSMV) have no likelihood, so no AIC/BIC (lavaan: NA)
                      "srmr": fm["srmr"], "aic": fm.get("aic", np.nan), "bic": fm.get("bic", np.nan),
                      "unscaled": fm["chisq"]})
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows)[["model", "npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic",
+                               "unscaled"]]
     d_chisq = table.pop("unscaled").diff()  # of the unscaled statistics; robust fits are tested on the scaled one
     d_df = table["df"].diff()
     table["delta_chisq"] = d_chisq
     table["delta_df"] = d_df
     ordered = sorted(models.values(), key=lambda r: r.fit_measures["df"])
     robust = all("chisq.scaling.factor" in r.fit_measures for r in ordered)
-    categorical = [r.estimator in CATEGORICAL for r in ordered]
-    if any(categorical) and not all(categorical):
-        raise ModelSpecError("compare_models: the models mix ordered-item (WLSMV) and ML fits; compare fits of one "
-                             "estimator.")
     if all(categorical) and robust:
         # lavaan's lavTestLRT for WLSMV: the scaled-shifted difference of Satorra (2000)
         table["delta_chisq_scaled"] = [np.nan] + [scaled_difference(m1, m0)[0]
@@ -123,6 +119,29 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
     table["delta_aic"] = table["aic"] - table["aic"].min()
     table["delta_bic"] = table["bic"] - table["bic"].min()
     return table
+
+
+def fit_columns(models: dict[str, SEMResult]) -> dict[str, dict[str, float]]:
+    """Per model, the chisq, pvalue, cfi, tli and rmsea its fit line gives, of one kind for all of them: for fits
+    with a scaled test (MLR, WLSMV) the scaled(-shifted) chi-square with the robust CFI/TLI/RMSEA, or the scaled
+    ones for every model when one has no robust ones; the standard ones when a fit has no scaled test (ML, DWLS).
+
+    Parameters
+    ----------
+    models : dict
+        Name -> fitted SEMResult.
+
+    Returns
+    -------
+    dict
+        Name -> {"chisq", "pvalue", "cfi", "tli", "rmsea"}.
+    """
+    scaled = all("chisq.scaled" in r.fit_measures for r in models.values())
+    robust = scaled and all(np.isfinite(r.fit_measures.get("cfi.robust", np.nan)) for r in models.values())
+    test, family = (".scaled", ".robust" if robust else ".scaled") if scaled else ("", "")
+    return {name: {"chisq": float(r.fit_measures["chisq" + test]), "pvalue": float(r.fit_measures["pvalue" + test]),
+                   **{k: float(r.fit_measures[k + family]) for k in ("cfi", "tli", "rmsea")}}
+            for name, r in models.items()}
 
 
 def _unlabel_regressions(syntax: str) -> str:

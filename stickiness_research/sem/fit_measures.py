@@ -219,10 +219,10 @@ def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float,
 
 
 def unavailable(h: dict) -> bool:
-    """Whether a :func:`headline` has a measure that these data could not give (NaN, lavaan's NA); a saturated
-    model's p-value (df 0) is NA by definition and does not count."""
-    return any(math.isnan(h[k]) for k in ("chisq", "cfi", "tli", "rmsea", "srmr")) \
-        or (h["df"] > 0 and math.isnan(h["pvalue"]))
+    """Whether a :func:`headline` has a measure that these data could not give (NaN, lavaan's NA). A p-value beside
+    a statistic is NA by definition where it is (a saturated model, df 0; ULS's statistic, not chi-square
+    distributed) and does not count."""
+    return any(math.isnan(h[k]) for k in ("chisq", "cfi", "tli", "rmsea", "srmr"))
 
 
 def headline(fm) -> dict:

@@ -239,8 +239,8 @@ def invariance(model, data: pd.DataFrame, group: str, *, levels: tuple[str, ...]
     levels : tuple of str, optional
         Which levels to fit, in order: of configural, metric, scalar, strict (default all four); with
         ``ordered``, of configural, thresholds, metric, scalar (default all four).
-    ordered : True or list of str, optional
-        Treat the items as ordered (``True``: all of them): WLSMV fits of Wu & Estabrook's (2016)
+    ordered : True, "all" or list of str, optional
+        Treat the items as ordered (``True`` or ``"all"``: all of them): WLSMV fits of Wu & Estabrook's (2016)
         sequence (:func:`categorical_invariance_syntax`), compared by the scaled-shifted chi-square
         difference and the changes in the scaled CFI and RMSEA.
     missing : {"listwise", "pairwise"}

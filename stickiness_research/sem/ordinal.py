@@ -912,49 +912,47 @@ def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi
 
 
 def _a11_inverse(inner: np.ndarray, blocks: dict[int, list[np.ndarray]], n_uni: int, order: Sequence[str],
-                 th_cols: dict[str, np.ndarray], var_cols: dict[str, int], warn: bool) -> np.ndarray:
-    """A11^-1 from its diagonal blocks (one per variable), or, as lavaan's ``muthen1984``, the generalized inverse
-    (MASS::ginv: singular values below sqrt(eps) times the largest dropped) when R's ``solve(A11)`` would stop:
-    a reciprocal 1-norm condition number below eps. A binary item treated as continuous does this: its mean's and
-    variance's scores are proportional, as ``(y - mean)^2`` is linear in y when y takes two values."""
+                 th_cols: dict[str, np.ndarray], var_cols: dict[str, int], say) -> np.ndarray:
+    """A11^-1 from its diagonal blocks (one per variable); a block that is singular gets its generalized inverse
+    (singular values below sqrt(eps) times its largest dropped, as MASS::ginv), as lavaan's ``muthen1984`` falls
+    back to ``ginv(A11)`` when ``solve(A11)`` fails. A binary item treated as continuous does this: its mean's and
+    variance's scores are proportional, as ``(y - mean)^2`` is linear in y when y takes two values.
+
+    Singular means: the block scaled to unit diagonal (the scores' correlations, free of the variable's unit) has an
+    eigenvalue below sqrt(eps). R's ``solve`` decides from LAPACK's estimate of the condition number of the whole
+    A11, which on such an exactly singular block is rounding noise (lavaan then either takes ``ginv`` or keeps an
+    inverse of ~1e16 and degenerates) and which a variable in large units (an income) moves by its unit alone."""
     a11_inv = np.zeros((n_uni, n_uni))
-    norm, sizes = 0.0, []  # the 1-norm of A11 and of each size's blocks' inverses (A11^-1's is their largest)
-    with np.errstate(all="ignore"):
-        for group in blocks.values():  # the blocks of one size, inverted together
-            rows, cols = np.array(group)[:, :, None], np.array(group)[:, None, :]
-            block = inner[rows, cols]
-            try:
-                inverse = np.linalg.inv(block)
-            except np.linalg.LinAlgError:  # exactly singular
-                inverse = np.full(block.shape, np.inf)
-            a11_inv[rows, cols] = inverse
-            norm = max(norm, float(np.abs(block).sum(axis=1).max()))
-            sizes.append(float(np.abs(inverse).sum(axis=1).max()))
-    inv_norm = max(sizes)
-    if norm * inv_norm < 1 / _EPS:  # R's solve() succeeds: rcond >= eps
-        return a11_inv
-    whole = np.zeros((n_uni, n_uni))
-    for group in blocks.values():
+    singular: list[np.ndarray] = []
+    cut = np.sqrt(_EPS)
+    for group in blocks.values():  # the blocks of one size, inverted together
         rows, cols = np.array(group)[:, :, None], np.array(group)[:, None, :]
-        whole[rows, cols] = inner[rows, cols]
-    a11_inv = np.linalg.pinv(whole, rcond=np.sqrt(_EPS), hermitian=True)
-    # the variables whose block the generalized inverse cuts (an eigenvalue below its cut-off)
-    cut = np.sqrt(_EPS) * float(np.abs(np.linalg.eigvalsh(whole)).max())
-    singular = [g for group in blocks.values() for g in group
-                if float(np.abs(np.linalg.eigvalsh(inner[np.ix_(g, g)])).min()) < cut]
-    if warn:
+        block = inner[rows, cols]
+        if not np.all(np.isfinite(block)):
+            raise EstimationError("the univariate statistics' scores are not finite (a variable with extreme values?); "
+                                  "check the data, or rescale continuous variables.")
+        scale = np.sqrt(np.diagonal(block, axis1=1, axis2=2))
+        with np.errstate(all="ignore"):
+            smallest = np.linalg.eigvalsh(block / (scale[:, :, None] * scale[:, None, :]))[:, 0]
+        regular = smallest >= cut  # NaN (a zero score) is not
+        if regular.any():
+            a11_inv[rows[regular], cols[regular]] = np.linalg.inv(block[regular])
+        for m in np.flatnonzero(~regular):
+            a11_inv[np.ix_(group[m], group[m])] = np.linalg.pinv(block[m], rcond=cut, hermitian=True)
+            singular.append(group[m])
+    if singular:
         owner = {int(c): v for v in order for c in np.append(th_cols[v], var_cols.get(v, []))}
-        names = sorted({owner[int(g[0])] for g in singular}, key=list(order).index) or list(order)
-        warnings.warn(f"the information matrix of the univariate statistics of {', '.join(map(repr, names))} is "
-                      "singular, so a generalized inverse was used for the weight matrix, as lavaan does (\"trouble "
-                      "constructing W matrix\"); a binary item analysed as continuous does this (its mean and variance "
-                      "carry the same information): declare it ordered.", StickinessWarning, stacklevel=3)
+        names = sorted({owner[int(g[0])] for g in singular}, key=list(order).index)
+        say(f"the information matrix of the univariate statistics of {', '.join(map(repr, names))} is singular, so a "
+            "generalized inverse was used for the weight matrix, as lavaan does (\"trouble constructing W matrix\"); a "
+            "binary item analysed as continuous does this (its mean and variance carry the same information): declare "
+            "it ordered.")
     return a11_inv
 
 
 def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous: Sequence[str] = (), *,
                          variables: Sequence[str] | None = None, missing: str = "listwise",
-                         warn: bool = True) -> OrdinalStats:
+                         warn: bool | list[str] = True) -> OrdinalStats:
     """Thresholds, polychoric/polyserial correlations and their asymptotic covariance, as lavaan.
 
     The sample statistics lavaan fits a WLSMV (DWLS) model to, for one group, listwise-complete
@@ -999,9 +997,10 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         variances from each variable's answers, each correlation from the rows answering both, and
         in the NACOV a respondent's scores are zero where the statistic does not use them (N: the
         rows with at least one answer).
-    warn : bool
-        Emit the StickinessWarnings below (default True). False for resampling loops on threads, where they are not
-        news and ``warnings.catch_warnings`` would change the process-wide filters under other threads.
+    warn : bool or list of str
+        Emit the StickinessWarnings below (default True). False drops them (resampling loops, where they are not
+        news); a list collects their messages instead (fit_sem's notes). Either way no process-wide warning state is
+        touched, as ``warnings.catch_warnings`` would under other threads.
 
     Returns
     -------
@@ -1072,6 +1071,12 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     ``lavInspect(fit, "wls.obs")``, ``lavInspect(fit, "gamma")``, ``diag(lavInspect(fit, "wls.v"))``.
     The test suite compares more cases (tests/reference/lavaan_ordinal_samplestats.R).
     """
+    def say(message: str) -> None:  # a warning, or (warn a list) its message collected: no process-wide state
+        if isinstance(warn, list):
+            warn.append(message)
+        elif warn:
+            warnings.warn(message, StickinessWarning, stacklevel=3)
+
     order, ordered_items, continuous_items = _check_names(data, ordered, continuous, variables)
     # one float matrix, one row per variable, when every column is numeric (else the checks below refuse the data)
     values = _value_rows(data, order) if len(_numeric_columns(data, order)) == len(order) else None
@@ -1112,10 +1117,9 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
                     f"(it occurs only in rows with a missing value); frequencies are {counts.tolist()}. "
                     "Merge it with a neighbouring category or keep those rows.")
             fits[item] = _fit_ordinal(cat, len(codes))
-            if len(codes) > 12 and warn:  # lavaan's check in lav_data (the same cut-off)
-                warnings.warn(f"ordered item {item!r} has {len(codes)} categories, more than 12 (lavaan warns too): "
-                              "with that many answers it is usually better analysed as continuous, or its categories "
-                              "merged.", StickinessWarning, stacklevel=2)
+            if len(codes) > 12:  # lavaan's check in lav_data (the same cut-off)
+                say(f"ordered item {item!r} has {len(codes)} categories, more than 12 (lavaan warns too): with that "
+                    "many answers it is usually better analysed as continuous, or its categories merged.")
         else:
             fit = _fit_continuous(y)
             if not fit.var > 0:
@@ -1192,10 +1196,9 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     for k in others:
         fi, fj, _ = pair_fits(*pairs[k])
         rhos[k] = _pair_correlation(fi, fj, order[pairs[k][0]], order[pairs[k][1]], fixed_margins=pairwise)
-    for k in np.flatnonzero(np.abs(rhos) > 0.99) if warn else ():
+    for k in np.flatnonzero(np.abs(rhos) > 0.99):
         i, j = pairs[k]
-        warnings.warn(f"the correlation of {order[i]!r} and {order[j]!r} is (nearly) 1 ({rhos[k]:.4f}).",
-                      StickinessWarning, stacklevel=2)
+        say(f"the correlation of {order[i]!r} and {order[j]!r} is (nearly) 1 ({rhos[k]:.4f}).")
     cor[first, second] = cor[second, first] = rhos
     names += [f"{order[j]}~~{order[i]}" for i, j in pairs]
     if poly_pairs:  # their scores and A21 blocks, placed in one step each
@@ -1238,11 +1241,10 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
             a21[k, cols] = d_rho @ block
 
     for item, count in left_out.items():
-        if count and warn:
-            warnings.warn(f"up to {count} respondent(s) with extreme values of {item!r} are left out of its "
-                          "polyserial correlations, as lavaan does where their likelihood is below sqrt(machine "
-                          "eps); that cut-off depends on the variable's unit, so check these values or rescale "
-                          "the variable.", StickinessWarning, stacklevel=2)
+        if count:
+            say(f"up to {count} respondent(s) with extreme values of {item!r} are left out of its polyserial "
+                "correlations, as lavaan does where their likelihood is below sqrt(machine eps); that cut-off depends "
+                "on the variable's unit, so check these values or rescale the variable.")
 
     # sandwich ----------------------------------------------------------------------------------
     inner = scores_t @ scores_t.T
@@ -1272,11 +1274,10 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     if undefined.any():
         raise EstimationError(f"{flat_pair(int(np.flatnonzero(undefined)[0]))} (lavaan gives it variance 0 and "
                               f"weight 1/0). {advice}")
-    for k in np.flatnonzero(a22 < n * _EPS) if warn else ():
-        warnings.warn(f"{flat_pair(int(k))}: the fit gives it almost no weight, and the robust test and fit "
-                      f"measures that use its variance are not to be trusted. {advice}", StickinessWarning,
-                      stacklevel=2)
-    a11_inv = _a11_inverse(inner, a11_blocks, n_uni, order, th_cols, var_cols, warn)
+    for k in np.flatnonzero(a22 < n * _EPS):
+        say(f"{flat_pair(int(k))}: the fit gives it almost no weight, and the robust test and fit measures that use "
+            f"its variance are not to be trusted. {advice}")
+    a11_inv = _a11_inverse(inner, a11_blocks, n_uni, order, th_cols, var_cols, say)
     # acov = B^-1 S B^-T, block by block: B^-1 = [[A11^-1, 0], [C, D]], D = diag(1 / A22)
     c21 = -(a21 / a22[:, None]) @ a11_inv
     d22 = 1 / a22

@@ -89,9 +89,13 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None, *, missing: s
     True
     """
     items = list(items) if items is not None else [str(c) for c in data.columns]
+    missing = missing.lower() if isinstance(missing, str) else missing  # as fit_sem's
     check(missing, "missing", "polychoric", Options(("listwise", "pairwise")))
     if missing == "pairwise":  # the sample statistics of a pairwise WLSMV fit: lavCor(missing = "pairwise")
         return ordinal_sample_stats(data[items], ordered=items, missing="pairwise").correlation
+    empty = [item for item in items if not data[item].notna().any()]
+    if empty:
+        raise ResponseDataError(f"column {empty[0]!r} has no answers (every value is missing); leave it out.")
     frame = data[items].dropna()
     if len(frame) < len(data):  # not silently: a fifth of the rows can go for one unanswered item each
         warnings.warn(f"polychoric: {len(data) - len(frame)} of {len(data)} rows with a missing answer were left "

@@ -136,13 +136,18 @@ class Problem:
         """An error naming the parameters that cannot be told apart, if the information is singular."""
         if not len(info):
             return None
+        # on the scale of the information's correlations: a parameter in large units (the variance of an income,
+        # information ~1e-14) is not thereby unidentified; a parameter without information is
+        diag = np.diag(info)
+        with np.errstate(all="ignore"):
+            scaled = info / np.sqrt(np.outer(diag, diag)) if np.all(diag > 0) else info
         try:  # cheap sufficient test: positive definite, lambda_min >= 1 / tr(info^-1), lambda_max <= tr(info)
-            np.linalg.cholesky(info)
-            if float(np.trace(np.linalg.inv(info))) < 1e10 / max(float(np.trace(info)), 1.0):
+            np.linalg.cholesky(scaled)
+            if float(np.trace(np.linalg.inv(scaled))) < 1e10 / max(float(np.trace(scaled)), 1.0):
                 return None
         except np.linalg.LinAlgError:
             pass
-        eigval, eigvec = np.linalg.eigh(info)  # the exact rule, and the parameters to name
+        eigval, eigvec = np.linalg.eigh(scaled)  # the exact rule, and the parameters to name
         if eigval[0] > 1e-10 * max(eigval[-1], 1.0):
             return None
         weights = np.abs(eigvec[:, 0])

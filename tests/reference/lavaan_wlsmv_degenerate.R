@@ -51,3 +51,9 @@ b <- sapply(1:8, function(j) {
 colnames(b) <- paste0("b", 1:8)
 write_case("binary_continuous", as.data.frame(b), "f1 =~ b1 + b2 + b3 + b4\nf2 =~ b5 + b6 + b7 + b8",
            c("b1", "b2"), "binary items left continuous: A11 singular, generalized inverse")
+
+# binary_continuous_noise: the same design (a reviewer's draw, kept as data): here the whole A11's condition number
+# is just below 1 / eps, where our first rule kept the plain inverse and refused the model; lavaan takes ginv.
+write_case("binary_continuous_noise", read.csv("tests/reference/data/wlsmv_binary_continuous_noise.csv"),
+           "f1 =~ b1 + b2 + b3 + b4\nf2 =~ b5 + b6 + b7 + b8", c("b1", "b2"),
+           "binary items left continuous, a draw near the old rule's cut-off: generalized inverse")
