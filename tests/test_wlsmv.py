@@ -184,6 +184,17 @@ def test_cli_fits_ordered_items_and_prints_lavaans_numbers(tmp_path):
     assert inv.exit_code == 2 and "'--ordered' parameter of stickiness invariance must be 'all'" in inv.output
 
 
+def test_inequality_constraints_are_refused_not_ignored():
+    """lavaan holds 'a < 0.5' as a bound (a = 0.5); the Gauss-Newton solver has no bounds and returned a = 0.97
+    with no word (reviewer). Refused until it has them; ML still holds the bound."""
+    ref, _ = _fit("binary")
+    data = pd.read_csv(FOLDER / ref["data"])
+    model = "f1 =~ u1 + a*bin + u2\nf2 =~ tri + u3 + u4\na < 0.5"
+    with pytest.raises(sr.ModelSpecError, match=r"inequality constraints \('a < 0.5'\) are not available for "
+                                                r"ordered items \(WLSMV\) yet"):
+        sr.fit_sem(model, data, ordered=ref["args"]["ordered"], model_type="cfa")
+
+
 def test_ordered_all_is_accepted_by_the_api_and_theta_needs_ordered_items():
     ref, res = _fit("cfa5")
     data = pd.read_csv(FOLDER / ref["data"])
