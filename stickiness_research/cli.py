@@ -154,9 +154,12 @@ def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except _user_error_types() as exc:  # on failure the error is the one line, warnings are dropped
             _say("error", "bold red", _user_message(exc, kwargs))
             raise typer.Exit(code=2) from None
-        for w in caught:  # our own warnings (screening, data) as one line each; others as Python shows them
+        said: set[str] = set()
+        for w in caught:  # our own warnings (screening, data) as one line each, once; others as Python shows them
             if w.category.__module__.partition(".")[0] == __name__.partition(".")[0]:
-                _say("warning", "yellow", str(w.message))
+                if str(w.message) not in said:  # e.g. each level of an invariance sequence meets the same data
+                    said.add(str(w.message))
+                    _say("warning", "yellow", str(w.message))
             else:
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
         return result

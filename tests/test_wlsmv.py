@@ -182,6 +182,21 @@ def test_cli_fits_ordered_items_and_prints_lavaans_numbers(tmp_path):
     inv = runner.invoke(app, ["invariance", "-m", str(model), "-d", str(FOLDER / "binary.csv"), "--group", "u1",
                               "--ordered", ""])
     assert inv.exit_code == 2 and "'--ordered' parameter of stickiness invariance must be 'all'" in inv.output
+    # the same warning from every level of the sequence is printed once (it was 4 levels x 2 groups = 8 lines)
+    rng = np.random.default_rng(5)
+    eta = rng.standard_normal(400)
+    twin = pd.DataFrame({f"y{j}": np.digitize(0.7 * eta + 0.7 * rng.standard_normal(400), [-1, -.3, .3, 1]) + 1
+                         for j in range(1, 5)})
+    twin["y2"] = twin["y1"]
+    moved = rng.choice(400, 6, replace=False)
+    twin.loc[moved, "y2"] = np.clip(twin.loc[moved, "y2"] + 1, 1, 5)
+    twin["g"] = np.where(np.arange(400) % 2 == 0, "a", "b")
+    twin.to_csv(tmp_path / "twin.csv", index=False)
+    (tmp_path / "twin.lav").write_text("f =~ y1 + y2 + y3 + y4\n", encoding="utf-8")
+    seq = runner.invoke(app, ["invariance", "-m", str(tmp_path / "twin.lav"), "-d", str(tmp_path / "twin.csv"),
+                              "--group", "g", "--ordered", "all"])
+    assert seq.exit_code == 0, seq.output
+    assert seq.stderr.count("group 'a': the correlation of 'y2' and 'y1' is (nearly) 1") == 1
 
 
 def test_inequality_constraints_are_refused_not_ignored():
