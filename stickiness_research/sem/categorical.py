@@ -439,7 +439,7 @@ def solve_categorical(problem: CategoricalProblem) -> CatSolution:
         raise EstimationError(f"the {problem.estimator} estimation did not converge in {MAX_ITERATIONS} "
                               "iterations; check the model (identification, starting values).")
     _, group_f = problem.objective(theta)
-    error = problem.identification_error(e)
+    error = problem.identification_error(e, unit_free=True)
     if error is not None:
         raise error
     gmax = float(np.max(np.abs(score))) if len(score) else 0.0

@@ -132,15 +132,18 @@ class Problem:
                 return f"{r.lhs} {r.op} {r.rhs}".strip() if r.op != "~1" else f"{r.lhs} ~1"
         return self.names[k]
 
-    def identification_error(self, info: np.ndarray) -> EstimationError | None:
-        """An error naming the parameters that cannot be told apart, if the information is singular."""
+    def identification_error(self, info: np.ndarray, *, unit_free: bool = False) -> EstimationError | None:
+        """An error naming the parameters that cannot be told apart, if the information is singular.
+
+        ``unit_free``: judge the information on its correlation scale, so that a parameter in large units (the
+        variance of an income beside ordered items: information ~1e-14) is not thereby unidentified. The
+        categorical solver's final check uses it; the ML optimizer's periodic check keeps the raw scale, on which
+        the parameters of an unidentified model drifting apart show up sooner."""
         if not len(info):
             return None
-        # on the scale of the information's correlations: a parameter in large units (the variance of an income,
-        # information ~1e-14) is not thereby unidentified; a parameter without information is
         diag = np.diag(info)
         with np.errstate(all="ignore"):
-            scaled = info / np.sqrt(np.outer(diag, diag)) if np.all(diag > 0) else info
+            scaled = info / np.sqrt(np.outer(diag, diag)) if unit_free and np.all(diag > 0) else info
         try:  # cheap sufficient test: positive definite, lambda_min >= 1 / tr(info^-1), lambda_max <= tr(info)
             np.linalg.cholesky(scaled)
             if float(np.trace(np.linalg.inv(scaled))) < 1e10 / max(float(np.trace(scaled)), 1.0):
