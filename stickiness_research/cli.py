@@ -167,6 +167,15 @@ def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _warn_unless_noted(caught: list, notes: Any) -> None:
+    """Warn again what a command caught, except what its results already carry as notes (printed with them, or
+    in their JSON): each message once."""
+    noted = {str(n) for n in notes}
+    for w in caught:
+        if str(w.message) not in noted:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
 def _read_table(path: Path) -> Any:
     """The data file of ``fit``: delimiters, encodings and workbooks handled by the responses layer."""
     from .responses.readers import read_table
@@ -565,9 +574,7 @@ def fit(
         res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
                       missing=missing, std_lv=std_lv, model_type=model_type, ordered=ordered_arg,
                       parameterization=parameterization)
-    for w in caught:  # a warning that is also one of the fit's notes is printed once, with the results
-        if str(w.message) not in res.warnings:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    _warn_unless_noted(caught, res.warnings)
     with connect(dask_scheduler, "stickiness fit", "--dask-scheduler") as client:
         boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, scheduler=client,
                              progress=not as_json) if bootstrap else None
@@ -756,8 +763,11 @@ def invariance(
     check_input(model, ModelSpecError, "model file")
     source, frame = _model_source(model, data)
     ordered_arg = True if items.lower() == "all" else _names(items) or None
-    res = measurement_invariance(source, frame, group, levels=tuple(_names(levels)) or None, ordered=ordered_arg,
-                                 missing=missing)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = measurement_invariance(source, frame, group, levels=tuple(_names(levels)) or None, ordered=ordered_arg,
+                                     missing=missing)
+    _warn_unless_noted(caught, res.summary().notes)
     if as_json:
         _print_results("invariance", res)
         return

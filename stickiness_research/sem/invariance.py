@@ -132,11 +132,19 @@ class InvarianceResult(Reportable):
         return {"steps": self.table}
 
     def summary_notes(self) -> list[str]:
+        notes = [self.verdict()]
         first = next(iter(self.fits.values()), None)
         if first is not None and "chisq.shift.parameters" in first.fit_measures:  # ordered items (WLSMV)
-            return [self.verdict(), "chisq, pvalue: the scaled-shifted chi-square; cfi, rmsea: the scaled ones; "
-                    "delta_chisq: the scaled-shifted difference (lavaan's lavTestLRT)."]
-        return [self.verdict()]
+            notes.append("chisq, pvalue: the scaled-shifted chi-square; cfi, rmsea: the scaled ones; delta_chisq: the "
+                         "scaled-shifted difference (lavaan's lavTestLRT).")
+        # each level's own notes (Heywood cases, vcov, the data's warnings), once, naming the levels they concern
+        levels: dict[str, list[str]] = {}
+        for name, fit in self.fits.items():
+            for warning in fit.warnings:
+                levels.setdefault(warning, []).append(name)
+        for warning, names in levels.items():
+            notes.append(warning if len(names) == len(self.fits) else f"{', '.join(names)}: {warning}")
+        return notes
 
     def meta(self) -> dict:
         """``group`` (the column), ``groups`` (its labels), ``level`` (the strictest that holds) and ``verdict``."""
