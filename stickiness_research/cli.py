@@ -91,7 +91,8 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
 # fit_sem's errors name its arguments; on the command line they are options (fit, invariance)
 _AS_OPTIONS = [(re.compile(p), r) for p, r in [
     (r"\bordered=True\b", "--ordered all"), (r"\bordered=\[item names\]", "--ordered item1,item2"),
-    (r"\bwith ordered=", "with --ordered"), (r"\bgroup='\.\.\.'", "--group COLUMN"),
+    (r"\bwith ordered=", "with --ordered"), (r"\bleave out ordered=", "leave out --ordered"),
+    (r"\bgroup='\.\.\.'", "--group COLUMN"),
     (r"\b(missing|estimator|parameterization)='([^']*)'", r"--\1 \2"),
     (r"\bgroup_equal and group_partial\b", "--group-equal and --group-partial"),
     (r"\bleave estimator unset\b", "leave --estimator out")]]

@@ -430,7 +430,14 @@ def _check_paths(cfg: StudyConfig, tree, source: str) -> None:
     q = load_questionnaire(q_file)
     cfg._remember_questionnaire(q, q_bytes)  # run_study reuses this load while the file is unchanged
     ids = {h.id for h in q.hypotheses}
+    seen: set[str] = set()
     for k, alt in enumerate(cfg.alternatives):
+        if alt.name in seen or alt.name == "hypothesised":  # the table's rows are keyed by these names
+            raise StudyConfigError(f"alternative model name {alt.name!r} is "
+                                   + ("used twice" if alt.name in seen else "the hypothesised model's") + ".",
+                                   file=source, line=_line_of(tree, ("alternatives", k, "name")),
+                                   field=f"alternatives[{k}].name", hint="Give each alternative its own name.")
+        seen.add(alt.name)
         unknown = [h for h in alt.drop_hypotheses if h not in ids]
         if unknown:
             raise StudyConfigError(f"{unknown[0]!r} is not a hypothesis of {q.meta.id}.", file=source,

@@ -62,5 +62,8 @@ def test_rows_left_out_listwise_are_warned_of_and_pairwise_uses_them():
     with pytest.raises(sr.ParameterError, match="'missing' parameter of polychoric"):
         polychoric(data, missing="ml")
     pd.testing.assert_frame_equal(polychoric(data, missing="Pairwise"), pairwise)
-    with pytest.raises(sr.ResponseDataError, match=r"column 'c' has no answers \(every value is missing\)"):
-        polychoric(data.assign(c=np.nan))
+    for how in ("listwise", "pairwise"):
+        with pytest.raises(sr.ResponseDataError, match=r"column 'c' has no answers \(every value is missing\)"):
+            polychoric(data.assign(c=np.nan), missing=how)
+    with pytest.raises(sr.ResponseDataError, match=r"item 'cc' is not a column of the data\. Did you mean c\?"):
+        polychoric(data, ["a", "cc"])

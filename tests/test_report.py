@@ -61,6 +61,10 @@ def test_builtin_worked_example_loads():
     (("analyses: {", "analyses: {bootstrapp: 3, "), "unknown key 'bootstrapp'", 11),
     (("drop_hypotheses: [H3, H6]", "drop_hypotheses: [H3, H66]"), "'H66' is not a hypothesis", 9),
     (("groups: [product_type]", "groups: [income]"), "group 'income' is not a demographic question", 10),
+    # a second alternative of the same name overwrote the first's fit in the alternatives table (reviewer)
+    (("    drop_hypotheses: [H3, H6]\n", "    drop_hypotheses: [H3, H6]\n  - name: full_mediation\n"
+      "    drop_hypotheses: [H3]\n"), "alternative model name 'full_mediation' is used twice", 10),
+    (("  - name: full_mediation", "  - name: hypothesised"), "'hypothesised' is the hypothesised model's", 8),
     (("  simulate: {n: 300, seed: 11, careless: 0.05}", "  file: nowhere.csv"), "data file", 6),
 ])
 def test_config_errors_name_file_and_line(tmp_path, edit, message, line):

@@ -691,3 +691,43 @@ def test_a_continuous_variable_in_large_units_is_fitted_whatever_its_unit():
         std = res.estimates.set_index(["lhs", "op", "rhs"])["std_all"]
         assert std[("f", "=~", "inc")] == pytest.approx(fits[1.0].estimates.set_index(["lhs", "op", "rhs"])
                                                         .loc[("f", "=~", "inc"), "std_all"], rel=1e-6), unit
+
+
+def test_a_50_50_binary_item_left_continuous_is_named_whatever_its_coding():
+    """Its variance score is identically zero: in most codings numpy's SVD failed (a raw LinAlgError with LAPACK
+    noise); z-scored, the score's rounding noise looked like information and the fit was refused as not identified
+    naming loadings (reviewer). lavaan fails too. Now one named error saying to declare the item ordered."""
+    data = _binary_draw(3, n=600)
+    half = np.arange(600) % 2 == 0
+    for low, high in ((0, 1), (1, 2), (0.1, 0.3), (0, 100)):
+        with pytest.raises(sr.EstimationError, match=r"the variance of 'b3' has no sampling variance: its answers "
+                                                     r"take two values in equal shares.*Declare the item ordered"):
+            sr.fit_sem("f1 =~ b1 + b2 + b3 + b4\nf2 =~ b5 + b6 + b7 + b8", data.assign(b3=np.where(half, high, low)),
+                       ordered=["b1", "b2", "b4", "b5", "b6", "b7", "b8"], model_type="cfa")
+
+
+def test_ml_fits_of_a_variable_in_large_units_are_not_refused():
+    """ML and MLR refused a continuous variable with sd >= ~360 as 'not identified' (their final identification
+    check was not unit-free; lavaan fits it). chisq and std.all are the same in any unit."""
+    hs = sr.datasets.holzinger_swineford()
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    base = sr.fit_sem(model, hs, estimator="MLR")
+    for unit in (1e3, 1e5):
+        res = sr.fit_sem(model, hs.assign(x9=hs["x9"] * unit), estimator="MLR")
+        assert res.fit_measures["chisq"] == pytest.approx(base.fit_measures["chisq"], rel=1e-6)
+        std = res.estimates.set_index(["lhs", "op", "rhs"]).loc[("speed", "=~", "x9"), "std_all"]
+        assert std == pytest.approx(base.estimates.set_index(["lhs", "op", "rhs"]).loc[("speed", "=~", "x9"),
+                                                                                        "std_all"], rel=1e-5)
+
+
+def test_fit_columns_use_one_kind_of_index_for_every_model():
+    """A model without robust indices (thresholds held equal) makes every row scaled; the study's alternatives table
+    uses the same function over all its models (each pair chose its own kind; reviewer)."""
+    from stickiness_research.sem.compare import fit_columns
+
+    robust, constrained = _fit("cfa5")[1], _fit("inv_thresholds")[1]
+    assert math.isnan(constrained.fit_measures["cfi.robust"])
+    both = fit_columns({"robust": robust, "constrained": constrained})
+    assert both["robust"]["cfi"] == robust.fit_measures["cfi.scaled"] != robust.fit_measures["cfi.robust"]
+    assert both["robust"]["chisq"] == robust.fit_measures["chisq.scaled"]
+    assert fit_columns({"robust": robust})["robust"]["rmsea"] == robust.fit_measures["rmsea.robust"]

@@ -318,7 +318,7 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
         name = [r for r in partable.rows if r.op in ("<", ">")][0]
         raise ModelSpecError(f"inequality constraints ('{name.lhs} {name.op} {name.rhs}') are not available for "
                              f"ordered items ({estimator}) yet; lavaan holds them as bounds. Remove the constraint, or "
-                             "fit the items as continuous (estimator='ML' or 'MLR').")
+                             "fit the items as continuous (leave out ordered=; ML and MLR hold the bound).")
     start = _start(lay, groups, n_theta)
     problem = CategoricalProblem(groups, list(lay.names), start, partable, parameterization, estimator)
     problem.layout = lay

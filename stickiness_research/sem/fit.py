@@ -592,7 +592,7 @@ def _table_rows(problem: Problem) -> list[TableRow]:
 
 def _covariance(problem: Problem, sol: Solution) -> np.ndarray:
     info = sol.information * problem.n_total / 2.0  # expected information, lavaan's default for ML
-    error = problem.identification_error(info)
+    error = problem.identification_error(info, unit_free=True)  # an income's variance is not thereby unidentified
     if error is not None:
         raise error
     return np.linalg.inv(info) if len(info) else np.zeros((0, 0))

@@ -912,14 +912,16 @@ def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi
 
 
 def _a11_inverse(inner: np.ndarray, blocks: dict[int, list[np.ndarray]], n_uni: int, order: Sequence[str],
-                 th_cols: dict[str, np.ndarray], var_cols: dict[str, int], say) -> np.ndarray:
+                 th_cols: dict[str, np.ndarray], var_cols: dict[str, int], say, unit: np.ndarray) -> np.ndarray:
     """A11^-1 from its diagonal blocks (one per variable); a block that is singular gets its generalized inverse
     (singular values below sqrt(eps) times its largest dropped, as MASS::ginv), as lavaan's ``muthen1984`` falls
     back to ``ginv(A11)`` when ``solve(A11)`` fails. A binary item treated as continuous does this: its mean's and
     variance's scores are proportional, as ``(y - mean)^2`` is linear in y when y takes two values.
 
-    Singular means: the block scaled to unit diagonal (the scores' correlations, free of the variable's unit) has an
-    eigenvalue below sqrt(eps). R's ``solve`` decides from LAPACK's estimate of the condition number of the whole
+    Singular means: a statistic carries no information of its own (its diagonal entry times ``unit``, the square
+    of its natural unit over N, below sqrt(eps): a 50/50 binary item's variance score is identically zero, whose
+    rounding noise would otherwise look like information), or the block scaled to unit diagonal (the scores'
+    correlations, free of the variable's unit) has an eigenvalue below sqrt(eps). R's ``solve`` decides from LAPACK's estimate of the condition number of the whole
     A11, which on such an exactly singular block is rounding noise (lavaan then either takes ``ginv`` or keeps an
     inverse of ~1e16 and degenerates) and which a variable in large units (an income) moves by its unit alone."""
     a11_inv = np.zeros((n_uni, n_uni))
@@ -931,10 +933,12 @@ def _a11_inverse(inner: np.ndarray, blocks: dict[int, list[np.ndarray]], n_uni: 
         if not np.all(np.isfinite(block)):
             raise EstimationError("the univariate statistics' scores are not finite (a variable with extreme values?); "
                                   "check the data, or rescale continuous variables.")
-        scale = np.sqrt(np.diagonal(block, axis1=1, axis2=2))
+        diagonal = np.diagonal(block, axis1=1, axis2=2)
+        scale = np.sqrt(diagonal)
         with np.errstate(all="ignore"):
             smallest = np.linalg.eigvalsh(block / (scale[:, :, None] * scale[:, None, :]))[:, 0]
-        regular = smallest >= cut  # NaN (a zero score) is not
+        informed = (diagonal * unit[np.array(group)] >= cut).all(axis=1)
+        regular = informed & (smallest >= cut)  # NaN (a zero score) is not
         if regular.any():
             a11_inv[rows[regular], cols[regular]] = np.linalg.inv(block[regular])
         for m in np.flatnonzero(~regular):
@@ -1277,7 +1281,12 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     for k in np.flatnonzero(a22 < n * _EPS):
         say(f"{flat_pair(int(k))}: the fit gives it almost no weight, and the robust test and fit measures that use "
             f"its variance are not to be trusted. {advice}")
-    a11_inv = _a11_inverse(inner, a11_blocks, n_uni, order, th_cols, var_cols, say)
+    # each univariate statistic's information per respondent in its own unit (thresholds: z units; a mean: its
+    # variable's sd; a variance: its square), so that the singularity test below does not depend on the data's units
+    unit = np.ones(n_uni)
+    for item in continuous_items:
+        unit[th_cols[item][0]], unit[var_cols[item]] = fits[item].var, fits[item].var ** 2
+    a11_inv = _a11_inverse(inner, a11_blocks, n_uni, order, th_cols, var_cols, say, unit / n)
     # acov = B^-1 S B^-T, block by block: B^-1 = [[A11^-1, 0], [C, D]], D = diag(1 / A22)
     c21 = -(a21 / a22[:, None]) @ a11_inv
     d22 = 1 / a22
@@ -1324,6 +1333,11 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         bad = np.flatnonzero(~np.isfinite(diag[n_uni:]))
         k = int(bad[0]) if len(bad) else int(np.argmin(a22))
         raise EstimationError(f"{flat_pair(k)}: its sampling variance overflows. {advice}")
+    for item in continuous_items:  # on its own unit: N var(s^2) / s^4 is 2 for normal answers
+        if not diag[var_cols[item]] / fits[item].var ** 2 >= np.sqrt(_EPS):
+            raise EstimationError(f"the variance of {item!r} has no sampling variance: its answers take two values in "
+                                  "equal shares, so their variance is fixed by their mean, and a weighted least "
+                                  "squares fit cannot weigh it (lavaan fails too). Declare the item ordered.")
 
     # results -----------------------------------------------------------------------------------
     sd = np.array([np.sqrt(fits[v].var) if isinstance(fits[v], _Continuous) else 1.0 for v in order])

@@ -8,6 +8,7 @@ is the one an ordinal model uses, lavaan's 0.5 added to an empty cell of a 2 x 2
 
 from __future__ import annotations
 
+import difflib
 import warnings
 
 import numpy as np
@@ -91,11 +92,16 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None, *, missing: s
     items = list(items) if items is not None else [str(c) for c in data.columns]
     missing = missing.lower() if isinstance(missing, str) else missing  # as fit_sem's
     check(missing, "missing", "polychoric", Options(("listwise", "pairwise")))
-    if missing == "pairwise":  # the sample statistics of a pairwise WLSMV fit: lavCor(missing = "pairwise")
-        return ordinal_sample_stats(data[items], ordered=items, missing="pairwise").correlation
+    unknown = [item for item in items if item not in {str(c) for c in data.columns}]
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], [str(c) for c in data.columns], n=3)
+        raise ResponseDataError(f"item {unknown[0]!r} is not a column of the data."
+                                + (f" Did you mean {', '.join(near)}?" if near else ""))
     empty = [item for item in items if not data[item].notna().any()]
     if empty:
         raise ResponseDataError(f"column {empty[0]!r} has no answers (every value is missing); leave it out.")
+    if missing == "pairwise":  # the sample statistics of a pairwise WLSMV fit: lavCor(missing = "pairwise")
+        return ordinal_sample_stats(data[items], ordered=items, missing="pairwise").correlation
     frame = data[items].dropna()
     if len(frame) < len(data):  # not silently: a fifth of the rows can go for one unanswered item each
         warnings.warn(f"polychoric: {len(data) - len(frame)} of {len(data)} rows with a missing answer were left "

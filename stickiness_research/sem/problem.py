@@ -136,9 +136,9 @@ class Problem:
         """An error naming the parameters that cannot be told apart, if the information is singular.
 
         ``unit_free``: judge the information on its correlation scale, so that a parameter in large units (the
-        variance of an income beside ordered items: information ~1e-14) is not thereby unidentified. The
-        categorical solver's final check uses it; the ML optimizer's periodic check keeps the raw scale, on which
-        the parameters of an unidentified model drifting apart show up sooner."""
+        variance of an income: information ~1e-14) is not thereby unidentified. The final checks of a solution use
+        it (ML and categorical); the ML optimizer's periodic check keeps the raw scale, on which the parameters of
+        an unidentified model drifting apart show up sooner."""
         if not len(info):
             return None
         diag = np.diag(info)
