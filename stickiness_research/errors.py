@@ -269,6 +269,20 @@ class StickinessWarning(UserWarning):
     """
 
 
+def _warn_at_caller(message: str, category: type[Warning] = StickinessWarning) -> None:
+    """``warnings.warn`` attributed to the first frame outside this package (the user's line, not a wrapper of
+    ours); Python 3.12's ``skip_file_prefixes`` does this, 3.11 has no such option."""
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 is the frame that called this function
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, category, stacklevel=level)
+
+
 class ReliabilityWarning(StickinessWarning):
     """A scale's reliability is computed, but an item works against it (e.g. reverse-worded, not recoded).
 

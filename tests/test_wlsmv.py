@@ -482,8 +482,9 @@ def test_sample_statistics_warnings_are_the_fits_notes_and_its_na_measures_say_w
     from stickiness_research.sem.fit_measures import NOT_COMPUTABLE
 
     data = _separated_data()
-    with pytest.warns(sr.StickinessWarning, match="sits where their likelihood is flat"):
+    with pytest.warns(sr.StickinessWarning, match="sits where their likelihood is flat") as caught:
         res = sr.fit_sem("f =~ y0 + y1 + y2 + y3", data, ordered=True)
+    assert {w.filename for w in caught} == {__file__}  # the caller's line, not a wrapper of ours (was _blas.py)
     flat = [w for w in res.warnings if "'y1' and 'y0'" in w and "likelihood is flat" in w]
     assert len(flat) == 1 and any("is (nearly) 1" in w for w in res.warnings)
     assert math.isnan(res.fit_measures["chisq.scaled"])

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, special
 
-from ..errors import EstimationError, ModelSpecError, ResponseDataError, StickinessWarning
+from ..errors import EstimationError, ModelSpecError, ResponseDataError, _warn_at_caller
 from ..executor import map_chunks
 from .build import layout
 from .fit_measures import rmsea_ci
@@ -863,7 +863,7 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
             message = f"group {label!r}: {message}" if grouped else message
             if message not in stat_notes:
                 stat_notes.append(message)
-                warnings.warn(message, StickinessWarning, stacklevel=3)
+                _warn_at_caller(message)
     problem = build_categorical(partable, stats, estimator, parameterization)
     n_stats = sum(len(g.obs) for g in problem.groups)
     if problem.n_free > n_stats:

@@ -17,7 +17,6 @@ Everything is vectorised over respondents; the loop runs over variable pairs onl
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError, StickinessWarning
+from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError, _warn_at_caller
 
 __all__ = ["OrdinalStats", "ordinal_sample_stats"]
 
@@ -1079,7 +1078,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         if isinstance(warn, list):
             warn.append(message)
         elif warn:
-            warnings.warn(message, StickinessWarning, stacklevel=3)
+            _warn_at_caller(message)
 
     order, ordered_items, continuous_items = _check_names(data, ordered, continuous, variables)
     # one float matrix, one row per variable, when every column is numeric (else the checks below refuse the data)
