@@ -168,6 +168,17 @@ def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _ordered_option(ordered: str | None, command: str) -> bool | list[str] | None:
+    """``--ordered``: True for 'all', the item names, or None when the option is left out; given but empty it is
+    refused (it would silently fit the items as continuous)."""
+    if ordered is None:
+        return None
+    if not _names(ordered):
+        raise ParameterError("--ordered", command, "'all' or comma-separated item names, e.g. int1,int2 (leave the "
+                             "option out for continuous items)", ordered)
+    return True if ordered.strip().lower() == "all" else _names(ordered)
+
+
 def _warn_unless_noted(caught: list, notes: Any) -> None:
     """Warn again what a command caught, except what its results already carry as notes (printed with them, or
     in their JSON): each message once."""
@@ -565,11 +576,7 @@ def fit(
     syntax, frame = _model_and_data(model, data)
     equal = tuple(x.strip() for x in group_equal.split(",") if x.strip())
     partial = tuple(x.strip() for x in group_partial.split(",") if x.strip())
-    items = (ordered or "").strip()
-    if ordered is not None and not [x for x in items.split(",") if x.strip()]:  # not silently an ML fit
-        raise ParameterError("--ordered", "stickiness fit", "'all' or comma-separated item names, e.g. int1,int2 "
-                             "(leave the option out for continuous items)", ordered)
-    ordered_arg = True if items.lower() == "all" else [x.strip() for x in items.split(",") if x.strip()] or None
+    ordered_arg = _ordered_option(ordered, "stickiness fit")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
@@ -755,20 +762,17 @@ def invariance(
     """
     from .sem.invariance import invariance as measurement_invariance
 
-    items = (ordered or "").strip()
-    if ordered is not None and not _names(items):  # not silently the continuous sequence
-        raise ParameterError("--ordered", "stickiness invariance", "'all' or comma-separated item names, e.g. "
-                             "int1,int2 (leave the option out for continuous items)", ordered)
-    check(missing, "--missing", "stickiness invariance", Options(("listwise", "pairwise") if items else ("listwise",)),
-          when="" if items else "without --ordered (continuous items are compared listwise)")
+    ordered_arg = _ordered_option(ordered, "stickiness invariance")
+    check(missing, "--missing", "stickiness invariance",
+          Options(("listwise", "pairwise") if ordered_arg else ("listwise",)),
+          when="" if ordered_arg else "without --ordered (continuous items are compared listwise)")
     check_input(model, ModelSpecError, "model file")
     source, frame = _model_source(model, data)
-    ordered_arg = True if items.lower() == "all" else _names(items) or None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = measurement_invariance(source, frame, group, levels=tuple(_names(levels)) or None, ordered=ordered_arg,
                                      missing=missing)
-    _warn_unless_noted(caught, res.summary().notes)
+    _warn_unless_noted(caught, res.summary_notes())
     if as_json:
         _print_results("invariance", res)
         return

@@ -69,14 +69,13 @@ def fit_line(fm: dict, labels: dict | None = None) -> str:
 
     For an MLR fit the line gives the Yuan-Bentler scaled χ² and the robust CFI/TLI/RMSEA, and says so.
     """
-    from ..sem.fit_measures import NOT_COMPUTABLE, headline, unavailable
+    from ..sem.fit_measures import headline, headline_notes
 
     h = headline(fm)
     ci = "" if math.isnan(h["rmsea.ci.lower"]) else \
         f", 90% CI {interval(h['rmsea.ci.lower'], h['rmsea.ci.upper'], 3, is_bounded=True)}"
-    na = unavailable(h)
     shown = lambda x, fmt: "NA" if math.isnan(x) else fmt(x)  # noqa: E731 - lavaan's NA, not an empty cell
-    notes = [(labels or {}).get(n, n) for n in ([h["note"]] if h["note"] else []) + ([NOT_COMPUTABLE] if na else [])]
+    notes = [(labels or {}).get(n, n) for n in headline_notes(h)]
     return (f"\u03c7\u00b2({int(h['df'])}) = {shown(h['chisq'], num)}, "
             f"{'p = NA' if math.isnan(h['pvalue']) else p_clause(h['pvalue'])}, CFI = {shown(h['cfi'], bounded)}, "
             f"TLI = {shown(h['tli'], bounded)}, RMSEA = {shown(h['rmsea'], bounded)}{ci}, "

@@ -84,21 +84,21 @@ def compare_models(models: dict[str, SEMResult]) -> pd.DataFrame:
         raise ModelSpecError("compare_models: the models mix ordered-item (WLSMV) and ML fits; compare fits of one "
                              "estimator.")
     shown = fit_columns(models)
+    ranked = sorted(models.items(), key=lambda kv: kv[1].fit_measures["df"])
     rows = []
-    for name, res in sorted(models.items(), key=lambda kv: kv[1].fit_measures["df"]):
+    for name, res in ranked:
         fm = res.fit_measures
-        rows.append({"model": name, "npar": int(fm["npar"]), **{k: v for k, v in shown[name].items() if k != "df"},
-                     "df": int(fm["df"]),
+        rows.append({"model": name, "npar": int(fm["npar"]), "chisq": shown[name]["chisq"], "df": int(fm["df"]),
+                     **{k: shown[name][k] for k in ("pvalue", "cfi", "tli", "rmsea")},
                      # least-squares fits (WLSMV) have no likelihood, so no AIC/BIC (lavaan: NA)
-                     "srmr": fm["srmr"], "aic": fm.get("aic", np.nan), "bic": fm.get("bic", np.nan),
-                     "unscaled": fm["chisq"]})
-    table = pd.DataFrame(rows)[["model", "npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic",
-                               "unscaled"]]
-    d_chisq = table.pop("unscaled").diff()  # of the unscaled statistics; robust fits are tested on the scaled one
+                     "srmr": fm["srmr"], "aic": fm.get("aic", np.nan), "bic": fm.get("bic", np.nan)})
+    table = pd.DataFrame(rows)
+    # of the unscaled statistics; robust fits are tested on the scaled difference below
+    d_chisq = pd.Series([res.fit_measures["chisq"] for _, res in ranked]).diff()
     d_df = table["df"].diff()
     table["delta_chisq"] = d_chisq
     table["delta_df"] = d_df
-    ordered = sorted(models.values(), key=lambda r: r.fit_measures["df"])
+    ordered = [res for _, res in ranked]
     robust = all("chisq.scaling.factor" in r.fit_measures for r in ordered)
     if all(categorical) and robust:
         # lavaan's lavTestLRT for WLSMV: the scaled-shifted difference of Satorra (2000)

@@ -182,8 +182,7 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
     group_equal, group_partial = tuple(group_equal), tuple(group_partial)
     from .categorical import ESTIMATORS
 
-    if isinstance(ordered, str) and ordered.strip().lower() == "all":  # as the CLI's and study config's 'all'
-        ordered = True
+    ordered = _all_ordered(ordered)
     estimator = ("WLSMV" if ordered not in (None, False, [], ()) else "ML") if estimator is None else \
         str(estimator).upper()
     if estimator not in ("ML", "MLR", *ESTIMATORS):
@@ -371,6 +370,11 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
                         data=list(parts), structure=first.structure, sample_cov=stats_[0]["s"],
                         sigma=stats_[0]["sigma"], group_covs=tuple((st["s"], st["sigma"]) for st in stats_)),
     )
+
+
+def _all_ordered(ordered):
+    """``ordered="all"`` (any case, as the CLI's and study configs' 'all') as ``True``; anything else as given."""
+    return True if isinstance(ordered, str) and ordered.strip().lower() == "all" else ordered
 
 
 def _ordered_thresholds(syntax: str, ordered, data: pd.DataFrame) -> dict[str, int]:

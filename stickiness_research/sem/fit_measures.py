@@ -218,11 +218,13 @@ def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float,
     return math.sqrt(lam_lower / (n * df)), math.sqrt(lam_upper / (n * df))
 
 
-def unavailable(h: dict) -> bool:
-    """Whether a :func:`headline` has a measure that these data could not give (NaN, lavaan's NA). A p-value beside
-    a statistic is NA by definition where it is (a saturated model, df 0; ULS's statistic, not chi-square
-    distributed) and does not count."""
-    return any(math.isnan(h[k]) for k in ("chisq", "cfi", "tli", "rmsea", "srmr"))
+def headline_notes(h: dict) -> list[str]:
+    """What a fit line says after its numbers (English; also the keys of their translations): the :func:`headline`'s
+    note, and :data:`NOT_COMPUTABLE` when a measure is one that these data could not give (NaN, lavaan's NA). A
+    p-value beside a statistic is NA by definition where it is (a saturated model, df 0; ULS's statistic, not
+    chi-square distributed) and does not count."""
+    unavailable = any(math.isnan(h[k]) for k in ("chisq", "cfi", "tli", "rmsea", "srmr"))
+    return ([h["note"]] if h["note"] else []) + ([NOT_COMPUTABLE] if unavailable else [])
 
 
 def headline(fm) -> dict:

@@ -22,7 +22,7 @@ from scipy import special
 from .._deprecation import model_first
 from .._summary import Reportable
 from ..errors import ModelSpecError
-from .fit import fit_sem
+from .fit import _all_ordered, fit_sem
 from .result import SEMResult
 
 LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -301,8 +301,7 @@ def invariance(model, data: pd.DataFrame, group: str, *, levels: tuple[str, ...]
     >>> res.table[["model", "chisq", "df"]].round(3).values.tolist()  # In R: lavaan::cfa(..., group.equal=)
     [['configural', 115.851, 48.0], ['metric', 124.044, 54.0], ['scalar', 164.103, 60.0]]
     """
-    if isinstance(ordered, str) and ordered.strip().lower() == "all":  # as fit_sem's
-        ordered = True
+    ordered = _all_ordered(ordered)
     categorical = ordered not in (None, False, [], ())
     if missing != "listwise" and not categorical:
         raise ModelSpecError("invariance(missing=) is for ordered items; continuous items are compared listwise.")

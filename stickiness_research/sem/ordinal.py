@@ -1333,7 +1333,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         k = int(bad[0]) if len(bad) else int(np.argmin(a22))
         raise EstimationError(f"{flat_pair(k)}: its sampling variance overflows. {advice}")
     for item in continuous_items:  # on its own unit: N var(s^2) / s^4 is 2 for normal answers
-        if not diag[var_cols[item]] / fits[item].var ** 2 >= np.sqrt(_EPS):
+        if not diag[var_cols[item]] / unit[var_cols[item]] >= np.sqrt(_EPS):
             raise EstimationError(f"the variance of {item!r} has no sampling variance: its answers take two values in "
                                   "equal shares, so their variance is fixed by their mean, and a weighted least "
                                   "squares fit cannot weigh it (lavaan fails too). Declare the item ordered.")

@@ -9,14 +9,13 @@ is the one an ordinal model uses, lavaan's 0.5 added to an empty cell of a 2 x 2
 from __future__ import annotations
 
 import difflib
-import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._validation import Options, check
-from ..errors import ResponseDataError, StickinessWarning
+from ..errors import ResponseDataError, _warn_at_caller
 from .ordinal import _fit_ordinal, _ordered_codes, _pbinorm, _polychoric, ordinal_sample_stats
 
 _phi2 = _pbinorm  # the bivariate standard normal CDF P(X <= h, Y <= k; rho)
@@ -104,9 +103,8 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None, *, missing: s
         return ordinal_sample_stats(data[items], ordered=items, missing="pairwise").correlation
     frame = data[items].dropna()
     if len(frame) < len(data):  # not silently: a fifth of the rows can go for one unanswered item each
-        warnings.warn(f"polychoric: {len(data) - len(frame)} of {len(data)} rows with a missing answer were left "
-                      "out (listwise, lavCor's default); missing='pairwise' uses every pair's rows.",
-                      StickinessWarning, stacklevel=2)
+        _warn_at_caller(f"polychoric: {len(data) - len(frame)} of {len(data)} rows with a missing answer were left "
+                        "out (listwise, lavCor's default); missing='pairwise' uses every pair's rows.")
     fits = []
     for item in items:
         if not pd.api.types.is_numeric_dtype(frame[item]):

@@ -146,15 +146,13 @@ class SEMResult(Reportable):
 
     def fit_line(self) -> str:
         """One-line plain-text fit summary (the report layer formats APA style)."""
-        from .fit_measures import NOT_COMPUTABLE, headline, unavailable
+        from .fit_measures import headline, headline_notes
 
         h = headline(self.fit_measures)
         ci = "" if math.isnan(h["rmsea.ci.lower"]) else f" [{h['rmsea.ci.lower']:.3f}, {h['rmsea.ci.upper']:.3f}]"
         x = {k: "NA" if math.isnan(v) else format(v, ".4g" if k == "pvalue" else ".3f")  # NA as lavaan prints it
              for k, v in h.items() if k not in ("note", "df")}
-        notes = [h["note"]] if h["note"] else []
-        if unavailable(h):
-            notes.append(NOT_COMPUTABLE)
+        notes = headline_notes(h)
         return (f"chisq({int(h['df'])}) = {x['chisq']}, p = {x['pvalue']}, CFI = {x['cfi']}, TLI = {x['tli']}, "
                 f"RMSEA = {x['rmsea']}{ci}, SRMR = {x['srmr']}" + (f" ({'; '.join(notes)})" if notes else ""))
 
