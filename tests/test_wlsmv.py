@@ -122,9 +122,30 @@ def test_listwise_deletion_and_pairwise_use_are_stated():
 
 def test_ml_only_analyses_refuse_a_wlsmv_fit():
     _, res = _fit("binary")
-    for call in (res.modification_indices, res.factor_scores):
-        with pytest.raises(sr.ModelSpecError, match="not available for WLSMV fits"):
-            call()
+    with pytest.raises(sr.ModelSpecError, match="not available for WLSMV fits"):
+        res.factor_scores()
+
+
+MODINDICES = json.loads((FOLDER / "modindices.json").read_text())  # tests/reference/lavaan_wlsmv_modindices.R
+
+
+@pytest.mark.parametrize("case", sorted(MODINDICES))
+def test_modification_indices_agree_with_lavaan(case):
+    """Every candidate lavaan scores (cross-loadings, residual covariances, latent paths; per group), with its MI,
+    EPC and standardized EPCs, at 1e-3 (relative above 1)."""
+    _, res = _fit(case)
+    table = res.modification_indices()
+    groups = list(res.groups)
+    mine = {(r["lhs"], r["op"], r["rhs"], r.get("group", "")): r for r in table.to_dict("records")}
+    theirs = {(m["lhs"], m["op"], m["rhs"], groups[m["group"] - 1] if groups else ""): m
+              for m in MODINDICES[case]["modindices"]}
+    assert set(mine) == set(theirs)
+    bad = [f"{key} {col}: ours {mine[key][col]!r} lavaan {m[theirs_col]!r}"
+           for key, m in theirs.items()
+           for col, theirs_col in (("mi", "mi"), ("epc", "epc"), ("sepc_lv", "sepc.lv"), ("sepc_all", "sepc.all"))
+           if not _close(mine[key][col], m[theirs_col])]
+    assert not bad, "; ".join(bad[:5])
+    assert list(table["mi"]) == sorted(table["mi"], reverse=True)
 
 
 def test_bad_ordered_arguments_get_named_errors():

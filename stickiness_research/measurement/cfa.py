@@ -49,8 +49,6 @@ class CFAResult(Reportable):
     ParameterError
         :meth:`modification_indices` with ``top`` not a positive int, :meth:`residual_correlations` with
         ``threshold`` outside [0, 1].
-    ModelSpecError
-        :meth:`modification_indices` of a fit of ordered items (WLSMV; the indices are ML's).
 
     Notes
     -----

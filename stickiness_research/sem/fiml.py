@@ -407,6 +407,7 @@ class FimlProblem(Problem):
 
     def __init__(self, base: Problem, xs: list[np.ndarray]):
         super().__init__(base.groups, base.names, base.start, True, base.partable, base.bounds)
+        self.layout = getattr(base, "layout", None)  # the ParTable's Layout (modindices lays it out again)
         self.xs = xs
         # up to KRONECKER_MAX_P variables every pattern is a slice of padded arrays (PaddedPatterns);
         # above, patterns of the same size are handled together (group_parts, built when first asked for)

@@ -82,10 +82,10 @@ def _candidates(problem, g, theta: np.ndarray) -> list[tuple]:
     return out
 
 
-def _fiml_score_information(problem, theta: np.ndarray, per_group: list[list[tuple]]):
-    """Score and observed information (both times N) over free and candidate parameters of a FIML fit."""
-    from .build import build_problem
-    from .fiml import FimlProblem, expected_information
+def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
+    """The model laid out again with every candidate as a free row (value 0; a fixed marker freed at its value):
+    ``build(table)`` makes the augmented problem; returns it, its parameters at the fit (the fit's values, the
+    candidates at 0) and the order of its columns as [the fit's parameters, the candidates]."""
     from .partable import ParRow
 
     pt = problem.partable
@@ -108,30 +108,58 @@ def _fiml_score_information(problem, theta: np.ndarray, per_group: list[list[tup
                                 free=free_no, ustart=0.0, plabel=f".p{next_id}."))
             cand_ids.append(next_id)
             next_id += 1
-    aug_pt = pt.replace_rows(rows + extra)
-    base = build_problem(aug_pt, [(g.label, g.s, g.m, g.n) for g in problem.groups])
-    aug = FimlProblem(base, problem.xs)
-    # the fitted values of the original rows, candidates at 0, expressed in the augmented parameters
-    target, maps = [], []
-    for g_old, g_new in zip(problem.groups, aug.groups, strict=True):
-        values = dict(zip((g_old.structure.rows[pos].id for pos in g_old.structure.free),
-                          problem.local(g_old, theta), strict=True))
-        for n, pos in enumerate(g_new.structure.free):
-            row_id = g_new.structure.rows[pos].id
-            target.append(values.get(row_id, fixed_values.get(row_id, 0.0)) - g_new.x0[n])
-            maps.append(g_new.k_map[n])
-    theta_aug = np.linalg.lstsq(np.array(maps), np.array(target), rcond=None)[0]
-    # order the augmented parameters as [the fit's parameters, the candidates]
-    column_of: dict[int, int] = {}
-    for g in aug.groups:
-        for n, pos in enumerate(g.structure.free):
-            column_of[g.structure.rows[pos].id] = int(np.flatnonzero(g.k_map[n])[0])
-    cand_cols = [column_of[i] for i in cand_ids]
+    aug = build(pt.replace_rows(rows + extra))
+    # every free row's value at the fit, candidates at 0, as values of the augmented classes
+    value: dict[int, float] = {}
+    ov = {v: i for i, v in enumerate(pt.ov_names)}
+    for g in problem.groups:
+        value.update(zip((g.structure.rows[pos].id for pos in g.structure.free), problem.local(g, theta),
+                         strict=True))
+        if hasattr(g, "tau_rows"):  # ordered items: thresholds and scale factors are rows outside the matrices
+            value.update(zip((r.id for r in g.tau_rows), g.tau_c + g.tau_k @ theta, strict=True))
+            scale = g.delta_c + g.delta_k @ theta
+            value.update((r.id, scale[ov[r.lhs]]) for r in g.delta_rows)
+    new = aug.layout
+    target = np.array([value.get(r.id, fixed_values.get(r.id, 0.0)) for r in new.class_rows]) - new.c0
+    theta_aug = np.linalg.lstsq(new.basis, target, rcond=None)[0]
+    cand_cols = [int(np.flatnonzero(new.basis[new.class_of[i]])[0]) for i in cand_ids]
     order = [c for c in range(aug.n_free) if c not in set(cand_cols)] + cand_cols
+    return aug, theta_aug, order
+
+
+def _fiml_score_information(problem, theta: np.ndarray, per_group: list[list[tuple]]):
+    """Score and observed information (both times N) over free and candidate parameters of a FIML fit."""
+    from .build import build_problem
+    from .fiml import FimlProblem, expected_information
+
+    aug, theta_aug, order = _augmented(
+        problem, theta, per_group,
+        lambda table: FimlProblem(build_problem(table, [(g.label, g.s, g.m, g.n) for g in problem.groups]),
+                                  problem.xs))
     n = problem.n_total
     score = -n / 2 * aug.gradient(theta_aug)[order]
     info = n * expected_information(aug, theta_aug)[np.ix_(order, order)]
     return score, info
+
+
+def _categorical_score_information(problem, theta: np.ndarray, per_group: list[list[tuple]]):
+    """Score and expected information (both times N) over free and candidate parameters of a DWLS/ULS fit of
+    ordered items, as lavaan's modindices takes them: the gradient of ``sum_g (N_g - 1) / N (s - sigma)' W (s -
+    sigma) / 2`` with its sign switched (lavaan's ``gradient.logl`` for an estimator without a likelihood; its
+    ``lav_model_gradient`` weighs the least-squares groups by ``(N_g - 1) / N``) and ``sum_g N_g / N Delta' W Delta``
+    (``information.expected``, weighed by ``N_g / N``), W the DWLS (or unit) weights, on the same statistics."""
+    from .categorical import build_categorical
+
+    aug, theta_aug, order = _augmented(
+        problem, theta, per_group,
+        lambda table: build_categorical(table, [(g.label, g.stats) for g in problem.groups], problem.estimator,
+                                        problem.parameterization))
+    _, e, _, deltas = aug.normal_equations(theta_aug)
+    score = np.zeros(aug.n_free)
+    for g, jac in zip(aug.groups, deltas, strict=True):
+        est, _ = aug.wls_est(g, theta_aug, jacobian=False)
+        score += (g.n - 1) * (jac.T @ (g.weights * (g.obs - est)))
+    return score[order], problem.n_total * e[np.ix_(order, order)]
 
 
 def modification_indices(problem, theta: np.ndarray) -> pd.DataFrame:
@@ -142,8 +170,10 @@ def modification_indices(problem, theta: np.ndarray) -> pd.DataFrame:
     n_cand = sum(len(c) for c in per_group)
     if not n_cand:
         return pd.DataFrame(columns=[c for c in COLUMNS if c != "group" or len(problem.groups) > 1])
-    if hasattr(problem, "group_blocks"):  # FIML
-        score_all, info = _fiml_score_information(problem, theta, per_group)
+    special = (_fiml_score_information if hasattr(problem, "group_blocks")
+               else _categorical_score_information if hasattr(problem, "parameterization") else None)
+    if special is not None:  # FIML, or ordered items (DWLS/ULS): from the model laid out with the candidates free
+        score_all, info = special(problem, theta, per_group)
         score = score_all[k:]
         records = [(c[0], c[1], c[2], g.label, c[5], c[6]) for g, cands in zip(problem.groups, per_group, strict=True)
                    for c in cands]

@@ -72,8 +72,8 @@ class SEMResult(Reportable):
     Raises
     ------
     ModelSpecError
-        From :meth:`effects` of a multi-group fit, from :meth:`factor_scores` and
-        :meth:`modification_indices` of a fit of ordered items (their formulas are ML's), and from
+        From :meth:`effects` of a multi-group fit, from :meth:`factor_scores` of a fit of ordered items (its
+        formulas are ML's), and from
         :meth:`bootstrap` (see there).
     ParameterError
         From :meth:`bootstrap`, for an argument out of range.
@@ -365,7 +365,6 @@ class SEMResult(Reportable):
         """
         from .modindices import modification_indices
 
-        self._ml_only("modification_indices()")
         state = self._state
         table = modification_indices(state.problem, state.solution.theta)
         table = table[table["mi"] >= minimum]
