@@ -23,7 +23,8 @@ MEASURES = ["npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalu
             "baseline.chisq", "baseline.df", "baseline.chisq.scaled", "baseline.pvalue.scaled",
             "baseline.chisq.scaling.factor", "cfi", "tli", "cfi.scaled", "tli.scaled", "cfi.robust", "tli.robust",
             "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.scaled", "rmsea.ci.lower.scaled",
-            "rmsea.ci.upper.scaled", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "srmr"]
+            "rmsea.ci.upper.scaled", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "srmr",
+            "rmsea.pvalue", "rmsea.pvalue.scaled", "rmsea.pvalue.robust", "wrmr"]
 CASES = ["cfa5", "sem_indirect", "near_empty", "binary", "mixed", "theta_param", "dwls", "ulsmv", "listwise_na", "pairwise",
          "multigroup", "inv_config", "inv_thresholds", "inv_loadings", "inv_intercepts"]
 _FITS: dict[str, tuple] = {}

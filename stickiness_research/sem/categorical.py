@@ -48,7 +48,7 @@ from scipy import linalg, special
 from ..errors import EstimationError, ModelSpecError, ResponseDataError, _warn_at_caller
 from ..executor import map_chunks
 from .build import layout
-from .fit_measures import rmsea_ci
+from .fit_measures import RMSEA_CLOSE, rmsea_ci, rmsea_pvalue
 from .ordinal import OrdinalStats, _distinct_answers
 from .partable import ParRow, ParTable
 from .problem import Group, Problem
@@ -701,16 +701,24 @@ def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution,
             out["tli.robust"] = _tli(*args, scaled=True)
     out["rmsea"] = _rmsea(chisq, df, n_rmsea, n_groups)
     out["rmsea.ci.lower"], out["rmsea.ci.upper"] = _rmsea_interval(chisq, df, n_rmsea, n_groups)
+    # the test of close fit (RMSEA <= .05) of each statistic, as lavaan's lav_fit_rmsea_lavobject
+    out["rmsea.pvalue"], out["rmsea.close.h0"] = rmsea_pvalue(chisq, df, n_rmsea, n_groups), RMSEA_CLOSE
     if robust:
         out["rmsea.scaled"] = _rmsea(x2s, df, n_rmsea, n_groups)
         out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = _rmsea_interval(x2s, df, n_rmsea, n_groups)
+        out["rmsea.pvalue.scaled"] = rmsea_pvalue(x2s, df, n_rmsea, n_groups)
         if cat is None:
             out["rmsea.robust"] = out["rmsea.ci.lower.robust"] = out["rmsea.ci.upper.robust"] = math.nan
+            out["rmsea.pvalue.robust"] = math.nan
         else:
             out["rmsea.robust"] = _rmsea(cat["XX3"], cat["df3"], n_rmsea, n_groups, cat["c.hat3"])
             lo, hi = _rmsea_interval(cat["XX3.scaled"], cat["df3"], n_rmsea, n_groups, cat["c.hat3"])
             out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
+            out["rmsea.pvalue.robust"] = rmsea_pvalue(cat["XX3.scaled"], cat["df3"], n_rmsea, n_groups, cat["c.hat3"])
     out["srmr"] = _srmr(problem, sol.theta)
+    # Muthen's weighted root mean square residual, sqrt(chisq / k), k the first group's statistics (lavaan's
+    # lav_fit_wrmr counts those of group 1 only, whatever the number of groups)
+    out["wrmr"] = math.sqrt(chisq / len(problem.groups[0].obs)) if chisq >= 0 else math.nan
     return out
 
 

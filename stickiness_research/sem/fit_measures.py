@@ -67,7 +67,7 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     scale = math.sqrt(n_groups)
     rmsea = math.sqrt(max(chisq - df, 0.0) / (df * n)) * scale if df > 0 else 0.0
     lower, upper = (v * scale for v in rmsea_ci(chisq, df, n))
-    pclose = noncentral_upper(chisq, df, RMSEA_CLOSE**2 * df * n / n_groups) if df > 0 else math.nan
+    pclose = rmsea_pvalue(chisq, df, n, n_groups)
 
     srmr_groups = [_srmr_bentler(g) for g in groups]
     srmr = float(sum(g["n"] * v for g, v in zip(groups, srmr_groups, strict=True)) / n)
@@ -103,6 +103,15 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
         "cn_05": _hoelter(chisq, df, n, 0.05), "cn_01": _hoelter(chisq, df, n, 0.01),
         "mfi": math.exp(-0.5 * (chisq - df) / n), "ecvi": chisq / n + 2 * npar / n,
     }
+
+
+def rmsea_pvalue(chisq: float, df: float, n: float, groups: int = 1, c_hat: float = 1.0) -> float:
+    """P-value of the test of close fit, H0: RMSEA <= .05 (lavaan's ``rmsea.pvalue``, ``lav_fit_rmsea_closefit``):
+    the upper tail of a noncentral chi-square(df) at ``chisq`` with noncentrality ``n df .05^2 / (c_hat G)``; NaN
+    without df or a finite statistic (Browne & Cudeck 1993)."""
+    if not (df > 0 and all(math.isfinite(x) for x in (chisq, n, c_hat))):
+        return math.nan
+    return noncentral_upper(chisq, df, n * df / c_hat * RMSEA_CLOSE**2 / groups)
 
 
 def noncentral_upper(x: float, df: float, nc: float) -> float:

@@ -32,7 +32,7 @@ from scipy import special
 from ..errors import EstimationError
 from .build import build_problem, exo_values, sample_moments
 from .fit import defined_rows, row_jacobian, row_values, table_rows
-from .fit_measures import RMSEA_CLOSE, noncentral_upper
+from .fit_measures import rmsea_pvalue
 from .problem import Problem, solve
 from .result import SEMResult
 from .standardize import group_standardized
@@ -208,4 +208,4 @@ def _fit_tests(chisq: float, df: int, n: int) -> tuple[float, float]:
     chisq = max(chisq, 0.0)
     if df <= 0:
         return math.nan, math.nan
-    return float(special.chdtrc(df, chisq)), noncentral_upper(chisq, df, RMSEA_CLOSE**2 * df * n)
+    return float(special.chdtrc(df, chisq)), rmsea_pvalue(chisq, df, n)
