@@ -496,6 +496,7 @@ def efa(data: pd.DataFrame, n_factors: int, q: Questionnaire | str | None = None
     oblique = rotation in ("oblimin", "promax") and n_factors > 1
     t = np.asarray(fitted.rotation_matrix) if oblique else None
     phi = t.T @ t if oblique else np.eye(n_factors)
+    np.fill_diagonal(phi, 1.0)  # T's columns have unit length: a correlation matrix, its diagonal 1 up to rounding
     # psych's ordering: explained variance (diag of Phi L'L) descending; sign so column sums are positive.
     explained = np.diag(phi @ loadings.T @ loadings)
     order = np.argsort(-explained, kind="stable")

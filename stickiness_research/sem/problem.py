@@ -146,7 +146,8 @@ class Problem:
             scaled = info / np.sqrt(np.outer(diag, diag)) if unit_free and np.all(diag > 0) else info
         try:  # cheap sufficient test: positive definite, lambda_min >= 1 / tr(info^-1), lambda_max <= tr(info)
             np.linalg.cholesky(scaled)
-            if float(np.trace(np.linalg.inv(scaled))) < 1e10 / max(float(np.trace(scaled)), 1.0):
+            # Cholesky can pass a singular matrix on rounding; its inverse is then garbage, of either sign
+            if 0 < float(np.trace(np.linalg.inv(scaled))) < 1e10 / max(float(np.trace(scaled)), 1.0):
                 return None
         except np.linalg.LinAlgError:
             pass
