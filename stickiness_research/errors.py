@@ -283,6 +283,15 @@ def _warn_at_caller(message: str, category: type[Warning] = StickinessWarning) -
     warnings.warn(message, category, stacklevel=level)
 
 
+def did_you_mean(name: object, choices) -> str:
+    """" Did you mean a, b?" with up to three of ``choices`` close to ``name`` (difflib's ratio >= 0.6), or ""; the
+    one wording of every "not a column" / "not a variable" error."""
+    import difflib
+
+    near = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3)
+    return f" Did you mean {', '.join(near)}?" if near else ""
+
+
 class ReliabilityWarning(StickinessWarning):
     """A scale's reliability is computed, but an item works against it (e.g. reverse-worded, not recoded).
 

@@ -33,7 +33,7 @@ from ._validation import (
     Satisfies,
     check,
 )
-from .errors import ModelSpecError, ResponseDataError
+from .errors import ModelSpecError, ResponseDataError, did_you_mean
 
 # Old column names a returned table still answers (a FutureWarning) until 0.2: one name, std_all, for a standardized
 # coefficient everywhere (lavaan's std.all).
@@ -45,7 +45,7 @@ def _frame(data: pd.DataFrame, columns: list[str], function: str) -> pd.DataFram
     missing = [c for c in columns if c not in data.columns]
     if missing:
         raise ResponseDataError(f"{function}: column {missing[0]!r} is not in the data; columns are "
-                                f"{list(data.columns)[:12]}.")
+                                f"{list(data.columns)[:12]}." + did_you_mean(missing[0], data.columns))
     frame = data[columns].apply(pd.to_numeric, errors="coerce").dropna().astype(float)
     _no_constant(frame, columns, function)
     return frame
@@ -347,7 +347,7 @@ def _ols_fit(data: pd.DataFrame, outcome: str, predictors: list[str],
     """
     missing = [c for c in [outcome, *predictors] if c not in data.columns]
     if missing:
-        raise ResponseDataError(f"ols: column {missing[0]!r} is not in the data.")
+        raise ResponseDataError(f"ols: column {missing[0]!r} is not in the data." + did_you_mean(missing[0], data.columns))
     x = _design(data, predictors)
     y = pd.to_numeric(data[outcome], errors="coerce").rename(outcome)
     frame = pd.concat([y, x], axis=1).dropna()
@@ -429,7 +429,8 @@ def hierarchical(data: pd.DataFrame, outcome: str, blocks: dict[str, list[str]])
                                 "each predictor belongs to one block.")
     missing = [c for c in [outcome, *every] if c not in data.columns]
     if missing:
-        raise ResponseDataError(f"hierarchical: column {missing[0]!r} is not in the data.")
+        raise ResponseDataError(f"hierarchical: column {missing[0]!r} is not in the data."
+                                + did_you_mean(missing[0], data.columns))
     frame = data[[outcome, *every]].dropna()
     y = pd.to_numeric(frame[outcome], errors="coerce")
     design = _design(frame, every)  # categorical predictors as their dummies

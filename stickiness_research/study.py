@@ -21,7 +21,7 @@ import pandas as pd
 
 from ._summary import Reportable
 from ._validation import PATH, InstanceOf, check
-from .errors import ModelSpecError, StudyWarning
+from .errors import ModelSpecError, StudyWarning, did_you_mean
 from .measurement import (
     CFAResult,
     MethodBiasResult,
@@ -637,7 +637,8 @@ def _check_groups(raw: pd.DataFrame, cfg: StudyConfig) -> None:
         if group not in raw.columns or raw[group].isna().all():
             what = "is not a column of" if group not in raw.columns else "has no answers in"
             raise cfg.error(f"group {group!r} {what} the data ({cfg.data.file or 'simulated'}).", f"groups[{k}]",
-                            hint="Remove it from groups, or export the data with that question.")
+                            hint=(did_you_mean(group, raw.columns).strip() if group not in raw.columns else "")
+                            or "Remove it from groups, or export the data with that question.")
 
 
 def _check_sample_size(n_read: int, n_kept: int, q: Questionnaire, cfg: StudyConfig) -> list[str]:

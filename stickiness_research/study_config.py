@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._validation import PATH, KeyedValueError, check
-from .errors import ModelSpecError, StudyConfigError
+from .errors import ModelSpecError, StudyConfigError, did_you_mean
 from .questionnaire.loader import _from_validation_error, _line_of, _parse_yaml, _plain, read_text
 from .questionnaire.schema import Identifier, LangText, Questionnaire
 from .responses.quality import MIN_ITEMS_IDENTICAL_ANSWERS
@@ -482,8 +482,6 @@ def _check_paths(cfg: StudyConfig, tree, source: str) -> None:
 
 def _check_syntax(syntax: str | None, loc: tuple, columns: set[str], tree, source: str) -> None:
     """Model syntax that parses, and whose observed variables are columns the data will have."""
-    import difflib
-
     from .sem.syntax import parse_syntax, variable_names
 
     if syntax is None:
@@ -496,9 +494,9 @@ def _check_syntax(syntax: str | None, loc: tuple, columns: set[str], tree, sourc
         raise StudyConfigError(str(exc), **where) from None
     unknown = [v for v in names.ov if v not in columns]
     if unknown:
-        near = difflib.get_close_matches(unknown[0], sorted(columns | set(names.lv)), n=3)
+        near = did_you_mean(unknown[0], sorted(columns | set(names.lv))).strip()
         raise StudyConfigError(f"model variable {unknown[0]!r} is neither a latent variable defined with '=~' nor "
                                "an item or demographic of the questionnaire"
                                + (f" ({len(unknown) - 1} more)" if len(unknown) > 1 else "") + ".",
-                               hint=f"Did you mean {', '.join(near)}?" if near else "Define it with '=~' or "
+                               hint=near or "Define it with '=~' or "
                                "use item ids.", **where)

@@ -13,7 +13,7 @@ import pandas as pd
 from .._deprecation import renamed_arguments
 from .._summary import Reportable
 from .._validation import BOOL, InstanceOf, Interval, Options, check
-from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError
+from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError, did_you_mean
 from .estimate import SCHEMES, PLSSolution, estimate
 from .model import PLSModel, pls_model
 
@@ -613,7 +613,8 @@ def fit_pls(model: str, data: pd.DataFrame, *, scheme: str = "path_weighting", c
     absent = [v for v in items if v not in data.columns]
     if absent:
         raise ModelSpecError(f"indicator {absent[0]!r} is not a column of the data"
-                             f"{f' ({len(absent) - 1} more missing)' if len(absent) > 1 else ''}.")
+                             f"{f' ({len(absent) - 1} more missing)' if len(absent) > 1 else ''}."
+                             + did_you_mean(absent[0], data.columns))
     frame = data[items]
     _refuse_non_numeric(frame, items, "fit_pls")
     x = frame.to_numpy(dtype=float, na_value=np.nan)
@@ -871,7 +872,7 @@ def raw_as_fitted(res: PLSResult, data: pd.DataFrame, who: str) -> tuple[np.ndar
     absent = [v for v in items if v not in data.columns]
     if absent:
         raise ModelSpecError(f"{who}: indicator {absent[0]!r} is not a column of the data; pass the data the model "
-                             "was fitted to.")
+                             "was fitted to." + did_you_mean(absent[0], data.columns))
     frame = data[items]
     _refuse_non_numeric(frame, items, who)
     x = frame.to_numpy(dtype=float, na_value=np.nan)

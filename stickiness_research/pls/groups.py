@@ -37,7 +37,7 @@ from .._validation import (
     Satisfies,
     check,
 )
-from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError
+from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError, did_you_mean
 from ..executor import map_chunks
 from .estimate import estimate_batch
 from .fit import PLSResult, fit_pls
@@ -93,7 +93,8 @@ def _split(data, group, levels, who: str) -> tuple[np.ndarray, np.ndarray, tuple
     check(data, "data", who, InstanceOf(pd.DataFrame, "a pandas DataFrame"))
     if isinstance(group, str):
         if group not in data.columns:
-            raise ModelSpecError(f"{who}: the group column {group!r} is not a column of the data.")
+            raise ModelSpecError(f"{who}: the group column {group!r} is not a column of the data."
+                                 + did_you_mean(group, data.columns))
         values = data[group]
         name = group
     else:

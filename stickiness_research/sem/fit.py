@@ -8,7 +8,6 @@ order with lavaan's ``parameterEstimates()`` columns.
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from scipy import special, stats
 
 from .._blas import single_threaded_blas
 from .._deprecation import renamed_arguments
-from ..errors import EstimationError, ModelSpecError, ParameterError
+from ..errors import EstimationError, ModelSpecError, ParameterError, did_you_mean
 from .build import build_problem, sample_moments
 from .fit_measures import fit_measures
 from .numeric import numerical_jacobian
@@ -398,9 +397,8 @@ def _ordered_thresholds(syntax: str, ordered, data: pd.DataFrame) -> dict[str, i
     _check_columns([v for v in items if v in columns], data, None)
     unknown = [v for v in items if v not in columns]
     if unknown:
-        near = difflib.get_close_matches(unknown[0], [str(c) for c in data.columns], n=3)
         raise ModelSpecError(f"ordered item {unknown[0]!r} is not a column of the data."
-                             + (f" Did you mean {', '.join(near)}?" if near else ""))
+                             + did_you_mean(unknown[0], data.columns))
     return thresholds_in_data(data, items)
 
 
@@ -410,9 +408,8 @@ def _check_ordered(ordered, thresholds: dict[str, int], partable: ParTable) -> N
         return
     unknown = [v for v in thresholds if v not in partable.ov_names]
     if unknown:
-        near = difflib.get_close_matches(unknown[0], list(partable.ov_names), n=3)
         raise ModelSpecError(f"ordered item {unknown[0]!r} is not an observed variable of the model."
-                             + (f" Did you mean {', '.join(near)}?" if near else ""))
+                             + did_you_mean(unknown[0], partable.ov_names))
 
 
 def _start_values(result: SEMResult | None) -> dict[tuple[str, str, str, int], float] | None:
@@ -447,14 +444,11 @@ def _check_columns(observed: list[str], data: pd.DataFrame, group: str | None) -
     present = set(columns)
     missing = [v for v in observed if v not in present]
     if missing:
-        near = difflib.get_close_matches(missing[0], columns, n=3)
-        hint = f" Did you mean {', '.join(near)}?" if near else ""
         raise ModelSpecError(f"model variable {missing[0]!r} is not a column of the data"
-                             f"{f' ({len(missing) - 1} more missing)' if len(missing) > 1 else ''}.{hint}")
+                             f"{f' ({len(missing) - 1} more missing)' if len(missing) > 1 else ''}."
+                             + did_you_mean(missing[0], columns))
     if group is not None and group not in present:
-        near = difflib.get_close_matches(str(group), columns, n=3)
-        raise ModelSpecError(f"group column {group!r} is not in the data."
-                             + (f" Did you mean {', '.join(near)}?" if near else ""))
+        raise ModelSpecError(f"group column {group!r} is not in the data." + did_you_mean(group, columns))
     dtypes = dict(zip(columns, data.dtypes, strict=True))
     for col in observed:
         if not pd.api.types.is_numeric_dtype(dtypes[col]):

@@ -16,7 +16,7 @@ from scipy import stats
 
 from .._deprecation import model_first
 from .._summary import Reportable
-from ..errors import ModelSpecError
+from ..errors import ModelSpecError, did_you_mean
 from .fit import fit_sem
 from .result import SEMResult
 
@@ -194,7 +194,7 @@ def latent_interaction(model, data: pd.DataFrame, x: str, moderator: str, outcom
     items_x, items_m = scales[x], scales[moderator]
     missing = [i for i in (*items_x, *items_m) if i not in data.columns]
     if missing:
-        raise ModelSpecError(f"item column {missing[0]!r} is not in the data.")
+        raise ModelSpecError(f"item column {missing[0]!r} is not in the data." + did_you_mean(missing[0], data.columns))
     frame = data.copy()
     centred = {i: frame[i].astype(float) - frame[i].astype(float).mean() for i in (*items_x, *items_m)}
     combos = (list(zip(items_x, items_m, strict=False)) if pairs == "matched"

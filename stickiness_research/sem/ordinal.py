@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..errors import EstimationError, ModelSpecError, ParameterError, ResponseDataError, _warn_at_caller
+from ..errors import (
+    EstimationError,
+    ModelSpecError,
+    ParameterError,
+    ResponseDataError,
+    _warn_at_caller,
+    did_you_mean,
+)
 
 __all__ = ["OrdinalStats", "ordinal_sample_stats"]
 
@@ -146,7 +153,7 @@ def _check_names(data: pd.DataFrame, ordered: Sequence[str], continuous: Sequenc
     if absent:
         raise ModelSpecError(f"item {absent[0]!r} is not a column of the data; "
                              f"columns are {', '.join(map(str, data.columns[:12]))}"
-                             f"{', ...' if len(data.columns) > 12 else ''}.")
+                             f"{', ...' if len(data.columns) > 12 else ''}." + did_you_mean(absent[0], data.columns))
     if variables is None:
         wanted_set = set(wanted)
         order = [str(c) for c in data.columns if c in wanted_set]

@@ -8,14 +8,12 @@ is the one an ordinal model uses, lavaan's 0.5 added to an empty cell of a 2 x 2
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._validation import Options, check
-from ..errors import ResponseDataError, _warn_at_caller
+from ..errors import ResponseDataError, _warn_at_caller, did_you_mean
 from .ordinal import _fit_ordinal, _ordered_codes, _pbinorm, _polychoric, ordinal_sample_stats
 
 _phi2 = _pbinorm  # the bivariate standard normal CDF P(X <= h, Y <= k; rho)
@@ -93,9 +91,7 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None, *, missing: s
     check(missing, "missing", "polychoric", Options(("listwise", "pairwise")))
     unknown = [item for item in items if item not in {str(c) for c in data.columns}]
     if unknown:
-        near = difflib.get_close_matches(unknown[0], [str(c) for c in data.columns], n=3)
-        raise ResponseDataError(f"item {unknown[0]!r} is not a column of the data."
-                                + (f" Did you mean {', '.join(near)}?" if near else ""))
+        raise ResponseDataError(f"item {unknown[0]!r} is not a column of the data." + did_you_mean(unknown[0], data.columns))
     empty = [item for item in items if not data[item].notna().any()]
     if empty:
         raise ResponseDataError(f"column {empty[0]!r} has no answers (every value is missing); leave it out.")
