@@ -7,6 +7,7 @@ Every command checks its arguments (:mod:`._validation`), its input files and it
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import json
@@ -180,12 +181,20 @@ def _ordered_option(ordered: str | None, command: str) -> bool | list[str] | Non
 
 
 def _warn_unless_noted(caught: list, notes: Any) -> None:
-    """Warn again what a command caught, except what its results already carry as notes (printed with them, or
-    in their JSON): each message once."""
-    noted = {str(n) for n in notes}
+    """Warn again what a command caught, in the command's words (options, not Python arguments: _as_options),
+    except what its results already carry as notes (printed with them, or in their JSON): each message once."""
+    noted = {_as_options(str(n)) for n in notes}
     for w in caught:
-        if str(w.message) not in noted:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        message = _as_options(str(w.message))
+        if message not in noted:
+            noted.add(message)
+            warnings.warn_explicit(message, w.category, w.filename, w.lineno, source=w.source)
+
+
+def _in_option_words(fit: Any) -> Any:
+    """The fit with its notes in the command's words ("--missing ml uses them", not "missing='ml'"), as they are
+    printed and written to its JSON."""
+    return dataclasses.replace(fit, warnings=tuple(_as_options(w) for w in fit.warnings))
 
 
 def _read_table(path: Path) -> Any:
@@ -583,6 +592,7 @@ def fit(
                       missing=missing, std_lv=std_lv, model_type=model_type, ordered=ordered_arg,
                       parameterization=parameterization)
     _warn_unless_noted(caught, res.warnings)
+    res = _in_option_words(res)
     with connect(dask_scheduler, "stickiness fit", "--dask-scheduler") as client:
         boot = res.bootstrap(bootstrap, seed=seed, ci=ci, n_jobs=n_jobs, scheduler=client,
                              progress=not as_json) if bootstrap else None
@@ -773,6 +783,7 @@ def invariance(
         res = measurement_invariance(source, frame, group, levels=tuple(_names(levels)) or None, ordered=ordered_arg,
                                      missing=missing)
     _warn_unless_noted(caught, res.summary_notes())
+    res = dataclasses.replace(res, fits={level: _in_option_words(fit) for level, fit in res.fits.items()})
     if as_json:
         _print_results("invariance", res)
         return

@@ -108,6 +108,23 @@ def test_invariance_of_ordered_items(tmp_path):
     assert text.exit_code == 0 and "Measurement invariance across product_type" in text.stdout
 
 
+def test_notes_name_the_commands_options_not_python_arguments(tmp_path):
+    """A note's advice reads as the command's option (--missing pairwise), in the text, the JSON and on stderr."""
+    data = pd.read_csv(DEMO).query("product_type in ['fund', 'insurance']").copy()
+    data.loc[data.index[:7], "int2"] = None
+    data.to_csv(tmp_path / "holes.csv", index=False)
+    model = tmp_path / "m.lav"
+    model.write_text("interaction =~ int1 + int2 + int3 + int4\nconvenience =~ con1 + con2 + con3\n",
+                     encoding="utf-8")
+    for extra, advice in ((["--ordered", "all"], "--missing pairwise keeps them"), ([], "--missing ml uses them")):
+        text = run("fit", "-m", model, "-d", tmp_path / "holes.csv", *extra)
+        assert text.exit_code == 0 and advice in text.stdout and "missing='" not in text.output
+        notes = as_json("fit", "-m", model, "-d", tmp_path / "holes.csv", *extra)["notes"]
+        assert any(advice in n for n in notes) and not any("missing='" in n for n in notes)
+    inv = run("invariance", "-m", model, "-d", tmp_path / "holes.csv", "--group", "product_type", "--ordered", "all")
+    assert inv.exit_code == 0 and "--missing pairwise keeps them" in inv.stdout and "missing='" not in inv.output
+
+
 def test_efa_json_matches_psych():
     payload = as_json("efa", "--data", HS, "--model", HS_MODEL, "--factors", "3")
     loadings = {r["item"]: r for r in payload["tables"]["loadings"]}
