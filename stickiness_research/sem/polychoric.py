@@ -14,7 +14,7 @@ from scipy import stats
 
 from .._validation import Options, check
 from ..errors import ResponseDataError, _warn_at_caller, did_you_mean
-from .ordinal import _fit_ordinal, _ordered_codes, _pbinorm, _polychoric, ordinal_sample_stats
+from .ordinal import _fit_ordinal, _ordered_codes, _pbinorm, _PolychoricBatch, ordinal_sample_stats
 
 _phi2 = _pbinorm  # the bivariate standard normal CDF P(X <= h, Y <= k; rho)
 
@@ -111,7 +111,8 @@ def polychoric(data: pd.DataFrame, items: list[str] | None = None, *, missing: s
         fits.append(_fit_ordinal(np.searchsorted(codes, frame[item].to_numpy(dtype=float)), len(codes)))
     p = len(items)
     r = np.eye(p)
-    for i in range(p):
-        for j in range(i + 1, p):
-            r[i, j] = r[j, i] = _polychoric(fits[i], fits[j], (items[i], items[j]))
+    if p > 1:  # every pair at once, in lavaan's order (the first that cannot be estimated is the one named)
+        second, first = np.triu_indices(p, 1)
+        batch = _PolychoricBatch(fits, items, list(zip(first.tolist(), second.tolist(), strict=True)))
+        r[first, second] = r[second, first] = batch.correlations()
     return pd.DataFrame(r, index=items, columns=items)
