@@ -175,36 +175,57 @@ class CategoricalProblem(Problem):
         return est, jac
 
     def fractions(self) -> np.ndarray:
+        """f_g = N_g / N: the groups' weights in the information E (lavaan's lav_model_information)."""
         return np.array([g.n for g in self.groups], dtype=float) / self.n_total
 
+    def objective_weights(self) -> np.ndarray:
+        """The groups' weights in the discrepancy minimised, (N_g - 1) / (N - G): lavaan minimises
+        sum_g (N_g - 1) / N F_g for least-squares estimators (lav_model_objective), the same minimum (the constant
+        N / (N - G) aside; one group's weight is 1). With several groups and parameters shared between them the
+        estimates differ from those of the weights N_g / N (by ~1e-5 on invariance models)."""
+        return np.array([g.n - 1 for g in self.groups], dtype=float) / (self.n_total - len(self.groups))
+
     def objective(self, theta: np.ndarray) -> tuple[float, list[float]]:
-        """(sum_g f_g F_g, [F_g])."""
+        """(sum_g w_g F_g, [F_g]), w the objective_weights."""
         parts = []
         for g in self.groups:
             est, _ = self.wls_est(g, theta, jacobian=False)
             r = g.obs - est
             parts.append(float(np.sum(g.weights * r * r)))
-        return float(self.fractions() @ np.array(parts)), parts
+        return float(self.objective_weights() @ np.array(parts)), parts
 
-    def normal_equations(self, theta: np.ndarray):
-        """F, the Gauss-Newton matrix E = sum f_g Delta' W Delta, the score sum f_g Delta' W r, Deltas."""
+    def normal_equations(self, theta: np.ndarray, weights: np.ndarray | None = None):
+        """F, the Gauss-Newton matrix E = sum w_g Delta' W Delta, the score sum w_g Delta' W r, Deltas; w the
+        objective_weights unless given (fractions() for the information)."""
         e = np.zeros((self.n_free, self.n_free))
         score = np.zeros(self.n_free)
         total = 0.0
         deltas = []
-        for fg, g in zip(self.fractions(), self.groups, strict=True):
+        for fg, g in zip(self.objective_weights() if weights is None else weights, self.groups, strict=True):
             est, jac = self.wls_est(g, theta)
             r = g.obs - est
             wr = g.weights * r
-            for rows, cols in _block_columns(jac, g.row_blocks):  # Delta' W Delta over its non-zero blocks
-                cols = _as_slice(cols)  # views, not copies, where the block's parameters are consecutive
-                block = jac[rows][:, cols]
-                e[(cols, cols) if isinstance(cols, slice) else np.ix_(cols, cols)] += \
-                    fg * (block.T @ (block * g.weights[rows, None]))
+            _add_gauss_newton(e, jac, g, fg)
             score += fg * (jac.T @ wr)
             total += fg * float(wr @ r)
             deltas.append(jac)
         return total, e, score, deltas
+
+    def information(self, deltas: list[np.ndarray]) -> np.ndarray:
+        """E = sum_g f_g Delta_g' W_g Delta_g, f_g = N_g / N (lavaan's expected information for DWLS/ULS)."""
+        e = np.zeros((self.n_free, self.n_free))
+        for fg, g, jac in zip(self.fractions(), self.groups, deltas, strict=True):
+            _add_gauss_newton(e, jac, g, fg)
+        return e
+
+
+def _add_gauss_newton(e: np.ndarray, jac: np.ndarray, g: CatGroup, weight: float) -> None:
+    """e += weight Delta' W Delta, over Delta's non-zero blocks."""
+    for rows, cols in _block_columns(jac, g.row_blocks):
+        cols = _as_slice(cols)  # views, not copies, where the block's parameters are consecutive
+        block = jac[rows][:, cols]
+        e[(cols, cols) if isinstance(cols, slice) else np.ix_(cols, cols)] += \
+            weight * (block.T @ (block * g.weights[rows, None]))
 
 
 def _block_columns(jac: np.ndarray, row_blocks: tuple) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -439,6 +460,9 @@ def solve_categorical(problem: CategoricalProblem) -> CatSolution:
         raise EstimationError(f"the {problem.estimator} estimation did not converge in {MAX_ITERATIONS} "
                               "iterations; check the model (identification, starting values).")
     _, group_f = problem.objective(theta)
+    if len(problem.groups) > 1:  # the information weighs groups by N_g / N, the objective by (N_g - 1) / (N - G)
+        e = problem.information(deltas)
+        f = float(problem.fractions() @ np.array(group_f))
     error = problem.identification_error(e, unit_free=True)
     if error is not None:
         raise error

@@ -66,8 +66,8 @@ def _candidates(problem, g, theta: np.ndarray) -> list[tuple]:
             if ("psi", i, j) in occupied:
                 continue
             d = np.outer(m_mat[:, i], m_mat[:, j])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                scale = 1.0 / np.sqrt(psi_diag[i] * psi_diag[j]) if psi_diag[i] * psi_diag[j] > 0 else np.nan
+            with np.errstate(invalid="ignore", divide="ignore"):  # |variances|, as lavaan's lav_standardize_all
+                scale = 1.0 / np.sqrt(abs(psi_diag[i] * psi_diag[j])) if psi_diag[i] * psi_diag[j] != 0 else np.nan
             out.append((st.inner[i], "~~", st.inner[j], d + d.T, np.zeros(p), scale, scale))
     theta_diag = np.diag(mats["theta"])
     for i, a in enumerate(st.observed):
@@ -76,8 +76,9 @@ def _candidates(problem, g, theta: np.ndarray) -> list[tuple]:
                 continue
             d = np.zeros((p, p))
             d[i, j] = d[j, i] = 1.0
-            with np.errstate(invalid="ignore", divide="ignore"):
-                scale = 1.0 / np.sqrt(theta_diag[i] * theta_diag[j]) if theta_diag[i] * theta_diag[j] > 0 else np.nan
+            with np.errstate(invalid="ignore", divide="ignore"):  # a negative (Heywood) variance too: |theta|
+                scale = (1.0 / np.sqrt(abs(theta_diag[i] * theta_diag[j])) if theta_diag[i] * theta_diag[j] != 0
+                         else np.nan)
             out.append((a, "~~", st.observed[j], d, np.zeros(p), 1.0, scale))
     return out
 
@@ -154,7 +155,7 @@ def _categorical_score_information(problem, theta: np.ndarray, per_group: list[l
         problem, theta, per_group,
         lambda table: build_categorical(table, [(g.label, g.stats) for g in problem.groups], problem.estimator,
                                         problem.parameterization))
-    _, e, _, deltas = aug.normal_equations(theta_aug)
+    _, e, _, deltas = aug.normal_equations(theta_aug, aug.fractions())
     score = np.zeros(aug.n_free)
     for g, jac in zip(aug.groups, deltas, strict=True):
         est, _ = aug.wls_est(g, theta_aug, jacobian=False)

@@ -1,21 +1,24 @@
 #!/usr/bin/env Rscript
 # Modification indices of categorical (WLSMV, DWLS, ULSMV) fits: lavaan's modindices() on the fits of
 # tests/reference/lavaan_wlsmv.R, refitted here from each case's JSON (its model or generated syntax, data file
-# and arguments), so this script needs that one's output and no data of its own.
-# Output: tests/reference/wlsmv/modindices.json, one entry per case: call, lavaan_version, warnings (what
+# and arguments), so this script needs that one's output and no data of its own; case heywood is
+# tests/reference/lavaan_wlsmv_degenerate.R's (a negative residual variance: sepc.all divides by |theta|).
+# Output: tests/reference/wlsmv/modindices.json, one entry per case: call, model, data (path from the repository
+# root), args (of the call besides model and data), lavaan_version, warnings (what
 # modindices() warned, e.g. that it ignores equality constraints) and modindices = modindices(fit, sort. = FALSE,
 # minimum.value = 0) as records (lhs op rhs [group] mi epc sepc.lv sepc.all sepc.nox).
 # Usage (repository root): Rscript tests/reference/lavaan_wlsmv_modindices.R
 suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
 folder <- "tests/reference/wlsmv"
 cases <- c("cfa5", "sem_indirect", "binary", "mixed", "theta_param", "dwls", "ulsmv", "pairwise", "multigroup",
-           "inv_loadings")
+           "inv_loadings", "heywood")
 out <- list()
 for (case in cases) {
   ref <- fromJSON(file.path(folder, paste0(case, ".json")), simplifyVector = TRUE)
-  d <- read.csv(file.path(folder, ref$data))
+  data <- if (file.exists(file.path(folder, ref$data))) file.path(folder, ref$data) else ref$data
+  d <- read.csv(data)
   model <- if (!is.null(ref$syntax)) ref$syntax else ref$model
-  args <- ref$args
+  args <- if (!is.null(ref$args)) ref$args else list(ordered = ref$ordered, estimator = "WLSMV")
   if (is.list(args$ordered)) args$ordered <- unlist(args$ordered)
   fitter <- if (startsWith(ref$call, "sem(")) "sem" else "cfa"
   fit <- do.call(fitter, c(list(model = model, data = d), args))
@@ -25,7 +28,8 @@ for (case in cases) {
                                                     invokeRestart("muffleWarning") })
   mi <- as.data.frame(mi)
   keep <- intersect(c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox"), names(mi))
-  out[[case]] <- list(call = ref$call, lavaan_version = as.character(packageVersion("lavaan")),
+  out[[case]] <- list(call = ref$call, model = model, data = data, args = args,
+                      lavaan_version = as.character(packageVersion("lavaan")),
                       warnings = I(warns), modindices = mi[, keep])
   cat(case, nrow(mi), "indices; largest", max(mi$mi, na.rm = TRUE), "\n")
 }
