@@ -1,15 +1,18 @@
-"""Modification indices (score tests for fixed-to-zero parameters), as lavaan's ``modindices()``.
+"""Modification indices (score tests for fixed or absent parameters), as lavaan's ``modindices()``.
 
-Candidates are lavaan's defaults, per group: cross-loadings (``=~``, fixed markers included),
-residual covariances between observed indicators (``~~``), and regressions and (residual)
-covariances between latent variables; candidates whose freeing would not be identified get no
-index. Multi-group, mean-structure and FIML fits are covered: with the expected information I
-over free and candidate parameters (summed over groups, means included),
-MI_c = g_c^2 / (I_cc - I_c. I_..^-1 I_.c), EPC_c = g_c / (same), g the log-likelihood gradient.
-For FIML fits the score comes from the casewise likelihood and the expected information from the
-missingness patterns (as lavaan, which always uses the expected information here): the model is
-laid out again with the candidates as free rows (value 0) and differentiated at the estimates.
-A candidate whose residual information per observation is below eps^(1/3) gets no index (lavaan).
+Candidates are lavaan's (``lav_partable_full`` and ``lav_object_extended(all.free = TRUE)``), per group: every row
+the full table of the model's variables would hold that is not a free parameter of the fit, i.e. its fixed rows
+(markers, ``0*`` covariances, fixed scale factors, residual variances or means) and the absent ones:
+loadings of every latent on every observed indicator not in a regression, covariances among indicators and among
+latents, regressions among the variables that appear in ``~`` (an indicator not on a latent), intercepts and means
+with a mean structure, and scale factors ``~*~`` of ordered items with several groups. With the expected
+information I over free and candidate parameters (summed over groups, means included),
+MI_c = g_c^2 / (I_cc - I_c. I_..^-1 I_.c), EPC_c = g_c / (same), g the score. The model is laid out again with the
+candidates as free rows (a fixed row freed at its value, an absent one at 0) and differentiated at the estimates:
+ML's gradient and expected information, FIML's casewise score and pattern-wise expected information, or the DWLS
+gradient and ``Delta' W Delta`` for ordered items. A candidate whose residual information per observation is below
+eps^(1/3) gets no index and is not listed (lavaan: NA, removed). Standardized EPCs as lavaan's
+``lav_standardize_lv`` / ``lav_standardize_all`` (cov.std = TRUE: a variance's by its current value).
 """
 
 from __future__ import annotations
@@ -20,66 +23,92 @@ import numpy as np
 import pandas as pd
 
 COLUMNS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all"]
+_NOT_PARAMETERS = ("==", ":=", "<", ">")
 
 
-def _candidates(problem, g, theta: np.ndarray) -> list[tuple]:
-    """(lhs, op, rhs, dSigma, dmu, sepc_lv scale, sepc_all scale) for one group."""
+def _candidate_rows(problem) -> list[list[tuple[str, str, str]]]:
+    """Per group, (lhs, op, rhs) of every candidate (lavaan's lav_partable_full rows and fixed rows, less the free)."""
+    pt = problem.partable
+    ov, lv, ov_x = list(pt.ov_names), list(pt.lv_names), set(pt.ov_x)
+    rows = [r for r in pt.rows if r.op not in _NOT_PARAMETERS]
+    ov_ind = {r.rhs for r in rows if r.op == "=~" and r.rhs not in set(lv)}
+    eqs = list(dict.fromkeys(v for r in rows if r.op == "~" for v in (r.lhs, r.rhs)))
+    ov_nox = [v for v in ov if v not in ov_x]
+    other = {v for v in ov if v not in ov_ind}
+
+    def pairs(names: list[str]) -> list[tuple[str, str, str]]:
+        return [(a, "~~", b) for i, a in enumerate(names) for b in names[i:]]
+
+    full = [(f, "=~", v) for f in lv for v in ov_nox if v not in set(eqs)]
+    full += [(a, op, b) for a, op, b in pairs(ov_nox) if a not in other and b not in other]
+    full += pairs([v for v in ov if v in ov_x]) + pairs(lv)
+    full += [(a, "~", b) for a in eqs for b in eqs if a != b and not (a in ov_ind and b in set(lv))]
+    if pt.meanstructure:
+        full += [(v, "~1", "") for v in ov + lv]
+    ordered = list(pt.ov_ord)
+    if ordered and pt.ngroups > 1:
+        full += [(v, "~*~", v) for v in ordered]
+    out = []
+    for g_no in range(1, pt.ngroups + 1):
+        mine = [r for r in rows if r.group == g_no]
+        free = {_key(r.lhs, r.op, r.rhs) for r in mine if r.is_free}
+        fixed = [(r.lhs, r.op, r.rhs) for r in mine if not r.is_free and not r.exo]
+        seen, cands = set(free), []
+        for c in fixed + full:
+            key = _key(*c)
+            if key not in seen:
+                seen.add(key)
+                cands.append(c)
+        out.append(cands)
+    return out
+
+
+def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
+    """A row's identity: a covariance is the same row either way round."""
+    return (min(lhs, rhs), op, max(lhs, rhs)) if op == "~~" else (lhs, op, rhs)
+
+
+def _scales(problem, g, theta: np.ndarray, cands: list[tuple[str, str, str]]) -> list[tuple[float, float, str]]:
+    """Per candidate (s_lv, s_all, how): sepc = epc s ("scale"), sign(epc) |value| s for a variance (cov.std: lavaan
+    standardizes its current value, "variance"), or epc / sign(epc) for a scale factor ("~*~", "sign")."""
     st = g.structure
     mats = problem.matrices(g, theta)
     c = st.inverse_i_minus_b(mats["beta"])
     inner_cov = c @ mats["psi"] @ c.T
     lam = mats["lambda"]
-    m_mat = lam @ c
-    sigma = m_mat @ mats["psi"] @ m_mat.T + mats["theta"]
-    c_alpha = c @ mats["alpha"]
-    p = len(st.observed)
-    occupied = {(r.mat, r.row, r.col) for r in st.rows if r.is_free or r.mat != "lambda"}
-    occupied |= {(r.mat, r.col, r.row) for r in st.rows if r.mat in ("theta", "psi")}
-    sd_obs = np.sqrt(np.diag(sigma))
-    sd_inner = np.sqrt(np.clip(np.diag(inner_cov), 0, None))
+    sigma = lam @ inner_cov @ lam.T + mats["theta"]
+    inner_at = {v: i for i, v in enumerate(st.inner)}
+    obs_at = {v: i for i, v in enumerate(st.observed)}
+    latent = st.latent
+
+    def sd_all(v: str) -> float:  # the total sd: a latent's, or an observed variable's implied one
+        var = inner_cov[inner_at[v], inner_at[v]] if v in latent else sigma[obs_at[v], obs_at[v]]
+        return float(np.sqrt(var)) if var > 0 else np.nan
+
+    def sd_lv(v: str) -> float:  # lv standardization rescales latents only
+        return sd_all(v) if v in latent else 1.0
+
+    def residual(v: str) -> float:  # the value of the row "v ~~ v"
+        return float(mats["psi"][inner_at[v], inner_at[v]] if v in inner_at else mats["theta"][obs_at[v], obs_at[v]])
+
     out = []
-    for j, lat in enumerate(st.inner):
-        if lat not in st.latent:
-            continue
-        row = inner_cov[j] @ lam.T  # Cov(eta_j, y)
-        for i, ov in enumerate(st.observed):
-            if ("lambda", i, j) in occupied or ov in st.inner:
-                continue
-            d = np.zeros((p, p))
-            d[i, :] += row
-            d[:, i] += row
-            dmu = np.zeros(p)
-            dmu[i] = c_alpha[j]
-            out.append((lat, "=~", ov, d, dmu, sd_inner[j], sd_inner[j] / sd_obs[i]))
-    cpm = c @ mats["psi"] @ m_mat.T
-    psi_diag = np.diag(mats["psi"])
-    latent_idx = [i for i, v in enumerate(st.inner) if v in st.latent]
-    for i in latent_idx:
-        for j in latent_idx:
-            if i == j or ("beta", i, j) in occupied:
-                continue
-            d = np.outer(m_mat[:, i], cpm[j])
-            scale = sd_inner[j] / sd_inner[i] if sd_inner[i] > 0 else np.nan
-            out.append((st.inner[i], "~", st.inner[j], d + d.T, m_mat[:, i] * c_alpha[j], scale, scale))
-    for a_pos, i in enumerate(latent_idx):
-        for j in latent_idx[a_pos + 1:]:
-            if ("psi", i, j) in occupied:
-                continue
-            d = np.outer(m_mat[:, i], m_mat[:, j])
-            with np.errstate(invalid="ignore", divide="ignore"):  # |variances|, as lavaan's lav_standardize_all
-                scale = 1.0 / np.sqrt(abs(psi_diag[i] * psi_diag[j])) if psi_diag[i] * psi_diag[j] != 0 else np.nan
-            out.append((st.inner[i], "~~", st.inner[j], d + d.T, np.zeros(p), scale, scale))
-    theta_diag = np.diag(mats["theta"])
-    for i, a in enumerate(st.observed):
-        for j in range(i + 1, p):
-            if ("theta", i, j) in occupied or a in st.inner or st.observed[j] in st.inner:
-                continue
-            d = np.zeros((p, p))
-            d[i, j] = d[j, i] = 1.0
-            with np.errstate(invalid="ignore", divide="ignore"):  # a negative (Heywood) variance too: |theta|
-                scale = (1.0 / np.sqrt(abs(theta_diag[i] * theta_diag[j])) if theta_diag[i] * theta_diag[j] != 0
-                         else np.nan)
-            out.append((a, "~~", st.observed[j], d, np.zeros(p), 1.0, scale))
+    for lhs, op, rhs in cands:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if op == "=~":
+                out.append((sd_lv(lhs), sd_lv(lhs) / sd_all(rhs), "scale"))
+            elif op == "~":
+                out.append((sd_lv(rhs) / sd_lv(lhs), sd_all(rhs) / sd_all(lhs), "scale"))
+            elif op == "~~" and lhs != rhs:
+                both = residual(lhs) * residual(rhs)
+                s_all = 1.0 / np.sqrt(abs(both)) if both != 0 else np.nan  # a Heywood variance too: |.|, as lavaan
+                out.append((s_all if lhs in latent and rhs in latent else 1.0, s_all, "scale"))
+            elif op == "~~":
+                value = abs(residual(lhs))
+                out.append((value / sd_lv(lhs) ** 2, value / sd_all(lhs) ** 2, "variance"))
+            elif op == "~*~":
+                out.append((1.0, 1.0, "sign"))
+            else:  # "~1", "|": a mean, intercept or threshold, on its variable's scale
+                out.append((1.0 / sd_lv(lhs), 1.0 / sd_all(lhs), "scale"))
     return out
 
 
@@ -90,7 +119,24 @@ def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
     from .partable import ParRow
 
     pt = problem.partable
-    rows = list(pt.rows)
+    # every free row's value at the fit, and whether it moves with theta (one held at an active bound does not)
+    value: dict[int, float] = {}
+    moving: set[int] = set()
+    ov = {v: i for i, v in enumerate(pt.ov_names)}
+    for g in problem.groups:
+        ids = [g.structure.rows[pos].id for pos in g.structure.free]
+        value.update(zip(ids, problem.local(g, theta), strict=True))
+        moving.update(i for i, k in zip(ids, g.k_map, strict=True) if k.any())
+        if hasattr(g, "tau_rows"):  # ordered items: thresholds and scale factors are rows outside the matrices
+            value.update(zip((r.id for r in g.tau_rows), g.tau_c + g.tau_k @ theta, strict=True))
+            moving.update(r.id for r, k in zip(g.tau_rows, g.tau_k, strict=True) if k.any())
+            scale = g.delta_c + g.delta_k @ theta
+            value.update((r.id, scale[ov[r.lhs]]) for r in g.delta_rows)
+            moving.update(r.id for r in g.delta_rows if g.delta_k[ov[r.lhs]].any())
+    # a free row held at its bound stays fixed there (the bounds themselves play no part in the scores at the fit);
+    # a fixed row that is a candidate is freed at its value
+    rows = [r if not r.is_free or r.id in moving else replace(r, free=0, ustart=value[r.id])
+            for r in pt.rows if r.op not in ("<", ">")]
     where = {(r.group, r.lhs, r.op, r.rhs): k for k, r in enumerate(rows)}
     extra, next_id = [], max(r.id for r in pt.rows) + 1
     free_no = max(r.free for r in pt.rows)
@@ -110,16 +156,6 @@ def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
             cand_ids.append(next_id)
             next_id += 1
     aug = build(pt.replace_rows(rows + extra))
-    # every free row's value at the fit, candidates at 0, as values of the augmented classes
-    value: dict[int, float] = {}
-    ov = {v: i for i, v in enumerate(pt.ov_names)}
-    for g in problem.groups:
-        value.update(zip((g.structure.rows[pos].id for pos in g.structure.free), problem.local(g, theta),
-                         strict=True))
-        if hasattr(g, "tau_rows"):  # ordered items: thresholds and scale factors are rows outside the matrices
-            value.update(zip((r.id for r in g.tau_rows), g.tau_c + g.tau_k @ theta, strict=True))
-            scale = g.delta_c + g.delta_k @ theta
-            value.update((r.id, scale[ov[r.lhs]]) for r in g.delta_rows)
     new = aug.layout
     target = np.array([value.get(r.id, fixed_values.get(r.id, 0.0)) for r in new.class_rows]) - new.c0
     theta_aug = np.linalg.lstsq(new.basis, target, rcond=None)[0]
@@ -163,48 +199,33 @@ def _categorical_score_information(problem, theta: np.ndarray, per_group: list[l
     return score[order], problem.n_total * e[np.ix_(order, order)]
 
 
+def _ml_score_information(problem, theta: np.ndarray, per_group: list[list[tuple]]):
+    """Score and expected information (both times N) over free and candidate parameters of an ML fit: from F_ML's
+    gradient and expected Hessian (``Problem.gradient_information``), -N/2 and N/2 times."""
+    from .build import build_problem
+
+    aug, theta_aug, order = _augmented(
+        problem, theta, per_group,
+        lambda table: build_problem(table, [(g.label, g.s, g.m, g.n) for g in problem.groups]))
+    grad, hess = aug.gradient_information(theta_aug)
+    n = problem.n_total
+    return -n / 2 * grad[order], n / 2 * hess[np.ix_(order, order)]
+
+
 def modification_indices(problem, theta: np.ndarray) -> pd.DataFrame:
     """Table lhs op rhs group mi epc sepc_lv sepc_all, sorted by mi (largest first); ``group`` is
     dropped for single-group fits."""
     k = problem.n_free
-    per_group = [_candidates(problem, g, theta) for g in problem.groups]
-    n_cand = sum(len(c) for c in per_group)
-    if not n_cand:
+    per_group = _candidate_rows(problem)
+    if not sum(len(c) for c in per_group):
         return pd.DataFrame(columns=[c for c in COLUMNS if c != "group" or len(problem.groups) > 1])
-    special = (_fiml_score_information if hasattr(problem, "group_blocks")
-               else _categorical_score_information if hasattr(problem, "parameterization") else None)
-    if special is not None:  # FIML, or ordered items (DWLS/ULS): from the model laid out with the candidates free
-        score_all, info = special(problem, theta, per_group)
-        score = score_all[k:]
-        records = [(c[0], c[1], c[2], g.label, c[5], c[6]) for g, cands in zip(problem.groups, per_group, strict=True)
-                   for c in cands]
-        return _table(problem, info, score, records, k)
-    info = np.zeros((k + n_cand, k + n_cand))
-    score = np.zeros(n_cand)
-    offset = 0
-    records = []
-    for g, cands in zip(problem.groups, per_group, strict=True):
-        mom = problem.moments(g, theta)
-        inv = np.linalg.inv(mom.sigma)
-        ds = np.concatenate([mom.dsigma, np.stack([c[3] for c in cands])]) if cands else mom.dsigma
-        a = inv @ ds @ inv
-        block = 0.5 * a.reshape(len(ds), -1) @ ds.reshape(len(ds), -1).T
-        if mom.mu is not None:
-            dmu = np.concatenate([mom.dmu, np.stack([c[4] for c in cands])]) if cands else mom.dmu
-            block += dmu @ inv @ dmu.T
-        idx = np.concatenate([np.arange(k), k + offset + np.arange(len(cands))]).astype(int)
-        info[np.ix_(idx, idx)] += g.n * block
-        if cands:
-            mean_r = g.m - mom.mu if mom.mu is not None else np.zeros(g.p)
-            resid = inv @ (mom.sigma - g.s - np.outer(mean_r, mean_r)) @ inv
-            cand_ds = np.stack([c[3] for c in cands])
-            grad_f = cand_ds.reshape(len(cands), -1) @ resid.ravel()
-            if mom.mu is not None:
-                grad_f -= 2 * np.stack([c[4] for c in cands]) @ inv @ mean_r
-            score[offset:offset + len(cands)] = -g.n / 2 * grad_f
-        records += [(c[0], c[1], c[2], g.label, c[5], c[6]) for c in cands]
-        offset += len(cands)
-    return _table(problem, info, score, records, k)
+    score_information = (_fiml_score_information if hasattr(problem, "group_blocks")
+                         else _categorical_score_information if hasattr(problem, "parameterization")
+                         else _ml_score_information)
+    score_all, info = score_information(problem, theta, per_group)
+    records = [(*c, g.label, *scale) for g, cands in zip(problem.groups, per_group, strict=True)
+               for c, scale in zip(cands, _scales(problem, g, theta, cands), strict=True)]
+    return _table(problem, info, score_all[k:], records, k)
 
 
 def _table(problem, info: np.ndarray, score: np.ndarray, records: list[tuple], k: int) -> pd.DataFrame:
@@ -214,9 +235,13 @@ def _table(problem, info: np.ndarray, score: np.ndarray, records: list[tuple], k
         identified = v / problem.n_total >= np.finfo(float).eps ** (1 / 3)
         mi = np.where(identified, score**2 / v, np.nan)
         epc = np.where(identified, score / v, np.nan)
-    table = pd.DataFrame(records, columns=["lhs", "op", "rhs", "group", "s_lv", "s_all"])
+    table = pd.DataFrame(records, columns=["lhs", "op", "rhs", "group", "s_lv", "s_all", "how"])
     table["mi"], table["epc"] = mi, epc
-    table["sepc_lv"], table["sepc_all"] = epc * table["s_lv"], epc * table["s_all"]
+    sign = np.sign(epc) * (np.abs(epc) >= np.sqrt(np.finfo(float).eps))  # lavaan: 0 for a variance's tiny epc
+    how = table["how"].to_numpy()
+    for col, s in (("sepc_lv", table["s_lv"].to_numpy()), ("sepc_all", table["s_all"].to_numpy())):
+        table[col] = np.where(how == "scale", epc * s, np.where(how == "variance", sign * s, np.sign(epc)))
+    table.loc[how == "sign", "sepc_lv"] = epc[how == "sign"]
     table = table[identified][COLUMNS]
     if len(problem.groups) == 1:
         table = table.drop(columns="group")

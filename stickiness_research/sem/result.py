@@ -356,6 +356,10 @@ class SEMResult(Reportable):
     def modification_indices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
         """Modification indices (lavaan's ``modindices()``): lhs op rhs mi epc sepc_lv sepc_all, largest first.
 
+        Every row lavaan scores (its full table's rows that are not free parameters, fixed rows included) whose
+        freeing would be identified; for ML, MLR, FIML and ordered items (WLSMV, DWLS, ULSMV); see
+        stickiness_research/sem/modindices.py.
+
         Parameters
         ----------
         top : int, optional
