@@ -191,6 +191,17 @@ def _warn_unless_noted(caught: list, notes: Any) -> None:
             warnings.warn_explicit(message, w.category, w.filename, w.lineno, source=w.source)
 
 
+def _modindices_summary(fit: Any, top: int) -> Any:
+    """The ``top`` largest modification indices of a fit, as a result of their own (text and JSON)."""
+    from ._summary import Summary
+
+    table = fit.modification_indices(top=top)
+    return Summary(f"Modification indices (the {top} largest; lavaan's modindices())", {"modindices": table},
+                   notes=["each index is the expected drop in chi-square from freeing that one parameter; freeing one "
+                          "changes the others, and a change made for an index must be refitted and reported as such."],
+                   meta={"top": top, "listed": len(table)}, kind="ModificationIndices")
+
+
 def _in_option_words(fit: Any) -> Any:
     """The fit with its notes in the command's words ("--missing ml uses them", not "missing='ml'"), as they are
     printed and written to its JSON."""
@@ -564,6 +575,8 @@ def fit(
     to_r: Annotated[Path | None, typer.Option("--to-r", help="Also write an R script (and SCRIPT_data.csv beside "
                                               "it: the model's columns only) that refits the model with lavaan "
                                               "and prints its estimates and fit measures.")] = None,
+    modindices: Annotated[int, typer.Option("--modindices", help="Also print the N largest modification indices "
+                                            "(lavaan's modindices(): MI, EPC, sepc.lv, sepc.all; 0 = none).")] = 0,
 ) -> None:
     """Fit a structural equation model (ML, MLR or, with --ordered, WLSMV; lavaan definitions) and print
     estimates and fit."""
@@ -572,6 +585,7 @@ def fit(
     from .sem.rscript import data_path_for
 
     check(bootstrap, "--bootstrap", "stickiness fit", NON_NEGATIVE_INT)
+    check(modindices, "--modindices", "stickiness fit", NON_NEGATIVE_INT)
     check(seed, "--seed", "stickiness fit", NON_NEGATIVE_INT)
     check(ci, "--ci", "stickiness fit", Options(("percentile", "bca")))
     check(n_jobs, "--n-jobs", "stickiness fit", *N_JOBS)
@@ -602,12 +616,15 @@ def fit(
         script = res.to_r(to_r)
         (err if as_json else out).print(f"wrote {script} and {data_path_for(script).name} (run: Rscript {script})",
                                         highlight=False, markup=False, soft_wrap=True)
+    mi = _modindices_summary(res, modindices) if modindices else None
     if as_json:
-        _print_results("fit", res, bootstrap=boot)
+        _print_results("fit", res, bootstrap=boot, modindices=mi)
         return
     out.print(res.summary(), highlight=False, soft_wrap=True)  # effects (delta-method SEs) among its tables
     if boot is not None:
         out.print("\n" + boot.summary(), highlight=False, soft_wrap=True, markup=False)
+    if mi is not None:
+        out.print("\n" + mi, highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command()

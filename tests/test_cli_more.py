@@ -125,6 +125,24 @@ def test_notes_name_the_commands_options_not_python_arguments(tmp_path):
     assert inv.exit_code == 0 and "--missing pairwise keeps them" in inv.stdout and "missing='" not in inv.output
 
 
+def test_fit_prints_the_largest_modification_indices(tmp_path):
+    """--modindices N: the API's table (lavaan's modindices(), largest first) in the text and as its own JSON result,
+    for an ML and a WLSMV fit."""
+    data = pd.read_csv(DEMO)
+    model = tmp_path / "m.lav"
+    model.write_text("interaction =~ int1 + int2 + int3 + int4\nconvenience =~ con1 + con2 + con3\n",
+                     encoding="utf-8")
+    for extra, kwargs in (([], {}), (["--ordered", "all"], {"ordered": True})):
+        api = sr.fit_sem(model.read_text(), data, **kwargs).modification_indices(top=4)
+        document = json.loads(run("fit", "-m", model, "-d", DEMO, *extra, "--modindices", "4", "--json").stdout)
+        rows = document["modindices"]["tables"]["modindices"]
+        assert [(r["lhs"], r["op"], r["rhs"]) for r in rows] == list(zip(api.lhs, api.op, api.rhs, strict=True))
+        assert [r["mi"] for r in rows] == pytest.approx(api["mi"].tolist(), rel=1e-12)
+        text = run("fit", "-m", model, "-d", DEMO, *extra, "--modindices", "4")
+        assert text.exit_code == 0 and "Modification indices" in text.stdout and f"{api['mi'][0]:.3f}" in text.stdout
+    assert "modindices" not in json.loads(run("fit", "-m", model, "-d", DEMO, "--json").stdout)
+
+
 def test_efa_json_matches_psych():
     payload = as_json("efa", "--data", HS, "--model", HS_MODEL, "--factors", "3")
     loadings = {r["item"]: r for r in payload["tables"]["loadings"]}
