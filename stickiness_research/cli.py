@@ -196,9 +196,12 @@ def _modindices_summary(fit: Any, top: int) -> Any:
     from ._summary import Summary
 
     table = fit.modification_indices(top=top)
-    return Summary(f"Modification indices (the {top} largest; lavaan's modindices())", {"modindices": table},
-                   notes=["each index is the expected drop in chi-square from freeing that one parameter; freeing one "
-                          "changes the others, and a change made for an index must be refitted and reported as such."],
+    notes = ["each index is the expected drop in chi-square from freeing that one parameter; freeing one changes the "
+             "others, and a change made for an index must be refitted and reported as such."]
+    if not len(table):
+        notes = ["no parameter outside the model can be freed and still be identified (e.g. a saturated model)."]
+    return Summary(f"Modification indices ({f'the {len(table)} largest; ' if len(table) else ''}lavaan's modindices())",
+                   {"modindices": table} if len(table) else {}, notes=notes,
                    meta={"top": top, "listed": len(table)}, kind="ModificationIndices")
 
 

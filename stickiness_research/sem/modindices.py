@@ -94,8 +94,8 @@ def _scales(problem, g, theta: np.ndarray, cands: list[tuple[str, str, str]]) ->
     out = []
     for lhs, op, rhs in cands:
         with np.errstate(invalid="ignore", divide="ignore"):
-            if op == "=~":
-                out.append((sd_lv(lhs), sd_lv(lhs) / sd_all(rhs), "scale"))
+            if op == "=~":  # rhs a latent too for a second-order loading
+                out.append((sd_lv(lhs) / sd_lv(rhs), sd_lv(lhs) / sd_all(rhs), "scale"))
             elif op == "~":
                 out.append((sd_lv(rhs) / sd_lv(lhs), sd_all(rhs) / sd_all(lhs), "scale"))
             elif op == "~~" and lhs != rhs:
@@ -133,6 +133,13 @@ def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
             scale = g.delta_c + g.delta_k @ theta
             value.update((r.id, scale[ov[r.lhs]]) for r in g.delta_rows)
             moving.update(r.id for r in g.delta_rows if g.delta_k[ov[r.lhs]].any())
+    # every matrix row's value in the fitted model (a fixed.x covariate's moments are the sample's, not a ustart)
+    current: dict[int, float] = {}
+    for g in problem.groups:
+        mats = problem.matrices(g, theta)
+        for r in g.structure.rows:
+            cell = mats[r.mat]
+            current[r.id] = float(cell[r.row, r.col] if cell.ndim == 2 else cell[r.row])
     # a free row held at its bound stays fixed there (the bounds themselves play no part in the scores at the fit);
     # a fixed row that is a candidate is freed at its value
     rows = [r if not r.is_free or r.id in moving else replace(r, free=0, ustart=value[r.id])
@@ -146,9 +153,9 @@ def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
         for c in cands:
             free_no += 1
             k = where.get((g_no, c[0], c[1], c[2]))
-            if k is not None:  # a fixed row (a marker): free it at its value
-                rows[k] = replace(rows[k], free=free_no)
-                fixed_values[rows[k].id] = rows[k].ustart
+            if k is not None:  # a fixed row (a marker, a covariate's moment): free it at its value
+                rows[k] = replace(rows[k], free=free_no, exo=0)
+                fixed_values[rows[k].id] = current.get(rows[k].id, rows[k].ustart)
                 cand_ids.append(rows[k].id)
                 continue
             extra.append(ParRow(id=next_id, lhs=c[0], op=c[1], rhs=c[2], user=0, block=g_no, group=g_no,
@@ -158,10 +165,57 @@ def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
     aug = build(pt.replace_rows(rows + extra))
     new = aug.layout
     target = np.array([value.get(r.id, fixed_values.get(r.id, 0.0)) for r in new.class_rows]) - new.c0
-    theta_aug = np.linalg.lstsq(new.basis, target, rcond=None)[0]
+    theta_aug = _solve_basis(new.basis, target)
     cand_cols = [int(np.flatnonzero(new.basis[new.class_of[i]])[0]) for i in cand_ids]
     order = [c for c in range(aug.n_free) if c not in set(cand_cols)] + cand_cols
     return aug, theta_aug, order
+
+
+def _solve_basis(basis: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """theta with basis @ theta = target (class values): read off where every class is one theta times a factor
+    (labels shared, no '==' between different parameters), else least squares (a large model's basis is thousands
+    square, where lstsq took seconds)."""
+    nonzero = basis != 0
+    if basis.shape[1] and (nonzero.sum(axis=1) == 1).all() and nonzero.any(axis=0).all():
+        cols = np.argmax(nonzero, axis=1)
+        theta = np.empty(basis.shape[1])
+        theta[cols] = target / basis[np.arange(len(cols)), cols]
+        return theta
+    return np.linalg.lstsq(basis, target, rcond=None)[0]
+
+
+def _held_x(problem) -> set[str]:
+    """The covariates whose moments are held at the sample's (fixed.x)."""
+    return set(problem.partable.ov_x) if problem.partable.fixed_x else set()
+
+
+def _information_without_x_moments(aug, theta: np.ndarray, held: set[str], xs: list | None = None) -> np.ndarray:
+    """Expected information (times N) with the fixed.x covariates' own moments left out, as lavaan's
+    lav_mvnorm_information_expected (and its missing-data version, pattern by pattern when ``xs``) zeroes their rows
+    and columns: sum over groups (patterns) of n [1/2 tr(A dS_a A dS_b) + dmu_a' A dmu_b], dS and dmu without the
+    covariates' (co)variances and means, A the (observed part's) inverse implied covariance."""
+    k = aug.n_free
+    info = np.zeros((k, k))
+    for index, g in enumerate(aug.groups):
+        mom = aug.moments(g, theta)
+        x = np.array([v in held for v in g.structure.observed])
+        ds = mom.dsigma.copy()
+        ds[:, x[:, None] & x[None, :]] = 0.0
+        dmu = None if mom.dmu is None else np.where(x[None, :], 0.0, mom.dmu)
+        if xs is None:
+            patterns = [(np.arange(g.p), g.n)]
+        else:
+            seen, counts = np.unique(~np.isnan(xs[index]), axis=0, return_counts=True)
+            patterns = [(np.flatnonzero(p), int(c)) for p, c in zip(seen, counts, strict=True)]
+        for o, count in patterns:
+            inv = np.linalg.inv(mom.sigma[np.ix_(o, o)])
+            d = ds[:, o][:, :, o]
+            a = inv @ d @ inv
+            block = 0.5 * a.reshape(k, -1) @ d.reshape(k, -1).T
+            if dmu is not None:
+                block += dmu[:, o] @ inv @ dmu[:, o].T
+            info += count * block
+    return info
 
 
 def _fiml_score_information(problem, theta: np.ndarray, per_group: list[list[tuple]]):
@@ -175,8 +229,10 @@ def _fiml_score_information(problem, theta: np.ndarray, per_group: list[list[tup
                                   problem.xs))
     n = problem.n_total
     score = -n / 2 * aug.gradient(theta_aug)[order]
-    info = n * expected_information(aug, theta_aug)[np.ix_(order, order)]
-    return score, info
+    held = _held_x(problem)
+    info = (_information_without_x_moments(aug, theta_aug, held, problem.xs) if held
+            else n * expected_information(aug, theta_aug))
+    return score, info[np.ix_(order, order)]
 
 
 def _categorical_score_information(problem, theta: np.ndarray, per_group: list[list[tuple]]):
@@ -207,9 +263,11 @@ def _ml_score_information(problem, theta: np.ndarray, per_group: list[list[tuple
     aug, theta_aug, order = _augmented(
         problem, theta, per_group,
         lambda table: build_problem(table, [(g.label, g.s, g.m, g.n) for g in problem.groups]))
-    grad, hess = aug.gradient_information(theta_aug)
+    held = _held_x(problem)
+    grad, hess = aug.gradient_information(theta_aug, information=not held)
     n = problem.n_total
-    return -n / 2 * grad[order], n / 2 * hess[np.ix_(order, order)]
+    info = _information_without_x_moments(aug, theta_aug, held) if held else n / 2 * hess
+    return -n / 2 * grad[order], info[np.ix_(order, order)]
 
 
 def modification_indices(problem, theta: np.ndarray) -> pd.DataFrame:

@@ -366,9 +366,17 @@ class SEMResult(Reportable):
             Keep only the ``top`` largest.
         minimum : float
             Keep only indices at least this large (3.84 is the 5 % critical value of chi-square(1)).
+
+        Raises
+        ------
+        ParameterError
+            ``top`` not a positive int (or None), ``minimum`` not a number >= 0.
         """
+        from .._validation import POSITIVE_INT, Interval, check
         from .modindices import modification_indices
 
+        check(top, "top", "SEMResult.modification_indices", POSITIVE_INT, None)
+        check(minimum, "minimum", "SEMResult.modification_indices", Interval(float, 0, None))
         state = self._state
         table = modification_indices(state.problem, state.solution.theta)
         table = table[table["mi"] >= minimum]
