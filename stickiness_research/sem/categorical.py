@@ -182,7 +182,7 @@ class CategoricalProblem(Problem):
         """The groups' weights in the discrepancy minimised, (N_g - 1) / (N - G): lavaan minimises
         sum_g (N_g - 1) / N F_g for least-squares estimators (lav_model_objective), the same minimum (the constant
         N / (N - G) aside; one group's weight is 1). With several groups and parameters shared between them the
-        estimates differ from those of the weights N_g / N (by ~1e-5 on invariance models)."""
+        estimates differ from those of the weights N_g / N (by 2.9e-4 on groups of 350 and 150, equal loadings)."""
         return np.array([g.n - 1 for g in self.groups], dtype=float) / (self.n_total - len(self.groups))
 
     def objective(self, theta: np.ndarray) -> tuple[float, list[float]]:
