@@ -119,13 +119,17 @@ def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
     from .partable import ParRow
 
     pt = problem.partable
-    # every free row's value at the fit, and whether it moves with theta (one held at an active bound does not)
+    # every row's value in the fitted model (a fixed.x covariate's moments are the sample's, not a ustart), and
+    # which free rows move with theta (one held at an active bound does not)
     value: dict[int, float] = {}
     moving: set[int] = set()
     ov = {v: i for i, v in enumerate(pt.ov_names)}
     for g in problem.groups:
+        mats = problem.matrices(g, theta)
+        for r in g.structure.rows:
+            cell = mats[r.mat]
+            value[r.id] = float(cell[r.row, r.col] if cell.ndim == 2 else cell[r.row])
         ids = [g.structure.rows[pos].id for pos in g.structure.free]
-        value.update(zip(ids, problem.local(g, theta), strict=True))
         moving.update(i for i, k in zip(ids, g.k_map, strict=True) if k.any())
         if hasattr(g, "tau_rows"):  # ordered items: thresholds and scale factors are rows outside the matrices
             value.update(zip((r.id for r in g.tau_rows), g.tau_c + g.tau_k @ theta, strict=True))
@@ -133,13 +137,6 @@ def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
             scale = g.delta_c + g.delta_k @ theta
             value.update((r.id, scale[ov[r.lhs]]) for r in g.delta_rows)
             moving.update(r.id for r in g.delta_rows if g.delta_k[ov[r.lhs]].any())
-    # every matrix row's value in the fitted model (a fixed.x covariate's moments are the sample's, not a ustart)
-    current: dict[int, float] = {}
-    for g in problem.groups:
-        mats = problem.matrices(g, theta)
-        for r in g.structure.rows:
-            cell = mats[r.mat]
-            current[r.id] = float(cell[r.row, r.col] if cell.ndim == 2 else cell[r.row])
     # a free row held at its bound stays fixed there (the bounds themselves play no part in the scores at the fit);
     # a fixed row that is a candidate is freed at its value
     rows = [r if not r.is_free or r.id in moving else replace(r, free=0, ustart=value[r.id])
@@ -147,15 +144,14 @@ def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
     where = {(r.group, r.lhs, r.op, r.rhs): k for k, r in enumerate(rows)}
     extra, next_id = [], max(r.id for r in pt.rows) + 1
     free_no = max(r.free for r in pt.rows)
-    fixed_values: dict[int, float] = {}
     cand_ids: list[int] = []
     for g_no, cands in enumerate(per_group, start=1):
         for c in cands:
             free_no += 1
             k = where.get((g_no, c[0], c[1], c[2]))
-            if k is not None:  # a fixed row (a marker, a covariate's moment): free it at its value
+            if k is not None:  # a fixed row (a marker, a covariate's moment): freed at its value
                 rows[k] = replace(rows[k], free=free_no, exo=0)
-                fixed_values[rows[k].id] = current.get(rows[k].id, rows[k].ustart)
+                value.setdefault(rows[k].id, rows[k].ustart)  # a row outside the matrices: its fixed value
                 cand_ids.append(rows[k].id)
                 continue
             extra.append(ParRow(id=next_id, lhs=c[0], op=c[1], rhs=c[2], user=0, block=g_no, group=g_no,
@@ -164,7 +160,7 @@ def _augmented(problem, theta: np.ndarray, per_group: list[list[tuple]], build):
             next_id += 1
     aug = build(pt.replace_rows(rows + extra))
     new = aug.layout
-    target = np.array([value.get(r.id, fixed_values.get(r.id, 0.0)) for r in new.class_rows]) - new.c0
+    target = np.array([value.get(r.id, 0.0) for r in new.class_rows]) - new.c0  # an added row at 0
     theta_aug = _solve_basis(new.basis, target)
     cand_cols = [int(np.flatnonzero(new.basis[new.class_of[i]])[0]) for i in cand_ids]
     order = [c for c in range(aug.n_free) if c not in set(cand_cols)] + cand_cols
@@ -247,12 +243,9 @@ def _categorical_score_information(problem, theta: np.ndarray, per_group: list[l
         problem, theta, per_group,
         lambda table: build_categorical(table, [(g.label, g.stats) for g in problem.groups], problem.estimator,
                                         problem.parameterization))
-    _, e, _, deltas = aug.normal_equations(theta_aug, aug.fractions())
-    score = np.zeros(aug.n_free)
-    for g, jac in zip(aug.groups, deltas, strict=True):
-        est, _ = aug.wls_est(g, theta_aug, jacobian=False)
-        score += (g.n - 1) * (jac.T @ (g.weights * (g.obs - est)))
-    return score[order], problem.n_total * e[np.ix_(order, order)]
+    # the score sum_g (N_g - 1) Delta' W (s - sigma) is N times lavaan's gradient.logl
+    _, _, score, deltas = aug.normal_equations(theta_aug, np.array([g.n - 1 for g in aug.groups], dtype=float))
+    return score[order], problem.n_total * aug.information(deltas)[np.ix_(order, order)]
 
 
 def _ml_score_information(problem, theta: np.ndarray, per_group: list[list[tuple]]):
