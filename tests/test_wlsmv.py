@@ -121,9 +121,115 @@ def test_listwise_deletion_and_pairwise_use_are_stated():
     assert any("handled pairwise" in w for w in pairwise.warnings)
 
 
-def test_ml_only_analyses_refuse_a_wlsmv_fit():
-    _, res = _fit("binary")
-    with pytest.raises(sr.ModelSpecError, match="not available for WLSMV fits"):
+PREDICT = json.loads((FOLDER / "predict.json").read_text())  # tests/reference/lavaan_wlsmv_predict.R
+# where lavaan 0.6.14's own EBM scores are right: every scale factor 1, no latent means, and the first group (it
+# scores later groups with the first group's loadings); elsewhere the posterior modes computed in R ("ebm_raw")
+LAVAAN_EBM_VALID = {"cfa5": [0], "sem_indirect": [0], "binary": [0], "mixed": [0], "dwls": [0], "pairwise": [0],
+                    "multigroup": [0], "inv_loadings": [0]}
+
+
+def _scores_by_group(res, method: str, groups: list[str]) -> list[np.ndarray]:
+    fs = res.factor_scores(method=method)
+    if "group" not in fs.columns:
+        return [fs.to_numpy()]
+    return [fs[fs["group"] == g].drop(columns="group").to_numpy() for g in groups]
+
+
+def _extreme_cells(res, g_no: int) -> np.ndarray:
+    """(rows, factors) where every answered indicator of the factor is in its bottom category or every one in its top
+    category: there the ML objective is nearly flat and lavaan's BFGS stops short of the optimum."""
+    state = res._state
+    g = state.problem.groups[g_no]
+    observed = list(g.structure.observed)
+    frame = state.data[g_no][1][observed]
+    lam = state.problem.matrices(g, state.solution.theta)["lambda"]
+    out = np.zeros((len(frame), lam.shape[1]), dtype=bool)
+    for f in range(lam.shape[1]):
+        items = [observed[j] for j in np.flatnonzero(lam[:, f])]
+        if not all(i in g.stats.categories for i in items):  # a continuous indicator: not flat
+            continue
+        block = frame[items]
+        low = block.eq([g.stats.categories[i][0] for i in items]) | block.isna()
+        high = block.eq([g.stats.categories[i][-1] for i in items]) | block.isna()
+        out[:, f] = low.all(axis=1).to_numpy() | high.all(axis=1).to_numpy()
+    return out
+
+
+@pytest.mark.parametrize("case", sorted(PREDICT))
+def test_factor_scores_are_the_posterior_modes_lavaan_defines(case):
+    """EBM (lavaan's default for ordered items) and ML scores against the modes computed in R at reltol 1e-14,
+    every respondent and group; lavaan 0.6.14's lavPredict() itself where its definition is right (BFGS, reltol
+    1e-8: 1e-3)."""
+    ref = PREDICT[case]
+    _, res = _fit(case)
+    ebm = _scores_by_group(res, "regression", ref["groups"])
+    assert [m.shape for m in ebm] == [np.shape(r) for r in ref["ebm"]]
+    for mine, theirs in zip(ebm, ref["ebm_raw"], strict=True):
+        np.testing.assert_allclose(mine, np.array(theirs, dtype=float), atol=2e-5)
+    for g_no in LAVAAN_EBM_VALID.get(case, []):
+        np.testing.assert_allclose(ebm[g_no], np.array(ref["ebm"][g_no], dtype=float), atol=2e-3)
+    ml = _scores_by_group(res, "Bartlett", ref["groups"])
+    for g_no, (mine, theirs) in enumerate(zip(ml, ref["ml_raw"], strict=True)):
+        theirs = np.array(theirs, dtype=float)
+        flat = _extreme_cells(res, g_no)
+        assert flat.sum() < 0.1 * flat.size
+        # BFGS stops for the whole row: a flat factor leaves the row's other scores short of the optimum too
+        rows = ~flat.any(axis=1)
+        np.testing.assert_allclose(mine[rows], theirs[rows], atol=2e-5)
+        assert np.isfinite(mine).all()  # lavaan's vague prior keeps the flat cells' optima finite
+
+
+def test_factor_scores_are_the_same_under_either_parameterization():
+    """Delta and theta parameterizations are one model: with the factors' variances fixed to 1 (std_lv, so that
+    the factors have one metric in both; a marker loading of 1 is on a different scale in each) the same posterior
+    modes. lavaan 0.6.14's differ, as it scales the thresholds by the implied scale factors and not the residual SDs."""
+    ref, _ = _fit("binary")
+    data = pd.read_csv(FOLDER / ref["data"])
+    fits = [sr.fit_sem(ref["model"], data, ordered=ref["args"]["ordered"], std_lv=True, parameterization=kind)
+            for kind in ("delta", "theta")]
+    for method in ("regression", "Bartlett"):
+        np.testing.assert_allclose(fits[0].factor_scores(method=method), fits[1].factor_scores(method=method),
+                                   atol=2e-6)
+
+
+def test_factor_scores_of_new_respondents_and_their_errors():
+    ref, res = _fit("binary")
+    data = pd.read_csv(FOLDER / ref["data"])
+    fitted = res.factor_scores()
+    new = data.iloc[[3, 1, 4]].copy()
+    new.index = ["a", "b", "c"]
+    again = res.factor_scores(new)
+    np.testing.assert_allclose(again.to_numpy(), fitted.iloc[[3, 1, 4]].to_numpy(), atol=1e-12)
+    assert list(again.index) == ["a", "b", "c"]
+    new.loc["b", "u2"] = np.nan  # a listwise fit scores complete rows only, as lavaan
+    assert again.columns.tolist() == res.factor_scores(new).columns.tolist()
+    assert res.factor_scores(new).loc["b"].isna().all() and res.factor_scores(new).loc["a"].notna().all()
+    code = data["u1"].max() + 7
+    new.loc["c", "u1"] = code
+    with pytest.raises(sr.ModelSpecError, match=rf"'u1' has the answer {code:g} in row 'c'.*not one of"):
+        res.factor_scores(new)
+    ref_pw, pairwise = _fit("pairwise")  # missing='pairwise': every row with an answer, from the items answered
+    pw = pd.read_csv(FOLDER / ref_pw["data"])
+    holes = pw[pw.isna().any(axis=1)].head(3)
+    scored = pairwise.factor_scores(holes)
+    assert len(holes) == 3 and scored.notna().all().all()
+    np.testing.assert_allclose(scored.to_numpy(), pairwise.factor_scores().loc[holes.index].to_numpy(), atol=1e-12)
+
+
+def test_factor_scores_refuse_a_negative_residual_variance():
+    data = pd.read_csv(FOLDER.parent / "data" / "wlsmv_heywood.csv")
+    ref = json.loads((FOLDER / "heywood.json").read_text())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sr.StickinessWarning)
+        res = sr.fit_sem(ref["model"], data, ordered=True, estimator="WLSMV")
+    with pytest.raises(sr.ModelSpecError, match="positive residual variances.*Heywood"):
+        res.factor_scores()
+
+
+def test_factor_scores_refuse_observed_variables_in_the_structural_part():
+    data = pd.read_csv(FOLDER / "mixed.csv")
+    res = sr.fit_sem("f1 =~ a1 + a2 + a3 + a4\nc1 ~ f1", data, ordered=["a1", "a2", "a3", "a4"])
+    with pytest.raises(sr.ModelSpecError, match="observed variables in its structural part are not available yet"):
         res.factor_scores()
 
 

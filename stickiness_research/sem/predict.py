@@ -16,6 +16,10 @@ the row of an observed endogenous variable of the structural part is its row of 
 structure lavaan takes E(y) and E(eta) from the sample means: alpha is zero except for the dummy
 variables, whose alpha reproduces their sample means; nu is the sample means, or (with exogenous covariates)
 the sample means minus L E(eta), zero on the dummies' rows.
+
+For ordered items (a WLSMV, DWLS or ULSMV fit) there is no closed form: lavaan's ``lavPredict`` takes each
+respondent's posterior mode (empirical Bayes modal, "EBM", its default; "ML" the likelihood's mode under a vague
+prior), found here by Newton's method on every distinct answer pattern at once (lavaan: one BFGS run per row).
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
         fitted on.
     method : {"regression", "Bartlett"}
         ``"regression"`` (Thurstone, lavaan's default; alias ``"EBM"``) or ``"Bartlett"`` (alias
-        ``"ML"``); case-insensitive.
+        ``"ML"``); case-insensitive. For a fit of ordered items, as in lavaan, ``"regression"``/``"EBM"`` gives
+        the posterior modes and ``"Bartlett"``/``"ML"`` the likelihood's modes (Notes).
     group : str, optional
         For new data and a multi-group result: the column holding the group labels. Default: the one
         column of ``data`` whose values are all fitted group labels. Rows without a label get NaN.
@@ -60,12 +65,19 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
         scores of a factor the observed variables do not identify).
         In a higher-order model lavaan 0.6.14's Bartlett scores of a second-order factor (which has no
         indicators of its own) are its mean, 0 without a mean structure; they are reproduced.
+        For ordered items a listwise fit scores complete rows (NaN otherwise) and a ``missing="pairwise"`` fit
+        every row with an answer, from the items answered (lavaan's ``na.rm``).
 
     Raises
     ------
     ModelSpecError
         An unknown method, ``data`` without a model variable or the group column, a non-numeric
-        model variable, or a group label the model was not fitted on.
+        model variable, or a group label the model was not fitted on. For ordered items also: an answer
+        that is not one of the item's fitted codes (naming item, value and row), a residual variance that
+        is not positive (a Heywood case), a latent covariance matrix that is not positive definite, or an
+        observed variable in the structural part (not available yet).
+    EstimationError
+        Ordered items: a posterior mode that does not converge (not seen; the objective is convex).
 
     Notes
     -----
@@ -79,13 +91,29 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
     Without a mean structure ``E(y)`` and ``E(eta)`` come from the sample means, as lavaan's
     (the module docstring has lavaan's rules for observed variables of the structural part).
 
+    Ordered items (lavaan's ``lav_predict_eta_ebm_ml``): with the items independent given eta (residual
+    covariances unused, as in lavaan), ``P(y_j = k | eta) = Phi((tau_k - nu_j - lambda_j' eta) / s_j) -
+    Phi((tau_{k-1} - nu_j - lambda_j' eta) / s_j)`` (``tau`` the raw thresholds, ``s_j`` the residual SD; a normal
+    density for a continuous indicator), the EBM score minimises
+    ``(eta - E eta)' V^-1 (eta - E eta) / 2 - sum_j log P(y_j | eta)``, the ML score the same with ``V^-1``
+    replaced by lavaan's vague prior ``1e-5 I``. Both objectives are strictly convex, so their one minimum is
+    found to 1e-10 (lavaan's BFGS with ``reltol = 1e-8`` stops within about 1e-3; for ML, where a factor's
+    answers are all in its items' bottom or top category, the objective is so flat that lavaan stops up to 1
+    short). lavaan 0.6.14 scales the thresholds and the mean by the scale factors but not the SDs, and scores
+    every group with the first group's loadings; later lavaan, and this function, use the raw thresholds of each
+    group. The two agree where every scale factor is 1, without latent means, in the first group.
+
     References
     ----------
     Thurstone, L. L. (1935). *The Vectors of Mind*. University of Chicago Press.
     Bartlett, M. S. (1937). The statistical conception of mental factors. *British Journal of Psychology*,
     28(1), 97-104.
+    Skrondal, A., & Rabe-Hesketh, S. (2004). *Generalized Latent Variable Modeling*, ch. 7 (empirical Bayes modal
+    prediction). Chapman & Hall/CRC.
     R: ``lavaan::lavPredict(fit, method = "regression")`` and ``method = "Bartlett"`` for nine models
-    (tests/test_predict.py; tests/reference/lavaan_predict.R).
+    (tests/test_predict.py; tests/reference/lavaan_predict.R); for ordered items ``lavPredict(fit)`` and
+    ``method = "ML"`` of nine WLSMV/DWLS fits, with the modes recomputed in R by ``optim()``
+    (tests/test_wlsmv.py; tests/reference/lavaan_wlsmv_predict.R).
 
     Examples
     --------
@@ -112,9 +140,16 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
     else:
         labels = [g.label for g in problem.groups] if multi else None
         parts = _split(data.reset_index(drop=True), observed, labels, group)
+    ordered = hasattr(problem, "parameterization")  # CategoricalProblem: posterior modes of ordered items
+    pairwise = ordered and state.data is not None and any(
+        g.stats.missing == "pairwise" for g in problem.groups)
     blocks = []
     for g, (label, frame) in zip(problem.groups, parts, strict=True):
-        scores = _group_scores(problem, g, theta, frame[observed].to_numpy(dtype=float), METHODS[key], fiml)
+        if ordered:
+            scores = _ordinal_group_scores(problem, g, theta, frame[observed], METHODS[key], pairwise,
+                                           data.index if data is not None else None)
+        else:
+            scores = _group_scores(problem, g, theta, frame[observed].to_numpy(dtype=float), METHODS[key], fiml)
         lv = [v for v in g.structure.inner if v in g.structure.latent]
         block = pd.DataFrame(scores[:, :len(lv)], index=frame.index, columns=lv)
         if multi:
@@ -204,3 +239,164 @@ def _expectations(problem, g, lam: np.ndarray, c: np.ndarray, mats: dict, dummy:
                 nu[ov] = 0.0
     eeta = c @ alpha
     return eeta, nu + lam @ eeta
+
+
+# ----- ordered items: posterior modes (lavaan's lav_predict_eta_ebm_ml) ----------------------------------------
+ML_PRIOR = 1e-5  # lavaan's "vague prior" precision of its ML scores of ordered items (keeps all-top patterns finite)
+MAX_NEWTON = 100
+
+
+def _ordinal_group_scores(problem, g, theta: np.ndarray, frame: pd.DataFrame, ml: bool, pairwise: bool,
+                          labels: pd.Index | None) -> np.ndarray:
+    """Scores (n, m) of the latent variables of one group of a fit of ordered items: per respondent the mode of
+    ``-log p(eta) - sum_j log P(y_j | eta)`` (EBM; ``ml``: lavaan's ML with the prior precision ``ML_PRIOR``).
+
+    ``P(y_j = k | eta) = Phi((tau_k - nu_j - lambda_j' eta) / s_j) - Phi((tau_{k-1} - ...) / s_j)`` for an ordered
+    item and the normal density of ``nu_j + lambda_j' eta`` for a continuous one, ``s_j`` the residual SD; the
+    items are independent given eta (residual covariances are not used, as in lavaan). The raw thresholds and
+    residual variances are used (lavaan after 0.6.14, which scaled thresholds and the mean by the scale factors
+    but not the SDs: the same scores whenever every scale factor is 1 and the model has no latent means).
+    The objective is strictly convex (the probit likelihood is log-concave), so Newton's method with step
+    halving finds its one minimum; lavaan's BFGS (``reltol = 1e-8``, numerical gradient) stops near it.
+    """
+    from ..errors import EstimationError
+
+    st = g.structure
+    if any(v not in st.latent for v in st.inner):
+        raise ModelSpecError("factor scores of a model of ordered items with observed variables in its structural "
+                             "part are not available yet; score the measurement model (the latent variables' "
+                             "indicators only).")
+    mats = problem.matrices(g, theta)
+    lam = mats["lambda"]
+    c = st.inverse_i_minus_b(mats["beta"])
+    veta = c @ mats["psi"] @ c.T
+    eeta = c @ mats["alpha"]
+    nu = mats["nu"]
+    resid = np.diag(mats["theta"]).copy()
+    observed = list(st.observed)
+    bad = [(observed[j], float(resid[j])) for j in np.flatnonzero(~(resid > 0))]
+    if bad:
+        raise ModelSpecError(f"factor scores need positive residual variances, but {bad[0][0]!r} has {bad[0][1]:.4g} "
+                             "(a Heywood case, see the fit's warnings); lavaan gives no scores either. Respecify the "
+                             "model (e.g. merge sparse categories or drop the item) before scoring.")
+    sd = np.sqrt(resid)
+    prior = np.eye(len(eeta)) * ML_PRIOR if ml else _inverse_pd(veta)
+    taus = g.tau_c + g.tau_k @ theta
+    codes, ordered_cols = _category_numbers(g, frame, observed, labels)
+    # per item and respondent the interval (lo, hi] of its latent response (ordered) or its value (continuous)
+    n, p = codes.shape
+    lo, hi = np.full((n, p), -np.inf), np.full((n, p), np.inf)
+    for j in ordered_cols:
+        cuts = np.concatenate([[-np.inf], taus[[k for k, r in enumerate(g.tau_rows) if r.lhs == observed[j]]],
+                               [np.inf]])
+        seen = ~np.isnan(codes[:, j])
+        k = codes[seen, j].astype(int)
+        lo[seen, j], hi[seen, j] = cuts[k - 1], cuts[k]
+    continuous = np.array([j not in set(ordered_cols) for j in range(p)])
+    seen = ~np.isnan(codes)
+    usable = seen.all(axis=1) if not pairwise else seen.any(axis=1)
+    out = np.full((n, len(eeta)), np.nan)
+    if not usable.any():
+        return out
+    # respondents with the same answers have the same mode: solve once per pattern
+    key = np.where(seen, codes, -np.inf)[usable]
+    patterns, inverse = np.unique(key, axis=0, return_inverse=True)
+    rep = np.zeros(len(patterns), dtype=int)
+    rep[inverse.ravel()] = np.arange(len(key))
+    rows = np.flatnonzero(usable)[rep]
+    lo_p, hi_p, y_p, w = lo[rows], hi[rows], np.nan_to_num(codes[rows]), seen[rows].astype(float)
+    scale = lam / sd[:, None]  # d(z_j) / d(eta) = -lambda_j / s_j
+
+    def terms(eta):
+        """Objective, gradient and Hessian per pattern."""
+        lin = nu + eta @ lam.T  # (P, p)
+        dev = eta - eeta
+        f = 0.5 * np.einsum("pi,ij,pj->p", dev, prior, dev)
+        grad = dev @ prior
+        a, b = (lo_p - lin) / sd, (hi_p - lin) / sd
+        log_p = _log_interval(a, b)
+        ratio_b = np.exp(-0.5 * np.square(b) - 0.5 * np.log(2 * np.pi) - log_p)  # phi(b) / P (0 at +/- inf)
+        ratio_a = np.exp(-0.5 * np.square(a) - 0.5 * np.log(2 * np.pi) - log_p)
+        first = ratio_b - ratio_a  # d(-log P) / d(shift), shift = lambda' eta / s
+        xb = np.where(np.isfinite(b), b, 0.0) * ratio_b
+        xa = np.where(np.isfinite(a), a, 0.0) * ratio_a
+        second = xb - xa + first * first
+        z = (y_p - lin) / sd  # continuous items: -log density = z^2 / 2 + const
+        first = np.where(continuous, -z, first) * w
+        second = np.where(continuous, 1.0, second) * w
+        f = f + np.sum(np.where(continuous, 0.5 * z * z, -log_p) * w, axis=1)
+        grad = grad + first @ scale
+        hess = prior + np.einsum("pj,ji,jk->pik", second, scale, scale)
+        return f, grad, hess
+
+    eta = np.tile(eeta, (len(patterns), 1))
+    f, grad, hess = terms(eta)
+    for _ in range(MAX_NEWTON):
+        step = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
+        if np.max(np.abs(step)) < 1e-10:
+            break
+        t = np.ones(len(eta))
+        while True:
+            trial = eta - t[:, None] * step
+            f_new, g_new, h_new = terms(trial)
+            worse = ~(f_new <= f + 1e-12 * np.abs(f)) & (t > 1e-10)
+            if not worse.any():
+                break
+            t[worse] /= 2
+        eta, f, grad, hess = trial, f_new, g_new, h_new
+    else:
+        raise EstimationError("the factor scores (posterior modes) did not converge in "
+                              f"{MAX_NEWTON} Newton steps; check the model's estimates.")
+    if not np.all(np.isfinite(eta)):
+        raise EstimationError("a factor score (posterior mode) is not finite; check the model's estimates.")
+    out[usable] = eta[inverse.ravel()]
+    return out
+
+
+def _log_interval(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """log(Phi(b) - Phi(a)) for a < b, without cancellation in either tail (reflected when a > 0)."""
+    from scipy import special
+
+    flip = a > 0
+    lo, hi = np.where(flip, -b, a), np.where(flip, -a, b)
+    log_hi, log_lo = special.log_ndtr(hi), special.log_ndtr(lo)
+    with np.errstate(divide="ignore"):
+        return log_hi + np.log1p(-np.exp(log_lo - log_hi))
+
+
+def _inverse_pd(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of the latent variables' covariance matrix (the prior's precision), or a named error."""
+    try:
+        root_inv = np.linalg.inv(np.linalg.cholesky(matrix))
+    except np.linalg.LinAlgError:
+        raise ModelSpecError("factor scores of ordered items need a positive definite covariance matrix of the "
+                             "latent variables (their prior); this model's is not (see the fit's warnings).") from None
+    return root_inv.T @ root_inv
+
+
+def _category_numbers(g, frame: pd.DataFrame, observed: list[str],
+                      labels: pd.Index | None) -> tuple[np.ndarray, list[int]]:
+    """The answers as category numbers 1..K of each ordered item (its fitted codes, in order), continuous
+    variables as they are; NaN where missing. Raises ModelSpecError for an answer that is not a fitted code, naming
+    its row by ``labels`` (the caller's index; ``frame`` is indexed by position) or by ``frame``'s index."""
+    values = frame.to_numpy(dtype=float)
+    codes = values.copy()
+    ordered_cols = []
+    for j, item in enumerate(observed):
+        if item not in g.stats.categories:
+            continue
+        ordered_cols.append(j)
+        known = np.asarray(g.stats.categories[item], dtype=float)
+        col = values[:, j]
+        seen = ~np.isnan(col)
+        at = np.searchsorted(known, col[seen])
+        hit = (at < len(known)) & (known[np.minimum(at, len(known) - 1)] == col[seen])
+        if not hit.all():
+            row = frame.index[np.flatnonzero(seen)[np.flatnonzero(~hit)[0]]]
+            row = labels[row] if labels is not None else row
+            value = col[seen][~hit][0]
+            raise ModelSpecError(f"ordered item {item!r} has the answer {value:g} in row {row!r}, which is not one of "
+                                 f"its categories in the fitted data ({', '.join(f'{v:g}' for v in known)}); recode "
+                                 "it or leave it missing.")
+        codes[seen, j] = at + 1
+    return codes, ordered_cols

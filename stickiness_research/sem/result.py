@@ -72,8 +72,7 @@ class SEMResult(Reportable):
     Raises
     ------
     ModelSpecError
-        From :meth:`effects` of a multi-group fit, from :meth:`factor_scores` of a fit of ordered items (its
-        formulas are ML's), and from
+        From :meth:`effects` of a multi-group fit, from :meth:`factor_scores` (see there), and from
         :meth:`bootstrap` (see there).
     ParameterError
         From :meth:`bootstrap`, for an argument out of range.
@@ -345,12 +344,13 @@ class SEMResult(Reportable):
         data : DataFrame, optional
             New respondents (default: the data the model was fitted on).
         method : {"regression", "Bartlett"}
+            For ordered items lavaan's posterior modes ("regression", alias "EBM") or likelihood modes ("Bartlett",
+            alias "ML").
         group : str, optional
             The group column of ``data`` for a multi-group model.
         """
         from .predict import factor_scores
 
-        self._ml_only("factor_scores()")
         return factor_scores(self, data, method, group=group)
 
     def modification_indices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
@@ -399,15 +399,6 @@ class SEMResult(Reportable):
         return conf_int(self, level)
 
     # ----- renderings ----------------------------------------------------------------------------
-    def _ml_only(self, what: str) -> None:
-        """Refuse analyses whose formulas are ML's for a fit of ordered items (WLSMV and relatives)."""
-        from ..errors import ModelSpecError
-        from .categorical import ESTIMATORS
-
-        if self.estimator in ESTIMATORS:
-            raise ModelSpecError(f"{what} is not available for {self.estimator} fits of ordered items yet (its "
-                                 "formulas are maximum likelihood's); fit the model with estimator='ML' for it.")
-
     @property
     def title(self) -> str:
         return f"SEM ({self.estimator}, lavaan definitions)" + (f", {len(self.groups)} groups" if self.groups else "")

@@ -9,26 +9,21 @@
 # minimum.value = 0) as records (lhs op rhs [group] mi epc sepc.lv sepc.all sepc.nox).
 # Usage (repository root): Rscript tests/reference/lavaan_wlsmv_modindices.R
 suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
+source("tests/reference/lib/wlsmv_refit.R")
 folder <- "tests/reference/wlsmv"
 cases <- c("cfa5", "sem_indirect", "binary", "mixed", "theta_param", "dwls", "ulsmv", "pairwise", "multigroup",
            "inv_loadings", "heywood")
 out <- list()
 for (case in cases) {
-  ref <- fromJSON(file.path(folder, paste0(case, ".json")), simplifyVector = TRUE)
-  data <- if (file.exists(file.path(folder, ref$data))) file.path(folder, ref$data) else ref$data
-  d <- read.csv(data)
-  model <- if (!is.null(ref$syntax)) ref$syntax else ref$model
-  args <- if (!is.null(ref$args)) ref$args else list(ordered = ref$ordered, estimator = "WLSMV")
-  if (is.list(args$ordered)) args$ordered <- unlist(args$ordered)
-  fitter <- if (startsWith(ref$call, "sem(")) "sem" else "cfa"
-  fit <- do.call(fitter, c(list(model = model, data = d), args))
+  case_fit <- refit_wlsmv_case(folder, case)
+  fit <- case_fit$fit; model <- case_fit$model; data <- case_fit$data; args <- case_fit$args
   warns <- character(0)
   mi <- withCallingHandlers(modindices(fit, sort. = FALSE, minimum.value = 0),
                             warning = function(w) { warns <<- c(warns, conditionMessage(w))
                                                     invokeRestart("muffleWarning") })
   mi <- as.data.frame(mi)
   keep <- intersect(c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox"), names(mi))
-  out[[case]] <- list(call = ref$call, model = model, data = data, args = args,
+  out[[case]] <- list(call = case_fit$call, model = model, data = data, args = args,
                       lavaan_version = as.character(packageVersion("lavaan")),
                       warnings = I(warns), modindices = mi[, keep])
   cat(case, nrow(mi), "indices; largest", max(mi$mi, na.rm = TRUE), "\n")
