@@ -491,13 +491,43 @@ def test_bootstrap_threads_leave_the_process_wide_warning_state_alone(monkeypatc
         assert any("likelihood is flat" in str(w.message) for w in caught)
 
 
-def test_bootstrap_of_a_wlsmv_fit_refuses_bca_and_groups():
+def test_bootstrap_of_a_wlsmv_fit_refuses_groups_and_too_few_resamples_for_bca():
     _, res = _fit("binary")
-    with pytest.raises(sr.ModelSpecError, match="BCa intervals of a WLSMV fit are not available"):
-        res.bootstrap(1000, ci="bca")
+    with pytest.raises(sr.ParameterError, match=r"\[1000, inf\) when ci='bca'"):
+        res.bootstrap(999, ci="bca")
     _, multi = _fit("multigroup")
     with pytest.raises(sr.ModelSpecError, match="single-group models"):
         multi.bootstrap(10)
+
+
+@pytest.mark.slow
+def test_bca_of_a_wlsmv_fit_takes_its_acceleration_from_leave_one_out_refits(monkeypatch):
+    """BCa (Efron 1987) for ordered items: the jackknife is the model refitted without each respondent, from that
+    sample's own thresholds and polychorics; one such value equals fit_sem on the data without the row."""
+    from stickiness_research.sem import bootstrap as boot_module
+
+    ref, res = _fit("binary")
+    seen = {}
+    original = boot_module._bca
+
+    def spy(draws, point, jack, alpha):
+        seen["jack"], seen["point"] = jack, point
+        return original(draws, point, jack, alpha)
+
+    monkeypatch.setattr(boot_module, "_bca", spy)
+    bca = res.bootstrap(1000, seed=4, ci="bca", n_jobs=2)
+    data = pd.read_csv(FOLDER / ref["data"])
+    assert seen["jack"].shape == (len(data), len(seen["point"]))
+    for row in (0, 123):
+        without = sr.fit_sem(ref["model"], data.drop(index=row), ordered=ref["args"]["ordered"], model_type="cfa")
+        lam = without.estimates.set_index(["lhs", "op", "rhs"]).loc[("f1", "=~", "bin"), "est"]
+        at = bca.table.index[(bca.table["lhs"] == "f1") & (bca.table["rhs"] == "bin")][0]
+        assert abs(seen["jack"][row, at] - lam) < 1e-6
+    percentile = np.percentile(bca.draws.to_numpy(), 2.5, axis=0)  # the same resamples' percentile bounds
+    assert not np.allclose(bca.table["ci_lower"].to_numpy()[:len(percentile)], percentile)
+    free = bca.table[bca.table["boot_se"] > 0]
+    assert ((free["ci_lower"] <= free["est"]) & (free["est"] <= free["ci_upper"])).all()
+    assert bca.ci == "bca" and "bca 95% intervals" in bca.summary()
 
 
 @pytest.mark.parametrize("case", ["binary", "theta_param", "sem_indirect", "mixed", "multigroup"])

@@ -108,15 +108,7 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     theta_hat = state.solution.theta
     x = state.data[0][1].to_numpy(dtype=float)
     n = len(x)
-    notes: list[str] = []
-    if ci == "bca":  # BCa's bias and acceleration corrections need the tails of many resamples
-        need = max(MIN_BCA, n)
-        check(n_boot, "n_boot", "bootstrap", Interval(int, need, None),
-              when=f"when ci='bca' (at least {MIN_BCA} resamples and no fewer than the {n} respondents; "
-                   "or use ci='percentile')")
-    elif n_boot < MIN_PERCENTILE:
-        notes.append(f"percentile intervals from {n_boot} resamples are unstable in the tails; use at least "
-                     f"{MIN_PERCENTILE} (Efron & Tibshirani, 1993).")
+    notes = _interval_checks(n_boot, n, ci)
     quantities = Quantities(result, group, theta_hat)
     rng = np.random.default_rng(seed)
     indices = rng.integers(0, n, size=(n_boot, n))
@@ -147,23 +139,31 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
                            warnings=tuple(notes))
 
 
+def _interval_checks(n_boot: int, n: int, ci: str) -> list[str]:
+    """Refuse too few resamples for BCa (ParameterError); a note when percentile tails rest on few resamples."""
+    if ci == "bca":  # BCa's bias and acceleration corrections need the tails of many resamples
+        need = max(MIN_BCA, n)
+        check(n_boot, "n_boot", "bootstrap", Interval(int, need, None),
+              when=f"when ci='bca' (at least {MIN_BCA} resamples and no fewer than the {n} respondents; "
+                   "or use ci='percentile')")
+    elif n_boot < MIN_PERCENTILE:
+        return [f"percentile intervals from {n_boot} resamples are unstable in the tails; use at least "
+                f"{MIN_PERCENTILE} (Efron & Tibshirani, 1993)."]
+    return []
+
+
 def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level: float, n_jobs: int,
                            progress: bool, scheduler: Any = None) -> BootstrapResult:
     """The bootstrap of an ordered-items (WLSMV) fit: every resample refitted from its own sample
-    statistics (percentile intervals; the same resample indices as the ML bootstrap)."""
+    statistics (the same resample indices as the ML bootstrap); BCa's acceleration from the jackknife, the
+    model refitted without each respondent in turn, again from its own sample statistics."""
     from .categorical import bootstrap_categorical
 
     if len(result._state.problem.groups) > 1:
         raise ModelSpecError("the bootstrap of a WLSMV fit is available for single-group models; bootstrap each "
                              "group's model separately.")
-    if ci != "percentile":
-        raise ModelSpecError("BCa intervals of a WLSMV fit are not available (the jackknife would refit the model "
-                             "once per respondent); use ci='percentile'.")
     n = len(result._state.data[0][1])
-    notes = []
-    if n_boot < MIN_PERCENTILE:
-        notes.append(f"percentile intervals from {n_boot} resamples are unstable in the tails; use at least "
-                     f"{MIN_PERCENTILE} (Efron & Tibshirani, 1993).")
+    notes = _interval_checks(n_boot, n, ci)
     rng = np.random.default_rng(seed)
     indices = rng.integers(0, n, size=(n_boot, n))
     names, values, ok, point = bootstrap_categorical(result, indices, n_jobs, progress, scheduler)
@@ -175,7 +175,18 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
         notes.append(f"{int((~ok).sum())} resample(s) could not be fitted (e.g. a category nobody chose) and are "
                      "left out, as lavaan does.")
     alpha = 1 - level
-    lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
+    if ci == "bca":
+        # leave-one-out rows (int32: n x (n - 1) of them), fitted as resamples are; a respondent alone in a category
+        # leaves a model that cannot be fitted: NaN, left out of the acceleration (_bca's nan-sums)
+        loo = np.array([np.delete(np.arange(n, dtype=np.int32), i) for i in range(n)])
+        _, jack, jack_ok, _ = bootstrap_categorical(result, loo, n_jobs, progress, scheduler)
+        if (~jack_ok).any():
+            notes.append(f"{int((~jack_ok).sum())} of the {n} leave-one-out fits (the jackknife behind BCa's "
+                         "acceleration) could not be fitted, e.g. without the only answer in a category; the "
+                         "acceleration uses the others.")
+        lower, upper = _bca(draws, point, jack, alpha)
+    else:
+        lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
     se = draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full(draws.shape[1], np.nan)
     k = len(names)
     frame = pd.DataFrame(names, columns=["lhs", "op", "rhs", "label"])

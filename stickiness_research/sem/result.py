@@ -261,7 +261,9 @@ class SEMResult(Reportable):
             Seed of ``numpy.random.default_rng``, which draws every resample before any is fitted; same seed,
             same intervals, whatever ``n_jobs`` or ``scheduler``.
         ci : {"percentile", "bca"}
-            Percentile (lavaan's ``boot.ci.type="perc"``) or bias-corrected and accelerated.
+            Percentile (lavaan's ``boot.ci.type="perc"``) or bias-corrected and accelerated (Efron 1987), its
+            acceleration from the jackknife (the model refitted once without each respondent: for a WLSMV fit
+            ``n`` more fits from fresh sample statistics, about as long as ``n`` resamples).
         level : float
             Confidence level.
         n_jobs : int
@@ -285,7 +287,7 @@ class SEMResult(Reportable):
             An argument out of range, or a ``scheduler`` that is neither a Client nor the address of a scheduler
             answering within 10 seconds.
         ModelSpecError
-            A multi-group model, a mean structure, or BCa intervals of a WLSMV fit.
+            A multi-group model, or a mean structure (ML fits).
         """
         from .bootstrap import bootstrap
 
