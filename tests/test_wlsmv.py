@@ -491,43 +491,63 @@ def test_bootstrap_threads_leave_the_process_wide_warning_state_alone(monkeypatc
         assert any("likelihood is flat" in str(w.message) for w in caught)
 
 
-def test_bootstrap_of_a_wlsmv_fit_refuses_groups_and_too_few_resamples_for_bca():
+def test_bootstrap_of_a_wlsmv_fit_refuses_too_few_resamples_for_bca():
     _, res = _fit("binary")
     with pytest.raises(sr.ParameterError, match=r"\[1000, inf\) when ci='bca'"):
         res.bootstrap(999, ci="bca")
-    _, multi = _fit("multigroup")
-    with pytest.raises(sr.ModelSpecError, match="single-group models"):
-        multi.bootstrap(10)
 
 
 @pytest.mark.slow
-def test_bca_of_a_wlsmv_fit_takes_its_acceleration_from_leave_one_out_refits(monkeypatch):
-    """BCa (Efron 1987) for ordered items: the jackknife is the model refitted without each respondent, from that
-    sample's own thresholds and polychorics; one such value equals fit_sem on the data without the row."""
+def test_bootstrap_of_two_groups_resamples_within_groups_and_bca_leaves_each_respondent_out(monkeypatch):
+    """Several groups: each resample draws within each group (lavaan's bootstrap keeps the groups' sizes), a
+    defined difference between groups gets its interval; BCa (Efron 1987) takes its acceleration from the model
+    refitted without each respondent in turn, from that sample's own thresholds and polychorics: one such value
+    equals fit_sem on the data without the row."""
     from stickiness_research.sem import bootstrap as boot_module
+    from stickiness_research.sem import categorical
 
-    ref, res = _fit("binary")
-    seen = {}
-    original = boot_module._bca
-
-    def spy(draws, point, jack, alpha):
-        seen["jack"], seen["point"] = jack, point
-        return original(draws, point, jack, alpha)
-
-    monkeypatch.setattr(boot_module, "_bca", spy)
-    bca = res.bootstrap(1000, seed=4, ci="bca", n_jobs=2)
+    ref, _ = _fit("multigroup")
     data = pd.read_csv(FOLDER / ref["data"])
-    assert seen["jack"].shape == (len(data), len(seen["point"]))
-    for row in (0, 123):
-        without = sr.fit_sem(ref["model"], data.drop(index=row), ordered=ref["args"]["ordered"], model_type="cfa")
-        lam = without.estimates.set_index(["lhs", "op", "rhs"]).loc[("f1", "=~", "bin"), "est"]
-        at = bca.table.index[(bca.table["lhs"] == "f1") & (bca.table["rhs"] == "bin")][0]
-        assert abs(seen["jack"][row, at] - lam) < 1e-6
+    model = ref["model"] + "\nsecurity ~~ c(v1, v2)*convenience\ndiff := v1 - v2"
+    res = sr.fit_sem(model, data, group="group", ordered=ref["args"]["ordered"], model_type="cfa")
+    seen, sizes = {}, []
+    original_bca, original_stats = boot_module._bca, categorical.bootstrap_categorical
+
+    def spy_bca(draws, point, jack, alpha):
+        seen["jack"] = jack
+        return original_bca(draws, point, jack, alpha)
+
+    def spy_resamples(result, resamples, *args):
+        sizes.extend({tuple(len(rows) for rows in r) for r in resamples})
+        return original_stats(result, resamples, *args)
+
+    monkeypatch.setattr(boot_module, "_bca", spy_bca)
+    monkeypatch.setattr(categorical, "bootstrap_categorical", spy_resamples)
+    monkeypatch.setattr(boot_module, "_interval_checks", lambda *args: [])  # 300 resamples: the plumbing, faster
+    bca = res.bootstrap(300, seed=4, ci="bca", n_jobs=2)
+    n1, n2 = (len(frame) for _, frame in res._state.data)
+    assert set(sizes) == {(n1, n2), (n1 - 1, n2), (n1, n2 - 1)}  # resamples, then the two groups' jackknife
+    table = bca.table.set_index(["lhs", "op", "rhs", "group"])
+    robust = res.estimates.set_index(["lhs", "op", "rhs", "group"])
+    for key in [("security", "=~", "sec2", "g2"), ("security", "~~", "convenience", "g1"),
+                ("security", "~~", "convenience", "g2"), ("diff", ":=", "v1-v2", "")]:
+        ratio = table.loc[key, "boot_se"] / robust.loc[key, "se"]
+        assert 0.75 < ratio < 1.33, (key, ratio)
+    assert bca.n_failed == 0 and seen["jack"].shape[0] == n1 + n2
+    second = res._state.data[1][1]
+    at = bca.table.index[(bca.table["lhs"] == "security") & (bca.table["op"] == "~~")
+                         & (bca.table["rhs"] == "convenience") & (bca.table["group"] == "g2")][0]
+    for i in (0, 77):
+        without = sr.fit_sem(model, data.drop(index=second.index[i]), group="group", ordered=ref["args"]["ordered"],
+                             model_type="cfa")
+        value = without.estimates.set_index(["lhs", "op", "rhs", "group"]).loc[
+            ("security", "~~", "convenience", "g2"), "est"]
+        assert abs(seen["jack"][n1 + i, at] - value) < 1e-6
     percentile = np.percentile(bca.draws.to_numpy(), 2.5, axis=0)  # the same resamples' percentile bounds
     assert not np.allclose(bca.table["ci_lower"].to_numpy()[:len(percentile)], percentile)
     free = bca.table[bca.table["boot_se"] > 0]
     assert ((free["ci_lower"] <= free["est"]) & (free["est"] <= free["ci_upper"])).all()
-    assert bca.ci == "bca" and "bca 95% intervals" in bca.summary()
+    assert "bca 95% intervals" in bca.summary() and "security ~~ convenience [g2]" in bca.draws.columns
 
 
 @pytest.mark.parametrize("case", ["binary", "theta_param", "sem_indirect", "mixed", "multigroup"])

@@ -159,14 +159,15 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
     model refitted without each respondent in turn, again from its own sample statistics."""
     from .categorical import bootstrap_categorical
 
-    if len(result._state.problem.groups) > 1:
-        raise ModelSpecError("the bootstrap of a WLSMV fit is available for single-group models; bootstrap each "
-                             "group's model separately.")
-    n = len(result._state.data[0][1])
+    sizes = [len(frame) for _, frame in result._state.data]
+    n = sum(sizes)
     notes = _interval_checks(n_boot, n, ci)
     rng = np.random.default_rng(seed)
-    indices = rng.integers(0, n, size=(n_boot, n))
-    names, values, ok, point = bootstrap_categorical(result, indices, n_jobs, progress, scheduler)
+    # within each group, as lavaan resamples several groups (each resample keeps the groups' sizes); one group draws
+    # the same indices as the ML bootstrap
+    per_group = [rng.integers(0, size, size=(n_boot, size)) for size in sizes]
+    resamples = list(zip(*per_group, strict=True))
+    names, values, ok, point = bootstrap_categorical(result, resamples, n_jobs, progress, scheduler)
     draws = values[ok]
     if not len(draws):
         raise ModelSpecError("no bootstrap resample could be fitted (each lacked some answer category); "
@@ -176,9 +177,12 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
                      "left out, as lavaan does.")
     alpha = 1 - level
     if ci == "bca":
-        # leave-one-out rows (int32: n x (n - 1) of them), fitted as resamples are; a respondent alone in a category
-        # leaves a model that cannot be fitted: NaN, left out of the acceleration (_bca's nan-sums)
-        loo = np.array([np.delete(np.arange(n, dtype=np.int32), i) for i in range(n)])
+        # leave-one-out rows (int32), fitted as resamples are: each respondent left out of its group in turn; a
+        # respondent alone in a category leaves a model that cannot be fitted: NaN, left out of the acceleration
+        # (_bca's nan-sums)
+        whole = [np.arange(size, dtype=np.int32) for size in sizes]
+        loo = [tuple(np.delete(rows, i) if h == g else rows for h, rows in enumerate(whole))
+               for g, size in enumerate(sizes) for i in range(size)]
         _, jack, jack_ok, _ = bootstrap_categorical(result, loo, n_jobs, progress, scheduler)
         if (~jack_ok).any():
             notes.append(f"{int((~jack_ok).sum())} of the {n} leave-one-out fits (the jackknife behind BCa's "
@@ -189,11 +193,13 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
         lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
     se = draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full(draws.shape[1], np.nan)
     k = len(names)
-    frame = pd.DataFrame(names, columns=["lhs", "op", "rhs", "label"])
+    frame = pd.DataFrame(names, columns=["lhs", "op", "rhs", "label", "group"])
+    if len(sizes) == 1:
+        frame = frame.drop(columns="group")
     frame["est"], frame["boot_se"] = point[:k], se[:k]
     frame["ci_lower"], frame["ci_upper"] = lower[:k], upper[:k]
     frame["std_all"], frame["std_ci_lower"], frame["std_ci_upper"] = point[k:], lower[k:], upper[k:]
-    raw_names = [f"{a} {op} {b}".strip() for a, op, b, _ in names]
+    raw_names = [f"{a} {op} {b}".strip() + (f" [{group}]" if group else "") for a, op, b, _, group in names]
     return BootstrapResult(table=frame, draws=pd.DataFrame(draws[:, :k], columns=raw_names), n_boot=n_boot,
                            n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level, warnings=tuple(notes))
 

@@ -1010,23 +1010,25 @@ _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 
 
 # ----- bootstrap ------------------------------------------------------------------------------------
-def bootstrap_categorical(result, indices: np.ndarray, n_jobs: int = 1, progress: bool = False, scheduler=None):
-    """Refit a single-group categorical model on resamples of its rows (lavaan's ``se = "bootstrap"``
-    for WLSMV: each resample's thresholds, polychoric correlations and weights are computed afresh).
+def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = False, scheduler=None):
+    """Refit a categorical model on resamples of its rows (lavaan's ``se = "bootstrap"`` for WLSMV: each
+    resample's thresholds, polychoric correlations and weights are computed afresh, per group).
 
     Parameters
     ----------
     result : SEMResult
-        A WLSMV/DWLS/ULSMV fit of one group.
-    indices : ndarray of int, shape (n_boot, n)
-        Row indices of each resample (drawn by the caller from its seeded generator).
+        A WLSMV/DWLS/ULSMV fit.
+    resamples : sequence of tuples of int arrays
+        Per resample, per group the row positions (in the group's fitted rows) it holds: drawn by the caller from
+        its seeded generator (within each group, as lavaan resamples), or the leave-one-out sets of a jackknife.
 
     Returns
     -------
-    names, values (n_boot, k), ok (n_boot,), point (k,), table_rows
-        ``values`` holds each resample's row values, defined parameters and effects, then their
-        standardized versions (NaN and ``ok`` False where a resample could not be fitted, e.g. an
-        empty category).
+    names, values (n_resamples, k), ok (n_resamples,), point (k,)
+        ``names``: (lhs, op, rhs, label, group label or "" for one group and defined parameters) per quantity;
+        ``values`` holds each resample's row values, defined parameters and effects (one group: effects are
+        defined for one group), then their standardized versions (NaN and ``ok`` False where a resample could not
+        be fitted, e.g. an empty category).
     """
     from .effects import effect_paths, effect_values, pure_outcomes
     from .fit import defined_values, label_environment
@@ -1035,54 +1037,60 @@ def bootstrap_categorical(result, indices: np.ndarray, n_jobs: int = 1, progress
     state = result._state
     problem: CategoricalProblem = state.problem
     partable = state.partable
-    frame = state.data[0][1]
-    st0 = problem.groups[0].stats
+    frames = state.data
     theta_hat = state.solution.theta
     g0 = problem.groups[0]
     inner = g0.structure.inner
     beta = problem.matrices(g0, theta_hat)["beta"]
-    paths = [p for outcome in pure_outcomes(inner, beta) for p in effect_paths(inner, beta, outcome)]
+    single = len(problem.groups) == 1
+    paths = [p for outcome in pure_outcomes(inner, beta) for p in effect_paths(inner, beta, outcome)] if single else []
     _, effect_names = effect_values(inner, paths, beta[None])
     functions = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
 
     def quantities(prob: CategoricalProblem, theta: np.ndarray):
         _, rows, values, _, _, std_all, _ = row_table(prob, theta)
-        g = prob.groups[0]
-        mats = prob.matrices(g, theta)
-        c = g.structure.inverse_i_minus_b(mats["beta"])
-        inner_cov = (c @ mats["psi"] @ c.T)[None]
         raw_def = defined_values(partable, label_environment(rows, partable, values), functions)
         std_def = defined_values(partable, label_environment(rows, partable, std_all), functions)
-        eff_raw, _ = effect_values(inner, paths, mats["beta"][None])
-        eff_std, _ = effect_values(inner, paths, mats["beta"][None], inner_cov)
-        raw = np.concatenate([values, np.asarray(raw_def, dtype=float), eff_raw[0]])
-        std = np.concatenate([std_all, np.asarray(std_def, dtype=float), eff_std[0]])
-        return rows, np.concatenate([raw, std])
+        raw = [values, np.asarray(raw_def, dtype=float)]
+        std = [std_all, np.asarray(std_def, dtype=float)]
+        if single:
+            g = prob.groups[0]
+            mats = prob.matrices(g, theta)
+            c = g.structure.inverse_i_minus_b(mats["beta"])
+            inner_cov = (c @ mats["psi"] @ c.T)[None]
+            raw.append(effect_values(inner, paths, mats["beta"][None])[0][0])
+            std.append(effect_values(inner, paths, mats["beta"][None], inner_cov)[0][0])
+        return rows, np.concatenate(raw + std)
 
     table_rows, point = quantities(problem, theta_hat)
     k = len(point)
 
-    def one(idx: np.ndarray) -> np.ndarray | None:
+    def one(rows_per_group: tuple[np.ndarray, ...]) -> np.ndarray | None:
         try:  # on threads: no warnings.catch_warnings here (it swaps the process-wide filters under the others)
             with np.errstate(all="ignore"):
-                st = ordinal_sample_stats(frame.iloc[idx], ordered=list(st0.ordered),
-                                          continuous=list(st0.continuous), variables=list(st0.variables),
-                                          missing=st0.missing, warn=False)
-                prob = build_categorical(partable, [("", st)], problem.estimator, problem.parameterization)
+                stats = []
+                for (label, frame), g, idx in zip(frames, problem.groups, rows_per_group, strict=True):
+                    st0 = g.stats
+                    stats.append((label, ordinal_sample_stats(frame.iloc[idx], ordered=list(st0.ordered),
+                                                              continuous=list(st0.continuous),
+                                                              variables=list(st0.variables), missing=st0.missing,
+                                                              warn=False)))
+                prob = build_categorical(partable, stats, problem.estimator, problem.parameterization)
                 prob.start = theta_hat.copy()
                 sol = solve_categorical(prob)
                 return quantities(prob, sol.theta)[1]
         except (EstimationError, ModelSpecError, ResponseDataError, np.linalg.LinAlgError, ValueError):
             return None  # a resample without some category, or not identified: counted as failed
 
-    chunks = [indices[i:i + 50] for i in range(0, len(indices), 50)]
+    chunks = [resamples[i:i + 50] for i in range(0, len(resamples), 50)]
     outs = map_chunks(lambda chunk: [one(idx) for idx in chunk], chunks, n_jobs=n_jobs, scheduler=scheduler,
                       progress=progress, description="bootstrap")
     flat = [o for chunk in outs for o in chunk]
     ok = np.array([o is not None for o in flat], dtype=bool)
     values = np.array([o if o is not None else np.full(k, np.nan) for o in flat])
-    names = ([(r.lhs, r.op, r.rhs, r.label) for r in table_rows]
-             + [(d.lhs, ":=", d.rhs, d.lhs) for d in partable.definitions()]
-             + [(name, "effect", p.kind, "") for p, name in zip(paths, effect_names[:len(paths)], strict=True)]
-             + [(name.removeprefix("total: "), "effect", "total", "") for name in effect_names[len(paths):]])
+    labels = ["" if single else g.label for g in problem.groups]  # TableRow.group is 0-based
+    names = ([(r.lhs, r.op, r.rhs, r.label, labels[r.group]) for r in table_rows]
+             + [(d.lhs, ":=", d.rhs, d.lhs, "") for d in partable.definitions()]
+             + [(name, "effect", p.kind, "", "") for p, name in zip(paths, effect_names[:len(paths)], strict=True)]
+             + [(name.removeprefix("total: "), "effect", "total", "", "") for name in effect_names[len(paths):]])
     return names, values, ok, point

@@ -287,7 +287,8 @@ class SEMResult(Reportable):
             An argument out of range, or a ``scheduler`` that is neither a Client nor the address of a scheduler
             answering within 10 seconds.
         ModelSpecError
-            A multi-group model, or a mean structure (ML fits).
+            ML fits: a multi-group model or a mean structure (a WLSMV fit of several groups is resampled within
+            its groups).
         """
         from .bootstrap import bootstrap
 
