@@ -108,3 +108,42 @@ def test_errors() -> None:
         factor_scores(multi, hs.drop(columns="school"))
     with pytest.raises(sr.ModelSpecError, match="'Other' was not in the fitted data"):
         factor_scores(multi, hs.assign(school="Other"), group="school")
+
+
+@pytest.mark.parametrize("kind", ["ML", "FIML", "WLSMV"])
+def test_multigroup_scores_keep_the_data_order_of_any_index(kind: str) -> None:
+    """Respondent IDs as the index, in file order: the scores come back in that order (they were sorted by label,
+    so resp10 came before resp2 and .to_numpy() no longer lined up with the data)."""
+    hs = pd.read_csv(ROOT / "tests/reference/data/HolzingerSwineford1939.csv")
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+    data = hs[["x1", "x2", "x3", "x4", "x5", "x6", "school"]].copy()
+    if kind == "WLSMV":
+        data[["x1", "x2", "x3", "x4", "x5", "x6"]] = data[["x1", "x2", "x3", "x4", "x5", "x6"]].apply(
+            lambda c: pd.qcut(c, 4, labels=False, duplicates="drop"))
+    if kind == "FIML":
+        data.loc[[3, 10], "x2"] = np.nan
+    ids = pd.Index([f"resp{i}" for i in np.random.default_rng(7).permutation(len(data))])
+    options = {"ML": {}, "FIML": {"missing": "ml"}, "WLSMV": {"ordered": True}}[kind]
+    plain = sr.fit_sem(model, data, group="school", **options).factor_scores()
+    named = sr.fit_sem(model, data.set_axis(ids), group="school", **options).factor_scores()
+    assert list(named.index) == list(ids) and list(plain.index) == list(data.index)
+    np.testing.assert_allclose(named.drop(columns="group").to_numpy(), plain.drop(columns="group").to_numpy())
+    assert (named["group"].to_numpy() == data["school"].to_numpy()).all()
+
+
+def test_new_data_group_labels_match_whatever_their_dtype() -> None:
+    """Whole-number group labels: a missing label in the new data makes the column float (1.0), which is still
+    group 1 (it was 'group 1.0 was not in the fitted data'); a label the model was not fitted on is named even
+    when group= is not given (it was 'pass group=')."""
+    hs = pd.read_csv(ROOT / "tests/reference/data/HolzingerSwineford1939.csv")
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+    data = hs.assign(site=np.where(hs["school"] == "Pasteur", 1, 2))[["x1", "x2", "x3", "x4", "x5", "x6", "site"]]
+    res = sr.fit_sem(model, data, group="site")
+    new = data.head(6).astype({"site": float})
+    new.loc[2, "site"] = np.nan
+    fs = res.factor_scores(new, group="site")
+    assert fs.loc[2, ["visual", "textual"]].isna().all()
+    pd.testing.assert_frame_equal(fs.drop(index=2), res.factor_scores().loc[[0, 1, 3, 4, 5]], check_dtype=False)
+    assert res.factor_scores(new).drop(index=2).notna().all().all()  # the column found without group=
+    with pytest.raises(sr.ModelSpecError, match="group '3' was not in the fitted data"):
+        res.factor_scores(data.head(4).assign(site=[1, 2, 3, 1]))

@@ -854,8 +854,8 @@ def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
 
 def pairwise_frames(observed: list[str], data: pd.DataFrame, group: str | None):
     """Per group, the rows with at least one answer to the model's variables (``missing = "pairwise"``),
-    and the number of rows left out (no answer at all, or no group)."""
-    from .fit import _check_columns
+    the number of rows left out (no answer at all, or no group) and the rows' data order (``group_order``)."""
+    from .fit import _check_columns, group_order
 
     _check_columns(observed, data, group)
     keep = data[observed].notna().any(axis=1).to_numpy()
@@ -863,14 +863,16 @@ def pairwise_frames(observed: list[str], data: pd.DataFrame, group: str | None):
         keep &= data[group].notna().to_numpy()
     kept = data.loc[keep]
     if group is None:
-        return [("", kept[observed])], int((~keep).sum())
+        return [("", kept[observed])], int((~keep).sum()), None
     return ([(str(label), kept.loc[kept[group] == label, observed]) for label in pd.unique(kept[group])],
-            int((~keep).sum()))
+            int((~keep).sum()), group_order(kept[group].to_numpy()))
 
 
 def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
-                    estimator: str, parameterization: str, grouped: bool, missing: str = "listwise"):
-    """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult."""
+                    estimator: str, parameterization: str, grouped: bool, missing: str = "listwise",
+                    order: np.ndarray | None = None):
+    """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult. ``order``: the
+    groups' rows' data order (``fit.group_order``)."""
     from .fit import _heywood, estimates_frame
     from .ordinal import ordinal_sample_stats
     from .result import FitState, SEMResult
@@ -918,7 +920,7 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     elif n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise (lavaan's default for categorical data; "
                      "missing='pairwise' keeps them).")
-    notes += stat_notes + _heywood(problem, rows, model_values) + _vcov_notes(vcov)
+    notes += stat_notes + _heywood(problem, rows, model_values, theta) + _vcov_notes(vcov)
     first = problem.groups[0]
     group_covs = tuple((g.s, implied_star(problem, g, theta)) for g in problem.groups)
     return SEMResult(
@@ -928,7 +930,7 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
         vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
         groups=tuple(g.label for g in problem.groups) if grouped else (), estimator=estimator,
         _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov, data=frames,
-                        structure=first.structure, sample_cov=first.s, sigma=group_covs[0][1],
+                        order=order, structure=first.structure, sample_cov=first.s, sigma=group_covs[0][1],
                         group_covs=group_covs))
 
 

@@ -242,14 +242,15 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
     if categorical and missing == "pairwise":
         from .categorical import fit_categorical, pairwise_frames
 
-        frames, n_dropped = pairwise_frames(observed, data, group)
+        frames, n_dropped, order = pairwise_frames(observed, data, group)
         return fit_categorical(syntax, partable, frames, n_dropped, estimator, parameterization, group is not None,
-                               missing="pairwise")
-    frames, moments, n_dropped = _model_data(observed, data, group)
+                               missing="pairwise", order=order)
+    frames, moments, n_dropped, order = _model_data(observed, data, group)
     if categorical:
         from .categorical import fit_categorical
 
-        return fit_categorical(syntax, partable, frames, n_dropped, estimator, parameterization, group is not None)
+        return fit_categorical(syntax, partable, frames, n_dropped, estimator, parameterization, group is not None,
+                               order=order)
     problem = build_problem(partable, moments, _start_values(start))
     moments = sum(g.p * (g.p + 1) // 2 + (g.p if partable.meanstructure else 0) for g in problem.groups)
     if problem.n_free > moments:
@@ -274,7 +275,7 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
     estimates = _estimate_table(problem, rows, partable, sol, vcov, values)
     fm = pd.Series(measures, name="fit_measures")
     r2 = group_r_squared(problem, sol.theta)
-    notes = _heywood(problem, rows, values) + _bound_notes(problem)
+    notes = _heywood(problem, rows, values, sol.theta) + _bound_notes(problem)
     if n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise; missing='ml' uses them (full-information ML).")
     return SEMResult(
@@ -283,7 +284,7 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
         vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
         groups=tuple(g.label for g in problem.groups) if group is not None else (), estimator=estimator,
         _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov, data=frames,
-                        structure=problem.groups[0].structure, sample_cov=problem.groups[0].s,
+                        order=order, structure=problem.groups[0].structure, sample_cov=problem.groups[0].s,
                         sigma=group_stats[0]["sigma"],
                         group_covs=tuple((g.s, st["sigma"]) for g, st in zip(problem.groups, group_stats,
                                                                               strict=True))),
@@ -320,6 +321,7 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         labels = labels[keep]
         parts = [(str(v), pd.DataFrame(kept[labels == v], index=index[labels == v], columns=observed))
                  for v in pd.unique(labels)]
+    order = group_order(labels) if group is not None else None
     for label, part in parts:
         _check_variances(part, observed, f" in group {label!r}" if group is not None else "")
     xs = [part.to_numpy() for _, part in parts]
@@ -352,7 +354,7 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     values = row_values(problem, rows, sol.theta)
     estimates = _estimate_table(problem, rows, partable, sol, vcov, values)
     n_complete = int((~np.isnan(kept)).all(axis=1).sum())
-    notes = _heywood(problem, rows, values)
+    notes = _heywood(problem, rows, values, sol.theta)
     notes.append(f"full-information ML: {n} respondents in {problem.n_patterns()} missingness patterns "
                  f"({n_complete} complete); {int(empty.sum())} with no observed value dropped"
                  + (f"; {int(dropped_x.sum())} with a missing exogenous covariate dropped (fixed.x)."
@@ -366,7 +368,7 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         groups=tuple(g.label for g in problem.groups) if group is not None else (),
         estimator="ML (FIML)" if estimator == "ML" else "MLR (FIML)",
         _state=FitState(problem=problem, solution=sol, rows=rows, partable=partable, vcov=vcov,
-                        data=list(parts), structure=first.structure, sample_cov=stats_[0]["s"],
+                        data=list(parts), order=order, structure=first.structure, sample_cov=stats_[0]["s"],
                         sigma=stats_[0]["sigma"], group_covs=tuple((st["s"], st["sigma"]) for st in stats_)),
     )
 
@@ -457,9 +459,10 @@ def _check_columns(observed: list[str], data: pd.DataFrame, group: str | None) -
 
 
 def _model_data(observed: list[str], data: pd.DataFrame,
-                group: str | None) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple], int]:
-    """Complete rows per group (as frames indexed like ``data``), their (label, S, mean, N), and the
-    number of rows dropped listwise; the data checks every estimation path shares."""
+                group: str | None) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple], int, np.ndarray | None]:
+    """Complete rows per group (as frames indexed like ``data``), their (label, S, mean, N), the
+    number of rows dropped listwise and the rows' data order (``group_order``); the data checks every estimation
+    path shares."""
     _check_columns(observed, data, group)
     values = model_values(data, observed)
     empty = [v for v, has in zip(observed, (~np.isnan(values)).any(axis=0), strict=True) if not has]
@@ -470,10 +473,12 @@ def _model_data(observed: list[str], data: pd.DataFrame,
     if group is not None:
         keep &= data[group].notna().to_numpy()
     n_dropped = int(len(data) - keep.sum())
+    order = None
     if group is None:
         parts = [("", values[keep] if n_dropped else values, data.index[keep] if n_dropped else data.index)]
     else:
         labels = data[group].to_numpy()[keep]
+        order = group_order(labels)
         index = data.index[keep]
         parts = [(str(label), values[keep][labels == label], index[labels == label]) for label in pd.unique(labels)]
     frames, moments = [], []
@@ -494,7 +499,16 @@ def _model_data(observed: list[str], data: pd.DataFrame,
                                   "linear combination of others). Remove duplicated items.") from None
         frames.append((label, pd.DataFrame(part, index=rows, columns=observed)))
         moments.append((label, s_, m_, len(part)))
-    return frames, moments, n_dropped
+    return frames, moments, n_dropped, order
+
+
+def group_order(labels: np.ndarray) -> np.ndarray:
+    """Where each row, in data order, sits among the groups' rows laid end to end (groups in order of appearance,
+    as ``pd.unique``; rows in data order within a group): ``stacked[order]`` is back in data order."""
+    stacked = np.argsort(pd.factorize(labels)[0], kind="stable")
+    order = np.empty_like(stacked)
+    order[stacked] = np.arange(len(stacked))
+    return order
 
 
 def model_values(data: pd.DataFrame, observed: list[str]) -> np.ndarray:
@@ -758,11 +772,53 @@ def defined_standardizer(rows: list, partable: ParTable):
     return fn, names
 
 
-def _heywood(problem: Problem, rows: list[TableRow], values: np.ndarray) -> list[str]:
-    """A note for every negative variance estimate (the table rows and their values, ``row_values``)."""
+def _heywood(problem: Problem, rows: list[TableRow], values: np.ndarray, theta: np.ndarray) -> list[str]:
+    """lavaan's checks of an improper solution (``lav_object_post_check``): a note for every negative variance
+    estimate (the table rows and their values, ``row_values``); then, where no latent variance is negative, one
+    per group whose latent covariance matrix has an eigenvalue below -eps^(3/4) (a correlation beyond 1), and
+    where no observed variance is negative, one per group whose residual covariance matrix of the continuous
+    observed variables has (residual covariances beyond what the variances allow)."""
     multi = len(problem.groups) > 1
-    return [_heywood_note(r.lhs, problem.groups[r.group].label if multi else "", float(v))
-            for r, v in zip(rows, values, strict=True) if r.op == "~~" and r.lhs == r.rhs and v < 0]
+    negative = [(r, float(v)) for r, v in zip(rows, values, strict=True) if r.op == "~~" and r.lhs == r.rhs and v < 0]
+    notes = [_heywood_note(r.lhs, problem.groups[r.group].label if multi else "", v) for r, v in negative]
+    structure = problem.groups[0].structure
+    lv_ok = not any(r.lhs in structure.latent for r, _ in negative)
+    ov_ok = not any(r.lhs in structure.observed for r, _ in negative)
+    cut = -np.finfo(float).eps ** 0.75
+    for g in problem.groups:
+        st = g.structure
+        where = f" in group {g.label!r}" if multi else ""
+        mats = problem.matrices(g, theta)
+        lat = [k for k, v in enumerate(st.inner) if v in st.latent]
+        if lv_ok and lat:
+            c = st.inverse_i_minus_b(mats["beta"])
+            cov = (c @ mats["psi"] @ c.T)[np.ix_(lat, lat)]
+            smallest = float(np.linalg.eigvalsh(cov)[0])
+            if smallest < cut:
+                notes.append(f"the covariance matrix of the latent variables{where} is not positive definite "
+                             f"(smallest eigenvalue {smallest:.3g}{_beyond_one(cov, [st.inner[k] for k in lat])}), "
+                             "as lavaan warns: an improper solution; the model may be mis-specified (e.g. two "
+                             "factors that are one) or the sample too small.")
+        ordered = getattr(g, "ordered", None)  # a CatGroup's ordered items: their residual variances are implied
+        continuous = [j for j in range(len(st.observed)) if ordered is None or not ordered[j]]
+        if ov_ok and continuous:
+            resid = mats["theta"][np.ix_(continuous, continuous)]
+            smallest = float(np.linalg.eigvalsh(resid)[0])
+            if smallest < cut:
+                notes.append(f"the residual covariance matrix of the observed variables{where} is not positive "
+                             f"definite (smallest eigenvalue {smallest:.3g}"
+                             f"{_beyond_one(resid, [st.observed[j] for j in continuous])}), as lavaan warns: an "
+                             "improper solution; check the residual covariances (~~) the model frees.")
+    return notes
+
+
+def _beyond_one(cov: np.ndarray, names: list[str]) -> str:
+    """'; A and B correlate 1.003' for the pair whose correlation is largest beyond 1 in absolute value, else ''."""
+    sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+    cor = cov / np.outer(sd, sd)
+    np.fill_diagonal(cor, 0.0)
+    i, j = np.unravel_index(np.argmax(np.abs(cor)), cor.shape)
+    return f"; {names[i]} and {names[j]} correlate {cor[i, j]:.3f}" if abs(cor[i, j]) > 1 else ""
 
 
 def _heywood_note(variable: str, group: str, value: float) -> str:

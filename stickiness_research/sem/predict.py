@@ -74,8 +74,8 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
         An unknown method, ``data`` without a model variable or the group column, a non-numeric
         model variable, or a group label the model was not fitted on. For ordered items also: an answer
         that is not one of the item's fitted codes (naming item, value and row), a residual variance that
-        is not positive (a Heywood case), a latent covariance matrix that is not positive definite, or an
-        observed variable in the structural part (not available yet).
+        is not positive (a Heywood case), a latent covariance matrix that is not positive definite
+        (``"regression"``/EBM only), or an observed variable in the structural part (not available yet).
     EstimationError
         Ordered items: a posterior mode that does not converge (not seen; the objective is convex).
 
@@ -98,8 +98,9 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
     ``(eta - E eta)' V^-1 (eta - E eta) / 2 - sum_j log P(y_j | eta)``, the ML score the same with ``V^-1``
     replaced by lavaan's vague prior ``1e-5 I``. Both objectives are strictly convex, so their one minimum is
     found to 1e-10 (lavaan's BFGS with ``reltol = 1e-8`` stops within about 1e-3; for ML, where a factor's
-    answers are all in its items' bottom or top category, the objective is so flat that lavaan stops up to 1
-    short). lavaan 0.6.14 scales the thresholds and the mean by the scale factors but not the SDs, and scores
+    answers are all in its items' bottom or top category, the objective is so flat that lavaan ends far from the
+    optimum, past it as often as short of it: by up to 14 in a reviewer's fits, with a higher objective).
+    lavaan 0.6.14 scales the thresholds and the mean by the scale factors but not the SDs, and scores
     every group with the first group's loadings; later lavaan, and this function, use the raw thresholds of each
     group. The two agree where every scale factor is 1, without latent means, in the first group.
 
@@ -155,7 +156,12 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
         if multi:
             block.insert(0, "group", label)
         blocks.append(block)
-    out = pd.concat(blocks).sort_index(kind="stable") if multi else blocks[0]
+    if not multi:
+        out = blocks[0]
+    elif data is None and state.order is not None:  # the fitted rows in their data order (not sorted by label)
+        out = pd.concat(blocks).iloc[state.order]
+    else:  # new data: _split kept positions as the index
+        out = pd.concat(blocks).sort_index(kind="stable")
     if data is not None:
         out = out.reindex(range(len(data)))  # rows without a group label: NaN
         out.index = data.index
@@ -177,18 +183,36 @@ def _split(data: pd.DataFrame, observed: list[str], labels: list[str] | None,
         return [("", data)]
     if group is None:
         found = [c for c in data.columns if c not in observed and data[c].notna().any()
-                 and set(data[c].dropna().astype(str)) <= set(labels)]
+                 and set(_label_strings(data[c], labels).dropna()) <= set(labels)]
+        if not found:  # one column holding some fitted labels (and some unknown ones, refused below by name)
+            found = [c for c in data.columns
+                     if c not in observed and set(_label_strings(data[c], labels).dropna()) & set(labels)]
         if len(found) != 1:
             raise ModelSpecError("the model has several groups: pass group='<column with the group labels>'.")
         group = found[0]
     if group not in data.columns:
         raise ModelSpecError(f"group column {group!r} is not in the data.")
-    values = data[group].astype(str).where(data[group].notna())
+    values = _label_strings(data[group], labels)
     unknown = set(values.dropna()) - set(labels)
     if unknown:
         raise ModelSpecError(f"group {sorted(unknown)[0]!r} was not in the fitted data; the model has groups "
                              f"{', '.join(labels)}.")
     return [(label, data[values == label]) for label in labels]
+
+
+def _label_strings(column: pd.Series, labels: list[str]) -> pd.Series:
+    """Group labels as the fit names them (``str`` of the fitted column's values), NaN where missing. A whole
+    number may be written 1 in one data set and 1.0 in the other (a missing value turns integers into floats):
+    where its own form is not a fitted label, the other form is used."""
+    own = column.astype(str)
+    other = own
+    if pd.api.types.is_float_dtype(column):
+        present = column.dropna()
+        if len(present) and np.all(np.isfinite(present)) and np.all(present == np.round(present)):
+            other = column.astype("Int64").astype(str)
+    elif pd.api.types.is_integer_dtype(column):
+        other = column.astype(float).astype(str)
+    return own.where(own.isin(labels) | ~other.isin(labels), other).where(column.notna())
 
 
 def _group_scores(problem, g, theta: np.ndarray, y: np.ndarray, bartlett: bool, fiml: bool) -> np.ndarray:
@@ -369,8 +393,10 @@ def _inverse_pd(matrix: np.ndarray) -> np.ndarray:
     try:
         root_inv = np.linalg.inv(np.linalg.cholesky(matrix))
     except np.linalg.LinAlgError:
-        raise ModelSpecError("factor scores of ordered items need a positive definite covariance matrix of the "
-                             "latent variables (their prior); this model's is not (see the fit's warnings).") from None
+        raise ModelSpecError("factor scores of ordered items by method='regression' (EBM) need a positive definite "
+                             "covariance matrix of the latent variables (their prior); this model's is not, an "
+                             "improper solution (the fit's warnings say where). Respecify the model; "
+                             "method='Bartlett' (ML) does not use the prior.") from None
     return root_inv.T @ root_inv
 
 

@@ -29,6 +29,8 @@ class FitState:
     sigma: np.ndarray
     # every group's sample and implied covariance matrices (multi-group fits; the two above are group 1's)
     group_covs: tuple = ()
+    # several groups: the rows of ``data`` laid end to end, taken in this order, are in the fitted data's order
+    order: np.ndarray | None = None
 
 
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",

@@ -11,8 +11,8 @@
 # every case and group: optim() of
 # 0.5 (eta - E eta)' V^-1 (eta - E eta) - sum_j log P(y_j | eta) with P from the raw thresholds tau, nu + Lambda eta
 # and sqrt(diag(Theta)) of lavInspect(fit, "est")), and "ml_raw" the same with lavaan's vague prior (precision
-# 1e-5 I) for method = "ML", whose optimum lavaan's BFGS (reltol 1e-8) misses by up to 1 where a factor's
-# answers are all in its items' bottom or top category (the objective is nearly flat there).
+# 1e-5 I) for method = "ML", whose optimum lavaan's BFGS (reltol 1e-8) misses, and even this optim() can miss,
+# where a factor's answers are all in its items' bottom or top category (the objective is nearly flat there).
 # Output: tests/reference/wlsmv/predict.json, one entry per case: call, model, data, args, lavaan_version, groups,
 # ebm, ml, ebm_raw and ml_raw (per group a matrix, rows the respondents lavaan scored, in data order within the group).
 # Usage (repository root): Rscript tests/reference/lavaan_wlsmv_predict.R
