@@ -854,8 +854,8 @@ def thresholds_in_data(data: pd.DataFrame, items: list[str]) -> dict[str, int]:
 
 def pairwise_frames(observed: list[str], data: pd.DataFrame, group: str | None):
     """Per group, the rows with at least one answer to the model's variables (``missing = "pairwise"``),
-    the number of rows left out (no answer at all, or no group) and the rows' data order (``group_order``)."""
-    from .fit import _check_columns, group_order
+    the number of rows left out (no answer at all, or no group) and the rows' data order (``group_split``)."""
+    from .fit import _check_columns, group_split
 
     _check_columns(observed, data, group)
     keep = data[observed].notna().any(axis=1).to_numpy()
@@ -864,15 +864,15 @@ def pairwise_frames(observed: list[str], data: pd.DataFrame, group: str | None):
     kept = data.loc[keep]
     if group is None:
         return [("", kept[observed])], int((~keep).sum()), None
-    return ([(str(label), kept.loc[kept[group] == label, observed]) for label in pd.unique(kept[group])],
-            int((~keep).sum()), group_order(kept[group].to_numpy()))
+    groups, order = group_split(kept[group].to_numpy())
+    return [(label, kept.loc[rows, observed]) for label, rows in groups], int((~keep).sum()), order
 
 
 def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
                     estimator: str, parameterization: str, grouped: bool, missing: str = "listwise",
                     order: np.ndarray | None = None):
     """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult. ``order``: the
-    groups' rows' data order (``fit.group_order``)."""
+    groups' rows' data order (``fit.group_split``)."""
     from .fit import _heywood, estimates_frame
     from .ordinal import ordinal_sample_stats
     from .result import FitState, SEMResult

@@ -315,13 +315,12 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     if group is not None:
         keep &= pd.notna(labels)
     kept, index = values[keep], data.index[keep]
+    order = None
     if group is None:
         parts = [("", pd.DataFrame(kept, index=index, columns=observed))]
     else:
-        labels = labels[keep]
-        parts = [(str(v), pd.DataFrame(kept[labels == v], index=index[labels == v], columns=observed))
-                 for v in pd.unique(labels)]
-    order = group_order(labels) if group is not None else None
+        groups, order = group_split(labels[keep])
+        parts = [(label, pd.DataFrame(kept[rows], index=index[rows], columns=observed)) for label, rows in groups]
     for label, part in parts:
         _check_variances(part, observed, f" in group {label!r}" if group is not None else "")
     xs = [part.to_numpy() for _, part in parts]
@@ -461,7 +460,7 @@ def _check_columns(observed: list[str], data: pd.DataFrame, group: str | None) -
 def _model_data(observed: list[str], data: pd.DataFrame,
                 group: str | None) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple], int, np.ndarray | None]:
     """Complete rows per group (as frames indexed like ``data``), their (label, S, mean, N), the
-    number of rows dropped listwise and the rows' data order (``group_order``); the data checks every estimation
+    number of rows dropped listwise and the rows' data order (``group_split``); the data checks every estimation
     path shares."""
     _check_columns(observed, data, group)
     values = model_values(data, observed)
@@ -477,10 +476,9 @@ def _model_data(observed: list[str], data: pd.DataFrame,
     if group is None:
         parts = [("", values[keep] if n_dropped else values, data.index[keep] if n_dropped else data.index)]
     else:
-        labels = data[group].to_numpy()[keep]
-        order = group_order(labels)
+        groups, order = group_split(data[group].to_numpy()[keep])
         index = data.index[keep]
-        parts = [(str(label), values[keep][labels == label], index[labels == label]) for label in pd.unique(labels)]
+        parts = [(label, values[keep][rows], index[rows]) for label, rows in groups]
     frames, moments = [], []
     for label, part, rows in parts:
         where = f" in group {label!r}" if group is not None else ""
@@ -502,13 +500,15 @@ def _model_data(observed: list[str], data: pd.DataFrame,
     return frames, moments, n_dropped, order
 
 
-def group_order(labels: np.ndarray) -> np.ndarray:
-    """Where each row, in data order, sits among the groups' rows laid end to end (groups in order of appearance,
-    as ``pd.unique``; rows in data order within a group): ``stacked[order]`` is back in data order."""
-    stacked = np.argsort(pd.factorize(labels)[0], kind="stable")
+def group_split(labels: np.ndarray) -> tuple[list[tuple[str, np.ndarray]], np.ndarray]:
+    """The groups of rows with these labels (none missing), in order of appearance: (label as text, row mask) per
+    group, and where each row, in data order, sits among the groups' rows laid end to end (``order``: the groups'
+    frames concatenated, then taken in ``order``, are back in data order)."""
+    codes, uniques = pd.factorize(labels)
+    stacked = np.argsort(codes, kind="stable")
     order = np.empty_like(stacked)
     order[stacked] = np.arange(len(stacked))
-    return order
+    return [(str(label), codes == k) for k, label in enumerate(uniques)], order
 
 
 def model_values(data: pd.DataFrame, observed: list[str]) -> np.ndarray:
@@ -777,7 +777,7 @@ def _heywood(problem: Problem, rows: list[TableRow], values: np.ndarray, theta: 
     estimate (the table rows and their values, ``row_values``); then, where no latent variance is negative, one
     per group whose latent covariance matrix has an eigenvalue below -eps^(3/4) (a correlation beyond 1), and
     where no observed variance is negative, one per group whose residual covariance matrix of the continuous
-    observed variables has (residual covariances beyond what the variances allow)."""
+    observed variables has one (residual covariances beyond what the variances allow)."""
     multi = len(problem.groups) > 1
     negative = [(r, float(v)) for r, v in zip(rows, values, strict=True) if r.op == "~~" and r.lhs == r.rhs and v < 0]
     notes = [_heywood_note(r.lhs, problem.groups[r.group].label if multi else "", v) for r, v in negative]

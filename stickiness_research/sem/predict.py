@@ -142,8 +142,7 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
         labels = [g.label for g in problem.groups] if multi else None
         parts = _split(data.reset_index(drop=True), observed, labels, group)
     ordered = hasattr(problem, "parameterization")  # CategoricalProblem: posterior modes of ordered items
-    pairwise = ordered and state.data is not None and any(
-        g.stats.missing == "pairwise" for g in problem.groups)
+    pairwise = ordered and problem.groups[0].stats.missing == "pairwise"  # one missing= for every group
     blocks = []
     for g, (label, frame) in zip(problem.groups, parts, strict=True):
         if ordered:
