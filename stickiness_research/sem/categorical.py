@@ -90,6 +90,13 @@ class CatGroup(Group):
     cor_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     cor_i: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     cor_j: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    # conditional.x: the covariates' and the dependent variables' places in the observed variables, and the slopes'
+    # statistics (positions in obs, the variable, the covariate's place among exo_idx)
+    exo_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    endo_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    slope_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    slope_var: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    slope_x: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     # the rows of the univariate statistics and of the correlations: Delta's columns are sparse by these blocks
     # (thresholds move only with threshold parameters, correlations only with the model's), see _block_columns
     row_blocks: tuple = ()
@@ -112,10 +119,25 @@ class CategoricalProblem(Problem):
         if self.parameterization == "delta" and g.ordered.any():
             lam = mats["lambda"]
             c = g.structure.inverse_i_minus_b(mats["beta"])
-            common = ((lam @ c @ mats["psi"] @ c.T) * lam).sum(axis=1)
+            # an ordered item in the structural part (regressed on a covariate, say) has its residual variance in
+            # Psi: left out of its common part, then set there
+            inner = {v: k for k, v in enumerate(g.structure.inner)}
+            in_psi = [(j, inner[g.structure.observed[j]]) for j in np.flatnonzero(g.ordered)
+                      if g.structure.observed[j] in inner]
+            for _, k in in_psi:
+                mats["psi"][k, k] = 0.0
+            if len(g.exo_idx):  # the scale factors are those of y* given the covariates (lavaan's conditional.x)
+                common_cov = lam @ c @ mats["psi"] @ c.T @ lam.T
+                x = g.exo_idx
+                explained = common_cov[:, x] @ np.linalg.inv(common_cov[np.ix_(x, x)])
+                common = np.diag(common_cov) - (explained * common_cov[:, x]).sum(axis=1)
+            else:
+                common = ((lam @ c @ mats["psi"] @ c.T) * lam).sum(axis=1)
             d = g.delta_c + g.delta_k @ theta
             o = np.flatnonzero(g.ordered)
             mats["theta"][o, o] = 1.0 / d[o] ** 2 - common[o]
+            for j, k in in_psi:
+                mats["psi"][k, k], mats["theta"][j, j] = mats["theta"][j, j], 0.0
         return mats
 
     # ----- implied statistics ----------------------------------------------------------------------
@@ -144,11 +166,16 @@ class CategoricalProblem(Problem):
             # each free row moves Sigma by u_k v_k' + v_k u_k' (MatrixModel.rank2): the variances' and the correlated
             # pairs' derivatives straight from the p x k factors, without the k dense p x p derivatives
             sigma, mu, u, v, dm_local = g.structure.rank2(self.local(g, theta))
+            if len(g.exo_idx):
+                sigma, mu, pi, u, v, dm_local, dpi = _given_x(g, sigma, mu, u, v, dm_local)
+                dpi = g.to_theta(dpi)
             dvar, dcor = g.to_theta((2 * u * v).T), g.to_theta((u[i] * v[j] + v[i] * u[j]).T)
             dmu = g.to_theta(dm_local) if len(dm_local) else np.zeros((nt, g.p))
         else:
             imp = g.structure.implied(self.local(g, theta), derivatives=False)
             sigma, mu = imp.sigma, imp.mu
+            if len(g.exo_idx):
+                sigma, mu, pi = _given_x(g, sigma, mu)[:3]
             dvar = dmu = None
         d, dd = self.scales(g, theta, sigma, dvar)
         tau = g.tau_c + g.tau_k @ theta
@@ -159,6 +186,8 @@ class CategoricalProblem(Problem):
         est[g.mean_pos] = -mu[g.mean_var]
         est[g.var_pos] = sigma[g.var_var, g.var_var]
         est[g.cor_pos] = d[i] * d[j] * sigma[i, j]
+        if len(g.slope_pos):  # conditional.x: lavaan's res.slopes, the scaled regressions of y* on the covariates
+            est[g.slope_pos] = d[g.slope_var] * pi[g.slope_var, g.slope_x]
         if not jacobian:
             return est, None
         jac = np.empty((len(g.obs), nt))
@@ -172,7 +201,16 @@ class CategoricalProblem(Problem):
         cor = (d[i] * d[j])[:, None] * dcor.T
         jac[g.cor_pos] = (cor + sigma[i, j][:, None] * (d[j][:, None] * dd[i] + d[i][:, None] * dd[j])
                           if moving_scales else cor)
+        if len(g.slope_pos):
+            sv, sx = g.slope_var, g.slope_x
+            slope = d[sv][:, None] * dpi[:, sv, sx].T
+            jac[g.slope_pos] = slope + pi[sv, sx][:, None] * dd[sv] if moving_scales else slope
         return est, jac
+
+    def given_x(self, g: CatGroup, sigma: np.ndarray) -> np.ndarray:
+        """The implied covariance with the dependent variables' block given the covariates (conditional.x; as
+        given without covariates)."""
+        return _given_x(g, sigma, np.zeros(len(sigma)))[0] if len(g.exo_idx) else sigma
 
     def fractions(self) -> np.ndarray:
         """f_g = N_g / N: the groups' weights in the information E (lavaan's lav_model_information)."""
@@ -217,6 +255,39 @@ class CategoricalProblem(Problem):
         for fg, g, jac in zip(self.fractions(), self.groups, deltas, strict=True):
             _add_gauss_newton(e, jac, g, fg)
         return e
+
+
+def _given_x(g: CatGroup, sigma: np.ndarray, mu: np.ndarray, u: np.ndarray | None = None,
+             v: np.ndarray | None = None, dm: np.ndarray | None = None):
+    """The moments of the dependent variables given the covariates (lavaan's res.cov, res.int, res.slopes), from
+    the joint model whose covariates' moments are fixed at the sample's (fixed.x): ``Pi = Sigma_yx Sigma_xx^-1``,
+    ``Sigma_y|x = Sigma_yy - Pi Sigma_xy``, ``mu_y|x = mu_y - Pi mu_x``, in the full ``(p, p)`` / ``(p,)`` arrays
+    (the covariates' own entries left as they are; ``Pi`` ``(p, q)`` is zero on their rows).
+
+    With the derivatives' rank-2 factors ``u``, ``v`` ``(p, k)`` (:meth:`.MatrixModel.rank2`) and ``dm`` ``(k, p)``
+    (or empty), since the covariates' moments do not move (``d Sigma_xx = 0``): the conditional covariance moves by
+    ``u~ v~' + v~ u~'`` with ``u~ = u_y - Pi u_x``, ``v~ = v_y - Pi v_x``, the slopes by ``dPi = u~ (S^-1 v_x)' +
+    v~ (S^-1 u_x)'`` per row, the intercepts by ``dm_y - dPi mu_x``. Returns (sigma, mu, Pi) and, with ``u``,
+    (u~, v~, dm, dPi ``(k, p, q)``)."""
+    x, y = g.exo_idx, g.endo_idx
+    s_inv = np.linalg.inv(sigma[np.ix_(x, x)])
+    pi = np.zeros((len(sigma), len(x)))
+    pi[y] = sigma[np.ix_(y, x)] @ s_inv
+    sigma = sigma.copy()
+    sigma[np.ix_(y, y)] -= pi[y] @ sigma[np.ix_(x, y)]
+    mu = mu.copy()
+    mu[y] -= pi[y] @ mu[x]
+    if u is None:
+        return sigma, mu, pi
+    u, v = u.copy(), v.copy()
+    u[y] -= pi[y] @ u[x]
+    v[y] -= pi[y] @ v[x]
+    su, sv = s_inv @ u[x], s_inv @ v[x]  # (q, k)
+    u[x] = v[x] = 0.0  # the covariates' block does not move
+    dpi = np.einsum("ik,ak->kia", u, sv) + np.einsum("ik,ak->kia", v, su)
+    dm = dm.copy() if len(dm) else np.zeros((u.shape[1], len(sigma)))
+    dm -= dpi @ mu[x]
+    return sigma, mu, pi, u, v, dm, dpi
 
 
 def _add_gauss_newton(e: np.ndarray, jac: np.ndarray, g: CatGroup, weight: float) -> None:
@@ -283,14 +354,21 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
             delta_k[ov[r.lhs]] = d_k_rows[n]
             delta_c[ov[r.lhs]] = d_c_rows[n]
         ordered = np.array([v in st.ordered for v in observed], dtype=bool)
-        order = [v for v in st.variables]
-        if order != observed:
+        exo = list(st.exogenous)  # conditional.x: the covariates, conditioned on, not among the statistics' variables
+        if list(st.variables) != [v for v in observed if v not in set(exo)]:
             raise ModelSpecError("internal: the sample statistics' variables are not in the model's order.")
         tau_at = {f"{r.lhs}|{r.rhs}": n for n, r in enumerate(tau_rows)}
         names = list(st.wls_obs.index)
         th_pos, th_var, th_src, mean_pos, mean_var, var_pos, var_var, cor_pos, cor_i, cor_j = ([] for _ in range(10))
+        slope_pos, slope_var, slope_x = [], [], []
+        exo_at = {v: a for a, v in enumerate(exo)}
         for pos, name in enumerate(names):
-            if "|" in name:
+            if "~" in name and "~~" not in name and not name.endswith("~1"):  # a slope, 'item~x' (conditional.x)
+                a, b = name.split("~")
+                slope_pos.append(pos)
+                slope_var.append(ov[a])
+                slope_x.append(exo_at[b])
+            elif "|" in name:
                 if name not in tau_at:
                     raise ModelSpecError(f"the data give threshold {name!r} but the model has no such row; "
                                          "an item has more categories than the model was built for.")
@@ -325,6 +403,11 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
         means = np.zeros(len(observed))
         for v in st.continuous:
             means[ov[v]] = float(st.means[v])
+        exo_idx = np.array([ov[v] for v in exo], dtype=int)
+        endo_idx = np.array([ov[v] for v in st.variables], dtype=int)
+        if exo:  # the joint moments the residual statistics and slopes imply (fixed.x: the covariates' own)
+            cov, means = _joint_moments(st, exo_idx, endo_idx, means)
+            structure = structure.with_values(_exo_row_values(partable, g_no, observed, cov, means))
         arr = lambda x: np.asarray(x, dtype=int)  # noqa: E731
         weights = st.dwls_weights.to_numpy() if weights_kind == "dwls" else np.ones(len(names))
         groups.append(CatGroup(
@@ -334,7 +417,9 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
             delta_k=delta_k, delta_c=delta_c, ordered=ordered, th_pos=arr(th_pos), th_var=arr(th_var),
             th_src=arr(th_src), mean_pos=arr(mean_pos), mean_var=arr(mean_var), var_pos=arr(var_pos),
             var_var=arr(var_var), cor_pos=arr(cor_pos), cor_i=arr(cor_i), cor_j=arr(cor_j),
-            row_blocks=(_as_slice(np.sort(arr(th_pos + mean_pos + var_pos))), _as_slice(arr(cor_pos)))))
+            exo_idx=exo_idx, endo_idx=endo_idx, slope_pos=arr(slope_pos), slope_var=arr(slope_var),
+            slope_x=arr(slope_x),
+            row_blocks=(_as_slice(np.sort(arr(th_pos + mean_pos + var_pos + slope_pos))), _as_slice(arr(cor_pos)))))
     if lay.bounds:  # not silently ignored: the Gauss-Newton steps below have no bounds
         name = [r for r in partable.rows if r.op in ("<", ">")][0]
         raise ModelSpecError(f"inequality constraints ('{name.lhs} {name.op} {name.rhs}') are not available for "
@@ -344,6 +429,34 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
     problem = CategoricalProblem(groups, list(lay.names), start, partable, parameterization, estimator)
     problem.layout = lay
     return problem
+
+
+def _joint_moments(st: OrdinalStats, exo_idx: np.ndarray, endo_idx: np.ndarray,
+                   means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """conditional.x: the covariance and means of all observed variables, covariates included, that the residual
+    statistics, slopes and the covariates' moments (lavaan's cov.x, mean.x) imply: ``S_yy = R + B S_xx B'``,
+    ``S_yx = B S_xx``, ``m_y = a + B m_x`` (ordered items: intercept 0). The starting values and the fixed.x rows
+    come from these."""
+    p = len(exo_idx) + len(endo_idx)
+    b = st.slopes.to_numpy()
+    s_xx, m_x = st.exo_cov.to_numpy(), st.exo_means.to_numpy()
+    cov, m = np.zeros((p, p)), means.copy()
+    cov[np.ix_(endo_idx, endo_idx)] = st.covariance.to_numpy() + b @ s_xx @ b.T
+    cov[np.ix_(endo_idx, exo_idx)] = b @ s_xx
+    cov[np.ix_(exo_idx, endo_idx)] = s_xx @ b.T
+    cov[np.ix_(exo_idx, exo_idx)] = s_xx
+    m[endo_idx] += b @ m_x
+    m[exo_idx] = m_x
+    return cov, m
+
+
+def _exo_row_values(partable: ParTable, group: int, observed: list[str], cov: np.ndarray,
+                    means: np.ndarray) -> dict[int, float]:
+    """The fixed.x rows' values (the covariates' variances, covariances and means, exo = 1) from the sample; the
+    conditional.x regressions, also exo = 1, are free parameters and are left out."""
+    ov = {v: i for i, v in enumerate(observed)}
+    return {r.id: float(means[ov[r.lhs]]) if r.op == "~1" else float(cov[ov[r.lhs], ov[r.rhs]])
+            for r in partable.model_rows(group) if r.exo and r.op in ("~~", "~1")}
 
 
 def _block(matrix: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
@@ -550,13 +663,17 @@ def _srmr(problem: CategoricalProblem, theta: np.ndarray) -> float:
     out = 0.0
     for fg, g in zip(problem.fractions(), problem.groups, strict=True):
         imp = g.structure.implied(problem.local(g, theta), derivatives=False)
-        d, _ = problem.scales(g, theta, imp.sigma)
-        star = imp.sigma * np.outer(d, d)
-        sd = np.sqrt(np.where(g.ordered, 1.0, np.diag(star)))
+        sigma = problem.given_x(g, imp.sigma)  # conditional.x: the residual correlations
+        d, _ = problem.scales(g, theta, sigma)
+        y = g.endo_idx
+        star = (sigma * np.outer(d, d))[np.ix_(y, y)]
+        sd = np.sqrt(np.where(g.ordered[y], 1.0, np.diag(star)))
         implied_cor = star / np.outer(sd, sd)
         res = g.stats.correlation.to_numpy() - implied_cor
-        il = np.tril_indices(g.p, -1)
-        out += fg * math.sqrt(float(np.sum(res[il] ** 2)) / (g.p * (g.p + 1) / 2))
+        il = np.tril_indices(len(y), -1)
+        # over the residual correlations and, as lavaan's lav_residuals_summary counts them (pta$nvar), one zero
+        # per observed variable, the covariates included
+        out += fg * math.sqrt(float(np.sum(res[il] ** 2)) / (len(il[0]) + g.p))
     return out
 
 
@@ -570,8 +687,8 @@ def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | No
     Delta``, ``C2 = Delta' V Delta``, ``C3 = Delta' W Gamma W Delta``, so no product of two k x k matrices is
     formed (k the correlations, often hundreds).
     """
-    if any(not g.ordered.all() for g in problem.groups):
-        return None  # lavaan: only when every variable is ordered
+    if any(not g.ordered.all() or len(g.exo_idx) for g in problem.groups):
+        return None  # lavaan: only when every variable is ordered, and not conditional on covariates
     if _constrains_thresholds(problem.partable):
         return None  # lavaan's catML model has no threshold or intercept rows, so a constraint on them fails there
     q = problem.n_free
@@ -777,7 +894,7 @@ def row_table(problem: CategoricalProblem, theta: np.ndarray):
         values: dict[int, float] = {}
         if parameterization == "theta":
             imp = g.structure.implied(problem.local(g, theta), derivatives=False)
-            d, _ = problem.scales(g, theta, imp.sigma)
+            d, _ = problem.scales(g, theta, problem.given_x(g, imp.sigma))
             for r in g.delta_rows:
                 values[r.id] = float(d[g.structure.observed.index(r.lhs)])
         computed.append(values)
@@ -875,24 +992,34 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     groups' rows' data order (``fit.group_split``)."""
     from .fit import _heywood, estimates_frame
     from .ordinal import ordinal_sample_stats
+    from .ordinal_x import conditional_sample_stats
     from .result import FitState, SEMResult
     from .standardize import group_r_squared
 
-    observed = list(partable.ov_names)
+    exo = list(partable.ov_x)
+    observed = [v for v in partable.ov_names if v not in set(exo)]
     ordered = [v for v in observed if v in set(partable.ov_ord)]
     continuous = [v for v in observed if v not in set(ordered)]
-    if partable.ov_x:
-        raise ModelSpecError(f"observed covariates ({', '.join(partable.ov_x)}) with ordered items need lavaan's "
-                             "conditional.x estimation, which is not implemented yet; model them as indicators "
-                             "of a latent variable or fit without ordered=.")
+    if exo and not partable.conditional_x:
+        raise ModelSpecError(f"observed covariates ({', '.join(exo)}) with ordered items are fitted conditional on "
+                             "the covariates (lavaan's default conditional.x = TRUE); conditional.x = FALSE is not "
+                             "available (lavaan's own results there are not trustworthy for dummy covariates).")
+    if exo and missing == "pairwise":
+        raise ModelSpecError(f"missing='pairwise' with observed covariates ({', '.join(exo)}) and ordered items is "
+                             "not available yet; use the default (listwise), which drops rows with a missing answer "
+                             "or covariate.")
     # the sample statistics' warnings (a correlation of nearly 1, a flat likelihood) are also the fit's notes, so that
     # its summary, JSON and report carry them and not only the session that ran it
     # (collected, not caught: warnings.catch_warnings swaps process-wide state under other threads)
     stats, stat_notes = [], []
     for label, frame in frames:
         said: list[str] = []
-        stats.append((label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=observed,
-                                                  missing=missing, warn=said)))
+        if exo:  # conditional.x: statistics of the answers given the covariates
+            stats.append((label, conditional_sample_stats(frame, ordered=ordered, continuous=continuous, exogenous=exo,
+                                                          variables=observed, warn=said)))
+        else:
+            stats.append((label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous,
+                                                      variables=observed, missing=missing, warn=said)))
         for message in said:
             message = f"group {label!r}: {message}" if grouped else message
             if message not in stat_notes:
@@ -965,7 +1092,7 @@ def implied_star(problem: CategoricalProblem, g: CatGroup, theta: np.ndarray) ->
     mats = problem.matrices(g, theta)
     c = g.structure.inverse_i_minus_b(mats["beta"])
     sigma = mats["lambda"] @ c @ mats["psi"] @ c.T @ mats["lambda"].T + mats["theta"]
-    d, _ = problem.scales(g, theta, sigma)
+    d, _ = problem.scales(g, theta, problem.given_x(g, sigma))
     return sigma * np.outer(d, d)
 
 

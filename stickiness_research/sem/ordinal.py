@@ -105,6 +105,12 @@ class OrdinalStats:
     wls_obs: pd.Series
     nacov: pd.DataFrame
     dwls_weights: pd.Series
+    # conditional on observed covariates (lavaan's conditional.x, :func:`.ordinal_x.conditional_sample_stats`):
+    # thresholds, intercepts, variances and correlations are then those of the residuals given the covariates
+    exogenous: tuple[str, ...] = ()
+    slopes: pd.DataFrame | None = None       # (p, n_exogenous): probit / linear regression slopes on the covariates
+    exo_means: pd.Series | None = None       # the covariates' sample means
+    exo_cov: pd.DataFrame | None = None      # and covariance matrix (divisor N - 1), lavaan's sampstat mean.x / cov.x
 
     def __repr__(self) -> str:
         return (f"OrdinalStats({len(self.variables)} variables ({len(self.ordered)} ordered, "
@@ -960,6 +966,96 @@ def _a11_inverse(inner: np.ndarray, blocks: dict[int, list[np.ndarray]], n_uni: 
     return a11_inv
 
 
+def _two_step_nacov(inner: np.ndarray, n_uni: int, n: int, a21: np.ndarray, h21: np.ndarray, h22: np.ndarray,
+                    a11_cols: dict[str, np.ndarray], unit: np.ndarray, uni_sign: np.ndarray, order: Sequence[str],
+                    th_cols: dict[str, np.ndarray], var_cols: dict[str, int], pairs: Sequence[tuple[int, int]],
+                    rhos: np.ndarray, say) -> np.ndarray:
+    """NACOV from the scores' cross-products, the two-step sandwich of lavaan's ``muthen1984`` (see
+    :func:`ordinal_sample_stats`); ``inner`` ``(k, k)`` is overwritten. ``a11_cols``: each variable's univariate
+    statistics (A11 is block diagonal over variables); ``unit``: each univariate statistic's information per
+    respondent in its own unit (thresholds: z units; a mean: its variable's sd; a variance: its square), so that the
+    singularity test does not depend on the data's units; ``uni_sign``: -1 where lavaan negates a statistic (a
+    continuous variable's mean or intercept is minus its "threshold"); ``h21``, ``h22``: the correlations ->
+    covariances Jacobian (continuous variables); ``pairs``/``rhos`` name the correlations in messages."""
+    n_cor = len(pairs)
+    continuous_items = list(var_cols)
+    a11_blocks: dict[int, list[np.ndarray]] = {}  # A11 is block diagonal: one block per variable
+    for cols in a11_cols.values():
+        a11_blocks.setdefault(len(cols), []).append(cols)
+    a22 = inner.diagonal()[n_uni:].copy()
+    # a correlation whose information per respondent is below rounding (its likelihood flat there: 1e-178 where
+    # others have 1e-3 and more) has no sampling variance to speak of: NACOV holds ~1/0 for it (1e176 seen), its
+    # weight 1/NACOV is nothing, and the robust test's traces can overflow. lavaan goes on with such numbers (or a
+    # variance of 0) and a warning; so do we, with a warning naming the pair, but refuse a variance of exactly 1/0
+    def flat_pair(k: int) -> str:
+        i, j = pairs[k]
+        return (f"the correlation of {order[i]!r} and {order[j]!r} ({rhos[k]:.3f}) sits where their likelihood is "
+                "flat: every respondent's score for it is (nearly) zero, so its sampling variance is undefined")
+
+    advice = ("Their answers are (nearly) separated, e.g. all of a rare category in one category of the other item: "
+              "merge sparse categories or leave one item out.")
+    with np.errstate(divide="ignore", over="ignore"):
+        undefined = ~np.isfinite(1 / a22)  # 0, or so near it that 1 / a22 overflows
+    if undefined.any():
+        raise EstimationError(f"{flat_pair(int(np.flatnonzero(undefined)[0]))} (lavaan gives it variance 0 and "
+                              f"weight 1/0). {advice}")
+    for k in np.flatnonzero(a22 < n * _EPS):
+        say(f"{flat_pair(int(k))}: the fit gives it almost no weight, and the robust test and fit measures that use "
+            f"its variance are not to be trusted. {advice}")
+    a11_inv = _a11_inverse(inner, a11_blocks, n_uni, order, th_cols, var_cols, say, unit / n)
+    # acov = B^-1 S B^-T, block by block: B^-1 = [[A11^-1, 0], [C, D]], D = diag(1 / A22)
+    c21 = -(a21 / a22[:, None]) @ a11_inv
+    d22 = 1 / a22
+    s11, s12, s22 = inner[:n_uni, :n_uni], inner[:n_uni, n_uni:], inner[n_uni:, n_uni:]
+    left = c21 @ s11 + d22[:, None] * s12.T       # second block row of B^-1 S, first block column
+    a_uu, a_cu = a11_inv @ s11 @ a11_inv.T, left @ a11_inv.T
+    # written over S itself, block by block once its blocks are used, and the correlations' block by bands of rows:
+    # fresh k x k arrays cost more in page faults than the arithmetic on them (k is often hundreds)
+    bands = [slice(lo, lo + 64) for lo in range(0, n_cor, 64)]
+    for band in bands:
+        rows = s22[band]
+        rows *= d22[band, None]
+        rows += c21[band] @ s12
+        rows *= d22[None, :]
+        rows += left[band] @ c21.T
+    acov = inner
+    if continuous_items:  # correlations -> covariances (delta method)
+        acov[:n_uni, :n_uni] = a_uu
+        acov[n_uni:, :n_uni] = a_cu
+        acov[:n_uni, n_uni:] = a_cu.T
+        h = np.eye(n_uni + n_cor)
+        h[n_uni:, :n_uni] = h21
+        h[n_uni:, n_uni:] = np.diag(h22)
+        acov = h @ acov @ h.T
+        sign = np.ones(n_uni + n_cor)
+        sign[:n_uni] = uni_sign
+        acov *= np.outer(sign, sign)
+        nacov = np.add(acov, acov.T, out=acov)  # symmetric to rounding, made exactly so
+    else:  # the same, A + A' block by block: the off-diagonal blocks are each other's transposes already
+        acov[:n_uni, :n_uni] = a_uu + a_uu.T
+        np.add(a_cu, a_cu, out=acov[n_uni:, :n_uni])
+        acov[:n_uni, n_uni:] = acov[n_uni:, :n_uni].T
+        for m, rows in enumerate(bands):  # A + A' block by block (in place at once it would copy A' first)
+            for cols in bands[m:]:
+                both = s22[rows, cols] + s22[cols, rows].T
+                s22[rows, cols] = both
+                s22[cols, rows] = both.T
+        nacov = acov
+    with np.errstate(over="ignore"):
+        nacov *= n / 2
+    diag = np.diag(nacov)
+    if not np.all(np.isfinite(diag)):  # a flat pair's variance beyond the float range (warned of above)
+        bad = np.flatnonzero(~np.isfinite(diag[n_uni:]))
+        k = int(bad[0]) if len(bad) else int(np.argmin(a22))
+        raise EstimationError(f"{flat_pair(k)}: its sampling variance overflows. {advice}")
+    for item in var_cols:  # on its own unit: N var(s^2) / s^4 is 2 for normal answers
+        if not diag[var_cols[item]] / unit[var_cols[item]] >= np.sqrt(_EPS):
+            raise EstimationError(f"the variance of {item!r} has no sampling variance: its answers take two values in "
+                                  "equal shares, so their variance is fixed by their mean, and a weighted least "
+                                  "squares fit cannot weigh it (lavaan fails too). Declare the item ordered.")
+    return nacov
+
+
 def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous: Sequence[str] = (), *,
                          variables: Sequence[str] | None = None, missing: str = "listwise",
                          warn: bool | list[str] = True) -> OrdinalStats:
@@ -1263,87 +1359,17 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
     del scores_t, scores_uni, scores_cor
     if poly_pairs:
         del poly_d_rho
-    a11_blocks: dict[int, list[np.ndarray]] = {}  # A11 is block diagonal: one block per variable
-    for item in order:
-        cols = th_cols[item] if item not in var_cols else np.append(th_cols[item], var_cols[item])
-        a11_blocks.setdefault(len(cols), []).append(cols)
-    a22 = inner.diagonal()[n_uni:].copy()
-    # a correlation whose information per respondent is below rounding (its likelihood flat there: 1e-178 where
-    # others have 1e-3 and more) has no sampling variance to speak of: NACOV holds ~1/0 for it (1e176 seen), its
-    # weight 1/NACOV is nothing, and the robust test's traces can overflow. lavaan goes on with such numbers (or a
-    # variance of 0) and a warning; so do we, with a warning naming the pair, but refuse a variance of exactly 1/0
-    def flat_pair(k: int) -> str:
-        i, j = pairs[k]
-        return (f"the correlation of {order[i]!r} and {order[j]!r} ({rhos[k]:.3f}) sits where their likelihood is "
-                "flat: every respondent's score for it is (nearly) zero, so its sampling variance is undefined")
-
-    advice = ("Their answers are (nearly) separated, e.g. all of a rare category in one category of the other item: "
-              "merge sparse categories or leave one item out.")
-    with np.errstate(divide="ignore", over="ignore"):
-        undefined = ~np.isfinite(1 / a22)  # 0, or so near it that 1 / a22 overflows
-    if undefined.any():
-        raise EstimationError(f"{flat_pair(int(np.flatnonzero(undefined)[0]))} (lavaan gives it variance 0 and "
-                              f"weight 1/0). {advice}")
-    for k in np.flatnonzero(a22 < n * _EPS):
-        say(f"{flat_pair(int(k))}: the fit gives it almost no weight, and the robust test and fit measures that use "
-            f"its variance are not to be trusted. {advice}")
-    # each univariate statistic's information per respondent in its own unit (thresholds: z units; a mean: its
-    # variable's sd; a variance: its square), so that the singularity test below does not depend on the data's units
+    uni_sign = np.ones(n_uni)
+    for item in continuous_items:
+        uni_sign[th_cols[item]] = -1.0
     unit = np.ones(n_uni)
     for item in continuous_items:
         unit[th_cols[item][0]], unit[var_cols[item]] = fits[item].var, fits[item].var ** 2
-    a11_inv = _a11_inverse(inner, a11_blocks, n_uni, order, th_cols, var_cols, say, unit / n)
-    # acov = B^-1 S B^-T, block by block: B^-1 = [[A11^-1, 0], [C, D]], D = diag(1 / A22)
-    c21 = -(a21 / a22[:, None]) @ a11_inv
-    d22 = 1 / a22
-    s11, s12, s22 = inner[:n_uni, :n_uni], inner[:n_uni, n_uni:], inner[n_uni:, n_uni:]
-    left = c21 @ s11 + d22[:, None] * s12.T       # second block row of B^-1 S, first block column
-    a_uu, a_cu = a11_inv @ s11 @ a11_inv.T, left @ a11_inv.T
-    # written over S itself, block by block once its blocks are used, and the correlations' block by bands of rows:
-    # fresh k x k arrays cost more in page faults than the arithmetic on them (k is often hundreds)
-    bands = [slice(lo, lo + 64) for lo in range(0, n_cor, 64)]
-    for band in bands:
-        rows = s22[band]
-        rows *= d22[band, None]
-        rows += c21[band] @ s12
-        rows *= d22[None, :]
-        rows += left[band] @ c21.T
-    acov = inner
-    if continuous_items:  # correlations -> covariances (delta method)
-        acov[:n_uni, :n_uni] = a_uu
-        acov[n_uni:, :n_uni] = a_cu
-        acov[:n_uni, n_uni:] = a_cu.T
-        h = np.eye(n_uni + n_cor)
-        h[n_uni:, :n_uni] = h21
-        h[n_uni:, n_uni:] = np.diag(h22)
-        acov = h @ acov @ h.T
-        sign = np.ones(n_uni + n_cor)
-        for item in continuous_items:
-            sign[th_cols[item]] = -1.0
-        acov *= np.outer(sign, sign)
-        nacov = np.add(acov, acov.T, out=acov)  # symmetric to rounding, made exactly so
-    else:  # the same, A + A' block by block: the off-diagonal blocks are each other's transposes already
-        acov[:n_uni, :n_uni] = a_uu + a_uu.T
-        np.add(a_cu, a_cu, out=acov[n_uni:, :n_uni])
-        acov[:n_uni, n_uni:] = acov[n_uni:, :n_uni].T
-        for m, rows in enumerate(bands):  # A + A' block by block (in place at once it would copy A' first)
-            for cols in bands[m:]:
-                both = s22[rows, cols] + s22[cols, rows].T
-                s22[rows, cols] = both
-                s22[cols, rows] = both.T
-        nacov = acov
-    with np.errstate(over="ignore"):
-        nacov *= n / 2
+    a11_cols = {item: th_cols[item] if item not in var_cols else np.append(th_cols[item], var_cols[item])
+                for item in order}
+    nacov = _two_step_nacov(inner, n_uni, n, a21, h21, h22, a11_cols, unit, uni_sign, order, th_cols, var_cols, pairs,
+                            rhos, say)
     diag = np.diag(nacov)
-    if not np.all(np.isfinite(diag)):  # a flat pair's variance beyond the float range (warned of above)
-        bad = np.flatnonzero(~np.isfinite(diag[n_uni:]))
-        k = int(bad[0]) if len(bad) else int(np.argmin(a22))
-        raise EstimationError(f"{flat_pair(k)}: its sampling variance overflows. {advice}")
-    for item in continuous_items:  # on its own unit: N var(s^2) / s^4 is 2 for normal answers
-        if not diag[var_cols[item]] / unit[var_cols[item]] >= np.sqrt(_EPS):
-            raise EstimationError(f"the variance of {item!r} has no sampling variance: its answers take two values in "
-                                  "equal shares, so their variance is fixed by their mean, and a weighted least "
-                                  "squares fit cannot weigh it (lavaan fails too). Declare the item ordered.")
 
     # results -----------------------------------------------------------------------------------
     sd = np.array([np.sqrt(fits[v].var) if isinstance(fits[v], _Continuous) else 1.0 for v in order])

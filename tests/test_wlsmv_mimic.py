@@ -1,0 +1,133 @@
+"""WLSMV fits of ordered items with observed covariates (MIMIC; lavaan's conditional.x = TRUE) against lavaan 0.6.14
+(tests/reference/lavaan_wlsmv_mimic.R): the sample statistics given the covariates (WLS.obs, NACOV), every parameter
+row (est, se, std.lv, std.all) and the fit measures, at 1e-3 (absolute, relative above 1)."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import stickiness_research as sr
+from stickiness_research.sem.ordinal_x import conditional_sample_stats
+
+FOLDER = Path(__file__).parent / "reference" / "wlsmv_mimic"
+TOL = 1e-3
+CASES = ["mimic", "mimic_dif", "mimic_theta", "mimic_mixed", "mimic_groups", "mimic_std_lv", "mimic_defined"]
+_FITS: dict[str, tuple] = {}
+
+
+def _ref(case: str) -> dict:
+    return json.loads((FOLDER / f"{case}.json").read_text())
+
+
+def _fit(case: str):
+    if case not in _FITS:
+        ref = _ref(case)
+        data = pd.read_csv(FOLDER / ref["data"])
+        args = ref["args"]
+        kwargs = {k: args[k] for k in ("group", "parameterization", "estimator") if k in args}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sr.StickinessWarning)
+            res = sr.fit_sem(ref["model"], data, ordered=list(ref["ordered"]), std_lv=bool(args.get("std.lv")),
+                             **kwargs)
+        _FITS[case] = (ref, res)
+    return _FITS[case]
+
+
+def _close(mine: float, theirs: float | None) -> bool:
+    if theirs is None:
+        return math.isnan(mine)
+    return abs(mine - theirs) <= TOL * max(1.0, abs(theirs))
+
+
+@pytest.mark.parametrize("case", ["mimic", "mimic_mixed"])
+def test_sample_statistics_given_the_covariates_agree_with_lavaan(case):
+    ref = _ref(case)
+    data = pd.read_csv(FOLDER / ref["data"])
+    order = ref["sampstat"]["res.cov"]["rownames"]
+    exo = ref["sampstat"]["cov.x"]["rownames"]
+    ordered = list(ref["ordered"])
+    stats = conditional_sample_stats(data, ordered, [v for v in order if v not in ordered], exo, variables=order)
+    assert list(stats.wls_obs.index) == ref["wls_obs"]["names"]  # thresholds, slopes, variances, correlations
+    np.testing.assert_allclose(stats.wls_obs.to_numpy(), ref["wls_obs"]["values"], atol=1e-5)
+    gamma = np.array(ref["gamma"]["matrix"], dtype=float)
+    np.testing.assert_allclose(stats.nacov.to_numpy(), gamma, rtol=1e-4, atol=1e-6 * np.abs(gamma).max())
+    np.testing.assert_allclose(stats.dwls_weights.to_numpy(), ref["wls_v_diag"]["values"], rtol=1e-4)
+    np.testing.assert_allclose(stats.exo_cov.to_numpy(), ref["sampstat"]["cov.x"]["matrix"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_parameter_row_agrees_with_lavaan(case):
+    ref, res = _fit(case)
+    est = res.estimates
+    key = ["lhs", "op", "rhs"] + (["group"] if res.groups else [])
+    labels = ref["group_labels"]
+    mine = est.set_index(key)
+    seen = 0
+    for row in ref["estimates"]:
+        k = (row["lhs"], row["op"], row["rhs"]) + ((labels[row["group"] - 1],) if res.groups else ())
+        assert k in mine.index, f"{case}: lavaan's row {k} is missing"
+        ours = mine.loc[k]
+        for col, theirs in (("est", "est"), ("se", "se"), ("std_lv", "std.lv"), ("std_all", "std.all")):
+            value = row.get(theirs)
+            if value is None and col == "se":
+                continue  # fixed rows: lavaan's se 0 or NA
+            assert _close(float(ours[col]), value), f"{case} {k} {col}: {ours[col]} vs lavaan {value}"
+        seen += 1
+    assert seen == len(est) == len(ref["estimates"])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fit_measures_agree_with_lavaan(case):
+    ref, res = _fit(case)
+    compared = 0
+    for name, theirs in ref["fit_measures"].items():
+        if name not in res.fit_measures.index:
+            continue
+        assert _close(float(res.fit_measures[name]), theirs), f"{case} {name}: {res.fit_measures[name]} vs {theirs}"
+        compared += 1
+    assert compared >= 35
+    # lavaan's baseline leaves the slopes free: only the residual correlations are tested
+    assert res.fit_measures["baseline.df"] == ref["fit_measures"]["baseline.df"]
+
+
+def test_robust_cfi_is_not_given_conditional_on_covariates():
+    """lavaan's catML-based robust CFI/TLI/RMSEA are NA under conditional.x; not invented here."""
+    ref, res = _fit("mimic")
+    assert ref["fit_measures"]["cfi.robust"] is None
+    assert math.isnan(res.fit_measures["cfi.robust"]) and math.isnan(res.fit_measures["rmsea.robust"])
+
+
+def test_listwise_drops_rows_with_a_missing_covariate():
+    ref = _ref("mimic")
+    data = pd.read_csv(FOLDER / ref["data"])
+    holes = data.copy()
+    holes.loc[[3, 10], "age"] = np.nan
+    holes.loc[20, "s2"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sr.StickinessWarning)
+        res = sr.fit_sem(ref["model"], holes, ordered=list(ref["ordered"]), estimator="WLSMV")
+        kept = sr.fit_sem(ref["model"], data.drop(index=[3, 10, 20]), ordered=list(ref["ordered"]),
+                          estimator="WLSMV")
+    assert res.n_obs == 597 and res.n_dropped == 3
+    pd.testing.assert_series_equal(res.estimates["est"], kept.estimates["est"])
+
+
+def test_pairwise_with_covariates_is_refused_by_name():
+    ref = _ref("mimic")
+    data = pd.read_csv(FOLDER / ref["data"])
+    with pytest.raises(sr.ModelSpecError, match="pairwise.*covariates"):
+        sr.fit_sem(ref["model"], data, ordered=list(ref["ordered"]), estimator="WLSMV", missing="pairwise")
+
+
+def test_a_constant_covariate_is_refused_by_name():
+    ref = _ref("mimic")
+    data = pd.read_csv(FOLDER / ref["data"]).assign(tier1=1)
+    with pytest.raises((sr.ResponseDataError, sr.EstimationError), match="tier1"):
+        sr.fit_sem(ref["model"], data, ordered=list(ref["ordered"]), estimator="WLSMV")
