@@ -131,3 +131,23 @@ def test_a_constant_covariate_is_refused_by_name():
     data = pd.read_csv(FOLDER / ref["data"]).assign(tier1=1)
     with pytest.raises((sr.ResponseDataError, sr.EstimationError), match="tier1"):
         sr.fit_sem(ref["model"], data, ordered=list(ref["ordered"]), estimator="WLSMV")
+
+
+def test_bootstrap_refits_each_resample_given_the_covariates():
+    """Each resample's statistics are recomputed conditional on the covariates (not the plain polychorics, which
+    would fail or differ): bootstrap SEs near the robust ones, and the resample of all rows in order is the fit."""
+    ref, res = _fit("mimic")
+    from stickiness_research.sem.categorical import bootstrap_categorical
+
+    n = res.n_obs
+    names, values, ok, point = bootstrap_categorical(res, [(np.arange(n),)])
+    assert ok.all()
+    np.testing.assert_allclose(values[0], point, rtol=1e-7, atol=1e-9)
+    boot = res.bootstrap(200, seed=3)
+    assert boot.n_failed == 0
+    rows = boot.table
+    slopes = rows[(rows["op"] == "~") & (rows["lhs"] == "stick")].set_index("rhs")
+    robust = res.estimates[(res.estimates["op"] == "~")].set_index("rhs")["se"]
+    assert sorted(slopes.index) == ["age", "tier1"]
+    ratio = slopes["boot_se"] / robust[slopes.index]
+    assert ((ratio > 0.75) & (ratio < 1.33)).all(), ratio

@@ -985,14 +985,33 @@ def pairwise_frames(observed: list[str], data: pd.DataFrame, group: str | None):
     return [(label, kept.loc[rows, observed]) for label, rows in groups], int((~keep).sum()), order
 
 
+def group_sample_stats(frame: pd.DataFrame, ordered: list[str], continuous: list[str], exogenous: list[str],
+                       variables: list[str], missing: str, warn: bool | list[str]) -> OrdinalStats:
+    """One group's statistics: given the covariates when there are any (lavaan's conditional.x), else those of
+    :func:`.ordinal.ordinal_sample_stats`."""
+    from .ordinal import ordinal_sample_stats
+    from .ordinal_x import conditional_sample_stats
+
+    if exogenous:
+        return conditional_sample_stats(frame, ordered=ordered, continuous=continuous, exogenous=exogenous,
+                                        variables=variables, warn=warn)
+    return ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=variables, missing=missing,
+                                warn=warn)
+
+
+def sample_stats_like(frame: pd.DataFrame, like: OrdinalStats, warn: bool | list[str] = False) -> OrdinalStats:
+    """The statistics of the kind ``like`` holds (the same variables, covariates and missing-data rule) from the
+    rows of ``frame``: a bootstrap resample or a jackknife sample."""
+    return group_sample_stats(frame, list(like.ordered), list(like.continuous), list(like.exogenous),
+                              list(like.variables), like.missing, warn)
+
+
 def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
                     estimator: str, parameterization: str, grouped: bool, missing: str = "listwise",
                     order: np.ndarray | None = None):
     """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult. ``order``: the
     groups' rows' data order (``fit.group_split``)."""
     from .fit import _heywood, estimates_frame
-    from .ordinal import ordinal_sample_stats
-    from .ordinal_x import conditional_sample_stats
     from .result import FitState, SEMResult
     from .standardize import group_r_squared
 
@@ -1014,12 +1033,7 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     stats, stat_notes = [], []
     for label, frame in frames:
         said: list[str] = []
-        if exo:  # conditional.x: statistics of the answers given the covariates
-            stats.append((label, conditional_sample_stats(frame, ordered=ordered, continuous=continuous, exogenous=exo,
-                                                          variables=observed, warn=said)))
-        else:
-            stats.append((label, ordinal_sample_stats(frame, ordered=ordered, continuous=continuous,
-                                                      variables=observed, missing=missing, warn=said)))
+        stats.append((label, group_sample_stats(frame, ordered, continuous, exo, observed, missing, said)))
         for message in said:
             message = f"group {label!r}: {message}" if grouped else message
             if message not in stat_notes:
@@ -1047,6 +1061,10 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     elif n_dropped:
         notes.append(f"{n_dropped} incomplete row(s) dropped listwise (lavaan's default for categorical data; "
                      "missing='pairwise' keeps them).")
+    if exo:
+        notes.append(f"fitted conditional on the covariates {', '.join(exo)} (lavaan's conditional.x = TRUE): the "
+                     "sample statistics are the items' thresholds, slopes and residual correlations given the "
+                     "covariates, and the thresholds are those at covariates 0.")
     notes += stat_notes + _heywood(problem, rows, model_values, theta) + _vcov_notes(vcov)
     first = problem.groups[0]
     group_covs = tuple((g.s, implied_star(problem, g, theta)) for g in problem.groups)
@@ -1161,7 +1179,6 @@ def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = F
     """
     from .effects import effect_paths, effect_values, pure_outcomes
     from .fit import defined_values, label_environment
-    from .ordinal import ordinal_sample_stats
 
     state = result._state
     problem: CategoricalProblem = state.problem
@@ -1199,11 +1216,7 @@ def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = F
             with np.errstate(all="ignore"):
                 stats = []
                 for (label, frame), g, idx in zip(frames, problem.groups, rows_per_group, strict=True):
-                    st0 = g.stats
-                    stats.append((label, ordinal_sample_stats(frame.iloc[idx], ordered=list(st0.ordered),
-                                                              continuous=list(st0.continuous),
-                                                              variables=list(st0.variables), missing=st0.missing,
-                                                              warn=False)))
+                    stats.append((label, sample_stats_like(frame.iloc[idx], g.stats, warn=False)))
                 prob = build_categorical(partable, stats, problem.estimator, problem.parameterization)
                 prob.start = theta_hat.copy()
                 sol = solve_categorical(prob)
