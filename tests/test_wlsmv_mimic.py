@@ -151,3 +151,24 @@ def test_bootstrap_refits_each_resample_given_the_covariates():
     assert sorted(slopes.index) == ["age", "tier1"]
     ratio = slopes["boot_se"] / robust[slopes.index]
     assert ((ratio > 0.75) & (ratio < 1.33)).all(), ratio
+
+
+def test_factor_scores_use_the_prior_given_each_respondents_covariates():
+    """lavPredict()'s EBM scores of a MIMIC model: the posterior mode with the prior eta | x (lavaan's first 50
+    rows, to its optimizer's precision)."""
+    ref, res = _fit("mimic")
+    scores = res.factor_scores()
+    assert list(scores.columns) == ref["predict"]["colnames"] and len(scores) == ref["predict_nrow"]
+    np.testing.assert_allclose(scores.to_numpy()[:50], np.array(ref["predict"]["matrix"], dtype=float), atol=2e-4)
+    # the covariates move the prior: the same answers with another age score differently
+    data = pd.read_csv(FOLDER / ref["data"])
+    older = data.assign(age=data["age"] + 20)
+    assert np.all(res.factor_scores(older).to_numpy() > scores.to_numpy())  # stick ~ age is positive
+
+
+@pytest.mark.parametrize("case", ["mimic_groups", "mimic_mixed"])
+def test_factor_scores_of_other_mimic_models_are_finite(case):
+    _, res = _fit(case)
+    for method in ("regression", "Bartlett"):
+        scores = res.factor_scores(method=method)
+        assert len(scores) == res.n_obs and np.isfinite(scores.select_dtypes("number").to_numpy()).all()

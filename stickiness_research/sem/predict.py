@@ -285,18 +285,29 @@ def _ordinal_group_scores(problem, g, theta: np.ndarray, frame: pd.DataFrame, ml
     from ..errors import EstimationError
 
     st = g.structure
-    if any(v not in st.latent for v in st.inner):
+    covariates = {st.observed[j] for j in g.exo_idx}  # conditional.x: the prior of eta is given them
+    if any(v not in st.latent and v not in covariates for v in st.inner):
         raise ModelSpecError("factor scores of a model of ordered items with observed variables in its structural "
-                             "part are not available yet; score the measurement model (the latent variables' "
-                             "indicators only).")
+                             "part (other than covariates that only predict) are not available yet; score the "
+                             "measurement model (the latent variables' indicators only).")
     mats = problem.matrices(g, theta)
-    lam = mats["lambda"]
     c = st.inverse_i_minus_b(mats["beta"])
-    veta = c @ mats["psi"] @ c.T
-    eeta = c @ mats["alpha"]
-    nu = mats["nu"]
-    resid = np.diag(mats["theta"]).copy()
-    observed = list(st.observed)
+    inner_cov, inner_mean = c @ mats["psi"] @ c.T, c @ mats["alpha"]
+    lv = np.array([k for k, v in enumerate(st.inner) if v in st.latent], dtype=int)
+    xs = np.array([k for k, v in enumerate(st.inner) if v in covariates], dtype=int)
+    items = np.array([j for j, v in enumerate(st.observed) if v not in covariates], dtype=int)
+    veta, eeta = inner_cov[np.ix_(lv, lv)], inner_mean[lv]
+    lam = mats["lambda"][np.ix_(items, lv)]
+    nu = mats["nu"][items]
+    resid = np.diag(mats["theta"])[items].copy()
+    observed = [st.observed[j] for j in items]
+    x_values = None
+    if len(xs):  # eta | x ~ N(E eta + V_ex V_xx^-1 (x - E x), V_ee - V_ex V_xx^-1 V_xe), each respondent's own mean
+        regress = inner_cov[np.ix_(lv, xs)] @ np.linalg.inv(inner_cov[np.ix_(xs, xs)])
+        veta = veta - regress @ inner_cov[np.ix_(xs, lv)]
+        x_names = [st.inner[k] for k in xs]
+        x_values = frame[x_names].to_numpy(dtype=float) - inner_mean[xs]
+        frame = frame[observed]
     bad = [(observed[j], float(resid[j])) for j in np.flatnonzero(~(resid > 0))]
     if bad:
         raise ModelSpecError(f"factor scores need positive residual variances, but {bad[0][0]!r} has {bad[0][1]:.4g} "
@@ -318,22 +329,28 @@ def _ordinal_group_scores(problem, g, theta: np.ndarray, frame: pd.DataFrame, ml
     continuous = np.array([j not in set(ordered_cols) for j in range(p)])
     seen = ~np.isnan(codes)
     usable = seen.all(axis=1) if not pairwise else seen.any(axis=1)
+    if x_values is not None:
+        usable &= ~np.isnan(x_values).any(axis=1)
     out = np.full((n, len(eeta)), np.nan)
     if not usable.any():
         return out
-    # respondents with the same answers have the same mode: solve once per pattern
-    key = np.where(seen, codes, -np.inf)[usable]
+    # respondents with the same answers (and covariates) have the same mode: solve once per pattern
+    key = np.where(seen, codes, -np.inf)
+    if x_values is not None:
+        key = np.hstack([key, x_values])
+    key = key[usable]
     patterns, inverse = np.unique(key, axis=0, return_inverse=True)
     rep = np.zeros(len(patterns), dtype=int)
     rep[inverse.ravel()] = np.arange(len(key))
     rows = np.flatnonzero(usable)[rep]
     lo_p, hi_p, y_p, w = lo[rows], hi[rows], np.nan_to_num(codes[rows]), seen[rows].astype(float)
+    center = eeta if x_values is None else eeta + x_values[rows] @ regress.T  # the prior's mean per pattern
     scale = lam / sd[:, None]  # d(z_j) / d(eta) = -lambda_j / s_j
 
     def terms(eta):
         """Objective, gradient and Hessian per pattern."""
         lin = nu + eta @ lam.T  # (P, p)
-        dev = eta - eeta
+        dev = eta - center
         f = 0.5 * np.einsum("pi,ij,pj->p", dev, prior, dev)
         grad = dev @ prior
         a, b = (lo_p - lin) / sd, (hi_p - lin) / sd
@@ -352,7 +369,7 @@ def _ordinal_group_scores(problem, g, theta: np.ndarray, frame: pd.DataFrame, ml
         hess = prior + np.einsum("pj,ji,jk->pik", second, scale, scale)
         return f, grad, hess
 
-    eta = np.tile(eeta, (len(patterns), 1))
+    eta = np.broadcast_to(center, (len(patterns), len(eeta))).copy()
     f, grad, hess = terms(eta)
     for _ in range(MAX_NEWTON):
         step = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
