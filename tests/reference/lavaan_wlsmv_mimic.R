@@ -208,22 +208,7 @@ ROBUST <- c("cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust",
 OPTION_KEYS <- c("estimator", "se", "test", "missing", "parameterization", "conditional.x", "fixed.x",
                  "meanstructure", "baseline.conditional.x.free.slopes")
 
-# Evaluate expr, collecting (and muffling) its warnings.
-collect_warnings <- function(expr) {
-  warns <- character(0)
-  value <- withCallingHandlers(expr, warning = function(w) {
-    warns <<- c(warns, conditionMessage(w))
-    invokeRestart("muffleWarning")
-  })
-  list(value = value, warnings = warns)
-}
-
-as_records <- function(df) { df <- as.data.frame(df); class(df) <- "data.frame"; rownames(df) <- NULL; df }
-
-deparse_args <- function(args) paste(sprintf("%s = %s", names(args), vapply(args, deparse1, "")),
-                                     collapse = ", ")
-
-json_args <- function(args) lapply(args, function(a) if (is.character(a) && length(a) > 1) I(a) else a)
+source("tests/reference/lib/fit_records.R")
 
 # One record per element of a test list (fit@test or fit@baseline$test).
 test_records <- function(tests) {
