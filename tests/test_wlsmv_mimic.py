@@ -172,3 +172,38 @@ def test_factor_scores_of_other_mimic_models_are_finite(case):
     for method in ("regression", "Bartlett"):
         scores = res.factor_scores(method=method)
         assert len(scores) == res.n_obs and np.isfinite(scores.select_dtypes("number").to_numpy()).all()
+
+
+def test_a_covariate_that_separates_an_items_answers_is_refused_by_name():
+    """Its probit slope has no maximum (lavaan's estimation fails there); not a fit with a residual variance of -200."""
+    ref = _ref("mimic")
+    data = pd.read_csv(FOLDER / ref["data"])
+    data["xsep"] = data["s1"] + np.random.default_rng(1).uniform(0, 0.5, len(data))
+    with pytest.raises(sr.ResponseDataError, match="'s1'.*separates"):
+        sr.fit_sem("stick =~ s1 + s2 + s3 + s4 + s5\nstick ~ age + xsep", data, ordered=list(ref["ordered"]))
+
+
+def test_an_ordered_predictor_under_the_delta_parameterization_is_refused_not_misfitted():
+    """Its residual variance would move what it predicts; the theta version (the same model) is fitted."""
+    ref = _ref("mimic")
+    data = pd.read_csv(FOLDER / ref["data"])
+    model = "stick =~ s2 + s3 + s4 + s5\nstick ~ s1\ns1 ~ age"
+    with pytest.raises(sr.ModelSpecError, match="stick ~ s1.*theta"):
+        sr.fit_sem(model, data, ordered=list(ref["ordered"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sr.StickinessWarning)
+        res = sr.fit_sem(model, data, ordered=list(ref["ordered"]), parameterization="theta")
+    assert np.isfinite(res.fit_measures["chisq.scaled"])
+
+
+def test_modification_indices_never_regress_a_covariate():
+    """Under conditional.x lavaan offers no 'x ~ ...' rows: the covariates are conditioned on."""
+    ref = _ref("mimic")
+    data = pd.read_csv(FOLDER / ref["data"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sr.StickinessWarning)
+        res = sr.fit_sem("stick =~ s1 + s2 + s3 + s4\nstick ~ age\ns5 ~ tier1", data, ordered=list(ref["ordered"]))
+    mi = res.modification_indices()
+    regressions = set(map(tuple, mi.loc[mi["op"] == "~", ["lhs", "rhs"]].to_numpy().tolist()))
+    assert not {lhs for lhs, _ in regressions} & {"age", "tier1"}
+    assert {("stick", "tier1"), ("s5", "age")} <= regressions  # the paths a covariate could add are offered

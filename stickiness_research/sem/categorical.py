@@ -824,7 +824,8 @@ def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution,
         bx2s, bscale, bshift = _scaled_shifted(bx2, bdf, btr1, btr2)
         out.update({"chisq.scaled": x2s, "df.scaled": float(df), "pvalue.scaled": _pvalue(x2s, df),
                     "chisq.scaling.factor": scale, "chisq.shift.parameters": shift})
-    out.update({"baseline.chisq": bx2, "baseline.df": float(bdf), "baseline.pvalue": _pvalue(bx2, bdf)})
+    out.update({"baseline.chisq": bx2, "baseline.df": float(bdf),
+                "baseline.pvalue": _pvalue(bx2, bdf) if ESTIMATORS[problem.estimator][0] == "dwls" else math.nan})
     if robust:
         out.update({"baseline.chisq.scaled": bx2s, "baseline.df.scaled": float(bdf),
                     "baseline.pvalue.scaled": _pvalue(bx2s, bdf), "baseline.chisq.scaling.factor": bscale})
@@ -1023,6 +1024,14 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
         raise ModelSpecError(f"observed covariates ({', '.join(exo)}) with ordered items are fitted conditional on "
                              "the covariates (lavaan's default conditional.x = TRUE); conditional.x = FALSE is not "
                              "available (lavaan's own results there are not trustworthy for dummy covariates).")
+    predictor = next((r for r in partable.rows if r.op == "~" and r.rhs in set(partable.ov_ord)), None)
+    if predictor is not None and parameterization == "delta":
+        # its residual variance is then a function of the other parameters (1 / Delta^2 minus its explained part),
+        # which moves what it predicts; the implied moments here hold it fixed: a wrong model, refused, not fitted
+        raise ModelSpecError(f"an ordered item that predicts another variable ('{predictor.lhs} ~ {predictor.rhs}') is "
+                             "not available under the delta parameterization yet; fit with "
+                             "parameterization='theta', which is the same model (lavaan's default optimizer often "
+                             "fails to converge on the delta version).")
     if exo and missing == "pairwise":
         raise ModelSpecError(f"missing='pairwise' with observed covariates ({', '.join(exo)}) and ordered items is "
                              "not available yet; use the default (listwise), which drops rows with a missing answer "

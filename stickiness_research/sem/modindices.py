@@ -42,7 +42,13 @@ def _candidate_rows(problem) -> list[list[tuple[str, str, str]]]:
     full = [(f, "=~", v) for f in lv for v in ov_nox if v not in set(eqs)]
     full += [(a, op, b) for a, op, b in pairs(ov_nox) if a not in other and b not in other]
     full += pairs([v for v in ov if v in ov_x]) + pairs(lv)
-    full += [(a, "~", b) for a in eqs for b in eqs if a != b and not (a in ov_ind and b in set(lv))]
+    # conditional.x: the covariates are conditioned on, never regressed on anything (lavaan offers no 'x ~' rows).
+    # An ordered item as a new predictor under the delta parameterization is left out: such models are not fitted
+    # (fit_categorical refuses them), so their score test would be that of a different model
+    delta_ordered = set(pt.ov_ord) if getattr(problem, "parameterization", None) == "delta" else set()
+    full += [(a, "~", b) for a in eqs for b in eqs
+             if a != b and not (a in ov_ind and b in set(lv)) and not (pt.conditional_x and a in ov_x)
+             and b not in delta_ordered]
     if pt.meanstructure:
         full += [(v, "~1", "") for v in ov + lv]
     ordered = list(pt.ov_ord)

@@ -95,6 +95,7 @@ def _probit_regression(cat: np.ndarray, n_cat: int, x: np.ndarray, item: str) ->
 
     current = parts(theta)
     ll = loglik(current)
+    converged = False
     for _ in range(100):
         fit, z1, z2, prob = current
         d1, d2 = _dnorm(z1), _dnorm(z2)
@@ -113,7 +114,8 @@ def _probit_regression(cat: np.ndarray, n_cat: int, x: np.ndarray, item: str) ->
         if not np.all(np.isfinite(step)):
             raise ResponseDataError(f"the probit regression of ordered item {item!r} on the covariates failed: the "
                                     "covariates are not of full rank (a constant covariate, or one a copy of "
-                                    "another), or separate its categories. lavaan stops here too.")
+                                    "another), or they separate its categories (lavaan: 'X may not be of full "
+                                    "rank'). Drop or merge covariates.")
         t = 1.0
         while True:
             trial = parts(theta + t * step)
@@ -121,11 +123,20 @@ def _probit_regression(cat: np.ndarray, n_cat: int, x: np.ndarray, item: str) ->
             if ll_new >= ll - 1e-12 * abs(ll) or t < 1e-10:
                 break
             t /= 2
-        if t < 1e-10:
+        if t < 1e-10:  # no step raises the likelihood: at its maximum to rounding
+            converged = True
             break
         theta, current, ll = theta + t * step, trial, ll_new
         if np.max(np.abs(t * step)) < 1e-10:
+            converged = True
             break
+    # separation: the likelihood rises toward 0 as a slope grows without bound, so Newton stops where rounding flattens
+    # it, at a slope no data support: one SD of the covariate moving the latent response by more than 10 SDs
+    if not converged or np.any(np.abs(theta[nth:]) * x.std(axis=0) > 10):
+        raise ResponseDataError(f"the probit regression of ordered item {item!r} on the covariates has no maximum: a "
+                                "covariate separates its answers (predicts them perfectly), so its slope grows "
+                                "without bound (lavaan's estimation fails there too). Drop or recode that covariate, "
+                                "or merge the item's categories.")
     fit, z1, z2, prob = current
     a1, a2 = _dnorm(z1) / prob, -_dnorm(z2) / prob
     scores = np.hstack([upper_is * a1[:, None] + lower_is * a2[:, None], -x * (a1 + a2)[:, None]])

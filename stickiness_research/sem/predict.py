@@ -288,8 +288,8 @@ def _ordinal_group_scores(problem, g, theta: np.ndarray, frame: pd.DataFrame, ml
     covariates = {st.observed[j] for j in g.exo_idx}  # conditional.x: the prior of eta is given them
     if any(v not in st.latent and v not in covariates for v in st.inner):
         raise ModelSpecError("factor scores of a model of ordered items with observed variables in its structural "
-                             "part (other than covariates that only predict) are not available yet; score the "
-                             "measurement model (the latent variables' indicators only).")
+                             "part are not available yet (covariates that only predict are); score the measurement "
+                             "model (the latent variables' indicators only).")
     mats = problem.matrices(g, theta)
     c = st.inverse_i_minus_b(mats["beta"])
     inner_cov, inner_mean = c @ mats["psi"] @ c.T, c @ mats["alpha"]
