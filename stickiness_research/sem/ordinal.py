@@ -895,6 +895,40 @@ class _PolychoricBatch:
         return d_rho, a21(up1, lo1, 2), a21(up2, lo2, 1)
 
 
+def _numeric_pair_scores(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi: str, vj: str, rho: float,
+                         k: int, th_cols: dict[str, np.ndarray], var_cols: dict[str, int], h21: np.ndarray,
+                         h22: np.ndarray, left_out: dict[str, int],
+                         slopes: tuple[dict[str, np.ndarray], np.ndarray] | None = None):
+    """The casewise scores of correlation ``k`` of a pair with a continuous variable (Pearson or polyserial) and,
+    per margin statistic, the columns and scores A21 crosses it with; fills the pair's row of the correlations ->
+    covariances Jacobian (``h21``, ``h22``) and counts the respondents a polyserial fit leaves out. ``slopes``:
+    conditional.x's slope columns and covariates ``(N, q)`` (a slope's score is its intercept's times x; an ordered
+    item's, minus its thresholds' summed times x)."""
+    sl_cols, x = slopes if slopes is not None else ({}, None)
+
+    def slope(v: str, d_intercept: np.ndarray) -> list:
+        return [(sl_cols[v], d_intercept[:, None] * x)] if slopes is not None else []
+
+    if isinstance(fi, _Continuous) and isinstance(fj, _Continuous):
+        d_rho, d_mean_i, d_mean_j, d_var_i, d_var_j = _bvreg_scores(fi, fj, rho)
+        blocks = ([(th_cols[vi], d_mean_i[:, None]), (th_cols[vj], d_mean_j[:, None])]
+                  + slope(vi, d_mean_i) + slope(vj, d_mean_j)
+                  + [(np.array([var_cols[vi]]), d_var_i[:, None]), (np.array([var_cols[vj]]), d_var_j[:, None])])
+        sd_i, sd_j = np.sqrt(fi.var), np.sqrt(fj.var)
+        h21[k, var_cols[vi]] = sd_j * rho / (2 * sd_i)
+        h21[k, var_cols[vj]] = sd_i * rho / (2 * sd_j)
+        h22[k] = sd_i * sd_j
+        return d_rho, blocks
+    num, vnum, ordi, vord = (fi, vi, fj, vj) if isinstance(fi, _Continuous) else (fj, vj, fi, vi)
+    d_rho, d_mean, d_var, d_tau = _bvmix_scores(num, ordi, rho)
+    left_out[vnum] = max(left_out.get(vnum, 0), int(np.sum(_polyserial_left_out(num, ordi, rho))))
+    blocks = ([(th_cols[vnum], d_mean[:, None])] + slope(vnum, d_mean) + [(np.array([var_cols[vnum]]), d_var[:, None]),
+              (th_cols[vord], d_tau)] + slope(vord, -d_tau.sum(axis=1)))
+    h21[k, var_cols[vnum]] = rho / (2 * np.sqrt(num.var))
+    h22[k] = np.sqrt(num.var)
+    return d_rho, blocks
+
+
 def _pair_correlation(fi: _Ordinal | _Continuous, fj: _Ordinal | _Continuous, vi: str, vj: str,
                       fixed_margins: bool = False) -> float:
     """The pair's correlation with the univariate fits held fixed (lav_samplestats_step2).
@@ -1326,22 +1360,8 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         if isinstance(fi, _Ordinal) and isinstance(fj, _Ordinal):  # pairwise: one pair at a time
             d_rho, d_tau_i, d_tau_j = _bvord_scores(fi, fj, rho)
             blocks = [(th_cols[vi], d_tau_i), (th_cols[vj], d_tau_j)]
-        elif isinstance(fi, _Continuous) and isinstance(fj, _Continuous):
-            d_rho, d_mean_i, d_mean_j, d_var_i, d_var_j = _bvreg_scores(fi, fj, rho)
-            blocks = [(th_cols[vi], d_mean_i[:, None]), (th_cols[vj], d_mean_j[:, None]),
-                      (np.array([var_cols[vi]]), d_var_i[:, None]), (np.array([var_cols[vj]]), d_var_j[:, None])]
-            sd_i, sd_j = np.sqrt(fi.var), np.sqrt(fj.var)
-            h21[k, var_cols[vi]] = sd_j * rho / (2 * sd_i)
-            h21[k, var_cols[vj]] = sd_i * rho / (2 * sd_j)
-            h22[k] = sd_i * sd_j
         else:
-            num, vnum, ordi, vord = (fi, vi, fj, vj) if isinstance(fi, _Continuous) else (fj, vj, fi, vi)
-            d_rho, d_mean, d_var, d_tau = _bvmix_scores(num, ordi, rho)
-            left_out[vnum] = max(left_out.get(vnum, 0), int(np.sum(_polyserial_left_out(num, ordi, rho))))
-            blocks = [(th_cols[vnum], d_mean[:, None]), (np.array([var_cols[vnum]]), d_var[:, None]),
-                      (th_cols[vord], d_tau)]
-            h21[k, var_cols[vnum]] = rho / (2 * np.sqrt(num.var))
-            h22[k] = np.sqrt(num.var)
+            d_rho, blocks = _numeric_pair_scores(fi, fj, vi, vj, rho, k, th_cols, var_cols, h21, h22, left_out)
         scores_cor[k, rows] = d_rho
         for cols, block in blocks:  # A21: cross-products of the correlation's score with its margins'
             a21[k, cols] = d_rho @ block

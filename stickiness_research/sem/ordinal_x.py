@@ -32,18 +32,16 @@ from ..errors import EstimationError, ModelSpecError, ResponseDataError, _warn_a
 from .ordinal import (
     _SQRT_EPS,
     OrdinalStats,
-    _bvmix_scores,
-    _bvreg_scores,
     _check_names,
     _climb,
     _Continuous,
     _dnorm,
     _genz_corners,
+    _numeric_pair_scores,
     _ordered_code_sets,
     _Ordinal,
     _pbinorm,
     _polyserial,
-    _polyserial_left_out,
     _two_step_nacov,
     _value_rows,
 )
@@ -387,11 +385,12 @@ def conditional_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continu
         rhos[poly] = _polychoric_x([fits[v] for v in ordered_items], np.vstack([codes[v] for v in ordered_items]),
                                    [(ord_at[order[pairs[k][0]]], ord_at[order[pairs[k][1]]]) for k in poly])
     a21, h21, h22 = np.zeros((n_cor, n_uni)), np.zeros((n_cor, n_uni)), np.ones(n_cor)
+    poly_set = set(poly)
     left_out: dict[str, int] = {}
     for k, (i, j) in enumerate(pairs):
         vi, vj = order[i], order[j]
         fi, fj = fits[vi], fits[vj]
-        if k not in set(poly):
+        if k not in poly_set:
             if isinstance(fi, _Continuous) and isinstance(fj, _Continuous):  # Pearson's r of the residuals
                 rhos[k] = float(np.mean(fi.y * fj.y) / np.sqrt(fi.var * fj.var))
             else:
@@ -400,24 +399,9 @@ def conditional_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continu
         if isinstance(fi, _OrdinalX) and isinstance(fj, _OrdinalX):
             d_rho, tau_i, sl_i, tau_j, sl_j = _bvord_x_scores(fi, fj, rho, x)
             blocks = [(th_cols[vi], tau_i), (sl_cols[vi], sl_i), (th_cols[vj], tau_j), (sl_cols[vj], sl_j)]
-        elif isinstance(fi, _Continuous) and isinstance(fj, _Continuous):
-            d_rho, d_mean_i, d_mean_j, d_var_i, d_var_j = _bvreg_scores(fi, fj, rho)
-            blocks = [(th_cols[vi], d_mean_i[:, None]), (th_cols[vj], d_mean_j[:, None]),
-                      (sl_cols[vi], d_mean_i[:, None] * x), (sl_cols[vj], d_mean_j[:, None] * x),
-                      (np.array([var_cols[vi]]), d_var_i[:, None]), (np.array([var_cols[vj]]), d_var_j[:, None])]
-            sd_i, sd_j = np.sqrt(fi.var), np.sqrt(fj.var)
-            h21[k, var_cols[vi]] = sd_j * rho / (2 * sd_i)
-            h21[k, var_cols[vj]] = sd_i * rho / (2 * sd_j)
-            h22[k] = sd_i * sd_j
         else:
-            num, vnum, ordi, vord = (fi, vi, fj, vj) if isinstance(fi, _Continuous) else (fj, vj, fi, vi)
-            d_rho, d_mean, d_var, d_tau = _bvmix_scores(num, ordi, rho)
-            left_out[vnum] = max(left_out.get(vnum, 0), int(np.sum(_polyserial_left_out(num, ordi, rho))))
-            blocks = [(th_cols[vnum], d_mean[:, None]), (sl_cols[vnum], d_mean[:, None] * x),
-                      (np.array([var_cols[vnum]]), d_var[:, None]), (th_cols[vord], d_tau),
-                      (sl_cols[vord], -d_tau.sum(axis=1)[:, None] * x)]
-            h21[k, var_cols[vnum]] = rho / (2 * np.sqrt(num.var))
-            h22[k] = np.sqrt(num.var)
+            d_rho, blocks = _numeric_pair_scores(fi, fj, vi, vj, rho, k, th_cols, var_cols, h21, h22, left_out,
+                                                 (sl_cols, x))
         scores_t[n_uni + k] = d_rho
         for cols, block in blocks:
             a21[k, cols] = d_rho @ block

@@ -255,19 +255,9 @@ model_inv <- "security =~ sec1 + sec2 + sec3 + sec4 + sec5\nconvenience =~ con1 
 items_inv <- c(paste0("sec", 1:5), paste0("con", 1:4))
 
 # ----- fitting and output ------------------------------------------------------------------------
-ROBUST <- c("cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
 OPTION_KEYS <- c("estimator", "se", "test", "missing", "parameterization")
 
 source("tests/reference/lib/fit_records.R")
-
-test_records <- function(fit) {
-  lapply(names(fit@test), function(nm) {
-    t <- fit@test[[nm]]
-    rec <- c(list(name = nm), t[vapply(t, is.atomic, TRUE)])
-    if (!is.null(rec$stat.group)) rec$stat.group <- I(as.numeric(rec$stat.group))
-    rec
-  })
-}
 
 # model_text: the "model" written to the JSON (default: the syntax that is fitted).
 fit_case <- function(case, fun, model, data_name, args, call = NULL, extra = list(),
@@ -279,14 +269,7 @@ fit_case <- function(case, fun, model, data_name, args, call = NULL, extra = lis
   ordered <- if (isTRUE(args$ordered)) lavNames(fit, "ov.ord") else args$ordered
   pe <- parameterEstimates(fit, standardized = TRUE, remove.nonfree = FALSE, remove.eq = FALSE,
                            remove.ineq = FALSE, remove.def = FALSE)
-  fm <- fitMeasures(fit)
-  fit_measures <- as.list(setNames(as.numeric(fm), names(fm)))
-  robust <- fitMeasures(fit, ROBUST)
-  for (nm in ROBUST) {  # lavaan leaves out the ones it does not compute (test = "standard")
-    value <- if (nm %in% names(robust)) as.numeric(robust[[nm]]) else NA_real_
-    if (is.null(fit_measures[[nm]])) fit_measures[[nm]] <- value
-    else stopifnot(identical(fit_measures[[nm]], value))
-  }
+  fit_measures <- fit_measures_all(fit)
   V <- lavInspect(fit, "vcov")
   out <- c(
     list(case = case, lavaan_version = as.character(packageVersion("lavaan")),
@@ -296,7 +279,7 @@ fit_case <- function(case, fun, model, data_name, args, call = NULL, extra = lis
          args = json_args(args),
          estimates = as_records(pe), partable = as_records(parTable(fit)),
          standardized = as_records(standardizedSolution(fit, type = "std.all")),
-         fit_measures = fit_measures, test = test_records(fit),
+         fit_measures = fit_measures, test = test_records(fit@test),
          vcov = list(names = I(rownames(V)), matrix = matrix(as.numeric(V), nrow(V))),
          vcov_omitted = FALSE,
          options = lavInspect(fit, "options")[OPTION_KEYS],

@@ -204,21 +204,10 @@ model_mixed <- "f1 =~ a1 + a2 + a3 + a4 + bin\nf2 =~ b1 + c1 + c2\nf2 ~ f1 + x +
 items_mixed <- c("a1", "a2", "a3", "a4", "bin", "b1")
 
 # ----- fitting and output ------------------------------------------------------------------------
-ROBUST <- c("cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
 OPTION_KEYS <- c("estimator", "se", "test", "missing", "parameterization", "conditional.x", "fixed.x",
                  "meanstructure", "baseline.conditional.x.free.slopes")
 
 source("tests/reference/lib/fit_records.R")
-
-# One record per element of a test list (fit@test or fit@baseline$test).
-test_records <- function(tests) {
-  lapply(names(tests), function(nm) {
-    t <- tests[[nm]]
-    rec <- c(list(name = nm), t[vapply(t, is.atomic, TRUE)])
-    if (!is.null(rec$stat.group)) rec$stat.group <- I(as.numeric(rec$stat.group))
-    rec
-  })
-}
 
 vec_json <- function(v) list(names = I(names(v)), values = I(as.numeric(v)))
 mat_json <- function(m) list(rownames = I(rownames(m)), colnames = I(colnames(m)),
@@ -267,14 +256,7 @@ fit_case <- function(case, fun, model, data_name, args, call = NULL, predict = F
   post <- collect_warnings({
     pe <- parameterEstimates(fit, standardized = TRUE, remove.nonfree = FALSE, remove.eq = FALSE,
                              remove.ineq = FALSE, remove.def = FALSE)
-    fm <- fitMeasures(fit)
-    fit_measures <- as.list(setNames(as.numeric(fm), names(fm)))
-    robust <- fitMeasures(fit, ROBUST)
-    for (nm in ROBUST) {  # lavaan leaves out the ones it does not compute (test = "standard")
-      value <- if (nm %in% names(robust)) as.numeric(robust[[nm]]) else NA_real_
-      if (is.null(fit_measures[[nm]])) fit_measures[[nm]] <- value
-      else stopifnot(identical(fit_measures[[nm]], value))
-    }
+    fit_measures <- fit_measures_all(fit)
     std_all <- safe(standardizedSolution(fit, type = "std.all"), "standardized")
     std_nox <- safe(standardizedSolution(fit, type = "std.nox"), "standardized_nox")
     V <- safe(lavInspect(fit, "vcov"), "vcov")
