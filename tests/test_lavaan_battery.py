@@ -6,7 +6,7 @@ keyword arguments, ``parameterEstimates(fit, standardized = TRUE)`` and ``fitMea
 For every case this checks that
 
 - our parameter rows (ops ``=~ ~ ~~ ~1 :=``) are exactly lavaan's (nothing missing or extra),
-- every row's est, se and std_all agree with lavaan's to 1e-3 relative (1e-4 absolute floor),
+- every row's est, se, std_lv and std_all agree with lavaan's to 1e-3 relative (1e-4 absolute floor),
 - the fit measures in FIT_MEASURES (and ROBUST_MEASURES for estimator="MLR") agree likewise;
   a measure we do not report fails the test.
 """
@@ -34,7 +34,7 @@ ROBUST_MEASURES = ["chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", "cfi
                    "rmsea.scaled",
                    "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust"]
 # our column -> lavaan's key in the JSON
-COLUMNS = {"est": "est", "se": "se", "std_all": "std.all"}
+COLUMNS = {"est": "est", "se": "se", "std_lv": "std.lv", "std_all": "std.all"}
 
 
 def test_battery_is_large_enough():

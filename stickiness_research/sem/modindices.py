@@ -107,7 +107,9 @@ def _scales(problem, g, theta: np.ndarray, cands: list[tuple[str, str, str]]) ->
             elif op == "~~" and lhs != rhs:
                 both = residual(lhs) * residual(rhs)
                 s_all = 1.0 / np.sqrt(abs(both)) if both != 0 else np.nan  # a Heywood variance too: |.|, as lavaan
-                out.append((s_all if lhs in latent and rhs in latent else 1.0, s_all, "scale"))
+                # std.lv: only the latent sides (a factor with an observed outcome: the factor's residual SD)
+                lv_var = np.prod([abs(residual(v)) for v in (lhs, rhs) if v in latent])
+                out.append((1.0 / np.sqrt(lv_var) if lv_var != 0 else np.nan, s_all, "scale"))
             elif op == "~~":
                 value = abs(residual(lhs))
                 out.append((value / sd_lv(lhs) ** 2, value / sd_all(lhs) ** 2, "variance"))

@@ -52,8 +52,10 @@ def standardized(structure: MatrixModel, mats: dict[str, np.ndarray]) -> tuple[n
     """(std_lv, std_all) for every model row of one group, as lavaan's ``standardizedSolution``.
 
     std.lv scales latent variables to unit variance; std.all scales observed ones too. Covariances
-    are divided by the square roots of the two *residual* variances (lavaan 0.6), i.e. they are
-    reported as residual correlations; intercepts and means by the variable's total SD.
+    are divided by the square roots of the two *residual* variances, in absolute value (lavaan 0.6's
+    ``cov.std = TRUE`` in ``lav_standardize_lv`` / ``lav_standardize_all``), i.e. they are reported as
+    residual correlations; std.lv divides only the latent sides so (a factor's covariance with an
+    observed outcome by the factor's residual SD). Intercepts and means by the variable's total SD.
     """
     plan = _plan(structure)
     total, resid = _variance_vectors(structure, mats)
@@ -62,14 +64,17 @@ def standardized(structure: MatrixModel, mats: dict[str, np.ndarray]) -> tuple[n
     with np.errstate(invalid="ignore", divide="ignore"):  # a negative variance (Heywood case): NaN, as lavaan
         sd = np.sqrt(total)
         lv_sd = np.where(plan["latent"], sd, 1.0)
-        denom = np.sqrt(resid[li] * resid[ri])
+        # lavaan takes sqrt(abs()) of the residual variances here: a Heywood case still gives a number
+        resid_sd = np.sqrt(np.abs(resid))
+        denom = resid_sd[li] * resid_sd[ri]
         cov_all = np.where(denom > 0, value / denom, np.nan)
-        both_latent = plan["latent"][li] & plan["latent"][ri]
+        lv_resid_sd = np.where(plan["latent"], resid_sd, 1.0)
+        lv_denom = lv_resid_sd[li] * lv_resid_sd[ri]
         # std.lv leaves observed variables unscaled; latent (residual) covariances become correlations
         std_lv = np.select(
             [kind == 0, kind == 1, kind == 2, kind == 3],
             [value / lv_sd[li], value * lv_sd[li] / lv_sd[ri], value * lv_sd[ri] / lv_sd[li], value / lv_sd[li] ** 2],
-            np.where(both_latent, cov_all, value / (lv_sd[li] * lv_sd[ri])))
+            np.where(lv_denom > 0, value / lv_denom, np.nan))
         std_all = np.select(
             [kind == 0, kind == 1, kind == 2, kind == 3],
             [value / sd[li], value * sd[li] / sd[ri], value * sd[ri] / sd[li], value / total[li]], cov_all)

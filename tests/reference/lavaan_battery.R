@@ -12,7 +12,7 @@
 #   python_kwargs (the sr.fit_sem() keyword arguments equivalent to the call),
 #   lavaan_version, R_version, converged, nobs, ngroups, group_labels,
 #   estimates   parameterEstimates(fit, standardized = TRUE): lhs op rhs label group
-#               est se std.all  (group = the group's label; "" single-group and := rows)
+#               est se std.lv std.all  (group = the group's label; "" single-group and := rows)
 #   fit_measures  fitMeasures(fit), every measure, NA -> null
 #
 # It also writes the data sets that lavaan ships but the repository did not have,
@@ -20,6 +20,7 @@
 #   battery_demo_growth.csv   lavaan::Demo.growth (400 x 10)
 #   battery_hs_last80.csv     the last 80 rows of HolzingerSwineford1939.csv (Grant-White; the
 #                             first 80 give a negative residual variance for x1)
+#   battery_hs_first80.csv    the first 80 rows (that Heywood case, kept on purpose: improper = TRUE)
 #   battery_sim_8f48.csv      simulated 8-factor, 48-indicator data (N = 400, set.seed below)
 # Each is written with write.csv() and read back, and every fit uses the read-back copy,
 # i.e. exactly the values the Python tests read.
@@ -61,6 +62,7 @@ make_data <- function() {
 
   hs <- read.csv(file.path(data_dir, "HolzingerSwineford1939.csv"), stringsAsFactors = FALSE)
   write_back(hs[222:301, ], "battery_hs_last80.csv")
+  write_back(hs[1:80, ], "battery_hs_first80.csv")
 
   # 8 correlated factors (phi = .3), 6 indicators each, loadings .5-.9, unit total variance
   set.seed(20240611)
@@ -110,10 +112,11 @@ PD <- "PoliticalDemocracy.csv"
 GR <- "battery_demo_growth.csv"
 
 # `allow_warning`: a regular expression for a warning lavaan is expected to give
-# (recorded in the JSON); any other warning stops the script.
-case <- function(name, fun, model, data, ..., allow_warning = NULL) {
+# (recorded in the JSON); any other warning stops the script. `improper`: the case is a
+# Heywood case on purpose (lavaan's post.check fails; recorded in the JSON).
+case <- function(name, fun, model, data, ..., allow_warning = NULL, improper = FALSE) {
   list(name = name, fun = fun, model = model, data = data, args = list(...),
-       allow_warning = allow_warning)
+       allow_warning = allow_warning, improper = improper)
 }
 
 CASES <- list(
@@ -150,6 +153,10 @@ CASES <- list(
   case("hs_single_indicator", "sem", lines(
     "visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6", "speed =~ x9"), HS),
   case("hs_last80", "cfa", HS3, "battery_hs_last80.csv"),
+  # a negative residual variance with a residual covariance: lavaan standardizes the covariance by
+  # sqrt(abs()) of the residual variances (cov.std = TRUE)
+  case("hs_heywood_rescov", "cfa", lines(HS3, "x1 ~~ x7"), "battery_hs_first80.csv",
+       allow_warning = "some estimated ov variances are negative", improper = TRUE),
   case("sim_8f48", "cfa", SIM8, "battery_sim_8f48.csv"),
 
   # --- structural models with latent variables ------------------------------
@@ -160,6 +167,10 @@ CASES <- list(
     "visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6", "x9 ~ visual + textual + ageyr"), HS),
   case("hs_covariate_to_latent", "sem", lines(
     "visual =~ x1 + x2 + x3", "visual ~ ageyr + sex"), HS),
+  # a factor's residual covariance with an observed outcome: std.lv divides by the factor's residual SD
+  case("hs_factor_outcome_cov", "sem", lines(
+    "visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6", "visual ~ textual", "x9 ~ textual",
+    "visual ~~ x9"), HS),
   case("hs_mimic", "sem", lines(
     HS3, "visual ~ ageyr + sex", "textual ~ ageyr + sex", "speed ~ ageyr"), HS),
   case("hs_listwise_grade", "sem", lines(
@@ -305,7 +316,10 @@ run_case <- function(case) {
       invokeRestart("muffleWarning")
     })
   if (!lavInspect(fit, "converged")) stop("case ", case$name, " did not converge")
-  if (!lavInspect(fit, "post.check")) stop("case ", case$name, ": post.check failed (improper solution)")
+  if (lavInspect(fit, "post.check") == case$improper) {
+    stop("case ", case$name, ": post.check ", if (case$improper) "passed (a proper solution)" else
+         "failed (improper solution)")
+  }
   unexpected <- if (is.null(case$allow_warning)) warned else grep(case$allow_warning, warned, value = TRUE, invert = TRUE)
   if (length(unexpected)) stop("case ", case$name, " warned: ", paste(unexpected, collapse = " | "))
 
@@ -318,7 +332,7 @@ run_case <- function(case) {
   estimates <- lapply(seq_len(nrow(pe)), function(i) list(
     lhs = pe$lhs[i], op = pe$op[i], rhs = pe$rhs[i], label = pe$label[i],
     group = group_label(pe$group[i]),
-    est = pe$est[i], se = pe$se[i], std.all = pe$std.all[i]))
+    est = pe$est[i], se = pe$se[i], std.lv = pe$std.lv[i], std.all = pe$std.all[i]))
 
   fm <- fitMeasures(fit)
   fit_measures <- as.list(as.numeric(unclass(fm)))
@@ -334,6 +348,7 @@ run_case <- function(case) {
     R_version      = R.version.string,
     converged      = TRUE,
     warnings       = I(as.list(gsub("\\s+", " ", warned))),
+    improper       = case$improper,
     nobs           = as.list(lavInspect(fit, "nobs")),
     ngroups        = ngroups,
     group_labels   = I(as.list(labels)),
