@@ -140,3 +140,95 @@ def test_woodbury_path_matrices_equal_the_full_ones(model):
     np.testing.assert_array_equal(lean["t"], np.diagonal(full["theta"], axis1=1, axis2=2))
     if model is not MODEL:
         assert not compiled.group.identity
+
+
+# --- several groups or a mean structure: every resample refitted (bootstrap.ml_refits) ------------------------------
+
+HS_CFA = (REFERENCE / "models" / "holzinger_swineford_cfa.lav").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hs_metric():
+    hs = pd.read_csv(REFERENCE / "data" / "HolzingerSwineford1939.csv")
+    return sr.fit_sem(HS_CFA, hs, group="school", group_equal=["loadings"])
+
+
+def test_refits_reproduce_the_fit_and_a_refit_without_a_respondent(hs_metric):
+    """The refit machinery on every row gives the fit's own values; without one respondent it gives what fit_sem
+    gives on the data without him (an independent path: the data frame, its groups, the fit)."""
+    from stickiness_research.sem.bootstrap import ml_refits
+
+    sizes = [len(frame) for _, frame in hs_metric._state.data]
+    whole = tuple(np.arange(n) for n in sizes)
+    names, values, ok, point = ml_refits(hs_metric, [whole])
+    assert ok.all() and len(names) == len(point) // 2
+    np.testing.assert_allclose(values[0], point, rtol=1e-6, atol=1e-8)
+    est = hs_metric.estimates
+    first = est[(est["lhs"] == "visual") & (est["op"] == "=~") & (est["rhs"] == "x2")]
+    assert point[[n[:3] + (n[4],) for n in names].index(("visual", "=~", "x2", first["group"].iloc[0]))] \
+        == pytest.approx(first["est"].iloc[0])
+
+    hs = pd.read_csv(REFERENCE / "data" / "HolzingerSwineford1939.csv")
+    first_school = hs["school"].iloc[0]
+    drop = hs.index[hs["school"] == first_school][3]
+    refit = sr.fit_sem(HS_CFA, hs.drop(index=drop), group="school", group_equal=["loadings"])
+    without = tuple(np.delete(rows, 3) if g == 0 else rows for g, rows in enumerate(whole))
+    _, loo, ok, _ = ml_refits(hs_metric, [without])
+    assert ok.all()
+    ours = dict(zip([n[:3] + (n[4],) for n in names], loo[0][:len(names)], strict=True))
+    for row in refit.estimates[refit.estimates["op"].isin(["=~", "~~", "~1"])].itertuples():
+        key = (row.lhs, row.op, row.rhs, row.group)
+        key = key if key in ours else (row.rhs, row.op, row.lhs, row.group)
+        assert ours[key] == pytest.approx(row.est, rel=1e-6, abs=1e-8), key
+
+
+def test_a_mean_structure_refit_draws_what_the_batched_bootstrap_draws():
+    """The same seed draws the same resamples on both paths: a single group with a mean structure (refitted one
+    by one) gives the batched path's (no mean structure) values for every row they share, to their tolerance."""
+    data = pd.read_csv(REFERENCE / "data" / "stickiness_demo.csv")
+    batched = sr.fit_sem(MODEL, data).bootstrap(60, seed=4)
+    refitted = sr.fit_sem(MODEL, data, meanstructure=True).bootstrap(60, seed=4)
+    assert batched.n_failed == refitted.n_failed == 0
+    shared = [c for c in batched.draws.columns if c in refitted.draws.columns and batched.draws[c].std() > 0]
+    assert len(shared) > 40
+    np.testing.assert_allclose(refitted.draws[shared].to_numpy(), batched.draws[shared].to_numpy(), rtol=2e-4,
+                               atol=2e-5)
+    table = refitted.table
+    assert (table["op"] == "~1").any() and (table["op"] == "effect").any()
+
+
+def test_groups_same_seed_same_numbers_whatever_n_jobs(hs_metric):
+    a = hs_metric.bootstrap(40, seed=2)
+    b = hs_metric.bootstrap(40, seed=2, n_jobs=2)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert "group" in a.table.columns and set(a.table["group"]) >= {"Pasteur", "Grant-White"}
+
+
+@pytest.mark.slow
+def test_groups_agree_with_lavaan_within_monte_carlo_error(hs_metric):
+    """lavaan: sem(..., group = "school", group.equal = "loadings", se = "bootstrap", bootstrap = 2000), which
+    resamples within each school; the same bounds as the single-group comparison above."""
+    ref = lavaan_reference("hs_school_metric_bootstrap")
+    table = hs_metric.bootstrap(2000, seed=12).table
+    checked = 0
+    for e in ref["estimates"]:
+        if e["op"] not in ("=~", "~~", "~1") or e["se"] in (None, 0):
+            continue
+        group = ref["group_labels"][e["group"] - 1] if "group_labels" in ref else None
+        key = (table["op"] == e["op"]) & (table["group"] == group)
+        key &= ((table["lhs"] == e["lhs"]) & (table["rhs"] == e["rhs"])) | (
+            (table["lhs"] == e["rhs"]) & (table["rhs"] == e["lhs"]))
+        row = table[key].iloc[0]
+        assert row["est"] == pytest.approx(e["est"], rel=1e-3, abs=1e-6)
+        assert abs(row["boot_se"] - e["se"]) <= 0.15 * e["se"], (e["lhs"], e["op"], e["rhs"], group)
+        for side in ("ci_lower", "ci_upper"):
+            assert abs(row[side] - e[side]) <= 0.35 * e["se"], (e["lhs"], e["op"], e["rhs"], group, side)
+        checked += 1
+    assert checked >= 50
+
+
+def test_fiml_is_refused_by_name():
+    hs = pd.read_csv(REFERENCE / "data" / "HolzingerSwineford1939_mcar10.csv")
+    res = sr.fit_sem(HS_CFA, hs, missing="ml")
+    with pytest.raises(sr.ModelSpecError, match="full-information ML"):
+        res.bootstrap(10)

@@ -16,17 +16,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import linalg, stats
 
 from .._blas import single_threaded_blas
 from .._summary import Reportable
 from .._validation import BOOL, N_JOBS, NON_NEGATIVE_INT, POSITIVE_INT, Interval, Options, check
-from ..errors import ModelSpecError
+from ..errors import EstimationError, ModelSpecError
 from ..executor import connect, map_chunks
 from .batched import CompiledModel, fit_batch
+from .build import build_problem, sample_moments
 from .effects import effect_paths, effect_values, pure_outcomes
-from .fit import defined_values, label_environment
-from .problem import Group, Problem, solve
+from .fit import _solve_constrained, defined_values, label_environment, row_values, table_rows
+from .problem import GRADIENT_TOLERANCE, Group, Problem, solve
+from .standardize import group_standardized
 
 CHUNK = 500
 # a resample's fit stops at a largest gradient of 1e-6: its estimates are then within about 1e-6 of the optimum,
@@ -87,7 +89,8 @@ class BootstrapResult(Reportable):
 @single_threaded_blas
 def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "percentile", level: float = 0.95,
               n_jobs: int = 1, scheduler: Any = None, progress: bool = False) -> BootstrapResult:
-    """Bootstrap a fitted single-group model (see :meth:`SEMResult.bootstrap`)."""
+    """Bootstrap a fitted model (see :meth:`SEMResult.bootstrap`): a single-group ML model without a mean structure
+    by batches of resamples fitted together (batched.py), anything else by refitting each resample."""
     check(n_boot, "n_boot", "bootstrap", POSITIVE_INT)
     check(ci, "ci", "bootstrap", Options(("percentile", "bca")))
     check(level, "level", "bootstrap", Interval(float, 0, 1, closed="neither"))
@@ -99,11 +102,22 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     from .categorical import ESTIMATORS as CATEGORICAL
 
     if result.estimator in CATEGORICAL:
+        from .categorical import bootstrap_categorical
+
         with connect(scheduler, "bootstrap") as client:
-            return _bootstrap_categorical(result, n_boot, seed, ci, level, n_jobs, progress, client)
+            return _bootstrap_refit(result, bootstrap_categorical, n_boot, seed, ci, level, n_jobs, progress, client,
+                                    categorical=True)
+    if "FIML" in result.estimator:
+        raise ModelSpecError("the bootstrap of a full-information ML fit (missing='ml') is not available yet; "
+                             "bootstrap the listwise-complete fit (missing='listwise'), or use the fit's "
+                             "delta-method standard errors.")
     if len(problem.groups) > 1 or problem.meanstructure:
-        raise ModelSpecError("the bootstrap is available for single-group models without a mean structure; "
-                             "bootstrap each group's model separately.")
+        # several groups (resampled within each) or a mean structure: each resample refitted as fit_sem fits
+        # resamples to RESAMPLE_GRADIENT_TOLERANCE, the jackknife (BCa) to the full fit's tolerance
+        refits = partial(ml_refits, tol=RESAMPLE_GRADIENT_TOLERANCE)
+        with connect(scheduler, "bootstrap") as client:
+            return _bootstrap_refit(result, refits, n_boot, seed, ci, level, n_jobs, progress, client,
+                                    jackknife_refits=ml_refits, categorical=False)
     group = problem.groups[0]
     theta_hat = state.solution.theta
     x = state.data[0][1].to_numpy(dtype=float)
@@ -152,13 +166,15 @@ def _interval_checks(n_boot: int, n: int, ci: str) -> list[str]:
     return []
 
 
-def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level: float, n_jobs: int,
-                           progress: bool, scheduler: Any = None) -> BootstrapResult:
-    """The bootstrap of an ordered-items (WLSMV) fit: every resample refitted from its own sample
-    statistics (the same resample indices as the ML bootstrap); BCa's acceleration from the jackknife, the
-    model refitted without each respondent in turn, again from its own sample statistics."""
-    from .categorical import bootstrap_categorical
-
+def _bootstrap_refit(result, refits, n_boot: int, seed: int | None, ci: str, level: float, n_jobs: int,
+                     progress: bool, scheduler: Any = None, *, jackknife_refits=None,
+                     categorical: bool) -> BootstrapResult:
+    """The bootstrap by refitting every resample from its own sample statistics, as fit_sem fits the data (an
+    ordered-items fit: thresholds, polychorics and weights; an ML fit of several groups or with a mean structure:
+    each group's covariances and means), the same resample indices as the batched ML bootstrap; BCa's
+    acceleration from the jackknife, the model refitted without each respondent in turn. ``refits(result,
+    resamples, n_jobs, progress, scheduler)``: :func:`.categorical.bootstrap_categorical` or :func:`ml_refits`;
+    ``jackknife_refits`` the same for the jackknife (default ``refits``)."""
     sizes = [len(frame) for _, frame in result._state.data]
     n = sum(sizes)
     notes = _interval_checks(n_boot, n, ci)
@@ -167,14 +183,15 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
     # the same indices as the ML bootstrap
     per_group = [rng.integers(0, size, size=(n_boot, size)) for size in sizes]
     resamples = list(zip(*per_group, strict=True))
-    names, values, ok, point = bootstrap_categorical(result, resamples, n_jobs, progress, scheduler)
+    names, values, ok, point = refits(result, resamples, n_jobs, progress, scheduler)
     draws = values[ok]
     if not len(draws):
-        raise ModelSpecError("no bootstrap resample could be fitted (each lacked some answer category); "
-                             "merge sparse categories or use the robust standard errors.")
+        raise ModelSpecError("no bootstrap resample could be fitted " + (
+            "(each lacked some answer category); merge sparse categories or use the robust standard errors."
+            if categorical else "(none converged); check the model's fit, or use the delta-method standard errors."))
     if (~ok).any():
-        notes.append(f"{int((~ok).sum())} resample(s) could not be fitted (e.g. a category nobody chose) and are "
-                     "left out, as lavaan does.")
+        why = "e.g. a category nobody chose" if categorical else "no convergence or a singular covariance matrix"
+        notes.append(f"{int((~ok).sum())} resample(s) could not be fitted ({why}) and are left out, as lavaan does.")
     alpha = 1 - level
     if ci == "bca":
         # leave-one-out rows (int32), fitted as resamples are: each respondent left out of its group in turn; a
@@ -183,11 +200,12 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
         whole = [np.arange(size, dtype=np.int32) for size in sizes]
         loo = [tuple(np.delete(rows, i) if h == g else rows for h, rows in enumerate(whole))
                for g, size in enumerate(sizes) for i in range(size)]
-        _, jack, jack_ok, _ = bootstrap_categorical(result, loo, n_jobs, progress, scheduler)
+        _, jack, jack_ok, _ = (jackknife_refits or refits)(result, loo, n_jobs, progress, scheduler)
         if (~jack_ok).any():
             notes.append(f"{int((~jack_ok).sum())} of the {n} leave-one-out fits (the jackknife behind BCa's "
-                         "acceleration) could not be fitted, e.g. without the only answer in a category; the "
-                         "acceleration uses the others.")
+                         "acceleration) could not be fitted" + (", e.g. without the only answer in a category"
+                                                                if categorical else "")
+                         + "; the acceleration uses the others.")
         lower, upper = _bca(draws, point, jack, alpha)
     else:
         lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
@@ -202,6 +220,117 @@ def _bootstrap_categorical(result, n_boot: int, seed: int | None, ci: str, level
     raw_names = [f"{a} {op} {b}".strip() + (f" [{group}]" if group else "") for a, op, b, _, group in names]
     return BootstrapResult(table=frame, draws=pd.DataFrame(draws[:, :k], columns=raw_names), n_boot=n_boot,
                            n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level, warnings=tuple(notes))
+
+
+class RefitQuantities:
+    """What every refitted resample gives, for the ML and the ordered-items refits alike: each table row's value,
+    the defined parameters and (one group) the effects, then their std.all versions; with their names and the
+    full-sample values. ``row_values(problem, theta)`` gives the (table rows, values, std.all) of a problem of its
+    kind."""
+
+    def __init__(self, problem, partable, theta_hat: np.ndarray, row_values):
+        self.partable = partable
+        self.row_values = row_values
+        self.single = len(problem.groups) == 1
+        g0 = problem.groups[0]
+        self.inner = g0.structure.inner
+        beta = problem.matrices(g0, theta_hat)["beta"]
+        self.paths = ([p for outcome in pure_outcomes(self.inner, beta) for p in effect_paths(self.inner, beta, outcome)]
+                      if self.single else [])
+        _, self.effect_names = effect_values(self.inner, self.paths, beta[None])
+        self.labels = ["" if self.single else g.label for g in problem.groups]  # TableRow.group is 0-based
+        self.rows, self.point = self._values(problem, theta_hat)
+
+    def _values(self, problem, theta: np.ndarray) -> tuple[list, np.ndarray]:
+        functions = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
+        rows, values, std_all = self.row_values(problem, theta)
+        raw = [values, np.asarray(defined_values(self.partable, label_environment(rows, self.partable, values),
+                                                 functions), dtype=float)]
+        std = [std_all, np.asarray(defined_values(self.partable, label_environment(rows, self.partable, std_all),
+                                                  functions), dtype=float)]
+        if self.single:
+            g = problem.groups[0]
+            mats = problem.matrices(g, theta)
+            c = g.structure.inverse_i_minus_b(mats["beta"])
+            inner_cov = (c @ mats["psi"] @ c.T)[None]
+            raw.append(effect_values(self.inner, self.paths, mats["beta"][None])[0][0])
+            std.append(effect_values(self.inner, self.paths, mats["beta"][None], inner_cov)[0][0])
+        return rows, np.concatenate(raw + std)
+
+    def __call__(self, problem, theta: np.ndarray) -> np.ndarray:
+        return self._values(problem, theta)[1]
+
+    def names(self) -> list[tuple[str, str, str, str, str]]:
+        """(lhs, op, rhs, label, group label or "") per raw quantity."""
+        paths, effect_names = self.paths, self.effect_names
+        return ([(r.lhs, r.op, r.rhs, r.label, self.labels[r.group]) for r in self.rows]
+                + [(d.lhs, ":=", d.rhs, d.lhs, "") for d in self.partable.definitions()]
+                + [(name, "effect", p.kind, "", "") for p, name in zip(paths, effect_names[:len(paths)], strict=True)]
+                + [(name.removeprefix("total: "), "effect", "total", "", "") for name in effect_names[len(paths):]])
+
+    def run(self, one, resamples, n_jobs: int, progress: bool, scheduler) -> tuple[list, np.ndarray, np.ndarray,
+                                                                                  np.ndarray]:
+        """``one(rows_per_group)`` (values, or None where the resample could not be fitted) over the resamples, in
+        chunks of 50 on the executor: (names, values (n_resamples, k), ok, point)."""
+        chunks = [resamples[i:i + 50] for i in range(0, len(resamples), 50)]
+        outs = map_chunks(lambda chunk: [one(idx) for idx in chunk], chunks, n_jobs=n_jobs, scheduler=scheduler,
+                          progress=progress, description="bootstrap")
+        flat = [o for chunk in outs for o in chunk]
+        ok = np.array([o is not None for o in flat], dtype=bool)
+        values = np.array([o if o is not None else np.full(len(self.point), np.nan) for o in flat])
+        return self.names(), values, ok, self.point
+
+
+def ml_refits(result, resamples, n_jobs: int = 1, progress: bool = False, scheduler=None, *,
+              tol: float = GRADIENT_TOLERANCE):
+    """Refit an ML fit on resamples of its rows: each group's covariance matrix (divisor N) and means of its
+    resampled rows, the problem built and solved as :func:`.fit.fit_sem` builds and solves it (fixed.x covariates
+    at the resample's moments, equality constraints, bounds), from the full-sample estimates. lavaan's
+    ``bootstrapLavaan`` (type "ordinary") refits so too, resampling within each group.
+
+    Parameters and returns as :func:`.categorical.bootstrap_categorical`: ``resamples`` holds per resample, per group
+    the row positions in the group's fitted rows; returns ``names`` (lhs, op, rhs, label, group label or ""),
+    ``values`` (n_resamples, k) of row values, defined parameters and (one group) effects, then their std.all
+    versions, ``ok`` and the full-sample ``point``. ``tol``: the largest gradient each refit stops at; every refit
+    steps with the full sample's Hessian while that halves its gradient.
+    """
+    state = result._state
+    problem: Problem = state.problem
+    partable = state.partable
+    theta_hat = state.solution.theta
+    xs = [(label, frame.to_numpy(dtype=float)) for label, frame in state.data]
+
+    def ml_row_values(prob: Problem, theta: np.ndarray):
+        rows = table_rows(prob)
+        return rows, row_values(prob, rows, theta), group_standardized(prob, rows, theta)[1]
+
+    quantities = RefitQuantities(problem, partable, theta_hat, ml_row_values)
+    try:
+        curvature = linalg.cho_factor(problem.hessian(theta_hat), check_finite=False)
+    except (linalg.LinAlgError, NotImplementedError):
+        curvature = None
+
+    def one(rows_per_group: tuple[np.ndarray, ...]) -> np.ndarray | None:
+        try:
+            with np.errstate(all="ignore"):
+                moments = []
+                for (label, x), idx in zip(xs, rows_per_group, strict=True):
+                    s, m = sample_moments(x[idx])
+                    np.linalg.cholesky(s)  # a singular resample (a constant item in it) cannot be fitted
+                    moments.append((label, s, m, len(idx)))
+                prob = build_problem(partable, moments)
+                prob.start = theta_hat.copy()
+                try:
+                    if prob.bounds:  # the active-set refits below
+                        raise EstimationError("inequality constraints")
+                    sol = solve(prob, tol=tol, curvature=curvature)
+                except EstimationError:  # as fit_sem solves: bounds, and quasi-Newton where scoring stalls
+                    prob, sol = _solve_constrained(prob)
+                return quantities(prob, sol.theta)
+        except (EstimationError, ModelSpecError, np.linalg.LinAlgError, ValueError):
+            return None  # not positive definite, or no convergence: counted as failed
+
+    return quantities.run(one, resamples, n_jobs, progress, scheduler)
 
 
 def _fit_chunk(model: CompiledModel, problem: Problem, quantities: Quantities, x: np.ndarray,

@@ -46,7 +46,6 @@ import pandas as pd
 from scipy import linalg, special
 
 from ..errors import EstimationError, ModelSpecError, ResponseDataError, _warn_at_caller
-from ..executor import map_chunks
 from .build import layout
 from .fit_measures import RMSEA_CLOSE, rmsea_ci, rmsea_pvalue
 from .ordinal import OrdinalStats, _distinct_answers
@@ -1186,39 +1185,19 @@ def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = F
         defined for one group), then their standardized versions (NaN and ``ok`` False where a resample could not
         be fitted, e.g. an empty category).
     """
-    from .effects import effect_paths, effect_values, pure_outcomes
-    from .fit import defined_values, label_environment
+    from .bootstrap import RefitQuantities
 
     state = result._state
     problem: CategoricalProblem = state.problem
     partable = state.partable
     frames = state.data
     theta_hat = state.solution.theta
-    g0 = problem.groups[0]
-    inner = g0.structure.inner
-    beta = problem.matrices(g0, theta_hat)["beta"]
-    single = len(problem.groups) == 1
-    paths = [p for outcome in pure_outcomes(inner, beta) for p in effect_paths(inner, beta, outcome)] if single else []
-    _, effect_names = effect_values(inner, paths, beta[None])
-    functions = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
 
-    def quantities(prob: CategoricalProblem, theta: np.ndarray):
+    def cat_row_values(prob: CategoricalProblem, theta: np.ndarray):
         _, rows, values, _, _, std_all, _ = row_table(prob, theta)
-        raw_def = defined_values(partable, label_environment(rows, partable, values), functions)
-        std_def = defined_values(partable, label_environment(rows, partable, std_all), functions)
-        raw = [values, np.asarray(raw_def, dtype=float)]
-        std = [std_all, np.asarray(std_def, dtype=float)]
-        if single:
-            g = prob.groups[0]
-            mats = prob.matrices(g, theta)
-            c = g.structure.inverse_i_minus_b(mats["beta"])
-            inner_cov = (c @ mats["psi"] @ c.T)[None]
-            raw.append(effect_values(inner, paths, mats["beta"][None])[0][0])
-            std.append(effect_values(inner, paths, mats["beta"][None], inner_cov)[0][0])
-        return rows, np.concatenate(raw + std)
+        return rows, values, std_all
 
-    table_rows, point = quantities(problem, theta_hat)
-    k = len(point)
+    quantities = RefitQuantities(problem, partable, theta_hat, cat_row_values)
 
     def one(rows_per_group: tuple[np.ndarray, ...]) -> np.ndarray | None:
         try:  # on threads: no warnings.catch_warnings here (it swaps the process-wide filters under the others)
@@ -1229,19 +1208,8 @@ def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = F
                 prob = build_categorical(partable, stats, problem.estimator, problem.parameterization)
                 prob.start = theta_hat.copy()
                 sol = solve_categorical(prob)
-                return quantities(prob, sol.theta)[1]
+                return quantities(prob, sol.theta)
         except (EstimationError, ModelSpecError, ResponseDataError, np.linalg.LinAlgError, ValueError):
             return None  # a resample without some category, or not identified: counted as failed
 
-    chunks = [resamples[i:i + 50] for i in range(0, len(resamples), 50)]
-    outs = map_chunks(lambda chunk: [one(idx) for idx in chunk], chunks, n_jobs=n_jobs, scheduler=scheduler,
-                      progress=progress, description="bootstrap")
-    flat = [o for chunk in outs for o in chunk]
-    ok = np.array([o is not None for o in flat], dtype=bool)
-    values = np.array([o if o is not None else np.full(k, np.nan) for o in flat])
-    labels = ["" if single else g.label for g in problem.groups]  # TableRow.group is 0-based
-    names = ([(r.lhs, r.op, r.rhs, r.label, labels[r.group]) for r in table_rows]
-             + [(d.lhs, ":=", d.rhs, d.lhs, "") for d in partable.definitions()]
-             + [(name, "effect", p.kind, "", "") for p, name in zip(paths, effect_names[:len(paths)], strict=True)]
-             + [(name.removeprefix("total: "), "effect", "total", "", "") for name in effect_names[len(paths):]])
-    return names, values, ok, point
+    return quantities.run(one, resamples, n_jobs, progress, scheduler)

@@ -309,27 +309,32 @@ class Problem:
         return 0.5 * (out + out.T)
 
 
-def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX_ITERATIONS) -> Solution:
-    """Minimise F by Fisher scoring (Newton near the optimum) with step halving, to a gradient of about 1e-10."""
+def solve(problem: Problem, start: np.ndarray | None = None, max_iter: int = MAX_ITERATIONS, *,
+          tol: float = GRADIENT_TOLERANCE, curvature: tuple | None = None) -> Solution:
+    """Minimise F by Fisher scoring (Newton near the optimum) with step halving, to a largest gradient below
+    ``tol`` (about 1e-10 by default). ``curvature``: a Cholesky factor (``scipy.linalg.cho_factor``) of a Hessian
+    near the optimum, used for steps while each one at least halves the gradient (a bootstrap resample's refit from
+    the full-sample estimates, with the full sample's Hessian: its optimum is O(1/sqrt(N)) away)."""
     theta = np.array(problem.start if start is None else start, dtype=float)
     f, fs = problem.discrepancy(theta)
     if not np.isfinite(f):
         raise EstimationError("the starting values imply a covariance matrix that is not positive definite. "
                               "Check the model for a mis-specified fixed value.")
     gmax = np.inf
-    chol = None  # Cholesky factor of the last observed Hessian (Newton steps)
+    chol = curvature  # Cholesky factor of the last observed Hessian (Newton steps)
     chol_gmax = np.inf  # the largest gradient when it was last used
+    gain = 0.01 if curvature is None else 0.5  # how much each step with an old Hessian must shrink the gradient
     for iteration in range(1, max_iter + 1):
         grad = problem.gradient(theta)  # the expected information only where a step or the result needs it
         gmax = float(np.max(np.abs(grad))) if len(grad) else 0.0
-        if gmax < GRADIENT_TOLERANCE:
+        if gmax < tol:
             return Solution(theta, f, fs, problem.gradient_information(theta)[1], iteration, gmax)
         if iteration % 50 == 0:  # zero start covariances can make the start look unidentified
             error = problem.identification_error(problem.gradient_information(theta)[1])
             if error is not None:
                 raise error
         step = None
-        if chol is not None and gmax < 0.01 * chol_gmax:
+        if chol is not None and gmax < gain * chol_gmax:
             # the last Hessian still serves while each step gains two digits (a chord step costs one
             # gradient; a new Hessian several): otherwise it is taken afresh below
             step = linalg.cho_solve(chol, grad, check_finite=False)

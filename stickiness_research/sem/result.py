@@ -289,8 +289,9 @@ class SEMResult(Reportable):
             An argument out of range, or a ``scheduler`` that is neither a Client nor the address of a scheduler
             answering within 10 seconds.
         ModelSpecError
-            ML fits: a multi-group model or a mean structure (a WLSMV fit of several groups is resampled within
-            its groups).
+            A full-information ML fit (``missing="ml"``), not bootstrapped yet. Several groups are resampled within
+            each group (ML and WLSMV alike, as lavaan); such a model, or one with a mean structure, is refitted
+            resample by resample (about 10 ms each) instead of in batches.
         """
         from .bootstrap import bootstrap
 

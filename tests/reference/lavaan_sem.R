@@ -35,7 +35,9 @@ CASES <- list(
   list(name = "holzinger_swineford_mlr", data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(estimator = "MLR")),
   list(name = "political_democracy_mlr", data = "PoliticalDemocracy.csv", model = "political_democracy_defined.lav", args = list(estimator = "MLR")),
   list(name = "holzinger_swineford_fiml", data = "HolzingerSwineford1939_mcar10.csv", model = "holzinger_swineford_cfa.lav", args = list(missing = "ml")),
-  list(name = "hs_school_strict",     data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school", group.equal = c("loadings", "intercepts", "residuals")))
+  list(name = "hs_school_strict",     data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school", group.equal = c("loadings", "intercepts", "residuals"))),
+  # several groups with a mean structure: lavaan resamples within each group
+  list(name = "hs_school_metric_bootstrap", data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school", group.equal = c("loadings"), se = "bootstrap", bootstrap = 2000L, iseed = 20261201L))
 )
 
 # ---------------------------------------------------------------------------
