@@ -227,8 +227,26 @@ def test_groups_agree_with_lavaan_within_monte_carlo_error(hs_metric):
     assert checked >= 50
 
 
-def test_fiml_is_refused_by_name():
+@pytest.fixture(scope="module")
+def hs_fiml():
+    return sr.fit_sem(HS_CFA, pd.read_csv(REFERENCE / "data" / "HolzingerSwineford1939_mcar10.csv"), missing="ml")
+
+
+def test_fiml_refits_reproduce_the_fit_and_a_refit_without_a_respondent(hs_fiml):
+    """A FIML fit's resamples keep their missing values: on every row the refit gives the fit's values; without one
+    respondent, what fit_sem(missing="ml") gives on the data without him."""
+    from stickiness_research.sem.bootstrap import ml_refits
+
+    frame = hs_fiml._state.data[0][1]
+    n = len(frame)
+    names, values, ok, point = ml_refits(hs_fiml, [(np.arange(n),)])
+    assert ok.all()
+    np.testing.assert_allclose(values[0], point, rtol=1e-6, atol=1e-8)
     hs = pd.read_csv(REFERENCE / "data" / "HolzingerSwineford1939_mcar10.csv")
-    res = sr.fit_sem(HS_CFA, hs, missing="ml")
-    with pytest.raises(sr.ModelSpecError, match="full-information ML"):
-        res.bootstrap(10)
+    gone = int(np.flatnonzero(frame.isna().any(axis=1).to_numpy())[0])  # a respondent with a missing answer
+    refit = sr.fit_sem(HS_CFA, hs.drop(index=frame.index[gone]), missing="ml")
+    _, loo, ok, _ = ml_refits(hs_fiml, [(np.delete(np.arange(n), gone),)])
+    assert ok.all()
+    ours = dict(zip([n[:3] for n in names], loo[0][:len(names)], strict=True))
+    for row in refit.estimates[refit.estimates["op"].isin(["=~", "~~", "~1"])].itertuples():
+        assert ours[(row.lhs, row.op, row.rhs)] == pytest.approx(row.est, rel=1e-6, abs=1e-8), (row.lhs, row.rhs)

@@ -26,6 +26,7 @@ from ..executor import connect, map_chunks
 from .batched import CompiledModel, fit_batch
 from .build import build_problem, sample_moments
 from .effects import effect_paths, effect_values, pure_outcomes
+from .fiml import FimlProblem, em_saturated, solve_fiml
 from .fit import _solve_constrained, defined_values, label_environment, row_values, table_rows
 from .problem import GRADIENT_TOLERANCE, Group, Problem, solve
 from .standardize import group_standardized
@@ -107,12 +108,8 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
         with connect(scheduler, "bootstrap") as client:
             return _bootstrap_refit(result, bootstrap_categorical, n_boot, seed, ci, level, n_jobs, progress, client,
                                     categorical=True)
-    if "FIML" in result.estimator:
-        raise ModelSpecError("the bootstrap of a full-information ML fit (missing='ml') is not available yet; "
-                             "bootstrap the listwise-complete fit (missing='listwise'), or use the fit's "
-                             "delta-method standard errors.")
     if len(problem.groups) > 1 or problem.meanstructure:
-        # several groups (resampled within each) or a mean structure: each resample refitted as fit_sem fits
+        # several groups (resampled within each), a mean structure or FIML: each resample refitted as fit_sem fits
         # resamples to RESAMPLE_GRADIENT_TOLERANCE, the jackknife (BCa) to the full fit's tolerance
         refits = partial(ml_refits, tol=RESAMPLE_GRADIENT_TOLERANCE)
         with connect(scheduler, "bootstrap") as client:
@@ -285,8 +282,11 @@ def ml_refits(result, resamples, n_jobs: int = 1, progress: bool = False, schedu
               tol: float = GRADIENT_TOLERANCE):
     """Refit an ML fit on resamples of its rows: each group's covariance matrix (divisor N) and means of its
     resampled rows, the problem built and solved as :func:`.fit.fit_sem` builds and solves it (fixed.x covariates
-    at the resample's moments, equality constraints, bounds), from the full-sample estimates. lavaan's
-    ``bootstrapLavaan`` (type "ordinary") refits so too, resampling within each group.
+    at the resample's moments, equality constraints, bounds), from the full-sample estimates. A full-information
+    fit (``missing="ml"``) resamples its incomplete rows: each resample's EM moments (fixed.x, as the fit) and its
+    own missingness patterns, the FIML discrepancy minimised from the full-sample estimates with the full
+    sample's FIML Hessian as the first step matrix. lavaan's ``bootstrapLavaan`` (type "ordinary") refits so too,
+    resampling within each group.
 
     Parameters and returns as :func:`.categorical.bootstrap_categorical`: ``resamples`` holds per resample, per group
     the row positions in the group's fitted rows; returns ``names`` (lhs, op, rhs, label, group label or ""),
@@ -305,21 +305,31 @@ def ml_refits(result, resamples, n_jobs: int = 1, progress: bool = False, schedu
         return rows, row_values(prob, rows, theta), group_standardized(prob, rows, theta)[1]
 
     quantities = RefitQuantities(problem, partable, theta_hat, ml_row_values)
+    fiml = isinstance(problem, FimlProblem)
+    hess_hat = state.solution.information if fiml else problem.hessian(theta_hat)  # FIML's: its observed Hessian
     try:
-        curvature = linalg.cho_factor(problem.hessian(theta_hat), check_finite=False)
+        curvature = linalg.cho_factor(hess_hat, check_finite=False)
     except (linalg.LinAlgError, NotImplementedError):
         curvature = None
 
     def one(rows_per_group: tuple[np.ndarray, ...]) -> np.ndarray | None:
         try:
             with np.errstate(all="ignore"):
+                parts = [(label, x[idx]) for (label, x), idx in zip(xs, rows_per_group, strict=True)]
                 moments = []
-                for (label, x), idx in zip(xs, rows_per_group, strict=True):
-                    s, m = sample_moments(x[idx])
+                for label, x in parts:
+                    m, s = em_saturated(x) if fiml else sample_moments(x)[::-1]
+                    if not np.isfinite(s).all():
+                        raise ValueError("no moments")  # a variable no resampled respondent answered
                     np.linalg.cholesky(s)  # a singular resample (a constant item in it) cannot be fitted
-                    moments.append((label, s, m, len(idx)))
+                    moments.append((label, s, m, len(x)))
                 prob = build_problem(partable, moments)
                 prob.start = theta_hat.copy()
+                if fiml:
+                    prob = FimlProblem(prob, [x for _, x in parts])
+                    sol, _ = solve_fiml(prob, None, start=theta_hat, step_matrix=hess_hat if curvature else None,
+                                        tol=tol, hessian=False)
+                    return quantities(prob, sol.theta)
                 try:
                     if prob.bounds:  # the active-set refits below
                         raise EstimationError("inequality constraints")

@@ -838,22 +838,29 @@ def observed_hessian(problem: FimlProblem, theta: np.ndarray) -> np.ndarray:
     return problem.hessian(theta)
 
 
-def solve_fiml(problem: FimlProblem, two_stage: Problem) -> tuple[Solution, np.ndarray]:
+def solve_fiml(problem: FimlProblem, two_stage: Problem | None, *, start: np.ndarray | None = None,
+               step_matrix: np.ndarray | None = None, tol: float = 1e-10,
+               hessian: bool = True) -> tuple[Solution, np.ndarray | None]:
     """Minimise the FIML discrepancy; returns the solution and the Hessian of F at it.
 
     Starts from the two-stage estimate (ML on the EM saturated moments, ``two_stage``), whose
     Hessian is the complete-data one there and serves as the step matrix (the FIML Hessian differs
     by about the fraction of missing information), updated by BFGS after every step; where a step
     cannot descend, Newton steps on the analytic FIML Hessian, which also gives the standard errors
-    at the end (lavaan's default for FIML: the observed information).
+    at the end (lavaan's default for FIML: the observed information). Stops at a largest gradient below
+    ``tol``. A bootstrap resample's refit passes ``start`` (the full-sample estimates) and ``step_matrix`` (the
+    full sample's FIML Hessian) instead of ``two_stage``, and ``hessian=False``: no Hessian at the end (None).
     """
-    try:
-        first = solve(two_stage)
-        theta = first.theta
-        approx = two_stage.hessian(theta)
-        np.linalg.cholesky(approx)
-    except (EstimationError, np.linalg.LinAlgError):
-        theta, approx = _quasi_newton_start(problem), None
+    if start is not None:
+        theta, approx = np.array(start, dtype=float), step_matrix
+    else:
+        try:
+            first = solve(two_stage)
+            theta = first.theta
+            approx = two_stage.hessian(theta)
+            np.linalg.cholesky(approx)
+        except (EstimationError, np.linalg.LinAlgError):
+            theta, approx = _quasi_newton_start(problem), None
     f = problem.discrepancy(theta)[0]
     hess = None
     iterations = 0
@@ -862,7 +869,7 @@ def solve_fiml(problem: FimlProblem, two_stage: Problem) -> tuple[Solution, np.n
         iterations = iteration
         grad = problem.gradient(theta)
         gmax = float(np.max(np.abs(grad)))
-        if gmax < 1e-10:
+        if gmax < tol:
             break
         if approx is not None and last is not None:
             approx = _bfgs_update(approx, last[0], grad - last[1])
@@ -888,7 +895,7 @@ def solve_fiml(problem: FimlProblem, two_stage: Problem) -> tuple[Solution, np.n
         last = (candidate - theta, grad)
         theta, f = candidate, f_new
         hess = None
-    if hess is None:
+    if hess is None and hessian:
         hess = observed_hessian(problem, theta)  # at the final estimate: the SEs
     grad = problem.gradient(theta)
     if np.max(np.abs(grad)) > 1e-5:

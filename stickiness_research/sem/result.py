@@ -289,9 +289,13 @@ class SEMResult(Reportable):
             An argument out of range, or a ``scheduler`` that is neither a Client nor the address of a scheduler
             answering within 10 seconds.
         ModelSpecError
-            A full-information ML fit (``missing="ml"``), not bootstrapped yet. Several groups are resampled within
-            each group (ML and WLSMV alike, as lavaan); such a model, or one with a mean structure, is refitted
-            resample by resample (about 10 ms each) instead of in batches.
+            No resample of a refitted model could be fitted (e.g. every one lacked an answer category).
+
+        Notes
+        -----
+        Several groups are resampled within each group (ML and WLSMV alike, as lavaan); such a model, one with a
+        mean structure or a full-information fit (``missing="ml"``, whose resamples keep their missing answers) is
+        refitted resample by resample (3-10 ms each) instead of in batches.
         """
         from .bootstrap import bootstrap
 
