@@ -250,3 +250,23 @@ def test_fiml_refits_reproduce_the_fit_and_a_refit_without_a_respondent(hs_fiml)
     ours = dict(zip([n[:3] for n in names], loo[0][:len(names)], strict=True))
     for row in refit.estimates[refit.estimates["op"].isin(["=~", "~~", "~1"])].itertuples():
         assert ours[(row.lhs, row.op, row.rhs)] == pytest.approx(row.est, rel=1e-6, abs=1e-8), (row.lhs, row.rhs)
+
+
+@pytest.mark.slow
+def test_fiml_agrees_with_lavaan_within_monte_carlo_error(hs_fiml):
+    """lavaan: sem(..., missing = "ml", se = "bootstrap", bootstrap = 2000): each resample refitted by FIML."""
+    ref = lavaan_reference("holzinger_swineford_fiml_bootstrap")
+    table = hs_fiml.bootstrap(2000, seed=13).table
+    checked = 0
+    for e in ref["estimates"]:
+        if e["op"] not in ("=~", "~~", "~1") or e["se"] in (None, 0):
+            continue
+        key = (table["op"] == e["op"]) & (((table["lhs"] == e["lhs"]) & (table["rhs"] == e["rhs"])) | (
+            (table["lhs"] == e["rhs"]) & (table["rhs"] == e["lhs"])))
+        row = table[key].iloc[0]
+        assert row["est"] == pytest.approx(e["est"], rel=1e-3, abs=1e-6)
+        assert abs(row["boot_se"] - e["se"]) <= 0.15 * e["se"], (e["lhs"], e["op"], e["rhs"])
+        for side in ("ci_lower", "ci_upper"):
+            assert abs(row[side] - e[side]) <= 0.35 * e["se"], (e["lhs"], e["op"], e["rhs"], side)
+        checked += 1
+    assert checked >= 25

@@ -37,6 +37,8 @@ CASES <- list(
   list(name = "holzinger_swineford_fiml", data = "HolzingerSwineford1939_mcar10.csv", model = "holzinger_swineford_cfa.lav", args = list(missing = "ml")),
   list(name = "hs_school_strict",     data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school", group.equal = c("loadings", "intercepts", "residuals"))),
   # several groups with a mean structure: lavaan resamples within each group
+  # full-information ML: each resample's incomplete rows refitted by FIML
+  list(name = "holzinger_swineford_fiml_bootstrap", data = "HolzingerSwineford1939_mcar10.csv", model = "holzinger_swineford_cfa.lav", args = list(missing = "ml", se = "bootstrap", bootstrap = 2000L, iseed = 20261202L)),
   list(name = "hs_school_metric_bootstrap", data = "HolzingerSwineford1939.csv", model = "holzinger_swineford_cfa.lav", args = list(group = "school", group.equal = c("loadings"), se = "bootstrap", bootstrap = 2000L, iseed = 20261201L))
 )
 
