@@ -270,3 +270,48 @@ def test_fiml_agrees_with_lavaan_within_monte_carlo_error(hs_fiml):
             assert abs(row[side] - e[side]) <= 0.35 * e["se"], (e["lhs"], e["op"], e["rhs"], side)
         checked += 1
     assert checked >= 25
+
+
+@pytest.mark.parametrize(("options", "bound"), [({"group": "school"}, 0.08), ({"meanstructure": True}, 0.28),
+                                               ({}, 0.28)])
+def test_an_active_bound_is_refitted_in_every_resample(options, bound):
+    """'b1 < bound' is active in the full sample (b1 would be 0.10 in the first school, 0.30 in one group): every
+    resample is refitted under it, as lavaan does (before, the refits started from a theta one entry short, and the
+    batched path held b1 at its bound throughout)."""
+    hs = pd.read_csv(REFERENCE / "data" / "HolzingerSwineford1939.csv")
+    path = "c(b1, b2)*visual" if "group" in options else "b1*visual"
+    res = sr.fit_sem(HS_CFA + f"\nspeed ~ {path} + textual\nb1 < {bound}", hs, **options)
+    assert res.estimates.query("lhs == 'speed' and rhs == 'visual'")["est"].iloc[0] == pytest.approx(bound)
+    boot = res.bootstrap(60, seed=2)
+    assert boot.n_failed <= 2
+    draws = boot.draws[[c for c in boot.draws.columns if c.startswith("speed ~ visual")][0]]
+    assert (draws <= bound + 1e-9).all() and (draws < bound - 1e-3).sum() >= 5
+
+
+def test_batched_point_std_all_is_the_estimates_table_s_also_for_a_heywood_case():
+    """The batched path standardizes as the estimates table does (a covariance by sqrt(|residual variances|)): on the
+    first 80 rows of HS, whose x1 has a negative residual variance, x1 ~~ x7 has a std.all (lavaan -0.522)."""
+    hs = pd.read_csv(REFERENCE / "data" / "battery_hs_first80.csv")
+    res = sr.fit_sem(HS_CFA + "\nx1 ~~ x7", hs)
+    table = res.bootstrap(40, seed=1).table
+    est = res.estimates
+    merged = table.merge(est[["lhs", "op", "rhs", "std_all"]], on=["lhs", "op", "rhs"], suffixes=("", "_fit"))
+    assert len(merged) == len(est)
+    np.testing.assert_allclose(merged["std_all"], merged["std_all_fit"], rtol=1e-9, atol=1e-12)
+    row = merged[(merged["lhs"] == "x1") & (merged["rhs"] == "x7")].iloc[0]
+    assert row["std_all"] == pytest.approx(-0.522, abs=1e-3) and np.isfinite(row["std_ci_lower"])
+
+
+@pytest.mark.parametrize("options", [{}, {"meanstructure": True}])
+def test_fixed_x_rows_have_no_bootstrap_variance(options):
+    """fixed.x: the covariates' (co)variances are fixed at the sample's, not estimated; lavaan's se = 'bootstrap'
+    gives them SE 0, as the estimates table does, on the batched and the refit path alike."""
+    hs = pd.read_csv(REFERENCE / "data" / "HolzingerSwineford1939.csv")
+    res = sr.fit_sem("visual =~ x1 + x2 + x3\nvisual ~ ageyr + grade", hs, **options)
+    table = res.bootstrap(30, seed=1).table
+    fixed = table[table["lhs"].isin(["ageyr", "grade"]) & table["rhs"].isin(["ageyr", "grade"])]
+    assert len(fixed) >= 3
+    assert (fixed["boot_se"] == 0).all() and (fixed["ci_lower"] == fixed["est"]).all()
+    assert (fixed["std_ci_upper"] == fixed["std_all"]).all()
+    free = table[table["op"] == "~"]
+    assert (free["boot_se"] > 0).all()

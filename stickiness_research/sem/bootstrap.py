@@ -27,7 +27,7 @@ from .batched import CompiledModel, fit_batch
 from .build import build_problem, sample_moments
 from .effects import effect_paths, effect_values, pure_outcomes
 from .fiml import FimlProblem, em_saturated, solve_fiml
-from .fit import _solve_constrained, defined_values, label_environment, row_values, table_rows
+from .fit import _solve_constrained, _start_values, defined_values, label_environment, row_values, table_rows
 from .problem import GRADIENT_TOLERANCE, Group, Problem, solve
 from .standardize import group_standardized
 
@@ -108,8 +108,11 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
         with connect(scheduler, "bootstrap") as client:
             return _bootstrap_refit(result, bootstrap_categorical, n_boot, seed, ci, level, n_jobs, progress, client,
                                     categorical=True)
-    if len(problem.groups) > 1 or problem.meanstructure:
-        # several groups (resampled within each), a mean structure or FIML: each resample refitted as fit_sem fits
+    bounded = any(r.op in ("<", ">") for r in state.partable.rows)
+    if len(problem.groups) > 1 or problem.meanstructure or bounded:
+        # several groups (resampled within each), a mean structure, FIML or inequality constraints (each resample
+        # refitted under them, as lavaan; the batched path would hold an active bound's parameter at its bound in
+        # every resample): each resample refitted as fit_sem fits
         # resamples to RESAMPLE_GRADIENT_TOLERANCE, the jackknife (BCa) to the full fit's tolerance
         refits = partial(ml_refits, tol=RESAMPLE_GRADIENT_TOLERANCE)
         with connect(scheduler, "bootstrap") as client:
@@ -143,11 +146,19 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
         lower, upper = _bca(draws, point, jack, alpha)
     else:
         lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
-    table = quantities.table(point, draws.std(axis=0, ddof=1), lower, upper)
+    table = quantities.table(point, _boot_se(draws), lower, upper)
     return BootstrapResult(table=table, draws=pd.DataFrame(draws[:, :quantities.n_raw],
                                                            columns=quantities.raw_names),
                            n_boot=n_boot, n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level,
                            warnings=tuple(notes))
+
+
+def _boot_se(draws: np.ndarray) -> np.ndarray:
+    """Each quantity's bootstrap SE (SD over resamples, ddof 1): exactly 0 where every resample gives the same value
+    (a fixed parameter; a float sum would leave ~1e-16), NaN from fewer than two resamples."""
+    if len(draws) < 2:
+        return np.full(draws.shape[1], np.nan)
+    return np.where(np.ptp(draws, axis=0) == 0, 0.0, draws.std(axis=0, ddof=1))
 
 
 def _interval_checks(n_boot: int, n: int, ci: str) -> list[str]:
@@ -206,7 +217,7 @@ def _bootstrap_refit(result, refits, n_boot: int, seed: int | None, ci: str, lev
         lower, upper = _bca(draws, point, jack, alpha)
     else:
         lower, upper = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
-    se = draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full(draws.shape[1], np.nan)
+    se = _boot_se(draws)
     k = len(names)
     frame = pd.DataFrame(names, columns=["lhs", "op", "rhs", "label", "group"])
     if len(sizes) == 1:
@@ -217,6 +228,16 @@ def _bootstrap_refit(result, refits, n_boot: int, seed: int | None, ci: str, lev
     raw_names = [f"{a} {op} {b}".strip() + (f" [{group}]" if group else "") for a, op, b, _, group in names]
     return BootstrapResult(table=frame, draws=pd.DataFrame(draws[:, :k], columns=raw_names), n_boot=n_boot,
                            n_failed=int((~ok).sum()), seed=seed, ci=ci, level=level, warnings=tuple(notes))
+
+
+def _fixed_x_columns(rows: list, width: int) -> np.ndarray:
+    """Where the fixed.x rows (the covariates' own variances, covariances and means; fixed, exo) are among the
+    bootstrapped quantities (a row's value and, in the second half, its std.all): lavaan reports them with no
+    bootstrap variance, as fixed values, though each resample's are its own sample's."""
+    fixed = np.zeros(width, dtype=bool)
+    at = np.flatnonzero([bool(r.exo) and r.fixed for r in rows])
+    fixed[at] = fixed[width // 2 + at] = True
+    return fixed
 
 
 class RefitQuantities:
@@ -236,7 +257,9 @@ class RefitQuantities:
                       if self.single else [])
         _, self.effect_names = effect_values(self.inner, self.paths, beta[None])
         self.labels = ["" if self.single else g.label for g in problem.groups]  # TableRow.group is 0-based
+        self.fixed_x = None
         self.rows, self.point = self._values(problem, theta_hat)
+        self.fixed_x = _fixed_x_columns(self.rows, len(self.point))
 
     def _values(self, problem, theta: np.ndarray) -> tuple[list, np.ndarray]:
         functions = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
@@ -255,7 +278,9 @@ class RefitQuantities:
         return rows, np.concatenate(raw + std)
 
     def __call__(self, problem, theta: np.ndarray) -> np.ndarray:
-        return self._values(problem, theta)[1]
+        out = self._values(problem, theta)[1]
+        out[self.fixed_x] = self.point[self.fixed_x]  # fixed.x rows are fixed, not estimated: no sampling variance
+        return out
 
     def names(self) -> list[tuple[str, str, str, str, str]]:
         """(lhs, op, rhs, label, group label or "") per raw quantity."""
@@ -305,6 +330,9 @@ def ml_refits(result, resamples, n_jobs: int = 1, progress: bool = False, schedu
         return rows, row_values(prob, rows, theta), group_standardized(prob, rows, theta)[1]
 
     quantities = RefitQuantities(problem, partable, theta_hat, ml_row_values)
+    # each refit starts from the fit's values by row: theta_hat itself is shorter than a fresh problem's theta
+    # when an inequality constraint was active (the fit held that parameter at its bound)
+    start = _start_values(result)
     fiml = isinstance(problem, FimlProblem)
     hess_hat = state.solution.information if fiml else problem.hessian(theta_hat)  # FIML's: its observed Hessian
     try:
@@ -320,14 +348,13 @@ def ml_refits(result, resamples, n_jobs: int = 1, progress: bool = False, schedu
                 for label, x in parts:
                     m, s = em_saturated(x) if fiml else sample_moments(x)[::-1]
                     if not np.isfinite(s).all():
-                        raise ValueError("no moments")  # a variable no resampled respondent answered
+                        raise EstimationError("no moments")  # a variable no resampled respondent answered
                     np.linalg.cholesky(s)  # a singular resample (a constant item in it) cannot be fitted
                     moments.append((label, s, m, len(x)))
-                prob = build_problem(partable, moments)
-                prob.start = theta_hat.copy()
+                prob = build_problem(partable, moments, start)
                 if fiml:
                     prob = FimlProblem(prob, [x for _, x in parts])
-                    sol, _ = solve_fiml(prob, None, start=theta_hat, step_matrix=hess_hat if curvature else None,
+                    sol, _ = solve_fiml(prob, None, start=prob.start, step_matrix=hess_hat if curvature else None,
                                         tol=tol, hessian=False)
                     return quantities(prob, sol.theta)
                 try:
@@ -337,10 +364,13 @@ def ml_refits(result, resamples, n_jobs: int = 1, progress: bool = False, schedu
                 except EstimationError:  # as fit_sem solves: bounds, and quasi-Newton where scoring stalls
                     prob, sol = _solve_constrained(prob)
                 return quantities(prob, sol.theta)
-        except (EstimationError, ModelSpecError, np.linalg.LinAlgError, ValueError):
+        except (EstimationError, ModelSpecError, np.linalg.LinAlgError):
             return None  # not positive definite, or no convergence: counted as failed
 
-    return quantities.run(one, resamples, n_jobs, progress, scheduler)
+    # a refit is mostly Python (about 10 ms): local threads only contend for the interpreter (1000 resamples of three
+    # groups: 6.7 s on one thread, 11 s on two), so they run in this thread; a Dask scheduler spreads them over
+    # processes
+    return quantities.run(one, resamples, 1, progress, scheduler)
 
 
 def _fit_chunk(model: CompiledModel, problem: Problem, quantities: Quantities, x: np.ndarray,
@@ -408,6 +438,9 @@ class Quantities:
         self.raw_names = ([f"{r.lhs} {r.op} {r.rhs}" for r in self.rows]
                           + [f"{d.lhs} := {d.rhs}" for d in self.definitions] + self.effect_names)
         self.n_raw = len(self.raw_names)
+        self.fixed_x = None
+        self.point = self.values(theta_hat[None])[0]
+        self.fixed_x = _fixed_x_columns(self.rows, len(self.point))
 
     def values(self, theta: np.ndarray, s: np.ndarray | None = None) -> np.ndarray:
         sigma, mats, c, _ = self.model.implied(theta, s)
@@ -420,7 +453,10 @@ class Quantities:
         inner = self.structure.inner
         eff_raw, _ = effect_values(inner, self.paths, mats["beta"])
         eff_std, _ = effect_values(inner, self.paths, mats["beta"], inner_cov)
-        return np.concatenate([raw, defined_raw, eff_raw, std, defined_std, eff_std], axis=1)
+        out = np.concatenate([raw, defined_raw, eff_raw, std, defined_std, eff_std], axis=1)
+        if self.fixed_x is not None:  # fixed.x rows are fixed, not estimated: no sampling variance
+            out[:, self.fixed_x] = self.point[self.fixed_x]
+        return out
 
     def _defined(self, column: np.ndarray, batch: int) -> np.ndarray:
         if not self.definitions:
@@ -446,8 +482,8 @@ class Quantities:
                 out[:, k] = raw[:, k] * np.sqrt(total[r.rhs] / total[r.lhs])
             elif r.lhs == r.rhs:
                 out[:, k] = raw[:, k] / total[r.lhs]
-            else:
-                out[:, k] = raw[:, k] / np.sqrt(resid[r.lhs] * resid[r.rhs])
+            else:  # by sqrt(|residual variances|), as standardize.standardized and lavaan (cov.std = TRUE)
+                out[:, k] = raw[:, k] / np.sqrt(np.abs(resid[r.lhs] * resid[r.rhs]))
         return out
 
     def table(self, point, se, lower, upper) -> pd.DataFrame:

@@ -271,6 +271,8 @@ class SEMResult(Reportable):
         n_jobs : int
             Threads fitting chunks of 500 resamples in parallel (joblib; -1 = every core; numpy releases the
             GIL, and threads start at once); 1 fits them in this thread. The results are identical for any value.
+            ML fits refitted resample by resample (see Notes) run in this thread whatever the value: their time is
+            in Python, where threads only contend.
         scheduler : dask.distributed.Client, str or None
             Fit the chunks on a Dask cluster instead: a Client (left open), or the address of a running
             scheduler such as ``"tcp://10.0.0.5:8786"`` (connected to for this call); ``n_jobs`` is then
