@@ -38,6 +38,8 @@ CHUNK = 500
 RESAMPLE_GRADIENT_TOLERANCE = 1e-6
 MIN_BCA = 1000  # fewest resamples for BCa intervals (also at least n); Efron & Tibshirani (1993), ch. 14
 MIN_PERCENTILE = 1000  # below this, percentile intervals carry a warning
+# the functions a ':=' definition may call, on arrays of resamples (fit.defined_values)
+DEFINED_FUNCTIONS = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,17 +259,15 @@ class RefitQuantities:
                       if self.single else [])
         _, self.effect_names = effect_values(self.inner, self.paths, beta[None])
         self.labels = ["" if self.single else g.label for g in problem.groups]  # TableRow.group is 0-based
-        self.fixed_x = None
         self.rows, self.point = self._values(problem, theta_hat)
         self.fixed_x = _fixed_x_columns(self.rows, len(self.point))
 
     def _values(self, problem, theta: np.ndarray) -> tuple[list, np.ndarray]:
-        functions = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
         rows, values, std_all = self.row_values(problem, theta)
         raw = [values, np.asarray(defined_values(self.partable, label_environment(rows, self.partable, values),
-                                                 functions), dtype=float)]
+                                                 DEFINED_FUNCTIONS), dtype=float)]
         std = [std_all, np.asarray(defined_values(self.partable, label_environment(rows, self.partable, std_all),
-                                                  functions), dtype=float)]
+                                                  DEFINED_FUNCTIONS), dtype=float)]
         if self.single:
             g = problem.groups[0]
             mats = problem.matrices(g, theta)
@@ -334,7 +334,7 @@ def ml_refits(result, resamples, n_jobs: int = 1, progress: bool = False, schedu
     # when an inequality constraint was active (the fit held that parameter at its bound)
     start = _start_values(result)
     fiml = isinstance(problem, FimlProblem)
-    hess_hat = state.solution.information if fiml else problem.hessian(theta_hat)  # FIML's: its observed Hessian
+    hess_hat = _curvature(problem, state.solution)  # FIML: its observed Hessian
     try:
         curvature = linalg.cho_factor(hess_hat, check_finite=False)
     except (linalg.LinAlgError, NotImplementedError):
@@ -357,12 +357,13 @@ def ml_refits(result, resamples, n_jobs: int = 1, progress: bool = False, schedu
                     sol, _ = solve_fiml(prob, None, start=prob.start, step_matrix=hess_hat if curvature else None,
                                         tol=tol, hessian=False)
                     return quantities(prob, sol.theta)
-                try:
-                    if prob.bounds:  # the active-set refits below
-                        raise EstimationError("inequality constraints")
-                    sol = solve(prob, tol=tol, curvature=curvature)
-                except EstimationError:  # as fit_sem solves: bounds, and quasi-Newton where scoring stalls
+                if prob.bounds:  # as fit_sem solves: the active-set refits
                     prob, sol = _solve_constrained(prob)
+                else:
+                    try:
+                        sol = solve(prob, tol=tol, curvature=curvature)
+                    except EstimationError:  # as fit_sem solves: quasi-Newton where scoring stalls
+                        prob, sol = _solve_constrained(prob)
                 return quantities(prob, sol.theta)
         except (EstimationError, ModelSpecError, np.linalg.LinAlgError):
             return None  # not positive definite, or no convergence: counted as failed
@@ -461,9 +462,8 @@ class Quantities:
     def _defined(self, column: np.ndarray, batch: int) -> np.ndarray:
         if not self.definitions:
             return np.zeros((batch, 0))
-        functions = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
         env = label_environment(self.rows, self.partable, column)
-        out = defined_values(self.partable, env, functions)
+        out = defined_values(self.partable, env, DEFINED_FUNCTIONS)
         return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (batch,)) for v in out], axis=1)
 
     def _standardized(self, raw, mats, sigma, inner_cov) -> np.ndarray:
