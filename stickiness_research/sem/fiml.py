@@ -415,6 +415,7 @@ class FimlProblem(Problem):
                        else None)
         self.n_total = sum(len(x) for x in xs)
         self._fiml_last: tuple[bytes, list] | None = None
+        self._moments_last: tuple[tuple, np.ndarray | None] | None = None
 
     @functools.cached_property
     def group_patterns(self) -> list[list[Pattern]]:
@@ -455,6 +456,28 @@ class FimlProblem(Problem):
             return pattern_discrepancy(self.group_parts[group], sigma, mu, n)
         out = self.padded[group].evaluate(sigma, mu)
         return np.inf if out is None else out["f"] / n
+
+    def moments_hessian(self, group: int, sigma: np.ndarray, mu: np.ndarray, u: np.ndarray, v: np.ndarray,
+                        dm: np.ndarray) -> np.ndarray | None:
+        """The group's FIML Hessian (summed over respondents) at (Sigma, mu) of parameters whose ``dSigma = u v' +
+        v u'`` and ``dmu = dm`` rows and whose second derivatives vanish (the saturated and independence models'
+        means and (co)variances): the Kronecker sum over padded patterns where there is one, else pattern by
+        pattern. None where Sigma or some Sigma_oo is not positive definite. The last one is kept: MLR's scaled
+        test and the FIML-corrected fit indices both ask for the saturated model's (tens of milliseconds)."""
+        key = (group, sigma.tobytes(), mu.tobytes(), u.tobytes(), v.tobytes(), dm.tobytes())
+        if self._moments_last is not None and self._moments_last[0] == key:
+            return self._moments_last[1]
+        hess = None
+        if self.padded is not None:
+            state = self.padded[group].evaluate(sigma, mu)
+            if state is not None:
+                hess = kronecker_sum(self.padded[group].hessian_chunks(state), u, v, dm)
+        else:
+            terms = group_terms(self.group_parts[group], sigma, mu)
+            if terms is not None:
+                hess = pattern_hessian(terms[3], sigma, u, v, dm)
+        self._moments_last = (key, hess)
+        return hess
 
     def _fiml_evaluate(self, theta: np.ndarray) -> list[dict] | None:
         """Per group at ``theta``: F_g, the engine's rank-2 pieces, per pattern part Sigma_oo^-1 r (and

@@ -350,6 +350,9 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
 
         vcov, scaled = mlr_fiml(problem, sol.theta, hess, xs[0], measures, stats_[0]["s"], stats_[0]["m"])
         measures.update(scaled)
+    from .robust import fiml_corrected
+
+    measures.update(fiml_corrected(problem, sol.theta, h1, measures, scaled=estimator == "MLR"))
     values = row_values(problem, rows, sol.theta)
     estimates = _estimate_table(problem, rows, partable, sol, vcov, values)
     n_complete = int((~np.isnan(kept)).all(axis=1).sum())

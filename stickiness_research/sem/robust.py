@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
+from scipy import linalg, special
 
 from ..errors import EstimationError
-from .fit_measures import rmsea_ci
+from .fit_measures import rmsea_ci, rmsea_pvalue
 from .problem import Problem
 
 
@@ -138,18 +138,7 @@ def scaled_measures(fm: dict, tr1: float, tr0: float, trb: float, n: int, n_grou
         "rmsea.scaled": math.sqrt(max(chisq_s - df, 0.0) / (df * n)) * root_g if df > 0 else 0.0,
     }
     if df > 0:
-        lo, hi = rmsea_ci(chisq_s, df, n)
-        # Population-corrected "robust" indices (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei & Li
-        # 2012): non-centrality estimated as T_ML - c * df rather than from the scaled statistic. TLI is
-        # not truncated (lavaan reports values above 1).
-        ncp, ncp_b = max(fm["chisq"] - c * df, 0.0), max(fm["baseline.chisq"] - c_b * df_b, 0.0)
-        scaled["cfi.robust"] = 1.0 - ncp / max(ncp, ncp_b) if max(ncp, ncp_b) > 0 else 1.0
-        t_b = fm["baseline.chisq"] / df_b - c_b
-        scaled["tli.robust"] = 1.0 - (fm["chisq"] / df - c) / t_b if t_b != 0 else 1.0
-        scaled["rmsea.robust"] = math.sqrt(ncp / (n * df)) * root_g
-        # robust CI (Savalei 2018): the non-centrality CI of the scaled statistic, times c
-        scaled["rmsea.ci.lower.robust"] = math.sqrt(c) * lo * root_g
-        scaled["rmsea.ci.upper.robust"] = math.sqrt(c) * hi * root_g
+        scaled.update(robust_indices(fm["chisq"], df, c, fm["baseline.chisq"], df_b, c_b, n, n_groups))
     return scaled
 
 
@@ -187,24 +176,23 @@ def _saturated_factors(p: int, diagonal: bool = False) -> tuple[np.ndarray, np.n
     return u, v, dm, pairs
 
 
-def _fiml_trace(parts: list, x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, diagonal: bool,
+def _fiml_trace(problem, group: int, sigma: np.ndarray, mu: np.ndarray, diagonal: bool,
                 exo: np.ndarray | None = None) -> float:
     """tr(A^-1 B) of the saturated (or independence) model at its ML estimates under missing data.
-    A is the observed information (half the Hessian of the FIML discrepancy, analytic: the pattern
-    terms of ``fiml.pattern_hessian``; these models are linear in their parameters); B the mean outer
+    A is the observed information (half the Hessian of the FIML discrepancy, analytic:
+    ``FimlProblem.moments_hessian``; these models are linear in their parameters); B the mean outer
     product of the casewise scores. Under fixed.x the covariates' own means and (co)variances are not
-    parameters, as in the complete-data traces. ``parts``: ``FimlProblem.group_parts[0]``."""
-    from .fiml import group_terms, pattern_hessian
-
+    parameters, as in the complete-data traces."""
+    x = problem.xs[group]
     p = x.shape[1]
     u, v, dm, pairs = _saturated_factors(p, diagonal)
     exo = np.asarray(exo if exo is not None else [], dtype=int)
     keep = np.array([k not in exo for k in range(p)] + [not (i in exo and j in exo) for i, j in pairs])
-    terms = group_terms(parts, sigma, mu)
-    if terms is None:
+    hess = problem.moments_hessian(group, sigma, mu, u, v, dm)
+    if hess is None:
         raise EstimationError("the saturated model's covariance matrix is not positive definite; the robust "
                               "(MLR) test statistic cannot be computed for these incomplete data.")
-    a = 0.5 * pattern_hessian(terms[3], sigma, u, v, dm)[np.ix_(keep, keep)] / len(x)
+    a = 0.5 * hess[np.ix_(keep, keep)] / len(x)
     scores = _fiml_scores(x, sigma, mu, u, v, dm)[:, keep]
     b = scores.T @ scores / len(x)
     return float(np.trace(np.linalg.solve(a, b)))
@@ -225,15 +213,174 @@ def mlr_fiml(problem, theta: np.ndarray, hess: np.ndarray, x: np.ndarray, fm: di
     vcov = a0_inv @ b0 @ a0_inv / n
     tr0 = float(np.trace(a0_inv @ b0))
     exo = problem.partable.exo_index(fixed_only=True)
-    parts = problem.group_parts[0]
-    tr1 = _fiml_trace(parts, x, sigma_h1, mu_h1, diagonal=False, exo=exo)
+    tr1 = _fiml_trace(problem, 0, sigma_h1, mu_h1, diagonal=False, exo=exo)
     sigma_b = np.diag(np.nanvar(x, axis=0))
     if len(exo):  # the baseline keeps the covariates' block at its sample values
         sigma_b[np.ix_(exo, exo)] = sigma_h1[np.ix_(exo, exo)]
-    trb = _fiml_trace(parts, x, sigma_b, np.nanmean(x, axis=0), diagonal=True, exo=exo)
-    scaled = scaled_measures(fm, tr1, tr0, trb, n, 1)
-    # lavaan corrects the robust CFI/TLI/RMSEA for incomplete data (Zhang & Savalei 2023), which is not
-    # implemented here: leave them out rather than report the complete-data formulas.
-    for key in ("cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust"):
-        scaled.pop(key, None)
+    trb = _fiml_trace(problem, 0, sigma_b, np.nanmean(x, axis=0), diagonal=True, exo=exo)
+    # the complete-data robust indices do not hold under missing data: fit_sem adds the FIML-corrected ones
+    scaled = {k: x for k, x in scaled_measures(fm, tr1, tr0, trb, n, 1).items() if not k.endswith(".robust")}
     return vcov, scaled
+
+
+def _complete_information(sigma: np.ndarray, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.ndarray:
+    """Complete-data normal information per observation of parameters with ``dSigma_a = u_a v_a' + v_a u_a'`` and
+    ``dmu_a = dm[a]``: ``1/2 tr(A dSigma_a A dSigma_b) + dmu_a' A dmu_b`` with ``A = Sigma^-1``, which for such
+    rank-2 derivatives is ``(U'AU)(V'AV) + (U'AV)(V'AU)`` element by element (the four terms of the trace pair
+    up)."""
+    a = np.linalg.inv(sigma)
+    au, av = a @ u, a @ v
+    return (u.T @ au) * (v.T @ av) + (u.T @ av) * (v.T @ au) + dm @ a @ dm.T
+
+
+def _pd_inverse(a: np.ndarray) -> np.ndarray | None:
+    """The inverse of a symmetric positive definite matrix from its Cholesky factor (LAPACK potrf/potri: a third
+    less work than a general inverse, which counts at the hundreds of rows of a saturated model's information);
+    None if it is not positive definite."""
+    factor, info = linalg.lapack.dpotrf(a, lower=0)
+    if info != 0:
+        return None
+    inv, info = linalg.lapack.dpotri(factor, lower=0)
+    if info != 0:
+        return None
+    upper = np.triu(inv, 1)
+    return inv - np.tril(inv, -1) + upper.T  # potri fills one triangle
+
+
+def _ml_discrepancy(s: np.ndarray, m: np.ndarray, sigma: np.ndarray, mu: np.ndarray) -> float:
+    """``log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu)``: twice the complete-data ML
+    discrepancy of (Sigma, mu) from the moments (S, m)."""
+    inv = np.linalg.inv(sigma)
+    r = m - mu
+    return float(np.linalg.slogdet(sigma)[1] - np.linalg.slogdet(s)[1] + np.trace(s @ inv) - len(s) + r @ inv @ r)
+
+
+def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.ndarray]], fm: dict,
+                   scaled: bool) -> dict:
+    """Robust CFI, TLI and RMSEA (with its CI) after FIML: the "FIML-corrected" indices of Zhang & Savalei
+    (2023, *Psychological Methods*), as lavaan's ``lav_fit_fiml_corrected`` (version ``V3`` after MLR, ``V6``
+    after ML).
+
+    The complete-data ML statistic of the fitted model against the saturated FIML (EM) moments,
+    ``T~ = sum_g N_g F_ML(Sigma_g(theta), S~_g, m~_g)``, is corrected by ``c = k / df``:
+    ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)`` (V3; ``Gamma = Wm^-1 Jm Wm^-1``) or ``tr(Wc Wm^-1 U Wm^-1)`` (V6), where
+    ``Wm`` and ``Jm`` are the saturated model's observed and first-order information under the missing data, ``Wc``
+    its complete-data information at the EM moments, all per observation, ``U = Wm - Wm Delta (Delta' Wm
+    Delta)^-1 Delta' Wm`` and ``Delta`` the model's Jacobian in (means, vech Sigma) at theta, each group's blocks
+    weighted by ``N_g / N``. The independence model (each variable's own FIML mean and variance) gives the baseline's
+    ``T~_0`` and ``c_0``. Then, as lavaan's ``lav_fit_rmsea``, ``lav_fit_cfi``, ``lav_fit_tli``:
+    ``RMSEA = sqrt(G) sqrt(max(T~ / (N df) - c / N, 0))`` (CI: the scaled statistic's, times ``sqrt(c)``), and CFI and
+    TLI from the non-centralities ``T~ - c df`` and ``T~_0 - c_0 df_0``.
+
+    ``h1``: per group the EM moments (mu, Sigma). Returns ``cfi.robust``, ``tli.robust``, ``rmsea.robust``,
+    ``rmsea.ci.lower.robust``, ``rmsea.ci.upper.robust``, and ``rmsea.pvalue.robust`` (close fit, lavaan's
+    ``lav_fit_rmsea_closefit`` with ``c``); an empty dict where a matrix is singular (lavaan gives NA there).
+
+    Under fixed.x the covariates' own means and (co)variances are left out of every matrix, as lavaan's h1
+    information leaves them out.
+    """
+    n = problem.n_total
+    n_groups = len(problem.groups)
+    exo = np.asarray(problem.partable.exo_index(fixed_only=True), dtype=int)
+    covariates = np.asarray(problem.partable.exo_index(), dtype=int)  # fixed.x or not
+    groups, deltas, deltas_b = [], [], []
+    t_model = t_base = 0.0
+    for k, (g, x, (mu_h1, sigma_h1)) in enumerate(zip(problem.groups, problem.xs, h1, strict=True)):
+        n_g, p = x.shape
+        u, v, dm, pairs = _saturated_factors(p)
+        i, j = np.array(pairs).T
+        # fixed.x: the covariates' own means and (co)variances are not parameters of the saturated model (lavaan
+        # zeroes their rows of the h1 information, and its inverse skips them)
+        keep = np.r_[~np.isin(np.arange(p), exo), ~(np.isin(i, exo) & np.isin(j, exo))]
+        hess = problem.moments_hessian(k, sigma_h1, mu_h1, u, v, dm)
+        if hess is None:
+            return {}
+        wm = 0.5 * hess[np.ix_(keep, keep)] / n_g
+        wmi = _pd_inverse(wm)
+        if wmi is None:
+            return {}
+        # lavaan's complete-data fit to the EM moments (fit.tilde in lav_fit_fiml_corrected) takes the covariates as
+        # fixed.x whatever the model's fixed.x, so its information has no rows for their own moments: as there
+        wc = _complete_information(sigma_h1, u, v, dm)
+        fixed_in_wc = np.r_[np.isin(np.arange(p), covariates), np.isin(i, covariates) & np.isin(j, covariates)]
+        wc[fixed_in_wc] = 0.0
+        wc[:, fixed_in_wc] = 0.0
+        wc = wc[np.ix_(keep, keep)]
+        jm = None
+        if scaled:
+            scores = _fiml_scores(x, sigma_h1, mu_h1, u, v, dm)[:, keep]
+            jm = scores.T @ scores / n_g
+        # tr(Wc Gamma), Gamma = Wm^-1 Jm Wm^-1 (V3), or tr(Wc Wm^-1) (V6): the part of k free of the model
+        first = float(np.sum(wc * (wmi @ jm @ wmi))) if scaled else float(np.sum(wc * wmi))
+        groups.append((n_g / n, wm, wmi, wc, jm, first))
+        sigma, mu, um, vm, dmm = g.structure.rank2(problem.local(g, theta))
+        deltas.append((np.vstack([dmm.T, um[i] * vm[j] + vm[i] * um[j]]) @ g.k_map)[keep])
+        t_model += n_g * _ml_discrepancy(sigma_h1, mu_h1, sigma, mu)
+        # the independence model: each variable's FIML mean and variance are its available answers' (ML); the
+        # covariates' covariances are at their h1 values (fixed under fixed.x, else free: lavaan's baseline)
+        sigma_b = np.diag(np.nanvar(x, axis=0))
+        sigma_b[np.ix_(covariates, covariates)] = sigma_h1[np.ix_(covariates, covariates)]
+        t_base += n_g * _ml_discrepancy(sigma_h1, mu_h1, sigma_b, np.nanmean(x, axis=0))
+        among = np.isin(i, covariates) & np.isin(j, covariates)
+        free_b = np.r_[np.arange(p), p + np.flatnonzero((i == j) | among)]  # its parameters
+        free_b = free_b[keep[free_b]]
+        deltas_b.append(np.eye(p + len(pairs))[np.ix_(keep, free_b)])
+    # the baseline's parameters are each group's own
+    widths = [d.shape[1] for d in deltas_b]
+    deltas_b = [np.pad(d, ((0, 0), (sum(widths[:k]), sum(widths[k + 1:])))) for k, d in enumerate(deltas_b)]
+
+    def correction(deltas: list[np.ndarray], df: float) -> float:
+        """k / df, with U = Wm - A E^-1 A' (A = Wm Delta, E = Delta' Wm Delta; f_g-weighted blocks), through
+        Wm^-1 U Wm^-1 = Wm^-1 - Delta E^-1 Delta': V6's k is tr(Wc Wm^-1) - tr(Wc Delta E^-1 Delta'), V3's
+        tr(Wc Gamma) - 2 tr(E^-1 A' Gamma B) + tr(E^-1 M E^-1 A' Gamma A) (B = Wc Delta, M = Delta' B; Gamma A =
+        Wm^-1 Jm Delta per group), with no k x k product beyond each group's Gamma (k = the saturated model's
+        parameters, hundreds for 25 variables)."""
+        e = sum(f * d.T @ wm @ d for (f, wm, *_), d in zip(groups, deltas, strict=True))
+        try:
+            e_inv = np.linalg.inv(e)
+        except np.linalg.LinAlgError:
+            return math.nan
+        k_value = sum(grp[5] for grp in groups)
+        if not scaled:
+            k_value -= sum(f * np.sum((wc @ d) * (d @ e_inv)) for (f, _, _, wc, _, _), d in zip(groups, deltas,
+                                                                                               strict=True))
+            return float(k_value) / df
+        agb = aga = m = 0.0
+        for (f, wm, wmi, wc, jm, _), d in zip(groups, deltas, strict=True):
+            gamma_a = wmi @ (jm @ d)
+            b = f * (wc @ d)
+            agb = agb + gamma_a.T @ b
+            aga = aga + gamma_a.T @ (f * (wm @ d))
+            m = m + d.T @ b
+        k_value += -2.0 * np.sum(e_inv * agb.T) + np.sum((e_inv @ m @ e_inv) * aga.T)
+        return float(k_value) / df
+
+    df, df_b = fm["df"], fm["baseline.df"]
+    if not df > 0:
+        return {}
+    c = correction(deltas, df)
+    c_b = correction(deltas_b, df_b)
+    if not (math.isfinite(c) and math.isfinite(c_b)):
+        return {}
+    return robust_indices(t_model, df, c, t_base, df_b, c_b, n, n_groups)
+
+
+def robust_indices(x2: float, df: float, c: float, x2_b: float, df_b: float, c_b: float, n: int,
+                   n_groups: int) -> dict:
+    """The population-corrected ("robust") CFI, TLI and RMSEA (Brosseau-Liard & Savalei 2014; Brosseau-Liard,
+    Savalei & Li 2012; Savalei 2018 for the CI) from a statistic ``x2`` with ``df`` and its correction ``c``, and
+    the baseline's: non-centralities ``x2 - c df`` rather than the scaled statistic's; TLI is not truncated (lavaan
+    reports values above 1). lavaan's ``lav_fit_cfi``, ``lav_fit_tli``, ``lav_fit_rmsea``, ``lav_fit_rmsea_ci``
+    and ``lav_fit_rmsea_closefit`` with ``c.hat``."""
+    root_g = math.sqrt(n_groups)
+    ncp, ncp_b = max(x2 - c * df, 0.0), max(x2_b - c_b * df_b, 0.0)
+    t_b = x2_b / df_b - c_b
+    lo, hi = rmsea_ci(x2 / c, df, n)
+    return {
+        "cfi.robust": 1.0 - ncp / max(ncp, ncp_b) if max(ncp, ncp_b) > 0 else 1.0,
+        "tli.robust": 1.0 - (x2 / df - c) / t_b if t_b != 0 else 1.0,
+        "rmsea.robust": math.sqrt(ncp / (n * df)) * root_g,
+        "rmsea.ci.lower.robust": math.sqrt(c) * lo * root_g,
+        "rmsea.ci.upper.robust": math.sqrt(c) * hi * root_g,
+        "rmsea.pvalue.robust": rmsea_pvalue(x2 / c, df, n, n_groups, c),
+    }

@@ -266,6 +266,13 @@ CASES <- list(
   case("fiml_mg_configural", "cfa", HS3, HS_NA, group = "school", missing = "ml"),
   case("fiml_mlr_hs_cfa", "cfa", HS3, HS_NA, estimator = "MLR", missing = "ml"),
   case("fiml_mlr_hs_mimic", "sem", lines(HS3, "visual ~ ageyr + sex"), HS_NA, estimator = "MLR", missing = "ml"),
+  # robust CFI/TLI/RMSEA of FIML fits (Zhang & Savalei's FIML-corrected ones) under equality constraints across
+  # groups, labelled paths, and covariates modelled (fixed.x = FALSE)
+  case("fiml_mg_scalar", "cfa", HS3, HS_NA, group = "school", group.equal = c("loadings", "intercepts"),
+       missing = "ml"),
+  case("fiml_mlr_hs_labelled", "sem", lines(HS3, "speed ~ a*visual + b*textual", "d := a - b"), HS_NA,
+       estimator = "MLR", missing = "ml"),
+  case("fiml_hs_mimic_free_x", "sem", lines(HS3, "visual ~ ageyr + sex"), HS_NA, missing = "ml", fixed.x = FALSE),
   case("fiml_growth_covariate", "growth", lines(
     "i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4", "s =~ 0*t1 + 1*t2 + 2*t3 + 3*t4", "i + s ~ x1"),
     "battery_demo_growth_na.csv", missing = "ml"),
