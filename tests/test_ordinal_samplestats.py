@@ -97,6 +97,23 @@ def test_nacov_and_dwls_weights(case):
 
 
 @pytest.mark.filterwarnings("ignore::stickiness_research.StickinessWarning")
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+@pytest.mark.parametrize("case", CASES)
+def test_nacov_diagonal_alone_equals_the_full_matrix_diagonal(case, missing):
+    """full_nacov=False (bootstrap resamples: only the DWLS weights) computes NACOV's diagonal without the k x k
+    sandwich: the same weights as the full matrix's diagonal, with and without continuous variables, and no NACOV."""
+    ref, data, _ = _ours(case)
+    if missing == "pairwise":
+        data = data.mask(np.random.default_rng(4).random(data.shape) < 0.08)
+    full = ordinal_sample_stats(data, ref["ordered"], ref["continuous"], missing=missing, warn=False)
+    alone = ordinal_sample_stats(data, ref["ordered"], ref["continuous"], missing=missing, warn=False,
+                                 full_nacov=False)
+    assert alone.nacov is None
+    np.testing.assert_allclose(1 / alone.dwls_weights.to_numpy(), np.diag(full.nacov.to_numpy()), rtol=1e-12)
+    assert alone.wls_obs.equals(full.wls_obs)
+
+
+@pytest.mark.filterwarnings("ignore::stickiness_research.StickinessWarning")
 @pytest.mark.parametrize("case", CASES)
 def test_nacov_formula_is_exact_given_lavaans_correlations(case, monkeypatch):
     """With lavaan's correlations plugged in, every other number follows from the data exactly."""

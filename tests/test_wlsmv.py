@@ -517,9 +517,9 @@ def test_bootstrap_of_two_groups_resamples_within_groups_and_bca_leaves_each_res
         seen["jack"] = jack
         return original_bca(draws, point, jack, alpha)
 
-    def spy_resamples(result, resamples, *args):
+    def spy_resamples(result, resamples, *args, **kwargs):
         sizes.extend({tuple(len(rows) for rows in r) for r in resamples})
-        return original_stats(result, resamples, *args)
+        return original_stats(result, resamples, *args, **kwargs)
 
     monkeypatch.setattr(boot_module, "_bca", spy_bca)
     monkeypatch.setattr(categorical, "bootstrap_categorical", spy_resamples)

@@ -107,8 +107,10 @@ def bootstrap(result, n_boot: int = 5000, seed: int | None = 1, *, ci: str = "pe
     if result.estimator in CATEGORICAL:
         from .categorical import bootstrap_categorical
 
+        # as the ML refits below: resamples to RESAMPLE_GRADIENT_TOLERANCE, the jackknife to the fit's tolerance
         with connect(scheduler, "bootstrap") as client:
-            return _bootstrap_refit(result, bootstrap_categorical, n_boot, seed, ci, level, n_jobs, progress, client,
+            return _bootstrap_refit(result, partial(bootstrap_categorical, tol=RESAMPLE_GRADIENT_TOLERANCE), n_boot,
+                                    seed, ci, level, n_jobs, progress, client, jackknife_refits=bootstrap_categorical,
                                     categorical=True)
     bounded = any(r.op in ("<", ">") for r in state.partable.rows)
     if len(problem.groups) > 1 or problem.meanstructure or bounded:

@@ -412,7 +412,7 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
         groups.append(CatGroup(
             label=label, structure=structure, s=cov, m=means, n=st.nobs, k_map=lay.k_maps[g_no - 1].copy(),
             x0=lay.x0s[g_no - 1].copy(), stats=st, obs=st.wls_obs.to_numpy(), weights=weights,
-            gamma=st.nacov.to_numpy(), tau_rows=tau_rows, tau_k=tau_k, tau_c=tau_c, delta_rows=delta_rows,
+            gamma=st.nacov.to_numpy() if st.nacov is not None else np.zeros((0, 0)), tau_rows=tau_rows, tau_k=tau_k, tau_c=tau_c, delta_rows=delta_rows,
             delta_k=delta_k, delta_c=delta_c, ordered=ordered, th_pos=arr(th_pos), th_var=arr(th_var),
             th_src=arr(th_src), mean_pos=arr(mean_pos), mean_var=arr(mean_var), var_pos=arr(var_pos),
             var_var=arr(var_var), cor_pos=arr(cor_pos), cor_i=arr(cor_i), cor_j=arr(cor_j),
@@ -527,8 +527,9 @@ def _start(lay, groups: list[CatGroup], n_theta: int) -> np.ndarray:
     return np.linalg.lstsq(lay.basis, start_cls - lay.c0, rcond=None)[0]
 
 
-def solve_categorical(problem: CategoricalProblem) -> CatSolution:
-    """Minimise the DWLS/ULS discrepancy by Gauss-Newton with step halving.
+def solve_categorical(problem: CategoricalProblem, tol: float = GRADIENT_TOLERANCE) -> CatSolution:
+    """Minimise the DWLS/ULS discrepancy by Gauss-Newton with step halving, until the largest score is below
+    ``tol`` (a bootstrap resample's refit needs less than the fit itself, as the ML refits).
 
     Raises
     ------
@@ -541,7 +542,7 @@ def solve_categorical(problem: CategoricalProblem) -> CatSolution:
     while it < MAX_ITERATIONS:
         it += 1
         gmax = float(np.max(np.abs(score))) if len(score) else 0.0
-        if gmax < GRADIENT_TOLERANCE:
+        if gmax < tol:
             break
         try:
             step = linalg.cho_solve(linalg.cho_factor(e, check_finite=False), score, check_finite=False)
@@ -986,9 +987,10 @@ def pairwise_frames(observed: list[str], data: pd.DataFrame, group: str | None):
 
 
 def group_sample_stats(frame: pd.DataFrame, ordered: list[str], continuous: list[str], exogenous: list[str],
-                       variables: list[str], missing: str, warn: bool | list[str]) -> OrdinalStats:
+                       variables: list[str], missing: str, warn: bool | list[str],
+                       full_nacov: bool = True) -> OrdinalStats:
     """One group's statistics: given the covariates when there are any (lavaan's conditional.x), else those of
-    :func:`.ordinal.ordinal_sample_stats`."""
+    :func:`.ordinal.ordinal_sample_stats` (``full_nacov`` False: NACOV's diagonal alone, see there)."""
     from .ordinal import ordinal_sample_stats
     from .ordinal_x import conditional_sample_stats
 
@@ -996,14 +998,15 @@ def group_sample_stats(frame: pd.DataFrame, ordered: list[str], continuous: list
         return conditional_sample_stats(frame, ordered=ordered, continuous=continuous, exogenous=exogenous,
                                         variables=variables, warn=warn)
     return ordinal_sample_stats(frame, ordered=ordered, continuous=continuous, variables=variables, missing=missing,
-                                warn=warn)
+                                warn=warn, full_nacov=full_nacov)
 
 
 def sample_stats_like(frame: pd.DataFrame, like: OrdinalStats, warn: bool | list[str] = False) -> OrdinalStats:
     """The statistics of the kind ``like`` holds (the same variables, covariates and missing-data rule) from the
-    rows of ``frame``: a bootstrap resample or a jackknife sample."""
+    rows of ``frame``: a bootstrap resample or a jackknife sample, whose refit needs the DWLS weights, not the whole
+    NACOV (computed only without covariates, where that saves most)."""
     return group_sample_stats(frame, list(like.ordered), list(like.continuous), list(like.exogenous),
-                              list(like.variables), like.missing, warn)
+                              list(like.variables), like.missing, warn, full_nacov=False)
 
 
 def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
@@ -1165,7 +1168,8 @@ _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 
 
 # ----- bootstrap ------------------------------------------------------------------------------------
-def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = False, scheduler=None):
+def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = False, scheduler=None, *,
+                          tol: float = GRADIENT_TOLERANCE):
     """Refit a categorical model on resamples of its rows (lavaan's ``se = "bootstrap"`` for WLSMV: each
     resample's thresholds, polychoric correlations and weights are computed afresh, per group).
 
@@ -1176,6 +1180,9 @@ def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = F
     resamples : sequence of tuples of int arrays
         Per resample, per group the row positions (in the group's fitted rows) it holds: drawn by the caller from
         its seeded generator (within each group, as lavaan resamples), or the leave-one-out sets of a jackknife.
+    tol : float
+        The refits' gradient tolerance (:func:`solve_categorical`); bootstrap resamples take a looser one than the
+        jackknife, whose small differences from the fit make BCa's acceleration.
 
     Returns
     -------
@@ -1207,7 +1214,7 @@ def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = F
                     stats.append((label, sample_stats_like(frame.iloc[idx], g.stats, warn=False)))
                 prob = build_categorical(partable, stats, problem.estimator, problem.parameterization)
                 prob.start = theta_hat.copy()
-                sol = solve_categorical(prob)
+                sol = solve_categorical(prob, tol=tol)
                 return quantities(prob, sol.theta)
         except (EstimationError, ModelSpecError, ResponseDataError, np.linalg.LinAlgError, ValueError):
             return None  # a resample without some category, or not identified: counted as failed

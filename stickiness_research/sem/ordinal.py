@@ -83,9 +83,10 @@ class OrdinalStats:
         lavaan's ``WLS.obs``: thresholds and minus the means in variable order, the continuous
         variances, then the lower triangle of ``covariance`` by column, without the diagonal;
         shape ``(k,)`` with ``k = n_thresholds + 2 * n_continuous + p * (p - 1) / 2``.
-    nacov : DataFrame
+    nacov : DataFrame or None
         lavaan's NACOV / ``lavInspect(fit, "gamma")``: N times the asymptotic covariance matrix of
-        ``wls_obs``, ``(k, k)``, rows and columns named as ``wls_obs``.
+        ``wls_obs``, ``(k, k)``, rows and columns named as ``wls_obs`` (None where only its diagonal was asked for:
+        ``ordinal_sample_stats(..., full_nacov=False)``).
     dwls_weights : Series
         lavaan's ``WLS.VD``: ``1 / diag(nacov)``, shape ``(k,)``; :attr:`wls_v` is its diagonal matrix.
     """
@@ -103,7 +104,7 @@ class OrdinalStats:
     correlation: pd.DataFrame
     covariance: pd.DataFrame
     wls_obs: pd.Series
-    nacov: pd.DataFrame
+    nacov: pd.DataFrame | None
     dwls_weights: pd.Series
     # conditional on observed covariates (lavaan's conditional.x, :func:`.ordinal_x.conditional_sample_stats`):
     # thresholds, intercepts, variances and correlations are then those of the residuals given the covariates
@@ -1000,12 +1001,14 @@ def _a11_inverse(inner: np.ndarray, blocks: dict[int, list[np.ndarray]], n_uni: 
     return a11_inv
 
 
-def _two_step_nacov(inner: np.ndarray, n_uni: int, n: int, a21: np.ndarray, h21: np.ndarray, h22: np.ndarray,
+def _two_step_nacov(scores_t: np.ndarray, n_uni: int, n: int, a21: np.ndarray, h21: np.ndarray, h22: np.ndarray,
                     a11_cols: dict[str, np.ndarray], unit: np.ndarray, uni_sign: np.ndarray, order: Sequence[str],
                     th_cols: dict[str, np.ndarray], var_cols: dict[str, int], pairs: Sequence[tuple[int, int]],
-                    rhos: np.ndarray, say) -> np.ndarray:
-    """NACOV from the scores' cross-products, the two-step sandwich of lavaan's ``muthen1984`` (see
-    :func:`ordinal_sample_stats`); ``inner`` ``(k, k)`` is overwritten. ``a11_cols``: each variable's univariate
+                    rhos: np.ndarray, say, diagonal: bool = False) -> np.ndarray:
+    """NACOV from the scores' cross-products ``S = Z Z'`` (``scores_t``: Z, ``(k, N)``, one row per statistic,
+    univariate ones first), the two-step sandwich of lavaan's ``muthen1984`` (see :func:`ordinal_sample_stats`).
+    ``diagonal``: only NACOV's diagonal ``(k,)`` (the DWLS weights', all a bootstrap resample's refit needs), from
+    the blocks S11, S12 and diag(S22): no k x k product. ``a11_cols``: each variable's univariate
     statistics (A11 is block diagonal over variables); ``unit``: each univariate statistic's information per
     respondent in its own unit (thresholds: z units; a mean: its variable's sd; a variance: its square), so that the
     singularity test does not depend on the data's units; ``uni_sign``: -1 where lavaan negates a statistic (a
@@ -1016,7 +1019,14 @@ def _two_step_nacov(inner: np.ndarray, n_uni: int, n: int, a21: np.ndarray, h21:
     a11_blocks: dict[int, list[np.ndarray]] = {}  # A11 is block diagonal: one block per variable
     for cols in a11_cols.values():
         a11_blocks.setdefault(len(cols), []).append(cols)
-    a22 = inner.diagonal()[n_uni:].copy()
+    if diagonal:
+        z_uni, z_cor = scores_t[:n_uni], scores_t[n_uni:]
+        inner = z_uni @ z_uni.T  # S11: A11's blocks are read from it
+        s12 = z_uni @ z_cor.T
+        a22 = np.einsum("ij,ij->i", z_cor, z_cor)
+    else:
+        inner = scores_t @ scores_t.T
+        a22 = inner.diagonal()[n_uni:].copy()
     # a correlation whose information per respondent is below rounding (its likelihood flat there: 1e-178 where
     # others have 1e-3 and more) has no sampling variance to speak of: NACOV holds ~1/0 for it (1e176 seen), its
     # weight 1/NACOV is nothing, and the robust test's traces can overflow. lavaan goes on with such numbers (or a
@@ -1040,6 +1050,9 @@ def _two_step_nacov(inner: np.ndarray, n_uni: int, n: int, a21: np.ndarray, h21:
     # acov = B^-1 S B^-T, block by block: B^-1 = [[A11^-1, 0], [C, D]], D = diag(1 / A22)
     c21 = -(a21 / a22[:, None]) @ a11_inv
     d22 = 1 / a22
+    if diagonal:
+        return _nacov_diagonal(inner, s12, a22, a11_inv, c21, d22, h21, h22, n, var_cols, unit, n_uni, flat_pair,
+                               advice)
     s11, s12, s22 = inner[:n_uni, :n_uni], inner[:n_uni, n_uni:], inner[n_uni:, n_uni:]
     left = c21 @ s11 + d22[:, None] * s12.T       # second block row of B^-1 S, first block column
     a_uu, a_cu = a11_inv @ s11 @ a11_inv.T, left @ a11_inv.T
@@ -1077,7 +1090,31 @@ def _two_step_nacov(inner: np.ndarray, n_uni: int, n: int, a21: np.ndarray, h21:
         nacov = acov
     with np.errstate(over="ignore"):
         nacov *= n / 2
-    diag = np.diag(nacov)
+    _check_variances(np.diag(nacov), a22, var_cols, unit, n_uni, flat_pair, advice)
+    return nacov
+
+
+def _nacov_diagonal(s11: np.ndarray, s12: np.ndarray, a22: np.ndarray, a11_inv: np.ndarray, c21: np.ndarray,
+                    d22: np.ndarray, h21: np.ndarray, h22: np.ndarray, n: int, var_cols: dict[str, int],
+                    unit: np.ndarray, n_uni: int, flat_pair, advice: str) -> np.ndarray:
+    """diag(NACOV) of :func:`_two_step_nacov`: with ``B^-1``'s second block row ``(C, D)``, a correlation's entry of
+    ``B^-1 S B^-T`` is ``c S11 c' + 2 d c S12[:, k] + d^2 S22_kk``; continuous variables' rows of ``H`` add
+    ``h A_uu h' + 2 h22 h A_cu[k] + h22^2 A_kk`` (the signs square away)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        cs11 = c21 @ s11
+        a_uu = a11_inv @ s11 @ a11_inv.T
+        a_cc = (cs11 * c21).sum(axis=1) + 2 * d22 * (c21 * s12.T).sum(axis=1) + d22 * d22 * a22
+        if var_cols:  # continuous variables: their rows of H
+            a_cu = (cs11 + d22[:, None] * s12.T) @ a11_inv.T
+            a_cc = (h21 @ a_uu * h21).sum(axis=1) + 2 * h22 * (h21 * a_cu).sum(axis=1) + h22 * h22 * a_cc
+        diag = n * np.concatenate([np.diag(a_uu), a_cc])
+    _check_variances(diag, a22, var_cols, unit, n_uni, flat_pair, advice)
+    return diag
+
+
+def _check_variances(diag: np.ndarray, a22: np.ndarray, var_cols: dict[str, int], unit: np.ndarray, n_uni: int,
+                     flat_pair, advice: str) -> None:
+    """NACOV's diagonal is finite, and a continuous variable's variance has a sampling variance."""
     if not np.all(np.isfinite(diag)):  # a flat pair's variance beyond the float range (warned of above)
         bad = np.flatnonzero(~np.isfinite(diag[n_uni:]))
         k = int(bad[0]) if len(bad) else int(np.argmin(a22))
@@ -1087,12 +1124,11 @@ def _two_step_nacov(inner: np.ndarray, n_uni: int, n: int, a21: np.ndarray, h21:
             raise EstimationError(f"the variance of {item!r} has no sampling variance: its answers take two values in "
                                   "equal shares, so their variance is fixed by their mean, and a weighted least "
                                   "squares fit cannot weigh it (lavaan fails too). Declare the item ordered.")
-    return nacov
 
 
 def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous: Sequence[str] = (), *,
                          variables: Sequence[str] | None = None, missing: str = "listwise",
-                         warn: bool | list[str] = True) -> OrdinalStats:
+                         warn: bool | list[str] = True, full_nacov: bool = True) -> OrdinalStats:
     """Thresholds, polychoric/polyserial correlations and their asymptotic covariance, as lavaan.
 
     The sample statistics lavaan fits a WLSMV (DWLS) model to, for one group, listwise-complete
@@ -1141,6 +1177,9 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         Emit the StickinessWarnings below (default True). False drops them (resampling loops, where they are not
         news); a list collects their messages instead (fit_sem's notes). Either way no process-wide warning state is
         touched, as ``warnings.catch_warnings`` would under other threads.
+    full_nacov : bool
+        False: only NACOV's diagonal is computed (the DWLS weights: all a bootstrap resample's refit needs, at a
+        fraction of the cost of the k x k matrix); ``nacov`` is then None.
 
     Returns
     -------
@@ -1373,10 +1412,6 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
                 "on the variable's unit, so check these values or rescale the variable.")
 
     # sandwich ----------------------------------------------------------------------------------
-    inner = scores_t @ scores_t.T
-    # the scores' memory goes back to the allocator now, for the sandwich's arrays below (fresh pages cost more
-    # than the arithmetic on them)
-    del scores_t, scores_uni, scores_cor
     if poly_pairs:
         del poly_d_rho
     uni_sign = np.ones(n_uni)
@@ -1387,9 +1422,11 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         unit[th_cols[item][0]], unit[var_cols[item]] = fits[item].var, fits[item].var ** 2
     a11_cols = {item: th_cols[item] if item not in var_cols else np.append(th_cols[item], var_cols[item])
                 for item in order}
-    nacov = _two_step_nacov(inner, n_uni, n, a21, h21, h22, a11_cols, unit, uni_sign, order, th_cols, var_cols, pairs,
-                            rhos, say)
-    diag = np.diag(nacov)
+    nacov = _two_step_nacov(scores_t, n_uni, n, a21, h21, h22, a11_cols, unit, uni_sign, order, th_cols, var_cols,
+                            pairs, rhos, say, diagonal=not full_nacov)
+    # the scores' memory goes back to the allocator before the results' arrays
+    del scores_t, scores_uni, scores_cor
+    diag = np.diag(nacov) if full_nacov else nacov
 
     # results -----------------------------------------------------------------------------------
     sd = np.array([np.sqrt(fits[v].var) if isinstance(fits[v], _Continuous) else 1.0 for v in order])
@@ -1416,5 +1453,5 @@ def ordinal_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continuous:
         thresholds=thresholds, means=means, variances=variances,
         correlation=pd.DataFrame(cor, index=variables, columns=variables),
         covariance=pd.DataFrame(cov, index=variables, columns=variables),
-        wls_obs=wls_obs, nacov=pd.DataFrame(nacov, index=labels, columns=labels),
+        wls_obs=wls_obs, nacov=pd.DataFrame(nacov, index=labels, columns=labels) if full_nacov else None,
         dwls_weights=pd.Series(1 / diag, index=labels, name="dwls_weight"))

@@ -414,7 +414,6 @@ def conditional_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continu
                 "correlations, as lavaan does where their likelihood is below sqrt(machine eps).")
 
     # sandwich ---------------------------------------------------------------------------------
-    inner = scores_t @ scores_t.T
     uni_sign = np.ones(n_uni)
     unit = np.ones(n_uni)
     x_var = x.var(axis=0)
@@ -426,7 +425,7 @@ def conditional_sample_stats(data: pd.DataFrame, ordered: Sequence[str], continu
             unit[th_cols[item][0]], unit[var_cols[item]] = scale, scale**2
     a11_cols = {item: np.concatenate([th_cols[item], sl_cols[item], [var_cols[item]] if item in var_cols else []])
                 .astype(int) for item in order}
-    nacov = _two_step_nacov(inner, n_uni, n, a21, h21, h22, a11_cols, unit, uni_sign, order, th_cols, var_cols,
+    nacov = _two_step_nacov(scores_t, n_uni, n, a21, h21, h22, a11_cols, unit, uni_sign, order, th_cols, var_cols,
                             pairs, rhos, say)
     diag = np.diag(nacov)
     if not np.all(diag > 0):
