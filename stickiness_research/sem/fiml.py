@@ -198,17 +198,17 @@ def em_saturated(x: np.ndarray, tol: float = 1e-9, max_iter: int = 5000) -> tupl
 
 def independence_discrepancy(x: np.ndarray, problem: FimlProblem, group: int, exo: np.ndarray | None = None) -> float:
     """Baseline: independent variables, each with its ML mean and variance from its observed values;
-    exogenous covariates (complete under fixed.x) keep their sample covariances, as lavaan's baseline.
+    exogenous covariates keep their covariances (their FIML estimates), as lavaan's baseline.
     ``x`` is the group's data in ``problem``."""
     mu = np.nanmean(x, axis=0)
     var = np.nanvar(x, axis=0)
     if exo is None or not len(exo):  # sum_j n_j [log var_j + 1]: each variable's own ML normal fit
         return float((~np.isnan(x)).sum(axis=0) @ (np.log(var) + 1.0)) / len(x)
-    sigma = np.diag(var)
-    xe = x[:, exo]
-    xe = xe[~np.isnan(xe).any(axis=1)]
-    d = xe - xe.mean(axis=0)
-    sigma[np.ix_(exo, exo)] = d.T @ d / len(xe)
+    # the covariates' block, free or fixed.x: their FIML (EM) moments from their own answers (lavaan's baseline
+    # fits it so; a listwise covariance is not the ML estimate where a free covariate has missing values)
+    from .robust import _independence_moments
+
+    sigma, mu = _independence_moments(x, np.asarray(exo, dtype=int))
     return problem.group_discrepancy(group, sigma, mu)
 
 
@@ -415,7 +415,7 @@ class FimlProblem(Problem):
                        else None)
         self.n_total = sum(len(x) for x in xs)
         self._fiml_last: tuple[bytes, list] | None = None
-        self._moments_last: tuple[tuple, np.ndarray | None] | None = None
+        self._moments_kept: dict[tuple, np.ndarray | None] = {}
 
     @functools.cached_property
     def group_patterns(self) -> list[list[Pattern]]:
@@ -462,11 +462,11 @@ class FimlProblem(Problem):
         """The group's FIML Hessian (summed over respondents) at (Sigma, mu) of parameters whose ``dSigma = u v' +
         v u'`` and ``dmu = dm`` rows and whose second derivatives vanish (the saturated and independence models'
         means and (co)variances): the Kronecker sum over padded patterns where there is one, else pattern by
-        pattern. None where Sigma or some Sigma_oo is not positive definite. The last one is kept: MLR's scaled
+        pattern. None where Sigma or some Sigma_oo is not positive definite. The last two are kept: MLR's scaled
         test and the FIML-corrected fit indices both ask for the saturated model's (tens of milliseconds)."""
         key = (group, sigma.tobytes(), mu.tobytes(), u.tobytes(), v.tobytes(), dm.tobytes())
-        if self._moments_last is not None and self._moments_last[0] == key:
-            return self._moments_last[1]
+        if key in self._moments_kept:
+            return self._moments_kept[key]
         hess = None
         if self.padded is not None:
             state = self.padded[group].evaluate(sigma, mu)
@@ -476,7 +476,9 @@ class FimlProblem(Problem):
             terms = group_terms(self.group_parts[group], sigma, mu)
             if terms is not None:
                 hess = pattern_hessian(terms[3], sigma, u, v, dm)
-        self._moments_last = (key, hess)
+        if len(self._moments_kept) >= 2:  # MLR: the saturated model, the independence model, the saturated again
+            self._moments_kept.pop(next(iter(self._moments_kept)))
+        self._moments_kept[key] = hess
         return hess
 
     def _fiml_evaluate(self, theta: np.ndarray) -> list[dict] | None:

@@ -163,10 +163,14 @@ def _fiml_scores(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, u: np.ndarray
     return out
 
 
-def _saturated_factors(p: int, diagonal: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+def _saturated_factors(p: int, diagonal: bool = False,
+                       among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
     """Rank-2 factors (U, V) and dmu of the saturated (or, diagonal, independence) model's parameters:
-    the means, then the (co)variances (i >= j) in vech order."""
-    pairs = [(i, i) for i in range(p)] if diagonal else [(i, j) for j in range(p) for i in range(j, p)]
+    the means, then the (co)variances (i >= j) in vech order; the independence model also has the covariances
+    ``among`` its covariates (lavaan's baseline keeps them)."""
+    among = set(np.asarray(among if among is not None else [], dtype=int).tolist())
+    pairs = [(i, j) for j in range(p) for i in range(j, p)
+             if not diagonal or i == j or (i in among and j in among)]
     k = p + len(pairs)
     u, v, dm = np.zeros((p, k)), np.zeros((p, k)), np.zeros((k, p))
     dm[np.arange(p), np.arange(p)] = 1.0
@@ -177,15 +181,15 @@ def _saturated_factors(p: int, diagonal: bool = False) -> tuple[np.ndarray, np.n
 
 
 def _fiml_trace(problem, group: int, sigma: np.ndarray, mu: np.ndarray, diagonal: bool,
-                exo: np.ndarray | None = None) -> float:
+                exo: np.ndarray | None = None, covariates: np.ndarray | None = None) -> float:
     """tr(A^-1 B) of the saturated (or independence) model at its ML estimates under missing data.
     A is the observed information (half the Hessian of the FIML discrepancy, analytic:
     ``FimlProblem.moments_hessian``; these models are linear in their parameters); B the mean outer
     product of the casewise scores. Under fixed.x the covariates' own means and (co)variances are not
-    parameters, as in the complete-data traces."""
+    parameters, as in the complete-data traces; the independence model's ``covariates`` keep their covariances."""
     x = problem.xs[group]
     p = x.shape[1]
-    u, v, dm, pairs = _saturated_factors(p, diagonal)
+    u, v, dm, pairs = _saturated_factors(p, diagonal, covariates)
     exo = np.asarray(exo if exo is not None else [], dtype=int)
     keep = np.array([k not in exo for k in range(p)] + [not (i in exo and j in exo) for i, j in pairs])
     hess = problem.moments_hessian(group, sigma, mu, u, v, dm)
@@ -214,13 +218,25 @@ def mlr_fiml(problem, theta: np.ndarray, hess: np.ndarray, x: np.ndarray, fm: di
     tr0 = float(np.trace(a0_inv @ b0))
     exo = problem.partable.exo_index(fixed_only=True)
     tr1 = _fiml_trace(problem, 0, sigma_h1, mu_h1, diagonal=False, exo=exo)
-    sigma_b = np.diag(np.nanvar(x, axis=0))
-    if len(exo):  # the baseline keeps the covariates' block at its sample values
-        sigma_b[np.ix_(exo, exo)] = sigma_h1[np.ix_(exo, exo)]
-    trb = _fiml_trace(problem, 0, sigma_b, np.nanmean(x, axis=0), diagonal=True, exo=exo)
+    covariates = np.asarray(problem.partable.exo_index(), dtype=int)
+    sigma_b, mu_b = _independence_moments(x, covariates)
+    trb = _fiml_trace(problem, 0, sigma_b, mu_b, diagonal=True, exo=exo, covariates=covariates)
     # the complete-data robust indices do not hold under missing data: fit_sem adds the FIML-corrected ones
     scaled = {k: x for k, x in scaled_measures(fm, tr1, tr0, trb, n, 1).items() if not k.endswith(".robust")}
     return vcov, scaled
+
+
+def _independence_moments(x: np.ndarray, covariates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The independence (baseline) model's FIML estimates: each variable's mean and variance from its available
+    answers (ML), and the covariates' block from the covariates alone (EM), as lavaan's baseline keeps it (free, or
+    fixed.x and then complete)."""
+    from .fiml import em_saturated
+
+    sigma, mu = np.diag(np.nanvar(x, axis=0)), np.nanmean(x, axis=0)
+    if len(covariates):
+        xc = x[:, covariates]
+        mu[covariates], sigma[np.ix_(covariates, covariates)] = em_saturated(xc[~np.isnan(xc).all(axis=1)])
+    return sigma, mu
 
 
 def _complete_information(sigma: np.ndarray, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.ndarray:
@@ -278,7 +294,12 @@ def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.nda
 
     Under fixed.x the covariates' own means and (co)variances are left out of every matrix, as lavaan's h1
     information leaves them out.
+
+    Not computed (an empty dict) above ``fiml.KRONECKER_MAX_P`` variables: the saturated model's missing-data
+    Hessian then goes pattern by pattern, seconds for 45 variables, where the fit itself takes a fraction of one.
     """
+    if problem.padded is None:
+        return {}
     n = problem.n_total
     n_groups = len(problem.groups)
     exo = np.asarray(problem.partable.exo_index(fixed_only=True), dtype=int)
@@ -316,11 +337,8 @@ def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.nda
         sigma, mu, um, vm, dmm = g.structure.rank2(problem.local(g, theta))
         deltas.append((np.vstack([dmm.T, um[i] * vm[j] + vm[i] * um[j]]) @ g.k_map)[keep])
         t_model += n_g * _ml_discrepancy(sigma_h1, mu_h1, sigma, mu)
-        # the independence model: each variable's FIML mean and variance are its available answers' (ML); the
-        # covariates' covariances are at their h1 values (fixed under fixed.x, else free: lavaan's baseline)
-        sigma_b = np.diag(np.nanvar(x, axis=0))
-        sigma_b[np.ix_(covariates, covariates)] = sigma_h1[np.ix_(covariates, covariates)]
-        t_base += n_g * _ml_discrepancy(sigma_h1, mu_h1, sigma_b, np.nanmean(x, axis=0))
+        sigma_b, mu_b = _independence_moments(x, covariates)
+        t_base += n_g * _ml_discrepancy(sigma_h1, mu_h1, sigma_b, mu_b)
         among = np.isin(i, covariates) & np.isin(j, covariates)
         free_b = np.r_[np.arange(p), p + np.flatnonzero((i == j) | among)]  # its parameters
         free_b = free_b[keep[free_b]]

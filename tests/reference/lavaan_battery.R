@@ -273,6 +273,10 @@ CASES <- list(
   case("fiml_mlr_hs_labelled", "sem", lines(HS3, "speed ~ a*visual + b*textual", "d := a - b"), HS_NA,
        estimator = "MLR", missing = "ml"),
   case("fiml_hs_mimic_free_x", "sem", lines(HS3, "visual ~ ageyr + sex"), HS_NA, missing = "ml", fixed.x = FALSE),
+  # free covariates with missing values (the baseline's covariate block is their own FIML estimate): the HS data
+  # plus z = 0.8 std(x1) + N(0, .6), missing where x1 is above its median, and w = 0.5 z + N(0, 1), 20 % missing
+  case("fiml_mlr_free_x_missing", "sem", lines(HS3, "textual ~ z + w"), "battery_hs_mar_cov.csv",
+       estimator = "MLR", missing = "ml", fixed.x = FALSE),
   case("fiml_growth_covariate", "growth", lines(
     "i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4", "s =~ 0*t1 + 1*t2 + 2*t3 + 3*t4", "i + s ~ x1"),
     "battery_demo_growth_na.csv", missing = "ml"),
