@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import REFERENCE
 
@@ -96,3 +97,13 @@ def test_accelerated_em_reaches_the_em_fixed_point():
     step_sigma = (filled.T @ filled + extra) / len(x) - np.outer(step_mu, step_mu)
     np.testing.assert_allclose(step_mu, mu, atol=1e-10)
     np.testing.assert_allclose(step_sigma, sigma, atol=1e-10)
+
+
+def test_inequality_constraints_are_refused_not_ignored():
+    """The FIML solver has no active set: a bound would be silently dropped (a > 0.9 fitted as 0.543, where lavaan
+    holds 0.9), so it is a named error instead."""
+    holes = pd.read_csv(REFERENCE / "data" / "HolzingerSwineford1939_mcar10.csv")
+    model = HS_MODEL.replace("x1 + x2", "x1 + a*x2") + "\na > 0.9"
+    assert "a*x2" in model
+    with pytest.raises(sr.ModelSpecError, match="inequality constraints .* missing='ml'"):
+        sr.fit_sem(model, holes, missing="ml")

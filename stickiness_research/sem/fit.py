@@ -302,6 +302,11 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     )
 
     _check_columns(observed, data, group)
+    bound = next((r for r in partable.rows if r.op in ("<", ">")), None)
+    if bound is not None:  # the FIML solver has no active set: it would fit the model without the bound, silently
+        raise ModelSpecError(f"inequality constraints ('{bound.lhs} {bound.op} {bound.rhs}') are not available with "
+                             "missing='ml' yet (lavaan holds them as bounds); fit the complete rows "
+                             "(missing='listwise'), where they are held, or leave the constraint out.")
     if group is not None and estimator == "MLR":
         raise ModelSpecError("MLR with missing='ml' is available for single-group models; fit the groups with "
                              "estimator='ML', or each group separately.")
