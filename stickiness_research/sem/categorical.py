@@ -47,7 +47,7 @@ from scipy import linalg, special
 
 from ..errors import EstimationError, ModelSpecError, ResponseDataError, _warn_at_caller
 from .build import layout
-from .fit_measures import RMSEA_CLOSE, rmsea_ci, rmsea_pvalue
+from .fit_measures import RMSEA_CLOSE, ml_discrepancy, rmsea_ci, rmsea_pvalue
 from .ordinal import OrdinalStats, _distinct_answers
 from .partable import ParRow, ParTable
 from .problem import Group, Problem
@@ -412,7 +412,8 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
         groups.append(CatGroup(
             label=label, structure=structure, s=cov, m=means, n=st.nobs, k_map=lay.k_maps[g_no - 1].copy(),
             x0=lay.x0s[g_no - 1].copy(), stats=st, obs=st.wls_obs.to_numpy(), weights=weights,
-            gamma=st.nacov.to_numpy() if st.nacov is not None else np.zeros((0, 0)), tau_rows=tau_rows, tau_k=tau_k, tau_c=tau_c, delta_rows=delta_rows,
+            gamma=st.nacov.to_numpy() if st.nacov is not None else np.zeros((0, 0)),  # None: a resample's
+            tau_rows=tau_rows, tau_k=tau_k, tau_c=tau_c, delta_rows=delta_rows,
             delta_k=delta_k, delta_c=delta_c, ordered=ordered, th_pos=arr(th_pos), th_var=arr(th_var),
             th_src=arr(th_src), mean_pos=arr(mean_pos), mean_var=arr(mean_var), var_pos=arr(var_pos),
             var_var=arr(var_var), cor_pos=arr(cor_pos), cor_i=arr(cor_i), cor_j=arr(cor_j),
@@ -707,11 +708,8 @@ def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | No
         np.fill_diagonal(sigma, 1.0)
         p = g.p
         s_inv = np.linalg.inv(sigma)
-        try:  # lavaan's ML discrepancy is Inf at an implied matrix that is not positive definite (a Heywood case)
-            logdet = 2 * float(np.sum(np.log(np.diag(np.linalg.cholesky(sigma)))))
-            xx3 += g.n * float(logdet + np.trace(r @ s_inv) - np.linalg.slogdet(r)[1] - p)
-        except np.linalg.LinAlgError:
-            xx3 = math.inf
+        # lavaan's ML discrepancy is Inf at an implied matrix that is not positive definite (a Heywood case)
+        xx3 += g.n * ml_discrepancy(r, sigma)
         xx3_null += -g.n * float(np.linalg.slogdet(r)[1])
         df3_null += p * (p - 1) // 2
         i, j, c = g.cor_i, g.cor_j, g.cor_pos

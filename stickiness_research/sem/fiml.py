@@ -204,12 +204,20 @@ def independence_discrepancy(x: np.ndarray, problem: FimlProblem, group: int, ex
     var = np.nanvar(x, axis=0)
     if exo is None or not len(exo):  # sum_j n_j [log var_j + 1]: each variable's own ML normal fit
         return float((~np.isnan(x)).sum(axis=0) @ (np.log(var) + 1.0)) / len(x)
-    # the covariates' block, free or fixed.x: their FIML (EM) moments from their own answers (lavaan's baseline
-    # fits it so; a listwise covariance is not the ML estimate where a free covariate has missing values)
-    from .robust import _independence_moments
-
-    sigma, mu = _independence_moments(x, np.asarray(exo, dtype=int))
+    sigma, mu = independence_moments(x, np.asarray(exo, dtype=int))
     return problem.group_discrepancy(group, sigma, mu)
+
+
+def independence_moments(x: np.ndarray, covariates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The independence (baseline) model's FIML estimates: each variable's mean and variance from its available
+    answers (ML), and the covariates' block from the covariates alone (EM), as lavaan's baseline keeps it (free, or
+    fixed.x and then complete; a listwise covariance is not the ML estimate where a free covariate has missing
+    values)."""
+    sigma, mu = np.diag(np.nanvar(x, axis=0)), np.nanmean(x, axis=0)
+    if len(covariates):
+        xc = x[:, covariates]
+        mu[covariates], sigma[np.ix_(covariates, covariates)] = em_saturated(xc[~np.isnan(xc).all(axis=1)])
+    return sigma, mu
 
 
 def _unique_rows(present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

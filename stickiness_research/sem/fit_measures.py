@@ -105,6 +105,23 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     }
 
 
+def ml_discrepancy(s: np.ndarray, sigma: np.ndarray, m: np.ndarray | None = None,
+                   mu: np.ndarray | None = None) -> float:
+    """``log|Sigma| + tr(S Sigma^-1) - log|S| - p (+ (m - mu)' Sigma^-1 (m - mu))``: twice the complete-data ML
+    discrepancy of the moments (Sigma, mu) from (S, m); infinite where Sigma is not positive definite (lavaan's
+    too)."""
+    try:
+        root = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        return math.inf
+    inv = np.linalg.inv(sigma)
+    f = 2 * float(np.sum(np.log(np.diag(root)))) + float(np.trace(s @ inv)) - float(np.linalg.slogdet(s)[1]) - len(s)
+    if m is not None:
+        r = m - mu
+        f += float(r @ inv @ r)
+    return f
+
+
 def rmsea_pvalue(chisq: float, df: float, n: float, groups: int = 1, c_hat: float = 1.0) -> float:
     """P-value of the test of close fit, H0: RMSEA <= .05 (lavaan's ``rmsea.pvalue``, ``lav_fit_rmsea_closefit``):
     the upper tail of a noncentral chi-square(df) at ``chisq`` with noncentrality ``n df .05^2 / (c_hat G)``; NaN

@@ -15,7 +15,8 @@ import numpy as np
 from scipy import linalg, special
 
 from ..errors import EstimationError
-from .fit_measures import rmsea_ci, rmsea_pvalue
+from .fiml import independence_moments
+from .fit_measures import ml_discrepancy, rmsea_ci, rmsea_pvalue
 from .problem import Problem
 
 
@@ -180,6 +181,14 @@ def _saturated_factors(p: int, diagonal: bool = False,
     return u, v, dm, pairs
 
 
+def _free_moments(p: int, pairs: list, exo) -> np.ndarray:
+    """Which of the means and (co)variances (``_saturated_factors``' order) are parameters under fixed.x: not the
+    covariates' ``exo`` own (lavaan zeroes their rows of the h1 information, and its inverse skips them)."""
+    exo = np.asarray(exo if exo is not None else [], dtype=int)
+    i, j = np.array(pairs).T
+    return np.r_[~np.isin(np.arange(p), exo), ~(np.isin(i, exo) & np.isin(j, exo))]
+
+
 def _fiml_trace(problem, group: int, sigma: np.ndarray, mu: np.ndarray, diagonal: bool,
                 exo: np.ndarray | None = None, covariates: np.ndarray | None = None) -> float:
     """tr(A^-1 B) of the saturated (or independence) model at its ML estimates under missing data.
@@ -190,8 +199,7 @@ def _fiml_trace(problem, group: int, sigma: np.ndarray, mu: np.ndarray, diagonal
     x = problem.xs[group]
     p = x.shape[1]
     u, v, dm, pairs = _saturated_factors(p, diagonal, covariates)
-    exo = np.asarray(exo if exo is not None else [], dtype=int)
-    keep = np.array([k not in exo for k in range(p)] + [not (i in exo and j in exo) for i, j in pairs])
+    keep = _free_moments(p, pairs, exo)
     hess = problem.moments_hessian(group, sigma, mu, u, v, dm)
     if hess is None:
         raise EstimationError("the saturated model's covariance matrix is not positive definite; the robust "
@@ -219,24 +227,11 @@ def mlr_fiml(problem, theta: np.ndarray, hess: np.ndarray, x: np.ndarray, fm: di
     exo = problem.partable.exo_index(fixed_only=True)
     tr1 = _fiml_trace(problem, 0, sigma_h1, mu_h1, diagonal=False, exo=exo)
     covariates = np.asarray(problem.partable.exo_index(), dtype=int)
-    sigma_b, mu_b = _independence_moments(x, covariates)
+    sigma_b, mu_b = independence_moments(x, covariates)
     trb = _fiml_trace(problem, 0, sigma_b, mu_b, diagonal=True, exo=exo, covariates=covariates)
     # the complete-data robust indices do not hold under missing data: fit_sem adds the FIML-corrected ones
     scaled = {k: x for k, x in scaled_measures(fm, tr1, tr0, trb, n, 1).items() if not k.endswith(".robust")}
     return vcov, scaled
-
-
-def _independence_moments(x: np.ndarray, covariates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The independence (baseline) model's FIML estimates: each variable's mean and variance from its available
-    answers (ML), and the covariates' block from the covariates alone (EM), as lavaan's baseline keeps it (free, or
-    fixed.x and then complete)."""
-    from .fiml import em_saturated
-
-    sigma, mu = np.diag(np.nanvar(x, axis=0)), np.nanmean(x, axis=0)
-    if len(covariates):
-        xc = x[:, covariates]
-        mu[covariates], sigma[np.ix_(covariates, covariates)] = em_saturated(xc[~np.isnan(xc).all(axis=1)])
-    return sigma, mu
 
 
 def _complete_information(sigma: np.ndarray, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.ndarray:
@@ -261,14 +256,6 @@ def _pd_inverse(a: np.ndarray) -> np.ndarray | None:
         return None
     upper = np.triu(inv, 1)
     return inv - np.tril(inv, -1) + upper.T  # potri fills one triangle
-
-
-def _ml_discrepancy(s: np.ndarray, m: np.ndarray, sigma: np.ndarray, mu: np.ndarray) -> float:
-    """``log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu)``: twice the complete-data ML
-    discrepancy of (Sigma, mu) from the moments (S, m)."""
-    inv = np.linalg.inv(sigma)
-    r = m - mu
-    return float(np.linalg.slogdet(sigma)[1] - np.linalg.slogdet(s)[1] + np.trace(s @ inv) - len(s) + r @ inv @ r)
 
 
 def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.ndarray]], fm: dict,
@@ -310,9 +297,7 @@ def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.nda
         n_g, p = x.shape
         u, v, dm, pairs = _saturated_factors(p)
         i, j = np.array(pairs).T
-        # fixed.x: the covariates' own means and (co)variances are not parameters of the saturated model (lavaan
-        # zeroes their rows of the h1 information, and its inverse skips them)
-        keep = np.r_[~np.isin(np.arange(p), exo), ~(np.isin(i, exo) & np.isin(j, exo))]
+        keep = _free_moments(p, pairs, exo)
         hess = problem.moments_hessian(k, sigma_h1, mu_h1, u, v, dm)
         if hess is None:
             return {}
@@ -323,7 +308,7 @@ def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.nda
         # lavaan's complete-data fit to the EM moments (fit.tilde in lav_fit_fiml_corrected) takes the covariates as
         # fixed.x whatever the model's fixed.x, so its information has no rows for their own moments: as there
         wc = _complete_information(sigma_h1, u, v, dm)
-        fixed_in_wc = np.r_[np.isin(np.arange(p), covariates), np.isin(i, covariates) & np.isin(j, covariates)]
+        fixed_in_wc = ~_free_moments(p, pairs, covariates)
         wc[fixed_in_wc] = 0.0
         wc[:, fixed_in_wc] = 0.0
         wc = wc[np.ix_(keep, keep)]
@@ -336,9 +321,9 @@ def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.nda
         groups.append((n_g / n, wm, wmi, wc, jm, first))
         sigma, mu, um, vm, dmm = g.structure.rank2(problem.local(g, theta))
         deltas.append((np.vstack([dmm.T, um[i] * vm[j] + vm[i] * um[j]]) @ g.k_map)[keep])
-        t_model += n_g * _ml_discrepancy(sigma_h1, mu_h1, sigma, mu)
-        sigma_b, mu_b = _independence_moments(x, covariates)
-        t_base += n_g * _ml_discrepancy(sigma_h1, mu_h1, sigma_b, mu_b)
+        t_model += n_g * ml_discrepancy(sigma_h1, sigma, mu_h1, mu)
+        sigma_b, mu_b = independence_moments(x, covariates)
+        t_base += n_g * ml_discrepancy(sigma_h1, sigma_b, mu_h1, mu_b)
         among = np.isin(i, covariates) & np.isin(j, covariates)
         free_b = np.r_[np.arange(p), p + np.flatnonzero((i == j) | among)]  # its parameters
         free_b = free_b[keep[free_b]]
@@ -378,7 +363,7 @@ def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.nda
         return {}
     c = correction(deltas, df)
     c_b = correction(deltas_b, df_b)
-    if not (math.isfinite(c) and math.isfinite(c_b)):
+    if not all(math.isfinite(x) for x in (c, c_b, t_model, t_base)):  # e.g. an implied matrix not positive definite
         return {}
     return robust_indices(t_model, df, c, t_base, df_b, c_b, n, n_groups)
 
