@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, sparse
 
 from ..errors import EstimationError
 from .batched import spd_inverse
@@ -257,6 +257,7 @@ class PaddedPatterns:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         filled = np.where(present, x, 0.0)[order]  # rows sorted by pattern
         self.p, self.present, self.n = p, keys, counts.astype(float)
+        self._last: tuple[bytes, dict | None] | None = None  # evaluate's last point
         self.mean = np.add.reduceat(filled, starts, axis=0) / counts[:, None]  # zero where missing
         self.n_observed = int(present.sum())  # observed values, for the log-likelihood's constant
         missing, width, m_pad = _padded_missing(keys)
@@ -312,7 +313,18 @@ class PaddedPatterns:
 
         sum_P n_P U K U' = A M A with M the n-weighted K's added into p x p: no pattern's p x p or p x w
         matrix is formed.
+
+        The last point is kept (the fit evaluates the EM moments for the saturated log-likelihood, then for
+        their Hessian in the FIML-corrected fit indices); the returned dict is not to be changed.
         """
+        key = sigma.tobytes() + mu.tobytes()
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        out = self._evaluate(sigma, mu)
+        self._last = (key, out)
+        return out
+
+    def _evaluate(self, sigma: np.ndarray, mu: np.ndarray) -> dict | None:
         p, size = self.p, self.size
         try:
             logdet_sigma = 2.0 * np.log(np.diag(np.linalg.cholesky(sigma))).sum()
@@ -669,7 +681,9 @@ def kronecker_sum(chunks, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.nd
     and A_P alone. For p <= ``KRONECKER_MAX_P``.
     """
     p, kk = u.shape
-    d = (u[:, None, :] * v[None, :, :] + v[:, None, :] * u[None, :, :]).reshape(p * p, kk)  # vec(D_k)
+    unit = _unit_columns(u, v)
+    d = None if unit is not None else \
+        (u[:, None, :] * v[None, :, :] + v[:, None, :] * u[None, :, :]).reshape(p * p, kk)  # vec(D_k)
     # A_P and Y_P are symmetric: the sum runs over their upper triangles (a quarter of the products)
     # and the (p^2 x p^2) matrix is read out of it, rows (b, c) and columns (a, d), at [vech(b, a),
     # vech(c, d)]
@@ -686,13 +700,33 @@ def kronecker_sum(chunks, u: np.ndarray, v: np.ndarray, dm: np.ndarray) -> np.nd
         a_sum += na.sum(axis=0)
     # D_l and D_k are symmetric: the (p^2 x p^2) matrix is summed over (b, c) and (c, b), and over (a, d) and
     # (d, a), and contracted with the upper triangles of the D's (a quarter of the products)
-    flat = kron_v.ravel()
-    both = np.take(flat, index.bc_ad) + index.off_rows * np.take(flat, index.cb_ad) \
-        + index.off_cols * np.take(flat, index.bc_da) + index.off_rows * index.off_cols * np.take(flat, index.cb_da)
-    d_upper = d.reshape(p, p, kk)[upper]
-    hess = d_upper.T @ (both @ d_upper)
-    z = dm @ (c_mean[index.full].reshape(p, p * p) @ d)  # z[l, k] = sum_P n_P dmu_l' A_P D_k A_P r
+    both = (index.fold @ kron_v.ravel()).reshape(n_upper, n_upper)
+    a_dm = c_mean[index.full].reshape(p, p * p)  # [e, (c, b)]: sum_P n_P A_P[e, c] (A_P r)[b]
+    if unit is None:
+        d_upper = d.reshape(p, p, kk)[upper]
+        hess = d_upper.T @ (both @ d_upper)
+        z = dm @ (a_dm @ d)  # z[l, k] = sum_P n_P dmu_l' A_P D_k A_P r
+    else:  # each D_k one (co)variance: the products with D are a selection, scaled
+        i, j, s = unit
+        w = np.where(i == j, 2.0, 1.0) * s  # D_k's entry on the upper triangle
+        live = np.flatnonzero(s)
+        hess = np.zeros((kk, kk))
+        pos = index.full[i[live] * p + j[live]]
+        hess[np.ix_(live, live)] = both[np.ix_(pos, pos)] * np.outer(w[live], w[live])
+        z = dm @ (s * (a_dm[:, i * p + j] + a_dm[:, j * p + i]))
     return hess + 2.0 * (z + z.T) + 2.0 * dm @ a_sum[index.full].reshape(p, p) @ dm.T
+
+
+def _unit_columns(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(i, j, s) with ``u_k v_k' + v_k u_k' = s_k (e_i e_j' + e_j e_i')`` for every column k (s_k = 0: a
+    parameter Sigma does not move with, such as a mean), when every column of U and V has at most one non-zero
+    entry (the saturated and independence models' (co)variances); else None."""
+    nz_u, nz_v = u != 0, v != 0
+    if nz_u.sum(axis=0).max(initial=0) > 1 or nz_v.sum(axis=0).max(initial=0) > 1:
+        return None
+    i, j = nz_u.argmax(axis=0), nz_v.argmax(axis=0)
+    cols = np.arange(u.shape[1])
+    return i, j, u[i, cols] * v[j, cols]
 
 
 @dataclass(frozen=True)
@@ -700,15 +734,11 @@ class _KroneckerIndex:
     """Index arrays for ``kronecker_sum`` at one p (built once per p)."""
 
     upper: tuple[np.ndarray, np.ndarray]  # the upper triangle's (row, column) indices, vech order
-    # for rows (b, c) and columns (a, d) of the upper triangle, flat positions in the (vech x vech) sum of the
-    # p^2 x p^2 matrix's entries [(b, c), (a, d)] = [vech(b, a), vech(c, d)], and of (c, b) / (d, a) in place
-    # of (b, c) / (a, d); off_rows / off_cols are 1 where b != c / a != d (the swapped entry is another one)
-    bc_ad: np.ndarray
-    cb_ad: np.ndarray
-    bc_da: np.ndarray
-    cb_da: np.ndarray
-    off_rows: np.ndarray
-    off_cols: np.ndarray
+    # the (vech x vech) sum of the p^2 x p^2 matrix's entries, read at rows (b, c) and columns (a, d) of the upper
+    # triangle, summed over (b, c) and (c, b) and over (a, d) and (d, a) (the swapped pair counted once where
+    # b == c or a == d), as one sparse map of the flattened sum: entry [(b, c), (a, d)] is at [vech(b, a),
+    # vech(c, d)] (the four gathers and their masks in one sparse product, half the time)
+    fold: sparse.csr_matrix
     full: np.ndarray  # vech(e, c) for each (e, c) in row-major order: an upper triangle read as p x p
 
 
@@ -721,9 +751,17 @@ def _kronecker_index(p: int) -> _KroneckerIndex:
     vech = np.maximum(vech, vech.T)
     b, c = upper[0][:, None], upper[1][:, None]
     a, d = upper[0][None, :], upper[1][None, :]
-    return _KroneckerIndex(upper, vech[b, a] * n_upper + vech[c, d], vech[c, a] * n_upper + vech[b, d],
-                           vech[b, d] * n_upper + vech[c, a], vech[c, d] * n_upper + vech[b, a],
-                           (b != c).astype(float), (a != d).astype(float), vech.ravel())
+    shape = (n_upper, n_upper)
+    off_rows, off_cols = np.broadcast_to(b != c, shape), np.broadcast_to(a != d, shape)
+    sources = [(vech[b, a] * n_upper + vech[c, d], np.ones(shape, dtype=bool)),
+               (vech[c, a] * n_upper + vech[b, d], off_rows),
+               (vech[b, d] * n_upper + vech[c, a], off_cols),
+               (vech[c, d] * n_upper + vech[b, a], off_rows & off_cols)]
+    target = np.arange(n_upper * n_upper).reshape(shape)
+    rows = np.concatenate([target[used] for _, used in sources])
+    cols = np.concatenate([at[used] for at, used in sources])
+    fold = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_upper * n_upper,) * 2)
+    return _KroneckerIndex(upper, fold, vech.ravel())
 
 
 def _split(block: PatternBlock, p: int) -> list[tuple[PatternBlock, np.ndarray | None]]:
