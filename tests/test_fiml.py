@@ -74,6 +74,16 @@ def test_padded_patterns_equal_pattern_by_pattern_terms(monkeypatch):
     assert sum(1 for _ in padded_patterns.hessian_chunks(padded)) > 2
     chunked = fiml.kronecker_sum(padded_patterns.hessian_chunks(padded), u, v, dm)
     np.testing.assert_allclose(chunked, by_pattern, rtol=1e-10, atol=1e-9 * scale)
+    # the saturated and independence models' parameters (each dSigma one (co)variance; the means move no Sigma):
+    # the selection path of kronecker_sum, against the pattern-by-pattern products at the same point
+    from stickiness_research.sem.robust import _saturated_factors
+
+    for diagonal in (False, True):
+        u_s, v_s, dm_s, _ = _saturated_factors(12, diagonal, [2, 5] if diagonal else None)
+        assert fiml._unit_columns(u_s, v_s) is not None and fiml._unit_columns(u, v) is None
+        by_pattern = fiml.pattern_hessian(terms, sigma, u_s, v_s, dm_s)
+        selected = fiml.kronecker_sum(padded_patterns.hessian_chunks(padded), u_s, v_s, dm_s)
+        np.testing.assert_allclose(selected, by_pattern, rtol=1e-10, atol=1e-9 * np.abs(by_pattern).max())
 
 
 def test_accelerated_em_reaches_the_em_fixed_point():
