@@ -60,6 +60,20 @@ def assert_refused(result, *fragments: str) -> str:
     return lines[0]
 
 
+def fit_measure_mismatches(fm, theirs: dict, rtol: float = 1e-4, floor: float = 1e-2) -> list[str]:
+    """Every measure of lavaan's fitMeasures() (``theirs``, NA as None) against ours (``fm``): ours must exist and
+    agree to ``rtol`` relative to ``max(|lavaan|, floor)``, or be NaN where lavaan's is NA."""
+    bad = []
+    for name, value in theirs.items():
+        mine = float(fm[name]) if name in fm else None
+        if value is None:
+            if mine is not None and not math.isnan(mine):
+                bad.append(f"{name}: ours {mine!r}, lavaan NA")
+        elif mine is None or not abs(mine - value) <= rtol * max(abs(value), floor):
+            bad.append(f"{name}: ours {mine!r}, lavaan {value!r}")
+    return bad
+
+
 PARTABLE_COLUMNS = ("id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "plabel")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fit_measure_mismatches
 
 import stickiness_research as sr
 from stickiness_research.sem.ordinal_x import conditional_sample_stats
@@ -207,3 +208,11 @@ def test_modification_indices_never_regress_a_covariate():
     regressions = set(map(tuple, mi.loc[mi["op"] == "~", ["lhs", "rhs"]].to_numpy().tolist()))
     assert not {lhs for lhs, _ in regressions} & {"age", "tier1"}
     assert {("stick", "tier1"), ("s5", "age")} <= regressions  # the paths a covariate could add are offered
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_fit_measure_lavaan_reports_agrees(case):
+    """fitMeasures(fit) whole, conditional on covariates too (the residual summaries of lavaan's res.cov)."""
+    ref, res = _fit(case)
+    bad = fit_measure_mismatches(res.fit_measures, ref["fit_measures"])
+    assert not bad, f"{case}: " + "; ".join(bad)

@@ -47,7 +47,14 @@ from scipy import linalg, special
 
 from ..errors import EstimationError, ModelSpecError, ResponseDataError, _warn_at_caller
 from .build import layout
-from .fit_measures import RMSEA_CLOSE, ml_discrepancy, rmsea_ci, rmsea_pvalue
+from .fit_measures import (
+    RMSEA_CLOSE,
+    RMSEA_NOTCLOSE,
+    hoelter,
+    incremental_indices,
+    ml_discrepancy,
+    rmsea_indices,
+)
 from .ordinal import OrdinalStats, _distinct_answers
 from .partable import ParRow, ParTable
 from .problem import Group, Problem
@@ -659,23 +666,53 @@ def _baseline(problem: CategoricalProblem) -> tuple[float, int, float, float]:
     return t, df, tr1, tr2
 
 
-def _srmr(problem: CategoricalProblem, theta: np.ndarray) -> float:
-    """Bentler's SRMR on the correlation scale without means (lavaan's srmr for categorical data)."""
-    out = 0.0
+def _residual_summaries(problem: CategoricalProblem, theta: np.ndarray) -> dict[str, float]:
+    """The root mean square residuals lavaan's ``lav_fit_srmr_lavobject`` reports for categorical data, each group's
+    weighted by N_g / N (``lav_residuals_summary``): of the correlations off the diagonal (Bentler's ``cor.bentler``
+    on the observed SDs, Bollen's ``cor.bollen`` observed minus implied correlations, and raw for ``rmr``) and, in
+    the versions without ``_nomean``, the ordered items' thresholds, raw.
+    Bentler's and the raw ones count one zero per observed variable (pstar + p, the covariates included), Bollen's do
+    not. ``srmr`` is Bentler's without the thresholds; the Mplus versions are NaN (lavaan's NA for categorical data).
+    """
+    sums: dict[str, float] = {}
     for fg, g in zip(problem.fractions(), problem.groups, strict=True):
         imp = g.structure.implied(problem.local(g, theta), derivatives=False)
         sigma = problem.given_x(g, imp.sigma)  # conditional.x: the residual correlations
         d, _ = problem.scales(g, theta, sigma)
         y = g.endo_idx
         star = (sigma * np.outer(d, d))[np.ix_(y, y)]
-        sd = np.sqrt(np.where(g.ordered[y], 1.0, np.diag(star)))
-        implied_cor = star / np.outer(sd, sd)
-        res = g.stats.correlation.to_numpy() - implied_cor
+        var_obs = np.where(g.ordered[y], 1.0, np.diag(g.stats.covariance.to_numpy()))
+        var_est = np.where(g.ordered[y], 1.0, np.diag(star))
+        obs = g.stats.correlation.to_numpy() * np.sqrt(np.outer(var_obs, var_obs))  # lavaan's sample "cov"
         il = np.tril_indices(len(y), -1)
-        # over the residual correlations and, as lavaan's lav_residuals_summary counts them (pta$nvar), one zero
-        # per observed variable, the covariates included
-        out += fg * math.sqrt(float(np.sum(res[il] ** 2)) / (len(il[0]) + g.p))
-    return out
+        raw = (obs - star)[il]
+        bentler = ((obs - star) / np.sqrt(np.outer(var_obs, var_obs)))[il]
+        bollen = (obs / np.sqrt(np.outer(var_obs, var_obs)) - star / np.sqrt(np.outer(var_est, var_est)))[il]
+        est, _ = problem.wls_est(g, theta, jacobian=False)
+        th = g.obs[g.th_pos] - est[g.th_pos]  # the ordered items' thresholds (not continuous variables' means)
+        ss_th, n_pairs, n_th = float(th @ th), len(il[0]), len(th)
+        parts = {"rmr": ((raw @ raw + ss_th) / (n_pairs + n_th + g.p)),
+                 "rmr_nomean": (raw @ raw) / (n_pairs + g.p),
+                 "srmr_bentler": (bentler @ bentler + ss_th) / (n_pairs + n_th + g.p),
+                 "srmr_bentler_nomean": (bentler @ bentler) / (n_pairs + g.p),
+                 "crmr": (bollen @ bollen + ss_th) / (n_pairs + n_th) if n_pairs + n_th else 0.0,
+                 "crmr_nomean": (bollen @ bollen) / n_pairs if n_pairs else 0.0}
+        for key, mean_square in parts.items():
+            sums[key] = sums.get(key, 0.0) + fg * math.sqrt(float(mean_square))
+    return {"srmr": sums["srmr_bentler_nomean"], **sums, "srmr_mplus": math.nan, "srmr_mplus_nomean": math.nan}
+
+
+def _gfi(problem: CategoricalProblem, theta: np.ndarray, df: int) -> dict[str, float]:
+    """GFI, AGFI and PGFI with the estimator's weights (lavaan's ``lav_fit_gfi_lavobject``: ``1 - e'We / s'Ws``
+    over the sample statistics s, residuals e and the DWLS (ULS: unit) weights W; groups weighted by N_g)."""
+    gfi_sum = 0.0
+    for g in problem.groups:
+        est, _ = problem.wls_est(g, theta, jacobian=False)
+        r = g.obs - est
+        gfi_sum += g.n * (1.0 - float(g.weights @ (r * r)) / float(g.weights @ (g.obs * g.obs)))
+    gfi = gfi_sum / problem.n_total
+    nel = sum(len(g.obs) for g in problem.groups)
+    return {"gfi": gfi, "agfi": 1 - (nel / df) * (1 - gfi) if df > 0 else 1.0, "pgfi": (df / nel) * gfi}
 
 
 def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | None = None) -> dict[str, float] | None:
@@ -755,46 +792,6 @@ def problem_df(problem: CategoricalProblem) -> int:
     return sum(len(g.obs) for g in problem.groups) - problem.n_free
 
 
-def _cfi(x2, df, x2b, dfb, c=1.0, cb=1.0, scaled=False) -> float:
-    """lavaan's lav_fit_cfi (with c.hat for the robust version). As there, only NaN (R's NA) gives NaN at once; an
-    infinite statistic (catML at a non-positive-definite implied matrix) runs through the formulas: CFI NaN,
-    TLI -Inf, RMSEA Inf, as lavaan reports them."""
-    if any(math.isnan(x) for x in (x2, df, x2b, dfb, c, cb)):
-        return math.nan
-    if scaled and df > 0 and c != 1 and cb != 1:
-        t1, t2 = max(x2 - c * df, 0.0), max(x2 - c * df, x2b - cb * dfb, 0.0)
-    else:
-        t1, t2 = max(x2 - df, 0.0), max(x2 - df, x2b - dfb, 0.0)
-    if math.isclose(t1, 0.0, abs_tol=1.5e-8) and math.isclose(t2, 0.0, abs_tol=1.5e-8):
-        return 1.0
-    return 1.0 - t1 / t2
-
-
-def _tli(x2, df, x2b, dfb, c=1.0, cb=1.0, scaled=False) -> float:
-    if any(math.isnan(x) for x in (x2, df, x2b, dfb, c, cb)):
-        return math.nan
-    if scaled and df > 0 and c != 1 and cb != 1:
-        t1, t2 = (x2 - c * df) * dfb, (x2b - cb * dfb) * df
-    else:
-        t1, t2 = (x2 - df) * dfb, (x2b - dfb) * df
-    if df > 0 and abs(t2) > 0:
-        return 1.0 - t1 / t2
-    return 1.0 if math.isfinite(t1) and math.isfinite(t2) else math.nan
-
-
-def _rmsea(x2, df, n, g, c=1.0) -> float:
-    if any(math.isnan(x) for x in (x2, df, c)):
-        return math.nan
-    return math.sqrt(max(x2 / n / df - c / n, 0.0)) * math.sqrt(g) if df > 0 else 0.0
-
-
-def _rmsea_interval(x2, df, n, g, c=1.0) -> tuple[float, float]:
-    if not all(np.isfinite([x2, df, c])):
-        return math.nan, math.nan
-    lo, hi = rmsea_ci(x2, df, n)
-    return lo * math.sqrt(c * g), hi * math.sqrt(c * g)
-
-
 def _pvalue(x2: float, df: float) -> float:
     return float(special.chdtrc(df, x2)) if df > 0 and np.isfinite(x2) else math.nan
 
@@ -827,38 +824,30 @@ def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution,
     if robust:
         out.update({"baseline.chisq.scaled": bx2s, "baseline.df.scaled": float(bdf),
                     "baseline.pvalue.scaled": _pvalue(bx2s, bdf), "baseline.chisq.scaling.factor": bscale})
-    out["cfi"] = _cfi(chisq, df, bx2, bdf)
-    out["tli"] = _tli(chisq, df, bx2, bdf)
+    out.update(incremental_indices(chisq, df, bx2, bdf))
+    cat = None
     if robust:
-        out["cfi.scaled"] = _cfi(x2s, df, bx2s, bdf)
-        out["tli.scaled"] = _tli(x2s, df, bx2s, bdf)
+        out.update(incremental_indices(x2s, df, bx2s, bdf, ".scaled"))
         cat = _catml(problem, sol, parts.e_inv)
-        if cat is None:
-            out["cfi.robust"] = out["tli.robust"] = math.nan
-        else:
-            args = (cat["XX3"], df, cat["XX3.null"], bdf, cat["c.hat3"], cat["c.hat3.null"])
-            out["cfi.robust"] = _cfi(*args, scaled=True)
-            out["tli.robust"] = _tli(*args, scaled=True)
-    out["rmsea"] = _rmsea(chisq, df, n_rmsea, n_groups)
-    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = _rmsea_interval(chisq, df, n_rmsea, n_groups)
-    # the test of close fit (RMSEA <= .05) of each statistic, as lavaan's lav_fit_rmsea_lavobject
-    out["rmsea.pvalue"], out["rmsea.close.h0"] = rmsea_pvalue(chisq, df, n_rmsea, n_groups), RMSEA_CLOSE
+        # lavaan's robust indices (its catML refit) are NA where the catML statistic cannot be had
+        xx3, xx3_null, c3, c3_null, df3, xx3_scaled = (
+            (cat["XX3"], cat["XX3.null"], cat["c.hat3"], cat["c.hat3.null"], cat["df3"], cat["XX3.scaled"])
+            if cat is not None else (math.nan,) * 6)
+        out.update(incremental_indices(xx3, df, xx3_null, bdf, ".robust", c3, c3_null))
+    # the tests of close (RMSEA <= .05) and not-close (RMSEA >= .08) fit of each statistic, as lavaan's
+    # lav_fit_rmsea_lavobject; N is N - G for these estimators (lav_utils_get_ntotal)
+    out.update(rmsea_indices(chisq, df, n_rmsea, n_groups))
+    out.update({"rmsea.ci.level": 0.90, "rmsea.close.h0": RMSEA_CLOSE, "rmsea.notclose.h0": RMSEA_NOTCLOSE})
     if robust:
-        out["rmsea.scaled"] = _rmsea(x2s, df, n_rmsea, n_groups)
-        out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = _rmsea_interval(x2s, df, n_rmsea, n_groups)
-        out["rmsea.pvalue.scaled"] = rmsea_pvalue(x2s, df, n_rmsea, n_groups)
-        if cat is None:
-            out["rmsea.robust"] = out["rmsea.ci.lower.robust"] = out["rmsea.ci.upper.robust"] = math.nan
-            out["rmsea.pvalue.robust"] = math.nan
-        else:
-            out["rmsea.robust"] = _rmsea(cat["XX3"], cat["df3"], n_rmsea, n_groups, cat["c.hat3"])
-            lo, hi = _rmsea_interval(cat["XX3.scaled"], cat["df3"], n_rmsea, n_groups, cat["c.hat3"])
-            out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
-            out["rmsea.pvalue.robust"] = rmsea_pvalue(cat["XX3.scaled"], cat["df3"], n_rmsea, n_groups, cat["c.hat3"])
-    out["srmr"] = _srmr(problem, sol.theta)
+        out.update(rmsea_indices(x2s, df, n_rmsea, n_groups, ".scaled"))
+        out.update(rmsea_indices(xx3, df3, n_rmsea, n_groups, ".robust", c3, x2_test=xx3_scaled))
+    out.update(_residual_summaries(problem, sol.theta))
+    out.update({"cn_05": hoelter(chisq, df, n_rmsea, 0.05), "cn_01": hoelter(chisq, df, n_rmsea, 0.01)})
+    out.update(_gfi(problem, sol.theta, df))
     # Muthen's weighted root mean square residual, sqrt(chisq / k), k the first group's statistics (lavaan's
     # lav_fit_wrmr counts those of group 1 only, whatever the number of groups)
     out["wrmr"] = math.sqrt(chisq / len(problem.groups[0].obs)) if chisq >= 0 else math.nan
+    out["mfi"] = math.exp(-0.5 * (chisq - df) / n_rmsea)
     return out
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 RMSEA_CLOSE = 0.05
+RMSEA_NOTCLOSE = 0.08  # lavaan's notclose.h0 (MacCallum, Browne & Sugawara 1996)
 # said beside a fit line with a measure that is NaN (lavaan's NA), e.g. a scaled test whose NACOV is degenerate; also
 # the key of its translations in report/i18n.py
 NOT_COMPUTABLE = "NA: not computable from these data, see the warnings"
@@ -52,25 +53,15 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     baseline_df = n_groups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
     baseline_pvalue = float(special.chdtrc(baseline_df, baseline_chisq))
 
-    d_model = max(chisq - df, 0.0)
-    d_base = max(baseline_chisq - baseline_df, 0.0)
-    denom = max(d_model, d_base)
-    cfi = 1.0 if denom == 0 else 1.0 - d_model / denom
-    if df > 0:
-        ratio_b, ratio_m = baseline_chisq / baseline_df, chisq / df
-        tli = (ratio_b - ratio_m) / (ratio_b - 1.0)
-    else:
-        tli = 1.0
-    nfi, rfi, ifi, pnfi = _incremental(chisq, df, baseline_chisq, baseline_df)
-    rni = 1.0 - (chisq - df) / (baseline_chisq - baseline_df) if baseline_chisq != baseline_df else math.nan
+    incremental = incremental_indices(chisq, df, baseline_chisq, baseline_df)
     # lavaan: RMSEA of a multi-group model is scaled by sqrt(G)
-    scale = math.sqrt(n_groups)
-    rmsea = math.sqrt(max(chisq - df, 0.0) / (df * n)) * scale if df > 0 else 0.0
-    lower, upper = (v * scale for v in rmsea_ci(chisq, df, n))
-    pclose = rmsea_pvalue(chisq, df, n, n_groups)
+    rmsea_family = rmsea_indices(chisq, df, n, n_groups)
 
-    srmr_groups = [_srmr_bentler(g) for g in groups]
-    srmr = float(sum(g["n"] * v for g, v in zip(groups, srmr_groups, strict=True)) / n)
+    residuals = [_standardized_rms(g) for g in groups]
+    # each over the groups weighted by N_g / N (lavaan's lav_fit_srmr_lavobject)
+    rms = {key: float(sum(g["n"] * r[key] for g, r in zip(groups, residuals, strict=True)) / n)
+           for key in residuals[0]}
+    srmr = rms["srmr_bentler"]
     rmr = float(sum(g["n"] * _rmr(g, True) for g in groups) / n)
     rmr_nomean = float(sum(g["n"] * _rmr(g, False) for g in groups) / n)
     gfi = float(sum(g["n"] * _gfi(g) for g in groups) / n)
@@ -93,14 +84,12 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     return {
         "npar": float(npar), "fmin": fmin, "chisq": chisq, "df": float(df), "pvalue": pvalue,
         "baseline.chisq": baseline_chisq, "baseline.df": float(baseline_df), "baseline.pvalue": baseline_pvalue,
-        "cfi": cfi, "tli": tli, "nnfi": tli, "nfi": nfi,
+        **incremental,
         "logl": logl, "unrestricted.logl": logl_h1, "aic": aic, "bic": bic, "bic2": bic2, "ntotal": float(n),
-        "rmsea": rmsea, "rmsea.ci.lower": lower, "rmsea.ci.upper": upper, "rmsea.ci.level": 0.90,
-        "rmsea.pvalue": pclose, "rmsea.close.h0": RMSEA_CLOSE, "srmr": srmr,
-        "chisq.df": chisq / df if df > 0 else math.nan,
-        "rfi": rfi, "ifi": ifi, "rni": rni, "pnfi": pnfi,
-        "rmr": rmr, "rmr_nomean": rmr_nomean, "srmr_bentler": srmr, "gfi": gfi, "agfi": agfi, "pgfi": pgfi,
-        "cn_05": _hoelter(chisq, df, n, 0.05), "cn_01": _hoelter(chisq, df, n, 0.01),
+        **rmsea_family, "rmsea.ci.level": 0.90, "rmsea.close.h0": RMSEA_CLOSE, "rmsea.notclose.h0": RMSEA_NOTCLOSE,
+        "srmr": srmr, "chisq.df": chisq / df if df > 0 else math.nan,
+        "rmr": rmr, "rmr_nomean": rmr_nomean, **rms, "gfi": gfi, "agfi": agfi, "pgfi": pgfi,
+        "cn_05": hoelter(chisq, df, n, 0.05), "cn_01": hoelter(chisq, df, n, 0.01),
         "mfi": math.exp(-0.5 * (chisq - df) / n), "ecvi": chisq / n + 2 * npar / n,
     }
 
@@ -131,6 +120,15 @@ def rmsea_pvalue(chisq: float, df: float, n: float, groups: int = 1, c_hat: floa
     return noncentral_upper(chisq, df, n * df / c_hat * RMSEA_CLOSE**2 / groups)
 
 
+def rmsea_notclose_pvalue(chisq: float, df: float, n: float, groups: int = 1, c_hat: float = 1.0) -> float:
+    """P-value of the test of not-close fit, H0: RMSEA >= .08 (lavaan's ``rmsea.notclose.pvalue``,
+    ``lav_fit_rmsea_notclosefit``; MacCallum, Browne & Sugawara 1996): the lower tail of a noncentral chi-square(df)
+    at ``chisq`` with noncentrality ``n df .08^2 / (c_hat G)``; a small value supports an RMSEA below .08."""
+    if not (df > 0 and all(math.isfinite(x) for x in (chisq, n, c_hat))):
+        return math.nan
+    return float(special.chndtr(chisq, df, n * df / c_hat * RMSEA_NOTCLOSE**2 / groups))
+
+
 def noncentral_upper(x: float, df: float, nc: float) -> float:
     """P(X > x) for a noncentral chi-square: 1 - CDF through scipy.special (no scipy.stats overhead),
     or scipy.stats' direct upper tail where 1 - CDF would lose digits (tiny p-values)."""
@@ -138,23 +136,142 @@ def noncentral_upper(x: float, df: float, nc: float) -> float:
     return 1.0 - cdf if cdf < 0.999 else float(stats.ncx2.sf(x, df, nc))
 
 
-def _incremental(x2: float, df: float, x2_b: float, df_b: float) -> tuple[float, float, float, float]:
-    """NFI, RFI, IFI and PNFI with lavaan's conventions for edge cases (lav_fit_cfi.R)."""
-    if df > df_b or math.isclose(x2_b, 0.0, abs_tol=1.5e-8):
-        nfi = math.nan
-    else:
-        nfi = (x2_b - x2) / x2_b if df > 0 else 1.0
-    if df > df_b:
-        rfi = math.nan
-    elif df > 0 and df_b > 0:
-        t1, t2 = x2_b / df_b - x2 / df, x2_b / df_b
-        rfi = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
-    else:
-        rfi = 1.0
+def _na(*values: float) -> bool:
+    """R's ``anyNA``: a NaN among the values (an infinite statistic is not NA and runs through the formulas)."""
+    return any(isinstance(v, float) and math.isnan(v) for v in values)
+
+
+def _near_zero(x: float) -> bool:
+    """R's ``isTRUE(all.equal(x, 0))``: within 1.5e-8 of zero."""
+    return abs(x) < 1.5e-8
+
+
+def _corrected(df: float, c: float, c_b: float) -> bool:
+    """Whether lavaan's incremental indices take the robust (population-corrected) non-centralities ``x2 - c df``:
+    with df and both corrections given (not 1)."""
+    return df > 0 and c != 1 and c_b != 1
+
+
+def cfi(x2: float, df: float, x2_b: float, df_b: float, c: float = 1.0, c_b: float = 1.0) -> float:
+    """Comparative fit index (Bentler 1990; lavaan's ``lav_fit_cfi``), with corrections ``c``, ``c_b`` the robust
+    CFI (Brosseau-Liard & Savalei 2014); NaN (R's NA) where an input is NaN."""
+    if _na(x2, df, x2_b, df_b, c, c_b):
+        return math.nan
+    if not _corrected(df, c, c_b):
+        c = c_b = 1.0
+    t1 = max(x2 - c * df, 0.0)
+    t2 = max(x2 - c * df, x2_b - c_b * df_b, 0.0)
+    return 1.0 if _near_zero(t1) and _near_zero(t2) else 1.0 - t1 / t2
+
+
+def tli(x2: float, df: float, x2_b: float, df_b: float, c: float = 1.0, c_b: float = 1.0) -> float:
+    """Tucker-Lewis index, or NNFI (lavaan's ``lav_fit_tli`` and ``lav_fit_nnfi``: the same formula); not truncated
+    at 1. A saturated model (df 0) gets 1."""
+    if _na(x2, df, x2_b, df_b, c, c_b):
+        return math.nan
+    if not _corrected(df, c, c_b):
+        c = c_b = 1.0
+    t1, t2 = (x2 - c * df) * df_b, (x2_b - c_b * df_b) * df
+    if df > 0 and abs(t2) > 0:
+        return 1.0 - t1 / t2
+    return 1.0 if math.isfinite(t1) and math.isfinite(t2) else math.nan
+
+
+def rni(x2: float, df: float, x2_b: float, df_b: float, c: float = 1.0, c_b: float = 1.0) -> float:
+    """Relative noncentrality index (McDonald & Marsh 1990; lavaan's ``lav_fit_rni``): CFI without truncation."""
+    if _na(x2, df, x2_b, df_b, c, c_b):
+        return math.nan
+    if not _corrected(df, c, c_b):
+        c = c_b = 1.0
+    t1, t2 = x2 - c * df, x2_b - c_b * df_b
+    if _near_zero(t2) or not (math.isfinite(t1) and math.isfinite(t2)):
+        return math.nan
+    return 1.0 - t1 / t2
+
+
+def nfi(x2: float, df: float, x2_b: float, df_b: float) -> float:
+    """Normed fit index (Bentler & Bonett 1980; lavaan's ``lav_fit_nfi``)."""
+    if _na(x2, df, x2_b, df_b):
+        return math.nan
+    if df > df_b or _near_zero(x2_b):
+        return math.nan
+    return (x2_b - x2) / x2_b if df > 0 else 1.0
+
+
+def rfi(x2: float, df: float, x2_b: float, df_b: float) -> float:
+    """Relative fit index (Bollen 1986; lavaan's ``lav_fit_rfi``)."""
+    if _na(x2, df, x2_b, df_b) or df > df_b:
+        return math.nan
+    if not (df > 0 and df_b > 0):
+        return 1.0
+    t1, t2 = x2_b / df_b - x2 / df, x2_b / df_b
+    if not (math.isfinite(t1) and math.isfinite(t2)):
+        return math.nan
+    return 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+
+
+def ifi(x2: float, df: float, x2_b: float, df_b: float) -> float:
+    """Incremental fit index (Bollen 1989; lavaan's ``lav_fit_ifi``)."""
+    if _na(x2, df, x2_b, df_b):
+        return math.nan
     t1, t2 = x2_b - x2, x2_b - df
-    ifi = 1.0 if t2 < 0 else (math.nan if math.isclose(t2, 0.0, abs_tol=1.5e-8) else t1 / t2)
-    pnfi = (df / df_b) * (x2_b - x2) / x2_b if (df_b > 0 and x2_b > 0) else math.nan
-    return nfi, rfi, ifi, pnfi
+    if not (math.isfinite(t1) and math.isfinite(t2)):
+        return math.nan
+    if t2 < 0:
+        return 1.0
+    return math.nan if _near_zero(t2) else t1 / t2
+
+
+def pnfi(x2: float, df: float, x2_b: float, df_b: float) -> float:
+    """Parsimony normed fit index (James, Mulaik & Brett 1982; lavaan's ``lav_fit_pnfi``)."""
+    if _na(x2, df, x2_b, df_b) or not (df_b > 0 and x2_b > 0):
+        return math.nan
+    return (df / df_b) * (x2_b - x2) / x2_b
+
+
+def incremental_indices(x2: float, df: float, x2_b: float, df_b: float, suffix: str = "", c: float = 1.0,
+                        c_b: float = 1.0) -> dict[str, float]:
+    """The incremental fit indices of one statistic against its baseline's, named as lavaan's
+    ``lav_fit_cfi_lavobject`` names them: ``cfi``, ``tli``, ``nnfi``, ``rni`` and, except for the robust family
+    (``suffix`` ".robust", with corrections ``c`` and ``c_b``), ``nfi``, ``rfi``, ``ifi``, ``pnfi``, each with the
+    suffix ("" the standard statistic, ".scaled" the scaled one)."""
+    out = {"cfi": cfi(x2, df, x2_b, df_b, c, c_b), "tli": tli(x2, df, x2_b, df_b, c, c_b)}
+    out["nnfi"] = out["tli"]
+    out["rni"] = rni(x2, df, x2_b, df_b, c, c_b)
+    if suffix != ".robust":
+        out.update(nfi=nfi(x2, df, x2_b, df_b), rfi=rfi(x2, df, x2_b, df_b), ifi=ifi(x2, df, x2_b, df_b),
+                   pnfi=pnfi(x2, df, x2_b, df_b))
+    return {name + suffix: value for name, value in out.items()}
+
+
+def rmsea(x2: float, df: float, n: float, groups: int = 1, c: float = 1.0) -> float:
+    """Root mean square error of approximation (Steiger 1990; lavaan's ``lav_fit_rmsea``):
+    ``sqrt(G) sqrt(max(x2 / (n df) - c / n, 0))``, 0 without df; ``c`` the robust RMSEA's correction."""
+    if _na(df):
+        return math.nan
+    if not df > 0:  # whatever the statistic and correction (R's ifelse(df > 0, ..., 0))
+        return 0.0
+    if _na(x2, c):
+        return math.nan
+    return math.sqrt(max(x2 / n / df - c / n, 0.0)) * math.sqrt(groups)
+
+
+def rmsea_indices(x2: float, df: float, n: float, groups: int = 1, suffix: str = "", c: float = 1.0,
+                  x2_test: float | None = None, level: float = 0.90) -> dict[str, float]:
+    """RMSEA, its confidence interval and the p-values of close (RMSEA <= .05) and not-close (RMSEA >= .08) fit,
+    named with ``suffix`` as lavaan's ``lav_fit_rmsea_lavobject``. The value is from ``x2`` with correction ``c``;
+    the interval and p-values from ``x2_test`` (default ``x2``) with the same correction, as lavaan's robust
+    versions take the scaled statistic there (``XX3.scaled``) and the unscaled one for the value (``XX3``)."""
+    x2_test = x2 if x2_test is None else x2_test
+    if _na(x2_test, df):
+        lo = hi = math.nan
+    else:  # 0 and 0 without df (lav_fit_rmsea_ci), whatever the correction
+        lo, hi = rmsea_ci(x2_test, df, n, level)
+        if df >= 1:
+            lo, hi = (bound * math.sqrt(c * groups) for bound in (lo, hi))
+    return {"rmsea" + suffix: rmsea(x2, df, n, groups, c), "rmsea.ci.lower" + suffix: lo,
+            "rmsea.ci.upper" + suffix: hi, "rmsea.pvalue" + suffix: rmsea_pvalue(x2_test, df, n, groups, c),
+            "rmsea.notclose.pvalue" + suffix: rmsea_notclose_pvalue(x2_test, df, n, groups, c)}
 
 
 def _x_marginal_logl(g: dict) -> float:
@@ -175,7 +292,7 @@ def _baseline_logdet(g: dict) -> float:
     return out
 
 
-def _hoelter(chisq: float, df: float, n: int, alpha: float) -> float:
+def hoelter(chisq: float, df: float, n: int, alpha: float) -> float:
     """Hoelter's critical N (lavaan ``cn_05``/``cn_01``): qchisq(1 - alpha, df) / (chisq / N) + 1."""
     if df <= 0 or chisq <= 0:
         return math.nan
@@ -209,22 +326,41 @@ def _gfi(g: dict) -> float:
     return 1 - t1 / t2
 
 
-def _srmr_bentler(g: dict) -> float:
-    """Bentler's SRMR: residuals scaled by the observed SDs, diagonal included, means too if modelled."""
-    s, sigma = g["s"], g["sigma"]
-    sd = np.sqrt(np.diag(s))
-    resid = ((s - sigma) / np.outer(sd, sd))[np.tril_indices(s.shape[0])]
-    if g["mu"] is not None:
-        resid = np.concatenate([resid, (g["m"] - g["mu"]) / sd])
-    return float(np.sqrt(np.mean(resid**2)))
+def _standardized_rms(g: dict) -> dict[str, float]:
+    """One group's root mean square residuals on a correlation-like scale, as lavaan's ``lav_residuals_summary``
+    (Bentler's ``cor.bentler``: residuals over the observed SDs, diagonal included, ``srmr_bentler``; Bollen's
+    ``cor.bollen``: observed minus implied correlations, off the diagonal, ``crmr``) and ``lav_fit_srmr_mplus``
+    (correlation residuals off the diagonal, the variances' relative residuals and the means' residuals, each
+    mean on its own SD); with the means where the model has a mean structure, and without (``_nomean``)."""
+    s, sigma, p = g["s"], g["sigma"], g["s"].shape[0]
+    sd, sd_model = np.sqrt(np.diag(s)), np.sqrt(np.diag(sigma))
+    lower, off = np.tril_indices(p), np.tril_indices(p, -1)
+    bentler = ((s - sigma) / np.outer(sd, sd))[lower]
+    cor = (s / np.outer(sd, sd) - sigma / np.outer(sd_model, sd_model))[off]
+    variances = (np.diag(s) - np.diag(sigma)) / np.diag(s)
+    ss_cor, ss_var = float(cor @ cor), float(variances @ variances)
+    out = {"srmr_bentler_nomean": math.sqrt(float(bentler @ bentler) / len(bentler)),
+           "crmr_nomean": math.sqrt(ss_cor / len(off[0])) if p > 1 else 0.0,
+           "srmr_mplus_nomean": math.sqrt((ss_cor + ss_var) / len(bentler))}
+    if g["mu"] is None:
+        return out | {"srmr_bentler": out["srmr_bentler_nomean"], "crmr": out["crmr_nomean"],
+                      "srmr_mplus": out["srmr_mplus_nomean"]}
+    mean_bentler = (g["m"] - g["mu"]) / sd  # both kinds scale the means by the observed SDs
+    ss_mean = float(mean_bentler @ mean_bentler)
+    mean_mplus = g["m"] / sd - g["mu"] / sd_model
+    return out | {"srmr_bentler": math.sqrt((float(bentler @ bentler) + ss_mean) / (len(bentler) + p)),
+                  "crmr": math.sqrt((ss_cor + ss_mean) / (len(off[0]) + p)),
+                  "srmr_mplus": math.sqrt((ss_cor + float(mean_mplus @ mean_mplus) + ss_var) / (len(bentler) + p))}
 
 
 def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
     """RMSEA confidence interval by inverting the non-central chi-square, as lavaan does; NaN bounds (lavaan's NA)
     for a statistic that is not a chi-square value (negative or not finite: a robust categorical one can be)."""
-    if df <= 0:
+    if not math.isfinite(chisq):
+        return (math.nan, math.nan)
+    if df < 1:  # as lavaan (a scaled statistic's df, c df, need not be a whole number)
         return (0.0, 0.0)
-    if not (math.isfinite(chisq) and chisq >= 0):
+    if chisq < 0:
         return (math.nan, math.nan)
     upper_p = (1 + level) / 2  # 0.95 for the lower bound's ncp
     lower_p = (1 - level) / 2  # 0.05 for the upper bound's ncp

@@ -16,7 +16,7 @@ from scipy import linalg, special
 
 from ..errors import EstimationError
 from .fiml import independence_moments
-from .fit_measures import ml_discrepancy, rmsea_ci, rmsea_pvalue
+from .fit_measures import incremental_indices, ml_discrepancy, rmsea_indices
 from .problem import Problem
 
 
@@ -112,19 +112,27 @@ def mlr(problem: Problem, theta: np.ndarray, data: list[np.ndarray], fm: dict) -
     tr1 = sum(_saturated_trace(g.s, x, means, exo) for g, x in zip(problem.groups, data, strict=True))
     trb = sum(_independence_trace(g.s, x, means, exo) for g, x in zip(problem.groups, data, strict=True))
     tr0 = float(np.trace(a0_inv @ b0))
-    return vcov, scaled_measures(fm, tr1, tr0, trb, n, len(problem.groups))
+    return vcov, scaled_measures(fm, tr1, tr0, trb, n, len(problem.groups), _free_rows(problem))
 
 
-def scaled_measures(fm: dict, tr1: float, tr0: float, trb: float, n: int, n_groups: int) -> dict:
-    """Yuan-Bentler (Mplus) scaled statistics and the scaled and robust CFI, TLI, RMSEA (with CI)."""
+def _free_rows(problem) -> int:
+    """The ParTable's free rows, counted before equality constraints (lavaan's ``nx.free``: shared labels and
+    group.equal are ``==`` constraints there, so each constrained row counts)."""
+    return sum(1 for r in problem.partable.rows if r.is_free)
+
+
+def scaled_measures(fm: dict, tr1: float, tr0: float, trb: float, n: int, n_groups: int, free_rows: int) -> dict:
+    """Yuan-Bentler (Mplus) scaled statistics and the scaled and robust fit indices, as lavaan's
+    ``lav_test_yuan_bentler`` and ``lav_fit_*_lavobject`` name them. ``tr1``, ``tr0``: the traces of the saturated
+    (h1) and fitted (h0) models (``c = (tr1 - tr0) / df``), ``trb`` the baseline's. The scaled RMSEA's interval and
+    p-values are lavaan's: the unscaled statistic on ``c df`` degrees of freedom; ``scaling.factor.h1`` and
+    ``.h0`` are the traces per h1 moment and per free row (``free_rows``, lavaan's ``nx.free``). A saturated model (df 0) has no scaling (NaN) and the
+    robust indices of a perfect fit."""
     df, df_b = fm["df"], fm["baseline.df"]
     c = (tr1 - tr0) / df if df > 0 else math.nan
     c_b = (tr1 - trb) / df_b
-    chisq_s = fm["chisq"] / c if df > 0 else 0.0
+    chisq_s = fm["chisq"] / c if df > 0 else fm["chisq"]  # lavaan: the unscaled statistic (0) without df
     base_s = fm["baseline.chisq"] / c_b
-    d_model, d_base = max(chisq_s - df, 0.0), max(base_s - df_b, 0.0)
-    denom = max(d_model, d_base)
-    root_g = math.sqrt(n_groups)
     scaled = {
         "chisq.scaled": chisq_s,
         "df.scaled": df,
@@ -134,12 +142,12 @@ def scaled_measures(fm: dict, tr1: float, tr0: float, trb: float, n: int, n_grou
         "baseline.df.scaled": df_b,
         "baseline.pvalue.scaled": float(special.chdtrc(df_b, base_s)),
         "baseline.chisq.scaling.factor": c_b,
-        "cfi.scaled": 1.0 if denom == 0 else 1.0 - d_model / denom,
-        "tli.scaled": ((base_s / df_b - chisq_s / df) / (base_s / df_b - 1.0)) if df > 0 else 1.0,
-        "rmsea.scaled": math.sqrt(max(chisq_s - df, 0.0) / (df * n)) * root_g if df > 0 else 0.0,
+        **incremental_indices(chisq_s, df, base_s, df_b, ".scaled"),
+        **rmsea_indices(fm["chisq"], c * df, n, n_groups, ".scaled"),
     }
-    if df > 0:
-        scaled.update(robust_indices(fm["chisq"], df, c, fm["baseline.chisq"], df_b, c_b, n, n_groups))
+    if df > 0:  # lavaan's Yuan-Bentler test has no traces to report without df
+        scaled.update({"scaling.factor.h1": tr1 / (df + fm["npar"]), "scaling.factor.h0": tr0 / free_rows})
+    scaled.update(robust_indices(fm["chisq"], df, c, fm["baseline.chisq"], df_b, c_b, n, n_groups))
     return scaled
 
 
@@ -230,7 +238,7 @@ def mlr_fiml(problem, theta: np.ndarray, hess: np.ndarray, x: np.ndarray, fm: di
     sigma_b, mu_b = independence_moments(x, covariates)
     trb = _fiml_trace(problem, 0, sigma_b, mu_b, diagonal=True, exo=exo, covariates=covariates)
     # the complete-data robust indices do not hold under missing data: fit_sem adds the FIML-corrected ones
-    scaled = {k: x for k, x in scaled_measures(fm, tr1, tr0, trb, n, 1).items() if not k.endswith(".robust")}
+    scaled = {k: x for k, x in scaled_measures(fm, tr1, tr0, trb, n, 1, _free_rows(problem)).items() if not k.endswith(".robust")}
     return vcov, scaled
 
 
@@ -359,10 +367,8 @@ def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.nda
         return float(k_value) / df
 
     df, df_b = fm["df"], fm["baseline.df"]
-    if not df > 0:
-        return {}
-    c = correction(deltas, df)
-    c_b = correction(deltas_b, df_b)
+    # a saturated model (df 0) has no correction to make: the indices' uncorrected formulas (lavaan's)
+    c, c_b = (correction(deltas, df), correction(deltas_b, df_b)) if df > 0 else (1.0, 1.0)
     if not all(math.isfinite(x) for x in (c, c_b, t_model, t_base)):  # e.g. an implied matrix not positive definite
         return {}
     return robust_indices(t_model, df, c, t_base, df_b, c_b, n, n_groups)
@@ -370,20 +376,12 @@ def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.nda
 
 def robust_indices(x2: float, df: float, c: float, x2_b: float, df_b: float, c_b: float, n: int,
                    n_groups: int) -> dict:
-    """The population-corrected ("robust") CFI, TLI and RMSEA (Brosseau-Liard & Savalei 2014; Brosseau-Liard,
-    Savalei & Li 2012; Savalei 2018 for the CI) from a statistic ``x2`` with ``df`` and its correction ``c``, and
-    the baseline's: non-centralities ``x2 - c df`` rather than the scaled statistic's; TLI is not truncated (lavaan
-    reports values above 1). lavaan's ``lav_fit_cfi``, ``lav_fit_tli``, ``lav_fit_rmsea``, ``lav_fit_rmsea_ci``
-    and ``lav_fit_rmsea_closefit`` with ``c.hat``."""
-    root_g = math.sqrt(n_groups)
-    ncp, ncp_b = max(x2 - c * df, 0.0), max(x2_b - c_b * df_b, 0.0)
-    t_b = x2_b / df_b - c_b
-    lo, hi = rmsea_ci(x2 / c, df, n)
-    return {
-        "cfi.robust": 1.0 - ncp / max(ncp, ncp_b) if max(ncp, ncp_b) > 0 else 1.0,
-        "tli.robust": 1.0 - (x2 / df - c) / t_b if t_b != 0 else 1.0,
-        "rmsea.robust": math.sqrt(ncp / (n * df)) * root_g,
-        "rmsea.ci.lower.robust": math.sqrt(c) * lo * root_g,
-        "rmsea.ci.upper.robust": math.sqrt(c) * hi * root_g,
-        "rmsea.pvalue.robust": rmsea_pvalue(x2 / c, df, n, n_groups, c),
-    }
+    """The population-corrected ("robust") CFI, TLI (NNFI), RNI and RMSEA (Brosseau-Liard & Savalei 2014;
+    Brosseau-Liard, Savalei & Li 2012; Savalei 2018 for the CI) from a statistic ``x2`` with ``df`` and its
+    correction ``c``, and the baseline's: non-centralities ``x2 - c df`` rather than the scaled statistic's. As
+    lavaan's ``lav_fit_cfi_lavobject`` and ``lav_fit_rmsea_lavobject``: the interval and the close / not-close
+    p-values from ``x2 / c`` with ``c``. A saturated model (df 0) gets RMSEA 0 and no p-values, and CFI and TLI
+    from the uncorrected formulas (1 for a perfect fit) unless ``c`` is NaN (complete-data MLR: no scaling without
+    df), which makes them NaN, as lavaan's NA."""
+    return {**incremental_indices(x2, df, x2_b, df_b, ".robust", c, c_b),
+            **rmsea_indices(x2, df, n, n_groups, ".robust", c, x2_test=x2 / c if df > 0 else x2)}

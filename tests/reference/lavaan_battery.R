@@ -190,6 +190,7 @@ CASES <- list(
   case("hs_path_mediation", "sem", lines(
     "x4 ~ a*x1 + x2", "x7 ~ b*x4 + c*x1", "ind := a*b", "total := c + a*b"), HS),
   case("hs_path_saturated", "sem", lines("x4 ~ x1 + x2", "x7 ~ x4 + x1 + x2"), HS),
+  case("mlr_path_saturated", "sem", lines("x4 ~ x1 + x2", "x7 ~ x4 + x1 + x2"), HS, estimator = "MLR"),
   case("hs_path_fixed_x_false", "sem", lines(
     "x4 ~ a*x1 + x2", "x7 ~ b*x4 + c*x1", "ind := a*b"), HS, fixed.x = FALSE),
 
@@ -277,6 +278,10 @@ CASES <- list(
   # plus z = 0.8 std(x1) + N(0, .6), missing where x1 is above its median, and w = 0.5 z + N(0, 1), 20 % missing
   case("fiml_mlr_free_x_missing", "sem", lines(HS3, "textual ~ z + w"), "battery_hs_mar_cov.csv",
        estimator = "MLR", missing = "ml", fixed.x = FALSE),
+  # saturated (df 0): lavaan's robust indices of a perfect fit after FIML, NA after complete-data MLR
+  case("fiml_path_saturated", "sem", lines("x4 ~ x1 + x2", "x7 ~ x4 + x1 + x2"), HS_NA, missing = "ml",
+       fixed.x = FALSE),
+  case("fiml_mlr_cfa_saturated", "cfa", "visual =~ x1 + x2 + x3", HS_NA, estimator = "MLR", missing = "ml"),
   case("fiml_growth_covariate", "growth", lines(
     "i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4", "s =~ 0*t1 + 1*t2 + 2*t3 + 3*t4", "i + s ~ x1"),
     "battery_demo_growth_na.csv", missing = "ml"),
