@@ -50,8 +50,11 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     logdets = [float(np.linalg.slogdet(g["s"])[1]) for g in groups]
     if baseline_chisq is None:
         baseline_chisq = sum(g["n"] * (_baseline_logdet(g) - ld) for g, ld in zip(groups, logdets, strict=True))
+    # a likelihood-ratio statistic, as the model's: not below 0 (FIML's EM moments leave -1e-13 where the baseline is
+    # the saturated model, one variable)
+    baseline_chisq = max(baseline_chisq, 0.0)
     baseline_df = n_groups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
-    baseline_pvalue = float(special.chdtrc(baseline_df, baseline_chisq))
+    baseline_pvalue = float(special.chdtrc(baseline_df, baseline_chisq)) if baseline_df > 0 else math.nan
 
     incremental = incremental_indices(chisq, df, baseline_chisq, baseline_df)
     # lavaan: RMSEA of a multi-group model is scaled by sqrt(G)
@@ -340,7 +343,7 @@ def _standardized_rms(g: dict) -> dict[str, float]:
     variances = (np.diag(s) - np.diag(sigma)) / np.diag(s)
     ss_cor, ss_var = float(cor @ cor), float(variances @ variances)
     out = {"srmr_bentler_nomean": math.sqrt(float(bentler @ bentler) / len(bentler)),
-           "crmr_nomean": math.sqrt(ss_cor / len(off[0])) if p > 1 else 0.0,
+           "crmr_nomean": math.sqrt(ss_cor / len(off[0])) if p > 1 else math.nan,  # lavaan's 0 / 0
            "srmr_mplus_nomean": math.sqrt((ss_cor + ss_var) / len(bentler))}
     if g["mu"] is None:
         return out | {"srmr_bentler": out["srmr_bentler_nomean"], "crmr": out["crmr_nomean"],

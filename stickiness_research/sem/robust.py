@@ -130,9 +130,10 @@ def scaled_measures(fm: dict, tr1: float, tr0: float, trb: float, n: int, n_grou
     robust indices of a perfect fit."""
     df, df_b = fm["df"], fm["baseline.df"]
     c = (tr1 - tr0) / df if df > 0 else math.nan
-    c_b = (tr1 - trb) / df_b
-    chisq_s = fm["chisq"] / c if df > 0 else fm["chisq"]  # lavaan: the unscaled statistic (0) without df
-    base_s = fm["baseline.chisq"] / c_b
+    c_b = (tr1 - trb) / df_b if df_b > 0 else math.nan
+    # without df (a saturated model; a one-variable baseline) lavaan reports the unscaled statistic (0) and no scaling
+    chisq_s = fm["chisq"] / c if df > 0 else fm["chisq"]
+    base_s = fm["baseline.chisq"] / c_b if df_b > 0 else fm["baseline.chisq"]
     scaled = {
         "chisq.scaled": chisq_s,
         "df.scaled": df,
@@ -140,7 +141,7 @@ def scaled_measures(fm: dict, tr1: float, tr0: float, trb: float, n: int, n_grou
         "chisq.scaling.factor": c,
         "baseline.chisq.scaled": base_s,
         "baseline.df.scaled": df_b,
-        "baseline.pvalue.scaled": float(special.chdtrc(df_b, base_s)),
+        "baseline.pvalue.scaled": float(special.chdtrc(df_b, base_s)) if df_b > 0 else math.nan,
         "baseline.chisq.scaling.factor": c_b,
         **incremental_indices(chisq_s, df, base_s, df_b, ".scaled"),
         **rmsea_indices(fm["chisq"], c * df, n, n_groups, ".scaled"),

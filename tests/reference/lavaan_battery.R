@@ -190,6 +190,9 @@ CASES <- list(
   case("hs_path_mediation", "sem", lines(
     "x4 ~ a*x1 + x2", "x7 ~ b*x4 + c*x1", "ind := a*b", "total := c + a*b"), HS),
   case("hs_path_saturated", "sem", lines("x4 ~ x1 + x2", "x7 ~ x4 + x1 + x2"), HS),
+  case("one_variable_mlr", "sem", "x1 ~~ x1", HS, estimator = "MLR"),  # baseline df 0 too
+  case("one_variable_fiml_mlr", "sem", "x1 ~~ x1", HS_NA, estimator = "MLR", missing = "ml",
+       allow_warning = "some cases are empty"),
   case("mlr_path_saturated", "sem", lines("x4 ~ x1 + x2", "x7 ~ x4 + x1 + x2"), HS, estimator = "MLR"),
   case("hs_path_fixed_x_false", "sem", lines(
     "x4 ~ a*x1 + x2", "x7 ~ b*x4 + c*x1", "ind := a*b"), HS, fixed.x = FALSE),
