@@ -153,36 +153,26 @@ def _compare_measures(name: str, measures: list[str]) -> list[str]:
     return bad
 
 
-# lavaan weights GFI by a missing-data WLS.V we have not implemented, so for FIML fits GFI is left out rather than
-# reported wrongly (an unseen growth model gave GFI .991 where lavaan gives .855).
-FIML_GFI_GAP = ["gfi", "agfi", "pgfi"]
-
-
 def _is_fiml(name: str) -> bool:
     return reference(name)["python_kwargs"].get("missing") == "ml"
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_fit_measures_match_lavaan(name):
-    bad = _compare_measures(name, [m for m in FIT_MEASURES if not (_is_fiml(name) and m in FIML_GFI_GAP)])
+    bad = _compare_measures(name, FIT_MEASURES)
     assert not bad, f"{name}: " + "; ".join(bad)
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_every_fit_measure_lavaan_reports_agrees(name):
     """fitMeasures(fit) whole: every measure lavaan reports is ours too and agrees, NA where lavaan's is NA (the
-    scaled, robust and not-close families, the SRMR variants, scaling.factor.h0/h1), except FIML's GFI (below)."""
+    scaled, robust and not-close families, the SRMR variants, scaling.factor.h0/h1, FIML's GFI on lavaan's
+    missing-data weights)."""
     theirs = reference(name)["fit_measures"]
     # relative to max(|lavaan|, 0.01): small measures (SRMR, p-values) are held to 1e-5, not the absolute 1e-4 above
     # (lavaan's EM stops at an absolute 1e-5 and its RMSEA interval's uniroot at 1e-4: 2e-4 relative is seen)
-    bad = fit_measure_mismatches(fitted(name).fit_measures, {m: v for m, v in theirs.items()
-                                                             if not (_is_fiml(name) and m in FIML_GFI_GAP)}, rtol=1e-3)
+    bad = fit_measure_mismatches(fitted(name).fit_measures, theirs, rtol=1e-3)
     assert not bad, f"{name}: " + "; ".join(bad)
-
-
-@pytest.mark.parametrize("name", [n for n in CASES if _is_fiml(n)])
-def test_fiml_gfi_is_not_reported(name):
-    assert not set(FIML_GFI_GAP) & set(fitted(name).fit_measures.index)
 
 
 MLR_CASES = [n for n in CASES if reference(n)["python_kwargs"].get("estimator") == "MLR"]

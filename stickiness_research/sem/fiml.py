@@ -257,7 +257,7 @@ class PaddedPatterns:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         filled = np.where(present, x, 0.0)[order]  # rows sorted by pattern
         self.p, self.present, self.n = p, keys, counts.astype(float)
-        self._last: tuple[bytes, dict | None] | None = None  # evaluate's last point
+        self._kept: dict[bytes, dict | None] = {}  # evaluate's last two points
         self.mean = np.add.reduceat(filled, starts, axis=0) / counts[:, None]  # zero where missing
         self.n_observed = int(present.sum())  # observed values, for the log-likelihood's constant
         missing, width, m_pad = _padded_missing(keys)
@@ -314,14 +314,17 @@ class PaddedPatterns:
         sum_P n_P U K U' = A M A with M the n-weighted K's added into p x p: no pattern's p x p or p x w
         matrix is formed.
 
-        The last point is kept (the fit evaluates the EM moments for the saturated log-likelihood, then for
-        their Hessian in the FIML-corrected fit indices); the returned dict is not to be changed.
+        The last two points are kept (after the solve the fit asks again for the estimate's implied moments, for
+        GFI's weights, and twice for the EM moments: the saturated log-likelihood and the FIML-corrected fit
+        indices' Hessian); the returned dict is not to be changed.
         """
         key = sigma.tobytes() + mu.tobytes()
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
+        if key in self._kept:
+            return self._kept[key]
         out = self._evaluate(sigma, mu)
-        self._last = (key, out)
+        if len(self._kept) >= 2:
+            self._kept.pop(next(iter(self._kept)))
+        self._kept[key] = out
         return out
 
     def _evaluate(self, sigma: np.ndarray, mu: np.ndarray) -> dict | None:
@@ -366,14 +369,16 @@ class PaddedPatterns:
         big_g -= g.T @ g
         return {"f": f, "G": big_g, "h": h, "A": a, "K": ks, "fvec": fvec, "g": g}
 
-    def hessian_chunks(self, state: dict):
+    def hessian_chunks(self, state: dict, expected: bool = False):
         """Per chunk of patterns at an ``evaluate`` state, for ``kronecker_sum``: A_P (C, p, p), Y_P = 2 W_P -
         A_P (W_P = A_P (S_P + r r') A_P), A_P r (C, p) and n_P (C,). A_P = A - E E' with E = U L, K = L L';
         W_P's S_P part is sum_i g_i g_i' / n_P over the pattern's respondents (g_i = A_P d_i from the state),
         and the complete pattern's A S_P A.
 
         The chunks are views of buffers reused for the next one (bounded memory): consume each before asking
-        for the next, as ``kronecker_sum`` does (``list()`` of this generator holds overwritten arrays)."""
+        for the next, as ``kronecker_sum`` does (``list()`` of this generator holds overwritten arrays).
+        ``expected``: the expected Hessian's pieces, where E[W_P] = A_P: Y_P is A_P and A_P r zero (the data's
+        cross-products are not formed)."""
         a, fvec, g = state["A"], state["fvec"], state["g"]
         p = self.p
         aug = np.zeros((p, self.size))
@@ -383,13 +388,23 @@ class PaddedPatterns:
         size = min(len(self), max(int(HESSIAN_BUFFER // (p * p)), max(len(b.sel) for b in self.batches)))
         a_buf, y_buf, f_buf, n_buf = np.empty((size, p, p)), np.empty((size, p, p)), np.empty((size, p)), np.empty(size)
         filled = 0
+
+        def chunk(m: int) -> tuple:
+            if expected:
+                return a_buf[:m], a_buf[:m], np.zeros((m, p)), n_buf[:m]
+            return a_buf[:m], y_buf[:m], f_buf[:m], n_buf[:m]
+
         for b, k in zip(self.batches, state["K"], strict=True):
             if filled + len(b.sel) > size:
-                yield a_buf[:filled], y_buf[:filled], f_buf[:filled], n_buf[:filled]
+                yield chunk(filled)
                 filled = 0
             sl = slice(filled, filled + len(b.sel))
             e = aug[:, b.m].transpose(1, 0, 2) @ np.linalg.cholesky(k)  # (C, p, w)
             a_p = np.subtract(a, e @ e.transpose(0, 2, 1), out=a_buf[sl])
+            n_buf[sl] = self.n[b.sel]
+            filled += len(b.sel)
+            if expected:
+                continue
             f_b = f_buf[sl] = fvec[b.sel]
             w = np.multiply(f_b[:, :, None], f_b[:, None, :], out=y_buf[sl])
             if len(b.rows):
@@ -400,9 +415,7 @@ class PaddedPatterns:
                 w[int(np.searchsorted(b.sel, self.complete))] += a @ self.s_complete @ a
             w *= 2.0
             w -= a_p  # Y_P = 2 W_P - A_P
-            n_buf[sl] = self.n[b.sel]
-            filled += len(b.sel)
-        yield a_buf[:filled], y_buf[:filled], f_buf[:filled], n_buf[:filled]
+        yield chunk(filled)
 
 
 @dataclass(frozen=True)
@@ -478,24 +491,26 @@ class FimlProblem(Problem):
         return np.inf if out is None else out["f"] / n
 
     def moments_hessian(self, group: int, sigma: np.ndarray, mu: np.ndarray, u: np.ndarray, v: np.ndarray,
-                        dm: np.ndarray) -> np.ndarray | None:
+                        dm: np.ndarray, expected: bool = False) -> np.ndarray | None:
         """The group's FIML Hessian (summed over respondents) at (Sigma, mu) of parameters whose ``dSigma = u v' +
         v u'`` and ``dmu = dm`` rows and whose second derivatives vanish (the saturated and independence models'
         means and (co)variances): the Kronecker sum over padded patterns where there is one, else pattern by
         pattern. None where Sigma or some Sigma_oo is not positive definite. The last two are kept: MLR's scaled
-        test and the FIML-corrected fit indices both ask for the saturated model's (tens of milliseconds)."""
-        key = (group, sigma.tobytes(), mu.tobytes(), u.tobytes(), v.tobytes(), dm.tobytes())
+        test and the FIML-corrected fit indices both ask for the saturated model's (tens of milliseconds).
+        ``expected``: the expected Hessian (each pattern's complete-data one on its observed variables; lavaan's
+        ``lav_mvnorm_missing_information_expected``, times 2 N), where the data enter through the patterns alone."""
+        key = (group, sigma.tobytes(), mu.tobytes(), u.tobytes(), v.tobytes(), dm.tobytes(), expected)
         if key in self._moments_kept:
             return self._moments_kept[key]
         hess = None
         if self.padded is not None:
             state = self.padded[group].evaluate(sigma, mu)
             if state is not None:
-                hess = kronecker_sum(self.padded[group].hessian_chunks(state), u, v, dm)
+                hess = kronecker_sum(self.padded[group].hessian_chunks(state, expected), u, v, dm)
         else:
             terms = group_terms(self.group_parts[group], sigma, mu)
             if terms is not None:
-                hess = pattern_hessian(terms[3], sigma, u, v, dm)
+                hess = pattern_hessian(terms[3], sigma, u, v, dm, expected)
         if len(self._moments_kept) >= 2:  # MLR: the saturated model, the independence model, the saturated again
             self._moments_kept.pop(next(iter(self._moments_kept)))
         self._moments_kept[key] = hess

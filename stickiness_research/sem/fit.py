@@ -347,7 +347,7 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         stats_.append({"s": sigma_h1, "m": mu_h1, "sigma": mom.sigma, "mu": mom.mu, "n": len(x), "f": f_g - f_h1,
                        "exo": partable.exo_index(), "fixed_x": partable.fixed_x})
     measures = fit_measures(stats_, problem.n_free, baseline_chisq=f_b_total, loglik=(logl_model, logl_h1))
-    # lavaan weights GFI by a missing-data WLS.V we do not reproduce: leave GFI/AGFI/PGFI out, not wrong
+    # lavaan weighs GFI by the expected missing-data information (fiml_gfi below), not complete-data ML's Sigma^-1
     for key in ("gfi", "agfi", "pgfi"):
         measures.pop(key, None)
     if estimator == "MLR":
@@ -355,8 +355,9 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
 
         vcov, scaled = mlr_fiml(problem, sol.theta, hess, xs[0], measures, stats_[0]["s"], stats_[0]["m"])
         measures.update(scaled)
-    from .robust import fiml_corrected
+    from .robust import fiml_corrected, fiml_gfi
 
+    measures.update(fiml_gfi(problem, sol.theta, measures["df"]))
     measures.update(fiml_corrected(problem, sol.theta, h1, measures, scaled=estimator == "MLR"))
     values = row_values(problem, rows, sol.theta)
     estimates = _estimate_table(problem, rows, partable, sol, vcov, values)
