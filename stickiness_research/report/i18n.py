@@ -445,9 +445,9 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      r"too\): with that many answers it is usually better analysed as continuous, or its categories merged\.",
      lambda m: f"{_group_prefix_zh(m['g'])}有序题项 {m['v']} 有 {m['k']} 个类别，超过 12 个（lavaan 同样会警告）："
                "类别如此之多时，通常更适合作为连续变量分析，或合并其类别。"),
-    (r"inequality constraint active: a parameter is held at its bound (?P<v>\S+) \(its SE is 0, as lavaan's\); the "
-     r"test statistic does not follow a chi-square distribution at a boundary\.",
-     lambda m: f"不等式约束生效：有参数停留在边界值 {m['v']}（其标准误为 0，与 lavaan 一致）；"
+    (r"inequality constraint active: a parameter is held at its bound (?P<v>\S+) \(its SE is (?P<se>0|NA), as "
+     r"lavaan's\); the test statistic does not follow a chi-square distribution at a boundary\.",
+     lambda m: f"不等式约束生效：有参数停留在边界值 {m['v']}（其标准误为 {m['se']}，与 lavaan 一致）；"
                "在边界上检验统计量不服从卡方分布。"),
 ]]
 _METHODS_ZH = {"kmeans": "k 均值聚类", "gmm": "高斯混合模型"}

@@ -26,8 +26,16 @@ from ..executor import connect, map_chunks
 from .batched import CompiledModel, fit_batch
 from .build import build_problem, sample_moments
 from .effects import effect_paths, effect_values, pure_outcomes
-from .fiml import FimlProblem, em_saturated, solve_fiml
-from .fit import _solve_constrained, _start_values, defined_values, label_environment, row_values, table_rows
+from .fiml import FimlProblem, em_saturated
+from .fit import (
+    _solve_constrained,
+    _start_values,
+    defined_values,
+    label_environment,
+    row_values,
+    solve_fiml_constrained,
+    table_rows,
+)
 from .problem import GRADIENT_TOLERANCE, Group, Problem, solve
 from .standardize import group_standardized
 
@@ -354,10 +362,15 @@ def ml_refits(result, resamples, n_jobs: int = 1, progress: bool = False, schedu
                     np.linalg.cholesky(s)  # a singular resample (a constant item in it) cannot be fitted
                     moments.append((label, s, m, len(x)))
                 prob = build_problem(partable, moments, start)
-                if fiml:
-                    prob = FimlProblem(prob, [x for _, x in parts])
-                    sol, _ = solve_fiml(prob, None, start=prob.start, step_matrix=hess_hat if curvature else None,
-                                        tol=tol, hessian=False)
+                if fiml:  # as fit_sem solves, with the active-set refits of inequality constraints
+                    # the fit's Hessian steps the refit from the fit's estimates; where a bound was active there
+                    # (a shorter theta) the refit starts from its two-stage estimate, as the fit
+                    if curvature is not None and len(hess_hat) == prob.n_free:
+                        start_at = {"start": prob.start, "step_matrix": hess_hat}
+                    else:
+                        start_at = {"start": prob.start} if not prob.bounds else {}
+                    prob, sol, _ = solve_fiml_constrained(prob, [x for _, x in parts], tol=tol, hessian=False,
+                                                          **start_at)
                     return quantities(prob, sol.theta)
                 if prob.bounds:  # as fit_sem solves: the active-set refits
                     prob, sol = _solve_constrained(prob)

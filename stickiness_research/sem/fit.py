@@ -293,20 +293,9 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
 
 def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.DataFrame, estimator: str,
               group: str | None) -> SEMResult:
-    from .fiml import (
-        FimlProblem,
-        em_saturated,
-        independence_discrepancy,
-        logl,
-        solve_fiml,
-    )
+    from .fiml import em_saturated, independence_discrepancy, logl
 
     _check_columns(observed, data, group)
-    bound = next((r for r in partable.rows if r.op in ("<", ">")), None)
-    if bound is not None:  # the FIML solver has no active set: it would fit the model without the bound, silently
-        raise ModelSpecError(f"inequality constraints ('{bound.lhs} {bound.op} {bound.rhs}') are not available with "
-                             "missing='ml' yet (lavaan holds them as bounds); fit the complete rows "
-                             "(missing='listwise'), where they are held, or leave the constraint out.")
     if group is not None and estimator == "MLR":
         raise ModelSpecError("MLR with missing='ml' is available for single-group models; fit the groups with "
                              "estimator='ML', or each group separately.")
@@ -332,8 +321,8 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     h1 = [em_saturated(x) for x in xs]
     base = build_problem(partable, [(label, s_, m_, len(x)) for (label, _), x, (m_, s_) in zip(parts, xs, h1,
                                                                                                strict=True)])
-    problem = FimlProblem(base, xs)
-    sol, hess = solve_fiml(problem, base)
+    problem, sol, hess = solve_fiml_constrained(base, xs)
+    active = problem.active_bounds
     rows = table_rows(problem)
     vcov = _covariance(problem, sol)
     n = problem.n_total
@@ -346,7 +335,8 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         mom = problem.moments(g, sol.theta, derivatives=False)
         stats_.append({"s": sigma_h1, "m": mu_h1, "sigma": mom.sigma, "mu": mom.mu, "n": len(x), "f": f_g - f_h1,
                        "exo": partable.exo_index(), "fixed_x": partable.fixed_x})
-    measures = fit_measures(stats_, problem.n_free, baseline_chisq=f_b_total, loglik=(logl_model, logl_h1))
+    measures = fit_measures(stats_, problem.n_free + len(active), baseline_chisq=f_b_total,
+                            loglik=(logl_model, logl_h1))
     # lavaan weighs GFI by the expected missing-data information (fiml_gfi below), not complete-data ML's Sigma^-1
     for key in ("gfi", "agfi", "pgfi"):
         measures.pop(key, None)
@@ -361,8 +351,12 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
     measures.update(fiml_corrected(problem, sol.theta, h1, measures, scaled=estimator == "MLR"))
     values = row_values(problem, rows, sol.theta)
     estimates = _estimate_table(problem, rows, partable, sol, vcov, values)
+    if active:  # lavaan's observed-information vcov gives a parameter held at its bound no SE (NA), not 0
+        free_ids = {r.id for r in partable.rows if r.is_free}
+        held = np.array([r.fixed and r.id in free_ids for r in rows] + [False] * (len(estimates) - len(rows)))
+        estimates.loc[held, ["se", "z", "pvalue", "ci_lower", "ci_upper"]] = np.nan
     n_complete = int((~np.isnan(kept)).all(axis=1).sum())
-    notes = _heywood(problem, rows, values, sol.theta)
+    notes = _heywood(problem, rows, values, sol.theta) + _bound_notes(problem, se="NA")
     notes.append(f"full-information ML: {n} respondents in {problem.n_patterns()} missingness patterns "
                  f"({n_complete} complete); {int(empty.sum())} with no observed value dropped"
                  + (f"; {int(dropped_x.sum())} with a missing exogenous covariate dropped (fixed.x)."
@@ -551,8 +545,7 @@ def _solve_constrained(problem: Problem) -> tuple[Problem, Solution]:
     sol = _solve_robustly(problem)
     active: list[tuple[int, float]] = []
     for _ in range(len(problem.bounds) + 1):
-        violated = [(k, value) for k, op, value in problem.bounds
-                    if (op == ">" and sol.theta[k] < value - 1e-10) or (op == "<" and sol.theta[k] > value + 1e-10)]
+        violated = _violated(problem, sol.theta)
         if not violated:
             break
         active += violated
@@ -560,6 +553,38 @@ def _solve_constrained(problem: Problem) -> tuple[Problem, Solution]:
         sol = _solve_robustly(problem)
     problem.active_bounds = active
     return problem, sol
+
+
+def solve_fiml_constrained(base: Problem, xs: list[np.ndarray], **options):
+    """The FIML fit of ``base``'s model to the groups' data ``xs`` (``fiml.solve_fiml``; ``options`` passed on, e.g. a
+    bootstrap resample's ``start``, ``step_matrix``, ``tol``, ``hessian=False``; without ``start`` the fit, and every
+    refit, starts from the two-stage estimate on ``base``), holding inequality constraints by the active set of
+    :func:`_solve_constrained`. Returns
+    (FimlProblem, Solution, its Hessian or None); ``problem.active_bounds`` lists the constraints held."""
+    from .fiml import FimlProblem, solve_fiml
+
+    problem = FimlProblem(base, xs)
+    sol, hess = solve_fiml(problem, None if "start" in options else base, **options)
+    active: list[tuple[int, float]] = []
+    for _ in range(len(base.bounds)):
+        violated = _violated(problem, sol.theta)
+        if not violated:
+            break
+        active += violated
+        base = _fix_parameters(base, violated)
+        problem = FimlProblem(base, xs)
+        # the refit starts from the two-stage estimate, whose complete-data Hessian steps it (a given step matrix
+        # is of the longer theta; the exact Hessian alone may not descend far from the estimate)
+        options = {k: v for k, v in options.items() if k not in ("start", "step_matrix")}
+        sol, hess = solve_fiml(problem, base, **options)
+    problem.active_bounds = active
+    return problem, sol, hess
+
+
+def _violated(problem: Problem, theta: np.ndarray) -> list[tuple[int, float]]:
+    """The inequality constraints (theta index, bound) that ``theta`` violates."""
+    return [(k, value) for k, op, value in problem.bounds
+            if (op == ">" and theta[k] < value - 1e-10) or (op == "<" and theta[k] > value + 1e-10)]
 
 
 def _fix_parameters(problem: Problem, fixed: list[tuple[int, float]]) -> Problem:
@@ -574,9 +599,10 @@ def _fix_parameters(problem: Problem, fixed: list[tuple[int, float]]) -> Problem
     return Problem(problem.groups, names, problem.start[keep], problem.meanstructure, problem.partable, bounds)
 
 
-def _bound_notes(problem: Problem) -> list[str]:
-    return [f"inequality constraint active: a parameter is held at its bound {value:g} (its SE is 0, as lavaan's); the "
-            "test statistic does not follow a chi-square distribution at a boundary."
+def _bound_notes(problem: Problem, se: str = "0") -> list[str]:
+    """A note per inequality constraint held active; ``se`` what its SE is ("0"; "NA" after FIML, as lavaan's)."""
+    return [f"inequality constraint active: a parameter is held at its bound {value:g} (its SE is {se}, as lavaan's); "
+            "the test statistic does not follow a chi-square distribution at a boundary."
             for _, value in getattr(problem, "active_bounds", [])]
 
 

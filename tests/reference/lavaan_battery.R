@@ -281,6 +281,12 @@ CASES <- list(
   # plus z = 0.8 std(x1) + N(0, .6), missing where x1 is above its median, and w = 0.5 z + N(0, 1), 20 % missing
   case("fiml_mlr_free_x_missing", "sem", lines(HS3, "textual ~ z + w"), "battery_hs_mar_cov.csv",
        estimator = "MLR", missing = "ml", fixed.x = FALSE),
+  case("fiml_inequality_binding", "cfa", lines(
+    "visual =~ x1 + a*x2 + x3", "textual =~ x4 + x5 + x6", "speed =~ x7 + x8 + x9", "a > 0.8"), HS_NA,
+    missing = "ml"),
+  case("fiml_mlr_inequality_binding", "cfa", lines(
+    "visual =~ x1 + a*x2 + x3", "textual =~ x4 + x5 + x6", "speed =~ x7 + x8 + x9", "a > 0.8"), HS_NA,
+    estimator = "MLR", missing = "ml"),
   # saturated (df 0): lavaan's robust indices of a perfect fit after FIML, NA after complete-data MLR
   case("fiml_path_saturated", "sem", lines("x4 ~ x1 + x2", "x7 ~ x4 + x1 + x2"), HS_NA, missing = "ml",
        fixed.x = FALSE),
