@@ -189,3 +189,12 @@ def test_fiml_corrected_robust_indices_match_lavaan(name):
     # ML and MLR alike, one or several groups, covariates fixed or not
     bad = _compare_measures(name, FIML_ROBUST)
     assert not bad, f"{name}: " + "; ".join(bad)
+
+
+def test_a_saturated_mlr_fit_line_shows_the_perfect_fit():
+    """lavaan's scaled RMSEA of a saturated MLR model is NA (nothing to scale) and its robust CFI NA: the fit line
+    shows the perfect fit (RMSEA 0), not NA 'not computable' (a review found that regression)."""
+    res = fitted("mlr_path_saturated")
+    assert math.isnan(res.fit_measures["rmsea.scaled"]) and math.isnan(res.fit_measures["cfi.robust"])
+    line = res.fit_line()
+    assert "RMSEA = 0.000 [0.000, 0.000]" in line and "CFI = 1.000" in line and "not computable" not in line

@@ -296,10 +296,14 @@ def _baseline_logdet(g: dict) -> float:
 
 
 def hoelter(chisq: float, df: float, n: int, alpha: float) -> float:
-    """Hoelter's critical N (lavaan ``cn_05``/``cn_01``): qchisq(1 - alpha, df) / (chisq / N) + 1."""
-    if df <= 0 or chisq <= 0:
+    """Hoelter's critical N (lavaan ``cn_05``/``cn_01``, ``lav_fit_cn``): qchisq(1 - alpha, df) / (chisq / N) + 1; NA
+    for a saturated model with a zero statistic (lavaan: below machine epsilon; its statistic for a just-identified
+    model is often 1e-13 off zero, which gives 1 there), infinite for a zero statistic with df."""
+    if df <= 0 and chisq < np.finfo(float).eps:
         return math.nan
-    return float(special.chdtri(df, alpha) / (chisq / n) + 1)
+    critical = float(special.chdtri(df, alpha)) if df > 0 else 0.0
+    with np.errstate(divide="ignore"):
+        return float(np.divide(critical, chisq / n) + 1) if chisq > 0 else math.inf
 
 
 def _rmr(g: dict, with_means: bool) -> float:
@@ -420,8 +424,9 @@ def headline(fm) -> dict:
                     "rmsea.ci.lower": fm["rmsea.ci.lower.robust"], "rmsea.ci.upper": fm["rmsea.ci.upper.robust"],
                     "note": f"{test}; robust CFI, TLI and RMSEA"})
     else:  # lavaan has no robust version here (e.g. ordered and continuous items together)
-        out.update({"cfi": fm["cfi.scaled"], "tli": fm["tli.scaled"], "rmsea": fm["rmsea.scaled"],
-                    "rmsea.ci.lower": fm.get("rmsea.ci.lower.scaled", math.nan),
-                    "rmsea.ci.upper": fm.get("rmsea.ci.upper.scaled", math.nan),
-                    "note": f"{test}; scaled CFI, TLI and RMSEA"})
+        keys = ("cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")
+        out.update({k: fm.get(k + ".scaled", math.nan) for k in keys})
+        out["note"] = f"{test}; scaled CFI, TLI and RMSEA"
+        if fm["df"] == 0:  # a saturated model: nothing to scale (lavaan's NA), its fit is the perfect one
+            out.update({k: fm[k] for k in keys})
     return out

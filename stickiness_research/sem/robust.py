@@ -110,7 +110,14 @@ def mlr(problem: Problem, theta: np.ndarray, data: list[np.ndarray], fm: dict) -
     means = problem.meanstructure
     exo = problem.partable.exo_index(fixed_only=True)
     tr1 = sum(_saturated_trace(g.s, x, means, exo) for g, x in zip(problem.groups, data, strict=True))
-    trb = sum(_independence_trace(g.s, x, means, exo) for g, x in zip(problem.groups, data, strict=True))
+    # the baseline keeps the covariates' block: free (fixed.x = FALSE) its trace is the covariates' saturated one (A
+    # is block diagonal there, so tr(A^-1 B) adds over the blocks), fixed it is not estimated
+    covariates = np.asarray(problem.partable.exo_index(), dtype=int)
+    trb = 0.0
+    for g, x in zip(problem.groups, data, strict=True):
+        trb += _independence_trace(g.s, x, means, covariates)
+        if len(covariates) and not len(exo):
+            trb += _saturated_trace(g.s[np.ix_(covariates, covariates)], x[:, covariates], means, np.array([], int))
     tr0 = float(np.trace(a0_inv @ b0))
     return vcov, scaled_measures(fm, tr1, tr0, trb, n, len(problem.groups), _free_rows(problem))
 

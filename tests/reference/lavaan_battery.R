@@ -193,6 +193,11 @@ CASES <- list(
   case("one_variable_mlr", "sem", "x1 ~~ x1", HS, estimator = "MLR"),  # baseline df 0 too
   case("one_variable_fiml_mlr", "sem", "x1 ~~ x1", HS_NA, estimator = "MLR", missing = "ml",
        allow_warning = "some cases are empty"),
+  # free covariates (fixed.x = FALSE): the baseline's covariate block is free, so is its trace
+  case("mlr_free_x_two_covariates", "sem", lines("x4 ~ x1 + x2", "x7 ~ x4 + x1"), HS, estimator = "MLR",
+       fixed.x = FALSE),
+  case("mlr_mimic_free_x", "sem", lines("visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6",
+       "visual ~ ageyr + sex"), HS, estimator = "MLR", fixed.x = FALSE),
   case("mlr_path_saturated", "sem", lines("x4 ~ x1 + x2", "x7 ~ x4 + x1 + x2"), HS, estimator = "MLR"),
   case("hs_path_fixed_x_false", "sem", lines(
     "x4 ~ a*x1 + x2", "x7 ~ b*x4 + c*x1", "ind := a*b"), HS, fixed.x = FALSE),
