@@ -50,6 +50,7 @@ from .build import layout
 from .fit_measures import (
     RMSEA_CLOSE,
     RMSEA_NOTCLOSE,
+    gfi_indices,
     hoelter,
     incremental_indices,
     ml_discrepancy,
@@ -666,16 +667,17 @@ def _baseline(problem: CategoricalProblem) -> tuple[float, int, float, float]:
     return t, df, tr1, tr2
 
 
-def _residual_summaries(problem: CategoricalProblem, theta: np.ndarray) -> dict[str, float]:
+def _residual_summaries(problem: CategoricalProblem, theta: np.ndarray, ests: list[np.ndarray]) -> dict[str, float]:
     """The root mean square residuals lavaan's ``lav_fit_srmr_lavobject`` reports for categorical data, each group's
     weighted by N_g / N (``lav_residuals_summary``): of the correlations off the diagonal (Bentler's ``cor.bentler``
     on the observed SDs, Bollen's ``cor.bollen`` observed minus implied correlations, and raw for ``rmr``) and, in
     the versions without ``_nomean``, the ordered items' thresholds, raw.
     Bentler's and the raw ones count one zero per observed variable (pstar + p, the covariates included), Bollen's do
     not. ``srmr`` is Bentler's without the thresholds; the Mplus versions are NaN (lavaan's NA for categorical data).
+    ``ests``: each group's implied statistics at theta (``wls_est``).
     """
     sums: dict[str, float] = {}
-    for fg, g in zip(problem.fractions(), problem.groups, strict=True):
+    for fg, g, est in zip(problem.fractions(), problem.groups, ests, strict=True):
         imp = g.structure.implied(problem.local(g, theta), derivatives=False)
         sigma = problem.given_x(g, imp.sigma)  # conditional.x: the residual correlations
         d, _ = problem.scales(g, theta, sigma)
@@ -688,7 +690,6 @@ def _residual_summaries(problem: CategoricalProblem, theta: np.ndarray) -> dict[
         raw = (obs - star)[il]
         bentler = ((obs - star) / np.sqrt(np.outer(var_obs, var_obs)))[il]
         bollen = (obs / np.sqrt(np.outer(var_obs, var_obs)) - star / np.sqrt(np.outer(var_est, var_est)))[il]
-        est, _ = problem.wls_est(g, theta, jacobian=False)
         th = g.obs[g.th_pos] - est[g.th_pos]  # the ordered items' thresholds (not continuous variables' means)
         ss_th, n_pairs, n_th = float(th @ th), len(il[0]), len(th)
         parts = {"rmr": ((raw @ raw + ss_th) / (n_pairs + n_th + g.p)),
@@ -702,17 +703,17 @@ def _residual_summaries(problem: CategoricalProblem, theta: np.ndarray) -> dict[
     return {"srmr": sums["srmr_bentler_nomean"], **sums, "srmr_mplus": math.nan, "srmr_mplus_nomean": math.nan}
 
 
-def _gfi(problem: CategoricalProblem, theta: np.ndarray, df: int) -> dict[str, float]:
+def _gfi(problem: CategoricalProblem, ests: list[np.ndarray], df: int) -> dict[str, float]:
     """GFI, AGFI and PGFI with the estimator's weights (lavaan's ``lav_fit_gfi_lavobject``: ``1 - e'We / s'Ws``
-    over the sample statistics s, residuals e and the DWLS (ULS: unit) weights W; groups weighted by N_g)."""
+    over the sample statistics s, residuals e and the DWLS (ULS: unit) weights W; groups weighted by N_g);
+    ``ests`` each group's implied statistics."""
     gfi_sum = 0.0
-    for g in problem.groups:
-        est, _ = problem.wls_est(g, theta, jacobian=False)
+    for g, est in zip(problem.groups, ests, strict=True):
         r = g.obs - est
         gfi_sum += g.n * (1.0 - float(g.weights @ (r * r)) / float(g.weights @ (g.obs * g.obs)))
     gfi = gfi_sum / problem.n_total
     nel = sum(len(g.obs) for g in problem.groups)
-    return {"gfi": gfi, "agfi": 1 - (nel / df) * (1 - gfi) if df > 0 else 1.0, "pgfi": (df / nel) * gfi}
+    return gfi_indices(gfi, nel, df)
 
 
 def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | None = None) -> dict[str, float] | None:
@@ -841,9 +842,10 @@ def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution,
     if robust:
         out.update(rmsea_indices(x2s, df, n_rmsea, n_groups, ".scaled"))
         out.update(rmsea_indices(xx3, df3, n_rmsea, n_groups, ".robust", c3, x2_test=xx3_scaled))
-    out.update(_residual_summaries(problem, sol.theta))
+    ests = [problem.wls_est(g, sol.theta, jacobian=False)[0] for g in problem.groups]
+    out.update(_residual_summaries(problem, sol.theta, ests))
     out.update({"cn_05": hoelter(chisq, df, n_rmsea, 0.05), "cn_01": hoelter(chisq, df, n_rmsea, 0.01)})
-    out.update(_gfi(problem, sol.theta, df))
+    out.update(_gfi(problem, ests, df))
     # Muthen's weighted root mean square residual, sqrt(chisq / k), k the first group's statistics (lavaan's
     # lav_fit_wrmr counts those of group 1 only, whatever the number of groups)
     out["wrmr"] = math.sqrt(chisq / len(problem.groups[0].obs)) if chisq >= 0 else math.nan

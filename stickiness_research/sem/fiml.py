@@ -491,26 +491,24 @@ class FimlProblem(Problem):
         return np.inf if out is None else out["f"] / n
 
     def moments_hessian(self, group: int, sigma: np.ndarray, mu: np.ndarray, u: np.ndarray, v: np.ndarray,
-                        dm: np.ndarray, expected: bool = False) -> np.ndarray | None:
+                        dm: np.ndarray) -> np.ndarray | None:
         """The group's FIML Hessian (summed over respondents) at (Sigma, mu) of parameters whose ``dSigma = u v' +
         v u'`` and ``dmu = dm`` rows and whose second derivatives vanish (the saturated and independence models'
         means and (co)variances): the Kronecker sum over padded patterns where there is one, else pattern by
         pattern. None where Sigma or some Sigma_oo is not positive definite. The last two are kept: MLR's scaled
-        test and the FIML-corrected fit indices both ask for the saturated model's (tens of milliseconds).
-        ``expected``: the expected Hessian (each pattern's complete-data one on its observed variables; lavaan's
-        ``lav_mvnorm_missing_information_expected``, times 2 N), where the data enter through the patterns alone."""
-        key = (group, sigma.tobytes(), mu.tobytes(), u.tobytes(), v.tobytes(), dm.tobytes(), expected)
+        test and the FIML-corrected fit indices both ask for the saturated model's (tens of milliseconds)."""
+        key = (group, sigma.tobytes(), mu.tobytes(), u.tobytes(), v.tobytes(), dm.tobytes())
         if key in self._moments_kept:
             return self._moments_kept[key]
         hess = None
         if self.padded is not None:
             state = self.padded[group].evaluate(sigma, mu)
             if state is not None:
-                hess = kronecker_sum(self.padded[group].hessian_chunks(state, expected), u, v, dm)
+                hess = kronecker_sum(self.padded[group].hessian_chunks(state), u, v, dm)
         else:
             terms = group_terms(self.group_parts[group], sigma, mu)
             if terms is not None:
-                hess = pattern_hessian(terms[3], sigma, u, v, dm, expected)
+                hess = pattern_hessian(terms[3], sigma, u, v, dm)
         if len(self._moments_kept) >= 2:  # MLR: the saturated model, the independence model, the saturated again
             self._moments_kept.pop(next(iter(self._moments_kept)))
         self._moments_kept[key] = hess

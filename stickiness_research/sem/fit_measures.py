@@ -69,8 +69,6 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
     rmr_nomean = float(sum(g["n"] * _rmr(g, False) for g in groups) / n)
     gfi = float(sum(g["n"] * _gfi(g) for g in groups) / n)
     nel = n_groups * (p * (p + 1) // 2 + (p if means else 0))
-    agfi = 1 - (nel / df) * (1 - gfi) if df > 0 else 1.0
-    pgfi = (df / nel) * gfi
 
     if loglik is None:
         logl_h1 = sum(-g["n"] / 2 * (p * math.log(2 * math.pi) + ld + p) for g, ld in zip(groups, logdets, strict=True))
@@ -91,7 +89,7 @@ def fit_measures(groups: list[dict], npar: int, *, baseline_chisq: float | None 
         "logl": logl, "unrestricted.logl": logl_h1, "aic": aic, "bic": bic, "bic2": bic2, "ntotal": float(n),
         **rmsea_family, "rmsea.ci.level": 0.90, "rmsea.close.h0": RMSEA_CLOSE, "rmsea.notclose.h0": RMSEA_NOTCLOSE,
         "srmr": srmr, "chisq.df": chisq / df if df > 0 else math.nan,
-        "rmr": rmr, "rmr_nomean": rmr_nomean, **rms, "gfi": gfi, "agfi": agfi, "pgfi": pgfi,
+        "rmr": rmr, "rmr_nomean": rmr_nomean, **rms, **gfi_indices(gfi, nel, df),
         "cn_05": hoelter(chisq, df, n, 0.05), "cn_01": hoelter(chisq, df, n, 0.01),
         "mfi": math.exp(-0.5 * (chisq - df) / n), "ecvi": chisq / n + 2 * npar / n,
     }
@@ -295,6 +293,12 @@ def _baseline_logdet(g: dict) -> float:
     return out
 
 
+def gfi_indices(gfi: float, nel: int, df: float) -> dict[str, float]:
+    """GFI with its adjusted and parsimony versions (lavaan's ``lav_fit_agfi``, ``lav_fit_pgfi``): ``nel`` the sample
+    statistics over the groups, ``df`` the model's."""
+    return {"gfi": gfi, "agfi": 1 - (nel / df) * (1 - gfi) if df > 0 else 1.0, "pgfi": (df / nel) * gfi}
+
+
 def hoelter(chisq: float, df: float, n: int, alpha: float) -> float:
     """Hoelter's critical N (lavaan ``cn_05``/``cn_01``, ``lav_fit_cn``): qchisq(1 - alpha, df) / (chisq / N) + 1; NA
     for a saturated model with a zero statistic (lavaan: below machine epsilon; its statistic for a just-identified
@@ -302,8 +306,7 @@ def hoelter(chisq: float, df: float, n: int, alpha: float) -> float:
     if df <= 0 and chisq < np.finfo(float).eps:
         return math.nan
     critical = float(special.chdtri(df, alpha)) if df > 0 else 0.0
-    with np.errstate(divide="ignore"):
-        return float(np.divide(critical, chisq / n) + 1) if chisq > 0 else math.inf
+    return critical / (chisq / n) + 1 if chisq > 0 else math.inf
 
 
 def _rmr(g: dict, with_means: bool) -> float:

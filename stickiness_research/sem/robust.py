@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 from scipy import linalg, special
 
 from ..errors import EstimationError
 from .fiml import independence_moments
-from .fit_measures import incremental_indices, ml_discrepancy, rmsea_indices
+from .fit_measures import gfi_indices, incremental_indices, ml_discrepancy, rmsea_indices
 from .problem import Problem
 
 
@@ -403,11 +404,13 @@ def fiml_gfi(problem, theta: np.ndarray, df: float) -> dict:
     nel = 0
     for k, (g, x) in enumerate(zip(problem.groups, problem.xs, strict=True)):
         n_g, p = x.shape
+        # the solve's own moments (rank2's, to the bit): their pattern evaluation is kept from its last step
         sigma, mu = g.structure.rank2(problem.local(g, theta))[:2]
         state = problem.padded[k].evaluate(sigma, mu)
         if state is None:
             return {}
-        obs_mu, obs_cov = np.nanmean(x, axis=0), _pairwise_covariance(x) * (n_g - 1) / n_g
+        # pandas' covariance of incomplete columns is the pairwise-complete one (R's cov(use = "pairwise"))
+        obs_mu, obs_cov = np.nanmean(x, axis=0), pd.DataFrame(x).cov().to_numpy() * (n_g - 1) / n_g
         vectors = [(obs_mu.copy(), obs_cov.copy()), (obs_mu - mu, obs_cov - sigma)]  # s and e
         for vec_mu, mat in vectors:
             vec_mu[exo] = 0.0  # fixed.x: the covariates' own moments carry no weight
@@ -420,18 +423,7 @@ def fiml_gfi(problem, theta: np.ndarray, df: float) -> dict:
         total += n_g * (1.0 - forms[1] / forms[0])
         nel += p + p * (p + 1) // 2
     gfi = total / problem.n_total
-    return {"gfi": gfi, "agfi": 1 - (nel / df) * (1 - gfi) if df > 0 else 1.0, "pgfi": (df / nel) * gfi}
-
-
-def _pairwise_covariance(x: np.ndarray) -> np.ndarray:
-    """R's ``cov(x, use = "pairwise")``: each pair's covariance over the rows where both are answered, about those
-    rows' means, divisor n_ij - 1."""
-    answered = ~np.isnan(x)
-    filled, present = np.where(answered, x, 0.0), answered.astype(float)
-    n = present.T @ present
-    sums = filled.T @ present  # [i, j]: the sum of x_i over the rows where x_j is answered too
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (filled.T @ filled - sums * sums.T / n) / (n - 1)
+    return gfi_indices(gfi, nel, df)
 
 
 def robust_indices(x2: float, df: float, c: float, x2_b: float, df_b: float, c_b: float, n: int,
