@@ -542,16 +542,7 @@ def _solve_robustly(problem: Problem) -> Solution:
 def _solve_constrained(problem: Problem) -> tuple[Problem, Solution]:
     """Fit; inequality constraints ('a > 0') that the free solution violates are made active (the
     parameter is fixed at its bound) and the model refitted, until all hold (an active-set method)."""
-    sol = _solve_robustly(problem)
-    active: list[tuple[int, float]] = []
-    for _ in range(len(problem.bounds) + 1):
-        violated = _violated(problem, sol.theta)
-        if not violated:
-            break
-        active += violated
-        problem = _fix_parameters(problem, violated)
-        sol = _solve_robustly(problem)
-    problem.active_bounds = active
+    problem, sol, _ = _hold_bounds(problem, lambda base, first: (base, _solve_robustly(base), None))
     return problem, sol
 
 
@@ -563,22 +554,31 @@ def solve_fiml_constrained(base: Problem, xs: list[np.ndarray], **options):
     (FimlProblem, Solution, its Hessian or None); ``problem.active_bounds`` lists the constraints held."""
     from .fiml import FimlProblem, solve_fiml
 
-    problem = FimlProblem(base, xs)
-    sol, hess = solve_fiml(problem, None if "start" in options else base, **options)
+    def fit(base: Problem, first: bool):
+        problem = FimlProblem(base, xs)
+        # a refit starts from the two-stage estimate, whose complete-data Hessian steps it (a given step matrix is
+        # of the longer theta; the exact Hessian alone may not descend far from the estimate)
+        given = options if first else {k: v for k, v in options.items() if k not in ("start", "step_matrix")}
+        return (problem, *solve_fiml(problem, None if "start" in given else base, **given))
+
+    return _hold_bounds(base, fit)
+
+
+def _hold_bounds(base: Problem, fit):
+    """The active set both fits share: ``fit(base, first)`` -> (problem, Solution, extra); while the solution violates
+    inequality constraints, those parameters are fixed at their bounds (``_fix_parameters``) and ``base`` refitted.
+    Returns the last (problem, Solution, extra), the problem's ``active_bounds`` the constraints held."""
+    problem, sol, extra = fit(base, True)
     active: list[tuple[int, float]] = []
-    for _ in range(len(base.bounds)):
+    for _ in range(len(base.bounds) + 1):
         violated = _violated(problem, sol.theta)
         if not violated:
             break
         active += violated
         base = _fix_parameters(base, violated)
-        problem = FimlProblem(base, xs)
-        # the refit starts from the two-stage estimate, whose complete-data Hessian steps it (a given step matrix
-        # is of the longer theta; the exact Hessian alone may not descend far from the estimate)
-        options = {k: v for k, v in options.items() if k not in ("start", "step_matrix")}
-        sol, hess = solve_fiml(problem, base, **options)
+        problem, sol, extra = fit(base, False)
     problem.active_bounds = active
-    return problem, sol, hess
+    return problem, sol, extra
 
 
 def _violated(problem: Problem, theta: np.ndarray) -> list[tuple[int, float]]:
