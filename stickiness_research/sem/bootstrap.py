@@ -25,7 +25,7 @@ from ..errors import EstimationError, ModelSpecError
 from ..executor import connect, map_chunks
 from .batched import CompiledModel, fit_batch
 from .build import build_problem, sample_moments
-from .effects import effect_paths, effect_values, pure_outcomes
+from .effects import ModelEffects, effect_values, model_paths
 from .fiml import FimlProblem, em_saturated
 from .fit import (
     _solve_constrained,
@@ -254,37 +254,25 @@ def _fixed_x_columns(rows: list, width: int) -> np.ndarray:
 
 class RefitQuantities:
     """What every refitted resample gives, for the ML and the ordered-items refits alike: each table row's value,
-    the defined parameters and (one group) the effects, then their std.all versions; with their names and the
-    full-sample values. ``row_values(problem, theta)`` gives the (table rows, values, std.all) of a problem of its
-    kind."""
+    the defined parameters and each group's effects (:class:`.effects.ModelEffects`), then their std.all versions;
+    with their names and the full-sample values. ``row_values(problem, theta)`` gives the (table rows, values,
+    std.all) of a problem of its kind."""
 
     def __init__(self, problem, partable, theta_hat: np.ndarray, row_values):
         self.partable = partable
         self.row_values = row_values
-        self.single = len(problem.groups) == 1
-        g0 = problem.groups[0]
-        self.inner = g0.structure.inner
-        beta = problem.matrices(g0, theta_hat)["beta"]
-        self.paths = ([p for outcome in pure_outcomes(self.inner, beta) for p in effect_paths(self.inner, beta, outcome)]
-                      if self.single else [])
-        _, self.effect_names = effect_values(self.inner, self.paths, beta[None])
-        self.labels = ["" if self.single else g.label for g in problem.groups]  # TableRow.group is 0-based
+        self.effects = ModelEffects(problem, theta_hat)
+        self.labels = ["" if len(problem.groups) == 1 else g.label for g in problem.groups]  # TableRow.group: 0-based
         self.rows, self.point = self._values(problem, theta_hat)
         self.fixed_x = _fixed_x_columns(self.rows, len(self.point))
 
     def _values(self, problem, theta: np.ndarray) -> tuple[list, np.ndarray]:
         rows, values, std_all = self.row_values(problem, theta)
         raw = [values, np.asarray(defined_values(self.partable, label_environment(rows, self.partable, values),
-                                                 DEFINED_FUNCTIONS), dtype=float)]
+                                                 DEFINED_FUNCTIONS), dtype=float), self.effects.values(problem, theta)]
         std = [std_all, np.asarray(defined_values(self.partable, label_environment(rows, self.partable, std_all),
-                                                  DEFINED_FUNCTIONS), dtype=float)]
-        if self.single:
-            g = problem.groups[0]
-            mats = problem.matrices(g, theta)
-            c = g.structure.inverse_i_minus_b(mats["beta"])
-            inner_cov = (c @ mats["psi"] @ c.T)[None]
-            raw.append(effect_values(self.inner, self.paths, mats["beta"][None])[0][0])
-            std.append(effect_values(self.inner, self.paths, mats["beta"][None], inner_cov)[0][0])
+                                                  DEFINED_FUNCTIONS), dtype=float),
+               self.effects.values(problem, theta, standardized=True)]
         return rows, np.concatenate(raw + std)
 
     def __call__(self, problem, theta: np.ndarray) -> np.ndarray:
@@ -294,11 +282,9 @@ class RefitQuantities:
 
     def names(self) -> list[tuple[str, str, str, str, str]]:
         """(lhs, op, rhs, label, group label or "") per raw quantity."""
-        paths, effect_names = self.paths, self.effect_names
         return ([(r.lhs, r.op, r.rhs, r.label, self.labels[r.group]) for r in self.rows]
                 + [(d.lhs, ":=", d.rhs, d.lhs, "") for d in self.partable.definitions()]
-                + [(name, "effect", p.kind, "", "") for p, name in zip(paths, effect_names[:len(paths)], strict=True)]
-                + [(name.removeprefix("total: "), "effect", "total", "", "") for name in effect_names[len(paths):]])
+                + [(path, "effect", kind, "", group) for path, kind, group in self.effects.names])
 
     def run(self, one, resamples, n_jobs: int, progress: bool, scheduler) -> tuple[list, np.ndarray, np.ndarray,
                                                                                   np.ndarray]:
@@ -449,7 +435,7 @@ class Quantities:
         self.definitions = self.partable.definitions()
         inner = self.structure.inner
         beta = self.model.matrices(theta_hat[None])["beta"][0]
-        self.paths = [p for outcome in pure_outcomes(inner, beta) for p in effect_paths(inner, beta, outcome)]
+        self.paths = model_paths(inner, beta)
         _, self.effect_names = effect_values(inner, self.paths, beta[None])
         self.raw_names = ([f"{r.lhs} {r.op} {r.rhs}" for r in self.rows]
                           + [f"{d.lhs} := {d.rhs}" for d in self.definitions] + self.effect_names)

@@ -51,12 +51,27 @@ def effect_paths(inner: list[str], beta: np.ndarray, outcome: str) -> list[Effec
     return sorted(paths, key=lambda p: (inner.index(p.driver), len(p.chain), p.chain))
 
 
+def _columns(paths: list[EffectPath]) -> list[tuple[str, str, str, str]]:
+    """(name, kind, driver, outcome) of each effect: the paths, then one total per (driver, outcome) pair in the
+    order of their first path (a total is one driver's effect on one outcome: a driver of two outcomes has two)."""
+    totals = dict.fromkeys((p.driver, p.outcome) for p in paths)
+    return ([(p.name, p.kind, p.driver, p.outcome) for p in paths]
+            + [(f"total: {d} -> {o}", "total", d, o) for d, o in totals])
+
+
+def model_paths(inner: list[str], beta: np.ndarray) -> list[EffectPath]:
+    """Every chain ending at each pure outcome, outcome by outcome (the rows of an effects table)."""
+    return [p for outcome in pure_outcomes(inner, beta) for p in effect_paths(inner, beta, outcome)]
+
+
 def effect_values(inner: list[str], paths: list[EffectPath], beta: np.ndarray,
                   inner_cov: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
-    """Values of each path and each driver's total, for a batch of Beta (B, m, m).
+    """Values of each path and each (driver, outcome) total, for a batch of Beta (B, m, m).
 
-    Returns an array (B, n_paths + n_drivers) and the column names (path names, then
-    ``"total: driver -> outcome"``). With ``inner_cov`` (B, m, m) the values are standardized.
+    Returns an array (B, n_paths + n_totals) and the column names (path names, then
+    ``"total: driver -> outcome"``, one per driver of each outcome, outcome by outcome). With ``inner_cov``
+    (B, m, m) the values are standardized: a chain's product times sd(driver) / sd(outcome), which is lavaan's
+    std.all of the same product written with ``:=`` (the std.all of the paths multiplied).
     """
     index = {v: i for i, v in enumerate(inner)}
     columns, names = [], []
@@ -69,9 +84,39 @@ def effect_values(inner: list[str], paths: list[EffectPath], beta: np.ndarray,
                                     / inner_cov[:, index[p.outcome], index[p.outcome]])
         columns.append(value)
         names.append(p.name)
-    drivers = list(dict.fromkeys(p.driver for p in paths))
-    for d in drivers:
-        members = [k for k, p in enumerate(paths) if p.driver == d]
-        columns.append(np.sum([columns[k] for k in members], axis=0))
-        names.append(f"total: {d} -> {paths[members[0]].outcome}")
+    for name, _, driver, outcome in _columns(paths)[len(paths):]:
+        columns.append(np.sum([columns[k] for k, p in enumerate(paths) if (p.driver, p.outcome) == (driver, outcome)],
+                              axis=0))
+        names.append(name)
     return np.stack(columns, axis=1) if columns else np.zeros((len(beta), 0)), names
+
+
+class ModelEffects:
+    """The effects of a fitted model, group by group: each group's chains read from its Beta at the estimates
+    ``theta`` (a path fixed at zero in one group is no chain there), so that every refit of a resample reports the
+    same effects. ``problem``: a fitted :class:`.Problem` (or its categorical kind), whose ``matrices(g, theta)``
+    give each group's Beta and Psi."""
+
+    def __init__(self, problem, theta: np.ndarray):
+        groups = problem.groups
+        self.paths = [model_paths(g.structure.inner, problem.matrices(g, theta)["beta"]) for g in groups]
+        self.labels = [g.label for g in groups] if len(groups) > 1 else [""]
+        # (path, kind, group label) per value
+        self.names = [(f"{driver} -> {outcome}", "total", label) if kind == "total" else (name, kind, label)
+                      for paths, label in zip(self.paths, self.labels, strict=True)
+                      for name, kind, driver, outcome in _columns(paths)]
+
+    def values(self, problem, theta: np.ndarray, standardized: bool = False) -> np.ndarray:
+        """Every group's effects at ``theta`` (std.all with ``standardized``), in the order of ``names``; ``problem``
+        the fitted one or a resample's (a problem of the same layout)."""
+        out = []
+        for g, paths in zip(problem.groups, self.paths, strict=True):
+            if not paths:
+                continue
+            mats = problem.matrices(g, theta)
+            cov = None
+            if standardized:
+                c = g.structure.inverse_i_minus_b(mats["beta"])
+                cov = (c @ mats["psi"] @ c.T)[None]
+            out.append(effect_values(g.structure.inner, paths, mats["beta"][None], cov)[0][0])
+        return np.concatenate(out) if out else np.zeros(0)

@@ -305,47 +305,37 @@ class SEMResult(Reportable):
                          progress=progress)
 
     def effects(self) -> pd.DataFrame:
-        """Direct, specific indirect and total effects on every final outcome, with delta-method SEs.
+        """Direct, specific indirect and total effects on every final outcome, with delta-method SEs; group by group
+        in a multi-group model.
+
+        A specific indirect effect is the product of the paths along one chain, a total the sum over a driver's
+        chains to one outcome. Each equals lavaan's ``:=`` of the same product or sum (est, its delta-method se
+        and std.all; with labels per group, ``c(a1, a2)*``, in a multi-group model).
 
         Returns
         -------
         DataFrame
-            path, kind (direct/indirect/total), est, se, z, pvalue, ci_lower, ci_upper, std_all.
+            path, kind (direct/indirect/total), group (multi-group models only: the group's label), est, se, z,
+            pvalue, ci_lower, ci_upper (95 %, normal), std_all. Empty when the model has no structural paths.
         """
-        from ..errors import ModelSpecError
-        from .effects import effect_paths, effect_values, pure_outcomes
+        from scipy import stats
+
+        from .effects import ModelEffects
         from .numeric import numerical_jacobian
 
         state = self._state
-        problem = state.problem
-        if len(problem.groups) > 1:
-            raise ModelSpecError("effects() is available for single-group models; fit each group separately.")
-        g = problem.groups[0]
-        st = g.structure
-        theta = state.solution.theta
-        beta = problem.matrices(g, theta)["beta"]
-        paths = [p for outcome in pure_outcomes(st.inner, beta) for p in effect_paths(st.inner, beta, outcome)]
-
-        def values(t: np.ndarray, standardized: bool = False) -> np.ndarray:
-            mats = problem.matrices(g, t)
-            cov = None
-            if standardized:
-                c = np.linalg.inv(np.eye(len(st.inner)) - mats["beta"])
-                cov = (c @ mats["psi"] @ c.T)[None]
-            return effect_values(st.inner, paths, mats["beta"][None], cov)[0][0]
-
-        point = values(theta)
-        _, names = effect_values(st.inner, paths, beta[None])
-        jac = numerical_jacobian(values, theta)
+        problem, theta = state.problem, state.solution.theta
+        effects = ModelEffects(problem, theta)
+        point = effects.values(problem, theta)
+        jac = numerical_jacobian(lambda t: effects.values(problem, t), theta)
         se = np.sqrt(np.clip(((jac @ state.vcov) * jac).sum(axis=1), 0, None))
         z = np.divide(point, se, out=np.full_like(point, np.nan), where=se > 0)
-        from scipy import stats
-
-        kinds = [p.kind for p in paths] + ["total"] * (len(names) - len(paths))
-        return pd.DataFrame({
-            "path": [n.removeprefix("total: ") for n in names], "kind": kinds, "est": point, "se": se, "z": z,
-            "pvalue": 2 * stats.norm.sf(np.abs(z)), "ci_lower": point - 1.959964 * se,
-            "ci_upper": point + 1.959964 * se, "std_all": values(theta, standardized=True)})
+        out = pd.DataFrame({"path": [n for n, _, _ in effects.names], "kind": [k for _, k, _ in effects.names]})
+        if len(state.problem.groups) > 1:
+            out["group"] = [g for _, _, g in effects.names]
+        return out.assign(est=point, se=se, z=z, pvalue=2 * stats.norm.sf(np.abs(z)), ci_lower=point - 1.959964 * se,
+                          ci_upper=point + 1.959964 * se,
+                          std_all=effects.values(problem, theta, standardized=True))
 
     def factor_scores(self, data: pd.DataFrame | None = None, method: str = "regression", *,
                       group: str | None = None) -> pd.DataFrame:
@@ -422,7 +412,7 @@ class SEMResult(Reportable):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``estimates`` (every column, ``group`` too for a multi-group fit), ``fit`` (the headline measures;
-        every measure is in ``meta()["fit_measures"]``), ``r2`` and, for a single-group model with structural
+        every measure is in ``meta()["fit_measures"]``), ``r2`` and, for a model with structural
         paths, ``effects`` (direct, indirect and total, delta-method SEs: :meth:`effects`)."""
         from .fit_measures import headline
 
@@ -436,7 +426,7 @@ class SEMResult(Reportable):
         r2 = self.r2.rename("r2").reset_index()
         r2.columns = [*(["group"] if len(r2.columns) == 3 else []), "variable", "r2"]
         out = {"estimates": self.estimates, "fit": fit, "r2": r2}
-        if not self.groups and self._state is not None and self.vcov is not None:
+        if self._state is not None and self.vcov is not None:
             effects = self.effects()
             if len(effects):
                 out["effects"] = effects

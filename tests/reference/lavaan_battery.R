@@ -190,6 +190,25 @@ CASES <- list(
   case("hs_path_mediation", "sem", lines(
     "x4 ~ a*x1 + x2", "x7 ~ b*x4 + c*x1", "ind := a*b", "total := c + a*b"), HS),
   case("hs_path_saturated", "sem", lines("x4 ~ x1 + x2", "x7 ~ x4 + x1 + x2"), HS),
+  # effects(): every specific indirect effect and every (driver, outcome) total written as `:=`, named
+  # kind_chain[_gN] (tests/test_effects.py reads the chain and the group from the name)
+  case("effects_two_outcomes", "sem", lines(
+    "x4 ~ a*x1 + f*x2", "x7 ~ b*x4 + c*x1", "x8 ~ d*x4 + e*x1 + g*x2",
+    "ind_x1_x4_x7 := a*b", "ind_x1_x4_x8 := a*d", "ind_x2_x4_x7 := f*b", "ind_x2_x4_x8 := f*d",
+    "tot_x1_x7 := c + a*b", "tot_x1_x8 := e + a*d", "tot_x2_x7 := f*b", "tot_x2_x8 := g + f*d",
+    "tot_x4_x7 := b", "tot_x4_x8 := d"), HS),
+  case("effects_two_groups", "sem", lines(
+    "x4 ~ c(a1, a2)*x1 + c(f1, f2)*x2", "x7 ~ c(b1, b2)*x4 + c(c1, c2)*x1",
+    "ind_x1_x4_x7_g1 := a1*b1", "ind_x1_x4_x7_g2 := a2*b2", "ind_x2_x4_x7_g1 := f1*b1",
+    "ind_x2_x4_x7_g2 := f2*b2", "tot_x1_x7_g1 := c1 + a1*b1", "tot_x1_x7_g2 := c2 + a2*b2",
+    "tot_x2_x7_g1 := f1*b1", "tot_x2_x7_g2 := f2*b2", "tot_x4_x7_g1 := b1", "tot_x4_x7_g2 := b2"),
+    HS, group = "school"),
+  # equal paths as distinct labels held equal: a shared label (c(a, a)) would make lavaan's std.all of a
+  # second group's `:=` the first group's (the label names the first group's row)
+  case("effects_latent_two_groups_equal", "sem", lines(
+    HS3, "textual ~ c(a1, a2)*visual", "speed ~ c(b1, b2)*textual + c(c1, c2)*visual", "a1 == a2", "b1 == b2",
+    "ind_visual_textual_speed_g1 := a1*b1", "ind_visual_textual_speed_g2 := a2*b2",
+    "tot_visual_speed_g1 := c1 + a1*b1", "tot_visual_speed_g2 := c2 + a2*b2"), HS, group = "school"),
   case("one_variable_mlr", "sem", "x1 ~~ x1", HS, estimator = "MLR"),  # baseline df 0 too
   case("one_variable_fiml_mlr", "sem", "x1 ~~ x1", HS_NA, estimator = "MLR", missing = "ml",
        allow_warning = "some cases are empty"),
