@@ -106,3 +106,45 @@ def test_effects_of_ordered_items_by_group():
         assert row["est"] == pytest.approx(est[("ea", "~", "ia", group)] * est[("st", "~", "ea", group)], rel=1e-12)
     boot = res.bootstrap(20, seed=1).effects()
     np.testing.assert_allclose(boot["est"], eff["est"], rtol=1e-10)
+
+
+def test_a_non_recursive_model_has_no_effects_but_its_tables_and_bootstrap_work():
+    """A feedback loop (x4 -> x5 -> x4) means infinitely many chains: effects() says so with a named error, and the
+    tables, the summary and the bootstrap, which list effects where there are some, leave them out."""
+    hs = sr.datasets.holzinger_swineford()
+    for group in (None, "school"):
+        res = sr.fit_sem("x4 ~ x1 + x5\nx5 ~ x2 + x4\nx7 ~ x4 + x5", hs, group=group)
+        with pytest.raises(sr.errors.ModelSpecError, match="recursive model.*'x4', 'x5'"):
+            res.effects()
+        assert "effects" not in res.tables()
+        assert "effects" not in res.summary() and "x5" in res.summary()  # it raised RecursionError
+        boot = res.bootstrap(10, seed=1)
+        assert len(boot.effects()) == 0 and len(boot.table) > 0
+
+
+def test_loadings_are_not_paths_of_an_effect():
+    """Beta holds a higher-order factor's loadings and those of an indicator that also predicts: neither is a path
+    of an effect (only ~ rows are)."""
+    hs = sr.datasets.holzinger_swineford()
+    three = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+    second_order = sr.fit_sem(three + "g =~ visual + textual + speed", hs)
+    assert len(second_order.effects()) == 0 and "effects" not in second_order.tables()
+    res = sr.fit_sem(three + "textual ~ a*visual + k*x1\nspeed ~ b*textual + c*visual", hs)
+    eff = res.effects().set_index(["path", "kind"])
+    assert not any("x1 -> " in path and path.startswith("visual") for path, _ in eff.index)
+    est = res.estimates.set_index(["lhs", "op", "rhs"])["est"]
+    total = est[("speed", "~", "visual")] + est[("textual", "~", "visual")] * est[("speed", "~", "textual")]
+    assert eff.loc[("visual -> speed", "total"), "est"] == pytest.approx(total, rel=1e-12)
+
+
+def test_both_bootstrap_engines_name_the_effects_draws_alike():
+    """The batched engine (single-group ML) and the refits (here a mean structure) name an effect's draws
+    ``"<path> effect <kind>"``."""
+    hs = sr.datasets.holzinger_swineford()
+    syntax = "x4 ~ a*x1\nx7 ~ b*x4 + c*x1"
+    batched = sr.fit_sem(syntax, hs).bootstrap(20, seed=2)
+    refitted = sr.fit_sem(syntax, hs, meanstructure=True).bootstrap(20, seed=2)
+    names = ["x1 -> x4 -> x7 effect indirect", "x1 -> x7 effect total", "x4 -> x7 effect direct"]
+    for boot in (batched, refitted):
+        assert set(names) <= set(boot.draws.columns)
+    np.testing.assert_allclose(batched.draws[names], refitted.draws[names], rtol=2e-4, atol=1e-8)

@@ -25,7 +25,7 @@ from ..errors import EstimationError, ModelSpecError
 from ..executor import connect, map_chunks
 from .batched import CompiledModel, fit_batch
 from .build import build_problem, sample_moments
-from .effects import ModelEffects, effect_values, model_paths
+from .effects import ModelEffects, effect_labels, effect_values, structural_paths
 from .fiml import FimlProblem, em_saturated
 from .fit import (
     _solve_constrained,
@@ -433,12 +433,13 @@ class Quantities:
         self.rows = state.rows
         self.partable = state.partable
         self.definitions = self.partable.definitions()
-        inner = self.structure.inner
         beta = self.model.matrices(theta_hat[None])["beta"][0]
-        self.paths = model_paths(inner, beta)
-        _, self.effect_names = effect_values(inner, self.paths, beta[None])
+        self.paths = structural_paths(self.structure, beta)[0]  # none in a non-recursive model
+        self.effect_labels = effect_labels(self.paths)
+        # the draws' columns, named as the refits' (RefitQuantities.names, BootstrapResult.draws)
         self.raw_names = ([f"{r.lhs} {r.op} {r.rhs}" for r in self.rows]
-                          + [f"{d.lhs} := {d.rhs}" for d in self.definitions] + self.effect_names)
+                          + [f"{d.lhs} := {d.rhs}" for d in self.definitions]
+                          + [f"{path} effect {kind}" for path, kind in self.effect_labels])
         self.n_raw = len(self.raw_names)
         self.fixed_x = None
         self.point = self.values(theta_hat[None])[0]
@@ -494,10 +495,8 @@ class Quantities:
             recs.append((r.lhs, r.op, r.rhs, r.label))
         for d in self.definitions:
             recs.append((d.lhs, ":=", d.rhs, d.lhs))
-        for p, name in zip(self.paths, self.effect_names[:len(self.paths)], strict=True):
-            recs.append((name, "effect", p.kind, ""))
-        for name in self.effect_names[len(self.paths):]:
-            recs.append((name.removeprefix("total: "), "effect", "total", ""))
+        for path, kind in self.effect_labels:
+            recs.append((path, "effect", kind, ""))
         frame = pd.DataFrame(recs, columns=["lhs", "op", "rhs", "label"])
         frame["est"], frame["boot_se"] = point[:n], se[:n]
         frame["ci_lower"], frame["ci_upper"] = lower[:n], upper[:n]

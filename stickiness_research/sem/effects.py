@@ -59,9 +59,46 @@ def _columns(paths: list[EffectPath]) -> list[tuple[str, str, str, str]]:
             + [(f"total: {d} -> {o}", "total", d, o) for d, o in totals])
 
 
+def effect_labels(paths: list[EffectPath]) -> list[tuple[str, str]]:
+    """(path, kind) of each effect ``effect_values`` gives for ``paths``: a total as ``"driver -> outcome"``."""
+    return [(f"{driver} -> {outcome}" if kind == "total" else name, kind) for name, kind, driver, outcome in
+            _columns(paths)]
+
+
 def model_paths(inner: list[str], beta: np.ndarray) -> list[EffectPath]:
-    """Every chain ending at each pure outcome, outcome by outcome (the rows of an effects table)."""
+    """Every chain ending at each pure outcome, outcome by outcome (the rows of an effects table); ``beta`` holds the
+    regressions only (:func:`structural_paths`) of a recursive model."""
     return [p for outcome in pure_outcomes(inner, beta) for p in effect_paths(inner, beta, outcome)]
+
+
+def in_loops(beta: np.ndarray) -> np.ndarray:
+    """The variables on or behind a feedback loop of the paths ``beta`` (B[i, j] != 0: j -> i), as a boolean mask
+    (none: the model is recursive): what is left after taking away, again and again, the variables no remaining
+    path points at."""
+    edges = beta != 0
+    left = np.ones(len(edges), dtype=bool)
+    while left.any():
+        first = left & ~edges[:, left].any(axis=1)
+        if not first.any():
+            break
+        left &= ~first
+    return left
+
+
+def structural_paths(structure, beta: np.ndarray) -> tuple[list[EffectPath], list[str]]:
+    """The chains of a group's regressions (its ``~`` rows in Beta, at their values ``beta``; Beta also holds the
+    loadings of higher-order factors and of indicators that are predictors too, which are no paths of an effect),
+    and the variables on or behind a feedback loop: a non-recursive model has infinitely many chains, so none are
+    given (empty, and the loop's variables named)."""
+    regressions = np.zeros(beta.shape, dtype=bool)
+    for r in structure.rows:
+        if r.op == "~" and r.mat == "beta":
+            regressions[r.row, r.col] = True
+    beta = np.where(regressions, beta, 0.0)
+    looped = in_loops(beta)
+    if looped.any():
+        return [], [v for v, hit in zip(structure.inner, looped, strict=True) if hit]
+    return model_paths(structure.inner, beta), []
 
 
 def effect_values(inner: list[str], paths: list[EffectPath], beta: np.ndarray,
@@ -99,12 +136,14 @@ class ModelEffects:
 
     def __init__(self, problem, theta: np.ndarray):
         groups = problem.groups
-        self.paths = [model_paths(g.structure.inner, problem.matrices(g, theta)["beta"]) for g in groups]
+        found = [structural_paths(g.structure, problem.matrices(g, theta)["beta"]) for g in groups]
+        # a feedback loop in any group: no effects (``SEMResult.effects()`` says why)
+        self.loop = next((looped for _, looped in found if looped), [])
+        self.paths = [[] if self.loop else paths for paths, _ in found]
         self.labels = [g.label for g in groups] if len(groups) > 1 else [""]
         # (path, kind, group label) per value
-        self.names = [(f"{driver} -> {outcome}", "total", label) if kind == "total" else (name, kind, label)
-                      for paths, label in zip(self.paths, self.labels, strict=True)
-                      for name, kind, driver, outcome in _columns(paths)]
+        self.names = [(path, kind, label) for paths, label in zip(self.paths, self.labels, strict=True)
+                      for path, kind in effect_labels(paths)]
 
     def values(self, problem, theta: np.ndarray, standardized: bool = False) -> np.ndarray:
         """Every group's effects at ``theta`` (std.all with ``standardized``), in the order of ``names``; ``problem``
