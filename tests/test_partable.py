@@ -76,6 +76,13 @@ def test_modifiers_per_group_and_errors():
         lavaanify("f =~ x1 + foo(2)*x2 + x3")
     with pytest.raises(sr.ModelSpecError, match="two different fixed modifiers"):
         lavaanify("f =~ x1 + 0.5*x2 + 0.7*x2")
+    # a value and a label on one term: lavaan 0.6 keeps the label and frees the parameter (lavaanify("y ~ 0.5*b*x")
+    # gives free 1, ustart NA), so we refuse rather than fit another model; NA with a label, or a start value, is fine
+    for term in ("0.5*b*x2", "b*0.5*x2", "c(0.5, NA)*c(b1, b2)*x2"):
+        with pytest.raises(sr.ModelSpecError, match=r"fixes its parameter \(0.5\) and labels it \(b1?\).*'b1? == 0.5'"):
+            lavaanify(f"f =~ x1 + {term} + x3", Options(ngroups=2))
+    free = [r for r in lavaanify("f =~ x1 + NA*b*x2 + start(0.5)*c*x3") if r.op == "=~"]
+    assert [(r.label, r.free > 0) for r in free] == [("", False), ("b", True), ("c", True)]
 
 
 def test_multi_line_formulas_and_comments():

@@ -262,6 +262,14 @@ def _term(term: str, line: int) -> tuple[Modifiers, str]:
     mods = Modifiers()
     for piece in pieces[:-1]:
         mods.merge(_modifier(piece, term, line), f"model line {line}")
+    if mods.label is not None and mods.fixed is not None and not all(math.isnan(v) for v in mods.fixed):
+        # lavaan 0.6 keeps one modifier of a term (the label) and drops the value: the path is free there
+        value = next(v for v in mods.fixed if not math.isnan(v))
+        raise ModelSpecError(
+            f"model line {line}: {term!r} both fixes its parameter ({value:g}) and labels it ({mods.label[0]}); "
+            f"lavaan 0.6 keeps only the label and leaves the parameter free, so the two would fit different models. "
+            f"To fix a labelled parameter write '{mods.label[0]}*{var}' and '{mods.label[0]} == {value:g}'; to "
+            "label a free one, drop the number.")
     return mods, var
 
 
