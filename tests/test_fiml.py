@@ -86,6 +86,20 @@ def test_padded_patterns_equal_pattern_by_pattern_terms(monkeypatch):
         np.testing.assert_allclose(selected, by_pattern, rtol=1e-10, atol=1e-9 * np.abs(by_pattern).max())
 
 
+def test_gathered_fold_equals_the_sparse_fold():
+    """Above KRONECKER_MAX_P the Kronecker sum's symmetrisation gathers instead of building the sparse map: the same
+    (vech x vech) matrix, to the order of the sums' terms (p = 7, 13: odd and even numbers of upper-triangle entries)."""
+    from stickiness_research.sem import fiml
+
+    rng = np.random.default_rng(11)
+    for p in (7, 13):
+        index = fiml._kronecker_index(p)
+        n_upper = len(index.upper[0])
+        kron_v = rng.standard_normal((n_upper, n_upper))
+        sparse_fold = (index.fold @ kron_v.ravel()).reshape(n_upper, n_upper)
+        np.testing.assert_allclose(fiml._fold_gathered(kron_v, index), sparse_fold, rtol=1e-14, atol=1e-14)
+
+
 def test_accelerated_em_reaches_the_em_fixed_point():
     """SQUAREM's estimate is a fixed point of the plain EM map (one more EM step changes nothing)."""
     from stickiness_research.sem import fiml

@@ -299,10 +299,10 @@ def fiml_corrected(problem, theta: np.ndarray, h1: list[tuple[np.ndarray, np.nda
     Under fixed.x the covariates' own means and (co)variances are left out of every matrix, as lavaan's h1
     information leaves them out.
 
-    Not computed (an empty dict) above ``fiml.KRONECKER_MAX_P`` variables: the saturated model's missing-data
-    Hessian then goes pattern by pattern, seconds for 45 variables, where the fit itself takes a fraction of one.
+    Not computed (an empty dict) above ``fiml.SATURATED_MAX_P`` variables, where the saturated model's
+    missing-data Hessian would go pattern by pattern (minutes).
     """
-    if problem.padded is None:
+    if problem.saturated_padded is None:
         return {}
     n = problem.n_total
     n_groups = len(problem.groups)
@@ -394,10 +394,11 @@ def fiml_gfi(problem, theta: np.ndarray, df: float) -> dict:
     the symmetric matrix of x's covariance part. Complete-data ML's GFI weighs by ``Sigma^-1`` alone, which is not
     lavaan's number here (an unseen growth model gave .991 where lavaan gives .855).
 
-    An empty dict above ``fiml.KRONECKER_MAX_P`` variables (no padded patterns there) or where the implied matrix
+    An empty dict above ``fiml.SATURATED_MAX_P`` variables (no padded patterns there) or where the implied matrix
     is not positive definite.
     """
-    if problem.padded is None:
+    padded = problem.saturated_padded
+    if padded is None:
         return {}
     exo = np.asarray(problem.partable.exo_index(fixed_only=True), dtype=int)
     total = 0.0
@@ -406,7 +407,7 @@ def fiml_gfi(problem, theta: np.ndarray, df: float) -> dict:
         n_g, p = x.shape
         # the solve's own moments (rank2's, to the bit): their pattern evaluation is kept from its last step
         sigma, mu = g.structure.rank2(problem.local(g, theta))[:2]
-        state = problem.padded[k].evaluate(sigma, mu)
+        state = padded[k].evaluate(sigma, mu)
         if state is None:
             return {}
         # pandas' covariance of incomplete columns is the pairwise-complete one (R's cov(use = "pairwise"))
@@ -416,7 +417,7 @@ def fiml_gfi(problem, theta: np.ndarray, df: float) -> dict:
             vec_mu[exo] = 0.0  # fixed.x: the covariates' own moments carry no weight
             mat[np.ix_(exo, exo)] = 0.0
         forms = np.zeros(2)
-        for a, _, _, n in problem.padded[k].hessian_chunks(state, expected=True):
+        for a, _, _, n in padded[k].hessian_chunks(state, expected=True):
             for m, (vec_mu, mat) in enumerate(vectors):
                 ax = a @ mat
                 forms[m] += float(n @ (a @ vec_mu @ vec_mu) + 0.5 * n @ np.einsum("cij,cji->c", ax, ax))

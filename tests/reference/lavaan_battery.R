@@ -22,6 +22,7 @@
 #                             first 80 give a negative residual variance for x1)
 #   battery_hs_first80.csv    the first 80 rows (that Heywood case, kept on purpose: improper = TRUE)
 #   battery_sim_8f48.csv      simulated 8-factor, 48-indicator data (N = 400, set.seed below)
+#   battery_sim_8f48_mcar5.csv  the same with 5 % of the answers missing completely at random
 # Each is written with write.csv() and read back, and every fit uses the read-back copy,
 # i.e. exactly the values the Python tests read.
 #
@@ -76,6 +77,9 @@ make_data <- function() {
   x <- round(x + 3, 3)
   colnames(x) <- paste0("y", seq_len(nf * ni))
   write_back(as.data.frame(x), "battery_sim_8f48.csv")
+  set.seed(20261201)  # the same answers, 5 % missing completely at random (almost every row its own pattern)
+  x[matrix(runif(length(x)) < 0.05, nrow(x))] <- NA
+  write_back(as.data.frame(x), "battery_sim_8f48_mcar5.csv")
 }
 
 # ---------------------------------------------------------------------------
@@ -294,6 +298,9 @@ CASES <- list(
   case("fiml_mg_configural", "cfa", HS3, HS_NA, group = "school", missing = "ml"),
   case("fiml_mlr_hs_cfa", "cfa", HS3, HS_NA, estimator = "MLR", missing = "ml"),
   case("fiml_mlr_hs_mimic", "sem", lines(HS3, "visual ~ ageyr + sex"), HS_NA, estimator = "MLR", missing = "ml"),
+  # more than 40 variables: the saturated model's missing-data information over 370 patterns of 48 variables
+  case("fiml_sim_8f48", "cfa", SIM8, "battery_sim_8f48_mcar5.csv", missing = "ml"),
+  case("fiml_mlr_sim_8f48", "cfa", SIM8, "battery_sim_8f48_mcar5.csv", estimator = "MLR", missing = "ml"),
   # robust CFI/TLI/RMSEA of FIML fits (Zhang & Savalei's FIML-corrected ones) under equality constraints across
   # groups, labelled paths, and covariates modelled (fixed.x = FALSE)
   case("fiml_mg_scalar", "cfa", HS3, HS_NA, group = "school", group.equal = c("loadings", "intercepts"),
