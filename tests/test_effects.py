@@ -16,7 +16,7 @@ from test_lavaan_battery import fitted, reference
 import stickiness_research as sr
 
 CASES = ["effects_two_outcomes", "effects_two_groups", "effects_latent_two_groups_equal"]
-KINDS = {"ind": "indirect", "tot": "total"}
+KINDS = {"ind": "indirect", "tot": "total", "dir": "direct"}
 
 
 def lavaan_effects(name: str) -> pd.DataFrame:
@@ -25,7 +25,7 @@ def lavaan_effects(name: str) -> pd.DataFrame:
     labels = ref.get("group_labels") or [""]
     out = []
     for row in ref["estimates"]:
-        if row["op"] != ":=":
+        if row["op"] != ":=" or row["lhs"].startswith("diff_"):
             continue
         parts = row["lhs"].split("_")
         group = labels[int(parts.pop()[1:]) - 1] if parts[-1].startswith("g") and parts[-1][1:].isdigit() else ""
@@ -53,6 +53,37 @@ def test_every_defined_effect_equals_ours(name):
         for column in ("est", "se", "std_all"):
             got, want = float(mine.loc[key, column]), float(getattr(row, column))
             assert got == pytest.approx(want, rel=1e-3, abs=1e-4), f"{name} {key} {column}: {got} vs lavaan {want}"
+
+
+def test_group_differences_of_effects_equal_lavaans_defined_differences():
+    """effect_differences(): the second group's effect minus the first's, as lavaan's ``diff_ind_x1_x4_x7 := a2*b2 -
+    a1*b1`` (named diff_kind_chain), est and se at 1e-3; and in the tables."""
+    res = fitted("effects_two_groups")
+    diffs = res.effect_differences()
+    assert set(diffs["reference"]) == {"Pasteur"} and set(diffs["group"]) == {"Grant-White"}
+    mine = diffs.set_index(["path", "kind"])
+    theirs = [r for r in reference("effects_two_groups")["estimates"] if r["lhs"].startswith("diff_")]
+    assert len(theirs) == 3
+    for row in theirs:
+        parts = row["lhs"].split("_")[1:]
+        key = (" -> ".join(parts[1:]), KINDS[parts[0]])
+        for column, want in (("est", row["est"]), ("se", row["se"])):
+            assert float(mine.loc[key, column]) == pytest.approx(want, rel=1e-3, abs=1e-4), (key, column)
+    assert res.tables()["effect_differences"].equals(diffs)
+    # the other way round: the negatives
+    back = res.effect_differences(reference="Grant-White").set_index(["path", "kind"])
+    np.testing.assert_allclose(back.loc[mine.index, "est"], -mine["est"], rtol=1e-12)
+    np.testing.assert_allclose(back.loc[mine.index, "se"], mine["se"], rtol=1e-6)
+    with pytest.raises(sr.errors.ModelSpecError, match="not one of the groups.*Grant-White"):
+        res.effect_differences(reference="Grant White")
+    with pytest.raises(sr.errors.ModelSpecError, match="multi-group"):
+        fitted("effects_two_outcomes").effect_differences()
+
+
+def test_paths_held_equal_across_groups_differ_by_nothing():
+    diffs = fitted("effects_latent_two_groups_equal").effect_differences().set_index(["path", "kind"])
+    row = diffs.loc[("visual -> textual -> speed", "indirect")]
+    assert abs(row["est"]) < 1e-12 and row["se"] < 1e-6
 
 
 def test_a_driver_of_two_outcomes_has_a_total_on_each():

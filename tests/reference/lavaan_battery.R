@@ -205,7 +205,9 @@ CASES <- list(
     "x4 ~ c(a1, a2)*x1 + c(f1, f2)*x2", "x7 ~ c(b1, b2)*x4 + c(c1, c2)*x1",
     "ind_x1_x4_x7_g1 := a1*b1", "ind_x1_x4_x7_g2 := a2*b2", "ind_x2_x4_x7_g1 := f1*b1",
     "ind_x2_x4_x7_g2 := f2*b2", "tot_x1_x7_g1 := c1 + a1*b1", "tot_x1_x7_g2 := c2 + a2*b2",
-    "tot_x2_x7_g1 := f1*b1", "tot_x2_x7_g2 := f2*b2", "tot_x4_x7_g1 := b1", "tot_x4_x7_g2 := b2"),
+    "tot_x2_x7_g1 := f1*b1", "tot_x2_x7_g2 := f2*b2", "tot_x4_x7_g1 := b1", "tot_x4_x7_g2 := b2",
+    "diff_ind_x1_x4_x7 := a2*b2 - a1*b1", "diff_tot_x1_x7 := (c2 + a2*b2) - (c1 + a1*b1)",
+    "diff_dir_x4_x7 := b2 - b1"),
     HS, group = "school"),
   # equal paths as distinct labels held equal: a shared label (c(a, a)) would make lavaan's std.all of a
   # second group's `:=` the first group's (the label names the first group's row)
