@@ -118,6 +118,7 @@ def em_saturated(x: np.ndarray, tol: float = 1e-9, max_iter: int = 5000) -> tupl
     the saturated discrepancy (chi-square, logL) is the exact fixed point's to rounding (1e-14 at 10 and
     30 % missing), while SRMR, linear in the moments, may move by about 1e-7 under heavy missingness.
     """
+    x = np.ascontiguousarray(x, dtype=float)  # the E-step fills a flat view of it: a column-major copy would not
     n, p = x.shape
     mu = np.nanmean(x, axis=0)
     sigma = np.diag(np.nanvar(x, axis=0))
