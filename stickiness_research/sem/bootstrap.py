@@ -454,8 +454,8 @@ class Quantities:
             defined_raw = self._defined(raw, len(theta))
             defined_std = self._defined(std, len(theta))
         inner = self.structure.inner
-        eff_raw, _ = effect_values(inner, self.paths, mats["beta"])
-        eff_std, _ = effect_values(inner, self.paths, mats["beta"], inner_cov)
+        eff_raw = effect_values(inner, self.paths, mats["beta"])
+        eff_std = effect_values(inner, self.paths, mats["beta"], inner_cov)
         out = np.concatenate([raw, defined_raw, eff_raw, std, defined_std, eff_std], axis=1)
         if self.fixed_x is not None:  # fixed.x rows are fixed, not estimated: no sampling variance
             out[:, self.fixed_x] = self.point[self.fixed_x]

@@ -51,18 +51,16 @@ def effect_paths(inner: list[str], beta: np.ndarray, outcome: str) -> list[Effec
     return sorted(paths, key=lambda p: (inner.index(p.driver), len(p.chain), p.chain))
 
 
-def _columns(paths: list[EffectPath]) -> list[tuple[str, str, str, str]]:
-    """(name, kind, driver, outcome) of each effect: the paths, then one total per (driver, outcome) pair in the
-    order of their first path (a total is one driver's effect on one outcome: a driver of two outcomes has two)."""
-    totals = dict.fromkeys((p.driver, p.outcome) for p in paths)
-    return ([(p.name, p.kind, p.driver, p.outcome) for p in paths]
-            + [(f"total: {d} -> {o}", "total", d, o) for d, o in totals])
+def _totals(paths: list[EffectPath]) -> list[tuple[str, str]]:
+    """The (driver, outcome) pairs with a total, in the order of their first path (a total is one driver's effect on
+    one outcome: a driver of two outcomes has two)."""
+    return list(dict.fromkeys((p.driver, p.outcome) for p in paths))
 
 
 def effect_labels(paths: list[EffectPath]) -> list[tuple[str, str]]:
-    """(path, kind) of each effect ``effect_values`` gives for ``paths``: a total as ``"driver -> outcome"``."""
-    return [(f"{driver} -> {outcome}" if kind == "total" else name, kind) for name, kind, driver, outcome in
-            _columns(paths)]
+    """(path, kind) of each column ``effect_values`` gives for ``paths``: the chains, then the totals as
+    ``"driver -> outcome"``."""
+    return [(p.name, p.kind) for p in paths] + [(f"{d} -> {o}", "total") for d, o in _totals(paths)]
 
 
 def model_paths(inner: list[str], beta: np.ndarray) -> list[EffectPath]:
@@ -102,16 +100,15 @@ def structural_paths(structure, beta: np.ndarray) -> tuple[list[EffectPath], lis
 
 
 def effect_values(inner: list[str], paths: list[EffectPath], beta: np.ndarray,
-                  inner_cov: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+                  inner_cov: np.ndarray | None = None) -> np.ndarray:
     """Values of each path and each (driver, outcome) total, for a batch of Beta (B, m, m).
 
-    Returns an array (B, n_paths + n_totals) and the column names (path names, then
-    ``"total: driver -> outcome"``, one per driver of each outcome, outcome by outcome). With ``inner_cov``
+    Returns an array (B, n_paths + n_totals), its columns named by :func:`effect_labels`. With ``inner_cov``
     (B, m, m) the values are standardized: a chain's product times sd(driver) / sd(outcome), which is lavaan's
     std.all of the same product written with ``:=`` (the std.all of the paths multiplied).
     """
     index = {v: i for i, v in enumerate(inner)}
-    columns, names = [], []
+    columns = []
     for p in paths:
         value = np.ones(len(beta))
         for a, b in zip(p.chain, p.chain[1:], strict=False):
@@ -120,12 +117,10 @@ def effect_values(inner: list[str], paths: list[EffectPath], beta: np.ndarray,
             value = value * np.sqrt(inner_cov[:, index[p.driver], index[p.driver]]
                                     / inner_cov[:, index[p.outcome], index[p.outcome]])
         columns.append(value)
-        names.append(p.name)
-    for name, _, driver, outcome in _columns(paths)[len(paths):]:
+    for driver, outcome in _totals(paths):
         columns.append(np.sum([columns[k] for k, p in enumerate(paths) if (p.driver, p.outcome) == (driver, outcome)],
                               axis=0))
-        names.append(name)
-    return np.stack(columns, axis=1) if columns else np.zeros((len(beta), 0)), names
+    return np.stack(columns, axis=1) if columns else np.zeros((len(beta), 0))
 
 
 class ModelEffects:
@@ -157,5 +152,5 @@ class ModelEffects:
             if standardized:
                 c = g.structure.inverse_i_minus_b(mats["beta"])
                 cov = (c @ mats["psi"] @ c.T)[None]
-            out.append(effect_values(g.structure.inner, paths, mats["beta"][None], cov)[0][0])
+            out.append(effect_values(g.structure.inner, paths, mats["beta"][None], cov)[0])
         return np.concatenate(out) if out else np.zeros(0)

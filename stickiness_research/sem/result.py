@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -407,8 +408,13 @@ class SEMResult(Reportable):
                             "group": [r[2] for r in rows], "reference": reference})
         return self._delta_table(out, differences)
 
+    @functools.cached_property
+    def _effects(self) -> ModelEffects:
+        """The fit's effect chains, read once (tables() asks for them three times)."""
+        return ModelEffects(self._state.problem, self._state.solution.theta)
+
     def _model_effects(self, what: str) -> ModelEffects:
-        effects = ModelEffects(self._state.problem, self._state.solution.theta)
+        effects = self._effects
         if effects.loop:
             raise ModelSpecError(
                 f"{what} needs a recursive model, but {', '.join(map(repr, effects.loop))} feed back on each other "
@@ -520,8 +526,7 @@ class SEMResult(Reportable):
         r2 = self.r2.rename("r2").reset_index()
         r2.columns = [*(["group"] if len(r2.columns) == 3 else []), "variable", "r2"]
         out = {"estimates": self.estimates, "fit": fit, "r2": r2}
-        if self._state is not None and self.vcov is not None and \
-                not ModelEffects(self._state.problem, self._state.solution.theta).loop:
+        if self._state is not None and self.vcov is not None and not self._effects.loop:
             effects = self.effects()
             if len(effects):
                 out["effects"] = effects
