@@ -163,3 +163,59 @@ def test_heywood_case_has_no_r2():
     data = HS.iloc[:60]
     res = sr.fit_sem(HS3 + "\nx1 ~~ -0.2*x1", data)
     assert math.isnan(res.r2["x1"]) and not math.isnan(res.r2["x2"])
+
+
+@pytest.mark.parametrize("modifier", ["c(a, NA)", "c(NA, a)", "c(a,NA)"])
+def test_na_among_labels_is_refused(modifier):
+    """lavaan 0.6 drops the NA and gives the other label to every group (warning), holding the groups equal; read as a
+    label "NA" it tied every parameter so marked across items (x2 and x3 equal in one group: reviewer). Neither is
+    what c(a, NA) suggests, so it is refused with the two ways to write what was meant."""
+    with pytest.raises(sr.ModelSpecError, match=r"NA among labels; lavaan 0.6 gives the other label to every group .*"
+                                                r"c\(a1, a2\).*c\(a, a\)"):
+        sr.fit_sem(f"visual =~ x1 + {modifier}*x2 + x3", HS, group="school")
+    # numbers with NA stay what they are: fixed in one group, free in the other
+    pt = lavaanify("f =~ x1 + c(NA, 0.5)*x2 + x3", Options(ngroups=2))
+    assert [(r.free > 0, r.ustart) for r in pt if r.op == "=~" and r.rhs == "x2"][1] == (False, 0.5)
+
+
+@pytest.mark.parametrize(("kwargs", "why"), [
+    ({"missing": "ml", "data": "HolzingerSwineford1939_mcar10.csv"}, "missing='ml'"),
+    ({"group": "school", "group_equal": ["loadings", "intercepts"]}, "group_equal ['intercepts']"),
+    ({"group": "school", "group_equal": ["loadings", "means"]}, "group_equal ['means']"),
+])
+def test_meanstructure_false_gives_way_where_the_model_needs_means(kwargs, why):
+    """lavaan sets meanstructure = TRUE for FIML and for intercepts or means held equal. meanstructure=False once fitted
+    FIML with every mean at 0 (chi-square 1364.9 on df 33 where lavaan's is 70.18 on 24) and scalar invariance as the
+    metric model (npar 36, not 48: reviewer). Now the fit is the default one, and a note says so."""
+    data = pd.read_csv(f"tests/reference/data/{kwargs.pop('data')}") if "data" in kwargs else HS
+    default = sr.fit_sem(HS3, data, model_type="cfa", **kwargs)
+    with pytest.warns(sr.StickinessWarning, match="meanstructure=False overridden"):
+        forced = sr.fit_sem(HS3, data, model_type="cfa", meanstructure=False, **kwargs)
+    assert forced.fit_measures.equals(default.fit_measures) and forced.estimates.equals(default.estimates)
+    assert forced.warnings[0] == (f"meanstructure=False overridden: {why} needs the means and intercepts (lavaan sets "
+                                  "meanstructure = TRUE there too).")
+    if "missing" in kwargs:  # lavaan: npar 30, df 24, chisq 70.176
+        assert forced.fit_measures["chisq"] == pytest.approx(70.176, abs=1e-3) and forced.fit_measures["npar"] == 30
+    if kwargs.get("group_equal") == ["loadings", "intercepts"]:  # lavaan's scalar model: npar 48, chisq 164.103
+        assert forced.fit_measures["chisq"] == pytest.approx(164.103, abs=1e-3) and forced.fit_measures["npar"] == 48
+
+
+def test_whole_number_groups_keep_their_names_when_the_column_has_gaps():
+    """A numeric group column with a missing value is float in pandas: its groups were named '7.0' and '8.0'."""
+    data = HS.copy()
+    data.loc[data.index[:3], "grade"] = float("nan")
+    res = sr.fit_sem("visual =~ x1 + x2 + x3", data, group="grade")
+    assert res.groups == ("7", "8")
+    assert set(res.estimates["group"]) == {"7", "8"}
+
+
+def test_constraints_may_name_defined_and_labelled_fixed_parameters():
+    """'d == 0.1' with 'd := a - b' is the linear 'a - b == 0.1', and 'b == a' with 'a' a fixed marker holds b at 1,
+    as lavaan fits them (battery cases hs_constraint_on_defined, hs_constraint_on_fixed_marker); both were refused as
+    "nonlinear". A defined parameter that is nonlinear in the labels still is."""
+    base = HS3 + "\ntextual ~ a*visual\nspeed ~ b*textual\n"
+    held = sr.fit_sem(base + "d := a - b\nd == 0", HS, model_type="sem")
+    equal = sr.fit_sem(base + "a == b", HS, model_type="sem")
+    assert held.fit_measures["chisq"] == pytest.approx(equal.fit_measures["chisq"], abs=1e-9)
+    with pytest.raises(sr.ModelSpecError, match="'d == 0.1' is a nonlinear constraint"):
+        sr.fit_sem(base + "d := a*b\nd == 0.1", HS)

@@ -247,7 +247,19 @@ def _heywood_notes() -> list[str]:
     return [_heywood_note("x1", "", -0.1), _heywood_note("x2", "Pasteur", -0.2)]
 
 
-@pytest.mark.parametrize("make", [_verdicts, _no_variance_note, _small_sample_note, _heywood_notes, _group_errors],
+def _dropped_row_notes() -> list[str]:
+    from stickiness_research.sem.fit import _bound_notes, _no_group_notes
+
+    class Held:
+        active_bounds = [("'a' (f1 =~ x2)", 0.5)]
+
+    forced = "meanstructure=False overridden: {} needs the means and intercepts (lavaan sets meanstructure = TRUE there too)."
+    return (_no_group_notes(20, "product_type") + _bound_notes(Held())
+            + [forced.format(why) for why in ("missing='ml'", "a growth model", "group_equal ['intercepts', 'means']")])
+
+
+@pytest.mark.parametrize("make", [_verdicts, _no_variance_note, _small_sample_note, _heywood_notes, _group_errors,
+                                  _dropped_row_notes],
                          ids=lambda f: f.__name__.strip("_"))
 def test_english_sentences_of_the_statistics_layer_are_translated(make):
     """Each sentence the report passes through from elsewhere, as its producer writes it today."""

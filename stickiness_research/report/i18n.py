@@ -403,7 +403,18 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      lambda m: f"Heywood 案例：{m['v']}{_in_group_zh(m['g'])} 的方差为负（{m['e']}）；模型可能设定有误，或样本量过小。"),
     (r"(?P<n>\d+) incomplete row\(s\) dropped listwise; missing='ml' uses them \(full-information ML\)\.",
      lambda m: f"{m['n']} 行不完整数据被成列删除；设置 missing='ml'（全信息最大似然）可加以利用。"),
+    (r"meanstructure=False overridden: (?P<why>.+?) needs the means and intercepts \(lavaan sets meanstructure = "
+     r"TRUE there too\)\.",
+     lambda m: f"已改为估计均值结构（不按所设的不估计均值）：{_MEANS_WHY_ZH.get(m['why'], m['why'])}需要均值与截距（lavaan "
+               "同样如此）。"),
+    (r"(?P<n>\d+) row\(s\) without a value in the group column '(?P<g>[^']*)' left out: they belong to no group\.",
+     lambda m: f"{m['n']} 行在分组列 {m['g']} 中没有取值，已排除：它们不属于任何组。"),
     # sem/categorical.py and sem/ordinal.py: notes of a fit of ordered items (WLSMV)
+    (r"ordered item\(s\) (?P<v>.+) only predict \(exogenous covariates\): they enter as numbers the model is "
+     r"conditioned on, not as ordered items \(lavaan warns the same\); to model one as ordinal, make it an indicator "
+     r"of a factor of its own \('(?P<f>[^']*)'\)\.",
+     lambda m: f"有序题项 {_list_zh(m['v'].replace(chr(39), ''))} 只作预测变量（外生协变量）：它们以数值进入、模型以其为条件，"
+               f"而非作为有序题项（lavaan 同样会警告）；若要按有序处理，请让它成为单独一个因子的指标（'{m['f']}'）。"),
     (r"(?P<n>\d+) incomplete row\(s\) dropped listwise \(lavaan's default for categorical data; missing='pairwise' "
      r"keeps them\)\.",
      lambda m: f"{m['n']} 行不完整数据被成列删除（lavaan 对类别数据的默认做法）；设置 missing='pairwise' 可加以保留。"),
@@ -445,12 +456,15 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      r"too\): with that many answers it is usually better analysed as continuous, or its categories merged\.",
      lambda m: f"{_group_prefix_zh(m['g'])}有序题项 {m['v']} 有 {m['k']} 个类别，超过 12 个（lavaan 同样会警告）："
                "类别如此之多时，通常更适合作为连续变量分析，或合并其类别。"),
-    (r"inequality constraint active: a parameter is held at its bound (?P<v>\S+) \(its SE is (?P<se>0|NA), as "
+    (r"inequality constraint active: (?P<p>'[^']*'(?: \([^)]*\))?) is held at its bound (?P<v>\S+) \(its SE is (?P<se>0|NA), as "
      r"lavaan's\); the test statistic does not follow a chi-square distribution at a boundary\.",
-     lambda m: f"不等式约束生效：有参数停留在边界值 {m['v']}（其标准误为 {m['se']}，与 lavaan 一致）；"
+     lambda m: f"不等式约束生效：参数 {m['p']} 停留在边界值 {m['v']}（其标准误为 {m['se']}，与 lavaan 一致）；"
                "在边界上检验统计量不服从卡方分布。"),
 ]]
 _METHODS_ZH = {"kmeans": "k 均值聚类", "gmm": "高斯混合模型"}
+_MEANS_WHY_ZH = {"missing='ml'": "全信息最大似然估计", "a growth model": "增长模型", "ordered items": "有序题项",
+                 "group_equal ['intercepts']": "跨组等同截距", "group_equal ['means']": "跨组等同均值",
+                 "group_equal ['intercepts', 'means']": "跨组等同截距与均值"}
 
 
 def translate(text: str, language: str) -> str:

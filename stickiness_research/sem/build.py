@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import ModelSpecError
 from .lisrel import MatrixModel
-from .partable import ParRow, ParTable
+from .partable import CONSTRAINT_OPS, ParRow, ParTable
 from .problem import Group, Problem
 from .syntax import evaluate
 
@@ -197,11 +197,17 @@ def _constraints(partable: ParTable, cls_of: dict[int, int], first_of_label: dic
     for r in partable.rows:
         if r.is_free and r.id in cls_of:
             by_name.setdefault(r.plabel, cls_of[r.id])
+    # a constraint may name a labelled fixed parameter (its value; lavaan's 'b == a' with a marker 'a*x1') or a
+    # defined one (its ':=' expression, so 'd == 0' with 'd := a - b' is the linear 'a - b == 0')
+    fixed = {}
+    for r in partable.rows:
+        if r.label and r.op not in CONSTRAINT_OPS + (":=",) and not r.is_free and r.label not in by_name:
+            fixed.setdefault(r.label, float(r.ustart))
     a_rows, b_vals, bounds = [], [], []
     for r in partable.constraints():
         if r.user == 2:
             continue  # label equalities: already one class
-        fn, names = _linear_form(r, by_name, n_cls)
+        fn, names = _linear_form(r, by_name, n_cls, fixed, partable.definitions())
         if r.op == "==":
             coef, const = fn
             a_rows.append(coef)
@@ -250,13 +256,17 @@ def _constraints(partable: ParTable, cls_of: dict[int, int], first_of_label: dic
     return c0, basis, bounds
 
 
-def _linear_form(r: ParRow, by_name: dict[str, int], n_cls: int):
-    """(coefficients, constant) of lhs - rhs as a linear function of the class values."""
+def _linear_form(r: ParRow, by_name: dict[str, int], n_cls: int, fixed: dict[str, float] | None = None,
+                 definitions: list[ParRow] | tuple = ()):
+    """(coefficients, constant) of lhs - rhs as a linear function of the class values; ``fixed`` the labelled fixed
+    parameters' values, ``definitions`` the ':=' rows (evaluated in order, so a constraint may use them)."""
     expr = f"({r.lhs.replace('^', '**')}) - ({r.rhs.replace('^', '**')})"
     names = [n for n in by_name]
 
     def f(x: np.ndarray) -> float:
-        env = {n: float(x[by_name[n]]) for n in names}
+        env = {**(fixed or {}), **{n: float(x[by_name[n]]) for n in names}}
+        for d in definitions:
+            env[d.lhs] = float(evaluate(d.rhs.replace("^", "**"), env))
         return float(evaluate(expr, env))
 
     try:

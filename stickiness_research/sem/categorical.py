@@ -108,15 +108,34 @@ class CatGroup(Group):
     # (thresholds move only with threshold parameters, correlations only with the model's), see _block_columns
     row_blocks: tuple = ()
 
+    def fix_columns(self, fixed: list[tuple[int, float]], keep: list[int]) -> None:
+        """As :meth:`.Group.fix_columns`, for the thresholds and scale factors too."""
+        super().fix_columns(fixed, keep)
+        for k, value in fixed:
+            self.tau_c = self.tau_c + self.tau_k[:, k] * value
+            self.delta_c = self.delta_c + self.delta_k[:, k] * value
+        self.tau_k, self.delta_k = self.tau_k[:, keep], self.delta_k[:, keep]
+
 
 class CategoricalProblem(Problem):
     """The DWLS/ULS problem across groups (the ML :class:`.Problem`'s layout, plus thresholds and scales)."""
 
     def __init__(self, groups: list[CatGroup], names: list[str], start: np.ndarray, partable: ParTable,
-                 parameterization: str, estimator: str):
-        super().__init__(groups, names, start, True, partable, [])
+                 parameterization: str, estimator: str, bounds: list[tuple[int, str, float]] | None = None):
+        super().__init__(groups, names, start, True, partable, bounds)
         self.parameterization = parameterization
         self.estimator = estimator
+
+    def describe(self, k: int) -> str:
+        """As :meth:`.Problem.describe`; a threshold as its row ('u1 | t1')."""
+        for g in self.groups:
+            for n in np.flatnonzero(g.tau_k[:, k]):
+                return f"{g.tau_rows[n].lhs} | {g.tau_rows[n].rhs}"
+        return super().describe(k)
+
+    def _narrowed(self, keep: list[int], bounds: list[tuple[int, str, float]]) -> CategoricalProblem:
+        return CategoricalProblem(self.groups, [self.names[k] for k in keep], self.start[keep], self.partable,
+                                  self.parameterization, self.estimator, bounds)
 
     def matrices(self, g: CatGroup, theta: np.ndarray) -> dict[str, np.ndarray]:
         """Model matrices at theta, with the delta parameterization's computed residual variances of
@@ -428,13 +447,10 @@ def build_categorical(partable: ParTable, stats: list[tuple[str, OrdinalStats]],
             exo_idx=exo_idx, endo_idx=endo_idx, slope_pos=arr(slope_pos), slope_var=arr(slope_var),
             slope_x=arr(slope_x),
             row_blocks=(_as_slice(np.sort(arr(th_pos + mean_pos + var_pos + slope_pos))), _as_slice(arr(cor_pos)))))
-    if lay.bounds:  # not silently ignored: the Gauss-Newton steps below have no bounds
-        name = [r for r in partable.rows if r.op in ("<", ">")][0]
-        raise ModelSpecError(f"inequality constraints ('{name.lhs} {name.op} {name.rhs}') are not available for "
-                             f"ordered items ({estimator}) yet; lavaan holds them as bounds. Remove the constraint, or "
-                             "fit the items as continuous (leave out ordered=; ML and MLR hold the bound).")
     start = _start(lay, groups, n_theta)
-    problem = CategoricalProblem(groups, list(lay.names), start, partable, parameterization, estimator)
+    # inequality constraints: held by the active set of solve_constrained (the Gauss-Newton steps have no bounds)
+    problem = CategoricalProblem(groups, list(lay.names), start, partable, parameterization, estimator,
+                                 list(lay.bounds))
     problem.layout = lay
     return problem
 
@@ -592,6 +608,18 @@ def solve_categorical(problem: CategoricalProblem, tol: float = GRADIENT_TOLERAN
     return CatSolution(theta, f, group_f, e, deltas, it, gmax)
 
 
+def solve_constrained(problem: CategoricalProblem,
+                      tol: float = GRADIENT_TOLERANCE) -> tuple[CategoricalProblem, CatSolution]:
+    """:func:`solve_categorical`, holding inequality constraints ('a > 0.2') by the active set the ML fits use
+    (``fit._hold_bounds``): a parameter the free solution puts past its bound is fixed there and the model refitted.
+    As lavaan's: the estimates, SEs and the test's scaling are those of the model with the parameter fixed, while it
+    still counts as free in npar and df (``problem.active_bounds``)."""
+    from .fit import _hold_bounds
+
+    problem, sol, _ = _hold_bounds(problem, lambda base, first: (base, solve_categorical(base, tol=tol), None))
+    return problem, sol
+
+
 # ----- inference --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RobustParts:
@@ -732,7 +760,12 @@ def _catml(problem: CategoricalProblem, sol: CatSolution, e_inv: np.ndarray | No
         return None  # lavaan's catML model has no threshold or intercept rows, so a constraint on them fails there
     q = problem.n_free
     xx3 = xx3_null = 0.0
-    df3 = problem_df(problem)
+    # lavaan refits the correlations alone (its catML model has no threshold or scale rows): df3 counts the
+    # correlations and the other parameters, so a threshold fixed in the syntax does not count (problem_df would)
+    outside = np.zeros(problem.n_free, dtype=bool)
+    for g in problem.groups:
+        outside |= np.any(g.tau_k != 0, axis=0) | np.any(g.delta_k != 0, axis=0)
+    df3 = sum(len(g.cor_pos) for g in problem.groups) - (problem_npar(problem) - int(outside.sum()))
     df3_null = 0
     tr_vg = tr_gamma = 0.0
     c1, c2, c3 = np.zeros((q, q)), np.zeros((q, q)), np.zeros((q, q))
@@ -789,8 +822,13 @@ def _constrains_thresholds(partable: ParTable) -> bool:
     return False
 
 
+def problem_npar(problem: CategoricalProblem) -> int:
+    """lavaan's npar: a parameter held at an active inequality bound still counts as free."""
+    return problem.n_free + len(getattr(problem, "active_bounds", []))
+
+
 def problem_df(problem: CategoricalProblem) -> int:
-    return sum(len(g.obs) for g in problem.groups) - problem.n_free
+    return sum(len(g.obs) for g in problem.groups) - problem_npar(problem)
 
 
 def _pvalue(x2: float, df: float) -> float:
@@ -806,7 +844,7 @@ def categorical_fit_measures(problem: CategoricalProblem, sol: CatSolution,
     df = problem_df(problem)
     chisq = sum((g.n - 1) * f for g, f in zip(problem.groups, sol.group_f, strict=True))
     bx2, bdf, btr1, btr2 = _baseline(problem)
-    out: dict[str, float] = {"npar": float(problem.n_free), "fmin": sol.fmin * 0.5 * (n - 1) / n if n_groups == 1
+    out: dict[str, float] = {"npar": float(problem_npar(problem)), "fmin": sol.fmin * 0.5 * (n - 1) / n if n_groups == 1
                              else 0.5 * sum(g.n / n * (g.n - 1) / g.n * f for g, f in
                                             zip(problem.groups, sol.group_f, strict=True)),
                              "chisq": chisq, "df": float(df),
@@ -1000,10 +1038,11 @@ def sample_stats_like(frame: pd.DataFrame, like: OrdinalStats, warn: bool | list
 
 def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.DataFrame]], n_dropped: int,
                     estimator: str, parameterization: str, grouped: bool, missing: str = "listwise",
-                    order: np.ndarray | None = None):
+                    order: np.ndarray | None = None, no_group: int = 0, group: str | None = None):
     """Fit a ParTable with ordered items (``fit_sem`` with ``ordered=``); returns an SEMResult. ``order``: the
-    groups' rows' data order (``fit.group_split``)."""
-    from .fit import _heywood, estimates_frame
+    groups' rows' data order (``fit.group_split``); ``no_group``: how many of the ``n_dropped`` rows were left out for
+    having no value in the group column ``group`` (the others: incomplete, or without any answer under pairwise)."""
+    from .fit import _bound_notes, _heywood, _no_group_notes, estimates_frame
     from .result import FitState, SEMResult
     from .standardize import group_r_squared
 
@@ -1044,7 +1083,7 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     if problem.n_free > n_stats:
         raise ModelSpecError(f"the model has {problem.n_free} free parameters but the data give only {n_stats} "
                              "sample statistics: it is not identified. Add indicators or fix parameters.")
-    sol = solve_categorical(problem)
+    problem, sol = solve_constrained(problem)
     robust = ESTIMATORS[estimator][1]
     parts = robust_parts(problem, sol) if robust else None
     vcov = robust_vcov(problem, sol, parts) if robust else standard_vcov(problem, sol)
@@ -1052,15 +1091,21 @@ def fit_categorical(syntax: str, partable: ParTable, frames: list[tuple[str, pd.
     rows, all_rows, values, jac, std_lv, std_all, model_values = row_table(problem, theta)
     estimates = estimates_frame(all_rows, partable, [g.label for g in problem.groups], values, jac, vcov,
                                 std_lv, std_all, grouped)
+    if problem.active_bounds:  # lavaan gives a parameter held at its bound no SE (NA) for these estimators
+        free_ids = {r.id for r in partable.rows if r.is_free}
+        held = np.array([r.fixed and r.id in free_ids for r in all_rows] + [False] * (len(estimates) - len(all_rows)))
+        estimates.loc[held, ["se", "z", "pvalue", "ci_lower", "ci_upper"]] = np.nan
     measures = categorical_fit_measures(problem, sol, parts)
-    notes: list[str] = []
+    notes = _bound_notes(problem, se="NA")
+    n_other = n_dropped - no_group
     if missing == "pairwise":
         notes.append("missing answers handled pairwise: thresholds from each item's answers, polychoric "
                      "correlations from the rows answering both (lavaan missing = \"pairwise\")"
-                     + (f"; {n_dropped} row(s) without any answer left out." if n_dropped else "."))
-    elif n_dropped:
-        notes.append(f"{n_dropped} incomplete row(s) dropped listwise (lavaan's default for categorical data; "
+                     + (f"; {n_other} row(s) without any answer left out." if n_other else "."))
+    elif n_other:
+        notes.append(f"{n_other} incomplete row(s) dropped listwise (lavaan's default for categorical data; "
                      "missing='pairwise' keeps them).")
+    notes += _no_group_notes(no_group, group)
     if exo:
         notes.append(f"fitted conditional on the covariates {', '.join(exo)} (lavaan's conditional.x = TRUE): the "
                      "sample statistics are the items' thresholds, slopes and residual correlations given the "
@@ -1202,8 +1247,9 @@ def bootstrap_categorical(result, resamples, n_jobs: int = 1, progress: bool = F
                 for (label, frame), g, idx in zip(frames, problem.groups, rows_per_group, strict=True):
                     stats.append((label, sample_stats_like(frame.iloc[idx], g.stats, warn=False)))
                 prob = build_categorical(partable, stats, problem.estimator, problem.parameterization)
-                prob.start = theta_hat.copy()
-                sol = solve_categorical(prob, tol=tol)
+                if len(theta_hat) == prob.n_free:  # not where a bound was active at the fit (a shorter theta)
+                    prob.start = theta_hat.copy()
+                prob, sol = solve_constrained(prob, tol=tol)
                 return quantities(prob, sol.theta)
         except (EstimationError, ModelSpecError, ResponseDataError, np.linalg.LinAlgError, ValueError):
             return None  # a resample without some category, or not identified: counted as failed

@@ -8,6 +8,7 @@ order with lavaan's ``parameterEstimates()`` columns.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from scipy import special, stats
 
 from .._blas import single_threaded_blas
 from .._deprecation import renamed_arguments
-from ..errors import EstimationError, ModelSpecError, ParameterError, did_you_mean
+from ..errors import EstimationError, ModelSpecError, ParameterError, _warn_at_caller, did_you_mean
 from .build import build_problem, sample_moments
 from .fit_measures import fit_measures
 from .numeric import numerical_jacobian
@@ -214,11 +215,23 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
         raise ParameterError("model_type", "fit_sem", f"one of {', '.join(map(repr, MODEL_TYPES))}", model_type)
     if group is not None:
         _check_columns([], data, group)
-    labels = [str(v) for v in pd.unique(data[group].dropna())] if group is not None else [""]
+    labels = [group_label(v) for v in pd.unique(data[group].dropna())] if group is not None else [""]
     if group is not None and len(labels) < 2:
         raise ModelSpecError(f"group column {group!r} has {len(labels)} group(s); a multi-group model needs two.")
+    # lavaan switches the mean structure on where the model needs it, whatever meanstructure says; so does this, and
+    # says so (a FIML fit with every mean at 0, or group_equal intercepts quietly left out, were wrong models)
+    needs_means = {"missing='ml'": missing == "ml", "a growth model": model_type == "growth",
+                   "ordered items": categorical,
+                   f"group_equal {sorted({'intercepts', 'means'} & set(group_equal))}":
+                       bool({"intercepts", "means"} & set(group_equal))}
+    needs_means = [why for why, needed in needs_means.items() if needed]
+    said: list[str] = []
     if meanstructure is None:
-        meanstructure = group is not None or missing == "ml" or model_type == "growth" or categorical
+        meanstructure = group is not None or bool(needs_means)
+    elif not meanstructure and needs_means:
+        said.append(f"meanstructure=False overridden: {needs_means[0]} needs the means and intercepts (lavaan sets "
+                    "meanstructure = TRUE there too).")
+        meanstructure = True
     base = Options.growth if model_type == "growth" else Options
     thresholds = {}
     if categorical:
@@ -230,8 +243,21 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
                    fixed_x=bool(fixed_x), ngroups=len(labels), group_equal=group_equal, group_partial=group_partial,
                    ordered=thresholds, parameterization=parameterization)
     partable = lavaanify(syntax, options)
-    if categorical:
-        _check_ordered(ordered, thresholds, partable)
+    said += _check_ordered(ordered, thresholds, partable) if categorical else []
+    for message in said:
+        _warn_at_caller(message)
+    return _with_notes(_fit_table(syntax, partable, data, estimator, group, missing, categorical, parameterization,
+                                  start), said)
+
+
+def _with_notes(result: SEMResult, notes: list[str]) -> SEMResult:
+    """The fit with the notes on its arguments first among its warnings (its summary, JSON and report carry them)."""
+    return dataclasses.replace(result, warnings=(*notes, *result.warnings)) if notes else result
+
+
+def _fit_table(syntax: str, partable: ParTable, data: pd.DataFrame, estimator: str, group: str | None, missing: str,
+               categorical: bool, parameterization: str, start: SEMResult | None) -> SEMResult:
+    """fit_sem once the ParTable is laid out: data checks and the estimation path (ML/MLR, FIML, or categorical)."""
     observed = list(partable.ov_names)
     clash = [v for v in partable.lv_names if v in {str(c) for c in data.columns}]
     if clash:
@@ -244,13 +270,13 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
 
         frames, n_dropped, order = pairwise_frames(observed, data, group)
         return fit_categorical(syntax, partable, frames, n_dropped, estimator, parameterization, group is not None,
-                               missing="pairwise", order=order)
+                               missing="pairwise", order=order, no_group=_no_group(data, group), group=group)
     frames, moments, n_dropped, order = _model_data(observed, data, group)
     if categorical:
         from .categorical import fit_categorical
 
         return fit_categorical(syntax, partable, frames, n_dropped, estimator, parameterization, group is not None,
-                               order=order)
+                               order=order, no_group=_no_group(data, group), group=group)
     problem = build_problem(partable, moments, _start_values(start))
     moments = sum(g.p * (g.p + 1) // 2 + (g.p if partable.meanstructure else 0) for g in problem.groups)
     if problem.n_free > moments:
@@ -276,8 +302,11 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
     fm = pd.Series(measures, name="fit_measures")
     r2 = group_r_squared(problem, sol.theta)
     notes = _heywood(problem, rows, values, sol.theta) + _bound_notes(problem)
-    if n_dropped:
-        notes.append(f"{n_dropped} incomplete row(s) dropped listwise; missing='ml' uses them (full-information ML).")
+    no_group = _no_group(data, group)
+    if n_dropped - no_group:
+        notes.append(f"{n_dropped - no_group} incomplete row(s) dropped listwise; missing='ml' uses them "
+                     "(full-information ML).")
+    notes += _no_group_notes(no_group, group)
     return SEMResult(
         estimates=estimates, fit_measures=fm, r2=r2, n_obs=problem.n_total, n_dropped=n_dropped, syntax=syntax,
         iterations=sol.iterations, warnings=tuple(notes),
@@ -357,14 +386,17 @@ def _fit_fiml(syntax: str, partable: ParTable, observed: list[str], data: pd.Dat
         estimates.loc[held, ["se", "z", "pvalue", "ci_lower", "ci_upper"]] = np.nan
     n_complete = int((~np.isnan(kept)).all(axis=1).sum())
     notes = _heywood(problem, rows, values, sol.theta) + _bound_notes(problem, se="NA")
+    # a row without a group value is left out whatever it holds (counted there, not as empty)
+    no_group = int((pd.isna(labels) & ~empty & ~dropped_x).sum()) if group is not None else 0
     notes.append(f"full-information ML: {n} respondents in {problem.n_patterns()} missingness patterns "
                  f"({n_complete} complete); {int(empty.sum())} with no observed value dropped"
                  + (f"; {int(dropped_x.sum())} with a missing exogenous covariate dropped (fixed.x)."
                     if dropped_x.any() else "."))
+    notes += _no_group_notes(no_group, group)
     first = problem.groups[0]
     return SEMResult(
         estimates=estimates, fit_measures=pd.Series(measures, name="fit_measures"),
-        r2=group_r_squared(problem, sol.theta), n_obs=n, n_dropped=int(empty.sum() + dropped_x.sum()),
+        r2=group_r_squared(problem, sol.theta), n_obs=n, n_dropped=int(empty.sum() + dropped_x.sum()) + no_group,
         syntax=syntax, iterations=sol.iterations, warnings=tuple(notes),
         vcov=pd.DataFrame(vcov, index=problem.names, columns=problem.names),
         groups=tuple(g.label for g in problem.groups) if group is not None else (),
@@ -406,14 +438,23 @@ def _ordered_thresholds(syntax: str, ordered, data: pd.DataFrame) -> dict[str, i
     return thresholds_in_data(data, items)
 
 
-def _check_ordered(ordered, thresholds: dict[str, int], partable: ParTable) -> None:
-    """Named ordered items must be observed variables of the model."""
+def _check_ordered(ordered, thresholds: dict[str, int], partable: ParTable) -> list[str]:
+    """Named ordered items must include observed variables of the model; other data columns among them are left out
+    (lavaan's too: a questionnaire's whole item list serves a model of a few of its constructs). Returns the notes:
+    a named item that only predicts is a covariate, conditioned on as a number (lavaan warns the same)."""
     if ordered is True:
-        return
+        return []
     unknown = [v for v in thresholds if v not in partable.ov_names]
-    if unknown:
-        raise ModelSpecError(f"ordered item {unknown[0]!r} is not an observed variable of the model."
-                             + did_you_mean(unknown[0], partable.ov_names))
+    if len(unknown) == len(thresholds):
+        named = ", ".join(map(repr, unknown[:3])) + (", ..." if len(unknown) > 3 else "")
+        raise ModelSpecError(f"no ordered item is an observed variable of the model ({named}): name the model's items "
+                             "in ordered=, or pass ordered=True for all of them." + did_you_mean(unknown[0], partable.ov_names))
+    covariates = [v for v in thresholds if v in set(partable.ov_x)]
+    if not covariates:
+        return []
+    return [f"ordered item(s) {', '.join(map(repr, covariates))} only predict (exogenous covariates): they enter as "
+            "numbers the model is conditioned on, not as ordered items (lavaan warns the same); to model one as "
+            f"ordinal, make it an indicator of a factor of its own ('f_{covariates[0]} =~ {covariates[0]}')."]
 
 
 def _start_values(result: SEMResult | None) -> dict[tuple[str, str, str, int], float] | None:
@@ -458,6 +499,16 @@ def _check_columns(observed: list[str], data: pd.DataFrame, group: str | None) -
         if not pd.api.types.is_numeric_dtype(dtypes[col]):
             raise ModelSpecError(f"column {col!r} is not numeric (dtype {dtypes[col]}); code answers as "
                                  "numbers before fitting.")
+
+
+def _no_group(data: pd.DataFrame, group: str | None) -> int:
+    """The rows without a value in the group column: left out of a multi-group fit whatever they hold."""
+    return int(data[group].isna().sum()) if group is not None else 0
+
+
+def _no_group_notes(n: int, group: str | None) -> list[str]:
+    """The note that says so (lavaan warns: "group variable contains missing values")."""
+    return [f"{n} row(s) without a value in the group column {group!r} left out: they belong to no group."] if n else []
 
 
 def _model_data(observed: list[str], data: pd.DataFrame,
@@ -511,7 +562,15 @@ def group_split(labels: np.ndarray) -> tuple[list[tuple[str, np.ndarray]], np.nd
     stacked = np.argsort(codes, kind="stable")
     order = np.empty_like(stacked)
     order[stacked] = np.arange(len(stacked))
-    return [(str(label), codes == k) for k, label in enumerate(uniques)], order
+    return [(group_label(label), codes == k) for k, label in enumerate(uniques)], order
+
+
+def group_label(value: object) -> str:
+    """A group's value as text: a whole number read as a float (a numeric column with a gap is float) as the number
+    it is, '7' not '7.0'."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def model_values(data: pd.DataFrame, observed: list[str]) -> np.ndarray:
@@ -566,19 +625,26 @@ def solve_fiml_constrained(base: Problem, xs: list[np.ndarray], **options):
 
 def _hold_bounds(base: Problem, fit):
     """The active set both fits share: ``fit(base, first)`` -> (problem, Solution, extra); while the solution violates
-    inequality constraints, those parameters are fixed at their bounds (``_fix_parameters``) and ``base`` refitted.
-    Returns the last (problem, Solution, extra), the problem's ``active_bounds`` the constraints held."""
+    inequality constraints, those parameters are fixed at their bounds (``Problem.with_fixed``) and ``base`` refitted.
+    Returns the last (problem, Solution, extra), the problem's ``active_bounds`` the constraints held (the
+    parameter's name, its bound)."""
     problem, sol, extra = fit(base, True)
     active: list[tuple[int, float]] = []
     for _ in range(len(base.bounds) + 1):
         violated = _violated(problem, sol.theta)
         if not violated:
             break
-        active += violated
-        base = _fix_parameters(base, violated)
+        active += [(_held_name(problem, k), value) for k, value in violated]
+        base = base.with_fixed(violated)
         problem, sol, extra = fit(base, False)
     problem.active_bounds = active
     return problem, sol, extra
+
+
+def _held_name(problem: Problem, k: int) -> str:
+    """A parameter as a note names it: its label as the constraint wrote it, and the row it is ("'a' (f1 =~ x2)")."""
+    name, row = problem.names[k], problem.describe(k)
+    return f"'{name}'" if name == row else f"'{name}' ({row})"
 
 
 def _violated(problem: Problem, theta: np.ndarray) -> list[tuple[int, float]]:
@@ -587,23 +653,11 @@ def _violated(problem: Problem, theta: np.ndarray) -> list[tuple[int, float]]:
             if (op == ">" and theta[k] < value - 1e-10) or (op == "<" and theta[k] > value + 1e-10)]
 
 
-def _fix_parameters(problem: Problem, fixed: list[tuple[int, float]]) -> Problem:
-    """The same problem with some theta fixed at values (their columns folded into x0)."""
-    keep = [k for k in range(problem.n_free) if k not in {f for f, _ in fixed}]
-    for g in problem.groups:
-        for k, value in fixed:
-            g.x0 = g.x0 + g.k_map[:, k] * value
-        g.k_map = g.k_map[:, keep]
-    bounds = [(keep.index(k), op, v) for k, op, v in problem.bounds if k in keep]
-    names = [problem.names[k] for k in keep]
-    return Problem(problem.groups, names, problem.start[keep], problem.meanstructure, problem.partable, bounds)
-
-
 def _bound_notes(problem: Problem, se: str = "0") -> list[str]:
     """A note per inequality constraint held active; ``se`` what its SE is ("0"; "NA" after FIML, as lavaan's)."""
-    return [f"inequality constraint active: a parameter is held at its bound {value:g} (its SE is {se}, as lavaan's); "
+    return [f"inequality constraint active: {name} is held at its bound {value:g} (its SE is {se}, as lavaan's); "
             "the test statistic does not follow a chi-square distribution at a boundary."
-            for _, value in getattr(problem, "active_bounds", [])]
+            for name, value in getattr(problem, "active_bounds", [])]
 
 
 def table_rows(problem: Problem) -> list[TableRow]:

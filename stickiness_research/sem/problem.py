@@ -77,6 +77,13 @@ class Group:
     def used(self) -> np.ndarray:
         return np.flatnonzero(np.abs(self.k_map).sum(axis=0) > 0)
 
+    def fix_columns(self, fixed: list[tuple[int, float]], keep: list[int]) -> None:
+        """Hold the theta ``fixed`` (index, value) at their values: their columns folded into x0, the columns
+        ``keep`` left (the active set of inequality constraints, :meth:`Problem.with_fixed`)."""
+        for k, value in fixed:
+            self.x0 = self.x0 + self.k_map[:, k] * value
+        self.k_map = self.k_map[:, keep]
+
 
 
 def _placement(k: np.ndarray) -> np.ndarray | None:
@@ -123,6 +130,21 @@ class Problem:
     @property
     def n_free(self) -> int:
         return len(self.names)
+
+    def with_fixed(self, fixed: list[tuple[int, float]]) -> Problem:
+        """The same problem with some theta ``fixed`` (index, value) held at their values: an inequality constraint
+        made active. The groups are changed in place (the problem fixed from is not used again)."""
+        gone = {k for k, _ in fixed}
+        keep = [k for k in range(self.n_free) if k not in gone]
+        for g in self.groups:
+            g.fix_columns(fixed, keep)
+        bounds = [(keep.index(k), op, v) for k, op, v in self.bounds if k in keep]
+        return self._narrowed(keep, bounds)
+
+    def _narrowed(self, keep: list[int], bounds: list[tuple[int, str, float]]) -> Problem:
+        """This problem's kind on the theta ``keep`` (the groups already narrowed)."""
+        return Problem(self.groups, [self.names[k] for k in keep], self.start[keep], self.meanstructure,
+                       self.partable, bounds)
 
     def describe(self, k: int) -> str:
         """A global parameter in lavaan terms, e.g. 'visual =~ x2'."""

@@ -180,8 +180,16 @@ class SEMResult(Reportable):
         from .standardize import standardized_solution
 
         state = self._state
-        fn, names = defined_standardizer(state.rows, state.partable)
-        table = standardized_solution(state.problem, state.rows, state.solution.theta, state.vcov, fn, names, kind)
+        from .categorical import CategoricalProblem, row_table
+
+        rows, standardized = state.rows, None
+        if isinstance(state.problem, CategoricalProblem):
+            # ordered items: the thresholds and scale factors are rows too (lavaan lists them), outside the matrices
+            rows = row_table(state.problem, state.solution.theta)[1]
+            standardized = lambda t: row_table(state.problem, t)[4:6]  # noqa: E731
+        fn, names = defined_standardizer(rows, state.partable)
+        table = standardized_solution(state.problem, rows, state.solution.theta, state.vcov, fn, names, kind,
+                                      standardized)
         return with_renamed_columns(table, {"est_std": kind})
 
     @property

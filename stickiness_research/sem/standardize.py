@@ -115,12 +115,15 @@ def group_r_squared(problem, theta: np.ndarray) -> pd.Series:
 
 def standardized_solution(problem, rows: list, theta: np.ndarray, vcov: np.ndarray,
                           defined: Callable[[np.ndarray], np.ndarray] | None, names: list,
-                          kind: str = "std_all") -> pd.DataFrame:
+                          kind: str = "std_all",
+                          standardized: Callable[[np.ndarray], tuple] | None = None) -> pd.DataFrame:
     """lavaan's ``standardizedSolution()``: standardized estimates with delta-method SEs.
 
     ``defined`` maps a column of standardized row values to the defined parameters' values
     (lavaan standardizes ``:=`` parameters by evaluating them on standardized estimates).
-    The Jacobian is taken numerically (central differences), as lavaan does.
+    ``standardized(theta)`` gives (std_lv, std_all) of ``rows`` (default :func:`group_standardized`; a categorical
+    fit's rows include its thresholds and scale factors). The Jacobian is taken numerically (central differences),
+    as lavaan does.
     """
     from .numeric import numerical_jacobian
 
@@ -129,7 +132,7 @@ def standardized_solution(problem, rows: list, theta: np.ndarray, vcov: np.ndarr
     pick = 1 if kind == "std_all" else 0
 
     def values(t: np.ndarray) -> np.ndarray:
-        column = group_standardized(problem, rows, t)[pick]
+        column = (standardized(t) if standardized is not None else group_standardized(problem, rows, t))[pick]
         return np.concatenate([column, defined(column)]) if defined is not None else column
 
     point = values(theta)

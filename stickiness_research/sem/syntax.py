@@ -282,6 +282,12 @@ def _modifier(piece: str, term: str, line: int) -> Modifiers:
             values = [a.strip() for a in _split_top(args, ",")]
             if all(_NUMBER.match(v) or v == "NA" for v in values):
                 return Modifiers(fixed=[math.nan if v == "NA" else float(v) for v in values])
+            if "NA" in values and all(_is_label(v) for v in values):
+                # lavaan 0.6 drops the NA and gives the remaining label to every group (with a warning), which ties
+                # the groups; read as a label "NA" it would tie every parameter so marked: refused either way
+                raise ModelSpecError(f"{where}: NA among labels; lavaan 0.6 gives the other label to every group "
+                                     "there, holding the groups equal. Write one label per group (c(a1, a2): free in "
+                                     "each group) or the same one twice (c(a, a): equal across groups).")
             if all(_is_label(v) for v in values):
                 return Modifiers(label=[_unquote(v) for v in values])
             raise ModelSpecError(f"{where}: c() must hold numbers (fixed values, NA for free) or labels, "

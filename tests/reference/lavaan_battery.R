@@ -250,6 +250,11 @@ CASES <- list(
     "a == b"), HS),
   case("hs_constraint_linear", "cfa", lines(
     HS3, "x2 ~~ a*x2", "x1 ~~ b*x1", "a == 2*b"), HS),
+  # a constraint on a defined parameter (linear in the labels) and on a labelled fixed marker (its value)
+  case("hs_constraint_on_defined", "sem", lines(
+    HS3, "textual ~ a*visual", "speed ~ b*textual", "d := a - b", "d == 0.1"), HS),
+  case("hs_constraint_on_fixed_marker", "cfa", lines(
+    "visual =~ a*x1 + b*x2 + x3", "textual =~ x4 + x5 + x6", "speed =~ x7 + x8 + x9", "b == a"), HS),
   case("hs_inequality_inactive", "cfa", lines(
     "visual =~ x1 + a*x2 + x3", "textual =~ x4 + x5 + x6", "speed =~ x7 + x8 + x9",
     "a > 0"), HS),

@@ -46,6 +46,9 @@
 #   dwls, ulsmv   case cfa5 with estimator = "DWLS" / "ULSMV"                              cfa5.csv
 #   pairwise      case binary's model, missing = "pairwise"                            pairwise.csv
 #   listwise_na   the same data, missing = "listwise"                                  pairwise.csv
+#   ineq_binding  case binary with 'a*bin', 'u1 | th*t1', 'a < 0.5', 'th > -0.3' (both bounds held)  binary.csv
+#   thr_fixed     case binary with 'u1 | -1.4*t1 + -0.5*t2' (two thresholds fixed)       binary.csv
+#   ineq_inactive case cfa5 with 'b*sti2', 'b > 0', 'security ~~ r*convenience', 'r < 0.9' (neither held)  cfa5.csv
 #   inv_config, inv_thresholds, inv_loadings, inv_intercepts: syntax from
 #                 semTools::measEq.syntax(configural.model = model, data = d, ordered = items,
 #                 parameterization = "delta", ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016",
@@ -316,6 +319,21 @@ fit_case("pairwise", "cfa", model_binary, "pairwise",
          list(ordered = items_binary, estimator = "WLSMV", missing = "pairwise"))
 fit_case("listwise_na", "cfa", model_binary, "pairwise",
          list(ordered = items_binary, estimator = "WLSMV", missing = "listwise"))
+# Inequality constraints: lavaan holds a bound the free estimate passes (a = 0.894 and u1|t1 = -1.476 free), so
+# the estimates, SEs and the test's scaling are those of the model with the parameter fixed there, while npar and
+# df still count it; a bound the estimate keeps to changes nothing.
+fit_case("ineq_binding", "cfa",
+         paste(sub("f1 =~ u1 + bin", "f1 =~ u1 + a*bin", model_binary, fixed = TRUE),
+               "u1 | th*t1", "a < 0.5", "th > -0.3", sep = "\n"),
+         "binary", list(ordered = items_binary, estimator = "WLSMV"))
+# Two thresholds fixed in the syntax: lavaan's robust CFI/TLI/RMSEA refit the correlations alone, whose df counts
+# neither the fixed thresholds nor the free ones (df3 = 15 correlations - 7 parameters = 8; the model's df is 10).
+fit_case("thr_fixed", "cfa", paste(model_binary, "u1 | -1.4*t1 + -0.5*t2", sep = "\n"), "binary",
+         list(ordered = items_binary, estimator = "WLSMV"))
+fit_case("ineq_inactive", "cfa",
+         paste(sub("sti1 + sti2", "sti1 + b*sti2", model_cfa5, fixed = TRUE), "b > 0",
+               "security ~~ r*convenience", "r < 0.9", sep = "\n"),
+         "cfa5", list(ordered = TRUE, estimator = "WLSMV"))
 
 # Two-group invariance sequence (semTools::measEq.syntax, Wu & Estabrook 2016 identification).
 d_inv <- read_data("invariance")
