@@ -219,3 +219,29 @@ def test_constraints_may_name_defined_and_labelled_fixed_parameters():
     assert held.fit_measures["chisq"] == pytest.approx(equal.fit_measures["chisq"], abs=1e-9)
     with pytest.raises(sr.ModelSpecError, match="'d == 0.1' is a nonlinear constraint"):
         sr.fit_sem(base + "d := a*b\nd == 0.1", HS)
+
+
+def test_a_negative_factor_variance_has_no_standardized_value():
+    """lavaan's std.all of a negative variance is NA (its SD is not a number); it was 1 here (variance / variance),
+    while std.lv was already NA (reviewer). lavaan 0.6.14: x1 ~~ x1 std.all 2.346, visual ~~ textual .230."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sr.fit_sem("visual =~ x1 + x2 + -0.3*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9", HS)
+    est = res.estimates.set_index(["lhs", "op", "rhs"])
+    assert est.loc[("visual", "~~", "visual"), "est"] == pytest.approx(-1.658, abs=1e-3)
+    assert math.isnan(est.loc[("visual", "~~", "visual"), "std_all"])
+    assert est.loc[("x1", "~~", "x1"), "std_all"] == pytest.approx(2.346, abs=1e-3)
+    assert est.loc[("visual", "~~", "textual"), "std_all"] == pytest.approx(0.230, abs=1e-3)
+
+
+def test_a_label_given_once_in_a_multi_group_model_is_noted():
+    """lavaan warns that a single label holds a parameter equal across groups; a path meant to differ by segment
+    would otherwise be equal without a word (reviewer). One label per group says nothing."""
+    with pytest.warns(sr.StickinessWarning, match=r"label\(s\) 'a' given once in a multi-group model hold their "
+                                                  r"parameters equal across the groups"):
+        once = sr.fit_sem("visual =~ x1 + a*x2 + x3", HS, group="school")
+    per_group = sr.fit_sem("visual =~ x1 + c(a1, a2)*x2 + x3", HS, group="school")
+    assert not any("given once" in w for w in per_group.warnings)
+    assert once.fit_measures["df"] == per_group.fit_measures["df"] + 1

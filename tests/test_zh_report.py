@@ -254,7 +254,9 @@ def _dropped_row_notes() -> list[str]:
         active_bounds = [("'a' (f1 =~ x2)", 0.5)]
 
     forced = "meanstructure=False overridden: {} needs the means and intercepts (lavaan sets meanstructure = TRUE there too)."
-    return (_no_group_notes(20, "product_type") + _bound_notes(Held())
+    from stickiness_research.sem.fit import _single_label_notes
+
+    return (_no_group_notes(20, "product_type") + _bound_notes(Held()) + _single_label_notes("f =~ x1 + h1*x2 + x3")
             + [forced.format(why) for why in ("missing='ml'", "a growth model", "group_equal ['intercepts', 'means']")])
 
 

@@ -403,6 +403,10 @@ _ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [(re.compile(p), f) fo
      lambda m: f"Heywood 案例：{m['v']}{_in_group_zh(m['g'])} 的方差为负（{m['e']}）；模型可能设定有误，或样本量过小。"),
     (r"(?P<n>\d+) incomplete row\(s\) dropped listwise; missing='ml' uses them \(full-information ML\)\.",
      lambda m: f"{m['n']} 行不完整数据被成列删除；设置 missing='ml'（全信息最大似然）可加以利用。"),
+    (r"label\(s\) (?P<v>.+?) given once in a multi-group model hold their parameters equal across the groups "
+     r"\(lavaan warns the same\); to estimate them per group give one label per group, e\.g\. c\(a1, a2\)\*x\.",
+     lambda m: f"多组模型中只写一次的标签 {_list_zh(m['v'].replace(chr(39), ''))} 会使其参数在各组间相等（lavaan 同样会警告）；"
+               "若要各组分别估计，请每组给一个标签，例如 c(a1, a2)*x。"),
     (r"meanstructure=False overridden: (?P<why>.+?) needs the means and intercepts \(lavaan sets meanstructure = "
      r"TRUE there too\)\.",
      lambda m: f"已改为估计均值结构（不按所设的不估计均值）：{_MEANS_WHY_ZH.get(m['why'], m['why'])}需要均值与截距（lavaan "

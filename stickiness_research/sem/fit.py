@@ -244,10 +244,25 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
                    ordered=thresholds, parameterization=parameterization)
     partable = lavaanify(syntax, options)
     said += _check_ordered(ordered, thresholds, partable) if categorical else []
+    said += _single_label_notes(syntax) if group is not None else []
     for message in said:
         _warn_at_caller(message)
     return _with_notes(_fit_table(syntax, partable, data, estimator, group, missing, categorical, parameterization,
                                   start), said)
+
+
+def _single_label_notes(syntax: str) -> list[str]:
+    """A multi-group model's labels written once ('a*x', not 'c(a1, a2)*x') hold their parameters equal across groups,
+    as lavaan's do; lavaan warns of it, and so does this (a path meant to differ by group would silently not)."""
+    from .syntax import parse_syntax
+
+    single = sorted({f.modifiers.label[0] for f in parse_syntax(syntax)[0]
+                     if f.modifiers.label is not None and len(f.modifiers.label) == 1})
+    if not single:
+        return []
+    named = ", ".join(map(repr, single[:5])) + (", ..." if len(single) > 5 else "")
+    return [f"label(s) {named} given once in a multi-group model hold their parameters equal across the groups (lavaan "
+            "warns the same); to estimate them per group give one label per group, e.g. c(a1, a2)*x."]
 
 
 def _with_notes(result: SEMResult, notes: list[str]) -> SEMResult:

@@ -77,7 +77,8 @@ def standardized(structure: MatrixModel, mats: dict[str, np.ndarray]) -> tuple[n
             np.where(lv_denom > 0, value / lv_denom, np.nan))
         std_all = np.select(
             [kind == 0, kind == 1, kind == 2, kind == 3],
-            [value / sd[li], value * sd[li] / sd[ri], value * sd[ri] / sd[li], value / total[li]], cov_all)
+            # a variance by the square of its SD: NaN for a negative one (lavaan's), not 1 as variance / variance
+            [value / sd[li], value * sd[li] / sd[ri], value * sd[ri] / sd[li], value / sd[li] ** 2], cov_all)
     return std_lv, std_all
 
 
