@@ -96,7 +96,8 @@ _AS_OPTIONS = [(re.compile(p), r) for p, r in [
     (r"\bgroup='\.\.\.'", "--group COLUMN"),
     (r"\b(missing|estimator|parameterization)='([^']*)'", r"--\1 \2"),
     (r"\bgroup_equal and group_partial\b", "--group-equal and --group-partial"),
-    (r"\bleave estimator unset\b", "leave --estimator out")]]
+    (r"\bleave estimator unset\b", "leave --estimator out"),
+    (r"\bmeanstructure=False overridden\b", "--no-meanstructure overridden")]]
 
 
 def _as_options(text: str) -> str:
@@ -556,6 +557,12 @@ def fit(
                                                "--group-equal, e.g. 'visual=~x2,x3~1'.")] = "",
     std_lv: Annotated[bool, typer.Option("--std-lv", help="Identify factors by unit variances (lavaan "
                                          "std.lv = TRUE).")] = False,
+    orthogonal: Annotated[bool, typer.Option("--orthogonal", help="Latent covariances the model does not write "
+                                             "are 0 (lavaan orthogonal = TRUE).")] = False,
+    fixed_x: Annotated[bool, typer.Option("--fixed-x/--no-fixed-x", help="Observed covariates' moments fixed at the "
+                                          "sample's (lavaan fixed.x; default on).")] = True,
+    meanstructure: Annotated[bool | None, typer.Option("--meanstructure/--no-meanstructure", help="Model means and "
+                                                       "intercepts (default: lavaan's rule).")] = None,
     model_type: Annotated[str, typer.Option("--model-type", help="sem, cfa, or growth (lavaan's growth(): "
                                             "intercepts 0, latent means free).")] = "sem",
     estimator: Annotated[str | None, typer.Option(help="ML, MLR (robust SEs and scaled chi-square), or for ordered "
@@ -607,7 +614,8 @@ def fit(
         warnings.simplefilter("always")
         res = fit_sem(syntax, frame, group=group, group_equal=equal, group_partial=partial, estimator=estimator,
                       missing=missing, std_lv=std_lv, model_type=model_type, ordered=ordered_arg,
-                      parameterization=parameterization)
+                      parameterization=parameterization, orthogonal=orthogonal, fixed_x=fixed_x,
+                      meanstructure=meanstructure)
     _warn_unless_noted(caught, res.warnings)
     res = _in_option_words(res)
     with connect(dask_scheduler, "stickiness fit", "--dask-scheduler") as client:

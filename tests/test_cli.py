@@ -67,6 +67,26 @@ def test_fit_json_agrees_with_lavaan(tmp_path):
     assert res["meta"]["n_obs"] == 301 and res["meta"]["estimator"] == "ML" and res["meta"]["groups"] == []
 
 
+def test_fit_takes_lavaans_orthogonal_fixed_x_and_meanstructure(tmp_path):
+    """--orthogonal (battery case hs_orthogonal_option: lavaan chisq 127.113 on 26 df), --no-fixed-x and
+    --no-meanstructure reach fit_sem; the last gives way where the model needs means, with the note."""
+    ref = json.loads((REFERENCE / "battery" / "hs_orthogonal_option.json").read_text())
+    model = tmp_path / "m.lav"
+    model.write_text(ref["model"], encoding="utf-8")
+    hs = str(REFERENCE / "data" / "HolzingerSwineford1939.csv")
+    result = run("fit", "-m", str(model), "-d", hs, "--orthogonal", "--std-lv", "--model-type", "cfa", "--json")
+    fit = json.loads(result.stdout)["result"]["meta"]["fit_measures"]
+    assert fit["chisq"] == pytest.approx(ref["fit_measures"]["chisq"], abs=1e-3) and fit["df"] == 26
+    path = tmp_path / "p.lav"
+    path.write_text("x9 ~ x1 + ageyr", encoding="utf-8")
+    free_x = json.loads(run("fit", "-m", str(path), "-d", hs, "--no-fixed-x", "--json").stdout)["result"]
+    fixed = json.loads(run("fit", "-m", str(path), "-d", hs, "--json").stdout)["result"]
+    assert free_x["meta"]["fit_measures"]["npar"] == fixed["meta"]["fit_measures"]["npar"] + 3
+    forced = run("fit", "-m", str(model), "-d", str(REFERENCE / "data" / "HolzingerSwineford1939_mcar10.csv"),
+                 "--missing", "ml", "--no-meanstructure", "--model-type", "cfa")
+    assert forced.exit_code == 0 and "--no-meanstructure overridden: --missing ml needs the means" in forced.stdout
+
+
 def test_fit_with_missing_variable_exits_2(tmp_path):
     model = tmp_path / "m.lav"
     model.write_text("f =~ x1 + x2 + x10\n", encoding="utf-8")

@@ -61,7 +61,7 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
             meanstructure: bool | None = None, estimator: str | None = None, missing: str = "listwise",
             std_lv: bool = False, fixed_x: bool = True, model_type: str = "sem",
             start: SEMResult | None = None, ordered: bool | list[str] | tuple[str, ...] | None = None,
-            parameterization: str = "delta") -> SEMResult:
+            parameterization: str = "delta", orthogonal: bool = False) -> SEMResult:
     """Fit a structural equation model by maximum likelihood, with lavaan's definitions.
 
     Parameters
@@ -89,7 +89,9 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
         or ``"x3 ~ 1"``.
     meanstructure : bool, optional
         Model means and intercepts. Default (lavaan): True for multi-group models, FIML, growth
-        models and syntax with ``~ 1``; False otherwise.
+        models and syntax with ``~ 1``; False otherwise. ``False`` gives way, with a note, where the model
+        needs means (``missing="ml"``, growth models, ordered items, ``group_equal`` with intercepts or
+        means), as lavaan's does.
     estimator : {"ML", "MLR", "WLSMV", "DWLS", "ULSMV", "ULS"}, optional
         Default ``"ML"``, or ``"WLSMV"`` when ``ordered`` is given (lavaan's defaults).
         ``"MLR"``: ML estimates with Huber-White (sandwich) standard errors and the Yuan-Bentler
@@ -106,6 +108,9 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
         rows answering both.
     std_lv : bool
         Identify factors by unit variances instead of marker loadings (lavaan ``std.lv = TRUE``).
+    orthogonal : bool
+        Fix the covariances between latent variables that the syntax does not name at 0 (lavaan
+        ``orthogonal = TRUE``; e.g. a bifactor model). Covariances written in the syntax stay as written.
     fixed_x : bool
         Treat observed exogenous covariates as fixed (lavaan's default ``fixed.x = TRUE``): their
         (co)variances and means are the sample values and are not counted as parameters.
@@ -240,6 +245,7 @@ def fit_sem(model: str | Questionnaire, data: pd.DataFrame, group: str | None = 
                                  "WLSMV) or with missing='pairwise'; missing='ml' is for continuous items.")
         thresholds = _ordered_thresholds(syntax, ordered, data)
     options = base(meanstructure=bool(meanstructure), std_lv=bool(std_lv), auto_fix_first=not std_lv,
+                   orthogonal=bool(orthogonal),
                    fixed_x=bool(fixed_x), ngroups=len(labels), group_equal=group_equal, group_partial=group_partial,
                    ordered=thresholds, parameterization=parameterization)
     partable = lavaanify(syntax, options)

@@ -128,6 +128,8 @@ CASES <- list(
   case("hs_cfa", "cfa", HS3, HS),
   case("hs_cfa_sem", "sem", HS3, HS),
   case("hs_cfa_std_lv", "cfa", HS3, HS, std.lv = TRUE),
+  # orthogonal: the factor covariances the syntax leaves out are 0; one it writes stays free
+  case("hs_orthogonal_option", "cfa", lines(HS3, "visual ~~ speed"), HS, orthogonal = TRUE, std.lv = TRUE),
   case("hs_na_marker", "cfa", lines(
     "visual =~ NA*x1 + x2 + x3", "visual ~~ 1*visual",
     "textual =~ x4 + x5 + x6", "speed =~ x7 + x8 + x9"), HS),
@@ -347,7 +349,7 @@ CASES <- list(
 # R argument -> sr.fit_sem() keyword
 PY_NAMES <- c(group = "group", group.equal = "group_equal", group.partial = "group_partial",
               meanstructure = "meanstructure", estimator = "estimator", missing = "missing",
-              std.lv = "std_lv", fixed.x = "fixed_x")
+              std.lv = "std_lv", fixed.x = "fixed_x", orthogonal = "orthogonal")
 
 python_kwargs <- function(case) {
   unknown <- setdiff(names(case$args), names(PY_NAMES))
